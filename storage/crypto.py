@@ -1,0 +1,316 @@
+"""Envelope encryption, blind indexes and slow secret hashes.
+
+Each sealed record has its own 256-bit data key (a `DataKey` row). The record's fields are sealed
+with AES-256-GCM under that key with the record's kind and id as associated data, so a
+ciphertext copied into another row does not open. The data key is wrapped by a versioned master
+key that lives outside the database (the key file or `CANDOR_MASTER_KEY`). Rotation re-wraps
+data keys and never touches bodies; deleting a `DataKey` row shreds its record.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidKey, InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from sqlmodel import Session, col, select
+
+from storage.models import DataKey
+
+_FORMAT = b"\x01"  # leading byte of every ciphertext: lets the format change later
+_NONCE = 12
+_KEY = 32
+
+
+class CryptoError(Exception):
+    """Base of every failure here. Messages name records by kind and id, never by content."""
+
+
+class KeyringError(CryptoError):
+    """The master key is missing, unreadable, or not the one the data was sealed with."""
+
+
+class SealedOpenError(CryptoError):
+    """A ciphertext did not open: tampered, moved to another record, or a wrong master key."""
+
+
+class ShreddedError(SealedOpenError):
+    """The record's data key was deleted: its content is gone for good."""
+
+
+# --- the master keys --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Keyring:
+    """Versioned master keys (the newest wraps new data keys) and the blind-index key."""
+
+    versions: dict[int, bytes] = field(repr=False)
+    current: int
+    index_key: bytes = field(repr=False)
+
+    def __repr__(self) -> str:  # never the key material, even in a traceback
+        return f"Keyring(versions={sorted(self.versions)}, current={self.current})"
+
+    @classmethod
+    def generate(cls) -> Keyring:
+        return cls(versions={1: secrets.token_bytes(_KEY)}, current=1, index_key=secrets.token_bytes(_KEY))
+
+    def rotated(self) -> Keyring:
+        """A keyring with one more master key version, which becomes the current one."""
+        version = max(self.versions) + 1
+        return Keyring({**self.versions, version: secrets.token_bytes(_KEY)}, version, self.index_key)
+
+    def retired(self, version: int) -> Keyring:
+        if version == self.current:
+            raise KeyringError(f"master key v{version} is the current one and cannot be retired")
+        if version not in self.versions:
+            raise KeyringError(f"there is no master key v{version}")
+        rest = {v: k for v, k in self.versions.items() if v != version}
+        return Keyring(rest, self.current, self.index_key)
+
+    def master(self, version: int) -> bytes:
+        try:
+            return self.versions[version]
+        except KeyError:
+            raise KeyringError(
+                f"master key v{version} is not in the key file; restore it from your backup"
+            ) from None
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "format": "candor-keyring-1",
+                "current": self.current,
+                "keys": {str(v): _b64(k) for v, k in sorted(self.versions.items())},
+                "index_key": _b64(self.index_key),
+            },
+            indent=2,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Keyring:
+        try:
+            doc = json.loads(text)
+            versions = {int(v): base64.b64decode(k, validate=True) for v, k in doc["keys"].items()}
+            keyring = cls(versions, int(doc["current"]), base64.b64decode(doc["index_key"], validate=True))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise KeyringError(f"the master key is not a Candor keyring ({type(exc).__name__})") from None
+        if keyring.current not in versions or any(len(k) != _KEY for k in versions.values()):
+            raise KeyringError("the master key is damaged: a key has the wrong length or is missing")
+        if len(keyring.index_key) != _KEY:
+            raise KeyringError("the master key is damaged: the index key has the wrong length")
+        return keyring
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def load_keyring(*, key_file: Path | None, env_value: str | None) -> Keyring:
+    """The keyring from `CANDOR_MASTER_KEY` (its JSON text) or else from the key file."""
+    if env_value:
+        return Keyring.from_json(env_value)
+    if key_file is None:
+        raise KeyringError("no master key: set CANDOR_KEY_FILE or CANDOR_MASTER_KEY")
+    try:
+        text = key_file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise KeyringError(f"no master key at {key_file}") from None
+    except OSError as exc:
+        raise KeyringError(f"the key file {key_file} cannot be read ({exc.strerror})") from None
+    return Keyring.from_json(text)
+
+
+def save_keyring(path: Path, keyring: Keyring, *, create: bool = False) -> None:
+    """Write the keyring with mode 0600, atomically. `create` refuses to replace a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if create:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(keyring.to_json())
+        return
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(keyring.to_json())
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, path)
+
+
+# --- sealing ----------------------------------------------------------------------------------
+
+
+def _check_kind(kind: str) -> str:
+    # A colon in a kind would make "kind:id" ambiguous ("a:b" + "c" == "a" + "b:c").
+    if not kind or ":" in kind:
+        raise ValueError("a record kind is a plain name without ':'")
+    return kind
+
+
+def _record_aad(kind: str, record_id: str) -> bytes:
+    return f"candor:{_check_kind(kind)}:{record_id}".encode()
+
+
+def _wrap_aad(kind: str, record_id: str, version: int) -> bytes:
+    return f"candor-datakey:{_check_kind(kind)}:{record_id}:v{version}".encode()
+
+
+def seal_bytes(data_key: bytes, plaintext: bytes, *, kind: str, record_id: str) -> bytes:
+    nonce = secrets.token_bytes(_NONCE)
+    return _FORMAT + nonce + AESGCM(data_key).encrypt(nonce, plaintext, _record_aad(kind, record_id))
+
+
+def open_bytes(data_key: bytes, blob: bytes, *, kind: str, record_id: str) -> bytes:
+    if len(blob) < 1 + _NONCE + 16 or blob[:1] != _FORMAT:
+        raise SealedOpenError(f"{kind} {record_id}: not a Candor ciphertext")
+    nonce, body = blob[1 : 1 + _NONCE], blob[1 + _NONCE :]
+    try:
+        return AESGCM(data_key).decrypt(nonce, body, _record_aad(kind, record_id))
+    except InvalidTag:
+        raise SealedOpenError(
+            f"{kind} {record_id}: the ciphertext does not open (altered, or not this record's)"
+        ) from None
+
+
+@dataclass
+class Vault:
+    """Seals and opens records' confidential fields inside the caller's session.
+
+    The vault never commits: the unit of work that writes the record writes its data key."""
+
+    keyring: Keyring
+    scrypt_log2_n: int = 15
+    _cache: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)
+
+    # data keys
+
+    def wrap(self, data_key: bytes, *, kind: str, record_id: str) -> tuple[int, bytes]:
+        version = self.keyring.current
+        nonce = secrets.token_bytes(_NONCE)
+        master = AESGCM(self.keyring.master(version))
+        return version, nonce + master.encrypt(nonce, data_key, _wrap_aad(kind, record_id, version))
+
+    def unwrap(self, version: int, wrapped: bytes, *, kind: str, record_id: str) -> bytes:
+        master = AESGCM(self.keyring.master(version))
+        try:
+            return master.decrypt(wrapped[:_NONCE], wrapped[_NONCE:], _wrap_aad(kind, record_id, version))
+        except InvalidTag:
+            raise KeyringError(
+                f"master key v{version} does not open the data key of {kind} {record_id}: "
+                "this is not the key the data was sealed with"
+            ) from None
+
+    def _data_key(self, session: Session, *, kind: str, record_id: str, create: bool,
+                  new: bool = False) -> bytes:
+        if new:  # a record id just drawn at random has no key yet: skip the lookup
+            return self._new_data_key(session, kind=kind, record_id=record_id)
+        row = session.exec(
+            select(DataKey).where(DataKey.record_kind == kind, DataKey.record_id == record_id)
+        ).first()
+        if row is not None:
+            return self.unwrap(row.master_version, row.wrapped, kind=kind, record_id=record_id)
+        if not create:
+            raise ShreddedError(f"{kind} {record_id}: its data key is gone (shredded)")
+        return self._new_data_key(session, kind=kind, record_id=record_id)
+
+    def _new_data_key(self, session: Session, *, kind: str, record_id: str) -> bytes:
+        data_key = AESGCM.generate_key(bit_length=256)
+        version, wrapped = self.wrap(data_key, kind=kind, record_id=record_id)
+        session.add(DataKey(record_kind=kind, record_id=record_id, master_version=version, wrapped=wrapped))
+        return data_key
+
+    # records
+
+    def seal(self, session: Session, *, kind: str, record_id: str, data: dict[str, Any],
+             new: bool = False) -> bytes:
+        """Seal a record's confidential fields (a JSON object) under its data key. `new` says
+        the record id was just drawn (`storage.models.new_id`), so no key can exist yet."""
+        data_key = self._data_key(session, kind=kind, record_id=record_id, create=True, new=new)
+        plaintext = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
+        return seal_bytes(data_key, plaintext, kind=kind, record_id=record_id)
+
+    def open(self, session: Session, *, kind: str, record_id: str, blob: bytes) -> dict[str, Any]:
+        data_key = self._data_key(session, kind=kind, record_id=record_id, create=False)
+        value = json.loads(open_bytes(data_key, blob, kind=kind, record_id=record_id))
+        if not isinstance(value, dict):
+            raise SealedOpenError(f"{kind} {record_id}: sealed content is not a record")
+        return value
+
+    def shred(self, session: Session, *, kind: str, record_id: str) -> bool:
+        """Delete the record's data key; its ciphertexts can never be opened again."""
+        row = session.exec(
+            select(DataKey).where(DataKey.record_kind == kind, DataKey.record_id == record_id)
+        ).first()
+        if row is None:
+            return False
+        session.delete(row)
+        return True
+
+    def check(self, session: Session) -> None:
+        """Raise `KeyringError` unless this keyring opens the data already stored (one key per
+        master version in use is tried), so a wrong key stops a server at start."""
+        versions = session.exec(select(DataKey.master_version).distinct()).all()
+        for version in versions:
+            row = session.exec(select(DataKey).where(DataKey.master_version == version).limit(1)).one()
+            self.unwrap(row.master_version, row.wrapped, kind=row.record_kind, record_id=row.record_id)
+
+    def rewrap_batches(self, session_factory: Callable[[], Any], *, batch: int = 500) -> Iterator[int]:
+        """Re-wrap every data key not under the current master version, one short transaction per
+        batch (the service keeps running). Yields how many keys each batch re-wrapped."""
+        current = self.keyring.current
+        last_id = 0
+        while True:
+            with session_factory() as session:
+                rows = session.exec(
+                    select(DataKey)
+                    .where(DataKey.master_version != current, col(DataKey.id) > last_id)
+                    .order_by(col(DataKey.id))
+                    .limit(batch)
+                ).all()
+                if not rows:
+                    return
+                for row in rows:
+                    data_key = self.unwrap(row.master_version, row.wrapped, kind=row.record_kind, record_id=row.record_id)
+                    row.master_version, row.wrapped = self.wrap(data_key, kind=row.record_kind, record_id=row.record_id)
+                    session.add(row)
+                    last_id = max(last_id, row.id or 0)
+                count = len(rows)
+            yield count
+
+    # blind indexes and secrets
+
+    def tag(self, *parts: str) -> str:
+        """A keyed hash of identifying values: equal inputs match, the inputs stay unknown."""
+        message = "\x1f".join(parts).encode()
+        return hmac.new(self.keyring.index_key, message, hashlib.sha256).hexdigest()
+
+    def hash_secret(self, secret: str) -> str:
+        """A slow, salted scrypt hash of a reporter's secret: the only form it is stored in."""
+        salt = secrets.token_bytes(16)
+        n = 2**self.scrypt_log2_n
+        digest = Scrypt(salt=salt, length=32, n=n, r=8, p=1).derive(secret.encode())
+        return f"scrypt${self.scrypt_log2_n}$8$1${_b64(salt)}${_b64(digest)}"
+
+    @staticmethod
+    def verify_secret(secret: str, stored: str) -> bool:
+        try:
+            scheme, log2_n, r, p, salt, digest = stored.split("$")
+            if scheme != "scrypt":
+                return False
+            kdf = Scrypt(salt=base64.b64decode(salt), length=32, n=2 ** int(log2_n), r=int(r), p=int(p))
+            kdf.verify(secret.encode(), base64.b64decode(digest))
+            return True
+        except (ValueError, TypeError, InvalidKey):
+            return False

@@ -1,0 +1,294 @@
+"""Candor's tables.
+
+Every column that could carry what a person typed or who reported is sealed (`body`, an envelope
+ciphertext opened through `storage.crypto.Vault`). A plain column has a comment saying why it may
+be plain. Times are aware UTC throughout.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+
+from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.clock import utcnow
+from storage.vocabulary import (
+    BoardAction,
+    CaseStatus,
+    Category,
+    MessageDirection,
+    OutboxState,
+    PersonKind,
+    Platform,
+    Role,
+)
+
+
+def new_id() -> str:
+    """A random record id: known before insert, so it can be bound into the ciphertext."""
+    return secrets.token_hex(12)
+
+
+def _sealed() -> bytes:
+    return Field(sa_column=Column(LargeBinary, nullable=False))  # type: ignore[no-any-return]
+
+
+# --- the roster -------------------------------------------------------------------------------
+
+
+class Person(SQLModel, table=True):
+    """An officer or an Audit Committee member. Roster data is the company directory: plain."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(index=True, unique=True)
+    name: str
+    kind: PersonKind
+    role: Role | None = None  # officers only
+    chair: bool = False  # committee only
+    active: bool = True
+    attestation_due: date | None = None  # next annual attestation, officers only
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Identity(SQLModel, table=True):
+    """A person's id on a platform (Slack user id, Teams AAD object id). Directory data: plain."""
+
+    __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    platform: Platform
+    platform_user_id: str
+
+
+# --- keys -------------------------------------------------------------------------------------
+
+
+class DataKey(SQLModel, table=True):
+    """A record's data key, wrapped by a master key version. Deleting the row shreds the record."""
+
+    __table_args__ = (UniqueConstraint("record_kind", "record_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    record_kind: str
+    record_id: str
+    master_version: int = Field(index=True)
+    wrapped: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+# --- reports and their conversation with the committee ------------------------------------
+
+
+class Report(SQLModel, table=True):
+    """A concern brought to the Audit Committee.
+
+    Plain: the case code, category, status and dates, which are what a sanitized channel notice
+    shows anyway. Sealed: the narrative, the people named, dates and evidence, who else knows,
+    the reporter's identity (for a named report) and the committee members excluded.
+    """
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    code: str = Field(index=True, unique=True)
+    category: Category
+    status: CaseStatus = CaseStatus.RECEIVED
+    anonymous: bool  # says only that no identity is kept; the reporter is not findable from it
+    # A keyed hash (blind index) of the named reporter, so "my cases" can be listed without
+    # storing who reported; null for an anonymous report.
+    reporter_tag: str | None = Field(default=None, index=True)
+    secret_hash: str | None = None  # slow hash of an anonymous reporter's secret
+    received_at: datetime = Field(default_factory=utcnow, index=True)
+    acknowledged_at: datetime | None = None
+    acknowledged_by: int | None = Field(default=None, foreign_key="person.id")
+    closed_at: datetime | None = None
+    last_feedback_at: datetime | None = None  # last question or status change sent to reporter
+    legal_hold: bool = False
+    shredded_at: datetime | None = None  # set when retention deleted the data key
+    body: bytes = _sealed()
+
+
+class CaseMessage(SQLModel, table=True):
+    """A question from the committee to the reporter, or the reporter's answer."""
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    report_id: str = Field(foreign_key="report.id", index=True)
+    direction: MessageDirection
+    # The committee member who asked; null for the reporter's answers (never identified here).
+    author_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    body: bytes = _sealed()
+
+
+class StatusChange(SQLModel, table=True):
+    """One step of a case's status history; the reason given is sealed."""
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    report_id: str = Field(foreign_key="report.id", index=True)
+    from_status: CaseStatus
+    to_status: CaseStatus
+    by_id: int | None = Field(default=None, foreign_key="person.id")
+    at: datetime = Field(default_factory=utcnow)
+    body: bytes = _sealed()
+
+
+class Exclusion(SQLModel, table=True):
+    """A committee member kept away from a report. Who is excluded is sealed (chair only)."""
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    report_id: str = Field(foreign_key="report.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    body: bytes = _sealed()
+
+
+# --- attestations, disclosures, waivers, determinations -----------------------------------
+
+
+class Attestation(SQLModel, table=True):
+    """An officer's annual attestation for a period; the answers are sealed."""
+
+    __table_args__ = (UniqueConstraint("person_id", "period"),)
+    id: str = Field(default_factory=new_id, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    period: str  # the attestation year, e.g. "2026"
+    attested_at: datetime = Field(default_factory=utcnow)
+    policy_hash: str  # sha256 of the Code's text shown, to prove which version was attested
+    body: bytes = _sealed()
+
+
+class Disclosure(SQLModel, table=True):
+    """A conflict-of-interest disclosure made at attestation or on its own; the text is sealed."""
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    attestation_id: str | None = Field(default=None, foreign_key="attestation.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    body: bytes = _sealed()
+
+
+class Waiver(SQLModel, table=True):
+    """A waiver of a provision of the Code. Waivers are disclosed publicly, so the register's
+    facts are plain; the committee's reasoning is sealed."""
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    granted_by: str  # the body or person who granted it, as recorded for the public disclosure
+    granted_on: date
+    provision: str
+    disclosure_due: date
+    disclosed_on: date | None = None
+    disclosure_ref: str | None = None  # Form 8-K accession number or web address
+    recorded_by: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    body: bytes = _sealed()
+
+
+class Determination(SQLModel, table=True):
+    """The Board's determination on a case. The action is plain (the register counts it); the
+    factors weighed and the reasoning are sealed."""
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    report_id: str = Field(foreign_key="report.id", index=True)
+    subject_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    violation: bool
+    action: BoardAction
+    decided_by: int | None = Field(default=None, foreign_key="person.id")
+    decided_on: date
+    created_at: datetime = Field(default_factory=utcnow)
+    body: bytes = _sealed()
+
+
+# --- plumbing: conversations, inbound dedup, outbox, audit ---------------------------------
+
+
+class Conversation(SQLModel, table=True):
+    """A person's conversation in progress with the bot (intake, attestation).
+
+    Keyed by a keyed hash of (platform, user id): a draft does not reveal who is drafting."""
+
+    key: str = Field(primary_key=True)
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
+    body: bytes = _sealed()
+
+
+class InboundEvent(SQLModel, table=True):
+    """An event or activity id already handled, so a platform's retry changes nothing."""
+
+    id: str = Field(primary_key=True)  # "<platform>:<event id>"; ids carry no content
+    received_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A notice to deliver. Written in the transaction that caused it; relayed by the notifier.
+
+    The payload is sealed (a direct message may carry a committee question). `key` makes a
+    notice unique, so a sweep or a retry that writes it twice writes it once."""
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    key: str = Field(unique=True)  # kind:subject:period:step; ids and dates only
+    platform: Platform
+    kind: str  # "channel", "dm", "update"; no content
+    state: OutboxState = Field(default=OutboxState.PENDING, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
+    claimed_until: datetime | None = None
+    # For an update: the key of the notice whose message it edits.
+    updates_key: str | None = Field(default=None, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    delivered_at: datetime | None = None
+    platform_message_id: str | None = None  # Slack ts / Teams activity id of the delivered post
+    platform_channel: str | None = None  # channel or conversation id it was delivered to
+    last_error: str | None = None  # an error code from the platform, never a payload
+    body: bytes = _sealed()
+
+
+class ConversationRef(SQLModel, table=True):
+    """Where a platform can be reached proactively: the Teams committee channel, a Teams user's
+    1:1 chat. Routing data (service URL, conversation id, tenant), no content: plain."""
+
+    key: str = Field(primary_key=True)  # "teams:channel:<conversation id>", "teams:user:<aad id>"
+    value: str  # the platform's conversation reference, as JSON
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEvent(SQLModel, table=True):
+    """One link of the hash-chained audit log: who did what to which record, when.
+
+    Never confidential text: actors are person ids or "reporter"; details are ids and statuses."""
+
+    seq: int = Field(primary_key=True)
+    at: datetime
+    actor: str
+    action: str
+    record_kind: str
+    record_id: str
+    detail: str  # canonical JSON of non-confidential facts (statuses, counts)
+    prev_hash: str
+    hash: str = Field(unique=True)
+
+
+__all__ = [
+    "AuditEvent",
+    "Attestation",
+    "BoardAction",
+    "CaseMessage",
+    "CaseStatus",
+    "Category",
+    "Conversation",
+    "ConversationRef",
+    "DataKey",
+    "Determination",
+    "Disclosure",
+    "Exclusion",
+    "Identity",
+    "InboundEvent",
+    "MessageDirection",
+    "OutboxMessage",
+    "OutboxState",
+    "Person",
+    "PersonKind",
+    "Platform",
+    "Report",
+    "Role",
+    "StatusChange",
+    "Waiver",
+    "new_id",
+]

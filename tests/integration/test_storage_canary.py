@@ -1,0 +1,207 @@
+"""A report's confidential fields, written through storage, leave no readable trace.
+
+A canary string goes into every confidential field of a report and of a follow-up message; then
+the bytes at rest (the SQLite file and its WAL, before and after a checkpoint; a dump of the
+PostgreSQL schema) and the logs at DEBUG, SQLAlchemy's statement and parameter logging included,
+are searched for it. Positive controls show each search does find what is stored in plain, and
+the canary is opened back, so the test cannot pass by writing nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import shutil
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import select
+
+from storage.audit import AuditLog
+from storage.crypto import Vault
+from storage.db import Database
+from storage.models import CaseMessage, Person, Report, new_id
+from storage.vocabulary import Category, MessageDirection, PersonKind, Role
+
+# --- where to look ----------------------------------------------------------------------------
+
+
+def sqlite_files(database: Database) -> dict[str, bytes]:
+    """The database file and its companions (-wal, -shm, -journal), by name."""
+    path = Path(str(database.engine.url.database))
+    return {p.name: p.read_bytes() for p in sorted(path.parent.glob(path.name + "*"))}
+
+
+def sqlite_checkpoint(database: Database) -> None:
+    """Move the WAL into the main file (outside a transaction, which the engine always opens)."""
+    connection = sqlite3.connect(str(database.engine.url.database), isolation_level=None)
+    try:
+        busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        assert busy == 0
+    finally:
+        connection.close()
+
+
+def postgres_schema(database: Database) -> str:
+    with database.read() as session:
+        schema = session.execute(text("SELECT current_schema()")).scalar_one()
+    assert schema.startswith("t_"), "the test must run in its own schema"
+    return str(schema)
+
+
+def postgres_dump(database: Database) -> str:
+    """`pg_dump` of the test's schema (data and all); the rows cast to text if it is missing."""
+    url = database.engine.url
+    schema = postgres_schema(database)
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is not None:
+        result = subprocess.run(
+            [pg_dump, "--no-password", "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432),
+             "-U", url.username or "postgres", "-n", schema, url.database or "postgres"],
+            capture_output=True, text=True, timeout=60, check=False,
+        )
+        if result.returncode == 0:
+            return result.stdout
+    return postgres_rows(database)
+
+
+def postgres_rows(database: Database) -> str:
+    """Every row of every table in the test's schema, each cast to text."""
+    schema = postgres_schema(database)
+    lines = []
+    with database.read() as session:
+        tables = session.execute(
+            text("SELECT table_name FROM information_schema.tables "
+                 "WHERE table_schema = :schema AND table_type = 'BASE TABLE'"),
+            {"schema": schema},
+        ).scalars().all()
+        assert "report" in tables
+        for table in tables:
+            rows = session.execute(text(f'SELECT t::text FROM "{schema}"."{table}" AS t')).scalars()
+            lines.extend(f"{table}: {row}" for row in rows)
+    return "\n".join(lines)
+
+
+def logged(caplog: pytest.LogCaptureFixture) -> str:
+    return caplog.text + "\n".join(record.getMessage() for record in caplog.records)
+
+
+@pytest.fixture
+def logs_at_debug(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """Everything at DEBUG, SQLAlchemy's statements, parameters and result rows included."""
+    caplog.set_level(logging.DEBUG)
+    for name in ("sqlalchemy", "sqlalchemy.engine", "sqlalchemy.pool", "alembic"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    yield caplog
+
+
+# --- what is written ------------------------------------------------------------------------
+
+
+def write_report(database: Database, vault: Vault, audit: AuditLog, canary: str) -> tuple[str, str]:
+    """A named report and a reporter's answer, with the canary in every confidential field."""
+    report_id, message_id = new_id(), new_id()
+    with database.write() as session:
+        officer = Person(email="dana@example.com", name="Dana Reyes", kind=PersonKind.OFFICER,
+                         role=Role.CFO)
+        session.add(officer)
+        session.flush()
+        session.add(Report(
+            id=report_id, code="K7-4Q2M", category=Category.FRAUD, anonymous=False,
+            reporter_tag=vault.tag("reporter", f"{canary}-reporter"),
+            secret_hash=vault.hash_secret(f"{canary}-secret"),
+            body=vault.seal(session, kind="report", record_id=report_id, data={
+                "what": f"{canary}-what: revenue booked early",
+                "who": f"{canary}-who", "when": f"{canary}-when", "evidence": f"{canary}-evidence",
+                "known": f"{canary}-known",
+                "reporter": {"person_id": officer.id, "name": f"{canary}-name", "email": f"{canary}@x"},
+            }),
+        ))
+        session.flush()
+        session.add(CaseMessage(
+            id=message_id, report_id=report_id, direction=MessageDirection.ANSWER,
+            body=vault.seal(session, kind="case_message", record_id=message_id,
+                            data={"text": f"{canary}-answer"}),
+        ))
+        audit.db_append(session, actor="reporter", action="report.submitted", record_kind="report",
+                        record_id=report_id, detail={"category": "fraud", "message": message_id})
+    return report_id, message_id
+
+
+def open_back(database: Database, vault: Vault, report_id: str, message_id: str) -> str:
+    with database.read() as session:
+        report = session.exec(select(Report).where(Report.id == report_id)).one()
+        message = session.exec(select(CaseMessage).where(CaseMessage.id == message_id)).one()
+        content = vault.open(session, kind="report", record_id=report_id, blob=report.body)
+        answer = vault.open(session, kind="case_message", record_id=message_id, blob=message.body)
+    return str(content) + str(answer)
+
+
+def sealed_bodies(database: Database) -> list[bytes]:
+    with database.read() as session:
+        return [*session.exec(select(Report.body)).all(), *session.exec(select(CaseMessage.body)).all()]
+
+
+# --- the tests --------------------------------------------------------------------------------
+
+
+def test_confidential_fields_leave_no_trace_at_rest_or_in_logs(
+    database: Database, vault: Vault, audit: AuditLog, logs_at_debug: pytest.LogCaptureFixture
+) -> None:
+    canary = "CANARY-" + secrets.token_hex(8)
+    needle = canary.encode()
+
+    # Given a report and a follow-up message written through storage in one unit of work
+    report_id, message_id = write_report(database, vault, audit, canary)
+
+    # Then the logs show the statements ran, with their parameters, but never the canary
+    log_text = logged(logs_at_debug)
+    assert "INSERT INTO report" in log_text and "INSERT INTO casemessage" in log_text
+    assert canary not in log_text
+
+    # And the bytes at rest hold the ciphertexts but never the canary
+    bodies = sealed_bodies(database)
+    assert len(bodies) == 2
+    if database.is_sqlite:
+        before = sqlite_files(database)
+        assert before.get("candor.db-wal"), "the write should still be in the WAL"
+        assert all(any(body in data for data in before.values()) for body in bodies)
+        assert [name for name, data in before.items() if needle in data] == []
+        sqlite_checkpoint(database)
+        after = sqlite_files(database)
+        assert all(body in after["candor.db"] for body in bodies)  # now in the main file
+        assert [name for name, data in after.items() if needle in data] == []
+    else:
+        dump = postgres_dump(database)
+        assert all(body.hex() in dump for body in bodies), "the dump should hold the ciphertexts"
+        assert canary not in dump
+        rows = postgres_rows(database)
+        assert all(body.hex() in rows for body in bodies)
+        assert canary not in rows
+
+    # And the content opens back, whole, for someone holding the key
+    opened = open_back(database, vault, report_id, message_id)
+    for field in ("what", "who", "when", "evidence", "known", "name", "answer"):
+        assert f"{canary}-{field}" in opened
+    assert canary not in logged(logs_at_debug)
+
+
+def test_the_searches_find_what_is_stored_in_plain(
+    database: Database, logs_at_debug: pytest.LogCaptureFixture
+) -> None:
+    # A positive control: the same searches do see a string written to a plain column
+    control = "PLAIN-" + secrets.token_hex(8)
+    with database.write() as session:
+        session.add(Person(email="lee@example.com", name=control, kind=PersonKind.COMMITTEE))
+    assert control in logged(logs_at_debug)
+    if database.is_sqlite:
+        assert any(control.encode() in data for data in sqlite_files(database).values())
+        sqlite_checkpoint(database)
+        assert control.encode() in sqlite_files(database)["candor.db"]
+    else:
+        assert control in postgres_dump(database)
+        assert control in postgres_rows(database)

@@ -1,0 +1,168 @@
+"""Dependencies point down only: adapters/ -> bot/ -> storage/.
+
+Every module's imports are read with `ast` (not by importing it): `bot/` never reaches a platform
+SDK, the web server or an adapter; `storage/` never reaches `bot/` or `adapters/`; the Teams SDK
+(botbuilder, in maintenance) stays inside `adapters/teams/` so a move to its successor touches one
+folder. Imports inside functions, under `TYPE_CHECKING`, relative imports and
+`importlib.import_module("...")` calls all count.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LAYERS = ("bot", "storage", "adapters")
+
+PLATFORM_SDKS = ("slack_bolt", "slack_sdk", "botbuilder", "botframework", "aiohttp")
+TEAMS_SDKS = ("botbuilder", "botframework")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Modules under `inside` may not import anything under `forbidden` (dotted prefixes)."""
+
+    inside: str
+    forbidden: tuple[str, ...]
+    why: str
+    except_under: str | None = None
+
+
+RULES = (
+    Rule("bot", (*PLATFORM_SDKS, "adapters"), "the core is platform-neutral"),
+    Rule("storage", ("bot", "adapters"), "storage sits below the core"),
+    Rule("", TEAMS_SDKS, "the Teams SDK stays in adapters/teams", except_under="adapters.teams"),
+)
+
+
+def _under(module: str, prefix: str) -> bool:
+    return prefix == "" or module == prefix or module.startswith(prefix + ".")
+
+
+def imports_of(source: str, *, module: str, is_package: bool = False) -> set[str]:
+    """Every module `source` imports, as absolute dotted names (relative imports resolved)."""
+    package = module if is_package else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = package.split(".") if package else []
+                base_parts = parts[: len(parts) - (node.level - 1)] if node.level > 1 else parts
+                base = ".".join(base_parts)
+            else:
+                base = ""
+            target = ".".join(p for p in (base, node.module or "") if p)
+            found.add(target)
+            # `from pkg import sub` may import a submodule: count `pkg.sub` too
+            found.update(f"{target}.{alias.name}" for alias in node.names if alias.name != "*")
+        elif (
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+            and (
+                (isinstance(node.func, ast.Attribute) and node.func.attr == "import_module")
+                or (isinstance(node.func, ast.Name) and node.func.id in {"import_module", "__import__"})
+            )
+        ):
+            found.add(node.args[0].value)
+    return {name for name in found if name}
+
+
+def violations(module: str, imported: set[str]) -> list[str]:
+    problems = []
+    for rule in RULES:
+        if not _under(module, rule.inside):
+            continue
+        if rule.except_under and _under(module, rule.except_under):
+            continue
+        for name in sorted(imported):
+            if any(_under(name, forbidden) for forbidden in rule.forbidden):
+                problems.append(f"{module} imports {name}: {rule.why}")
+    return problems
+
+
+def project_modules() -> list[tuple[str, Path]]:
+    modules = []
+    for layer in LAYERS:
+        for path in sorted((ROOT / layer).rglob("*.py")):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            modules.append((".".join(parts), path))
+    return modules
+
+
+def test_the_project_has_modules_in_every_layer() -> None:
+    # Guards the walk itself: a wrong root would make every other check pass vacuously
+    found = {name.split(".")[0] for name, _ in project_modules()}
+    assert found == set(LAYERS)
+    assert len(project_modules()) > 10
+
+
+def test_every_layer_imports_only_downwards() -> None:
+    problems = []
+    for module, path in project_modules():
+        is_package = path.name == "__init__.py"
+        name = module.removesuffix(".__init__")
+        imported = imports_of(path.read_text(encoding="utf-8"), module=name, is_package=is_package)
+        problems.extend(violations(name, imported))
+    assert problems == []
+
+
+# --- the checker catches what it should ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("module", "source"),
+    [
+        ("bot.service", "import slack_bolt\n"),
+        ("bot.service", "from slack_sdk.web import WebClient\n"),
+        ("bot.service", "import aiohttp.web as web\n"),
+        ("bot.service", "from botbuilder.core import TurnContext\n"),
+        ("bot.service", "import botframework.connector\n"),
+        ("bot.service", "from adapters.slack import app\n"),
+        ("bot.service", "from adapters import cli\n"),
+        ("bot.service", "from ..adapters import cli\n"),
+        ("bot.service", "def later():\n    import slack_bolt\n"),
+        ("bot.service", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from adapters.cli import app\n"),
+        ("bot.service", "import importlib\nimportlib.import_module('slack_sdk')\n"),
+        ("bot.service", "__import__('aiohttp')\n"),
+        ("storage.audit", "from bot.service import Service\n"),
+        ("storage.audit", "import adapters.cli\n"),
+        ("storage.migrations.env", "from ...bot import copy\n"),
+        ("adapters.slack.app", "from botbuilder.schema import Activity\n"),
+        ("adapters.server", "import botbuilder.integration.aiohttp\n"),
+        ("adapters.cli", "from botframework.connector.auth import SimpleCredentialProvider\n"),
+    ],
+)
+def test_the_checker_refuses_an_import_upwards(module: str, source: str) -> None:
+    imported = imports_of(source, module=module)
+    assert violations(module, imported), f"{module}: {source!r} should be refused"
+
+
+@pytest.mark.parametrize(
+    ("module", "source"),
+    [
+        ("bot.service", "from storage.models import Report\nfrom bot import copy\nfrom . import messages\n"),
+        ("bot.service", "import slack_bolt_helpers\n"),  # a prefix of the name, not the package
+        ("storage.crypto", "from storage.models import DataKey\nimport cryptography\n"),
+        ("adapters.slack.app", "from slack_bolt.async_app import AsyncApp\nfrom bot.service import Service\n"),
+        ("adapters.server", "from aiohttp import web\n"),
+        ("adapters.teams.handler", "from botbuilder.core import ActivityHandler\n"),
+        ("adapters.teams", "from botframework.connector.auth import SimpleCredentialProvider\n"),
+    ],
+)
+def test_the_checker_allows_an_import_downwards(module: str, source: str) -> None:
+    is_package = module == "adapters.teams"
+    assert violations(module, imports_of(source, module=module, is_package=is_package)) == []
+
+
+def test_relative_imports_resolve_against_the_package() -> None:
+    assert imports_of("from . import copy\n", module="bot.service") == {"bot", "bot.copy"}
+    assert imports_of("from .. import bot\n", module="storage.migrations.env") >= {"storage.bot"}
+    assert imports_of("from .x import y\n", module="adapters.teams", is_package=True) >= {"adapters.teams.x"}
