@@ -1,0 +1,1 @@
+"""Everything that faces the outside world: platforms, console, HTTP server, CLI, composition."""

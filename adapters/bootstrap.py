@@ -1,0 +1,99 @@
+"""The composition root: settings -> database, keys, core, service, relay. Built once per
+process; nothing here runs at import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import inspect
+from sqlmodel import select
+
+from adapters.settings import Settings
+from bot.attestation import load_policy
+from bot.core import Core
+from bot.relay import Relay
+from bot.schedule import ScheduleSettings
+from bot.service import Service
+from storage import migrate
+from storage.audit import AuditLog, audit_key
+from storage.crypto import Keyring, KeyringError, Vault, load_keyring, save_keyring
+from storage.db import Database
+from storage.models import DataKey
+from storage.vocabulary import Platform
+
+
+class StartupError(Exception):
+    """Candor cannot start as configured; the message says what to do."""
+
+
+@dataclass
+class Candor:
+    settings: Settings
+    db: Database
+    keyring: Keyring
+    core: Core
+    service: Service
+    relay: Relay
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def _has_sealed_data(db: Database) -> bool:
+    if "datakey" not in inspect(db.engine).get_table_names():
+        return False
+    with db.read() as session:
+        return session.exec(select(DataKey.id).limit(1)).first() is not None
+
+
+def open_keyring(settings: Settings, db: Database, *, create: bool) -> tuple[Keyring, bool]:
+    """The master keyring. With `create` (development: init, console) a key file is made when
+    none exists, but never over existing data. Returns (keyring, created)."""
+    env_value = settings.master_key.get_secret_value() if settings.master_key else None
+    try:
+        return load_keyring(key_file=settings.key_file, env_value=env_value), False
+    except KeyringError:
+        missing = not env_value and not settings.key_file.exists()
+        if not (create and missing):
+            raise
+    if _has_sealed_data(db):
+        raise KeyringError(
+            f"no master key at {settings.key_file}, but the database holds encrypted data: "
+            "restore the key file from your backup (a new key would not open it)"
+        )
+    keyring = Keyring.generate()
+    save_keyring(settings.key_file, keyring, create=True)
+    return keyring, True
+
+
+def build(settings: Settings, *, platforms: frozenset[Platform], create_key: bool = False,
+          upgrade: bool = False) -> Candor:
+    """Wire Candor from settings. Refuses (StartupError) a missing or wrong key, or a database
+    whose schema is behind, with a message that says what to do."""
+    db = Database.from_url(settings.database_url)
+    try:
+        if upgrade:
+            migrate.upgrade(db)
+        elif migrate.current_revision(db) != migrate.head_revision():
+            raise StartupError("the database schema is not up to date: run `candor db upgrade`")
+        keyring, _created = open_keyring(settings, db, create=create_key)
+        vault = Vault(keyring, scrypt_log2_n=settings.scrypt_log2_n)
+        with db.read() as session:
+            vault.check(session)
+    except KeyringError as exc:
+        db.dispose()
+        raise StartupError(str(exc)) from None
+    except StartupError:
+        db.dispose()
+        raise
+    try:
+        schedule = ScheduleSettings(timezone=settings.timezone)
+    except ValueError as exc:
+        db.dispose()
+        raise StartupError(f"CANDOR_TIMEZONE: {exc}") from None
+    core = Core(
+        vault=vault, audit=AuditLog(audit_key(keyring.index_key)),
+        policy=load_policy(settings.policy_file), platforms=platforms,
+        schedule=schedule,
+    )
+    return Candor(settings, db, keyring, core, Service(db, core), Relay(db, core))

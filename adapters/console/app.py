@@ -1,0 +1,247 @@
+"""The terminal adapter: a local chat with Candor, on the embedded defaults.
+
+`/as EMAIL` picks who you are; plain lines are direct messages; `/ethics ...` and `/attest` work
+as in Slack; choices print as `[N] Label` and are picked by typing N; committee-channel notices
+print as lines beginning with `[#committee]`; a form asks its fields one line at a time (an empty
+line skips an optional field). It reads a pipe as well as a terminal, so transcripts replay.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from sqlmodel import select
+
+from bot.messages import (
+    CHANNEL,
+    Actor,
+    Choice,
+    ChoiceClicked,
+    Choices,
+    Command,
+    DirectMessage,
+    Document,
+    FieldKind,
+    Form,
+    FormErrors,
+    FormSubmitted,
+    Inbound,
+    Notice,
+    Reply,
+    Text,
+)
+from bot.relay import Relay
+from bot.service import Service
+from storage.models import Person
+from storage.vocabulary import Platform
+
+HELP = """Console commands:
+  /as EMAIL        act as this roster person (/who lists them)
+  /ethics ARGS     the /ethics slash command (report | status CODE [SECRET] | cases | open CODE | help)
+  /attest          the annual attestation
+  N                pick choice [N] from the last output
+  /quit            leave
+Anything else is a direct message to the bot."""
+
+
+@dataclass
+class _FormInProgress:
+    form: Form
+    values: dict[str, Any] = field(default_factory=dict)
+    index: int = 0
+    only: tuple[str, ...] = ()  # after errors: ask just these fields again
+
+
+class Console:
+    def __init__(self, service: Service, relay: Relay, *, out: TextIO = sys.stdout, echo: bool = False) -> None:
+        self._service = service
+        self._relay = relay
+        self._out = out
+        self._echo = echo
+        self._who: str | None = None
+        self._choices: dict[str, str] = {}
+        self._form: _FormInProgress | None = None
+
+    # --- output -------------------------------------------------------------------------------
+
+    def say(self, text: str, prefix: str = "bot> ") -> None:
+        for i, line in enumerate(text.splitlines() or [""]):
+            self._out.write((prefix if i == 0 else " " * len(prefix)) + line + "\n")
+        self._out.flush()
+
+    def _number(self, choices: Iterable[Choice], indent: str = "  ") -> None:
+        for choice in choices:
+            n = str(len(self._choices) + 1)
+            self._choices[n] = choice.value
+            self._out.write(f"{indent}[{n}] {choice.label}\n")
+
+    def _render(self, replies: list[Reply]) -> None:
+        for reply in replies:
+            if isinstance(reply, Text):
+                self.say(reply.text)
+            elif isinstance(reply, Choices):
+                self.say(reply.prompt)
+                self._number(reply.choices)
+            elif isinstance(reply, Document):
+                self.say(f"== {reply.title} (private) ==")
+                for heading, body in reply.sections:
+                    self.say(body, prefix=f"  {heading}: ")
+                self._number(reply.choices)
+            elif isinstance(reply, Form):
+                self._start_form(reply)
+            elif isinstance(reply, FormErrors) and self._form is not None:
+                for name, problem in reply.errors.items():
+                    self.say(f"{name}: {problem}", prefix="bot> ! ")
+                self._form.only = tuple(reply.errors)
+                self._form.index = 0
+                self._ask_field()
+
+    def _notice(self, notice: Notice, prefix: str) -> None:
+        self.say(notice.title, prefix=prefix + " ")
+        if notice.text:
+            self.say(notice.text, prefix=" " * (len(prefix) + 1))
+        for label, value in notice.fields:
+            self.say(f"{label}: {value}", prefix=" " * (len(prefix) + 1))
+        self._number(notice.choices, indent=" " * (len(prefix) + 1))
+
+    def deliver(self) -> None:
+        """Relay the console's outbox at once: the channel and the direct messages."""
+        with self._service.db.read() as session:
+            names = {f"person:{p.id}": p.email for p in session.exec(select(Person)).all()}
+        for item in self._relay.claim(Platform.CONSOLE, limit=100):
+            target = item.delivery.target
+            prefix = "[#committee]" if target == CHANNEL else f"[DM to {names.get(target, target)}]"
+            if item.edits:
+                prefix += " (updated)"
+            self._notice(item.delivery.notice, prefix)
+            self._relay.delivered(item, channel="console", message_id=item.key)
+
+    # --- forms --------------------------------------------------------------------------------
+
+    def _fields(self) -> list[Any]:
+        assert self._form is not None
+        fields = list(self._form.form.fields)
+        if self._form.only:
+            fields = [f for f in fields if f.name in self._form.only]
+        return fields
+
+    def _start_form(self, form: Form) -> None:
+        self._form = _FormInProgress(form)
+        self.say(f"== {form.title} ==")
+        if form.intro:
+            self.say(form.intro, prefix="   | ")
+        self.say("(one line per answer; an empty line skips an optional field; /cancel stops)")
+        self._ask_field()
+
+    def _ask_field(self) -> None:
+        fields = self._fields()
+        assert self._form is not None
+        f = fields[self._form.index]
+        suffix = "" if f.required else " (optional)"
+        self.say(f"{f.label}{suffix}", prefix="bot> ? ")
+        if f.hint:
+            self.say(f.hint, prefix="       ")
+        if f.kind in {FieldKind.SELECT, FieldKind.MULTISELECT}:
+            for i, option in enumerate(f.options, start=1):
+                self._out.write(f"       ({i}) {option.label}\n")
+            if f.kind is FieldKind.MULTISELECT:
+                self.say("numbers separated by commas", prefix="       ")
+        elif f.kind is FieldKind.BOOLEAN:
+            self.say("yes or no", prefix="       ")
+
+    def _form_line(self, line: str) -> None:
+        assert self._form is not None
+        if line.strip() == "/cancel":
+            self._form = None
+            self.say("Cancelled. Nothing was sent.")
+            return
+        fields = self._fields()
+        f = fields[self._form.index]
+        value: Any = line.strip()
+        if f.kind in {FieldKind.SELECT, FieldKind.MULTISELECT} and value:
+            picked = []
+            for part in value.split(","):
+                part = part.strip()
+                if part.isdigit() and 1 <= int(part) <= len(f.options):
+                    picked.append(f.options[int(part) - 1].value)
+                else:
+                    picked.append(part)
+            value = picked if f.kind is FieldKind.MULTISELECT else picked[0]
+        self._form.values[f.name] = value if value != "" else None
+        self._form.index += 1
+        if self._form.index < len(fields):
+            self._ask_field()
+            return
+        form = self._form
+        self._send(FormSubmitted(self._actor(), form.form.form_id, dict(form.values)))
+        if self._form is form and not form.only:
+            self._form = None
+        elif self._form is form and form.index >= len(self._fields()):
+            self._form = None
+
+    # --- input --------------------------------------------------------------------------------
+
+    def _actor(self) -> Actor:
+        assert self._who is not None
+        return Actor(Platform.CONSOLE, self._who, email=self._who)
+
+    def _send(self, event: Inbound) -> None:
+        self._choices = {}
+        self._render(self._service.handle(event))
+        self.deliver()
+
+    def handle_line(self, line: str) -> bool:
+        """One line of input; False when the person asked to quit."""
+        line = line.rstrip("\n")
+        if self._echo and line.strip():
+            self._out.write(f"{self._who or '?'}> {line}\n")
+        if self._form is not None:
+            self._form_line(line)
+            return True
+        text = line.strip()
+        if not text:
+            return True
+        if text in {"/quit", "/exit"}:
+            return False
+        if text in {"/help", "/?"}:
+            self.say(HELP)
+            return True
+        if text == "/who":
+            self._who_list()
+            return True
+        if text.startswith("/as"):
+            email = text[3:].strip().lower()
+            self._who = email or None
+            self.say(f"You are now {email}." if email else "Use /as EMAIL.")
+            return True
+        if self._who is None:
+            self.say("First pick who you are: /as EMAIL (/who lists the roster).")
+            return True
+        if text in self._choices:
+            self._send(ChoiceClicked(self._actor(), self._choices[text]))
+        elif text.startswith("/ethics"):
+            self._send(Command(self._actor(), "ethics", text[len("/ethics"):].strip()))
+        elif text.startswith("/attest"):
+            self._send(Command(self._actor(), "attest", text[len("/attest"):].strip()))
+        else:
+            self._send(DirectMessage(self._actor(), text))
+        return True
+
+    def _who_list(self) -> None:
+        with self._service.db.read() as session:
+            people = session.exec(select(Person).where(Person.active == True)).all()  # noqa: E712
+        for person in people:
+            what = "committee chair" if person.chair else person.kind.label
+            role = f", {person.role.label}" if person.role else ""
+            self.say(f"{person.email}: {person.name} ({what}{role})", prefix="  ")
+
+    def run(self, lines: Iterable[str], *, interactive: bool = False) -> None:
+        for line in lines:
+            if not self.handle_line(line):
+                break
+            if interactive:
+                self._out.write(f"{self._who or '?'}> ")
+                self._out.flush()

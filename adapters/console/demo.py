@@ -1,0 +1,41 @@
+"""A demo roster for `candor console` when the database has nobody yet."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from adapters.bootstrap import Candor
+from bot.roster import RosterEntry, db_import_roster, parse_roster
+from storage.models import Person
+
+DEMO_ROSTER = """\
+officers:
+  - {name: Dana Reyes, email: dana@example.com, role: CFO, attestation_due: 2027-03-31}
+  - {name: Sam Ortiz, email: sam@example.com, role: Controller, attestation_due: 2027-01-15}
+  - {name: Ana Silva, email: ana@example.com, role: CEO, attestation_due: 2027-06-30}
+committee:
+  - {name: Lee Park, email: lee@example.com, chair: true}
+  - {name: Alex Kim, email: alex@example.com}
+  - {name: Jordan Blake, email: jordan@example.com}
+"""
+
+
+def ensure_people(candor: Candor) -> str | None:
+    """Load CANDOR_ROSTER, or the demo roster into an empty database; say what was done."""
+    settings = candor.settings
+    entries: list[RosterEntry]
+    if settings.roster:
+        entries = parse_roster(settings.roster.read_text(encoding="utf-8"))
+        source = str(settings.roster)
+    else:
+        with candor.db.read() as session:
+            if session.exec(select(Person.id).limit(1)).first() is not None:
+                return None
+        entries = parse_roster(DEMO_ROSTER)
+        source = None
+    with candor.db.write() as session:
+        db_import_roster(session, entries, prune=False, audit=candor.core.audit, actor="console")
+    if source:
+        return f"Roster loaded from {source}. Type /who to see it."
+    return ("No roster yet, so a demo roster was loaded: officers dana@, sam@, ana@example.com; "
+            "committee lee@ (chair), alex@, jordan@example.com. Type /as dana@example.com to begin.")

@@ -1,0 +1,73 @@
+"""The notifier: the only way anything leaves Candor. It relays outbox rows to their platform's
+sender, retries with backoff, and records where each notice landed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+
+from adapters.senders import Posted, RetryLater, Sender, Undeliverable
+from bot.messages import CHANNEL
+from bot.relay import Item, Relay
+from storage.vocabulary import Platform
+
+log = logging.getLogger("candor.notify")
+
+
+class Notifier:
+    def __init__(self, relay: Relay, senders: Mapping[Platform, Sender], *, idle_seconds: float = 1.0) -> None:
+        self._relay = relay
+        self._senders = dict(senders)
+        self._idle = idle_seconds
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Deliver now rather than at the next tick (called after the core wrote notices)."""
+        self._wake.set()
+
+    async def run_once(self) -> int:
+        """Claim and deliver what is due on every platform; returns how many were attempted."""
+        attempted = 0
+        for platform, sender in self._senders.items():
+            items = await asyncio.to_thread(self._relay.claim, platform)
+            for item in items:
+                await self._deliver(sender, item)
+                attempted += 1
+        return attempted
+
+    async def _deliver(self, sender: Sender, item: Item) -> None:
+        notice = item.delivery.notice
+        try:
+            if item.edits is not None:
+                posted = Posted(*item.edits)
+                await sender.update(posted, notice)
+            elif item.delivery.target == CHANNEL:
+                posted = await sender.post_to_channel(notice)
+            else:
+                posted = await sender.post_to_user(item.user_id or "", notice)
+        except RetryLater as exc:
+            await asyncio.to_thread(self._relay.retry, item, code=exc.code, retry_after=exc.retry_after)
+        except Undeliverable as exc:
+            await asyncio.to_thread(self._relay.failed, item, code=exc.code)
+        except Exception as exc:  # noqa: BLE001  a sender bug must not stop the relay; the row is retried
+            log.error("sender raised %s for outbox %s", type(exc).__name__, item.id)
+            await asyncio.to_thread(self._relay.retry, item, code=type(exc).__name__, retry_after=None)
+        else:
+            await asyncio.to_thread(self._relay.delivered, item, channel=posted.channel,
+                                    message_id=posted.message_id)
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                busy = await self.run_once()
+            except Exception as exc:  # noqa: BLE001  the database may be briefly unreachable
+                log.error("relay pass failed: %s", type(exc).__name__)
+                busy = 0
+            if busy:
+                continue
+            self._wake.clear()
+            waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+            await asyncio.wait(waiters, timeout=self._idle, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()

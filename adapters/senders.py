@@ -1,0 +1,48 @@
+"""What a platform must offer the notifier: post a notice, edit a posted one.
+
+A sender raises `RetryLater` for a rate limit or a temporary failure (with the platform's
+`Retry-After` when it gave one) and `Undeliverable` for a failure that retrying cannot fix (an
+unknown channel, a revoked token). Error texts are platform error codes, never payloads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.messages import Notice
+
+
+class RetryLater(Exception):
+    def __init__(self, code: str, *, retry_after: float | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.retry_after = retry_after
+
+
+class Undeliverable(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Posted:
+    """Where a notice landed, so a later update can edit the same message."""
+
+    channel: str  # Slack channel id / Teams conversation id
+    message_id: str  # Slack ts / Teams activity id
+
+
+class Sender(Protocol):
+    async def post_to_channel(self, notice: Notice) -> Posted:
+        """Post to the committee channel configured for this platform."""
+        ...
+
+    async def post_to_user(self, user_id: str, notice: Notice) -> Posted:
+        """Send a direct message to a person by their platform user id."""
+        ...
+
+    async def update(self, posted: Posted, notice: Notice) -> None:
+        """Replace an earlier posted notice in place."""
+        ...

@@ -1,0 +1,143 @@
+"""One aiohttp application: the Slack endpoint, the Teams endpoint and /healthz, with the
+notifier (and the scheduler) on the same event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import suppress
+
+from aiohttp import web
+from sqlalchemy import text
+
+from adapters.bootstrap import Candor
+from adapters.notify import Notifier
+from adapters.senders import Sender
+from storage.vocabulary import Platform
+
+log = logging.getLogger("candor.server")
+
+CANDOR_KEY = web.AppKey("candor", Candor)
+NOTIFIER_KEY = web.AppKey("notifier", Notifier)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    candor = request.app[CANDOR_KEY]
+
+    def ping() -> None:
+        with candor.db.read() as session:
+            session.execute(text("SELECT 1"))
+
+    try:
+        await asyncio.to_thread(ping)
+    except Exception as exc:  # noqa: BLE001  any database failure means "not healthy"
+        log.error("health check failed: %s", type(exc).__name__)
+        return web.json_response({"ok": False, "database": "unreachable"}, status=503)
+    return web.json_response({"ok": True})
+
+
+def make_app(candor: Candor, senders: dict[Platform, Sender], *,
+             mounts: list[Callable[[web.Application], None]] | None = None,
+             background: list[Callable[[asyncio.Event], object]] | None = None) -> web.Application:
+    """The web application. `mounts` add platform routes; `background` are coroutines started
+    with the app and stopped with it (the scheduler, Socket Mode)."""
+    app = web.Application(client_max_size=1024 * 1024)
+    app[CANDOR_KEY] = candor
+    notifier = Notifier(candor.relay, senders)
+    app[NOTIFIER_KEY] = notifier
+    app.router.add_get("/healthz", healthz)
+    for mount in mounts or []:
+        mount(app)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(notifier.run_forever(stop))]
+        tasks += [asyncio.ensure_future(job(stop)) for job in background or []]  # type: ignore[arg-type]
+        yield
+        stop.set()
+        for task in tasks:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+    app.cleanup_ctx.append(lifecycle)
+    return app
+
+
+def build_web(candor: Candor, *, with_scheduler: bool = True) -> web.Application:
+    """The whole server from settings: each configured platform's endpoint and sender, the
+    notifier, and the scheduler."""
+    settings = candor.settings
+    senders: dict[Platform, Sender] = {}
+    mounts: list[Callable[[web.Application], None]] = []
+    background: list[Callable[[asyncio.Event], object]] = []
+    wake_box: list[Callable[[], None]] = []
+
+    def wake() -> None:
+        for fn in wake_box:
+            fn()
+
+    if Platform.SLACK in candor.core.platforms:
+        from adapters.slack.app import build_app, mount
+        from adapters.slack.sender import SlackSender
+
+        assert settings.slack_bot_token is not None
+        token = settings.slack_bot_token.get_secret_value()
+        senders[Platform.SLACK] = SlackSender.create(token=token, api_url=settings.slack_api_url,
+                                                     committee_channel=settings.committee_channel)
+        secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+        bolt = build_app(service=candor.service, token=token, signing_secret=secret,
+                         api_url=settings.slack_api_url, wake=wake)
+        if settings.slack_signing_secret is not None:
+            mounts.append(lambda app: mount(app, bolt))
+        if settings.slack_app_token is not None:
+            app_token = settings.slack_app_token.get_secret_value()
+
+            async def socket_mode(stop: asyncio.Event) -> None:
+                from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+                handler = AsyncSocketModeHandler(bolt, app_token)
+                await handler.connect_async()
+                await stop.wait()
+                await handler.close_async()
+
+            background.append(socket_mode)
+    if Platform.TEAMS in candor.core.platforms:
+        from adapters.teams.app import CandorTeamsBot, build_adapter
+        from adapters.teams.app import mount as mount_teams
+        from adapters.teams.sender import TeamsSender
+
+        password = settings.microsoft_app_password.get_secret_value() if settings.microsoft_app_password else None
+        adapter = build_adapter(app_id=settings.microsoft_app_id, password=password,
+                                tenant_id=settings.microsoft_app_tenant_id)
+        teams_bot = CandorTeamsBot(candor.service, candor.db, wake)
+        senders[Platform.TEAMS] = TeamsSender(adapter, candor.db, app_id=settings.microsoft_app_id,
+                                              channel=settings.teams_channel)
+        mounts.append(lambda app: mount_teams(app, adapter, teams_bot))
+    if with_scheduler:
+        background.append(lambda stop: _run_scheduler(candor, wake, stop))
+    app = make_app(candor, senders, mounts=mounts, background=background)
+    wake_box.append(app[NOTIFIER_KEY].wake)
+    return app
+
+
+async def _run_scheduler(candor: Candor, wake: Callable[[], None], stop: asyncio.Event) -> None:
+    from adapters.scheduler import Leadership, start_scheduler
+    from bot.sweep import Sweeper
+
+    leadership = Leadership(candor.db)
+    scheduler = start_scheduler(Sweeper(candor.db, candor.core, candor.core.schedule), leadership,
+                                on_written=wake, sweep_seconds=candor.settings.sweep_seconds)
+    try:
+        await stop.wait()
+    finally:
+        scheduler.shutdown(wait=False)
+        await asyncio.to_thread(leadership.release)
+
+
+def run_server(candor: Candor) -> None:
+    settings = candor.settings
+    app = build_web(candor)
+    log.info("Candor listening on %s:%s", settings.host, settings.port)
+    web.run_app(app, host=settings.host, port=settings.port, print=None)

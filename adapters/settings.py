@@ -1,0 +1,49 @@
+"""Configuration from the environment (and a `.env` file): the platforms' usual names and
+`CANDOR_*` for the rest. Read once, in the composition root."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from storage.db import DEFAULT_DATABASE_URL
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      populate_by_name=True)
+
+    database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="CANDOR_DATABASE_URL")
+    key_file: Path = Field(Path("candor.key"), validation_alias="CANDOR_KEY_FILE")
+    master_key: SecretStr | None = Field(None, validation_alias="CANDOR_MASTER_KEY")
+    roster: Path | None = Field(None, validation_alias="CANDOR_ROSTER")
+    policy_file: Path | None = Field(None, validation_alias="CANDOR_POLICY_FILE")
+    timezone: str = Field("UTC", validation_alias="CANDOR_TIMEZONE")
+    committee_channel: str | None = Field(None, validation_alias="CANDOR_COMMITTEE_CHANNEL")
+    teams_channel: str | None = Field(None, validation_alias="CANDOR_TEAMS_CHANNEL")
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias="CANDOR_SLACK_API_URL")
+    host: str = Field("0.0.0.0", validation_alias="CANDOR_HOST")
+    port: int = Field(3000, validation_alias=AliasChoices("CANDOR_PORT", "PORT"))
+    log_level: str = Field("INFO", validation_alias="CANDOR_LOG_LEVEL")
+    sweep_seconds: int = Field(300, ge=10, validation_alias="CANDOR_SWEEP_SECONDS")
+    # The scrypt cost for reporters' secrets (2**N). Lower only in tests.
+    scrypt_log2_n: int = Field(15, ge=4, le=20, validation_alias="CANDOR_SCRYPT_LOG2_N")
+
+    slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+    microsoft_app_id: str | None = Field(None, validation_alias="MICROSOFT_APP_ID")
+    microsoft_app_password: SecretStr | None = Field(None, validation_alias="MICROSOFT_APP_PASSWORD")
+    microsoft_app_tenant_id: str | None = Field(None, validation_alias="MICROSOFT_APP_TENANT_ID")
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_bot_token is not None and (
+            self.slack_signing_secret is not None or self.slack_app_token is not None
+        )
+
+    @property
+    def teams_enabled(self) -> bool:
+        return self.microsoft_app_id is not None or self.teams_channel is not None

@@ -1,0 +1,221 @@
+"""What Audit Committee members do with a case: acknowledge it, open it privately, ask the
+reporter a question, move it through its statuses, list the open cases.
+
+Only active committee members act here, and never on a report that keeps them away. Every
+opening of a case, and every refusal, is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from bot import copy
+from bot.core import CandorError, Core, actor_id, db_committee, db_excluded, is_committee
+from bot.followup import answer_choice
+from bot.messages import Choice, Document, FieldKind, Form, FormField, Notice, Reply, Style, Text
+from bot.outbox import db_enqueue, person_target
+from bot.reports import REPORT, db_change_status, db_open
+from bot.sanitize import neutralise
+from storage.models import CaseMessage, Determination, Person, Report, StatusChange, new_id
+from storage.vocabulary import CaseStatus, MessageDirection
+
+QUESTION_LIMIT = 2000
+REASON_LIMIT = 2000
+
+MOVES: dict[CaseStatus, tuple[CaseStatus, ...]] = {
+    CaseStatus.RECEIVED: (),  # acknowledge first
+    CaseStatus.ACKNOWLEDGED: (CaseStatus.UNDER_REVIEW, CaseStatus.CLOSED),
+    CaseStatus.UNDER_REVIEW: (CaseStatus.REFERRED, CaseStatus.CLOSED),
+    CaseStatus.REFERRED: (CaseStatus.UNDER_REVIEW, CaseStatus.CLOSED),
+    CaseStatus.CLOSED: (CaseStatus.UNDER_REVIEW,),
+}
+
+
+def db_case_for(session: Session, core: Core, member: Person, report_id: str, *, action: str) -> Report:
+    """The case, if this member may act on it; otherwise a refusal (audited when it is a
+    committee member kept away from the case, or someone outside the committee)."""
+    report = session.get(Report, report_id)
+    if report is None or report.shredded_at is not None:
+        raise CandorError(copy.case_not_found())
+    if not is_committee(member) or member.id in db_excluded(session, core, report):
+        core.audit_event(session, actor=actor_id(member), action="case.refused",
+                         record_kind=REPORT, record_id=report.id, detail={"attempt": action})
+        raise CandorError(copy.not_allowed_case() if is_committee(member) else copy.committee_only())
+    return report
+
+
+def db_acknowledge(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
+    report = db_case_for(session, core, member, report_id, action="acknowledge")
+    if report.status is not CaseStatus.RECEIVED:
+        by = session.get(Person, report.acknowledged_by) if report.acknowledged_by else None
+        return [Text(copy.already_acknowledged(report.code, by.name if by else "another member"))]
+    report.acknowledged_at = core.now()
+    report.acknowledged_by = member.id
+    db_change_status(session, core, report, to=CaseStatus.ACKNOWLEDGED, by=member, reason=None)
+    _tell_reporter(session, core, report, key=f"ack:{report.id}",
+                   title=copy.case_acknowledged_for_reporter(report.code))
+    return [Text(copy.acknowledged(report.code))]
+
+
+def db_view(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
+    report = db_case_for(session, core, member, report_id, action="open")
+    content = db_open(session, core, report)
+    core.audit_event(session, actor=actor_id(member), action="case.opened",
+                     record_kind=REPORT, record_id=report.id)
+    return [details(session, core, member, report, content)]
+
+
+def details(session: Session, core: Core, member: Person, report: Report, content: dict[str, object]) -> Document:
+    reporter = content.get("reporter")
+    if isinstance(reporter, dict):
+        who_reported = f"{reporter.get('name')} <{reporter.get('email')}>"
+    else:
+        who_reported = "Anonymous"
+    sections: list[tuple[str, str]] = [
+        ("Status", report.status.label),
+        ("Category", report.category.label),
+        ("Received", report.received_at.strftime("%Y-%m-%d %H:%M UTC")),
+        ("Reporter", neutralise(who_reported)),
+    ]
+    for key, heading in (("what", "What happened"), ("who", "People involved"), ("when", "When"),
+                         ("evidence", "Evidence"), ("known", "Already known to")):
+        value = content.get(key)
+        sections.append((heading, neutralise(str(value)) if value else "Not given"))
+    if member.chair:
+        excluded = db_excluded(session, core, report)
+        names = [p.name for p in db_committee(session) if p.id in excluded]
+        sections.append(("Kept away from this case (visible to the chair only)", ", ".join(names) or "No one"))
+    for message in session.exec(select(CaseMessage).where(CaseMessage.report_id == report.id)
+                                .order_by(col(CaseMessage.created_at))).all():
+        text = core.vault.open(session, kind="case_message", record_id=message.id, blob=message.body)
+        heading = f"{message.direction.label}, {message.created_at:%Y-%m-%d %H:%M}"
+        sections.append((heading, neutralise(str(text.get("text", "")))))
+    history = session.exec(select(StatusChange).where(StatusChange.report_id == report.id)
+                           .order_by(col(StatusChange.at))).all()
+    events = []
+    for change in history:
+        reason = core.vault.open(session, kind="status_change", record_id=change.id, blob=change.body).get("reason")
+        events.append((change.at, f"{change.at:%Y-%m-%d} {change.to_status.label}" + (f": {neutralise(str(reason))}" if reason else "")))
+    # A determination shows in the history without its content (the case file export has it).
+    for decided in session.exec(select(Determination).where(Determination.report_id == report.id)).all():
+        events.append((decided.created_at, f"{decided.created_at:%Y-%m-%d} Determination recorded"))
+    if events:
+        sections.append(("History", "\n".join(line for _at, line in sorted(events, key=lambda e: e[0]))))
+    choices = case_choices(report) + (chair_choices(report) if member.chair else ())
+    return Document(title=f"Case {report.code}", sections=tuple(sections), choices=choices)
+
+
+def case_choices(report: Report) -> tuple[Choice, ...]:
+    choices: list[Choice] = []
+    if report.status is CaseStatus.RECEIVED:
+        choices.append(Choice("Acknowledge", f"case:ack:{report.id}", Style.PRIMARY))
+    else:
+        choices.append(Choice("Ask the reporter", f"case:ask:{report.id}"))
+    for target in MOVES[report.status]:
+        choices.append(Choice(f"Move to: {target.label}", f"case:move:{report.id}:{target.value}"))
+    if report.status is not CaseStatus.RECEIVED:
+        choices.append(Choice("Record Board determination", f"case:determine:{report.id}"))
+    return tuple(choices)
+
+
+def chair_choices(report: Report) -> tuple[Choice, ...]:
+    """What only the chair is offered on a case: conflict routing and the legal hold."""
+    hold = "Release legal hold" if report.legal_hold else "Place legal hold"
+    return (Choice("Keep a member away", f"case:exclude:{report.id}"),
+            Choice(hold, f"case:hold:{report.id}"))
+
+
+def ask_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
+    report = db_case_for(session, core, member, report_id, action="ask")
+    return [Form(f"ask:{report.id}", f"Question on {report.code}", (
+        FormField("question", copy.question_prompt(), FieldKind.MULTILINE, max_length=QUESTION_LIMIT),
+    ), submit_label="Send question")]
+
+
+def db_ask(session: Session, core: Core, member: Person, report_id: str, question: str) -> list[Reply]:
+    report = db_case_for(session, core, member, report_id, action="ask")
+    question = question.strip()
+    if not question:
+        raise CandorError(copy.required_field())
+    if len(question) > QUESTION_LIMIT:
+        raise CandorError(copy.too_long(QUESTION_LIMIT, len(question)))
+    message_id = new_id()
+    session.add(CaseMessage(
+        id=message_id, report_id=report.id, direction=MessageDirection.QUESTION,
+        author_id=member.id, created_at=core.now(),
+        body=core.vault.seal(session, kind="case_message", record_id=message_id, data={"text": question}),
+    ))
+    report.last_feedback_at = core.now()
+    session.add(report)
+    core.audit_event(session, actor=actor_id(member), action="case.question",
+                     record_kind=REPORT, record_id=report.id, detail={"message": message_id})
+    _tell_reporter(session, core, report, key=f"question:{message_id}",
+                   title=copy.question_for_reporter(report.code), text=neutralise(question),
+                   with_answer=True)
+    return [Text(copy.question_sent(report.code, report.anonymous))]
+
+
+def move_form(session: Session, core: Core, member: Person, report_id: str, to: str) -> list[Reply]:
+    report = db_case_for(session, core, member, report_id, action="move")
+    target = _target(report, to)
+    return [Form(f"move:{report.id}:{target.value}", f"{report.code}: {target.label}"[:60], (
+        FormField("reason", copy.status_reason_prompt(), FieldKind.MULTILINE, max_length=REASON_LIMIT),
+    ), submit_label="Move case")]
+
+
+def db_move(session: Session, core: Core, member: Person, report_id: str, to: str, reason: str) -> list[Reply]:
+    report = db_case_for(session, core, member, report_id, action="move")
+    target = _target(report, to)
+    reason = reason.strip()
+    if not reason:
+        raise CandorError(copy.required_field())
+    if len(reason) > REASON_LIMIT:
+        raise CandorError(copy.too_long(REASON_LIMIT, len(reason)))
+    db_change_status(session, core, report, to=target, by=member, reason=reason)
+    report.last_feedback_at = core.now()
+    session.add(report)
+    _tell_reporter(session, core, report, key=f"status:{report.id}:{target.value}:{core.now():%Y%m%d%H%M%S}",
+                   title=copy.case_status_for_reporter(report.code, target.label))
+    return [Text(copy.status_moved(report.code, target.label))]
+
+
+def _target(report: Report, to: str) -> CaseStatus:
+    try:
+        target = CaseStatus(to)
+    except ValueError:
+        raise CandorError(copy.not_understood()) from None
+    if target not in MOVES[report.status]:
+        raise CandorError(copy.status_not_allowed(report.status.label, target.label))
+    return target
+
+
+def db_cases(session: Session, core: Core, member: Person) -> list[Reply]:
+    if not is_committee(member):
+        raise CandorError(copy.committee_only())
+    reports = session.exec(select(Report).where(Report.status != CaseStatus.CLOSED,
+                                                col(Report.shredded_at).is_(None))
+                           .order_by(col(Report.received_at))).all()
+    visible = [r for r in reports if member.id not in db_excluded(session, core, r)]
+    if not visible:
+        return [Text(copy.no_open_cases())]
+    sections = tuple(
+        (f"{r.code}: {r.status.label}", f"{r.category.label}; received {r.received_at:%Y-%m-%d}")
+        for r in visible
+    )
+    choices = tuple(Choice(f"Open {r.code}", f"case:view:{r.id}") for r in visible[:20])
+    return [Document(title="Open cases", sections=sections, choices=choices)]
+
+
+def _tell_reporter(session: Session, core: Core, report: Report, *, key: str, title: str,
+                   text: str = "", with_answer: bool = False) -> None:
+    """A direct message to a named reporter (an anonymous one reads it with code and secret)."""
+    if report.anonymous:
+        return
+    reporter = db_open(session, core, report).get("reporter")
+    if not isinstance(reporter, dict) or reporter.get("person_id") is None:
+        return
+    person_id = int(reporter["person_id"])
+    choices = (answer_choice(core, report, person_id=person_id),) if with_answer else ()
+    db_enqueue(session, core.vault, now=core.now(), key=f"reporter:{key}", target=person_target(person_id),
+               notice=Notice(title=title, text=text, choices=choices), platforms=core.platforms)
+

@@ -1,0 +1,454 @@
+"""Every sentence a reporter or a committee member reads, as small functions.
+
+Calm, short, precise, written for a worried senior officer. No function here is given report
+content: where user text appears in a reply, the caller has passed it through `sanitize`.
+"""
+
+from __future__ import annotations
+
+# --- people the bot does not know ------------------------------------------------------------
+
+
+def not_on_roster() -> str:
+    return (
+        "Candor serves the Senior Financial Officers and the Audit Committee, and I can't find you "
+        "on its roster. If you think you should be on it, please ask the committee chair."
+    )
+
+
+def not_understood() -> str:
+    return "Sorry, I didn't understand that. Please pick one of the options, or type \"help\"."
+
+
+def internal_error() -> str:
+    return (
+        "Something went wrong on my side and nothing was recorded. Please try again in a "
+        "minute; if it keeps happening, tell the committee chair (no details of your concern "
+        "are needed)."
+    )
+
+
+def text_too_large() -> str:
+    return "That message is too long for me to read. Please send it in shorter parts."
+
+
+# --- menus and help ---------------------------------------------------------------------------
+
+
+def menu_officer() -> str:
+    return "Hello. What would you like to do? Everything you tell me goes only to the Audit Committee."
+
+
+def menu_committee() -> str:
+    return "Hello. What would you like to do?"
+
+
+def help_text(*, committee: bool) -> str:
+    lines = [
+        "*Candor* brings concerns to the Audit Committee, in confidence.",
+        "• `report` (or `/ethics report`): report a concern, with your name or anonymously.",
+        "• `/ethics status CODE [SECRET]`: see your case's status and answer the committee.",
+        "• `/attest` (or `attest`): your annual attestation to the Supplemental Code of Ethics.",
+    ]
+    if committee:
+        lines += [
+            "• `/ethics cases`: the open cases.",
+            "• `/ethics open CODE`: a case's details, privately (each opening is logged).",
+            "• `/ethics waiver`: record a waiver of the Code; `/ethics waivers`: the waiver register.",
+        ]
+    lines.append("Type `cancel` at any step to stop; nothing is sent until you submit.")
+    return "\n".join(lines)
+
+
+# --- intake -----------------------------------------------------------------------------------
+
+
+def intake_welcome() -> str:
+    return (
+        "Thank you for speaking up. I'll ask a few short questions; you can type \"back\", "
+        "\"cancel\" or \"help\" at any step. Nothing reaches the committee until you submit, "
+        "and you can choose to stay anonymous at the end."
+    )
+
+
+def intake_category() -> str:
+    return "What is your concern about?"
+
+
+_QUESTIONS = {
+    "what": "What happened? Please describe it in your own words.",
+    "who": "Who is involved? Names and roles help the committee.",
+    "when": "When did it happen, or over what period?",
+    "evidence": "What evidence exists, and where can the committee find it?",
+    "known": "Does anyone else already know about this (a manager, the auditors, a regulator)?",
+}
+
+
+def intake_question(name: str, limit: int) -> str:
+    optional = "" if name == "what" else " You can skip this."
+    return f"{_QUESTIONS[name]} (up to {limit} characters.){optional}"
+
+
+def intake_exclude(chosen: int) -> str:
+    base = (
+        "If this concern involves a member of the Audit Committee, choose them here: they will "
+        "not see the report or be told about it. Choose \"Done\" when finished."
+    )
+    return base if not chosen else f"{base} ({chosen} chosen.)"
+
+
+def intake_identity() -> str:
+    return (
+        "Would you like to give your name? If you report anonymously, I will not keep who you "
+        "are; you'll get a case code and a secret to follow the case instead."
+    )
+
+
+def intake_review(summary: str) -> str:
+    return f"Please check your report before it goes to the Audit Committee:\n{summary}"
+
+
+def intake_cancelled() -> str:
+    return "Cancelled. Nothing was sent and your draft is deleted."
+
+
+def intake_help(step: str) -> str:
+    return (
+        "Your answers are encrypted and go only to the Audit Committee. Answer the question "
+        "below, or type \"back\" to change the previous answer, or \"cancel\" to stop."
+        + (" You can also type \"skip\"." if step not in {"what", "category"} else "")
+    )
+
+
+def intake_form_intro() -> str:
+    return (
+        "Your report goes only to the Audit Committee, encrypted. If you report anonymously, "
+        "Candor keeps nothing that identifies you."
+    )
+
+
+def intake_draft_expired() -> str:
+    return "Your earlier draft expired after a day without changes and was deleted."
+
+
+def hint(name: str) -> str:
+    return {
+        "what": "Facts are most helpful: what, where, how much.",
+        "who": "Names and roles, if you know them.",
+        "exclude": "They will not see this report or be told about it.",
+        "anonymous": "If yes, Candor keeps nothing that identifies you.",
+    }.get(name, "")
+
+
+def too_long(limit: int, length: int) -> str:
+    return f"That is {length} characters; the limit here is {limit}. Please shorten it."
+
+
+def too_short_what() -> str:
+    return "Please describe what happened in a sentence or two, so the committee can act on it."
+
+
+def unreadable_text() -> str:
+    return "I couldn't read that text. Please type it again."
+
+
+def required_field() -> str:
+    return "This one is needed for the committee to act. Please answer it."
+
+
+def choose_category() -> str:
+    return "Please choose what the concern is about."
+
+
+def choose_identity() -> str:
+    return "Please choose whether to report with your name or anonymously."
+
+
+def receipt_named(code: str) -> str:
+    return (
+        f"Your report is recorded, encrypted, as case *{code}*. The Audit Committee has been "
+        "alerted. I'll tell you here when they acknowledge it or have a question. "
+        f"You can check it any time with `/ethics status {code}`."
+    )
+
+
+def receipt_anonymous(code: str, secret: str) -> str:
+    return (
+        f"Your report is recorded, encrypted, as case *{code}*, and nothing that identifies "
+        f"you was kept.\nYour secret: *{secret}*\nIt is shown this once: write it down or keep "
+        f"it somewhere safe. With `/ethics status {code} {secret}` you can see the committee's "
+        "questions and answer them. Without the secret, nobody (not even you) can reach the case "
+        "as its reporter."
+    )
+
+
+# --- follow-up --------------------------------------------------------------------------------
+
+
+def status_usage() -> str:
+    return "Please give the case code, and the secret if you reported anonymously: `/ethics status CODE [SECRET]`."
+
+
+def case_not_found() -> str:
+    # One answer for every failure, so a guess learns nothing about which codes exist.
+    return "I couldn't open that case with what you gave me. Check the code (and the secret, for an anonymous report)."
+
+
+def too_many_attempts() -> str:
+    return "Too many attempts. Please wait a few minutes and try again."
+
+
+def answer_recorded(code: str) -> str:
+    return f"Your answer on case {code} is recorded and the committee has been told."
+
+
+def answer_prompt() -> str:
+    return "Your answer to the committee"
+
+
+def question_for_reporter(code: str) -> str:
+    return f"The Audit Committee has a question about case {code}"
+
+
+def case_acknowledged_for_reporter(code: str) -> str:
+    return f"The Audit Committee has acknowledged receipt of your report {code}."
+
+
+def case_status_for_reporter(code: str, status: str) -> str:
+    return f"Your case {code} is now: {status}."
+
+
+# --- attestation ------------------------------------------------------------------------------
+
+
+def attest_only_officers() -> str:
+    return "The annual attestation is for the Senior Financial Officers on the roster."
+
+
+def attest_already(period: str, when: str) -> str:
+    return f"You have already attested for {period} (on {when}). Thank you."
+
+
+def attest_recorded(period: str, next_due: str) -> str:
+    return f"Thank you. Your attestation for {period} is recorded. The next one is due by {next_due}."
+
+
+def attest_offer_report() -> str:
+    return "You said you know of a matter that has not been reported. Would you like to report it now?"
+
+
+def attest_disclosure_hint() -> str:
+    return "Required if you answered no to complying or to conflicts of interest."
+
+
+def attest_must_read() -> str:
+    return "Please read the Code first; you can attest once you have read and understood it."
+
+
+def attest_explain() -> str:
+    return "Please describe the conflict of interest or the exception here."
+
+
+def answer_yes_no() -> str:
+    return "Please answer yes or no."
+
+
+# --- committee --------------------------------------------------------------------------------
+
+
+def sent_privately() -> str:
+    return "Sent to you privately."
+
+
+def committee_only() -> str:
+    return "That is for members of the Audit Committee."
+
+
+def not_allowed_case() -> str:
+    return "You can't open this case. The refusal was logged."
+
+
+def acknowledged(code: str) -> str:
+    return f"You acknowledged case {code}. The channel message shows it."
+
+
+def already_acknowledged(code: str, by: str) -> str:
+    return f"Case {code} was already acknowledged by {by}."
+
+
+def question_sent(code: str, anonymous: bool) -> str:
+    if anonymous:
+        return f"Your question on case {code} is recorded. The anonymous reporter sees it when they check the case with their code and secret."
+    return f"Your question on case {code} was sent to the reporter."
+
+
+def question_prompt() -> str:
+    return "Your question for the reporter"
+
+
+def status_moved(code: str, status: str) -> str:
+    return f"Case {code} is now: {status}."
+
+
+def status_reason_prompt() -> str:
+    return "The reason (kept encrypted in the case file)"
+
+
+def status_not_allowed(current: str, wanted: str) -> str:
+    return f"A case that is {current} can't move to {wanted}."
+
+
+def no_open_cases() -> str:
+    return "There are no open cases."
+
+
+def answer_for_committee(code: str) -> str:
+    return f"The reporter answered the committee's question on case {code}"
+
+
+def delivery_failed(kind: str, code: str) -> str:
+    return f"A {kind} notice could not be delivered after repeated tries (platform said: {code})."
+
+
+# --- the scheduler's reminders and escalations -------------------------------------------------
+
+_DUE_TITLES = {
+    "attest-remind": "Reminder: your annual attestation to the Supplemental Code of Ethics is due. Type /attest.",
+    "attest-overdue": "Your annual attestation is overdue. Please attest now: type /attest.",
+    "attest-escalate": "An officer's annual attestation is overdue",
+    "unacked": "A report is waiting for the committee's acknowledgement",
+    "receipt-deadline": "The reporter must be told of receipt soon: please acknowledge the case",
+    "feedback-deadline": "The reporter is due feedback on the case soon",
+    "waiver-disclose": "A waiver of the Code must be disclosed publicly (Form 8-K or website)",
+}
+
+
+def due_title(kind: str) -> str:
+    return _DUE_TITLES.get(kind, "Reminder from Candor")
+
+
+# --- the Board's determinations ------------------------------------------------------------------
+
+
+def determination_intro(prior: str) -> str:
+    return (
+        "Record the Board's determination on this case. The Code asks the Board to weigh each "
+        "factor below; the factors and the reasoning are kept encrypted in the case file.\n"
+        f"Earlier determinations against the officers on the roster:\n{prior}"
+    )
+
+
+def no_prior_determinations() -> str:
+    return "None recorded."
+
+
+def factor_missing(factor: str) -> str:
+    return f"Please record {factor}: the Code asks the Board to weigh it. Nothing was recorded."
+
+
+def action_not_in_code(choices: str) -> str:
+    return f"That action is not one the Code lists. Choose one of: {choices}. Nothing was recorded."
+
+
+def action_needs_violation() -> str:
+    return "\"No action\" fits only when no material violation occurred. Please choose the action taken."
+
+
+def action_without_violation() -> str:
+    return "With no material violation, the action is \"No action\". Please change one of the two."
+
+
+def choose_officer() -> str:
+    return "Please choose the officer from the roster. Nothing was recorded."
+
+
+def date_invalid() -> str:
+    return "Please give the date as YYYY-MM-DD."
+
+
+def date_in_future() -> str:
+    return "That date is in the future. Please give the date it happened."
+
+
+def determination_recorded(code: str) -> str:
+    return f"The Board's determination on case {code} is recorded, encrypted, in the case file."
+
+
+# --- waivers ------------------------------------------------------------------------------------
+
+
+def waiver_provision_missing() -> str:
+    return (
+        "A waiver must name the provision of the Code it waives (for example \"Obligation 3\"). "
+        "Nothing was recorded."
+    )
+
+
+def waiver_granted_by_missing() -> str:
+    return "Please say who granted the waiver (for example \"the Board of Directors\")."
+
+
+def waiver_reason_missing() -> str:
+    return "Please give the reason for the waiver; it is kept encrypted."
+
+
+def waiver_recorded(officer: str, deadline: str) -> str:
+    return (
+        f"The waiver for {officer} is recorded. It must be disclosed publicly (Form 8-K or the "
+        f"company's website) by {deadline}; Candor reminds the committee until it is."
+    )
+
+
+def waiver_not_found() -> str:
+    return "I couldn't find that waiver."
+
+
+def waiver_already_disclosed(on: str) -> str:
+    return f"That waiver's disclosure was already recorded (on {on})."
+
+
+def waiver_ref_missing() -> str:
+    return "Please give the Form 8-K reference or the web address where the waiver is disclosed."
+
+
+def waiver_disclosed_before_grant() -> str:
+    return "The disclosure can't be dated before the waiver was granted."
+
+
+def waiver_disclosed(officer: str, on: str) -> str:
+    return f"The disclosure of the waiver for {officer} is recorded ({on})."
+
+
+def no_waivers() -> str:
+    return "No waivers of the Code are recorded."
+
+
+# --- conflicts, legal hold --------------------------------------------------------------------
+
+
+def chair_only() -> str:
+    return "That is for the committee chair."
+
+
+def exclusion_prompt() -> str:
+    return "The member to keep away from this case (they will not see it or be told about it)"
+
+
+def exclusion_nobody_left() -> str:
+    return "Every other member is already kept away from this case."
+
+
+def exclusion_added(code: str) -> str:
+    return f"Done: that member is kept away from case {code}. Only you can see this."
+
+
+def hold_reason_prompt() -> str:
+    return "The reason (kept encrypted in the case file)"
+
+
+def hold_set(code: str) -> str:
+    return f"Case {code} is under legal hold: it will not be shredded until the hold is released."
+
+
+def hold_released(code: str) -> str:
+    return f"The legal hold on case {code} is released; the retention period applies again."

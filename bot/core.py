@@ -1,0 +1,139 @@
+"""What every use case needs: the vault, the audit log, the clock, the enabled platforms, the
+Code, and the few lookups shared by reports, follow-up and committee actions.
+
+Functions named `db_*` take the caller's session and never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from bot import schedule
+from bot.attestation import Policy
+from bot.messages import Actor
+from bot.schedule import ScheduleSettings
+from storage.audit import AuditLog, Detail
+from storage.clock import utcnow
+from storage.crypto import Vault
+from storage.models import Exclusion, Identity, Person, Report
+from storage.vocabulary import PersonKind, Platform
+
+
+class CandorError(Exception):
+    """A request the core refuses; `reply` is the polite sentence for the person."""
+
+    def __init__(self, reply: str) -> None:
+        super().__init__(reply)
+        self.reply = reply
+
+
+@dataclass
+class Core:
+    vault: Vault
+    audit: AuditLog
+    policy: Policy
+    platforms: frozenset[Platform]
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    now: Callable[[], datetime] = utcnow
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return self.schedule.tz
+
+    @property
+    def draft_ttl(self) -> timedelta:
+        return timedelta(hours=self.schedule.draft_ttl_hours)
+
+    def audit_event(self, session: Session, *, actor: str, action: str, record_kind: str,
+                    record_id: str, detail: Detail | None = None) -> None:
+        self.audit.db_append(session, actor=actor, action=action, record_kind=record_kind,
+                             record_id=record_id, detail=detail, at=self.now())
+
+    # --- dates shown on a case (the same rules the scheduler reminds by) --------------------
+
+    def acknowledge_by(self, report: Report) -> date:
+        return schedule.acknowledge_by(report.received_at, self.schedule)
+
+    def receipt_due(self, report: Report) -> date:
+        return schedule.receipt_deadline(report.received_at, self.schedule)
+
+    def feedback_due(self, report: Report) -> date:
+        return schedule.feedback_deadline(report.received_at, self.schedule)
+
+
+def actor_id(person: Person) -> str:
+    """How a roster person appears in the audit log."""
+    return f"person:{person.id}"
+
+
+REPORTER = "reporter"  # how a reporter appears in the audit log: never by identity
+
+
+def db_resolve(session: Session, core: Core, actor: Actor) -> Person | None:
+    """The roster person behind a platform id; an unknown id is matched by e-mail once and the
+    match stored. Inactive people are nobody."""
+    row = session.exec(
+        select(Person)
+        .join(Identity, Identity.person_id == Person.id)  # type: ignore[arg-type]
+        .where(Identity.platform == actor.platform, Identity.platform_user_id == actor.user_id)
+    ).first()
+    if row is None and actor.email:
+        row = session.exec(select(Person).where(Person.email == actor.email.strip().lower())).first()
+        if row is not None and row.id is not None:
+            taken = session.exec(
+                select(Identity).where(Identity.person_id == row.id, Identity.platform == actor.platform)
+            ).first()
+            if taken is None:
+                session.add(Identity(person_id=row.id, platform=actor.platform, platform_user_id=actor.user_id))
+                core.audit_event(session, actor="system", action="identity.matched",
+                                 record_kind="person", record_id=str(row.id),
+                                 detail={"platform": actor.platform.value})
+            elif taken.platform_user_id != actor.user_id:
+                return None  # the e-mail is bound to another account on this platform
+    if row is None or not row.active:
+        return None
+    return row
+
+
+def db_committee(session: Session) -> list[Person]:
+    return list(session.exec(
+        select(Person).where(Person.kind == PersonKind.COMMITTEE, Person.active == True)  # noqa: E712
+        .order_by(Person.name)
+    ).all())
+
+
+def db_excluded(session: Session, core: Core, report: Report) -> set[int]:
+    """The committee members kept away from a report (sealed; opened only to route)."""
+    excluded: set[int] = set()
+    for row in session.exec(select(Exclusion).where(Exclusion.report_id == report.id)).all():
+        data = core.vault.open(session, kind="exclusion", record_id=row.id, blob=row.body)
+        excluded.update(int(x) for x in data.get("members", []))
+    return excluded
+
+
+def db_exclusions(session: Session, core: Core, report_ids: list[str]) -> dict[str, set[int]]:
+    """The excluded members of many reports in one query (only reports with exclusions are
+    opened): what a sweep over every open case needs."""
+    excluded: dict[str, set[int]] = {}
+    if not report_ids:
+        return excluded
+    wanted = set(report_ids)
+    for row in session.exec(select(Exclusion)).all():
+        if row.report_id not in wanted:
+            continue
+        data = core.vault.open(session, kind="exclusion", record_id=row.id, blob=row.body)
+        excluded.setdefault(row.report_id, set()).update(int(x) for x in data.get("members", []))
+    return excluded
+
+
+def db_report_by_code(session: Session, code: str) -> Report | None:
+    return session.exec(select(Report).where(Report.code == code)).first()
+
+
+def is_committee(person: Person) -> bool:
+    return person.kind is PersonKind.COMMITTEE

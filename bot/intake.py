@@ -1,0 +1,364 @@
+"""The report conversation: `(draft, input) -> (draft, replies)`, pure.
+
+Steps: category, what happened, who is involved, committee members to keep away, when, evidence,
+who already knows, named or anonymous, review, submit. Every step takes "back", "cancel" and
+"help". The same fields arrive at once from the form path (`validate_form`). The draft is a plain
+dict-able dataclass so the service can seal it in the database between messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from bot import copy
+from bot.messages import Choice, Choices, FieldKind, Form, FormField, Reply, Style, Text
+from bot.sanitize import preview
+from storage.vocabulary import Category
+
+FORM_ID = "intake"
+PREFIX = "intake:"
+
+
+class Step(StrEnum):
+    CATEGORY = "category"
+    WHAT = "what"
+    WHO = "who"
+    EXCLUDE = "exclude"
+    WHEN = "when"
+    EVIDENCE = "evidence"
+    KNOWN = "known"
+    IDENTITY = "identity"
+    REVIEW = "review"
+
+
+ORDER = list(Step)
+
+
+@dataclass(frozen=True)
+class Limits:
+    what: int = 4000
+    who: int = 1000
+    when: int = 500
+    evidence: int = 2000
+    known: int = 1000
+    min_what: int = 10
+
+
+LIMITS = Limits()
+
+# The free-text steps: (field, limit attribute, required?)
+_TEXT_STEPS: dict[Step, tuple[str, bool]] = {
+    Step.WHAT: ("what", True),
+    Step.WHO: ("who", False),
+    Step.WHEN: ("when", False),
+    Step.EVIDENCE: ("evidence", False),
+    Step.KNOWN: ("known", False),
+}
+_SKIP_WORDS = {"skip", "none", "n/a", "na", "-", "no", "nobody", "nothing", "unknown", "don't know"}
+
+
+@dataclass(frozen=True)
+class Member:
+    """A committee member the reporter may keep away from the report."""
+
+    person_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Draft:
+    step: Step = Step.CATEGORY
+    category: Category | None = None
+    what: str | None = None
+    who: str | None = None
+    exclude: tuple[int, ...] = ()
+    when: str | None = None
+    evidence: str | None = None
+    known: str | None = None
+    anonymous: bool | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        doc = asdict(self)
+        doc["exclude"] = list(self.exclude)
+        return doc
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Draft:
+        return cls(
+            step=Step(doc["step"]),
+            category=Category(doc["category"]) if doc.get("category") else None,
+            what=doc.get("what"),
+            who=doc.get("who"),
+            exclude=tuple(int(x) for x in doc.get("exclude", ())),
+            when=doc.get("when"),
+            evidence=doc.get("evidence"),
+            known=doc.get("known"),
+            anonymous=doc.get("anonymous"),
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a step produced. `draft` is None when the conversation ended (cancel or submit)."""
+
+    draft: Draft | None
+    replies: list[Reply] = field(default_factory=list)
+    submit: bool = False
+
+
+# --- prompts ---------------------------------------------------------------------------------
+
+
+def _nav(*, back: bool = True, skip: bool = False) -> list[Choice]:
+    nav: list[Choice] = []
+    if skip:
+        nav.append(Choice("Skip", PREFIX + "skip"))
+    if back:
+        nav.append(Choice("Back", PREFIX + "back"))
+    nav.append(Choice("Cancel", PREFIX + "cancel", Style.DANGER))
+    return nav
+
+
+def prompt(draft: Draft, members: list[Member]) -> list[Reply]:
+    """The question for the draft's current step."""
+    step = draft.step
+    if step is Step.CATEGORY:
+        options = [Choice(c.label, PREFIX + "cat:" + c.value) for c in Category]
+        return [Choices(copy.intake_category(), tuple(options + _nav(back=False)))]
+    if step in _TEXT_STEPS:
+        name, required = _TEXT_STEPS[step]
+        limit = getattr(LIMITS, name)
+        return [Choices(copy.intake_question(name, limit), tuple(_nav(skip=not required)))]
+    if step is Step.EXCLUDE:
+        options = [
+            Choice(("✓ " if m.person_id in draft.exclude else "") + m.name, f"{PREFIX}excl:{m.person_id}")
+            for m in members
+        ]
+        options.append(Choice("Done", PREFIX + "excl:done", Style.PRIMARY))
+        return [Choices(copy.intake_exclude(len(draft.exclude)), tuple(options + _nav()))]
+    if step is Step.IDENTITY:
+        options = [
+            Choice("Report with my name", PREFIX + "id:named"),
+            Choice("Report anonymously", PREFIX + "id:anonymous"),
+        ]
+        return [Choices(copy.intake_identity(), tuple(options + _nav()))]
+    return [review(draft, members)]
+
+
+def review(draft: Draft, members: list[Member]) -> Choices:
+    names = [m.name for m in members if m.person_id in draft.exclude]
+    lines = [
+        f"Category: {draft.category.label if draft.category else '-'}",
+        f"What happened: {preview(draft.what or '')} ({len(draft.what or '')} characters)",
+        f"People involved: {'given' if draft.who else 'not given'}",
+        f"When: {'given' if draft.when else 'not given'}",
+        f"Evidence: {'given' if draft.evidence else 'not given'}",
+        f"Already known to others: {'given' if draft.known else 'not given'}",
+        f"Kept away from: {', '.join(names) if names else 'no one'}",
+        f"Reporting: {'anonymously' if draft.anonymous else 'with your name'}",
+    ]
+    options = (
+        Choice("Submit", PREFIX + "submit", Style.PRIMARY),
+        Choice("Back", PREFIX + "back"),
+        Choice("Cancel", PREFIX + "cancel", Style.DANGER),
+    )
+    return Choices(copy.intake_review("\n".join(lines)), options)
+
+
+# --- the machine -----------------------------------------------------------------------------
+
+
+def start(members: list[Member]) -> Outcome:
+    draft = Draft()
+    return Outcome(draft, [Text(copy.intake_welcome()), *prompt(draft, members)])
+
+
+def _next(step: Step, members: list[Member]) -> Step:
+    nxt = ORDER[ORDER.index(step) + 1]
+    if nxt is Step.EXCLUDE and not members:
+        nxt = Step.WHEN
+    return nxt
+
+
+def _previous(step: Step, members: list[Member]) -> Step:
+    prev = ORDER[max(ORDER.index(step) - 1, 0)]
+    if prev is Step.EXCLUDE and not members:
+        prev = Step.WHO
+    return prev
+
+
+def check_text(name: str, text: str) -> str | None:
+    """The problem with a field's text, or None. Shared by the chat and the form paths."""
+    limit = getattr(LIMITS, name)
+    if len(text) > limit:
+        return copy.too_long(limit, len(text))
+    if name == "what" and len(text.strip()) < LIMITS.min_what:
+        return copy.too_short_what()
+    if "\x00" in text:
+        return copy.unreadable_text()
+    return None
+
+
+def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
+    """Apply one input (typed text or a clicked choice's value) to the draft."""
+    raw = text.strip()
+    word = raw.lower()
+    if raw.startswith(PREFIX):
+        word = raw[len(PREFIX) :]
+    if word == "cancel":
+        return Outcome(None, [Text(copy.intake_cancelled())])
+    if word == "help":
+        return Outcome(draft, [Text(copy.intake_help(draft.step.value)), *prompt(draft, members)])
+    if word == "back":
+        if draft.step is Step.CATEGORY:
+            return Outcome(draft, prompt(draft, members))
+        moved = replace(draft, step=_previous(draft.step, members))
+        return Outcome(moved, prompt(moved, members))
+
+    step = draft.step
+    if step is Step.CATEGORY:
+        category = _category(word)
+        if category is None:
+            return Outcome(draft, [Text(copy.not_understood()), *prompt(draft, members)])
+        return _moved(replace(draft, category=category), members)
+
+    if step in _TEXT_STEPS:
+        name, required = _TEXT_STEPS[step]
+        if word == "skip" or (not required and word in _SKIP_WORDS):
+            if required:
+                return Outcome(draft, [Text(copy.required_field()), *prompt(draft, members)])
+            return _moved(_with(draft, name, None), members)
+        if raw.startswith(PREFIX):  # a stale button from another step
+            return Outcome(draft, [Text(copy.not_understood()), *prompt(draft, members)])
+        problem = check_text(name, raw)
+        if problem:
+            return Outcome(draft, [Text(problem), *prompt(draft, members)])
+        return _moved(_with(draft, name, raw), members)
+
+    if step is Step.EXCLUDE:
+        if word in {"excl:done", "done", "none", "no", "no one", "skip"}:
+            return _moved(draft, members)
+        if word.startswith("excl:"):
+            try:
+                pid = int(word[5:])
+            except ValueError:
+                pid = -1
+            if pid in {m.person_id for m in members}:
+                chosen = set(draft.exclude) ^ {pid}
+                updated = replace(draft, exclude=tuple(sorted(chosen)))
+                return Outcome(updated, prompt(updated, members))
+        return Outcome(draft, [Text(copy.not_understood()), *prompt(draft, members)])
+
+    if step is Step.IDENTITY:
+        if word in {"id:named", "named", "with my name", "name"}:
+            return _moved(replace(draft, anonymous=False), members)
+        if word in {"id:anonymous", "anonymous", "anonymously", "anon"}:
+            return _moved(replace(draft, anonymous=True), members)
+        return Outcome(draft, [Text(copy.not_understood()), *prompt(draft, members)])
+
+    # REVIEW
+    if word in {"submit", "send", "yes"}:
+        return Outcome(None, [], submit=True)
+    return Outcome(draft, [Text(copy.not_understood()), *prompt(draft, members)])
+
+
+def _with(draft: Draft, name: str, value: str | None) -> Draft:
+    changes: dict[str, Any] = {name: value}
+    return replace(draft, **changes)
+
+
+def _moved(draft: Draft, members: list[Member]) -> Outcome:
+    moved = replace(draft, step=_next(draft.step, members))
+    return Outcome(moved, prompt(moved, members))
+
+
+def _category(word: str) -> Category | None:
+    if word.startswith("cat:"):
+        word = word[4:]
+    for number, category in enumerate(Category, start=1):
+        if word in {category.value, category.label.lower(), str(number)}:
+            return category
+    return None
+
+
+# --- the form path ---------------------------------------------------------------------------
+
+
+def form(members: list[Member]) -> Form:
+    fields = [
+        FormField(
+            "category", "What is it about?", FieldKind.SELECT,
+            options=tuple(Choice(c.label, c.value) for c in Category),
+        ),
+        FormField("what", "What happened?", FieldKind.MULTILINE, max_length=LIMITS.what,
+                  hint=copy.hint("what")),
+        FormField("who", "Who is involved?", FieldKind.MULTILINE, required=False,
+                  max_length=LIMITS.who, hint=copy.hint("who")),
+    ]
+    if members:
+        fields.append(FormField(
+            "exclude", "Committee members who must not see this report", FieldKind.MULTISELECT,
+            required=False, options=tuple(Choice(m.name, str(m.person_id)) for m in members),
+            hint=copy.hint("exclude"),
+        ))
+    fields += [
+        FormField("when", "When did it happen?", FieldKind.TEXT, required=False, max_length=LIMITS.when),
+        FormField("evidence", "What evidence exists, and where?", FieldKind.MULTILINE,
+                  required=False, max_length=LIMITS.evidence),
+        FormField("known", "Does anyone else already know?", FieldKind.MULTILINE, required=False,
+                  max_length=LIMITS.known),
+        FormField("anonymous", "Report anonymously?", FieldKind.BOOLEAN, hint=copy.hint("anonymous")),
+    ]
+    return Form(FORM_ID, "Report a concern", tuple(fields), submit_label="Submit report",
+                intro=copy.intake_form_intro())
+
+
+def validate_form(values: dict[str, Any], members: list[Member]) -> Draft | dict[str, str]:
+    """A complete draft from a form submission, or field -> problem (nothing recorded)."""
+    errors: dict[str, str] = {}
+
+    def text(name: str) -> str | None:
+        value = values.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str):
+            errors[name] = copy.unreadable_text()
+            return None
+        problem = check_text(name, value.strip())
+        if problem:
+            errors[name] = problem
+        return value.strip()
+
+    category = _category(str(values.get("category") or "").lower())
+    if category is None:
+        errors["category"] = copy.choose_category()
+    what = text("what")
+    if what is None and "what" not in errors:
+        errors["what"] = copy.required_field()
+    raw_exclude = values.get("exclude") or []
+    if isinstance(raw_exclude, str):
+        raw_exclude = [raw_exclude]
+    allowed = {m.person_id for m in members}
+    exclude: list[int] = []
+    for item in raw_exclude if isinstance(raw_exclude, list) else []:
+        try:
+            pid = int(item)
+        except (TypeError, ValueError):
+            pid = -1
+        if pid not in allowed:
+            errors["exclude"] = copy.not_understood()
+        else:
+            exclude.append(pid)
+    anonymous = values.get("anonymous")
+    if isinstance(anonymous, str):
+        anonymous = {"yes": True, "true": True, "no": False, "false": False}.get(anonymous.lower())
+    if not isinstance(anonymous, bool):
+        errors["anonymous"] = copy.choose_identity()
+    draft = Draft(
+        step=Step.REVIEW, category=category, what=what, who=text("who"),
+        exclude=tuple(sorted(set(exclude))), when=text("when"), evidence=text("evidence"),
+        known=text("known"), anonymous=anonymous if isinstance(anonymous, bool) else None,
+    )
+    return errors or draft

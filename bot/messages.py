@@ -1,0 +1,207 @@
+"""The neutral message model: what adapters hand the core, and what the core answers.
+
+Inbound events are few: a direct message, a command with arguments, a choice clicked, a form
+submitted. Replies are text, choices, a form, form errors, or a private document. Channel
+notices and their updates are `Notice`s; they never travel as replies, only through the outbox.
+Adapters render these in their own way (Block Kit, Adaptive Cards, plain text) and decide nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+from storage.vocabulary import Platform
+
+# --- who is speaking ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person as a platform knows them. `email` is filled when the adapter knows it (a Slack
+    `users.info` lookup, a Teams UPN), so an unknown id can be matched to the roster once."""
+
+    platform: Platform
+    user_id: str
+    email: str | None = None
+
+
+# --- inbound -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DirectMessage:
+    actor: Actor
+    text: str
+    event_id: str | None = None  # the platform's event or activity id, for de-duplication
+
+
+@dataclass(frozen=True)
+class Command:
+    """`/ethics report`, `/ethics status CODE SECRET`, `/attest`, or Teams' typed commands."""
+
+    actor: Actor
+    name: str  # "ethics" or "attest"
+    args: str = ""
+    event_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ChoiceClicked:
+    """A button. `value` is what the core put in the `Choice`; adapters pass it back untouched."""
+
+    actor: Actor
+    value: str
+    event_id: str | None = None
+
+
+@dataclass(frozen=True)
+class FormSubmitted:
+    actor: Actor
+    form_id: str
+    values: dict[str, Any]
+    event_id: str | None = None
+
+
+Inbound = DirectMessage | Command | ChoiceClicked | FormSubmitted
+
+
+# --- outbound ----------------------------------------------------------------------------------
+
+
+class Style(StrEnum):
+    DEFAULT = "default"
+    PRIMARY = "primary"
+    DANGER = "danger"
+
+
+@dataclass(frozen=True)
+class Choice:
+    label: str
+    value: str
+    style: Style = Style.DEFAULT
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class Choices:
+    prompt: str
+    choices: tuple[Choice, ...]
+
+
+class FieldKind(StrEnum):
+    TEXT = "text"  # one line
+    MULTILINE = "multiline"
+    SELECT = "select"  # one of `options`
+    MULTISELECT = "multiselect"  # any of `options`
+    BOOLEAN = "boolean"  # a yes/no question; value "yes" or "no"
+    DATE = "date"  # ISO date
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    kind: FieldKind = FieldKind.TEXT
+    required: bool = True
+    max_length: int | None = None
+    options: tuple[Choice, ...] = ()
+    hint: str | None = None
+    initial: str | None = None
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form the adapter shows at once (a Slack modal, a Teams card, console prompts)."""
+
+    form_id: str
+    title: str
+    fields: tuple[FormField, ...]
+    submit_label: str = "Submit"
+    intro: str | None = None  # text shown above the fields (the Code, at attestation)
+
+
+@dataclass(frozen=True)
+class FormErrors:
+    """A form submission refused: field name -> what to fix. Nothing was recorded."""
+
+    form_id: str
+    errors: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Document:
+    """A private view for one person (a case's details): title and (heading, text) sections.
+    Adapters show it only to the person who asked (a modal, a 1:1 card, the console)."""
+
+    title: str
+    sections: tuple[tuple[str, str], ...]
+    choices: tuple[Choice, ...] = ()
+
+
+Reply = Text | Choices | Form | FormErrors | Document
+
+
+# --- notices (through the outbox) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message posted to the committee channel or sent to a person by direct message.
+
+    Channel notices come only from `bot.sanitize`. `fields` are (label, value) pairs."""
+
+    title: str
+    text: str = ""
+    fields: tuple[tuple[str, str], ...] = ()
+    choices: tuple[Choice, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Notice:
+        return cls(
+            title=doc["title"],
+            text=doc.get("text", ""),
+            fields=tuple((str(a), str(b)) for a, b in doc.get("fields", ())),
+            choices=tuple(
+                Choice(c["label"], c["value"], Style(c.get("style", "default")))
+                for c in doc.get("choices", ())
+            ),
+        )
+
+    def plain_text(self) -> str:
+        """Everything a reader of the notice sees, as one string (for logs-free tests)."""
+        parts = [self.title, self.text, *(f"{a}: {b}" for a, b in self.fields)]
+        parts += [c.label for c in self.choices]
+        return "\n".join(p for p in parts if p)
+
+
+CHANNEL = "channel"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What the notifier relays for one outbox row: to the committee channel, or to a person
+    (a person id, resolved to their platform user id at delivery), or an edit of an earlier
+    delivered notice."""
+
+    target: str  # CHANNEL or "person:<id>"
+    notice: Notice
+
+    def to_json(self) -> dict[str, Any]:
+        return {"target": self.target, "notice": self.notice.to_json()}
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Delivery:
+        return cls(target=str(doc["target"]), notice=Notice.from_json(doc["notice"]))
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), sort_keys=True)

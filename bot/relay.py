@@ -1,0 +1,158 @@
+"""The outbox's side of delivery: claim due rows, record what happened to them.
+
+Claims are leases (`claimed_until`), taken with `FOR UPDATE SKIP LOCKED` on PostgreSQL so two
+replicas never take the same row; on SQLite, `BEGIN IMMEDIATE` makes the claim atomic. A claimed
+row that is never marked (the relay died mid-delivery) is taken again when its lease ends.
+An edit waits until the notice it edits has been delivered.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from bot import copy, sanitize
+from bot.core import Core
+from bot.messages import CHANNEL, Delivery
+from bot.outbox import KIND, db_enqueue
+from storage.db import Database
+from storage.models import Identity, OutboxMessage
+from storage.vocabulary import OutboxState, Platform
+
+log = logging.getLogger("candor.relay")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    base_seconds: float = 2.0
+    max_seconds: float = 300.0
+    horizon: timedelta = timedelta(hours=24)  # give up (and tell the committee) after this
+    lease: timedelta = timedelta(seconds=60)
+
+    def backoff(self, attempts: int, retry_after: float | None) -> float:
+        """Exponential backoff with full jitter, never sooner than the platform asked."""
+        ceiling = min(self.max_seconds, self.base_seconds * 2 ** max(attempts - 1, 0))
+        delay = random.uniform(ceiling / 2, ceiling)
+        return max(delay, retry_after or 0.0)
+
+
+@dataclass(frozen=True)
+class Item:
+    """A claimed row, opened: what to deliver and, for an edit, where the original landed."""
+
+    id: str
+    key: str
+    platform: Platform
+    delivery: Delivery
+    user_id: str | None  # the recipient's platform id, for a direct message
+    edits: tuple[str, str] | None  # (channel, message id) of the original, for an edit
+    attempts: int
+    created_at: datetime
+
+
+@dataclass
+class Relay:
+    db: Database
+    core: Core
+    policy: RetryPolicy = RetryPolicy()
+
+    def claim(self, platform: Platform, *, limit: int = 20) -> list[Item]:
+        now = self.core.now()
+        items: list[Item] = []
+        with self.db.write() as session:
+            query = (
+                select(OutboxMessage)
+                .where(OutboxMessage.platform == platform, OutboxMessage.state == OutboxState.PENDING,
+                       col(OutboxMessage.next_attempt_at) <= now,
+                       or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now))
+                .order_by(col(OutboxMessage.created_at))
+                .limit(limit)
+            )
+            if self.db.is_postgres:
+                query = query.with_for_update(skip_locked=True)
+            for row in session.exec(query).all():
+                item = self._open(session, row, now)
+                if item is None:
+                    continue
+                row.claimed_until = now + self.policy.lease
+                session.add(row)
+                items.append(item)
+        return items
+
+    def _open(self, session: Session, row: OutboxMessage, now: datetime) -> Item | None:
+        delivery = Delivery.from_json(self.core.vault.open(session, kind=KIND, record_id=row.id, blob=row.body))
+        edits = None
+        if row.updates_key:
+            original = session.exec(select(OutboxMessage).where(OutboxMessage.key == row.updates_key)).first()
+            if original is None or original.state is OutboxState.FAILED:
+                row.state = OutboxState.FAILED  # nothing to edit: the original never landed
+                row.last_error = "original_not_delivered"
+                session.add(row)
+                return None
+            if original.state is not OutboxState.DELIVERED or not original.platform_message_id:
+                row.next_attempt_at = now + timedelta(seconds=self.policy.base_seconds)
+                session.add(row)
+                return None
+            edits = (original.platform_channel or "", original.platform_message_id)
+        user_id = None
+        if delivery.target != CHANNEL:
+            person_id = int(delivery.target.split(":", 1)[1])
+            user_id = session.exec(select(Identity.platform_user_id).where(
+                Identity.person_id == person_id, Identity.platform == row.platform)).first()
+            if user_id is None and row.platform is not Platform.CONSOLE:
+                row.state, row.last_error = OutboxState.FAILED, "recipient_not_on_platform"
+                session.add(row)
+                return None
+        return Item(row.id, row.key, row.platform, delivery, user_id, edits, row.attempts, row.created_at)
+
+    def delivered(self, item: Item, *, channel: str | None, message_id: str | None) -> None:
+        with self.db.write() as session:
+            row = session.get(OutboxMessage, item.id)
+            if row is None or row.state is OutboxState.DELIVERED:
+                return
+            row.state, row.delivered_at = OutboxState.DELIVERED, self.core.now()
+            row.attempts += 1
+            row.platform_channel, row.platform_message_id = channel, message_id
+            row.claimed_until = None
+            session.add(row)
+
+    def retry(self, item: Item, *, code: str, retry_after: float | None) -> None:
+        """Schedule another try, or give up past the horizon and tell the committee."""
+        with self.db.write() as session:
+            row = session.get(OutboxMessage, item.id)
+            if row is None or row.state is not OutboxState.PENDING:
+                return
+            row.attempts += 1
+            row.last_error = code[:100]
+            row.claimed_until = None
+            now = self.core.now()
+            if now - row.created_at > self.policy.horizon:
+                self._give_up(session, row, code)
+            else:
+                row.next_attempt_at = now + timedelta(seconds=self.policy.backoff(row.attempts, retry_after))
+            session.add(row)
+
+    def failed(self, item: Item, *, code: str) -> None:
+        with self.db.write() as session:
+            row = session.get(OutboxMessage, item.id)
+            if row is None or row.state is not OutboxState.PENDING:
+                return
+            row.attempts += 1
+            row.claimed_until = None
+            self._give_up(session, row, code)
+            session.add(row)
+
+    def _give_up(self, session: Session, row: OutboxMessage, code: str) -> None:
+        row.state, row.last_error = OutboxState.FAILED, code[:100]
+        log.warning("notice undeliverable", extra={"outbox": row.id, "code": code[:100]})
+        if row.key.startswith("delivery-failed:"):
+            return  # never a failure notice about a failure notice
+        notice = sanitize.reminder(copy.delivery_failed(row.kind, code[:100]), (("Notice", row.key),))
+        others = [p for p in self.core.platforms if p is not row.platform] or [row.platform]
+        db_enqueue(session, self.core.vault, now=self.core.now(), key=f"delivery-failed:{row.id}", target=CHANNEL,
+                   notice=notice, platforms=others)

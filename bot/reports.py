@@ -1,0 +1,138 @@
+"""Recording a report and alerting the committee, in one transaction.
+
+The report's content and, for a named report, who reported, are sealed; an anonymous report keeps
+only a slow hash of the secret shown once to its reporter. The channel alert is written to the
+outbox in the same transaction, so the committee is told exactly when the report exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot import codes, sanitize
+from bot.core import REPORTER, Core, db_report_by_code
+from bot.intake import Draft
+from bot.messages import CHANNEL
+from bot.outbox import db_enqueue
+from storage.models import Exclusion, Person, Report, StatusChange, new_id
+from storage.vocabulary import CaseStatus, Platform
+
+REPORT = "report"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    report_id: str
+    code: str
+    secret: str | None  # shown once, for an anonymous report
+
+
+def reporter_tag(core: Core, person_id: int) -> str:
+    return core.vault.tag("reporter", str(person_id))
+
+
+def db_submit(session: Session, core: Core, *, draft: Draft, person: Person, platform: Platform) -> Receipt:
+    """Seal and record the report, its exclusions, the audit event and the channel alert."""
+    assert draft.category is not None and draft.what is not None and draft.anonymous is not None
+    report_id = new_id()
+    code = _unused_code(session)
+    secret = codes.new_secret() if draft.anonymous else None
+    content: dict[str, Any] = {
+        "what": draft.what, "who": draft.who, "when": draft.when,
+        "evidence": draft.evidence, "known": draft.known,
+        "reporter": None if draft.anonymous else {
+            "person_id": person.id, "name": person.name, "email": person.email,
+            "platform": platform.value,
+        },
+    }
+    report = Report(
+        id=report_id, code=code, category=draft.category, anonymous=draft.anonymous,
+        reporter_tag=None if draft.anonymous or person.id is None else reporter_tag(core, person.id),
+        secret_hash=core.vault.hash_secret(codes.normalise(secret)) if secret else None,
+        received_at=core.now(),
+        body=core.vault.seal(session, kind=REPORT, record_id=report_id, data=content, new=True),
+    )
+    session.add(report)
+    if draft.exclude:
+        session.flush()  # the unit of work orders inserts by relationship, and there is none
+    if draft.exclude:
+        exclusion_id = new_id()
+        session.add(Exclusion(
+            id=exclusion_id, report_id=report_id, created_at=core.now(),
+            body=core.vault.seal(session, kind="exclusion", record_id=exclusion_id,
+                                 data={"members": list(draft.exclude), "by": "reporter"}, new=True),
+        ))
+    core.audit_event(session, actor=REPORTER, action="report.submitted", record_kind=REPORT,
+                     record_id=report_id, detail={"category": draft.category.value,
+                                                  "anonymous": draft.anonymous})
+    db_alert(session, core, report, fresh=True)
+    return Receipt(report_id, code, secret)
+
+
+def _unused_code(session: Session) -> str:
+    for _ in range(20):
+        code = codes.new_case_code()
+        if db_report_by_code(session, code) is None:
+            return code
+    raise IntegrityError("case code space exhausted", None, ValueError())
+
+
+def db_open(session: Session, core: Core, report: Report) -> dict[str, Any]:
+    return core.vault.open(session, kind=REPORT, record_id=report.id, blob=report.body)
+
+
+def db_alert(session: Session, core: Core, report: Report, *, change: StatusChange | None = None,
+             fresh: bool = False) -> None:
+    """The channel alert for a new report, or (with `change`) an edit of it in place."""
+    by_name = None
+    if report.acknowledged_by is not None:
+        member = session.get(Person, report.acknowledged_by)
+        by_name = member.name if member else None
+    notice = sanitize.alert(sanitize.AlertFacts(
+        report_id=report.id, code=report.code, category=report.category, status=report.status,
+        received_at=report.received_at, acknowledge_by=core.acknowledge_by(report),
+        receipt_due=core.receipt_due(report), feedback_due=core.feedback_due(report),
+        acknowledged_by=by_name, acknowledged_at=report.acknowledged_at,
+    ))
+    alert_key = f"alert:{report.id}"
+    if change is None:
+        db_enqueue(session, core.vault, now=core.now(), key=alert_key, target=CHANNEL, notice=notice,
+                   platforms=core.platforms, fresh=fresh)
+    else:
+        db_enqueue(session, core.vault, now=core.now(), key=f"alert-update:{change.id}", target=CHANNEL,
+                   notice=notice, platforms=core.platforms, updates_key=alert_key)
+
+
+def db_change_status(session: Session, core: Core, report: Report, *, to: CaseStatus,
+                     by: Person | None, reason: str | None) -> StatusChange:
+    """Move a case, keep the history (reason sealed), audit it, and update the channel alert."""
+    change_id = new_id()
+    change = StatusChange(
+        id=change_id, report_id=report.id, from_status=report.status, to_status=to,
+        by_id=by.id if by else None, at=core.now(),
+        body=core.vault.seal(session, kind="status_change", record_id=change_id, data={"reason": reason}),
+    )
+    report.status = to
+    if to is CaseStatus.CLOSED:
+        report.closed_at = core.now()
+    session.add(change)
+    session.add(report)
+    session.flush()
+    core.audit_event(session, actor=f"person:{by.id}" if by else "system", action="case.status",
+                     record_kind=REPORT, record_id=report.id,
+                     detail={"from": change.from_status.value, "to": to.value})
+    db_alert(session, core, report, change=change)
+    return change
+
+
+def db_reports_of(session: Session, core: Core, person: Person) -> list[Report]:
+    """A named reporter's own cases, found by their blind index."""
+    if person.id is None:
+        return []
+    tag = reporter_tag(core, person.id)
+    return list(session.exec(select(Report).where(Report.reporter_tag == tag)
+                             .order_by(Report.received_at)).all())  # type: ignore[arg-type]

@@ -1,0 +1,88 @@
+"""The only producer of committee-channel notices, and the neutraliser of user text.
+
+A channel notice is built from an allow-list of a report's plain facts: case code, category,
+received time, due dates, status and who acknowledged. It never reads a sealed field, so the
+narrative, the people named, the evidence and the reporter cannot reach a channel.
+
+`neutralise` disarms mentions and links in any user text the core shows to a person, in a way
+that holds on every platform (adapters escape their own markup on top).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.messages import Choice, Notice, Style
+from storage.vocabulary import CaseStatus, Category
+
+ZWSP = "\u200b"
+_LINKY = re.compile(r"(?i)(://|www\.|\]\(|mailto:)")
+
+
+def neutralise(text: str) -> str:
+    """User text made inert: no mention (<!channel>, @here, <@U…>, <at>…</at>) or link survives."""
+    text = text.replace("<", "\u2039").replace(">", "\u203a")  # ‹ › : no <!here>, <@U1>, <at>
+    text = text.replace("@", "@" + ZWSP)  # no @here / @channel / @name
+    text = _LINKY.sub(lambda m: m.group(1)[0] + ZWSP + m.group(1)[1:], text)
+    return text.replace("\x00", "")
+
+
+def preview(text: str, limit: int = 80) -> str:
+    """A short, neutralised preview of user text (the review step shows this, not an echo)."""
+    flat = " ".join(text.split())
+    cut = flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    return neutralise(cut)
+
+
+@dataclass(frozen=True)
+class AlertFacts:
+    """What a channel alert may say about a case: plain columns only, never a sealed field."""
+
+    report_id: str
+    code: str
+    category: Category
+    status: CaseStatus
+    received_at: datetime
+    acknowledge_by: date
+    receipt_due: date
+    feedback_due: date
+    acknowledged_by: str | None  # the committee member's roster name
+    acknowledged_at: datetime | None
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def alert(facts: AlertFacts) -> Notice:
+    """The notice for a new or updated case in the committee channel."""
+    fields: list[tuple[str, str]] = [
+        ("Case", facts.code),
+        ("Category", facts.category.label),
+        ("Received", _when(facts.received_at)),
+        ("Status", facts.status.label),
+    ]
+    if facts.acknowledged_by and facts.acknowledged_at:
+        fields.append(("Acknowledged", f"{facts.acknowledged_by}, {_when(facts.acknowledged_at)}"))
+    else:
+        fields.append(("Acknowledge by", facts.acknowledge_by.isoformat()))
+    fields.append(("Receipt confirmed to reporter by", facts.receipt_due.isoformat()))
+    fields.append(("Feedback to reporter by", facts.feedback_due.isoformat()))
+    choices: list[Choice] = []
+    if facts.status is CaseStatus.RECEIVED:
+        choices.append(Choice("Acknowledge", f"case:ack:{facts.report_id}", Style.PRIMARY))
+    choices.append(Choice("View details", f"case:view:{facts.report_id}"))
+    return Notice(
+        title=f"New report {facts.code}" if facts.status is CaseStatus.RECEIVED else f"Report {facts.code}",
+        text="A concern was reported to the Audit Committee. Details open privately.",
+        fields=tuple(fields),
+        choices=tuple(choices),
+    )
+
+
+def reminder(title: str, facts: tuple[tuple[str, str], ...], *, report_id: str | None = None) -> Notice:
+    """A reminder or escalation from the scheduler: a title from `bot.copy`, plain facts."""
+    choices = (Choice("View details", f"case:view:{report_id}"),) if report_id else ()
+    return Notice(title=title, fields=tuple((a, neutralise(b)) for a, b in facts), choices=choices)

@@ -1,0 +1,445 @@
+"""The use cases adapters call. Each inbound event is one unit of work: de-duplicated by its
+platform event id, resolved to a roster person, dispatched, committed, then answered.
+
+Adapters call `handle` (off the event loop: it does blocking database work) and render the
+replies. Nothing here knows a platform's SDK.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, delete, select
+
+from bot import attestation, board, committee, conflicts, copy, followup, intake, retention, waivers
+from bot.codes import format_code
+from bot.core import (
+    CandorError,
+    Core,
+    actor_id,
+    db_committee,
+    db_excluded,
+    db_report_by_code,
+    db_resolve,
+    is_committee,
+)
+from bot.messages import (
+    Actor,
+    Choice,
+    ChoiceClicked,
+    Choices,
+    Command,
+    DirectMessage,
+    Document,
+    FormErrors,
+    Inbound,
+    Reply,
+    Text,
+)
+from bot.reports import db_reports_of, db_submit
+from storage.crypto import CryptoError
+from storage.db import Database
+from storage.models import (
+    Attestation,
+    Conversation,
+    Disclosure,
+    Identity,
+    InboundEvent,
+    Person,
+    Report,
+    new_id,
+)
+from storage.vocabulary import CaseStatus, PersonKind
+
+log = logging.getLogger("candor.service")
+
+MAX_INBOUND_TEXT = 20_000  # anything longer is refused before it is parsed
+_START_WORDS = {"report", "i have a concern", "concern", "new report", "report a concern"}
+
+
+class _Duplicate(Exception):
+    """A concurrent delivery of the same event id committed first."""
+
+
+class _Refused(Exception):
+    """Roll the unit of work back and answer with these replies."""
+
+    def __init__(self, replies: list[Reply]) -> None:
+        super().__init__("refused")
+        self.replies = replies
+
+
+@dataclass
+class Service:
+    db: Database
+    core: Core
+
+    # --- entry points -----------------------------------------------------------------------
+
+    def handle(self, event: Inbound) -> list[Reply]:
+        """Handle one inbound event; a platform's retry of the same event id changes nothing."""
+        try:
+            with self.db.write() as session:
+                if event.event_id and not _first_time(session, event, self.core):
+                    return []
+                person = db_resolve(session, self.core, event.actor)
+                if person is None:
+                    raise _Refused([Text(copy.not_on_roster())])
+                try:
+                    return self._dispatch(session, person, event)
+                except CandorError as refusal:
+                    # Refusals may have audited themselves (a member kept away): keep that.
+                    return [Text(refusal.reply)]
+        except _Refused as refused:
+            return refused.replies
+        except _Duplicate:
+            log.info("duplicate event ignored: %s", event.event_id)
+            return []
+        except CryptoError as exc:
+            log.error("sealed data did not open: %s", type(exc).__name__)
+            return [Text(copy.internal_error())]
+
+    def knows(self, actor: Actor) -> bool:
+        with self.db.read() as session:
+            return session.exec(select(Identity.id).where(
+                Identity.platform == actor.platform, Identity.platform_user_id == actor.user_id
+            )).first() is not None
+
+    def home(self, actor: Actor) -> list[Reply]:
+        """The App Home / personal tab: an officer's attestation and cases, or the committee's
+        open cases, overdue items and attestation roll."""
+        with self.db.write() as session:
+            person = db_resolve(session, self.core, actor)
+            if person is None:
+                return [Text(copy.not_on_roster())]
+            if is_committee(person):
+                return [self._committee_home(session, person)]
+            return [self._officer_home(session, person)]
+
+    # --- dispatch ---------------------------------------------------------------------------
+
+    def _dispatch(self, session: Session, person: Person, event: Inbound) -> list[Reply]:
+        if isinstance(event, DirectMessage):
+            if len(event.text) > MAX_INBOUND_TEXT:
+                return [Text(copy.text_too_large())]
+            return self._message(session, person, event.actor, event.text)
+        if isinstance(event, Command):
+            if len(event.args) > MAX_INBOUND_TEXT:
+                return [Text(copy.text_too_large())]
+            return self._command(session, person, event.actor, event.name, event.args)
+        if isinstance(event, ChoiceClicked):
+            return self._choice(session, person, event.actor, event.value)
+        return self._form(session, person, event.actor, event.form_id, event.values)
+
+    def _message(self, session: Session, person: Person, actor: Actor, text: str) -> list[Reply]:
+        draft, expired = self._load_draft(session, actor)
+        if draft is not None:
+            return self._advance(session, person, actor, draft, text)
+        words = text.strip().split()
+        first = words[0].lower().lstrip("/") if words else ""
+        notes: list[Reply] = [Text(copy.intake_draft_expired())] if expired else []
+        if " ".join(w.lower() for w in words) in _START_WORDS:
+            return notes + self._start_intake(session, person, actor)
+        if first in {"ethics", "status", "attest", "help", "cases", "open"}:
+            name = "attest" if first == "attest" else "ethics"
+            args = " ".join(words[1:]) if first in {"ethics", "attest"} else " ".join(words)
+            return notes + self._command(session, person, actor, name, args)
+        return notes + [self._menu(person)]
+
+    def _command(self, session: Session, person: Person, actor: Actor, name: str, args: str) -> list[Reply]:
+        if name == "attest":
+            return self._attest_form(session, person)
+        words = args.split()
+        sub = words[0].lower() if words else "help"
+        rest = words[1:]
+        if sub == "report":
+            return [intake.form(self._members(session, person))]
+        if sub == "status":
+            return followup.db_status(session, self.core, person, actor, rest)
+        if sub == "cases":
+            return committee.db_cases(session, self.core, person)
+        if sub == "waiver":
+            return waivers.form(session, self.core, person)
+        if sub == "waivers":
+            return waivers.register(session, person)
+        if sub == "open":
+            if not rest:
+                raise CandorError(copy.status_usage())
+            report = db_report_by_code(session, format_code(rest[0]))
+            if report is None:
+                raise CandorError(copy.case_not_found())
+            return committee.db_view(session, self.core, person, report.id)
+        return [Text(copy.help_text(committee=is_committee(person)))]
+
+    def _choice(self, session: Session, person: Person, actor: Actor, value: str) -> list[Reply]:
+        if value.startswith(intake.PREFIX):
+            draft, _expired = self._load_draft(session, actor)
+            if draft is None:
+                return [Text(copy.intake_draft_expired()), self._menu(person)]
+            return self._advance(session, person, actor, draft, value)
+        verb, _, rest = value.partition(":")
+        if verb == "menu":
+            return self._message(session, person, actor, {"report": "report", "attest": "attest",
+                                                          "status": "status", "cases": "cases"}.get(rest, "help"))
+        if verb == "case":
+            action, _, arg = rest.partition(":")
+            if action == "ack":
+                return committee.db_acknowledge(session, self.core, person, arg)
+            if action == "view":
+                return committee.db_view(session, self.core, person, arg)
+            if action == "ask":
+                return committee.ask_form(session, self.core, person, arg)
+            if action == "move":
+                report_id, _, to = arg.partition(":")
+                return committee.move_form(session, self.core, person, report_id, to)
+            if action == "determine":
+                return board.form(session, self.core, person, arg)
+            if action == "exclude":
+                return conflicts.form(session, self.core, person, arg)
+            if action == "hold":
+                return retention.hold_form(session, self.core, person, arg)
+        if verb == "waiver" and rest.startswith("disclose:"):
+            return waivers.disclose_form(session, self.core, person, rest.partition(":")[2])
+        if verb == "answer":
+            return followup.answer_form(self.core, person, actor, rest)
+        if verb == "attest" and rest == "report":
+            return self._start_intake(session, person, actor)
+        return [Text(copy.not_understood())]
+
+    def _form(self, session: Session, person: Person, actor: Actor, form_id: str,
+              values: dict[str, Any]) -> list[Reply]:
+        verb, _, rest = form_id.partition(":")
+        if form_id == intake.FORM_ID:
+            members = self._members(session, person)
+            checked = intake.validate_form(values, members)
+            if isinstance(checked, dict):
+                return [FormErrors(form_id, checked)]
+            return self._submit(session, person, actor, checked)
+        if form_id == attestation.FORM_ID:
+            return self._attest(session, person, values)
+        if verb == "ask":
+            return committee.db_ask(session, self.core, person, rest, _text(values, "question"))
+        if verb == "move":
+            report_id, _, to = rest.partition(":")
+            return committee.db_move(session, self.core, person, report_id, to, _text(values, "reason"))
+        if verb == board.FORM_PREFIX:
+            return board.db_submit(session, self.core, person, rest, values)
+        if verb == conflicts.FORM_PREFIX:
+            return conflicts.db_submit(session, self.core, person, rest, values.get("member"))
+        if verb == retention.FORM_PREFIX:
+            return retention.db_hold_submit(session, self.core, person, rest, _text(values, "reason"))
+        if form_id == waivers.FORM_ID:
+            return waivers.db_submit(session, self.core, person, values)
+        if verb == waivers.DISCLOSE_PREFIX:
+            return waivers.db_submit_disclosure(session, self.core, person, rest, values)
+        if verb == "answer":
+            return followup.db_answer(session, self.core, person, actor, rest, _text(values, "answer"))
+        return [Text(copy.not_understood())]
+
+    # --- menu and home ----------------------------------------------------------------------
+
+    def _menu(self, person: Person) -> Choices:
+        choices = [Choice("Report a concern", "menu:report"), Choice("Check a case", "menu:status")]
+        if person.kind is PersonKind.OFFICER:
+            choices.insert(1, Choice("Annual attestation", "menu:attest"))
+            return Choices(copy.menu_officer(), tuple(choices + [Choice("Help", "menu:help")]))
+        choices.insert(0, Choice("Open cases", "menu:cases"))
+        return Choices(copy.menu_committee(), tuple(choices + [Choice("Help", "menu:help")]))
+
+    def _officer_home(self, session: Session, person: Person) -> Document:
+        today = self.core.now().date()
+        period = attestation.period_for(person.attestation_due, today)
+        done = session.exec(select(Attestation).where(Attestation.person_id == person.id,
+                                                      Attestation.period == period)).first()
+        if done:
+            status = f"Attested for {period} on {done.attested_at:%Y-%m-%d}."
+        elif person.attestation_due:
+            status = f"Due by {person.attestation_due.isoformat()}: type /attest."
+        else:
+            status = "No attestation is scheduled for you."
+        sections = [("Annual attestation", status)]
+        cases = db_reports_of(session, self.core, person)
+        sections.append(("Your named reports", "\n".join(
+            f"{r.code}: {r.status.label} (received {r.received_at:%Y-%m-%d})" for r in cases
+        ) or "None. Anonymous reports are not listed: use their code and secret."))
+        return Document("Candor", tuple(sections), (Choice("Report a concern", "menu:report"),
+                                                    Choice("Annual attestation", "menu:attest")))
+
+    def _committee_home(self, session: Session, person: Person) -> Document:
+        now = self.core.now()
+        today = now.date()
+        reports = session.exec(select(Report).where(Report.status != CaseStatus.CLOSED,
+                                                    col(Report.shredded_at).is_(None))
+                               .order_by(col(Report.received_at))).all()
+        visible = [r for r in reports if person.id not in db_excluded(session, self.core, r)]
+        open_lines = [f"{r.code}: {r.status.label}, {r.category.label}" for r in visible]
+        overdue = [f"{r.code}: not acknowledged (due {self.core.acknowledge_by(r)})"
+                   for r in visible if r.status is CaseStatus.RECEIVED and self.core.acknowledge_by(r) < today]
+        overdue += [f"{r.code}: no feedback to the reporter (due {self.core.feedback_due(r)})"
+                    for r in visible if r.last_feedback_at is None and self.core.feedback_due(r) < today]
+        officers = session.exec(select(Person).where(Person.kind == PersonKind.OFFICER,
+                                                     Person.active == True)  # noqa: E712
+                                .order_by(col(Person.name))).all()
+        roll = []
+        for officer in officers:
+            period = attestation.period_for(officer.attestation_due, today)
+            done = session.exec(select(Attestation.attested_at).where(
+                Attestation.person_id == officer.id, Attestation.period == period)).first()
+            if done:
+                roll.append(f"{officer.name}: attested for {period}")
+            elif officer.attestation_due and officer.attestation_due < today:
+                roll.append(f"{officer.name}: OVERDUE since {officer.attestation_due}")
+            else:
+                due = officer.attestation_due.isoformat() if officer.attestation_due else "not scheduled"
+                roll.append(f"{officer.name}: due {due}")
+        undisclosed = [f"{p.name}: {w.provision} (disclose by {w.disclosure_due})"
+                       for w, p in waivers.db_register(session) if w.disclosed_on is None]
+        return Document("Audit Committee", (
+            ("Open cases", "\n".join(open_lines) or "None."),
+            ("Overdue", "\n".join(overdue) or "Nothing is overdue."),
+            ("Attestation roll", "\n".join(roll) or "No officers on the roster."),
+            ("Waivers to disclose", "\n".join(undisclosed) or "None. /ethics waivers shows the register."),
+        ), tuple(Choice(f"Open {r.code}", f"case:view:{r.id}") for r in visible[:10]))
+
+    # --- intake -----------------------------------------------------------------------------
+
+    def _members(self, session: Session, person: Person) -> list[intake.Member]:
+        return [intake.Member(p.id, p.name) for p in db_committee(session)
+                if p.id is not None and p.id != person.id]
+
+    def _conversation_key(self, actor: Actor) -> str:
+        return self.core.vault.tag("conversation", actor.platform.value, actor.user_id)
+
+    def _load_draft(self, session: Session, actor: Actor) -> tuple[intake.Draft | None, bool]:
+        row = session.get(Conversation, self._conversation_key(actor))
+        if row is None:
+            return None, False
+        if row.updated_at < self.core.now() - self.core.draft_ttl:
+            self._drop_draft(session, row)
+            return None, True
+        data = self.core.vault.open(session, kind="conversation", record_id=row.key, blob=row.body)
+        return intake.Draft.from_json(data["draft"]), False
+
+    def _drop_draft(self, session: Session, row: Conversation) -> None:
+        self.core.vault.shred(session, kind="conversation", record_id=row.key)
+        session.delete(row)
+
+    def _save_draft(self, session: Session, actor: Actor, draft: intake.Draft | None) -> None:
+        key = self._conversation_key(actor)
+        row = session.get(Conversation, key)
+        if draft is None:
+            if row is not None:
+                self._drop_draft(session, row)
+            return
+        body = self.core.vault.seal(session, kind="conversation", record_id=key, data={"draft": draft.to_json()})
+        if row is None:
+            session.add(Conversation(key=key, updated_at=self.core.now(), body=body))
+        else:
+            row.body, row.updated_at = body, self.core.now()
+            session.add(row)
+
+    def _start_intake(self, session: Session, person: Person, actor: Actor) -> list[Reply]:
+        outcome = intake.start(self._members(session, person))
+        self._save_draft(session, actor, outcome.draft)
+        return outcome.replies
+
+    def _advance(self, session: Session, person: Person, actor: Actor, draft: intake.Draft, text: str) -> list[Reply]:
+        members = self._members(session, person)
+        outcome = intake.advance(draft, text, members)
+        if outcome.submit:
+            self._save_draft(session, actor, None)
+            return self._submit(session, person, actor, draft)
+        self._save_draft(session, actor, outcome.draft)
+        return outcome.replies
+
+    def _submit(self, session: Session, person: Person, actor: Actor, draft: intake.Draft) -> list[Reply]:
+        receipt = db_submit(session, self.core, draft=draft, person=person, platform=actor.platform)
+        self._save_draft(session, actor, None)
+        log.info("report recorded", extra={"report": receipt.report_id})
+        if receipt.secret:
+            return [Text(copy.receipt_anonymous(receipt.code, receipt.secret))]
+        return [Text(copy.receipt_named(receipt.code))]
+
+    # --- attestation ------------------------------------------------------------------------
+
+    def _attest_form(self, session: Session, person: Person) -> list[Reply]:
+        if person.kind is not PersonKind.OFFICER:
+            return [Text(copy.attest_only_officers())]
+        period = attestation.period_for(person.attestation_due, self.core.now().date())
+        done = session.exec(select(Attestation).where(Attestation.person_id == person.id,
+                                                      Attestation.period == period)).first()
+        if done:
+            return [Text(copy.attest_already(period, f"{done.attested_at:%Y-%m-%d}"))]
+        return [attestation.form(self.core.policy, period)]
+
+    def _attest(self, session: Session, person: Person, values: dict[str, Any]) -> list[Reply]:
+        if person.kind is not PersonKind.OFFICER:
+            return [Text(copy.attest_only_officers())]
+        checked = attestation.validate(values)
+        if isinstance(checked, dict):
+            return [FormErrors(attestation.FORM_ID, checked)]
+        today = self.core.now().date()
+        period = attestation.period_for(person.attestation_due, today)
+        if session.exec(select(Attestation.id).where(Attestation.person_id == person.id,
+                                                     Attestation.period == period)).first():
+            return self._attest_form(session, person)
+        attestation_id = new_id()
+        session.add(Attestation(
+            id=attestation_id, person_id=person.id, period=period, attested_at=self.core.now(),  # type: ignore[arg-type]
+            policy_hash=self.core.policy.version_hash,
+            body=self.core.vault.seal(session, kind="attestation", record_id=attestation_id,
+                                      data=checked.to_json()),
+        ))
+        session.flush()
+        if checked.disclosure:
+            disclosure_id = new_id()
+            session.add(Disclosure(
+                id=disclosure_id, person_id=person.id, attestation_id=attestation_id,  # type: ignore[arg-type]
+                created_at=self.core.now(),
+                body=self.core.vault.seal(session, kind="disclosure", record_id=disclosure_id,
+                                          data={"text": checked.disclosure}),
+            ))
+        person.attestation_due = attestation.next_due(person.attestation_due, today)
+        session.add(person)
+        self.core.audit_event(session, actor=actor_id(person), action="attestation.recorded",
+                              record_kind="attestation", record_id=attestation_id,
+                              detail={"period": period, "disclosure": bool(checked.disclosure)})
+        replies: list[Reply] = [Text(copy.attest_recorded(period, person.attestation_due.isoformat()))]
+        if not checked.no_unreported:
+            replies.append(Choices(copy.attest_offer_report(), (Choice("Report a concern", "attest:report"),)))
+        return replies
+
+    # --- housekeeping -----------------------------------------------------------------------
+
+    def db_expire_drafts(self, session: Session) -> int:
+        """Delete drafts untouched for the draft lifetime (their data keys too)."""
+        cutoff = self.core.now() - self.core.draft_ttl
+        rows = session.exec(select(Conversation).where(col(Conversation.updated_at) < cutoff)).all()
+        for row in rows:
+            self._drop_draft(session, row)
+        return len(rows)
+
+    def db_forget_events(self, session: Session, *, older_than: timedelta = timedelta(days=7)) -> None:
+        cutoff = self.core.now() - older_than
+        session.exec(delete(InboundEvent).where(col(InboundEvent.received_at) < cutoff))
+
+
+def _first_time(session: Session, event: Inbound, core: Core) -> bool:
+    key = f"{event.actor.platform.value}:{event.event_id}"
+    if session.get(InboundEvent, key) is not None:
+        return False
+    session.add(InboundEvent(id=key, received_at=core.now()))
+    try:
+        session.flush()
+    except IntegrityError:
+        raise _Duplicate from None
+    return True
+
+
+def _text(values: dict[str, Any], name: str) -> str:
+    value = values.get(name)
+    return value if isinstance(value, str) else ""

@@ -1,0 +1,162 @@
+"""The `candor` command as an administrator uses it: init, the roster, keys, the audit log, and
+the server refusing to start without the right key."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROSTER = """\
+officers:
+  - {name: Dana Reyes, email: dana@example.com, role: CFO, slack_id: U0CFO, attestation_due: 2027-03-31}
+committee:
+  - {name: Lee Park, email: lee@example.com, chair: true, slack_id: U0LEE}
+"""
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path
+
+
+def candor(home: Path, *args: str, stdin: str | None = None, extra: dict[str, str] | None = None,
+           timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CANDOR_", "SLACK_", "MICROSOFT_"))}
+    env.update({
+        "CANDOR_DATABASE_URL": f"sqlite:///{home / 'candor.db'}",
+        "CANDOR_KEY_FILE": str(home / "candor.key"),
+        "CANDOR_SCRYPT_LOG2_N": "4",
+        "COLUMNS": "200",
+    })
+    env.update(extra or {})
+    return subprocess.run([sys.executable, "-m", "adapters.cli", *args], input=stdin, env=env,
+                          cwd=home, capture_output=True, text=True, timeout=timeout)
+
+
+def test_help_lists_every_command(home):
+    result = candor(home, "--help")
+    assert result.returncode == 0
+    for name in ("console", "serve", "init", "roster", "keys", "audit", "db", "sweep"):
+        assert name in result.stdout
+
+
+def test_init_creates_a_private_key_once_and_the_schema(home):
+    first = candor(home, "init")
+    assert first.returncode == 0, first.stderr
+    assert "Created a master key" in first.stdout
+    key = home / "candor.key"
+    assert key.stat().st_mode & 0o777 == 0o600
+    before = key.read_bytes()
+    again = candor(home, "init")
+    assert again.returncode == 0 and "nothing was created" in again.stdout
+    assert key.read_bytes() == before
+
+
+def seed_a_report(home: Path) -> None:
+    """One real report, through the console, so the database holds sealed data."""
+    roster = home / "roster.yml"
+    roster.write_text(ROSTER)
+    assert candor(home, "init").returncode == 0
+    assert candor(home, "roster", "import", str(roster)).returncode == 0
+    script = "\n".join(["/as dana@example.com", "report", "3", "Revenue is recognised early at the plant.",
+                        "skip", "done", "skip", "skip", "skip", "named", "submit", "/quit"]) + "\n"
+    result = candor(home, "console", stdin=script)
+    assert "recorded, encrypted" in result.stdout, result.stdout + result.stderr
+
+
+def test_serve_without_a_key_stops_with_a_clear_message_and_creates_none(home):
+    seed_a_report(home)
+    (home / "candor.key").rename(home / "backup.key")
+    result = candor(home, "serve", extra={"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s"})
+    assert result.returncode != 0
+    assert "no master key" in result.stderr
+    assert not (home / "candor.key").exists()
+
+
+def test_console_never_creates_a_new_key_over_existing_data(home):
+    seed_a_report(home)
+    (home / "candor.key").rename(home / "backup.key")
+    result = candor(home, "console", stdin="/quit\n")
+    assert result.returncode != 0
+    assert "holds encrypted data" in result.stderr
+    assert not (home / "candor.key").exists()
+
+
+def test_serve_with_a_key_that_does_not_open_the_data_refuses_to_start(home):
+    seed_a_report(home)
+    other = home / "other"
+    other.mkdir()
+    assert candor(other, "init").returncode == 0  # a different key, elsewhere
+    result = candor(home, "serve", extra={"CANDOR_KEY_FILE": str(other / "candor.key"),
+                                          "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s"})
+    assert result.returncode != 0
+    assert "not the key the data was sealed with" in result.stderr
+
+
+def test_serve_with_a_damaged_key_file_says_so(home):
+    seed_a_report(home)
+    (home / "candor.key").write_text("{not json")
+    result = candor(home, "serve", extra={"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s"})
+    assert result.returncode != 0 and "not a Candor keyring" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_rotation_keeps_every_record_readable_and_the_old_key_can_be_retired(home):
+    seed_a_report(home)
+    rotated = candor(home, "keys", "rotate")
+    assert rotated.returncode == 0, rotated.stderr
+    assert "Master key v2 is current" in rotated.stdout
+    retired = candor(home, "keys", "retire", "1")
+    assert retired.returncode == 0, retired.stderr
+    assert '"1"' not in (home / "candor.key").read_text()
+    # The report still opens for the committee with only v2 in the key file.
+    shown = candor(home, "console", stdin="/as lee@example.com\n/ethics cases\n1\n/quit\n").stdout
+    assert "Revenue is recognised early at the plant." in shown
+    assert candor(home, "audit", "verify").returncode == 0
+
+
+def test_the_current_key_cannot_be_retired(home):
+    seed_a_report(home)
+    result = candor(home, "keys", "retire", "1")
+    assert result.returncode != 0 and "current" in result.stderr
+
+
+def test_roster_import_and_list(home):
+    roster = home / "roster.yml"
+    roster.write_text(ROSTER)
+    assert candor(home, "init").returncode == 0
+    imported = candor(home, "roster", "import", str(roster))
+    assert imported.returncode == 0 and "Added 2" in imported.stdout
+    listing = candor(home, "roster", "list")
+    assert "Dana Reyes" in listing.stdout and "U0LEE" in listing.stdout
+
+
+def test_a_malformed_roster_names_the_line_and_imports_nothing(home):
+    roster = home / "roster.yml"
+    roster.write_text(ROSTER.replace("role: CFO", "role: Treasurer"))
+    assert candor(home, "init").returncode == 0
+    result = candor(home, "roster", "import", str(roster))
+    assert result.returncode != 0
+    assert "line 2" in result.stderr and "nothing was imported" in result.stderr
+    assert "Dana" not in candor(home, "roster", "list").stdout
+
+
+def test_audit_verify_names_a_tampered_row(home):
+    seed_a_report(home)
+    import sqlite3
+
+    assert candor(home, "audit", "verify").returncode == 0
+    with sqlite3.connect(home / "candor.db") as connection:
+        connection.execute("UPDATE auditevent SET actor = 'person:99' WHERE seq = 2")
+    result = candor(home, "audit", "verify")
+    assert result.returncode != 0 and "row 2" in result.stderr
+
+
+def test_db_upgrade_is_idempotent(home):
+    assert candor(home, "db", "upgrade").returncode == 0
+    again = candor(home, "db", "upgrade")
+    assert again.returncode == 0 and "Schema at" in again.stdout

@@ -1,0 +1,135 @@
+"""The console, as a person uses it: an anonymous report, the committee's question, the
+reporter's answer with code and secret, the case closed; then the audit chain and the file."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from adapters.bootstrap import build
+from adapters.console.app import Console
+from adapters.console.demo import ensure_people
+from adapters.settings import Settings
+from storage.vocabulary import Platform
+
+CANARY = "CANARY-c0ns0le"
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "CANDOR_DATABASE_URL": f"sqlite:///{tmp_path / 'candor.db'}",
+        "CANDOR_KEY_FILE": str(tmp_path / "candor.key"),
+        "CANDOR_SCRYPT_LOG2_N": "4",
+    }
+
+
+class Session:
+    """A console in-process, read the way a person reads the screen."""
+
+    def __init__(self, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        self.candor = build(Settings(), platforms=frozenset({Platform.CONSOLE}), create_key=True, upgrade=True)
+        self.screen = io.StringIO()
+        self.console = Console(self.candor.service, self.candor.relay, out=self.screen)
+        note = ensure_people(self.candor)
+        assert note and "demo roster" in note
+
+    def type(self, line: str) -> str:
+        start = self.screen.tell()
+        self.console.handle_line(line)
+        return self.screen.getvalue()[start:]
+
+    def pick(self, shown: str, label: str) -> str:
+        match = re.search(r"\[(\d+)\] " + re.escape(label), shown)
+        assert match, f"no choice {label!r} in:\n{shown}"
+        return self.type(match.group(1))
+
+
+def test_anonymous_report_through_to_closing(env, monkeypatch, tmp_path):
+    s = Session(env, monkeypatch)
+    s.type("/as sam@example.com")
+    shown = s.type("I have a concern")
+    shown = s.pick(shown, "Fraud involving management")
+    shown = s.type(f"Management overrides inventory counts at the plant {CANARY}")
+    shown = s.type(f"The plant manager {CANARY}-who")
+    shown = s.pick(shown, "Done")
+    for _ in range(3):
+        shown = s.type("skip")
+    shown = s.pick(shown, "Report anonymously")
+    assert "Reporting: anonymously" in shown
+    receipt = s.pick(shown, "Submit")
+    code = re.search(r"case \*([0-9A-Z-]{9})\*", receipt).group(1)
+    secret = re.search(r"Your secret: \*([0-9A-Z-]+)\*", receipt).group(1)
+    assert "[#committee] New report " + code in receipt
+    assert CANARY not in receipt.split("[#committee]", 1)[1]
+
+    # The chair acknowledges from the channel notice and asks a question.
+    s.type("/as lee@example.com")
+    shown = s.type("/ethics cases")
+    shown = s.pick(shown, f"Open {code}")
+    assert CANARY in shown and "Anonymous" in shown
+    shown = s.pick(shown, "Acknowledge")
+    assert "[#committee] (updated)" in shown and "Lee Park" in shown
+    shown = s.type(f"/ethics open {code}")
+    shown = s.pick(shown, "Ask the reporter")
+    shown = s.type("Since when has this happened?")
+    assert "question on case" in shown.lower()
+
+    # The reporter answers with code and secret.
+    s.type("/as sam@example.com")
+    shown = s.type(f"/ethics status {code} {secret}")
+    assert "Since when has this happened?" in shown
+    shown = s.pick(shown, "Answer the committee")
+    shown = s.type(f"Since the spring count {CANARY}-answer")
+    assert "answer on case" in shown and "[#committee]" in shown
+
+    # The chair closes the case.
+    s.type("/as lee@example.com")
+    shown = s.type(f"/ethics open {code}")
+    assert f"{CANARY}-answer" in shown
+    shown = s.pick(shown, "Move to: Under review")
+    s.type("Interviewing the plant staff")
+    shown = s.type(f"/ethics open {code}")
+    shown = s.pick(shown, "Move to: Closed")
+    shown = s.type("Counts corrected; controls added")
+    assert "is now: Closed" in shown
+    s.candor.close()
+
+    verify = subprocess.run([sys.executable, "-m", "adapters.cli", "audit", "verify"],
+                            env={**os.environ, **env}, capture_output=True, text=True, timeout=60)
+    assert verify.returncode == 0, verify.stderr
+    assert "unbroken" in verify.stdout
+    for path in tmp_path.glob("candor.db*"):
+        assert CANARY.encode() not in path.read_bytes(), path.name
+
+
+def test_a_piped_transcript_replays(env, tmp_path):
+    transcript = "\n".join([
+        "/as dana@example.com",
+        "report",
+        "5",  # conflict of interest
+        f"A vendor gifts the purchasing team {CANARY}",
+        "skip", "done", "skip", "skip", "skip",
+        "named",
+        "submit",
+        "/as lee@example.com",
+        "1",  # the channel notice's first choice: Acknowledge
+        "/quit",
+    ]) + "\n"
+    run = subprocess.run([sys.executable, "-m", "adapters.cli", "console"], input=transcript,
+                         env={**os.environ, **env}, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert "demo roster" in run.stdout
+    assert "[#committee] New report" in run.stdout
+    assert "You acknowledged case" in run.stdout
+    assert "[#committee] (updated)" in run.stdout
+    assert CANARY not in run.stdout.split("[#committee]", 1)[1]
+    assert (tmp_path / "candor.key").stat().st_mode & 0o777 == 0o600

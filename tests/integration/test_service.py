@@ -1,0 +1,381 @@
+"""The core's use cases, on SQLite and PostgreSQL: what reporters and committee members see,
+and what is (and is not) stored."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlmodel import col, func, select
+
+from bot.messages import CHANNEL, Actor, DirectMessage, Document, Form, FormErrors
+from storage.models import (
+    Attestation,
+    AuditEvent,
+    CaseMessage,
+    Conversation,
+    Disclosure,
+    OutboxMessage,
+    Person,
+    Report,
+)
+from storage.vocabulary import CaseStatus, Platform
+from tests.support.world import World, build_world, choice_values, text_of
+
+CANARY = "CANARY-7f3a9c"
+
+
+@pytest.fixture
+def world(database, vault) -> World:
+    return build_world(database, vault)
+
+
+def dm_report(world: World, who: str, *, anonymous: bool, exclude: str | None = None) -> str:
+    """Report by direct message, step by step; returns the receipt's text."""
+    world.say(who, "report")
+    world.click(who, "intake:cat:fraud")
+    world.say(who, f"Quarter-end revenue is booked early by the sales controller {CANARY}-what")
+    world.say(who, f"{CANARY}-who Northern region controller")
+    if exclude:
+        world.click(who, f"intake:excl:{world.people[exclude].id}")
+    world.click(who, "intake:excl:done")
+    world.say(who, f"{CANARY}-when since March")
+    world.say(who, f"{CANARY}-evidence ledger JE-4411")
+    world.say(who, "skip")
+    world.click(who, "intake:id:anonymous" if anonymous else "intake:id:named")
+    return text_of(world.click(who, "intake:submit"))
+
+
+def the_report(world: World) -> Report:
+    with world.db.read() as session:
+        return session.exec(select(Report)).one()
+
+
+def outbox(world: World) -> list[OutboxMessage]:
+    with world.db.read() as session:
+        return list(session.exec(select(OutboxMessage).order_by(col(OutboxMessage.created_at))).all())
+
+
+def deliveries(world: World):
+    """Open every outbox row as the notifier would."""
+    opened = []
+    with world.db.read() as session:
+        for row in session.exec(select(OutboxMessage).order_by(col(OutboxMessage.created_at))).all():
+            data = world.core.vault.open(session, kind="outbox", record_id=row.id, blob=row.body)
+            opened.append((row, data))
+    return opened
+
+
+def code_in(text: str) -> str:
+    match = re.search(r"case \*([0-9A-Z]{4}-[0-9A-Z]{4})\*", text)
+    assert match, text
+    return match.group(1)
+
+
+def secret_in(text: str) -> str:
+    match = re.search(r"Your secret: \*([0-9A-Z-]+)\*", text)
+    assert match, text
+    return match.group(1)
+
+
+# --- reporting ----------------------------------------------------------------------------------
+
+
+def test_named_dm_report_is_recorded_sealed_and_alerts_the_channel_without_content(world):
+    receipt = dm_report(world, "cfo", anonymous=False)
+
+    code = code_in(receipt)
+    report = the_report(world)
+    assert report.code == code and report.category.value == "fraud"
+    assert report.anonymous is False and report.reporter_tag is not None
+    assert CANARY.encode() not in report.body
+    with world.db.read() as session:
+        assert session.exec(select(func.count()).select_from(Conversation)).one() == 0
+    channel = [data for row, data in deliveries(world) if data["target"] == CHANNEL]
+    assert len(channel) == 1
+    notice = str(channel[0])
+    assert code in notice and CANARY not in notice and "Dana" not in notice
+
+
+def test_anonymous_report_stores_no_reporter_id_and_shows_the_secret_once(world):
+    receipt = dm_report(world, "controller", anonymous=True)
+
+    secret = secret_in(receipt)
+    report = the_report(world)
+    assert report.anonymous and report.reporter_tag is None
+    assert report.secret_hash and secret not in report.secret_hash
+    with world.db.read() as session:
+        content = world.core.vault.open(session, kind="report", record_id=report.id, blob=report.body)
+        actors = set(session.exec(select(AuditEvent.actor)).all())
+    assert content["reporter"] is None
+    assert f"person:{world.people['controller'].id}" not in actors
+    assert "sam" not in str(content).lower()
+
+
+def test_the_form_path_records_the_same_report(world):
+    form = world.command("cfo", "ethics", "report")
+    assert isinstance(form[0], Form)
+    replies = world.submit("cfo", "intake", {
+        "category": "control_deficiency", "what": f"Cash reconciliations are not reviewed {CANARY}",
+        "anonymous": "no",
+    })
+    assert "recorded, encrypted, as case" in text_of(replies)
+    assert the_report(world).category.value == "control_deficiency"
+
+
+def test_form_errors_come_back_per_field_and_record_nothing(world):
+    replies = world.submit("cfo", "intake", {"category": "fraud", "what": "x" * 5000, "anonymous": "no"})
+    assert isinstance(replies[0], FormErrors) and "what" in replies[0].errors
+    with world.db.read() as session:
+        assert session.exec(select(func.count()).select_from(Report)).one() == 0
+
+
+def test_someone_off_the_roster_gets_a_polite_answer_and_nothing_changes(world):
+    stranger = Actor(Platform.SLACK, "U0NOBODY", email="nobody@example.com")
+    replies = world.service.handle(DirectMessage(stranger, "report"))
+    assert "can't find you" in text_of(replies)
+    with world.db.read() as session:
+        assert session.exec(select(func.count()).select_from(Conversation)).one() == 0
+        assert session.exec(select(func.count()).select_from(AuditEvent)).one() == 0
+
+
+def test_a_platform_retry_of_the_same_event_changes_nothing(world):
+    actor = world.actor("cfo")
+    first = world.service.handle(DirectMessage(actor, "report", event_id="Ev1"))
+    again = world.service.handle(DirectMessage(actor, "report", event_id="Ev1"))
+    assert first and again == []
+
+
+def test_an_abandoned_draft_expires_after_a_day(world):
+    world.say("cfo", "report")
+    world.click("cfo", "intake:cat:fraud")
+    world.clock.advance(hours=25)
+    replies = world.say("cfo", "hello")
+    assert "expired" in text_of(replies)
+    with world.db.read() as session:
+        assert session.exec(select(func.count()).select_from(Conversation)).one() == 0
+
+
+def test_oversized_messages_are_refused_before_parsing(world):
+    replies = world.say("cfo", "x" * 50_000)
+    assert "too long" in text_of(replies)
+
+
+# --- the committee ------------------------------------------------------------------------------
+
+
+def test_acknowledging_updates_the_alert_and_tells_a_named_reporter(world):
+    dm_report(world, "cfo", anonymous=False)
+    report = the_report(world)
+
+    replies = world.click("member", f"case:ack:{report.id}")
+
+    assert "You acknowledged case" in text_of(replies)
+    after = the_report(world)
+    assert after.status is CaseStatus.ACKNOWLEDGED and after.acknowledged_by == world.people["member"].id
+    rows = deliveries(world)
+    updates = [data for row, data in rows if row.kind == "update"]
+    assert len(updates) == 1 and "Alex Kim" in str(updates[0])
+    assert any(data["target"] == f"person:{world.people['cfo'].id}" for _row, data in rows)
+    assert "already acknowledged by Alex Kim" in text_of(world.click("chair", f"case:ack:{report.id}"))
+
+
+def test_a_member_opens_details_privately_and_the_opening_is_audited(world):
+    dm_report(world, "cfo", anonymous=False)
+    report = the_report(world)
+
+    replies = world.click("member", f"case:view:{report.id}")
+
+    assert isinstance(replies[0], Document)
+    shown = text_of(replies)
+    assert f"{CANARY}-what" in shown and "Dana Reyes" in shown
+    assert "Kept away" not in shown  # only the chair sees exclusions
+    with world.db.read() as session:
+        opened = session.exec(select(AuditEvent).where(AuditEvent.action == "case.opened")).one()
+    assert opened.actor == f"person:{world.people['member'].id}" and opened.record_id == report.id
+
+
+def test_an_excluded_member_is_refused_and_the_refusal_is_audited(world):
+    dm_report(world, "cfo", anonymous=True, exclude="member")
+    report = the_report(world)
+
+    replies = world.click("member", f"case:view:{report.id}")
+
+    assert "can't open this case" in text_of(replies) and CANARY not in text_of(replies)
+    with world.db.read() as session:
+        refused = session.exec(select(AuditEvent).where(AuditEvent.action == "case.refused")).one()
+    assert refused.actor == f"person:{world.people['member'].id}"
+    chair_view = text_of(world.click("chair", f"case:view:{report.id}"))
+    assert "Kept away from this case (visible to the chair only): Alex Kim" in chair_view
+    assert "Open" not in text_of(world.command("member", "ethics", "cases")) or report.code not in text_of(
+        world.command("member", "ethics", "cases"))
+
+
+def test_officers_cannot_open_case_details(world):
+    dm_report(world, "cfo", anonymous=False)
+    report = the_report(world)
+    replies = world.click("controller", f"case:view:{report.id}")
+    assert "for members of the Audit Committee" in text_of(replies)
+    assert CANARY not in text_of(replies)
+
+
+def test_question_and_answer_with_an_anonymous_reporter(world):
+    receipt = dm_report(world, "controller", anonymous=True)
+    code, secret = code_in(receipt), secret_in(receipt)
+    report = the_report(world)
+    world.click("chair", f"case:ack:{report.id}")
+    form = world.click("chair", f"case:ask:{report.id}")
+    assert isinstance(form[0], Form)
+    world.submit("chair", form[0].form_id, {"question": f"Which quarter first? {CANARY}-q"})
+
+    # Wrong secret: the same answer as an unknown code.
+    assert "couldn't open that case" in text_of(world.command("controller", "ethics", f"status {code} WRONG"))
+    status = world.command("controller", "ethics", f"status {code.lower()} {secret}")
+    assert f"{CANARY}-q" in text_of(status)
+    token_value = [v for v in choice_values(status) if v.startswith("answer:")][0]
+    answer_form = world.click("controller", token_value)
+    assert isinstance(answer_form[0], Form)
+    replies = world.submit("controller", answer_form[0].form_id, {"answer": f"Q3 2025 {CANARY}-a"})
+    assert "answer on case" in text_of(replies)
+
+    with world.db.read() as session:
+        messages = session.exec(select(CaseMessage)).all()
+    assert len(messages) == 2 and all(CANARY.encode() not in m.body for m in messages)
+    assert f"{CANARY}-a" in text_of(world.click("chair", f"case:view:{report.id}"))
+    # The token is bound to the reporter: someone else cannot use it.
+    assert "couldn't open" in text_of(world.click("cfo", token_value))
+
+
+def test_a_named_reporter_gets_the_question_by_direct_message(world):
+    dm_report(world, "cfo", anonymous=False)
+    report = the_report(world)
+    world.click("chair", f"case:ack:{report.id}")
+    world.submit("chair", f"ask:{report.id}", {"question": "Who approved JE-4411?"})
+    dms = [data for _row, data in deliveries(world) if data["target"] == f"person:{world.people['cfo'].id}"]
+    assert any("Who approved JE-4411?" in str(d) for d in dms)
+
+
+def test_status_moves_follow_the_workflow_and_keep_a_reason(world):
+    dm_report(world, "cfo", anonymous=False)
+    report = the_report(world)
+    assert "can't move" in text_of(world.submit("chair", f"move:{report.id}:closed", {"reason": "x"}))
+    world.click("chair", f"case:ack:{report.id}")
+    world.submit("chair", f"move:{report.id}:under_review", {"reason": "Engaging forensic accountants"})
+    world.submit("chair", f"move:{report.id}:closed", {"reason": f"Resolved {CANARY}-r"})
+    assert the_report(world).status is CaseStatus.CLOSED
+    history = text_of(world.click("chair", f"case:view:{report.id}"))
+    assert "Under review: Engaging forensic accountants" in history
+
+
+def test_an_officer_cannot_acknowledge_or_move_a_case(world):
+    dm_report(world, "cfo", anonymous=False)
+    report = the_report(world)
+    world.click("controller", f"case:ack:{report.id}")
+    world.submit("controller", f"move:{report.id}:closed", {"reason": "no"})
+    assert the_report(world).status is CaseStatus.RECEIVED
+
+
+# --- attestation --------------------------------------------------------------------------------
+
+
+def test_attestation_is_recorded_with_the_policy_hash_and_moves_the_due_date(world):
+    form = world.command("cfo", "attest")
+    assert isinstance(form[0], Form) and "SUPPLEMENTAL CODE OF ETHICS" in (form[0].intro or "")
+    replies = world.submit("cfo", "attest", {
+        "read_understood": "yes", "complied": "yes", "no_conflict": "no", "no_unreported": "yes",
+        "disclosure": f"I sit on a supplier's board {CANARY}-coi",
+    })
+    assert "attestation for 2027 is recorded" in text_of(replies)
+    with world.db.read() as session:
+        record = session.exec(select(Attestation)).one()
+        disclosure = session.exec(select(Disclosure)).one()
+        person = session.get(Person, world.people["cfo"].id)
+    assert record.policy_hash == world.core.policy.version_hash and record.period == "2027"
+    assert CANARY.encode() not in disclosure.body
+    assert person is not None and str(person.attestation_due) == "2028-03-31"
+    assert "already attested" not in text_of(world.command("cfo", "attest"))  # next period now
+
+
+def test_attestation_needs_an_explanation_for_a_conflict(world):
+    replies = world.submit("cfo", "attest", {
+        "read_understood": "yes", "complied": "yes", "no_conflict": "no", "no_unreported": "yes",
+    })
+    assert isinstance(replies[0], FormErrors) and "disclosure" in replies[0].errors
+
+
+def test_attesting_to_an_unreported_matter_offers_a_report(world):
+    replies = world.submit("cfo", "attest", {
+        "read_understood": "yes", "complied": "yes", "no_conflict": "yes", "no_unreported": "no",
+    })
+    assert "attest:report" in choice_values(replies)
+    assert "What is your concern about?" in text_of(world.click("cfo", "attest:report"))
+
+
+def test_committee_members_do_not_attest(world):
+    assert "for the Senior Financial Officers" in text_of(world.command("chair", "attest"))
+
+
+# --- the relay ----------------------------------------------------------------------------------
+
+
+def test_an_edit_waits_until_the_original_is_delivered(world):
+    dm_report(world, "cfo", anonymous=False)
+    report = the_report(world)
+    world.click("member", f"case:ack:{report.id}")
+
+    first = world.relay.claim(Platform.CONSOLE)
+    assert [i.key for i in first if i.edits] == []
+    for item in first:
+        world.relay.delivered(item, channel="C1", message_id=f"ts-{item.key}")
+    world.clock.advance(seconds=5)
+    second = world.relay.claim(Platform.CONSOLE)
+    edits = [i for i in second if i.edits]
+    assert len(edits) == 1 and edits[0].edits == ("C1", f"ts-alert:{report.id}@console")
+
+
+def test_a_failing_notice_is_retried_then_given_up_with_a_committee_notice(world):
+    dm_report(world, "cfo", anonymous=False)
+    item = [i for i in world.relay.claim(Platform.CONSOLE) if i.delivery.target == CHANNEL][0]
+    world.relay.retry(item, code="ratelimited", retry_after=30)
+    assert world.relay.claim(Platform.CONSOLE) == [] or all(i.id != item.id for i in world.relay.claim(Platform.CONSOLE))
+    world.clock.advance(hours=25)
+    world.relay.retry(item, code="ratelimited", retry_after=None)
+    rows = {row.key: row for row in outbox(world)}
+    assert rows[item.key].state.value == "failed"
+    assert any(key.startswith("delivery-failed:") for key in rows)
+
+
+def test_a_claim_left_by_a_dead_relay_is_taken_again_when_its_lease_ends(world):
+    dm_report(world, "cfo", anonymous=False)
+    claimed = world.relay.claim(Platform.CONSOLE)
+    assert claimed and world.relay.claim(Platform.CONSOLE) == []
+    world.clock.advance(seconds=61)
+    assert {i.id for i in world.relay.claim(Platform.CONSOLE)} == {i.id for i in claimed}
+
+
+def test_audit_chain_verifies_after_a_whole_case(world):
+    dm_report(world, "cfo", anonymous=True)
+    report = the_report(world)
+    world.click("chair", f"case:ack:{report.id}")
+    world.click("chair", f"case:view:{report.id}")
+    world.clock.advance(days=1)
+    with world.db.read() as session:
+        result = world.core.audit.verify(session)
+    assert result.ok and result.checked >= 3
+
+
+def test_no_reply_carries_text_in_a_log_record(world, caplog):
+    caplog.set_level("DEBUG")
+    dm_report(world, "cfo", anonymous=True)
+    report = the_report(world)
+    world.click("chair", f"case:view:{report.id}")
+    assert CANARY not in caplog.text
+
+
+def test_expired_drafts_are_swept(world):
+    world.say("cfo", "report")
+    world.clock.advance(hours=25)
+    with world.db.write() as session:
+        assert world.service.db_expire_drafts(session) == 1
+    assert timedelta(hours=24) == world.core.draft_ttl
