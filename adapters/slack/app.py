@@ -1,0 +1,224 @@
+"""Candor on Slack: a Bolt `AsyncApp` whose listeners translate Slack's payloads into the core's
+events and render the core's replies. They decide nothing.
+
+Bolt verifies every request's signature and timestamp (401 otherwise). Listeners acknowledge
+first and work after, except a modal submission, whose acknowledgement must carry the field
+errors or the receipt (the receipt is shown in the modal, so it leaves no message history).
+Blocking core calls run in a thread, off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.error import BoltUnhandledRequestError
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import render
+from bot import copy
+from bot.messages import (
+    Actor,
+    ChoiceClicked,
+    Command,
+    DirectMessage,
+    Document,
+    Form,
+    FormErrors,
+    FormSubmitted,
+    Inbound,
+    Reply,
+    Text,
+)
+from bot.service import Service
+from storage.vocabulary import Platform
+
+log = logging.getLogger("candor.slack")
+
+COMMANDS = ("/ethics", "/attest")
+EVENTS = ("message.im", "app_home_opened")
+
+
+def slack_error(exc: SlackApiError) -> str:
+    """Slack's error code from a failed call (never the payload)."""
+    data = exc.response.data
+    error = data.get("error") if isinstance(data, dict) else None
+    return str(error or f"http_{exc.response.status_code}")
+
+
+@dataclass
+class SlackBridge:
+    """What the listeners share: the core, the Web API client, and a nudge for the notifier."""
+
+    service: Service
+    client: AsyncWebClient
+    wake: Callable[[], None]
+
+    async def actor(self, user_id: str) -> Actor:
+        """The Slack user as the core knows them; the first time, matched by e-mail."""
+        actor = Actor(Platform.SLACK, user_id)
+        if await asyncio.to_thread(self.service.knows, actor):
+            return actor
+        try:
+            info = await self.client.users_info(user=user_id)
+            email = ((info.get("user") or {}).get("profile") or {}).get("email")
+        except SlackApiError as exc:
+            log.warning("users.info failed: %s", slack_error(exc))
+            email = None
+        return Actor(Platform.SLACK, user_id, email=email)
+
+    async def handle(self, event: Inbound) -> list[Reply]:
+        replies = await asyncio.to_thread(self.service.handle, event)
+        self.wake()  # the core may have written notices
+        return replies
+
+    async def dm(self, user_id: str, replies: list[Reply], channel: str | None = None) -> None:
+        """Replies in the person's direct-message conversation with the bot."""
+        if not replies:
+            return
+        if channel is None:
+            opened = await self.client.conversations_open(users=user_id)
+            channel = opened["channel"]["id"]
+        for reply in replies:
+            await self.client.chat_postMessage(channel=channel, **render.message(reply))
+
+    async def show(self, user_id: str, replies: list[Reply], *, trigger_id: str | None,
+                   channel: str | None = None, in_channel: bool = False, view_id: str | None = None) -> None:
+        """Forms and documents open as modals; text goes to the DM, or privately (ephemeral)
+        when the person clicked in a channel."""
+        rest: list[Reply] = []
+        for reply in replies:
+            if isinstance(reply, Form | Document) and trigger_id:
+                view = render.form_view(reply) if isinstance(reply, Form) else render.document_view(reply)
+                if view_id:
+                    await self.client.views_push(trigger_id=trigger_id, view=view)
+                else:
+                    await self.client.views_open(trigger_id=trigger_id, view=view)
+                trigger_id = None  # a trigger opens one view
+            else:
+                rest.append(reply)
+        if not rest:
+            return
+        if in_channel and channel:
+            for reply in rest:
+                await self.client.chat_postEphemeral(channel=channel, user=user_id, **render.message(reply))
+        else:
+            await self.dm(user_id, rest, channel=None if in_channel else channel)
+
+
+def build_app(*, service: Service, token: str, signing_secret: str, api_url: str,
+              wake: Callable[[], None] = lambda: None) -> AsyncApp:
+    client = AsyncWebClient(token=token, base_url=api_url)
+    app = AsyncApp(signing_secret=signing_secret, client=client,
+                   raise_error_for_unhandled_request=False)
+    register(app, SlackBridge(service, client, wake))
+    return app
+
+
+def register(app: AsyncApp, bridge: SlackBridge) -> None:
+    """Attach every listener. Nothing is registered at import."""
+
+    @app.event("message")
+    async def direct_message(event: dict[str, Any], body: dict[str, Any]) -> None:
+        # Only a person's own new message in the bot's Messages tab: no edits, deletions,
+        # bot posts or other subtypes.
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        user, text = event.get("user"), event.get("text")
+        if not isinstance(user, str) or not isinstance(text, str):
+            return
+        actor = await bridge.actor(user)
+        replies = await bridge.handle(DirectMessage(actor, text, event_id=body.get("event_id")))
+        await bridge.dm(user, replies, channel=event.get("channel"))
+
+    @app.event("app_home_opened")
+    async def home(event: dict[str, Any]) -> None:
+        user = event.get("user")
+        if not isinstance(user, str) or event.get("tab", "home") != "home":
+            return
+        actor = await bridge.actor(user)
+        replies = await asyncio.to_thread(bridge.service.home, actor)
+        await bridge.client.views_publish(user_id=user, view=render.home_view(replies))
+
+    async def command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, name: str) -> None:
+        await ack()
+        user = body.get("user_id", "")
+        actor = await bridge.actor(user)
+        replies = await bridge.handle(Command(actor, name, body.get("text") or ""))
+        views = [r for r in replies if isinstance(r, Form | Document)]
+        await bridge.show(user, views, trigger_id=body.get("trigger_id"))
+        for reply in replies:
+            if not isinstance(reply, Form | Document):
+                await respond(response_type="ephemeral", **render.message(reply))
+
+    @app.command("/ethics")
+    async def ethics(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await command(ack, body, respond, "ethics")
+
+    @app.command("/attest")
+    async def attest(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await command(ack, body, respond, "attest")
+
+    @app.action(re.compile(f"^{render.ACTION_PREFIX}"))
+    async def clicked(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        user = (body.get("user") or {}).get("id", "")
+        value = action.get("value")
+        if not isinstance(value, str):
+            return
+        actor = await bridge.actor(user)
+        replies = await bridge.handle(ChoiceClicked(actor, value))
+        container = body.get("container") or {}
+        channel = (body.get("channel") or {}).get("id")
+        in_channel = bool(channel) and not str(channel).startswith("D")
+        await bridge.show(user, replies, trigger_id=body.get("trigger_id"), channel=channel,
+                          in_channel=in_channel, view_id=container.get("view_id"))
+
+    @app.view(re.compile(".*"))
+    async def submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user = (body.get("user") or {}).get("id", "")
+        actor = await bridge.actor(user)
+        values = render.form_values((view.get("state") or {}).get("values") or {})
+        replies = await bridge.handle(FormSubmitted(actor, view.get("callback_id", ""), values))
+        errors = next((r for r in replies if isinstance(r, FormErrors)), None)
+        if errors is not None:
+            await ack(**render.form_errors(errors))
+            return
+        forms = [r for r in replies if isinstance(r, Form)]
+        if forms:
+            await ack(response_action="update", view=render.form_view(forms[0]))
+            return
+        await ack(response_action="update", view=render.reply_view(replies or [Text(copy.not_understood())]))
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+        # Never the payload: it may carry a report. The type says enough to find the bug.
+        if isinstance(error, BoltUnhandledRequestError):
+            return
+        log.error("Slack listener failed: %s", type(error).__name__)
+        user = (body.get("user") or {}).get("id") or body.get("user_id") or (body.get("event") or {}).get("user")
+        if isinstance(user, str):
+            try:
+                await bridge.dm(user, [Text(copy.internal_error())])
+            except SlackApiError:
+                log.error("could not tell the user about the failure")
+
+
+def mount(app: web.Application, bolt: AsyncApp, path: str = "/slack/events") -> None:
+    """Serve the Bolt app at POST `path` in the shared aiohttp application."""
+
+    async def endpoint(request: web.Request) -> web.Response:
+        if request.content_length and request.content_length > 1_000_000:
+            return web.Response(status=413, text="payload too large")
+        response = await bolt.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    app.router.add_post(path, endpoint)

@@ -1,0 +1,205 @@
+"""Candor in Slack, end to end: signed requests in, Web API calls out, nothing confidential in
+the channel, nothing twice, nothing lost."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from sqlmodel import select
+
+from storage.models import AuditEvent, OutboxMessage
+from storage.vocabulary import CaseStatus, OutboxState
+from tests.e2e.slack_harness import COMMITTEE, radio, start, text_input
+from tests.e2e.slack_harness import option as choose
+from tests.support.slack_stand_in import SlackStandIn
+
+CANARY = "CANARY-s1ack"
+
+
+@pytest.fixture
+async def slack(tmp_path, monkeypatch):
+    async with SlackStandIn(emails={"U0SAM": "sam@example.com"}) as api:
+        harness, runner = await start(tmp_path, api, monkeypatch)
+        try:
+            yield harness
+        finally:
+            await harness.http.close()
+            await runner.cleanup()
+            harness.candor.close()
+
+
+def channel_posts(slack):
+    return [c for c in slack.api.called("chat.postMessage") if c.args.get("channel") == COMMITTEE]
+
+
+async def dm_report(slack, user: str = "U0CFO") -> None:
+    for text in ["report", "3", f"Revenue is booked before delivery {CANARY}-what", f"{CANARY}-who",
+                 "done", "skip", "skip", "skip", "named", "submit"]:
+        await slack.say(user, text)
+
+
+async def test_url_verification_answers_the_challenge(slack):
+    body = json.dumps({"token": "legacy", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+                       "type": "url_verification"})
+    response = await slack.post(body, "application/json")
+    assert response.status == 200
+    assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in await response.text()
+
+
+async def test_a_dm_report_creates_one_sealed_report_and_one_clean_channel_notice(slack):
+    await dm_report(slack)
+
+    reports = await slack.until(slack.reports)
+    assert len(reports) == 1 and CANARY.encode() not in reports[0].body
+    receipt = await slack.until(lambda: [c for c in slack.api.called("chat.postMessage")
+                                         if "recorded, encrypted" in str(c)])
+    assert receipt[0].args["channel"] == "DU0CFO"
+    posts = await slack.until(lambda: channel_posts(slack))
+    assert len(posts) == 1 and reports[0].code in str(posts[0]) and CANARY not in str(posts[0])
+    assert "Dana" not in str(posts[0])
+
+
+async def test_a_modal_report_opens_a_form_and_shows_the_receipt_in_the_modal(slack):
+    response = await slack.command("U0CFO", "/ethics", "report")
+    assert response.status == 200
+    opened = await slack.until(lambda: slack.api.called("views.open"))
+    assert opened[0].args["view"]["callback_id"] == "intake"
+
+    response = await slack.submit("U0CFO", "intake", {
+        "category": choose("control_deficiency"),
+        "what": text_input(f"Cash reconciliations are never reviewed {CANARY}"),
+        "anonymous": radio("yes"),
+    })
+    answer = await response.json()
+    assert answer["response_action"] == "update"
+    assert "Your secret" in json.dumps(answer["view"])
+    reports = slack.reports()
+    assert len(reports) == 1 and reports[0].anonymous and reports[0].reporter_tag is None
+    posts = await slack.until(lambda: channel_posts(slack))
+    assert len(posts) == 1 and CANARY not in str(posts[0])
+    # The secret was shown in the modal only: no message carries it.
+    assert "Your secret" not in str(slack.api.called("chat.postMessage"))
+
+
+async def test_modal_validation_errors_come_back_as_field_errors(slack):
+    response = await slack.submit("U0CFO", "intake", {"category": choose("fraud"), "what": text_input("x" * 4500),
+                                                       "anonymous": radio("no")})
+    answer = await response.json()
+    assert answer["response_action"] == "errors" and "what" in answer["errors"]
+    assert slack.reports() == []
+
+
+async def test_acknowledging_updates_the_same_channel_message(slack):
+    await dm_report(slack)
+    posts = await slack.until(lambda: channel_posts(slack))
+    report = slack.reports()[0]
+
+    await slack.click("U0LEE", f"case:ack:{report.id}")
+
+    updates = await slack.until(lambda: slack.api.called("chat.update"))
+    assert updates[0].args["channel"] == COMMITTEE and updates[0].args["ts"] == posts[0].args.get("ts", updates[0].args["ts"])
+    assert "Lee Park" in str(updates[0]) and CANARY not in str(updates[0])
+    assert slack.reports()[0].status is CaseStatus.ACKNOWLEDGED
+
+
+async def test_view_details_opens_a_modal_for_a_member_and_refuses_an_outsider(slack):
+    await dm_report(slack)
+    report = slack.reports()[0]
+
+    await slack.click("U0ALEX", f"case:view:{report.id}")
+    views = await slack.until(lambda: slack.api.called("views.open"))
+    assert f"{CANARY}-what" in str(views[0])
+
+    await slack.click("U0CFO", f"case:view:{report.id}")  # an officer, not on the committee
+    refusal = await slack.until(lambda: slack.api.called("chat.postEphemeral"))
+    assert refusal[0].args["user"] == "U0CFO" and CANARY not in str(refusal[0])
+    assert len(slack.api.called("views.open")) == 1
+    with slack.candor.db.read() as session:
+        assert session.exec(select(AuditEvent).where(AuditEvent.action == "case.refused")).first()
+
+
+async def test_a_bad_signature_or_an_old_timestamp_gets_401_and_changes_nothing(slack):
+    body = json.dumps({"type": "event_callback", "team_id": "T0TEST", "event_id": "EvBAD",
+                       "event": {"type": "message", "channel": "DU0CFO", "user": "U0CFO", "text": "report",
+                                 "channel_type": "im", "ts": "1.1"}})
+    assert (await slack.post(body, "application/json", secret="wrong")).status == 401
+    assert (await slack.post(body, "application/json", timestamp=int(time.time()) - 6 * 60)).status == 401
+    await slack.dm("U0CFO", "report", timestamp=int(time.time()) - 6 * 60)
+    assert slack.api.called("chat.postMessage") == []
+    with slack.candor.db.read() as session:
+        actions = set(session.exec(select(AuditEvent.action)).all())
+    assert actions == {"roster.imported"}
+
+
+async def test_a_retried_event_creates_nothing_twice(slack):
+    for text in ["report", "3", f"Revenue is booked before delivery {CANARY}", "skip", "done", "skip", "skip",
+                 "skip", "named"]:
+        await slack.say("U0CFO", text)
+    event = {"type": "message", "channel": "DU0CFO", "user": "U0CFO", "text": "submit", "ts": "1700000999.1",
+             "channel_type": "im"}
+    await slack.event(event, event_id="EvSUBMIT")
+    await slack.event(event, event_id="EvSUBMIT", headers={"X-Slack-Retry-Num": "1",
+                                                          "X-Slack-Retry-Reason": "http_timeout"})
+    await slack.until(lambda: channel_posts(slack))
+    assert len(slack.reports()) == 1
+    assert len([c for c in slack.api.called("chat.postMessage") if "recorded, encrypted" in str(c)]) == 1
+
+
+async def test_bot_messages_edits_and_deletions_are_ignored(slack):
+    await slack.event({"type": "message", "subtype": "message_changed", "channel": "DU0CFO", "channel_type": "im",
+                       "message": {"text": "report", "user": "U0CFO"}, "ts": "1.2"})
+    await slack.event({"type": "message", "channel": "DU0CFO", "user": "U0BOT", "bot_id": "B0BOT", "text": "report",
+                       "channel_type": "im", "ts": "1.3"})
+    await slack.event({"type": "message", "subtype": "message_deleted", "channel": "DU0CFO", "channel_type": "im",
+                       "ts": "1.4"})
+    await slack.dm("U0CFO", "hello")  # a real message after them is answered
+    await slack.until(lambda: slack.api.called("chat.postMessage"))
+    assert len(slack.api.called("chat.postMessage")) == 1
+
+
+async def test_an_unknown_slack_user_is_matched_by_email_once(slack):
+    await slack.dm("U0SAM", "hello")
+    await slack.until(lambda: slack.api.called("chat.postMessage"))
+    assert len(slack.api.called("users.info")) == 1
+    await slack.dm("U0SAM", "hello")
+    await slack.until(lambda: len(slack.api.called("chat.postMessage")) >= 2)
+    assert len(slack.api.called("users.info")) == 1  # the match was stored
+    assert "can't find you" not in str(slack.api.called("chat.postMessage"))
+
+
+async def test_app_home_shows_the_committee_its_open_cases(slack):
+    await dm_report(slack)
+    report = slack.reports()[0]
+    await slack.event({"type": "app_home_opened", "user": "U0LEE", "channel": "DU0LEE", "tab": "home",
+                       "event_ts": "1.5"})
+    published = await slack.until(lambda: slack.api.called("views.publish"))
+    assert report.code in str(published[0]) and CANARY not in str(published[0])
+    assert "Attestation roll" in str(published[0])
+
+
+async def test_attest_opens_a_modal_with_the_code_and_records_the_attestation(slack):
+    await slack.command("U0CFO", "/attest", "")
+    opened = await slack.until(lambda: slack.api.called("views.open"))
+    assert "SUPPLEMENTAL CODE OF ETHICS" in str(opened[0])
+    response = await slack.submit("U0CFO", "attest", {
+        "read_understood": radio("yes"), "complied": radio("yes"), "no_conflict": radio("yes"),
+        "no_unreported": radio("yes"),
+    })
+    answer = await response.json()
+    assert "is recorded" in json.dumps(answer)
+
+
+async def test_a_429_storm_delays_but_loses_no_notice(slack):
+    slack.api.fail_next("chat.postMessage", status=429, retry_after=1, times=4)
+    await slack.command("U0CFO", "/ethics", "report")
+    await slack.until(lambda: slack.api.called("views.open"))
+    await slack.submit("U0CFO", "intake", {"category": choose("fraud"), "what": text_input(f"Bribes paid {CANARY}"),
+                                           "anonymous": radio("yes")})
+    posts = await slack.until(lambda: channel_posts(slack), timeout=60)
+    assert len(posts) == 1
+    assert len(slack.api.failed) == 4
+    with slack.candor.db.read() as session:
+        row = session.exec(select(OutboxMessage)).one()
+    assert row.state is OutboxState.DELIVERED and row.attempts == 5 and row.platform_message_id

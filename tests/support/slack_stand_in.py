@@ -1,0 +1,137 @@
+"""A real local HTTP server standing in for the Slack Web API (and slash commands'
+response_url): it records each call and answers as Slack does, and fails on demand."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import random
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from aiohttp import web
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+
+    def __str__(self) -> str:
+        return f"{self.method} {json.dumps(self.args, sort_keys=True)}"
+
+
+@dataclass
+class Failure:
+    status: int
+    error: str
+    retry_after: int | None
+    times: int
+
+
+@dataclass
+class SlackStandIn:
+    emails: dict[str, str] = field(default_factory=dict)  # user id -> e-mail for users.info
+    failure_rate: float = 0.0  # a share of calls that fail (429 or 500), seeded
+    seed: int = 7
+    calls: list[Call] = field(default_factory=list)
+    failed: list[Call] = field(default_factory=list)
+    _failures: dict[str, list[Failure]] = field(default_factory=dict)
+    _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _runner: web.AppRunner | None = None
+    base_url: str = ""
+
+    def fail_next(self, method: str, *, status: int = 429, error: str = "ratelimited",
+                  retry_after: int | None = 1, times: int = 1) -> None:
+        self._failures.setdefault(method, []).append(Failure(status, error, retry_after, times))
+
+    def called(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def everything_sent(self) -> str:
+        return "\n".join(str(c) for c in self.calls + self.failed)
+
+    async def __aenter__(self) -> SlackStandIn:
+        self._random = random.Random(self.seed)
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
+        app.router.add_post("/respond/{token}", self._respond)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}/api/"
+        self.response_url = f"http://127.0.0.1:{port}/respond/"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _args(self, request: web.Request) -> dict[str, Any]:
+        if request.method == "GET":
+            return dict(request.query)
+        raw = await request.read()
+        if request.content_type == "application/json":
+            return {**dict(request.query), **json.loads(raw or b"{}")}
+        parsed = {**dict(request.query), **{k: v[0] for k, v in parse_qs(raw.decode()).items()}}
+        for key in ("blocks", "view"):
+            if isinstance(parsed.get(key), str):
+                parsed[key] = json.loads(parsed[key])
+        return parsed
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        self.calls.append(Call("response_url", await self._args(request)))
+        return web.Response(text="ok")
+
+    def _failure(self, method: str) -> Failure | None:
+        queue = self._failures.get(method) or []
+        if queue:
+            failure = queue[0]
+            failure.times -= 1
+            if failure.times <= 0:
+                queue.pop(0)
+            return failure
+        if method != "auth.test" and self.failure_rate and self._random.random() < self.failure_rate:
+            if self._random.random() < 0.5:
+                return Failure(429, "ratelimited", 1, 1)
+            return Failure(500, "internal_error", None, 1)
+        return None
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await self._args(request)
+        failure = self._failure(method)
+        if failure is not None:
+            self.failed.append(Call(method, args))
+            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
+            if failure.status == 200:
+                return web.json_response({"ok": False, "error": failure.error})
+            return web.json_response({"ok": False, "error": failure.error}, status=failure.status,
+                                     headers=headers)
+        self.calls.append(Call(method, args))
+        await asyncio.sleep(0)
+        return web.json_response(self._answer(method, args))
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"ok": True, "url": "https://candor-test.slack.com/", "team": "Test", "user": "candor",
+                    "team_id": "T0TEST", "user_id": "U0BOT", "bot_id": "B0BOT"}
+        if method in {"chat.postMessage", "chat.update", "chat.postEphemeral"}:
+            ts = f"1700000000.{next(self._ts):06d}" if method != "chat.update" else args.get("ts")
+            return {"ok": True, "channel": args.get("channel"), "ts": ts, "message_ts": ts}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(args.get("users", "X"))[:10]}}
+        if method == "users.info":
+            user = args.get("user", "")
+            email = self.emails.get(user)
+            if email is None:
+                return {"ok": False, "error": "user_not_found"}
+            return {"ok": True, "user": {"id": user, "profile": {"email": email}}}
+        if method in {"views.open", "views.update", "views.push", "views.publish"}:
+            return {"ok": True, "view": {"id": f"V{next(self._ts)}", **(args.get("view") or {})}}
+        return {"ok": True}
