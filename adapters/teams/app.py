@@ -1,0 +1,203 @@
+"""Candor on Microsoft Teams: botbuilder's CloudAdapter on aiohttp at POST /api/messages, and an
+activity handler that translates activities into the core's events and renders its replies.
+
+With `MICROSOFT_APP_ID` set, every inbound request's JWT is validated by the Bot Framework
+(an unauthenticated post gets 401); without one the adapter runs in the Bot Framework's local
+mode (the Emulator, tests). When the bot is added to a team, the channel's conversation reference
+is stored; `CANDOR_TEAMS_CHANNEL` picks the committee channel among them. Every import of the
+Teams SDK stays in this folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    AdaptiveCardInvokeResponse,
+    Attachment,
+    ChannelAccount,
+)
+from jwt import PyJWTError
+
+from adapters.teams import cards
+from adapters.teams.refs import save_reference
+from bot import copy
+from bot.messages import (
+    Actor,
+    ChoiceClicked,
+    Command,
+    DirectMessage,
+    FormSubmitted,
+    Inbound,
+    Reply,
+    Text,
+)
+from bot.service import Service
+from storage.db import Database
+from storage.vocabulary import Platform
+
+log = logging.getLogger("candor.teams")
+
+COMMANDS = ("report", "status", "attest", "help")
+
+
+@dataclass(frozen=True)
+class TeamsConfig:
+    """What botbuilder's configuration-based authentication reads."""
+
+    APP_ID: str
+    APP_PASSWORD: str
+    APP_TENANTID: str
+    APP_TYPE: str
+
+
+def build_adapter(*, app_id: str | None, password: str | None, tenant_id: str | None) -> CloudAdapter:
+    config = TeamsConfig(APP_ID=app_id or "", APP_PASSWORD=password or "", APP_TENANTID=tenant_id or "",
+                         APP_TYPE="SingleTenant" if tenant_id else "MultiTenant")
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+
+    async def on_turn_error(context: TurnContext, error: Exception) -> None:
+        # The type only: an exception's text may carry what a person typed.
+        log.error("Teams turn failed: %s", type(error).__name__)
+        await context.send_activity(copy.internal_error())
+
+    adapter.on_turn_error = on_turn_error
+    return adapter
+
+
+def actor_of(activity: Activity) -> Actor:
+    user = activity.from_property or ChannelAccount()
+    user_id = getattr(user, "aad_object_id", None) or user.id or ""
+    properties = getattr(user, "properties", None) or {}
+    email = properties.get("email") or properties.get("userPrincipalName") if isinstance(properties, dict) else None
+    return Actor(Platform.TEAMS, str(user_id), email=email)
+
+
+def outgoing(replies: list[Reply]) -> list[Activity]:
+    activities = []
+    for reply in replies:
+        content = cards.reply_card(reply)
+        if content is None:
+            assert isinstance(reply, Text)
+            activities.append(MessageFactory.text(reply.text))
+        else:
+            activities.append(MessageFactory.attachment(Attachment(content_type=cards.CARD, content=content)))
+    return activities
+
+
+def event_of(activity: Activity) -> Inbound | None:
+    """The core's event for a personal message or a card submit; None for anything else."""
+    actor = actor_of(activity)
+    value = activity.value
+    if value:
+        choice, form_id, fields = cards.submission(value)
+        if form_id:
+            return FormSubmitted(actor, form_id, fields, event_id=activity.id)
+        if choice:
+            return ChoiceClicked(actor, choice, event_id=activity.id)
+        return None
+    text = TurnContext.remove_recipient_mention(activity) if activity.entities else (activity.text or "")
+    text = (text or "").strip()
+    if not text:
+        return None
+    word = text.split()[0].lower()
+    if word in {"status", "attest"}:
+        return Command(actor, "ethics" if word == "status" else "attest", text if word == "status" else "",
+                       event_id=activity.id)
+    return DirectMessage(actor, text, event_id=activity.id)
+
+
+class CandorTeamsBot(TeamsActivityHandler):
+    def __init__(self, service: Service, db: Database, wake: Callable[[], None]) -> None:
+        super().__init__()
+        self._service = service
+        self._db = db
+        self._wake = wake
+
+    async def _handle(self, event: Inbound) -> list[Reply]:
+        replies = await asyncio.to_thread(self._service.handle, event)
+        self._wake()
+        return replies
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        conversation = activity.conversation
+        if conversation is not None and conversation.conversation_type not in (None, "personal"):
+            # In a channel only card buttons act (a committee member's click); chatter is ignored.
+            if not activity.value:
+                return
+        reference = TurnContext.get_conversation_reference(activity)
+        if conversation is not None and conversation.conversation_type in (None, "personal"):
+            await asyncio.to_thread(save_reference, self._db, f"teams:user:{actor_of(activity).user_id}", reference)
+        event = event_of(activity)
+        if event is None:
+            return
+        replies = await self._handle(event)
+        private = conversation is not None and conversation.conversation_type not in (None, "personal")
+        if private:
+            await self._send_privately(turn_context, replies)
+        else:
+            for reply in outgoing(replies):
+                await turn_context.send_activity(reply)
+
+    async def _send_privately(self, turn_context: TurnContext, replies: list[Reply]) -> None:
+        """A click in the committee channel is answered in the member's 1:1 chat, never in the
+        channel (details and refusals are private)."""
+        from adapters.teams.sender import open_personal_chat
+
+        await open_personal_chat(turn_context, outgoing(replies))
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        activity = turn_context.activity
+        if activity.name != "adaptiveCard/action":
+            return await super().on_invoke_activity(turn_context)
+        event = event_of(activity)
+        if event is None:
+            return InvokeResponse(status=400)
+        replies = await self._handle(event)
+        await self._send_privately(turn_context, replies)
+        return InvokeResponse(status=200, body=AdaptiveCardInvokeResponse(
+            status_code=200, type="application/vnd.microsoft.activity.message",
+            value={"text": copy.sent_privately()}))
+
+    async def on_teams_members_added(self, teams_members_added: Any, team_info: Any,
+                                     turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        if not any(m.id == bot_id for m in teams_members_added):
+            return
+        if team_info is not None:
+            reference = TurnContext.get_conversation_reference(activity)
+            reference.activity_id = None  # new posts, not replies in this event's thread
+            conversation_id = activity.conversation.id if activity.conversation else ""
+            await asyncio.to_thread(save_reference, self._db, f"teams:channel:{conversation_id}", reference)
+            log.info("added to a team; channel reference stored")
+
+
+def mount(app: web.Application, adapter: CloudAdapter, bot: CandorTeamsBot, path: str = "/api/messages") -> None:
+    async def endpoint(request: web.Request) -> web.StreamResponse:
+        if request.content_length and request.content_length > 1_000_000:
+            return web.Response(status=413, text="payload too large")
+        try:
+            response = await adapter.process(request, bot)
+        except PyJWTError:  # a malformed or forged token: as unauthenticated as none
+            return web.Response(status=401, text="unauthorized")
+        except (ValueError, json.JSONDecodeError, KeyError):
+            return web.Response(status=400, text="not an activity")
+        return response or web.Response(status=201)
+
+    app.router.add_post(path, endpoint)
+
+
+__all__ = ["ActivityTypes", "CandorTeamsBot", "build_adapter", "mount"]

@@ -1,0 +1,140 @@
+"""The core's neutral replies and notices as Adaptive Cards (schema 1.5), and card submissions
+back as the core's values.
+
+User text goes into TextBlocks with its markdown and angle brackets neutralised, so no `<at>`
+mention or link can be smuggled in. A button carries `{"candor": value}`; a form's submit
+carries `{"candor_form": form_id}` with the inputs' values beside it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.messages import (
+    Choice,
+    Choices,
+    Document,
+    FieldKind,
+    Form,
+    FormErrors,
+    Notice,
+    Reply,
+    Style,
+    Text,
+)
+
+CARD = "application/vnd.microsoft.card.adaptive"
+_LINK = re.compile(r"\]\(")
+
+
+def escape(text: str) -> str:
+    """Text for a TextBlock: no `<at>` mention, no tag, no markdown link can form (the core has
+    already neutralised user text; this holds for anything else too)."""
+    text = text.replace("<", "\u2039").replace(">", "\u203a")
+    return _LINK.sub("]\u200b(", text)
+
+
+def _block(text: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": escape(text), "wrap": True, **extra}
+
+
+def _actions(choices: tuple[Choice, ...]) -> list[dict[str, Any]]:
+    actions = []
+    for choice in choices:
+        action: dict[str, Any] = {"type": "Action.Submit", "title": choice.label[:80],
+                                  "data": {"candor": choice.value}}
+        if choice.style is Style.PRIMARY:
+            action["style"] = "positive"
+        elif choice.style is Style.DANGER:
+            action["style"] = "destructive"
+        actions.append(action)
+    return actions
+
+
+def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    content: dict[str, Any] = {"type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                               "version": "1.5", "body": body}
+    if actions:
+        content["actions"] = actions
+    return content
+
+
+def attachment(content: dict[str, Any]) -> dict[str, Any]:
+    return {"contentType": CARD, "content": content}
+
+
+def reply_card(reply: Reply) -> dict[str, Any] | None:
+    """A reply as a card, or None when plain text says it all."""
+    if isinstance(reply, Text):
+        return None
+    if isinstance(reply, Choices):
+        return card([_block(reply.prompt)], _actions(reply.choices))
+    if isinstance(reply, Document):
+        body = [_block(reply.title, weight="Bolder", size="Medium")]
+        for heading, text in reply.sections:
+            body += [_block(heading, weight="Bolder", spacing="Medium"), _block(text)]
+        return card(body, _actions(reply.choices))
+    if isinstance(reply, Form):
+        return form_card(reply)
+    return errors_card(reply)
+
+
+def form_card(form: Form) -> dict[str, Any]:
+    body: list[dict[str, Any]] = [_block(form.title, weight="Bolder", size="Medium")]
+    if form.intro:
+        body.append(_block(form.intro, isSubtle=True))
+    for f in form.fields:
+        field: dict[str, Any] = {"id": f.name, "label": f.label, "isRequired": f.required,
+                                 "errorMessage": f"{f.label}: required" if f.required else None}
+        if f.kind in {FieldKind.TEXT, FieldKind.MULTILINE}:
+            field.update(type="Input.Text", isMultiline=f.kind is FieldKind.MULTILINE)
+            if f.max_length:
+                field["maxLength"] = f.max_length
+        elif f.kind in {FieldKind.SELECT, FieldKind.MULTISELECT}:
+            field.update(type="Input.ChoiceSet", style="compact", isMultiSelect=f.kind is FieldKind.MULTISELECT,
+                         choices=[{"title": o.label, "value": o.value} for o in f.options])
+        elif f.kind is FieldKind.BOOLEAN:
+            field.update(type="Input.ChoiceSet", style="expanded",
+                         choices=[{"title": "Yes", "value": "yes"}, {"title": "No", "value": "no"}])
+        else:
+            field.update(type="Input.Date")
+        if f.hint:
+            field["placeholder"] = f.hint
+        body.append({k: v for k, v in field.items() if v is not None})
+    submit = {"type": "Action.Submit", "title": form.submit_label, "data": {"candor_form": form.form_id}}
+    return card(body, [submit])
+
+
+def errors_card(errors: FormErrors) -> dict[str, Any]:
+    """Teams has no per-field errors for a card submit: the problems, listed, nothing recorded."""
+    body = [_block("Please correct these and submit again; nothing was recorded.", weight="Bolder")]
+    body += [_block(f"{name}: {problem}", color="Attention") for name, problem in errors.errors.items()]
+    return card(body)
+
+
+def notice_card(notice: Notice) -> dict[str, Any]:
+    body: list[dict[str, Any]] = [_block(notice.title, weight="Bolder", size="Medium")]
+    if notice.text:
+        body.append(_block(notice.text))
+    if notice.fields:
+        body.append({"type": "FactSet", "facts": [{"title": escape(a), "value": escape(b)} for a, b in notice.fields]})
+    return card(body, _actions(notice.choices))
+
+
+def submission(value: Any) -> tuple[str | None, str | None, dict[str, Any]]:
+    """A card submit (a message's `value`, or an `adaptiveCard/action` invoke's value) as
+    (choice value, form id, field values)."""
+    if not isinstance(value, dict):
+        return None, None, {}
+    if isinstance(value.get("action"), dict):  # adaptiveCard/action invoke
+        data = value["action"].get("data")
+        value = data if isinstance(data, dict) else {}
+    choice = value.get("candor")
+    form_id = value.get("candor_form")
+    fields = {k: v for k, v in value.items() if k not in {"candor", "candor_form"}}
+    for key, item in list(fields.items()):
+        if isinstance(item, str) and "," in item and key == "exclude":
+            fields[key] = [part for part in item.split(",") if part]
+    return (choice if isinstance(choice, str) else None,
+            form_id if isinstance(form_id, str) else None, fields)

@@ -1,0 +1,134 @@
+"""The notifier's Teams sender: proactive cards to the committee channel and to people's 1:1
+chats, and edits in place. 429 (with Retry-After) and 5xx are `RetryLater`; 403/404 are
+`Undeliverable`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from aiohttp import ClientError
+from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import (
+    Activity,
+    Attachment,
+    ChannelAccount,
+    ConversationParameters,
+    ConversationReference,
+)
+from botframework.connector.models import ErrorResponseException
+
+from adapters.senders import Posted, RetryLater, Undeliverable
+from adapters.teams import cards
+from adapters.teams.refs import any_reference, load_reference
+from bot.messages import Notice
+from storage.db import Database
+
+
+def _card(notice: Notice) -> Activity:
+    return MessageFactory.attachment(Attachment(content_type=cards.CARD, content=cards.notice_card(notice)))
+
+
+def _error(exc: Exception) -> Exception:
+    if isinstance(exc, ErrorResponseException):
+        response = getattr(exc, "response", None)
+        status = getattr(response, "status_code", 0) or 0
+        if status == 429 or status >= 500:
+            after = (getattr(response, "headers", None) or {}).get("Retry-After")
+            try:
+                retry_after = float(after) if after is not None else None
+            except ValueError:
+                retry_after = None
+            return RetryLater(f"http_{status}", retry_after=retry_after)
+        return Undeliverable(f"http_{status}")
+    return RetryLater(type(exc).__name__)
+
+
+async def open_personal_chat(turn_context: TurnContext, activities: list[Activity]) -> None:
+    """Send activities to the person behind this turn in their 1:1 chat with the bot."""
+    activity = turn_context.activity
+    tenant = ((activity.channel_data or {}).get("tenant") or {}).get("id") if isinstance(activity.channel_data, dict) else None
+    user = activity.from_property or ChannelAccount()
+    parameters = ConversationParameters(is_group=False, bot=activity.recipient,
+                                        members=[ChannelAccount(id=user.id)], tenant_id=tenant)
+
+    async def send(context: TurnContext) -> None:
+        for outgoing in activities:
+            await context.send_activity(outgoing)
+
+    adapter = turn_context.adapter
+    assert isinstance(adapter, CloudAdapter)
+    await adapter.create_conversation(activity.recipient.id if activity.recipient else "", send, parameters,
+                                      activity.channel_id, activity.service_url, None)
+
+
+class TeamsSender:
+    def __init__(self, adapter: CloudAdapter, db: Database, *, app_id: str | None, channel: str | None) -> None:
+        self._adapter = adapter
+        self._db = db
+        self._app_id = app_id or ""
+        self._channel = channel
+
+    async def _continue(self, reference: ConversationReference,
+                        logic: Callable[[TurnContext], Awaitable[None]]) -> None:
+        try:
+            await self._adapter.continue_conversation(reference, logic, self._app_id)
+        except (TimeoutError, ErrorResponseException, ClientError, OSError) as exc:
+            raise _error(exc) from None
+
+    async def _send(self, reference: ConversationReference, notice: Notice) -> Posted:
+        posted: list[str] = []
+
+        async def logic(context: TurnContext) -> None:
+            response = await context.send_activity(_card(notice))
+            posted.append(response.id if response else "")
+
+        await self._continue(reference, logic)
+        return Posted(channel=reference.conversation.id, message_id=posted[0] if posted else "")
+
+    async def post_to_channel(self, notice: Notice) -> Posted:
+        if not self._channel:
+            raise Undeliverable("no_committee_channel")
+        reference = await asyncio.to_thread(load_reference, self._db, f"teams:channel:{self._channel}")
+        if reference is None:
+            raise RetryLater("bot_not_yet_in_channel")  # it will be once the bot is added to the team
+        return await self._send(reference, notice)
+
+    async def post_to_user(self, user_id: str, notice: Notice) -> Posted:
+        reference = await asyncio.to_thread(load_reference, self._db, f"teams:user:{user_id}")
+        if reference is not None:
+            return await self._send(reference, notice)
+        template = await asyncio.to_thread(any_reference, self._db, "teams:")
+        if template is None:
+            raise RetryLater("no_service_url_yet")
+        posted: list[Posted] = []
+
+        async def logic(context: TurnContext) -> None:
+            response = await context.send_activity(_card(notice))
+            posted.append(Posted(context.activity.conversation.id, response.id if response else ""))
+
+        tenant = (template.conversation.tenant_id if template.conversation else None)
+        parameters = ConversationParameters(is_group=False, bot=template.bot,
+                                            members=[ChannelAccount(id=user_id)], tenant_id=tenant)
+        try:
+            await self._adapter.create_conversation(self._app_id, logic, parameters, template.channel_id,
+                                                    template.service_url, None)
+        except (TimeoutError, ErrorResponseException, ClientError, OSError) as exc:
+            raise _error(exc) from None
+        return posted[0]
+
+    async def update(self, posted: Posted, notice: Notice) -> None:
+        reference = await asyncio.to_thread(load_reference, self._db, f"teams:channel:{posted.channel}")
+        if reference is None:
+            reference = await asyncio.to_thread(any_reference, self._db, "teams:")
+            if reference is None:
+                raise Undeliverable("no_reference")
+        activity = _card(notice)
+        activity.id = posted.message_id
+
+        async def logic(context: TurnContext) -> None:
+            context.activity.conversation.id = posted.channel
+            await context.update_activity(activity)
+
+        await self._continue(reference, logic)

@@ -1,0 +1,236 @@
+"""Candor in Microsoft Teams, end to end: the real botbuilder CloudAdapter on Candor's aiohttp
+server, Activities shaped like Teams' own, and a Connector stand-in at their serviceUrl."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from sqlmodel import select
+
+from adapters.bootstrap import Candor, build
+from adapters.server import build_web
+from adapters.settings import Settings
+from bot.relay import RetryPolicy
+from bot.roster import db_import_roster, parse_roster
+from storage.models import AuditEvent, Report
+from storage.vocabulary import CaseStatus, Platform
+from tests.support.connector_stand_in import ConnectorStandIn
+
+CANARY = "CANARY-t3ams"
+TENANT = "tenant-0001"
+CHANNEL = "19:committee@thread.tacv2"
+BOT = "28:candor-bot"
+ROSTER = """\
+officers:
+  - {name: Dana Reyes, email: dana@example.com, role: CFO, teams_id: aad-dana}
+committee:
+  - {name: Lee Park, email: lee@example.com, chair: true, teams_id: aad-lee}
+  - {name: Alex Kim, email: alex@example.com, teams_id: aad-alex}
+"""
+_ids = itertools.count(1)
+
+
+@dataclass
+class Teams:
+    url: str
+    connector: ConnectorStandIn
+    candor: Candor
+    http: aiohttp.ClientSession
+
+    def activity(self, user: str, *, conversation: dict[str, Any], **fields: Any) -> dict[str, Any]:
+        return {"type": "message", "id": f"act-in-{next(_ids)}", "timestamp": "2026-11-25T10:00:00Z",
+                "serviceUrl": self.connector.service_url, "channelId": "msteams",
+                "from": {"id": f"29:{user}", "name": user, "aadObjectId": user},
+                "conversation": conversation, "recipient": {"id": BOT, "name": "Candor"},
+                "channelData": {"tenant": {"id": TENANT}}, **fields}
+
+    def personal(self, user: str, **fields: Any) -> dict[str, Any]:
+        return self.activity(user, conversation={"conversationType": "personal", "tenantId": TENANT,
+                                                 "id": f"a:personal-{user}"}, **fields)
+
+    def in_channel(self, user: str, **fields: Any) -> dict[str, Any]:
+        activity = self.activity(user, conversation={"conversationType": "channel", "isGroup": True,
+                                                     "tenantId": TENANT, "id": CHANNEL}, **fields)
+        activity["channelData"]["team"] = {"id": CHANNEL, "name": "Audit Committee"}
+        activity["channelData"]["channel"] = {"id": CHANNEL}
+        return activity
+
+    async def post(self, activity: dict[str, Any], headers: dict[str, str] | None = None) -> aiohttp.ClientResponse:
+        response = await self.http.post(self.url, data=json.dumps(activity),
+                                        headers={"Content-Type": "application/json", **(headers or {})})
+        await response.read()
+        return response
+
+    async def say(self, user: str, text: str) -> None:
+        before = len(self.connector.posts())
+        response = await self.post(self.personal(user, text=text))
+        assert response.status in (200, 201)
+        await self.until(lambda: len(self.connector.posts()) > before)
+
+    async def add_to_team(self) -> None:
+        activity = self.in_channel("aad-lee", type="conversationUpdate", membersAdded=[{"id": BOT}])
+        activity["channelData"]["eventType"] = "teamMemberAdded"
+        response = await self.post(activity)
+        assert response.status in (200, 201)
+
+    def reports(self) -> list[Report]:
+        with self.candor.db.read() as session:
+            return list(session.exec(select(Report)).all())
+
+    async def until(self, check: Any, timeout: float = 15.0) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = check()
+            if value:
+                return value
+            await asyncio.sleep(0.05)
+        sent = "\n".join(str(s)[:200] for s in self.connector.sent)
+        raise AssertionError(f"timed out; the Connector saw:\n{sent}")
+
+
+async def _start(tmp_path, monkeypatch, **env: str):
+    connector = ConnectorStandIn()
+    await connector.__aenter__()
+    settings = {"CANDOR_DATABASE_URL": f"sqlite:///{tmp_path / 'candor.db'}",
+                "CANDOR_KEY_FILE": str(tmp_path / "candor.key"), "CANDOR_SCRYPT_LOG2_N": "4",
+                "CANDOR_TEAMS_CHANNEL": CHANNEL, **env}
+    for key, value in settings.items():
+        monkeypatch.setenv(key, value)
+    for key in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    candor = build(Settings(), platforms=frozenset({Platform.TEAMS}), create_key=True, upgrade=True)
+    candor.relay.policy = RetryPolicy(base_seconds=0.2, max_seconds=2.0)
+    with candor.db.write() as session:
+        db_import_roster(session, parse_roster(ROSTER), prune=False, audit=candor.core.audit, actor="test")
+    runner = web.AppRunner(build_web(candor, with_scheduler=False))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return Teams(f"http://127.0.0.1:{port}/api/messages", connector, candor, aiohttp.ClientSession()), runner
+
+
+@pytest.fixture
+async def teams(tmp_path, monkeypatch):
+    harness, runner = await _start(tmp_path, monkeypatch)
+    try:
+        yield harness
+    finally:
+        await harness.http.close()
+        await runner.cleanup()
+        await harness.connector.__aexit__()
+        harness.candor.close()
+
+
+async def report_by_chat(teams: Teams) -> Report:
+    for text in ["report", "3", f"Revenue is recognised before delivery {CANARY}-what", f"{CANARY}-who",
+                 "done", "skip", "skip", "skip", "named", "submit"]:
+        await teams.say("aad-dana", text)
+    return (await teams.until(teams.reports))[0]
+
+
+async def test_a_personal_chat_report_creates_one_sealed_report_and_one_clean_channel_card(teams):
+    await teams.add_to_team()
+    report = await report_by_chat(teams)
+
+    assert CANARY.encode() not in report.body
+    receipts = [s for s in teams.connector.posts("a:personal-aad-dana") if "recorded, encrypted" in str(s)]
+    assert len(receipts) == 1
+    cards = await teams.until(lambda: teams.connector.posts(CHANNEL))
+    assert len(cards) == 1 and report.code in str(cards[0]) and CANARY not in str(cards[0])
+    assert cards[0].body["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
+
+
+async def test_the_form_path_as_an_adaptive_card_submit(teams):
+    await teams.say("aad-dana", "/ethics report")  # typed: the menu, then the card form
+    await teams.post(teams.personal("aad-dana", value={
+        "candor_form": "intake", "category": "fraud", "what": f"Kickbacks from a supplier {CANARY}",
+        "anonymous": "yes"}))
+    report = (await teams.until(teams.reports))[0]
+    assert report.anonymous and report.reporter_tag is None
+
+
+async def test_acknowledge_updates_the_same_card_in_place(teams):
+    await teams.add_to_team()
+    report = await report_by_chat(teams)
+    card = (await teams.until(lambda: teams.connector.posts(CHANNEL)))[0]
+
+    await teams.post(teams.in_channel("aad-lee", value={"candor": f"case:ack:{report.id}"}))
+
+    updates = await teams.until(teams.connector.updates)
+    assert CHANNEL in updates[0].path and "Lee Park" in str(updates[0]) and CANARY not in str(updates[0])
+    assert updates[0].path.endswith(f"/activities/{card_id(card)}")
+    assert teams.reports()[0].status is CaseStatus.ACKNOWLEDGED
+
+
+def card_id(sent) -> str:
+    return sent.answer_id
+
+
+async def test_view_details_answers_a_member_privately_and_refuses_an_outsider(teams):
+    await teams.add_to_team()
+    report = await report_by_chat(teams)
+    invoke = teams.in_channel("aad-alex", type="invoke", name="adaptiveCard/action",
+                              value={"action": {"type": "Action.Execute", "data": {"candor": f"case:view:{report.id}"}}})
+    response = await teams.post(invoke)
+    assert response.status == 200
+    created = await teams.until(teams.connector.created)
+    private = await teams.until(lambda: [s for s in teams.connector.posts() if "a:1on1-" in s.path])
+    assert f"{CANARY}-what" in str(private[-1])
+    assert all(f"{CANARY}" not in str(s) for s in teams.connector.posts(CHANNEL))
+
+    await teams.post(teams.in_channel("aad-dana", value={"candor": f"case:view:{report.id}"}))
+    await teams.until(lambda: len(teams.connector.created()) > len(created))
+    refusal = [s for s in teams.connector.posts() if "a:1on1-" in s.path][-1]
+    assert "Audit Committee" in str(refusal) and CANARY not in str(refusal)
+    with teams.candor.db.read() as session:
+        assert session.exec(select(AuditEvent).where(AuditEvent.action == "case.refused")).first()
+
+
+async def test_a_repeated_activity_changes_nothing(teams):
+    for text in ["report", "3", f"Revenue is recognised early {CANARY}", "skip", "done", "skip", "skip", "skip",
+                 "named"]:
+        await teams.say("aad-dana", text)
+    submit = teams.personal("aad-dana", text="submit")
+    await teams.post(submit)
+    await teams.post(submit)  # the same activity id, delivered again
+    await teams.until(teams.reports)
+    await asyncio.sleep(0.3)
+    assert len(teams.reports()) == 1
+
+
+async def test_an_unauthenticated_post_is_refused_when_an_app_id_is_set(tmp_path, monkeypatch):
+    harness, runner = await _start(tmp_path, monkeypatch, MICROSOFT_APP_ID="00000000-0000-0000-0000-000000000001",
+                                   MICROSOFT_APP_PASSWORD="not-a-real-secret")
+    try:
+        response = await harness.post(harness.personal("aad-dana", text="report"))
+        assert response.status == 401
+        forged = await harness.post(harness.personal("aad-dana", text="report"),
+                                    headers={"Authorization": "Bearer not.a.token"})
+        assert forged.status == 401
+        assert harness.connector.sent == []
+        with harness.candor.db.read() as session:
+            assert {a for a in session.exec(select(AuditEvent.action)).all()} == {"roster.imported"}
+    finally:
+        await harness.http.close()
+        await runner.cleanup()
+        await harness.connector.__aexit__()
+        harness.candor.close()
+
+
+async def test_a_throttled_connector_delays_but_loses_no_card(teams):
+    await teams.add_to_team()
+    teams.connector.fail_next(status=429, retry_after=1, times=2)
+    await teams.post(teams.personal("aad-dana", value={
+        "candor_form": "intake", "category": "fraud", "what": f"Kickbacks from a supplier {CANARY}",
+        "anonymous": "yes"}))
+    cards = await teams.until(lambda: teams.connector.posts(CHANNEL), timeout=30)
+    assert len(cards) == 1
