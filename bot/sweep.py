@@ -1,0 +1,123 @@
+"""One sweep: read the state of the world at `now`, write what is due to the outbox.
+
+The rules (`bot.schedule`) are pure; this module gathers their inputs from the database and turns
+their `Due`s into notices. Each `Due` has a unique key, so a sweep run twice, or on two replicas
+at once, writes each notice once. Abandoned drafts are deleted here too.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from bot import attestation, copy, retention, sanitize
+from bot.core import Core, db_committee, db_exclusions
+from bot.messages import CHANNEL
+from bot.outbox import db_enqueue, person_target
+from bot.schedule import (
+    CommitteeMember,
+    DraftState,
+    Due,
+    DueKind,
+    OfficerState,
+    OpenCase,
+    ScheduleSettings,
+    WaiverState,
+    all_dues,
+)
+from storage.db import Database
+from storage.models import Attestation, Conversation, Person, Report, Waiver
+from storage.vocabulary import CaseStatus, PersonKind
+
+log = logging.getLogger("candor.sweep")
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    written: int
+    due: int
+    drafts_deleted: int
+    cases_shredded: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Sweeper:
+    db: Database
+    core: Core
+    settings: ScheduleSettings = field(default_factory=ScheduleSettings)
+    retention_years: int = retention.DEFAULT_YEARS
+
+    def run(self, now: datetime) -> SweepResult:
+        with self.db.write() as session:
+            officers = self._officers(session, now)
+            members = [CommitteeMember(p.id, p.chair) for p in db_committee(session) if p.id is not None]
+            cases = self._cases(session)
+            waivers = self._waivers(session)
+            drafts = [DraftState(c.key, c.updated_at) for c in session.exec(select(Conversation)).all()]
+            dues, expired = all_dues(officers=officers, cases=cases, members=members,
+                                     waivers=waivers, drafts=drafts, now=now, settings=self.settings)
+            written = 0
+            kinds: Counter[str] = Counter()
+            for due in dues:
+                new = self._write(session, due, now)
+                written += new
+                if new:
+                    kinds[due.kind.value] += 1
+            for key in expired:
+                row = session.get(Conversation, key)
+                if row is not None:
+                    self.core.vault.shred(session, kind="conversation", record_id=row.key)
+                    session.delete(row)
+            shredded = [retention.db_shred(session, self.core, r).code
+                        for r in retention.db_due(session, now, self.retention_years)]
+            if written or expired:
+                self.core.audit.db_append(session, actor="system", action="sweep.ran", record_kind="sweep",
+                                          record_id=now.isoformat(timespec="minutes"),
+                                          detail={"notices": written, "drafts_deleted": len(expired)}, at=now)
+        log.info("sweep at %s wrote %d notices", now.isoformat(timespec="minutes"), written)
+        return SweepResult(written, len(dues), len(expired), len(shredded), dict(kinds))
+
+    # --- inputs -------------------------------------------------------------------------------
+
+    def _officers(self, session: Session, now: datetime) -> list[OfficerState]:
+        people = session.exec(select(Person).where(Person.kind == PersonKind.OFFICER,
+                                                   Person.active == True)).all()  # noqa: E712
+        attested = set(session.exec(select(Attestation.person_id, Attestation.period)).all())
+        states = []
+        for person in people:
+            assert person.id is not None
+            period = attestation.period_for(person.attestation_due, now.date())
+            states.append(OfficerState(person.id, person.name, person.attestation_due,
+                                       (person.id, period) in attested))
+        return states
+
+    def _cases(self, session: Session) -> list[OpenCase]:
+        reports = session.exec(select(Report).where(Report.status != CaseStatus.CLOSED,
+                                                    col(Report.shredded_at).is_(None))).all()
+        excluded = db_exclusions(session, self.core, [r.id for r in reports])
+        return [OpenCase(r.id, r.code, r.category.value, r.received_at, r.acknowledged_at,
+                         r.last_feedback_at, frozenset(excluded.get(r.id, set())))
+                for r in reports]
+
+    def _waivers(self, session: Session) -> list[WaiverState]:
+        rows = session.exec(select(Waiver, Person.name).join(Person, Person.id == Waiver.person_id)  # type: ignore[arg-type]
+                            .where(col(Waiver.disclosed_on).is_(None))).all()
+        return [WaiverState(w.id, name, w.granted_on, w.disclosed_on) for w, name in rows]
+
+    # --- output -------------------------------------------------------------------------------
+
+    def _write(self, session: Session, due: Due, now: datetime) -> int:
+        report_id = due.subject_id if due.kind in _CASE_KINDS else None
+        notice = sanitize.reminder(copy.due_title(due.kind.value), due.facts, report_id=report_id)
+        target = CHANNEL if due.audience.channel else person_target(due.audience.person_id or 0)
+        return db_enqueue(session, self.core.vault, now=now, key=due.key, target=target,
+                          notice=notice, platforms=self.core.platforms)
+
+
+
+_CASE_KINDS = {DueKind.UNACKED, DueKind.RECEIPT_DEADLINE, DueKind.FEEDBACK_DEADLINE}

@@ -1,0 +1,183 @@
+"""Sweeps against the database: what is due is written once, to the right people, and never
+for someone who attested or acknowledged; two replicas sweeping at once write each notice once;
+one scheduler leads and another takes over when it dies."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlmodel import col, select
+
+from adapters.scheduler import Leadership
+from bot.messages import CHANNEL
+from bot.sweep import Sweeper
+from storage.db import Database
+from storage.models import Conversation, OutboxMessage, Report
+from tests.conftest import drop_postgres_schema, fresh_postgres_url
+from tests.support.world import World, build_world
+
+CANARY = "CANARY-sw33p"
+
+
+def sweep(world: World, moment: datetime) -> int:
+    world.clock.moment = moment
+    return Sweeper(world.db, world.core, world.core.schedule).run(moment).written
+
+
+def notices(world: World) -> list[tuple[str, dict]]:
+    with world.db.read() as session:
+        rows = session.exec(select(OutboxMessage).order_by(col(OutboxMessage.created_at))).all()
+        return [(r.key, world.core.vault.open(session, kind="outbox", record_id=r.id, blob=r.body)) for r in rows]
+
+
+def test_attestation_reminders_go_once_and_not_to_who_attested(database, vault):
+    world = build_world(database, vault)
+    world.clock.moment = datetime(2027, 3, 1, 12, tzinfo=UTC)
+    world.submit("cfo", "attest", {"read_understood": "yes", "complied": "yes", "no_conflict": "yes",
+                                   "no_unreported": "yes"})
+    first = sweep(world, datetime(2027, 3, 2, 15, tzinfo=UTC))
+    again = sweep(world, datetime(2027, 3, 2, 16, tzinfo=UTC))
+    keys = [k for k, _ in notices(world)]
+    controller, cfo = world.people["controller"].id, world.people["cfo"].id
+    assert first == 1 and again == 0
+    assert keys == [f"attest-remind:{controller}:2027-03-31:d-30@console"]
+    assert not any(f":{cfo}:" in k for k in keys)
+
+
+def test_an_unacknowledged_report_escalates_and_stops_once_acknowledged(database, vault):
+    world = build_world(database, vault)
+    member = world.people["member"].id
+    world.clock.moment = datetime(2026, 11, 2, 10, tzinfo=UTC)  # a Monday
+    world.submit("cfo", "intake", {"category": "fraud", "what": f"Bribes to an inspector {CANARY}",
+                                   "anonymous": "yes", "exclude": [str(member)]})
+    with world.db.read() as session:
+        report = session.exec(select(Report)).one()
+    sweep(world, datetime(2026, 11, 3, 11, tzinfo=UTC))  # one business day
+    assert {k.split("@")[0] for k, _ in notices(world)} >= {f"unacked:{report.id}:channel"}
+    sweep(world, datetime(2026, 11, 5, 11, tzinfo=UTC))  # three business days
+    keys = {k.split("@")[0] for k, _ in notices(world)}
+    assert f"unacked:{report.id}:chair" in keys
+    assert f"unacked:{report.id}:member:{world.people['member2'].id}" in keys
+    assert f"unacked:{report.id}:member:{member}" not in keys  # the excluded member
+    assert all(CANARY not in str(body) for _, body in notices(world))
+    world.click("chair", f"case:ack:{report.id}")
+    before = len(notices(world))
+    sweep(world, datetime(2026, 11, 9, 11, tzinfo=UTC))
+    assert not [k for k, _ in notices(world)[before:] if k.startswith("unacked")]
+
+
+def test_abandoned_drafts_are_deleted_by_a_sweep(database, vault):
+    world = build_world(database, vault)
+    world.say("cfo", "report")
+    sweep(world, world.clock.moment.replace(day=world.clock.moment.day + 2))
+    with world.db.read() as session:
+        assert session.exec(select(Conversation)).first() is None
+
+
+def test_a_year_of_daily_sweeps_writes_each_notice_once(database, vault):
+    world = build_world(database, vault)
+    world.clock.moment = datetime(2026, 11, 2, 10, tzinfo=UTC)
+    world.submit("controller", "intake", {"category": "other", "what": "Expense claims look inflated",
+                                          "anonymous": "no"})
+    written = 0
+    for day in range(0, 400, 3):
+        moment = datetime.fromordinal(datetime(2026, 11, 3).toordinal() + day).replace(hour=14, tzinfo=UTC)
+        written += sweep(world, moment)
+    keys = [k for k, _ in notices(world)]
+    assert len(keys) == len(set(keys)) and written > 5
+    channel = [b for _, b in notices(world) if b["target"] == CHANNEL]
+    assert channel
+
+
+# --- replicas on PostgreSQL --------------------------------------------------------------------
+
+
+def _cli(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "adapters.cli", *args], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_two_replicas_sweeping_at_once_write_each_notice_once(tmp_path: Path):
+    url, schema = fresh_postgres_url()
+    try:
+        roster = tmp_path / "roster.yml"
+        roster.write_text("officers:\n" + "".join(
+            f"  - {{name: Officer {i}, email: o{i}@example.com, role: Controller, slack_id: U0O{i:03d}, "
+            f"attestation_due: 2027-03-31}}\n" for i in range(60))
+            + "committee:\n  - {name: Chair, email: chair@example.com, chair: true, slack_id: U0CHAIR}\n")
+        env = {**os.environ, "CANDOR_DATABASE_URL": url, "CANDOR_KEY_FILE": str(tmp_path / "candor.key"),
+               "CANDOR_SCRYPT_LOG2_N": "4", "SLACK_BOT_TOKEN": "xoxb-x", "SLACK_SIGNING_SECRET": "s"}
+        for args in (("init",), ("roster", "import", str(roster))):
+            done = _cli(env, *args)
+            assert done.wait(60) == 0, done.stderr.read() if done.stderr else ""
+        for hour in (15, 16):
+            procs = [_cli(env, "sweep", "--now", f"2027-03-01T{hour}:00:00Z") for _ in range(2)]
+            for proc in procs:
+                assert proc.wait(120) == 0, proc.stderr.read() if proc.stderr else ""
+        db = Database.from_url(url)
+        with db.read() as session:
+            keys = session.exec(select(OutboxMessage.key)).all()
+        db.dispose()
+        assert len(keys) == 60 and len(set(keys)) == 60
+        verify = _cli(env, "audit", "verify")
+        assert verify.wait(60) == 0
+    finally:
+        drop_postgres_schema(schema)
+
+
+def test_one_scheduler_leads_and_another_takes_over_when_it_dies():
+    url, schema = fresh_postgres_url()
+    first, second = Database.from_url(url), Database.from_url(url)
+    try:
+        leader, follower = Leadership(first), Leadership(second)
+        assert leader.try_lead() and not follower.try_lead()
+        # The leader's process dies: its connection is gone, and with it the lock.
+        assert leader._connection is not None
+        pid = leader._connection.execute(text("SELECT pg_backend_pid()")).scalar()
+        with second.engine.connect() as admin:
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            admin.commit()
+        # The follower's next try (every 30 s in service; polled here) takes the lead.
+        took = False
+        for _ in range(50):
+            took = follower.try_lead()
+            if took:
+                break
+            time.sleep(0.1)
+        assert took
+        assert not leader.try_lead()  # it notices it lost the lead
+        follower.release()
+    finally:
+        first.dispose()
+        second.dispose()
+        drop_postgres_schema(schema)
+
+
+def test_a_sweep_shreds_closed_cases_past_retention_unless_held(database, vault):
+    world = build_world(database, vault)
+    world.clock.moment = datetime(2026, 11, 2, 10, tzinfo=UTC)
+    for _ in range(2):
+        world.submit("cfo", "intake", {"category": "other", "what": f"Expense claims inflated {CANARY}",
+                                       "anonymous": "no"})
+    with world.db.read() as session:
+        first, second = session.exec(select(Report).order_by(col(Report.code))).all()
+    for report in (first, second):
+        world.click("chair", f"case:ack:{report.id}")
+        world.submit("chair", f"move:{report.id}:closed", {"reason": "Resolved"})
+    with world.db.write() as session:
+        held = session.get(Report, second.id)
+        assert held is not None
+        held.legal_hold = True
+        session.add(held)
+    result = Sweeper(world.db, world.core, world.core.schedule).run(datetime(2033, 11, 3, 14, tzinfo=UTC))
+    assert result.cases_shredded == 1
+    with world.db.read() as session:
+        gone, kept = session.get(Report, first.id), session.get(Report, second.id)
+    assert gone is not None and gone.shredded_at is not None and CANARY.encode() not in gone.body
+    assert kept is not None and kept.shredded_at is None
