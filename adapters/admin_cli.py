@@ -1,0 +1,287 @@
+"""The committee's administration commands: `candor waivers`, `candor retention`, `candor export`.
+
+Each command is one unit of work (`candor.db.write()`) around a `bot/` function that audits what
+it does; refusals come back as `CandorError` and are printed, never a traceback. Registered on
+the `candor` app in `adapters/cli.py`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import typer
+from rich.console import Console as RichConsole
+from rich.table import Table
+from sqlmodel import select
+
+from adapters.bootstrap import Candor, StartupError, build
+from adapters.settings import Settings
+from bot.codes import format_code
+from bot.core import CandorError, db_report_by_code
+from storage.models import Person, Report
+from storage.vocabulary import Platform
+
+waivers_app = typer.Typer(help="Waivers of the Code and their public disclosure.", no_args_is_help=True)
+retention_app = typer.Typer(help="Retention of closed cases and legal holds.", no_args_is_help=True)
+export_app = typer.Typer(help="The committee's records: case files and the quarterly register.",
+                         no_args_is_help=True)
+
+CLI = "cli"  # how the administrator at the command line appears in the audit log
+
+out = RichConsole()
+err = RichConsole(stderr=True)
+
+
+# The same two helpers as adapters/cli.py (which imports this module, so it cannot be imported
+# back from here).
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]candor:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _build(platforms: frozenset[Platform]) -> Candor:
+    try:
+        return build(Settings(), platforms=platforms)
+    except StartupError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise _fail(f"{option} {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+# --- waivers --------------------------------------------------------------------------------
+
+
+@waivers_app.command("list")
+def waivers_list() -> None:
+    """The waiver register: officer, provision, grant, disclosure deadline and disclosure."""
+    from bot.waivers import db_register
+
+    candor = _build(frozenset())
+    try:
+        with candor.db.read() as session:
+            rows = db_register(session)
+    finally:
+        candor.close()
+    if not rows:
+        out.print("No waivers of the Code are recorded.")
+        return
+    table = Table("Id", "Officer", "Provision", "Granted by", "Granted", "Disclose by", "Disclosed", "Reference")
+    for waiver, officer in rows:
+        table.add_row(waiver.id[:8], officer.name, waiver.provision, waiver.granted_by,
+                      waiver.granted_on.isoformat(), waiver.disclosure_due.isoformat(),
+                      waiver.disclosed_on.isoformat() if waiver.disclosed_on else "NOT YET",
+                      waiver.disclosure_ref or "")
+    out.print(table)
+
+
+@waivers_app.command("add")
+def waivers_add(
+    officer: str = typer.Option(..., "--officer", help="The officer's e-mail on the roster."),
+    provision: str = typer.Option("", "--provision", help="The provision of the Code waived."),
+    granted_by: str = typer.Option("Board of Directors", "--granted-by", help="Who granted it."),
+    granted_on: str = typer.Option(..., "--on", help="The date granted (YYYY-MM-DD)."),
+    reason: str = typer.Option(..., "--reason", help="The reason (stored encrypted)."),
+) -> None:
+    """Record a waiver; prints its public disclosure deadline (four US business days)."""
+    from bot.waivers import db_officers, db_record, validate
+
+    candor = _build(frozenset())
+    try:
+        with candor.db.write() as session:
+            officers = {p.email: p for p in db_officers(session)}
+            person = officers.get(officer.strip().lower())
+            if person is None or person.id is None:
+                raise _fail(f"{officer} is not an active officer on the roster; nothing was recorded")
+            checked = validate({"officer": str(person.id), "provision": provision, "granted_by": granted_by,
+                                "granted_on": granted_on, "reason": reason},
+                               officer_ids={person.id}, today=candor.core.now().date())
+            if isinstance(checked, dict):
+                raise _fail(" ".join(checked.values()))
+            row = db_record(session, candor.core, actor=CLI, grant=checked, recorded_by=None)
+    finally:
+        candor.close()
+    out.print(f"Waiver {row.id[:8]} recorded for {person.name}. Disclose it publicly by "
+              f"{row.disclosure_due.isoformat()} (Form 8-K or the company's website).")
+
+
+@waivers_app.command("disclose")
+def waivers_disclose(
+    waiver_id: str = typer.Argument(..., help="The waiver's id (the first characters are enough)."),
+    ref: str = typer.Option(..., "--ref", help="The Form 8-K reference or the web address."),
+    on: str = typer.Option(..., "--on", help="The date disclosed (YYYY-MM-DD)."),
+) -> None:
+    """Record a waiver's public disclosure; the reminders stop."""
+    from bot.waivers import db_disclose, db_find
+
+    day = _date(on, "--on")
+    candor = _build(frozenset())
+    try:
+        with candor.db.write() as session:
+            waiver = db_find(session, waiver_id)
+            if waiver is None:
+                raise _fail(f"no single waiver has the id {waiver_id!r}: see `candor waivers list`")
+            try:
+                row = db_disclose(session, candor.core, actor=CLI, waiver_id=waiver.id, ref=ref, on=day)
+            except CandorError as exc:
+                raise _fail(exc.reply) from None
+    finally:
+        candor.close()
+    late = " (after the deadline)" if day > row.disclosure_due else ""
+    out.print(f"Disclosure of waiver {row.id[:8]} recorded: {day.isoformat()}{late}.")
+
+
+# --- retention ------------------------------------------------------------------------------
+
+
+@retention_app.command("run")
+def retention_run(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only show what would be shredded."),
+    now: str | None = typer.Option(None, "--now", help="The time to judge by, ISO 8601 (default: now)."),
+    years: int = typer.Option(7, "--years", min=1, envvar="CANDOR_RETENTION_YEARS",
+                              help="Years a closed case is kept."),
+) -> None:
+    """Shred closed cases past their retention period (not under legal hold), leaving a tombstone."""
+    from bot.retention import db_due, db_shred, shred_after
+
+    moment = _moment(now)
+    candor = _build(frozenset())
+    try:
+        with candor.db.read() as session:
+            due = [(r.id, r.code, r.category.label, r.closed_at, shred_after(r, years))
+                   for r in db_due(session, moment, years)]
+        table = Table("Case", "Category", "Closed", "Kept until")
+        for _id, code, category, closed, until in due:
+            table.add_row(code, category, f"{closed:%Y-%m-%d}" if closed else "", f"{until:%Y-%m-%d}" if until else "")
+        if not due:
+            out.print("Nothing is due for shredding.")
+            return
+        out.print(table)
+        if dry_run:
+            out.print(f"{len(due)} cases would be shredded (dry run: nothing changed).")
+            return
+        shredded = 0
+        for report_id, *_rest in due:
+            with candor.db.write() as session:
+                report = session.get(Report, report_id)
+                if report is None or report.legal_hold or report.shredded_at is not None:
+                    continue
+                db_shred(session, candor.core, report, actor=CLI)
+                shredded += 1
+        out.print(f"{shredded} cases shredded; their tombstones stay in the register.")
+    finally:
+        candor.close()
+
+
+def _moment(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise _fail(f"--now {text!r} is not an ISO 8601 time (e.g. 2033-12-01T00:00:00Z)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _set_hold(code: str, *, hold: bool, reason: str) -> None:
+    from bot.retention import db_set_hold
+
+    candor = _build(frozenset())
+    try:
+        with candor.db.write() as session:
+            report = db_report_by_code(session, format_code(code))
+            if report is None or report.shredded_at is not None:
+                raise _fail(f"there is no case {code}")
+            if report.legal_hold == hold:
+                raise _fail(f"case {report.code} is {'already' if hold else 'not'} under legal hold")
+            try:
+                db_set_hold(session, candor.core, report, hold=hold, reason=reason, actor=CLI)
+            except CandorError as exc:
+                raise _fail(exc.reply) from None
+            shown = report.code
+    finally:
+        candor.close()
+    out.print(f"Case {shown}: legal hold {'placed' if hold else 'released'}.")
+
+
+@retention_app.command("hold")
+def retention_hold(code: str = typer.Argument(..., help="The case code."),
+                   reason: str = typer.Option(..., "--reason", help="Why (stored encrypted).")) -> None:
+    """Place a legal hold: the case is not shredded until it is released."""
+    _set_hold(code, hold=True, reason=reason)
+
+
+@retention_app.command("release")
+def retention_release(code: str = typer.Argument(..., help="The case code."),
+                      reason: str = typer.Option("Hold released", "--reason", help="Why (stored encrypted).")) -> None:
+    """Release a legal hold; the retention period applies again."""
+    _set_hold(code, hold=False, reason=reason)
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+@export_app.command("case")
+def export_case(
+    code: str = typer.Argument(..., help="The case code."),
+    as_email: str = typer.Option(..., "--as", help="The committee member the file is for (e-mail)."),
+    fmt: str = typer.Option("md", "--format", help="md or pdf."),
+    destination: Path | None = typer.Option(None, "--out", help="The file to write."),
+) -> None:
+    """Write a case's whole file for an allowed committee member (audited; refused, and the
+    refusal audited, for anyone else, a member the report keeps away included)."""
+    from adapters.export import write_case
+    from bot.records import db_case_file
+
+    if fmt not in {"md", "pdf"}:
+        raise _fail("--format is md or pdf")
+    candor = _build(frozenset())
+    try:
+        # A refusal is audited, so it must commit: the unit of work ends before _fail.
+        refusal: str | None = None
+        with candor.db.write() as session:
+            member = session.exec(select(Person).where(Person.email == as_email.strip().lower(),
+                                                       Person.active == True)).first()  # noqa: E712
+            if member is None:
+                refusal = f"{as_email} is not on the roster"
+            else:
+                try:
+                    case = db_case_file(session, candor.core, member, format_code(code))
+                except CandorError as exc:
+                    refusal = exc.reply
+        if refusal is not None:
+            raise _fail(f"no export: {refusal}")
+    finally:
+        candor.close()
+    path = destination or Path(f"case-{case.code}.{fmt}")
+    write_case(case, path, fmt)
+    out.print(f"Wrote {path} (mode 0600). It is confidential: keep it with the committee's records.")
+
+
+@export_app.command("register")
+def export_register(
+    period: str = typer.Option(..., "--period", help="The quarter, e.g. 2026Q4."),
+    directory: Path = typer.Option(Path("."), "--out", help="The folder to write into."),
+) -> None:
+    """Write the sanitized register of a quarter: CSV of counts, CSV of cases (codes, categories,
+    statuses, dates) and a one-page PDF summary with a chart. No report content, no reporter."""
+    from adapters.export import write_register
+    from bot.records import db_register, parse_period
+
+    try:
+        parse_period(period)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    candor = _build(frozenset())
+    try:
+        with candor.db.write() as session:
+            register = db_register(session, candor.core, period, actor=CLI)
+    finally:
+        candor.close()
+    for path in write_register(register, directory):
+        out.print(f"Wrote {path}")

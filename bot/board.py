@@ -1,0 +1,216 @@
+"""The Board's determination on a case, as the Code's "Administration" section defines it.
+
+A committee member allowed on the case records whether a material violation occurred, the action
+(one of the Code's list, "none" only without a violation), each factor the Code names, the
+officer concerned, who decided and when, and the reasoning. The action, the violation and the
+officer are plain (the register counts them); the factors and the reasoning are sealed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot import copy
+from bot.committee import REASON_LIMIT, db_case_for
+from bot.core import Core, actor_id
+from bot.messages import Choice, FieldKind, Form, FormErrors, FormField, Reply, Text
+from bot.reports import REPORT
+from storage.models import Determination, Person, Report, new_id
+from storage.vocabulary import BoardAction, PersonKind
+
+KIND = "determination"
+FORM_PREFIX = "determine"
+FACTOR_LIMIT = 2000
+
+OCCURRENCES = (Choice("A single occurrence", "single"), Choice("Repeated occurrences", "repeated"))
+INTENTS = (Choice("Intentional", "intentional"), Choice("Inadvertent", "inadvertent"))
+
+# Each factor the Code names, with how a refusal refers to it.
+FACTORS: dict[str, str] = {
+    "nature": "the nature and severity of the violation",
+    "occurrence": "whether it was a single occurrence or repeated occurrences",
+    "intent": "whether it appears intentional or inadvertent",
+    "advised": "whether the officer had been advised beforehand of the proper course",
+    "prior": "the officer's prior violations",
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A validated determination, before it is recorded."""
+
+    subject_id: int
+    violation: bool
+    action: BoardAction
+    decided_on: date
+    nature: str
+    occurrence: str
+    intent: str
+    advised: bool
+    prior: str
+    reasoning: str
+
+    def sealed(self, prior_ids: list[str]) -> dict[str, Any]:
+        """What goes into the sealed body: every factor, the earlier determinations shown, the
+        reasoning."""
+        return {"nature": self.nature, "occurrence": self.occurrence, "intent": self.intent,
+                "advised": self.advised, "prior": self.prior, "prior_determinations": prior_ids,
+                "reasoning": self.reasoning}
+
+
+def _officers(session: Session) -> list[Person]:
+    return list(session.exec(select(Person).where(Person.kind == PersonKind.OFFICER,
+                                                  Person.active == True)  # noqa: E712
+                             .order_by(col(Person.name))).all())
+
+
+def db_prior(session: Session, subject_id: int) -> list[Determination]:
+    """The determinations already recorded against an officer, oldest first."""
+    return list(session.exec(select(Determination).where(Determination.subject_id == subject_id)
+                             .order_by(col(Determination.decided_on))).all())
+
+
+def _prior_lines(session: Session, officers: list[Person]) -> str:
+    # Plain facts only (date, action): the member may be kept away from the earlier case.
+    lines = []
+    for officer in officers:
+        assert officer.id is not None
+        for earlier in db_prior(session, officer.id):
+            found = "material violation" if earlier.violation else "no material violation"
+            lines.append(f"{officer.name}: {earlier.decided_on.isoformat()}, {found}, {earlier.action.label}")
+    return "\n".join(lines) or copy.no_prior_determinations()
+
+
+def form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
+    """The determination form, with the earlier determinations against each officer above it."""
+    report = db_case_for(session, core, member, report_id, action="determine")
+    officers = _officers(session)
+    yes_no = (Choice("Yes", "yes"), Choice("No", "no"))
+    return [Form(f"{FORM_PREFIX}:{report.id}", f"Determination on {report.code}", (
+        FormField("subject", "The officer concerned", FieldKind.SELECT,
+                  options=tuple(Choice(p.name, str(p.id)) for p in officers)),
+        FormField("violation", "Did a material violation of the Code occur?", FieldKind.BOOLEAN,
+                  options=yes_no),
+        FormField("action", "The Board's action", FieldKind.SELECT,
+                  options=tuple(Choice(a.label, a.value) for a in BoardAction)),
+        FormField("nature", "Nature and severity of the violation", FieldKind.MULTILINE,
+                  max_length=FACTOR_LIMIT),
+        FormField("occurrence", "Single or repeated", FieldKind.SELECT, options=OCCURRENCES),
+        FormField("intent", "Intentional or inadvertent", FieldKind.SELECT, options=INTENTS),
+        FormField("advised", "Had the officer been advised beforehand of the proper course?",
+                  FieldKind.BOOLEAN, options=yes_no),
+        FormField("prior", "Prior violations weighed (earlier determinations are listed above)",
+                  FieldKind.MULTILINE, max_length=FACTOR_LIMIT),
+        FormField("decided_on", "Date decided", FieldKind.DATE,
+                  initial=core.now().date().isoformat()),
+        FormField("reasoning", "The Board's reasoning (kept encrypted)", FieldKind.MULTILINE,
+                  max_length=REASON_LIMIT),
+    ), submit_label="Record determination", intro=copy.determination_intro(_prior_lines(session, officers)))]
+
+
+def validate(values: dict[str, Any], *, officer_ids: set[int], today: date) -> Decision | dict[str, str]:
+    """A `Decision`, or field name -> what to fix (nothing is recorded then)."""
+    errors: dict[str, str] = {}
+
+    def text(name: str, limit: int = FACTOR_LIMIT) -> str:
+        value = values.get(name)
+        value = value.strip() if isinstance(value, str) else ""
+        if not value:
+            errors[name] = copy.factor_missing(FACTORS[name]) if name in FACTORS else copy.required_field()
+        elif len(value) > limit:
+            errors[name] = copy.too_long(limit, len(value))
+        return value
+
+    def yes_no(name: str) -> bool | None:
+        value = values.get(name)
+        if value in ("yes", "no"):
+            return bool(value == "yes")
+        errors[name] = copy.factor_missing(FACTORS[name]) if name in FACTORS else copy.answer_yes_no()
+        return None
+
+    subject_text = values.get("subject")
+    subject = int(subject_text) if isinstance(subject_text, str) and subject_text.isdigit() else None
+    if subject is None or subject not in officer_ids:
+        errors["subject"] = copy.choose_officer()
+    violation = yes_no("violation")
+    action: BoardAction | None = None
+    try:
+        action = BoardAction(str(values.get("action", "")))
+    except ValueError:
+        errors["action"] = copy.action_not_in_code(", ".join(a.label for a in BoardAction))
+    if action is not None and violation is True and action is BoardAction.NONE:
+        errors["action"] = copy.action_needs_violation()
+    if action is not None and violation is False and action is not BoardAction.NONE:
+        errors["action"] = copy.action_without_violation()
+    nature = text("nature")
+    occurrence = str(values.get("occurrence", ""))
+    if occurrence not in {c.value for c in OCCURRENCES}:
+        errors["occurrence"] = copy.factor_missing(FACTORS["occurrence"])
+    intent = str(values.get("intent", ""))
+    if intent not in {c.value for c in INTENTS}:
+        errors["intent"] = copy.factor_missing(FACTORS["intent"])
+    advised = yes_no("advised")
+    prior = text("prior")
+    decided_on = parse_date(values.get("decided_on"), errors, "decided_on", today=today)
+    reasoning = text("reasoning", REASON_LIMIT)
+    if errors:
+        return errors
+    assert subject is not None and violation is not None and action is not None
+    assert advised is not None and decided_on is not None
+    return Decision(subject, violation, action, decided_on, nature, occurrence, intent, advised,
+                    prior, reasoning)
+
+
+def parse_date(value: object, errors: dict[str, str], name: str, *, today: date) -> date | None:
+    """An ISO date not after today; a refusal goes into `errors`."""
+    try:
+        day = date.fromisoformat(value.strip()) if isinstance(value, str) else None
+    except ValueError:
+        day = None
+    if day is None:
+        errors[name] = copy.date_invalid()
+    elif day > today:
+        errors[name] = copy.date_in_future()
+        return None
+    return day
+
+
+def db_submit(session: Session, core: Core, member: Person, report_id: str,
+              values: dict[str, Any]) -> list[Reply]:
+    """Validate and record a determination from the form."""
+    report = db_case_for(session, core, member, report_id, action="determine")
+    officer_ids = {p.id for p in _officers(session) if p.id is not None}
+    checked = validate(values, officer_ids=officer_ids, today=core.now().date())
+    if isinstance(checked, dict):
+        return [FormErrors(f"{FORM_PREFIX}:{report.id}", checked)]
+    db_record(session, core, member=member, report=report, decision=checked)
+    return [Text(copy.determination_recorded(report.code))]
+
+
+def db_record(session: Session, core: Core, *, member: Person, report: Report,
+              decision: Decision) -> Determination:
+    """Record the determination (factors and reasoning sealed) and audit it."""
+    prior_ids = [d.id for d in db_prior(session, decision.subject_id)]
+    determination_id = new_id()
+    row = Determination(
+        id=determination_id, report_id=report.id, subject_id=decision.subject_id,
+        violation=decision.violation, action=decision.action, decided_by=member.id,
+        decided_on=decision.decided_on, created_at=core.now(),
+        body=core.vault.seal(session, kind=KIND, record_id=determination_id,
+                             data=decision.sealed(prior_ids), new=True),
+    )
+    session.add(row)
+    session.flush()
+    core.audit_event(session, actor=actor_id(member), action="determination.recorded",
+                     record_kind=REPORT, record_id=report.id,
+                     detail={"determination": determination_id, "action": decision.action.value,
+                             "violation": decision.violation})
+    return row
+
+
+def db_open(session: Session, core: Core, row: Determination) -> dict[str, Any]:
+    return core.vault.open(session, kind=KIND, record_id=row.id, blob=row.body)

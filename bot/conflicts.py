@@ -1,0 +1,68 @@
+"""Conflict routing added by the chair: keep a committee member away from a case.
+
+A reporter names members at intake (`bot.reports`); the chair can add one later. Either way the
+exclusion is an `Exclusion` row whose member list is sealed, so `db_excluded` keeps the member
+from the details, the committee listing, direct messages, escalations and exports alike. Who was
+excluded is seen only by the chair; the audit log records that an exclusion was added, never whom.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from bot import copy
+from bot.committee import db_case_for
+from bot.core import CandorError, Core, actor_id, db_committee, db_excluded
+from bot.messages import Choice, FieldKind, Form, FormErrors, FormField, Reply, Text
+from bot.reports import REPORT
+from storage.models import Exclusion, Person, Report, new_id
+
+FORM_PREFIX = "exclude"
+
+
+def _chair_case(session: Session, core: Core, member: Person, report_id: str) -> Report:
+    report = db_case_for(session, core, member, report_id, action="exclude")
+    if not member.chair:
+        core.audit_event(session, actor=actor_id(member), action="case.refused",
+                         record_kind=REPORT, record_id=report.id, detail={"attempt": "exclude"})
+        raise CandorError(copy.chair_only())
+    return report
+
+
+def _candidates(session: Session, core: Core, member: Person, report: Report) -> list[Person]:
+    excluded = db_excluded(session, core, report)
+    return [p for p in db_committee(session) if p.id != member.id and p.id not in excluded]
+
+
+def form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
+    report = _chair_case(session, core, member, report_id)
+    candidates = _candidates(session, core, member, report)
+    if not candidates:
+        return [Text(copy.exclusion_nobody_left())]
+    return [Form(f"{FORM_PREFIX}:{report.id}", f"Keep a member away: {report.code}", (
+        FormField("member", copy.exclusion_prompt(), FieldKind.SELECT,
+                  options=tuple(Choice(p.name, str(p.id)) for p in candidates)),
+    ), submit_label="Keep away")]
+
+
+def db_submit(session: Session, core: Core, member: Person, report_id: str, chosen: object) -> list[Reply]:
+    report = _chair_case(session, core, member, report_id)
+    allowed = {p.id for p in _candidates(session, core, member, report)}
+    member_id = int(chosen) if isinstance(chosen, str) and chosen.isdigit() else None
+    if member_id is None or member_id not in allowed:
+        return [FormErrors(f"{FORM_PREFIX}:{report.id}", {"member": copy.not_understood()})]
+    db_add(session, core, by=member, report=report, member_id=member_id)
+    return [Text(copy.exclusion_added(report.code))]
+
+
+def db_add(session: Session, core: Core, *, by: Person, report: Report, member_id: int) -> Exclusion:
+    """Seal and record the exclusion; the audit event names the exclusion row, not the member."""
+    exclusion_id = new_id()
+    row = Exclusion(id=exclusion_id, report_id=report.id, created_at=core.now(),
+                    body=core.vault.seal(session, kind="exclusion", record_id=exclusion_id,
+                                         data={"members": [member_id], "by": "chair"}, new=True))
+    session.add(row)
+    session.flush()
+    core.audit_event(session, actor=actor_id(by), action="case.exclusion_added",
+                     record_kind=REPORT, record_id=report.id, detail={"exclusion": exclusion_id})
+    return row

@@ -1,0 +1,147 @@
+"""Retention and legal hold: closed cases are kept for a period, then shredded.
+
+Shredding deletes the data keys of the report and of everything sealed about it (follow-up
+messages, status changes, exclusions, determinations, the outbox notices that named it), so no
+backup of the database can open them again. The `Report` row stays as the tombstone the register
+lists: code, category, status and dates. A legal hold stops all of it until it is released; the
+hold's reason is sealed inside the report itself, and every hold, release and shred is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from bot import copy
+from bot.committee import REASON_LIMIT, db_case_for
+from bot.core import CandorError, Core, actor_id
+from bot.messages import FieldKind, Form, FormField, Reply, Text
+from bot.reports import REPORT, db_open
+from storage.models import (
+    CaseMessage,
+    Determination,
+    Exclusion,
+    OutboxMessage,
+    Person,
+    Report,
+    StatusChange,
+)
+from storage.vocabulary import CaseStatus
+
+DEFAULT_YEARS = 7
+FORM_PREFIX = "hold"
+TOMBSTONE = b""  # the report's body once shredded: nothing sealed remains
+
+
+def add_years(moment: datetime, years: int) -> datetime:
+    """The same moment `years` later (29 February becomes 28 February)."""
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:
+        return moment.replace(year=moment.year + years, day=28)
+
+
+def shred_after(report: Report, years: int = DEFAULT_YEARS) -> datetime | None:
+    """When a closed case's retention ends; None while it is open."""
+    if report.status is not CaseStatus.CLOSED or report.closed_at is None:
+        return None
+    return add_years(report.closed_at, years)
+
+
+def is_due(report: Report, now: datetime, years: int = DEFAULT_YEARS) -> bool:
+    """Whether the case is to be shredded at `now`: closed, past retention, not held, not gone."""
+    end = shred_after(report, years)
+    return (end is not None and end <= now and not report.legal_hold
+            and report.shredded_at is None)
+
+
+def db_due(session: Session, now: datetime, years: int = DEFAULT_YEARS) -> list[Report]:
+    rows = session.exec(select(Report).where(Report.status == CaseStatus.CLOSED,
+                                             col(Report.shredded_at).is_(None))
+                        .order_by(col(Report.closed_at))).all()
+    return [r for r in rows if is_due(r, now, years)]
+
+
+@dataclass(frozen=True)
+class Shredded:
+    code: str
+    keys: int
+
+
+def db_shred(session: Session, core: Core, report: Report, *, actor: str = "system") -> Shredded:
+    """Delete every data key sealed about the case and leave the tombstone."""
+    if report.legal_hold:
+        raise CandorError(copy.hold_set(report.code))
+    keys = 0
+    related: list[tuple[str, str]] = [(REPORT, report.id)]
+    for kind, model in (("case_message", CaseMessage), ("status_change", StatusChange),
+                        ("exclusion", Exclusion), ("determination", Determination)):
+        ids = session.exec(select(model.id).where(model.report_id == report.id)).all()
+        related += [(kind, str(i)) for i in ids]
+    # Notices that named the case (alerts, questions, answers) carry its id or a related id.
+    names = {report.id} | {i for _k, i in related}
+    for row in session.exec(select(OutboxMessage)).all():
+        if any(name in row.key for name in names):
+            related.append(("outbox", row.id))
+            session.delete(row)
+    for kind, record_id in related:
+        keys += core.vault.shred(session, kind=kind, record_id=record_id)
+    report.body = TOMBSTONE
+    report.secret_hash = None
+    report.reporter_tag = None
+    report.shredded_at = core.now()
+    session.add(report)
+    core.audit_event(session, actor=actor, action="case.shredded", record_kind=REPORT,
+                     record_id=report.id, detail={"keys": keys})
+    return Shredded(report.code, keys)
+
+
+# --- legal hold -------------------------------------------------------------------------------
+
+
+def db_set_hold(session: Session, core: Core, report: Report, *, hold: bool, reason: str,
+                actor: str) -> None:
+    """Place or release a legal hold; the reason goes sealed into the report's own record."""
+    if report.shredded_at is not None:
+        raise CandorError(copy.case_not_found())
+    reason = reason.strip()
+    if not reason:
+        raise CandorError(copy.required_field())
+    if len(reason) > REASON_LIMIT:
+        raise CandorError(copy.too_long(REASON_LIMIT, len(reason)))
+    content = db_open(session, core, report)
+    holds = list(content.get("holds", []))
+    holds.append({"hold": hold, "reason": reason, "by": actor, "at": core.now().isoformat()})
+    content["holds"] = holds
+    report.body = core.vault.seal(session, kind=REPORT, record_id=report.id, data=content)
+    report.legal_hold = hold
+    session.add(report)
+    core.audit_event(session, actor=actor, action="case.hold" if hold else "case.hold_released",
+                     record_kind=REPORT, record_id=report.id)
+
+
+def _chair_case(session: Session, core: Core, member: Person, report_id: str) -> Report:
+    report = db_case_for(session, core, member, report_id, action="hold")
+    if not member.chair:
+        core.audit_event(session, actor=actor_id(member), action="case.refused",
+                         record_kind=REPORT, record_id=report.id, detail={"attempt": "hold"})
+        raise CandorError(copy.chair_only())
+    return report
+
+
+def hold_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
+    report = _chair_case(session, core, member, report_id)
+    title = "Release legal hold" if report.legal_hold else "Place legal hold"
+    return [Form(f"{FORM_PREFIX}:{report.id}", f"{title}: {report.code}", (
+        FormField("reason", copy.hold_reason_prompt(), FieldKind.MULTILINE, max_length=REASON_LIMIT),
+    ), submit_label=title)]
+
+
+def db_hold_submit(session: Session, core: Core, member: Person, report_id: str, reason: str) -> list[Reply]:
+    """The chair's form toggles the hold: places it, or releases the one in place."""
+    report = _chair_case(session, core, member, report_id)
+    hold = not report.legal_hold
+    db_set_hold(session, core, report, hold=hold, reason=reason, actor=actor_id(member))
+    return [Text(copy.hold_set(report.code) if hold else copy.hold_released(report.code))]

@@ -1,0 +1,204 @@
+"""Waivers of the Code: recording one, its public disclosure deadline, the disclosure, the register.
+
+A US public company discloses a waiver for these officers within four business days (Form 8-K,
+Item 5.05) or on its website. The register's facts (officer, who granted it, date, provision,
+deadline, disclosure) are public once disclosed, so they are plain; the reason is sealed. The
+scheduler reminds from `Waiver.disclosure_due` until `disclosed_on` is set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot import copy
+from bot.board import parse_date
+from bot.core import CandorError, Core, is_committee
+from bot.messages import Choice, Document, FieldKind, Form, FormErrors, FormField, Reply, Text
+from bot.schedule import waiver_disclosure_deadline
+from storage.models import Person, Waiver, new_id
+from storage.vocabulary import PersonKind
+
+KIND = "waiver"
+FORM_ID = "waiver"
+DISCLOSE_PREFIX = "disclose"
+TEXT_LIMIT = 300
+REASON_LIMIT = 4000
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A validated waiver, before it is recorded."""
+
+    officer_id: int
+    granted_by: str
+    granted_on: date
+    provision: str
+    reason: str
+
+
+def validate(values: dict[str, Any], *, officer_ids: set[int], today: date) -> Grant | dict[str, str]:
+    errors: dict[str, str] = {}
+    officer_text = values.get("officer")
+    officer = int(officer_text) if isinstance(officer_text, str) and officer_text.isdigit() else None
+    if officer is None or officer not in officer_ids:
+        errors["officer"] = copy.choose_officer()
+
+    def text(name: str, missing: str, limit: int = TEXT_LIMIT) -> str:
+        raw = values.get(name)
+        # One-line register facts are tidied; the reason keeps its paragraphs.
+        value = "" if not isinstance(raw, str) else raw.strip() if name == "reason" else " ".join(raw.split())
+        if not value:
+            errors[name] = missing
+        elif len(value) > limit:
+            errors[name] = copy.too_long(limit, len(value))
+        return value
+
+    granted_by = text("granted_by", copy.waiver_granted_by_missing())
+    provision = text("provision", copy.waiver_provision_missing())
+    reason = text("reason", copy.waiver_reason_missing(), REASON_LIMIT)
+    granted_on = parse_date(values.get("granted_on"), errors, "granted_on", today=today)
+    if errors:
+        return errors
+    assert officer is not None and granted_on is not None
+    return Grant(officer, granted_by, granted_on, provision, reason)
+
+
+def db_officers(session: Session) -> list[Person]:
+    return list(session.exec(select(Person).where(Person.kind == PersonKind.OFFICER,
+                                                  Person.active == True)  # noqa: E712
+                             .order_by(col(Person.name))).all())
+
+
+def db_record(session: Session, core: Core, *, actor: str, grant: Grant,
+              recorded_by: Person | None) -> Waiver:
+    """Record the waiver with its disclosure deadline (reason sealed) and audit it."""
+    waiver_id = new_id()
+    row = Waiver(
+        id=waiver_id, person_id=grant.officer_id, granted_by=grant.granted_by,
+        granted_on=grant.granted_on, provision=grant.provision,
+        disclosure_due=waiver_disclosure_deadline(grant.granted_on, core.schedule),
+        recorded_by=recorded_by.id if recorded_by else None, created_at=core.now(),
+        body=core.vault.seal(session, kind=KIND, record_id=waiver_id, data={"reason": grant.reason}, new=True),
+    )
+    session.add(row)
+    session.flush()
+    core.audit_event(session, actor=actor, action="waiver.recorded", record_kind=KIND, record_id=waiver_id,
+                     detail={"officer": grant.officer_id, "due": row.disclosure_due.isoformat()})
+    return row
+
+
+def db_disclose(session: Session, core: Core, *, actor: str, waiver_id: str, ref: str, on: date) -> Waiver:
+    """Record the public disclosure (a Form 8-K reference or a web address, and its date)."""
+    row = session.get(Waiver, waiver_id)
+    if row is None:
+        raise CandorError(copy.waiver_not_found())
+    if row.disclosed_on is not None:
+        raise CandorError(copy.waiver_already_disclosed(row.disclosed_on.isoformat()))
+    ref = " ".join(ref.split())
+    if not ref:
+        raise CandorError(copy.waiver_ref_missing())
+    if len(ref) > TEXT_LIMIT:
+        raise CandorError(copy.too_long(TEXT_LIMIT, len(ref)))
+    if on < row.granted_on:
+        raise CandorError(copy.waiver_disclosed_before_grant())
+    row.disclosed_on, row.disclosure_ref = on, ref
+    session.add(row)
+    core.audit_event(session, actor=actor, action="waiver.disclosed", record_kind=KIND, record_id=row.id,
+                     detail={"on": on.isoformat(), "late": on > row.disclosure_due})
+    return row
+
+
+def db_register(session: Session) -> list[tuple[Waiver, Person]]:
+    """Every waiver with its officer, newest grant first."""
+    rows = session.exec(select(Waiver, Person).join(Person, Person.id == Waiver.person_id)  # type: ignore[arg-type]
+                        .order_by(col(Waiver.granted_on).desc(), col(Waiver.created_at).desc())).all()
+    return [(w, p) for w, p in rows]
+
+
+def db_find(session: Session, prefix: str) -> Waiver | None:
+    """A waiver by its id or an unambiguous prefix of it (the CLI shows the first 8 characters)."""
+    prefix = prefix.strip().lower()
+    if len(prefix) < 4:
+        return None
+    rows = session.exec(select(Waiver).where(col(Waiver.id).startswith(prefix))).all()
+    return rows[0] if len(rows) == 1 else None
+
+
+# --- chat ---------------------------------------------------------------------------------------
+
+
+def _committee(person: Person) -> None:
+    if not is_committee(person):
+        raise CandorError(copy.committee_only())
+
+
+def form(session: Session, core: Core, person: Person) -> list[Reply]:
+    _committee(person)
+    officers = db_officers(session)
+    return [Form(FORM_ID, "Record a waiver of the Code", (
+        FormField("officer", "The officer", FieldKind.SELECT,
+                  options=tuple(Choice(p.name, str(p.id)) for p in officers)),
+        FormField("granted_by", "Granted by (e.g. the Board of Directors)", max_length=TEXT_LIMIT),
+        FormField("granted_on", "Date granted", FieldKind.DATE, initial=core.now().date().isoformat()),
+        FormField("provision", "The provision of the Code waived", max_length=TEXT_LIMIT),
+        FormField("reason", "The reason (kept encrypted)", FieldKind.MULTILINE, max_length=REASON_LIMIT),
+    ), submit_label="Record waiver")]
+
+
+def db_submit(session: Session, core: Core, person: Person, values: dict[str, Any]) -> list[Reply]:
+    _committee(person)
+    officers = {p.id: p for p in db_officers(session) if p.id is not None}
+    checked = validate(values, officer_ids=set(officers), today=core.now().date())
+    if isinstance(checked, dict):
+        return [FormErrors(FORM_ID, checked)]
+    row = db_record(session, core, actor=f"person:{person.id}", grant=checked, recorded_by=person)
+    return [Text(copy.waiver_recorded(officers[checked.officer_id].name, row.disclosure_due.isoformat()))]
+
+
+def register(session: Session, person: Person) -> list[Reply]:
+    _committee(person)
+    rows = db_register(session)
+    if not rows:
+        return [Text(copy.no_waivers())]
+    sections = []
+    for waiver, officer in rows:
+        if waiver.disclosed_on:
+            state = f"disclosed {waiver.disclosed_on.isoformat()} ({waiver.disclosure_ref})"
+        else:
+            state = f"NOT YET DISCLOSED: due {waiver.disclosure_due.isoformat()}"
+        sections.append((f"{officer.name}: {waiver.provision}",
+                         f"Granted by {waiver.granted_by} on {waiver.granted_on.isoformat()}; {state}"))
+    choices = tuple(Choice(f"Record disclosure: {officer.name}, {waiver.granted_on.isoformat()}",
+                           f"waiver:disclose:{waiver.id}")
+                    for waiver, officer in rows if waiver.disclosed_on is None)
+    return [Document("Waiver register", tuple(sections), choices[:20])]
+
+
+def disclose_form(session: Session, core: Core, person: Person, waiver_id: str) -> list[Reply]:
+    _committee(person)
+    row = session.get(Waiver, waiver_id)
+    if row is None:
+        raise CandorError(copy.waiver_not_found())
+    return [Form(f"{DISCLOSE_PREFIX}:{row.id}", "Record the waiver's disclosure", (
+        FormField("ref", "Form 8-K reference or web address", max_length=TEXT_LIMIT),
+        FormField("on", "Date disclosed", FieldKind.DATE, initial=core.now().date().isoformat()),
+    ), submit_label="Record disclosure")]
+
+
+def db_submit_disclosure(session: Session, core: Core, person: Person, waiver_id: str,
+                         values: dict[str, Any]) -> list[Reply]:
+    _committee(person)
+    errors: dict[str, str] = {}
+    on = parse_date(values.get("on"), errors, "on", today=core.now().date())
+    ref = values.get("ref")
+    if not isinstance(ref, str) or not ref.strip():
+        errors["ref"] = copy.waiver_ref_missing()
+    if errors or on is None or not isinstance(ref, str):
+        return [FormErrors(f"{DISCLOSE_PREFIX}:{waiver_id}", errors)]
+    row = db_disclose(session, core, actor=f"person:{person.id}", waiver_id=waiver_id, ref=ref, on=on)
+    officer = session.get(Person, row.person_id)
+    return [Text(copy.waiver_disclosed(officer.name if officer else "the officer", on.isoformat()))]

@@ -1,0 +1,163 @@
+"""`candor waivers`, `candor retention` and `candor export` as an administrator runs them, on
+SQLite and PostgreSQL: the company and its cases are made through the service, the commands run
+through typer's CliRunner with the usual environment, and the files they write are opened."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from pypdf import PdfReader
+from sqlmodel import col, select
+from typer.testing import CliRunner
+
+from adapters.cli import app
+from storage.crypto import save_keyring
+from storage.models import AuditEvent, Report, Waiver
+from tests.support.world import World, build_world
+
+CANARY = "CANARY-c11e"
+
+
+@pytest.fixture
+def world(database, vault) -> World:
+    return build_world(database, vault)
+
+
+@pytest.fixture
+def run(world, database_url, keyring, tmp_path, monkeypatch):
+    key_file = tmp_path / "candor.key"
+    save_keyring(key_file, keyring, create=True)
+    monkeypatch.chdir(tmp_path)
+    env = {"CANDOR_DATABASE_URL": database_url, "CANDOR_KEY_FILE": str(key_file),
+           "CANDOR_SCRYPT_LOG2_N": "4", "COLUMNS": "200", "CANDOR_MASTER_KEY": ""}
+
+    def invoke(*args: str):
+        return CliRunner().invoke(app, list(args), env=env)
+
+    return invoke
+
+
+def closed_report(world: World) -> Report:
+    world.submit("cfo", "intake", {"category": "fraud", "what": f"Invoices split to avoid approval {CANARY}",
+                                   "anonymous": "no", "exclude": [str(world.people["member2"].id)]})
+    with world.db.read() as session:
+        report = session.exec(select(Report)).one()
+    world.click("chair", f"case:ack:{report.id}")
+    world.submit("member", f"move:{report.id}:closed", {"reason": "Reviewed with the auditors"})
+    return report
+
+
+def audit_actions(world: World) -> list[str]:
+    with world.db.read() as session:
+        return list(session.exec(select(AuditEvent.action).order_by(col(AuditEvent.seq))).all())
+
+
+def test_waivers_add_list_and_disclose(world, run):
+    missing = run("waivers", "add", "--officer", "dana@example.com", "--on", "2025-11-25",
+                  "--reason", "board seat")
+    unknown = run("waivers", "add", "--officer", "nobody@example.com", "--provision", "Obligation 3",
+                  "--on", "2025-11-25", "--reason", "board seat")
+    assert missing.exit_code == 1 and "must name the provision" in missing.output
+    assert unknown.exit_code == 1 and "not an active officer" in unknown.output
+    with world.db.read() as session:
+        assert session.exec(select(Waiver)).all() == []
+
+    added = run("waivers", "add", "--officer", "Dana@example.com", "--provision", "Obligation 3",
+                "--on", "2026-11-25", "--reason", f"{CANARY} board seat at a supplier")
+
+    assert added.exit_code == 0, added.output
+    assert "by 2026-12-02" in added.output
+    listed = run("waivers", "list")
+    assert "Dana Reyes" in listed.output and "2026-12-02" in listed.output and "NOT YET" in listed.output
+    assert CANARY not in listed.output
+    with world.db.read() as session:
+        waiver = session.exec(select(Waiver)).one()
+    disclosed = run("waivers", "disclose", waiver.id[:8], "--ref", "https://example.com/ir/waivers",
+                    "--on", "2026-11-30")
+    assert disclosed.exit_code == 0, disclosed.output
+    again = run("waivers", "disclose", waiver.id[:8], "--ref", "x", "--on", "2026-11-30")
+    assert again.exit_code == 1 and "already recorded" in again.output
+    assert "https://example.com/ir/waivers" in run("waivers", "list").output
+    assert audit_actions(world).count("waiver.recorded") == 1
+    assert "waiver.disclosed" in audit_actions(world)
+
+
+def test_retention_dry_run_hold_release_and_run(world, run):
+    report = closed_report(world)
+    later = "2034-01-01T00:00:00Z"
+
+    dry = run("retention", "run", "--dry-run", "--now", later)
+    assert dry.exit_code == 0 and report.code in dry.output and "dry run" in dry.output
+    assert run("retention", "run", "--now", "2030-01-01T00:00:00Z").output.startswith("Nothing is due")
+    held = run("retention", "hold", report.code, "--reason", f"{CANARY} litigation hold")
+    assert held.exit_code == 0, held.output
+    assert "Nothing is due" in run("retention", "run", "--now", later).output
+    assert run("retention", "release", report.code).exit_code == 0
+
+    shredded = run("retention", "run", "--now", later)
+
+    assert shredded.exit_code == 0 and "1 cases shredded" in shredded.output
+    with world.db.read() as session:
+        tomb = session.get(Report, report.id)
+    assert tomb.shredded_at is not None and tomb.code == report.code
+    assert "Nothing is due" in run("retention", "run", "--now", later).output
+    verified = run("audit", "verify")
+    assert verified.exit_code == 0 and "unbroken" in verified.output
+    assert {"case.hold", "case.hold_released", "case.shredded"} <= set(audit_actions(world))
+    with world.db.read() as session:
+        assert all(CANARY not in d for d in session.exec(select(AuditEvent.detail)).all())
+    # a shredded case cannot be exported, even by an allowed member
+    assert run("export", "case", report.code, "--as", "alex@example.com").exit_code == 1
+
+
+def test_export_case_for_an_allowed_member_and_never_for_an_excluded_one(world, run, tmp_path):
+    report = closed_report(world)
+    pdf_path, md_path, refused_path = tmp_path / "case.pdf", tmp_path / "case.md", tmp_path / "refused.md"
+
+    as_pdf = run("export", "case", report.code, "--as", "alex@example.com", "--format", "pdf",
+                 "--out", str(pdf_path))
+    as_md = run("export", "case", report.code.lower().replace("-", ""), "--as", "lee@example.com",
+                "--out", str(md_path))
+    refused = run("export", "case", report.code, "--as", "jordan@example.com", "--out", str(refused_path))
+    officer = run("export", "case", report.code, "--as", "dana@example.com", "--out", str(refused_path))
+
+    assert as_pdf.exit_code == 0, as_pdf.output
+    text = "\n".join(p.extract_text() for p in PdfReader(str(pdf_path)).pages)
+    assert report.code in text and CANARY in text and "Reviewed with the auditors" in text
+    assert pdf_path.stat().st_mode & 0o777 == 0o600
+    assert as_md.exit_code == 0, as_md.output
+    markdown = md_path.read_text()
+    assert CANARY in markdown and "Kept away from this case (chair only)" in markdown
+    assert "Jordan Blake" in markdown  # the chair sees whom the report keeps away
+    assert refused.exit_code == 1 and "can't open this case" in refused.output
+    assert officer.exit_code == 1 and not refused_path.exists()
+    with world.db.read() as session:
+        events = session.exec(select(AuditEvent).where(AuditEvent.action.in_(  # type: ignore[attr-defined]
+            ["case.exported", "case.refused"]))).all()
+    exported = [e for e in events if e.action == "case.exported"]
+    refusals = [json.loads(e.detail) for e in events if e.action == "case.refused"]
+    assert len(exported) == 2 and refusals == [{"attempt": "export"}, {"attempt": "export"}]
+
+
+def test_export_register_writes_csv_and_a_one_page_pdf(world, run, tmp_path):
+    report = closed_report(world)
+    out_dir = tmp_path / "q4"
+
+    result = run("export", "register", "--period", "2026Q4", "--out", str(out_dir))
+
+    assert result.exit_code == 0, result.output
+    counts = {(r["section"], r["item"]): r["value"]
+              for r in csv.DictReader(io.StringIO((out_dir / "register-2026Q4.csv").read_text()))}
+    assert counts[("cases", "received")] == "1" and counts[("by_status", "Closed")] == "1"
+    cases = list(csv.DictReader(io.StringIO((out_dir / "register-2026Q4-cases.csv").read_text())))
+    assert [c["code"] for c in cases] == [report.code] and cases[0]["closed"]
+    summary = PdfReader(str(out_dir / "register-2026Q4.pdf"))
+    assert len(summary.pages) == 1 and "Reports by category" in summary.pages[0].extract_text()
+    for path in out_dir.iterdir():
+        body = path.read_text() if path.suffix == ".csv" else PdfReader(str(path)).pages[0].extract_text()
+        assert CANARY not in body and "Dana" not in body and "dana@" not in body
+    bad = run("export", "register", "--period", "Q4-2026")
+    assert bad.exit_code == 1 and "2026Q4" in bad.output
