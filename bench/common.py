@@ -1,0 +1,102 @@
+"""Shared pieces: fresh databases on both backends, a quiet core, timing and a table printer."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from bot.attestation import load_policy
+from bot.core import Core
+from storage import migrate
+from storage.audit import AuditLog, audit_key
+from storage.crypto import Keyring, Vault
+from storage.db import Database, normalize_url
+from storage.vocabulary import Platform
+
+POSTGRES_URL = os.environ.get("CANDOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@contextmanager
+def fresh_database(backend: str) -> Iterator[Database]:
+    """A migrated, empty database on "sqlite" (a temp file) or "postgres" (a temp schema)."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            db = Database.from_url(f"sqlite:///{Path(folder) / 'bench.db'}")
+            migrate.upgrade(db)
+            try:
+                yield db
+            finally:
+                db.dispose()
+        return
+    schema = "bench_" + secrets.token_hex(4)
+    admin = create_engine(normalize_url(POSTGRES_URL))
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    db = Database.from_url(f"{normalize_url(POSTGRES_URL)}?options=-csearch_path%3D{schema}")
+    try:
+        migrate.upgrade(db)
+        yield db
+    finally:
+        db.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def postgres_available() -> bool:
+    try:
+        engine = create_engine(normalize_url(POSTGRES_URL), connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:  # noqa: BLE001  no server: the PostgreSQL rows are left out
+        return False
+
+
+def make_core(platforms: frozenset[Platform] = frozenset({Platform.SLACK})) -> Core:
+    keyring = Keyring.generate()
+    return Core(vault=Vault(keyring), audit=AuditLog(audit_key(keyring.index_key)),
+                policy=load_policy(), platforms=platforms)
+
+
+def timed(fn: Callable[[], object], repeat: int = 1) -> float:
+    """The best of `repeat` runs, in seconds."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[max(0, min(98, int(q) - 1))]
+
+
+@dataclass
+class Table:
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+
+    def render(self) -> str:
+        widths = [max(len(c), *(len(r[i]) for r in self.rows)) if self.rows else len(c)
+                  for i, c in enumerate(self.columns)]
+        line = "| " + " | ".join(c.ljust(w) for c, w in zip(self.columns, widths, strict=True)) + " |"
+        rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+        body = ["| " + " | ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) + " |" for r in self.rows]
+        return "\n".join([f"### {self.title}", "", line, rule, *body, ""])

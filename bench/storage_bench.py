@@ -1,0 +1,119 @@
+"""Report submission (sealed report + data keys + audit event + outbox row, one transaction
+each) against plain inserts of rows of the same size; and the sweep's cost as the company grows
+against one indexed read of the same rows."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import Column, LargeBinary, MetaData, String, Table, insert
+from sqlmodel import select
+
+from bench.common import Table as Out
+from bench.common import fresh_database, make_core, timed
+from bot.intake import Draft, Step
+from bot.reports import db_submit
+from bot.sweep import Sweeper
+from storage.models import Person, Report
+from storage.vocabulary import CaseStatus, Category, PersonKind, Platform, Role
+
+_plain = MetaData()
+PLAIN = Table("bench_plain", _plain, Column("id", String(32), primary_key=True),
+              Column("body", LargeBinary, nullable=False))
+
+DRAFT = Draft(step=Step.REVIEW, category=Category.FRAUD,
+              what="Quarter-end revenue is recognised before delivery at the northern plant. " * 8,
+              who="The plant controller and the regional sales director", when="Since Q3",
+              evidence="Journal entries in the ledger", known=None, anonymous=False)
+
+
+def submission(backend: str, count: int) -> list[str]:
+    core = make_core()
+    with fresh_database(backend) as db:
+        _plain.create_all(db.engine)
+        with db.write() as session:
+            person = Person(name="Bench Officer", email="bench@example.com", kind=PersonKind.OFFICER, role=Role.CFO)
+            session.add(person)
+        size = 0
+
+        def sealed() -> None:
+            nonlocal size
+            for _ in range(count):
+                with db.write() as session:
+                    receipt = db_submit(session, core, draft=DRAFT, person=person, platform=Platform.SLACK)
+                    size = len(session.get(Report, receipt.report_id).body)  # type: ignore[union-attr]
+
+        def plain() -> None:
+            body = secrets.token_bytes(size)
+            for _ in range(count):
+                with db.write() as session:
+                    session.execute(insert(PLAIN).values(id=secrets.token_hex(12), body=body))
+
+        def plain_orm() -> None:
+            body = secrets.token_bytes(size)
+            for i in range(count):
+                with db.write() as session:
+                    session.add(Report(code=f"P{i:07d}", category=Category.FRAUD, anonymous=True, body=body))
+
+        t_sealed = timed(sealed)
+        t_plain = timed(plain)
+        t_orm = timed(plain_orm)
+    rate_sealed, rate_plain, rate_orm = count / t_sealed, count / t_plain, count / t_orm
+    return [backend, str(count), f"{rate_sealed:,.0f}/s", f"{rate_plain:,.0f}/s", f"{rate_orm:,.0f}/s",
+            f"{rate_sealed / rate_plain:.2f}", f"{rate_sealed / rate_orm:.2f}", "≥ 0.5"]
+
+
+def _populate(db, size: int, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    """`size` officers not yet due and `size` open, acknowledged cases: nothing is due, so the
+    sweep's cost is reading and judging, not writing."""
+    persons = [{"email": f"o{i}@example.com", "name": f"Officer {i}", "kind": PersonKind.OFFICER.name,
+                "role": Role.CONTROLLER.name, "chair": False, "active": True,
+                "attestation_due": date(2027, 9, 30), "created_at": now} for i in range(size)]
+    persons.append({"email": "chair@example.com", "name": "Chair", "kind": PersonKind.COMMITTEE.name,
+                    "role": None, "chair": True, "active": True, "attestation_due": None, "created_at": now})
+    reports = [{"id": secrets.token_hex(12), "code": f"B{i:08d}", "category": Category.OTHER.name,
+                "status": CaseStatus.UNDER_REVIEW.name, "anonymous": True, "reporter_tag": None,
+                "secret_hash": None, "received_at": now - timedelta(days=1),
+                "acknowledged_at": now - timedelta(hours=20), "acknowledged_by": None, "closed_at": None,
+                "last_feedback_at": now - timedelta(hours=10), "legal_hold": False, "shredded_at": None,
+                "body": b"x" * 200} for i in range(size)]
+    with db.engine.begin() as connection:
+        connection.execute(insert(Person.__table__), persons)  # type: ignore[attr-defined]
+        connection.execute(insert(Report.__table__), reports)  # type: ignore[attr-defined]
+
+
+def sweep_cost(backend: str, sizes: list[int]) -> list[list[str]]:
+    now = datetime(2026, 11, 10, 14, 0, tzinfo=UTC)
+    rows = []
+    per_row = []
+    for size in sizes:
+        core = make_core()
+        with fresh_database(backend) as db:
+            _populate(db, size, now)
+            sweeper = Sweeper(db, core, core.schedule)
+
+            def scan() -> None:
+                with db.read() as session:
+                    session.exec(select(Person).where(Person.kind == PersonKind.OFFICER)).all()
+                    session.exec(select(Report).where(Report.status != CaseStatus.CLOSED)).all()
+
+            t_sweep = timed(lambda: sweeper.run(now), repeat=2)  # noqa: B023
+            t_scan = timed(scan, repeat=2)
+        per_row.append(t_sweep / size)
+        growth = f"{per_row[-1] / per_row[0]:.2f}x" if len(per_row) > 1 else "1.00x"
+        rows.append([backend, f"{size:,}", f"{t_sweep * 1000:,.0f} ms", f"{t_scan * 1000:,.0f} ms",
+                     f"{t_sweep / t_scan:.2f}", growth])
+    return rows
+
+
+def run(backends: list[str], *, count: int, sizes: list[int]) -> list[Out]:
+    return [
+        Out("Report submission: sealed report + audit + outbox per transaction vs plain insert",
+            ["backend", "reports", "sealed", "plain (Core insert)", "plain (ORM row)",
+             "ratio vs Core", "ratio vs ORM", "target"],
+            [submission(b, count) for b in backends]),
+        Out("Sweep cost (officers + open cases, nothing due) vs one read of the same rows",
+            ["backend", "rows each", "sweep", "read", "sweep/read (≤ 3)", "cost per row vs smallest"],
+            [row for b in backends for row in sweep_cost(b, sizes)]),
+    ]

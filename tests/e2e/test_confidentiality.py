@@ -1,0 +1,105 @@
+"""The confidentiality audit: every flow run through Slack with canaries in every free-text field
+and a canary Slack id for an anonymous reporter, at DEBUG logging. Then the database file and its
+WAL, every table, the logs, the audit log and every call to the Slack stand-in are searched. The
+only places a canary may appear: the reporter's own DM conversation and the allowed member's
+private view (and the anonymous reporter's id only in the roster's identity table, which says who
+someone is on Slack, never what they reported)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from sqlalchemy import MetaData, text
+from sqlmodel import select
+
+from storage.models import Report
+from tests.e2e.slack_harness import option as choose
+from tests.e2e.slack_harness import radio, start, text_input
+from tests.support.slack_stand_in import SlackStandIn
+
+FIELDS = ["what", "who", "when", "evidence", "known", "question", "reason", "disclosure", "anon"]
+CANARY = {name: f"CANARY{name.upper()}x7" for name in FIELDS}
+ANON_ID = "U0CANARYX"
+
+
+@pytest.fixture
+async def slack(tmp_path, monkeypatch, caplog):
+    caplog.set_level(logging.DEBUG)
+    for name in ("sqlalchemy.engine", "slack_bolt", "slack_sdk", "aiohttp", "candor"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    async with SlackStandIn(emails={ANON_ID: "sam@example.com"}) as api:
+        harness, runner = await start(tmp_path, api, monkeypatch)
+        try:
+            yield harness
+        finally:
+            await harness.http.close()
+            await runner.cleanup()
+            harness.candor.close()
+            logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+
+
+async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
+    c = CANARY
+    # A named report by DM, every field filled.
+    for line in ["report", "3", f"Revenue pulled forward {c['what']}", f"The plant controller {c['who']}",
+                 "done", f"Since March {c['when']}", f"Ledger JE-4411 {c['evidence']}",
+                 f"The auditors {c['known']}", "named", "submit"]:
+        await slack.say("U0CFO", line)
+    # An anonymous report by modal, from a Slack id Candor matches by e-mail.
+    answer = await slack.submit(ANON_ID, "intake", {"category": choose("fraud"),
+                                                    "what": text_input(f"Kickbacks {c['anon']}"),
+                                                    "anonymous": radio("yes")})
+    assert "Your secret" in await answer.text()
+    named, anonymous = sorted(slack.reports(), key=lambda r: r.anonymous)
+    # The committee: acknowledge, open privately, ask the named reporter, move with a reason.
+    await slack.click("U0LEE", f"case:ack:{named.id}")
+    await slack.click("U0LEE", f"case:view:{named.id}")
+    await slack.until(lambda: slack.api.called("views.open"))
+    await slack.submit("U0LEE", f"ask:{named.id}", {"question": text_input(f"Who approved? {c['question']}")})
+    await slack.submit("U0LEE", f"move:{named.id}:under_review", {"reason": text_input(f"Forensics {c['reason']}")})
+    await slack.click("U0LEE", f"case:ack:{anonymous.id}")
+    # An attestation with a disclosure.
+    await slack.submit("U0CFO", "attest", {"read_understood": radio("yes"), "complied": radio("yes"),
+                                           "no_conflict": radio("no"), "no_unreported": radio("yes"),
+                                           "disclosure": text_input(f"Supplier board seat {c['disclosure']}")})
+    await slack.until(lambda: len(slack.api.called("chat.update")) >= 3)
+    await slack.until(lambda: c["question"] in str(slack.api.called("chat.postMessage")))
+
+    # Where canaries may be: the named reporter's DMs and the allowed member's private view.
+    allowed, searched = [], []
+    for call in slack.api.calls:
+        own_dm = call.args.get("channel") == "DU0CFO"
+        private_view = call.method == "views.open"
+        (allowed if own_dm or private_view else searched).append(str(call))
+    where = [(call.method, call.args.get("channel")) for call in slack.api.calls if "CANARY" in str(call)]
+    assert c["what"] in "\n".join(allowed) and c["question"] in "\n".join(allowed), where
+    outside = "\n".join(searched)
+    for canary in CANARY.values():
+        assert canary not in outside
+        assert canary not in caplog.text
+    assert ANON_ID not in caplog.text
+
+    # The database: no canary in the file or its WAL, nor in any table as text.
+    for path in tmp_path.glob("candor.db*"):
+        raw = path.read_bytes()
+        for canary in CANARY.values():
+            assert canary.encode() not in raw, path.name
+    engine = slack.candor.db.engine
+    meta = MetaData()
+    meta.reflect(engine)
+    with engine.connect() as connection:
+        for table in meta.sorted_tables:
+            dump = json.dumps([list(map(str, row)) for row in connection.execute(table.select())])
+            for canary in CANARY.values():
+                assert canary not in dump, table.name
+            if table.name != "identity":
+                assert ANON_ID not in dump, table.name
+        audit = connection.execute(text("SELECT actor, action, record_kind, record_id, detail FROM auditevent")).all()
+    assert "U0CANARYX" not in str(audit) and all("CANARY" not in str(row) for row in audit)
+    # Positive control: the anonymous report is there, and opens with the key.
+    with slack.candor.db.read() as session:
+        report = session.exec(select(Report).where(Report.id == anonymous.id)).one()
+        content = slack.candor.core.vault.open(session, kind="report", record_id=report.id, blob=report.body)
+    assert c["anon"] in content["what"] and content["reporter"] is None
