@@ -3,6 +3,7 @@ process; nothing here runs at import."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import inspect
@@ -20,6 +21,26 @@ from storage.crypto import Keyring, KeyringError, Vault, load_keyring, save_keyr
 from storage.db import Database
 from storage.models import DataKey
 from storage.vocabulary import Platform
+
+# Libraries that write whole request and response bodies (or, for SQLAlchemy, result rows) at
+# DEBUG: a report's text or a reporter's platform id would reach the log. They never log below
+# INFO, whatever CANDOR_LOG_LEVEL says; SQL statements are logged without their parameters.
+PAYLOAD_LOGGERS = ("slack_sdk", "slack_bolt", "msrest", "botbuilder", "botframework", "msal",
+                   "urllib3", "aiohttp.client", "sqlalchemy")
+
+
+def configure_logging(level: str) -> None:
+    """The process's logging: CANDOR_LOG_LEVEL for Candor, never below INFO for the libraries
+    that log payloads."""
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    guard_payload_loggers()
+
+
+def guard_payload_loggers() -> None:
+    for name in PAYLOAD_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.INFO:
+            logger.setLevel(logging.INFO)
 
 
 class StartupError(Exception):
@@ -70,6 +91,7 @@ def build(settings: Settings, *, platforms: frozenset[Platform], create_key: boo
           upgrade: bool = False) -> Candor:
     """Wire Candor from settings. Refuses (StartupError) a missing or wrong key, or a database
     whose schema is behind, with a message that says what to do."""
+    guard_payload_loggers()
     db = Database.from_url(settings.database_url)
     try:
         if upgrade:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,7 +65,9 @@ def _configured_platforms(settings: Settings) -> frozenset[Platform]:
 
 
 def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from adapters.bootstrap import configure_logging
+
+    configure_logging(level)
 
 
 # --- development ------------------------------------------------------------------------------

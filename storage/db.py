@@ -27,6 +27,9 @@ def normalize_url(url: str) -> str:
 
 
 def make_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: Any) -> Engine:
+    # Bound parameters (a platform user id, a lookup key) never appear in SQL logs or in the
+    # text of a database exception.
+    kwargs.setdefault("hide_parameters", True)
     url = normalize_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)

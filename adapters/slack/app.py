@@ -117,7 +117,9 @@ class SlackBridge:
 def build_app(*, service: Service, token: str, signing_secret: str, api_url: str,
               wake: Callable[[], None] = lambda: None) -> AsyncApp:
     client = AsyncWebClient(token=token, base_url=api_url)
-    app = AsyncApp(signing_secret=signing_secret, client=client,
+    # Bolt's own logger would take the root's level and, at DEBUG, log every response body (a
+    # receipt's secret among them); this one sits under "slack_bolt", which never goes below INFO.
+    app = AsyncApp(signing_secret=signing_secret, client=client, logger=logging.getLogger("slack_bolt.candor"),
                    raise_error_for_unhandled_request=False)
     register(app, SlackBridge(service, client, wake))
     return app

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 import pytest
 from sqlalchemy import MetaData, text
 from sqlmodel import select
 
+from adapters.bootstrap import configure_logging
 from storage.models import Report
 from tests.e2e.slack_harness import option as choose
 from tests.e2e.slack_harness import radio, start, text_input
@@ -26,9 +28,11 @@ ANON_ID = "U0CANARYX"
 
 @pytest.fixture
 async def slack(tmp_path, monkeypatch, caplog):
+    # As `CANDOR_LOG_LEVEL=DEBUG candor serve` sets it up: every logger at DEBUG, except those
+    # Candor keeps at INFO because they log payloads (the SQL echo stays on, without parameters).
     caplog.set_level(logging.DEBUG)
-    for name in ("sqlalchemy.engine", "slack_bolt", "slack_sdk", "aiohttp", "candor"):
-        logging.getLogger(name).setLevel(logging.DEBUG)
+    configure_logging("DEBUG")
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)  # a developer's SQL echo
     async with SlackStandIn(emails={ANON_ID: "sam@example.com"}) as api:
         harness, runner = await start(tmp_path, api, monkeypatch)
         try:
@@ -37,7 +41,8 @@ async def slack(tmp_path, monkeypatch, caplog):
             await harness.http.close()
             await runner.cleanup()
             harness.candor.close()
-            logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+            for name in ("sqlalchemy", "slack_sdk", "slack_bolt"):
+                logging.getLogger(name).setLevel(logging.NOTSET)
 
 
 async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
@@ -51,7 +56,8 @@ async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
     answer = await slack.submit(ANON_ID, "intake", {"category": choose("fraud"),
                                                     "what": text_input(f"Kickbacks {c['anon']}"),
                                                     "anonymous": radio("yes")})
-    assert "Your secret" in await answer.text()
+    receipt = await answer.text()
+    secret = re.search(r"Your secret: \*([^*]+)\*", receipt).group(1)
     named, anonymous = sorted(slack.reports(), key=lambda r: r.anonymous)
     # The committee: acknowledge, open privately, ask the named reporter, move with a reason.
     await slack.click("U0LEE", f"case:ack:{named.id}")
@@ -80,6 +86,9 @@ async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
         assert canary not in outside
         assert canary not in caplog.text
     assert ANON_ID not in caplog.text
+    # The logs searched were DEBUG logs, with the SQL echo; and no receipt's secret is in them.
+    assert "INSERT INTO report" in caplog.text and logging.getLogger("candor").isEnabledFor(logging.DEBUG)
+    assert secret not in caplog.text
 
     # The database: no canary in the file or its WAL, nor in any table as text.
     for path in tmp_path.glob("candor.db*"):
