@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import inspect
 from sqlmodel import select
@@ -12,7 +13,7 @@ from sqlmodel import select
 from adapters.settings import Settings
 from bot.attestation import load_policy
 from bot.core import Core
-from bot.relay import Relay
+from bot.relay import Relay, RetryPolicy
 from bot.schedule import ScheduleSettings
 from bot.service import Service
 from storage import migrate
@@ -118,4 +119,6 @@ def build(settings: Settings, *, platforms: frozenset[Platform], create_key: boo
         policy=load_policy(settings.policy_file), platforms=platforms,
         schedule=schedule,
     )
-    return Candor(settings, db, keyring, core, Service(db, core), Relay(db, core))
+    policy = RetryPolicy(lease=timedelta(seconds=settings.relay_lease_seconds),
+                         horizon=timedelta(hours=settings.delivery_horizon_hours))
+    return Candor(settings, db, keyring, core, Service(db, core), Relay(db, core, policy))

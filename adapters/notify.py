@@ -7,7 +7,7 @@ import asyncio
 import logging
 from collections.abc import Mapping
 
-from adapters.senders import Posted, RetryLater, Sender, Undeliverable
+from adapters.senders import Posted, Ref, RetryLater, Sender, Undeliverable
 from bot.messages import CHANNEL
 from bot.relay import Item, Relay
 from storage.vocabulary import Platform
@@ -43,9 +43,9 @@ class Notifier:
                 posted = Posted(*item.edits)
                 await sender.update(posted, notice)
             elif item.delivery.target == CHANNEL:
-                posted = await sender.post_to_channel(notice)
+                posted = await sender.post_to_channel(notice, _ref(item))
             else:
-                posted = await sender.post_to_user(item.user_id or "", notice)
+                posted = await sender.post_to_user(item.user_id or "", notice, _ref(item))
         except RetryLater as exc:
             await asyncio.to_thread(self._relay.retry, item, code=exc.code, retry_after=exc.retry_after)
         except Undeliverable as exc:
@@ -71,3 +71,7 @@ class Notifier:
             await asyncio.wait(waiters, timeout=self._idle, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
+
+
+def _ref(item: Item) -> Ref:
+    return Ref(id=item.id, since=item.created_at, maybe_sent=item.maybe_sent)

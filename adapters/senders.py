@@ -8,6 +8,7 @@ unknown channel, a revoked token). Error texts are platform error codes, never p
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from bot.messages import Notice
@@ -34,12 +35,23 @@ class Posted:
     message_id: str  # Slack ts / Teams activity id
 
 
+@dataclass(frozen=True)
+class Ref:
+    """Which outbox row a post carries. A sender that can read back what it posted tags each post
+    with `id` and, when `maybe_sent` (an earlier try's relay died between posting and recording
+    it), looks for that tag since `since` before posting again: the notice lands once."""
+
+    id: str  # the outbox row's opaque id; no content
+    since: datetime  # when the row was written (UTC)
+    maybe_sent: bool = False
+
+
 class Sender(Protocol):
-    async def post_to_channel(self, notice: Notice) -> Posted:
+    async def post_to_channel(self, notice: Notice, ref: Ref) -> Posted:
         """Post to the committee channel configured for this platform."""
         ...
 
-    async def post_to_user(self, user_id: str, notice: Notice) -> Posted:
+    async def post_to_user(self, user_id: str, notice: Notice, ref: Ref) -> Posted:
         """Send a direct message to a person by their platform user id."""
         ...
 

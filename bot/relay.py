@@ -2,7 +2,8 @@
 
 Claims are leases (`claimed_until`), taken with `FOR UPDATE SKIP LOCKED` on PostgreSQL so two
 replicas never take the same row; on SQLite, `BEGIN IMMEDIATE` makes the claim atomic. A claimed
-row that is never marked (the relay died mid-delivery) is taken again when its lease ends.
+row that is never marked (the relay died mid-delivery) is taken again when its lease ends, and
+is flagged `maybe_sent` so that a sender able to read back its posts looks before posting again.
 An edit waits until the notice it edits has been delivered.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_
@@ -53,6 +54,7 @@ class Item:
     edits: tuple[str, str] | None  # (channel, message id) of the original, for an edit
     attempts: int
     created_at: datetime
+    maybe_sent: bool = False  # an earlier claim ended with no outcome: its relay may have posted it
 
 
 @dataclass
@@ -79,6 +81,8 @@ class Relay:
                 item = self._open(session, row, now)
                 if item is None:
                     continue
+                if row.claimed_until is not None:  # a lease ran out with no outcome recorded
+                    item = replace(item, maybe_sent=True)
                 row.claimed_until = now + self.policy.lease
                 session.add(row)
                 items.append(item)

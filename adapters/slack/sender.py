@@ -3,15 +3,22 @@
 Slack's own retry handlers are off: the outbox retries, so a notice survives a restart. A rate
 limit (HTTP 429, `ratelimited`) or a 5xx is `RetryLater` with Slack's `Retry-After`; an error
 retrying cannot fix (unknown channel, revoked token) is `Undeliverable`.
+
+Each post carries its outbox row's id as message metadata. When a relay died between posting and
+recording the post, the row comes back `maybe_sent`, and the sender reads the conversation's
+history since the row was written (`conversations.history`, scopes `groups:history` and
+`im:history`) before posting: a post that landed is recorded, not sent twice.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.senders import Posted, RetryLater, Undeliverable
+from adapters.senders import Posted, Ref, RetryLater, Undeliverable
 from adapters.slack import render
 from adapters.slack.app import slack_error
 from bot.messages import Notice
@@ -21,6 +28,10 @@ _PERMANENT = {
     "token_revoked", "not_authed", "user_not_found", "cannot_dm_bot", "message_not_found",
     "cant_update_message", "missing_scope", "no_permission", "restricted_action",
 }
+
+
+METADATA_EVENT = "candor_notice"
+HISTORY_PAGES = 10  # up to 2,000 messages since the row was written
 
 
 class SlackSender:
@@ -33,24 +44,49 @@ class SlackSender:
         client = AsyncWebClient(token=token, base_url=api_url, retry_handlers=[])
         return cls(client, committee_channel=committee_channel)
 
-    async def post_to_channel(self, notice: Notice) -> Posted:
+    async def post_to_channel(self, notice: Notice, ref: Ref) -> Posted:
         if not self._channel:
             raise Undeliverable("no_committee_channel")
-        return await self._post(self._channel, notice)
+        return await self._post(self._channel, notice, ref)
 
-    async def post_to_user(self, user_id: str, notice: Notice) -> Posted:
+    async def post_to_user(self, user_id: str, notice: Notice, ref: Ref) -> Posted:
         if not user_id:
             raise Undeliverable("no_user")
         opened = await self._call(self._client.conversations_open, users=user_id)
-        return await self._post(opened["channel"]["id"], notice)
+        return await self._post(opened["channel"]["id"], notice, ref)
 
     async def update(self, posted: Posted, notice: Notice) -> None:
         await self._call(self._client.chat_update, channel=posted.channel, ts=posted.message_id,
                          **render.notice(notice))
 
-    async def _post(self, channel: str, notice: Notice) -> Posted:
-        response = await self._call(self._client.chat_postMessage, channel=channel, **render.notice(notice))
+    async def _post(self, channel: str, notice: Notice, ref: Ref) -> Posted:
+        if ref.maybe_sent:
+            earlier = await self._find(channel, ref)
+            if earlier is not None:
+                return earlier
+        response = await self._call(self._client.chat_postMessage, channel=channel,
+                                    metadata={"event_type": METADATA_EVENT, "event_payload": {"outbox": ref.id}},
+                                    **render.notice(notice))
         return Posted(channel=response["channel"], message_id=response["ts"])
+
+    async def _find(self, channel: str, ref: Ref) -> Posted | None:
+        """The post tagged with this outbox row, if an earlier try left one in the conversation."""
+        cursor: str | None = None
+        for _page in range(HISTORY_PAGES):
+            args: dict[str, Any] = {"channel": channel, "oldest": f"{ref.since.timestamp() - 60:.6f}",
+                                    "limit": 200, "include_all_metadata": True}
+            if cursor:
+                args["cursor"] = cursor
+            response = await self._call(self._client.conversations_history, **args)
+            for message in response.get("messages") or []:
+                metadata = message.get("metadata") or {}
+                if (metadata.get("event_type") == METADATA_EVENT
+                        and (metadata.get("event_payload") or {}).get("outbox") == ref.id):
+                    return Posted(channel=channel, message_id=message["ts"])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not response.get("has_more") or not cursor:
+                return None
+        return None
 
     async def _call(self, method, **kwargs):  # type: ignore[no-untyped-def]
         try:

@@ -1,6 +1,11 @@
 """The notifier's Teams sender: proactive cards to the committee channel and to people's 1:1
 chats, and edits in place. 429 (with Retry-After) and 5xx are `RetryLater`; 403/404 are
-`Undeliverable`."""
+`Undeliverable`.
+
+A bot cannot read a Teams conversation back through the Bot Connector, so `Ref.maybe_sent` cannot
+be checked here: a card posted by a relay that died before recording it is posted again
+(at-least-once). Reading it back would take Microsoft Graph with resource-specific consent
+(ChannelMessage.Read.Group), which Candor does not ask for."""
 
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ from botbuilder.schema import (
 )
 from botframework.connector.models import ErrorResponseException
 
-from adapters.senders import Posted, RetryLater, Undeliverable
+from adapters.senders import Posted, Ref, RetryLater, Undeliverable
 from adapters.teams import cards
 from adapters.teams.refs import any_reference, load_reference
 from bot.messages import Notice
@@ -87,7 +92,7 @@ class TeamsSender:
         await self._continue(reference, logic)
         return Posted(channel=reference.conversation.id, message_id=posted[0] if posted else "")
 
-    async def post_to_channel(self, notice: Notice) -> Posted:
+    async def post_to_channel(self, notice: Notice, ref: Ref) -> Posted:
         if not self._channel:
             raise Undeliverable("no_committee_channel")
         reference = await asyncio.to_thread(load_reference, self._db, f"teams:channel:{self._channel}")
@@ -95,7 +100,7 @@ class TeamsSender:
             raise RetryLater("bot_not_yet_in_channel")  # it will be once the bot is added to the team
         return await self._send(reference, notice)
 
-    async def post_to_user(self, user_id: str, notice: Notice) -> Posted:
+    async def post_to_user(self, user_id: str, notice: Notice, ref: Ref) -> Posted:
         reference = await asyncio.to_thread(load_reference, self._db, f"teams:user:{user_id}")
         if reference is not None:
             return await self._send(reference, notice)

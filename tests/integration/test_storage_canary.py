@@ -197,6 +197,8 @@ def test_the_searches_find_what_is_stored_in_plain(
     control = "PLAIN-" + secrets.token_hex(8)
     with database.write() as session:
         session.add(Person(email="lee@example.com", name=control, kind=PersonKind.COMMITTEE))
+    with database.read() as session:  # parameters are hidden from the SQL log; result rows are not
+        session.exec(select(Person)).all()
     assert control in logged(logs_at_debug)
     if database.is_sqlite:
         assert any(control.encode() in data for data in sqlite_files(database).values())

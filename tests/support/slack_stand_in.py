@@ -7,6 +7,7 @@ import asyncio
 import itertools
 import json
 import random
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -40,6 +41,8 @@ class SlackStandIn:
     failed: list[Call] = field(default_factory=list)
     _failures: dict[str, list[Failure]] = field(default_factory=dict)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+    # What each conversation holds, as conversations.history returns it (oldest first here).
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
     base_url: str = ""
 
@@ -79,7 +82,7 @@ class SlackStandIn:
         if request.content_type == "application/json":
             return {**dict(request.query), **json.loads(raw or b"{}")}
         parsed = {**dict(request.query), **{k: v[0] for k, v in parse_qs(raw.decode()).items()}}
-        for key in ("blocks", "view"):
+        for key in ("blocks", "view", "metadata"):
             if isinstance(parsed.get(key), str):
                 parsed[key] = json.loads(parsed[key])
         return parsed
@@ -117,13 +120,32 @@ class SlackStandIn:
         await asyncio.sleep(0)
         return web.json_response(self._answer(method, args))
 
+    def _history(self, args: dict[str, Any]) -> dict[str, Any]:
+        oldest = float(args.get("oldest") or 0)
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in {"1", "true"}
+        messages = [m for m in reversed(self.history.get(str(args.get("channel")), []))
+                    if float(m["ts"]) > oldest]
+        start, limit = int(args.get("cursor") or 0), int(args.get("limit") or 100)
+        page = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+                for m in messages[start:start + limit]]
+        more = start + limit < len(messages)
+        return {"ok": True, "messages": page, "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
             return {"ok": True, "url": "https://candor-test.slack.com/", "team": "Test", "user": "candor",
                     "team_id": "T0TEST", "user_id": "U0BOT", "bot_id": "B0BOT"}
         if method in {"chat.postMessage", "chat.update", "chat.postEphemeral"}:
-            ts = f"1700000000.{next(self._ts):06d}" if method != "chat.update" else args.get("ts")
+            ts = f"{time.time():.0f}.{next(self._ts):06d}" if method != "chat.update" else args.get("ts")
+            if method == "chat.postMessage":
+                message = {"type": "message", "ts": ts, "text": args.get("text", "")}
+                if args.get("metadata"):
+                    message["metadata"] = args["metadata"]
+                self.history.setdefault(str(args.get("channel")), []).append(message)
             return {"ok": True, "channel": args.get("channel"), "ts": ts, "message_ts": ts}
+        if method == "conversations.history":
+            return self._history(args)
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(args.get("users", "X"))[:10]}}
         if method == "users.info":
