@@ -36,6 +36,7 @@ class Failure:
 class SlackStandIn:
     emails: dict[str, str] = field(default_factory=dict)  # user id -> e-mail for users.info
     failure_rate: float = 0.0  # a share of calls that fail (429 or 500), seeded
+    latency: float = 0.0  # seconds between accepting a post and answering (a window to die in)
     seed: int = 7
     calls: list[Call] = field(default_factory=list)
     failed: list[Call] = field(default_factory=list)
@@ -117,8 +118,9 @@ class SlackStandIn:
             return web.json_response({"ok": False, "error": failure.error}, status=failure.status,
                                      headers=headers)
         self.calls.append(Call(method, args))
-        await asyncio.sleep(0)
-        return web.json_response(self._answer(method, args))
+        answer = self._answer(method, args)
+        await asyncio.sleep(self.latency if method == "chat.postMessage" else 0)
+        return web.json_response(answer)
 
     def _history(self, args: dict[str, Any]) -> dict[str, Any]:
         oldest = float(args.get("oldest") or 0)
