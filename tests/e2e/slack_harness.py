@@ -3,10 +3,10 @@ Slack Web API stand-in; requests are signed as Slack signs them."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from bot.roster import db_import_roster, parse_roster
 from storage.models import Report
 from storage.vocabulary import Platform
 from tests.support.slack_stand_in import SlackStandIn
+from tests.support.waiting import eventually
 
 SIGNING_SECRET = "test-signing-secret"
 COMMITTEE = "G0COMMITTEE"
@@ -112,14 +113,8 @@ class SlackHarness:
 
     async def until(self, check: Callable[[], Any], timeout: float = 15.0) -> Any:
         """Wait until `check()` is truthy (work after the acknowledgement is asynchronous)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = check()
-            if value:
-                return value
-            await asyncio.sleep(0.05)
-        calls = "\n".join(str(c)[:200] for c in self.api.calls)
-        raise AssertionError(f"timed out after {timeout}s; the Web API saw:\n{calls}")
+        return await eventually(check, timeout=timeout, explain=lambda: "the Web API saw:\n" + "\n".join(
+            str(c)[:200] for c in self.api.calls))
 
     async def say(self, user: str, text: str) -> None:
         """A direct message, then wait for the bot's answer (as a person would)."""
@@ -139,6 +134,18 @@ def option(value: str) -> dict[str, Any]:
 
 def radio(value: str) -> dict[str, Any]:
     return {"value": {"type": "radio_buttons", "selected_option": {"value": value, "text": {"type": "plain_text", "text": value}}}}
+
+
+@asynccontextmanager
+async def running(tmp: Path, api: SlackStandIn, monkeypatch: Any) -> AsyncIterator[SlackHarness]:
+    """Candor's server on a free port for the length of a test, then stopped and closed."""
+    harness, runner = await start(tmp, api, monkeypatch)
+    try:
+        yield harness
+    finally:
+        await harness.http.close()
+        await runner.cleanup()
+        harness.candor.close()
 
 
 async def start(tmp: Path, api: SlackStandIn, monkeypatch: Any) -> tuple[SlackHarness, web.AppRunner]:

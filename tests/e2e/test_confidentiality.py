@@ -18,7 +18,7 @@ from sqlmodel import select
 from adapters.bootstrap import configure_logging
 from storage.models import Report
 from tests.e2e.slack_harness import option as choose
-from tests.e2e.slack_harness import radio, start, text_input
+from tests.e2e.slack_harness import radio, running, text_input
 from tests.support.slack_stand_in import SlackStandIn
 
 FIELDS = ["what", "who", "when", "evidence", "known", "question", "reason", "disclosure", "anon"]
@@ -33,16 +33,14 @@ async def slack(tmp_path, monkeypatch, caplog):
     caplog.set_level(logging.DEBUG)
     configure_logging("DEBUG")
     logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)  # a developer's SQL echo
-    async with SlackStandIn(emails={ANON_ID: "sam@example.com"}) as api:
-        harness, runner = await start(tmp_path, api, monkeypatch)
-        try:
-            yield harness
-        finally:
-            await harness.http.close()
-            await runner.cleanup()
-            harness.candor.close()
-            for name in ("sqlalchemy", "slack_sdk", "slack_bolt"):
-                logging.getLogger(name).setLevel(logging.NOTSET)
+    try:
+        async with SlackStandIn(emails={ANON_ID: "sam@example.com"}) as api:
+            async with running(tmp_path, api, monkeypatch) as harness:
+                yield harness
+    finally:
+        logging.getLogger("sqlalchemy").setLevel(logging.WARNING)  # as SQLAlchemy sets it at import
+        for name in ("sqlalchemy.engine", "slack_sdk", "slack_bolt"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
 
 
 async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):

@@ -31,6 +31,7 @@ from storage.vocabulary import CaseStatus, OutboxState
 from tests.e2e.slack_harness import COMMITTEE, ROSTER, SlackHarness, radio, slack_env, text_input
 from tests.e2e.slack_harness import option as choose
 from tests.support.slack_stand_in import SlackStandIn
+from tests.support.waiting import eventually
 
 KILLS = 20
 CLIENTS = 3
@@ -173,10 +174,8 @@ async def test_twenty_kills_lose_nothing_and_send_nothing_twice(database_url, tm
                 done = all(r.status is not CaseStatus.RECEIVED for r in reports(candor.db))
                 return done and not undelivered(candor.db)
 
-            deadline = time.monotonic() + 120
-            while not settled():
-                assert time.monotonic() < deadline, f"{outstanding(candor.db)}\n{server.log.read_text()[-3000:]}"
-                await asyncio.sleep(0.2)
+            await eventually(settled, timeout=120, every=0.2,
+                             explain=lambda: f"{outstanding(candor.db)}\n{server.log.read_text()[-3000:]}")
             await server.stop()
         finally:
             await http.close()

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from storage.models import OutboxMessage
 from storage.vocabulary import OutboxState
-from tests.e2e.slack_harness import COMMITTEE, radio, start, text_input
+from tests.e2e.slack_harness import COMMITTEE, radio, running, text_input
 from tests.e2e.slack_harness import option as choose
 from tests.support.slack_stand_in import SlackStandIn
 
@@ -18,13 +18,8 @@ CANARY = "CANARY-fau1t"
 @pytest.fixture
 async def slack(tmp_path, monkeypatch):
     async with SlackStandIn(failure_rate=0.3, seed=11) as api:
-        harness, runner = await start(tmp_path, api, monkeypatch)
-        try:
+        async with running(tmp_path, api, monkeypatch) as harness:
             yield harness
-        finally:
-            await harness.http.close()
-            await runner.cleanup()
-            harness.candor.close()
 
 
 async def test_with_30_percent_failures_nothing_is_lost_or_duplicated(slack):

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from storage.models import AuditEvent, OutboxMessage
 from storage.vocabulary import CaseStatus, OutboxState
-from tests.e2e.slack_harness import COMMITTEE, radio, start, text_input
+from tests.e2e.slack_harness import COMMITTEE, radio, running, text_input
 from tests.e2e.slack_harness import option as choose
 from tests.support.slack_stand_in import SlackStandIn
 
@@ -21,13 +21,8 @@ CANARY = "CANARY-s1ack"
 @pytest.fixture
 async def slack(tmp_path, monkeypatch):
     async with SlackStandIn(emails={"U0SAM": "sam@example.com"}) as api:
-        harness, runner = await start(tmp_path, api, monkeypatch)
-        try:
+        async with running(tmp_path, api, monkeypatch) as harness:
             yield harness
-        finally:
-            await harness.http.close()
-            await runner.cleanup()
-            harness.candor.close()
 
 
 def channel_posts(slack):

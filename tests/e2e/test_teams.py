@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +22,7 @@ from bot.roster import db_import_roster, parse_roster
 from storage.models import AuditEvent, Report
 from storage.vocabulary import CaseStatus, Platform
 from tests.support.connector_stand_in import ConnectorStandIn
+from tests.support.waiting import eventually
 
 CANARY = "CANARY-t3ams"
 TENANT = "tenant-0001"
@@ -86,14 +86,8 @@ class Teams:
             return list(session.exec(select(Report)).all())
 
     async def until(self, check: Any, timeout: float = 15.0) -> Any:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = check()
-            if value:
-                return value
-            await asyncio.sleep(0.05)
-        sent = "\n".join(str(s)[:200] for s in self.connector.sent)
-        raise AssertionError(f"timed out; the Connector saw:\n{sent}")
+        return await eventually(check, timeout=timeout, explain=lambda: "the Connector saw:\n" + "\n".join(
+            str(s)[:200] for s in self.connector.sent))
 
 
 async def _start(tmp_path, monkeypatch, **env: str):
