@@ -137,9 +137,10 @@ def radio(value: str) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def running(tmp: Path, api: SlackStandIn, monkeypatch: Any) -> AsyncIterator[SlackHarness]:
+async def running(tmp: Path, api: SlackStandIn, monkeypatch: Any, *,
+                  database_url: str | None = None) -> AsyncIterator[SlackHarness]:
     """Candor's server on a free port for the length of a test, then stopped and closed."""
-    harness, runner = await start(tmp, api, monkeypatch)
+    harness, runner = await start(tmp, api, monkeypatch, database_url=database_url)
     try:
         yield harness
     finally:
@@ -148,9 +149,13 @@ async def running(tmp: Path, api: SlackStandIn, monkeypatch: Any) -> AsyncIterat
         harness.candor.close()
 
 
-async def start(tmp: Path, api: SlackStandIn, monkeypatch: Any) -> tuple[SlackHarness, web.AppRunner]:
+async def start(tmp: Path, api: SlackStandIn, monkeypatch: Any, *,
+                database_url: str | None = None) -> tuple[SlackHarness, web.AppRunner]:
+    """The server on a SQLite file in `tmp`, or on `database_url`."""
     for key, value in slack_env(tmp, api).items():
         monkeypatch.setenv(key, value)
+    if database_url is not None:
+        monkeypatch.setenv("CANDOR_DATABASE_URL", database_url)
     candor = build(Settings(), platforms=frozenset({Platform.SLACK}), create_key=True, upgrade=True)
     candor.relay.policy = RetryPolicy(base_seconds=0.2, max_seconds=2.0)
     with candor.db.write() as session:

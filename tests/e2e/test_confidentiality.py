@@ -1,6 +1,6 @@
 """The confidentiality audit: every flow run through Slack with canaries in every free-text field
-and a canary Slack id for an anonymous reporter, at DEBUG logging. Then the database file and its
-WAL, every table, the logs, the audit log and every call to the Slack stand-in are searched. The
+and a canary Slack id for an anonymous reporter, at DEBUG logging, on SQLite and on PostgreSQL.
+Then the database file and its WAL (or a pg_dump of the schema), every table, the logs, the audit log and every call to the Slack stand-in are searched. The
 only places a canary may appear: the reporter's own DM conversation and the allowed member's
 private view (and the anonymous reporter's id only in the roster's identity table, which says who
 someone is on Slack, never what they reported)."""
@@ -19,6 +19,7 @@ from adapters.bootstrap import configure_logging
 from storage.models import Report
 from tests.e2e.slack_harness import option as choose
 from tests.e2e.slack_harness import radio, running, text_input
+from tests.integration.test_storage_canary import postgres_dump
 from tests.support.slack_stand_in import SlackStandIn
 
 FIELDS = ["what", "who", "when", "evidence", "known", "question", "reason", "disclosure", "anon"]
@@ -27,7 +28,7 @@ ANON_ID = "U0CANARYX"
 
 
 @pytest.fixture
-async def slack(tmp_path, monkeypatch, caplog):
+async def slack(tmp_path, monkeypatch, caplog, database_url):
     # As `CANDOR_LOG_LEVEL=DEBUG candor serve` sets it up: every logger at DEBUG, except those
     # Candor keeps at INFO because they log payloads (the SQL echo stays on, without parameters).
     caplog.set_level(logging.DEBUG)
@@ -35,7 +36,7 @@ async def slack(tmp_path, monkeypatch, caplog):
     logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)  # a developer's SQL echo
     try:
         async with SlackStandIn(emails={ANON_ID: "sam@example.com"}) as api:
-            async with running(tmp_path, api, monkeypatch) as harness:
+            async with running(tmp_path, api, monkeypatch, database_url=database_url) as harness:
                 yield harness
     finally:
         logging.getLogger("sqlalchemy").setLevel(logging.WARNING)  # as SQLAlchemy sets it at import
@@ -88,11 +89,18 @@ async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
     assert "INSERT INTO report" in caplog.text and logging.getLogger("candor").isEnabledFor(logging.DEBUG)
     assert secret not in caplog.text
 
-    # The database: no canary in the file or its WAL, nor in any table as text.
-    for path in tmp_path.glob("candor.db*"):
-        raw = path.read_bytes()
+    # The database: no canary in the SQLite file or its WAL, or in a pg_dump of the schema, nor
+    # in any table as text.
+    if slack.candor.db.is_sqlite:
+        stored = {path.name: path.read_bytes() for path in tmp_path.glob("candor.db*")}
+        assert "candor.db" in stored
+    else:
+        dump = postgres_dump(slack.candor.db)
+        assert named.code in dump and anonymous.code in dump  # the dump holds the rows
+        stored = {"pg_dump": dump.encode()}
+    for name, raw in stored.items():
         for canary in CANARY.values():
-            assert canary.encode() not in raw, path.name
+            assert canary.encode() not in raw and canary.encode().hex().encode() not in raw, name
     engine = slack.candor.db.engine
     meta = MetaData()
     meta.reflect(engine)
