@@ -21,6 +21,11 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import render
@@ -116,7 +121,13 @@ class SlackBridge:
 
 def build_app(*, service: Service, token: str, signing_secret: str, api_url: str,
               wake: Callable[[], None] = lambda: None) -> AsyncApp:
-    client = AsyncWebClient(token=token, base_url=api_url)
+    # Answers to the person at hand (replies, modals) are not outbox notices: a rate limit or a
+    # 5xx is retried here, in place, honouring Retry-After, before the answer is given up.
+    client = AsyncWebClient(token=token, base_url=api_url, retry_handlers=[
+        AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=4),
+        AsyncServerErrorRetryHandler(max_retry_count=4),
+    ])
     # Bolt's own logger would take the root's level and, at DEBUG, log every response body (a
     # receipt's secret among them); this one sits under "slack_bolt", which never goes below INFO.
     app = AsyncApp(signing_secret=signing_secret, client=client, logger=logging.getLogger("slack_bolt.candor"),

@@ -70,7 +70,13 @@ def build_adapter(*, app_id: str | None, password: str | None, tenant_id: str | 
     async def on_turn_error(context: TurnContext, error: Exception) -> None:
         # The type only: an exception's text may carry what a person typed.
         log.error("Teams turn failed: %s", type(error).__name__)
-        await context.send_activity(copy.internal_error())
+        conversation = context.activity.conversation
+        if conversation is not None and conversation.conversation_type not in (None, "personal"):
+            return  # never an error message in the committee channel, for all to see
+        try:
+            await context.send_activity(copy.internal_error())
+        except Exception as exc:  # noqa: BLE001  the Connector may be the failure: the log says so
+            log.error("could not tell the person the turn failed: %s", type(exc).__name__)
 
     adapter.on_turn_error = on_turn_error
     return adapter
@@ -148,8 +154,10 @@ class CandorTeamsBot(TeamsActivityHandler):
         if private:
             await self._send_privately(turn_context, replies)
         else:
+            from adapters.teams.sender import patiently
+
             for reply in outgoing(replies):
-                await turn_context.send_activity(reply)
+                await patiently(lambda reply=reply: turn_context.send_activity(reply))  # type: ignore[misc]
 
     async def _send_privately(self, turn_context: TurnContext, replies: list[Reply]) -> None:
         """A click in the committee channel is answered in the member's 1:1 chat, never in the

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from aiohttp import ClientError
 from botbuilder.core import MessageFactory, TurnContext
@@ -29,6 +30,8 @@ from adapters.teams import cards
 from adapters.teams.refs import any_reference, load_reference
 from bot.messages import Notice
 from storage.db import Database
+
+T = TypeVar("T")
 
 
 def _card(notice: Notice) -> Activity:
@@ -50,6 +53,43 @@ def _error(exc: Exception) -> Exception:
     return RetryLater(type(exc).__name__)
 
 
+async def _proactively(start: Callable[[Callable[[TurnContext], Awaitable[None]]], Awaitable[object]],
+                       logic: Callable[[TurnContext], Awaitable[None]]) -> None:
+    """Run `logic` in a proactive turn, and raise what it raised. The adapter would otherwise hand
+    the error to its turn-error handler and return as if the card had been sent."""
+    raised: list[Exception] = []
+
+    async def guarded(context: TurnContext) -> None:
+        try:
+            await logic(context)
+        except Exception as exc:  # noqa: BLE001  re-raised below, outside the adapter's pipeline
+            raised.append(exc)
+
+    try:
+        await start(guarded)
+        if raised:
+            raise raised[0]
+    except (TimeoutError, ErrorResponseException, ClientError, OSError) as exc:
+        raise _error(exc) from None
+
+
+REPLY_TRIES = 5
+
+
+async def patiently(call: Callable[[], Awaitable[T]]) -> T:
+    """An answer to the person at hand (not an outbox notice): a 429 or a 5xx from the Connector
+    is retried in place, honouring Retry-After (at most 10 s a wait), before it is given up."""
+    for attempt in range(1, REPLY_TRIES + 1):
+        try:
+            return await call()
+        except (ErrorResponseException, ClientError, TimeoutError, OSError) as exc:
+            error = _error(exc)
+            if not isinstance(error, RetryLater) or attempt == REPLY_TRIES:
+                raise
+            await asyncio.sleep(min(error.retry_after or 0.5 * 2 ** (attempt - 1), 10.0))
+    raise AssertionError("unreachable")
+
+
 async def open_personal_chat(turn_context: TurnContext, activities: list[Activity]) -> None:
     """Send activities to the person behind this turn in their 1:1 chat with the bot."""
     activity = turn_context.activity
@@ -60,12 +100,13 @@ async def open_personal_chat(turn_context: TurnContext, activities: list[Activit
 
     async def send(context: TurnContext) -> None:
         for outgoing in activities:
-            await context.send_activity(outgoing)
+            await patiently(lambda outgoing=outgoing: context.send_activity(outgoing))  # type: ignore[misc]
 
     adapter = turn_context.adapter
     assert isinstance(adapter, CloudAdapter)
-    await adapter.create_conversation(activity.recipient.id if activity.recipient else "", send, parameters,
-                                      activity.channel_id, activity.service_url, None)
+    await patiently(lambda: adapter.create_conversation(
+        activity.recipient.id if activity.recipient else "", send, parameters, activity.channel_id,
+        activity.service_url, None))
 
 
 class TeamsSender:
@@ -77,10 +118,8 @@ class TeamsSender:
 
     async def _continue(self, reference: ConversationReference,
                         logic: Callable[[TurnContext], Awaitable[None]]) -> None:
-        try:
-            await self._adapter.continue_conversation(reference, logic, self._app_id)
-        except (TimeoutError, ErrorResponseException, ClientError, OSError) as exc:
-            raise _error(exc) from None
+        await _proactively(lambda guarded: self._adapter.continue_conversation(reference, guarded, self._app_id),
+                           logic)
 
     async def _send(self, reference: ConversationReference, notice: Notice) -> Posted:
         posted: list[str] = []
@@ -116,11 +155,8 @@ class TeamsSender:
         tenant = (template.conversation.tenant_id if template.conversation else None)
         parameters = ConversationParameters(is_group=False, bot=template.bot,
                                             members=[ChannelAccount(id=user_id)], tenant_id=tenant)
-        try:
-            await self._adapter.create_conversation(self._app_id, logic, parameters, template.channel_id,
-                                                    template.service_url, None)
-        except (TimeoutError, ErrorResponseException, ClientError, OSError) as exc:
-            raise _error(exc) from None
+        await _proactively(lambda guarded: self._adapter.create_conversation(
+            self._app_id, guarded, parameters, template.channel_id, template.service_url, None), logic)
         return posted[0]
 
     async def update(self, posted: Posted, notice: Notice) -> None:

@@ -31,6 +31,7 @@ BOT = "28:candor-bot"
 ROSTER = """\
 officers:
   - {name: Dana Reyes, email: dana@example.com, role: CFO, teams_id: aad-dana}
+  - {name: Sam Ortiz, email: sam@example.com, role: Controller}
 committee:
   - {name: Lee Park, email: lee@example.com, chair: true, teams_id: aad-lee}
   - {name: Alex Kim, email: alex@example.com, teams_id: aad-alex}
@@ -90,8 +91,8 @@ class Teams:
             str(s)[:200] for s in self.connector.sent))
 
 
-async def _start(tmp_path, monkeypatch, **env: str):
-    connector = ConnectorStandIn()
+async def _start(tmp_path, monkeypatch, connector: ConnectorStandIn | None = None, **env: str):
+    connector = connector or ConnectorStandIn()
     await connector.__aenter__()
     settings = {"CANDOR_DATABASE_URL": f"sqlite:///{tmp_path / 'candor.db'}",
                 "CANDOR_KEY_FILE": str(tmp_path / "candor.key"), "CANDOR_SCRYPT_LOG2_N": "4",

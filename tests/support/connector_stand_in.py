@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,9 @@ class Sent:
 @dataclass
 class ConnectorStandIn:
     sent: list[Sent] = field(default_factory=list)
+    failed: list[Sent] = field(default_factory=list)  # what was refused, for searches of all that left
+    failure_rate: float = 0.0  # a share of calls refused (429 with Retry-After, or 503), seeded
+    seed: int = 7
     _fail: list[tuple[int, int | None]] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
@@ -43,7 +47,11 @@ class ConnectorStandIn:
     def created(self) -> list[Sent]:
         return [s for s in self.sent if s.method == "POST" and s.path.rstrip("/").endswith("/v3/conversations")]
 
+    def everything_sent(self) -> str:
+        return "\n".join(str(s) for s in self.sent + self.failed)
+
     async def __aenter__(self) -> ConnectorStandIn:
+        self._random = random.Random(self.seed)
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._any)
         self._runner = web.AppRunner(app, access_log=None)  # it stands in for the platform: its log is not Candor's
@@ -62,8 +70,12 @@ class ConnectorStandIn:
         raw = await request.read()
         body = json.loads(raw) if raw else {}
         path = "/" + request.match_info["tail"]
-        if self._fail:
-            status, retry_after = self._fail.pop(0)
+        failure = self._fail.pop(0) if self._fail else None
+        if failure is None and self.failure_rate and self._random.random() < self.failure_rate:
+            failure = (429, 1) if self._random.random() < 0.5 else (503, None)
+        if failure is not None:
+            status, retry_after = failure
+            self.failed.append(Sent(request.method, path, body))
             headers = {"Retry-After": str(retry_after)} if retry_after else {}
             return web.json_response({"error": {"code": "Throttled", "message": "slow down"}},
                                      status=status, headers=headers)

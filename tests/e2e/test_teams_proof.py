@@ -1,0 +1,125 @@
+"""Teams under the same proof as Slack: the confidentiality audit (canaries in every free-text
+field and a canary AAD id for an anonymous reporter, at DEBUG logging, on SQLite and PostgreSQL)
+and the fault test (the Connector refuses 30% of calls with 429 + Retry-After or 503)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from sqlalchemy import MetaData
+from sqlmodel import select
+
+from adapters.bootstrap import configure_logging
+from storage.models import OutboxMessage
+from storage.vocabulary import OutboxState
+from tests.e2e.test_teams import CHANNEL, Teams, _start
+from tests.support.connector_stand_in import ConnectorStandIn
+from tests.support.waiting import eventually
+
+FIELDS = ["what", "who", "when", "evidence", "known", "anon"]
+CANARY = {name: f"TCANARY{name.upper()}x9" for name in FIELDS}
+ANON_ID = "aad-canary-anon"
+
+
+async def stop(teams: Teams, runner) -> None:  # type: ignore[no-untyped-def]
+    await teams.http.close()
+    await runner.cleanup()
+    await teams.connector.__aexit__()
+    teams.candor.close()
+
+
+async def anonymous_card_report(teams: Teams, what: str) -> None:
+    activity = teams.personal(ANON_ID, value={"candor_form": "intake", "category": "fraud", "what": what,
+                                              "anonymous": "yes"})
+    activity["from"]["properties"] = {"email": "sam@example.com"}  # matched to the roster by e-mail
+    response = await teams.post(activity)
+    assert response.status in (200, 201)
+
+
+@pytest.fixture
+async def teams_at_debug(tmp_path, monkeypatch, caplog, database_url):
+    caplog.set_level(logging.DEBUG)
+    configure_logging("DEBUG")
+    teams, runner = await _start(tmp_path, monkeypatch, CANDOR_DATABASE_URL=database_url)
+    try:
+        yield teams
+    finally:
+        await stop(teams, runner)
+        for name in ("slack_sdk", "slack_bolt", "msrest", "botbuilder", "botframework"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
+
+
+async def test_no_canary_leaves_where_it_belongs_in_teams(teams_at_debug, caplog):
+    teams, c = teams_at_debug, CANARY
+    await teams.add_to_team()
+    for text in ["report", "3", f"Revenue pulled forward {c['what']}", f"The plant controller {c['who']}", "done",
+                 f"Since March {c['when']}", f"Ledger JE-4411 {c['evidence']}", f"The auditors {c['known']}",
+                 "named", "submit"]:
+        await teams.say("aad-dana", text)
+    await anonymous_card_report(teams, f"Kickbacks {c['anon']}")
+    reports = await teams.until(lambda: len(teams.reports()) == 2 and teams.reports())
+    for report in reports:
+        await teams.post(teams.in_channel("aad-lee", value={"candor": f"case:ack:{report.id}"}))
+    named = next(r for r in reports if not r.anonymous)
+    await teams.post(teams.in_channel("aad-lee", value={"candor": f"case:view:{named.id}"}))
+    await teams.until(lambda: len(teams.connector.updates()) >= 2 and teams.connector.created())
+
+    # Allowed: the reporters' own personal chats, and the member's private 1:1 view.
+    allowed, searched = [], []
+    for sent in teams.connector.sent + teams.connector.failed:
+        own_chat = "/conversations/a:personal-" in sent.path
+        private_view = "/conversations/a:1on1-" in sent.path
+        (allowed if own_chat or private_view else searched).append(str(sent))
+    assert c["what"] in "\n".join(allowed)  # the searches can find a canary
+    outside = "\n".join(searched)
+    assert teams.connector.posts(CHANNEL) and outside
+    for canary in CANARY.values():
+        assert canary not in outside
+        assert canary not in caplog.text
+    assert ANON_ID not in caplog.text
+
+    engine = teams.candor.db.engine
+    meta = MetaData()
+    meta.reflect(engine)
+    with engine.connect() as connection:
+        for table in meta.sorted_tables:
+            dump = json.dumps([list(map(str, row)) for row in connection.execute(table.select())])
+            for canary in CANARY.values():
+                assert canary not in dump, table.name
+            if table.name not in {"identity", "conversationref"}:
+                assert ANON_ID not in dump, table.name
+
+
+async def test_with_30_percent_connector_failures_no_card_is_lost_or_doubled(tmp_path, monkeypatch):
+    teams, runner = await _start(tmp_path, monkeypatch, ConnectorStandIn(failure_rate=0.3, seed=5))
+    try:
+        await teams.add_to_team()
+        for n in range(8):
+            await anonymous_card_report(teams, f"Report {n}: invoices split to dodge approval")
+        reports = await teams.until(lambda: len(teams.reports()) == 8 and teams.reports(), timeout=60)
+        for report in reports:
+            await teams.post(teams.in_channel("aad-lee", value={"candor": f"case:ack:{report.id}"}))
+
+        def drained() -> bool:
+            with teams.candor.db.read() as session:
+                states = session.exec(select(OutboxMessage.state)).all()
+            return bool(states) and all(s is OutboxState.DELIVERED for s in states)
+
+        def outstanding() -> str:
+            with teams.candor.db.read() as session:
+                rows = session.exec(select(OutboxMessage).where(OutboxMessage.state != OutboxState.DELIVERED)).all()
+                return str([(r.key, r.state.value, r.attempts, r.last_error) for r in rows])
+
+        await eventually(drained, timeout=120, explain=outstanding)
+        cards = teams.connector.posts(CHANNEL)
+        for report in reports:
+            assert len([c for c in cards if report.code in str(c)]) == 1, report.code
+            updates = [u for u in teams.connector.updates() if report.code in str(u)]
+            assert updates and all("Lee Park" in str(u) for u in updates)
+        assert teams.connector.failed, "the stand-in should have refused some calls"
+        health = await teams.http.get(teams.url.replace("/api/messages", "/healthz"))
+        assert health.status == 200
+    finally:
+        await stop(teams, runner)
