@@ -119,6 +119,7 @@ def build(settings: Settings, *, platforms: frozenset[Platform], create_key: boo
         policy=load_policy(settings.policy_file), platforms=platforms,
         schedule=schedule,
     )
-    policy = RetryPolicy(lease=timedelta(seconds=settings.relay_lease_seconds),
+    policy = RetryPolicy(base_seconds=settings.retry_base_seconds, max_seconds=settings.retry_max_seconds,
+                         lease=timedelta(seconds=settings.relay_lease_seconds),
                          horizon=timedelta(hours=settings.delivery_horizon_hours))
     return Candor(settings, db, keyring, core, Service(db, core), Relay(db, core, policy))

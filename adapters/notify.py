@@ -47,12 +47,14 @@ class Notifier:
             else:
                 posted = await sender.post_to_user(item.user_id or "", notice, _ref(item))
         except RetryLater as exc:
-            await asyncio.to_thread(self._relay.retry, item, code=exc.code, retry_after=exc.retry_after)
+            await asyncio.to_thread(self._relay.retry, item, code=exc.code, retry_after=exc.retry_after,
+                                    in_doubt=exc.in_doubt)
         except Undeliverable as exc:
             await asyncio.to_thread(self._relay.failed, item, code=exc.code)
         except Exception as exc:  # noqa: BLE001  a sender bug must not stop the relay; the row is retried
             log.error("sender raised %s for outbox %s", type(exc).__name__, item.id)
-            await asyncio.to_thread(self._relay.retry, item, code=type(exc).__name__, retry_after=None)
+            await asyncio.to_thread(self._relay.retry, item, code=type(exc).__name__, retry_after=None,
+                                    in_doubt=True)
         else:
             await asyncio.to_thread(self._relay.delivered, item, channel=posted.channel,
                                     message_id=posted.message_id)

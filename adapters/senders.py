@@ -15,10 +15,14 @@ from bot.messages import Notice
 
 
 class RetryLater(Exception):
-    def __init__(self, code: str, *, retry_after: float | None = None) -> None:
+    """Try again later. `in_doubt`: the platform may have taken the post all the same (a 5xx or
+    a dropped connection after the request went out), so the next try looks first."""
+
+    def __init__(self, code: str, *, retry_after: float | None = None, in_doubt: bool = False) -> None:
         super().__init__(code)
         self.code = code
         self.retry_after = retry_after
+        self.in_doubt = in_doubt
 
 
 class Undeliverable(Exception):

@@ -28,9 +28,11 @@ class Settings(BaseSettings):
     port: int = Field(3000, validation_alias=AliasChoices("CANDOR_PORT", "PORT"))
     log_level: str = Field("INFO", validation_alias="CANDOR_LOG_LEVEL")
     sweep_seconds: int = Field(300, ge=10, validation_alias="CANDOR_SWEEP_SECONDS")
-    # The notifier: how long a claimed notice is held before another relay may take it (longer
-    # than one delivery takes), and after how many hours of failures it gives up and tells the
-    # committee.
+    # The notifier: the first retry's delay (doubling, with jitter, up to the maximum), how long
+    # a claimed notice is held before another relay may take it (longer than one delivery
+    # takes), and after how many hours of failures it gives up and tells the committee.
+    retry_base_seconds: float = Field(2.0, gt=0, validation_alias="CANDOR_RETRY_BASE_SECONDS")
+    retry_max_seconds: float = Field(300.0, gt=0, validation_alias="CANDOR_RETRY_MAX_SECONDS")
     relay_lease_seconds: float = Field(60.0, gt=0, validation_alias="CANDOR_RELAY_LEASE_SECONDS")
     delivery_horizon_hours: float = Field(24.0, gt=0, validation_alias="CANDOR_DELIVERY_HORIZON_HOURS")
     # The scrypt cost for reporters' secrets (2**N). Lower only in tests.

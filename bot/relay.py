@@ -2,8 +2,9 @@
 
 Claims are leases (`claimed_until`), taken with `FOR UPDATE SKIP LOCKED` on PostgreSQL so two
 replicas never take the same row; on SQLite, `BEGIN IMMEDIATE` makes the claim atomic. A claimed
-row that is never marked (the relay died mid-delivery) is taken again when its lease ends, and
-is flagged `maybe_sent` so that a sender able to read back its posts looks before posting again.
+row that is never marked (the relay died mid-delivery) is taken again when its lease ends. Such a
+row, or one whose post got an ambiguous answer, is `in_doubt` until delivered: every later try is
+flagged `maybe_sent`, so that a sender able to read back its posts looks before posting again.
 An edit waits until the notice it edits has been delivered.
 """
 
@@ -82,6 +83,8 @@ class Relay:
                 if item is None:
                     continue
                 if row.claimed_until is not None:  # a lease ran out with no outcome recorded
+                    row.in_doubt = True
+                if row.in_doubt:
                     item = replace(item, maybe_sent=True)
                 row.claimed_until = now + self.policy.lease
                 session.add(row)
@@ -120,18 +123,21 @@ class Relay:
             if row is None or row.state is OutboxState.DELIVERED:
                 return
             row.state, row.delivered_at = OutboxState.DELIVERED, self.core.now()
+            row.in_doubt = False
             row.attempts += 1
             row.platform_channel, row.platform_message_id = channel, message_id
             row.claimed_until = None
             session.add(row)
 
-    def retry(self, item: Item, *, code: str, retry_after: float | None) -> None:
-        """Schedule another try, or give up past the horizon and tell the committee."""
+    def retry(self, item: Item, *, code: str, retry_after: float | None, in_doubt: bool = False) -> None:
+        """Schedule another try, or give up past the horizon and tell the committee. `in_doubt`:
+        the platform may have taken the notice despite the error (a 5xx, a dropped connection)."""
         with self.db.write() as session:
             row = session.get(OutboxMessage, item.id)
             if row is None or row.state is not OutboxState.PENDING:
                 return
             row.attempts += 1
+            row.in_doubt = row.in_doubt or in_doubt
             row.last_error = code[:100]
             row.claimed_until = None
             now = self.core.now()

@@ -11,6 +11,7 @@ import secrets
 from datetime import date, datetime
 
 from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from storage.clock import utcnow
@@ -230,6 +231,9 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
     claimed_until: datetime | None = None
+    # The platform may hold this notice already (a relay died mid-delivery, or a post got an
+    # ambiguous answer): until delivered, each try first looks for the earlier post.
+    in_doubt: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
     # For an update: the key of the notice whose message it edits.
     updates_key: str | None = Field(default=None, index=True)
     created_at: datetime = Field(default_factory=utcnow)

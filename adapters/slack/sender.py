@@ -38,6 +38,7 @@ class SlackSender:
     def __init__(self, client: AsyncWebClient, *, committee_channel: str | None) -> None:
         self._client = client
         self._channel = committee_channel
+        self._dm_channels: dict[str, str] = {}  # user id -> their DM channel with the bot (stable)
 
     @classmethod
     def create(cls, *, token: str, api_url: str, committee_channel: str | None) -> SlackSender:
@@ -52,8 +53,11 @@ class SlackSender:
     async def post_to_user(self, user_id: str, notice: Notice, ref: Ref) -> Posted:
         if not user_id:
             raise Undeliverable("no_user")
-        opened = await self._call(self._client.conversations_open, users=user_id)
-        return await self._post(opened["channel"]["id"], notice, ref)
+        channel = self._dm_channels.get(user_id)
+        if channel is None:
+            opened = await self._call(self._client.conversations_open, users=user_id)
+            channel = self._dm_channels[user_id] = opened["channel"]["id"]
+        return await self._post(channel, notice, ref)
 
     async def update(self, posted: Posted, notice: Notice) -> None:
         await self._call(self._client.chat_update, channel=posted.channel, ts=posted.message_id,
@@ -64,9 +68,14 @@ class SlackSender:
             earlier = await self._find(channel, ref)
             if earlier is not None:
                 return earlier
-        response = await self._call(self._client.chat_postMessage, channel=channel,
-                                    metadata={"event_type": METADATA_EVENT, "event_payload": {"outbox": ref.id}},
-                                    **render.notice(notice))
+        try:
+            response = await self._call(self._client.chat_postMessage, channel=channel,
+                                        metadata={"event_type": METADATA_EVENT, "event_payload": {"outbox": ref.id}},
+                                        **render.notice(notice))
+        except RetryLater as exc:
+            if exc.code == "ratelimited":
+                raise  # refused before it was taken
+            raise RetryLater(exc.code, retry_after=exc.retry_after, in_doubt=True) from None
         return Posted(channel=response["channel"], message_id=response["ts"])
 
     async def _find(self, channel: str, ref: Ref) -> Posted | None:

@@ -1,5 +1,6 @@
 """The crash test: `candor serve` (Slack over HTTP) under load from several clients is killed with
-SIGKILL twenty times at random moments and started again, on SQLite and on PostgreSQL.
+SIGKILL twenty times at random moments and started again, on SQLite and on PostgreSQL, while the
+Slack stand-in refuses half of all Web API calls (429 with Retry-After, or 500).
 
 Afterwards: every report whose receipt reached its reporter exists and opens with the key; every
 report's channel notice, and every named reporter's "receipt acknowledged" message, was posted
@@ -138,10 +139,11 @@ def outstanding(db: Database) -> str:
 
 async def test_twenty_kills_lose_nothing_and_send_nothing_twice(database_url, tmp_path, monkeypatch):
     rng = random.Random(SEED)
-    async with SlackStandIn(latency=0.02) as api:
+    async with SlackStandIn(latency=0.02, failure_rate=0.5, seed=SEED) as api:
         port = free_port()
         env = {**os.environ, **slack_env(tmp_path, api), "CANDOR_DATABASE_URL": database_url,
                "CANDOR_HOST": "127.0.0.1", "CANDOR_PORT": str(port), "CANDOR_RELAY_LEASE_SECONDS": "2",
+               "CANDOR_RETRY_BASE_SECONDS": "0.2", "CANDOR_RETRY_MAX_SECONDS": "3",
                "CANDOR_LOG_LEVEL": "WARNING", "CANDOR_SCRYPT_LOG2_N": "4"}
         roster = tmp_path / "roster.yml"
         roster.write_text(ROSTER)
@@ -197,8 +199,10 @@ async def test_twenty_kills_lose_nothing_and_send_nothing_twice(database_url, tm
             acks = [p for p in posts if "acknowledged receipt" in p and code in p]
             assert len(acks) == (0 if report.anonymous else 1), code
         assert not undelivered(candor.db)
+        assert len(api.failed) > len(api.calls) / 3  # the stand-in did refuse about half
         candor.close()
         cli(env, "audit", "verify")
         print(f"\n{database_url.split(':')[0]}: {server.starts} starts, {KILLS} kills, {len(by_code)} reports, "
               f"{len(load.receipts)} receipts seen, {load.refused} submissions refused or cut off, "
-              f"{len(api.called('conversations.history'))} read-backs after a kill")
+              f"{len(api.called('conversations.history'))} read-backs of posts in doubt, "
+              f"{len(api.failed)} Web API calls refused")
