@@ -10,9 +10,28 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from bot import copy
-from bot.core import CandorError, Core, actor_id, db_committee, db_excluded, is_committee
+from bot.core import (
+    CandorError,
+    Core,
+    FieldError,
+    actor_id,
+    db_committee,
+    db_excluded,
+    is_committee,
+)
 from bot.followup import answer_choice
-from bot.messages import Choice, Document, FieldKind, Form, FormField, Notice, Reply, Style, Text
+from bot.messages import (
+    Actor,
+    Choice,
+    Document,
+    FieldKind,
+    Form,
+    FormField,
+    Notice,
+    Reply,
+    Style,
+    Text,
+)
 from bot.outbox import db_enqueue, person_target
 from bot.reports import REPORT, db_change_status, db_open
 from bot.sanitize import neutralise
@@ -42,6 +61,19 @@ def db_case_for(session: Session, core: Core, member: Person, report_id: str, *,
                          record_kind=REPORT, record_id=report.id, detail={"attempt": action})
         raise CandorError(copy.not_allowed_case() if is_committee(member) else copy.committee_only())
     return report
+
+
+def db_refuse_outsider(session: Session, core: Core, actor: Actor, value: str) -> None:
+    """Audit a case button clicked by someone who is not on the roster (the report, if the
+    value names one, is the record; the platform id is the actor)."""
+    verb, _, rest = value.partition(":")
+    action, _, arg = rest.partition(":")
+    report = session.get(Report, arg.partition(":")[0]) if verb == "case" and arg else None
+    if report is None:
+        return
+    core.audit_event(session, actor=f"outsider:{actor.platform.value}:{actor.user_id[:64]}",
+                     action="case.refused", record_kind=REPORT, record_id=report.id,
+                     detail={"attempt": action[:32]})
 
 
 def db_acknowledge(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
@@ -136,9 +168,9 @@ def db_ask(session: Session, core: Core, member: Person, report_id: str, questio
     report = db_case_for(session, core, member, report_id, action="ask")
     question = question.strip()
     if not question:
-        raise CandorError(copy.required_field())
+        raise FieldError("question", copy.required_field())
     if len(question) > QUESTION_LIMIT:
-        raise CandorError(copy.too_long(QUESTION_LIMIT, len(question)))
+        raise FieldError("question", copy.too_long(QUESTION_LIMIT, len(question)))
     message_id = new_id()
     session.add(CaseMessage(
         id=message_id, report_id=report.id, direction=MessageDirection.QUESTION,
@@ -168,9 +200,9 @@ def db_move(session: Session, core: Core, member: Person, report_id: str, to: st
     target = _target(report, to)
     reason = reason.strip()
     if not reason:
-        raise CandorError(copy.required_field())
+        raise FieldError("reason", copy.required_field())
     if len(reason) > REASON_LIMIT:
-        raise CandorError(copy.too_long(REASON_LIMIT, len(reason)))
+        raise FieldError("reason", copy.too_long(REASON_LIMIT, len(reason)))
     db_change_status(session, core, report, to=target, by=member, reason=reason)
     report.last_feedback_at = core.now()
     session.add(report)

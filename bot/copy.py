@@ -20,6 +20,18 @@ def not_understood() -> str:
     return "Sorry, I didn't understand that. Please pick one of the options, or type \"help\"."
 
 
+def view_shortened() -> str:
+    return "Shortened to fit here. Nothing is lost: the full record is kept, and the committee's case file holds all of it."
+
+
+def open_form_label() -> str:
+    return "Open the form"
+
+
+def form_opens_in_window(title: str) -> str:
+    return f"{title}: the form opens in its own window, so nothing you type stays in this chat."
+
+
 def internal_error() -> str:
     return (
         "Something went wrong on my side and nothing was recorded. Please try again in a "

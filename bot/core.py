@@ -32,6 +32,15 @@ class CandorError(Exception):
         self.reply = reply
 
 
+class FieldError(CandorError):
+    """A form field the core refuses: adapters show `reply` beside the field `name` (a Slack
+    field error, a line under the card's input), and nothing is recorded."""
+
+    def __init__(self, name: str, reply: str) -> None:
+        super().__init__(reply)
+        self.name = name
+
+
 @dataclass
 class Core:
     vault: Vault

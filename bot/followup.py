@@ -14,7 +14,7 @@ import time
 from sqlmodel import Session, col, select
 
 from bot import codes, copy, sanitize
-from bot.core import REPORTER, CandorError, Core, db_report_by_code
+from bot.core import REPORTER, CandorError, Core, FieldError, db_report_by_code
 from bot.messages import (
     CHANNEL,
     Actor,
@@ -126,9 +126,9 @@ def db_answer(session: Session, core: Core, person: Person, actor: Actor, token:
         raise CandorError(copy.case_not_found())
     answer = answer.strip()
     if not answer:
-        raise CandorError(copy.required_field())
+        raise FieldError("answer", copy.required_field())
     if len(answer) > ANSWER_LIMIT:
-        raise CandorError(copy.too_long(ANSWER_LIMIT, len(answer)))
+        raise FieldError("answer", copy.too_long(ANSWER_LIMIT, len(answer)))
     message_id = new_id()
     session.add(CaseMessage(
         id=message_id, report_id=report.id, direction=MessageDirection.ANSWER, author_id=None,

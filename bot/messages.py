@@ -125,6 +125,9 @@ class Form:
     fields: tuple[FormField, ...]
     submit_label: str = "Submit"
     intro: str | None = None  # text shown above the fields (the Code, at attestation)
+    # A choice value that brings this form back: an adapter that cannot show a form inside a
+    # message (a Slack DM) offers it as a button that opens the form in a window.
+    reopen: str | None = None
 
 
 @dataclass(frozen=True)

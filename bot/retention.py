@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from bot import copy
 from bot.committee import REASON_LIMIT, db_case_for
-from bot.core import CandorError, Core, actor_id
+from bot.core import CandorError, Core, FieldError, actor_id
 from bot.messages import FieldKind, Form, FormField, Reply, Text
 from bot.reports import REPORT, db_open
 from storage.models import (
@@ -108,9 +108,9 @@ def db_set_hold(session: Session, core: Core, report: Report, *, hold: bool, rea
         raise CandorError(copy.case_not_found())
     reason = reason.strip()
     if not reason:
-        raise CandorError(copy.required_field())
+        raise FieldError("reason", copy.required_field())
     if len(reason) > REASON_LIMIT:
-        raise CandorError(copy.too_long(REASON_LIMIT, len(reason)))
+        raise FieldError("reason", copy.too_long(REASON_LIMIT, len(reason)))
     content = db_open(session, core, report)
     holds = list(content.get("holds", []))
     holds.append({"hold": hold, "reason": reason, "by": actor, "at": core.now().isoformat()})

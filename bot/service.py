@@ -8,7 +8,7 @@ replies. Nothing here knows a platform's SDK.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +20,7 @@ from bot.codes import format_code
 from bot.core import (
     CandorError,
     Core,
+    FieldError,
     actor_id,
     db_committee,
     db_excluded,
@@ -35,6 +36,7 @@ from bot.messages import (
     Command,
     DirectMessage,
     Document,
+    Form,
     FormErrors,
     Inbound,
     Reply,
@@ -88,7 +90,12 @@ class Service:
                     return []
                 person = db_resolve(session, self.core, event.actor)
                 if person is None:
-                    raise _Refused([Text(copy.not_on_roster())])
+                    if not isinstance(event, ChoiceClicked):
+                        raise _Refused([Text(copy.not_on_roster())])
+                    # Someone off the roster clicked a case's button in the channel: refused, and
+                    # the attempt goes to the audit log like any other refusal.
+                    committee.db_refuse_outsider(session, self.core, event.actor, event.value)
+                    return [Text(copy.not_on_roster())]
                 try:
                     return self._dispatch(session, person, event)
                 except CandorError as refusal:
@@ -147,7 +154,7 @@ class Service:
         if first in {"ethics", "status", "attest", "help", "cases", "open"}:
             name = "attest" if first == "attest" else "ethics"
             args = " ".join(words[1:]) if first in {"ethics", "attest"} else " ".join(words)
-            return notes + self._command(session, person, actor, name, args)
+            return notes + _reopenable(self._command(session, person, actor, name, args), name, args)
         return notes + [self._menu(person)]
 
     def _command(self, session: Session, person: Person, actor: Actor, name: str, args: str) -> list[Reply]:
@@ -208,10 +215,21 @@ class Service:
             return followup.answer_form(self.core, person, actor, rest)
         if verb == "attest" and rest == "report":
             return self._start_intake(session, person, actor)
+        if verb == "cmd":
+            name, _, args = rest.partition(":")
+            if name in {"ethics", "attest"}:
+                return self._command(session, person, actor, name, args)
         return [Text(copy.not_understood())]
 
     def _form(self, session: Session, person: Person, actor: Actor, form_id: str,
               values: dict[str, Any]) -> list[Reply]:
+        try:
+            return self._form_fields(session, person, actor, form_id, values)
+        except FieldError as refusal:
+            return [FormErrors(form_id, {refusal.name: refusal.reply})]
+
+    def _form_fields(self, session: Session, person: Person, actor: Actor, form_id: str,
+                     values: dict[str, Any]) -> list[Reply]:
         verb, _, rest = form_id.partition(":")
         if form_id == intake.FORM_ID:
             members = self._members(session, person)
@@ -438,6 +456,14 @@ def _first_time(session: Session, event: Inbound, core: Core) -> bool:
     except IntegrityError:
         raise _Duplicate from None
     return True
+
+
+def _reopenable(replies: list[Reply], name: str, args: str) -> list[Reply]:
+    """Forms asked for by a typed command carry the click that asks again, for an adapter that
+    cannot show a form inside a message (Slack opens it in a window from a button)."""
+    if len(args) > 100:
+        return replies
+    return [replace(r, reopen=f"cmd:{name}:{args}") if isinstance(r, Form) else r for r in replies]
 
 
 def _text(values: dict[str, Any], name: str) -> str:

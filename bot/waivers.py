@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from bot import copy
 from bot.board import parse_date
-from bot.core import CandorError, Core, is_committee
+from bot.core import CandorError, Core, FieldError, is_committee
 from bot.messages import Choice, Document, FieldKind, Form, FormErrors, FormField, Reply, Text
 from bot.schedule import waiver_disclosure_deadline
 from storage.models import Person, Waiver, new_id
@@ -100,11 +100,11 @@ def db_disclose(session: Session, core: Core, *, actor: str, waiver_id: str, ref
         raise CandorError(copy.waiver_already_disclosed(row.disclosed_on.isoformat()))
     ref = " ".join(ref.split())
     if not ref:
-        raise CandorError(copy.waiver_ref_missing())
+        raise FieldError("ref", copy.waiver_ref_missing())
     if len(ref) > TEXT_LIMIT:
-        raise CandorError(copy.too_long(TEXT_LIMIT, len(ref)))
+        raise FieldError("ref", copy.too_long(TEXT_LIMIT, len(ref)))
     if on < row.granted_on:
-        raise CandorError(copy.waiver_disclosed_before_grant())
+        raise FieldError("on", copy.waiver_disclosed_before_grant())
     row.disclosed_on, row.disclosure_ref = on, ref
     session.add(row)
     core.audit_event(session, actor=actor, action="waiver.disclosed", record_kind=KIND, record_id=row.id,
