@@ -189,11 +189,13 @@ def register(app: AsyncApp, bridge: SlackBridge) -> None:
             return
         actor = await bridge.actor(user)
         replies = await bridge.handle(ChoiceClicked(actor, value))
-        container = body.get("container") or {}
         channel = (body.get("channel") or {}).get("id")
         in_channel = bool(channel) and not str(channel).startswith("D")
+        # Only a click inside an open modal may push a view onto it; App Home clicks open one.
+        view = body.get("view") or {}
+        in_modal = view.get("type") == "modal"
         await bridge.show(user, replies, trigger_id=body.get("trigger_id"), channel=channel,
-                          in_channel=in_channel, view_id=container.get("view_id"))
+                          in_channel=in_channel, view_id=view.get("id") if in_modal else None)
 
     @app.view(re.compile(".*"))
     async def submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:

@@ -1,15 +1,17 @@
 """The core's neutral replies and notices as Block Kit, and view submissions back as values.
 
 Every piece of user text goes into `plain_text` objects or through `escape`, so no mention
-(`<!channel>`, `<@U…>`) or link can be smuggled into a message. Slack's limits are respected:
-3000 characters per section, 150 per header, 75 per button or option, 24 per modal title,
-100 blocks per view.
+(`<!channel>`, `<@U…>`) or link can be smuggled into a message. Slack's limits are respected
+(Slack refuses the whole message or view otherwise): 3000 characters per section, counted after
+escaping, 2000 per field, 150 per header, 75 per button or option, 24 per modal title, 50 blocks
+per message and 100 per view. What does not fit is shortened, never the buttons.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from bot import copy
 from bot.messages import (
     Choice,
     Choices,
@@ -24,8 +26,11 @@ from bot.messages import (
 )
 
 ACTION_PREFIX = "candor:"
-MAX_BLOCKS = 100
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
 SECTION_LIMIT = 3000
+FIELD_LIMIT = 2000
+_ENTITY = 5  # the longest escape, "&amp;"
 
 
 def escape(text: str) -> str:
@@ -37,14 +42,49 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _entity_safe(escaped: str, cut: int) -> int:
+    """`cut` moved back, if it falls inside an escape like `&amp;`, to the escape's start."""
+    amp = escaped.rfind("&", max(cut - _ENTITY + 1, 0), cut)
+    return amp if amp != -1 and ";" not in escaped[amp:cut] else cut
+
+
+def _chunks(text: str, limit: int) -> list[str]:
+    """`text` escaped, in pieces of at most `limit` characters, split at a line or word break
+    where one is near and never inside an escape."""
+    escaped, pieces = escape(text), []
+    while len(escaped) > limit:
+        cut = _entity_safe(escaped, limit)
+        near = max(cut - 200, 0)
+        space = max(escaped.rfind("\n", near, cut), escaped.rfind(" ", near, cut))
+        cut = space + 1 if space > 0 else cut
+        pieces.append(escaped[:cut])
+        escaped = escaped[cut:]
+    return pieces + [escaped]
+
+
+def _escaped_cut(text: str, limit: int) -> str:
+    """`text` escaped and shortened to `limit` characters (with an ellipsis), escapes kept whole."""
+    escaped = escape(text)
+    return escaped if len(escaped) <= limit else escaped[: _entity_safe(escaped, limit - 1)] + "…"
+
+
 def _plain(text: str, limit: int = SECTION_LIMIT) -> dict[str, Any]:
     return {"type": "plain_text", "text": _cut(text, limit) or " ", "emoji": False}
 
 
 def _sections(text: str) -> list[dict[str, Any]]:
     """Long text as several sections (Slack caps each at 3000 characters)."""
-    chunks = [text[i : i + SECTION_LIMIT - 10] for i in range(0, len(text), SECTION_LIMIT - 10)] or [""]
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": escape(c) or " "}} for c in chunks]
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": c or " "}}
+            for c in _chunks(text, SECTION_LIMIT)]
+
+
+def _fit(content: list[dict[str, Any]], tail: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """At most `limit` blocks: the content shortened (and said so) before any of `tail`, the
+    buttons, is lost."""
+    if len(content) + len(tail) <= limit:
+        return content + tail
+    note = {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(copy.view_shortened())}]}
+    return content[: max(limit - len(tail) - 1, 0)] + [note] + tail[:limit - 1]
 
 
 def _button(choice: Choice, index: int) -> dict[str, Any]:
@@ -68,16 +108,22 @@ def actions(choices: tuple[Choice, ...]) -> list[dict[str, Any]]:
 def message(reply: Reply) -> dict[str, Any]:
     """A reply as `chat.postMessage` arguments (text fallback and blocks)."""
     if isinstance(reply, Text):
-        return {"text": escape(reply.text), "blocks": _sections(reply.text)}
+        return {"text": _escaped_cut(reply.text, SECTION_LIMIT), "blocks": _fit(_sections(reply.text), [], MESSAGE_BLOCKS)}
     if isinstance(reply, Choices):
-        return {"text": escape(reply.prompt), "blocks": _sections(reply.prompt) + actions(reply.choices)}
+        return {"text": _escaped_cut(reply.prompt, SECTION_LIMIT),
+                "blocks": _fit(_sections(reply.prompt), actions(reply.choices), MESSAGE_BLOCKS)}
     if isinstance(reply, Document):
-        blocks = _document_blocks(reply)
-        return {"text": escape(reply.title), "blocks": blocks[:MAX_BLOCKS]}
+        return {"text": _escaped_cut(reply.title, SECTION_LIMIT),
+                "blocks": _fit(_document_content(reply), actions(reply.choices), MESSAGE_BLOCKS)}
     if isinstance(reply, FormErrors):
         text = "\n".join(f"{k}: {v}" for k, v in reply.errors.items())
-        return {"text": escape(text), "blocks": _sections(text)}
-    return {"text": escape(reply.title), "blocks": _sections(reply.title)}
+        return {"text": _escaped_cut(text, SECTION_LIMIT), "blocks": _fit(_sections(text), [], MESSAGE_BLOCKS)}
+    # A form cannot live inside a message: offer a button that opens it in a window.
+    title = _escaped_cut(reply.title, SECTION_LIMIT)
+    if reply.reopen is None:
+        return {"text": title, "blocks": _sections(reply.title)}
+    opener = (Choice(copy.open_form_label(), reply.reopen, Style.PRIMARY),)
+    return {"text": title, "blocks": _sections(copy.form_opens_in_window(reply.title)) + actions(opener)}
 
 
 def notice(n: Notice) -> dict[str, Any]:
@@ -87,19 +133,17 @@ def notice(n: Notice) -> dict[str, Any]:
         blocks += _sections(n.text)
     for start in range(0, len(n.fields), 10):  # ten fields to a section
         blocks.append({"type": "section", "fields": [
-            {"type": "mrkdwn", "text": f"*{escape(label)}*\n{escape(value)}"[:2000]}
+            {"type": "mrkdwn", "text": f"*{_escaped_cut(label, 200)}*\n{_escaped_cut(value, FIELD_LIMIT - 210)}"}
             for label, value in n.fields[start : start + 10]
         ]})
-    blocks += actions(n.choices)
-    return {"text": escape(n.title), "blocks": blocks[:MAX_BLOCKS]}
+    return {"text": _escaped_cut(n.title, SECTION_LIMIT), "blocks": _fit(blocks, actions(n.choices), MESSAGE_BLOCKS)}
 
 
-def _document_blocks(doc: Document) -> list[dict[str, Any]]:
+def _document_content(doc: Document) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     for heading, body in doc.sections:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{escape(heading)}*"}})
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{_escaped_cut(heading, 2000)}*"}})
         blocks += _sections(body)
-    blocks += actions(doc.choices)
     return blocks
 
 
@@ -107,33 +151,36 @@ def modal(title: str, blocks: list[dict[str, Any]], *, callback_id: str = "cando
           submit: str | None = None, private_metadata: str = "") -> dict[str, Any]:
     view: dict[str, Any] = {"type": "modal", "callback_id": callback_id[:255],
                             "title": _plain(title, 24), "close": _plain("Close", 24),
-                            "blocks": blocks[:MAX_BLOCKS], "private_metadata": private_metadata[:3000]}
+                            "blocks": blocks[:VIEW_BLOCKS], "private_metadata": private_metadata[:3000]}
     if submit:
         view["submit"] = _plain(submit, 24)
     return view
 
 
 def document_view(doc: Document) -> dict[str, Any]:
-    return modal(doc.title, _document_blocks(doc))
+    return modal(doc.title, _fit(_document_content(doc), actions(doc.choices), VIEW_BLOCKS))
 
 
 def reply_view(replies: list[Reply], title: str = "Candor") -> dict[str, Any]:
     """Replies shown in a modal (a receipt shown once leaves no message history)."""
-    blocks: list[dict[str, Any]] = []
+    content: list[dict[str, Any]] = []
+    buttons: list[dict[str, Any]] = []
     for reply in replies:
         if isinstance(reply, Document):
-            blocks += _document_blocks(reply)
-        elif isinstance(reply, Form):
-            continue
-        else:
-            blocks += message(reply)["blocks"]
-    return modal(title, blocks or _sections(" "))
+            content += _document_content(reply)
+            buttons += actions(reply.choices)
+        elif isinstance(reply, Choices):
+            content += _sections(reply.prompt)
+            buttons += actions(reply.choices)
+        elif not isinstance(reply, Form):
+            content += message(reply)["blocks"]
+    return modal(title, _fit(content, buttons, VIEW_BLOCKS) or _sections(" "))
 
 
 def form_view(form: Form) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = []
     if form.intro:
-        blocks += _sections(form.intro)[: MAX_BLOCKS - len(form.fields) - 1]
+        blocks += _fit(_sections(form.intro), [], VIEW_BLOCKS - len(form.fields))
     for f in form.fields:
         element: dict[str, Any]
         if f.kind in {FieldKind.TEXT, FieldKind.MULTILINE}:
@@ -167,14 +214,19 @@ def _option(choice: Choice) -> dict[str, Any]:
 
 
 def home_view(replies: list[Reply]) -> dict[str, Any]:
-    blocks: list[dict[str, Any]] = []
+    content: list[dict[str, Any]] = []
+    buttons: list[dict[str, Any]] = []
     for reply in replies:
         if isinstance(reply, Document):
-            blocks.append({"type": "header", "text": _plain(reply.title, 150)})
-            blocks += _document_blocks(reply)
+            content.append({"type": "header", "text": _plain(reply.title, 150)})
+            content += _document_content(reply)
+            buttons += actions(reply.choices)
+        elif isinstance(reply, Choices):
+            content += _sections(reply.prompt)
+            buttons += actions(reply.choices)
         else:
-            blocks += message(reply)["blocks"]
-    return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}
+            content += message(reply)["blocks"]
+    return {"type": "home", "blocks": _fit(content, buttons, VIEW_BLOCKS)}
 
 
 def form_errors(errors: FormErrors) -> dict[str, Any]:

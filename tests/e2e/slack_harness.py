@@ -91,15 +91,26 @@ class SlackHarness:
         payload = {"team": {"id": "T0TEST"}, "api_app_id": "A0CANDOR", "token": "legacy", **payload}
         return await self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
-    async def click(self, user: str, value: str, *, channel: str = COMMITTEE) -> aiohttp.ClientResponse:
+    async def click(self, user: str, value: str, *, channel: str = COMMITTEE,
+                    view: str | None = None) -> aiohttp.ClientResponse:
+        """A button clicked in a channel's message, or, with `view` ("home" or "modal"), in the
+        App Home tab or an open modal (as Slack sends them: a `view`, no channel)."""
         self.counter += 1
-        return await self.interact({
-            "type": "block_actions", "user": {"id": user}, "trigger_id": f"trig-{self.counter}",
-            "container": {"type": "message", "channel_id": channel, "message_ts": "1700000000.000001"},
-            "channel": {"id": channel},
+        trigger = f"trig-{self.counter}"
+        self.api.trigger_contexts[trigger] = view or "message"
+        payload: dict[str, Any] = {
+            "type": "block_actions", "user": {"id": user}, "trigger_id": trigger,
             "actions": [{"type": "button", "action_id": "candor:0", "block_id": "choices-0", "value": value,
                          "action_ts": str(time.time())}],
-        })
+        }
+        if view is None:
+            payload["container"] = {"type": "message", "channel_id": channel, "message_ts": "1700000000.000001"}
+            payload["channel"] = {"id": channel}
+        else:
+            view_id = f"V0{view.upper()}"
+            payload["container"] = {"type": "view", "view_id": view_id}
+            payload["view"] = {"id": view_id, "type": view, "callback_id": "candor:view"}
+        return await self.interact(payload)
 
     async def submit(self, user: str, callback_id: str, values: dict[str, Any]) -> aiohttp.ClientResponse:
         return await self.interact({

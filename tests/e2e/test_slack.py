@@ -9,6 +9,7 @@ import time
 import pytest
 from sqlmodel import select
 
+from bot.sanitize import neutralise
 from storage.models import AuditEvent, OutboxMessage
 from storage.vocabulary import CaseStatus, OutboxState
 from tests.e2e.slack_harness import COMMITTEE, radio, running, text_input
@@ -23,16 +24,25 @@ async def slack(tmp_path, monkeypatch):
     async with SlackStandIn(emails={"U0SAM": "sam@example.com"}) as api:
         async with running(tmp_path, api, monkeypatch) as harness:
             yield harness
+        # Whatever the test did, Candor never sent Slack something it would refuse.
+        assert api.invalid == [], "\n".join(f"{why}: {str(call)[:300]}" for call, why in api.invalid)
 
 
 def channel_posts(slack):
     return [c for c in slack.api.called("chat.postMessage") if c.args.get("channel") == COMMITTEE]
 
 
-async def dm_report(slack, user: str = "U0CFO") -> None:
-    for text in ["report", "3", f"Revenue is booked before delivery {CANARY}-what", f"{CANARY}-who",
-                 "done", "skip", "skip", "skip", "named", "submit"]:
+async def dm_report(slack, user: str = "U0CFO", what: str = f"Revenue is booked before delivery {CANARY}-what") -> None:
+    for text in ["report", "3", what, f"{CANARY}-who", "done", "skip", "skip", "skip", "named", "submit"]:
         await slack.say(user, text)
+
+
+def section_texts(view: dict) -> list[str]:
+    return [b["text"]["text"] for b in view["blocks"] if b["type"] == "section" and "text" in b]
+
+
+def unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 async def test_url_verification_answers_the_challenge(slack):
@@ -88,13 +98,17 @@ async def test_modal_validation_errors_come_back_as_field_errors(slack):
 
 async def test_acknowledging_updates_the_same_channel_message(slack):
     await dm_report(slack)
-    posts = await slack.until(lambda: channel_posts(slack))
+    await slack.until(lambda: channel_posts(slack))
     report = slack.reports()[0]
 
     await slack.click("U0LEE", f"case:ack:{report.id}")
 
     updates = await slack.until(lambda: slack.api.called("chat.update"))
-    assert updates[0].args["channel"] == COMMITTEE and updates[0].args["ts"] == posts[0].args.get("ts", updates[0].args["ts"])
+    with slack.candor.db.read() as session:
+        alert = session.exec(select(OutboxMessage).where(OutboxMessage.platform_message_id.is_not(None))).first()
+    # The edit targets the very message the alert was posted as (the ts Slack gave back).
+    assert updates[0].args["channel"] == COMMITTEE and updates[0].args["ts"] == alert.platform_message_id
+    assert [m["ts"] for m in slack.api.history[COMMITTEE]] == [alert.platform_message_id]
     assert "Lee Park" in str(updates[0]) and CANARY not in str(updates[0])
     assert slack.reports()[0].status is CaseStatus.ACKNOWLEDGED
 
@@ -198,3 +212,68 @@ async def test_a_429_storm_delays_but_loses_no_notice(slack):
     with slack.candor.db.read() as session:
         row = session.exec(select(OutboxMessage)).one()
     assert row.state is OutboxState.DELIVERED and row.attempts == 5 and row.platform_message_id
+
+
+async def test_a_long_report_with_ampersands_opens_whole_in_a_view_slack_accepts(slack):
+    # Given a narrative near the 4000-character limit, full of characters Slack escapes
+    what = ("Q3 P&L restated <again> after the M&A close; R&D costs moved to capex. " * 56)[:3990].strip()
+    await dm_report(slack, what=what)
+    report = slack.reports()[0]
+
+    # When a member opens it
+    await slack.click("U0ALEX", f"case:view:{report.id}")
+    view = (await slack.until(lambda: slack.api.called("views.open")))[0].args["view"]
+
+    # Then every section is within Slack's limit (the fixture checks every call) and, joined
+    # back, the sections hold the whole narrative (angle brackets made inert, nothing cut)
+    assert neutralise(what) in "".join(unescape(t) for t in section_texts(view))
+
+
+async def test_app_home_buttons_open_a_window_and_buttons_in_a_modal_stack_on_it(slack):
+    await slack.click("U0CFO", "menu:attest", view="home")
+    opened = await slack.until(lambda: slack.api.called("views.open"))
+    assert opened[0].args["view"]["callback_id"] == "attest" and slack.api.called("views.push") == []
+
+    await dm_report(slack)
+    report = slack.reports()[0]
+    await slack.click("U0LEE", f"case:ask:{report.id}", view="modal")
+    pushed = await slack.until(lambda: slack.api.called("views.push"))
+    assert pushed[0].args["view"]["callback_id"] == f"ask:{report.id}"
+
+
+async def test_a_form_asked_for_in_the_messages_tab_opens_from_a_button(slack):
+    await slack.say("U0CFO", "attest")
+    offer = slack.api.called("chat.postMessage")[-1]
+    buttons = [e for b in offer.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [b["text"]["text"] for b in buttons] == ["Open the form"]
+
+    await slack.click("U0CFO", buttons[0]["value"], channel="DU0CFO")
+    opened = await slack.until(lambda: slack.api.called("views.open"))
+    assert opened[0].args["view"]["callback_id"] == "attest"
+    assert "SUPPLEMENTAL CODE OF ETHICS" in str(opened[0])
+
+
+async def test_a_click_from_someone_off_the_roster_is_refused_and_audited(slack):
+    await dm_report(slack)
+    report = slack.reports()[0]
+
+    await slack.click("U0ZED", f"case:view:{report.id}")
+
+    refusal = await slack.until(lambda: slack.api.called("chat.postEphemeral"))
+    assert refusal[0].args["user"] == "U0ZED" and "can't find you" in str(refusal[0])
+    assert slack.api.called("views.open") == []
+    with slack.candor.db.read() as session:
+        refused = session.exec(select(AuditEvent).where(AuditEvent.action == "case.refused")).one()
+    assert refused.record_id == report.id and refused.actor == "outsider:slack:U0ZED"
+
+
+async def test_a_blank_question_comes_back_as_a_field_error(slack):
+    await dm_report(slack)
+    report = slack.reports()[0]
+
+    response = await slack.submit("U0LEE", f"ask:{report.id}", {"question": text_input("   ")})
+
+    answer = await response.json()
+    assert answer["response_action"] == "errors" and "question" in answer["errors"]
+    with slack.candor.db.read() as session:
+        assert session.exec(select(AuditEvent).where(AuditEvent.action == "case.question")).all() == []

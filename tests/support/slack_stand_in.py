@@ -46,6 +46,11 @@ class SlackStandIn:
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
     base_url: str = ""
+    # Calls Slack would refuse (a Block Kit limit broken, a push outside a modal), with why.
+    invalid: list[tuple[Call, str]] = field(default_factory=list)
+    # Where each trigger_id came from ("modal", "home", "message"): Slack lets `views.push`
+    # stack a view only from an interaction inside an open modal.
+    trigger_contexts: dict[str, str] = field(default_factory=dict)
 
     def fail_next(self, method: str, *, status: int = 429, error: str = "ratelimited",
                   retry_after: int | None = 1, times: int = 1) -> None:
@@ -89,7 +94,12 @@ class SlackStandIn:
         return parsed
 
     async def _respond(self, request: web.Request) -> web.Response:
-        self.calls.append(Call("response_url", await self._args(request)))
+        call = Call("response_url", await self._args(request))
+        self.calls.append(call)
+        problem = block_kit_problem(call.method, call.args, self.trigger_contexts)
+        if problem:
+            self.invalid.append((call, problem))
+            return web.Response(status=400, text="invalid_blocks")
         return web.Response(text="ok")
 
     def _failure(self, method: str) -> Failure | None:
@@ -117,6 +127,11 @@ class SlackStandIn:
                 return web.json_response({"ok": False, "error": failure.error})
             return web.json_response({"ok": False, "error": failure.error}, status=failure.status,
                                      headers=headers)
+        problem = block_kit_problem(method, args, self.trigger_contexts)
+        if problem:
+            self.invalid.append((Call(method, args), problem))
+            return web.json_response({"ok": False, "error": "invalid_blocks" if "block" in problem
+                                      else "invalid_arguments", "response_metadata": {"messages": [problem]}})
         self.calls.append(Call(method, args))
         answer = self._answer(method, args)
         await asyncio.sleep(self.latency if method == "chat.postMessage" else 0)
@@ -159,3 +174,98 @@ class SlackStandIn:
         if method in {"views.open", "views.update", "views.push", "views.publish"}:
             return {"ok": True, "view": {"id": f"V{next(self._ts)}", **(args.get("view") or {})}}
         return {"ok": True}
+
+
+# --- what Slack refuses ------------------------------------------------------------------------
+# Block Kit's documented limits (https://api.slack.com/reference/block-kit): Slack answers
+# `invalid_blocks` for a message or view that breaks one, and nothing is shown.
+
+_MESSAGE_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral", "response_url"}
+_VIEW_METHODS = {"views.open", "views.update", "views.push", "views.publish"}
+
+
+def block_kit_problem(method: str, args: dict[str, Any], triggers: dict[str, str]) -> str | None:
+    """Why Slack would refuse this call, or None."""
+    if method == "views.push" and triggers.get(str(args.get("trigger_id"))) not in {None, "modal"}:
+        return "views.push outside a modal"
+    if method in _MESSAGE_METHODS:
+        blocks = args.get("blocks") or []
+        if len(blocks) > 50:
+            return f"{len(blocks)} blocks in a message (limit 50)"
+        return _blocks_problem(blocks)
+    if method in _VIEW_METHODS:
+        view = args.get("view") or {}
+        blocks = view.get("blocks") or []
+        if len(blocks) > 100:
+            return f"{len(blocks)} blocks in a view (limit 100)"
+        if view.get("type") == "modal":
+            for key in ("title", "submit", "close"):
+                if key in view and not 0 < len(view[key].get("text", "")) <= 24:
+                    return f"modal {key} of {len(view[key].get('text', ''))} characters (limit 24)"
+        if len(view.get("private_metadata") or "") > 3000 or len(view.get("callback_id") or "") > 255:
+            return "private_metadata or callback_id too long"
+        return _blocks_problem(blocks)
+    return None
+
+
+def _text_problem(obj: Any, limit: int, where: str) -> str | None:
+    if not isinstance(obj, dict) or not isinstance(obj.get("text"), str) or not obj["text"]:
+        return f"{where}: a text object must have text"
+    if len(obj["text"]) > limit:
+        return f"{where}: {len(obj['text'])} characters in a text (limit {limit})"
+    return None
+
+
+def _element_problem(element: dict[str, Any], where: str) -> str | None:
+    kind = element.get("type")
+    if kind == "button":
+        if len(str(element.get("value", ""))) > 2000:
+            return f"{where}: button value over 2000 characters"
+        return _text_problem(element.get("text"), 75, f"{where} button")
+    if kind in {"static_select", "multi_static_select", "radio_buttons"}:
+        options = element.get("options") or []
+        if not 0 < len(options) <= 100:
+            return f"{where}: {len(options)} options (1 to 100)"
+        for option in options:
+            if len(str(option.get("value", ""))) > 150:
+                return f"{where}: option value over 150 characters"
+            problem = _text_problem(option.get("text"), 75, f"{where} option")
+            if problem:
+                return problem
+    if kind == "plain_text_input":
+        limit = element.get("max_length", 3000)
+        if limit > 3000 or len(element.get("initial_value") or "") > limit:
+            return f"{where}: plain_text_input max_length {limit} or its initial value too long"
+    return None
+
+
+def _blocks_problem(blocks: list[dict[str, Any]]) -> str | None:
+    for index, block in enumerate(blocks):
+        where, kind = f"block {index}", block.get("type")
+        problem: str | None = None
+        if kind == "section":
+            if "text" in block:
+                problem = _text_problem(block["text"], 3000, where)
+            fields = block.get("fields") or []
+            if len(fields) > 10:
+                problem = f"{where}: {len(fields)} fields (limit 10)"
+            for text in fields:
+                problem = problem or _text_problem(text, 2000, f"{where} field")
+        elif kind == "header":
+            problem = _text_problem(block.get("text"), 150, where)
+        elif kind == "actions":
+            elements = block.get("elements") or []
+            if not 0 < len(elements) <= 25:
+                problem = f"{where}: {len(elements)} elements in actions (1 to 25)"
+            for element in elements:
+                problem = problem or _element_problem(element, where)
+        elif kind == "context":
+            for element in block.get("elements") or []:
+                problem = problem or _text_problem(element, 3000, f"{where} context")
+        elif kind == "input":
+            problem = (_text_problem(block.get("label"), 2000, f"{where} label")
+                       or (_text_problem(block["hint"], 2000, f"{where} hint") if "hint" in block else None)
+                       or _element_problem(block.get("element") or {}, where))
+        if problem:
+            return problem
+    return None
