@@ -7,8 +7,9 @@ its SHA-256 is recorded with each attestation so the committee can prove which t
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -110,15 +111,48 @@ def validate(values: dict[str, Any]) -> Answers | dict[str, str]:
     return Answers(disclosure=disclosure, **answers)
 
 
-def period_for(due: date | None, today: date) -> str:
-    """The attestation period an officer attests for now: the year of their due date."""
-    return str((due or today).year)
+# --- periods -----------------------------------------------------------------------------------
+# An officer attests once a year, for the period named by the year of its due date. The due date
+# on record moves on a year at each attestation, but the rules below never trust it alone: the
+# period owed is the first one not yet attested, so a roster re-import or an edit that sets an
+# older date cannot silence an officer's reminders, and a period opens only the day after the
+# previous one was due, so nobody attests for years ahead.
 
 
-def next_due(due: date | None, today: date) -> date:
-    """One year after the due date just met (29 February falls back to the 28th)."""
-    base = due or today
+@dataclass(frozen=True)
+class Owed:
+    """The attestation an officer owes: its period, its due date, and the day it opens."""
+
+    period: str
+    due: date
+    opens_on: date
+    scheduled: bool  # False: no due date on the roster (the calendar year, without reminders)
+
+    def is_open(self, today: date) -> bool:
+        return today >= self.opens_on
+
+
+def shift_years(day: date, years: int) -> date:
+    """The same day `years` later (29 February falls back to the 28th)."""
     try:
-        return base.replace(year=base.year + 1)
+        return day.replace(year=day.year + years)
     except ValueError:
-        return base.replace(year=base.year + 1, day=28)
+        return day.replace(year=day.year + years, day=28)
+
+
+def owed(due: date | None, attested: Collection[str], today: date) -> Owed:
+    """What an officer owes now, given their due date on record and the periods they attested."""
+    current = due or date(today.year, 12, 31)
+    while str(current.year) in attested:
+        current = shift_years(current, 1)
+    previous = shift_years(current, -1)
+    opens = previous + timedelta(days=1) if str(previous.year) in attested else date.min
+    return Owed(str(current.year), current, opens, scheduled=due is not None)
+
+
+def period_on(due: date | None, day: date) -> str:
+    """The period whose window holds `day`, for an officer due each year on `due`'s day and
+    month (the calendar year when no date is set): what a quarter's completion is judged by."""
+    anchor = due or date(day.year, 12, 31)
+    candidate = shift_years(anchor, day.year - anchor.year)
+    return str((candidate if candidate >= day else shift_years(candidate, 1)).year)

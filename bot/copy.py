@@ -237,8 +237,23 @@ def attest_only_officers() -> str:
     return "The annual attestation is for the Senior Financial Officers on the roster."
 
 
-def attest_already(period: str, when: str) -> str:
-    return f"You have already attested for {period} (on {when}). Thank you."
+def attest_already(period: str, when: str, opens_on: str) -> str:
+    return (f"You have already attested for {period} (on {when}). Thank you. "
+            f"The next attestation opens on {opens_on}.")
+
+
+def attest_home_done(period: str, when: str, opens_on: str) -> str:
+    return f"Attested for {period} on {when}. The next attestation opens on {opens_on}."
+
+
+def attest_home_due(period: str, due: str, *, overdue: bool) -> str:
+    if overdue:
+        return f"Your attestation for {period} was due on {due} and is overdue: type /attest."
+    return f"Your attestation for {period} is due by {due}: type /attest."
+
+
+def attest_home_unscheduled() -> str:
+    return "No attestation date is set for you; you can attest for this year at any time with /attest."
 
 
 def attest_recorded(period: str, next_due: str) -> str:

@@ -210,7 +210,7 @@ def db_register(session: Session, core: Core, period: str, *, actor: str) -> Reg
     last_day = date.fromordinal(end.toordinal() - 1)
     officers = session.exec(select(Person).where(Person.kind == PersonKind.OFFICER,
                                                  Person.active == True)).all()  # noqa: E712
-    periods = {p.id: attestation.period_for(p.attestation_due, last_day) for p in officers}
+    periods = {p.id: attestation.period_on(p.attestation_due, last_day) for p in officers}
     done = set(session.exec(select(Attestation.person_id, Attestation.period)).all())
     attested = sum(1 for p in officers if (p.id, periods[p.id]) in done)
     actions = Counter(d.action.label for d in session.exec(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -270,15 +270,14 @@ class Service:
 
     def _officer_home(self, session: Session, person: Person) -> Document:
         today = self.core.now().date()
-        period = attestation.period_for(person.attestation_due, today)
-        done = session.exec(select(Attestation).where(Attestation.person_id == person.id,
-                                                      Attestation.period == period)).first()
-        if done:
-            status = f"Attested for {period} on {done.attested_at:%Y-%m-%d}."
-        elif person.attestation_due:
-            status = f"Due by {person.attestation_due.isoformat()}: type /attest."
+        owed = _owed(session, person, today)
+        last = _last_attestation(session, person)
+        if last is not None and not owed.is_open(today):
+            status = copy.attest_home_done(last.period, f"{last.attested_at:%Y-%m-%d}", owed.opens_on.isoformat())
+        elif owed.scheduled:
+            status = copy.attest_home_due(owed.period, owed.due.isoformat(), overdue=owed.due < today)
         else:
-            status = "No attestation is scheduled for you."
+            status = copy.attest_home_unscheduled()
         sections = [("Annual attestation", status)]
         cases = db_reports_of(session, self.core, person)
         sections.append(("Your named reports", "\n".join(
@@ -302,18 +301,18 @@ class Service:
         officers = session.exec(select(Person).where(Person.kind == PersonKind.OFFICER,
                                                      Person.active == True)  # noqa: E712
                                 .order_by(col(Person.name))).all()
+        periods: dict[int | None, set[str]] = {}
+        for person_id, period in session.exec(select(Attestation.person_id, Attestation.period)).all():
+            periods.setdefault(person_id, set()).add(period)
         roll = []
         for officer in officers:
-            period = attestation.period_for(officer.attestation_due, today)
-            done = session.exec(select(Attestation.attested_at).where(
-                Attestation.person_id == officer.id, Attestation.period == period)).first()
-            if done:
-                roll.append(f"{officer.name}: attested for {period}")
-            elif officer.attestation_due and officer.attestation_due < today:
-                roll.append(f"{officer.name}: OVERDUE since {officer.attestation_due}")
+            owed = attestation.owed(officer.attestation_due, periods.get(officer.id, set()), today)
+            if not owed.is_open(today):
+                roll.append(f"{officer.name}: attested for {int(owed.period) - 1}; next due {owed.due}")
+            elif owed.scheduled and owed.due < today:
+                roll.append(f"{officer.name}: OVERDUE since {owed.due} (for {owed.period})")
             else:
-                due = officer.attestation_due.isoformat() if officer.attestation_due else "not scheduled"
-                roll.append(f"{officer.name}: due {due}")
+                roll.append(f"{officer.name}: due {owed.due if owed.scheduled else 'not scheduled'}")
         undisclosed = [f"{p.name}: {w.provision} (disclose by {w.disclosure_due})"
                        for w, p in waivers.db_register(session) if w.disclosed_on is None]
         return Document("Audit Committee", (
@@ -387,12 +386,13 @@ class Service:
     def _attest_form(self, session: Session, person: Person) -> list[Reply]:
         if person.kind is not PersonKind.OFFICER:
             return [Text(copy.attest_only_officers())]
-        period = attestation.period_for(person.attestation_due, self.core.now().date())
-        done = session.exec(select(Attestation).where(Attestation.person_id == person.id,
-                                                      Attestation.period == period)).first()
-        if done:
-            return [Text(copy.attest_already(period, f"{done.attested_at:%Y-%m-%d}"))]
-        return [attestation.form(self.core.policy, period)]
+        today = self.core.now().date()
+        owed = _owed(session, person, today)
+        last = _last_attestation(session, person)
+        if last is not None and not owed.is_open(today):
+            return [Text(copy.attest_already(last.period, f"{last.attested_at:%Y-%m-%d}",
+                                             owed.opens_on.isoformat()))]
+        return [attestation.form(self.core.policy, owed.period)]
 
     def _attest(self, session: Session, person: Person, values: dict[str, Any]) -> list[Reply]:
         if person.kind is not PersonKind.OFFICER:
@@ -401,10 +401,10 @@ class Service:
         if isinstance(checked, dict):
             return [FormErrors(attestation.FORM_ID, checked)]
         today = self.core.now().date()
-        period = attestation.period_for(person.attestation_due, today)
-        if session.exec(select(Attestation.id).where(Attestation.person_id == person.id,
-                                                     Attestation.period == period)).first():
+        owed = _owed(session, person, today)
+        if not owed.is_open(today):  # attested meanwhile (another window, another device)
             return self._attest_form(session, person)
+        period = owed.period
         attestation_id = new_id()
         session.add(Attestation(
             id=attestation_id, person_id=person.id, period=period, attested_at=self.core.now(),  # type: ignore[arg-type]
@@ -421,12 +421,14 @@ class Service:
                 body=self.core.vault.seal(session, kind="disclosure", record_id=disclosure_id,
                                           data={"text": checked.disclosure}),
             ))
-        person.attestation_due = attestation.next_due(person.attestation_due, today)
-        session.add(person)
+        if owed.scheduled:
+            person.attestation_due = attestation.shift_years(owed.due, 1)
+            session.add(person)
+        next_due = attestation.owed(person.attestation_due, {period}, today).due
         self.core.audit_event(session, actor=actor_id(person), action="attestation.recorded",
                               record_kind="attestation", record_id=attestation_id,
                               detail={"period": period, "disclosure": bool(checked.disclosure)})
-        replies: list[Reply] = [Text(copy.attest_recorded(period, person.attestation_due.isoformat()))]
+        replies: list[Reply] = [Text(copy.attest_recorded(period, next_due.isoformat()))]
         if not checked.no_unreported:
             replies.append(Choices(copy.attest_offer_report(), (Choice("Report a concern", "attest:report"),)))
         return replies
@@ -456,6 +458,16 @@ def _first_time(session: Session, event: Inbound, core: Core) -> bool:
     except IntegrityError:
         raise _Duplicate from None
     return True
+
+
+def _owed(session: Session, person: Person, today: date) -> attestation.Owed:
+    periods = set(session.exec(select(Attestation.period).where(Attestation.person_id == person.id)).all())
+    return attestation.owed(person.attestation_due, periods, today)
+
+
+def _last_attestation(session: Session, person: Person) -> Attestation | None:
+    return session.exec(select(Attestation).where(Attestation.person_id == person.id)
+                        .order_by(col(Attestation.attested_at).desc())).first()
 
 
 def _reopenable(replies: list[Reply], name: str, args: str) -> list[Reply]:

@@ -87,13 +87,17 @@ class Sweeper:
     def _officers(self, session: Session, now: datetime) -> list[OfficerState]:
         people = session.exec(select(Person).where(Person.kind == PersonKind.OFFICER,
                                                    Person.active == True)).all()  # noqa: E712
-        attested = set(session.exec(select(Attestation.person_id, Attestation.period)).all())
+        periods: dict[int | None, set[str]] = {}
+        for person_id, period in session.exec(select(Attestation.person_id, Attestation.period)).all():
+            periods.setdefault(person_id, set()).add(period)
         states = []
         for person in people:
             assert person.id is not None
-            period = attestation.period_for(person.attestation_due, now.date())
-            states.append(OfficerState(person.id, person.name, person.attestation_due,
-                                       (person.id, period) in attested))
+            # The period owed, never one already met: a due date set back by a re-import or
+            # an edit does not silence the officer's reminders.
+            owed = attestation.owed(person.attestation_due, periods.get(person.id, set()), now.date())
+            states.append(OfficerState(person.id, person.name, owed.due if owed.scheduled else None,
+                                       attested_for_due=False))
         return states
 
     def _cases(self, session: Session) -> list[OpenCase]:

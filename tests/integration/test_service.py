@@ -4,7 +4,7 @@ and what is (and is not) stored."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import col, func, select
@@ -294,7 +294,12 @@ def test_attestation_is_recorded_with_the_policy_hash_and_moves_the_due_date(wor
     assert record.policy_hash == world.core.policy.version_hash and record.period == "2027"
     assert CANARY.encode() not in disclosure.body
     assert person is not None and str(person.attestation_due) == "2028-03-31"
-    assert "already attested" not in text_of(world.command("cfo", "attest"))  # next period now
+    # No attesting for years ahead: 2028 opens the day after 2027 was due.
+    assert "already attested for 2027" in text_of(world.command("cfo", "attest"))
+    assert "opens on 2027-04-01" in text_of(world.command("cfo", "attest"))
+    world.clock.moment = datetime(2027, 4, 1, 9, 0, tzinfo=UTC)
+    form = world.command("cfo", "attest")
+    assert isinstance(form[0], Form) and form[0].title == "Attestation 2028"
 
 
 def test_attestation_needs_an_explanation_for_a_conflict(world):

@@ -50,6 +50,28 @@ def test_attestation_reminders_go_once_and_not_to_who_attested(database, vault):
     assert not any(f":{cfo}:" in k for k in keys)
 
 
+def test_a_due_date_set_back_after_attesting_does_not_silence_next_years_reminders(database, vault):
+    # Given Dana attested for 2027, and then a roster re-import set her due date back to
+    # 2027-03-31 (the file still carried the old date)
+    world = build_world(database, vault)
+    cfo = world.people["cfo"].id
+    world.clock.moment = datetime(2027, 3, 20, 12, tzinfo=UTC)
+    world.submit("cfo", "attest", {"read_understood": "yes", "complied": "yes", "no_conflict": "yes",
+                                   "no_unreported": "yes"})
+    with world.db.write() as session:
+        session.execute(text("UPDATE person SET attestation_due = '2027-03-31' WHERE id = :id"), {"id": cfo})
+
+    # When the sweeps of the following year run
+    sweep(world, datetime(2028, 3, 2, 15, tzinfo=UTC))
+    sweep(world, datetime(2028, 4, 15, 15, tzinfo=UTC))
+
+    # Then she is reminded for 2028 (30 days before, then overdue) and the committee is told
+    keys = [k.split("@")[0] for k, _ in notices(world) if f":{cfo}:" in k]
+    assert f"attest-remind:{cfo}:2028-03-31:d-30" in keys
+    assert f"attest-escalate:{cfo}:2028-03-31" in keys
+    assert not any(":2027-03-31:" in k for k in keys)
+
+
 def test_an_unacknowledged_report_escalates_and_stops_once_acknowledged(database, vault):
     world = build_world(database, vault)
     member = world.people["member"].id
