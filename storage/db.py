@@ -2,7 +2,8 @@
 
 SQLite (the embedded default) runs in WAL mode with foreign keys, `secure_delete` (shredded keys
 and deleted drafts leave no trace in free pages) and `BEGIN IMMEDIATE` for writes, so concurrent
-writers queue instead of failing half-way. PostgreSQL is the same code with the psycopg driver.
+writers queue instead of failing half-way. PostgreSQL is the same code with the psycopg driver,
+over connections that notice a dead peer within about half a minute (see `postgres_connect_args`).
 """
 
 from __future__ import annotations
@@ -13,9 +14,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 DEFAULT_DATABASE_URL = "sqlite:///candor.db"
+
+# TCP keepalive on every PostgreSQL connection: first probe after 10 s of silence, then every
+# 5 s, dead after 3 unanswered (~25 s). Without it a partitioned peer holds on for the kernel's
+# default (about two hours); with it a replica's scheduler takes over within a minute.
+KEEPALIVE_IDLE_SECONDS = 10
+KEEPALIVE_INTERVAL_SECONDS = 5
+KEEPALIVE_COUNT = 3
+# How long sent data may go unacknowledged before the client drops the connection (libpq >= 12).
+TCP_USER_TIMEOUT_MS = 30_000
+_LIBPQ_TCP_USER_TIMEOUT = 120000  # libpq's version number that introduced `tcp_user_timeout`
 
 
 def normalize_url(url: str) -> str:
@@ -36,7 +48,36 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    connect_args = {**postgres_connect_args(url), **kwargs.pop("connect_args", {})}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+
+
+def postgres_connect_args(url: str, *, libpq_version: int | None = None) -> dict[str, Any]:
+    """Keepalive on both ends of a PostgreSQL connection.
+
+    The client side (libpq's `keepalives*`, `tcp_user_timeout`) lets a partitioned replica see
+    that its connection is gone, so its leader stops leading. The server side (the session's
+    `tcp_keepalives_*`, sent as startup `options`) is what ends the backend of a replica that
+    vanished, and with it the scheduler's advisory lock: the client's keepalives alone never
+    reach the server's socket. Options already in the URL (a `search_path`) are kept."""
+    if libpq_version is None:
+        import psycopg  # the driver is needed only once a PostgreSQL engine is built
+
+        libpq_version = psycopg.pq.version()
+    args: dict[str, Any] = {
+        "keepalives": 1,
+        "keepalives_idle": KEEPALIVE_IDLE_SECONDS,
+        "keepalives_interval": KEEPALIVE_INTERVAL_SECONDS,
+        "keepalives_count": KEEPALIVE_COUNT,
+    }
+    if libpq_version >= _LIBPQ_TCP_USER_TIMEOUT:
+        args["tcp_user_timeout"] = TCP_USER_TIMEOUT_MS
+    given = make_url(url).query.get("options", ())
+    server = (f"-c tcp_keepalives_idle={KEEPALIVE_IDLE_SECONDS} "
+              f"-c tcp_keepalives_interval={KEEPALIVE_INTERVAL_SECONDS} "
+              f"-c tcp_keepalives_count={KEEPALIVE_COUNT}")
+    args["options"] = " ".join([*([given] if isinstance(given, str) else given), server])
+    return args
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
