@@ -7,11 +7,12 @@ the `candor` app in `adapters/cli.py`.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import typer
 from rich.console import Console as RichConsole
+from rich.markup import escape
 from rich.table import Table
 from sqlmodel import select
 
@@ -143,14 +144,19 @@ def waivers_disclose(
 def retention_run(
     dry_run: bool = typer.Option(False, "--dry-run", help="Only show what would be shredded."),
     now: str | None = typer.Option(None, "--now", help="The time to judge by, ISO 8601 (default: now)."),
-    years: int = typer.Option(7, "--years", min=1, envvar="CANDOR_RETENTION_YEARS",
-                              help="Years a closed case is kept."),
+    years: int | None = typer.Option(None, "--years", min=1,
+                                     help="Years a closed case is kept (default: CANDOR_RETENTION_YEARS, 7)."),
 ) -> None:
     """Shred closed cases past their retention period (not under legal hold), leaving a tombstone."""
     from bot.retention import db_due, db_shred, shred_after
 
     moment = _moment(now)
     candor = _build(frozenset())
+    years = years or candor.settings.retention_years
+    if not dry_run and moment > datetime.now(UTC) + timedelta(minutes=5):
+        candor.close()
+        raise _fail("shredding cannot be undone, so it is never judged by a future time: "
+                    "use --dry-run to see what a future date would shred")
     try:
         with candor.db.read() as session:
             due = [(r.id, r.code, r.category.label, r.closed_at, shred_after(r, years))
@@ -247,11 +253,16 @@ def export_case(
         with candor.db.write() as session:
             member = session.exec(select(Person).where(Person.email == as_email.strip().lower(),
                                                        Person.active == True)).first()  # noqa: E712
+            report = db_report_by_code(session, format_code(code))
             if member is None:
-                refusal = f"{as_email} is not on the roster"
+                refusal = f"{escape(as_email)} is not on the roster"
+            elif report is None:
+                refusal = _no_such_case(code)
+            elif report.shredded_at is not None:
+                refusal = _shredded_case(report)
             else:
                 try:
-                    case = db_case_file(session, candor.core, member, format_code(code))
+                    case = db_case_file(session, candor.core, member, report.code)
                 except CandorError as exc:
                     refusal = exc.reply
         if refusal is not None:
@@ -261,6 +272,22 @@ def export_case(
     path = destination or Path(f"case-{case.code}.{fmt}")
     write_case(case, path, fmt)
     out.print(f"Wrote {path} (mode 0600). It is confidential: keep it with the committee's records.")
+
+
+# What the administrator reads when there is no case file to write. The chat's sentence for a
+# code that opens nothing ("check the code and the secret") is for reporters, and says the same
+# for every failure on purpose; at the command line the committee is told what happened.
+def _no_such_case(code: str) -> str:
+    return (f"there is no case '{escape(code.strip())}' in this database. A case code looks like "
+            "K7Q4-M9XP; `candor export register --period 2026Q4` lists the codes of a quarter's cases.")
+
+
+def _shredded_case(report: Report) -> str:
+    closed = f", closed on {report.closed_at:%Y-%m-%d}" if report.closed_at else ""
+    quarter = f"{report.received_at.year}Q{(report.received_at.month - 1) // 3 + 1}"
+    return (f"case {report.code} was shredded on {report.shredded_at:%Y-%m-%d} under the retention "
+            f"policy{closed}; its content can no longer be read by anyone. Only its tombstone (code, "
+            f"category and dates) remains, in the register: `candor export register --period {quarter}`.")
 
 
 @export_app.command("register")

@@ -322,7 +322,8 @@ def sweep(now: str = typer.Option(..., "--now", help="The time to sweep at, ISO 
     settings = _settings()
     candor = _build(_configured_platforms(settings) or frozenset({Platform.CONSOLE}))
     try:
-        result = Sweeper(candor.db, candor.core, candor.core.schedule).run(moment)
+        result = Sweeper(candor.db, candor.core, candor.core.schedule,
+                             retention_years=candor.settings.retention_years).run(moment)
     finally:
         candor.close()
     out.print(f"Sweep at {moment.isoformat()}: {result.written} new notices "

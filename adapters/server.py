@@ -127,7 +127,9 @@ async def _run_scheduler(candor: Candor, wake: Callable[[], None], stop: asyncio
     from bot.sweep import Sweeper
 
     leadership = Leadership(candor.db)
-    scheduler = start_scheduler(Sweeper(candor.db, candor.core, candor.core.schedule), leadership,
+    sweeper = Sweeper(candor.db, candor.core, candor.core.schedule,
+                      retention_years=candor.settings.retention_years)
+    scheduler = start_scheduler(sweeper, leadership,
                                 on_written=wake, sweep_seconds=candor.settings.sweep_seconds)
     try:
         await stop.wait()

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+import typer
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.db import DEFAULT_DATABASE_URL
+
+
+class TeamsModeError(typer.BadParameter):
+    """Teams configured without an app id and without CANDOR_TEAMS_LOCAL=true. A typer error, so
+    that `candor` prints the message alone and stops; not a ValueError, which pydantic would turn
+    into an error that echoes every setting's value, secrets included."""
 
 
 class Settings(BaseSettings):
@@ -28,6 +35,7 @@ class Settings(BaseSettings):
     port: int = Field(3000, validation_alias=AliasChoices("CANDOR_PORT", "PORT"))
     log_level: str = Field("INFO", validation_alias="CANDOR_LOG_LEVEL")
     sweep_seconds: int = Field(300, ge=10, validation_alias="CANDOR_SWEEP_SECONDS")
+    retention_years: int = Field(7, ge=1, le=100, validation_alias="CANDOR_RETENTION_YEARS")
     # The notifier: the first retry's delay (doubling, with jitter, up to the maximum), how long
     # a claimed notice is held before another relay may take it (longer than one delivery
     # takes), and after how many hours of failures it gives up and tells the committee.
@@ -44,6 +52,22 @@ class Settings(BaseSettings):
     microsoft_app_id: str | None = Field(None, validation_alias="MICROSOFT_APP_ID")
     microsoft_app_password: SecretStr | None = Field(None, validation_alias="MICROSOFT_APP_PASSWORD")
     microsoft_app_tenant_id: str | None = Field(None, validation_alias="MICROSOFT_APP_TENANT_ID")
+    # Teams without MICROSOFT_APP_ID authenticates nothing (the Bot Framework's local mode, for the
+    # Emulator and tests): it runs only when asked for by name, never because an app id is missing.
+    teams_local: bool = Field(False, validation_alias="CANDOR_TEAMS_LOCAL")
+
+    @model_validator(mode="after")
+    def _teams_local_mode_is_explicit(self) -> Settings:
+        wanted = [name for name, value in (("CANDOR_TEAMS_CHANNEL", self.teams_channel),
+                                           ("MICROSOFT_APP_PASSWORD", self.microsoft_app_password),
+                                           ("MICROSOFT_APP_TENANT_ID", self.microsoft_app_tenant_id)) if value]
+        if wanted and not self.microsoft_app_id and not self.teams_local:
+            raise TeamsModeError(
+                "Teams is configured but MICROSOFT_APP_ID is not set: without an app id Teams would "
+                "accept unauthenticated activities. Set MICROSOFT_APP_ID (and MICROSOFT_APP_PASSWORD), "
+                "or CANDOR_TEAMS_LOCAL=true for the Bot Framework Emulator and tests only.",
+                param_hint=" / ".join(wanted))
+        return self
 
     @property
     def slack_enabled(self) -> bool:
@@ -53,4 +77,4 @@ class Settings(BaseSettings):
 
     @property
     def teams_enabled(self) -> bool:
-        return self.microsoft_app_id is not None or self.teams_channel is not None
+        return bool(self.microsoft_app_id) or self.teams_local

@@ -70,7 +70,8 @@ class Shredded:
     keys: int
 
 
-def db_shred(session: Session, core: Core, report: Report, *, actor: str = "system") -> Shredded:
+def db_shred(session: Session, core: Core, report: Report, *, actor: str = "system",
+             at: datetime | None = None) -> Shredded:
     """Delete every data key sealed about the case and leave the tombstone."""
     if report.legal_hold:
         raise CandorError(copy.hold_set(report.code))
@@ -91,7 +92,7 @@ def db_shred(session: Session, core: Core, report: Report, *, actor: str = "syst
     report.body = TOMBSTONE
     report.secret_hash = None
     report.reporter_tag = None
-    report.shredded_at = core.now()
+    report.shredded_at = at or core.now()
     session.add(report)
     core.audit_event(session, actor=actor, action="case.shredded", record_kind=REPORT,
                      record_id=report.id, detail={"keys": keys})

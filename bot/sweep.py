@@ -73,8 +73,12 @@ class Sweeper:
                 if row is not None:
                     self.core.vault.shred(session, kind="conversation", record_id=row.key)
                     session.delete(row)
-            shredded = [retention.db_shred(session, self.core, r).code
-                        for r in retention.db_due(session, now, self.retention_years)]
+            # Shredding cannot be undone: it is judged by the sweep's time only when the real
+            # clock has reached it too (`candor sweep --now` in the future rehearses reminders,
+            # it never destroys a case early).
+            shred_at = min(now, self.core.now())
+            shredded = [retention.db_shred(session, self.core, r, at=shred_at).code
+                        for r in retention.db_due(session, shred_at, self.retention_years)]
             if written or expired:
                 self.core.audit.db_append(session, actor="system", action="sweep.ran", record_kind="sweep",
                                           record_id=now.isoformat(timespec="minutes"),

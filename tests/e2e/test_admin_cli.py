@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -34,8 +35,8 @@ def run(world, database_url, keyring, tmp_path, monkeypatch):
     env = {"CANDOR_DATABASE_URL": database_url, "CANDOR_KEY_FILE": str(key_file),
            "CANDOR_SCRYPT_LOG2_N": "4", "COLUMNS": "200", "CANDOR_MASTER_KEY": ""}
 
-    def invoke(*args: str):
-        return CliRunner().invoke(app, list(args), env=env)
+    def invoke(*args: str, **more_env: str):
+        return CliRunner().invoke(app, list(args), env={**env, **more_env})
 
     return invoke
 
@@ -85,25 +86,55 @@ def test_waivers_add_list_and_disclose(world, run):
     assert "waiver.disclosed" in audit_actions(world)
 
 
+def closed_years_ago(world: World, report: Report, years: int) -> Report:
+    """Move the case's closing back in time, as if it had been closed `years` ago."""
+    with world.db.write() as session:
+        row = session.get(Report, report.id)
+        row.closed_at = datetime.now(UTC) - timedelta(days=365 * years + 3)
+        session.add(row)
+    return report
+
+
+def test_the_sweep_keeps_closed_cases_for_the_configured_retention_years(world, run):
+    # Given a case closed eight years ago, and a company that keeps cases ten years
+    report = closed_years_ago(world, closed_report(world), 8)
+    now = datetime.now(UTC).isoformat()
+
+    kept = run("sweep", "--now", now, CANDOR_RETENTION_YEARS="10")
+    assert kept.exit_code == 0 and "0 cases past retention shredded" in kept.output, kept.output
+    assert "Nothing is due" in run("retention", "run", "--dry-run", CANDOR_RETENTION_YEARS="10").output
+
+    # Under the default seven years, the sweep shreds it
+    swept = run("sweep", "--now", now)
+    assert "1 cases past retention shredded" in swept.output
+    with world.db.read() as session:
+        assert session.get(Report, report.id).shredded_at is not None
+
+
 def test_retention_dry_run_hold_release_and_run(world, run):
     report = closed_report(world)
     later = "2034-01-01T00:00:00Z"
 
     dry = run("retention", "run", "--dry-run", "--now", later)
     assert dry.exit_code == 0 and report.code in dry.output and "dry run" in dry.output
-    assert run("retention", "run", "--now", "2030-01-01T00:00:00Z").output.startswith("Nothing is due")
+    # Shredding cannot be undone: a future --now only ever rehearses it
+    early = run("retention", "run", "--now", later)
+    assert early.exit_code == 1 and "--dry-run" in early.output
+    assert run("retention", "run").output.startswith("Nothing is due")
+
+    closed_years_ago(world, report, 8)
     held = run("retention", "hold", report.code, "--reason", f"{CANARY} litigation hold")
     assert held.exit_code == 0, held.output
-    assert "Nothing is due" in run("retention", "run", "--now", later).output
+    assert "Nothing is due" in run("retention", "run").output
     assert run("retention", "release", report.code).exit_code == 0
 
-    shredded = run("retention", "run", "--now", later)
+    shredded = run("retention", "run")
 
     assert shredded.exit_code == 0 and "1 cases shredded" in shredded.output
     with world.db.read() as session:
         tomb = session.get(Report, report.id)
     assert tomb.shredded_at is not None and tomb.code == report.code
-    assert "Nothing is due" in run("retention", "run", "--now", later).output
+    assert "Nothing is due" in run("retention", "run").output
     verified = run("audit", "verify")
     assert verified.exit_code == 0 and "unbroken" in verified.output
     assert {"case.hold", "case.hold_released", "case.shredded"} <= set(audit_actions(world))

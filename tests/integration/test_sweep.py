@@ -197,9 +197,14 @@ def test_a_sweep_shreds_closed_cases_past_retention_unless_held(database, vault)
         assert held is not None
         held.legal_hold = True
         session.add(held)
+    # A sweep told it is 2033 while the clock says otherwise shreds nothing: it cannot be undone
+    early = Sweeper(world.db, world.core, world.core.schedule).run(datetime(2033, 11, 3, 14, tzinfo=UTC))
+    assert early.cases_shredded == 0
+    world.clock.moment = datetime(2033, 11, 3, 14, tzinfo=UTC)
     result = Sweeper(world.db, world.core, world.core.schedule).run(datetime(2033, 11, 3, 14, tzinfo=UTC))
     assert result.cases_shredded == 1
     with world.db.read() as session:
         gone, kept = session.get(Report, first.id), session.get(Report, second.id)
     assert gone is not None and gone.shredded_at is not None and CANARY.encode() not in gone.body
+    assert gone.shredded_at.replace(tzinfo=UTC) == datetime(2033, 11, 3, 14, tzinfo=UTC)
     assert kept is not None and kept.shredded_at is None
