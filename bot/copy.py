@@ -20,6 +20,13 @@ def not_understood() -> str:
     return "Sorry, I didn't understand that. Please pick one of the options, or type \"help\"."
 
 
+def exclude_not_everyone() -> str:
+    return ("At least one member of the Audit Committee must be able to read your report, so I "
+            "can't keep all of them away. If you believe the whole committee is involved, you may "
+            "also take your concern to the company's outside counsel or to a regulator; nothing in "
+            "the Code stops you.")
+
+
 def view_shortened() -> str:
     return "Shortened to fit here. Nothing is lost: the full record is kept, and the committee's case file holds all of it."
 

@@ -247,6 +247,8 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
                 pid = -1
             if pid in {m.person_id for m in members}:
                 chosen = set(draft.exclude) ^ {pid}
+                if chosen >= {m.person_id for m in members}:
+                    return Outcome(draft, [Text(copy.exclude_not_everyone()), *prompt(draft, members)])
                 updated = replace(draft, exclude=tuple(sorted(chosen)))
                 return Outcome(updated, prompt(updated, members))
         return Outcome(draft, [Text(copy.not_understood()), *prompt(draft, members)])
@@ -351,6 +353,8 @@ def validate_form(values: dict[str, Any], members: list[Member]) -> Draft | dict
             errors["exclude"] = copy.not_understood()
         else:
             exclude.append(pid)
+    if members and set(exclude) >= allowed:
+        errors["exclude"] = copy.exclude_not_everyone()
     anonymous = values.get("anonymous")
     if isinstance(anonymous, str):
         anonymous = {"yes": True, "true": True, "no": False, "false": False}.get(anonymous.lower())

@@ -122,6 +122,16 @@ def test_excluding_toggles_a_member_on_and_off():
     assert outcome.draft is not None and outcome.draft.exclude == ()
 
 
+def test_the_whole_committee_cannot_be_kept_away():
+    outcome = drive(["2", "Controls over cash are missing.", "skip", "intake:excl:10", "intake:excl:11"])
+    assert outcome.draft is not None and outcome.draft.exclude == (10,)
+    assert "At least one member of the Audit Committee must be able to read" in _texts(outcome)
+
+    errors = intake.validate_form({"category": "fraud", "what": "Cash is missing.", "anonymous": "no",
+                                   "exclude": ["10", "11"]}, MEMBERS)
+    assert isinstance(errors, dict) and "At least one member" in errors["exclude"]
+
+
 def test_an_unknown_member_cannot_be_excluded():
     outcome = drive(["2", "Controls over cash are missing.", "skip", "intake:excl:999"])
     assert outcome.draft is not None and outcome.draft.exclude == ()
