@@ -20,6 +20,31 @@ def not_understood() -> str:
     return "Sorry, I didn't understand that. Please pick one of the options, or type \"help\"."
 
 
+def attest_goes_to_committee() -> str:
+    return ("What you disclosed goes to the Audit Committee privately: its channel is told only "
+            "that an attestation needs review, never your words.")
+
+
+def attest_needs_disclosure() -> str:
+    return "a disclosure"
+
+
+def attest_needs_conflict() -> str:
+    return "a conflict of interest"
+
+
+def attest_needs_exception() -> str:
+    return "an exception to compliance"
+
+
+def attest_needs_unreported() -> str:
+    return "a matter known but not reported"
+
+
+def view_disclosure() -> str:
+    return "View attestation"
+
+
 def exclude_not_everyone() -> str:
     return ("At least one member of the Audit Committee must be able to read your report, so I "
             "can't keep all of them away. If you believe the whole committee is involved, you may "

@@ -86,3 +86,16 @@ def reminder(title: str, facts: tuple[tuple[str, str], ...], *, report_id: str |
     """A reminder or escalation from the scheduler: a title from `bot.copy`, plain facts."""
     choices = (Choice("View details", f"case:view:{report_id}"),) if report_id else ()
     return Notice(title=title, fields=tuple((a, neutralise(b)) for a, b in facts), choices=choices)
+
+
+def attestation_notice(*, period: str, attested_at: datetime, needs: tuple[str, ...], choice: Choice) -> Notice:
+    """An attestation that needs the committee: the period, when, and what kind of answer, never
+    the officer's words (they open privately)."""
+    return Notice(
+        title=f"An attestation for {period} needs the committee",
+        text="An officer's annual attestation includes answers the committee should review. "
+             "The attestation opens privately.",
+        fields=(("Period", period), ("Attested", _when(attested_at)), ("Needs review", "; ".join(needs))),
+        choices=(choice,),
+    )
+

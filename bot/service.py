@@ -15,7 +15,18 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
-from bot import attestation, board, committee, conflicts, copy, followup, intake, retention, waivers
+from bot import (
+    attestation,
+    board,
+    committee,
+    conflicts,
+    copy,
+    disclosures,
+    followup,
+    intake,
+    retention,
+    waivers,
+)
 from bot.codes import format_code
 from bot.core import (
     CandorError,
@@ -213,6 +224,8 @@ class Service:
             return waivers.disclose_form(session, self.core, person, rest.partition(":")[2])
         if verb == "answer":
             return followup.answer_form(self.core, person, actor, rest)
+        if value.startswith(disclosures.VIEW):
+            return disclosures.db_view(session, self.core, person, value.removeprefix(disclosures.VIEW))
         if verb == "attest" and rest == "report":
             return self._start_intake(session, person, actor)
         if verb == "cmd":
@@ -315,12 +328,16 @@ class Service:
                 roll.append(f"{officer.name}: due {owed.due if owed.scheduled else 'not scheduled'}")
         undisclosed = [f"{p.name}: {w.provision} (disclose by {w.disclosure_due})"
                        for w, p in waivers.db_register(session) if w.disclosed_on is None]
+        disclosed = disclosures.db_recent(session, limit=5)
         return Document("Audit Committee", (
             ("Open cases", "\n".join(open_lines) or "None."),
             ("Overdue", "\n".join(overdue) or "Nothing is overdue."),
             ("Attestation roll", "\n".join(roll) or "No officers on the roster."),
+            ("Disclosed at attestation", "\n".join(
+                f"{p.name}: {a.period}, {a.attested_at:%Y-%m-%d}" for a, p in disclosed) or "None."),
             ("Waivers to disclose", "\n".join(undisclosed) or "None. /ethics waivers shows the register."),
-        ), tuple(Choice(f"Open {r.code}", f"case:view:{r.id}") for r in visible[:10]))
+        ), tuple(Choice(f"Open {r.code}", f"case:view:{r.id}") for r in visible[:10])
+           + tuple(Choice(f"Attestation: {p.name} {a.period}", disclosures.VIEW + a.id) for a, p in disclosed))
 
     # --- intake -----------------------------------------------------------------------------
 
@@ -406,12 +423,13 @@ class Service:
             return self._attest_form(session, person)
         period = owed.period
         attestation_id = new_id()
-        session.add(Attestation(
+        record = Attestation(
             id=attestation_id, person_id=person.id, period=period, attested_at=self.core.now(),  # type: ignore[arg-type]
             policy_hash=self.core.policy.version_hash,
             body=self.core.vault.seal(session, kind="attestation", record_id=attestation_id,
                                       data=checked.to_json()),
-        ))
+        )
+        session.add(record)
         session.flush()
         if checked.disclosure:
             disclosure_id = new_id()
@@ -428,7 +446,10 @@ class Service:
         self.core.audit_event(session, actor=actor_id(person), action="attestation.recorded",
                               record_kind="attestation", record_id=attestation_id,
                               detail={"period": period, "disclosure": bool(checked.disclosure)})
+        disclosures.db_notify(session, self.core, record, checked)
         replies: list[Reply] = [Text(copy.attest_recorded(period, next_due.isoformat()))]
+        if disclosures.needs(checked):
+            replies.append(Text(copy.attest_goes_to_committee()))
         if not checked.no_unreported:
             replies.append(Choices(copy.attest_offer_report(), (Choice("Report a concern", "attest:report"),)))
         return replies

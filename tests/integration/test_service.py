@@ -302,6 +302,40 @@ def test_attestation_is_recorded_with_the_policy_hash_and_moves_the_due_date(wor
     assert isinstance(form[0], Form) and form[0].title == "Attestation 2028"
 
 
+def test_a_conflict_disclosed_at_attestation_reaches_the_committee_privately(world):
+    # Given Dana discloses a conflict as she attests
+    replies = world.submit("cfo", "attest", {
+        "read_understood": "yes", "complied": "yes", "no_conflict": "no", "no_unreported": "yes",
+        "disclosure": f"I sit on a supplier's board {CANARY}-coi",
+    })
+    assert "goes to the Audit Committee privately" in text_of(replies)
+    with world.db.read() as session:
+        attestation = session.exec(select(Attestation)).one()
+
+    # Then the channel is told, without her words, and offered a private view
+    channel = [d for _, d in deliveries(world) if d["target"] == CHANNEL]
+    assert len(channel) == 1 and CANARY not in str(channel[0]) and "Dana" not in str(channel[0])
+    assert "a conflict of interest" in str(channel[0])
+    assert f"disclosure:view:{attestation.id}" in str(channel[0])
+
+    # And a committee member opens it (audited); an officer is refused (audited)
+    opened = world.click("member", f"disclosure:view:{attestation.id}")
+    assert isinstance(opened[0], Document) and f"{CANARY}-coi" in text_of(opened) and "Dana Reyes" in text_of(opened)
+    refused = world.click("controller", f"disclosure:view:{attestation.id}")
+    assert CANARY not in text_of(refused)
+    with world.db.read() as session:
+        actions = list(session.exec(select(AuditEvent.action)).all())
+    assert "attestation.viewed" in actions and "attestation.refused" in actions
+    home = world.service.home(world.actor("chair"))
+    assert "Dana Reyes: 2027" in text_of(home) and f"disclosure:view:{attestation.id}" in choice_values(home)
+
+
+def test_a_clean_attestation_tells_the_channel_nothing(world):
+    world.submit("cfo", "attest", {"read_understood": "yes", "complied": "yes", "no_conflict": "yes",
+                                   "no_unreported": "yes"})
+    assert [d for _, d in deliveries(world) if d["target"] == CHANNEL] == []
+
+
 def test_attestation_needs_an_explanation_for_a_conflict(world):
     replies = world.submit("cfo", "attest", {
         "read_understood": "yes", "complied": "yes", "no_conflict": "no", "no_unreported": "yes",

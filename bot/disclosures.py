@@ -1,0 +1,83 @@
+"""What an officer tells the committee at attestation reaches it: a conflict of interest
+disclosed, an exception to compliance, or a matter they know has not been reported.
+
+The channel learns only that an attestation needs the committee (period, date, what kind of
+answer); the officer's name, answers and words open privately, for committee members, and every
+opening is audited. Functions named `db_*` take the caller's session and never commit.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from bot import copy, sanitize
+from bot.attestation import QUESTIONS, Answers
+from bot.core import CandorError, Core, actor_id, is_committee
+from bot.messages import CHANNEL, Choice, Document, Reply
+from bot.outbox import db_enqueue
+from storage.models import Attestation, Disclosure, Person
+
+KIND = "attestation"
+VIEW = "disclosure:view:"
+
+
+def needs(answers: Answers) -> tuple[str, ...]:
+    """What in these answers the committee must look at (empty: a clean attestation)."""
+    found = []
+    if answers.disclosure and answers.no_conflict:
+        found.append(copy.attest_needs_disclosure())
+    if not answers.no_conflict:
+        found.append(copy.attest_needs_conflict())
+    if not answers.complied:
+        found.append(copy.attest_needs_exception())
+    if not answers.no_unreported:
+        found.append(copy.attest_needs_unreported())
+    return tuple(found)
+
+
+def db_notify(session: Session, core: Core, attestation: Attestation, answers: Answers) -> None:
+    """Tell the committee's channel, sanitized, when an attestation needs it."""
+    found = needs(answers)
+    if not found:
+        return
+    notice = sanitize.attestation_notice(period=attestation.period, attested_at=attestation.attested_at,
+                                         needs=found, choice=Choice(copy.view_disclosure(),
+                                                                    VIEW + attestation.id))
+    db_enqueue(session, core.vault, now=core.now(), key=f"attest-disclosure:{attestation.id}",
+               target=CHANNEL, notice=notice, platforms=core.platforms, fresh=True)
+
+
+def db_view(session: Session, core: Core, member: Person, attestation_id: str) -> list[Reply]:
+    """The attestation, privately, for a committee member; the opening is audited."""
+    attestation = session.get(Attestation, attestation_id)
+    if attestation is None:
+        raise CandorError(copy.not_understood())
+    if not is_committee(member):
+        core.audit_event(session, actor=actor_id(member), action="attestation.refused",
+                         record_kind=KIND, record_id=attestation.id)
+        raise CandorError(copy.committee_only())
+    officer = session.get(Person, attestation.person_id)
+    answers = core.vault.open(session, kind=KIND, record_id=attestation.id, blob=attestation.body)
+    sections: list[tuple[str, str]] = [
+        ("Officer", f"{officer.name}, {officer.role.label}" if officer and officer.role
+         else (officer.name if officer else "unknown")),
+        ("Period", attestation.period),
+        ("Attested", f"{attestation.attested_at:%Y-%m-%d %H:%M} UTC"),
+    ]
+    sections += [(label, "Yes" if answers.get(name) else "No") for name, label in QUESTIONS]
+    for disclosure in session.exec(select(Disclosure).where(Disclosure.attestation_id == attestation.id)
+                                   .order_by(col(Disclosure.created_at))).all():
+        text = core.vault.open(session, kind="disclosure", record_id=disclosure.id, blob=disclosure.body)
+        sections.append(("Disclosed", sanitize.neutralise(str(text.get("text", "")))))
+    core.audit_event(session, actor=actor_id(member), action="attestation.viewed",
+                     record_kind=KIND, record_id=attestation.id)
+    return [Document(f"Attestation {attestation.period}", tuple(sections))]
+
+
+def db_recent(session: Session, limit: int = 10) -> list[tuple[Attestation, Person]]:
+    """The latest attestations that carry a disclosure, with their officers (for App Home)."""
+    rows = session.exec(select(Attestation, Person)
+                        .join(Disclosure, col(Disclosure.attestation_id) == col(Attestation.id))
+                        .join(Person, col(Person.id) == col(Attestation.person_id))
+                        .order_by(col(Attestation.attested_at).desc()).limit(limit)).all()
+    return [(a, p) for a, p in rows]
