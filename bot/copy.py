@@ -45,6 +45,11 @@ def view_disclosure() -> str:
     return "View attestation"
 
 
+def form_already_submitted() -> str:
+    return ("This form was already submitted and your report is recorded; nothing was filed twice. "
+            "To report something else, start a new report.")
+
+
 def exclude_not_everyone() -> str:
     return ("At least one member of the Audit Committee must be able to read your report, so I "
             "can't keep all of them away. If you believe the whole committee is involved, you may "

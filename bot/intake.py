@@ -288,7 +288,9 @@ def _category(word: str) -> Category | None:
 # --- the form path ---------------------------------------------------------------------------
 
 
-def form(members: list[Member]) -> Form:
+def form(members: list[Member], *, once: str | None = None) -> Form:
+    """The whole report as one form (a Slack modal, a Teams card); `once` is a one-time token in
+    its id, so the same form submitted twice files one report."""
     fields = [
         FormField(
             "category", "What is it about?", FieldKind.SELECT,
@@ -313,7 +315,8 @@ def form(members: list[Member]) -> Form:
                   max_length=LIMITS.known),
         FormField("anonymous", "Report anonymously?", FieldKind.BOOLEAN, hint=copy.hint("anonymous")),
     ]
-    return Form(FORM_ID, "Report a concern", tuple(fields), submit_label="Submit report",
+    return Form(f"{FORM_ID}:{once}" if once else FORM_ID, "Report a concern", tuple(fields),
+                submit_label="Submit report",
                 intro=copy.intake_form_intro())
 
 

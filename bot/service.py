@@ -8,6 +8,7 @@ replies. Nothing here knows a platform's SDK.
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -175,7 +176,8 @@ class Service:
         sub = words[0].lower() if words else "help"
         rest = words[1:]
         if sub == "report":
-            return [intake.form(self._members(session, person))]
+            # Each form carries a one-time token: submitting the same form twice files one report.
+            return [intake.form(self._members(session, person), once=secrets.token_urlsafe(12))]
         if sub == "status":
             return followup.db_status(session, self.core, person, actor, rest)
         if sub == "cases":
@@ -244,11 +246,14 @@ class Service:
     def _form_fields(self, session: Session, person: Person, actor: Actor, form_id: str,
                      values: dict[str, Any]) -> list[Reply]:
         verb, _, rest = form_id.partition(":")
-        if form_id == intake.FORM_ID:
+        if verb == intake.FORM_ID:
             members = self._members(session, person)
             checked = intake.validate_form(values, members)
             if isinstance(checked, dict):
                 return [FormErrors(form_id, checked)]
+            if rest and not _first_use(session, self.core, f"form:{rest}"):
+                # The same form sent again (a Teams card stays on screen, and can be clicked twice)
+                return [Text(copy.form_already_submitted())]
             return self._submit(session, person, actor, checked)
         if form_id == attestation.FORM_ID:
             return self._attest(session, person, values)
@@ -470,7 +475,11 @@ class Service:
 
 
 def _first_time(session: Session, event: Inbound, core: Core) -> bool:
-    key = f"{event.actor.platform.value}:{event.event_id}"
+    return _first_use(session, core, f"{event.actor.platform.value}:{event.event_id}")
+
+
+def _first_use(session: Session, core: Core, key: str) -> bool:
+    """Record `key` as seen; False when it was (a platform's retry, a form sent twice)."""
     if session.get(InboundEvent, key) is not None:
         return False
     session.add(InboundEvent(id=key, received_at=core.now()))

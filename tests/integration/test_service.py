@@ -330,6 +330,23 @@ def test_a_conflict_disclosed_at_attestation_reaches_the_committee_privately(wor
     assert "Dana Reyes: 2027" in text_of(home) and f"disclosure:view:{attestation.id}" in choice_values(home)
 
 
+def test_the_same_report_form_submitted_twice_files_one_report(world):
+    # Given the form as the core hands it out (a Teams card stays on screen after Submit)
+    form = world.command("cfo", "ethics", "report")[0]
+    assert isinstance(form, Form) and form.form_id.startswith("intake:")
+    values = {"category": "fraud", "what": f"Kickbacks from a supplier {CANARY}", "anonymous": "no"}
+
+    first = world.submit("cfo", form.form_id, values)
+    again = world.submit("cfo", form.form_id, values)
+
+    assert "recorded" in text_of(first) and "already submitted" in text_of(again)
+    with world.db.read() as session:
+        assert session.exec(select(func.count()).select_from(Report)).one() == 1
+    # A new form is a new report
+    other = world.command("cfo", "ethics", "report")[0]
+    assert other.form_id != form.form_id and "recorded" in text_of(world.submit("cfo", other.form_id, values))
+
+
 def test_a_clean_attestation_tells_the_channel_nothing(world):
     world.submit("cfo", "attest", {"read_understood": "yes", "complied": "yes", "no_conflict": "yes",
                                    "no_unreported": "yes"})
