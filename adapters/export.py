@@ -2,7 +2,9 @@
 and a one-page PDF summary with a bar chart drawn with fpdf2's own primitives.
 
 The content comes ready from `bot.records`; this module only lays it out. Files are created with
-mode 0600: a case file is as confidential as the case.
+mode 0600: a case file is as confidential as the case. A PDF draws text with DejaVu Sans (shipped
+in `adapters/fonts/`); a character that font lacks is drawn as U+FFFD and counted in a note,
+never dropped silently (and never named in a log, as fpdf2's own warning would).
 """
 
 from __future__ import annotations
@@ -10,20 +12,16 @@ from __future__ import annotations
 import csv
 import io
 import os
+import unicodedata
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import date
+from importlib import resources
 from pathlib import Path
 
 from fpdf import FPDF
 
 from bot.records import CaseFile, Register
-
-# fpdf2's core fonts speak Latin-1; typographic characters are mapped, the rest replaced.
-_LATIN1 = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
-                         "\u2014": "-", "\u2026": "...", "\u200b": "", "\u2039": "<", "\u203a": ">"})
-
-
-def _latin1(text: str) -> str:
-    return text.translate(_LATIN1).encode("latin-1", "replace").decode("latin-1")
 
 
 def _write_private(path: Path, data: bytes) -> Path:
@@ -35,6 +33,12 @@ def _write_private(path: Path, data: bytes) -> Path:
 
 
 # --- the case file ----------------------------------------------------------------------------
+
+
+def _plain_lines(text: str) -> list[str]:
+    """The text's lines, tabs made spaces, other control characters dropped."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return ["".join(ch for ch in line if unicodedata.category(ch) != "Cc") for line in text.split("\n")]
 
 
 def case_markdown(case: CaseFile) -> str:
@@ -49,25 +53,80 @@ def case_markdown(case: CaseFile) -> str:
     return "\n".join(lines)
 
 
+# PDF. fpdf2's core fonts speak Latin-1 only; DejaVu Sans covers Latin, Greek, Cyrillic, Armenian,
+# Georgian and much else, but no Chinese, Japanese or Korean, and fpdf2 without uharfbuzz does no
+# shaping (Arabic letters stay unjoined, right-to-left text runs left to right).
+FONT = "DejaVu"
+_FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+UNDRAWABLE = "\ufffd"
+
+
+class _UnicodePDF(FPDF):
+    """An A4 document with DejaVu Sans embedded, that counts the characters it cannot draw."""
+
+    def __init__(self, fonts: dict[str, Path]) -> None:
+        super().__init__(format="A4")
+        for style, path in fonts.items():
+            self.add_font(FONT, style, path)
+        self.undrawable = 0
+
+    def drawable(self, text: str) -> str:
+        """`text` with each character the current font lacks replaced by U+FFFD (and counted);
+        fpdf2 would otherwise leave a gap and log the missing characters, report text included."""
+        cmap = self.current_font.cmap
+        out: list[str] = []
+        for line in _plain_lines(text):
+            for ch in line:
+                kind = unicodedata.category(ch)
+                if ord(ch) in cmap:
+                    out.append(ch)
+                elif kind == "Zs":
+                    out.append(" ")
+                elif kind != "Cf":  # an invisible format character (a zero-width joiner) can go
+                    out.append(UNDRAWABLE)
+                    self.undrawable += 1
+            out.append("\n")
+        return "".join(out[:-1])
+
+    def block(self, height: float, text: str, *, style: str = "", size: float = 10) -> None:
+        self.set_font(FONT, style, size)
+        self.multi_cell(0, height, self.drawable(text), new_x="LMARGIN", new_y="NEXT")
+
+
+@contextmanager
+def _unicode_pdf() -> Iterator[_UnicodePDF]:
+    """The document, with the fonts read from the installed package (a real file for as long as
+    the document is being written, even if the package is zipped)."""
+    folder = resources.files("adapters") / "fonts"
+    with ExitStack() as stack:
+        fonts = {style: stack.enter_context(resources.as_file(folder / name))
+                 for style, name in _FONT_FILES.items()}
+        yield _UnicodePDF(fonts)
+
+
 def case_pdf(case: CaseFile) -> bytes:
-    pdf = FPDF(format="A4")
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_page()
-    pdf.set_font("Helvetica", "B", 16)
-    pdf.multi_cell(0, 9, _latin1(case.title), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "I", 9)
-    pdf.multi_cell(0, 5, _latin1(f"Confidential. Prepared for {case.generated_for} on "
-                                 f"{case.generated_at:%Y-%m-%d %H:%M} UTC."), new_x="LMARGIN", new_y="NEXT")
-    for heading, items in case.sections:
-        pdf.ln(3)
-        pdf.set_font("Helvetica", "B", 12)
-        pdf.multi_cell(0, 7, _latin1(heading), new_x="LMARGIN", new_y="NEXT")
-        for label, text in items:
-            pdf.set_font("Helvetica", "B", 10)
-            pdf.multi_cell(0, 5, _latin1(label), new_x="LMARGIN", new_y="NEXT")
-            pdf.set_font("Helvetica", "", 10)
-            pdf.multi_cell(0, 5, _latin1(text or "-"), new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
+    with _unicode_pdf() as pdf:
+        pdf.set_auto_page_break(auto=True, margin=15)
+        pdf.add_page()
+        pdf.block(9, case.title, style="B", size=16)
+        pdf.set_text_color(90, 90, 90)
+        pdf.block(5, f"Confidential. Prepared for {case.generated_for} on "
+                     f"{case.generated_at:%Y-%m-%d %H:%M} UTC.", size=9)
+        pdf.set_text_color(0, 0, 0)
+        for heading, items in case.sections:
+            pdf.ln(3)
+            pdf.block(7, heading, style="B", size=12)
+            for label, text in items:
+                pdf.block(5, label, style="B")
+                pdf.block(5, text.strip() or "-")
+        if pdf.undrawable:
+            pdf.ln(4)
+            pdf.set_text_color(150, 30, 30)
+            pdf.block(5, f"{pdf.undrawable} characters of this case are in a script this PDF's font "
+                         f"does not cover (Chinese, Japanese or Korean, for instance) and are shown as "
+                         f"{UNDRAWABLE}. The Markdown case file (--format md) keeps the text as written.",
+                      size=9)
+        return bytes(pdf.output())
 
 
 def write_case(case: CaseFile, path: Path, fmt: str) -> Path:
@@ -130,39 +189,39 @@ def register_cases_csv(register: Register) -> str:
 
 def register_pdf(register: Register) -> bytes:
     """One page: the period's figures and a bar chart of reports by category."""
-    pdf = FPDF(format="A4")
-    pdf.set_auto_page_break(auto=False)
-    pdf.add_page()
-    pdf.set_font("Helvetica", "B", 16)
-    pdf.cell(0, 10, f"Ethics reports register, {register.period}", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 9)
-    last = date.fromordinal(register.end.toordinal() - 1)
-    pdf.cell(0, 5, f"Reports received {register.start.isoformat()} to {last.isoformat()}. "
-                   "Counts only: no report content, no reporter.", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(4)
-    figures = [
-        ("Reports received", str(len(register.cases))),
-        ("Acknowledged", f"{len(register.acknowledge_hours)} (median {_num(register.median_hours_to_acknowledge) or '-'} h, "
-                         f"longest {_num(register.max_hours_to_acknowledge) or '-'} h)"),
-        ("Attestation completion", f"{register.attested} of {register.officers} officers "
-                                   f"({register.attestation_percent:.1f}%), period {register.attestation_year}"),
-        ("Waivers granted", f"{register.waivers_granted} ({register.waivers_disclosed_on_time} disclosed on time)"),
-    ]
-    figures += [(f"Status: {s.label}", str(n)) for s, n in register.by_status.items()]
-    figures += [(f"Determination: {a}", str(n)) for a, n in sorted(register.determinations.items())]
-    for label, value in figures:
-        pdf.set_font("Helvetica", "B", 10)
-        pdf.cell(70, 6, _latin1(label))
-        pdf.set_font("Helvetica", "", 10)
-        pdf.cell(0, 6, _latin1(value), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(6)
-    pdf.set_font("Helvetica", "B", 12)
-    pdf.cell(0, 8, "Reports by category", new_x="LMARGIN", new_y="NEXT")
-    _bar_chart(pdf, [(c.label, n) for c, n in register.by_category.items()])
-    return bytes(pdf.output())
+    with _unicode_pdf() as pdf:
+        pdf.set_auto_page_break(auto=False)
+        pdf.add_page()
+        pdf.set_font(FONT, "B", 16)
+        pdf.cell(0, 10, f"Ethics reports register, {register.period}", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, "", 9)
+        last = date.fromordinal(register.end.toordinal() - 1)
+        pdf.cell(0, 5, f"Reports received {register.start.isoformat()} to {last.isoformat()}. "
+                       "Counts only: no report content, no reporter.", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(4)
+        figures = [
+            ("Reports received", str(len(register.cases))),
+            ("Acknowledged", f"{len(register.acknowledge_hours)} (median {_num(register.median_hours_to_acknowledge) or '-'} h, "
+                             f"longest {_num(register.max_hours_to_acknowledge) or '-'} h)"),
+            ("Attestation completion", f"{register.attested} of {register.officers} officers "
+                                       f"({register.attestation_percent:.1f}%), period {register.attestation_year}"),
+            ("Waivers granted", f"{register.waivers_granted} ({register.waivers_disclosed_on_time} disclosed on time)"),
+        ]
+        figures += [(f"Status: {s.label}", str(n)) for s, n in register.by_status.items()]
+        figures += [(f"Determination: {a}", str(n)) for a, n in sorted(register.determinations.items())]
+        for label, value in figures:
+            pdf.set_font(FONT, "B", 10)
+            pdf.cell(70, 6, pdf.drawable(label))
+            pdf.set_font(FONT, "", 10)
+            pdf.cell(0, 6, pdf.drawable(value), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(6)
+        pdf.set_font(FONT, "B", 12)
+        pdf.cell(0, 8, "Reports by category", new_x="LMARGIN", new_y="NEXT")
+        _bar_chart(pdf, [(c.label, n) for c, n in register.by_category.items()])
+        return bytes(pdf.output())
 
 
-def _bar_chart(pdf: FPDF, bars: list[tuple[str, int]]) -> None:
+def _bar_chart(pdf: _UnicodePDF, bars: list[tuple[str, int]]) -> None:
     """Horizontal bars: label, a filled rectangle proportional to the count, the count."""
     top, label_w, max_w, bar_h, gap = pdf.get_y() + 2, 80.0, 90.0, 7.0, 3.0
     left = pdf.l_margin
@@ -172,15 +231,29 @@ def _bar_chart(pdf: FPDF, bars: list[tuple[str, int]]) -> None:
     for index, (label, count) in enumerate(bars):
         y = top + index * (bar_h + gap)
         pdf.set_xy(left, y)
-        pdf.set_font("Helvetica", "", 8)
-        pdf.cell(label_w - 2, bar_h, _latin1(label[:55]), align="R")
+        pdf.cell(label_w - 2, bar_h, _fit(pdf, pdf.drawable(label), label_w - 3), align="R")
         width = max_w * count / biggest
         if width:
             pdf.set_fill_color(46, 92, 138)
             pdf.rect(left + label_w, y, width, bar_h, style="F")
         pdf.set_xy(left + label_w + width + 2, y)
-        pdf.set_font("Helvetica", "B", 9)
+        pdf.set_font(FONT, "B", 9)
         pdf.cell(12, bar_h, str(count))
+
+
+def _fit(pdf: FPDF, text: str, width: float, *, size: float = 8, smallest: float = 6) -> str:
+    """Sets the largest font size (down to `smallest`) at which `text` fits `width`; shortens it
+    with an ellipsis if even that is too wide."""
+    while True:
+        pdf.set_font(FONT, "", size)
+        if pdf.get_string_width(text) <= width:
+            return text
+        if size <= smallest:
+            break
+        size -= 0.5
+    while text and pdf.get_string_width(text + "\u2026") > width:
+        text = text[:-1]
+    return text.rstrip() + "\u2026"
 
 
 def write_register(register: Register, directory: Path) -> list[Path]:
