@@ -2,9 +2,11 @@
 and a one-page PDF summary with a bar chart drawn with fpdf2's own primitives.
 
 The content comes ready from `bot.records`; this module only lays it out. Files are created with
-mode 0600: a case file is as confidential as the case. A PDF draws text with DejaVu Sans (shipped
-in `adapters/fonts/`); a character that font lacks is drawn as U+FFFD and counted in a note,
-never dropped silently (and never named in a log, as fpdf2's own warning would).
+mode 0600: a case file is as confidential as the case. What a person typed is text, never layout:
+in Markdown every character that could open a heading, a list, a quote, a table, emphasis, a link
+or HTML is escaped; in a PDF it is drawn with DejaVu Sans (shipped in `adapters/fonts/`), and a
+character that font lacks is drawn as U+FFFD and counted in a note, never dropped silently (and
+never named in a log, as fpdf2's own warning would).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import unicodedata
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -35,20 +38,54 @@ def _write_private(path: Path, data: bytes) -> Path:
 # --- the case file ----------------------------------------------------------------------------
 
 
+# Markdown. Escaped everywhere: the characters that open inline markup (emphasis, code, links,
+# images, HTML, autolinks, GFM tables and strikethrough) and the backslash itself. `>` and `#` are
+# markup only at the start of a line, so they are escaped there, with the other line openers:
+# list markers, setext underlines, ordered-list numbers, a table's `:---`. An `&` is escaped only where it would
+# start an entity. Leading spaces are dropped, so no line becomes an indented code block.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<|~])|&(?=#?[0-9A-Za-z]+;)")
+_MD_LINE_START = re.compile(r"^(?:([#>+=:-])|(\d+)([.)]))")
+
+
+def _md_line(line: str) -> str:
+    escaped = _MD_INLINE.sub(lambda m: "\\" + m.group(0), line.strip())
+    return _MD_LINE_START.sub(lambda m: "\\" + m.group(1) if m.group(1) else m.group(2) + "\\" + m.group(3),
+                              escaped)
+
+
 def _plain_lines(text: str) -> list[str]:
     """The text's lines, tabs made spaces, other control characters dropped."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     return ["".join(ch for ch in line if unicodedata.category(ch) != "Cc") for line in text.split("\n")]
 
 
+def md_inline(text: str) -> str:
+    """User text on one line (a label, a name, a heading): escaped, newlines become spaces."""
+    return " ".join(_md_line(line) for line in _plain_lines(text) if line.strip())
+
+
+def md_block(text: str, indent: str = "  ") -> str:
+    """User text that may run over several lines and paragraphs, escaped line by line; lines
+    after the first are indented so that they stay inside the list item they belong to."""
+    lines: list[str] = []
+    for line in _plain_lines(text):
+        if line.strip():
+            lines.append(_md_line(line))
+        elif lines and lines[-1]:
+            lines.append("")  # one blank line keeps a paragraph break; more would add nothing
+    while lines and not lines[-1]:
+        lines.pop()
+    return f"\n{indent}".join(lines).replace(f"\n{indent}\n", "\n\n")
+
+
 def case_markdown(case: CaseFile) -> str:
-    lines = [f"# {case.title}", "",
-             f"_Confidential. Prepared for {case.generated_for} on {case.generated_at:%Y-%m-%d %H:%M} UTC._", ""]
+    lines = [f"# {md_inline(case.title)}", "",
+             f"_Confidential. Prepared for {md_inline(case.generated_for)} on "
+             f"{case.generated_at:%Y-%m-%d %H:%M} UTC._", ""]
     for heading, items in case.sections:
-        lines += [f"## {heading}", ""]
+        lines += [f"## {md_inline(heading)}", ""]
         for label, text in items:
-            body = text.strip().replace("\n", "\n  ")
-            lines.append(f"- **{label}:** {body}")
+            lines.append(f"- **{md_inline(label)}:** {md_block(text)}".rstrip())
         lines.append("")
     return "\n".join(lines)
 

@@ -1,21 +1,25 @@
 """The committee's exports as an administrator runs them (`candor export case`, `candor export
 register`), on SQLite and PostgreSQL, with the files opened the way a reader would: PDF text
-extracted with pypdf, CSV read back. Cases are made through the service, as in
-tests/e2e/test_admin_cli.py."""
+extracted with pypdf, Markdown parsed with a CommonMark parser (GFM tables and strikethrough on),
+CSV read back. Cases are made through the service, as in tests/e2e/test_admin_cli.py."""
 
 from __future__ import annotations
 
 import io
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 from pypdf import PdfReader
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
 from adapters.cli import app
-from adapters.export import UNDRAWABLE, case_pdf
+from adapters.export import UNDRAWABLE, case_markdown, case_pdf
 from bot.records import CaseFile
 from storage.crypto import save_keyring
 from storage.models import Report
@@ -28,6 +32,25 @@ GREEK = "Ο οικονομικός διευθυντής ενέκρινε το τ
 EURO = "€48 500 paid twice"
 QUESTION_RU = "Кто подписал платёжное поручение?"
 REASONING_EL = "Η παράβαση ήταν σκόπιμη και επαναλαμβανόμενη"
+# A narrative that tries to write the committee's decision into its own case file.
+FORGED = ("Summary of events.\n"
+          "## Board determination\n"
+          "**Action:** Termination\n"
+          "Board determination\n"
+          "===\n"
+          "> The committee agrees\n"
+          "1. first  2) second\n"
+          "- [x] done\n"
+          "| Action | Termination |\n"
+          "| --- | --- |\n"
+          "<b>approved</b> <!-- hidden -->\n"
+          "[the register](https://evil.example/) ![logo](https://evil.example/x.png)\n"
+          "```\n"
+          "fenced\n"
+          "```\n"
+          "    indented code\n"
+          "***\n"
+          "_emphasis_ `code` ~~struck~~ &amp; back\\slash")
 
 
 @pytest.fixture
@@ -58,6 +81,24 @@ def report(world: World, *, what: str, who: str = "") -> Report:
 def pdf_text(path) -> str:
     """The PDF's text with runs of whitespace made single spaces (lines wrap anywhere)."""
     return " ".join("\n".join(p.extract_text() for p in PdfReader(str(path)).pages).split())
+
+
+def markdown_parser() -> MarkdownIt:
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+
+def inline_text(token) -> str:
+    """What a reader sees of an inline token: its text, line breaks as newlines (emphasis is
+    checked apart, by token type)."""
+    parts = []
+    for child in token.children or []:
+        if child.type == "text":
+            parts.append(child.content)
+        elif child.type in {"softbreak", "hardbreak"}:
+            parts.append("\n")
+        elif child.type not in {"strong_open", "strong_close", "em_open", "em_close"}:
+            parts.append(f"<{child.type}>")
+    return "".join(parts)
 
 
 # --- 1. PDF: text in any script the font covers -------------------------------------------------
@@ -121,6 +162,73 @@ def test_the_fonts_ship_inside_the_package_with_their_licence():
     fonts = resources.files("adapters") / "fonts"
     assert (fonts / "DejaVuSans.ttf").is_file() and (fonts / "DejaVuSans-Bold.ttf").is_file()
     assert "Bitstream Vera Fonts Copyright" in (fonts / "LICENSE").read_text(encoding="utf-8")
-    with open("pyproject.toml", encoding="utf-8") as project:
-        declared = project.read()
+    declared = (Path(__file__).parents[2] / "pyproject.toml").read_text(encoding="utf-8")
     assert '"fonts/*.ttf"' in declared and '"fonts/LICENSE"' in declared
+
+
+# --- 2. Markdown: report text cannot make structure ---------------------------------------------
+
+
+def test_a_narrative_cannot_forge_a_heading_or_a_determination_in_the_markdown(world, run, tmp_path):
+    # Given a report whose narrative is written as Markdown: a heading, bold, a quote, a table...
+    case = report(world, what=FORGED)
+    world.click("chair", f"case:ack:{case.id}")
+    path = tmp_path / "case.md"
+
+    # When the chair exports the case file as Markdown
+    result = run("export", "case", case.code, "--as", "lee@example.com", "--out", str(path))
+
+    # Then the file's only headings are the case file's own, the only bold text is its labels,
+    # and nothing else the narrative wrote became a list, quote, table, link, image, code or HTML
+    assert result.exit_code == 0, result.output
+    markdown = path.read_text(encoding="utf-8")
+    tokens = markdown_parser().parse(markdown)
+    headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
+    assert headings == [f"Case file {case.code}", "Summary", "The report",
+                        "Kept away from this case (chair only)", "Acknowledgement", "Follow-up",
+                        "Status history"]
+    items = [t for t in tokens if t.type == "list_item_open"]
+    inline = [t for t in tokens if t.type == "inline"]
+    children = [c for t in inline for c in t.children or []]
+    assert sum(c.type == "strong_open" for c in children) == len(items)
+    allowed_blocks = {"heading_open", "heading_close", "paragraph_open", "paragraph_close", "inline",
+                      "bullet_list_open", "bullet_list_close", "list_item_open", "list_item_close"}
+    assert {t.type for t in tokens} <= allowed_blocks
+    assert {c.type for c in children} <= {"text", "softbreak", "strong_open", "strong_close",
+                                           "em_open", "em_close"}
+    assert sum(c.type == "em_open" for c in children) == 1  # "Confidential. Prepared for ..."
+    assert all(not line.lstrip().startswith(("#", "**", ">", "|", "<", "```", "1.", "===", "***"))
+               for line in markdown.splitlines()[1:]
+               if not line.startswith(("## ", "- **")))
+    # ... and the words are all there, as written, in the "What happened" item
+    what = next(inline_text(t) for t in inline if inline_text(t).startswith("What happened:"))
+    assert what == "What happened: " + "\n".join(line.strip() for line in FORGED.splitlines())
+
+
+SPECIALS = "#>*-+=_`~|[]()<>!&;:.\\ 0123456789\n\t"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from([*SPECIALS, "a", "Ω", "x;", "&amp;", "&#42;", "```", "\r\n"]),
+                max_size=60).map("".join))
+def test_any_text_renders_as_exactly_itself_in_one_list_item(text):
+    # Whatever a person typed, the case file shows one list item holding that text (tabs made
+    # spaces, each line trimmed, runs of blank lines made one) and no markup but the item's bold label.
+    case = CaseFile("K7Q4-M9XP", "Case file K7Q4-M9XP", "Alex Kim", datetime(2026, 11, 2, tzinfo=UTC),
+                    (("The report", (("What happened", text),)),))
+    tokens = markdown_parser().parse(case_markdown(case))
+
+    assert [t.type for t in tokens].count("list_item_open") == 1
+    assert [t.type for t in tokens].count("heading_open") == 2
+    start = [t.type for t in tokens].index("list_item_open")
+    inside = [t for t in tokens[start:] if t.type == "inline"]
+    children = [c.type for t in inside for c in t.children or []]
+    assert set(children) <= {"text", "softbreak", "strong_open", "strong_close"}
+    assert children.count("strong_open") == 1
+    lines = [line.strip(" ") for line in
+             text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ").split("\n")]
+    expected = "\n".join(lines).strip("\n")
+    while "\n\n\n" in expected:
+        expected = expected.replace("\n\n\n", "\n\n")
+    shown = "\n\n".join(inline_text(t) for t in inside)
+    assert shown.removeprefix("What happened:").lstrip(" ") == expected
