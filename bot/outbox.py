@@ -3,23 +3,39 @@
 One row per enabled platform, with a unique key (`<kind>:<subject>:<period>:<step>@<platform>`),
 so the same notice written twice (a retried event, a sweep run twice or on two replicas) is
 written once. The delivery (target and notice) is sealed: a direct message may carry a question.
+
+A notice that cannot be delivered is never dropped without trace: its row is kept, failed, with a
+reason code, and the committee's channel is told (`db_undeliverable`), whether the relay gave up
+after its horizon or the person has no id on any enabled platform (`no_route`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from bot import sanitize
 from bot.messages import CHANNEL, Delivery, Notice
 from storage.crypto import Vault
-from storage.models import Identity, OutboxMessage, new_id
-from storage.vocabulary import Platform
+from storage.models import Identity, OutboxMessage, Person, new_id
+from storage.vocabulary import OutboxState, Platform
+
+log = logging.getLogger("candor.outbox")
 
 KIND = "outbox"
+FAILURE_PREFIX = "delivery-failed:"  # the committee's notice that another notice will not arrive
+REPORTER_PREFIX = "reporter:"  # a direct message to a named reporter (see bot.committee)
+NO_ROUTE = "no_route"  # the recipient has no id on the row's platform
+
+
+def delivery_no_route(platforms: str) -> str:
+    # TEMPORARY: belongs in bot/copy.py (not editable from here); move it there as is.
+    return f"A notice could not be delivered: the person it is for has no {platforms} id on the roster."
 
 
 def person_target(person_id: int) -> str:
@@ -38,39 +54,93 @@ def db_enqueue(
     updates_key: str | None = None,
     fresh: bool = False,
 ) -> int:
-    """Write the notice for each platform that can carry it; returns how many rows were new.
+    """Write the notice for each platform that can carry it; returns how many rows were new
+    and are to be delivered.
+
+    A direct message goes to the platforms where its person has an id. When that is none of
+    them, the rows are written failed (`no_route`) and the committee is told, once.
 
     `fresh` says the key names something created in this very transaction (a new report's
     alert), so it cannot exist yet: no check, no savepoint."""
     wanted = list(platforms)
+    failed: list[Platform] = []
+    person_id = None
     if target != CHANNEL:
         person_id = int(target.split(":", 1)[1])
         reachable = set(
             session.exec(select(Identity.platform).where(Identity.person_id == person_id)).all()
         )
-        wanted = [p for p in wanted if p in reachable or p is Platform.CONSOLE]
-    written = 0
+        routed = [p for p in wanted if p in reachable or p is Platform.CONSOLE]
+        # Another platform may carry it when only some lack an id; when none can, keep a record.
+        wanted, failed = routed, ([] if routed else wanted)
     delivery = Delivery(target=target, notice=notice).to_json()
+    written = 0
     for platform in wanted:
-        row_key = f"{key}@{platform.value}"
-        if fresh:
-            row_id = new_id()
-            session.add(_row(session, vault, row_id=row_id, row_key=row_key, platform=platform,
-                             target=target, updates_key=updates_key, delivery=delivery, now=now))
-            written += 1
-            continue
-        if session.exec(select(OutboxMessage.id).where(OutboxMessage.key == row_key)).first():
-            continue
-        row_id = new_id()
-        try:
-            with session.begin_nested():
-                session.add(_row(session, vault, row_id=row_id, row_key=row_key, platform=platform,
-                                 target=target, updates_key=updates_key, delivery=delivery, now=now))
-                session.flush()
-        except IntegrityError:  # another replica wrote the same key first
-            continue
-        written += 1
+        written += _db_write(session, vault, key=key, platform=platform, target=target,
+                             updates_key=updates_key, delivery=delivery, now=now, fresh=fresh)
+    recorded = 0
+    for platform in failed:
+        recorded += _db_write(session, vault, key=key, platform=platform, target=target,
+                              updates_key=updates_key, delivery=delivery, now=now, fresh=fresh,
+                              error=NO_ROUTE)
+    if recorded and person_id is not None:
+        written += db_no_route(session, vault, now=now, about=key, key=f"{FAILURE_PREFIX}{key}",
+                               person_id=person_id, missing=failed, platforms=failed)
     return written
+
+
+def db_no_route(session: Session, vault: Vault, *, now: datetime, about: str, key: str, person_id: int,
+                missing: Sequence[Platform], platforms: Iterable[Platform]) -> int:
+    """Tell the committee that the notice `about` will not reach its person, who has no id on
+    the `missing` platforms. The person is named by their roster name, except the reporter of a
+    case: a name beside a case would say who reported it, so the notice names the case only."""
+    log.warning("notice has no route", extra={"outbox_key": about[:100], "person": person_id})
+    facts: tuple[tuple[str, str], ...] = (("Notice", about),)
+    if not about.startswith(REPORTER_PREFIX):
+        person = session.get(Person, person_id)
+        facts = (("Person", person.name if person else f"roster id {person_id}"), *facts)
+    title = delivery_no_route(" or ".join(p.label for p in missing))
+    return db_undeliverable(session, vault, now=now, about=about, key=key, title=title, facts=facts,
+                            platforms=platforms)
+
+
+def db_undeliverable(session: Session, vault: Vault, *, now: datetime, about: str, key: str, title: str,
+                     facts: tuple[tuple[str, str], ...], platforms: Iterable[Platform]) -> int:
+    """The committee's channel notice that the notice `about` will not arrive: a title from
+    `bot.copy` and plain facts (ids, codes, roster names). Written once per `key`; never about
+    such a notice itself."""
+    if about.startswith(FAILURE_PREFIX):
+        return 0
+    return db_enqueue(session, vault, now=now, key=key, target=CHANNEL,
+                      notice=sanitize.reminder(title, facts), platforms=platforms)
+
+
+def _db_write(session: Session, vault: Vault, *, key: str, platform: Platform, target: str,
+              updates_key: str | None, delivery: dict[str, Any], now: datetime, fresh: bool,
+              error: str | None = None) -> int:
+    """One platform's row, unless its key exists already; returns 1 when written. With an
+    `error`, the row is written failed: a record of a notice that cannot go anywhere."""
+    row_key = f"{key}@{platform.value}"
+    if not fresh and session.exec(select(OutboxMessage.id).where(OutboxMessage.key == row_key)).first():
+        return 0
+
+    def add() -> None:  # the row and its data key, together
+        row = _row(session, vault, row_id=new_id(), row_key=row_key, platform=platform, target=target,
+                   updates_key=updates_key, delivery=delivery, now=now)
+        if error is not None:
+            row.state, row.last_error = OutboxState.FAILED, error
+        session.add(row)
+
+    if fresh:
+        add()
+        return 1
+    try:
+        with session.begin_nested():
+            add()
+            session.flush()
+    except IntegrityError:  # another replica wrote the same key first
+        return 0
+    return 1
 
 
 def _row(session: Session, vault: Vault, *, row_id: str, row_key: str, platform: Platform,

@@ -18,10 +18,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from bot import copy, sanitize
+from bot import copy
 from bot.core import Core
 from bot.messages import CHANNEL, Delivery
-from bot.outbox import KIND, db_enqueue
+from bot.outbox import FAILURE_PREFIX, KIND, NO_ROUTE, db_no_route, db_undeliverable
 from storage.db import Database
 from storage.models import Identity, OutboxMessage
 from storage.vocabulary import OutboxState, Platform
@@ -112,8 +112,11 @@ class Relay:
             user_id = session.exec(select(Identity.platform_user_id).where(
                 Identity.person_id == person_id, Identity.platform == row.platform)).first()
             if user_id is None and row.platform is not Platform.CONSOLE:
-                row.state, row.last_error = OutboxState.FAILED, "recipient_not_on_platform"
+                # Their id left the roster after the notice was written: keep the record, tell the committee.
+                row.state, row.last_error = OutboxState.FAILED, NO_ROUTE
                 session.add(row)
+                db_no_route(session, self.core.vault, now=now, about=row.key, key=f"{FAILURE_PREFIX}{row.id}",
+                            person_id=person_id, missing=[row.platform], platforms=self.core.platforms)
                 return None
         return Item(row.id, row.key, row.platform, delivery, user_id, edits, row.attempts, row.created_at)
 
@@ -160,9 +163,8 @@ class Relay:
     def _give_up(self, session: Session, row: OutboxMessage, code: str) -> None:
         row.state, row.last_error = OutboxState.FAILED, code[:100]
         log.warning("notice undeliverable", extra={"outbox": row.id, "code": code[:100]})
-        if row.key.startswith("delivery-failed:"):
-            return  # never a failure notice about a failure notice
-        notice = sanitize.reminder(copy.delivery_failed(row.kind, code[:100]), (("Notice", row.key),))
+        # Told on the other platforms when there are some: this one may be what is failing.
         others = [p for p in self.core.platforms if p is not row.platform] or [row.platform]
-        db_enqueue(session, self.core.vault, now=self.core.now(), key=f"delivery-failed:{row.id}", target=CHANNEL,
-                   notice=notice, platforms=others)
+        db_undeliverable(session, self.core.vault, now=self.core.now(), about=row.key,
+                         key=f"{FAILURE_PREFIX}{row.id}", title=copy.delivery_failed(row.kind, code[:100]),
+                         facts=(("Notice", row.key),), platforms=others)
