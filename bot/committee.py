@@ -128,11 +128,15 @@ def details(session: Session, core: Core, member: Person, report: Report, conten
     for change in history:
         reason = core.vault.open(session, kind="status_change", record_id=change.id, blob=change.body).get("reason")
         events.append((change.at, f"{change.at:%Y-%m-%d} {change.to_status.label}" + (f": {neutralise(str(reason))}" if reason else "")))
-    # A determination shows in the history without its content (the case file export has it).
-    for decided in session.exec(select(Determination).where(Determination.report_id == report.id)).all():
-        events.append((decided.created_at, f"{decided.created_at:%Y-%m-%d} Determination recorded"))
+    determinations = session.exec(select(Determination).where(Determination.report_id == report.id)
+                                  .order_by(col(Determination.created_at))).all()
+    for decided in determinations:
+        events.append((decided.created_at, f"{decided.created_at:%Y-%m-%d} Board determination recorded"))
     if events:
         sections.append(("History", "\n".join(line for _at, line in sorted(events, key=lambda e: e[0]))))
+    from bot import board  # board builds on this module's case checks
+
+    sections += [board.describe(session, core, decided) for decided in determinations]
     choices = case_choices(report) + (chair_choices(report) if member.chair else ())
     return Document(title=f"Case {report.code}", sections=tuple(sections), choices=choices)
 

@@ -105,9 +105,12 @@ def test_a_member_records_a_determination_from_the_details_with_every_factor_sea
     assert CANARY.encode() not in row.body
     assert sealed["reasoning"].startswith(f"{CANARY}-reasoning") and sealed["advised"] is True
     assert sealed["occurrence"] == "repeated" and sealed["intent"] == "intentional"
-    # The history says it happened, without its content; no log or notice carries the reasoning.
-    history = text_of(world.click("member2", f"case:view:{report.id}"))
-    assert "Determination recorded" in history and f"{CANARY}-reasoning" not in history
+    # Another member allowed on the case reads it in the case's details; no audit row or notice
+    # carries the reasoning.
+    details = text_of(world.click("member2", f"case:view:{report.id}"))
+    assert "Board determination recorded" in details and "Action: Censure" in details
+    assert "Officer: Sam Ortiz" in details and f"{CANARY}-reasoning the Board weighed the ledger" in details
+    assert "Advised beforehand of the proper course: yes" in details
     assert any(e.action == "determination.recorded" for e in audit_rows(world))
     assert all(CANARY not in e.detail for e in audit_rows(world))
 
