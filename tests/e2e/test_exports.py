@@ -5,6 +5,7 @@ CSV read back. Cases are made through the service, as in tests/e2e/test_admin_cl
 
 from __future__ import annotations
 
+import csv
 import io
 import logging
 from datetime import UTC, datetime
@@ -20,9 +21,11 @@ from typer.testing import CliRunner
 
 from adapters.cli import app
 from adapters.export import UNDRAWABLE, case_markdown, case_pdf
+from bot import retention
 from bot.records import CaseFile
 from storage.crypto import save_keyring
-from storage.models import Report
+from storage.models import AuditEvent, Report
+from tests.e2e.test_admin_cli import closed_report
 from tests.integration.test_administration import valid_determination
 from tests.support.world import World, build_world
 
@@ -232,3 +235,84 @@ def test_any_text_renders_as_exactly_itself_in_one_list_item(text):
         expected = expected.replace("\n\n\n", "\n\n")
     shown = "\n\n".join(inline_text(t) for t in inside)
     assert shown.removeprefix("What happened:").lstrip(" ") == expected
+
+
+# --- 3. Unknown and shredded codes --------------------------------------------------------------
+
+
+def test_an_unknown_code_is_named_as_unknown(world, run):
+    result = run("export", "case", "ZZZZ-ZZZZ", "--as", "alex@example.com")
+
+    assert result.exit_code == 1
+    assert "there is no case 'ZZZZ-ZZZZ' in this database" in result.output
+    assert "secret" not in result.output
+
+
+def test_a_shredded_case_says_when_it_was_shredded_and_that_only_its_tombstone_remains(world, run):
+    # Given a case closed in 2026 and shredded by retention on 3 January 2034
+    case = closed_report(world)
+    world.clock.moment = datetime(2034, 1, 3, 10, 0, tzinfo=UTC)
+    with world.db.write() as session:
+        retention.db_shred(session, world.core, session.get(Report, case.id))
+
+    # When a member who could open it asks for its file
+    result = run("export", "case", case.code, "--as", "alex@example.com")
+
+    # Then the committee reads what happened, and no file is written
+    assert result.exit_code == 1
+    output = " ".join(result.output.split())
+    assert f"case {case.code} was shredded on 2034-01-03 under the retention policy" in output
+    assert "closed on 2026-11-02" in output and "Only its tombstone (code, category and dates) remains" in output
+    assert "candor export register --period 2026Q4" in output and "secret" not in output
+    assert not list(Path(".").glob("case-*"))
+
+
+# --- 4. The register ----------------------------------------------------------------------------
+
+
+def test_the_register_counts_categories_statuses_acknowledgement_and_attestation(world, run, tmp_path):
+    # Given a quarter with two reports: one acknowledged after 5 hours and closed, one waiting;
+    # and one of the two officers who has attested for the period the quarter falls in
+    first = report(world, what="Invoices split to avoid approval")
+    world.clock.advance(hours=5)
+    world.click("chair", f"case:ack:{first.id}")
+    world.submit("member", f"move:{first.id}:closed", {"reason": "Reviewed with the auditors"})
+    world.clock.advance(hours=1)
+    world.submit("controller", "intake", {"category": "conflict_of_interest", "what": "A supplier gift",
+                                          "anonymous": "yes"})
+    world.submit("cfo", "attest", {"read_understood": "yes", "complied": "yes", "no_conflict": "yes",
+                                   "no_unreported": "yes"})
+    out_dir = tmp_path / "q4"
+
+    # When the register of 2026Q4 is exported
+    result = run("export", "register", "--period", "2026Q4", "--out", str(out_dir))
+
+    # Then the CSV has the counts...
+    assert result.exit_code == 0, result.output
+    rows = {(r["section"], r["item"]): r["value"]
+            for r in csv.DictReader(io.StringIO((out_dir / "register-2026Q4.csv").read_text()))}
+    assert rows[("cases", "received")] == "2"
+    assert rows[("by_category", "Fraud involving management or financial-reporting staff")] == "1"
+    assert rows[("by_category", "Conflict of interest")] == "1"
+    assert rows[("by_category", "Other concern")] == "0"
+    assert rows[("by_status", "Closed")] == "1" and rows[("by_status", "Received")] == "1"
+    assert rows[("time_to_acknowledge", "acknowledged")] == "1"
+    assert rows[("time_to_acknowledge", "not acknowledged")] == "1"
+    assert rows[("time_to_acknowledge", "median hours")] == "5.0"
+    # one of two officers attested, for the one period (2027) the quarter falls in
+    assert rows[("attestation", "officers")] == "2" and rows[("attestation", "attested")] == "1"
+    assert rows[("attestation", "completion percent")] == "50.0"
+    assert rows[("attestation", "attestation period")] == "2027"
+    cases = list(csv.DictReader(io.StringIO((out_dir / "register-2026Q4-cases.csv").read_text())))
+    assert cases[0]["code"] == first.code and cases[0]["hours_to_acknowledge"] == "5.0"
+    # ... and the one-page summary shows the same figures beside its chart, every label whole
+    reader = PdfReader(str(out_dir / "register-2026Q4.pdf"))
+    summary = " ".join(reader.pages[0].extract_text().split())
+    assert len(reader.pages) == 1
+    for expected in ("Ethics reports register, 2026Q4", "Reports received 2", "median 5.0 h",
+                     "1 of 2 officers (50.0%), period 2027", "Reports by category",
+                     "Material violation of the Code of Ethics and Business Conduct",
+                     "Fraud involving management or financial-reporting staff"):
+        assert expected in summary, expected
+    with world.db.read() as session:
+        assert session.exec(select(AuditEvent).where(AuditEvent.action == "register.exported")).all()
