@@ -45,6 +45,12 @@ def view_disclosure() -> str:
     return "View attestation"
 
 
+def answer_window_closed() -> str:
+    return ("This answer window has closed, so nothing was sent yet. Please copy your answer, open "
+            "your case again (/ethics status CODE, with your secret if you reported anonymously) "
+            "and answer from there.")
+
+
 def form_already_submitted() -> str:
     return ("This form was already submitted and your report is recorded; nothing was filed twice. "
             "To report something else, start a new report.")

@@ -33,7 +33,9 @@ from storage.models import CaseMessage, Person, Report, new_id
 from storage.vocabulary import MessageDirection
 
 ANSWER_LIMIT = 4000
-ANONYMOUS_TOKEN_SECONDS = 30 * 60
+# An anonymous reporter's answer button works for a few hours (time to write with care); past
+# that, they open the case again with code and secret. A named reporter's lasts two months.
+ANONYMOUS_TOKEN_SECONDS = 4 * 3600
 NAMED_TOKEN_SECONDS = 60 * 24 * 3600
 
 
@@ -54,15 +56,16 @@ def answer_choice(core: Core, report: Report, *, person_id: int | None = None,
     return Choice("Answer the committee", f"answer:{token}", Style.PRIMARY)
 
 
-def check_token(core: Core, token: str, *, person: Person, actor: Actor) -> str:
-    """The case id a valid token opens for this person, or a refusal."""
+def check_token(core: Core, token: str, *, person: Person, actor: Actor, field: str | None = None) -> str:
+    """The case id a valid token opens for this person, or a refusal (beside `field` when the
+    token has only expired, so a form keeps what the reporter typed)."""
     try:
         report_id, expiry_text, mac = token.split(".")
         expiry = int(expiry_text)
     except ValueError:
         raise CandorError(copy.case_not_found()) from None
     if expiry < time.time():
-        raise CandorError(copy.case_not_found())
+        raise FieldError(field, copy.answer_window_closed()) if field else CandorError(copy.answer_window_closed())
     candidates: list[tuple[str, ...]] = [("actor", actor.platform.value, actor.user_id)]
     if person.id is not None:
         candidates.append(("person", str(person.id)))
@@ -120,7 +123,7 @@ def answer_form(core: Core, person: Person, actor: Actor, token: str) -> list[Re
 
 
 def db_answer(session: Session, core: Core, person: Person, actor: Actor, token: str, answer: str) -> list[Reply]:
-    report_id = check_token(core, token, person=person, actor=actor)
+    report_id = check_token(core, token, person=person, actor=actor, field="answer")
     report = session.get(Report, report_id)
     if report is None or report.shredded_at is not None:
         raise CandorError(copy.case_not_found())

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import col, func, select
 
+from bot import followup
 from bot.messages import CHANNEL, Actor, DirectMessage, Document, Form, FormErrors
 from storage.models import (
     Attestation,
@@ -245,6 +246,27 @@ def test_question_and_answer_with_an_anonymous_reporter(world):
     assert f"{CANARY}-a" in text_of(world.click("chair", f"case:view:{report.id}"))
     # The token is bound to the reporter: someone else cannot use it.
     assert "couldn't open" in text_of(world.click("cfo", token_value))
+
+
+def test_an_answer_sent_after_its_window_closed_is_kept_in_the_form_not_lost(world, monkeypatch):
+    receipt = dm_report(world, "controller", anonymous=True)
+    code, secret = code_in(receipt), secret_in(receipt)
+    report = the_report(world)
+    world.click("chair", f"case:ack:{report.id}")
+    world.submit("chair", f"ask:{report.id}", {"question": "Which quarter first?"})
+    # Given an answer button whose window has already closed
+    monkeypatch.setattr(followup, "ANONYMOUS_TOKEN_SECONDS", -1)
+    status = world.command("controller", "ethics", f"status {code} {secret}")
+    token_value = [v for v in choice_values(status) if v.startswith("answer:")][0]
+
+    # When the reporter sends their answer with it
+    replies = world.submit("controller", f"answer:{token_value.removeprefix('answer:')}",
+                           {"answer": f"Q3 2025 {CANARY}-late"})
+
+    # Then the form says why, beside the answer (a Slack modal keeps the text), and nothing is stored
+    assert isinstance(replies[0], FormErrors) and "window has closed" in replies[0].errors["answer"]
+    with world.db.read() as session:
+        assert len(session.exec(select(CaseMessage)).all()) == 1
 
 
 def test_a_named_reporter_gets_the_question_by_direct_message(world):
