@@ -1,5 +1,9 @@
 """The notifier: the only way anything leaves Candor. It relays outbox rows to their platform's
-sender, retries with backoff, and records where each notice landed."""
+sender, retries with backoff, and records where each notice landed.
+
+Each row is held (its lease renewed, if still this relay's) just before it is sent, so a slow
+relay never posts a row another has taken over.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +36,10 @@ class Notifier:
         for platform, sender in self._senders.items():
             items = await asyncio.to_thread(self._relay.claim, platform)
             for item in items:
-                await self._deliver(sender, item)
+                held = await asyncio.to_thread(self._relay.hold, item)
+                if held is None:  # another relay took it over after this one's lease ran out
+                    continue
+                await self._deliver(sender, held)
                 attempted += 1
         return attempted
 

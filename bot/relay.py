@@ -6,6 +6,10 @@ row that is never marked (the relay died mid-delivery) is taken again when its l
 row, or one whose post got an ambiguous answer, is `in_doubt` until delivered: every later try is
 flagged `maybe_sent`, so that a sender able to read back its posts looks before posting again.
 An edit waits until the notice it edits has been delivered.
+
+A batch is claimed at once but sent one by one, so a slow relay can outlive its lease while rows
+still wait: just before each send the relay `hold`s the row, renewing its lease only if no other
+relay has claimed it since, and skips it otherwise. The lease a claim sets is its fencing token.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ import logging
 import random
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import or_
+from sqlalchemy import CursorResult, or_, update
 from sqlmodel import Session, col, select
 
 from bot import copy
@@ -56,6 +61,7 @@ class Item:
     attempts: int
     created_at: datetime
     maybe_sent: bool = False  # an earlier claim ended with no outcome: its relay may have posted it
+    lease: datetime | None = None  # the `claimed_until` this relay set: proof the row is still its own
 
 
 @dataclass
@@ -88,8 +94,37 @@ class Relay:
                     item = replace(item, maybe_sent=True)
                 row.claimed_until = now + self.policy.lease
                 session.add(row)
-                items.append(item)
+                items.append(replace(item, lease=row.claimed_until))
         return items
+
+    def hold(self, item: Item) -> Item | None:
+        """Just before sending: renew this relay's lease on the row and return the item with it,
+        or None when the row is no longer this relay's to send (another relay claimed it after
+        this lease ran out, or it was settled) -- the caller then skips it.
+
+        A claim takes only a row whose lease has ended and sets a later one, so `claimed_until`
+        still equal to the value this relay set means no one has claimed the row since, even if
+        the lease has run out meanwhile. The check and the renewal are one UPDATE: a concurrent
+        claim either sees the renewed lease or has already changed the value this one checks."""
+        if item.lease is None:
+            return item
+        until = max(self.core.now() + self.policy.lease, item.lease)
+        with self.db.write() as session:
+            result = cast(CursorResult[Any], session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == item.id, col(OutboxMessage.state) == OutboxState.PENDING,
+                       col(OutboxMessage.claimed_until) == item.lease)
+                .values(claimed_until=until)))
+            held = result.rowcount == 1
+        if not held:
+            log.info("outbox %s is no longer this relay's; not sent", item.id)
+            return None
+        return replace(item, lease=until)
+
+    def _taken_over(self, row: OutboxMessage, item: Item) -> bool:
+        """Another relay claimed the row after this one's lease ran out: its outcome is not ours
+        to record (clearing its lease would let a third relay post the notice too)."""
+        return row.claimed_until is not None and item.lease is not None and row.claimed_until != item.lease
 
     def _open(self, session: Session, row: OutboxMessage, now: datetime) -> Item | None:
         delivery = Delivery.from_json(self.core.vault.open(session, kind=KIND, record_id=row.id, blob=row.body))
@@ -137,7 +172,7 @@ class Relay:
         the platform may have taken the notice despite the error (a 5xx, a dropped connection)."""
         with self.db.write() as session:
             row = session.get(OutboxMessage, item.id)
-            if row is None or row.state is not OutboxState.PENDING:
+            if row is None or row.state is not OutboxState.PENDING or self._taken_over(row, item):
                 return
             row.attempts += 1
             row.in_doubt = row.in_doubt or in_doubt
@@ -153,7 +188,7 @@ class Relay:
     def failed(self, item: Item, *, code: str) -> None:
         with self.db.write() as session:
             row = session.get(OutboxMessage, item.id)
-            if row is None or row.state is not OutboxState.PENDING:
+            if row is None or row.state is not OutboxState.PENDING or self._taken_over(row, item):
                 return
             row.attempts += 1
             row.claimed_until = None

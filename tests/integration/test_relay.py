@@ -1,8 +1,9 @@
-"""The notifier against the database: a notice with no route is kept and reported to the
-committee."""
+"""The notifier against the database: two relays never post the same notice, and a notice with
+no route is kept and reported to the committee."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -14,7 +15,9 @@ from adapters.senders import Posted, Ref
 from bot import sanitize
 from bot.messages import CHANNEL, Notice
 from bot.outbox import db_enqueue, person_target
+from bot.relay import Relay
 from bot.sweep import Sweeper
+from storage.db import Database, make_engine
 from storage.models import Identity, OutboxMessage, Person
 from storage.vocabulary import OutboxState, PersonKind, Platform, Role
 from tests.support.world import World, build_world
@@ -61,6 +64,93 @@ def channel_notices(world: World, count: int) -> list[str]:
 def rows(world: World) -> list[OutboxMessage]:
     with world.db.read() as session:
         return list(session.exec(select(OutboxMessage).order_by(col(OutboxMessage.created_at))).all())
+
+
+def second_replica(world: World) -> Relay:
+    """Another replica's relay: its own engine on the same database, the same clock."""
+    url = world.db.engine.url.render_as_string(hide_password=False)
+    return Relay(Database(make_engine(url)), world.core)
+
+
+# --- two relays, one slow -----------------------------------------------------------------------
+
+
+async def test_a_slow_relay_does_not_post_what_another_took_over_after_its_lease(world):
+    # Given five channel notices, and relay A whose posts take 40 s each (lease: 60 s)
+    ids = channel_notices(world, 5)
+    relay_b = second_replica(world)
+    a, b = FakeSender("a"), FakeSender("b")
+    notifier_b = Notifier(relay_b, {Platform.SLACK: b})
+
+    async def slow(ref: Ref) -> None:
+        world.clock.advance(seconds=40)
+        if len(a.posts) == 1:  # during A's second post, 80 s after A claimed the batch,
+            await notifier_b.run_once()  # replica B finds the rest with their leases run out
+
+    a.before = slow
+    try:
+        # When A works through the batch it claimed
+        await Notifier(world.relay, {Platform.SLACK: a}).run_once()
+    finally:
+        relay_b.db.dispose()
+
+    # Then A sent the two it still held, B the three it took over, and no notice went twice
+    assert [i for i, _ in a.posts] == ids[:2]
+    assert sorted(i for i, _ in b.posts) == sorted(ids[2:])
+    assert all(row.state is OutboxState.DELIVERED and row.attempts == 1 for row in rows(world))
+
+
+async def test_two_relays_running_at_once_post_each_notice_once(world):
+    # Given twelve notices, and two replicas' notifiers running side by side; A is slow enough
+    # that its leases run out while it still holds rows
+    ids = channel_notices(world, 12)
+    relay_b = second_replica(world)
+    a, b = FakeSender("a"), FakeSender("b")
+
+    async def slow(ref: Ref) -> None:
+        world.clock.advance(seconds=35)
+        await asyncio.sleep(0.02)
+
+    a.before = slow
+
+    async def drain(notifier: Notifier) -> None:
+        for _ in range(200):
+            await notifier.run_once()
+            if all(row.state is OutboxState.DELIVERED for row in rows(world)):
+                return
+            await asyncio.sleep(0.005)
+
+    try:
+        # When both relay until everything is delivered
+        await asyncio.wait_for(asyncio.gather(
+            drain(Notifier(world.relay, {Platform.SLACK: a}, idle_seconds=0.01)),
+            drain(Notifier(relay_b, {Platform.SLACK: b}, idle_seconds=0.01))), timeout=60)
+    finally:
+        relay_b.db.dispose()
+
+    # Then each notice was posted exactly once, and both relays took part
+    posted = [i for i, _ in a.posts + b.posts]
+    assert sorted(posted) == sorted(ids)
+    assert a.posts and b.posts
+
+
+def test_an_outcome_arriving_after_another_relay_took_the_row_is_not_recorded(world):
+    # Given relay A claimed a notice, its lease ran out, and relay B claimed it
+    channel_notices(world, 1)
+    (late,) = world.relay.claim(Platform.SLACK)
+    world.clock.advance(seconds=61)
+    relay_b = second_replica(world)
+    try:
+        (current,) = relay_b.claim(Platform.SLACK)
+        # When A's post finally fails and A records a retry
+        assert world.relay.hold(late) is None
+        world.relay.retry(late, code="ratelimited", retry_after=None)
+        # Then B's lease stands (clearing it would let a third relay post too) and B may send
+        (row,) = rows(world)
+        assert row.attempts == 0 and row.claimed_until == current.lease
+        assert relay_b.hold(current) is not None
+    finally:
+        relay_b.db.dispose()
 
 
 # --- a notice with no route ---------------------------------------------------------------------
@@ -135,5 +225,3 @@ def test_a_direct_message_whose_id_left_the_roster_is_failed_and_reported(world)
     with world.db.read() as session:
         notice = world.core.vault.open(session, kind="outbox", record_id=told.id, blob=told.body)["notice"]
     assert dict(notice["fields"])["Person"] == "Dana Reyes"
-
-
