@@ -2,7 +2,9 @@
 sender, retries with backoff, and records where each notice landed.
 
 Each row is held (its lease renewed, if still this relay's) just before it is sent, so a slow
-relay never posts a row another has taken over.
+relay never posts a row another has taken over. When a platform asks to wait (`Retry-After`),
+the whole platform waits: the rest of the batch is handed back unsent, attempts untouched, and
+nothing more is claimed for it until the time has passed.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 
 from adapters.senders import Posted, Ref, RetryLater, Sender, Undeliverable
 from bot.messages import CHANNEL
@@ -25,6 +28,7 @@ class Notifier:
         self._senders = dict(senders)
         self._idle = idle_seconds
         self._wake = asyncio.Event()
+        self._paused_until: dict[Platform, datetime] = {}  # on the relay's clock
 
     def wake(self) -> None:
         """Deliver now rather than at the next tick (called after the core wrote notices)."""
@@ -34,16 +38,35 @@ class Notifier:
         """Claim and deliver what is due on every platform; returns how many were attempted."""
         attempted = 0
         for platform, sender in self._senders.items():
+            if self._paused(platform):
+                continue
             items = await asyncio.to_thread(self._relay.claim, platform)
-            for item in items:
+            for n, item in enumerate(items):
+                if self._paused(platform):
+                    await asyncio.to_thread(self._relay.release, items[n:], until=self._paused_until[platform])
+                    break
                 held = await asyncio.to_thread(self._relay.hold, item)
                 if held is None:  # another relay took it over after this one's lease ran out
                     continue
-                await self._deliver(sender, held)
+                await self._deliver(platform, sender, held)
                 attempted += 1
         return attempted
 
-    async def _deliver(self, sender: Sender, item: Item) -> None:
+    def _paused(self, platform: Platform) -> bool:
+        until = self._paused_until.get(platform)
+        if until is None:
+            return False
+        if self._relay.core.now() >= until:
+            del self._paused_until[platform]
+            return False
+        return True
+
+    def _pause(self, platform: Platform, seconds: float) -> None:
+        until = self._relay.core.now() + timedelta(seconds=seconds)
+        self._paused_until[platform] = max(until, self._paused_until.get(platform, until))
+        log.info("%s asked to wait %.1f s; its notices wait too", platform.value, seconds)
+
+    async def _deliver(self, platform: Platform, sender: Sender, item: Item) -> None:
         notice = item.delivery.notice
         try:
             if item.edits is not None:
@@ -54,6 +77,8 @@ class Notifier:
             else:
                 posted = await sender.post_to_user(item.user_id or "", notice, _ref(item))
         except RetryLater as exc:
+            if exc.retry_after:
+                self._pause(platform, exc.retry_after)
             await asyncio.to_thread(self._relay.retry, item, code=exc.code, retry_after=exc.retry_after,
                                     in_doubt=exc.in_doubt)
         except Undeliverable as exc:

@@ -121,6 +121,17 @@ class Relay:
             return None
         return replace(item, lease=until)
 
+    def release(self, items: list[Item], *, until: datetime) -> None:
+        """Hand back claimed rows unsent, due again at `until` (the platform asked for a pause).
+        No attempt is counted: none was made. Rows another relay has claimed since are left."""
+        with self.db.write() as session:
+            for item in items:
+                session.exec(
+                    update(OutboxMessage)
+                    .where(col(OutboxMessage.id) == item.id, col(OutboxMessage.state) == OutboxState.PENDING,
+                           col(OutboxMessage.claimed_until) == item.lease)
+                    .values(claimed_until=None, next_attempt_at=until))
+
     def _taken_over(self, row: OutboxMessage, item: Item) -> bool:
         """Another relay claimed the row after this one's lease ran out: its outcome is not ours
         to record (clearing its lease would let a third relay post the notice too)."""

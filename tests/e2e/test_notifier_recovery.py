@@ -1,6 +1,7 @@
 """A relay that dies between Slack accepting a post and the database recording it: the row's lease
 runs out, the next relay takes it, finds the post in the conversation's history by its outbox
-tag, and records it. The notice is in the channel once, and later edits go to that message."""
+tag, and records it. The notice is in the channel once, and later edits go to that message.
+A 429 with Retry-After holds every notice for Slack, not only the one refused."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from adapters.slack.sender import SlackSender
 from bot.messages import CHANNEL
 from storage.models import OutboxMessage, Report
 from storage.vocabulary import OutboxState, Platform
+from tests.integration.test_relay import channel_notices
 from tests.integration.test_service import dm_report
 from tests.support.slack_stand_in import SlackStandIn
 from tests.support.world import World, build_world
@@ -83,3 +85,27 @@ async def test_a_post_that_never_landed_is_sent_after_the_lease(world):
         await Notifier(world.relay, {Platform.SLACK: sender}).run_once()
         assert the_alert(world).state is OutboxState.DELIVERED
         assert len(channel_posts(api, report.code)) == 1
+
+
+async def test_slacks_retry_after_holds_the_whole_batch(world):
+    # Given four channel notices, and Slack answering the first post 429 with Retry-After: 20
+    channel_notices(world, 4)
+    async with SlackStandIn() as api:
+        sender = SlackSender.create(token="xoxb-test", api_url=api.base_url, committee_channel=COMMITTEE)
+        api.fail_next("chat.postMessage", status=429, error="ratelimited", retry_after=20)
+        notifier = Notifier(world.relay, {Platform.SLACK: sender})
+        # When the notifier runs, and again ten seconds later
+        await notifier.run_once()
+        world.clock.advance(seconds=10)
+        await notifier.run_once()
+        # Then Slack saw one post (the refused one) and nothing after it
+        assert len(api.failed) == 1 and api.called("chat.postMessage") == []
+        # And after Retry-After, each notice is in the channel once
+        world.clock.advance(seconds=11)
+        await notifier.run_once()
+        posts = api.called("chat.postMessage")
+        tags = sorted(p.args["metadata"]["event_payload"]["outbox"] for p in posts)
+        with world.db.read() as session:
+            rows = session.exec(select(OutboxMessage)).all()
+        assert tags == sorted(r.id for r in rows)
+        assert all(r.state is OutboxState.DELIVERED for r in rows)

@@ -1,5 +1,6 @@
-"""The notifier against the database: two relays never post the same notice, and a notice with
-no route is kept and reported to the committee."""
+"""The notifier against the database: two relays never post the same notice, a notice with no
+route is kept and reported to the committee, and a platform's Retry-After pauses the whole
+platform."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from sqlmodel import col, select
 
 from adapters.notify import Notifier
-from adapters.senders import Posted, Ref
+from adapters.senders import Posted, Ref, RetryLater
 from bot import sanitize
 from bot.messages import CHANNEL, Notice
 from bot.outbox import db_enqueue, person_target
@@ -225,3 +226,40 @@ def test_a_direct_message_whose_id_left_the_roster_is_failed_and_reported(world)
     with world.db.read() as session:
         notice = world.core.vault.open(session, kind="outbox", record_id=told.id, blob=told.body)["notice"]
     assert dict(notice["fields"])["Person"] == "Dana Reyes"
+
+
+# --- Retry-After pauses the platform ------------------------------------------------------------
+
+
+async def test_a_rate_limit_pauses_the_platform_without_burning_the_batch(world):
+    # Given three notices, and Slack answering the first post with 429, Retry-After 30 s
+    ids = channel_notices(world, 3)
+    sender = FakeSender("slack")
+    refused: list[str] = []
+
+    async def rate_limited_once(ref: Ref) -> None:
+        if not refused:
+            refused.append(ref.id)
+            raise RetryLater("ratelimited", retry_after=30)
+
+    sender.before = rate_limited_once
+    notifier = Notifier(world.relay, {Platform.SLACK: sender})
+
+    # When the notifier runs, and runs again 29 s later
+    await notifier.run_once()
+    world.clock.advance(seconds=29)
+    await notifier.run_once()
+
+    # Then nothing more was posted: the other two wait, unclaimed, with no attempt counted
+    assert refused == [ids[0]] and sender.posts == []
+    by_id = {row.id: row for row in rows(world)}
+    assert by_id[ids[0]].attempts == 1 and by_id[ids[0]].last_error == "ratelimited"
+    for waiting in ids[1:]:
+        row = by_id[waiting]
+        assert (row.state, row.attempts, row.claimed_until) == (OutboxState.PENDING, 0, None)
+
+    # And once Retry-After has passed, all three go, each once
+    world.clock.advance(seconds=2)
+    await notifier.run_once()
+    assert sorted(i for i, _ in sender.posts) == sorted(ids)
+    assert all(row.state is OutboxState.DELIVERED for row in rows(world))
