@@ -1,6 +1,6 @@
 """The notifier against the database: two relays never post the same notice, a notice with no
-route is kept and reported to the committee, and a platform's Retry-After pauses the whole
-platform."""
+route is kept and reported to the committee, a platform's Retry-After pauses the whole platform,
+and the database connections a leader holds notice a vanished peer in seconds, not hours."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import event, text
 from sqlmodel import col, select
 
 from adapters.notify import Notifier
@@ -18,9 +19,11 @@ from bot.messages import CHANNEL, Notice
 from bot.outbox import db_enqueue, person_target
 from bot.relay import Relay
 from bot.sweep import Sweeper
+from storage import db as storage_db
 from storage.db import Database, make_engine
 from storage.models import Identity, OutboxMessage, Person
 from storage.vocabulary import OutboxState, PersonKind, Platform, Role
+from tests.conftest import POSTGRES_URL, require_postgres
 from tests.support.world import World, build_world
 
 SLACK = frozenset({Platform.SLACK})
@@ -263,3 +266,52 @@ async def test_a_rate_limit_pauses_the_platform_without_burning_the_batch(world)
     await notifier.run_once()
     assert sorted(i for i, _ in sender.posts) == sorted(ids)
     assert all(row.state is OutboxState.DELIVERED for row in rows(world))
+
+
+# --- connections that notice a vanished peer ----------------------------------------------------
+
+
+class _Captured(Exception):
+    pass
+
+
+def test_the_engine_factory_asks_for_keepalive_on_both_ends():
+    # Given a PostgreSQL engine whose connect is intercepted (no server needed)
+    engine = make_engine("postgresql://u@db.invalid:5432/candor?options=-csearch_path%3Dt_1")
+    seen: dict[str, object] = {}
+
+    @event.listens_for(engine, "do_connect")
+    def capture(dialect, record, cargs, cparams):  # noqa: ANN001, ANN202
+        seen.update(cparams)
+        raise _Captured
+
+    with pytest.raises(_Captured):
+        engine.connect()
+    # Then libpq keeps the connection alive (~25 s to notice a dead peer) ...
+    assert {k: seen[k] for k in ("keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count")} == {
+        "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3}
+    assert seen["tcp_user_timeout"] == 30_000  # this psycopg's libpq is >= 12
+    # ... the server's side of the session does too, and the URL's own options are kept
+    assert seen["options"] == ("-csearch_path=t_1 -c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 "
+                               "-c tcp_keepalives_count=3")
+
+
+def test_an_old_libpq_is_not_asked_for_tcp_user_timeout():
+    args = storage_db.postgres_connect_args("postgresql+psycopg://u@h/db", libpq_version=110005)
+    assert "tcp_user_timeout" not in args and args["keepalives"] == 1
+    assert args["options"].startswith("-c tcp_keepalives_idle=10")
+
+
+def test_a_postgresql_session_runs_with_server_side_keepalive():
+    require_postgres()
+    engine = make_engine(POSTGRES_URL)
+    try:
+        with engine.connect() as connection:
+            settings = {name: connection.execute(text(f"SHOW {name}")).scalar()
+                        for name in ("tcp_keepalives_idle", "tcp_keepalives_interval", "tcp_keepalives_count")}
+            client = {option.keyword.decode(): (option.val or b"").decode()
+                      for option in connection.connection.dbapi_connection.pgconn.info}  # type: ignore[union-attr]
+    finally:
+        engine.dispose()
+    assert settings == {"tcp_keepalives_idle": "10", "tcp_keepalives_interval": "5", "tcp_keepalives_count": "3"}
+    assert client["keepalives"] == "1" and client["keepalives_idle"] == "10" and client["tcp_user_timeout"] == "30000"
