@@ -28,6 +28,8 @@ from storage.vocabulary import Platform
 # INFO, whatever CANDOR_LOG_LEVEL says; SQL statements are logged without their parameters.
 PAYLOAD_LOGGERS = ("slack_sdk", "slack_bolt", "msrest", "botbuilder", "botframework", "msal",
                    "urllib3", "aiohttp.client", "sqlalchemy")
+# The PDF libraries name the characters a case file uses at INFO: they never log below WARNING.
+CONTENT_LOGGERS = ("fontTools", "fpdf")
 
 
 def configure_logging(level: str) -> None:
@@ -42,6 +44,10 @@ def guard_payload_loggers() -> None:
         logger = logging.getLogger(name)
         if logger.getEffectiveLevel() < logging.INFO:
             logger.setLevel(logging.INFO)
+    for name in CONTENT_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.WARNING:
+            logger.setLevel(logging.WARNING)
 
 
 class StartupError(Exception):

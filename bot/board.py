@@ -26,6 +26,7 @@ from storage.vocabulary import BoardAction, PersonKind
 KIND = "determination"
 FORM_PREFIX = "determine"
 FACTOR_LIMIT = 2000
+EARLIEST = date(2002, 1, 1)  # before the Sarbanes-Oxley codes of ethics, a date is a typo
 
 OCCURRENCES = (Choice("A single occurrence", "single"), Choice("Repeated occurrences", "repeated"))
 INTENTS = (Choice("Intentional", "intentional"), Choice("Inadvertent", "inadvertent"))
@@ -176,6 +177,9 @@ def parse_date(value: object, errors: dict[str, str], name: str, *, today: date)
         errors[name] = copy.date_invalid()
     elif day > today:
         errors[name] = copy.date_in_future()
+        return None
+    elif day < EARLIEST:
+        errors[name] = copy.date_too_early(EARLIEST.isoformat())
         return None
     return day
 

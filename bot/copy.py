@@ -440,6 +440,10 @@ def date_in_future() -> str:
     return "That date is in the future. Please give the date it happened."
 
 
+def date_too_early(earliest: str) -> str:
+    return f"That date is before {earliest}; please check the year."
+
+
 def determination_recorded(code: str) -> str:
     return f"The Board's determination on case {code} is recorded, encrypted, in the case file."
 

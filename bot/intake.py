@@ -226,6 +226,8 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
 
     if step in _TEXT_STEPS:
         name, required = _TEXT_STEPS[step]
+        if name == "known" and word in {"no", "nobody", "no one", "none", "no-one"}:
+            return _moved(_with(draft, name, "No one else knows"), members)  # an answer, not a skip
         if word == "skip" or (not required and word in _SKIP_WORDS):
             if required:
                 return Outcome(draft, [Text(copy.required_field()), *prompt(draft, members)])

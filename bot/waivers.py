@@ -18,6 +18,7 @@ from bot import copy
 from bot.board import parse_date
 from bot.core import CandorError, Core, FieldError, is_committee
 from bot.messages import Choice, Document, FieldKind, Form, FormErrors, FormField, Reply, Text
+from bot.sanitize import neutralise
 from bot.schedule import waiver_disclosure_deadline
 from storage.models import Person, Waiver, new_id
 from storage.vocabulary import PersonKind
@@ -170,8 +171,8 @@ def register(session: Session, person: Person) -> list[Reply]:
             state = f"disclosed {waiver.disclosed_on.isoformat()} ({waiver.disclosure_ref})"
         else:
             state = f"NOT YET DISCLOSED: due {waiver.disclosure_due.isoformat()}"
-        sections.append((f"{officer.name}: {waiver.provision}",
-                         f"Granted by {waiver.granted_by} on {waiver.granted_on.isoformat()}; {state}"))
+        sections.append((neutralise(f"{officer.name}: {waiver.provision}"),
+                         neutralise(f"Granted by {waiver.granted_by} on {waiver.granted_on.isoformat()}; {state}")))
     choices = tuple(Choice(f"Record disclosure: {officer.name}, {waiver.granted_on.isoformat()}",
                            f"waiver:disclose:{waiver.id}")
                     for waiver, officer in rows if waiver.disclosed_on is None)

@@ -122,6 +122,13 @@ def test_excluding_toggles_a_member_on_and_off():
     assert outcome.draft is not None and outcome.draft.exclude == ()
 
 
+def test_no_to_who_already_knows_is_an_answer_not_a_skip():
+    outcome = drive([*FULL[:7], "no"])
+    assert outcome.draft is not None and outcome.draft.known == "No one else knows"
+    skipped = drive([*FULL[:7], "skip"])
+    assert skipped.draft is not None and skipped.draft.known is None
+
+
 def test_the_whole_committee_cannot_be_kept_away():
     outcome = drive(["2", "Controls over cash are missing.", "skip", "intake:excl:10", "intake:excl:11"])
     assert outcome.draft is not None and outcome.draft.exclude == (10,)
