@@ -240,12 +240,20 @@ def test_the_committee_records_a_waiver_and_its_disclosure_from_chat(world):
     ({"officer": "999"}, "officer", "from the roster"),
     ({"granted_on": "25/11/2026"}, "granted_on", "YYYY-MM-DD"),
     ({"reason": ""}, "reason", "reason"),
+    ({"granted_on": "1900-01-01"}, "granted_on", "check the year"),
 ])
 def test_a_waiver_without_a_provision_or_for_an_unknown_officer_is_refused(world, changes, field, message):
     world.clock.moment = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
     replies = world.submit("member", "waiver", waiver_values(world, **changes))
     assert isinstance(replies[0], FormErrors) and message in replies[0].errors[field]
     assert count(world, Waiver) == 0
+
+
+def test_the_waiver_register_shows_mentions_and_links_inert(world):
+    world.clock.moment = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+    world.submit("member", "waiver", waiver_values(world, provision="<!here> <@U0LEE> see http://evil.example"))
+    register = text_of(world.command("member", "ethics", "waivers"))
+    assert "<!here>" not in register and "<@U0LEE>" not in register and "http://evil" not in register
 
 
 def test_officers_cannot_record_or_read_waivers(world):
