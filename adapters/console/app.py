@@ -40,11 +40,14 @@ from storage.vocabulary import Platform
 
 HELP = """Console commands:
   /as EMAIL        act as this roster person (/who lists them)
-  /ethics ARGS     the /ethics slash command (report | status CODE [SECRET] | cases | open CODE | help)
+  /ethics ARGS     the /ethics slash command: report | status CODE [SECRET] | help,
+                   and for the committee: cases | open CODE | waiver | waivers
   /attest          the annual attestation
   N                pick choice [N] from the last output
+  /cancel          stop filling a form (nothing is sent)
   /quit            leave
-Anything else is a direct message to the bot."""
+Anything else is a direct message to the bot. Notices to the committee's channel print as
+[#committee] lines; direct messages from the bot to someone print as [DM to EMAIL]."""
 
 
 @dataclass
@@ -152,12 +155,19 @@ class Console:
         elif f.kind is FieldKind.BOOLEAN:
             self.say("yes or no", prefix="       ")
 
-    def _form_line(self, line: str) -> None:
+    def _form_line(self, line: str) -> bool:
+        """One answer to the form in progress; False when the person asked to quit."""
         assert self._form is not None
         if line.strip() == "/cancel":
             self._form = None
             self.say("Cancelled. Nothing was sent.")
-            return
+            return True
+        if line.strip() in {"/quit", "/exit"}:
+            return False
+        if line.strip().startswith(("/as", "/who", "/help", "/ethics", "/attest")):
+            self.say("You are filling in a form: answer the question, or type /cancel to stop it first.")
+            self._ask_field()
+            return True
         fields = self._fields()
         f = fields[self._form.index]
         value: Any = line.strip()
@@ -174,13 +184,14 @@ class Console:
         self._form.index += 1
         if self._form.index < len(fields):
             self._ask_field()
-            return
+            return True
         form = self._form
         self._send(FormSubmitted(self._actor(), form.form.form_id, dict(form.values)))
         if self._form is form and not form.only:
             self._form = None
         elif self._form is form and form.index >= len(self._fields()):
             self._form = None
+        return True
 
     # --- input --------------------------------------------------------------------------------
 
@@ -199,8 +210,7 @@ class Console:
         if self._echo and line.strip():
             self._out.write(f"{self._who or '?'}> {line}\n")
         if self._form is not None:
-            self._form_line(line)
-            return True
+            return self._form_line(line)
         text = line.strip()
         if not text:
             return True

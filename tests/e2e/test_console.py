@@ -133,3 +133,23 @@ def test_a_piped_transcript_replays(env, tmp_path):
     assert "[#committee] (updated)" in run.stdout
     assert CANARY not in run.stdout.split("[#committee]", 1)[1]
     assert (tmp_path / "candor.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_form_keeps_its_place_and_a_blank_answer_is_asked_again(env, monkeypatch):
+    console = Session(env, monkeypatch)
+    console.type("/as dana@example.com")
+    console.type("/ethics report")
+    console.type("6")  # securities laws
+
+    # Console commands inside a form do not become answers
+    said = console.type("/as lee@example.com")
+    assert "You are filling in a form" in said and "What happened?" in said
+
+    console.type("   ")  # what happened: blank, though required
+    for _ in range(5):
+        console.type("")  # the optional fields
+    shown = console.type("no")  # named
+    assert "needed for the committee" in shown and "What happened?" in shown
+    receipt = console.type(f"Insider sales before the announcement {CANARY}")
+    assert "recorded" in receipt
+    assert console.console.handle_line("/quit") is False
