@@ -51,6 +51,11 @@ def answer_window_closed() -> str:
             "and answer from there.")
 
 
+def intake_in_progress() -> str:
+    return ("You have a report in progress, and it is kept. Here is where we were; type \"cancel\" "
+            "if you would rather start over.")
+
+
 def form_already_submitted() -> str:
     return ("This form was already submitted and your report is recorded; nothing was filed twice. "
             "To report something else, start a new report.")

@@ -388,6 +388,10 @@ class Service:
 
     def _advance(self, session: Session, person: Person, actor: Actor, draft: intake.Draft, text: str) -> list[Reply]:
         members = self._members(session, person)
+        if " ".join(text.lower().split()) in _START_WORDS and draft.step not in {intake.Step.WHAT,
+                                                                                  intake.Step.WHO}:
+            # "report" again, mid-report: the draft is kept and its question asked again.
+            return [Text(copy.intake_in_progress()), *intake.prompt(draft, members)]
         outcome = intake.advance(draft, text, members)
         if outcome.submit:
             self._save_draft(session, actor, None)

@@ -352,6 +352,16 @@ def test_a_conflict_disclosed_at_attestation_reaches_the_committee_privately(wor
     assert "Dana Reyes: 2027" in text_of(home) and f"disclosure:view:{attestation.id}" in choice_values(home)
 
 
+def test_saying_report_again_mid_report_keeps_the_draft(world):
+    world.say("cfo", "report")
+    world.click("cfo", "intake:cat:fraud")
+    world.say("cfo", f"Quarter-end revenue is booked early {CANARY}")
+    world.say("cfo", "skip")  # who
+    again = text_of(world.say("cfo", "report"))  # at the members step
+    assert "report in progress" in again and "Audit Committee" in again
+    assert "When did it happen" in text_of(world.click("cfo", "intake:excl:done"))
+
+
 def test_the_same_report_form_submitted_twice_files_one_report(world):
     # Given the form as the core hands it out (a Teams card stays on screen after Submit)
     form = world.command("cfo", "ethics", "report")[0]
