@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 import struct
+import uuid
 import zipfile
 import zlib
 from pathlib import Path
 from typing import Any
+
+import typer
 
 from adapters.teams.app import COMMANDS
 
@@ -79,9 +82,22 @@ def manifest(*, app_id: str, bot_id: str, version: str, website: str) -> dict[st
     }
 
 
+def checked_app_id(app_id: str) -> str:
+    """The app id as Teams wants it in the manifest (a GUID, lower case), or a usage error: Teams
+    refuses a package whose `id` or `botId` is not a GUID only at upload, with little to go on."""
+    try:
+        return str(uuid.UUID(app_id.strip()))
+    except ValueError:
+        raise typer.BadParameter(
+            f"{app_id!r} is not an app id: the Azure bot's app id is a GUID like "
+            "00000000-0000-0000-0000-000000000000 (Azure portal → the bot → Configuration → "
+            "Microsoft App ID)", param_hint="--app-id / MICROSOFT_APP_ID") from None
+
+
 def build_package(*, app_id: str, out: Path, version: str = "1.0.0",
                   website: str = "https://candor.example.com") -> Path:
     """Write the zip; the bot id is the Azure bot's app id (`MICROSOFT_APP_ID`)."""
+    app_id = checked_app_id(app_id)
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
         package.writestr("manifest.json", json.dumps(

@@ -60,3 +60,15 @@ def test_without_an_app_id_the_command_says_what_is_missing(tmp_path):
     result = subprocess.run([sys.executable, "-m", "adapters.cli", "teams", "package"], env=env,
                             capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert result.returncode != 0 and "MICROSOFT_APP_ID" in result.stderr
+
+
+def test_an_app_id_that_is_not_a_guid_is_refused_with_what_to_use(tmp_path):
+    # The bot's Teams id ("28:<app id>") is a likely mistake: Teams would refuse the package at upload
+    env = {k: v for k, v in os.environ.items() if k != "MICROSOFT_APP_ID"}
+    result = subprocess.run([sys.executable, "-m", "adapters.cli", "teams", "package", "--app-id", f"28:{APP_ID}",
+                             "--out", str(tmp_path / "candor-teams.zip")], env=env, capture_output=True, text=True,
+                            timeout=60, cwd=tmp_path)
+    message = " ".join(result.stderr.split())
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "is not an app id" in message and "GUID" in message
+    assert not (tmp_path / "candor-teams.zip").exists()
