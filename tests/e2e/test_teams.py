@@ -6,6 +6,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
+import socket
+import subprocess
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +32,7 @@ CANARY = "CANARY-t3ams"
 TENANT = "tenant-0001"
 CHANNEL = "19:committee@thread.tacv2"
 BOT = "28:candor-bot"
+APP_ID = "5a2f1c3e-1111-4a4a-9b9b-0123456789ab"
 ROSTER = """\
 officers:
   - {name: Dana Reyes, email: dana@example.com, role: CFO, teams_id: aad-dana}
@@ -91,16 +96,22 @@ class Teams:
             str(s)[:200] for s in self.connector.sent))
 
 
+TEAMS_ENV = ("MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD", "MICROSOFT_APP_TENANT_ID", "CANDOR_TEAMS_LOCAL",
+             "CANDOR_TEAMS_CHANNEL")
+
+
 async def _start(tmp_path, monkeypatch, connector: ConnectorStandIn | None = None, **env: str):
+    """Candor with Teams on a free port. Without MICROSOFT_APP_ID in `env`, in local mode."""
     connector = connector or ConnectorStandIn()
     await connector.__aenter__()
+    local = {} if "MICROSOFT_APP_ID" in env else {"CANDOR_TEAMS_LOCAL": "true"}
     settings = {"CANDOR_DATABASE_URL": f"sqlite:///{tmp_path / 'candor.db'}",
                 "CANDOR_KEY_FILE": str(tmp_path / "candor.key"), "CANDOR_SCRYPT_LOG2_N": "4",
-                "CANDOR_TEAMS_CHANNEL": CHANNEL, **env}
+                "CANDOR_TEAMS_CHANNEL": CHANNEL, **local, **env}
+    for key in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", *TEAMS_ENV):
+        monkeypatch.delenv(key, raising=False)
     for key, value in settings.items():
         monkeypatch.setenv(key, value)
-    for key in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
-        monkeypatch.delenv(key, raising=False)
     candor = build(Settings(), platforms=frozenset({Platform.TEAMS}), create_key=True, upgrade=True)
     candor.relay.policy = RetryPolicy(base_seconds=0.2, max_seconds=2.0)
     with candor.db.write() as session:
@@ -203,7 +214,7 @@ async def test_a_repeated_activity_changes_nothing(teams):
 
 
 async def test_an_unauthenticated_post_is_refused_when_an_app_id_is_set(tmp_path, monkeypatch):
-    harness, runner = await _start(tmp_path, monkeypatch, MICROSOFT_APP_ID="00000000-0000-0000-0000-000000000001",
+    harness, runner = await _start(tmp_path, monkeypatch, MICROSOFT_APP_ID=APP_ID,
                                    MICROSOFT_APP_PASSWORD="not-a-real-secret")
     try:
         response = await harness.post(harness.personal("aad-dana", text="report"))
@@ -229,3 +240,33 @@ async def test_a_throttled_connector_delays_but_loses_no_card(teams):
         "anonymous": "yes"}))
     cards = await teams.until(lambda: teams.connector.posts(CHANNEL), timeout=30)
     assert len(cards) == 1
+
+
+# --- local mode only on purpose ---------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_without_an_app_id_candor_serve_refuses_to_start_unless_local_mode_is_asked_for(tmp_path):
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in TEAMS_ENV and not k.startswith("SLACK_")}
+    env.update(CANDOR_DATABASE_URL=f"sqlite:///{tmp_path / 'candor.db'}", CANDOR_KEY_FILE=str(tmp_path / "k"),
+               CANDOR_TEAMS_CHANNEL=CHANNEL, CANDOR_HOST="127.0.0.1", CANDOR_PORT=str(port))
+    try:
+        result = subprocess.run([sys.executable, "-m", "adapters.cli", "serve"], env=env, capture_output=True,
+                                text=True, timeout=60, cwd=tmp_path)
+    except subprocess.TimeoutExpired:
+        pytest.fail("candor serve started Teams without an app id and without CANDOR_TEAMS_LOCAL")
+    assert result.returncode != 0
+    message = " ".join(result.stderr.split())
+    assert "MICROSOFT_APP_ID" in message and "CANDOR_TEAMS_LOCAL=true" in message
+    assert "Traceback" not in result.stderr
+
+    local = Settings(_env_file=None, CANDOR_TEAMS_CHANNEL=CHANNEL, CANDOR_TEAMS_LOCAL="true")
+    secured = Settings(_env_file=None, CANDOR_TEAMS_CHANNEL=CHANNEL, MICROSOFT_APP_ID=APP_ID)
+    assert local.teams_enabled and secured.teams_enabled
+    assert not Settings(_env_file=None).teams_enabled
