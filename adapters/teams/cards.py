@@ -26,6 +26,10 @@ from bot.messages import (
 
 CARD = "application/vnd.microsoft.card.adaptive"
 _LINK = re.compile(r"\]\(")
+# Teams shows at most six actions side by side and drops the rest without a word; long button
+# titles are cut short in a row well before that. Up to this many choices make one row of
+# buttons; a longer list (the report categories) is one button a row, each in its own ActionSet.
+ROW = 5
 
 
 def escape(text: str) -> str:
@@ -55,7 +59,9 @@ def _actions(choices: tuple[Choice, ...]) -> list[dict[str, Any]]:
 def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     content: dict[str, Any] = {"type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
                                "version": "1.5", "body": body}
-    if actions:
+    if actions and len(actions) > ROW:
+        content["body"] = body + [{"type": "ActionSet", "actions": [action]} for action in actions]
+    elif actions:
         content["actions"] = actions
     return content
 

@@ -24,7 +24,7 @@ from adapters.settings import Settings
 from bot.relay import RetryPolicy
 from bot.roster import db_import_roster, parse_roster
 from storage.models import AuditEvent, Report
-from storage.vocabulary import CaseStatus, Platform
+from storage.vocabulary import CaseStatus, Category, Platform
 from tests.support.connector_stand_in import ConnectorStandIn
 from tests.support.waiting import eventually
 
@@ -240,6 +240,29 @@ async def test_a_throttled_connector_delays_but_loses_no_card(teams):
         "anonymous": "yes"}))
     cards = await teams.until(lambda: teams.connector.posts(CHANNEL), timeout=30)
     assert len(cards) == 1
+
+
+# --- cards ------------------------------------------------------------------------------------
+
+
+def _action_lists(node: Any) -> list[list[dict[str, Any]]]:
+    if isinstance(node, dict):
+        found = [node["actions"]] if isinstance(node.get("actions"), list) else []
+        return found + [lists for value in node.values() for lists in _action_lists(value)]
+    if isinstance(node, list):
+        return [lists for value in node for lists in _action_lists(value)]
+    return []
+
+
+async def test_every_category_and_cancel_stay_reachable_on_the_menu_card(teams):
+    await teams.say("aad-dana", "report")
+    menu = teams.connector.posts("a:personal-aad-dana")[-1].body["attachments"][0]["content"]
+
+    rows = _action_lists(menu)
+    assert rows and all(len(row) <= 5 for row in rows)  # Teams drops what is past its sixth action
+    buttons = {action["title"]: action["data"]["candor"] for row in rows for action in row}
+    assert set(buttons.values()) == {f"intake:cat:{c.value}" for c in Category} | {"intake:cancel"}
+    assert {"Other concern", "Cancel"} <= set(buttons)
 
 
 # --- local mode only on purpose ---------------------------------------------------------------
