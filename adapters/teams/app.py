@@ -31,7 +31,7 @@ from botbuilder.schema import (
 from jwt import PyJWTError
 
 from adapters.teams import cards
-from adapters.teams.refs import save_reference
+from adapters.teams.refs import CHANNEL, TEAM, USER, save_reference
 from bot import copy
 from bot.messages import (
     Actor,
@@ -145,7 +145,7 @@ class CandorTeamsBot(TeamsActivityHandler):
                 return
         reference = TurnContext.get_conversation_reference(activity)
         if conversation is not None and conversation.conversation_type in (None, "personal"):
-            await asyncio.to_thread(save_reference, self._db, f"teams:user:{actor_of(activity).user_id}", reference)
+            await asyncio.to_thread(save_reference, self._db, USER + actor_of(activity).user_id, reference)
         event = event_of(activity)
         if event is None:
             return
@@ -181,16 +181,22 @@ class CandorTeamsBot(TeamsActivityHandler):
 
     async def on_teams_members_added(self, teams_members_added: Any, team_info: Any,
                                      turn_context: TurnContext) -> None:
+        """Added to a team: its reference is stored, under the team and under the channel it was
+        added in. Any channel of the team can then be posted to (CANDOR_TEAMS_CHANNEL): a proactive
+        channel post is this reference with the channel's id as the conversation id."""
         activity = turn_context.activity
         bot_id = activity.recipient.id if activity.recipient else None
-        if not any(m.id == bot_id for m in teams_members_added):
+        if not any(m.id == bot_id for m in teams_members_added) or team_info is None or not team_info.id:
             return
-        if team_info is not None:
-            reference = TurnContext.get_conversation_reference(activity)
-            reference.activity_id = None  # new posts, not replies in this event's thread
-            conversation_id = activity.conversation.id if activity.conversation else ""
-            await asyncio.to_thread(save_reference, self._db, f"teams:channel:{conversation_id}", reference)
-            log.info("added to a team; channel reference stored")
+        reference = TurnContext.get_conversation_reference(activity)
+        reference.activity_id = None  # new posts, not replies in this event's thread
+        channel_id = activity.conversation.id if activity.conversation else ""
+        await asyncio.to_thread(save_reference, self._db, TEAM + team_info.id, reference)
+        if channel_id:
+            await asyncio.to_thread(save_reference, self._db, CHANNEL + channel_id, reference)
+        # Ids only (not confidential): the operator finds the team here, and CANDOR_TEAMS_CHANNEL
+        # may name this channel or any other channel of the team.
+        log.info("added to team %s in channel %s; references stored", team_info.id, channel_id)
 
 
 def mount(app: web.Application, adapter: CloudAdapter, bot: CandorTeamsBot, path: str = "/api/messages") -> None:

@@ -1,17 +1,23 @@
-"""Stored Teams conversation references (the committee channel, people's 1:1 chats)."""
+"""Stored Teams conversation references: the teams the bot was added to, the channels it was
+added in, people's 1:1 chats; and the reference that posts to a given channel."""
 
 from __future__ import annotations
 
+import json
+
 from botbuilder.schema import ConversationReference
+from sqlmodel import col, select
 
 from storage.clock import utcnow
 from storage.db import Database
 from storage.models import ConversationRef
 
+TEAM = "teams:team:"  # + the team id: the reference of the bot's installation in that team
+CHANNEL = "teams:channel:"  # + a channel's conversation id
+USER = "teams:user:"  # + a person's AAD object id: their 1:1 chat with the bot
+
 
 def save_reference(db: Database, key: str, reference: ConversationReference) -> None:
-    import json
-
     value = json.dumps(reference.serialize())
     with db.write() as session:
         row = session.get(ConversationRef, key)
@@ -23,8 +29,6 @@ def save_reference(db: Database, key: str, reference: ConversationReference) -> 
 
 
 def load_reference(db: Database, key: str) -> ConversationReference | None:
-    import json
-
     with db.read() as session:
         row = session.get(ConversationRef, key)
     if row is None:
@@ -33,11 +37,25 @@ def load_reference(db: Database, key: str) -> ConversationReference | None:
 
 
 def any_reference(db: Database, prefix: str) -> ConversationReference | None:
-    """Any stored reference under a prefix (its service URL and tenant serve for new chats)."""
-    import json
-
-    from sqlmodel import col, select
-
+    """The latest stored reference under a prefix (its service URL and tenant serve for new
+    conversations)."""
     with db.read() as session:
-        row = session.exec(select(ConversationRef).where(col(ConversationRef.key).startswith(prefix))).first()
+        row = session.exec(select(ConversationRef).where(col(ConversationRef.key).startswith(prefix))
+                           .order_by(col(ConversationRef.updated_at).desc())).first()
     return None if row is None else ConversationReference().deserialize(json.loads(row.value))
+
+
+def channel_reference(db: Database, channel_id: str) -> ConversationReference | None:
+    """The reference that posts to a channel: the one stored for it, or else a team's reference
+    with the channel's id as the conversation id (how Teams takes proactive posts to any channel
+    of a team the bot is in). A team reference lends only its service URL, tenant and bot, which
+    are the same for every team of the tenant; the conversation id alone says where the post goes.
+    None until the bot has been added to a team."""
+    reference = load_reference(db, CHANNEL + channel_id)
+    if reference is not None:
+        return reference
+    reference = any_reference(db, TEAM)
+    if reference is None or reference.conversation is None:
+        return None
+    reference.conversation.id = channel_id
+    return reference

@@ -27,7 +27,7 @@ from botframework.connector.models import ErrorResponseException
 
 from adapters.senders import Posted, Ref, RetryLater, Undeliverable
 from adapters.teams import cards
-from adapters.teams.refs import any_reference, load_reference
+from adapters.teams.refs import USER, any_reference, channel_reference, load_reference
 from bot.messages import Notice
 from storage.db import Database
 
@@ -134,13 +134,13 @@ class TeamsSender:
     async def post_to_channel(self, notice: Notice, ref: Ref) -> Posted:
         if not self._channel:
             raise Undeliverable("no_committee_channel")
-        reference = await asyncio.to_thread(load_reference, self._db, f"teams:channel:{self._channel}")
+        reference = await asyncio.to_thread(channel_reference, self._db, self._channel)
         if reference is None:
-            raise RetryLater("bot_not_yet_in_channel")  # it will be once the bot is added to the team
+            raise RetryLater("bot_not_yet_in_team")  # it will be once the bot is added to the team
         return await self._send(reference, notice)
 
     async def post_to_user(self, user_id: str, notice: Notice, ref: Ref) -> Posted:
-        reference = await asyncio.to_thread(load_reference, self._db, f"teams:user:{user_id}")
+        reference = await asyncio.to_thread(load_reference, self._db, USER + user_id)
         if reference is not None:
             return await self._send(reference, notice)
         template = await asyncio.to_thread(any_reference, self._db, "teams:")
@@ -160,7 +160,7 @@ class TeamsSender:
         return posted[0]
 
     async def update(self, posted: Posted, notice: Notice) -> None:
-        reference = await asyncio.to_thread(load_reference, self._db, f"teams:channel:{posted.channel}")
+        reference = await asyncio.to_thread(channel_reference, self._db, posted.channel)
         if reference is None:
             reference = await asyncio.to_thread(any_reference, self._db, "teams:")
             if reference is None:

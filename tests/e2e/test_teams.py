@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import os
 import socket
 import subprocess
@@ -62,11 +63,11 @@ class Teams:
         return self.activity(user, conversation={"conversationType": "personal", "tenantId": TENANT,
                                                  "id": f"a:personal-{user}"}, **fields)
 
-    def in_channel(self, user: str, **fields: Any) -> dict[str, Any]:
+    def in_channel(self, user: str, *, channel: str = CHANNEL, team: str = CHANNEL, **fields: Any) -> dict[str, Any]:
         activity = self.activity(user, conversation={"conversationType": "channel", "isGroup": True,
-                                                     "tenantId": TENANT, "id": CHANNEL}, **fields)
-        activity["channelData"]["team"] = {"id": CHANNEL, "name": "Audit Committee"}
-        activity["channelData"]["channel"] = {"id": CHANNEL}
+                                                     "tenantId": TENANT, "id": channel}, **fields)
+        activity["channelData"]["team"] = {"id": team, "name": "Audit Committee"}
+        activity["channelData"]["channel"] = {"id": channel}
         return activity
 
     async def post(self, activity: dict[str, Any], headers: dict[str, str] | None = None) -> aiohttp.ClientResponse:
@@ -81,8 +82,11 @@ class Teams:
         assert response.status in (200, 201)
         await self.until(lambda: len(self.connector.posts()) > before)
 
-    async def add_to_team(self) -> None:
-        activity = self.in_channel("aad-lee", type="conversationUpdate", membersAdded=[{"id": BOT}])
+    async def add_to_team(self, *, team: str = CHANNEL) -> None:
+        """The bot added to a team: Teams says so in the team's General channel, whose id is the
+        team's id."""
+        activity = self.in_channel("aad-lee", type="conversationUpdate", membersAdded=[{"id": BOT}],
+                                   channel=team, team=team)
         activity["channelData"]["eventType"] = "teamMemberAdded"
         response = await self.post(activity)
         assert response.status in (200, 201)
@@ -240,6 +244,35 @@ async def test_a_throttled_connector_delays_but_loses_no_card(teams):
         "anonymous": "yes"}))
     cards = await teams.until(lambda: teams.connector.posts(CHANNEL), timeout=30)
     assert len(cards) == 1
+
+
+# --- the committee channel: any channel of the team -------------------------------------------
+
+
+async def test_the_committee_channel_may_be_any_channel_of_the_team(tmp_path, monkeypatch, caplog):
+    caplog.set_level(logging.INFO, logger="candor.teams")
+    general, committee = "19:general-team-id@thread.tacv2", "19:private-committee@thread.tacv2"
+    teams, runner = await _start(tmp_path, monkeypatch, CANDOR_TEAMS_CHANNEL=committee)
+    try:
+        # Given the bot added to the team (Teams says so in General), and the committee's channel configured
+        await teams.add_to_team(team=general)
+        assert general in caplog.text  # the operator finds the team's id in the log
+
+        # When a report is made
+        report = await report_by_chat(teams)
+
+        # Then its card goes to the committee's channel, not General, and is acknowledged in place there
+        card = (await teams.until(lambda: teams.connector.posts(committee)))[0]
+        assert report.code in str(card) and teams.connector.posts(general) == []
+        await teams.post(teams.in_channel("aad-lee", channel=committee, team=general,
+                                          value={"candor": f"case:ack:{report.id}"}))
+        update = (await teams.until(teams.connector.updates))[0]
+        assert update.path == f"/v3/conversations/{committee}/activities/{card.answer_id}"
+    finally:
+        await teams.http.close()
+        await runner.cleanup()
+        await teams.connector.__aexit__()
+        teams.candor.close()
 
 
 # --- cards ------------------------------------------------------------------------------------
