@@ -2,10 +2,10 @@
 activity handler that translates activities into the core's events and renders its replies.
 
 With `MICROSOFT_APP_ID` set, every inbound request's JWT is validated by the Bot Framework
-(an unauthenticated post gets 401); without one the adapter runs in the Bot Framework's local
-mode (the Emulator, tests). When the bot is added to a team, the channel's conversation reference
-is stored; `CANDOR_TEAMS_CHANNEL` picks the committee channel among them. Every import of the
-Teams SDK stays in this folder.
+(an unauthenticated or unverifiable post gets 401); without one the adapter runs in the Bot
+Framework's local mode (the Emulator, tests; only with `CANDOR_TEAMS_LOCAL=true`). When the bot is
+added to a team, the team's conversation reference is stored; `CANDOR_TEAMS_CHANNEL` names the
+committee channel, any channel of that team. Every import of the Teams SDK stays in this folder.
 """
 
 from __future__ import annotations
@@ -14,13 +14,12 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import (
     Activity,
     ActivityTypes,
@@ -28,10 +27,11 @@ from botbuilder.schema import (
     Attachment,
     ChannelAccount,
 )
-from jwt import PyJWTError
 
 from adapters.teams import cards
+from adapters.teams.adapter import KeysUnavailable, build_adapter
 from adapters.teams.refs import CHANNEL, TEAM, USER, save_reference
+from adapters.teams.sender import open_personal_chat, patiently
 from bot import copy
 from bot.messages import (
     Actor,
@@ -50,36 +50,6 @@ from storage.vocabulary import Platform
 log = logging.getLogger("candor.teams")
 
 COMMANDS = ("report", "status", "attest", "help")
-
-
-@dataclass(frozen=True)
-class TeamsConfig:
-    """What botbuilder's configuration-based authentication reads."""
-
-    APP_ID: str
-    APP_PASSWORD: str
-    APP_TENANTID: str
-    APP_TYPE: str
-
-
-def build_adapter(*, app_id: str | None, password: str | None, tenant_id: str | None) -> CloudAdapter:
-    config = TeamsConfig(APP_ID=app_id or "", APP_PASSWORD=password or "", APP_TENANTID=tenant_id or "",
-                         APP_TYPE="SingleTenant" if tenant_id else "MultiTenant")
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
-
-    async def on_turn_error(context: TurnContext, error: Exception) -> None:
-        # The type only: an exception's text may carry what a person typed.
-        log.error("Teams turn failed: %s", type(error).__name__)
-        conversation = context.activity.conversation
-        if conversation is not None and conversation.conversation_type not in (None, "personal"):
-            return  # never an error message in the committee channel, for all to see
-        try:
-            await context.send_activity(copy.internal_error())
-        except Exception as exc:  # noqa: BLE001  the Connector may be the failure: the log says so
-            log.error("could not tell the person the turn failed: %s", type(exc).__name__)
-
-    adapter.on_turn_error = on_turn_error
-    return adapter
 
 
 def actor_of(activity: Activity) -> Actor:
@@ -102,9 +72,8 @@ def outgoing(replies: list[Reply]) -> list[Activity]:
     return activities
 
 
-def event_of(activity: Activity) -> Inbound | None:
+def event_of(activity: Activity, actor: Actor) -> Inbound | None:
     """The core's event for a personal message or a card submit; None for anything else."""
-    actor = actor_of(activity)
     value = activity.value
     if value:
         choice, form_id, fields = cards.submission(value)
@@ -124,6 +93,11 @@ def event_of(activity: Activity) -> Inbound | None:
     return DirectMessage(actor, text, event_id=activity.id)
 
 
+def _in_channel(activity: Activity) -> bool:
+    conversation = activity.conversation
+    return conversation is not None and conversation.conversation_type not in (None, "personal")
+
+
 class CandorTeamsBot(TeamsActivityHandler):
     def __init__(self, service: Service, db: Database, wake: Callable[[], None]) -> None:
         super().__init__()
@@ -136,41 +110,37 @@ class CandorTeamsBot(TeamsActivityHandler):
         self._wake()
         return replies
 
+    async def _actor(self, turn_context: TurnContext) -> Actor:
+        return actor_of(turn_context.activity)
+
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        conversation = activity.conversation
-        if conversation is not None and conversation.conversation_type not in (None, "personal"):
-            # In a channel only card buttons act (a committee member's click); chatter is ignored.
-            if not activity.value:
-                return
-        reference = TurnContext.get_conversation_reference(activity)
-        if conversation is not None and conversation.conversation_type in (None, "personal"):
-            await asyncio.to_thread(save_reference, self._db, USER + actor_of(activity).user_id, reference)
-        event = event_of(activity)
+        if _in_channel(activity) and not activity.value:
+            return  # in a channel only card buttons act (a committee member's click); chatter is ignored
+        actor = await self._actor(turn_context)
+        if not _in_channel(activity):
+            reference = TurnContext.get_conversation_reference(activity)
+            await asyncio.to_thread(save_reference, self._db, USER + actor.user_id, reference)
+        event = event_of(activity, actor)
         if event is None:
             return
         replies = await self._handle(event)
-        private = conversation is not None and conversation.conversation_type not in (None, "personal")
-        if private:
+        if _in_channel(activity):
             await self._send_privately(turn_context, replies)
         else:
-            from adapters.teams.sender import patiently
-
             for reply in outgoing(replies):
                 await patiently(lambda reply=reply: turn_context.send_activity(reply))  # type: ignore[misc]
 
     async def _send_privately(self, turn_context: TurnContext, replies: list[Reply]) -> None:
         """A click in the committee channel is answered in the member's 1:1 chat, never in the
         channel (details and refusals are private)."""
-        from adapters.teams.sender import open_personal_chat
-
         await open_personal_chat(turn_context, outgoing(replies))
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         activity = turn_context.activity
         if activity.name != "adaptiveCard/action":
             return await super().on_invoke_activity(turn_context)
-        event = event_of(activity)
+        event = event_of(activity, await self._actor(turn_context))
         if event is None:
             return InvokeResponse(status=400)
         replies = await self._handle(event)
@@ -205,8 +175,8 @@ def mount(app: web.Application, adapter: CloudAdapter, bot: CandorTeamsBot, path
             return web.Response(status=413, text="payload too large")
         try:
             response = await adapter.process(request, bot)
-        except PyJWTError:  # a malformed or forged token: as unauthenticated as none
-            return web.Response(status=401, text="unauthorized")
+        except KeysUnavailable:
+            return web.Response(status=503, text="try again later")
         except (ValueError, json.JSONDecodeError, KeyError):
             return web.Response(status=400, text="not an activity")
         return response or web.Response(status=201)

@@ -24,14 +24,21 @@ from botbuilder.schema import (
     ConversationReference,
 )
 from botframework.connector.models import ErrorResponseException
+from msrest.exceptions import ClientRequestError
 
 from adapters.senders import Posted, Ref, RetryLater, Undeliverable
 from adapters.teams import cards
+from adapters.teams.adapter import TeamsAdapter
 from adapters.teams.refs import USER, any_reference, channel_reference, load_reference
 from bot.messages import Notice
 from storage.db import Database
 
 T = TypeVar("T")
+
+# What a call to the Connector raises when it did not get through: an HTTP error answer
+# (ErrorResponseException), or no answer at all (msrest's ClientRequestError wraps a refused or
+# broken connection; aiohttp's and the OS's own errors, and timeouts, for the rest).
+CONNECTOR_ERRORS = (ErrorResponseException, ClientRequestError, ClientError, TimeoutError, OSError)
 
 
 def _card(notice: Notice) -> Activity:
@@ -53,10 +60,10 @@ def _error(exc: Exception) -> Exception:
     return RetryLater(type(exc).__name__)
 
 
-async def _proactively(start: Callable[[Callable[[TurnContext], Awaitable[None]]], Awaitable[object]],
-                       logic: Callable[[TurnContext], Awaitable[None]]) -> None:
-    """Run `logic` in a proactive turn, and raise what it raised. The adapter would otherwise hand
-    the error to its turn-error handler and return as if the card had been sent."""
+async def _in_turn(start: Callable[[Callable[[TurnContext], Awaitable[None]]], Awaitable[object]],
+                   logic: Callable[[TurnContext], Awaitable[None]]) -> None:
+    """Run `logic` in a turn the bot starts itself, and raise what it raised. The adapter would
+    otherwise hand the error to its turn-error handler and return as if all had been sent."""
     raised: list[Exception] = []
 
     async def guarded(context: TurnContext) -> None:
@@ -65,11 +72,17 @@ async def _proactively(start: Callable[[Callable[[TurnContext], Awaitable[None]]
         except Exception as exc:  # noqa: BLE001  re-raised below, outside the adapter's pipeline
             raised.append(exc)
 
+    await start(guarded)
+    if raised:
+        raise raised[0]
+
+
+async def _proactively(start: Callable[[Callable[[TurnContext], Awaitable[None]]], Awaitable[object]],
+                       logic: Callable[[TurnContext], Awaitable[None]]) -> None:
+    """An outbox delivery: what the Connector answered, as the notifier's RetryLater/Undeliverable."""
     try:
-        await start(guarded)
-        if raised:
-            raise raised[0]
-    except (TimeoutError, ErrorResponseException, ClientError, OSError) as exc:
+        await _in_turn(start, logic)
+    except CONNECTOR_ERRORS as exc:
         raise _error(exc) from None
 
 
@@ -77,12 +90,13 @@ REPLY_TRIES = 5
 
 
 async def patiently(call: Callable[[], Awaitable[T]]) -> T:
-    """An answer to the person at hand (not an outbox notice): a 429 or a 5xx from the Connector
-    is retried in place, honouring Retry-After (at most 10 s a wait), before it is given up."""
+    """An answer to the person at hand (not an outbox notice): a 429 or a 5xx from the Connector,
+    or a connection it refused or dropped, is retried in place, honouring Retry-After (at most
+    10 s a wait), before it is given up."""
     for attempt in range(1, REPLY_TRIES + 1):
         try:
             return await call()
-        except (ErrorResponseException, ClientError, TimeoutError, OSError) as exc:
+        except CONNECTOR_ERRORS as exc:
             error = _error(exc)
             if not isinstance(error, RetryLater) or attempt == REPLY_TRIES:
                 raise
@@ -91,22 +105,26 @@ async def patiently(call: Callable[[], Awaitable[T]]) -> T:
 
 
 async def open_personal_chat(turn_context: TurnContext, activities: list[Activity]) -> None:
-    """Send activities to the person behind this turn in their 1:1 chat with the bot."""
+    """Send activities to the person behind this turn in their 1:1 chat with the bot. The chat is
+    created in the bot's name: its app id (MICROSOFT_APP_ID), which botbuilder's credentials
+    require; the activity's recipient id ("28:<app id>") is the bot's Teams id, not its app id."""
     activity = turn_context.activity
     tenant = ((activity.channel_data or {}).get("tenant") or {}).get("id") if isinstance(activity.channel_data, dict) else None
     user = activity.from_property or ChannelAccount()
     parameters = ConversationParameters(is_group=False, bot=activity.recipient,
                                         members=[ChannelAccount(id=user.id)], tenant_id=tenant)
+    adapter = turn_context.adapter
+    assert isinstance(adapter, TeamsAdapter)
+    pending = list(activities)
 
     async def send(context: TurnContext) -> None:
-        for outgoing in activities:
-            await patiently(lambda outgoing=outgoing: context.send_activity(outgoing))  # type: ignore[misc]
+        while pending:
+            await context.send_activity(pending[0])
+            pending.pop(0)
 
-    adapter = turn_context.adapter
-    assert isinstance(adapter, CloudAdapter)
-    await patiently(lambda: adapter.create_conversation(
-        activity.recipient.id if activity.recipient else "", send, parameters, activity.channel_id,
-        activity.service_url, None))
+    # A retry opens the chat again (Teams answers with the same 1:1 chat) and sends what is left.
+    await patiently(lambda: _in_turn(lambda guarded: adapter.create_conversation(
+        adapter.app_id, guarded, parameters, activity.channel_id, activity.service_url, None), send))
 
 
 class TeamsSender:

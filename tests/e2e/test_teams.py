@@ -1,5 +1,10 @@
 """Candor in Microsoft Teams, end to end: the real botbuilder CloudAdapter on Candor's aiohttp
-server, Activities shaped like Teams' own, and a Connector stand-in at their serviceUrl."""
+server, Activities shaped like Teams' own, and a Connector stand-in at their serviceUrl.
+
+Most tests run in the Bot Framework's local mode (CANDOR_TEAMS_LOCAL=true). Those with an app id
+run the whole of botbuilder's authentication: inbound tokens are signed by a stand-in for the
+Connector's signing keys (the one thing replaced: where the public keys are fetched from), and
+only the outbound token fetch from Azure AD is patched to answer a fixed token."""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ import os
 import socket
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -26,7 +31,7 @@ from bot.relay import RetryPolicy
 from bot.roster import db_import_roster, parse_roster
 from storage.models import AuditEvent, Report
 from storage.vocabulary import CaseStatus, Category, Platform
-from tests.support.connector_stand_in import ConnectorStandIn
+from tests.support.connector_stand_in import ChannelKeys, ConnectorStandIn
 from tests.support.waiting import eventually
 
 CANARY = "CANARY-t3ams"
@@ -34,6 +39,7 @@ TENANT = "tenant-0001"
 CHANNEL = "19:committee@thread.tacv2"
 BOT = "28:candor-bot"
 APP_ID = "5a2f1c3e-1111-4a4a-9b9b-0123456789ab"
+ACCESS_TOKEN = "stand-in-access-token"  # what the patched Azure AD token fetch answers
 ROSTER = """\
 officers:
   - {name: Dana Reyes, email: dana@example.com, role: CFO, teams_id: aad-dana}
@@ -51,6 +57,8 @@ class Teams:
     connector: ConnectorStandIn
     candor: Candor
     http: aiohttp.ClientSession
+    keys: ChannelKeys | None = None  # with an app id: every post carries a token signed by these
+    asked_for: list[str] = field(default_factory=list)  # the app ids outbound tokens were fetched for
 
     def activity(self, user: str, *, conversation: dict[str, Any], **fields: Any) -> dict[str, Any]:
         return {"type": "message", "id": f"act-in-{next(_ids)}", "timestamp": "2026-11-25T10:00:00Z",
@@ -71,6 +79,9 @@ class Teams:
         return activity
 
     async def post(self, activity: dict[str, Any], headers: dict[str, str] | None = None) -> aiohttp.ClientResponse:
+        if headers is None and self.keys is not None:
+            token = self.keys.token(app_id=APP_ID, service_url=activity["serviceUrl"])
+            headers = {"Authorization": f"Bearer {token}"}
         response = await self.http.post(self.url, data=json.dumps(activity),
                                         headers={"Content-Type": "application/json", **(headers or {})})
         await response.read()
@@ -217,23 +228,94 @@ async def test_a_repeated_activity_changes_nothing(teams):
     assert len(teams.reports()) == 1
 
 
-async def test_an_unauthenticated_post_is_refused_when_an_app_id_is_set(tmp_path, monkeypatch):
+# --- with an app id: botbuilder's authentication, both ways -----------------------------------
+
+
+@pytest.fixture
+async def secured(tmp_path, monkeypatch):
+    """Candor with MICROSOFT_APP_ID set: inbound tokens are checked against the stand-in signing
+    keys; outbound, botbuilder's real credentials for the app id ask Azure AD for a token, and only
+    that fetch is patched (it records for which app id it was asked)."""
+    keys = ChannelKeys()
+    monkeypatch.setattr("botframework.connector.auth.ChannelValidation.open_id_metadata_endpoint",
+                        keys.metadata_url)
     harness, runner = await _start(tmp_path, monkeypatch, MICROSOFT_APP_ID=APP_ID,
                                    MICROSOFT_APP_PASSWORD="not-a-real-secret")
+    harness.keys = keys
+
+    def fetch(credentials: Any, force_refresh: bool = False) -> str:
+        harness.asked_for.append(credentials.microsoft_app_id)
+        return ACCESS_TOKEN
+
+    monkeypatch.setattr("botframework.connector.auth.MicrosoftAppCredentials.get_access_token", fetch)
     try:
-        response = await harness.post(harness.personal("aad-dana", text="report"))
-        assert response.status == 401
-        forged = await harness.post(harness.personal("aad-dana", text="report"),
-                                    headers={"Authorization": "Bearer not.a.token"})
-        assert forged.status == 401
-        assert harness.connector.sent == []
-        with harness.candor.db.read() as session:
-            assert {a for a in session.exec(select(AuditEvent.action)).all()} == {"roster.imported"}
+        yield harness
     finally:
         await harness.http.close()
         await runner.cleanup()
         await harness.connector.__aexit__()
         harness.candor.close()
+        keys.close()
+
+
+async def test_with_an_app_id_view_details_opens_a_private_chat_in_the_bots_name(secured):
+    teams = secured
+    await teams.add_to_team()
+    report = await report_by_chat(teams)
+    await teams.until(lambda: teams.connector.posts(CHANNEL))
+
+    # When a committee member clicks View details on the channel card
+    invoke = teams.in_channel("aad-alex", type="invoke", name="adaptiveCard/action",
+                              value={"action": {"type": "Action.Execute", "data": {"candor": f"case:view:{report.id}"}}})
+    response = await teams.post(invoke)
+    assert response.status == 200
+
+    # Then the bot opens a 1:1 chat with them (POST /v3/conversations) and the details go there
+    created = await teams.until(teams.connector.created)
+    assert created[0].body["bot"]["id"] == BOT and created[0].body["members"] == [{"id": "29:aad-alex"}]
+    private = await teams.until(lambda: [s for s in teams.connector.posts() if "a:1on1-" in s.path])
+    assert f"{CANARY}-what" in str(private[-1])
+    assert all(CANARY not in str(s) for s in teams.connector.posts(CHANNEL))
+    # ...in the bot's name: every call carried the token fetched for the configured app id
+    assert {s.authorization for s in teams.connector.sent} == {f"Bearer {ACCESS_TOKEN}"}
+    assert set(teams.asked_for) == {APP_ID}
+
+    # And someone off the roster is refused, privately too
+    await teams.post(teams.in_channel("aad-mallory", value={"candor": f"case:view:{report.id}"}))
+    await teams.until(lambda: len(teams.connector.created()) > len(created))
+    refusal = [s for s in teams.connector.posts() if "a:1on1-" in s.path][-1]
+    assert "roster" in str(refusal) and CANARY not in str(refusal)
+    assert teams.connector.created()[-1].body["members"] == [{"id": "29:aad-mallory"}]
+    with teams.candor.db.read() as session:
+        assert session.exec(select(AuditEvent).where(AuditEvent.action == "case.refused")).first()
+
+
+async def test_with_an_app_id_unverifiable_tokens_are_refused_with_401(secured):
+    teams = secured
+    other = ChannelKeys()  # a forger's own key
+    try:
+        service = teams.connector.service_url
+        forged = {
+            "no token": None,
+            "not a token": "not.a.token",
+            "an unknown key id": other.token(app_id=APP_ID, service_url=service, kid="forger-key"),
+            "the right key id, another key": other.token(app_id=APP_ID, service_url=service),
+            "another bot's token": teams.keys.token(app_id="6b3f2d4e-2222-4b4b-8c8c-0123456789ab",
+                                                    service_url=service),
+            "a token for another service URL": teams.keys.token(app_id=APP_ID, service_url="https://evil.example/"),
+        }
+        for what, token in forged.items():
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            response = await teams.post(teams.personal("aad-dana", text="report"), headers=headers)
+            assert response.status == 401, what
+        assert teams.connector.sent == []
+        with teams.candor.db.read() as session:
+            assert {a for a in session.exec(select(AuditEvent.action)).all()} == {"roster.imported"}
+
+        # The refusals are not vacuous: the same activity with a genuine token is answered
+        await teams.say("aad-dana", "report")
+    finally:
+        other.close()
 
 
 async def test_a_throttled_connector_delays_but_loses_no_card(teams):
@@ -298,13 +380,36 @@ async def test_every_category_and_cancel_stay_reachable_on_the_menu_card(teams):
     assert {"Other concern", "Cancel"} <= set(buttons)
 
 
-# --- local mode only on purpose ---------------------------------------------------------------
+# --- the Connector unreachable, and local mode only on purpose ---------------------------------
 
 
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+async def test_a_reply_waits_out_a_connector_that_refuses_connections(teams):
+    # Given a Connector that refuses connections for 6 s: longer than the HTTP client's own
+    # retries of a refused connection (msrest's urllib3 retries give up after about 5 s)
+    late = ConnectorStandIn(port=_free_port())
+    activity = teams.personal("aad-dana", text="report")
+    activity["serviceUrl"] = f"http://127.0.0.1:{late.port}/"
+
+    async def listen_later() -> None:
+        await asyncio.sleep(6)
+        await late.__aenter__()
+
+    starting = asyncio.ensure_future(listen_later())
+    try:
+        # When Dana writes, Then her answer reaches her once the Connector listens again
+        response = await teams.post(activity)
+        assert response.status in (200, 201)
+        await starting
+        await teams.until(lambda: any("intake:cat:other" in str(s) for s in late.posts()), timeout=30)
+    finally:
+        await starting
+        await late.__aexit__()
 
 
 def test_without_an_app_id_candor_serve_refuses_to_start_unless_local_mode_is_asked_for(tmp_path):

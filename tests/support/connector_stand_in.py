@@ -1,15 +1,24 @@
-"""A real local HTTP server standing in for the Bot Framework Connector service (the activities'
-`serviceUrl`): records what the bot sends, answers as the Connector does, fails on demand."""
+"""Real local HTTP servers standing in for the Bot Framework: the Connector service (the
+activities' `serviceUrl`), which records what the bot sends, answers as the Connector does
+(member lookups included) and fails on demand; and the channel's token signing keys, which sign
+inbound tokens as the Bot Connector does and publish the public key as OpenID metadata."""
 
 from __future__ import annotations
 
 import itertools
 import json
 import random
+import threading
+import time
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import unquote
 
+import jwt
 from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
 
 
 @dataclass
@@ -18,6 +27,7 @@ class Sent:
     path: str
     body: dict[str, Any]
     answer_id: str = ""  # the id the Connector gave the activity
+    authorization: str = ""  # the bot's bearer token, as it reached the Connector
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} {json.dumps(self.body, sort_keys=True)}"
@@ -31,6 +41,7 @@ class ConnectorStandIn:
     seed: int = 7
     _fail: list[tuple[int, int | None]] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    port: int = 0  # 0: any free port
     _runner: web.AppRunner | None = None
     service_url: str = ""
 
@@ -56,10 +67,10 @@ class ConnectorStandIn:
         app.router.add_route("*", "/{tail:.*}", self._any)
         self._runner = web.AppRunner(app, access_log=None)  # it stands in for the platform: its log is not Candor's
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.service_url = f"http://127.0.0.1:{port}/"
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.service_url = f"http://127.0.0.1:{self.port}/"
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -69,7 +80,7 @@ class ConnectorStandIn:
     async def _any(self, request: web.Request) -> web.Response:
         raw = await request.read()
         body = json.loads(raw) if raw else {}
-        path = "/" + request.match_info["tail"]
+        path = unquote("/" + request.match_info["tail"])
         failure = self._fail.pop(0) if self._fail else None
         if failure is None and self.failure_rate and self._random.random() < self.failure_rate:
             failure = (429, 1) if self._random.random() < 0.5 else (503, None)
@@ -79,7 +90,7 @@ class ConnectorStandIn:
             headers = {"Retry-After": str(retry_after)} if retry_after else {}
             return web.json_response({"error": {"code": "Throttled", "message": "slow down"}},
                                      status=status, headers=headers)
-        sent = Sent(request.method, path, body)
+        sent = Sent(request.method, path, body, authorization=request.headers.get("Authorization", ""))
         self.sent.append(sent)
         if request.method == "POST" and path.rstrip("/").endswith("/v3/conversations"):
             return web.json_response({"id": f"a:1on1-{next(self._ids)}", "activityId": f"act-{next(self._ids)}"})
@@ -87,3 +98,58 @@ class ConnectorStandIn:
             sent.answer_id = body.get("id") if request.method == "PUT" else f"act-{next(self._ids)}"
             return web.json_response({"id": sent.answer_id})
         return web.json_response({})
+
+
+ISSUER = "https://api.botframework.com"  # the issuer of the tokens the Bot Connector sends a bot
+
+
+class ChannelKeys:
+    """The Bot Connector's token signing, standing in: an RSA key whose public half is published as
+    OpenID metadata and a JWKS, and tokens signed with it as the Connector signs the tokens it
+    sends a bot. Served from a thread: botbuilder fetches the keys with blocking `requests`."""
+
+    KID = "stand-in-key"
+
+    def __init__(self) -> None:
+        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        jwk = json.loads(RSAAlgorithm.to_jwk(self._key.public_key()))
+        jwk.update(kid=self.KID, use="sig", endorsements=["msteams"])
+        self._jwks = {"keys": [jwk]}
+        keys = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802  (http.server's naming)
+                if self.path.endswith("/openidconfiguration"):
+                    document: dict[str, Any] = {"issuer": ISSUER, "jwks_uri": keys.url + "/keys",
+                                                "id_token_signing_alg_values_supported": ["RS256"]}
+                elif self.path.endswith("/keys"):
+                    document = keys._jwks
+                else:
+                    self.send_error(404)
+                    return
+                data = json.dumps(document).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.metadata_url = self.url + "/openidconfiguration"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def token(self, *, app_id: str, service_url: str, key: rsa.RSAPrivateKey | None = None,
+              kid: str | None = None) -> str:
+        """A token as the Connector sends it with each activity; another `key` or `kid` forges one."""
+        now = int(time.time())
+        claims = {"iss": ISSUER, "aud": app_id, "serviceurl": service_url, "nbf": now - 60, "exp": now + 3600}
+        return jwt.encode(claims, key or self._key, algorithm="RS256", headers={"kid": kid or self.KID})
