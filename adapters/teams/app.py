@@ -5,7 +5,9 @@ With `MICROSOFT_APP_ID` set, every inbound request's JWT is validated by the Bot
 (an unauthenticated or unverifiable post gets 401); without one the adapter runs in the Bot
 Framework's local mode (the Emulator, tests; only with `CANDOR_TEAMS_LOCAL=true`). When the bot is
 added to a team, the team's conversation reference is stored; `CANDOR_TEAMS_CHANNEL` names the
-committee channel, any channel of that team. Every import of the Teams SDK stays in this folder.
+committee channel, any channel of that team. People are matched to the roster by AAD object id,
+or once by the e-mail Teams' member lookup gives. Every import of the Teams SDK stays in this
+folder.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
-from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import (
     Activity,
@@ -31,7 +33,7 @@ from botbuilder.schema import (
 from adapters.teams import cards
 from adapters.teams.adapter import KeysUnavailable, build_adapter
 from adapters.teams.refs import CHANNEL, TEAM, USER, save_reference
-from adapters.teams.sender import open_personal_chat, patiently
+from adapters.teams.sender import CONNECTOR_ERRORS, open_personal_chat, patiently
 from bot import copy
 from bot.messages import (
     Actor,
@@ -52,11 +54,12 @@ log = logging.getLogger("candor.teams")
 COMMANDS = ("report", "status", "attest", "help")
 
 
-def actor_of(activity: Activity) -> Actor:
+def actor_of(activity: Activity, *, email: str | None = None) -> Actor:
+    """The person behind an activity, by AAD object id (by Teams id where there is none). An
+    activity's own claims about the sender (`from.properties`) are never read: the e-mail comes
+    only from Teams' member lookup."""
     user = activity.from_property or ChannelAccount()
     user_id = getattr(user, "aad_object_id", None) or user.id or ""
-    properties = getattr(user, "properties", None) or {}
-    email = properties.get("email") or properties.get("userPrincipalName") if isinstance(properties, dict) else None
     return Actor(Platform.TEAMS, str(user_id), email=email)
 
 
@@ -111,7 +114,13 @@ class CandorTeamsBot(TeamsActivityHandler):
         return replies
 
     async def _actor(self, turn_context: TurnContext) -> Actor:
-        return actor_of(turn_context.activity)
+        """The sender as the core knows them. Someone not yet matched to the roster is looked up
+        in Teams (GET .../members/{id}: their e-mail and UPN), so that the core can match them by
+        e-mail once and store the match."""
+        actor = actor_of(turn_context.activity)
+        if not actor.user_id or await asyncio.to_thread(self._service.knows, actor):
+            return actor
+        return actor_of(turn_context.activity, email=await _directory_address(turn_context))
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -167,6 +176,19 @@ class CandorTeamsBot(TeamsActivityHandler):
         # Ids only (not confidential): the operator finds the team here, and CANDOR_TEAMS_CHANNEL
         # may name this channel or any other channel of the team.
         log.info("added to team %s in channel %s; references stored", team_info.id, channel_id)
+
+
+async def _directory_address(turn_context: TurnContext) -> str | None:
+    """The sender's e-mail (or UPN) from Teams' member lookup; None when Teams does not say."""
+    user = turn_context.activity.from_property
+    if user is None or not user.id:
+        return None
+    try:
+        member = await patiently(lambda: TeamsInfo.get_member(turn_context, user.id))
+    except CONNECTOR_ERRORS as exc:
+        log.warning("Teams member lookup failed: %s", type(exc).__name__)  # the type only: no identity
+        return None
+    return getattr(member, "email", None) or getattr(member, "user_principal_name", None)
 
 
 def mount(app: web.Application, adapter: CloudAdapter, bot: CandorTeamsBot, path: str = "/api/messages") -> None:

@@ -29,7 +29,7 @@ from adapters.server import build_web
 from adapters.settings import Settings
 from bot.relay import RetryPolicy
 from bot.roster import db_import_roster, parse_roster
-from storage.models import AuditEvent, Report
+from storage.models import AuditEvent, Identity, Person, Report
 from storage.vocabulary import CaseStatus, Category, Platform
 from tests.support.connector_stand_in import ChannelKeys, ConnectorStandIn
 from tests.support.waiting import eventually
@@ -101,6 +101,13 @@ class Teams:
         activity["channelData"]["eventType"] = "teamMemberAdded"
         response = await self.post(activity)
         assert response.status in (200, 201)
+
+    def identity(self, user_id: str) -> str | None:
+        """The e-mail of the roster person a Teams id is matched to, if any."""
+        with self.candor.db.read() as session:
+            return session.exec(select(Person.email).join(Identity, Identity.person_id == Person.id)
+                                .where(Identity.platform == Platform.TEAMS,
+                                       Identity.platform_user_id == user_id)).first()
 
     def reports(self) -> list[Report]:
         with self.candor.db.read() as session:
@@ -280,7 +287,8 @@ async def test_with_an_app_id_view_details_opens_a_private_chat_in_the_bots_name
     assert {s.authorization for s in teams.connector.sent} == {f"Bearer {ACCESS_TOKEN}"}
     assert set(teams.asked_for) == {APP_ID}
 
-    # And someone off the roster is refused, privately too
+    # And someone Teams knows but the roster does not is refused, privately too
+    teams.connector.add_member("29:aad-mallory", aad_id="aad-mallory", name="Mal Lory", email="mal@example.com")
     await teams.post(teams.in_channel("aad-mallory", value={"candor": f"case:view:{report.id}"}))
     await teams.until(lambda: len(teams.connector.created()) > len(created))
     refusal = [s for s in teams.connector.posts() if "a:1on1-" in s.path][-1]
@@ -326,6 +334,36 @@ async def test_a_throttled_connector_delays_but_loses_no_card(teams):
         "anonymous": "yes"}))
     cards = await teams.until(lambda: teams.connector.posts(CHANNEL), timeout=30)
     assert len(cards) == 1
+
+
+# --- identity: Teams' member lookup, never the activity's own word ---------------------------
+
+
+async def test_an_officer_without_a_teams_id_is_matched_by_the_e_mail_teams_gives_and_the_match_stored(teams):
+    # Given Sam, on the roster by e-mail only, as Teams' directory knows him
+    teams.connector.add_member("29:aad-sam", aad_id="aad-sam", name="Sam Ortiz", email="Sam@Example.com",
+                               upn="sortiz@example.onmicrosoft.com")
+    # When he writes for the first time (a real activity: from carries id, name and aadObjectId only)
+    await teams.say("aad-sam", "report")
+
+    # Then he is looked up once, answered as himself, and the match is kept
+    assert [s.path for s in teams.connector.lookups()] == ["/v3/conversations/a:personal-aad-sam/members/29:aad-sam"]
+    assert "not on" not in str(teams.connector.posts("a:personal-aad-sam")[-1])
+    assert teams.identity("aad-sam") == "sam@example.com"
+    await teams.say("aad-sam", "cancel")
+    assert len(teams.connector.lookups()) == 1
+
+
+async def test_an_e_mail_the_activity_claims_for_itself_is_not_believed(teams):
+    # Given someone Teams knows as mal@example.com, whose activity claims to be the committee chair
+    teams.connector.add_member("29:aad-mallory", aad_id="aad-mallory", name="Mal Lory", email="mal@example.com")
+    activity = teams.personal("aad-mallory", text="/ethics cases")
+    activity["from"]["properties"] = {"email": "lee@example.com", "userPrincipalName": "lee@example.com"}
+    await teams.post(activity)
+
+    refusal = (await teams.until(lambda: teams.connector.posts("a:personal-aad-mallory")))[-1]
+    assert "roster" in str(refusal)
+    assert teams.identity("aad-mallory") is None and teams.identity("aad-lee") == "lee@example.com"
 
 
 # --- the committee channel: any channel of the team -------------------------------------------

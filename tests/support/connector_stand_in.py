@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ import jwt
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+_MEMBER = re.compile(r"^/v3/conversations/(?P<conversation>[^/]+)/members/(?P<member>[^/]+)$")
 
 
 @dataclass
@@ -39,6 +42,8 @@ class ConnectorStandIn:
     failed: list[Sent] = field(default_factory=list)  # what was refused, for searches of all that left
     failure_rate: float = 0.0  # a share of calls refused (429 with Retry-After, or 503), seeded
     seed: int = 7
+    # The people Teams knows, by their Teams id ("29:..."), as GET .../members/{id} answers them.
+    members: dict[str, dict[str, Any]] = field(default_factory=dict)
     _fail: list[tuple[int, int | None]] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     port: int = 0  # 0: any free port
@@ -47,6 +52,13 @@ class ConnectorStandIn:
 
     def fail_next(self, status: int = 429, retry_after: int | None = 1, times: int = 1) -> None:
         self._fail += [(status, retry_after)] * times
+
+    def add_member(self, teams_id: str, *, aad_id: str, name: str, email: str, upn: str | None = None) -> None:
+        """A person as Teams' roster has them (what GET /v3/conversations/{id}/members/{id} returns)."""
+        given, _, surname = name.partition(" ")
+        self.members[teams_id] = {"id": teams_id, "name": name, "aadObjectId": aad_id, "givenName": given,
+                                  "surname": surname, "email": email, "userPrincipalName": upn or email,
+                                  "tenantId": "tenant-0001", "userRole": "user"}
 
     def posts(self, conversation: str | None = None) -> list[Sent]:
         return [s for s in self.sent if s.method == "POST" and "/activities" in s.path
@@ -57,6 +69,9 @@ class ConnectorStandIn:
 
     def created(self) -> list[Sent]:
         return [s for s in self.sent if s.method == "POST" and s.path.rstrip("/").endswith("/v3/conversations")]
+
+    def lookups(self) -> list[Sent]:
+        return [s for s in self.sent if s.method == "GET" and _MEMBER.match(s.path)]
 
     def everything_sent(self) -> str:
         return "\n".join(str(s) for s in self.sent + self.failed)
@@ -92,6 +107,14 @@ class ConnectorStandIn:
                                      status=status, headers=headers)
         sent = Sent(request.method, path, body, authorization=request.headers.get("Authorization", ""))
         self.sent.append(sent)
+        member = _MEMBER.match(path)
+        if request.method == "GET" and member:
+            found = self.members.get(member["member"])
+            if found is None:
+                return web.json_response({"error": {"code": "MemberNotFoundInConversation",
+                                                    "message": "The member is not in the conversation."}},
+                                         status=404)
+            return web.json_response(found)
         if request.method == "POST" and path.rstrip("/").endswith("/v3/conversations"):
             return web.json_response({"id": f"a:1on1-{next(self._ids)}", "activityId": f"act-{next(self._ids)}"})
         if "/activities" in path:
