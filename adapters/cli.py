@@ -140,7 +140,8 @@ def serve() -> None:
     platforms = _configured_platforms(settings)
     if not platforms:
         raise _fail("no platform is configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
-                    "(or SLACK_APP_TOKEN), and/or MICROSOFT_APP_ID / CANDOR_TEAMS_CHANNEL")
+                    "(or SLACK_APP_TOKEN), and/or MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD "
+                    "(CANDOR_TEAMS_LOCAL=true runs Teams unauthenticated, for the Emulator only)")
     candor = _build(platforms)
     try:
         run_server(candor)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import suppress
 
 from aiohttp import web
@@ -20,6 +20,9 @@ log = logging.getLogger("candor.server")
 
 CANDOR_KEY = web.AppKey("candor", Candor)
 NOTIFIER_KEY = web.AppKey("notifier", Notifier)
+# Connections the process needs besides the database, by name: each answers "is it up?"
+# (Slack's Socket Mode: without its WebSocket the bot hears nothing, though the process runs).
+PROBES_KEY = web.AppKey("probes", dict[str, Callable[[], Awaitable[bool]]])
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -34,16 +37,21 @@ async def healthz(request: web.Request) -> web.Response:
     except Exception as exc:  # noqa: BLE001  any database failure means "not healthy"
         log.error("health check failed: %s", type(exc).__name__)
         return web.json_response({"ok": False, "database": "unreachable"}, status=503)
+    down = [name for name, probe in request.app[PROBES_KEY].items() if not await probe()]
+    if down:
+        return web.json_response({"ok": False, **{name: "disconnected" for name in down}}, status=503)
     return web.json_response({"ok": True})
 
 
 def make_app(candor: Candor, senders: dict[Platform, Sender], *,
              mounts: list[Callable[[web.Application], None]] | None = None,
-             background: list[Callable[[asyncio.Event], object]] | None = None) -> web.Application:
+             background: list[Callable[[asyncio.Event], object]] | None = None,
+             probes: dict[str, Callable[[], Awaitable[bool]]] | None = None) -> web.Application:
     """The web application. `mounts` add platform routes; `background` are coroutines started
     with the app and stopped with it (the scheduler, Socket Mode)."""
     app = web.Application(client_max_size=1024 * 1024)
     app[CANDOR_KEY] = candor
+    app[PROBES_KEY] = probes if probes is not None else {}
     notifier = Notifier(candor.relay, senders)
     app[NOTIFIER_KEY] = notifier
     app.router.add_get("/healthz", healthz)
@@ -72,6 +80,7 @@ def build_web(candor: Candor, *, with_scheduler: bool = True) -> web.Application
     senders: dict[Platform, Sender] = {}
     mounts: list[Callable[[web.Application], None]] = []
     background: list[Callable[[asyncio.Event], object]] = []
+    probes: dict[str, Callable[[], Awaitable[bool]]] = {}
     wake_box: list[Callable[[], None]] = []
 
     def wake() -> None:
@@ -92,17 +101,19 @@ def build_web(candor: Candor, *, with_scheduler: bool = True) -> web.Application
         if settings.slack_signing_secret is not None:
             mounts.append(lambda app: mount(app, bolt))
         if settings.slack_app_token is not None:
-            app_token = settings.slack_app_token.get_secret_value()
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
 
             async def socket_mode(stop: asyncio.Event) -> None:
-                from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-                handler = AsyncSocketModeHandler(bolt, app_token)
+                # Connecting retries until it succeeds (a wrong app token: forever, logged by
+                # slack_sdk); meanwhile /healthz answers 503 and the rest of Candor runs.
                 await handler.connect_async()
                 await stop.wait()
                 await handler.close_async()
 
             background.append(socket_mode)
+            probes["slack_socket_mode"] = handler.client.is_connected
     if Platform.TEAMS in candor.core.platforms:
         from adapters.teams.app import CandorTeamsBot, build_adapter
         from adapters.teams.app import mount as mount_teams
@@ -117,7 +128,7 @@ def build_web(candor: Candor, *, with_scheduler: bool = True) -> web.Application
         mounts.append(lambda app: mount_teams(app, adapter, teams_bot))
     if with_scheduler:
         background.append(lambda stop: _run_scheduler(candor, wake, stop))
-    app = make_app(candor, senders, mounts=mounts, background=background)
+    app = make_app(candor, senders, mounts=mounts, background=background, probes=probes)
     wake_box.append(app[NOTIFIER_KEY].wake)
     return app
 

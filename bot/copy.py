@@ -6,6 +6,8 @@ content: where user text appears in a reply, the caller has passed it through `s
 
 from __future__ import annotations
 
+from storage.vocabulary import Platform
+
 # --- people the bot does not know ------------------------------------------------------------
 
 
@@ -45,10 +47,10 @@ def view_disclosure() -> str:
     return "View attestation"
 
 
-def answer_window_closed() -> str:
+def answer_window_closed(platform: Platform) -> str:
     return ("This answer window has closed, so nothing was sent yet. Please copy your answer, open "
-            "your case again (/ethics status CODE, with your secret if you reported anonymously) "
-            "and answer from there.")
+            f"your case again ({ethics('status CODE', platform)}, with your secret if you reported "
+            "anonymously) and answer from there.")
 
 
 def intake_in_progress() -> str:
@@ -103,18 +105,29 @@ def menu_committee() -> str:
     return "Hello. What would you like to do?"
 
 
-def help_text(*, committee: bool) -> str:
+def ethics(words: str, platform: Platform) -> str:
+    """How a person types an /ethics command where they are (Teams has no slash commands: its
+    chat takes the words alone)."""
+    return f"`{words}`" if platform is Platform.TEAMS else f"`/ethics {words}`"
+
+
+def attest_command(platform: Platform) -> str:
+    return "`attest`" if platform is Platform.TEAMS else "`/attest`"
+
+
+def help_text(*, committee: bool, platform: Platform) -> str:
     lines = [
         "*Candor* brings concerns to the Audit Committee, in confidence.",
-        "• `report` (or `/ethics report`): report a concern, with your name or anonymously.",
-        "• `/ethics status CODE [SECRET]`: see your case's status and answer the committee.",
-        "• `/attest` (or `attest`): your annual attestation to the Supplemental Code of Ethics.",
+        f"• `report` (or {ethics('report', platform)} for a form): report a concern, with your name or anonymously.",
+        f"• {ethics('status CODE [SECRET]', platform)}: see your case's status and answer the committee.",
+        f"• {attest_command(platform)}: your annual attestation to the Supplemental Code of Ethics.",
     ]
     if committee:
         lines += [
-            "• `/ethics cases`: the open cases.",
-            "• `/ethics open CODE`: a case's details, privately (each opening is logged).",
-            "• `/ethics waiver`: record a waiver of the Code; `/ethics waivers`: the waiver register.",
+            f"• {ethics('cases', platform)}: the open cases.",
+            f"• {ethics('open CODE', platform)}: a case's details, privately (each opening is logged).",
+            f"• {ethics('waiver', platform)}: record a waiver of the Code; {ethics('waivers', platform)}: "
+            "the waiver register.",
         ]
     lines.append("Type `cancel` at any step to stop; nothing is sent until you submit.")
     return "\n".join(lines)
@@ -224,29 +237,30 @@ def choose_identity() -> str:
     return "Please choose whether to report with your name or anonymously."
 
 
-def receipt_named(code: str) -> str:
+def receipt_named(code: str, platform: Platform) -> str:
     return (
         f"Your report is recorded, encrypted, as case *{code}*. The Audit Committee has been "
         "alerted. I'll tell you here when they acknowledge it or have a question. "
-        f"You can check it any time with `/ethics status {code}`."
+        f"You can check it any time with {ethics(f'status {code}', platform)}."
     )
 
 
-def receipt_anonymous(code: str, secret: str) -> str:
+def receipt_anonymous(code: str, secret: str, platform: Platform) -> str:
     return (
         f"Your report is recorded, encrypted, as case *{code}*, and nothing that identifies "
         f"you was kept.\nYour secret: *{secret}*\nIt is shown this once: write it down or keep "
-        f"it somewhere safe. With `/ethics status {code} {secret}` you can see the committee's "
-        "questions and answer them. Without the secret, nobody (not even you) can reach the case "
-        "as its reporter."
+        f"it somewhere safe. With {ethics(f'status {code} {secret}', platform)} you can see the "
+        "committee's questions and answer them. Without the secret, nobody (not even you) can "
+        "reach the case as its reporter."
     )
 
 
 # --- follow-up --------------------------------------------------------------------------------
 
 
-def status_usage() -> str:
-    return "Please give the case code, and the secret if you reported anonymously: `/ethics status CODE [SECRET]`."
+def status_usage(platform: Platform) -> str:
+    return ("Please give the case code, and the secret if you reported anonymously: "
+            f"{ethics('status CODE [SECRET]', platform)}.")
 
 
 def case_not_found() -> str:
@@ -296,12 +310,12 @@ def attest_home_done(period: str, when: str, opens_on: str) -> str:
 
 def attest_home_due(period: str, due: str, *, overdue: bool) -> str:
     if overdue:
-        return f"Your attestation for {period} was due on {due} and is overdue: type /attest."
-    return f"Your attestation for {period} is due by {due}: type /attest."
+        return f"Your attestation for {period} was due on {due} and is overdue: please attest now."
+    return f"Your attestation for {period} is due by {due}."
 
 
 def attest_home_unscheduled() -> str:
-    return "No attestation date is set for you; you can attest for this year at any time with /attest."
+    return "No attestation date is set for you; you can attest for this year at any time."
 
 
 def attest_recorded(period: str, next_due: str) -> str:
@@ -388,8 +402,8 @@ def delivery_failed(kind: str, code: str) -> str:
 # --- the scheduler's reminders and escalations -------------------------------------------------
 
 _DUE_TITLES = {
-    "attest-remind": "Reminder: your annual attestation to the Supplemental Code of Ethics is due. Type /attest.",
-    "attest-overdue": "Your annual attestation is overdue. Please attest now: type /attest.",
+    "attest-remind": "Reminder: your annual attestation to the Supplemental Code of Ethics is due. Send `attest` to Candor.",
+    "attest-overdue": "Your annual attestation is overdue. Please attest now: send `attest` to Candor.",
     "attest-escalate": "An officer's annual attestation is overdue",
     "unacked": "A report is waiting for the committee's acknowledgement",
     "receipt-deadline": "The reporter must be told of receipt soon: please acknowledge the case",

@@ -65,7 +65,8 @@ def check_token(core: Core, token: str, *, person: Person, actor: Actor, field: 
     except ValueError:
         raise CandorError(copy.case_not_found()) from None
     if expiry < time.time():
-        raise FieldError(field, copy.answer_window_closed()) if field else CandorError(copy.answer_window_closed())
+        raise (FieldError(field, copy.answer_window_closed(actor.platform)) if field
+               else CandorError(copy.answer_window_closed(actor.platform)))
     candidates: list[tuple[str, ...]] = [("actor", actor.platform.value, actor.user_id)]
     if person.id is not None:
         candidates.append(("person", str(person.id)))
@@ -74,10 +75,10 @@ def check_token(core: Core, token: str, *, person: Person, actor: Actor, field: 
     return report_id
 
 
-def db_reporter_case(session: Session, core: Core, person: Person, args: list[str]) -> Report:
+def db_reporter_case(session: Session, core: Core, person: Person, actor: Actor, args: list[str]) -> Report:
     """The case a reporter may see: theirs by name, or by code and secret."""
     if not args:
-        raise CandorError(copy.status_usage())
+        raise CandorError(copy.status_usage(actor.platform))
     report = db_report_by_code(session, codes.format_code(args[0]))
     if report is None or report.shredded_at is not None:
         raise CandorError(copy.case_not_found())
@@ -91,7 +92,7 @@ def db_reporter_case(session: Session, core: Core, person: Person, args: list[st
 
 
 def db_status(session: Session, core: Core, person: Person, actor: Actor, args: list[str]) -> list[Reply]:
-    report = db_reporter_case(session, core, person, args)
+    report = db_reporter_case(session, core, person, actor, args)
     core.audit_event(session, actor=REPORTER, action="case.status_viewed", record_kind=REPORT,
                      record_id=report.id)
     sections: list[tuple[str, str]] = [

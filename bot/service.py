@@ -163,7 +163,7 @@ class Service:
         notes: list[Reply] = [Text(copy.intake_draft_expired())] if expired else []
         if " ".join(w.lower() for w in words) in _START_WORDS:
             return notes + self._start_intake(session, person, actor)
-        if first in {"ethics", "status", "attest", "help", "cases", "open"}:
+        if first in {"ethics", "status", "attest", "help", "cases", "open", "waiver", "waivers"}:
             name = "attest" if first == "attest" else "ethics"
             args = " ".join(words[1:]) if first in {"ethics", "attest"} else " ".join(words)
             return notes + _reopenable(self._command(session, person, actor, name, args), name, args)
@@ -188,12 +188,12 @@ class Service:
             return waivers.register(session, person)
         if sub == "open":
             if not rest:
-                raise CandorError(copy.status_usage())
+                raise CandorError(copy.status_usage(actor.platform))
             report = db_report_by_code(session, format_code(rest[0]))
             if report is None:
                 raise CandorError(copy.case_not_found())
             return committee.db_view(session, self.core, person, report.id)
-        return [Text(copy.help_text(committee=is_committee(person)))]
+        return [Text(copy.help_text(committee=is_committee(person), platform=actor.platform))]
 
     def _choice(self, session: Session, person: Person, actor: Actor, value: str) -> list[Reply]:
         if value.startswith(intake.PREFIX):
@@ -404,8 +404,8 @@ class Service:
         self._save_draft(session, actor, None)
         log.info("report recorded", extra={"report": receipt.report_id})
         if receipt.secret:
-            return [Text(copy.receipt_anonymous(receipt.code, receipt.secret))]
-        return [Text(copy.receipt_named(receipt.code))]
+            return [Text(copy.receipt_anonymous(receipt.code, receipt.secret, actor.platform))]
+        return [Text(copy.receipt_named(receipt.code, actor.platform))]
 
     # --- attestation ------------------------------------------------------------------------
 

@@ -248,7 +248,8 @@ class ConversationRef(SQLModel, table=True):
     """Where a platform can be reached proactively: the Teams committee channel, a Teams user's
     1:1 chat. Routing data (service URL, conversation id, tenant), no content: plain."""
 
-    key: str = Field(primary_key=True)  # "teams:channel:<conversation id>", "teams:user:<aad id>"
+    # "teams:channel:<conversation id>", "teams:team:<team id>", "teams:user:<aad id>"
+    key: str = Field(primary_key=True)
     value: str  # the platform's conversation reference, as JSON
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -148,10 +148,11 @@ def radio(value: str) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def running(tmp: Path, api: SlackStandIn, monkeypatch: Any, *,
-                  database_url: str | None = None) -> AsyncIterator[SlackHarness]:
-    """Candor's server on a free port for the length of a test, then stopped and closed."""
-    harness, runner = await start(tmp, api, monkeypatch, database_url=database_url)
+async def running(tmp: Path, api: SlackStandIn, monkeypatch: Any, *, database_url: str | None = None,
+                  env: dict[str, str | None] | None = None) -> AsyncIterator[SlackHarness]:
+    """Candor's server on a free port for the length of a test, then stopped and closed; `env`
+    adds to (or, with None, removes from) the environment it is configured by."""
+    harness, runner = await start(tmp, api, monkeypatch, database_url=database_url, env=env)
     try:
         yield harness
     finally:
@@ -160,11 +161,14 @@ async def running(tmp: Path, api: SlackStandIn, monkeypatch: Any, *,
         harness.candor.close()
 
 
-async def start(tmp: Path, api: SlackStandIn, monkeypatch: Any, *,
-                database_url: str | None = None) -> tuple[SlackHarness, web.AppRunner]:
+async def start(tmp: Path, api: SlackStandIn, monkeypatch: Any, *, database_url: str | None = None,
+                env: dict[str, str | None] | None = None) -> tuple[SlackHarness, web.AppRunner]:
     """The server on a SQLite file in `tmp`, or on `database_url`."""
-    for key, value in slack_env(tmp, api).items():
-        monkeypatch.setenv(key, value)
+    for key, value in {**slack_env(tmp, api), **(env or {})}.items():
+        if value is None:
+            monkeypatch.delenv(key, raising=False)
+        else:
+            monkeypatch.setenv(key, value)
     if database_url is not None:
         monkeypatch.setenv("CANDOR_DATABASE_URL", database_url)
     candor = build(Settings(), platforms=frozenset({Platform.SLACK}), create_key=True, upgrade=True)

@@ -467,3 +467,14 @@ def test_expired_drafts_are_swept(world):
     with world.db.write() as session:
         assert world.service.db_expire_drafts(session) == 1
     assert timedelta(hours=24) == world.core.draft_ttl
+
+
+def test_teams_people_are_told_the_words_to_type_slack_people_the_slash_commands(world):
+    # Teams has no slash commands: its chat takes "status CODE" and "attest" as typed words.
+    teams = Actor(Platform.TEAMS, "aad-dana", email="dana@example.com")
+    teams_help = text_of(world.service.handle(DirectMessage(teams, "help")))
+    assert "`status CODE [SECRET]`" in teams_help and "/ethics" not in teams_help and "/attest" not in teams_help
+    slack_help = text_of(world.service.handle(DirectMessage(world.actor("cfo", Platform.SLACK), "help")))
+    assert "`/ethics status CODE [SECRET]`" in slack_help and "`/attest`" in slack_help
+    # and the words they are told work there
+    assert "Attestation 2027" in str(world.service.handle(DirectMessage(teams, "attest")))

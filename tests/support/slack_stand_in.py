@@ -48,6 +48,9 @@ class SlackStandIn:
     base_url: str = ""
     # Calls Slack would refuse (a Block Kit limit broken, a push outside a modal), with why.
     invalid: list[tuple[Call, str]] = field(default_factory=list)
+    sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    socket_acks: list[dict[str, Any]] = field(default_factory=list)
+    app_token: str = "xapp-test-token"  # apps.connections.open answers invalid_auth for any other
     # Where each trigger_id came from ("modal", "home", "message"): Slack lets `views.push`
     # stack a view only from an interaction inside an open modal.
     trigger_contexts: dict[str, str] = field(default_factory=dict)
@@ -68,6 +71,7 @@ class SlackStandIn:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/respond/{token}", self._respond)
+        app.router.add_get("/link", self._socket)
         self._runner = web.AppRunner(app, access_log=None)  # it stands in for the platform: its log is not Candor's
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -75,7 +79,29 @@ class SlackStandIn:
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.base_url = f"http://127.0.0.1:{port}/api/"
         self.response_url = f"http://127.0.0.1:{port}/respond/"
+        self.socket_url = f"ws://127.0.0.1:{port}/link"
         return self
+
+    # --- Socket Mode: apps.connections.open hands out this WebSocket ---------------------------
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse(autoping=True)
+        await socket.prepare(request)
+        self.sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": 1,
+                                "debug_info": {"host": "stand-in"}, "connection_info": {"app_id": "A0CANDOR"}})
+        async for message in socket:
+            if message.type == web.WSMsgType.TEXT:
+                self.socket_acks.append(json.loads(message.data))
+        return socket
+
+    async def envelope(self, kind: str, payload: dict[str, Any]) -> str:
+        """Send an event to the connected app as Slack does over Socket Mode; its envelope id."""
+        envelope_id = f"env-{next(self._ts)}"
+        await self.sockets[-1].send_json({"envelope_id": envelope_id, "type": kind, "payload": payload,
+                                          "accepts_response_payload": kind != "events_api",
+                                          "retry_attempt": 0, "retry_reason": ""})
+        return envelope_id
 
     async def __aexit__(self, *exc: object) -> None:
         if self._runner is not None:
@@ -133,6 +159,10 @@ class SlackStandIn:
             return web.json_response({"ok": False, "error": "invalid_blocks" if "block" in problem
                                       else "invalid_arguments", "response_metadata": {"messages": [problem]}})
         self.calls.append(Call(method, args))
+        if method == "apps.connections.open":  # called with the app-level token, not the bot's
+            good = request.headers.get("Authorization") == f"Bearer {self.app_token}"
+            return web.json_response({"ok": True, "url": self.socket_url} if good
+                                     else {"ok": False, "error": "invalid_auth"})
         answer = self._answer(method, args)
         await asyncio.sleep(self.latency if method == "chat.postMessage" else 0)
         return web.json_response(answer)
