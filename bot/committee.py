@@ -181,8 +181,8 @@ def db_ask(session: Session, core: Core, member: Person, report_id: str, questio
         author_id=member.id, created_at=core.now(),
         body=core.vault.seal(session, kind="case_message", record_id=message_id, data={"text": question}),
     ))
-    report.last_feedback_at = core.now()
-    session.add(report)
+    # A question is not feedback: the reporter is owed word of what is being done (a status
+    # move tells them), so the three-month feedback clock keeps running.
     core.audit_event(session, actor=actor_id(member), action="case.question",
                      record_kind=REPORT, record_id=report.id, detail={"message": message_id})
     _tell_reporter(session, core, report, key=f"question:{message_id}",

@@ -94,6 +94,27 @@ def test_an_unacknowledged_report_escalates_and_stops_once_acknowledged(database
     assert not [k for k, _ in notices(world)[before:] if k.startswith("unacked")]
 
 
+def test_a_question_to_the_reporter_is_not_feedback_but_a_status_move_is(database, vault):
+    # Given a report received on 2 November, acknowledged, and the reporter asked a question
+    world = build_world(database, vault)
+    world.submit("cfo", "intake", {"category": "fraud", "what": f"Bribes to an inspector {CANARY}",
+                                   "anonymous": "yes"})
+    with world.db.read() as session:
+        report = session.exec(select(Report)).one()
+    world.click("chair", f"case:ack:{report.id}")
+    world.submit("chair", f"ask:{report.id}", {"question": "Which inspector?"})
+
+    # Then two weeks before the three months are up, the committee is reminded to give feedback
+    sweep(world, datetime(2027, 1, 19, 12, tzinfo=UTC))
+    assert any(k.startswith(f"feedback-deadline:{report.id}") for k, _ in notices(world))
+
+    # And once the case moves (the reporter is told), the reminders stop
+    world.submit("chair", f"move:{report.id}:under_review", {"reason": "Auditors engaged"})
+    before = len(notices(world))
+    sweep(world, datetime(2027, 1, 31, 12, tzinfo=UTC))
+    assert not [k for k, _ in notices(world)[before:] if k.startswith("feedback-deadline")]
+
+
 def test_abandoned_drafts_are_deleted_by_a_sweep(database, vault):
     world = build_world(database, vault)
     world.say("cfo", "report")
