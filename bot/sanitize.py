@@ -82,9 +82,15 @@ def alert(facts: AlertFacts) -> Notice:
     )
 
 
-def reminder(title: str, facts: tuple[tuple[str, str], ...], *, report_id: str | None = None) -> Notice:
-    """A reminder or escalation from the scheduler: a title from `bot.copy`, plain facts."""
-    choices = (Choice("View details", f"case:view:{report_id}"),) if report_id else ()
+def reminder(title: str, facts: tuple[tuple[str, str], ...], *, report_id: str | None = None,
+             waiver_id: str | None = None) -> Notice:
+    """A reminder or escalation from the scheduler: a title from `bot.copy`, plain facts, and
+    the button that acts on it (the case's details, or recording a waiver's disclosure)."""
+    choices: tuple[Choice, ...] = ()
+    if report_id:
+        choices = (Choice("View details", f"case:view:{report_id}"),)
+    elif waiver_id:
+        choices = (Choice("Record disclosure", f"waiver:disclose:{waiver_id}"),)
     return Notice(title=title, fields=tuple((a, neutralise(b)) for a, b in facts), choices=choices)
 
 

@@ -121,7 +121,9 @@ class Sweeper:
 
     def _write(self, session: Session, due: Due, now: datetime) -> int:
         report_id = due.subject_id if due.kind in _CASE_KINDS else None
-        notice = sanitize.reminder(copy.due_title(due.kind.value), due.facts, report_id=report_id)
+        waiver_id = due.subject_id if due.kind is DueKind.WAIVER_DISCLOSE else None
+        notice = sanitize.reminder(copy.due_title(due.kind.value), due.facts, report_id=report_id,
+                                   waiver_id=waiver_id)
         target = CHANNEL if due.audience.channel else person_target(due.audience.person_id or 0)
         return db_enqueue(session, self.core.vault, now=now, key=due.key, target=target,
                           notice=notice, platforms=self.core.platforms)

@@ -115,6 +115,20 @@ def test_a_question_to_the_reporter_is_not_feedback_but_a_status_move_is(databas
     assert not [k for k, _ in notices(world)[before:] if k.startswith("feedback-deadline")]
 
 
+def test_a_waiver_reminder_carries_the_button_that_records_its_disclosure(database, vault):
+    world = build_world(database, vault)
+    world.clock.moment = datetime(2026, 11, 27, 15, tzinfo=UTC)
+    world.submit("member", "waiver", {"officer": str(world.people["cfo"].id), "granted_by": "Board of Directors",
+                                      "granted_on": "2026-11-25", "provision": "Obligation 3",
+                                      "reason": "a board seat at a supplier"})
+    sweep(world, datetime(2026, 11, 27, 15, tzinfo=UTC))
+    reminders = [body for key, body in notices(world) if key.startswith("waiver-disclose")]
+    assert reminders
+    value = reminders[0]["notice"]["choices"][0]["value"]
+    form = world.click("chair", value)
+    assert form[0].form_id.startswith("disclose:")
+
+
 def test_abandoned_drafts_are_deleted_by_a_sweep(database, vault):
     world = build_world(database, vault)
     world.say("cfo", "report")
