@@ -12,6 +12,7 @@ history since the row was written (`conversations.history`, scopes `groups:histo
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import ClientError
@@ -32,6 +33,7 @@ _PERMANENT = {
 
 METADATA_EVENT = "candor_notice"
 HISTORY_PAGES = 10  # up to 2,000 messages since the row was written
+HISTORY_TRIES = 4  # each page, on a 5xx
 
 
 class SlackSender:
@@ -86,7 +88,7 @@ class SlackSender:
                                     "limit": 200, "include_all_metadata": True}
             if cursor:
                 args["cursor"] = cursor
-            response = await self._call(self._client.conversations_history, **args)
+            response = await self._history_page(args)
             for message in response.get("messages") or []:
                 metadata = message.get("metadata") or {}
                 if (metadata.get("event_type") == METADATA_EVENT
@@ -96,6 +98,19 @@ class SlackSender:
             if not response.get("has_more") or not cursor:
                 return None
         return None
+
+    async def _history_page(self, args: dict[str, Any]) -> Any:
+        """One page of history. Reading changes nothing, so a 5xx is retried here at once (a
+        read-back of many pages would otherwise rarely get through a flaky API); a rate limit
+        goes back to the notifier, which pauses the platform."""
+        for attempt in range(HISTORY_TRIES):
+            try:
+                return await self._call(self._client.conversations_history, **args)
+            except RetryLater as exc:
+                if exc.code == "ratelimited" or attempt == HISTORY_TRIES - 1:
+                    raise
+                await asyncio.sleep(0.1 * 2**attempt)
+        raise AssertionError("unreachable")
 
     async def _call(self, method, **kwargs):  # type: ignore[no-untyped-def]
         try:

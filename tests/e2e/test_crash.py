@@ -1,6 +1,7 @@
 """The crash test: `candor serve` (Slack over HTTP) under load from several clients is killed with
 SIGKILL twenty times at random moments and started again, on SQLite and on PostgreSQL, while the
-Slack stand-in refuses half of all Web API calls (429 with Retry-After, or 500).
+Slack stand-in refuses half of all Web API calls (500) and rate-limits a method past fifty calls
+a second (429 with Retry-After, which pauses the notifier for the whole platform).
 
 Afterwards: every report whose receipt reached its reporter exists and opens with the key; every
 report's channel notice, and every named reporter's "receipt acknowledged" message, was posted
@@ -139,7 +140,7 @@ def outstanding(db: Database) -> str:
 
 async def test_twenty_kills_lose_nothing_and_send_nothing_twice(database_url, tmp_path, monkeypatch):
     rng = random.Random(SEED)
-    async with SlackStandIn(latency=0.02, failure_rate=0.5, seed=SEED) as api:
+    async with SlackStandIn(latency=0.02, failure_rate=0.5, rate_per_second=50, seed=SEED) as api:
         port = free_port()
         env = {**os.environ, **slack_env(tmp_path, api), "CANDOR_DATABASE_URL": database_url,
                "CANDOR_HOST": "127.0.0.1", "CANDOR_PORT": str(port), "CANDOR_RELAY_LEASE_SECONDS": "2",
@@ -176,7 +177,7 @@ async def test_twenty_kills_lose_nothing_and_send_nothing_twice(database_url, tm
                 done = all(r.status is not CaseStatus.RECEIVED for r in reports(candor.db))
                 return done and not undelivered(candor.db)
 
-            await eventually(settled, timeout=120, every=0.2,
+            await eventually(settled, timeout=300, every=0.2,
                              explain=lambda: f"{outstanding(candor.db)}\n{server.log.read_text()[-3000:]}")
             await server.stop()
         finally:

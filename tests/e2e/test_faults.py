@@ -1,5 +1,6 @@
-"""The Slack Web API stand-in fails 30% of calls (429 with Retry-After, or 500): every notice
-still arrives, exactly once, and the server stays up."""
+"""The Slack Web API stand-in fails 30% of calls (500) and rate-limits the rest (429 with
+Retry-After past five calls a second): every notice still arrives, exactly once, and the server
+stays up."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ CANARY = "CANARY-fau1t"
 
 @pytest.fixture
 async def slack(tmp_path, monkeypatch):
-    async with SlackStandIn(failure_rate=0.3, seed=11) as api:
+    async with SlackStandIn(failure_rate=0.3, rate_per_second=5, seed=11) as api:
         async with running(tmp_path, api, monkeypatch) as harness:
             yield harness
 
@@ -51,6 +52,7 @@ async def test_with_30_percent_failures_nothing_is_lost_or_duplicated(slack):
     dms = [c for c in slack.api.called("chat.postMessage") if "acknowledged receipt" in str(c)]
     assert len(dms) == len(named)
     assert slack.api.failed, "the stand-in should have failed some calls"
+    assert slack.api.rate_limited, "the stand-in should have rate-limited some calls"
     assert CANARY not in "\n".join(str(c) for c in slack.api.calls if c.args.get("channel") == COMMITTEE)
     # And the server is still up
     health = await slack.http.get(slack.url.replace("/slack/events", "/healthz"))

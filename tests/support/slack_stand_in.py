@@ -35,7 +35,10 @@ class Failure:
 @dataclass
 class SlackStandIn:
     emails: dict[str, str] = field(default_factory=dict)  # user id -> e-mail for users.info
-    failure_rate: float = 0.0  # a share of calls that fail (429 or 500), seeded
+    failure_rate: float = 0.0  # a share of calls that fail with a 500, seeded
+    rate_per_second: float = 0.0  # calls of a method allowed per second before a 429 (0: no limit)
+    rate_limited: int = 0  # how many calls were answered 429 for going over the rate
+    _recent: dict[str, list[float]] = field(default_factory=dict)
     latency: float = 0.0  # seconds between accepting a post and answering (a window to die in)
     seed: int = 7
     calls: list[Call] = field(default_factory=list)
@@ -136,11 +139,25 @@ class SlackStandIn:
             if failure.times <= 0:
                 queue.pop(0)
             return failure
-        if method != "auth.test" and self.failure_rate and self._random.random() < self.failure_rate:
-            if self._random.random() < 0.5:
-                return Failure(429, "ratelimited", 1, 1)
+        if method == "auth.test":
+            return None
+        if self.rate_per_second and self._over_rate(method):
+            self.rate_limited += 1
+            return Failure(429, "ratelimited", 1, 1)
+        if self.failure_rate and self._random.random() < self.failure_rate:
             return Failure(500, "internal_error", None, 1)
         return None
+
+    def _over_rate(self, method: str) -> bool:
+        """Slack's rate limits: a method called more than `rate_per_second` times in the last
+        second is answered 429 with Retry-After (and a refused call does not count)."""
+        now = time.monotonic()
+        recent = [t for t in self._recent.get(method, []) if now - t < 1.0]
+        self._recent[method] = recent
+        if len(recent) >= self.rate_per_second:
+            return True
+        recent.append(now)
+        return False
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
