@@ -32,7 +32,7 @@ from bot.messages import (
     Style,
     Text,
 )
-from bot.outbox import db_enqueue, person_target
+from bot.outbox import REPORTER_PREFIX, db_enqueue, person_target
 from bot.reports import REPORT, db_change_status, db_open
 from bot.sanitize import neutralise
 from storage.models import CaseMessage, Determination, Person, Report, StatusChange, new_id
@@ -252,6 +252,6 @@ def _tell_reporter(session: Session, core: Core, report: Report, *, key: str, ti
         return
     person_id = int(reporter["person_id"])
     choices = (answer_choice(core, report, person_id=person_id),) if with_answer else ()
-    db_enqueue(session, core.vault, now=core.now(), key=f"reporter:{key}", target=person_target(person_id),
+    db_enqueue(session, core.vault, now=core.now(), key=f"{REPORTER_PREFIX}{key}", target=person_target(person_id),
                notice=Notice(title=title, text=text, choices=choices), platforms=core.platforms)
 

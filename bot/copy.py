@@ -395,6 +395,10 @@ def answer_for_committee(code: str) -> str:
     return f"The reporter answered the committee's question on case {code}"
 
 
+def delivery_no_route(platforms: str) -> str:
+    return f"A notice could not be delivered: the person it is for has no {platforms} id on the roster."
+
+
 def delivery_failed(kind: str, code: str) -> str:
     return f"A {kind} notice could not be delivered after repeated tries (platform said: {code})."
 

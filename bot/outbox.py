@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from bot import sanitize
+from bot import copy, sanitize
 from bot.messages import CHANNEL, Delivery, Notice
 from storage.crypto import Vault
 from storage.models import Identity, OutboxMessage, Person, new_id
@@ -31,11 +31,6 @@ KIND = "outbox"
 FAILURE_PREFIX = "delivery-failed:"  # the committee's notice that another notice will not arrive
 REPORTER_PREFIX = "reporter:"  # a direct message to a named reporter (see bot.committee)
 NO_ROUTE = "no_route"  # the recipient has no id on the row's platform
-
-
-def delivery_no_route(platforms: str) -> str:
-    # TEMPORARY: belongs in bot/copy.py (not editable from here); move it there as is.
-    return f"A notice could not be delivered: the person it is for has no {platforms} id on the roster."
 
 
 def person_target(person_id: int) -> str:
@@ -99,7 +94,7 @@ def db_no_route(session: Session, vault: Vault, *, now: datetime, about: str, ke
     if not about.startswith(REPORTER_PREFIX):
         person = session.get(Person, person_id)
         facts = (("Person", person.name if person else f"roster id {person_id}"), *facts)
-    title = delivery_no_route(" or ".join(p.label for p in missing))
+    title = copy.delivery_no_route(" or ".join(p.label for p in missing))
     return db_undeliverable(session, vault, now=now, about=about, key=key, title=title, facts=facts,
                             platforms=platforms)
 
