@@ -9,36 +9,15 @@ import io
 import json
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from pypdf import PdfReader
 from sqlmodel import col, select
-from typer.testing import CliRunner
 
-from adapters.cli import app
-from storage.crypto import save_keyring
 from storage.models import AuditEvent, Report, Waiver
-from tests.support.world import World, build_world
+from tests.support.world import World
 
 CANARY = "CANARY-c11e"
 
 
-@pytest.fixture
-def world(database, vault) -> World:
-    return build_world(database, vault)
-
-
-@pytest.fixture
-def run(world, database_url, keyring, tmp_path, monkeypatch):
-    key_file = tmp_path / "candor.key"
-    save_keyring(key_file, keyring, create=True)
-    monkeypatch.chdir(tmp_path)
-    env = {"CANDOR_DATABASE_URL": database_url, "CANDOR_KEY_FILE": str(key_file),
-           "CANDOR_SCRYPT_LOG2_N": "4", "COLUMNS": "200", "CANDOR_MASTER_KEY": ""}
-
-    def invoke(*args: str, **more_env: str):
-        return CliRunner().invoke(app, list(args), env={**env, **more_env})
-
-    return invoke
 
 
 def closed_report(world: World) -> Report:

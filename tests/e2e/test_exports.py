@@ -11,23 +11,19 @@ import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from pypdf import PdfReader
 from sqlmodel import col, select
-from typer.testing import CliRunner
 
-from adapters.cli import app
 from adapters.export import UNDRAWABLE, case_markdown, case_pdf
 from bot import retention
 from bot.records import CaseFile
-from storage.crypto import save_keyring
 from storage.models import AuditEvent, Report
 from tests.e2e.test_admin_cli import closed_report
 from tests.integration.test_administration import valid_determination
-from tests.support.world import World, build_world
+from tests.support.world import World
 
 # Text in three scripts and a currency sign the old Latin-1 PDFs turned into question marks.
 RUSSIAN = "Откат поставщику через счёт в Лимассоле"
@@ -56,23 +52,6 @@ FORGED = ("Summary of events.\n"
           "_emphasis_ `code` ~~struck~~ &amp; back\\slash")
 
 
-@pytest.fixture
-def world(database, vault) -> World:
-    return build_world(database, vault)
-
-
-@pytest.fixture
-def run(world, database_url, keyring, tmp_path, monkeypatch):
-    key_file = tmp_path / "candor.key"
-    save_keyring(key_file, keyring, create=True)
-    monkeypatch.chdir(tmp_path)
-    env = {"CANDOR_DATABASE_URL": database_url, "CANDOR_KEY_FILE": str(key_file),
-           "CANDOR_SCRYPT_LOG2_N": "4", "COLUMNS": "400", "CANDOR_MASTER_KEY": ""}
-
-    def invoke(*args: str):
-        return CliRunner().invoke(app, list(args), env=env)
-
-    return invoke
 
 
 def report(world: World, *, what: str, who: str = "") -> Report:

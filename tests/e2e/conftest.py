@@ -1,0 +1,32 @@
+"""Fixtures the end-to-end tests share: a company made through the service, and the `candor`
+command run as an administrator runs it (typer's CliRunner, the usual environment)."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from adapters.cli import app
+from storage.crypto import save_keyring
+from tests.support.world import World, build_world
+
+
+@pytest.fixture
+def world(database, vault) -> World:
+    return build_world(database, vault)
+
+
+@pytest.fixture
+def run(world, database_url, keyring, tmp_path, monkeypatch):
+    """`run("export", "case", CODE, ...)`: the CLI against the world's database and key; keyword
+    arguments add to its environment."""
+    key_file = tmp_path / "candor.key"
+    save_keyring(key_file, keyring, create=True)
+    monkeypatch.chdir(tmp_path)
+    env = {"CANDOR_DATABASE_URL": database_url, "CANDOR_KEY_FILE": str(key_file),
+           "CANDOR_SCRYPT_LOG2_N": "4", "COLUMNS": "400", "CANDOR_MASTER_KEY": ""}
+
+    def invoke(*args: str, **more_env: str):
+        return CliRunner().invoke(app, list(args), env={**env, **more_env})
+
+    return invoke
