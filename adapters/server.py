@@ -18,6 +18,7 @@ from storage.vocabulary import Platform
 
 log = logging.getLogger("candor.server")
 
+SHUTDOWN_GRACE_SECONDS = 5
 CANDOR_KEY = web.AppKey("candor", Candor)
 NOTIFIER_KEY = web.AppKey("notifier", Notifier)
 # Connections the process needs besides the database, by name: each answers "is it up?"
@@ -63,8 +64,11 @@ def make_app(candor: Candor, senders: dict[Platform, Sender], *,
         tasks = [asyncio.create_task(notifier.run_forever(stop))]
         tasks += [asyncio.ensure_future(job(stop)) for job in background or []]  # type: ignore[arg-type]
         yield
+        # Shutdown: each job is asked to stop and given a moment to close what it holds (the
+        # Socket Mode WebSocket, a send in flight); only a job that does not is cancelled.
         stop.set()
-        for task in tasks:
+        _done, pending = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_SECONDS)
+        for task in pending:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
@@ -103,17 +107,25 @@ def build_web(candor: Candor, *, with_scheduler: bool = True) -> web.Application
         if settings.slack_app_token is not None:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-            handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
+            app_token = settings.slack_app_token.get_secret_value()
+            sockets: list[AsyncSocketModeHandler] = []  # made on the running loop (it opens a session)
 
             async def socket_mode(stop: asyncio.Event) -> None:
                 # Connecting retries until it succeeds (a wrong app token: forever, logged by
                 # slack_sdk); meanwhile /healthz answers 503 and the rest of Candor runs.
-                await handler.connect_async()
-                await stop.wait()
-                await handler.close_async()
+                handler = AsyncSocketModeHandler(bolt, app_token)
+                sockets.append(handler)
+                try:
+                    await handler.connect_async()
+                    await stop.wait()
+                finally:  # also when the server's shutdown cancels this task
+                    await handler.close_async()
+
+            async def socket_up() -> bool:
+                return bool(sockets) and await sockets[0].client.is_connected()
 
             background.append(socket_mode)
-            probes["slack_socket_mode"] = handler.client.is_connected
+            probes["slack_socket_mode"] = socket_up
     if Platform.TEAMS in candor.core.platforms:
         from adapters.teams.app import CandorTeamsBot, build_adapter
         from adapters.teams.app import mount as mount_teams

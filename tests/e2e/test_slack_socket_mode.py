@@ -5,10 +5,17 @@ is up, so a wrong app token does not go unnoticed."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 import time
 
-from tests.e2e.slack_harness import running
+import aiohttp
+
+from tests.e2e.slack_harness import ROSTER, running, slack_env
+from tests.e2e.test_crash import cli, free_port
 from tests.support.slack_stand_in import SlackStandIn
+from tests.support.waiting import eventually
 
 SOCKET_MODE = {"SLACK_APP_TOKEN": "xapp-test-token", "SLACK_SIGNING_SECRET": None}
 
@@ -58,3 +65,36 @@ async def test_a_wrong_app_token_leaves_the_server_up_but_unhealthy(tmp_path, mo
         health = await slack.http.get(slack.url.replace("/slack/events", "/healthz"))
         assert health.status == 503 and (await health.json()) == {"ok": False, "slack_socket_mode": "disconnected"}
         assert api.sockets == []
+
+
+async def test_candor_serve_in_socket_mode_connects_and_answers(tmp_path):
+    # The real command, as an operator starts it: no signing secret, an app-level token.
+    async with SlackStandIn() as api:
+        port = free_port()
+        env = {**os.environ, **slack_env(tmp_path, api), "SLACK_APP_TOKEN": "xapp-test-token",
+               "CANDOR_HOST": "127.0.0.1", "CANDOR_PORT": str(port), "CANDOR_LOG_LEVEL": "WARNING"}
+        env.pop("SLACK_SIGNING_SECRET")
+        (tmp_path / "roster.yml").write_text(ROSTER)
+        cli(env, "init")
+        cli(env, "roster", "import", str(tmp_path / "roster.yml"))
+        log = tmp_path / "serve.log"
+        with log.open("wb") as err:
+            server = await asyncio.create_subprocess_exec(sys.executable, "-m", "adapters.cli", "serve",
+                                                          env=env, stdout=asyncio.subprocess.DEVNULL, stderr=err)
+        try:
+            await eventually(lambda: api.sockets, timeout=30, explain=lambda: log.read_text()[-3000:])
+            async with aiohttp.ClientSession() as http:
+                async def healthy() -> bool:
+                    async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                        return response.status == 200
+                await eventually(healthy, timeout=30, explain=lambda: log.read_text()[-3000:])
+
+            await api.envelope("events_api", dm_event("help", "EvSERVE1"))
+
+            answers = await eventually(lambda: api.called("chat.postMessage"), timeout=30,
+                                       explain=lambda: log.read_text()[-3000:])
+            assert answers[0].args["channel"] == "DU0CFO" and "brings concerns to the Audit Committee" in str(answers[0])
+        finally:
+            server.terminate()
+            await server.wait()
+        assert "Traceback" not in log.read_text()

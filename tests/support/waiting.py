@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import Callable
 from typing import Any
@@ -10,10 +11,12 @@ from typing import Any
 
 async def eventually(check: Callable[[], Any], *, timeout: float, explain: Callable[[], str],
                      every: float = 0.05) -> Any:
-    """`check()`'s first truthy value; after `timeout` seconds, an AssertionError with `explain()`."""
+    """`check()`'s first truthy value (awaited when it is a coroutine); after `timeout` seconds, an AssertionError with `explain()`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = check()
+        if inspect.isawaitable(value):
+            value = await value
         if value:
             return value
         await asyncio.sleep(every)
