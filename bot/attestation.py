@@ -68,13 +68,16 @@ QUESTIONS: tuple[tuple[str, str], ...] = (
 )
 
 
-def form(policy: Policy, period: str) -> Form:
+def form(policy: Policy, period: str, *, once: str | None = None) -> Form:
+    """The attestation form; `once`, a one-time token in its id, makes a second submission of the
+    same form change nothing."""
     fields = [FormField(name, label, FieldKind.BOOLEAN) for name, label in QUESTIONS]
     fields.append(FormField(
         "disclosure", "Conflicts of interest or exceptions to disclose", FieldKind.MULTILINE,
         required=False, max_length=DISCLOSURE_LIMIT, hint=copy.attest_disclosure_hint(),
     ))
-    return Form(FORM_ID, f"Attestation {period}", tuple(fields), submit_label="Attest",
+    return Form(f"{FORM_ID}:{once}" if once else FORM_ID, f"Attestation {period}", tuple(fields),
+                submit_label="Attest",
                 intro=policy.text)
 
 
@@ -142,10 +145,12 @@ def shift_years(day: date, years: int) -> date:
 
 def owed(due: date | None, attested: Collection[str], today: date) -> Owed:
     """What an officer owes now, given their due date on record and the periods they attested."""
-    current = due or date(today.year, 12, 31)
-    while str(current.year) in attested:
-        current = shift_years(current, 1)
-    previous = shift_years(current, -1)
+    anchor = due or date(today.year, 12, 31)
+    years = 0
+    while str(shift_years(anchor, years).year) in attested:
+        years += 1
+    # Both counted from the anchor, so a 29 February due date stays the 29th in leap years.
+    current, previous = shift_years(anchor, years), shift_years(anchor, years - 1)
     opens = previous + timedelta(days=1) if str(previous.year) in attested else date.min
     return Owed(str(current.year), current, opens, scheduled=due is not None)
 

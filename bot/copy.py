@@ -53,6 +53,10 @@ def answer_window_closed(platform: Platform) -> str:
             "anonymously) and answer from there.")
 
 
+def attest_form_already_submitted() -> str:
+    return "This attestation form was already submitted and your attestation is recorded. Thank you."
+
+
 def intake_in_progress() -> str:
     return ("You have a report in progress, and it is kept. Here is where we were; type \"cancel\" "
             "if you would rather start over.")

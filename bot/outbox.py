@@ -89,9 +89,12 @@ def db_no_route(session: Session, vault: Vault, *, now: datetime, about: str, ke
     """Tell the committee that the notice `about` will not reach its person, who has no id on
     the `missing` platforms. The person is named by their roster name, except the reporter of a
     case: a name beside a case would say who reported it, so the notice names the case only."""
-    log.warning("notice has no route", extra={"outbox_key": about[:100], "person": person_id})
+    reporter = about.startswith(REPORTER_PREFIX)
+    # The log names the person only when the notice is not about a case they reported.
+    log.warning("notice has no route", extra={"outbox_key": about[:100]} if reporter
+                else {"outbox_key": about[:100], "person": person_id})
     facts: tuple[tuple[str, str], ...] = (("Notice", about),)
-    if not about.startswith(REPORTER_PREFIX):
+    if not reporter:
         person = session.get(Person, person_id)
         facts = (("Person", person.name if person else f"roster id {person_id}"), *facts)
     title = copy.delivery_no_route(" or ".join(p.label for p in missing))

@@ -255,8 +255,8 @@ class Service:
                 # The same form sent again (a Teams card stays on screen, and can be clicked twice)
                 return [Text(copy.form_already_submitted())]
             return self._submit(session, person, actor, checked)
-        if form_id == attestation.FORM_ID:
-            return self._attest(session, person, values)
+        if verb == attestation.FORM_ID:
+            return self._attest(session, person, form_id, values)
         if verb == "ask":
             return committee.db_ask(session, self.core, person, rest, _text(values, "question"))
         if verb == "move":
@@ -418,18 +418,22 @@ class Service:
         if last is not None and not owed.is_open(today):
             return [Text(copy.attest_already(last.period, f"{last.attested_at:%Y-%m-%d}",
                                              owed.opens_on.isoformat()))]
-        return [attestation.form(self.core.policy, owed.period)]
+        return [attestation.form(self.core.policy, owed.period, once=secrets.token_urlsafe(12))]
 
-    def _attest(self, session: Session, person: Person, values: dict[str, Any]) -> list[Reply]:
+    def _attest(self, session: Session, person: Person, form_id: str, values: dict[str, Any]) -> list[Reply]:
         if person.kind is not PersonKind.OFFICER:
             return [Text(copy.attest_only_officers())]
         checked = attestation.validate(values)
         if isinstance(checked, dict):
-            return [FormErrors(attestation.FORM_ID, checked)]
+            return [FormErrors(form_id, checked)]
         today = self.core.now().date()
         owed = _owed(session, person, today)
         if not owed.is_open(today):  # attested meanwhile (another window, another device)
             return self._attest_form(session, person)
+        token = form_id.partition(":")[2]
+        if token and not _first_use(session, self.core, f"form:{token}"):
+            # The same form sent again (a card clicked twice): one attestation, not next year's too.
+            return [Text(copy.attest_form_already_submitted())]
         period = owed.period
         attestation_id = new_id()
         record = Attestation(

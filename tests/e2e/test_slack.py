@@ -232,7 +232,7 @@ async def test_a_long_report_with_ampersands_opens_whole_in_a_view_slack_accepts
 async def test_app_home_buttons_open_a_window_and_buttons_in_a_modal_stack_on_it(slack):
     await slack.click("U0CFO", "menu:attest", view="home")
     opened = await slack.until(lambda: slack.api.called("views.open"))
-    assert opened[0].args["view"]["callback_id"] == "attest" and slack.api.called("views.push") == []
+    assert opened[0].args["view"]["callback_id"].startswith("attest:") and slack.api.called("views.push") == []
 
     await dm_report(slack)
     report = slack.reports()[0]
@@ -249,7 +249,7 @@ async def test_a_form_asked_for_in_the_messages_tab_opens_from_a_button(slack):
 
     await slack.click("U0CFO", buttons[0]["value"], channel="DU0CFO")
     opened = await slack.until(lambda: slack.api.called("views.open"))
-    assert opened[0].args["view"]["callback_id"] == "attest"
+    assert opened[0].args["view"]["callback_id"].startswith("attest:")
     assert "SUPPLEMENTAL CODE OF ETHICS" in str(opened[0])
 
 

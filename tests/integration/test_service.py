@@ -379,6 +379,21 @@ def test_the_same_report_form_submitted_twice_files_one_report(world):
     assert other.form_id != form.form_id and "recorded" in text_of(world.submit("cfo", other.form_id, values))
 
 
+def test_the_same_attestation_form_sent_twice_records_one_attestation(world):
+    # Given Dana attests late (the next period is open at once), from a card that stays on screen
+    world.clock.moment = datetime(2027, 4, 10, 9, 0, tzinfo=UTC)
+    form = world.command("cfo", "attest")[0]
+    assert isinstance(form, Form) and form.form_id.startswith("attest:")
+    answers = {"read_understood": "yes", "complied": "yes", "no_conflict": "yes", "no_unreported": "yes"}
+
+    first = world.submit("cfo", form.form_id, answers)
+    again = world.submit("cfo", form.form_id, answers)
+
+    assert "attestation for 2027 is recorded" in text_of(first) and "already submitted" in text_of(again)
+    with world.db.read() as session:
+        assert [a.period for a in session.exec(select(Attestation)).all()] == ["2027"]
+
+
 def test_a_clean_attestation_tells_the_channel_nothing(world):
     world.submit("cfo", "attest", {"read_understood": "yes", "complied": "yes", "no_conflict": "yes",
                                    "no_unreported": "yes"})
