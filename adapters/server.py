@@ -134,7 +134,7 @@ def build_web(candor: Candor, *, with_scheduler: bool = True) -> web.Application
         password = settings.microsoft_app_password.get_secret_value() if settings.microsoft_app_password else None
         adapter = build_adapter(app_id=settings.microsoft_app_id, password=password,
                                 tenant_id=settings.microsoft_app_tenant_id)
-        teams_bot = CandorTeamsBot(candor.service, candor.db, wake)
+        teams_bot = CandorTeamsBot(candor.service, candor.db, wake, tenant_id=settings.microsoft_app_tenant_id)
         senders[Platform.TEAMS] = TeamsSender(adapter, candor.db, app_id=settings.microsoft_app_id,
                                               channel=settings.teams_channel)
         mounts.append(lambda app: mount_teams(app, adapter, teams_bot))

@@ -65,6 +65,7 @@ class TeamsAdapter(CloudAdapter):
 
 
 def build_adapter(*, app_id: str | None, password: str | None, tenant_id: str | None) -> TeamsAdapter:
+    tenant_id = tenant_id if app_id else None  # local mode has no credentials to pin (the bot still filters)
     config = TeamsConfig(APP_ID=app_id or "", APP_PASSWORD=password or "", APP_TENANTID=tenant_id or "",
                          APP_TYPE="SingleTenant" if tenant_id else "MultiTenant")
     if not app_id:

@@ -101,12 +101,34 @@ def _in_channel(activity: Activity) -> bool:
     return conversation is not None and conversation.conversation_type not in (None, "personal")
 
 
+def tenant_of(activity: Activity) -> str | None:
+    """The Microsoft Entra tenant an activity comes from (Teams puts it in both places)."""
+    conversation = activity.conversation
+    if conversation is not None and getattr(conversation, "tenant_id", None):
+        return str(conversation.tenant_id)
+    tenant = (activity.channel_data or {}).get("tenant") if isinstance(activity.channel_data, dict) else None
+    return str(tenant["id"]) if isinstance(tenant, dict) and tenant.get("id") else None
+
+
 class CandorTeamsBot(TeamsActivityHandler):
-    def __init__(self, service: Service, db: Database, wake: Callable[[], None]) -> None:
+    """With a tenant pinned (MICROSOFT_APP_TENANT_ID), activities from any other tenant are
+    ignored, and only then is a new person matched to the roster by the e-mail Teams gives: in
+    another tenant anyone can give themselves any address. Unpinned, people are matched by their
+    AAD object id (the roster's teams_id) only."""
+
+    def __init__(self, service: Service, db: Database, wake: Callable[[], None], *,
+                 tenant_id: str | None = None) -> None:
         super().__init__()
         self._service = service
         self._db = db
         self._wake = wake
+        self._tenant = tenant_id or None
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        if self._tenant is not None and tenant_of(turn_context.activity) != self._tenant:
+            log.warning("activity from another tenant ignored")  # no ids: they are the stranger's
+            return
+        await super().on_turn(turn_context)
 
     async def _handle(self, event: Inbound) -> list[Reply]:
         replies = await asyncio.to_thread(self._service.handle, event)
@@ -118,7 +140,7 @@ class CandorTeamsBot(TeamsActivityHandler):
         in Teams (GET .../members/{id}: their e-mail and UPN), so that the core can match them by
         e-mail once and store the match."""
         actor = actor_of(turn_context.activity)
-        if not actor.user_id or await asyncio.to_thread(self._service.knows, actor):
+        if self._tenant is None or not actor.user_id or await asyncio.to_thread(self._service.knows, actor):
             return actor
         return actor_of(turn_context.activity, email=await _directory_address(turn_context))
 

@@ -29,7 +29,7 @@ from adapters.server import build_web
 from adapters.settings import Settings
 from bot.relay import RetryPolicy
 from bot.roster import db_import_roster, parse_roster
-from storage.models import AuditEvent, Identity, Person, Report
+from storage.models import AuditEvent, Conversation, Identity, Person, Report
 from storage.vocabulary import CaseStatus, Category, Platform
 from tests.support.connector_stand_in import ChannelKeys, ConnectorStandIn
 from tests.support.waiting import eventually
@@ -129,7 +129,7 @@ async def _start(tmp_path, monkeypatch, connector: ConnectorStandIn | None = Non
     local = {} if "MICROSOFT_APP_ID" in env else {"CANDOR_TEAMS_LOCAL": "true"}
     settings = {"CANDOR_DATABASE_URL": f"sqlite:///{tmp_path / 'candor.db'}",
                 "CANDOR_KEY_FILE": str(tmp_path / "candor.key"), "CANDOR_SCRYPT_LOG2_N": "4",
-                "CANDOR_TEAMS_CHANNEL": CHANNEL, **local, **env}
+                "CANDOR_TEAMS_CHANNEL": CHANNEL, "MICROSOFT_APP_TENANT_ID": TENANT, **local, **env}
     for key in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", *TEAMS_ENV):
         monkeypatch.delenv(key, raising=False)
     for key, value in settings.items():
@@ -352,6 +352,38 @@ async def test_an_officer_without_a_teams_id_is_matched_by_the_e_mail_teams_give
     assert teams.identity("aad-sam") == "sam@example.com"
     await teams.say("aad-sam", "cancel")
     assert len(teams.connector.lookups()) == 1
+
+
+async def test_an_activity_from_another_tenant_is_ignored(teams):
+    # Given someone in another organisation whose directory says they are the CFO
+    teams.connector.add_member("29:aad-dana", aad_id="aad-dana", name="Dana Reyes", email="dana@example.com")
+    activity = teams.personal("aad-dana", text="report")
+    activity["conversation"]["tenantId"] = "tenant-elsewhere"
+    activity["channelData"]["tenant"]["id"] = "tenant-elsewhere"
+
+    response = await teams.post(activity)
+
+    # Then nothing is answered, even for an id the roster knows, and nobody is looked up
+    assert response.status in (200, 201)
+    await teams.say("aad-lee", "help")  # a real member's message after it is answered
+    assert teams.connector.posts("a:personal-aad-dana") == [] and teams.connector.lookups() == []
+    with teams.candor.db.read() as session:
+        assert session.exec(select(Conversation)).all() == []  # no draft was started
+
+
+async def test_without_a_pinned_tenant_nobody_is_matched_by_e_mail(tmp_path, monkeypatch):
+    # A multi-tenant bot cannot trust a directory's e-mail: only the roster's teams_id counts.
+    teams, runner = await _start(tmp_path, monkeypatch, MICROSOFT_APP_TENANT_ID="")
+    try:
+        teams.connector.add_member("29:aad-sam", aad_id="aad-sam", name="Sam Ortiz", email="sam@example.com")
+        await teams.say("aad-sam", "report")
+        assert "roster" in str(teams.connector.posts("a:personal-aad-sam")[-1])
+        assert teams.connector.lookups() == [] and teams.identity("aad-sam") is None
+    finally:
+        await teams.http.close()
+        await runner.cleanup()
+        await teams.connector.__aexit__()
+        teams.candor.close()
 
 
 async def test_an_e_mail_the_activity_claims_for_itself_is_not_believed(teams):
