@@ -35,7 +35,7 @@ from bot.core import (
     FieldError,
     actor_id,
     db_committee,
-    db_excluded,
+    db_exclusions,
     db_report_by_code,
     db_resolve,
     is_committee,
@@ -310,7 +310,8 @@ class Service:
         reports = session.exec(select(Report).where(Report.status != CaseStatus.CLOSED,
                                                     col(Report.shredded_at).is_(None))
                                .order_by(col(Report.received_at))).all()
-        visible = [r for r in reports if person.id not in db_excluded(session, self.core, r)]
+        excluded = db_exclusions(session, self.core, [r.id for r in reports])
+        visible = [r for r in reports if person.id not in excluded.get(r.id, set())]
         open_lines = [f"{r.code}: {r.status.label}, {r.category.label}" for r in visible]
         overdue = [f"{r.code}: not acknowledged (due {self.core.acknowledge_by(r)})"
                    for r in visible if r.status is CaseStatus.RECEIVED and self.core.acknowledge_by(r) < today]
