@@ -77,9 +77,12 @@ class AuditLog:
         """Append one event inside the caller's transaction (the caller commits)."""
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
-        last = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(1)).first()
-        seq = 1 if last is None else last.seq + 1
-        prev = GENESIS if last is None else last.hash
+        # The head's two columns, not the whole row: this runs in every audited transaction.
+        last = session.exec(
+            select(AuditEvent.seq, AuditEvent.hash).order_by(col(AuditEvent.seq).desc()).limit(1)
+        ).first()
+        seq = 1 if last is None else last[0] + 1
+        prev = GENESIS if last is None else last[1]
         moment = (at or utcnow()).replace(microsecond=0)
         detail_text = _canonical(detail or {})
         event = AuditEvent(
