@@ -327,8 +327,10 @@ def acknowledge_by(received_at: datetime, settings: ScheduleSettings = _DEFAULTS
 
 
 def receipt_deadline(received_at: datetime, settings: ScheduleSettings = _DEFAULTS) -> date:
-    """The local date by which the reporter must be told of receipt."""
-    return local_date(as_utc(received_at) + timedelta(days=settings.receipt_ack_days), settings.tz)
+    """The local date by which the reporter must be told of receipt: calendar days after the
+    local date of receipt (not 24-hour days, which a daylight-saving change would shift a day)."""
+    received_on = local_date(as_utc(received_at), settings.tz)
+    return received_on + timedelta(days=settings.receipt_ack_days)
 
 
 def feedback_deadline(received_at: datetime, settings: ScheduleSettings = _DEFAULTS) -> date:

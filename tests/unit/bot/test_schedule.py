@@ -38,6 +38,7 @@ from bot.schedule import (
     attestation_dues,
     deadline_dues,
     expired_drafts,
+    receipt_deadline,
     unacknowledged_dues,
     waiver_disclosure_deadline,
     waiver_dues,
@@ -492,6 +493,22 @@ def test_feedback_is_due_three_calendar_months_after_receipt_at_the_month_end() 
 
     assert [d.key for d in dues] == ["feedback-deadline:r9:d-3"]
     assert dict(dues[0].facts)["Give feedback by"] == "2025-04-30"
+
+
+@pytest.mark.parametrize(("received", "deadline"), [
+    (ny(2025, 3, 8, 23, 30), date(2025, 3, 15)),  # the week holds the spring-forward night
+    (ny(2025, 11, 1, 0, 30), date(2025, 11, 8)),  # the week holds the fall-back night
+    (ny(2025, 12, 28, 23, 30), date(2026, 1, 4)),  # and a year end
+])
+def test_receipt_is_due_seven_local_calendar_days_after_the_day_of_receipt(received: datetime,
+                                                                          deadline: date) -> None:
+    case = OpenCase("r9", "CASE-R9", "other", received, None, None)
+
+    assert receipt_deadline(received, SETTINGS) == deadline
+    warned = deadline - timedelta(days=2)
+    dues = deadline_dues([case], ny(warned.year, warned.month, warned.day, 9), SETTINGS)
+    assert [(d.key, dict(d.facts)["Acknowledge receipt by"]) for d in dues] == [
+        ("receipt-deadline:r9:d-2", deadline.isoformat())]
 
 
 def test_a_stored_naive_time_is_read_as_utc() -> None:
