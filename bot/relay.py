@@ -42,7 +42,9 @@ class RetryPolicy:
     lease: timedelta = timedelta(seconds=60)
 
     def backoff(self, attempts: int, retry_after: float | None) -> float:
-        """Exponential backoff with full jitter, never sooner than the platform asked."""
+        """Exponential backoff with jitter (a random delay between half the ceiling and the
+        ceiling, which doubles with each attempt up to `max_seconds`), never sooner than the
+        platform asked (`Retry-After`)."""
         ceiling = min(self.max_seconds, self.base_seconds * 2 ** max(attempts - 1, 0))
         delay = random.uniform(ceiling / 2, ceiling)
         return max(delay, retry_after or 0.0)

@@ -17,7 +17,7 @@ from adapters.senders import Posted, Ref, RetryLater
 from bot import sanitize
 from bot.messages import CHANNEL, Notice
 from bot.outbox import db_enqueue, person_target
-from bot.relay import Relay
+from bot.relay import Relay, RetryPolicy
 from bot.sweep import Sweeper
 from storage import db as storage_db
 from storage.db import Database, make_engine
@@ -266,6 +266,17 @@ async def test_a_rate_limit_pauses_the_platform_without_burning_the_batch(world)
     await notifier.run_once()
     assert sorted(i for i, _ in sender.posts) == sorted(ids)
     assert all(row.state is OutboxState.DELIVERED for row in rows(world))
+
+
+def test_backoff_doubles_with_jitter_up_to_its_cap_and_honours_retry_after():
+    policy = RetryPolicy(base_seconds=2.0, max_seconds=300.0)
+
+    for attempts, ceiling in ((1, 2.0), (2, 4.0), (5, 32.0), (9, 300.0), (40, 300.0)):
+        delays = {policy.backoff(attempts, None) for _ in range(50)}
+        assert all(ceiling / 2 <= delay <= ceiling for delay in delays)
+        assert len(delays) > 1  # jittered: replicas retrying together spread out
+    assert all(policy.backoff(1, 120.0) == 120.0 for _ in range(20))  # never sooner than asked
+    assert policy.backoff(9, 1.0) >= 150.0  # nor sooner than the backoff
 
 
 # --- connections that notice a vanished peer ----------------------------------------------------
