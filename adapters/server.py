@@ -92,16 +92,18 @@ def build_web(candor: Candor, *, with_scheduler: bool = True) -> web.Application
             fn()
 
     if Platform.SLACK in candor.core.platforms:
-        from adapters.slack.app import build_app, mount
+        from adapters.slack.app import build_app, keep_alive, mount
         from adapters.slack.sender import SlackSender
 
         assert settings.slack_bot_token is not None
         token = settings.slack_bot_token.get_secret_value()
-        senders[Platform.SLACK] = SlackSender.create(token=token, api_url=settings.slack_api_url,
-                                                     committee_channel=settings.committee_channel)
+        slack_sender = SlackSender.create(token=token, api_url=settings.slack_api_url,
+                                          committee_channel=settings.committee_channel)
+        senders[Platform.SLACK] = slack_sender
         secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
         bolt = build_app(service=candor.service, token=token, signing_secret=secret,
                          api_url=settings.slack_api_url, wake=wake)
+        mounts.append(lambda app: keep_alive(app, [bolt.client, slack_sender.client]))
         if settings.slack_signing_secret is not None:
             mounts.append(lambda app: mount(app, bolt))
         if settings.slack_app_token is not None:

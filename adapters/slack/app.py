@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -237,3 +238,20 @@ def mount(app: web.Application, bolt: AsyncApp, path: str = "/slack/events") -> 
         return await to_aiohttp_response(response)
 
     app.router.add_post(path, endpoint)
+
+
+def keep_alive(app: web.Application, clients: list[AsyncWebClient]) -> None:
+    """While the server runs, the Web API clients share one HTTP session, so connections to
+    Slack are kept alive: one TLS handshake, not one per call (slack_sdk opens a session for each
+    call of a client that has none). Registered before the server's jobs, it closes after them."""
+
+    async def session(_app: web.Application) -> AsyncIterator[None]:
+        timeout = aiohttp.ClientTimeout(total=max(client.timeout for client in clients))
+        async with aiohttp.ClientSession(timeout=timeout) as shared:
+            for client in clients:
+                client.session = shared
+            yield
+            for client in clients:
+                client.session = None
+
+    app.cleanup_ctx.append(session)

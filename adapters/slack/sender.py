@@ -42,6 +42,10 @@ class SlackSender:
         self._channel = committee_channel
         self._dm_channels: dict[str, str] = {}  # user id -> their DM channel with the bot (stable)
 
+    @property
+    def client(self) -> AsyncWebClient:
+        return self._client
+
     @classmethod
     def create(cls, *, token: str, api_url: str, committee_channel: str | None) -> SlackSender:
         client = AsyncWebClient(token=token, base_url=api_url, retry_handlers=[])

@@ -66,6 +66,16 @@ async def test_a_dm_report_creates_one_sealed_report_and_one_clean_channel_notic
     assert "Dana" not in str(posts[0])
 
 
+async def test_web_api_calls_reuse_kept_alive_connections(slack):
+    await dm_report(slack)
+    await slack.until(lambda: channel_posts(slack))
+
+    calls = len(slack.api.calls)
+    assert calls >= 10
+    # slack_sdk alone opens a connection per call (with Slack: a TLS handshake each time).
+    assert len(slack.api.connections) <= calls // 3, (len(slack.api.connections), calls)
+
+
 async def test_a_modal_report_opens_a_form_and_shows_the_receipt_in_the_modal(slack):
     response = await slack.command("U0CFO", "/ethics", "report")
     assert response.status == 200

@@ -57,6 +57,8 @@ class SlackStandIn:
     # Where each trigger_id came from ("modal", "home", "message"): Slack lets `views.push`
     # stack a view only from an interaction inside an open modal.
     trigger_contexts: dict[str, str] = field(default_factory=dict)
+    # The client ends (address, port) the Web API calls came from: one per TCP connection.
+    connections: set[tuple[str, int]] = field(default_factory=set)
 
     def fail_next(self, method: str, *, status: int = 429, error: str = "ratelimited",
                   retry_after: int | None = 1, times: int = 1) -> None:
@@ -161,6 +163,9 @@ class SlackStandIn:
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        if peer:
+            self.connections.add((str(peer[0]), int(peer[1])))
         args = await self._args(request)
         failure = self._failure(method)
         if failure is not None:
