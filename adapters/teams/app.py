@@ -38,7 +38,6 @@ from bot import copy
 from bot.messages import (
     Actor,
     ChoiceClicked,
-    Command,
     DirectMessage,
     FormSubmitted,
     Inbound,
@@ -89,10 +88,8 @@ def event_of(activity: Activity, actor: Actor) -> Inbound | None:
     text = (text or "").strip()
     if not text:
         return None
-    word = text.split()[0].lower()
-    if word in {"status", "attest"}:
-        return Command(actor, "ethics" if word == "status" else "attest", text if word == "status" else "",
-                       event_id=activity.id)
+    # Typed words go to the core as what they are, a message: it takes `status CODE`, `attest` and
+    # `help` as commands, except mid-report, where "Status reports were altered..." is an answer.
     return DirectMessage(actor, text, event_id=activity.id)
 
 
@@ -108,6 +105,13 @@ def tenant_of(activity: Activity) -> str | None:
         return str(conversation.tenant_id)
     tenant = (activity.channel_data or {}).get("tenant") if isinstance(activity.channel_data, dict) else None
     return str(tenant["id"]) if isinstance(tenant, dict) and tenant.get("id") else None
+
+
+class _MessageResponse(AdaptiveCardInvokeResponse):
+    """An `adaptiveCard/action` answer that shows a message: Teams wants its `value` to be the
+    message's text, a string (botbuilder's model types `value` as an object, which refuses one)."""
+
+    _attribute_map = {**AdaptiveCardInvokeResponse._attribute_map, "value": {"key": "value", "type": "str"}}
 
 
 class CandorTeamsBot(TeamsActivityHandler):
@@ -164,8 +168,9 @@ class CandorTeamsBot(TeamsActivityHandler):
 
     async def _send_privately(self, turn_context: TurnContext, replies: list[Reply]) -> None:
         """A click in the committee channel is answered in the member's 1:1 chat, never in the
-        channel (details and refusals are private)."""
-        await open_personal_chat(turn_context, outgoing(replies))
+        channel (details and refusals are private). Nothing to say (a click delivered twice), no chat."""
+        if replies:
+            await open_personal_chat(turn_context, outgoing(replies))
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         activity = turn_context.activity
@@ -176,9 +181,8 @@ class CandorTeamsBot(TeamsActivityHandler):
             return InvokeResponse(status=400)
         replies = await self._handle(event)
         await self._send_privately(turn_context, replies)
-        return InvokeResponse(status=200, body=AdaptiveCardInvokeResponse(
-            status_code=200, type="application/vnd.microsoft.activity.message",
-            value={"text": copy.sent_privately()}))
+        return InvokeResponse(status=200, body=_MessageResponse(
+            status_code=200, type="application/vnd.microsoft.activity.message", value=copy.sent_privately()))
 
     async def on_teams_members_added(self, teams_members_added: Any, team_info: Any,
                                      turn_context: TurnContext) -> None:

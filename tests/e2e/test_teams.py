@@ -177,13 +177,69 @@ async def test_a_personal_chat_report_creates_one_sealed_report_and_one_clean_ch
     assert cards[0].body["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
 
 
+def card_of(sent) -> dict[str, Any]:
+    return sent.body["attachments"][0]["content"]
+
+
 async def test_the_form_path_as_an_adaptive_card_submit(teams):
-    await teams.say("aad-dana", "/ethics report")  # typed: the menu, then the card form
-    await teams.post(teams.personal("aad-dana", value={
-        "candor_form": "intake", "category": "fraud", "what": f"Kickbacks from a supplier {CANARY}",
-        "anonymous": "yes"}))
+    # Given the report form, as the card Teams shows
+    await teams.say("aad-dana", "ethics report")
+    form = card_of(teams.connector.posts("a:personal-aad-dana")[-1])
+    inputs = {item["id"]: item for item in form["body"] if item["type"].startswith("Input.")}
+    assert {"category", "what", "anonymous"} <= set(inputs) and inputs["what"]["isRequired"]
+    [submit] = form["actions"]
+
+    # When it is filled in and submitted: Teams sends the action's data with each input's value
+    # under the input's id (a message with `value`), and a second click sends the same again
+    value = {**submit["data"], "category": "fraud", "what": f"Kickbacks from a supplier {CANARY}",
+             "anonymous": "yes"}
+    await teams.post(teams.personal("aad-dana", value=value))
     report = (await teams.until(teams.reports))[0]
-    assert report.anonymous and report.reporter_tag is None
+    await teams.post(teams.personal("aad-dana", value=value))
+
+    # Then one anonymous report is filed
+    assert report.anonymous and report.reporter_tag is None and report.category is Category.FRAUD
+    assert len(teams.reports()) == 1
+    assert "already submitted" in str(teams.connector.posts("a:personal-aad-dana")[-1])
+
+
+async def test_the_typed_commands_status_attest_and_help(teams):
+    # An anonymous report, and its receipt with the code and the secret
+    await teams.say("aad-dana", "ethics report")
+    [submit] = card_of(teams.connector.posts("a:personal-aad-dana")[-1])["actions"]
+    await teams.post(teams.personal("aad-dana", value={**submit["data"], "category": "fraud",
+                                                        "what": "Kickbacks from a supplier", "anonymous": "yes"}))
+    report = (await teams.until(teams.reports))[0]
+    receipt = str(teams.connector.posts("a:personal-aad-dana")[-1])
+    secret = receipt.split("Your secret: *")[1].split("*")[0]
+    assert f"`status {report.code} {secret}`" in receipt  # the words to type, no slash
+
+    await teams.say("aad-dana", f"status {report.code} {secret}")
+    status = card_of(teams.connector.posts("a:personal-aad-dana")[-1])
+    assert f"Case {report.code}" in json.dumps(status) and "not asked anything yet" in json.dumps(status)
+
+    await teams.say("aad-dana", "attest")
+    attest = card_of(teams.connector.posts("a:personal-aad-dana")[-1])
+    assert "Attestation" in attest["body"][0]["text"]
+    assert attest["actions"][0]["data"]["candor_form"].startswith("attest")
+
+    await teams.say("aad-dana", "help")
+    help_text = teams.connector.posts("a:personal-aad-dana")[-1].body["text"]
+    assert "`status CODE [SECRET]`" in help_text and "`attest`" in help_text and "/ethics" not in help_text
+
+
+async def test_an_answer_that_begins_with_a_command_word_is_an_answer(teams):
+    # "Status ..." and "Attest ..." mid-report are what happened, not the status or attest commands
+    for text in ["report", "3", f"Status reports were altered {CANARY}-what", f"Attest forms were signed blank {CANARY}-who",
+                 "done"]:
+        await teams.say("aad-dana", text)
+    assert "When did it happen" in str(teams.connector.posts("a:personal-aad-dana")[-1])
+    for text in ["skip", "skip", "skip", "named"]:
+        await teams.say("aad-dana", text)
+    review = str(teams.connector.posts("a:personal-aad-dana")[-1])
+    assert f"What happened: Status reports were altered {CANARY}-what" in review and "People involved: given" in review
+    await teams.say("aad-dana", "submit")
+    assert len(await teams.until(teams.reports)) == 1
 
 
 async def test_acknowledge_updates_the_same_card_in_place(teams):
@@ -210,6 +266,9 @@ async def test_view_details_answers_a_member_privately_and_refuses_an_outsider(t
                               value={"action": {"type": "Action.Execute", "data": {"candor": f"case:view:{report.id}"}}})
     response = await teams.post(invoke)
     assert response.status == 200
+    # The invoke is answered as Teams documents it: a message whose value is its text
+    assert await response.json() == {"statusCode": 200, "type": "application/vnd.microsoft.activity.message",
+                                      "value": "Sent to you privately."}
     created = await teams.until(teams.connector.created)
     private = await teams.until(lambda: [s for s in teams.connector.posts() if "a:1on1-" in s.path])
     assert f"{CANARY}-what" in str(private[-1])
@@ -227,12 +286,26 @@ async def test_a_repeated_activity_changes_nothing(teams):
     for text in ["report", "3", f"Revenue is recognised early {CANARY}", "skip", "done", "skip", "skip", "skip",
                  "named"]:
         await teams.say("aad-dana", text)
+    await teams.add_to_team()
     submit = teams.personal("aad-dana", text="submit")
     await teams.post(submit)
+    report = (await teams.until(teams.reports))[0]
+    answered = len(teams.connector.posts("a:personal-aad-dana"))
     await teams.post(submit)  # the same activity id, delivered again
-    await teams.until(teams.reports)
-    await asyncio.sleep(0.3)
-    assert len(teams.reports()) == 1
+    assert len(teams.connector.posts("a:personal-aad-dana")) == answered  # a turn answers before it returns
+    await teams.until(lambda: teams.connector.posts(CHANNEL))
+
+    ack = teams.in_channel("aad-lee", value={"candor": f"case:ack:{report.id}"})
+    await teams.post(ack)
+    await teams.until(teams.connector.updates)
+    private = len(teams.connector.created())
+    await teams.post(ack)  # a click Teams delivers twice
+    await asyncio.sleep(0.5)
+
+    # Nothing is done again: no second note to Lee, one report, one card, one edit
+    assert len(teams.connector.created()) == private
+    assert len(teams.reports()) == 1 and len(teams.connector.posts(CHANNEL)) == 1
+    assert len(teams.connector.updates()) == 1
 
 
 # --- with an app id: botbuilder's authentication, both ways -----------------------------------
