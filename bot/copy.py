@@ -115,6 +115,11 @@ def ethics(words: str, platform: Platform) -> str:
     return f"`{words}`" if platform is Platform.TEAMS else f"`/ethics {words}`"
 
 
+def form_command(platform: Platform) -> str:
+    """The words that open the report form: on Teams, `report` alone starts the conversation."""
+    return "`ethics report`" if platform is Platform.TEAMS else "`/ethics report`"
+
+
 def attest_command(platform: Platform) -> str:
     return "`attest`" if platform is Platform.TEAMS else "`/attest`"
 
@@ -122,7 +127,7 @@ def attest_command(platform: Platform) -> str:
 def help_text(*, committee: bool, platform: Platform) -> str:
     lines = [
         "*Candor* brings concerns to the Audit Committee, in confidence.",
-        f"• `report` (or {ethics('report', platform)} for a form): report a concern, with your name or anonymously.",
+        f"• `report` (or {form_command(platform)} for a form): report a concern, with your name or anonymously.",
         f"• {ethics('status CODE [SECRET]', platform)}: see your case's status and answer the committee.",
         f"• {attest_command(platform)}: your annual attestation to the Supplemental Code of Ethics.",
     ]

@@ -17,7 +17,7 @@ from adapters.teams.app import COMMANDS
 
 SCHEMA = "https://developer.microsoft.com/en-us/json-schemas/teams/v1.17/MicrosoftTeams.schema.json"
 COMMAND_HELP = {
-    "report": "Report a concern to the Audit Committee, in confidence",
+    "report": "Report a concern to the Audit Committee, in confidence (or type ethics report for one form)",
     "status": "Follow a case: status CODE [SECRET]",
     "attest": "Your annual attestation to the Supplemental Code of Ethics",
     "help": "What Candor does and how to use it",

@@ -226,6 +226,7 @@ async def test_the_typed_commands_status_attest_and_help(teams):
     await teams.say("aad-dana", "help")
     help_text = teams.connector.posts("a:personal-aad-dana")[-1].body["text"]
     assert "`status CODE [SECRET]`" in help_text and "`attest`" in help_text and "/ethics" not in help_text
+    assert "`ethics report` for a form" in help_text  # `report` alone starts the conversation
 
 
 async def test_an_answer_that_begins_with_a_command_word_is_an_answer(teams):
