@@ -488,7 +488,9 @@ def _first_time(session: Session, event: Inbound, core: Core) -> bool:
 
 
 def _first_use(session: Session, core: Core, key: str) -> bool:
-    """Record `key` as seen; False when it was (a platform's retry, a form sent twice)."""
+    """Record `key` as seen; False when it was (a platform's retry, a form sent twice). Only a
+    keyed hash of the key is stored: a platform's id may name a person's conversation."""
+    key = core.vault.tag("inbound", key)
     if session.get(InboundEvent, key) is not None:
         return False
     session.add(InboundEvent(id=key, received_at=core.now()))

@@ -74,15 +74,26 @@ def outgoing(replies: list[Reply]) -> list[Activity]:
     return activities
 
 
+def event_id_of(activity: Activity) -> str | None:
+    """What makes an activity unique, for de-duplication: Teams numbers a conversation's messages
+    by their time in milliseconds, so two people's messages may share an id; with the conversation
+    they cannot. (The core keeps only a keyed hash of it: a chat id names its person.)"""
+    conversation = activity.conversation.id if activity.conversation else None
+    if not activity.id:
+        return None
+    return f"{conversation}/{activity.id}" if conversation else activity.id
+
+
 def event_of(activity: Activity, actor: Actor) -> Inbound | None:
     """The core's event for a personal message or a card submit; None for anything else."""
     value = activity.value
+    event_id = event_id_of(activity)
     if value:
         choice, form_id, fields = cards.submission(value)
         if form_id:
-            return FormSubmitted(actor, form_id, fields, event_id=activity.id)
+            return FormSubmitted(actor, form_id, fields, event_id=event_id)
         if choice:
-            return ChoiceClicked(actor, choice, event_id=activity.id)
+            return ChoiceClicked(actor, choice, event_id=event_id)
         return None
     text = TurnContext.remove_recipient_mention(activity) if activity.entities else (activity.text or "")
     text = (text or "").strip()
@@ -90,7 +101,7 @@ def event_of(activity: Activity, actor: Actor) -> Inbound | None:
         return None
     # Typed words go to the core as what they are, a message: it takes `status CODE`, `attest` and
     # `help` as commands, except mid-report, where "Status reports were altered..." is an answer.
-    return DirectMessage(actor, text, event_id=activity.id)
+    return DirectMessage(actor, text, event_id=event_id)
 
 
 def _in_channel(activity: Activity) -> bool:

@@ -309,6 +309,18 @@ async def test_a_repeated_activity_changes_nothing(teams):
     assert len(teams.connector.updates()) == 1
 
 
+async def test_two_chats_messages_with_the_same_activity_id_are_both_answered(teams):
+    # Teams numbers messages by their time in milliseconds: two people may write in the same one
+    first = teams.personal("aad-dana", text="help")
+    second = teams.personal("aad-alex", text="help")
+    second["id"] = first["id"]
+    await teams.post(first)
+    await teams.post(second)
+
+    assert "status CODE" in str(teams.connector.posts("a:personal-aad-dana")[-1])
+    assert "status CODE" in str(teams.connector.posts("a:personal-aad-alex")[-1])
+
+
 # --- with an app id: botbuilder's authentication, both ways -----------------------------------
 
 
