@@ -13,13 +13,13 @@ from pathlib import Path
 import typer
 from rich.console import Console as RichConsole
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 from sqlmodel import select
 
 from adapters.bootstrap import Candor, StartupError, build
 from adapters.settings import Settings
 from bot.codes import format_code
-from bot.core import CandorError, db_report_by_code
+from bot.core import CandorError, FieldError, db_report_by_code
 from storage.models import Person, Report
 from storage.vocabulary import Platform
 
@@ -48,6 +48,21 @@ def _build(platforms: frozenset[Platform]) -> Candor:
         raise _fail(str(exc)) from None
 
 
+# A refusal names the command-line option it is about (the core's sentences are the chat's).
+_OPTIONS = {"officer": "--officer", "granted_by": "--granted-by", "granted_on": "--on",
+            "provision": "--provision", "reason": "--reason", "ref": "--ref", "on": "--on"}
+
+
+def _refusal(exc: CandorError) -> str:
+    option = _OPTIONS.get(exc.name) if isinstance(exc, FieldError) else None
+    return f"{option}: {exc.reply}" if option else exc.reply
+
+
+def _unwritable(path: Path, exc: OSError) -> typer.Exit:
+    # The error's own text, not a traceback: a traceback may show the case file being written.
+    return _fail(f"could not write {escape(str(exc.filename or path))}: {exc.strerror or exc}")
+
+
 def _date(text: str, option: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -72,19 +87,25 @@ def waivers_list() -> None:
     if not rows:
         out.print("No waivers of the Code are recorded.")
         return
-    table = Table("Id", "Officer", "Provision", "Granted by", "Granted", "Disclose by", "Disclosed", "Reference")
+    # Five columns, so that an 80-column terminal (or a pipe) shows every id and date whole.
+    table = Table(Column("Id", no_wrap=True), "Officer", "Provision", "Granted",
+                  Column("Public disclosure", overflow="fold"))
     for waiver, officer in rows:
-        table.add_row(waiver.id[:8], officer.name, waiver.provision, waiver.granted_by,
-                      waiver.granted_on.isoformat(), waiver.disclosure_due.isoformat(),
-                      waiver.disclosed_on.isoformat() if waiver.disclosed_on else "NOT YET",
-                      waiver.disclosure_ref or "")
+        if waiver.disclosed_on is None:
+            state = "NOT YET DISCLOSED"
+        else:
+            late = " (late)" if waiver.disclosed_on > waiver.disclosure_due else ""
+            state = f"disclosed {waiver.disclosed_on.isoformat()}{late}\n{escape(waiver.disclosure_ref or '')}"
+        table.add_row(waiver.id[:8], escape(officer.name), escape(waiver.provision),
+                      f"{waiver.granted_on.isoformat()}\nby {escape(waiver.granted_by)}",
+                      f"due {waiver.disclosure_due.isoformat()}\n{state}")
     out.print(table)
 
 
 @waivers_app.command("add")
 def waivers_add(
     officer: str = typer.Option(..., "--officer", help="The officer's e-mail on the roster."),
-    provision: str = typer.Option("", "--provision", help="The provision of the Code waived."),
+    provision: str = typer.Option("", "--provision", help="The provision of the Code waived (required), e.g. \"Obligation 3\"."),
     granted_by: str = typer.Option("Board of Directors", "--granted-by", help="Who granted it."),
     granted_on: str = typer.Option(..., "--on", help="The date granted (YYYY-MM-DD)."),
     reason: str = typer.Option(..., "--reason", help="The reason (stored encrypted)."),
@@ -103,7 +124,7 @@ def waivers_add(
                                 "granted_on": granted_on, "reason": reason},
                                officer_ids={person.id}, today=candor.core.now().date())
             if isinstance(checked, dict):
-                raise _fail(" ".join(checked.values()))
+                raise _fail("\n".join(f"{_OPTIONS.get(name, name)}: {why}" for name, why in checked.items()))
             row = db_record(session, candor.core, actor=CLI, grant=checked, recorded_by=None)
     finally:
         candor.close()
@@ -130,7 +151,7 @@ def waivers_disclose(
             try:
                 row = db_disclose(session, candor.core, actor=CLI, waiver_id=waiver.id, ref=ref, on=day)
             except CandorError as exc:
-                raise _fail(exc.reply) from None
+                raise _fail(_refusal(exc)) from None
     finally:
         candor.close()
     late = " (after the deadline)" if day > row.disclosure_due else ""
@@ -208,7 +229,7 @@ def _set_hold(code: str, *, hold: bool, reason: str) -> None:
             try:
                 db_set_hold(session, candor.core, report, hold=hold, reason=reason, actor=CLI)
             except CandorError as exc:
-                raise _fail(exc.reply) from None
+                raise _fail(_refusal(exc)) from None
             shown = report.code
     finally:
         candor.close()
@@ -270,7 +291,10 @@ def export_case(
     finally:
         candor.close()
     path = destination or Path(f"case-{case.code}.{fmt}")
-    write_case(case, path, fmt)
+    try:
+        write_case(case, path, fmt)
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
     out.print(f"Wrote {path} (mode 0600). It is confidential: keep it with the committee's records.")
 
 
@@ -310,5 +334,9 @@ def export_register(
             register = db_register(session, candor.core, period, actor=CLI)
     finally:
         candor.close()
-    for path in write_register(register, directory):
+    try:
+        paths = write_register(register, directory)
+    except OSError as exc:
+        raise _unwritable(directory, exc) from None
+    for path in paths:
         out.print(f"Wrote {path}")

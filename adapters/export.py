@@ -30,6 +30,7 @@ from bot.records import CaseFile, Register
 def _write_private(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # the mode above applies only to a new file: an old one keeps its own
     with os.fdopen(fd, "wb") as out:
         out.write(data)
     return path

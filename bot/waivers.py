@@ -106,6 +106,8 @@ def db_disclose(session: Session, core: Core, *, actor: str, waiver_id: str, ref
         raise FieldError("ref", copy.too_long(TEXT_LIMIT, len(ref)))
     if on < row.granted_on:
         raise FieldError("on", copy.waiver_disclosed_before_grant())
+    if on > core.now().date():  # a disclosure dated ahead would stop the reminders before it is made
+        raise FieldError("on", copy.date_in_future())
     row.disclosed_on, row.disclosure_ref = on, ref
     session.add(row)
     core.audit_event(session, actor=actor, action="waiver.disclosed", record_kind=KIND, record_id=row.id,

@@ -56,9 +56,9 @@ def test_waivers_add_list_and_disclose(world, run):
     with world.db.read() as session:
         waiver = session.exec(select(Waiver)).one()
     disclosed = run("waivers", "disclose", waiver.id[:8], "--ref", "https://example.com/ir/waivers",
-                    "--on", "2026-11-30")
+                    "--on", "2026-11-26")
     assert disclosed.exit_code == 0, disclosed.output
-    again = run("waivers", "disclose", waiver.id[:8], "--ref", "x", "--on", "2026-11-30")
+    again = run("waivers", "disclose", waiver.id[:8], "--ref", "x", "--on", "2026-11-26")
     assert again.exit_code == 1 and "already recorded" in again.output
     assert "https://example.com/ir/waivers" in run("waivers", "list").output
     assert audit_actions(world).count("waiver.recorded") == 1
@@ -171,3 +171,49 @@ def test_export_register_writes_csv_and_a_one_page_pdf(world, run, tmp_path):
         assert CANARY not in body and "Dana" not in body and "dana@" not in body
     bad = run("export", "register", "--period", "Q4-2026")
     assert bad.exit_code == 1 and "2026Q4" in bad.output
+
+
+def test_a_disclosure_cannot_be_dated_after_today(world, run):
+    # A disclosure recorded ahead of time would stop the reminders before the 8-K is filed.
+    assert run("waivers", "add", "--officer", "dana@example.com", "--provision", "Obligation 3",
+               "--on", "2026-11-25", "--reason", "board seat").exit_code == 0
+    with world.db.read() as session:
+        waiver = session.exec(select(Waiver)).one()
+    tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+
+    ahead = run("waivers", "disclose", waiver.id[:8], "--ref", "8-K 42", "--on", tomorrow)
+
+    assert ahead.exit_code == 1 and "--on: That date is in the future" in ahead.output
+    with world.db.read() as session:
+        assert session.get(Waiver, waiver.id).disclosed_on is None
+    blank = run("waivers", "disclose", waiver.id[:8], "--ref", " ", "--on", "2026-11-27")
+    assert blank.exit_code == 1 and "--ref: Please give the Form 8-K reference" in blank.output
+    empty = run("retention", "hold", "ZZZZ-ZZZZ", "--reason", "x")
+    assert empty.exit_code == 1 and "there is no case ZZZZ-ZZZZ" in empty.output
+
+
+def test_a_refused_waiver_names_each_option_to_fix(world, run):
+    refused = run("waivers", "add", "--officer", "dana@example.com", "--on", "25/11/2026", "--reason", "")
+    assert refused.exit_code == 1
+    assert "--provision: A waiver must name the provision" in refused.output
+    assert "--on: Please give the date as YYYY-MM-DD" in refused.output and "--reason:" in refused.output
+
+
+def test_the_waiver_list_shows_ids_and_dates_whole_in_80_columns(world, run):
+    # An administrator's terminal, or a pipe (rich then assumes 80 columns)
+    run("waivers", "add", "--officer", "dana@example.com", "--provision", "Obligation 3 (conflicts of interest)",
+        "--granted-by", "The Board of Directors", "--on", "2026-11-25", "--reason", "board seat")
+    with world.db.read() as session:
+        waiver = session.exec(select(Waiver)).one()
+    run("waivers", "disclose", waiver.id[:8], "--ref", "https://investors.example.com/governance/waivers",
+        "--on", "2026-11-26")
+
+    listed = run("waivers", "list", COLUMNS="80")
+
+    assert listed.exit_code == 0, listed.output
+    assert max(len(line) for line in listed.output.splitlines()) <= 80
+    assert "…" not in listed.output
+    for whole in (waiver.id[:8], "2026-11-25", "due 2026-12-02", "2026-11-26"):
+        assert whole in listed.output, whole
+    assert "https://investors.example.com/governance/waivers" in "".join(
+        line.strip("│ ").split("│")[-1].strip() for line in listed.output.splitlines())

@@ -295,3 +295,38 @@ def test_the_register_counts_categories_statuses_acknowledgement_and_attestation
         assert expected in summary, expected
     with world.db.read() as session:
         assert session.exec(select(AuditEvent).where(AuditEvent.action == "register.exported")).all()
+
+
+# --- 5. Where the files go ----------------------------------------------------------------------
+
+
+def test_a_case_file_written_over_an_older_one_is_still_private(world, run, tmp_path):
+    # An older export left readable by others (copied, or made by hand) is overwritten: the new
+    # file is the owner's alone, as the command says
+    case = report(world, what="Invoices split to avoid approval")
+    path = tmp_path / "case.md"
+    path.write_text("old")
+    path.chmod(0o644)
+
+    result = run("export", "case", case.code, "--as", "alex@example.com", "--out", str(path))
+
+    assert result.exit_code == 0, result.output
+    assert "mode 0600" in result.output and path.stat().st_mode & 0o777 == 0o600
+    assert "Invoices split" in path.read_text()
+
+
+def test_a_file_that_cannot_be_written_is_an_error_not_a_traceback(world, run, tmp_path):
+    case = report(world, what="CANARY-e7 Invoices split to avoid approval")
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (tmp_path / "taken").write_text("a file, not a folder")
+
+    into_folder = run("export", "case", case.code, "--as", "alex@example.com", "--out", str(folder))
+    over_file = run("export", "register", "--period", "2026Q4", "--out", str(tmp_path / "taken"))
+
+    assert into_folder.exit_code == 1 and over_file.exit_code == 1
+    assert f"could not write {folder}: Is a directory" in " ".join(into_folder.output.split())
+    assert "could not write" in over_file.output and "File exists" in over_file.output
+    for result in (into_folder, over_file):
+        assert "Traceback" not in result.output and "CANARY-e7" not in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
