@@ -2,7 +2,8 @@
 
 A committee member allowed on the case records whether a material violation occurred, the action
 (one of the Code's list, "none" only without a violation), each factor the Code names, the
-officer concerned, who decided and when, and the reasoning. The action, the violation and the
+officer concerned, who decided (the Board, or the committee or person it designated) and when, who
+recorded it, and the reasoning. The action, the violation and the
 officer are plain (the register counts them); the factors and the reasoning are sealed.
 """
 
@@ -26,6 +27,7 @@ from storage.vocabulary import BoardAction, PersonKind
 KIND = "determination"
 FORM_PREFIX = "determine"
 FACTOR_LIMIT = 2000
+DECIDER_LIMIT = 300
 EARLIEST = date(2002, 1, 1)  # before the Sarbanes-Oxley codes of ethics, a date is a typo
 
 OCCURRENCES = (Choice("A single occurrence", "single"), Choice("Repeated occurrences", "repeated"))
@@ -55,13 +57,14 @@ class Decision:
     advised: bool
     prior: str
     reasoning: str
+    decider: str = "Board of Directors"
 
     def sealed(self, prior_ids: list[str]) -> dict[str, Any]:
         """What goes into the sealed body: every factor, the earlier determinations shown, the
         reasoning."""
         return {"nature": self.nature, "occurrence": self.occurrence, "intent": self.intent,
                 "advised": self.advised, "prior": self.prior, "prior_determinations": prior_ids,
-                "reasoning": self.reasoning}
+                "reasoning": self.reasoning, "decider": self.decider}
 
 
 def _officers(session: Session) -> list[Person]:
@@ -107,6 +110,8 @@ def form(session: Session, core: Core, member: Person, report_id: str) -> list[R
                   FieldKind.BOOLEAN, options=yes_no),
         FormField("prior", "Prior violations weighed (earlier determinations are listed above)",
                   FieldKind.MULTILINE, max_length=FACTOR_LIMIT),
+        FormField("decider", "Decided by (the Board, or the committee or person it designated)",
+                  max_length=DECIDER_LIMIT, initial="Board of Directors"),
         FormField("decided_on", "Date decided", FieldKind.DATE,
                   initial=core.now().date().isoformat()),
         FormField("reasoning", "The Board's reasoning (kept encrypted)", FieldKind.MULTILINE,
@@ -157,6 +162,7 @@ def validate(values: dict[str, Any], *, officer_ids: set[int], today: date) -> D
         errors["intent"] = copy.factor_missing(FACTORS["intent"])
     advised = yes_no("advised")
     prior = text("prior")
+    decider = " ".join(text("decider", DECIDER_LIMIT).split())
     decided_on = parse_date(values.get("decided_on"), errors, "decided_on", today=today)
     reasoning = text("reasoning", REASON_LIMIT)
     if errors:
@@ -164,7 +170,7 @@ def validate(values: dict[str, Any], *, officer_ids: set[int], today: date) -> D
     assert subject is not None and violation is not None and action is not None
     assert advised is not None and decided_on is not None
     return Decision(subject, violation, action, decided_on, nature, occurrence, intent, advised,
-                    prior, reasoning)
+                    prior, reasoning, decider)
 
 
 def parse_date(value: object, errors: dict[str, str], name: str, *, today: date) -> date | None:
@@ -230,7 +236,8 @@ def describe(session: Session, core: Core, row: Determination) -> tuple[str, str
         f"Officer: {subject.name if subject else 'unknown'}",
         f"Material violation: {'yes' if row.violation else 'no'}",
         f"Action: {row.action.label}",
-        f"Decided on {row.decided_on.isoformat()} (recorded by {decided_by.name if decided_by else 'unknown'})",
+        f"Decided by {content.get('decider') or 'not recorded'} on {row.decided_on.isoformat()} "
+        f"(recorded by {decided_by.name if decided_by else 'unknown'})",
     ]
     lines += [f"{FACTORS[name][0].upper()}{FACTORS[name][1:]}: {content.get(name)}" for name in FACTORS
               if name != "advised"]

@@ -106,7 +106,8 @@ def db_case_file(session: Session, core: Core, member: Person, code: str) -> Cas
             ("Intentional or inadvertent", str(sealed.get("intent", ""))),
             ("Advised beforehand of the proper course", "Yes" if sealed.get("advised") else "No"),
             ("Prior violations", str(sealed.get("prior", ""))),
-            ("Decided by", _name(session, decided.decided_by)),
+            ("Decided by", str(sealed.get("decider") or "Not recorded")),
+            ("Recorded by", _name(session, decided.decided_by)),
             ("Reasoning", str(sealed.get("reasoning", ""))),
         )))
     core.audit_event(session, actor=actor_id(member), action="case.exported", record_kind=REPORT,

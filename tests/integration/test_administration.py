@@ -65,7 +65,8 @@ def valid_determination(world: World, **changes: str) -> dict[str, str]:
         "subject": str(world.people["controller"].id), "violation": "yes", "action": "censure",
         "nature": f"{CANARY}-nature revenue recognised a quarter early", "occurrence": "repeated",
         "intent": "intentional", "advised": "yes", "prior": "None before this case",
-        "decided_on": "2026-11-02", "reasoning": f"{CANARY}-reasoning the Board weighed the ledger",
+        "decider": "The Audit Committee, designated by the Board", "decided_on": "2026-11-02",
+        "reasoning": f"{CANARY}-reasoning the Board weighed the ledger",
     }
     values.update(changes)
     return values
@@ -92,7 +93,8 @@ def test_a_member_records_a_determination_from_the_details_with_every_factor_sea
     form = world.click("member", f"case:determine:{report.id}")[0]
     assert isinstance(form, Form) and form.form_id == f"determine:{report.id}"
     assert {f.name for f in form.fields} >= {"subject", "violation", "action", "nature", "occurrence",
-                                             "intent", "advised", "prior", "decided_on", "reasoning"}
+                                             "intent", "advised", "prior", "decider", "decided_on",
+                                             "reasoning"}
     replies = world.submit("member", form.form_id, valid_determination(world))
 
     assert "determination on case" in text_of(replies)
@@ -105,12 +107,16 @@ def test_a_member_records_a_determination_from_the_details_with_every_factor_sea
     assert CANARY.encode() not in row.body
     assert sealed["reasoning"].startswith(f"{CANARY}-reasoning") and sealed["advised"] is True
     assert sealed["occurrence"] == "repeated" and sealed["intent"] == "intentional"
+    assert sealed["decider"] == "The Audit Committee, designated by the Board"
     # Another member allowed on the case reads it in the case's details; no audit row or notice
     # carries the reasoning.
     details = text_of(world.click("member2", f"case:view:{report.id}"))
     assert "Board determination recorded" in details and "Action: Censure" in details
     assert "Officer: Sam Ortiz" in details and f"{CANARY}-reasoning the Board weighed the ledger" in details
     assert "Advised beforehand of the proper course: yes" in details
+    # who decided (the Board's designee here) is apart from who recorded it
+    assert ("Decided by The Audit Committee, designated by the Board on 2026-11-02 (recorded by Alex Kim)"
+            in details)
     assert any(e.action == "determination.recorded" for e in audit_rows(world))
     assert all(CANARY not in e.detail for e in audit_rows(world))
 
@@ -141,6 +147,7 @@ def test_the_form_shows_earlier_determinations_against_the_officer(world):
     ({"prior": ""}, "prior", "prior violations"),
     ({"occurrence": "sometimes"}, "occurrence", "single occurrence or repeated"),
     ({"reasoning": ""}, "reasoning", "needed"),
+    ({"decider": " "}, "decider", "needed"),
     ({"decided_on": "2027-01-01"}, "decided_on", "in the future"),
 ])
 def test_a_determination_missing_a_factor_or_outside_the_code_is_refused(world, changes, field, message):
@@ -418,7 +425,9 @@ def test_the_case_file_holds_the_whole_case_as_markdown_and_pdf(world):
 
     markdown = case_markdown(case)
     for expected in (report.code, f"{CANARY}-what", f"{CANARY}-question", f"{CANARY}-closing reason",
-                     f"{CANARY}-reasoning", "Censure", "Dana Reyes", "Acknowledged", "Lee Park"):
+                     f"{CANARY}-reasoning", "Censure", "Dana Reyes", "Acknowledged", "Lee Park",
+                     "**Decided by:** The Audit Committee, designated by the Board",
+                     "**Recorded by:** Alex Kim"):
         assert expected in markdown, expected
     assert "Kept away" not in markdown  # the chair-only section is for the chair
     pdf_text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(case_pdf(case))).pages)
