@@ -7,7 +7,7 @@ the `candor` app in `adapters/cli.py`.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 
 import typer
@@ -280,7 +280,7 @@ def export_case(
             elif report is None:
                 refusal = _no_such_case(code)
             elif report.shredded_at is not None:
-                refusal = _shredded_case(report)
+                refusal = _shredded_case(report, candor.core.timezone)
             else:
                 try:
                     case = db_case_file(session, candor.core, member, report.code)
@@ -306,9 +306,11 @@ def _no_such_case(code: str) -> str:
             "K7Q4-M9XP; `candor export register --period 2026Q4` lists the codes of a quarter's cases.")
 
 
-def _shredded_case(report: Report) -> str:
+def _shredded_case(report: Report, tz: tzinfo) -> str:
     closed = f", closed on {report.closed_at:%Y-%m-%d}" if report.closed_at else ""
-    quarter = f"{report.received_at.year}Q{(report.received_at.month - 1) // 3 + 1}"
+    # The register's quarters are the company's (bot.records.db_register)
+    received = report.received_at.replace(tzinfo=report.received_at.tzinfo or UTC).astimezone(tz)
+    quarter = f"{received.year}Q{(received.month - 1) // 3 + 1}"
     return (f"case {report.code} was shredded on {report.shredded_at:%Y-%m-%d} under the retention "
             f"policy{closed}; its content can no longer be read by anyone. Only its tombstone (code, "
             f"category and dates) remains, in the register: `candor export register --period {quarter}`.")

@@ -192,18 +192,25 @@ def _utc(moment: datetime) -> datetime:
 
 
 def db_register(session: Session, core: Core, period: str, *, actor: str) -> Register:
-    """The sanitized register of the cases received in a quarter, audited as an export."""
+    """The sanitized register of the cases received in a quarter, audited as an export. The
+    quarter and the dates are the company's (CANDOR_TIMEZONE): a report made on the evening of
+    31 December in New York belongs to the fourth quarter."""
     name, start, end = parse_period(period)
-    lower = datetime(start.year, start.month, start.day, tzinfo=UTC)
-    upper = datetime(end.year, end.month, end.day, tzinfo=UTC)
+    tz = core.timezone
+    lower = datetime(start.year, start.month, start.day, tzinfo=tz)
+    upper = datetime(end.year, end.month, end.day, tzinfo=tz)
+
+    def day(moment: datetime) -> date:
+        return _utc(moment).astimezone(tz).date()
+
     reports = session.exec(select(Report).where(col(Report.received_at) >= lower,
                                                 col(Report.received_at) < upper)
                            .order_by(col(Report.received_at))).all()
     cases = tuple(RegisterCase(
-        code=r.code, category=r.category, status=r.status, received=_utc(r.received_at).date(),
-        acknowledged=_utc(r.acknowledged_at).date() if r.acknowledged_at else None,
-        closed=_utc(r.closed_at).date() if r.closed_at else None,
-        shredded=_utc(r.shredded_at).date() if r.shredded_at else None,
+        code=r.code, category=r.category, status=r.status, received=day(r.received_at),
+        acknowledged=day(r.acknowledged_at) if r.acknowledged_at else None,
+        closed=day(r.closed_at) if r.closed_at else None,
+        shredded=day(r.shredded_at) if r.shredded_at else None,
         hours_to_acknowledge=(round((_utc(r.acknowledged_at) - _utc(r.received_at)).total_seconds() / 3600, 1)
                               if r.acknowledged_at else None),
     ) for r in reports)

@@ -330,3 +330,16 @@ def test_a_file_that_cannot_be_written_is_an_error_not_a_traceback(world, run, t
     for result in (into_folder, over_file):
         assert "Traceback" not in result.output and "CANARY-e7" not in result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_shredded_case_points_to_the_quarter_of_the_companys_time_zone(world, run):
+    # Received at 20:00 on 31 December 2026 in New York (1 January 2027 in UTC), shredded later
+    world.clock.moment = datetime(2027, 1, 1, 1, 0, tzinfo=UTC)
+    case = report(world, what="Invoices split to avoid approval")
+    with world.db.write() as session:
+        retention.db_shred(session, world.core, session.get(Report, case.id))
+
+    result = run("export", "case", case.code, "--as", "alex@example.com", CANDOR_TIMEZONE="America/New_York")
+
+    assert result.exit_code == 1
+    assert "candor export register --period 2026Q4" in " ".join(result.output.split())

@@ -19,7 +19,7 @@ from bot import board, records, retention
 from bot.core import CandorError
 from bot.messages import Document, Form, FormErrors, Text
 from bot.outbox import person_target
-from bot.schedule import waiver_disclosure_deadline
+from bot.schedule import ScheduleSettings, waiver_disclosure_deadline
 from bot.sweep import Sweeper
 from storage.crypto import ShreddedError
 from storage.models import (
@@ -511,3 +511,19 @@ def test_reasoning_and_waiver_reasons_reach_no_plain_column_log_or_notice(world,
     for text in (*plain, *notices, caplog.text):
         assert f"{CANARY}-reasoning" not in text and f"{CANARY}-waiver-reason" not in text
         assert f"{CANARY}-nature" not in text
+
+
+def test_the_register_counts_a_quarter_in_the_companys_time_zone(world):
+    # Given a company in New York, and a report made there at 20:00 on 31 December 2026
+    # (01:00 UTC on 1 January 2027)
+    world.core.schedule = ScheduleSettings(timezone="America/New_York")
+    world.clock.moment = datetime(2027, 1, 1, 1, 0, tzinfo=UTC)
+    late = file_report(world)
+
+    with world.db.write() as session:
+        q4 = records.db_register(session, world.core, "2026Q4", actor="cli")
+        q1 = records.db_register(session, world.core, "2027Q1", actor="cli")
+
+    # Then it is in the fourth quarter's register, received on 31 December
+    assert [c.code for c in q4.cases] == [late.code] and q1.cases == ()
+    assert q4.cases[0].received == date(2026, 12, 31)
