@@ -236,8 +236,9 @@ def describe(session: Session, core: Core, row: Determination) -> tuple[str, str
         f"Officer: {subject.name if subject else 'unknown'}",
         f"Material violation: {'yes' if row.violation else 'no'}",
         f"Action: {row.action.label}",
-        f"Decided by {content.get('decider') or 'not recorded'} on {row.decided_on.isoformat()} "
-        f"(recorded by {decided_by.name if decided_by else 'unknown'})",
+        # A determination recorded before "decider" existed says only when it was decided.
+        f"Decided {'by ' + str(content['decider']) + ' ' if content.get('decider') else ''}"
+        f"on {row.decided_on.isoformat()} (recorded by {decided_by.name if decided_by else 'unknown'})",
     ]
     lines += [f"{FACTORS[name][0].upper()}{FACTORS[name][1:]}: {content.get(name)}" for name in FACTORS
               if name != "advised"]
