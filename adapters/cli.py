@@ -20,7 +20,9 @@ from storage.db import Database
 from storage.vocabulary import Platform
 
 app = typer.Typer(help="Candor: the Supplemental Code of Ethics in Slack and Microsoft Teams.",
-                  no_args_is_help=True, add_completion=False, rich_markup_mode="markdown")
+                  no_args_is_help=True, add_completion=False, rich_markup_mode="markdown",
+                  # A traceback never prints local variables: they may hold a report's text.
+                  pretty_exceptions_show_locals=False)
 roster_app = typer.Typer(help="The roster of officers and Audit Committee members.", no_args_is_help=True)
 keys_app = typer.Typer(help="The master keys that wrap every record's data key.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)

@@ -174,7 +174,8 @@ def intake_question(name: str, limit: int) -> str:
 def intake_exclude(chosen: int) -> str:
     base = (
         "If this concern involves a member of the Audit Committee, choose them here: they will "
-        "not see the report or be told about it. Choose \"Done\" when finished."
+        "not see the report or get any message about it (the committee's channel shows every "
+        "member a case's code and category only). Choose \"Done\" when finished."
     )
     return base if not chosen else f"{base} ({chosen} chosen.)"
 
@@ -217,7 +218,8 @@ def hint(name: str) -> str:
     return {
         "what": "Facts are most helpful: what, where, how much.",
         "who": "Names and roles, if you know them.",
-        "exclude": "They will not see this report or be told about it.",
+        "exclude": "They will not see this report or get any message about it; the committee's "
+                   "channel shows every member only its code and category.",
         "anonymous": "If yes, Candor keeps nothing that identifies you.",
     }.get(name, "")
 
@@ -537,7 +539,8 @@ def chair_only() -> str:
 
 
 def exclusion_prompt() -> str:
-    return "The member to keep away from this case (they will not see it or be told about it)"
+    return ("The member to keep away from this case (they will not see it or get any message about "
+            "it; the channel's alert shows every member its code and category only)")
 
 
 def exclusion_nobody_left() -> str:

@@ -57,10 +57,9 @@ def db_submit(session: Session, core: Core, *, draft: Draft, person: Person, pla
         body=core.vault.seal(session, kind=REPORT, record_id=report_id, data=content, new=True),
     )
     session.add(report)
-    if draft.exclude:
+    exclusion_id = new_id() if draft.exclude else None
+    if exclusion_id is not None:
         session.flush()  # the unit of work orders inserts by relationship, and there is none
-    if draft.exclude:
-        exclusion_id = new_id()
         session.add(Exclusion(
             id=exclusion_id, report_id=report_id, created_at=core.now(),
             body=core.vault.seal(session, kind="exclusion", record_id=exclusion_id,
@@ -69,6 +68,9 @@ def db_submit(session: Session, core: Core, *, draft: Draft, person: Person, pla
     core.audit_event(session, actor=REPORTER, action="report.submitted", record_kind=REPORT,
                      record_id=report_id, detail={"category": draft.category.value,
                                                   "anonymous": draft.anonymous})
+    if exclusion_id is not None:  # audited like the chair's: the exclusion row, never the member
+        core.audit_event(session, actor=REPORTER, action="case.exclusion_added", record_kind=REPORT,
+                         record_id=report_id, detail={"exclusion": exclusion_id})
     db_alert(session, core, report, fresh=True)
     return Receipt(report_id, code, secret)
 

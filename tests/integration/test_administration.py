@@ -27,6 +27,7 @@ from storage.models import (
     CaseMessage,
     DataKey,
     Determination,
+    Exclusion,
     OutboxMessage,
     Person,
     Report,
@@ -308,6 +309,15 @@ def test_the_chair_keeps_a_member_away_in_every_path(world):
     with pytest.raises(CandorError), world.db.write() as session:
         member = session.get(Person, member_id)
         records.db_case_file(session, world.core, member, report.code)
+
+
+def test_an_exclusion_chosen_by_the_reporter_is_audited_without_the_member(world):
+    report = file_report(world, exclude=["member"])
+    added = [e for e in audit_rows(world) if e.action == "case.exclusion_added" and e.record_id == report.id]
+    assert len(added) == 1 and added[0].actor == "reporter"
+    with world.db.read() as session:
+        [exclusion] = session.exec(select(Exclusion).where(Exclusion.report_id == report.id)).all()
+    assert json.loads(added[0].detail) == {"exclusion": exclusion.id}  # the row, not the member
 
 
 def test_an_export_refusal_is_audited(world):
