@@ -197,8 +197,9 @@ def db_register(session: Session, core: Core, period: str, *, actor: str) -> Reg
     31 December in New York belongs to the fourth quarter."""
     name, start, end = parse_period(period)
     tz = core.timezone
-    lower = datetime(start.year, start.month, start.day, tzinfo=tz)
-    upper = datetime(end.year, end.month, end.day, tzinfo=tz)
+    # The quarter's local bounds, compared as UTC, as every time is stored.
+    lower = datetime(start.year, start.month, start.day, tzinfo=tz).astimezone(UTC)
+    upper = datetime(end.year, end.month, end.day, tzinfo=tz).astimezone(UTC)
 
     def day(moment: datetime) -> date:
         return _utc(moment).astimezone(tz).date()

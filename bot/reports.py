@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot import codes, sanitize
-from bot.core import REPORTER, Core
+from bot.core import REPORTER, Core, db_report_by_code
 from bot.intake import Draft
 from bot.messages import CHANNEL
 from bot.outbox import db_enqueue
@@ -78,7 +78,7 @@ def db_submit(session: Session, core: Core, *, draft: Draft, person: Person, pla
 def _unused_code(session: Session) -> str:
     for _ in range(20):
         code = codes.new_case_code()
-        if session.exec(select(Report.id).where(Report.code == code)).first() is None:
+        if db_report_by_code(session, code) is None:
             return code
     raise IntegrityError("case code space exhausted", None, ValueError())
 
