@@ -307,10 +307,10 @@ def _no_such_case(code: str) -> str:
 
 
 def _shredded_case(report: Report, tz: tzinfo) -> str:
+    from bot.records import quarter_of
+
     closed = f", closed on {report.closed_at:%Y-%m-%d}" if report.closed_at else ""
-    # The register's quarters are the company's (bot.records.db_register)
-    received = report.received_at.replace(tzinfo=report.received_at.tzinfo or UTC).astimezone(tz)
-    quarter = f"{received.year}Q{(received.month - 1) // 3 + 1}"
+    quarter = quarter_of(report.received_at, tz)  # the register's quarter, in the company's zone
     return (f"case {report.code} was shredded on {report.shredded_at:%Y-%m-%d} under the retention "
             f"policy{closed}; its content can no longer be read by anyone. Only its tombstone (code, "
             f"category and dates) remains, in the register: `candor export register --period {quarter}`.")

@@ -13,7 +13,7 @@ import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 from sqlmodel import Session, col, select
 
@@ -21,6 +21,7 @@ from bot import attestation, board, copy
 from bot.committee import db_case_for
 from bot.core import CandorError, Core, actor_id, db_committee, db_excluded
 from bot.reports import REPORT, db_open
+from storage.clock import as_utc
 from storage.models import (
     Attestation,
     CaseMessage,
@@ -187,8 +188,10 @@ class Register:
         return round(100 * self.attested / self.officers, 1) if self.officers else 100.0
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def quarter_of(moment: datetime, tz: tzinfo) -> str:
+    """The register's quarter ("2026Q4") of a stored time, in the company's time zone."""
+    local = as_utc(moment).astimezone(tz)
+    return f"{local.year}Q{(local.month - 1) // 3 + 1}"
 
 
 def db_register(session: Session, core: Core, period: str, *, actor: str) -> Register:
@@ -202,7 +205,7 @@ def db_register(session: Session, core: Core, period: str, *, actor: str) -> Reg
     upper = datetime(end.year, end.month, end.day, tzinfo=tz).astimezone(UTC)
 
     def day(moment: datetime) -> date:
-        return _utc(moment).astimezone(tz).date()
+        return as_utc(moment).astimezone(tz).date()
 
     reports = session.exec(select(Report).where(col(Report.received_at) >= lower,
                                                 col(Report.received_at) < upper)
@@ -212,7 +215,7 @@ def db_register(session: Session, core: Core, period: str, *, actor: str) -> Reg
         acknowledged=day(r.acknowledged_at) if r.acknowledged_at else None,
         closed=day(r.closed_at) if r.closed_at else None,
         shredded=day(r.shredded_at) if r.shredded_at else None,
-        hours_to_acknowledge=(round((_utc(r.acknowledged_at) - _utc(r.received_at)).total_seconds() / 3600, 1)
+        hours_to_acknowledge=(round((as_utc(r.acknowledged_at) - as_utc(r.received_at)).total_seconds() / 3600, 1)
                               if r.acknowledged_at else None),
     ) for r in reports)
     # Attestation completion: the officers' attestation period that the quarter falls in.
