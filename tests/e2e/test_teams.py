@@ -238,7 +238,9 @@ async def test_an_answer_that_begins_with_a_command_word_is_an_answer(teams):
     for text in ["skip", "skip", "skip", "named"]:
         await teams.say("aad-dana", text)
     review = str(teams.connector.posts("a:personal-aad-dana")[-1])
-    assert f"What happened: Status reports were altered {CANARY}-what" in review and "People involved: given" in review
+    # The review never repeats what was typed (a chat keeps it): "given" or "not given"
+    assert "What happened: given" in review and "People involved: given" in review
+    assert "Status reports were altered" not in review
     await teams.say("aad-dana", "submit")
     assert len(await teams.until(teams.reports)) == 1
 

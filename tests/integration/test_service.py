@@ -269,13 +269,24 @@ def test_an_answer_sent_after_its_window_closed_is_kept_in_the_form_not_lost(wor
         assert len(session.exec(select(CaseMessage)).all()) == 1
 
 
-def test_a_named_reporter_gets_the_question_by_direct_message(world):
+def test_a_named_reporter_is_told_of_a_question_without_it_and_reads_it_privately(world):
     dm_report(world, "cfo", anonymous=False)
     report = the_report(world)
     world.click("chair", f"case:ack:{report.id}")
     world.submit("chair", f"ask:{report.id}", {"question": "Who approved JE-4411?"})
+
+    # The direct message (it stays in the chat's history) says there is news, nothing more
     dms = [data for _row, data in deliveries(world) if data["target"] == f"person:{world.people['cfo'].id}"]
-    assert any("Who approved JE-4411?" in str(d) for d in dms)
+    assert len(dms) == 2  # the acknowledgement and the question
+    assert not any("JE-4411" in str(d) or report.code in str(d) or report.id in str(d) for d in dms)
+    button = dms[-1]["notice"]["choices"][0]["value"]
+
+    # Its button lists the reporter's cases, each opening the case, question included, privately
+    listing = world.click("cfo", button)
+    assert isinstance(listing[0], Document) and report.code in text_of(listing)
+    opened = world.click("cfo", choice_values(listing)[0])
+    assert isinstance(opened[0], Document) and "Who approved JE-4411?" in text_of(opened)
+    assert any(v.startswith("answer:") for v in choice_values(opened))
 
 
 def test_status_moves_follow_the_workflow_and_keep_a_reason(world):
