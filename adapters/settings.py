@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     retry_max_seconds: float = Field(300.0, gt=0, validation_alias="CANDOR_RETRY_MAX_SECONDS")
     relay_lease_seconds: float = Field(60.0, gt=0, validation_alias="CANDOR_RELAY_LEASE_SECONDS")
     delivery_horizon_hours: float = Field(24.0, gt=0, validation_alias="CANDOR_DELIVERY_HORIZON_HOURS")
+    # An anonymous report's channel alert waits a random delay, uniform in 0..N minutes (0: none).
+    anonymous_delay_minutes: int = Field(60, ge=0, le=1440, validation_alias="CANDOR_ANONYMOUS_DELAY_MINUTES")
     # The scrypt cost for reporters' secrets (2**N). Lower only in tests.
     scrypt_log2_n: int = Field(15, ge=4, le=20, validation_alias="CANDOR_SCRYPT_LOG2_N")
 

@@ -105,7 +105,7 @@ def details(session: Session, core: Core, member: Person, report: Report, conten
     sections: list[tuple[str, str]] = [
         ("Status", report.status.label),
         ("Category", report.category.label),
-        ("Received", report.received_at.strftime("%Y-%m-%d %H:%M UTC")),
+        ("Received", report.received_at.strftime("%Y-%m-%d" if report.anonymous else "%Y-%m-%d %H:%M UTC")),
         ("Reporter", neutralise(who_reported)),
     ]
     for key, heading in (("what", "What happened"), ("who", "People involved"), ("when", "When"),

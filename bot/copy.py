@@ -290,7 +290,7 @@ def intake_form_intro() -> str:
 
 
 def intake_draft_expired() -> str:
-    return "Your earlier draft expired after a day without changes and was deleted."
+    return "Your earlier draft expired after a day or more without changes and was deleted."
 
 
 def hint(name: str) -> str:

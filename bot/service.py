@@ -26,6 +26,7 @@ from bot import (
     followup,
     intake,
     retention,
+    schedule,
     waivers,
 )
 from bot.codes import format_code
@@ -373,7 +374,8 @@ class Service:
         row = session.get(Conversation, self._conversation_key(actor))
         if row is None:
             return None, False
-        if row.updated_at < self.core.now() - self.core.draft_ttl:
+        if schedule.expired_drafts([schedule.DraftState(row.key, row.updated_at)], self.core.now(),
+                                   self.core.schedule):
             self._drop_draft(session, row)
             return None, True
         data = self.core.vault.open(session, kind="conversation", record_id=row.key, blob=row.body)
@@ -391,10 +393,11 @@ class Service:
                 self._drop_draft(session, row)
             return
         body = self.core.vault.seal(session, kind="conversation", record_id=key, data={"draft": draft.to_json()})
+        # The plain time is the day only: a finer one would line up with the person's next steps.
         if row is None:
-            session.add(Conversation(key=key, updated_at=self.core.now(), body=body))
+            session.add(Conversation(key=key, updated_at=self.core.today_start(), body=body))
         else:
-            row.body, row.updated_at = body, self.core.now()
+            row.body, row.updated_at = body, self.core.today_start()
             session.add(row)
 
     def _report_offer(self, session: Session, person: Person, actor: Actor) -> list[Reply]:
@@ -434,7 +437,8 @@ class Service:
     def _submit(self, session: Session, person: Person, actor: Actor, draft: intake.Draft) -> list[Reply]:
         receipt = db_submit(session, self.core, draft=draft, person=person, platform=actor.platform)
         self._save_draft(session, actor, None)
-        log.info("report recorded", extra={"report": receipt.report_id})
+        if not receipt.secret:  # a log line's time would date an anonymous report to the second
+            log.info("report recorded", extra={"report": receipt.report_id})
         # A receipt is a private document: a window or an ephemeral answer, never a chat message.
         if receipt.secret:
             text = copy.receipt_anonymous(receipt.code, receipt.secret, actor.platform)
@@ -506,8 +510,8 @@ class Service:
 
     def db_expire_drafts(self, session: Session) -> int:
         """Delete drafts untouched for the draft lifetime (their data keys too)."""
-        cutoff = self.core.now() - self.core.draft_ttl
-        rows = session.exec(select(Conversation).where(col(Conversation.updated_at) < cutoff)).all()
+        cutoff = self.core.now() - self.core.draft_ttl - timedelta(days=1)  # plain times are days
+        rows = session.exec(select(Conversation).where(col(Conversation.updated_at) <= cutoff)).all()
         for row in rows:
             self._drop_draft(session, row)
         return len(rows)
@@ -527,7 +531,8 @@ def _first_use(session: Session, core: Core, key: str) -> bool:
     key = core.vault.tag("inbound", key)
     if session.get(InboundEvent, key) is not None:
         return False
-    session.add(InboundEvent(id=key, received_at=core.now()))
+    # The day only: a form's token is spent in the very transaction that records a report.
+    session.add(InboundEvent(id=key, received_at=core.today_start()))
     try:
         session.flush()
     except IntegrityError:

@@ -148,10 +148,13 @@ def test_a_platform_retry_of_the_same_event_changes_nothing(world):
     assert first and again == []
 
 
-def test_an_abandoned_draft_expires_after_a_day(world):
+def test_an_abandoned_draft_expires_a_day_after_the_day_it_was_last_changed(world):
+    # (its plain time is that day: see test_timing_cover)
     world.say("cfo", "report")
     world.click("cfo", "intake:cat:fraud")
     world.clock.advance(hours=25)
+    assert "expired" not in text_of(world.say("cfo", "help"))
+    world.clock.advance(days=2)
     replies = world.say("cfo", "hello")
     assert "expired" in text_of(replies)
     with world.db.read() as session:
@@ -490,6 +493,9 @@ def test_no_reply_carries_text_in_a_log_record(world, caplog):
 def test_expired_drafts_are_swept(world):
     world.say("cfo", "report")
     world.clock.advance(hours=25)
+    with world.db.write() as session:
+        assert world.service.db_expire_drafts(session) == 0
+    world.clock.advance(hours=15)
     with world.db.write() as session:
         assert world.service.db_expire_drafts(session) == 1
     assert timedelta(hours=24) == world.core.draft_ttl
