@@ -196,7 +196,7 @@ class Relay:
             row.claimed_until, row.blocked = None, False
             session.add(row)
             # The platform works again: what it refused goes now, not at the end of its backoff.
-            _db_due_now(session, platform=row.platform, now=self.core.now())
+            db_due_now(session, platform=row.platform, now=self.core.now())
             if row.kind in COMMITTEE_KINDS:
                 db_outage_end(session, platform=row.platform)
 
@@ -204,7 +204,7 @@ class Relay:
         """Make every blocked notice (of one platform, or all) due now: the bot was added back, or
         an operator fixed the setup (`candor notify retry`). Returns how many."""
         with self.db.write() as session:
-            return _db_due_now(session, platform=platform, now=self.core.now())
+            return db_due_now(session, platform=platform, now=self.core.now())
 
     def blocked(self, item: Item, *, code: str) -> None:
         """The platform refused until a person fixes something: keep the notice, try again on the
@@ -268,7 +268,7 @@ _CASE_NOTICES = ("alert", "unacked", "receipt-deadline", "feedback-deadline")
 DROPPED = "dropped_case_handled"  # last_error of a blocked notice dropped because its case moved on
 
 
-def _db_due_now(session: Session, *, platform: Platform | None, now: datetime) -> int:
+def db_due_now(session: Session, *, platform: Platform | None, now: datetime) -> int:
     """Blocked notices waiting for their next try are due at once."""
     query = (update(OutboxMessage)
              .where(col(OutboxMessage.state) == OutboxState.PENDING, col(OutboxMessage.blocked).is_(True),
