@@ -137,7 +137,7 @@ def init() -> None:
 @app.command()
 def serve() -> None:
     """Run the configured platforms (Slack at POST /slack/events or Socket Mode, Teams at
-    POST /api/messages), the scheduler and the notifier, with GET /healthz."""
+    POST /api/messages), the scheduler and the notifier, with GET /healthz and GET /metrics."""
     from adapters.server import run_server
 
     settings = _settings()
