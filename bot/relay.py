@@ -8,8 +8,9 @@ flagged `maybe_sent`, so that a sender able to read back its posts looks before 
 An edit waits until the notice it edits has been delivered.
 
 A notice the platform refuses until a person fixes something (`blocked`: the bot removed from the
-channel, a revoked token) is never given up: it is retried on the backoff, and at once when a post
-on that platform gets through or the platform says the bot is back (`retry_blocked`). The
+channel, a revoked token) is retried on the backoff, and at once when a post on that platform gets
+through or the platform says the bot is back (`retry_blocked`); a committee notice blocked so is
+never given up, a direct message is after the horizon (the committee is told). The
 platform's outage (bot.outage) lasts until a committee notice gets through. A blocked notice for
 a case acknowledged or closed meanwhile is dropped rather than sent late.
 
@@ -207,20 +208,25 @@ class Relay:
             return db_due_now(session, platform=platform, now=self.core.now())
 
     def blocked(self, item: Item, *, code: str) -> None:
-        """The platform refused until a person fixes something: keep the notice, try again on the
-        backoff (never past the horizon: the committee must hear), and open the outage."""
+        """The platform refused until a person fixes something: keep the notice and try again on
+        the backoff. A committee notice is never given up (its outage begins: the operators are
+        told); a direct message is, past the horizon, and the committee is told instead."""
         with self.db.write() as session:
             row = session.get(OutboxMessage, item.id)
             if row is None or row.state is not OutboxState.PENDING or self._taken_over(row, item):
                 return
             now = self.core.now()
             row.attempts += 1
-            row.last_error, row.blocked = code[:100], True
             row.claimed_until = None
-            row.next_attempt_at = now + timedelta(seconds=self.policy.backoff(row.attempts, None))
-            session.add(row)
             if row.kind in COMMITTEE_KINDS:
                 db_outage_begin(session, platform=row.platform, cause=code[:100], now=now)
+            elif now - as_utc(row.due_at) > self.policy.horizon:
+                self._give_up(session, row, code)
+                session.add(row)
+                return
+            row.last_error, row.blocked = code[:100], True
+            row.next_attempt_at = now + timedelta(seconds=self.policy.backoff(row.attempts, None))
+            session.add(row)
         log.warning("notice blocked", extra={"outbox": item.id, "code": code[:100]})
 
     def retry(self, item: Item, *, code: str, retry_after: float | None, in_doubt: bool = False) -> None:

@@ -32,6 +32,7 @@ class Channel:
 
     def __init__(self) -> None:
         self.refusing: str | None = None
+        self.refusing_dms: str | None = None
         self.posts: list[tuple[str, Notice]] = []
 
     async def post_to_channel(self, notice: Notice, ref: Ref) -> Posted:
@@ -41,6 +42,8 @@ class Channel:
         return Posted("C0COMMITTEE", f"ts-{len(self.posts)}")
 
     async def post_to_user(self, user_id: str, notice: Notice, ref: Ref) -> Posted:
+        if self.refusing_dms:
+            raise Blocked(self.refusing_dms)
         return Posted(f"D{user_id}", "dm")
 
     async def update(self, posted: Posted, notice: Notice) -> None:
@@ -243,3 +246,26 @@ async def test_an_email_that_fails_is_tried_again(world):
     assert mail.check() == 0
     with world.db.read() as session:
         assert session.exec(select(DeliveryOutage)).one().emailed_at is None
+
+
+async def test_a_blocked_direct_message_is_given_up_after_the_horizon_and_the_committee_told(world):
+    # Given a token that Slack refuses for direct messages only (the channel works)
+    channel = Channel()
+    channel.refusing_dms = "invalid_auth"
+    notifier = Notifier(world.relay, {Platform.SLACK: channel})
+    dm_report(world, "cfo", anonymous=False)
+    world.click("chair", f"case:ack:{report(world).id}")  # the named reporter is told by DM
+    await notifier.run_once()
+    with world.db.read() as session:
+        dm = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "dm")).one()
+    assert dm.blocked and problems(world) == {}  # a blocked DM is not the committee channel
+    # When it stays refused past the 24 h horizon
+    for _ in range(30):
+        world.clock.advance(hours=1)
+        await notifier.run_once()
+    # Then it is given up, and the committee's channel is told that it did not arrive
+    with world.db.read() as session:
+        dm = session.get(OutboxMessage, dm.id)
+        told = session.exec(select(OutboxMessage).where(col(OutboxMessage.key).startswith(FAILURE_PREFIX))).one()
+    assert (dm.state, dm.last_error) == (OutboxState.FAILED, "invalid_auth")
+    assert told.state is OutboxState.DELIVERED
