@@ -12,7 +12,6 @@ from datetime import datetime
 
 import typer
 from rich.console import Console as RichConsole
-from rich.table import Table
 from sqlmodel import select
 
 from adapters.settings import Settings
@@ -93,25 +92,25 @@ def status() -> None:
     finally:
         db.dispose()
     problems = committee_health(waiting, now=now).problems(stale_minutes=settings.alert_stale_minutes)
-    verdict = "[green]ok[/]" if not problems and current == head else "[bold red]NOT OK[/]" + (
-        ": " + "; ".join(f"{k}: {v}" for k, v in problems.items()) if problems else "")
+    ok = not problems and current == head
     out.print(f"Candor status at {now:%Y-%m-%d %H:%M} UTC", highlight=False)
-    out.print(f"  Committee alerts  {verdict}", highlight=False)
+    out.print("  Committee alerts  " + ("[green]ok[/]" if ok else "[bold red]NOT OK[/]"), highlight=False)
+    for name, value in problems.items():
+        out.print(f"                    {name}: {value}", highlight=False)
     out.print(f"  Schema            {schema}", highlight=False)
     out.print(f"  Key file          {_key_line(settings)}", highlight=False)
     for outage in outages:
         told = f"operators e-mailed {as_utc(outage.emailed_at):%H:%M} UTC" if outage.emailed_at else (
-            "operators not e-mailed yet" if settings.smtp_url else "no e-mail (CANDOR_SMTP_URL unset)")
+            "operators not e-mailed yet" if settings.smtp_url else "no e-mail: CANDOR_SMTP_URL is unset")
         out.print(f"  {outage.platform.label} channel blocked since {as_utc(outage.started_at):%Y-%m-%d %H:%M} UTC "
                   f"({outage.cause}); {told}", highlight=False)
     if not waiting:
-        out.print("\nNo notice is waiting: everything due has been delivered.")
+        out.print("No notice is waiting: everything due has been delivered.")
         return
-    table = Table("Platform", "Kind", "Waiting", "Oldest", "Why", "What to do", title="Notices due, not delivered",
-                  title_justify="left")
+    out.print("Notices due, not delivered (platform, kind: how many, for how long, the last error)")
     for w in sorted(waiting, key=lambda w: (w.platform.value, w.oldest_due)):
-        reason = w.reason or "not tried yet"
+        why = (w.reason + (" (blocked)" if w.blocked else "")) if w.reason else "not tried yet"
         fix = copy.delivery_fix(w.reason) if w.reason else "`candor serve` sends it: check that it runs."
-        table.add_row(w.platform.label, w.kind, str(w.count), _minutes(now, w.oldest_due),
-                      reason + (" (blocked)" if w.blocked else ""), fix)
-    out.print(table)
+        out.print(f"  {w.platform.label}, {w.kind}: {w.count}, for {_minutes(now, w.oldest_due)}; {why}",
+                  highlight=False)
+        out.print(f"      fix: {fix}", highlight=False)

@@ -148,9 +148,10 @@ async def test_candor_status_says_what_waits_and_what_to_do(tmp_path, monkeypatc
             result = CliRunner().invoke(cli, ["status"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     text = result.output
-    assert "NOT OK: committee_channel_blocked: not_in_channel" in text
+    assert "NOT OK" in text and "committee_channel_blocked: not_in_channel" in text
     assert "Slack channel blocked since" in text and "operators e-mailed" in text
-    assert "not_in_channel (blocked)" in text and "Invite the bot back" in text
+    assert "Slack, channel: 1, for 0 min; not_in_channel (blocked)" in text
+    assert "fix: Invite the bot back" in text
     assert "0006 (up to date)" in text and "mode 0600" in text
     assert len(text.splitlines()) < 25  # one screen
 
@@ -235,3 +236,15 @@ async def test_teams_alert_goes_after_candor_notify_retry(tmp_path, monkeypatch)
             await runner.cleanup()
             await teams.connector.__aexit__()
             teams.candor.close()
+
+
+def test_status_and_retry_on_a_database_not_yet_upgraded(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    env = {"CANDOR_DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}", "CANDOR_KEY_FILE": str(tmp_path / "none.key"),
+           "COLUMNS": "200"}
+    status = CliRunner().invoke(cli, ["status"], env=env)
+    assert status.exit_code == 0, status.output
+    assert "NOT OK" in status.output and "run `candor db upgrade`" in status.output
+    assert "none.key: missing" in status.output
+    retry = CliRunner().invoke(cli, ["notify", "retry"], env=env)
+    assert retry.exit_code == 1 and "run `candor db upgrade`" in retry.output
