@@ -21,9 +21,9 @@ from bot.outbox import FAILURE_PREFIX, db_enqueue
 from bot.relay import RetryPolicy
 from storage.models import OutboxMessage
 from storage.vocabulary import OutboxState, Platform
-from tests.e2e.slack_harness import COMMITTEE, SlackHarness, running
-from tests.e2e.test_slack import dm_report
-from tests.e2e.test_teams import CHANNEL, Teams, _start, report_by_chat
+from tests.e2e.slack_harness import COMMITTEE, SlackHarness, radio, running, text_input
+from tests.e2e.slack_harness import option as choose
+from tests.e2e.test_teams import CHANNEL, Teams, _start
 from tests.support.slack_stand_in import SlackStandIn
 from tests.support.smtp_server import Mailbox, smtp_server
 
@@ -74,8 +74,9 @@ async def slack_outage(slack: SlackHarness, mailbox: Mailbox) -> str:
     been told, then the report's code."""
     slack.candor.relay.policy = PATIENT
     slack.api.refuse[COMMITTEE] = "not_in_channel"
-    await dm_report(slack)
+    await modal_report(slack)
     (report,) = await slack.until(slack.reports)
+    assert not report.anonymous  # named: its alert is due at once (an anonymous one waits out a delay)
     status, body = await slack.until(lambda: _blocked(slack))
     assert status == 503 and '"committee_channel_blocked": "not_in_channel"' in body
     status, metrics = await get(slack.http, slack.url.replace("/slack/events", "/metrics"))
@@ -85,6 +86,16 @@ async def slack_outage(slack: SlackHarness, mailbox: Mailbox) -> str:
     assert_content_free(mailbox, report.code, cause="not_in_channel")
     assert not [c for c in slack.api.called("chat.postMessage") if c.args.get("channel") == COMMITTEE]
     return report.code
+
+
+async def modal_report(slack: SlackHarness) -> None:
+    """A named report through the /ethics report form: one submission, as an officer files it."""
+    assert (await slack.command("U0CFO", "/ethics", "report")).status == 200
+    (opened,) = await slack.until(lambda: slack.api.called("views.open"))
+    response = await slack.submit("U0CFO", opened.args["view"]["callback_id"], {
+        "category": choose("fraud"), "what": text_input("Revenue is booked before delivery CANARY-what"),
+        "anonymous": radio("no")})
+    assert response.status == 200
 
 
 async def _blocked(slack: SlackHarness) -> tuple[int, str] | None:
@@ -185,7 +196,7 @@ async def test_teams_alert_waits_out_a_403_and_goes_when_the_bot_is_added_back(t
             await teams.add_to_team()
             # The app is removed from the committee's team: the Connector answers 403 there
             teams.connector.refuse[CHANNEL] = 403
-            report = await report_by_chat(teams)
+            report = await card_report(teams)
             status, body = await teams.until(lambda: _teams_blocked(teams))
             assert status == 503 and '"committee_channel_blocked": "http_403"' in body
             await teams.until(lambda: mailbox.messages)
@@ -208,6 +219,17 @@ async def test_teams_alert_waits_out_a_403_and_goes_when_the_bot_is_added_back(t
             teams.candor.close()
 
 
+async def card_report(teams: Teams) -> Any:
+    """A named report through the report card: one submission, as an officer files it."""
+    response = await teams.post(teams.personal("aad-dana", value={
+        "candor_form": "intake", "category": "fraud", "what": "Revenue is booked before delivery CANARY-what",
+        "anonymous": "no"}))
+    assert response.status in (200, 201)
+    (report,) = await teams.until(teams.reports)
+    assert not report.anonymous  # named: its alert is due at once (an anonymous one waits out a delay)
+    return report
+
+
 async def _teams_blocked(teams: Teams) -> tuple[int, str] | None:
     status, body = await get(teams.http, teams.url.replace("/api/messages", "/healthz"))
     return (status, body) if "committee_channel_blocked" in body else None
@@ -220,7 +242,7 @@ async def test_teams_alert_goes_after_candor_notify_retry(tmp_path, monkeypatch)
             teams.candor.relay.policy = PATIENT
             await teams.add_to_team()
             teams.connector.refuse[CHANNEL] = 403
-            report = await report_by_chat(teams)
+            report = await card_report(teams)
             await teams.until(lambda: _teams_blocked(teams))
             await teams.until(lambda: mailbox.messages)
             teams.connector.refuse.clear()
