@@ -130,3 +130,13 @@ def test_a_draft_keeps_the_day_of_its_last_change_not_the_minute(world):
     assert "expired" not in text_of(world.say("cfo", "help"))
     world.clock.moment = DAY + timedelta(days=3, minutes=1)
     assert "expired" in text_of(world.say("cfo", "3"))
+
+
+def test_the_report_offered_after_an_attestation_first_says_it_can_be_linked_to_it(world):
+    replies = world.submit("cfo", "attest", {"read_understood": "yes", "complied": "yes", "no_conflict": "yes",
+                                             "no_unreported": "no"})
+    offer = [r for r in replies if "Report a concern" in text_of([r])]
+    assert offer
+    said = text_of(offer)
+    assert said.index("linked in time to this attestation") < said.index("Report a concern")
+    assert "Waiting a day or more hides that link" in said
