@@ -77,8 +77,10 @@ def db_submit(session: Session, core: Core, *, draft: Draft, person: Person, pla
     if exclusion_id is not None:  # audited like the chair's: the exclusion row, never the member
         core.audit_event(session, actor=REPORTER, action="case.exclusion_added", record_kind=REPORT,
                          record_id=report_id, detail={"exclusion": exclusion_id}, at=moment)
-    delay = core.schedule.anonymous_delay_minutes if draft.anonymous else 0
-    not_before = core.now() + timedelta(seconds=_random.uniform(0, delay * 60)) if delay else None
+    # The alert's not-before (and first due) time is the real moment plus the delay, never the
+    # day's start: a notice dated back to midnight would count as waiting since then.
+    delay = core.schedule.anonymous_delay_minutes
+    not_before = (core.now() + timedelta(seconds=_random.uniform(0, delay * 60))) if draft.anonymous else None
     db_alert(session, core, report, fresh=True, dated=moment, not_before=not_before)
     return Receipt(report_id, code, secret)
 

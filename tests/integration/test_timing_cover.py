@@ -82,7 +82,8 @@ def test_the_delays_vary_and_zero_turns_them_off(world):
     before = {r.id for r in channel_rows(world)}
     form_report(world, "cfo", anonymous=True)
     [new] = [r for r in channel_rows(world) if r.id not in before]
-    assert new.next_attempt_at.replace(tzinfo=UTC) <= world.clock.moment  # due at once
+    assert new.next_attempt_at.replace(tzinfo=UTC) == world.clock.moment  # due at once
+    assert new.due_at.replace(tzinfo=UTC) == world.clock.moment  # and not waiting since midnight
 
 
 def test_a_named_report_is_alerted_at_once_and_keeps_its_time(world):
@@ -102,7 +103,8 @@ def test_no_plain_time_dates_an_anonymous_report_finer_than_its_day(world):
     # Then no plain time anywhere in the database is that moment (or its minute): report,
     # exclusion, audit, outbox creation, the form's spent token are all dated by the day
     # (the alert's not-before time is the moment plus a random delay: the cover itself)
-    times = [t for t in plain_times(world) if t[:2] != ("outboxmessage", "next_attempt_at")]
+    times = [t for t in plain_times(world) if t[:2] not in {("outboxmessage", "next_attempt_at"),
+                                                           ("outboxmessage", "due_at")}]
     assert times
     exact = [(t, c) for t, c, v in times if v.replace(second=0, microsecond=0) == MOMENT.replace(second=0, microsecond=0)]
     assert exact == []
