@@ -110,8 +110,9 @@ async def test_report_typed_in_the_chat_offers_the_form_and_warns_before_the_typ
                  "skip", "skip", "skip"]:
         await slack.say("U0CFO", text)
     await slack.say("U0CFO", "anonymously")
+    await slack.until(lambda: "What happened: given" in " ".join(posted(slack)[-2:]))
     after = " ".join(posted(slack)[-2:])
-    assert "links these messages to your account" in after and "What happened: given" in after
+    assert "links these messages to your account" in after
     await slack.dm("U0CFO", "submit")
     receipt = await slack.until(lambda: slack.api.called("chat.postEphemeral"))
     assert "Your secret" in str(receipt[0]) and receipt[0].args["user"] == "U0CFO"
