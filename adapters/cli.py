@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,10 +14,13 @@ from rich.table import Table
 
 from adapters.admin_cli import export_app, retention_app, waivers_app
 from adapters.bootstrap import Candor, StartupError, build, open_keyring
+from adapters.keys_cli import escrow_warning
+from adapters.keys_cli import register as register_key_ceremony
 from adapters.settings import Settings
 from storage import migrate
 from storage.crypto import KeyringError, Vault, save_keyring
 from storage.db import Database
+from storage.escrow import db_reseal
 from storage.vocabulary import Platform
 
 app = typer.Typer(help="Candor: the Supplemental Code of Ethics in Slack and Microsoft Teams.",
@@ -24,11 +28,13 @@ app = typer.Typer(help="Candor: the Supplemental Code of Ethics in Slack and Mic
                   # A traceback never prints local variables: they may hold a report's text.
                   pretty_exceptions_show_locals=False)
 roster_app = typer.Typer(help="The roster of officers and Audit Committee members.", no_args_is_help=True)
-keys_app = typer.Typer(help="The master keys that wrap every record's data key.", no_args_is_help=True)
+keys_app = typer.Typer(help="The master keys that wrap every record's data key, and the committee's "
+                            "recovery shares that rebuild them.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 app.add_typer(roster_app, name="roster")
 app.add_typer(keys_app, name="keys")
+register_key_ceremony(keys_app)
 app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
 teams_app = typer.Typer(help="Microsoft Teams: the app package.", no_args_is_help=True)
@@ -146,6 +152,8 @@ def serve() -> None:
                     "(CANDOR_TEAMS_LOCAL=true runs Teams unauthenticated, for the Emulator only)")
     candor = _build(platforms)
     try:
+        if warning := escrow_warning(candor):
+            logging.getLogger("candor.keys").warning(warning)
         run_server(candor)
     finally:
         candor.close()
@@ -219,6 +227,8 @@ def keys_rotate(batch: int = typer.Option(500, min=1, help="Data keys re-wrapped
     candor = _build(frozenset())
     try:
         rotated = candor.keyring.rotated()
+        with candor.db.write() as session:  # the escrow holds the new version before anything uses it
+            db_reseal(session, rotated)
         save_keyring(settings.key_file, rotated)
         vault = Vault(rotated)
         from sqlmodel import func, select
@@ -258,6 +268,8 @@ def keys_retire(version: int = typer.Argument(..., help="The master key version 
             save_keyring(settings.key_file, candor.keyring.retired(version))
         except KeyringError as exc:
             raise _fail(str(exc)) from None
+        with candor.db.write() as session:  # the escrow no longer holds the retired version
+            db_reseal(session, candor.keyring.retired(version))
         out.print(f"Master key v{version} retired.")
     finally:
         candor.close()
