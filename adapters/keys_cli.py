@@ -197,9 +197,10 @@ def keys_recover(
         with db.read() as session:
             try:
                 Vault(keyring).check(session)
-            except KeyringError as exc:
-                raise _fail(f"the keyring recovered does not open this database's data ({exc}); "
-                            "nothing was written") from None
+            except KeyringError:
+                raise _fail("the keyring in the escrow does not open this database's data keys (a "
+                            "master key version in use is missing from it): the shares cannot help, "
+                            "restore the key file from a backup; nothing was written") from None
         try:
             save_keyring(key_file, keyring, create=True)
         except FileExistsError:
