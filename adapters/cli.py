@@ -34,7 +34,6 @@ audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 app.add_typer(roster_app, name="roster")
 app.add_typer(keys_app, name="keys")
-register_key_ceremony(keys_app)
 app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
 teams_app = typer.Typer(help="Microsoft Teams: the app package.", no_args_is_help=True)
@@ -128,7 +127,8 @@ def init() -> None:
         out.print(f"Database ready at {settings.database_url} (schema {migrate.current_revision(db)}).")
         if created:
             out.print(f"Created a master key at {settings.key_file} (mode 0600). Back it up now: "
-                      "without it, nothing in the database can be read.")
+                      "without it, nothing in the database can be read. Then give the Audit "
+                      "Committee the way back: `candor keys split --shares N --threshold K --out DIR`.")
         else:
             out.print("The master key opens; nothing was created.")
     finally:
@@ -363,6 +363,9 @@ def teams_package(
         raise _fail("no app id: pass --app-id or set MICROSOFT_APP_ID (the Azure bot's app id)")
     path = build_package(app_id=bot_id, out=destination, version=version, website=website)
     out.print(f"Wrote {path}: upload it in Teams (Apps → Manage your apps → Upload an app).")
+
+
+register_key_ceremony(keys_app)  # keys split, recover, check: listed after rotate and retire
 
 
 def main() -> None:

@@ -68,7 +68,8 @@ def keys_split(
 ) -> None:
     """Make the committee's recovery key: seal the master keyring to it in the database and
     split its private half into SLIP-39 shares, any THRESHOLD of which recover the keyring.
-    Replaces an earlier split (its shares then open nothing). Give one share to each member."""
+    Replaces an earlier split (its shares then open nothing). Give one share to each member.
+    `keys rotate` and `keys retire` re-seal the escrow: the shares never change with the keyring."""
     if threshold > shares:
         raise _fail(f"--threshold {threshold} is more than --shares {shares}: any THRESHOLD of the "
                     "SHARES recover the key")
@@ -166,7 +167,7 @@ def _tell_the_operator(directory: Path, *, shares: int, threshold: int, passphra
 
 
 def keys_recover(
-    share_files: list[Path] = typer.Argument(None, help="Share files (share-1.txt ...); none, or -, reads word lists from standard input, one share per line.", show_default=False),
+    share_files: list[Path] = typer.Argument(None, metavar="SHARE", help="Share files (share-1.txt ...); none, or -, reads word lists from standard input, one share per line.", show_default=False),
 ) -> None:
     """Rebuild the master keyring from a threshold of the committee's shares and the escrow in
     the database, and write it to CANDOR_KEY_FILE (mode 0600). Never overwrites a key file;

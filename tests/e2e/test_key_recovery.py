@@ -26,7 +26,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import MetaData, create_engine, text
 from sqlmodel import col, select
+from typer.testing import CliRunner
 
+from adapters.cli import app
 from storage.crypto import Keyring, Vault, load_keyring
 from storage.db import Database, normalize_url
 from storage.models import AuditEvent, Determination, RecoveryKey, Report, Waiver
@@ -411,3 +413,10 @@ def test_serve_warns_at_start_when_no_escrow_exists(world, run, tmp_path, databa
     split(run, tmp_path / "shares")
     assert "recovery escrow" not in serve_starts(tmp_path, {"CANDOR_DATABASE_URL": database_url,
                                                             "CANDOR_KEY_FILE": str(tmp_path / "candor.key")})
+
+
+def test_keys_help_lists_the_key_ceremony():
+    result = CliRunner().invoke(app, ["keys", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for name in ("rotate", "retire", "split", "recover", "check"):
+        assert name in result.output
