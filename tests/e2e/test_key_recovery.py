@@ -29,7 +29,7 @@ from sqlmodel import col, select
 from typer.testing import CliRunner
 
 from adapters.cli import app
-from storage.crypto import Keyring, Vault, load_keyring
+from storage.crypto import Keyring, Vault, load_keyring, save_keyring
 from storage.db import Database, normalize_url
 from storage.models import AuditEvent, Determination, RecoveryKey, Report, Waiver
 from tests.conftest import POSTGRES_URL, require_postgres
@@ -398,6 +398,13 @@ def test_the_drill_counts_keys_by_kind_and_fails_on_any_fault(world, run, tmp_pa
     assert run("keys", "retire", "1").exit_code == 0
     retired = " ".join(run("keys", "check").output.split())
     assert "rotated since the split (2 times" in retired and "The drill passed" in retired, retired
+    # A key file changed outside Candor (a version added by hand) is not what the escrow holds
+    key_file = tmp_path / "candor.key"
+    kept = key_file.read_text()
+    save_keyring(key_file, load_keyring(key_file=key_file, env_value=None).rotated())
+    stale = run("keys", "check")
+    assert stale.exit_code == 1 and "the escrow does not hold the keyring at hand" in stale.output
+    key_file.write_text(kept)
     # A data key that no longer opens fails the drill, by kind
     with world.db.write() as session:
         session.execute(text("UPDATE datakey SET wrapped = :w WHERE record_kind = 'waiver'"),
