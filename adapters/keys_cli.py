@@ -217,6 +217,9 @@ def keys_recover(
     versions = ", ".join(f"v{v}" for v in sorted(keyring.versions))
     out.print(f"Recovered the master keyring ({versions}; v{keyring.current} current) to "
               f"{escape(str(key_file))} (mode 0600).", highlight=False)
+    if settings.master_key:
+        out.print("CANDOR_MASTER_KEY is set and is read before the key file: put the recovered "
+                  "file's content in it, or unset it.", highlight=False)
     out.print("Now: 1. back the key file up to your secrets store; 2. run `candor keys check`; "
               "3. start Candor; 4. the shares used were brought together: make a new split "
               "(`candor keys split`) and ask their holders to destroy the old ones.", highlight=False)
