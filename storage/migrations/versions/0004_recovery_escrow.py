@@ -4,7 +4,7 @@ The committee's recovery key (its public half) and the keyring sealed to it, so 
 of the committee's SLIP-39 shares recovers a lost key file from the database alone.
 
 Revision ID: 0004
-Revises: 0003
+Revises: 0006
 Create Date: 2026-12-01 12:50:00
 """
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision: str = '0004'
-down_revision: str | None = '0003'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
