@@ -29,6 +29,7 @@ from sqlmodel import col, select
 from typer.testing import CliRunner
 
 from adapters.cli import app
+from storage.clock import utcnow
 from storage.crypto import Keyring, Vault, load_keyring, save_keyring
 from storage.db import Database, normalize_url
 from storage.models import AuditEvent, Determination, RecoveryKey, Report, Waiver
@@ -433,3 +434,15 @@ def test_keys_help_lists_the_key_ceremony():
     assert result.exit_code == 0
     for name in ("rotate", "retire", "split", "recover", "check"):
         assert name in result.output
+
+
+def test_candor_status_shows_the_escrow_and_its_age(world, run, tmp_path):
+    company(world, run)
+    before = run("status")
+    assert before.exit_code == 0, before.output
+    assert "Key escrow        none: run `candor keys split`" in before.output
+    split(run, tmp_path / "shares")
+    assert run("keys", "rotate").exit_code == 0
+    after = " ".join(run("status").output.split())
+    assert f"Key escrow split {utcnow():%Y-%m-%d} (0 days ago), 3 of 5 shares" in after
+    assert "re-sealed 1 time(s) since" in after
