@@ -1,0 +1,66 @@
+"""A report's receipt, kept for a few minutes under its form's one-time token.
+
+A modal's acknowledgement carries the receipt (the case code, and an anonymous reporter's secret,
+shown once). When it reaches Slack late or not at all, the report exists but its reporter never
+saw the secret; they submit the same form again. That repeat is recognised by the form's
+one-time token, and this keeps the receipt to show it again, instead of "already submitted".
+
+The row is keyed by a keyed hash of the token and sealed like any record; it names no person
+(the token is a random value only the reporter's own form carries, so it is what proves them).
+After `KEEP` the sweep shreds it, and a row the sweep has not reached yet is ignored.
+Functions named `db_*` take the caller's session and never commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from bot.core import Core
+from storage.clock import as_utc
+from storage.models import FormReceipt
+
+KIND = "form_receipt"
+# Long enough for a reporter to see a failed submit and press it again; short enough that a
+# secret does not wait in the database (even sealed) for anyone else.
+KEEP = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Kept:
+    code: str
+    secret: str | None
+
+
+def _key(core: Core, token: str) -> str:
+    return core.vault.tag("form-receipt", token)
+
+
+def db_keep(session: Session, core: Core, *, token: str, code: str, secret: str | None) -> None:
+    """Keep the receipt of the report this form just filed."""
+    key = _key(core, token)
+    session.add(FormReceipt(id=key, created_at=core.now(),
+                            body=core.vault.seal(session, kind=KIND, record_id=key,
+                                                 data={"code": code, "secret": secret})))
+
+
+def db_again(session: Session, core: Core, *, token: str) -> Kept | None:
+    """The receipt of the report this form filed, while it is kept."""
+    key = _key(core, token)
+    row = session.get(FormReceipt, key)
+    if row is None or as_utc(row.created_at) < core.now() - KEEP:
+        return None
+    data = core.vault.open(session, kind=KIND, record_id=key, blob=row.body)
+    secret = data.get("secret")
+    return Kept(str(data["code"]), secret if isinstance(secret, str) else None)
+
+
+def db_purge(session: Session, core: Core, *, now: datetime) -> int:
+    """Shred every receipt kept longer than `KEEP` (its data key, then the row)."""
+    rows = session.exec(select(FormReceipt).where(col(FormReceipt.created_at) < now - KEEP)).all()
+    for row in rows:
+        core.vault.shred(session, kind=KIND, record_id=row.id)
+        session.delete(row)
+    return len(rows)
