@@ -374,6 +374,11 @@ def committee_only() -> str:
     return "That is for members of the Audit Committee."
 
 
+def not_allowed_record() -> str:
+    return ("You can't open this: it concerns an officer of a case you are kept away from. "
+            "The refusal was logged.")
+
+
 def not_allowed_case() -> str:
     return "You can't open this case. The refusal was logged."
 

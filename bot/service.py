@@ -28,6 +28,7 @@ from bot import (
     intake,
     receipts,
     retention,
+    visibility,
     waivers,
 )
 from bot.codes import format_code
@@ -200,7 +201,7 @@ class Service:
         if sub == "waiver":
             return waivers.form(session, self.core, person)
         if sub == "waivers":
-            return waivers.register(session, person)
+            return waivers.register(session, self.core, person)
         if sub == "open":
             if not rest:
                 raise CandorError(copy.status_usage(actor.platform))
@@ -358,9 +359,11 @@ class Service:
                 roll.append(f"{officer.name}: OVERDUE since {owed.due} (for {owed.period})")
             else:
                 roll.append(f"{officer.name}: due {owed.due if owed.scheduled else 'not scheduled'}")
+        kept = visibility.db_kept_away(session, self.core, person)
         undisclosed = [f"{p.name}: {w.provision} (disclose by {w.disclosure_due})"
-                       for w, p in waivers.db_register(session) if w.disclosed_on is None]
-        disclosed = disclosures.db_recent(session, limit=5)
+                       for w, p in waivers.db_register(session)
+                       if w.disclosed_on is None and kept.shows_officer(w.person_id)]
+        disclosed = disclosures.db_recent(session, limit=5, kept=kept)
         return Document("Audit Committee", (
             ("Open cases", "\n".join(open_lines) or "None."),
             ("Overdue", "\n".join(overdue) or "Nothing is overdue."),
