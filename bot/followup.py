@@ -92,15 +92,15 @@ def db_reporter_case(session: Session, core: Core, person: Person, actor: Actor,
     if not args:
         raise CandorError(copy.status_usage(actor.platform))
     code = codes.format_code(args[0])
-    subjects = _guess_subjects(core, person, code)
-    if _limited(session, core, subjects):
-        raise CandorError(copy.status_too_many_guesses())
     report = db_report_by_code(session, code)
     if report is not None and report.shredded_at is not None:
         report = None
     if (report is not None and not report.anonymous and person.id is not None
             and report.reporter_tag == reporter_tag(core, person.id)):
-        return report  # a named reporter's own case: nothing to guess
+        return report  # a named reporter's own case: nothing to guess, never paused
+    subjects = _guess_subjects(core, person, code)
+    if _limited(session, core, subjects):
+        raise CandorError(copy.status_too_many_guesses())
     stored = report.secret_hash if report is not None and report.anonymous else None
     if secret_matches(session, secret=codes.normalise("".join(args[1:])), stored=stored):
         assert report is not None
