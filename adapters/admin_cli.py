@@ -7,6 +7,9 @@ the `candor` app in `adapters/cli.py`.
 
 from __future__ import annotations
 
+import getpass
+import os
+import socket
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 
@@ -253,6 +256,16 @@ def retention_release(code: str = typer.Argument(..., help="The case code."),
 # --- export ---------------------------------------------------------------------------------
 
 
+def _operator() -> str:
+    """Who runs this command: the OS user and the host, as the audit log records them beside
+    the member an export is made for (`--as` names the member; anyone at the shell can type it)."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no name for this uid (a bare container)
+        user = f"uid {os.getuid()}"
+    return f"{user}@{socket.gethostname()}"[:200]
+
+
 @export_app.command("case")
 def export_case(
     code: str = typer.Argument(..., help="The case code."),
@@ -260,8 +273,9 @@ def export_case(
     fmt: str = typer.Option("md", "--format", help="md or pdf."),
     destination: Path | None = typer.Option(None, "--out", help="The file to write."),
 ) -> None:
-    """Write a case's whole file for an allowed committee member (audited; refused, and the
-    refusal audited, for anyone else, a member the report keeps away included)."""
+    """Write a case's whole file for an allowed committee member (audited, with the OS user and
+    host running the command beside the member; refused, and the refusal audited, for anyone
+    else, a member the report keeps away included)."""
     from adapters.export import write_case
     from bot.records import db_case_file
 
@@ -283,7 +297,7 @@ def export_case(
                 refusal = _shredded_case(report, candor.core.timezone)
             else:
                 try:
-                    case = db_case_file(session, candor.core, member, report.code)
+                    case = db_case_file(session, candor.core, member, report.code, operator=_operator())
                 except CandorError as exc:
                     refusal = exc.reply
         if refusal is not None:

@@ -25,6 +25,7 @@ from pathlib import Path
 from fpdf import FPDF
 
 from bot.records import CaseFile, Register
+from bot.sanitize import without_direction_controls
 
 
 def _write_private(path: Path, data: bytes) -> Path:
@@ -55,8 +56,9 @@ def _md_line(line: str) -> str:
 
 
 def _plain_lines(text: str) -> list[str]:
-    """The text's lines, tabs made spaces, other control characters dropped."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    """The text's lines, tabs made spaces, other control characters and direction overrides
+    dropped (a case file reads as it was typed, never reordered)."""
+    text = without_direction_controls(text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "))
     return ["".join(ch for ch in line if unicodedata.category(ch) != "Cc") for line in text.split("\n")]
 
 

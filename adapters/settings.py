@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,6 +18,37 @@ class TeamsModeError(typer.BadParameter):
     """Teams configured without an app id and without CANDOR_TEAMS_LOCAL=true. A typer error, so
     that `candor` prints the message alone and stops; not a ValueError, which pydantic would turn
     into an error that echoes every setting's value, secrets included."""
+
+
+class SettingsError(typer.BadParameter):
+    """A setting that must not be used as given (an empty credential, an unauthenticated mode on
+    the network). A typer error, for the same reason as `TeamsModeError`: the message alone."""
+
+
+# The secrets an empty value would turn into a working (and guessable) key, by field and variable.
+# Identifiers (MICROSOFT_APP_ID, MICROSOFT_APP_TENANT_ID) are not here: empty, they read as unset.
+_CREDENTIALS = {
+    "master_key": "CANDOR_MASTER_KEY",
+    "slack_bot_token": "SLACK_BOT_TOKEN",
+    "slack_signing_secret": "SLACK_SIGNING_SECRET",
+    "slack_app_token": "SLACK_APP_TOKEN",
+    "microsoft_app_password": "MICROSOFT_APP_PASSWORD",
+}
+
+
+def _is_blank(value: object) -> bool:
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    return isinstance(value, str) and not value.strip()
+
+
+def _is_loopback(host: str) -> bool:
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name other than localhost may resolve anywhere
 
 
 class SmtpUrlError(typer.BadParameter):
@@ -69,6 +101,35 @@ class Settings(BaseSettings):
     # Teams without MICROSOFT_APP_ID authenticates nothing (the Bot Framework's local mode, for the
     # Emulator and tests): it runs only when asked for by name, never because an app id is missing.
     teams_local: bool = Field(False, validation_alias="CANDOR_TEAMS_LOCAL")
+
+    @model_validator(mode="after")
+    def _no_empty_secret(self) -> Settings:
+        # `SLACK_SIGNING_SECRET=` in a .env is not "no secret": Bolt would check signatures
+        # against an empty key, which anyone can compute. Empty means a mistake: stop and say which.
+        empty = [alias for name, alias in _CREDENTIALS.items() if _is_blank(getattr(self, name))]
+        if empty:
+            raise SettingsError(
+                f"{', '.join(empty)} {'is' if len(empty) == 1 else 'are'} set but empty. An empty "
+                "credential would be used as one (an empty signing secret lets anyone sign a request): "
+                "give the value, or remove the line to leave it unset.",
+                param_hint=" / ".join(empty))
+        return self
+
+    @model_validator(mode="after")
+    def _teams_local_listens_on_loopback(self) -> Settings:
+        # Local mode authenticates nothing: whoever reaches the port can act as any member. It
+        # listens on this machine only (127.0.0.1 unless CANDOR_HOST names another loopback).
+        if not self.teams_local or self.microsoft_app_id:
+            return self
+        if "host" not in self.model_fields_set:
+            self.host = "127.0.0.1"
+        elif not _is_loopback(self.host):
+            raise SettingsError(
+                f"CANDOR_TEAMS_LOCAL=true authenticates nothing, so Candor listens only on this machine, "
+                f"but CANDOR_HOST is {self.host!r}. Set CANDOR_HOST=127.0.0.1 (or remove it), or set "
+                "MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD to serve Teams on the network.",
+                param_hint="CANDOR_HOST")
+        return self
 
     @model_validator(mode="after")
     def _teams_local_mode_is_explicit(self) -> Settings:

@@ -21,6 +21,7 @@ from bot.core import Core, actor_id
 from bot.messages import Choice, FieldKind, Form, FormErrors, FormField, Reply, Text
 from bot.reports import REPORT
 from bot.sanitize import neutralise
+from bot.visibility import KeptAway, db_kept_away
 from storage.models import Determination, Person, Report, new_id
 from storage.vocabulary import BoardAction, PersonKind
 
@@ -79,12 +80,12 @@ def db_prior(session: Session, subject_id: int) -> list[Determination]:
                              .order_by(col(Determination.decided_on))).all())
 
 
-def _prior_lines(session: Session, officers: list[Person]) -> str:
-    # Plain facts only (date, action): the member may be kept away from the earlier case.
+def _prior_lines(session: Session, officers: list[Person], kept: KeptAway) -> str:
+    # Plain facts only (date, action), and none from a case the member is kept away from.
     lines = []
     for officer in officers:
         assert officer.id is not None
-        for earlier in db_prior(session, officer.id):
+        for earlier in filter(kept.shows_determination, db_prior(session, officer.id)):
             found = "material violation" if earlier.violation else "no material violation"
             lines.append(f"{officer.name}: {earlier.decided_on.isoformat()}, {found}, {earlier.action.label}")
     return "\n".join(lines) or copy.no_prior_determinations()
@@ -116,7 +117,8 @@ def form(session: Session, core: Core, member: Person, report_id: str) -> list[R
                   initial=core.now().date().isoformat()),
         FormField("reasoning", "The Board's reasoning (kept encrypted)", FieldKind.MULTILINE,
                   max_length=REASON_LIMIT),
-    ), submit_label="Record determination", intro=copy.determination_intro(_prior_lines(session, officers)))]
+    ), submit_label="Record determination",
+        intro=copy.determination_intro(_prior_lines(session, officers, db_kept_away(session, core, member))))]
 
 
 def validate(values: dict[str, Any], *, officer_ids: set[int], today: date) -> Decision | dict[str, str]:
@@ -205,7 +207,8 @@ def db_submit(session: Session, core: Core, member: Person, report_id: str,
 def db_record(session: Session, core: Core, *, member: Person, report: Report,
               decision: Decision) -> Determination:
     """Record the determination (factors and reasoning sealed) and audit it."""
-    prior_ids = [d.id for d in db_prior(session, decision.subject_id)]
+    kept = db_kept_away(session, core, member)  # the earlier determinations the form showed
+    prior_ids = [d.id for d in db_prior(session, decision.subject_id) if kept.shows_determination(d)]
     determination_id = new_id()
     row = Determination(
         id=determination_id, report_id=report.id, subject_id=decision.subject_id,

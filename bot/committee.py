@@ -50,15 +50,18 @@ MOVES: dict[CaseStatus, tuple[CaseStatus, ...]] = {
 }
 
 
-def db_case_for(session: Session, core: Core, member: Person, report_id: str, *, action: str) -> Report:
+def db_case_for(session: Session, core: Core, member: Person, report_id: str, *, action: str,
+                operator: str | None = None) -> Report:
     """The case, if this member may act on it; otherwise a refusal (audited when it is a
-    committee member kept away from the case, or someone outside the committee)."""
+    committee member kept away from the case, or someone outside the committee). `operator` is
+    who acted at the command line in the member's name (audited beside them)."""
     report = session.get(Report, report_id)
     if report is None or report.shredded_at is not None:
         raise CandorError(copy.case_not_found())
     if not is_committee(member) or member.id in db_excluded(session, core, report):
         core.audit_event(session, actor=actor_id(member), action="case.refused",
-                         record_kind=REPORT, record_id=report.id, detail={"attempt": action})
+                         record_kind=REPORT, record_id=report.id,
+                         detail={"attempt": action, **({"operator": operator} if operator else {})})
         raise CandorError(copy.not_allowed_case() if is_committee(member) else copy.committee_only())
     return report
 

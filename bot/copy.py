@@ -62,6 +62,16 @@ def intake_in_progress() -> str:
             "if you would rather start over.")
 
 
+def status_too_many_guesses() -> str:
+    return ("Too many case checks have failed lately, so checking is paused for now. Try again in "
+            "an hour or two, with the code and secret exactly as they were shown to you.")
+
+
+def form_expired() -> str:
+    return ("This form was opened too long ago to be sent. Copy what you wrote, open a new one and "
+            "send that; nothing was recorded from this one.")
+
+
 def form_already_submitted() -> str:
     return ("This form was already submitted and your report is recorded; nothing was filed twice. "
             "To report something else, start a new report.")
@@ -448,6 +458,11 @@ def sent_privately() -> str:
 
 def committee_only() -> str:
     return "That is for members of the Audit Committee."
+
+
+def not_allowed_record() -> str:
+    return ("You can't open this: it concerns an officer of a case you are kept away from. "
+            "The refusal was logged.")
 
 
 def not_allowed_case() -> str:

@@ -15,6 +15,7 @@ from bot.attestation import QUESTIONS, Answers
 from bot.core import CandorError, Core, actor_id, is_committee
 from bot.messages import CHANNEL, Choice, Document, Reply
 from bot.outbox import db_enqueue
+from bot.visibility import NOTHING, KeptAway, db_kept_away
 from storage.models import Attestation, Disclosure, Person
 
 KIND = "attestation"
@@ -52,10 +53,10 @@ def db_view(session: Session, core: Core, member: Person, attestation_id: str) -
     attestation = session.get(Attestation, attestation_id)
     if attestation is None:
         raise CandorError(copy.not_understood())
-    if not is_committee(member):
+    if not is_committee(member) or not db_kept_away(session, core, member).shows_officer(attestation.person_id):
         core.audit_event(session, actor=actor_id(member), action="attestation.refused",
                          record_kind=KIND, record_id=attestation.id)
-        raise CandorError(copy.committee_only())
+        raise CandorError(copy.not_allowed_record() if is_committee(member) else copy.committee_only())
     officer = session.get(Person, attestation.person_id)
     answers = core.vault.open(session, kind=KIND, record_id=attestation.id, blob=attestation.body)
     sections: list[tuple[str, str]] = [
@@ -74,10 +75,13 @@ def db_view(session: Session, core: Core, member: Person, attestation_id: str) -
     return [Document(f"Attestation {attestation.period}", tuple(sections))]
 
 
-def db_recent(session: Session, limit: int = 10) -> list[tuple[Attestation, Person]]:
-    """The latest attestations that carry a disclosure, with their officers (for App Home)."""
-    rows = session.exec(select(Attestation, Person)
-                        .join(Disclosure, col(Disclosure.attestation_id) == col(Attestation.id))
-                        .join(Person, col(Person.id) == col(Attestation.person_id))
-                        .order_by(col(Attestation.attested_at).desc()).limit(limit)).all()
+def db_recent(session: Session, limit: int = 10, *, kept: KeptAway = NOTHING) -> list[tuple[Attestation, Person]]:
+    """The latest attestations that carry a disclosure, with their officers (for App Home),
+    but none of an officer the member is kept away from."""
+    query = (select(Attestation, Person)
+             .join(Disclosure, col(Disclosure.attestation_id) == col(Attestation.id))
+             .join(Person, col(Person.id) == col(Attestation.person_id)))
+    if kept.officers:
+        query = query.where(col(Attestation.person_id).not_in(kept.officers))
+    rows = session.exec(query.order_by(col(Attestation.attested_at).desc()).limit(limit)).all()
     return [(a, p) for a, p in rows]

@@ -9,12 +9,18 @@ used in the token's MAC and stored nowhere).
 
 from __future__ import annotations
 
+import base64
+import hmac
+import secrets
 import time
+from datetime import datetime
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot import codes, copy, sanitize
-from bot.core import REPORTER, CandorError, Core, FieldError, db_report_by_code
+from bot.core import REPORTER, CandorError, Core, FieldError, actor_id, db_report_by_code
 from bot.messages import (
     CHANNEL,
     Actor,
@@ -29,7 +35,8 @@ from bot.messages import (
 )
 from bot.outbox import db_enqueue
 from bot.reports import REPORT, reporter_tag
-from storage.models import CaseMessage, Person, Report, new_id
+from storage.crypto import Vault
+from storage.models import CaseMessage, GuessCount, Person, Report, new_id
 from storage.vocabulary import MessageDirection
 
 ANSWER_LIMIT = 4000
@@ -71,25 +78,141 @@ def check_token(core: Core, token: str, *, person: Person, actor: Actor, field: 
     candidates: list[tuple[str, ...]] = [("actor", actor.platform.value, actor.user_id)]
     if person.id is not None:
         candidates.append(("person", str(person.id)))
-    if not any(_mac(core, report_id, expiry, who) == mac for who in candidates):
+    if not any(hmac.compare_digest(_mac(core, report_id, expiry, who), mac) for who in candidates):
         raise CandorError(copy.case_not_found())
     return report_id
 
 
 def db_reporter_case(session: Session, core: Core, person: Person, actor: Actor, args: list[str]) -> Report:
-    """The case a reporter may see: theirs by name, or by code and secret."""
+    """The case a reporter may see: theirs by name, or by code and secret.
+
+    Guessing is limited per person and per code typed (`GUESS_LIMITS`); every answer but a named
+    reporter's own case costs one slow hash, against a stand-in when the code has none, so the
+    time taken does not tell which codes exist; the hash is checked outside the unit of work
+    (`secret_matches`)."""
     if not args:
         raise CandorError(copy.status_usage(actor.platform))
-    report = db_report_by_code(session, codes.format_code(args[0]))
-    if report is None or report.shredded_at is not None:
-        raise CandorError(copy.case_not_found())
-    if report.anonymous:
-        secret = codes.normalise("".join(args[1:]))
-        if not secret or not report.secret_hash or not core.vault.verify_secret(secret, report.secret_hash):
-            raise CandorError(copy.case_not_found())
-    elif person.id is None or report.reporter_tag != reporter_tag(core, person.id):
-        raise CandorError(copy.case_not_found())
-    return report
+    code = codes.format_code(args[0])
+    report = db_report_by_code(session, code)
+    if report is not None and report.shredded_at is not None:
+        report = None
+    if (report is not None and not report.anonymous and person.id is not None
+            and report.reporter_tag == reporter_tag(core, person.id)):
+        return report  # a named reporter's own case: nothing to guess, never paused
+    subjects = _guess_subjects(core, person, code)
+    if _limited(session, core, subjects):
+        raise CandorError(copy.status_too_many_guesses())
+    stored = report.secret_hash if report is not None and report.anonymous else None
+    if secret_matches(session, secret=codes.normalise("".join(args[1:])), stored=stored):
+        assert report is not None
+        return report
+    _count_failure(session, core, person=person, subjects=subjects, report=report)
+    raise CandorError(copy.case_not_found())
+
+
+# --- the slow hash, outside the unit of work ----------------------------------------------------
+
+VERDICTS = "candor_secret_verdicts"  # the session.info key the service puts verdicts under
+
+
+class SecretCheck(Exception):
+    """A reporter's secret must be checked against a slow hash before this event is answered.
+
+    Raised inside the unit of work; the service rolls it back, runs `verify` outside any
+    transaction (on SQLite, scrypt would otherwise hold the write lock and stall every writer)
+    and handles the event again with the verdict in `session.info[VERDICTS]`. Never carries the
+    secret in its message."""
+
+    def __init__(self, *, secret: str, stored: str | None) -> None:
+        super().__init__("a reporter's secret to check")
+        self.secret, self.stored = secret, stored
+
+    @property
+    def key(self) -> tuple[str | None, str]:
+        return (self.stored, self.secret)
+
+    def verify(self, vault: Vault) -> bool:
+        # Without a real hash (no such code, a named case, no secret typed), scrypt runs anyway,
+        # with the same cost, against random bytes: it cannot match.
+        stored = self.stored or _stand_in_hash(vault.scrypt_log2_n)
+        matched = Vault.verify_secret(self.secret, stored)
+        return matched and self.stored is not None and bool(self.secret)
+
+
+def secret_matches(session: Session, *, secret: str, stored: str | None) -> bool:
+    """The verdict for this secret and stored hash, checked outside the unit of work."""
+    verdicts: dict[tuple[str | None, str], bool] = session.info.get(VERDICTS, {})
+    key = (stored, secret)
+    if key not in verdicts:
+        raise SecretCheck(secret=secret, stored=stored)
+    return verdicts[key]
+
+
+def _stand_in_hash(log2_n: int) -> str:
+    salt, digest = (base64.b64encode(secrets.token_bytes(n)).decode() for n in (16, 32))
+    return f"scrypt${log2_n}$8$1${salt}${digest}"
+
+
+# --- limits on guessing --------------------------------------------------------------------------
+
+GUESS_WINDOW_SECONDS = 3600
+# Failed checks allowed in the current and the previous window (so one to two hours): per person,
+# across every code they try, and per code typed, across everyone (a code is counted whether or
+# not a case has it, so a refusal for too many guesses does not tell that it exists either). A
+# person alone cannot lock a case's code: their own limit comes first.
+PERSON_GUESSES = 10
+CODE_GUESSES = 25
+
+
+def _guess_subjects(core: Core, person: Person, code: str) -> tuple[str, str]:
+    # Keyed hashes, in separate rows: no row says who tried which code.
+    return core.vault.tag("guess", "person", str(person.id)), core.vault.tag("guess", "code", code)
+
+
+def _slot(core: Core) -> int:
+    return int(core.now().timestamp()) // GUESS_WINDOW_SECONDS
+
+
+def _failures(session: Session, core: Core, subject: str) -> int:
+    slot = _slot(core)
+    counts = session.exec(select(GuessCount.failures).where(GuessCount.subject == subject,
+                                                             col(GuessCount.slot) >= slot - 1)).all()
+    return sum(counts)
+
+
+def _limited(session: Session, core: Core, subjects: tuple[str, str]) -> bool:
+    person, code = subjects
+    return _failures(session, core, person) >= PERSON_GUESSES or _failures(session, core, code) >= CODE_GUESSES
+
+
+def _count_failure(session: Session, core: Core, *, person: Person, subjects: tuple[str, str],
+                   report: Report | None) -> None:
+    """Count a failed check; reaching a limit is audited (the person, or the case: never the
+    secret or the code typed, and never both in one event)."""
+    slot = _slot(core)
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    for subject in subjects:
+        statement = insert(GuessCount).values(subject=subject, slot=slot, failures=1)
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["subject", "slot"], set_={"failures": GuessCount.failures + 1}))
+    person_tag, code_tag = subjects
+    if _failures(session, core, person_tag) == PERSON_GUESSES:
+        core.audit_event(session, actor=actor_id(person), action="status.guesses_limited",
+                         record_kind="person", record_id=str(person.id),
+                         detail={"failures": PERSON_GUESSES, "window_minutes": GUESS_WINDOW_SECONDS // 60})
+    if report is not None and _failures(session, core, code_tag) == CODE_GUESSES:
+        core.audit_event(session, actor="system", action="case.status_guesses_limited",
+                         record_kind=REPORT, record_id=report.id,
+                         detail={"failures": CODE_GUESSES, "window_minutes": GUESS_WINDOW_SECONDS // 60})
+
+
+def db_forget_guesses(session: Session, core: Core, *, now: datetime) -> int:
+    """Delete counters of windows no limit looks at any more."""
+    oldest = int(now.timestamp()) // GUESS_WINDOW_SECONDS - 1
+    rows = session.exec(select(GuessCount).where(col(GuessCount.slot) < oldest)).all()
+    for row in rows:
+        session.delete(row)
+    return len(rows)
 
 
 def db_replace_typed_secret(session: Session, core: Core, person: Person, actor: Actor,

@@ -52,12 +52,15 @@ def _name(session: Session, person_id: int | None) -> str:
     return person.name if person else "—"
 
 
-def db_case_file(session: Session, core: Core, member: Person, code: str) -> CaseFile:
-    """The whole case file for `member`; refused (and audited) unless they may open the case."""
+def db_case_file(session: Session, core: Core, member: Person, code: str, *,
+                 operator: str | None = None) -> CaseFile:
+    """The whole case file for `member`; refused (and audited) unless they may open the case.
+    `operator` says who asked for it in the member's name (the command line's OS user and host):
+    the audit row names both, so a file exported "as" a member is not theirs alone to answer for."""
     report = session.exec(select(Report).where(Report.code == code)).first()
     if report is None:
         raise CandorError(copy.case_not_found())
-    report = db_case_for(session, core, member, report.id, action="export")
+    report = db_case_for(session, core, member, report.id, action="export", operator=operator)
     content = db_open(session, core, report)
     reporter = content.get("reporter")
     who = f"{reporter.get('name')} <{reporter.get('email')}>" if isinstance(reporter, dict) else "Anonymous"
@@ -113,7 +116,7 @@ def db_case_file(session: Session, core: Core, member: Person, code: str) -> Cas
             ("Reasoning", str(sealed.get("reasoning", ""))),
         )))
     core.audit_event(session, actor=actor_id(member), action="case.exported", record_kind=REPORT,
-                     record_id=report.id)
+                     record_id=report.id, detail={"operator": operator} if operator else None)
     return CaseFile(report.code, f"Case file {report.code}", member.name, core.now(), tuple(sections))
 
 

@@ -4,8 +4,9 @@ A channel notice is built from an allow-list of a report's plain facts: case cod
 received time, due dates, status and who acknowledged. It never reads a sealed field, so the
 narrative, the people named, the evidence and the reporter cannot reach a channel.
 
-`neutralise` disarms mentions and links in any user text the core shows to a person, in a way
-that holds on every platform (adapters escape their own markup on top).
+`neutralise` disarms mentions, links, bare domains and direction overrides in any user text the
+core shows to a person, in a way that holds on every platform (adapters escape their own markup
+on top).
 """
 
 from __future__ import annotations
@@ -19,13 +20,30 @@ from storage.vocabulary import CaseStatus, Category
 
 ZWSP = "\u200b"
 _LINKY = re.compile(r"(?i)(://|www\.|\]\(|mailto:)")
+# Unicode's explicit direction embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069):
+# the text after one can display backwards ("Trojan Source"), so a name, an amount or a date
+# reads other than it was typed. They are dropped; the plain letters stay.
+DIRECTION_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+_NO_DIRECTION_CONTROLS = str.maketrans(dict.fromkeys(DIRECTION_CONTROLS))
+# A dot between a word and two or more letters ("example.com", "pay.evil.io"): Slack and Teams
+# turn such a bare domain into a link. It is written "example[.]com", the usual way to quote a
+# domain without linking it, visible (a zero-width break would be invisible but pasted along).
+_DOMAIN_DOT = re.compile(r"(?<=\w)\.(?=[^\W\d_]{2})")
+DEFANGED_DOT = "[.]"
+
+
+def without_direction_controls(text: str) -> str:
+    return text.translate(_NO_DIRECTION_CONTROLS)
 
 
 def neutralise(text: str) -> str:
-    """User text made inert: no mention (<!channel>, @here, <@U…>, <at>…</at>) or link survives."""
+    """User text made inert: no mention (<!channel>, @here, <@U…>, <at>…</at>), link, bare
+    domain or direction override survives."""
+    text = without_direction_controls(text)
     text = text.replace("<", "\u2039").replace(">", "\u203a")  # ‹ › : no <!here>, <@U1>, <at>
     text = text.replace("@", "@" + ZWSP)  # no @here / @channel / @name
     text = _LINKY.sub(lambda m: m.group(1)[0] + ZWSP + m.group(1)[1:], text)
+    text = _DOMAIN_DOT.sub(DEFANGED_DOT, text)
     return text.replace("\x00", "")
 
 

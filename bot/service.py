@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, select
 
 from bot import (
     attestation,
@@ -24,9 +24,12 @@ from bot import (
     copy,
     disclosures,
     followup,
+    housekeeping,
     intake,
+    receipts,
     retention,
     schedule,
+    visibility,
     waivers,
 )
 from bot.codes import format_code
@@ -104,8 +107,21 @@ class Service:
 
     def handle(self, event: Inbound) -> list[Reply]:
         """Handle one inbound event; a platform's retry of the same event id changes nothing."""
+        verdicts: dict[tuple[str | None, str], bool] = {}
+        for _ in range(3):
+            try:
+                return self._handle(event, verdicts)
+            except followup.SecretCheck as check:
+                # A reporter's secret: the unit of work was rolled back, the slow hash runs here,
+                # holding no transaction (no SQLite write lock), and the event is handled again.
+                verdicts[check.key] = check.verify(self.core.vault)
+        log.error("a status check needed more secret checks than it can ask for")
+        return [Text(copy.internal_error())]
+
+    def _handle(self, event: Inbound, verdicts: dict[tuple[str | None, str], bool]) -> list[Reply]:
         try:
             with self.db.write() as session:
+                session.info[followup.VERDICTS] = verdicts
                 if event.event_id and not _first_time(session, event, self.core):
                     return []
                 person = db_resolve(session, self.core, event.actor)
@@ -196,7 +212,7 @@ class Service:
         rest = words[1:]
         if sub == "report":
             # Each form carries a one-time token: submitting the same form twice files one report.
-            return [intake.form(self._members(session, person), once=secrets.token_urlsafe(12))]
+            return [intake.form(self._members(session, person), once=self._form_token())]
         if sub == "status":
             return followup.db_status(session, self.core, person, actor, rest)
         if sub == "cases":
@@ -204,7 +220,7 @@ class Service:
         if sub == "waiver":
             return waivers.form(session, self.core, person)
         if sub == "waivers":
-            return waivers.register(session, person)
+            return waivers.register(session, self.core, person)
         if sub == "open":
             if not rest:
                 raise CandorError(copy.status_usage(actor.platform))
@@ -274,10 +290,17 @@ class Service:
             checked = intake.validate_form(values, members)
             if isinstance(checked, dict):
                 return [FormErrors(form_id, checked)]
+            if rest and housekeeping.form_expired(rest, self.core.now()):
+                return [FormErrors(form_id, {"what": copy.form_expired()})]
             if rest and not _first_use(session, self.core, f"form:{rest}"):
-                # The same form sent again (a Teams card stays on screen, and can be clicked twice)
-                return [Text(copy.form_already_submitted())]
-            return self._submit(session, person, actor, checked)
+                # The same form sent again (a Teams card stays on screen, and can be clicked twice;
+                # a modal whose acknowledgement was lost is submitted again): its receipt, while
+                # kept, else a plain "already submitted". Never a second report.
+                kept = receipts.db_again(session, self.core, token=rest)
+                if kept is None:
+                    return [Text(copy.form_already_submitted())]
+                return [self._receipt(kept.code, kept.secret, actor)]
+            return self._submit(session, person, actor, checked, once=rest or None)
         if verb == attestation.FORM_ID:
             return self._attest(session, person, form_id, values)
         if verb == "ask":
@@ -298,6 +321,10 @@ class Service:
         if verb == "answer":
             return followup.db_answer(session, self.core, person, actor, rest, _text(values, "answer"))
         return [Text(copy.not_understood())]
+
+    def _form_token(self) -> str:
+        """A form's one-time token: submitting the same form twice files once."""
+        return housekeeping.form_token(self.core.now(), secrets.token_urlsafe(12))
 
     # --- menu and home ----------------------------------------------------------------------
 
@@ -355,9 +382,11 @@ class Service:
                 roll.append(f"{officer.name}: OVERDUE since {owed.due} (for {owed.period})")
             else:
                 roll.append(f"{officer.name}: due {owed.due if owed.scheduled else 'not scheduled'}")
+        kept = visibility.db_kept_away(session, self.core, person)
         undisclosed = [f"{p.name}: {w.provision} (disclose by {w.disclosure_due})"
-                       for w, p in waivers.db_register(session) if w.disclosed_on is None]
-        disclosed = disclosures.db_recent(session, limit=5)
+                       for w, p in waivers.db_register(session)
+                       if w.disclosed_on is None and kept.shows_officer(w.person_id)]
+        disclosed = disclosures.db_recent(session, limit=5, kept=kept)
         return Document("Audit Committee", (
             ("Open cases", "\n".join(open_lines) or "None."),
             ("Overdue", "\n".join(overdue) or "Nothing is overdue."),
@@ -441,17 +470,24 @@ class Service:
         self._save_draft(session, actor, outcome.draft)
         return outcome.replies
 
-    def _submit(self, session: Session, person: Person, actor: Actor, draft: intake.Draft) -> list[Reply]:
+    def _submit(self, session: Session, person: Person, actor: Actor, draft: intake.Draft, *,
+                once: str | None = None) -> list[Reply]:
         receipt = db_submit(session, self.core, draft=draft, person=person, platform=actor.platform)
         self._save_draft(session, actor, None)
         if not receipt.secret:  # a log line's time would date an anonymous report to the second
             log.info("report recorded", extra={"report": receipt.report_id})
-        # A receipt is a private document: a window or an ephemeral answer, never a chat message.
-        if receipt.secret:
-            text = copy.receipt_anonymous(receipt.code, receipt.secret, actor.platform)
+        if once:  # a form's one-time token: the receipt can be shown again on a repeat submit
+            receipts.db_keep(session, self.core, token=once, code=receipt.code, secret=receipt.secret)
+        return [self._receipt(receipt.code, receipt.secret, actor)]
+
+    @staticmethod
+    def _receipt(code: str, secret: str | None, actor: Actor) -> Document:
+        """A receipt is a private document: a window or an ephemeral answer, never a chat message."""
+        if secret:
+            text = copy.receipt_anonymous(code, secret, actor.platform)
         else:
-            text = copy.receipt_named(receipt.code, actor.platform)
-        return [Document(copy.receipt_title(), ((copy.receipt_heading(), text),))]
+            text = copy.receipt_named(code, actor.platform)
+        return Document(copy.receipt_title(), ((copy.receipt_heading(), text),))
 
     # --- attestation ------------------------------------------------------------------------
 
@@ -464,7 +500,7 @@ class Service:
         if last is not None and not owed.is_open(today):
             return [Text(copy.attest_already(last.period, f"{last.attested_at:%Y-%m-%d}",
                                              owed.opens_on.isoformat()))]
-        return [attestation.form(self.core.policy, owed.period, once=secrets.token_urlsafe(12))]
+        return [attestation.form(self.core.policy, owed.period, once=self._form_token())]
 
     def _attest(self, session: Session, person: Person, form_id: str, values: dict[str, Any]) -> list[Reply]:
         if person.kind is not PersonKind.OFFICER:
@@ -477,6 +513,8 @@ class Service:
         if not owed.is_open(today):  # attested meanwhile (another window, another device)
             return self._attest_form(session, person)
         token = form_id.partition(":")[2]
+        if token and housekeeping.form_expired(token, self.core.now()):
+            return [Text(copy.form_expired())]
         if token and not _first_use(session, self.core, f"form:{token}"):
             # The same form sent again (a card clicked twice): one attestation, not next year's too.
             return [Text(copy.attest_form_already_submitted())]
@@ -522,10 +560,6 @@ class Service:
         for row in rows:
             self._drop_draft(session, row)
         return len(rows)
-
-    def db_forget_events(self, session: Session, *, older_than: timedelta = timedelta(days=7)) -> None:
-        cutoff = self.core.now() - older_than
-        session.exec(delete(InboundEvent).where(col(InboundEvent.received_at) < cutoff))
 
 
 def _first_time(session: Session, event: Inbound, core: Core) -> bool:

@@ -2,7 +2,8 @@
 
 The rules (`bot.schedule`) are pure; this module gathers their inputs from the database and turns
 their `Due`s into notices. Each `Due` has a unique key, so a sweep run twice, or on two replicas
-at once, writes each notice once. Abandoned drafts are deleted here too.
+at once, writes each notice once. Abandoned drafts are deleted here too, and what has served
+its purpose (`bot.housekeeping`: handled event ids, kept receipts, guess counters).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from bot import attestation, copy, retention, sanitize
+from bot import attestation, copy, housekeeping, retention, sanitize
 from bot.core import Core, db_committee, db_exclusions
 from bot.messages import CHANNEL
 from bot.outbox import db_enqueue, person_target
@@ -79,11 +80,15 @@ class Sweeper:
             shred_at = min(now, self.core.now())
             shredded = [retention.db_shred(session, self.core, r, at=shred_at).code
                         for r in retention.db_due(session, shred_at, self.retention_years)]
+            # Forgetting (handled event ids, kept receipts, guess counters) is judged by the real
+            # clock too: a rehearsal in the future must not let a platform's retry in twice.
+            forgotten = housekeeping.db_sweep(session, self.core, now=shred_at)
             if written or expired:
                 self.core.audit.db_append(session, actor="system", action="sweep.ran", record_kind="sweep",
                                           record_id=now.isoformat(timespec="minutes"),
                                           detail={"notices": written, "drafts_deleted": len(expired)}, at=now)
-        log.info("sweep at %s wrote %d notices", now.isoformat(timespec="minutes"), written)
+        log.info("sweep at %s wrote %d notices; housekeeping %s", now.isoformat(timespec="minutes"),
+                 written, forgotten)
         return SweepResult(written, len(dues), len(expired), len(shredded), dict(kinds))
 
     # --- inputs -------------------------------------------------------------------------------

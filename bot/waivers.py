@@ -20,6 +20,7 @@ from bot.core import CandorError, Core, FieldError, is_committee
 from bot.messages import Choice, Document, FieldKind, Form, FormErrors, FormField, Reply, Text
 from bot.sanitize import neutralise
 from bot.schedule import waiver_disclosure_deadline
+from bot.visibility import db_kept_away
 from storage.models import Person, Waiver, new_id
 from storage.vocabulary import PersonKind
 
@@ -162,9 +163,19 @@ def db_submit(session: Session, core: Core, person: Person, values: dict[str, An
     return [Text(copy.waiver_recorded(officers[checked.officer_id].name, row.disclosure_due.isoformat()))]
 
 
-def register(session: Session, person: Person) -> list[Reply]:
+def _shown(session: Session, core: Core, person: Person, row: Waiver) -> Waiver:
+    """The waiver, unless the member is kept away from its officer (refused and audited)."""
+    if not db_kept_away(session, core, person).shows_officer(row.person_id):
+        core.audit_event(session, actor=f"person:{person.id}", action="waiver.refused",
+                         record_kind=KIND, record_id=row.id)
+        raise CandorError(copy.not_allowed_record())
+    return row
+
+
+def register(session: Session, core: Core, person: Person) -> list[Reply]:
     _committee(person)
-    rows = db_register(session)
+    kept = db_kept_away(session, core, person)
+    rows = [(w, p) for w, p in db_register(session) if kept.shows_officer(w.person_id)]
     if not rows:
         return [Text(copy.no_waivers())]
     sections = []
@@ -186,6 +197,7 @@ def disclose_form(session: Session, core: Core, person: Person, waiver_id: str) 
     row = session.get(Waiver, waiver_id)
     if row is None:
         raise CandorError(copy.waiver_not_found())
+    _shown(session, core, person, row)
     return [Form(f"{DISCLOSE_PREFIX}:{row.id}", "Record the waiver's disclosure", (
         FormField("ref", "Form 8-K reference or web address", max_length=TEXT_LIMIT),
         FormField("on", "Date disclosed", FieldKind.DATE, initial=core.now().date().isoformat()),
@@ -195,6 +207,9 @@ def disclose_form(session: Session, core: Core, person: Person, waiver_id: str) 
 def db_submit_disclosure(session: Session, core: Core, person: Person, waiver_id: str,
                          values: dict[str, Any]) -> list[Reply]:
     _committee(person)
+    existing = session.get(Waiver, waiver_id)
+    if existing is not None:
+        _shown(session, core, person, existing)
     errors: dict[str, str] = {}
     on = parse_date(values.get("on"), errors, "on", today=core.now().date())
     ref = values.get("ref")

@@ -243,6 +243,26 @@ class InboundEvent(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow, index=True)
 
 
+class FormReceipt(SQLModel, table=True):
+    """A report's receipt (case code, and the secret of an anonymous one), kept sealed for a few
+    minutes under the form's one-time token, so a repeat submit of the same form (its first
+    acknowledgement late or lost) shows it again. The sweep shreds it after that."""
+
+    id: str = Field(primary_key=True)  # keyed hash of the form's one-time token (bot.receipts)
+    # The day only (written beside an anonymous report); the moment it expires is in `body`.
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    body: bytes = _sealed()
+
+
+class GuessCount(SQLModel, table=True):
+    """Failed case-status checks in one window, per person or per case code typed (never both in
+    one row, and no time finer than the window), so guessing is limited (bot.followup)."""
+
+    subject: str = Field(primary_key=True)  # keyed hash of "person:<id>" or "code:<code>"
+    slot: int = Field(primary_key=True)  # the window's number (epoch seconds // its length)
+    failures: int = 0
+
+
 class OutboxMessage(SQLModel, table=True):
     """A notice to deliver. Written in the transaction that caused it; relayed by the notifier.
 
@@ -323,6 +343,8 @@ __all__ = [
     "ConversationRef",
     "DataKey",
     "DeliveryOutage",
+    "FormReceipt",
+    "GuessCount",
     "Determination",
     "Disclosure",
     "Exclusion",

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -69,6 +69,8 @@ class SlackBridge:
     service: Service
     client: AsyncWebClient
     wake: Callable[[], None]
+    # Each person's DM with the bot, as conversations.open gave it (it does not change).
+    dm_channels: dict[str, str] = field(default_factory=dict)
 
     async def actor(self, user_id: str) -> Actor:
         """The Slack user as the core knows them; the first time, matched by e-mail."""
@@ -88,16 +90,19 @@ class SlackBridge:
         self.wake()  # the core may have written notices
         return replies
 
-    async def dm(self, user_id: str, replies: list[Reply], channel: str | None = None) -> None:
-        """Replies in the person's direct-message conversation with the bot. That chat keeps its
+    async def dm(self, user_id: str, replies: list[Reply]) -> None:
+        """Replies in the person's own direct-message conversation with the bot: the one Slack
+        opens for this user, never a channel a payload names (a payload naming the committee's
+        channel, or another person's DM, would otherwise be answered there). That chat keeps its
         history (exports, the Discovery API), so a document (a case, a receipt, a secret) is
         never posted there: one asked for by a typed command comes as a button that opens it in
         a window, any other is shown to the person only (ephemeral, not kept)."""
         if not replies:
             return
+        channel = self.dm_channels.get(user_id)
         if channel is None:
             opened = await self.client.conversations_open(users=user_id)
-            channel = opened["channel"]["id"]
+            channel = self.dm_channels[user_id] = str(opened["channel"]["id"])
         for reply in replies:
             if isinstance(reply, Document) and reply.reopen is None:
                 await self.client.chat_postEphemeral(channel=channel, user=user_id, **render.message(reply))
@@ -125,7 +130,7 @@ class SlackBridge:
             for reply in rest:
                 await self.client.chat_postEphemeral(channel=channel, user=user_id, **render.message(reply))
         else:
-            await self.dm(user_id, rest, channel=None if in_channel else channel)
+            await self.dm(user_id, rest)
 
 
 def build_app(*, service: Service, token: str, signing_secret: str, api_url: str,
@@ -159,7 +164,7 @@ def register(app: AsyncApp, bridge: SlackBridge) -> None:
             return
         actor = await bridge.actor(user)
         replies = await bridge.handle(DirectMessage(actor, text, event_id=body.get("event_id")))
-        await bridge.dm(user, replies, channel=event.get("channel"))
+        await bridge.dm(user, replies)
 
     @app.event("app_home_opened")
     async def home(event: dict[str, Any]) -> None:

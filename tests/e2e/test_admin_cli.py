@@ -149,7 +149,8 @@ def test_export_case_for_an_allowed_member_and_never_for_an_excluded_one(world, 
             ["case.exported", "case.refused"]))).all()
     exported = [e for e in events if e.action == "case.exported"]
     refusals = [json.loads(e.detail) for e in events if e.action == "case.refused"]
-    assert len(exported) == 2 and refusals == [{"attempt": "export"}, {"attempt": "export"}]
+    assert len(exported) == 2 and [r["attempt"] for r in refusals] == ["export", "export"]
+    assert all(r["operator"] for r in refusals)  # who ran the command (tests/e2e/test_export_operator.py)
 
 
 def test_export_register_writes_csv_and_a_one_page_pdf(world, run, tmp_path):

@@ -201,7 +201,8 @@ async def test_the_form_path_as_an_adaptive_card_submit(teams):
     # Then one anonymous report is filed
     assert report.anonymous and report.reporter_tag is None and report.category is Category.FRAUD
     assert len(teams.reports()) == 1
-    assert "already submitted" in str(teams.connector.posts("a:personal-aad-dana")[-1])
+    # and the second click answers with the same receipt (its first answer may have been lost)
+    assert report.code in str(teams.connector.posts("a:personal-aad-dana")[-1])
 
 
 async def test_the_typed_commands_status_attest_and_help(teams):

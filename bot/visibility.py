@@ -1,0 +1,46 @@
+"""What a committee member is kept away from beyond a case's own details: the determinations
+recorded on the cases that exclude them, and the disclosures and waivers of the officers those
+cases concern.
+
+A case's officer is known to Candor once the Board's determination names them (`subject_id`);
+before that, only the sealed narrative says who is concerned, and only the case itself is kept
+from the member. Functions named `db_*` take the caller's session and never commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from bot.core import Core, db_exclusions
+from storage.models import Determination, Exclusion, Person
+
+
+@dataclass(frozen=True)
+class KeptAway:
+    reports: frozenset[str]  # the cases that exclude the member
+    officers: frozenset[int]  # the officers those cases' determinations concern
+
+    def shows_determination(self, row: Determination) -> bool:
+        return row.report_id not in self.reports
+
+    def shows_officer(self, officer_id: int | None) -> bool:
+        return officer_id not in self.officers
+
+
+NOTHING = KeptAway(frozenset(), frozenset())
+
+
+def db_kept_away(session: Session, core: Core, member: Person) -> KeptAway:
+    """The cases that exclude `member`, and the officers they concern."""
+    if member.id is None:
+        return NOTHING
+    with_exclusions = sorted(set(session.exec(select(Exclusion.report_id)).all()))
+    excluded = db_exclusions(session, core, with_exclusions)
+    reports = frozenset(report_id for report_id, members in excluded.items() if member.id in members)
+    if not reports:
+        return NOTHING
+    subjects = session.exec(select(Determination.subject_id)
+                            .where(col(Determination.report_id).in_(reports))).all()
+    return KeptAway(reports, frozenset(s for s in subjects if s is not None))

@@ -1,0 +1,96 @@
+"""Candor in Slack against payloads that try to steer it: a reply goes only to the acting person's
+own DM, and a receipt whose acknowledgement was lost is shown again on a repeat submit."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlmodel import select
+
+from tests.e2e.slack_harness import COMMITTEE, radio, running, text_input
+from tests.e2e.slack_harness import option as choose
+from tests.support.slack_stand_in import SlackStandIn
+
+
+@pytest.fixture
+async def slack(tmp_path, monkeypatch):
+    async with SlackStandIn() as api:
+        async with running(tmp_path, api, monkeypatch) as harness:
+            yield harness
+        assert api.invalid == [], "\n".join(f"{why}: {str(call)[:300]}" for call, why in api.invalid)
+
+
+@pytest.mark.parametrize("named", [COMMITTEE, "DU0ALEX"])
+async def test_a_dm_naming_another_channel_is_answered_in_the_senders_own_dm(slack, named):
+    # Given a DM event from Dana whose payload names the committee's channel (or Alex's DM)
+    slack.counter += 1
+    response = await slack.event({"type": "message", "channel": named, "user": "U0CFO", "text": "help",
+                                  "ts": "1700000100.000001", "channel_type": "im"})
+    assert response.status == 200
+    # When Candor answers, Then the answer goes to the DM Slack opens for Dana, and nowhere else
+    posts = await slack.until(lambda: slack.api.called("chat.postMessage"))
+    assert [p.args["channel"] for p in posts] == ["DU0CFO"]
+    assert [c.args["users"] for c in slack.api.called("conversations.open")] == ["U0CFO"]
+    assert named not in slack.api.history
+
+
+async def test_the_dm_channel_is_opened_once_per_person(slack):
+    for text in ("help", "help", "help"):
+        await slack.say("U0CFO", text)
+    assert len(slack.api.called("conversations.open")) == 1
+    assert {p.args["channel"] for p in slack.api.called("chat.postMessage")} == {"DU0CFO"}
+
+
+def _receipt(answer: dict) -> str:
+    return json.dumps(answer["view"])
+
+
+async def test_an_anonymous_receipt_whose_acknowledgement_was_lost_is_shown_again_on_a_repeat_submit(slack):
+    # Given Dana's report form, opened from /ethics report
+    await slack.command("U0CFO", "/ethics", "report")
+    opened = await slack.until(lambda: slack.api.called("views.open"))
+    callback_id = opened[0].args["view"]["callback_id"]
+    values = {"category": choose("fraud"), "what": text_input("Invoices split to stay under approval limits"),
+              "anonymous": radio("yes")}
+    # When she submits and the acknowledgement (which carries the receipt) never reaches Slack
+    lost = await (await slack.submit("U0CFO", callback_id, values)).json()
+    code = slack.reports()[0].code
+    # Then submitting the same form again shows the same receipt, secret included, and files nothing
+    again = await (await slack.submit("U0CFO", callback_id, values)).json()
+    assert again["response_action"] == "update"
+    assert "Your secret" in _receipt(again) and code in _receipt(again)
+    assert _receipt(again) == _receipt(lost)
+    assert len(slack.reports()) == 1
+    # and the secret it shows opens the case
+    secret = next(part for part in _receipt(again).replace("*", " ").replace("`", " ").split()
+                  if part.count("-") >= 2 and part.replace("-", "").isalnum() and part != code)
+    await slack.command("U0CFO", "/ethics", f"status {code} {secret}")
+    status = await slack.until(lambda: [c for c in slack.api.called("views.open") if f"Case {code}" in str(c)])
+    assert status
+
+
+async def test_a_receipt_is_no_longer_shown_once_the_sweep_has_shredded_it(slack):
+    await slack.command("U0CFO", "/ethics", "report")
+    opened = await slack.until(lambda: slack.api.called("views.open"))
+    callback_id = opened[0].args["view"]["callback_id"]
+    values = {"category": choose("fraud"), "what": text_input("Invoices split"), "anonymous": radio("yes")}
+    await slack.submit("U0CFO", callback_id, values)
+    # When the sweep runs more than fifteen minutes later
+    from datetime import timedelta
+
+    from bot import housekeeping
+    from storage.models import DataKey, FormReceipt
+
+    later = slack.candor.core.now() + timedelta(minutes=16)
+    slack.candor.core.now = lambda: later
+    with slack.candor.db.write() as session:
+        counts = housekeeping.db_sweep(session, slack.candor.core, now=later)
+    assert counts["receipts_shredded"] == 1
+    with slack.candor.db.read() as session:
+        assert session.exec(select(FormReceipt)).all() == []
+        assert session.exec(select(DataKey).where(DataKey.record_kind == "form_receipt")).all() == []
+    # Then a repeat submit says it was filed, without the secret
+    again = await (await slack.submit("U0CFO", callback_id, values)).json()
+    assert "already submitted" in _receipt(again) and "Your secret" not in _receipt(again)
+    assert len(slack.reports()) == 1
