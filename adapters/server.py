@@ -1,5 +1,5 @@
 """One aiohttp application: the Slack endpoint, the Teams endpoint and /healthz, with the
-notifier (and the scheduler) on the same event loop."""
+notifier, the keyring's watcher (and the scheduler) on the same event loop."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from adapters.bootstrap import Candor
+from adapters.key_watch import KeyringWatcher
 from adapters.notify import Notifier
 from adapters.senders import Sender
 from storage.vocabulary import Platform
@@ -41,7 +42,9 @@ async def healthz(request: web.Request) -> web.Response:
     down = [name for name, probe in request.app[PROBES_KEY].items() if not await probe()]
     if down:
         return web.json_response({"ok": False, **{name: "disconnected" for name in down}}, status=503)
-    return web.json_response({"ok": True})
+    # Notices that did not open (a keyring behind a rotation): retried, but worth a look.
+    unopened = candor.relay.unopened
+    return web.json_response({"ok": True, **({"outbox_unopened": unopened} if unopened else {})})
 
 
 def make_app(candor: Candor, senders: dict[Platform, Sender], *,
@@ -77,9 +80,9 @@ def make_app(candor: Candor, senders: dict[Platform, Sender], *,
     return app
 
 
-def build_web(candor: Candor, *, with_scheduler: bool = True) -> web.Application:
+def build_web(candor: Candor, *, with_scheduler: bool = True, sighup: bool = False) -> web.Application:
     """The whole server from settings: each configured platform's endpoint and sender, the
-    notifier, and the scheduler."""
+    notifier, the scheduler, and the keyring's watcher (reloading on SIGHUP too with `sighup`)."""
     settings = candor.settings
     senders: dict[Platform, Sender] = {}
     mounts: list[Callable[[web.Application], None]] = []
@@ -142,9 +145,29 @@ def build_web(candor: Candor, *, with_scheduler: bool = True) -> web.Application
         mounts.append(lambda app: mount_teams(app, adapter, teams_bot))
     if with_scheduler:
         background.append(lambda stop: _run_scheduler(candor, wake, stop))
+    watcher = watch_keyring(candor)
+    background.append(lambda stop: watcher.run(stop, sighup=sighup))
     app = make_app(candor, senders, mounts=mounts, background=background, probes=probes)
     wake_box.append(app[NOTIFIER_KEY].wake)
+
+    async def first_report(_app: web.Application) -> None:
+        # Before the server takes its first request: `candor keys rotate` must know it is here.
+        await asyncio.to_thread(watcher.report)
+
+    app.on_startup.append(first_report)
     return app
+
+
+def watch_keyring(candor: Candor) -> KeyringWatcher:
+    """The keyring's watcher, hooked into the vault: data keys are wrapped and opened with the
+    keyring the key file holds now."""
+    settings = candor.settings
+    watcher = KeyringWatcher(db=candor.db, vault=candor.core.vault, key_file=settings.key_file,
+                             from_environment=bool(settings.master_key),
+                             poll_seconds=settings.key_poll_seconds,
+                             heartbeat_seconds=settings.key_heartbeat_seconds)
+    candor.core.vault.refresh = watcher.refresh
+    return watcher
 
 
 async def _run_scheduler(candor: Candor, wake: Callable[[], None], stop: asyncio.Event) -> None:
@@ -165,6 +188,6 @@ async def _run_scheduler(candor: Candor, wake: Callable[[], None], stop: asyncio
 
 def run_server(candor: Candor) -> None:
     settings = candor.settings
-    app = build_web(candor)
+    app = build_web(candor, sighup=True)
     log.info("Candor listening on %s:%s", settings.host, settings.port)
     web.run_app(app, host=settings.host, port=settings.port, print=None)

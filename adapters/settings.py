@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     retry_max_seconds: float = Field(300.0, gt=0, validation_alias="CANDOR_RETRY_MAX_SECONDS")
     relay_lease_seconds: float = Field(60.0, gt=0, validation_alias="CANDOR_RELAY_LEASE_SECONDS")
     delivery_horizon_hours: float = Field(24.0, gt=0, validation_alias="CANDOR_DELIVERY_HORIZON_HOURS")
+    # How often a running server looks at the key file (a stat) and reloads it when it changed,
+    # and how often it reports the key versions it holds to the database (`candor keys rotate`
+    # waits for those reports; a server silent for three heartbeats is taken for gone).
+    key_poll_seconds: float = Field(2.0, gt=0, validation_alias="CANDOR_KEY_POLL_SECONDS")
+    key_heartbeat_seconds: float = Field(10.0, gt=0, validation_alias="CANDOR_KEY_HEARTBEAT_SECONDS")
     # The scrypt cost for reporters' secrets (2**N). Lower only in tests.
     scrypt_log2_n: int = Field(15, ge=4, le=20, validation_alias="CANDOR_SCRYPT_LOG2_N")
 
