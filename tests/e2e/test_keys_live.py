@@ -28,7 +28,7 @@ from bot.outbox import db_enqueue
 from storage.clock import utcnow
 from storage.crypto import Keyring, Vault, load_keyring, save_keyring
 from storage.db import Database
-from storage.models import DataKey, KeyHolder, OutboxMessage
+from storage.models import DataKey, KeyHolder, OutboxMessage, Report
 from storage.vocabulary import OutboxState, Platform
 from tests.e2e.slack_harness import (
     COMMITTEE,
@@ -39,7 +39,7 @@ from tests.e2e.slack_harness import (
     slack_env,
     text_input,
 )
-from tests.e2e.test_crash import Server, free_port
+from tests.e2e.test_crash import Load, Server, free_port
 from tests.support.slack_stand_in import SlackStandIn
 from tests.support.waiting import eventually
 
@@ -270,3 +270,96 @@ async def test_a_key_file_others_can_read_is_warned_about_and_still_used(tmp_pat
         key_file(env).chmod(0o600)
         assert "warning" not in (await candor(env, "roster", "list"))[2]
         db.dispose()
+
+
+# --- under load -----------------------------------------------------------------------------
+
+DRAFT = "Freight costs moved into next quarter"
+
+
+async def test_rotating_and_retiring_under_load_loses_no_report_and_no_notice(database_url, tmp_path, monkeypatch):
+    async with SlackStandIn(latency=0.01, seed=20261201, emails={"U0SAM": "sam@example.com"}) as api, \
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
+        env, server, db = await prepared(tmp_path, api, monkeypatch, CANDOR_DATABASE_URL=database_url)
+        await server.start(http)
+        harness = SlackHarness(f"{server.url}/slack/events", api, build(Settings(), platforms=SLACK), http)
+        load = Load(harness)
+        try:
+            # Given a draft half written in the Messages tab,
+            for text in ["report", "3", f"{DRAFT}, said before the rotation"]:
+                await harness.say("U0SAM", text)
+            # officers filing reports through the form, and Slack refusing a third of all calls
+            # and pausing the notifier once (notices wait)
+            api.failure_rate = 0.3
+            clients = [asyncio.create_task(load.client(n)) for n in range(3)]
+            await eventually(lambda: len(load.receipts) >= 3, timeout=60, explain=lambda: f"{load}")
+            api.fail_next("chat.postMessage", status=429, retry_after=2)
+
+            # When the master key is rotated and the old version retired, twice, while it runs
+            steps = []
+            for old in (1, 2):
+                for args in (("keys", "rotate", "--wait", "60"), ("keys", "retire", str(old))):
+                    code, out, err = await candor(env, *args)
+                    assert code == 0, f"{args}: {out}{err}\n{server.log.read_text()[-3000:]}"
+                    steps.append(out)
+                await asyncio.sleep(0.5)  # more reports under the new key
+            load.stop.set()
+            await asyncio.gather(*clients)
+            api.failure_rate = 0.0
+
+            # Then every notice reaches Slack,
+            await eventually(lambda: not undelivered(db), timeout=180, every=0.2,
+                             explain=lambda: f"{[(r.key, r.last_error) for r in undelivered(db)][:10]}\n"
+                                             f"{server.log.read_text()[-3000:]}")
+            # the draft goes on where it was and is submitted (each answer awaited, as a person would)
+            for text in [f"{DRAFT} -- who", "done", "skip", "skip", "skip", "named", "submit"]:
+                await harness.say("U0SAM", text)
+            await eventually(lambda: any(f"{DRAFT}, said before" in _what(harness, r) for r in harness.reports()),
+                             timeout=30, explain=lambda: "the draft was never submitted:\n" + "\n".join(
+                                 str(c)[:300] for c in api.called("chat.postMessage")[-8:]))
+            await eventually(lambda: not undelivered(db), timeout=60, every=0.2,
+                             explain=lambda: f"{[(r.key, r.last_error) for r in undelivered(db)][:10]}")
+            # and a committee member opens a report made before the first rotation, and the draft's
+            reports = sorted(harness.reports(), key=lambda r: r.received_at)
+            drafted = next(r for r in reports if f"{DRAFT}, said before" in _what(harness, r))
+            for report, words in ((reports[0], "split invoices"), (drafted, DRAFT)):
+                before = len(api.called("views.open"))
+                assert (await harness.click("U0ALEX", f"case:view:{report.id}")).status == 200
+                opened = await harness.until(lambda n=before: api.called("views.open")[n:])
+                assert words in str(opened[0])
+        finally:
+            harness.candor.close()
+            await server.stop()
+
+        # Every receipt a reporter saw names a report that opens with the key file left, which
+        # holds v3 alone; every data key is wrapped under it
+        assert "Master key v3 is current" in steps[2]
+        final = build(Settings(), platforms=SLACK)
+        assert sorted(final.keyring.versions) == [3]
+        by_code = {r.code: r for r in harness.reports()}
+        assert load.receipts and load.receipts <= set(by_code)
+        with final.db.read() as session:
+            for report in by_code.values():
+                content = final.core.vault.open(session, kind="report", record_id=report.id, blob=report.body)
+                assert content["what"]
+        assert wrapped_under(db) == {3}
+        # Every report's committee notice was posted, once; the server never failed to open a row
+        posts = [str(c) for c in api.called("chat.postMessage") if c.args.get("channel") == COMMITTEE]
+        for code in by_code:
+            assert len([p for p in posts if code in p]) == 1, code
+        log = server.log.read_text()
+        assert "did not open" not in log and "keyring reloaded" in log
+        final.close()
+        db.dispose()
+        code, _out, err = await candor(env, "audit", "verify")
+        assert code == 0, err
+        print(f"\n{database_url.split(':')[0]}: {len(by_code)} reports, {len(load.receipts)} receipts seen, "
+              f"{load.refused} submissions refused, {len(api.failed)} Web API calls refused")
+
+
+def _what(harness: SlackHarness, report: Report) -> str:
+    """The report's text, opened with the key file as it is now (the test's own view)."""
+    vault = Vault(load_keyring(key_file=harness.candor.settings.key_file, env_value=None))
+    with harness.candor.db.read() as session:
+        sealed = vault.open(session, kind="report", record_id=report.id, blob=report.body)
+    return str(sealed.get("what", ""))
