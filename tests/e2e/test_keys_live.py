@@ -36,6 +36,7 @@ from tests.e2e.slack_harness import (
     SlackHarness,
     option,
     radio,
+    running,
     slack_env,
     text_input,
 )
@@ -363,3 +364,17 @@ def _what(harness: SlackHarness, report: Report) -> str:
     with harness.candor.db.read() as session:
         sealed = vault.open(session, kind="report", record_id=report.id, blob=report.body)
     return str(sealed.get("what", ""))
+
+
+async def test_a_notice_the_server_cannot_open_shows_in_healthz_and_the_rest_go_out(tmp_path, monkeypatch):
+    async with SlackStandIn() as api, running(tmp_path, api, monkeypatch) as slack:
+        # Given a notice wrapped under a version no key file here holds, and one that opens
+        foreign = Vault(slack.candor.keyring.rotated())
+        notice_under(slack.candor.db, foreign.keyring, "foreign")
+        notice_under(slack.candor.db, slack.candor.keyring, "ours")
+        # Then the one that opens is posted, the other waits, and /healthz says so (still 200)
+        await slack.until(lambda: posted(api, "ours"))
+        async with slack.http.get(slack.url.replace("/slack/events", "/healthz")) as response:
+            assert response.status == 200
+            assert (await response.json())["outbox_unopened"] >= 1
+        assert not posted(api, "foreign")
