@@ -366,15 +366,17 @@ def _what(harness: SlackHarness, report: Report) -> str:
     return str(sealed.get("what", ""))
 
 
-async def test_a_notice_the_server_cannot_open_shows_in_healthz_and_the_rest_go_out(tmp_path, monkeypatch):
+async def test_a_notice_the_server_cannot_open_is_counted_in_metrics_and_the_rest_go_out(tmp_path, monkeypatch):
     async with SlackStandIn() as api, running(tmp_path, api, monkeypatch) as slack:
         # Given a notice wrapped under a version no key file here holds, and one that opens
         foreign = Vault(slack.candor.keyring.rotated())
         notice_under(slack.candor.db, foreign.keyring, "foreign")
         notice_under(slack.candor.db, slack.candor.keyring, "ours")
-        # Then the one that opens is posted, the other waits, and /healthz says so (still 200)
+        # Then the one that opens is posted, the other waits, and /metrics counts it
         await slack.until(lambda: posted(api, "ours"))
-        async with slack.http.get(slack.url.replace("/slack/events", "/healthz")) as response:
+        async with slack.http.get(slack.url.replace("/slack/events", "/metrics")) as response:
             assert response.status == 200
-            assert (await response.json())["outbox_unopened"] >= 1
+            exposition = await response.text()
+        counted = [line for line in exposition.splitlines() if line.startswith("candor_outbox_unopened_total ")]
+        assert counted and float(counted[0].split()[1]) >= 1, exposition
         assert not posted(api, "foreign")

@@ -5,7 +5,7 @@ while it runs; `candor keys rotate` and `retire` read these reports, so that not
 under a version a live server cannot open, and no version a live server wraps under is removed.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0006
 Create Date: 2026-12-01 12:50:00
 """
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision: str = '0005'
-down_revision: str | None = '0003'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
