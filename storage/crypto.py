@@ -165,16 +165,8 @@ def exposure(mode: int, key_file: Path) -> str | None:
     """The warning for a key file that its group or other users may read (or write), or None."""
     if not mode & (stat.S_IRWXG | stat.S_IRWXO):
         return None
-    return (f"the key file {key_file} has mode {stat.S_IMODE(mode):04o}: other users of this machine "
-            f"can read the master key. Run `chmod 600 {key_file}`.")
-
-
-def key_file_warning(key_file: Path) -> str | None:
-    """`exposure` of the key file as it is now (None when it cannot be looked at)."""
-    try:
-        return exposure(key_file.stat().st_mode, key_file)
-    except OSError:
-        return None
+    return (f"the key file {key_file} has mode {stat.S_IMODE(mode):04o}: users other than its owner "
+            f"may read or change the master key. Run `chmod 600 {key_file}`.")
 
 
 def save_keyring(path: Path, keyring: Keyring, *, create: bool = False) -> None:
