@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     # waits for those reports; a server silent for three heartbeats is taken for gone).
     key_poll_seconds: float = Field(2.0, gt=0, validation_alias="CANDOR_KEY_POLL_SECONDS")
     key_heartbeat_seconds: float = Field(10.0, gt=0, validation_alias="CANDOR_KEY_HEARTBEAT_SECONDS")
+    # An anonymous report's channel alert waits a random delay, uniform in 0..N minutes (0: none).
+    anonymous_delay_minutes: int = Field(60, ge=0, le=1440, validation_alias="CANDOR_ANONYMOUS_DELAY_MINUTES")
     # Operators are alerted (/healthz 503, the e-mail) when a committee notice has waited this long.
     alert_stale_minutes: float = Field(15.0, gt=0, validation_alias="CANDOR_ALERT_STALE_MINUTES")
     # Optional e-mail to the chair (and CANDOR_ALERT_EMAIL) when the committee channel is blocked:

@@ -24,7 +24,8 @@ def run(world, database_url, keyring, tmp_path, monkeypatch):
     save_keyring(key_file, keyring, create=True)
     monkeypatch.chdir(tmp_path)
     env = {"CANDOR_DATABASE_URL": database_url, "CANDOR_KEY_FILE": str(key_file),
-           "CANDOR_SCRYPT_LOG2_N": "4", "COLUMNS": "400", "CANDOR_MASTER_KEY": ""}
+           "CANDOR_SCRYPT_LOG2_N": "4", "COLUMNS": "400", "CANDOR_MASTER_KEY": "",
+           "CANDOR_ANONYMOUS_DELAY_MINUTES": "0"}
 
     def invoke(*args: str, **more_env: str):
         return CliRunner().invoke(app, list(args), env={**env, **more_env})

@@ -3,7 +3,8 @@ and a canary Slack id for an anonymous reporter, at DEBUG logging, on SQLite and
 Then the database file and its WAL (or a pg_dump of the schema), every table, the logs, the audit log and every call to the Slack stand-in are searched. The
 only places a canary may appear: the reporter's own DM conversation and the allowed member's
 private view (and the anonymous reporter's id only in the roster's identity table, which says who
-someone is on Slack, never what they reported)."""
+someone is on Slack, never what they reported). No message the bot posts (chat.postMessage,
+chat.update), in a channel or in a reporter's chat, carries a canary: those stay in history."""
 
 from __future__ import annotations
 
@@ -46,11 +47,17 @@ async def slack(tmp_path, monkeypatch, caplog, database_url):
 
 async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
     c = CANARY
-    # A named report by DM, every field filled.
-    for line in ["report", "3", f"Revenue pulled forward {c['what']}", f"The plant controller {c['who']}",
+    # A named report typed in the Messages tab (after the warning), every field filled.
+    await slack.dm("U0CFO", "report")
+    await slack.until(lambda: len(slack.api.called("chat.postMessage")) >= 2)
+    await slack.click("U0CFO", "chatreport:start", channel="DU0CFO")
+    await slack.until(lambda: len(slack.api.called("chat.postMessage")) >= 4)
+    for line in ["3", f"Revenue pulled forward {c['what']}", f"The plant controller {c['who']}",
                  "done", f"Since March {c['when']}", f"Ledger JE-4411 {c['evidence']}",
-                 f"The auditors {c['known']}", "named", "submit"]:
+                 f"The auditors {c['known']}", "named"]:
         await slack.say("U0CFO", line)
+    await slack.dm("U0CFO", "submit")
+    await slack.until(lambda: slack.api.called("chat.postEphemeral"))
     # An anonymous report by modal, from a Slack id Candor matches by e-mail.
     answer = await slack.submit(ANON_ID, "intake", {"category": choose("fraud"),
                                                     "what": text_input(f"Kickbacks {c['anon']}"),
@@ -70,16 +77,22 @@ async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
                                            "no_conflict": radio("no"), "no_unreported": radio("yes"),
                                            "disclosure": text_input(f"Supplier board seat {c['disclosure']}")})
     await slack.until(lambda: len(slack.api.called("chat.update")) >= 3)
-    await slack.until(lambda: c["question"] in str(slack.api.called("chat.postMessage")))
+    await slack.until(lambda: len([m for m in slack.api.called("chat.postMessage")
+                                   if "There is news" in str(m)]) >= 2)
+    # The named reporter reads the question in a window, from the note's button.
+    await slack.click("U0CFO", "reporter:cases", channel="DU0CFO")
+    await slack.until(lambda: len(slack.api.called("views.open")) >= 2)
+    await slack.click("U0CFO", f"cmd:ethics:status {named.code}", view="modal")
+    await slack.until(lambda: c["question"] in str(slack.api.called("views.push")))
 
-    # Where canaries may be: the named reporter's DMs and the allowed member's private view.
+    # Where canaries may be: only the private views (modals); no message posted or edited.
     allowed, searched = [], []
     for call in slack.api.calls:
-        own_dm = call.args.get("channel") == "DU0CFO"
-        private_view = call.method == "views.open"
-        (allowed if own_dm or private_view else searched).append(str(call))
+        private_view = call.method in {"views.open", "views.push"}
+        (allowed if private_view else searched).append(str(call))
     where = [(call.method, call.args.get("channel")) for call in slack.api.calls if "CANARY" in str(call)]
     assert c["what"] in "\n".join(allowed) and c["question"] in "\n".join(allowed), where
+    assert not [w for w in where if w[0] in {"chat.postMessage", "chat.update"}], where
     outside = "\n".join(searched)
     for canary in CANARY.values():
         assert canary not in outside
