@@ -46,9 +46,13 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 def _build(platforms: frozenset[Platform]) -> Candor:
     try:
-        return build(Settings(), platforms=platforms)
+        return build(Settings(), platforms=platforms, warn=_warn)
     except StartupError as exc:
         raise _fail(str(exc)) from None
+
+
+def _warn(message: str) -> None:
+    err.print(f"[bold yellow]candor: warning:[/] {message}", highlight=False)
 
 
 # A refusal names the command-line option it is about (the core's sentences are the chat's).

@@ -4,6 +4,7 @@ process; nothing here runs at import."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -74,12 +75,14 @@ def _has_sealed_data(db: Database) -> bool:
         return session.exec(select(DataKey.id).limit(1)).first() is not None
 
 
-def open_keyring(settings: Settings, db: Database, *, create: bool) -> tuple[Keyring, bool]:
+def open_keyring(settings: Settings, db: Database, *, create: bool,
+                 warn: Callable[[str], None] | None = None) -> tuple[Keyring, bool]:
     """The master keyring. With `create` (development: init, console) a key file is made when
-    none exists, but never over existing data. Returns (keyring, created)."""
+    none exists, but never over existing data. Returns (keyring, created). `warn` hears about a
+    key file others may read (by default, the log)."""
     env_value = settings.master_key.get_secret_value() if settings.master_key else None
     try:
-        return load_keyring(key_file=settings.key_file, env_value=env_value), False
+        return load_keyring(key_file=settings.key_file, env_value=env_value, warn=warn), False
     except KeyringError:
         missing = not env_value and not settings.key_file.exists()
         if not (create and missing):
@@ -95,9 +98,10 @@ def open_keyring(settings: Settings, db: Database, *, create: bool) -> tuple[Key
 
 
 def build(settings: Settings, *, platforms: frozenset[Platform], create_key: bool = False,
-          upgrade: bool = False) -> Candor:
+          upgrade: bool = False, warn: Callable[[str], None] | None = None) -> Candor:
     """Wire Candor from settings. Refuses (StartupError) a missing or wrong key, or a database
-    whose schema is behind, with a message that says what to do."""
+    whose schema is behind, with a message that says what to do; `warn` hears what is wrong but
+    does not stop Candor (a key file others may read), by default through the log."""
     guard_payload_loggers()
     db = Database.from_url(settings.database_url)
     try:
@@ -105,7 +109,7 @@ def build(settings: Settings, *, platforms: frozenset[Platform], create_key: boo
             migrate.upgrade(db)
         elif migrate.current_revision(db) != migrate.head_revision():
             raise StartupError("the database schema is not up to date: run `candor db upgrade`")
-        keyring, _created = open_keyring(settings, db, create=create_key)
+        keyring, _created = open_keyring(settings, db, create=create_key, warn=warn)
         vault = Vault(keyring, scrypt_log2_n=settings.scrypt_log2_n)
         with db.read() as session:
             vault.check(session)

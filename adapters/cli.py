@@ -14,14 +14,15 @@ from rich.table import Table
 
 from adapters.admin_cli import export_app, retention_app, waivers_app
 from adapters.bootstrap import Candor, StartupError, build, open_keyring
+from adapters.key_rotation import Lagging, Rotation, describe, retire
 from adapters.keys_cli import escrow_warning
 from adapters.keys_cli import register as register_key_ceremony
 from adapters.settings import Settings
 from adapters.status_cli import notify_app, status
 from storage import migrate
-from storage.crypto import KeyringError, Vault, save_keyring
+from storage.clock import utcnow
+from storage.crypto import KeyringError
 from storage.db import Database
-from storage.escrow import db_reseal
 from storage.vocabulary import Platform
 
 app = typer.Typer(help="Candor: the Supplemental Code of Ethics in Slack and Microsoft Teams.",
@@ -58,11 +59,18 @@ def _settings() -> Settings:
     return Settings()
 
 
-def _build(platforms: frozenset[Platform], *, create_key: bool = False, upgrade: bool = False) -> Candor:
+def _build(platforms: frozenset[Platform], *, create_key: bool = False, upgrade: bool = False,
+           log_warnings: bool = False) -> Candor:
+    # A command shows a warning (a key file others may read) on the terminal; the server logs it.
     try:
-        return build(_settings(), platforms=platforms, create_key=create_key, upgrade=upgrade)
+        return build(_settings(), platforms=platforms, create_key=create_key, upgrade=upgrade,
+                     warn=None if log_warnings else _warn)
     except StartupError as exc:
         raise _fail(str(exc)) from None
+
+
+def _warn(message: str) -> None:
+    err.print(f"[bold yellow]candor: warning:[/] {message}", highlight=False)
 
 
 def _configured_platforms(settings: Settings) -> frozenset[Platform]:
@@ -124,7 +132,7 @@ def init() -> None:
     try:
         migrate.upgrade(db)
         try:
-            _keyring, created = open_keyring(settings, db, create=True)
+            _keyring, created = open_keyring(settings, db, create=True, warn=_warn)
         except KeyringError as exc:
             raise _fail(str(exc)) from None
         out.print(f"Database ready at {settings.database_url} (schema {migrate.current_revision(db)}).")
@@ -153,7 +161,7 @@ def serve() -> None:
         raise _fail("no platform is configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
                     "(or SLACK_APP_TOKEN), and/or MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD "
                     "(CANDOR_TEAMS_LOCAL=true runs Teams unauthenticated, for the Emulator only)")
-    candor = _build(platforms)
+    candor = _build(platforms, log_warnings=True)
     try:
         if warning := escrow_warning(candor):
             logging.getLogger("candor.keys").warning(warning)
@@ -219,60 +227,62 @@ def roster_list() -> None:
 
 
 @keys_app.command("rotate")
-def keys_rotate(batch: int = typer.Option(500, min=1, help="Data keys re-wrapped per transaction.")) -> None:
+def keys_rotate(
+    batch: int = typer.Option(500, min=1, help="Data keys re-wrapped per transaction."),
+    wait: float = typer.Option(120.0, "--wait", min=0,
+                               help="Seconds to wait for running servers to load the new key."),
+) -> None:
     """Add a new master key version and re-wrap every data key under it, in short transactions
-    (the service keeps running). Bodies are not re-encrypted. The old version stays in the key
-    file until you retire it."""
+    (the service keeps running). Running servers load the new version first (they watch the
+    key file): nothing is wrapped under it until each live server holds it, and nothing is
+    re-wrapped until each wraps under it. If one does not within --wait seconds, the command
+    stops (exit 1) and names it; run it again to continue. Bodies are not re-encrypted. The old
+    version stays in the key file until you retire it."""
     settings = _settings()
     if settings.master_key:
         raise _fail("the keyring comes from CANDOR_MASTER_KEY: rotate the key file instead and "
                     "update the variable from it")
     candor = _build(frozenset())
     try:
-        rotated = candor.keyring.rotated()
-        with candor.db.write() as session:  # the escrow holds the new version before anything uses it
-            db_reseal(session, rotated)
-        save_keyring(settings.key_file, rotated)
-        vault = Vault(rotated)
-        from sqlmodel import func, select
-
-        from storage.models import DataKey
-
-        with candor.db.read() as session:
-            total = session.exec(select(func.count()).select_from(DataKey)
-                                 .where(DataKey.master_version != rotated.current)).one()
-        with Progress(console=out) as progress:
-            task = progress.add_task(f"Re-wrapping under v{rotated.current}", total=total)
-            for count in vault.rewrap_batches(candor.db.write, batch=batch):
-                progress.advance(task, count)
-        out.print(f"Master key v{rotated.current} is current; {total} data keys re-wrapped. "
+        rotation = Rotation(candor.db, settings.key_file, wait, lambda line: out.print(line, highlight=False))
+        try:
+            keyring = rotation.prepare(candor.keyring)
+            keyring = rotation.promote(keyring)
+            with Progress(console=out) as progress:
+                task = progress.add_task(f"Re-wrapping under v{keyring.current}",
+                                         total=rotation.behind(keyring.current))
+                total = rotation.rewrap(keyring, batch=batch, advance=lambda n: progress.advance(task, n))
+        except Lagging as late:
+            raise _fail(_lagging(late, settings.key_file)) from None
+        out.print(f"Master key v{keyring.current} is current; {total} data keys re-wrapped. "
                   f"Back up {settings.key_file}, then retire old versions with `candor keys retire`.")
     finally:
         candor.close()
 
 
+def _lagging(late: Lagging, key_file: Path) -> str:
+    servers = "; ".join(describe(h, utcnow()) for h in late.holders)
+    return (f"{len(late.holders)} running server(s) did not {late.wanted} master key v{late.version} "
+            f"in time: {servers}. Nothing was re-wrapped, and every server can still open every "
+            f"record. Make sure each can read {key_file} (a server on another machine needs the "
+            "file copied there; one using CANDOR_MASTER_KEY needs the variable updated and a "
+            "restart), send it SIGHUP, then run `candor keys rotate` again to continue.")
+
+
 @keys_app.command("retire")
 def keys_retire(version: int = typer.Argument(..., help="The master key version to remove.")) -> None:
-    """Remove an old master key version, once no data key is wrapped by it."""
-    from sqlmodel import select
-
-    from storage.models import DataKey
-
+    """Remove an old master key version, once no data key is wrapped by it and no running
+    server wraps new ones under it."""
     settings = _settings()
+    if settings.master_key:
+        raise _fail("the keyring comes from CANDOR_MASTER_KEY: retire the version in the keyring "
+                    "you keep, update the variable from it and restart; no key file was written")
     candor = _build(frozenset())
     try:
-        if version == candor.keyring.current:
-            raise _fail(f"master key v{version} is the current one: rotate first, then retire it")
-        with candor.db.read() as session:
-            in_use = session.exec(select(DataKey.id).where(DataKey.master_version == version).limit(1)).first()
-        if in_use is not None:
-            raise _fail(f"master key v{version} still wraps data keys: run `candor keys rotate` first")
         try:
-            save_keyring(settings.key_file, candor.keyring.retired(version))
+            retire(candor.db, settings.key_file, candor.keyring, version)
         except KeyringError as exc:
             raise _fail(str(exc)) from None
-        with candor.db.write() as session:  # the escrow no longer holds the retired version
-            db_reseal(session, candor.keyring.retired(version))
         out.print(f"Master key v{version} retired.")
     finally:
         candor.close()

@@ -2,7 +2,8 @@
 
 From the outbox at each scrape: the notices due and waiting by platform and kind, those blocked by
 error code, and the oldest one's age. Counted by this process: deliveries, failures by error
-code, sweep runs and their durations, in-doubt recoveries. Nothing here moves when a report is
+code, sweep runs and their durations, in-doubt recoveries, notices skipped because they did not
+open (a keyring behind a rotation). Nothing here moves when a report is
 filed: no report counters, and a notice counts only once it is due (an anonymous report's alert
 waits out its delay unseen). Every series of a configured platform is there from the start, at
 zero, so that nothing appears on a graph at the minute something happens.
@@ -14,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from bot.outage import db_waiting
@@ -64,8 +65,21 @@ class _Outbox(Collector):
         yield family
 
 
+class _Unopened(Collector):
+    """The relay's count of notices it skipped because they did not open."""
+
+    def __init__(self, count: Callable[[], int]) -> None:
+        self._count = count
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        yield CounterMetricFamily("candor_outbox_unopened",
+                                  "Notices skipped because they did not open (a data key under a master key "
+                                  "version this server does not hold); each is tried again", value=self._count())
+
+
 class Metrics:
-    def __init__(self, db: Database, *, now: Callable[[], datetime], platforms: Iterable[Platform]) -> None:
+    def __init__(self, db: Database, *, now: Callable[[], datetime], platforms: Iterable[Platform],
+                 unopened: Callable[[], int] | None = None) -> None:
         self.platforms = sorted(platforms)
         self.registry = CollectorRegistry()
         self.deliveries = Counter("candor_deliveries", "Notices delivered", ["platform"], registry=self.registry)
@@ -82,6 +96,8 @@ class Metrics:
             self.deliveries.labels(platform.value)
             self.in_doubt.labels(platform.value)
         self.registry.register(_Outbox(db, now, self.platforms))
+        if unopened is not None:
+            self.registry.register(_Unopened(unopened))
 
     def delivered(self, platform: Platform, *, recovered: bool) -> None:
         self.deliveries.labels(platform.value).inc()

@@ -1,5 +1,6 @@
 """One aiohttp application: the Slack endpoint, the Teams endpoint, /healthz and /metrics, with
-the notifier (the scheduler, and the operators' outage e-mail) on the same event loop.
+the notifier, the keyring's watcher (the scheduler, and the operators' outage e-mail) on the same
+event loop.
 
 /healthz answers 503 with the reasons when the database is unreachable, a connection the process
 needs is down, a committee channel refuses Candor's posts (`committee_channel_blocked`) or a
@@ -17,6 +18,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from adapters.bootstrap import Candor
+from adapters.key_watch import KeyringWatcher
 from adapters.mail import Mailer, OutageMail
 from adapters.metrics import Metrics
 from adapters.notify import Notifier
@@ -71,7 +73,8 @@ def make_app(candor: Candor, senders: dict[Platform, Sender], *,
     app = web.Application(client_max_size=1024 * 1024)
     app[CANDOR_KEY] = candor
     app[PROBES_KEY] = probes if probes is not None else {}
-    app[METRICS_KEY] = Metrics(candor.db, now=candor.core.now, platforms=senders)
+    app[METRICS_KEY] = Metrics(candor.db, now=candor.core.now, platforms=senders,
+                               unopened=lambda: candor.relay.unopened)
     notifier = Notifier(candor.relay, senders, metrics=app[METRICS_KEY])
     app[NOTIFIER_KEY] = notifier
     app.router.add_get("/healthz", healthz)
@@ -97,9 +100,9 @@ def make_app(candor: Candor, senders: dict[Platform, Sender], *,
     return app
 
 
-def build_web(candor: Candor, *, with_scheduler: bool = True) -> web.Application:
+def build_web(candor: Candor, *, with_scheduler: bool = True, sighup: bool = False) -> web.Application:
     """The whole server from settings: each configured platform's endpoint and sender, the
-    notifier, and the scheduler."""
+    notifier, the scheduler, and the keyring's watcher (reloading on SIGHUP too with `sighup`)."""
     settings = candor.settings
     senders: dict[Platform, Sender] = {}
     mounts: list[Callable[[web.Application], None]] = []
@@ -165,10 +168,30 @@ def build_web(candor: Candor, *, with_scheduler: bool = True) -> web.Application
     metrics_box: list[Metrics] = []
     if with_scheduler:
         background.append(lambda stop: _run_scheduler(candor, wake, stop, metrics_box[0]))
+    watcher = watch_keyring(candor)
+    background.append(lambda stop: watcher.run(stop, sighup=sighup))
     app = make_app(candor, senders, mounts=mounts, background=background, probes=probes)
     wake_box.append(app[NOTIFIER_KEY].wake)
     metrics_box.append(app[METRICS_KEY])
+
+    async def first_report(_app: web.Application) -> None:
+        # Before the server takes its first request: `candor keys rotate` must know it is here.
+        await asyncio.to_thread(watcher.report)
+
+    app.on_startup.append(first_report)
     return app
+
+
+def watch_keyring(candor: Candor) -> KeyringWatcher:
+    """The keyring's watcher, hooked into the vault: data keys are wrapped and opened with the
+    keyring the key file holds now."""
+    settings = candor.settings
+    watcher = KeyringWatcher(db=candor.db, vault=candor.core.vault, key_file=settings.key_file,
+                             from_environment=bool(settings.master_key),
+                             poll_seconds=settings.key_poll_seconds,
+                             heartbeat_seconds=settings.key_heartbeat_seconds)
+    candor.core.vault.refresh = watcher.refresh
+    return watcher
 
 
 def _outage_mail(candor: Candor) -> OutageMail:
@@ -197,6 +220,6 @@ async def _run_scheduler(candor: Candor, wake: Callable[[], None], stop: asyncio
 
 def run_server(candor: Candor) -> None:
     settings = candor.settings
-    app = build_web(candor)
+    app = build_web(candor, sighup=True)
     log.info("Candor listening on %s:%s", settings.host, settings.port)
     web.run_app(app, host=settings.host, port=settings.port, print=None)

@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     retry_max_seconds: float = Field(300.0, gt=0, validation_alias="CANDOR_RETRY_MAX_SECONDS")
     relay_lease_seconds: float = Field(60.0, gt=0, validation_alias="CANDOR_RELAY_LEASE_SECONDS")
     delivery_horizon_hours: float = Field(24.0, gt=0, validation_alias="CANDOR_DELIVERY_HORIZON_HOURS")
+    # How often a running server looks at the key file (a stat) and reloads it when it changed,
+    # and how often it reports the key versions it holds to the database (`candor keys rotate`
+    # waits for those reports; a server silent for three heartbeats is taken for gone).
+    key_poll_seconds: float = Field(2.0, gt=0, validation_alias="CANDOR_KEY_POLL_SECONDS")
+    key_heartbeat_seconds: float = Field(10.0, gt=0, validation_alias="CANDOR_KEY_HEARTBEAT_SECONDS")
     # An anonymous report's channel alert waits a random delay, uniform in 0..N minutes (0: none).
     anonymous_delay_minutes: int = Field(60, ge=0, le=1440, validation_alias="CANDOR_ANONYMOUS_DELAY_MINUTES")
     # Operators are alerted (/healthz 503, the e-mail) when a committee notice has waited this long.

@@ -17,6 +17,11 @@ a case acknowledged or closed meanwhile is dropped rather than sent late.
 A batch is claimed at once but sent one by one, so a slow relay can outlive its lease while rows
 still wait: just before each send the relay `hold`s the row, renewing its lease only if no other
 relay has claimed it since, and skips it otherwise. The lease a claim sets is its fencing token.
+
+A row this relay cannot open (its data key is wrapped under a master key version the server does
+not hold yet, during a rotation; or it is damaged) is skipped, logged by id and counted in
+`unopened`, and tried again later, when the keyring may have been reloaded; the rest of the batch
+goes out. Past the delivery horizon it fails like an undeliverable notice and the committee is told.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from bot.messages import CHANNEL, Delivery
 from bot.outage import COMMITTEE_KINDS, db_outage_begin, db_outage_end
 from bot.outbox import FAILURE_PREFIX, KIND, NO_ROUTE, db_no_route, db_undeliverable
 from storage.clock import as_utc
+from storage.crypto import CryptoError
 from storage.db import Database
 from storage.models import Identity, OutboxMessage, Report
 from storage.vocabulary import CaseStatus, OutboxState, Platform
@@ -80,6 +86,7 @@ class Relay:
     db: Database
     core: Core
     policy: RetryPolicy = RetryPolicy()
+    unopened: int = 0  # rows skipped because they did not open, since the process started
 
     def claim(self, platform: Platform, *, limit: int = 20) -> list[Item]:
         now = self.core.now()
@@ -96,7 +103,11 @@ class Relay:
             if self.db.is_postgres:
                 query = query.with_for_update(skip_locked=True)
             for row in session.exec(query).all():
-                item = self._open(session, row, now)
+                try:
+                    item = self._open(session, row, now)
+                except CryptoError as exc:
+                    self._unopened(session, row, now, type(exc).__name__)
+                    continue
                 if item is None:
                     continue
                 if row.claimed_until is not None:  # a lease ran out with no outcome recorded
@@ -107,6 +118,18 @@ class Relay:
                 session.add(row)
                 items.append(replace(item, lease=row.claimed_until))
         return items
+
+    def _unopened(self, session: Session, row: OutboxMessage, now: datetime, error: str) -> None:
+        # Nothing was sent, so no attempt is counted; the row waits as after a failed try.
+        self.unopened += 1
+        log.warning("outbox %s did not open (%s); skipped, to be tried again", row.id, error,
+                    extra={"outbox": row.id, "error": error, "unopened": self.unopened})
+        row.last_error = f"unopened:{error}"[:100]
+        if now - as_utc(row.due_at) > self.policy.horizon:
+            self._give_up(session, row, "unopened")
+        else:
+            row.next_attempt_at = now + timedelta(seconds=self.policy.backoff(max(row.attempts, 1), None))
+        session.add(row)
 
     def hold(self, item: Item) -> Item | None:
         """Just before sending: renew this relay's lease on the row and return the item with it,

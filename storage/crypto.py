@@ -5,6 +5,11 @@ with AES-256-GCM under that key with the record's kind and id as associated data
 ciphertext copied into another row does not open. The data key is wrapped by a versioned master
 key that lives outside the database (the key file or `CANDOR_MASTER_KEY`). Rotation re-wraps
 data keys and never touches bodies; deleting a `DataKey` row shreds its record.
+
+A running server's keyring can change under it (`candor keys rotate` and `retire` rewrite the key
+file): the vault then asks its `refresh` hook, set by the server, to re-read the file before it
+wraps a data key with a keyring checked too long ago, and before it gives up on a data key wrapped
+under a version it does not hold.
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +33,8 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from sqlmodel import Session, col, select
 
 from storage.models import DataKey
+
+log = logging.getLogger("candor.keys")
 
 _FORMAT = b"\x01"  # leading byte of every ciphertext: lets the format change later
 _NONCE = 12
@@ -68,8 +77,21 @@ class Keyring:
 
     def rotated(self) -> Keyring:
         """A keyring with one more master key version, which becomes the current one."""
+        return self.staged().promoted()
+
+    def staged(self) -> Keyring:
+        """A keyring with one more master key version that opens data keys but does not wrap
+        new ones yet: what running servers load before anything is wrapped under it."""
         version = max(self.versions) + 1
-        return Keyring({**self.versions, version: secrets.token_bytes(_KEY)}, version, self.index_key)
+        return Keyring({**self.versions, version: secrets.token_bytes(_KEY)}, self.current, self.index_key)
+
+    @property
+    def newest(self) -> int:
+        return max(self.versions)
+
+    def promoted(self) -> Keyring:
+        """The newest version becomes the one that wraps new data keys."""
+        return Keyring(dict(self.versions), self.newest, self.index_key)
 
     def retired(self, version: int) -> Keyring:
         if version == self.current:
@@ -117,28 +139,48 @@ def _b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
-def load_keyring(*, key_file: Path | None, env_value: str | None) -> Keyring:
-    """The keyring from `CANDOR_MASTER_KEY` (its JSON text) or else from the key file."""
+def load_keyring(*, key_file: Path | None, env_value: str | None,
+                 warn: Callable[[str], None] | None = None) -> Keyring:
+    """The keyring from `CANDOR_MASTER_KEY` (its JSON text) or else from the key file. A key
+    file that others than its owner may read is loaded, with a warning (`warn`, by default the
+    log)."""
     if env_value:
         return Keyring.from_json(env_value)
     if key_file is None:
         raise KeyringError("no master key: set CANDOR_KEY_FILE or CANDOR_MASTER_KEY")
     try:
-        text = key_file.read_text(encoding="utf-8")
+        with key_file.open("r", encoding="utf-8") as source:
+            warning = exposure(os.fstat(source.fileno()).st_mode, key_file)
+            text = source.read()
     except FileNotFoundError:
         raise KeyringError(f"no master key at {key_file}") from None
     except OSError as exc:
         raise KeyringError(f"the key file {key_file} cannot be read ({exc.strerror})") from None
+    if warning:
+        (warn or log.warning)(warning)
     return Keyring.from_json(text)
 
 
+def exposure(mode: int, key_file: Path) -> str | None:
+    """The warning for a key file that its group or other users may read (or write), or None."""
+    if not mode & (stat.S_IRWXG | stat.S_IRWXO):
+        return None
+    return (f"the key file {key_file} has mode {stat.S_IMODE(mode):04o}: users other than its owner "
+            f"may read or change the master key. Run `chmod 600 {key_file}`.")
+
+
 def save_keyring(path: Path, keyring: Keyring, *, create: bool = False) -> None:
-    """Write the keyring with mode 0600, atomically. `create` refuses to replace a file."""
+    """Write the keyring with mode 0600, atomically and durably: the file is flushed to disk,
+    then its directory, so that a crash just after never leaves the old key file (or none) in
+    place of a keyring data may already be wrapped under. `create` refuses to replace a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if create:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(keyring.to_json())
+            out.flush()
+            os.fsync(out.fileno())
+        _fsync_directory(path.parent)
         return
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -147,6 +189,16 @@ def save_keyring(path: Path, keyring: Keyring, *, create: bool = False) -> None:
         out.flush()
         os.fsync(out.fileno())
     os.replace(tmp, path)
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    # The rename (or the new name) is durable only once the directory's entry is on disk.
+    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 # --- sealing ----------------------------------------------------------------------------------
@@ -193,16 +245,26 @@ class Vault:
     keyring: Keyring
     scrypt_log2_n: int = 15
     _cache: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)
+    # Set by a running server: re-read the keyring from its source now (`force`) or when it was
+    # last checked too long ago, replacing `keyring` when it changed. None: the keyring is fixed.
+    refresh: Callable[..., None] | None = field(default=None, repr=False)
 
     # data keys
 
     def wrap(self, data_key: bytes, *, kind: str, record_id: str) -> tuple[int, bytes]:
-        version = self.keyring.current
+        # A server paused past its report's lifetime may find the current version retired
+        # meanwhile: it checks the key file (a stat, when the last check is stale) before wrapping.
+        if self.refresh is not None:
+            self.refresh()
+        keyring = self.keyring
+        version = keyring.current
         nonce = secrets.token_bytes(_NONCE)
-        master = AESGCM(self.keyring.master(version))
+        master = AESGCM(keyring.master(version))
         return version, nonce + master.encrypt(nonce, data_key, _wrap_aad(kind, record_id, version))
 
     def unwrap(self, version: int, wrapped: bytes, *, kind: str, record_id: str) -> bytes:
+        if version not in self.keyring.versions and self.refresh is not None:
+            self.refresh(force=True)  # wrapped by a server that loaded a newer key file first
         master = AESGCM(self.keyring.master(version))
         try:
             return master.decrypt(wrapped[:_NONCE], wrapped[_NONCE:], _wrap_aad(kind, record_id, version))

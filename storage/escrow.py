@@ -150,9 +150,11 @@ def db_reseal(session: Session, keyring: Keyring, *, now: datetime | None = None
     row = db_current(session)
     if row is None:
         return False
+    # A rotation seals twice (its new version staged, then made current): one change of versions.
+    changed = row.versions != versions_of(keyring)
     row.sealed_keyring = seal_keyring(keyring, public_key=row.public_key)
     row.fingerprint, row.versions = fingerprint(keyring), versions_of(keyring)
-    row.sealed_at, row.reseals = now or utcnow(), row.reseals + 1
+    row.sealed_at, row.reseals = now or utcnow(), row.reseals + changed
     session.add(row)
     return True
 

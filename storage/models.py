@@ -103,6 +103,24 @@ class RecoveryKey(SQLModel, table=True):
     replaced_at: datetime | None = None
 
 
+class KeyHolder(SQLModel, table=True):
+    """A running server's report of the master key versions it holds, renewed while it runs,
+    so that `candor keys rotate` wraps nothing under a version until every live server can open
+    it, and `candor keys retire` removes none that a live server still wraps under.
+
+    Plain: version numbers, a random id and where the process runs are not key material and say
+    nothing about a report; an operator needs them to find a server that lags behind."""
+
+    server: str = Field(primary_key=True)  # random, drawn when the server starts
+    process: str  # "HOST pid N": the process to look at when it lags
+    source: str  # "file" or "environment": where its keyring comes from
+    versions: str  # the versions it holds, comma-separated ("1,2")
+    wrapping: int  # the version it wraps new data keys under (the keyring's current one)
+    started_at: datetime
+    seen_at: datetime
+    live_until: datetime = Field(index=True)  # past this, the server is taken for gone
+
+
 # --- reports and their conversation with the committee ------------------------------------
 
 
@@ -350,6 +368,7 @@ __all__ = [
     "Exclusion",
     "Identity",
     "InboundEvent",
+    "KeyHolder",
     "MessageDirection",
     "OutboxMessage",
     "OutboxState",

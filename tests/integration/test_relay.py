@@ -20,6 +20,7 @@ from bot.outbox import db_enqueue, person_target
 from bot.relay import Relay, RetryPolicy
 from bot.sweep import Sweeper
 from storage import db as storage_db
+from storage.crypto import Vault
 from storage.db import Database, make_engine
 from storage.models import Identity, OutboxMessage, Person
 from storage.vocabulary import OutboxState, PersonKind, Platform, Role
@@ -326,3 +327,56 @@ def test_a_postgresql_session_runs_with_server_side_keepalive():
         engine.dispose()
     assert settings == {"tcp_keepalives_idle": "10", "tcp_keepalives_interval": "5", "tcp_keepalives_count": "3"}
     assert client["keepalives"] == "1" and client["keepalives_idle"] == "10" and client["tcp_user_timeout"] == "30000"
+
+
+# --- a notice wrapped under a master key version this server does not hold yet ------------------
+
+def test_a_notice_that_does_not_open_is_skipped_and_sent_once_the_keyring_reloads(world, caplog):
+    # Given two notices, then one written by a server that already wraps under master key v2
+    # (a rotation under way), then one more; this relay still holds only v1
+    channel_notices(world, 2)
+    newer = Vault(world.core.vault.keyring.rotated(), scrypt_log2_n=world.core.vault.scrypt_log2_n)
+    with world.db.write() as session:
+        db_enqueue(session, newer, now=world.core.now(), key="test:newer", target=CHANNEL,
+                   notice=sanitize.reminder("A test notice", (("Number", "v2"),)), platforms=SLACK)
+    world.clock.advance(microseconds=1)
+    with world.db.write() as session:
+        db_enqueue(session, world.core.vault, now=world.core.now(), key="test:after", target=CHANNEL,
+                   notice=sanitize.reminder("A test notice", (("Number", "after"),)), platforms=SLACK)
+    stuck = next(r for r in rows(world) if r.key == "test:newer@slack")
+
+    # When the relay claims the batch
+    items = world.relay.claim(Platform.SLACK)
+
+    # Then the three others go out; the one it cannot open is skipped, logged by id, counted,
+    # and waits (pending, no attempt counted)
+    assert sorted(i.key for i in items) == ["test:0@slack", "test:1@slack", "test:after@slack"]
+    assert world.relay.unopened == 1
+    assert any(stuck.id in r.getMessage() and "KeyringError" in r.getMessage() for r in caplog.records)
+    assert "A test notice" not in caplog.text
+    row = next(r for r in rows(world) if r.id == stuck.id)
+    assert row.state is OutboxState.PENDING and row.attempts == 0 and row.claimed_until is None
+
+    for item in items:
+        world.relay.delivered(item, channel="C0COMMITTEE", message_id=item.id)
+
+    # When the server's keyring reloads with v2 and the row is due again, it is claimed
+    world.core.vault.keyring = newer.keyring
+    world.clock.advance(seconds=600)
+    assert [i.id for i in world.relay.claim(Platform.SLACK)] == [stuck.id]
+
+
+def test_a_notice_that_never_opens_fails_past_the_horizon_and_the_committee_is_told(world):
+    # Given a notice wrapped under a version this server will never hold
+    other = Vault(world.core.vault.keyring.rotated(), scrypt_log2_n=world.core.vault.scrypt_log2_n)
+    with world.db.write() as session:
+        db_enqueue(session, other, now=world.core.now(), key="test:lost", target=CHANNEL,
+                   notice=sanitize.reminder("A test notice", ()), platforms=SLACK)
+    # When the relay keeps meeting it past the delivery horizon
+    assert world.relay.claim(Platform.SLACK) == []
+    world.clock.advance(hours=25)
+    assert world.relay.claim(Platform.SLACK) == []
+    # Then it is failed, and the committee's notice that it will not arrive goes out instead
+    lost = next(r for r in rows(world) if r.key == "test:lost@slack")
+    assert lost.state is OutboxState.FAILED and lost.last_error == "unopened"
+    assert [i.key for i in world.relay.claim(Platform.SLACK)] == [f"delivery-failed:{lost.id}@slack"]

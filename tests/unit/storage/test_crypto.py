@@ -363,3 +363,56 @@ def test_a_truncated_key_file_never_echoes_a_key(cut: int) -> None:
     with pytest.raises(KeyringError) as caught:
         Keyring.from_json(text[:cut])
     assert not any(piece in str(caught.value) for piece in _secrets_of(keyring))
+
+
+def test_saving_a_keyring_makes_its_directory_entry_durable(
+    tmp_path: Path, keyring: Keyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The rename that replaces the key file is on disk only once its directory is synced: a
+    # crash just after a rotation must not bring back the old file (data may already be
+    # wrapped under the new version).
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append("directory" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    path = tmp_path / "candor.key"
+    save_keyring(path, keyring, create=True)
+    assert synced == ["file", "directory"]
+    synced.clear()
+    save_keyring(path, keyring.rotated())
+    assert synced == ["file", "directory"]
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660])
+def test_a_key_file_others_may_read_is_loaded_with_a_warning(tmp_path: Path, keyring: Keyring, mode: int) -> None:
+    path = tmp_path / "candor.key"
+    save_keyring(path, keyring, create=True)
+    warnings: list[str] = []
+    assert load_keyring(key_file=path, env_value=None, warn=warnings.append) == keyring
+    assert warnings == []
+    path.chmod(mode)
+    assert load_keyring(key_file=path, env_value=None, warn=warnings.append) == keyring
+    assert len(warnings) == 1 and f"mode {mode:04o}" in warnings[0] and f"chmod 600 {path}" in warnings[0]
+    assert base64.b64encode(keyring.index_key).decode() not in warnings[0]
+
+
+def test_a_staged_version_opens_data_keys_but_wraps_none_until_promoted(db: Database, keyring: Keyring) -> None:
+    staged = keyring.staged()
+    assert (staged.current, staged.newest) == (1, 2)
+    # A server that holds the staged keyring still wraps under v1...
+    with db.write() as session:
+        blob = Vault(staged).seal(session, kind="report", record_id="r-staged", data={"what": "x"})
+    with db.read() as session:
+        assert session.exec(select(DataKey.master_version).where(DataKey.record_id == "r-staged")).one() == 1
+    # ...and opens what a server holding the promoted keyring wrapped under v2
+    promoted = staged.promoted()
+    assert (promoted.current, sorted(promoted.versions)) == (2, [1, 2])
+    with db.write() as session:
+        blob2 = Vault(promoted).seal(session, kind="report", record_id="r-promoted", data={"what": "y"})
+    with db.read() as session:
+        assert Vault(staged).open(session, kind="report", record_id="r-promoted", blob=blob2) == {"what": "y"}
+        assert Vault(promoted).open(session, kind="report", record_id="r-staged", blob=blob) == {"what": "x"}

@@ -5,7 +5,7 @@ committee channel, a revoked token) is kept and retried (`blocked`); its waiting
 when it first became due (`due_at`, after an anonymous alert's deliberate delay). An outage of a
 platform's committee channel is one row, so operators are e-mailed once per outage.
 
-Revision ID: 0006
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-01 12:45:00
 """
@@ -16,7 +16,7 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = '0006'
+revision: str = '0004'
 down_revision: str | None = '0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

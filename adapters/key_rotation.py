@@ -1,0 +1,177 @@
+"""Rotating and retiring master keys while servers run: the order of steps behind `candor keys
+rotate` and `candor keys retire`, and the waiting for running servers in between.
+
+Rotation never wraps a data key under a version a live server cannot open:
+1. the new version is added to the key file *staged*: servers load it and can open data keys
+   wrapped under it, but still wrap under the old one;
+2. once every live server reports holding it (`storage.keyholders`), it becomes current in the
+   key file: servers reload and wrap under it; one that has not reloaded yet still opens it;
+3. once every live server reports wrapping under it, every older data key is re-wrapped.
+A step that times out stops the command with nothing re-wrapped; running it again resumes.
+
+Retiring refuses a version a live server still wraps under, and a version a data key is wrapped
+under, checked again after the key file is written (and the file put back if one appeared).
+Each step re-seals the committee's recovery escrow (`storage.escrow`) to the keyring it writes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import col, func, select
+
+from storage import keyholders
+from storage.clock import utcnow
+from storage.crypto import Keyring, KeyringError, Vault, save_keyring
+from storage.db import Database
+from storage.escrow import db_reseal
+from storage.keyholders import Holder
+from storage.models import DataKey
+
+POLL_SECONDS = 0.5
+PROGRESS_SECONDS = 5.0
+REWRAP_PASSES = 3  # a server that wrapped under an old version just before it reloaded
+
+
+class Lagging(Exception):
+    """Live servers did not reach the keyring asked for in time; `holders` names them."""
+
+    def __init__(self, holders: list[Holder], version: int, wanted: str) -> None:
+        super().__init__(f"{len(holders)} servers do not {wanted} v{version}")
+        self.holders, self.version, self.wanted = holders, version, wanted
+
+
+@dataclass
+class Rotation:
+    db: Database
+    key_file: Path
+    wait_seconds: float
+    say: Callable[[str], None]
+    now: Callable[[], datetime] = utcnow
+
+    def prepare(self, keyring: Keyring) -> Keyring:
+        """The keyring with the version to rotate to: a staged one already in the key file (an
+        earlier rotation stopped while waiting), the current one when data keys are still under
+        older versions (an earlier rotation stopped before it finished), or a new staged one."""
+        if keyring.newest != keyring.current:
+            self.say(f"Master key v{keyring.newest} is already in the key file, not yet current "
+                     "(an earlier rotation stopped while waiting): continuing it.")
+            return keyring
+        behind = self.behind(keyring.current)
+        if behind:
+            self.say(f"{behind} data keys are still wrapped under older versions than the current "
+                     f"v{keyring.current} (an earlier rotation stopped): finishing it.")
+            return keyring
+        staged = keyring.staged()
+        _escrow_then_save(self.db, self.key_file, staged)
+        self.say(f"Master key v{staged.newest} added to {self.key_file}, not yet current.")
+        return staged
+
+    def promote(self, keyring: Keyring) -> Keyring:
+        """Wait until every live server holds the newest version, then make it current."""
+        self.wait(keyring.newest, keyholders.not_holding, "hold")
+        if keyring.current == keyring.newest:
+            return keyring
+        promoted = keyring.promoted()
+        _escrow_then_save(self.db, self.key_file, promoted)
+        self.say(f"Master key v{promoted.current} is current in {self.key_file}.")
+        return promoted
+
+    def rewrap(self, keyring: Keyring, *, batch: int, advance: Callable[[int], None]) -> int:
+        """Wait until every live server wraps under the current version, then re-wrap every
+        data key under an older one; returns how many were re-wrapped."""
+        self.wait(keyring.current, keyholders.not_wrapping, "wrap new data keys under")
+        vault = Vault(keyring)
+        done = 0
+        for _pass in range(REWRAP_PASSES):
+            for count in vault.rewrap_batches(self.db.write, batch=batch):
+                done += count
+                advance(count)
+            if not self.behind(keyring.current):
+                break
+        return done
+
+    def behind(self, current: int) -> int:
+        with self.db.read() as session:
+            return int(session.exec(select(func.count()).select_from(DataKey)
+                                    .where(DataKey.master_version != current)).one())
+
+    def wait(self, version: int, lagging: Callable[[list[Holder], int], list[Holder]], wanted: str) -> None:
+        """Until no live server lags, or raise `Lagging` after `wait_seconds`."""
+        deadline = time.monotonic() + self.wait_seconds
+        shown: tuple[str, ...] | None = None
+        shown_at = float("-inf")
+        while True:
+            with self.db.read() as session:
+                late = lagging(keyholders.db_live(session, now=self.now()), version)
+            if not late:
+                if shown is not None:
+                    self.say(f"Every running server now {_present(wanted)} v{version}.")
+                return
+            if time.monotonic() >= deadline:
+                raise Lagging(late, version, wanted)
+            names = tuple(h.process for h in late)
+            if names != shown or time.monotonic() - shown_at >= PROGRESS_SECONDS:
+                self.say(f"Waiting for {len(late)} running server(s) to {wanted} v{version}: "
+                         + "; ".join(describe(h, self.now()) for h in late))
+                shown, shown_at = names, time.monotonic()
+            time.sleep(POLL_SECONDS)
+
+
+def _present(wanted: str) -> str:
+    return {"hold": "holds"}.get(wanted, "wraps new data keys under")
+
+
+def describe(holder: Holder, now: datetime) -> str:
+    ago = max(0, int((now - holder.seen_at).total_seconds()))
+    source = "key from CANDOR_MASTER_KEY" if holder.source == keyholders.ENVIRONMENT else "key file"
+    return (f"{holder.process} (holds {holder.versions_text}, wraps under v{holder.wrapping}, "
+            f"{source}, reported {ago} s ago)")
+
+
+def retire(db: Database, key_file: Path, keyring: Keyring, version: int, *,
+           now: Callable[[], datetime] = utcnow) -> Keyring:
+    """Remove `version` from the key file, or raise `KeyringError` saying why not."""
+    if version == keyring.current:
+        raise KeyringError(f"master key v{version} is the current one: rotate first, then retire it")
+    retired = keyring.retired(version)
+    with db.read() as session:
+        holders = keyholders.db_live(session, now=now())
+    stale = [h for h in holders if h.wrapping not in retired.versions]
+    if stale:
+        raise KeyringError(
+            f"{len(stale)} running server(s) still wrap new data keys under a version this would "
+            "remove or that the key file lacks: " + "; ".join(describe(h, now()) for h in stale)
+            + ". Let them load the key file (they do within seconds; SIGHUP makes them do it at "
+            "once, and a server on another machine needs the file copied there), or finish the "
+            "rotation with `candor keys rotate`, then retire again.")
+    if _in_use(db, version):
+        raise KeyringError(f"master key v{version} still wraps data keys: run `candor keys rotate` first")
+    save_keyring(key_file, retired)
+    # A server that wrapped under `version` between the check and the write (it could only
+    # have been one paused past its report): put the version back rather than strand its key.
+    if _in_use(db, version):
+        save_keyring(key_file, keyring)
+        raise KeyringError(f"a data key was wrapped under master key v{version} while it was being "
+                           "retired; it was kept. Run `candor keys rotate`, then retire it again.")
+    with db.write() as session:  # the escrow no longer holds the retired version
+        db_reseal(session, retired)
+    return retired
+
+
+def _escrow_then_save(db: Database, key_file: Path, keyring: Keyring) -> None:
+    """Write a keyring with a version added: the committee's escrow (`storage.escrow`) holds it
+    before the key file does, so no data key is ever wrapped under a version it cannot recover."""
+    with db.write() as session:
+        db_reseal(session, keyring)
+    save_keyring(key_file, keyring)
+
+
+def _in_use(db: Database, version: int) -> bool:
+    with db.read() as session:
+        return session.exec(select(DataKey.id).where(col(DataKey.master_version) == version)
+                            .limit(1)).first() is not None

@@ -1,0 +1,108 @@
+"""A server's keyring watcher against the database and a real key file: what it loads, what it
+refuses (and keeps serving with the keyring it has), and the report it leaves for `candor keys
+rotate` and `retire`."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from adapters.key_watch import KeyringWatcher
+from storage import keyholders
+from storage.clock import utcnow
+from storage.crypto import Keyring, Vault, save_keyring
+from storage.db import Database
+from storage.models import DataKey
+from tests.conftest import TEST_SCRYPT_LOG2_N
+
+
+@pytest.fixture
+def key_file(tmp_path: Path, keyring: Keyring) -> Path:
+    path = tmp_path / "candor.key"
+    save_keyring(path, keyring, create=True)
+    return path
+
+
+def watcher(database: Database, keyring: Keyring, key_file: Path, *, poll: float = 3600.0) -> KeyringWatcher:
+    vault = Vault(keyring, scrypt_log2_n=TEST_SCRYPT_LOG2_N)
+    watching = KeyringWatcher(db=database, vault=vault, key_file=key_file, from_environment=False,
+                              poll_seconds=poll, heartbeat_seconds=10)
+    vault.refresh = watching.refresh
+    return watching
+
+
+def seal(database: Database, vault: Vault, record_id: str) -> tuple[bytes, int]:
+    with database.write() as session:
+        blob = vault.seal(session, kind="report", record_id=record_id, data={"what": record_id})
+    with database.read() as session:
+        version = session.exec(select(DataKey.master_version).where(DataKey.record_id == record_id)).one()
+    return blob, version
+
+
+def test_a_changed_key_file_is_loaded_and_reported(database, keyring, key_file):
+    watching = watcher(database, keyring, key_file)
+    watching.report()
+    with database.read() as session:
+        [held] = keyholders.db_live(session, now=utcnow())
+    assert (held.versions, held.wrapping) == (frozenset({1}), 1)
+
+    save_keyring(key_file, keyring.staged())
+    assert watching.check() is True
+    assert watching.check() is False  # unchanged since: not read again
+    watching.report()
+    with database.read() as session:
+        [held] = keyholders.db_live(session, now=utcnow())
+    assert (held.versions, held.wrapping) == (frozenset({1, 2}), 1)
+
+    watching.forget()
+    with database.read() as session:
+        assert keyholders.db_live(session, now=utcnow()) == []
+
+
+def test_another_keyring_in_the_key_file_is_refused_and_the_server_keeps_its_own(database, keyring, key_file, caplog):
+    watching = watcher(database, keyring, key_file)
+    save_keyring(key_file, Keyring.generate())
+    with caplog.at_level(logging.ERROR, logger="candor.keys"):
+        assert watching.check() is False
+        assert watching.check() is False  # logged once, not at every look
+    assert watching.vault.keyring == keyring
+    assert [r.getMessage() for r in caplog.records].count(caplog.records[0].getMessage()) == 1
+    assert "another keyring" in caplog.text
+    assert seal(database, watching.vault, "r1")[1] == 1
+
+
+def test_a_key_file_lacking_a_version_still_in_use_is_refused(database, keyring, key_file):
+    watching = watcher(database, keyring, key_file)
+    seal(database, watching.vault, "r-old")  # wrapped under v1
+    save_keyring(key_file, keyring.rotated().retired(1))  # v1 removed too early
+    assert watching.check() is False
+    assert watching.vault.keyring == keyring
+
+
+def test_a_data_key_under_a_version_the_server_lacks_makes_it_read_the_key_file(database, keyring, key_file):
+    # Given a server that would look at its key file only once an hour, and a record another
+    # server wrapped under v2 just after the key file gained it
+    watching = watcher(database, keyring, key_file)
+    newer = keyring.rotated()
+    save_keyring(key_file, newer)
+    blob, version = seal(database, Vault(newer, scrypt_log2_n=TEST_SCRYPT_LOG2_N), "r-new")
+    assert version == 2
+    # When it opens the record, it reads the key file first, and the record opens
+    with database.read() as session:
+        assert watching.vault.open(session, kind="report", record_id="r-new", blob=blob) == {"what": "r-new"}
+    assert watching.vault.keyring == newer
+
+
+def test_a_server_that_has_not_looked_lately_looks_before_it_wraps(database, keyring, key_file):
+    # Given a server that looked at its key file, then was paused longer than its poll interval
+    # while the key file moved on to v2 (so rotate and retire no longer count on it)
+    watching = watcher(database, keyring, key_file, poll=0.05)
+    watching.check()
+    save_keyring(key_file, keyring.rotated())
+    time.sleep(0.1)
+    # When it seals a record, the data key is wrapped under v2, not the v1 it held
+    assert seal(database, watching.vault, "r-after-pause")[1] == 2
