@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from botbuilder.schema import ConversationReference
+from microsoft_agents.activity import ConversationReference
 from sqlmodel import col, select
 
 from storage.clock import utcnow
@@ -18,7 +18,7 @@ USER = "teams:user:"  # + a person's AAD object id: their 1:1 chat with the bot
 
 
 def save_reference(db: Database, key: str, reference: ConversationReference) -> None:
-    value = json.dumps(reference.serialize())
+    value = json.dumps(reference.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"request_id"}))
     with db.write() as session:
         row = session.get(ConversationRef, key)
         if row is None:
@@ -33,7 +33,7 @@ def load_reference(db: Database, key: str) -> ConversationReference | None:
         row = session.get(ConversationRef, key)
     if row is None:
         return None
-    return ConversationReference().deserialize(json.loads(row.value))
+    return ConversationReference.model_validate(json.loads(row.value))
 
 
 def any_reference(db: Database, prefix: str) -> ConversationReference | None:
@@ -42,7 +42,7 @@ def any_reference(db: Database, prefix: str) -> ConversationReference | None:
     with db.read() as session:
         row = session.exec(select(ConversationRef).where(col(ConversationRef.key).startswith(prefix))
                            .order_by(col(ConversationRef.updated_at).desc())).first()
-    return None if row is None else ConversationReference().deserialize(json.loads(row.value))
+    return None if row is None else ConversationReference.model_validate(json.loads(row.value))
 
 
 def channel_reference(db: Database, channel_id: str) -> ConversationReference | None:
