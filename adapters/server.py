@@ -137,7 +137,8 @@ def build_web(candor: Candor, *, with_scheduler: bool = True) -> web.Application
         adapter, authenticator = build_adapter(app_id=settings.microsoft_app_id, password=password,
                                                tenant_id=settings.microsoft_app_tenant_id)
         teams_app = build_app(CandorTeamsBot(candor.service, candor.db, wake,
-                                             tenant_id=settings.microsoft_app_tenant_id), adapter)
+                                             tenant_id=settings.microsoft_app_tenant_id,
+                                             local=not settings.microsoft_app_id), adapter)
         senders[Platform.TEAMS] = TeamsSender(adapter, candor.db, channel=settings.teams_channel)
         mounts.append(lambda app: mount_teams(app, adapter, teams_app, authenticator))
     if with_scheduler:

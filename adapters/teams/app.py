@@ -66,12 +66,16 @@ log = logging.getLogger("candor.teams")
 COMMANDS = ("report", "status", "attest", "help")
 
 
+TEAMS = "msteams"  # the Bot Framework channel id of Microsoft Teams
+
+
 def actor_of(activity: Activity, *, email: str | None = None) -> Actor:
-    """The person behind an activity, by AAD object id (by Teams id where there is none). An
-    activity's own claims about the sender (`from.properties`) are never read: the e-mail comes
-    only from Teams' member lookup."""
+    """The person behind an activity, by AAD object id only: an activity without one names nobody
+    (its `from.id` is the channel's to choose; on Direct Line, the client's). An activity's own
+    claims about the sender (`from.properties`) are never read: the e-mail comes only from Teams'
+    member lookup."""
     user = activity.from_property
-    user_id = (user.aad_object_id or user.id or "") if user is not None else ""
+    user_id = (user.aad_object_id or "") if user is not None else ""
     return Actor(Platform.TEAMS, str(user_id), email=email)
 
 
@@ -123,12 +127,10 @@ def _in_channel(activity: Activity) -> bool:
 
 
 def tenant_of(activity: Activity) -> str | None:
-    """The Microsoft Entra tenant an activity comes from (Teams puts it in both places)."""
+    """The Microsoft Entra tenant an activity comes from: its conversation's, as Teams sets it.
+    Never `channelData.tenant`, which other Bot Framework channels let the client write."""
     conversation = activity.conversation
-    if conversation is not None and conversation.tenant_id:
-        return str(conversation.tenant_id)
-    tenant = _field(_field(activity.channel_data, "tenant"), "id")
-    return str(tenant) if tenant else None
+    return str(conversation.tenant_id) if conversation is not None and conversation.tenant_id else None
 
 
 def _field(item: Any, name: str) -> Any:
@@ -147,22 +149,35 @@ async def _answer_invoke(context: TurnContext, body: Any, status: int = 200) -> 
 
 
 class CandorTeamsBot:
-    """What each route does. With a tenant pinned (MICROSOFT_APP_TENANT_ID), activities from any
-    other tenant are ignored, and only then is a new person matched to the roster by the e-mail
-    Teams gives: in another tenant anyone can give themselves any address. Unpinned, people are
-    matched by their AAD object id (the roster's teams_id) only."""
+    """What each route does. Outside local mode only Teams itself is heard: an Azure bot also
+    answers other Bot Framework channels (Web Chat and Direct Line are on by default), whose tokens
+    are as valid but whose client writes `from` and `channelData` as it likes. A person is their
+    AAD object id, which Teams sets; an activity without one is ignored. With a tenant pinned
+    (MICROSOFT_APP_TENANT_ID), activities from any other tenant are ignored, and only then is a
+    new person matched to the roster by the e-mail Teams gives: in another tenant anyone can give
+    themselves any address. Unpinned, people are matched by their AAD object id (the roster's
+    teams_id) only. A person's 1:1 reference is stored only once the roster knows them."""
 
     def __init__(self, service: Service, db: Database, wake: Callable[[], None], *,
-                 tenant_id: str | None = None) -> None:
+                 tenant_id: str | None = None, local: bool = False) -> None:
         self._service = service
         self._db = db
         self._wake = wake
         self._tenant = tenant_id or None
+        self._local = local
 
     async def admit(self, context: TurnContext, state: TurnState) -> bool:
-        """Before any route: False ends the turn with nothing done."""
-        if self._tenant is not None and tenant_of(context.activity) != self._tenant:
-            log.warning("activity from another tenant ignored")  # no ids: they are the stranger's
+        """Before any route: False ends the turn with nothing done. (No ids in these logs: they
+        are a stranger's.)"""
+        activity = context.activity
+        if not self._local and str(activity.channel_id or "") != TEAMS:
+            log.warning("activity from another Bot Framework channel ignored")
+            return False
+        if self._tenant is not None and tenant_of(activity) != self._tenant:
+            log.warning("activity from another tenant ignored")
+            return False
+        if activity.type in (ActivityTypes.message, ActivityTypes.invoke) and not actor_of(activity).user_id:
+            log.warning("activity without an AAD object id ignored")
             return False
         return True
 
@@ -185,18 +200,28 @@ class CandorTeamsBot:
         if _in_channel(activity) and not activity.value:
             return  # in a channel only card buttons act (a committee member's click); chatter is ignored
         actor = await self._actor(context)
-        if not _in_channel(activity):
-            reference = activity.get_conversation_reference()
-            await asyncio.to_thread(save_reference, self._db, USER + actor.user_id, reference)
         event = event_of(activity, actor)
+        # A 1:1 chat's reference is stored only for someone the roster knows (matched by id, or by
+        # Teams' e-mail as this message is handled): a stranger's chat never becomes where
+        # questions and reminders for a member go.
+        stored = not _in_channel(activity) and await self._remember(activity, actor)
+        replies = await self._handle(event) if event is not None else []
+        if not _in_channel(activity) and not stored:
+            await self._remember(activity, actor)
         if event is None:
             return
-        replies = await self._handle(event)
         if _in_channel(activity):
             await self._send_privately(context, replies)
         else:
             for reply in outgoing(replies):
                 await patiently(lambda reply=reply: context.send_activity(reply))  # type: ignore[misc]
+
+    async def _remember(self, activity: Activity, actor: Actor) -> bool:
+        if not await asyncio.to_thread(self._service.knows, actor):
+            return False
+        reference = activity.get_conversation_reference()
+        await asyncio.to_thread(save_reference, self._db, USER + actor.user_id, reference)
+        return True
 
     async def _send_privately(self, context: TurnContext, replies: list[Reply]) -> None:
         """A click in the committee channel is answered in the member's 1:1 chat, never in the

@@ -532,6 +532,84 @@ async def test_an_e_mail_the_activity_claims_for_itself_is_not_believed(teams):
     assert teams.identity("aad-mallory") is None and teams.identity("aad-lee") == "lee@example.com"
 
 
+# --- identity: only Teams, and only Teams' own word ---------------------------------------------
+
+
+def stored_reference(teams: Teams, aad_id: str) -> str | None:
+    """A person's stored 1:1 chat reference (where questions and reminders for them go)."""
+    with teams.candor.db.read() as session:
+        row = session.get(ConversationRef, f"teams:user:{aad_id}")
+        return None if row is None else row.value
+
+
+@pytest.mark.parametrize("channel", ["webchat", "directline"])
+async def test_with_an_app_id_another_bot_framework_channel_claiming_the_chairs_aad_id_gets_nothing(secured, channel):
+    teams = secured
+    # Given the chair's 1:1 chat with the bot, known from Teams
+    await teams.say("aad-lee", "help")
+    chair = stored_reference(teams, "aad-lee")
+    assert chair is not None and "a:personal-aad-lee" in chair
+    with teams.candor.db.read() as session:
+        audited = len(session.exec(select(AuditEvent)).all())
+    sent = len(teams.connector.sent)
+
+    # When someone holding the bot's Web Chat or Direct Line secret sends activities with a valid
+    # token, writing the chair's AAD id, our tenant and a committee command themselves
+    async with ConnectorStandIn() as elsewhere:
+        for text in ["help", "/ethics cases"]:
+            activity = {"type": "message", "id": f"dl-{next(_ids)}", "channelId": channel,
+                        "serviceUrl": elsewhere.service_url,
+                        "from": {"id": "dl_visitor", "name": "Lee Park", "aadObjectId": "aad-lee"},
+                        "conversation": {"id": f"{channel}-conversation-1", "tenantId": TENANT},
+                        "recipient": {"id": BOT, "name": "Candor"},
+                        "channelData": {"tenant": {"id": TENANT}}, "text": text}
+            response = await teams.post(activity)
+            assert response.status == 202  # authenticated, accepted, and ignored
+        await teams.say("aad-dana", "help")  # a real message after them is answered
+
+        # Then they get nothing, anywhere, and the chair's reference is the chair's
+        assert elsewhere.sent == [] and elsewhere.failed == []
+    assert len(teams.connector.sent) == sent + 1
+    assert stored_reference(teams, "aad-lee") == chair
+    with teams.candor.db.read() as session:
+        assert len(session.exec(select(AuditEvent)).all()) == audited
+
+
+async def test_the_tenant_is_the_conversations_never_the_channel_datas(teams):
+    # Given an activity whose conversation carries no tenant, while its channelData names ours
+    activity = teams.personal("aad-dana", text="report")
+    del activity["conversation"]["tenantId"]
+
+    response = await teams.post(activity)
+
+    assert response.status in (200, 201, 202)
+    await teams.say("aad-lee", "help")
+    assert teams.connector.posts("a:personal-aad-dana") == [] and stored_reference(teams, "aad-dana") is None
+
+
+async def test_an_activity_without_an_aad_object_id_names_nobody(teams):
+    # Given an activity whose from.id is the chair's AAD id, but which carries no AAD object id
+    activity = teams.personal("aad-lee", text="/ethics cases")
+    activity["from"] = {"id": "aad-lee", "name": "Lee Park"}
+
+    await teams.post(activity)
+
+    await teams.say("aad-dana", "help")
+    assert teams.connector.posts("a:personal-aad-lee") == [] and stored_reference(teams, "aad-lee") is None
+
+
+async def test_a_chat_reference_is_stored_only_once_the_roster_knows_the_person(teams):
+    # A stranger is answered (refused) in their chat, but their chat is not kept
+    await teams.say("aad-mallory", "help")
+    assert "roster" in str(teams.connector.posts("a:personal-aad-mallory")[-1])
+    assert stored_reference(teams, "aad-mallory") is None
+
+    # Someone matched by Teams' e-mail on their first message: kept, from that message on
+    teams.connector.add_member("29:aad-sam", aad_id="aad-sam", name="Sam Ortiz", email="sam@example.com")
+    await teams.say("aad-sam", "help")
+    assert "a:personal-aad-sam" in (stored_reference(teams, "aad-sam") or "")
+
+
 # --- the committee channel: any channel of the team -------------------------------------------
 
 
