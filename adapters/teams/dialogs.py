@@ -31,12 +31,6 @@ VERB = "candor"  # the SDK's task-module routes match a dialog's `data.verb`
 _ROUTING = ("verb", "msteams")  # what Teams and the routes read; never a form's field
 
 
-def opener(title: str, value: str) -> dict[str, Any]:
-    """A card button that opens the core's answer to `value` in a dialog."""
-    return {"type": "Action.Submit", "title": title[:80],
-            "data": {"msteams": {"type": "task/fetch"}, "verb": VERB, "candor": value}}
-
-
 def data_of(request: TaskModuleRequest) -> dict[str, Any]:
     """A dialog's data without the routing keys: what the card's action and inputs carried."""
     data = request.data if isinstance(request.data, dict) else {}
