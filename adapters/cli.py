@@ -14,6 +14,7 @@ from rich.table import Table
 from adapters.admin_cli import export_app, retention_app, waivers_app
 from adapters.bootstrap import Candor, StartupError, build, open_keyring
 from adapters.settings import Settings
+from adapters.status_cli import notify_app, status
 from storage import migrate
 from storage.crypto import KeyringError, Vault, save_keyring
 from storage.db import Database
@@ -36,6 +37,8 @@ app.add_typer(teams_app, name="teams")
 app.add_typer(waivers_app, name="waivers")
 app.add_typer(retention_app, name="retention")
 app.add_typer(export_app, name="export")
+app.add_typer(notify_app, name="notify")
+app.command("status")(status)
 
 out = RichConsole()
 err = RichConsole(stderr=True)
@@ -134,7 +137,7 @@ def init() -> None:
 @app.command()
 def serve() -> None:
     """Run the configured platforms (Slack at POST /slack/events or Socket Mode, Teams at
-    POST /api/messages), the scheduler and the notifier, with GET /healthz."""
+    POST /api/messages), the scheduler and the notifier, with GET /healthz and GET /metrics."""
     from adapters.server import run_server
 
     settings = _settings()

@@ -4,7 +4,9 @@ sender, retries with backoff, and records where each notice landed.
 Each row is held (its lease renewed, if still this relay's) just before it is sent, so a slow
 relay never posts a row another has taken over. When a platform asks to wait (`Retry-After`),
 the whole platform waits: the rest of the batch is handed back unsent, attempts untouched, and
-nothing more is claimed for it until the time has passed.
+nothing more is claimed for it until the time has passed. A refusal a person must fix (`Blocked`)
+keeps the notice and retries it on the backoff; the next post that gets through on that platform
+makes the rest due at once.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from adapters.senders import Posted, Ref, RetryLater, Sender, Undeliverable
+from adapters.metrics import Metrics
+from adapters.senders import Blocked, Posted, Ref, RetryLater, Sender, Undeliverable
 from bot.messages import CHANNEL
 from bot.relay import Item, Relay
 from storage.vocabulary import Platform
@@ -23,8 +26,10 @@ log = logging.getLogger("candor.notify")
 
 
 class Notifier:
-    def __init__(self, relay: Relay, senders: Mapping[Platform, Sender], *, idle_seconds: float = 1.0) -> None:
+    def __init__(self, relay: Relay, senders: Mapping[Platform, Sender], *, idle_seconds: float = 1.0,
+                 metrics: Metrics | None = None) -> None:
         self._relay = relay
+        self._metrics = metrics
         self._senders = dict(senders)
         self._idle = idle_seconds
         self._wake = asyncio.Event()
@@ -77,19 +82,31 @@ class Notifier:
             else:
                 posted = await sender.post_to_user(item.user_id or "", notice, _ref(item))
         except RetryLater as exc:
+            self._count_failure(platform, exc.code)
             if exc.retry_after:
                 self._pause(platform, exc.retry_after)
             await asyncio.to_thread(self._relay.retry, item, code=exc.code, retry_after=exc.retry_after,
                                     in_doubt=exc.in_doubt)
+        except Blocked as exc:
+            self._count_failure(platform, exc.code)
+            await asyncio.to_thread(self._relay.blocked, item, code=exc.code)
         except Undeliverable as exc:
+            self._count_failure(platform, exc.code)
             await asyncio.to_thread(self._relay.failed, item, code=exc.code)
         except Exception as exc:  # noqa: BLE001  a sender bug must not stop the relay; the row is retried
             log.error("sender raised %s for outbox %s", type(exc).__name__, item.id)
+            self._count_failure(platform, type(exc).__name__)
             await asyncio.to_thread(self._relay.retry, item, code=type(exc).__name__, retry_after=None,
                                     in_doubt=True)
         else:
             await asyncio.to_thread(self._relay.delivered, item, channel=posted.channel,
                                     message_id=posted.message_id)
+            if self._metrics is not None:
+                self._metrics.delivered(platform, recovered=item.maybe_sent)
+
+    def _count_failure(self, platform: Platform, code: str) -> None:
+        if self._metrics is not None:
+            self._metrics.failed(platform, code)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

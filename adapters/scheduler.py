@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC
 
@@ -79,14 +81,19 @@ class Leadership:
 
 
 def start_scheduler(sweeper: Sweeper, leadership: Leadership, *, on_written: object = None,
-                    sweep_seconds: int = 300, leader_seconds: int = 30) -> AsyncIOScheduler:
-    """Start the sweeps on the running loop; the caller shuts the scheduler down."""
+                    sweep_seconds: int = 300, leader_seconds: int = 30,
+                    on_swept: Callable[[float], None] | None = None) -> AsyncIOScheduler:
+    """Start the sweeps on the running loop; the caller shuts the scheduler down. `on_swept` is
+    told how long each sweep this replica ran took (the metrics)."""
     scheduler = AsyncIOScheduler(timezone=UTC)
 
     async def tick() -> None:
         if not await asyncio.to_thread(leadership.try_lead):
             return
+        started = time.perf_counter()
         result = await asyncio.to_thread(sweeper.run, utcnow())
+        if on_swept is not None:
+            on_swept(time.perf_counter() - started)
         if result.written and callable(on_written):
             on_written()
 

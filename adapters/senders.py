@@ -1,8 +1,10 @@
 """What a platform must offer the notifier: post a notice, edit a posted one.
 
 A sender raises `RetryLater` for a rate limit or a temporary failure (with the platform's
-`Retry-After` when it gave one) and `Undeliverable` for a failure that retrying cannot fix (an
-unknown channel, a revoked token). Error texts are platform error codes, never payloads.
+`Retry-After` when it gave one), `Blocked` for a refusal that lasts until a person fixes something
+(the bot removed from the channel, a revoked token, an archived channel: the notice is kept and
+retried), and `Undeliverable` for a failure that retrying cannot fix (a person unknown to the
+platform). Error texts are platform error codes, never payloads.
 """
 
 from __future__ import annotations
@@ -23,6 +25,15 @@ class RetryLater(Exception):
         self.code = code
         self.retry_after = retry_after
         self.in_doubt = in_doubt
+
+
+class Blocked(Exception):
+    """The platform refuses until a person fixes something: keep the notice, retry it on the
+    backoff, and at once when the platform works again."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 class Undeliverable(Exception):

@@ -1,5 +1,9 @@
-"""One aiohttp application: the Slack endpoint, the Teams endpoint and /healthz, with the
-notifier (and the scheduler) on the same event loop."""
+"""One aiohttp application: the Slack endpoint, the Teams endpoint, /healthz and /metrics, with
+the notifier (the scheduler, and the operators' outage e-mail) on the same event loop.
+
+/healthz answers 503 with the reasons when the database is unreachable, a connection the process
+needs is down, a committee channel refuses Candor's posts (`committee_channel_blocked`) or a
+committee notice has been due longer than CANDOR_ALERT_STALE_MINUTES (`oldest_notice_minutes`)."""
 
 from __future__ import annotations
 
@@ -7,13 +11,17 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import suppress
+from datetime import timedelta
 
 from aiohttp import web
 from sqlalchemy import text
 
 from adapters.bootstrap import Candor
+from adapters.mail import Mailer, OutageMail
+from adapters.metrics import Metrics
 from adapters.notify import Notifier
 from adapters.senders import Sender
+from bot.outage import committee_health, db_waiting
 from storage.vocabulary import Platform
 
 log = logging.getLogger("candor.server")
@@ -21,6 +29,7 @@ log = logging.getLogger("candor.server")
 SHUTDOWN_GRACE_SECONDS = 5
 CANDOR_KEY = web.AppKey("candor", Candor)
 NOTIFIER_KEY = web.AppKey("notifier", Notifier)
+METRICS_KEY = web.AppKey("metrics", Metrics)
 # Connections the process needs besides the database, by name: each answers "is it up?"
 # (Slack's Socket Mode: without its WebSocket the bot hears nothing, though the process runs).
 PROBES_KEY = web.AppKey("probes", dict[str, Callable[[], Awaitable[bool]]])
@@ -29,19 +38,28 @@ PROBES_KEY = web.AppKey("probes", dict[str, Callable[[], Awaitable[bool]]])
 async def healthz(request: web.Request) -> web.Response:
     candor = request.app[CANDOR_KEY]
 
-    def ping() -> None:
+    def committee() -> dict[str, object]:
+        now = candor.core.now()
         with candor.db.read() as session:
             session.execute(text("SELECT 1"))
+            waiting = db_waiting(session, now=now)
+        return committee_health(waiting, now=now).problems(stale_minutes=candor.settings.alert_stale_minutes)
 
     try:
-        await asyncio.to_thread(ping)
+        problems = await asyncio.to_thread(committee)
     except Exception as exc:  # noqa: BLE001  any database failure means "not healthy"
         log.error("health check failed: %s", type(exc).__name__)
         return web.json_response({"ok": False, "database": "unreachable"}, status=503)
     down = [name for name, probe in request.app[PROBES_KEY].items() if not await probe()]
-    if down:
-        return web.json_response({"ok": False, **{name: "disconnected" for name in down}}, status=503)
+    problems.update({name: "disconnected" for name in down})
+    if problems:
+        return web.json_response({"ok": False, **problems}, status=503)
     return web.json_response({"ok": True})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    body = await asyncio.to_thread(request.app[METRICS_KEY].exposition)
+    return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
 
 
 def make_app(candor: Candor, senders: dict[Platform, Sender], *,
@@ -53,9 +71,11 @@ def make_app(candor: Candor, senders: dict[Platform, Sender], *,
     app = web.Application(client_max_size=1024 * 1024)
     app[CANDOR_KEY] = candor
     app[PROBES_KEY] = probes if probes is not None else {}
-    notifier = Notifier(candor.relay, senders)
+    app[METRICS_KEY] = Metrics(candor.db, now=candor.core.now, platforms=senders)
+    notifier = Notifier(candor.relay, senders, metrics=app[METRICS_KEY])
     app[NOTIFIER_KEY] = notifier
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
     for mount in mounts or []:
         mount(app)
 
@@ -141,22 +161,34 @@ def build_web(candor: Candor, *, with_scheduler: bool = True) -> web.Application
                                              local=not settings.microsoft_app_id), adapter)
         senders[Platform.TEAMS] = TeamsSender(adapter, candor.db, channel=settings.teams_channel)
         mounts.append(lambda app: mount_teams(app, adapter, teams_app, authenticator))
+    if settings.smtp_url is not None:
+        background.append(_outage_mail(candor).run)
+    metrics_box: list[Metrics] = []
     if with_scheduler:
-        background.append(lambda stop: _run_scheduler(candor, wake, stop))
+        background.append(lambda stop: _run_scheduler(candor, wake, stop, metrics_box[0]))
     app = make_app(candor, senders, mounts=mounts, background=background, probes=probes)
     wake_box.append(app[NOTIFIER_KEY].wake)
+    metrics_box.append(app[METRICS_KEY])
     return app
 
 
-async def _run_scheduler(candor: Candor, wake: Callable[[], None], stop: asyncio.Event) -> None:
+def _outage_mail(candor: Candor) -> OutageMail:
+    settings = candor.settings
+    assert settings.smtp_url is not None
+    return OutageMail(candor.db, candor.core, Mailer.from_url(settings.smtp_url.get_secret_value()),
+                      timedelta(minutes=settings.alert_stale_minutes), extra=settings.alert_email)
+
+
+async def _run_scheduler(candor: Candor, wake: Callable[[], None], stop: asyncio.Event,
+                         metrics: Metrics | None = None) -> None:
     from adapters.scheduler import Leadership, start_scheduler
     from bot.sweep import Sweeper
 
     leadership = Leadership(candor.db)
     sweeper = Sweeper(candor.db, candor.core, candor.core.schedule,
                       retention_years=candor.settings.retention_years)
-    scheduler = start_scheduler(sweeper, leadership,
-                                on_written=wake, sweep_seconds=candor.settings.sweep_seconds)
+    scheduler = start_scheduler(sweeper, leadership, on_written=wake, sweep_seconds=candor.settings.sweep_seconds,
+                                on_swept=metrics.swept if metrics is not None else None)
     try:
         await stop.wait()
     finally:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import typer
 from pydantic import AliasChoices, Field, SecretStr, model_validator
@@ -16,6 +17,11 @@ class TeamsModeError(typer.BadParameter):
     """Teams configured without an app id and without CANDOR_TEAMS_LOCAL=true. A typer error, so
     that `candor` prints the message alone and stops; not a ValueError, which pydantic would turn
     into an error that echoes every setting's value, secrets included."""
+
+
+class SmtpUrlError(typer.BadParameter):
+    """CANDOR_SMTP_URL cannot be used. A typer error, for the reason above (and the URL may hold
+    a password: it is never echoed)."""
 
 
 class Settings(BaseSettings):
@@ -43,6 +49,12 @@ class Settings(BaseSettings):
     retry_max_seconds: float = Field(300.0, gt=0, validation_alias="CANDOR_RETRY_MAX_SECONDS")
     relay_lease_seconds: float = Field(60.0, gt=0, validation_alias="CANDOR_RELAY_LEASE_SECONDS")
     delivery_horizon_hours: float = Field(24.0, gt=0, validation_alias="CANDOR_DELIVERY_HORIZON_HOURS")
+    # Operators are alerted (/healthz 503, the e-mail) when a committee notice has waited this long.
+    alert_stale_minutes: float = Field(15.0, gt=0, validation_alias="CANDOR_ALERT_STALE_MINUTES")
+    # Optional e-mail to the chair (and CANDOR_ALERT_EMAIL) when the committee channel is blocked:
+    # smtp://[user:password@]host[:port][?from=ADDRESS], smtp+starttls://..., smtps://...
+    smtp_url: SecretStr | None = Field(None, validation_alias="CANDOR_SMTP_URL")
+    alert_email: str | None = Field(None, validation_alias="CANDOR_ALERT_EMAIL")
     # The scrypt cost for reporters' secrets (2**N). Lower only in tests.
     scrypt_log2_n: int = Field(15, ge=4, le=20, validation_alias="CANDOR_SCRYPT_LOG2_N")
 
@@ -67,6 +79,16 @@ class Settings(BaseSettings):
                 "accept unauthenticated activities. Set MICROSOFT_APP_ID (and MICROSOFT_APP_PASSWORD), "
                 "or CANDOR_TEAMS_LOCAL=true for the Bot Framework Emulator and tests only.",
                 param_hint=" / ".join(wanted))
+        return self
+
+    @model_validator(mode="after")
+    def _smtp_url_is_usable(self) -> Settings:
+        if self.smtp_url is not None:
+            parts = urlsplit(self.smtp_url.get_secret_value())
+            if parts.scheme not in ("smtp", "smtp+starttls", "smtps") or not parts.hostname:
+                raise SmtpUrlError("must look like smtp://host:port, smtp+starttls://host:587 or "
+                                   "smtps://host:465 (with user:password@ and ?from=ADDRESS if needed)",
+                                   param_hint="CANDOR_SMTP_URL")
         return self
 
     @property

@@ -414,6 +414,43 @@ def delivery_failed(kind: str, code: str) -> str:
     return f"A {kind} notice could not be delivered after repeated tries (platform said: {code})."
 
 
+# --- operators: notices that cannot get through ---------------------------------------------
+
+_FIXES = {
+    "not_in_channel": "Invite the bot back into the committee's private channel (/invite @Candor there).",
+    "channel_not_found": "Check CANDOR_COMMITTEE_CHANNEL (the channel's id, from its details) and invite the bot into that channel.",
+    "is_archived": "Unarchive the committee channel, or make a new private channel, invite the bot and set CANDOR_COMMITTEE_CHANNEL to its id.",
+    "invalid_auth": "Slack refuses the bot's token: reinstall the app and put its Bot User OAuth Token in SLACK_BOT_TOKEN.",
+    "not_authed": "Slack got no token: set SLACK_BOT_TOKEN to the app's Bot User OAuth Token.",
+    "token_revoked": "The bot's token was revoked: reinstall the app and put its new Bot User OAuth Token in SLACK_BOT_TOKEN.",
+    "account_inactive": "The Slack app was uninstalled or its owner deactivated: reinstall it and replace SLACK_BOT_TOKEN.",
+    "no_committee_channel": "No committee channel is configured: set CANDOR_COMMITTEE_CHANNEL (Slack) or CANDOR_TEAMS_CHANNEL (Teams).",
+    "bot_not_in_team": "Add the Candor app to the Audit Committee's team in Teams.",
+    "http_401": "The Bot Connector refuses the bot's credentials: check MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD (an expired client secret?) and MICROSOFT_APP_TENANT_ID.",
+    "http_403": "Teams refuses the post: add the Candor app back to the committee's team, and check that CANDOR_TEAMS_CHANNEL is a channel of that team.",
+    "http_404": "Teams does not know the conversation: check CANDOR_TEAMS_CHANNEL and that the app is still installed in the team.",
+}
+
+
+def delivery_fix(code: str) -> str:
+    """What an operator does about a platform's error code."""
+    return _FIXES.get(code, "A temporary error: Candor keeps retrying. If it lasts, see the log for this code.")
+
+
+def outage_email_subject() -> str:
+    return "Candor cannot reach the Audit Committee"
+
+
+def outage_email(*, count: int, since: str, platform: str, cause: str) -> str:
+    """The operators' e-mail about an outage: counts, a time, an error code and its fix. Never a
+    case code, a category or anything about a report."""
+    notices = "notice" if count == 1 else "notices"
+    return (f"Candor has {count} {notices} for the Audit Committee that it cannot deliver in {platform} "
+            f"since {since}.\n\nThe cause: {cause}.\nThe fix: {delivery_fix(cause)}\n\n"
+            "Once fixed, the notices are delivered at once (or run `candor notify retry`). "
+            "`candor status` shows what is waiting.\n")
+
+
 # --- the scheduler's reminders and escalations -------------------------------------------------
 
 _DUE_TITLES = {

@@ -143,9 +143,11 @@ def _db_write(session: Session, vault: Vault, *, key: str, platform: Platform, t
 
 def _row(session: Session, vault: Vault, *, row_id: str, row_key: str, platform: Platform,
          target: str, updates_key: str | None, delivery: dict[str, Any], now: datetime) -> OutboxMessage:
-    return OutboxMessage(
+    row = OutboxMessage(
         id=row_id, key=row_key, platform=platform, created_at=now, next_attempt_at=now,
         kind="update" if updates_key else ("channel" if target == CHANNEL else "dm"),
         updates_key=f"{updates_key}@{platform.value}" if updates_key else None,
         body=vault.seal(session, kind=KIND, record_id=row_id, data=delivery, new=True),
     )
+    row.due_at = row.next_attempt_at  # its first due time: how long it waits is counted from here
+    return row

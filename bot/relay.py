@@ -7,6 +7,13 @@ row, or one whose post got an ambiguous answer, is `in_doubt` until delivered: e
 flagged `maybe_sent`, so that a sender able to read back its posts looks before posting again.
 An edit waits until the notice it edits has been delivered.
 
+A notice the platform refuses until a person fixes something (`blocked`: the bot removed from the
+channel, a revoked token) is retried on the backoff, and at once when a post on that platform gets
+through or the platform says the bot is back (`retry_blocked`); a committee notice blocked so is
+never given up, a direct message is after the horizon (the committee is told). The
+platform's outage (bot.outage) lasts until a committee notice gets through. A blocked notice for
+a case acknowledged or closed meanwhile is dropped rather than sent late.
+
 A batch is claimed at once but sent one by one, so a slow relay can outlive its lease while rows
 still wait: just before each send the relay `hold`s the row, renewing its lease only if no other
 relay has claimed it since, and skips it otherwise. The lease a claim sets is its fencing token.
@@ -26,10 +33,12 @@ from sqlmodel import Session, col, select
 from bot import copy
 from bot.core import Core
 from bot.messages import CHANNEL, Delivery
+from bot.outage import COMMITTEE_KINDS, db_outage_begin, db_outage_end
 from bot.outbox import FAILURE_PREFIX, KIND, NO_ROUTE, db_no_route, db_undeliverable
+from storage.clock import as_utc
 from storage.db import Database
-from storage.models import Identity, OutboxMessage
-from storage.vocabulary import OutboxState, Platform
+from storage.models import Identity, OutboxMessage, Report
+from storage.vocabulary import CaseStatus, OutboxState, Platform
 
 log = logging.getLogger("candor.relay")
 
@@ -140,6 +149,14 @@ class Relay:
         return row.claimed_until is not None and item.lease is not None and row.claimed_until != item.lease
 
     def _open(self, session: Session, row: OutboxMessage, now: datetime) -> Item | None:
+        if row.blocked and _settled(session, row.key):
+            # Blocked while the committee acknowledged or closed the case some other way: late, it
+            # would only mislead. Kept as a record; audited.
+            row.state, row.last_error, row.blocked = OutboxState.FAILED, DROPPED, False
+            session.add(row)
+            self.core.audit.db_append(session, actor="system", action="notice.dropped", record_kind="outbox",
+                                      record_id=row.id, detail={"reason": "case_handled"}, at=now)
+            return None
         delivery = Delivery.from_json(self.core.vault.open(session, kind=KIND, record_id=row.id, blob=row.body))
         edits = None
         if row.updates_key:
@@ -177,8 +194,40 @@ class Relay:
             row.in_doubt = False
             row.attempts += 1
             row.platform_channel, row.platform_message_id = channel, message_id
-            row.claimed_until = None
+            row.claimed_until, row.blocked = None, False
             session.add(row)
+            # The platform works again: what it refused goes now, not at the end of its backoff.
+            db_due_now(session, platform=row.platform, now=self.core.now())
+            if row.kind in COMMITTEE_KINDS:
+                db_outage_end(session, platform=row.platform)
+
+    def retry_blocked(self, platform: Platform | None = None) -> int:
+        """Make every blocked notice (of one platform, or all) due now: the bot was added back, or
+        an operator fixed the setup (`candor notify retry`). Returns how many."""
+        with self.db.write() as session:
+            return db_due_now(session, platform=platform, now=self.core.now())
+
+    def blocked(self, item: Item, *, code: str) -> None:
+        """The platform refused until a person fixes something: keep the notice and try again on
+        the backoff. A committee notice is never given up (its outage begins: the operators are
+        told); a direct message is, past the horizon, and the committee is told instead."""
+        with self.db.write() as session:
+            row = session.get(OutboxMessage, item.id)
+            if row is None or row.state is not OutboxState.PENDING or self._taken_over(row, item):
+                return
+            now = self.core.now()
+            row.attempts += 1
+            row.claimed_until = None
+            if row.kind in COMMITTEE_KINDS:
+                db_outage_begin(session, platform=row.platform, cause=code[:100], now=now)
+            elif now - as_utc(row.due_at) > self.policy.horizon:
+                self._give_up(session, row, code)
+                session.add(row)
+                return
+            row.last_error, row.blocked = code[:100], True
+            row.next_attempt_at = now + timedelta(seconds=self.policy.backoff(row.attempts, None))
+            session.add(row)
+        log.warning("notice blocked", extra={"outbox": item.id, "code": code[:100]})
 
     def retry(self, item: Item, *, code: str, retry_after: float | None, in_doubt: bool = False) -> None:
         """Schedule another try, or give up past the horizon and tell the committee. `in_doubt`:
@@ -192,7 +241,9 @@ class Relay:
             row.last_error = code[:100]
             row.claimed_until = None
             now = self.core.now()
-            if now - row.created_at > self.policy.horizon:
+            # A notice once refused by a blocked platform is kept until delivered; the horizon
+            # counts from when it became due (an anonymous alert's delay is not a failure).
+            if not row.blocked and now - as_utc(row.due_at) > self.policy.horizon:
                 self._give_up(session, row, code)
             else:
                 row.next_attempt_at = now + timedelta(seconds=self.policy.backoff(row.attempts, retry_after))
@@ -209,6 +260,7 @@ class Relay:
             session.add(row)
 
     def _give_up(self, session: Session, row: OutboxMessage, code: str) -> None:
+        row.blocked = False
         row.state, row.last_error = OutboxState.FAILED, code[:100]
         log.warning("notice undeliverable", extra={"outbox": row.id, "code": code[:100]})
         # Told on the other platforms when there are some: this one may be what is failing.
@@ -216,3 +268,34 @@ class Relay:
         db_undeliverable(session, self.core.vault, now=self.core.now(), about=row.key,
                          key=f"{FAILURE_PREFIX}{row.id}", title=copy.delivery_failed(row.kind, code[:100]),
                          facts=(("Notice", row.key),), platforms=others)
+
+
+_CASE_NOTICES = ("alert", "unacked", "receipt-deadline", "feedback-deadline")
+DROPPED = "dropped_case_handled"  # last_error of a blocked notice dropped because its case moved on
+
+
+def db_due_now(session: Session, *, platform: Platform | None, now: datetime) -> int:
+    """Blocked notices waiting for their next try are due at once."""
+    query = (update(OutboxMessage)
+             .where(col(OutboxMessage.state) == OutboxState.PENDING, col(OutboxMessage.blocked).is_(True),
+                    col(OutboxMessage.next_attempt_at) > now)
+             .values(next_attempt_at=now))
+    if platform is not None:
+        query = query.where(col(OutboxMessage.platform) == platform)
+    return cast(CursorResult[Any], session.exec(query)).rowcount
+
+
+def _settled(session: Session, key: str) -> bool:
+    """The notice is about a case the committee has since acknowledged or closed, so that it has
+    nothing left to say: the new report's alert and the unacknowledged reminders after an
+    acknowledgement, and the case's deadline reminders after it closed."""
+    kind, _, rest = key.partition(":")
+    if kind not in _CASE_NOTICES:
+        return False
+    report = session.get(Report, rest.split(":", 1)[0].split("@", 1)[0])
+    if report is None:
+        return False
+    closed = report.status is CaseStatus.CLOSED
+    if kind in ("alert", "unacked"):
+        return closed or report.acknowledged_at is not None
+    return closed and kind in ("receipt-deadline", "feedback-deadline")

@@ -54,6 +54,7 @@ from bot.messages import (
     Reply,
     Text,
 )
+from bot.relay import db_due_now
 from bot.reports import db_reports_of, db_submit
 from storage.crypto import CryptoError
 from storage.db import Database
@@ -67,7 +68,7 @@ from storage.models import (
     Report,
     new_id,
 )
-from storage.vocabulary import CaseStatus, PersonKind
+from storage.vocabulary import CaseStatus, PersonKind, Platform
 
 log = logging.getLogger("candor.service")
 
@@ -121,6 +122,12 @@ class Service:
         except CryptoError as exc:
             log.error("sealed data did not open: %s", type(exc).__name__)
             return [Text(copy.internal_error())]
+
+    def retry_blocked(self, platform: Platform | None = None) -> int:
+        """The platform says the bot is back (added to the channel or the team again), or an
+        operator fixed the setup: the notices it refused are due now. Returns how many."""
+        with self.db.write() as session:
+            return db_due_now(session, platform=platform, now=self.core.now())
 
     def knows(self, actor: Actor) -> bool:
         with self.db.read() as session:

@@ -230,6 +230,9 @@ class OutboxMessage(SQLModel, table=True):
     state: OutboxState = Field(default=OutboxState.PENDING, index=True)
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
+    # When the notice first became due (an anonymous report's alert: after its deliberate delay).
+    # How long a notice has waited is counted from here, never from `created_at`. A time: plain.
+    due_at: datetime = Field(default_factory=utcnow, index=True)
     claimed_until: datetime | None = None
     # The platform may hold this notice already (a relay died mid-delivery, or a post got an
     # ambiguous answer): until delivered, each try first looks for the earlier post.
@@ -241,7 +244,20 @@ class OutboxMessage(SQLModel, table=True):
     platform_message_id: str | None = None  # Slack ts / Teams activity id of the delivered post
     platform_channel: str | None = None  # channel or conversation id it was delivered to
     last_error: str | None = None  # an error code from the platform, never a payload
+    # The last try hit an error that a person must fix (the bot removed from the channel, a
+    # revoked token): the notice is kept and retried until the platform takes it.
+    blocked: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
     body: bytes = _sealed()
+
+
+class DeliveryOutage(SQLModel, table=True):
+    """A platform's committee channel refusing Candor's notices, from the first blocked post until
+    one gets through: at most one per platform. Platform, times and an error code only: plain."""
+
+    platform: Platform = Field(primary_key=True)
+    started_at: datetime
+    cause: str  # the platform's latest error code (not_in_channel, http_403, ...)
+    emailed_at: datetime | None = None  # when the operators were e-mailed about it (once)
 
 
 class ConversationRef(SQLModel, table=True):
@@ -280,6 +296,7 @@ __all__ = [
     "Conversation",
     "ConversationRef",
     "DataKey",
+    "DeliveryOutage",
     "Determination",
     "Disclosure",
     "Exclusion",

@@ -19,7 +19,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -50,7 +50,9 @@ from storage.vocabulary import Platform
 log = logging.getLogger("candor.slack")
 
 COMMANDS = ("/ethics", "/attest")
-EVENTS = ("message.im", "app_home_opened")
+# member_joined_channel (scope groups:read for private channels): the bot invited back into the
+# committee channel, so the notices it refused go now.
+EVENTS = ("message.im", "app_home_opened", "member_joined_channel")
 
 
 def slack_error(exc: SlackApiError) -> str:
@@ -162,6 +164,10 @@ def register(app: AsyncApp, bridge: SlackBridge) -> None:
         replies = await asyncio.to_thread(bridge.service.home, actor)
         await bridge.client.views_publish(user_id=user, view=render.home_view(replies))
 
+    @app.event("member_joined_channel")
+    async def joined(event: dict[str, Any], context: AsyncBoltContext) -> None:
+        await bot_joined_channel(bridge, event, bot_user_id=context.bot_user_id)
+
     async def command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, name: str) -> None:
         await ack()
         user = body.get("user_id", "")
@@ -226,6 +232,16 @@ def register(app: AsyncApp, bridge: SlackBridge) -> None:
                 await bridge.dm(user, [Text(copy.internal_error())])
             except SlackApiError:
                 log.error("could not tell the user about the failure")
+
+
+async def bot_joined_channel(bridge: SlackBridge, event: dict[str, Any], *, bot_user_id: str | None) -> None:
+    """Someone joined a channel: when it is the bot (invited back into the committee channel),
+    the notices Slack refused are due now. Anyone else joining changes nothing."""
+    if not bot_user_id or event.get("user") != bot_user_id:
+        return
+    count = await asyncio.to_thread(bridge.service.retry_blocked, Platform.SLACK)
+    log.info("bot joined channel %s; %d blocked notices due now", event.get("channel"), count)
+    bridge.wake()
 
 
 def mount(app: web.Application, bolt: AsyncApp, path: str = "/slack/events") -> None:

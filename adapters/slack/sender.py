@@ -1,8 +1,9 @@
 """The notifier's Slack sender: the committee channel, direct messages, edits in place.
 
 Slack's own retry handlers are off: the outbox retries, so a notice survives a restart. A rate
-limit (HTTP 429, `ratelimited`) or a 5xx is `RetryLater` with Slack's `Retry-After`; an error
-retrying cannot fix (unknown channel, revoked token) is `Undeliverable`.
+limit (HTTP 429, `ratelimited`) or a 5xx is `RetryLater` with Slack's `Retry-After`; an error a
+person must fix (the bot not in the channel, an archived channel, a revoked token) is `Blocked`
+(kept and retried); an error retrying cannot fix (an unknown user) is `Undeliverable`.
 
 Each post carries its outbox row's id as message metadata. When a relay died between posting and
 recording the post, the row comes back `maybe_sent`, and the sender reads the conversation's
@@ -19,14 +20,18 @@ from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.senders import Posted, Ref, RetryLater, Undeliverable
+from adapters.senders import Blocked, Posted, Ref, RetryLater, Undeliverable
 from adapters.slack import render
 from adapters.slack.app import slack_error
 from bot.messages import Notice
 
-_PERMANENT = {
+# Refusals that last until someone fixes the setup (invites the bot back, replaces the token).
+BLOCKING = {
     "channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "account_inactive",
-    "token_revoked", "not_authed", "user_not_found", "cannot_dm_bot", "message_not_found",
+    "token_revoked", "not_authed",
+}
+_PERMANENT = {
+    "user_not_found", "cannot_dm_bot", "message_not_found",
     "cant_update_message", "missing_scope", "no_permission", "restricted_action",
 }
 
@@ -53,7 +58,7 @@ class SlackSender:
 
     async def post_to_channel(self, notice: Notice, ref: Ref) -> Posted:
         if not self._channel:
-            raise Undeliverable("no_committee_channel")
+            raise Blocked("no_committee_channel")
         return await self._post(self._channel, notice, ref)
 
     async def post_to_user(self, user_id: str, notice: Notice, ref: Ref) -> Posted:
@@ -126,6 +131,8 @@ class SlackSender:
                 raise RetryLater("ratelimited", retry_after=_retry_after(exc)) from None
             if status >= 500 or error in {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}:
                 raise RetryLater(error) from None
+            if error in BLOCKING:
+                raise Blocked(error) from None
             if error in _PERMANENT:
                 raise Undeliverable(error) from None
             raise RetryLater(error) from None

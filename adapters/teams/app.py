@@ -279,6 +279,16 @@ class CandorTeamsBot:
         # Ids only (not confidential): the operator finds the team here, and CANDOR_TEAMS_CHANNEL
         # may name this channel or any other channel of the team.
         log.info("added to team %s in channel %s; references stored", team_id, channel_id)
+        await bot_added_back(self._service, self._wake)
+
+
+async def bot_added_back(service: Service, wake: Callable[[], None]) -> None:
+    """The bot was added to a team (again): the notices Teams refused while it was not there are
+    due now, not at the end of their backoff. SDK-free, so it moves with the adapter as it is."""
+    count = await asyncio.to_thread(service.retry_blocked, Platform.TEAMS)
+    if count:
+        log.info("%d blocked Teams notices due now", count)
+    wake()
 
 
 async def _directory_address(context: TurnContext) -> str | None:

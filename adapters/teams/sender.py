@@ -1,5 +1,6 @@
 """The notifier's Teams sender: proactive cards to the committee channel and to people's 1:1
-chats, and edits in place. 429 (with Retry-After) and 5xx are `RetryLater`; 403/404 are
+chats, and edits in place. 429 (with Retry-After) and 5xx are `RetryLater`; 401/403/404 are
+`Blocked` (the app removed from the team, credentials refused: kept and retried); other 4xx are
 `Undeliverable`.
 
 A bot cannot read a Teams conversation back through the Bot Connector, so `Ref.maybe_sent` cannot
@@ -24,7 +25,7 @@ from microsoft_agents.activity import (
 )
 from microsoft_agents.hosting.core import TurnContext
 
-from adapters.senders import Posted, Ref, RetryLater, Undeliverable
+from adapters.senders import Blocked, Posted, Ref, RetryLater, Undeliverable
 from adapters.teams import cards
 from adapters.teams.adapter import CONNECTOR_AUDIENCE, TeamsAdapter
 from adapters.teams.refs import USER, any_reference, channel_reference, load_reference
@@ -58,8 +59,20 @@ def _error(exc: Exception) -> Exception:
             except ValueError:
                 retry_after = None
             return RetryLater(f"http_{status}", retry_after=retry_after)
-        return Undeliverable(f"http_{status}")
+        return blocked_or_undeliverable(status)
     return RetryLater(type(exc).__name__)
+
+
+# The Connector's refusals that last until someone fixes the setup: credentials (401), the app
+# removed from the team or the chat (403), a conversation it no longer knows (404).
+BLOCKING_STATUSES = (401, 403, 404)
+
+
+def blocked_or_undeliverable(status: int) -> Exception:
+    """A 4xx from the Connector: `Blocked` when a person can fix it, `Undeliverable` otherwise."""
+    if status in BLOCKING_STATUSES:
+        return Blocked(f"http_{status}")
+    return Undeliverable(f"http_{status}")
 
 
 async def _in_turn(start: Callable[[Callable[[TurnContext], Awaitable[None]]], Awaitable[object]],
@@ -153,10 +166,10 @@ class TeamsSender:
 
     async def post_to_channel(self, notice: Notice, ref: Ref) -> Posted:
         if not self._channel:
-            raise Undeliverable("no_committee_channel")
+            raise Blocked("no_committee_channel")
         reference = await asyncio.to_thread(channel_reference, self._db, self._channel)
         if reference is None:
-            raise RetryLater("bot_not_yet_in_team")  # it will be once the bot is added to the team
+            raise Blocked("bot_not_in_team")  # until the app is added to the committee's team
         return await self._send(reference, notice)
 
     async def post_to_user(self, user_id: str, notice: Notice, ref: Ref) -> Posted:

@@ -46,6 +46,8 @@ class ConnectorStandIn:
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
     _fail: list[tuple[int, int | None]] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    # Conversations whose activities are refused, with the status (the bot removed from the team: 403).
+    refuse: dict[str, int] = field(default_factory=dict)
     port: int = 0  # 0: any free port
     _runner: web.AppRunner | None = None
     service_url: str = ""
@@ -96,6 +98,13 @@ class ConnectorStandIn:
         raw = await request.read()
         body = json.loads(raw) if raw else {}
         path = unquote("/" + request.match_info["tail"])
+        refused = next((status for conversation, status in self.refuse.items()
+                        if f"/conversations/{conversation}/activities" in path), None)
+        if refused:
+            self.failed.append(Sent(request.method, path, body))
+            return web.json_response({"error": {"code": "BotNotInConversationRoster",
+                                                "message": "The bot is not part of the conversation roster."}},
+                                     status=refused)
         failure = self._fail.pop(0) if self._fail else None
         if failure is None and self.failure_rate and self._random.random() < self.failure_rate:
             failure = (429, 1) if self._random.random() < 0.5 else (503, None)

@@ -57,6 +57,8 @@ class SlackStandIn:
     # Where each trigger_id came from ("modal", "home", "message"): Slack lets `views.push`
     # stack a view only from an interaction inside an open modal.
     trigger_contexts: dict[str, str] = field(default_factory=dict)
+    # Channels that refuse posts and edits, with Slack's error (the bot removed: not_in_channel).
+    refuse: dict[str, str] = field(default_factory=dict)
     # The client ends (address, port) the Web API calls came from: one per TCP connection.
     connections: set[tuple[str, int]] = field(default_factory=set)
 
@@ -167,6 +169,10 @@ class SlackStandIn:
         if peer:
             self.connections.add((str(peer[0]), int(peer[1])))
         args = await self._args(request)
+        refused = self.refuse.get(str(args.get("channel"))) if method in {"chat.postMessage", "chat.update"} else None
+        if refused:
+            self.failed.append(Call(method, args))
+            return web.json_response({"ok": False, "error": refused})
         failure = self._failure(method)
         if failure is not None:
             self.failed.append(Call(method, args))

@@ -1,0 +1,116 @@
+"""The operator's commands for alerts that do not arrive: `candor status` (one screen: what waits
+for the committee and why, what to do about each error, the schema, the key file) and
+`candor notify retry` (the notices a platform refused are due now, after a fix).
+
+Neither needs the master key: they read plain columns (counts, times, error codes) only.
+"""
+
+from __future__ import annotations
+
+import stat
+from datetime import datetime
+
+import typer
+from rich.console import Console as RichConsole
+from sqlmodel import select
+
+from adapters.settings import Settings
+from bot import copy
+from bot.outage import Waiting, committee_health, db_waiting
+from bot.relay import db_due_now
+from storage import migrate
+from storage.clock import as_utc, utcnow
+from storage.db import Database
+from storage.models import DeliveryOutage
+
+notify_app = typer.Typer(help="The notifier: notices on their way to Slack and Teams.", no_args_is_help=True)
+
+out = RichConsole()
+err = RichConsole(stderr=True)
+
+
+def _open(settings: Settings) -> Database:
+    db = Database.from_url(settings.database_url)
+    current, head = migrate.current_revision(db), migrate.head_revision()
+    if current != head:
+        db.dispose()
+        err.print(f"[bold red]candor:[/] the database schema is at {current or 'nothing'}, not {head}: "
+                  "run `candor db upgrade`", highlight=False)
+        raise typer.Exit(1)
+    return db
+
+
+@notify_app.command("retry")
+def notify_retry() -> None:
+    """After fixing what blocked delivery (the bot invited back, the token replaced): every notice a
+    platform refused is due now. A running `candor serve` sends them within seconds."""
+    db = _open(Settings())
+    try:
+        with db.write() as session:
+            count = db_due_now(session, platform=None, now=utcnow())
+    finally:
+        db.dispose()
+    out.print(f"{count} blocked {'notice is' if count == 1 else 'notices are'} due now; "
+              "`candor serve` sends them within seconds. `candor status` shows what still waits.")
+
+
+def _minutes(now: datetime, since: datetime) -> str:
+    minutes = int((now - since).total_seconds() // 60)
+    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60} min"
+
+
+def _key_line(settings: Settings) -> str:
+    if settings.master_key is not None and settings.master_key.get_secret_value():
+        return "from CANDOR_MASTER_KEY (the environment)"
+    path = settings.key_file
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return f"{path}: missing (restore it from your backup)"
+    except OSError as exc:
+        return f"{path}: cannot be read ({exc.strerror})"
+    warning = "" if mode & 0o077 == 0 else f": others can read it, run `chmod 600 {path}`"
+    return f"{path}, mode {mode:04o}{warning}"
+
+
+def status() -> None:
+    """One screen for the operator: whether the committee's notices get through (what waits, by
+    platform, why, and what to do about it), the schema version and the key file's mode."""
+    settings = Settings()
+    now = utcnow()
+    db = Database.from_url(settings.database_url)
+    try:
+        current, head = migrate.current_revision(db), migrate.head_revision()
+        schema = f"{current} (up to date)" if current == head else \
+            f"{current or 'empty'}, not {head}: run `candor db upgrade`"
+        waiting: list[Waiting] = []
+        outages: list[DeliveryOutage] = []
+        if current == head:
+            with db.read() as session:
+                waiting = db_waiting(session, now=now)
+                outages = list(session.exec(select(DeliveryOutage)).all())
+    finally:
+        db.dispose()
+    problems = committee_health(waiting, now=now).problems(stale_minutes=settings.alert_stale_minutes)
+    ok = not problems and current == head
+    out.print(f"Candor status at {now:%Y-%m-%d %H:%M} UTC", highlight=False)
+    out.print("  Committee alerts  " + ("[green]ok[/]" if ok else "[bold red]NOT OK[/]"), highlight=False)
+    for name, value in problems.items():
+        out.print(f"                    {name}: {value}", highlight=False)
+    out.print(f"  Schema            {schema}", highlight=False)
+    out.print(f"  Key file          {_key_line(settings)}", highlight=False)
+    for outage in outages:
+        told = f"operators e-mailed {as_utc(outage.emailed_at):%H:%M} UTC" if outage.emailed_at else (
+            "operators not e-mailed yet" if settings.smtp_url else "no e-mail: CANDOR_SMTP_URL is unset")
+        out.print(f"  {outage.platform.label} channel blocked since {as_utc(outage.started_at):%Y-%m-%d %H:%M} UTC "
+                  f"({outage.cause}); {told}", highlight=False)
+    if not waiting:
+        out.print("No notice is waiting: everything due has been delivered.")
+        return
+    out.print("Notices due, not delivered (platform, kind: how many, for how long, the last error)")
+    for w in sorted(waiting, key=lambda w: (w.platform.value, w.oldest_due)):
+        why = (w.reason + (" (blocked)" if w.blocked else "")) if w.reason else "not tried yet"
+        fix = copy.delivery_fix(w.reason) if w.reason else "`candor serve` sends it: check that it runs."
+        out.print(f"  {w.platform.label}, {w.kind}: {w.count}, for {_minutes(now, w.oldest_due)}; {why}",
+                  highlight=False)
+        out.print(f"      fix: {fix}", highlight=False)

@@ -1,0 +1,140 @@
+"""What is waiting to reach the committee, and the outages that keep it from getting there.
+
+A notice waits from the moment it first became due (`due_at`): an anonymous report's alert is
+not waiting during its deliberate delay, and nothing here counts a notice before its time. An
+outage is a platform's committee channel refusing Candor's posts with an error a person must fix,
+from the first refusal until a post there gets through: one row per platform, so the operators
+are e-mailed once per outage (`db_outages_to_tell`, `db_mark_told`).
+
+Counts, times, platforms and error codes only: nothing here reads a notice's sealed body.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, CursorResult, and_, func, or_, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, delete, select
+
+from storage.clock import as_utc
+from storage.models import DeliveryOutage, OutboxMessage
+from storage.vocabulary import OutboxState, Platform
+
+COMMITTEE_KINDS = ("channel", "update")  # notices to the committee's channel, and edits of them
+
+
+def due_by(now: datetime) -> ColumnElement[bool]:
+    """A pending row that has become due: its first due time has passed, and it has been tried or
+    is due to be (an anonymous alert's delay, however it is set, keeps it out until its time)."""
+    return and_(col(OutboxMessage.state) == OutboxState.PENDING, col(OutboxMessage.due_at) <= now,
+                or_(col(OutboxMessage.attempts) > 0, col(OutboxMessage.next_attempt_at) <= now))
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Due notices alike in platform, kind and last error: how many, and since when."""
+
+    platform: Platform
+    kind: str
+    reason: str  # the last error code; "" when not tried yet or no error recorded
+    blocked: bool
+    count: int
+    oldest_due: datetime
+
+    @property
+    def committee(self) -> bool:
+        return self.kind in COMMITTEE_KINDS
+
+
+def db_waiting(session: Session, *, now: datetime) -> list[Waiting]:
+    rows = session.execute(
+        sa_select(col(OutboxMessage.platform), col(OutboxMessage.kind), col(OutboxMessage.last_error),
+                  col(OutboxMessage.blocked), func.count(), func.min(col(OutboxMessage.due_at)))
+        .where(due_by(now))
+        .group_by(col(OutboxMessage.platform), col(OutboxMessage.kind), col(OutboxMessage.last_error),
+                  col(OutboxMessage.blocked))
+    ).all()
+    return [Waiting(Platform(platform), kind, error or "", bool(blocked), int(count), as_utc(oldest))
+            for platform, kind, error, blocked, count, oldest in rows]
+
+
+@dataclass(frozen=True)
+class Health:
+    """The committee's side of /healthz: channels refusing posts, and how long the oldest due
+    committee notice has waited."""
+
+    blocked: dict[Platform, str]  # platform -> the error code of its refused committee notices
+    oldest_minutes: float | None
+
+    def problems(self, *, stale_minutes: float) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        if self.blocked:
+            found["committee_channel_blocked"] = ", ".join(sorted(set(self.blocked.values())))
+        if self.oldest_minutes is not None and self.oldest_minutes > stale_minutes:
+            found["oldest_notice_minutes"] = int(self.oldest_minutes)
+        return found
+
+
+def committee_health(waiting: list[Waiting], *, now: datetime) -> Health:
+    committee = [w for w in waiting if w.committee]
+    blocked = {w.platform: w.reason for w in sorted(committee, key=lambda w: w.oldest_due) if w.blocked}
+    oldest = min((w.oldest_due for w in committee), default=None)
+    return Health(blocked, None if oldest is None else (now - oldest).total_seconds() / 60)
+
+
+# --- outages --------------------------------------------------------------------------------
+
+
+def db_outage_begin(session: Session, *, platform: Platform, cause: str, now: datetime) -> None:
+    """A committee notice was refused (`cause`): the platform's outage begins, or goes on with
+    the latest cause."""
+    row = session.get(DeliveryOutage, platform)
+    if row is None:
+        session.add(DeliveryOutage(platform=platform, started_at=now, cause=cause))
+    elif row.cause != cause:
+        row.cause = cause
+        session.add(row)
+
+
+def db_outage_end(session: Session, *, platform: Platform) -> None:
+    """A committee notice got through: the outage, if any, is over."""
+    session.exec(delete(DeliveryOutage).where(col(DeliveryOutage.platform) == platform))
+
+
+@dataclass(frozen=True)
+class Outage:
+    platform: Platform
+    started_at: datetime
+    cause: str
+    notices: int  # committee notices refused and waiting
+
+
+def db_outages_to_tell(session: Session, *, now: datetime, after: timedelta) -> list[Outage]:
+    """Outages that have lasted past `after`, whose operators have not been told, and that still
+    hold committee notices back."""
+    outages = session.exec(select(DeliveryOutage).where(col(DeliveryOutage.emailed_at).is_(None),
+                                                        col(DeliveryOutage.started_at) <= now - after)).all()
+    if not outages:
+        return []
+    held: dict[Platform, int] = {}
+    for w in db_waiting(session, now=now):
+        if w.committee and w.blocked:
+            held[w.platform] = held.get(w.platform, 0) + w.count
+    return [Outage(o.platform, as_utc(o.started_at), o.cause, held[o.platform])
+            for o in outages if held.get(o.platform)]
+
+
+def db_mark_told(session: Session, outage: Outage, *, at: datetime | None) -> bool:
+    """Record that the operators were told of `outage` (`at`), or, with None, that telling them
+    failed and is to be tried again. True when this call made the change: of two replicas, one
+    tells."""
+    was_told = col(DeliveryOutage.emailed_at).is_(None) if at is not None else col(DeliveryOutage.emailed_at).is_not(None)
+    result = cast(CursorResult[Any], session.exec(
+        update(DeliveryOutage)
+        .where(col(DeliveryOutage.platform) == outage.platform, col(DeliveryOutage.started_at) == outage.started_at,
+               was_told)
+        .values(emailed_at=at)))
+    return result.rowcount == 1
