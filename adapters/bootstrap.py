@@ -117,7 +117,8 @@ def build(settings: Settings, *, platforms: frozenset[Platform], create_key: boo
         db.dispose()
         raise
     try:
-        schedule = ScheduleSettings(timezone=settings.timezone)
+        schedule = ScheduleSettings(timezone=settings.timezone,
+                                    anonymous_delay_minutes=settings.anonymous_delay_minutes)
     except ValueError as exc:
         db.dispose()
         raise StartupError(f"CANDOR_TIMEZONE: {exc}") from None

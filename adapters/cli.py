@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,11 +14,14 @@ from rich.table import Table
 
 from adapters.admin_cli import export_app, retention_app, waivers_app
 from adapters.bootstrap import Candor, StartupError, build, open_keyring
+from adapters.keys_cli import escrow_warning
+from adapters.keys_cli import register as register_key_ceremony
 from adapters.settings import Settings
 from adapters.status_cli import notify_app, status
 from storage import migrate
 from storage.crypto import KeyringError, Vault, save_keyring
 from storage.db import Database
+from storage.escrow import db_reseal
 from storage.vocabulary import Platform
 
 app = typer.Typer(help="Candor: the Supplemental Code of Ethics in Slack and Microsoft Teams.",
@@ -25,7 +29,8 @@ app = typer.Typer(help="Candor: the Supplemental Code of Ethics in Slack and Mic
                   # A traceback never prints local variables: they may hold a report's text.
                   pretty_exceptions_show_locals=False)
 roster_app = typer.Typer(help="The roster of officers and Audit Committee members.", no_args_is_help=True)
-keys_app = typer.Typer(help="The master keys that wrap every record's data key.", no_args_is_help=True)
+keys_app = typer.Typer(help="The master keys that wrap every record's data key, and the committee's "
+                            "recovery shares that rebuild them.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 app.add_typer(roster_app, name="roster")
@@ -125,7 +130,8 @@ def init() -> None:
         out.print(f"Database ready at {settings.database_url} (schema {migrate.current_revision(db)}).")
         if created:
             out.print(f"Created a master key at {settings.key_file} (mode 0600). Back it up now: "
-                      "without it, nothing in the database can be read.")
+                      "without it, nothing in the database can be read. Then give the Audit "
+                      "Committee the way back: `candor keys split --shares N --threshold K --out DIR`.")
         else:
             out.print("The master key opens; nothing was created.")
     finally:
@@ -149,6 +155,8 @@ def serve() -> None:
                     "(CANDOR_TEAMS_LOCAL=true runs Teams unauthenticated, for the Emulator only)")
     candor = _build(platforms)
     try:
+        if warning := escrow_warning(candor):
+            logging.getLogger("candor.keys").warning(warning)
         run_server(candor)
     finally:
         candor.close()
@@ -222,6 +230,8 @@ def keys_rotate(batch: int = typer.Option(500, min=1, help="Data keys re-wrapped
     candor = _build(frozenset())
     try:
         rotated = candor.keyring.rotated()
+        with candor.db.write() as session:  # the escrow holds the new version before anything uses it
+            db_reseal(session, rotated)
         save_keyring(settings.key_file, rotated)
         vault = Vault(rotated)
         from sqlmodel import func, select
@@ -261,6 +271,8 @@ def keys_retire(version: int = typer.Argument(..., help="The master key version 
             save_keyring(settings.key_file, candor.keyring.retired(version))
         except KeyringError as exc:
             raise _fail(str(exc)) from None
+        with candor.db.write() as session:  # the escrow no longer holds the retired version
+            db_reseal(session, candor.keyring.retired(version))
         out.print(f"Master key v{version} retired.")
     finally:
         candor.close()
@@ -354,6 +366,9 @@ def teams_package(
         raise _fail("no app id: pass --app-id or set MICROSOFT_APP_ID (the Azure bot's app id)")
     path = build_package(app_id=bot_id, out=destination, version=version, website=website)
     out.print(f"Wrote {path}: upload it in Teams (Apps → Manage your apps → Upload an app).")
+
+
+register_key_ceremony(keys_app)  # keys split, recover, check: listed after rotate and retire
 
 
 def main() -> None:

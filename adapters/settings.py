@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     retry_max_seconds: float = Field(300.0, gt=0, validation_alias="CANDOR_RETRY_MAX_SECONDS")
     relay_lease_seconds: float = Field(60.0, gt=0, validation_alias="CANDOR_RELAY_LEASE_SECONDS")
     delivery_horizon_hours: float = Field(24.0, gt=0, validation_alias="CANDOR_DELIVERY_HORIZON_HOURS")
+    # An anonymous report's channel alert waits a random delay, uniform in 0..N minutes (0: none).
+    anonymous_delay_minutes: int = Field(60, ge=0, le=1440, validation_alias="CANDOR_ANONYMOUS_DELAY_MINUTES")
     # Operators are alerted (/healthz 503, the e-mail) when a committee notice has waited this long.
     alert_stale_minutes: float = Field(15.0, gt=0, validation_alias="CANDOR_ALERT_STALE_MINUTES")
     # Optional e-mail to the chair (and CANDOR_ALERT_EMAIL) when the committee channel is blocked:

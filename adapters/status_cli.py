@@ -1,6 +1,6 @@
 """The operator's commands for alerts that do not arrive: `candor status` (one screen: what waits
-for the committee and why, what to do about each error, the schema, the key file) and
-`candor notify retry` (the notices a platform refused are due now, after a fix).
+for the committee and why, what to do about each error, the schema, the key file, the key
+escrow's age) and `candor notify retry` (the notices a platform refused are due now, after a fix).
 
 Neither needs the master key: they read plain columns (counts, times, error codes) only.
 """
@@ -21,7 +21,8 @@ from bot.relay import db_due_now
 from storage import migrate
 from storage.clock import as_utc, utcnow
 from storage.db import Database
-from storage.models import DeliveryOutage
+from storage.escrow import db_current
+from storage.models import DeliveryOutage, RecoveryKey
 
 notify_app = typer.Typer(help="The notifier: notices on their way to Slack and Teams.", no_args_is_help=True)
 
@@ -73,6 +74,17 @@ def _key_line(settings: Settings) -> str:
     return f"{path}, mode {mode:04o}{warning}"
 
 
+def _escrow_line(escrow: RecoveryKey | None, now: datetime) -> str:
+    """The committee's recovery escrow: its age, and whether rotations followed the split."""
+    if escrow is None:
+        return "none: run `candor keys split` (without it, a lost key file loses everything)"
+    split = as_utc(escrow.split_at)
+    line = f"split {split:%Y-%m-%d} ({(now - split).days} days ago), {escrow.threshold} of {escrow.shares} shares"
+    if escrow.reseals:
+        line += f"; re-sealed {escrow.reseals} time(s) since, last {as_utc(escrow.sealed_at):%Y-%m-%d}"
+    return line
+
+
 def status() -> None:
     """One screen for the operator: whether the committee's notices get through (what waits, by
     platform, why, and what to do about it), the schema version and the key file's mode."""
@@ -85,10 +97,12 @@ def status() -> None:
             f"{current or 'empty'}, not {head}: run `candor db upgrade`"
         waiting: list[Waiting] = []
         outages: list[DeliveryOutage] = []
+        escrow: RecoveryKey | None = None
         if current == head:
             with db.read() as session:
                 waiting = db_waiting(session, now=now)
                 outages = list(session.exec(select(DeliveryOutage)).all())
+                escrow = db_current(session)
     finally:
         db.dispose()
     problems = committee_health(waiting, now=now).problems(stale_minutes=settings.alert_stale_minutes)
@@ -99,6 +113,8 @@ def status() -> None:
         out.print(f"                    {name}: {value}", highlight=False)
     out.print(f"  Schema            {schema}", highlight=False)
     out.print(f"  Key file          {_key_line(settings)}", highlight=False)
+    if current == head:
+        out.print(f"  Key escrow        {_escrow_line(escrow, now)}", highlight=False)
     for outage in outages:
         told = f"operators e-mailed {as_utc(outage.emailed_at):%H:%M} UTC" if outage.emailed_at else (
             "operators not e-mailed yet" if settings.smtp_url else "no e-mail: CANDOR_SMTP_URL is unset")

@@ -19,7 +19,7 @@ from bot.core import (
     db_excluded,
     is_committee,
 )
-from bot.followup import answer_choice
+from bot.followup import MY_REPORTS
 from bot.messages import (
     Actor,
     Choice,
@@ -84,8 +84,7 @@ def db_acknowledge(session: Session, core: Core, member: Person, report_id: str)
     report.acknowledged_at = core.now()
     report.acknowledged_by = member.id
     db_change_status(session, core, report, to=CaseStatus.ACKNOWLEDGED, by=member, reason=None)
-    _tell_reporter(session, core, report, key=f"ack:{report.id}",
-                   title=copy.case_acknowledged_for_reporter(report.code))
+    _tell_reporter(session, core, report, key=f"ack:{report.id}")
     return [Text(copy.acknowledged(report.code))]
 
 
@@ -106,7 +105,7 @@ def details(session: Session, core: Core, member: Person, report: Report, conten
     sections: list[tuple[str, str]] = [
         ("Status", report.status.label),
         ("Category", report.category.label),
-        ("Received", report.received_at.strftime("%Y-%m-%d %H:%M UTC")),
+        ("Received", report.received_at.strftime("%Y-%m-%d" if report.anonymous else "%Y-%m-%d %H:%M UTC")),
         ("Reporter", neutralise(who_reported)),
     ]
     for key, heading in (("what", "What happened"), ("who", "People involved"), ("when", "When"),
@@ -185,9 +184,7 @@ def db_ask(session: Session, core: Core, member: Person, report_id: str, questio
     # move tells them), so the three-month feedback clock keeps running.
     core.audit_event(session, actor=actor_id(member), action="case.question",
                      record_kind=REPORT, record_id=report.id, detail={"message": message_id})
-    _tell_reporter(session, core, report, key=f"question:{message_id}",
-                   title=copy.question_for_reporter(report.code), text=neutralise(question),
-                   with_answer=True)
+    _tell_reporter(session, core, report, key=f"question:{message_id}")
     return [Text(copy.question_sent(report.code, report.anonymous))]
 
 
@@ -210,8 +207,7 @@ def db_move(session: Session, core: Core, member: Person, report_id: str, to: st
     db_change_status(session, core, report, to=target, by=member, reason=reason)
     report.last_feedback_at = core.now()
     session.add(report)
-    _tell_reporter(session, core, report, key=f"status:{report.id}:{target.value}:{core.now():%Y%m%d%H%M%S}",
-                   title=copy.case_status_for_reporter(report.code, target.label))
+    _tell_reporter(session, core, report, key=f"status:{report.id}:{target.value}:{core.now():%Y%m%d%H%M%S}")
     return [Text(copy.status_moved(report.code, target.label))]
 
 
@@ -242,8 +238,7 @@ def db_cases(session: Session, core: Core, member: Person) -> list[Reply]:
     return [Document(title="Open cases", sections=sections, choices=choices)]
 
 
-def _tell_reporter(session: Session, core: Core, report: Report, *, key: str, title: str,
-                   text: str = "", with_answer: bool = False) -> None:
+def _tell_reporter(session: Session, core: Core, report: Report, *, key: str) -> None:
     """A direct message to a named reporter (an anonymous one reads it with code and secret)."""
     if report.anonymous:
         return
@@ -251,7 +246,11 @@ def _tell_reporter(session: Session, core: Core, report: Report, *, key: str, ti
     if not isinstance(reporter, dict) or reporter.get("person_id") is None:
         return
     person_id = int(reporter["person_id"])
-    choices = (answer_choice(core, report, person_id=person_id),) if with_answer else ()
+    # The message stays in the reporter's chat: it says only that there is news, and its button
+    # lists their cases in a window, where the case (and any question, with its answer button)
+    # is read. No case code, status or question text in the chat.
     db_enqueue(session, core.vault, now=core.now(), key=f"{REPORTER_PREFIX}{key}", target=person_target(person_id),
-               notice=Notice(title=title, text=text, choices=choices), platforms=core.platforms)
+               notice=Notice(title=copy.news_for_reporter(), text=copy.news_for_reporter_detail(),
+                             choices=(Choice(copy.open_my_reports(), MY_REPORTS),)),
+               platforms=core.platforms)
 

@@ -86,6 +86,79 @@ def form_opens_in_window(title: str) -> str:
     return f"{title}: the form opens in its own window, so nothing you type stays in this chat."
 
 
+def open_document_label() -> str:
+    return "Open"
+
+
+def document_opens_in_window(title: str) -> str:
+    return f"{title}: it opens in its own window, so nothing of it stays in this chat."
+
+
+def chat_report_warning() -> str:
+    return ("What you type here stays in this chat's history, which your workspace's administrators "
+            "can export. The form above leaves nothing here. If you still prefer to type your report "
+            "in this chat, choose below.")
+
+
+def chat_report_choice() -> str:
+    return "Type it here instead"
+
+
+def intake_anonymous_in_chat() -> str:
+    return ("Anonymously, then: Candor will keep nothing that says who you are. But this chat itself "
+            "links these messages to your account, for anyone who can read or export its history. "
+            "For a report that nothing links to you, type \"cancel\" and use the form instead "
+            "(`/ethics report`).")
+
+
+def secret_exposed(platform: Platform) -> str:
+    return ("You typed your secret into a chat message, and this chat keeps its history (your "
+            "workspace's administrators can export it). So the case is not shown here, and that "
+            "secret no longer works. Your new secret is shown below, to you only. Next time, use "
+            f"{ethics('status CODE SECRET', platform)}: a command's text is not kept in the chat.")
+
+
+def secret_typed_not_shown(platform: Platform) -> str:
+    return ("Nothing is shown here: this chat keeps its history, and a secret typed into it could be "
+            f"read later. Please use {ethics('status CODE SECRET', platform)} instead (a command's "
+            "text is not kept), and check the code and the secret.")
+
+
+def new_secret_title() -> str:
+    return "Your new secret"
+
+
+def new_secret(code: str, secret: str, platform: Platform) -> str:
+    return (f"Case *{code}*. Your new secret: *{secret}*\nIt is shown this once and only to you; "
+            "the old one no longer works. Keep it somewhere safe, outside this chat, and use it "
+            f"with {ethics('status CODE SECRET', platform)}.")
+
+
+def news_for_reporter() -> str:
+    return "There is news on a report you made"
+
+
+def news_for_reporter_detail() -> str:
+    return ("The details open in a window, never in this chat: a question from the Audit Committee, "
+            "or where your case stands.")
+
+
+def open_my_reports() -> str:
+    return "Open my reports"
+
+
+def my_reports_title() -> str:
+    return "Your named reports"
+
+
+def my_reports_heading() -> str:
+    return "Cases"
+
+
+def no_named_reports() -> str:
+    return "None. Anonymous reports are not listed: open them with their code and secret."
+
+
 def internal_error() -> str:
     return (
         "Something went wrong on my side and nothing was recorded. Please try again in a "
@@ -139,6 +212,12 @@ def help_text(*, committee: bool, platform: Platform) -> str:
             "the waiver register.",
         ]
     lines.append("Type `cancel` at any step to stop; nothing is sent until you submit.")
+    if platform is Platform.SLACK:
+        lines.append(
+            "Where things are kept: what you type in this chat and the bot's messages here stay in "
+            "its history, which your workspace's administrators can export. Forms, case details, "
+            "receipts and secrets open in windows (or as answers only you see) and stay out of it. "
+            "Candor keeps your report encrypted.")
     return "\n".join(lines)
 
 
@@ -211,7 +290,7 @@ def intake_form_intro() -> str:
 
 
 def intake_draft_expired() -> str:
-    return "Your earlier draft expired after a day without changes and was deleted."
+    return "Your earlier draft expired after a day or more without changes and was deleted."
 
 
 def hint(name: str) -> str:
@@ -248,21 +327,37 @@ def choose_identity() -> str:
     return "Please choose whether to report with your name or anonymously."
 
 
+def receipt_title() -> str:
+    return "Report received"
+
+
+def receipt_heading() -> str:
+    return "Receipt"
+
+
+def _receipt_kept(platform: Platform) -> str:
+    if platform is Platform.SLACK:
+        return (" This receipt is shown only to you and is not kept in your chat with Candor; "
+                "any message you typed in that chat stays in its history.")
+    return ""
+
+
 def receipt_named(code: str, platform: Platform) -> str:
     return (
         f"Your report is recorded, encrypted, as case *{code}*. The Audit Committee has been "
-        "alerted. I'll tell you here when they acknowledge it or have a question. "
-        f"You can check it any time with {ethics(f'status {code}', platform)}."
+        "alerted. When they acknowledge it or have a question, I'll send you a note without "
+        f"details. You can check it any time with {ethics(f'status {code}', platform)}."
+        + _receipt_kept(platform)
     )
 
 
 def receipt_anonymous(code: str, secret: str, platform: Platform) -> str:
     return (
-        f"Your report is recorded, encrypted, as case *{code}*, and nothing that identifies "
-        f"you was kept.\nYour secret: *{secret}*\nIt is shown this once: write it down or keep "
-        f"it somewhere safe. With {ethics(f'status {code} {secret}', platform)} you can see the "
-        "committee's questions and answer them. Without the secret, nobody (not even you) can "
-        "reach the case as its reporter."
+        f"Your report is recorded, encrypted, as case *{code}*, and Candor kept nothing that "
+        f"identifies you.\nYour secret: *{secret}*\nIt is shown this once: write it down or keep "
+        f"it somewhere safe, outside any chat. With {ethics(f'status {code} {secret}', platform)} you "
+        "can see the committee's questions and answer them. Without the secret, nobody (not even "
+        "you) can reach the case as its reporter." + _receipt_kept(platform)
     )
 
 
@@ -289,18 +384,6 @@ def answer_recorded(code: str) -> str:
 
 def answer_prompt() -> str:
     return "Your answer to the committee"
-
-
-def question_for_reporter(code: str) -> str:
-    return f"The Audit Committee has a question about case {code}"
-
-
-def case_acknowledged_for_reporter(code: str) -> str:
-    return f"The Audit Committee has acknowledged receipt of your report {code}."
-
-
-def case_status_for_reporter(code: str, status: str) -> str:
-    return f"Your case {code} is now: {status}."
 
 
 # --- attestation ------------------------------------------------------------------------------
@@ -334,7 +417,10 @@ def attest_recorded(period: str, next_due: str) -> str:
 
 
 def attest_offer_report() -> str:
-    return "You said you know of a matter that has not been reported. Would you like to report it now?"
+    return ("You said you know of a matter that has not been reported. Before you go on: a report "
+            "made right now could be linked in time to this attestation, which is recorded with "
+            "your name. Waiting a day or more hides that link, above all for an anonymous report. "
+            "Would you like to report it now?")
 
 
 def attest_disclosure_hint() -> str:

@@ -18,7 +18,7 @@ from bot.attestation import Policy
 from bot.messages import Actor
 from bot.schedule import ScheduleSettings
 from storage.audit import AuditLog, Detail
-from storage.clock import utcnow
+from storage.clock import start_of_day, utcnow
 from storage.crypto import Vault
 from storage.models import Exclusion, Identity, Person, Report
 from storage.vocabulary import PersonKind, Platform
@@ -59,9 +59,14 @@ class Core:
         return timedelta(hours=self.schedule.draft_ttl_hours)
 
     def audit_event(self, session: Session, *, actor: str, action: str, record_kind: str,
-                    record_id: str, detail: Detail | None = None) -> None:
+                    record_id: str, detail: Detail | None = None, at: datetime | None = None) -> None:
         self.audit.db_append(session, actor=actor, action=action, record_kind=record_kind,
-                             record_id=record_id, detail=detail, at=self.now())
+                             record_id=record_id, detail=detail, at=at or self.now())
+
+    def today_start(self) -> datetime:
+        """The start of today in the company's zone, as UTC: the only time plain rows keep of an
+        anonymous report or of a person's drafting."""
+        return start_of_day(self.now(), self.timezone)
 
     # --- dates shown on a case (the same rules the scheduler reminds by) --------------------
 

@@ -37,6 +37,7 @@ ANSWER_LIMIT = 4000
 # that, they open the case again with code and secret. A named reporter's lasts two months.
 ANONYMOUS_TOKEN_SECONDS = 4 * 3600
 NAMED_TOKEN_SECONDS = 60 * 24 * 3600
+MY_REPORTS = "reporter:cases"  # a named reporter's cases, opened from a notice without details
 
 
 def _mac(core: Core, report_id: str, expiry: int, who: tuple[str, ...]) -> str:
@@ -91,13 +92,36 @@ def db_reporter_case(session: Session, core: Core, person: Person, actor: Actor,
     return report
 
 
+def db_replace_typed_secret(session: Session, core: Core, person: Person, actor: Actor,
+                            args: list[str]) -> list[Reply]:
+    """`status CODE SECRET` typed into a chat that keeps its history: the secret is exposed. The
+    case is not shown there; a valid secret is replaced by a new one, shown only privately (a
+    document: a window or an ephemeral answer), and the old one stops working. The audit log
+    records the replacement, never a secret."""
+    try:
+        report = db_reporter_case(session, core, person, actor, args)
+    except CandorError:
+        return [Text(copy.secret_typed_not_shown(actor.platform))]
+    if not report.anonymous:  # a named case needs no secret: what was typed opens nothing
+        return [Text(copy.secret_typed_not_shown(actor.platform))]
+    secret = codes.new_secret()
+    report.secret_hash = core.vault.hash_secret(codes.normalise(secret))
+    session.add(report)
+    core.audit_event(session, actor=REPORTER, action="case.secret_replaced", record_kind=REPORT,
+                     record_id=report.id, detail={"reason": "typed_in_chat"})
+    return [Text(copy.secret_exposed(actor.platform)),
+            Document(copy.new_secret_title(), ((copy.receipt_heading(),
+                                                copy.new_secret(report.code, secret, actor.platform)),))]
+
+
 def db_status(session: Session, core: Core, person: Person, actor: Actor, args: list[str]) -> list[Reply]:
     report = db_reporter_case(session, core, person, actor, args)
     core.audit_event(session, actor=REPORTER, action="case.status_viewed", record_kind=REPORT,
                      record_id=report.id)
     sections: list[tuple[str, str]] = [
         ("Status", report.status.label),
-        ("Received", report.received_at.strftime("%Y-%m-%d %H:%M UTC")),
+        # An anonymous report is dated by its day only (its moment could point at its reporter).
+        ("Received", report.received_at.strftime("%Y-%m-%d" if report.anonymous else "%Y-%m-%d %H:%M UTC")),
     ]
     if report.acknowledged_at:
         sections.append(("Acknowledged by the committee", report.acknowledged_at.strftime("%Y-%m-%d")))

@@ -14,7 +14,6 @@ from typing import Any
 
 from bot import copy
 from bot.messages import Choice, Choices, FieldKind, Form, FormField, Reply, Style, Text
-from bot.sanitize import preview
 from storage.vocabulary import Category
 
 FORM_ID = "intake"
@@ -78,6 +77,10 @@ class Draft:
     evidence: str | None = None
     known: str | None = None
     anonymous: bool | None = None
+    # Typed in a chat that keeps history (the officer chose that over the form): the bot's
+    # messages then show no choice it could not take back (who is kept away), and choosing
+    # "anonymously" says the chat itself links the messages to the account.
+    chat: bool = False
 
     def to_json(self) -> dict[str, Any]:
         doc = asdict(self)
@@ -96,6 +99,7 @@ class Draft:
             evidence=doc.get("evidence"),
             known=doc.get("known"),
             anonymous=doc.get("anonymous"),
+            chat=bool(doc.get("chat", False)),
         )
 
 
@@ -132,8 +136,10 @@ def prompt(draft: Draft, members: list[Member]) -> list[Reply]:
         limit = getattr(LIMITS, name)
         return [Choices(copy.intake_question(name, limit), tuple(_nav(skip=not required)))]
     if step is Step.EXCLUDE:
+        # In a chat that keeps history a tick beside a name would stay there: the count only.
+        marked = set() if draft.chat else set(draft.exclude)
         options = [
-            Choice(("✓ " if m.person_id in draft.exclude else "") + m.name, f"{PREFIX}excl:{m.person_id}")
+            Choice(("✓ " if m.person_id in marked else "") + m.name, f"{PREFIX}excl:{m.person_id}")
             for m in members
         ]
         options.append(Choice("Done", PREFIX + "excl:done", Style.PRIMARY))
@@ -148,15 +154,18 @@ def prompt(draft: Draft, members: list[Member]) -> list[Reply]:
 
 
 def review(draft: Draft, members: list[Member]) -> Choices:
+    # Never what was typed: the review is a message, and a chat keeps its messages.
     names = [m.name for m in members if m.person_id in draft.exclude]
+    kept_away = (("given" if names else "no one") if draft.chat
+                 else (", ".join(names) if names else "no one"))
     lines = [
         f"Category: {draft.category.label if draft.category else '-'}",
-        f"What happened: {preview(draft.what or '')} ({len(draft.what or '')} characters)",
+        f"What happened: {'given' if draft.what else 'not given'}",
         f"People involved: {'given' if draft.who else 'not given'}",
         f"When: {'given' if draft.when else 'not given'}",
         f"Evidence: {'given' if draft.evidence else 'not given'}",
         f"Already known to others: {'given' if draft.known else 'not given'}",
-        f"Kept away from: {', '.join(names) if names else 'no one'}",
+        f"Kept away from: {kept_away}",
         f"Reporting: {'anonymously' if draft.anonymous else 'with your name'}",
     ]
     options = (
@@ -170,8 +179,8 @@ def review(draft: Draft, members: list[Member]) -> Choices:
 # --- the machine -----------------------------------------------------------------------------
 
 
-def start(members: list[Member]) -> Outcome:
-    draft = Draft()
+def start(members: list[Member], *, chat: bool = False) -> Outcome:
+    draft = Draft(chat=chat)
     return Outcome(draft, [Text(copy.intake_welcome()), *prompt(draft, members)])
 
 
@@ -259,7 +268,10 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
         if word in {"id:named", "named", "with my name", "name"}:
             return _moved(replace(draft, anonymous=False), members)
         if word in {"id:anonymous", "anonymous", "anonymously", "anon"}:
-            return _moved(replace(draft, anonymous=True), members)
+            picked = _moved(replace(draft, anonymous=True), members)
+            if draft.chat:
+                return Outcome(picked.draft, [Text(copy.intake_anonymous_in_chat()), *picked.replies])
+            return picked
         return Outcome(draft, [Text(copy.not_understood()), *prompt(draft, members)])
 
     # REVIEW

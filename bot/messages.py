@@ -146,6 +146,10 @@ class Document:
     title: str
     sections: tuple[tuple[str, str], ...]
     choices: tuple[Choice, ...] = ()
+    # A choice value that shows this document again. Asked for by a typed command, an adapter
+    # whose chat keeps history (Slack) offers it as a button opening the document in a window,
+    # never as a message. Without it, such an adapter shows the document privately (ephemeral).
+    reopen: str | None = None
 
 
 Reply = Text | Choices | Form | FormErrors | Document

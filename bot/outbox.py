@@ -48,6 +48,7 @@ def db_enqueue(
     platforms: Iterable[Platform],
     updates_key: str | None = None,
     fresh: bool = False,
+    not_before: datetime | None = None,
 ) -> int:
     """Write the notice for each platform that can carry it; returns how many rows were new
     and are to be delivered.
@@ -56,7 +57,8 @@ def db_enqueue(
     them, the rows are written failed (`no_route`) and the committee is told, once.
 
     `fresh` says the key names something created in this very transaction (a new report's
-    alert), so it cannot exist yet: no check, no savepoint."""
+    alert), so it cannot exist yet: no check, no savepoint. `not_before` holds the notice back
+    until then (an anonymous report's alert); `now` is what the row records as its creation."""
     wanted = list(platforms)
     failed: list[Platform] = []
     person_id = None
@@ -72,7 +74,8 @@ def db_enqueue(
     written = 0
     for platform in wanted:
         written += _db_write(session, vault, key=key, platform=platform, target=target,
-                             updates_key=updates_key, delivery=delivery, now=now, fresh=fresh)
+                             updates_key=updates_key, delivery=delivery, now=now, fresh=fresh,
+                             not_before=not_before)
     recorded = 0
     for platform in failed:
         recorded += _db_write(session, vault, key=key, platform=platform, target=target,
@@ -115,7 +118,7 @@ def db_undeliverable(session: Session, vault: Vault, *, now: datetime, about: st
 
 def _db_write(session: Session, vault: Vault, *, key: str, platform: Platform, target: str,
               updates_key: str | None, delivery: dict[str, Any], now: datetime, fresh: bool,
-              error: str | None = None) -> int:
+              error: str | None = None, not_before: datetime | None = None) -> int:
     """One platform's row, unless its key exists already; returns 1 when written. With an
     `error`, the row is written failed: a record of a notice that cannot go anywhere."""
     row_key = f"{key}@{platform.value}"
@@ -124,7 +127,7 @@ def _db_write(session: Session, vault: Vault, *, key: str, platform: Platform, t
 
     def add() -> None:  # the row and its data key, together
         row = _row(session, vault, row_id=new_id(), row_key=row_key, platform=platform, target=target,
-                   updates_key=updates_key, delivery=delivery, now=now)
+                   updates_key=updates_key, delivery=delivery, now=now, not_before=not_before)
         if error is not None:
             row.state, row.last_error = OutboxState.FAILED, error
         session.add(row)
@@ -142,9 +145,10 @@ def _db_write(session: Session, vault: Vault, *, key: str, platform: Platform, t
 
 
 def _row(session: Session, vault: Vault, *, row_id: str, row_key: str, platform: Platform,
-         target: str, updates_key: str | None, delivery: dict[str, Any], now: datetime) -> OutboxMessage:
+         target: str, updates_key: str | None, delivery: dict[str, Any], now: datetime,
+         not_before: datetime | None = None) -> OutboxMessage:
     row = OutboxMessage(
-        id=row_id, key=row_key, platform=platform, created_at=now, next_attempt_at=now,
+        id=row_id, key=row_key, platform=platform, created_at=now, next_attempt_at=not_before or now,
         kind="update" if updates_key else ("channel" if target == CHANNEL else "dm"),
         updates_key=f"{updates_key}@{platform.value}" if updates_key else None,
         body=vault.seal(session, kind=KIND, record_id=row_id, data=delivery, new=True),

@@ -63,7 +63,8 @@ def db_case_file(session: Session, core: Core, member: Person, code: str) -> Cas
     who = f"{reporter.get('name')} <{reporter.get('email')}>" if isinstance(reporter, dict) else "Anonymous"
     summary: list[tuple[str, str]] = [
         ("Case", report.code), ("Category", report.category.label), ("Status", report.status.label),
-        ("Received", f"{report.received_at:%Y-%m-%d %H:%M} UTC"), ("Reporter", who),
+        ("Received", f"{report.received_at:%Y-%m-%d}" if report.anonymous
+         else f"{report.received_at:%Y-%m-%d %H:%M} UTC"), ("Reporter", who),
     ]
     if report.legal_hold:
         summary.append(("Legal hold", "Yes"))

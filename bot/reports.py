@@ -7,7 +7,9 @@ outbox in the same transaction, so the committee is told exactly when the report
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +24,7 @@ from storage.models import Exclusion, Person, Report, StatusChange, new_id
 from storage.vocabulary import CaseStatus, Platform
 
 REPORT = "report"
+_random = random.SystemRandom()  # the alert's delay: unpredictable, so it cannot be subtracted
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,9 @@ def db_submit(session: Session, core: Core, *, draft: Draft, person: Person, pla
     assert draft.category is not None and draft.what is not None and draft.anonymous is not None
     report_id = new_id()
     code = _unused_code(session)
+    # An anonymous report is dated by its day in every plain row (report, exclusion, audit,
+    # outbox), and its alert waits a random delay: its moment must not point at its reporter.
+    moment = core.today_start() if draft.anonymous else core.now()
     secret = codes.new_secret() if draft.anonymous else None
     content: dict[str, Any] = {
         "what": draft.what, "who": draft.who, "when": draft.when,
@@ -53,7 +59,7 @@ def db_submit(session: Session, core: Core, *, draft: Draft, person: Person, pla
         id=report_id, code=code, category=draft.category, anonymous=draft.anonymous,
         reporter_tag=None if draft.anonymous or person.id is None else reporter_tag(core, person.id),
         secret_hash=core.vault.hash_secret(codes.normalise(secret)) if secret else None,
-        received_at=core.now(),
+        received_at=moment,
         body=core.vault.seal(session, kind=REPORT, record_id=report_id, data=content, new=True),
     )
     session.add(report)
@@ -61,17 +67,21 @@ def db_submit(session: Session, core: Core, *, draft: Draft, person: Person, pla
     if exclusion_id is not None:
         session.flush()  # the unit of work orders inserts by relationship, and there is none
         session.add(Exclusion(
-            id=exclusion_id, report_id=report_id, created_at=core.now(),
+            id=exclusion_id, report_id=report_id, created_at=moment,
             body=core.vault.seal(session, kind="exclusion", record_id=exclusion_id,
                                  data={"members": list(draft.exclude), "by": "reporter"}, new=True),
         ))
     core.audit_event(session, actor=REPORTER, action="report.submitted", record_kind=REPORT,
                      record_id=report_id, detail={"category": draft.category.value,
-                                                  "anonymous": draft.anonymous})
+                                                  "anonymous": draft.anonymous}, at=moment)
     if exclusion_id is not None:  # audited like the chair's: the exclusion row, never the member
         core.audit_event(session, actor=REPORTER, action="case.exclusion_added", record_kind=REPORT,
-                         record_id=report_id, detail={"exclusion": exclusion_id})
-    db_alert(session, core, report, fresh=True)
+                         record_id=report_id, detail={"exclusion": exclusion_id}, at=moment)
+    # The alert's not-before (and first due) time is the real moment plus the delay, never the
+    # day's start: a notice dated back to midnight would count as waiting since then.
+    delay = core.schedule.anonymous_delay_minutes
+    not_before = (core.now() + timedelta(seconds=_random.uniform(0, delay * 60))) if draft.anonymous else None
+    db_alert(session, core, report, fresh=True, dated=moment, not_before=not_before)
     return Receipt(report_id, code, secret)
 
 
@@ -88,7 +98,7 @@ def db_open(session: Session, core: Core, report: Report) -> dict[str, Any]:
 
 
 def db_alert(session: Session, core: Core, report: Report, *, change: StatusChange | None = None,
-             fresh: bool = False) -> None:
+             fresh: bool = False, dated: datetime | None = None, not_before: datetime | None = None) -> None:
     """The channel alert for a new report, or (with `change`) an edit of it in place."""
     by_name = None
     if report.acknowledged_by is not None:
@@ -96,14 +106,14 @@ def db_alert(session: Session, core: Core, report: Report, *, change: StatusChan
         by_name = member.name if member else None
     notice = sanitize.alert(sanitize.AlertFacts(
         report_id=report.id, code=report.code, category=report.category, status=report.status,
-        received_at=report.received_at, acknowledge_by=core.acknowledge_by(report),
+        received_at=report.received_at, anonymous=report.anonymous, acknowledge_by=core.acknowledge_by(report),
         receipt_due=core.receipt_due(report), feedback_due=core.feedback_due(report),
         acknowledged_by=by_name, acknowledged_at=report.acknowledged_at,
     ))
     alert_key = f"alert:{report.id}"
     if change is None:
-        db_enqueue(session, core.vault, now=core.now(), key=alert_key, target=CHANNEL, notice=notice,
-                   platforms=core.platforms, fresh=fresh)
+        db_enqueue(session, core.vault, now=dated or core.now(), key=alert_key, target=CHANNEL, notice=notice,
+                   platforms=core.platforms, fresh=fresh, not_before=not_before)
     else:
         db_enqueue(session, core.vault, now=core.now(), key=f"alert-update:{change.id}", target=CHANNEL,
                    notice=notice, platforms=core.platforms, updates_key=alert_key)

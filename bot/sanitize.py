@@ -45,6 +45,7 @@ class AlertFacts:
     category: Category
     status: CaseStatus
     received_at: datetime
+    anonymous: bool  # an anonymous report is shown by its day only
     acknowledge_by: date
     receipt_due: date
     feedback_due: date
@@ -61,7 +62,7 @@ def alert(facts: AlertFacts) -> Notice:
     fields: list[tuple[str, str]] = [
         ("Case", facts.code),
         ("Category", facts.category.label),
-        ("Received", _when(facts.received_at)),
+        ("Received", facts.received_at.strftime("%Y-%m-%d") if facts.anonymous else _when(facts.received_at)),
         ("Status", facts.status.label),
     ]
     if facts.acknowledged_by and facts.acknowledged_at:

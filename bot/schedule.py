@@ -48,12 +48,17 @@ class ScheduleSettings:
     feedback_warning_days: tuple[int, ...] = (14, 3)
     waiver_disclosure_business_days: int = 4  # Form 8-K, Item 5.05
     draft_ttl_hours: int = 24
+    # An anonymous report's channel alert waits a random delay, uniform between 0 and this many
+    # minutes (0: none), so its time does not point at the person who was using Candor then.
+    anonymous_delay_minutes: int = 0
 
     def __post_init__(self) -> None:
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {self.timezone!r}") from exc
+        if not 0 <= self.anonymous_delay_minutes <= 24 * 60:
+            raise ValueError("anonymous_delay_minutes is 0 to 1440")
         if not 0 <= self.reminder_hour <= 23:
             raise ValueError("reminder_hour is an hour of the day, 0 to 23")
         counts = (self.attestation_reminder_days + self.receipt_warning_days
@@ -416,10 +421,12 @@ def waiver_dues(waivers: Iterable[WaiverState], now: datetime,
 
 def expired_drafts(drafts: Iterable[DraftState], now: datetime,
                    settings: ScheduleSettings = _DEFAULTS) -> list[str]:
-    """The keys of drafts untouched for `draft_ttl_hours` or more."""
+    """The keys of drafts untouched for `draft_ttl_hours` or more. A draft's plain time is the
+    day of its last change (a finer time would line up with what its writer did next), so a
+    draft goes when the lifetime has passed since the end of that day."""
     _require_aware(now)
     ttl = timedelta(hours=settings.draft_ttl_hours)
-    return [d.key for d in drafts if as_utc(d.updated_at) + ttl <= now]
+    return [d.key for d in drafts if as_utc(d.updated_at) + timedelta(days=1) + ttl <= now]
 
 
 def all_dues(*, officers: Iterable[OfficerState], cases: Sequence[OpenCase],

@@ -26,6 +26,7 @@ from bot import (
     followup,
     intake,
     retention,
+    schedule,
     waivers,
 )
 from bot.codes import format_code
@@ -74,6 +75,12 @@ log = logging.getLogger("candor.service")
 
 MAX_INBOUND_TEXT = 20_000  # anything longer is refused before it is parsed
 _START_WORDS = {"report", "i have a concern", "concern", "new report", "report a concern"}
+# Platforms whose chat keeps what is typed and sent in it (Slack exports and its Discovery API):
+# there a report is made in a form, case content is shown in windows or privately, and a secret
+# typed into the chat is treated as exposed. Teams joins when its dialogs exist; the console
+# keeps nothing.
+_HISTORY_KEPT = frozenset({Platform.SLACK})
+CHAT_REPORT = "chatreport:start"  # the officer chose to type the report in the chat anyway
 
 
 class _Duplicate(Exception):
@@ -169,10 +176,15 @@ class Service:
         first = words[0].lower().lstrip("/") if words else ""
         notes: list[Reply] = [Text(copy.intake_draft_expired())] if expired else []
         if " ".join(w.lower() for w in words) in _START_WORDS:
-            return notes + self._start_intake(session, person, actor)
+            return notes + self._report_offer(session, person, actor)
         if first in {"ethics", "status", "attest", "help", "cases", "open", "waiver", "waivers"}:
             name = "attest" if first == "attest" else "ethics"
             args = " ".join(words[1:]) if first in {"ethics", "attest"} else " ".join(words)
+            typed = args.split()
+            if (actor.platform in _HISTORY_KEPT and name == "ethics" and len(typed) > 2
+                    and typed[0].lower() == "status"):
+                # A secret typed into a chat message stays in the chat's history: it is spent.
+                return notes + followup.db_replace_typed_secret(session, self.core, person, actor, typed[1:])
             return notes + _reopenable(self._command(session, person, actor, name, args), name, args)
         return notes + [self._menu(person)]
 
@@ -236,7 +248,11 @@ class Service:
         if value.startswith(disclosures.VIEW):
             return disclosures.db_view(session, self.core, person, value.removeprefix(disclosures.VIEW))
         if verb == "attest" and rest == "report":
-            return self._start_intake(session, person, actor)
+            return self._report_offer(session, person, actor)
+        if value == CHAT_REPORT:
+            return self._start_intake(session, person, actor, chat=True)
+        if value == followup.MY_REPORTS:
+            return [self._my_reports(session, person)]
         if verb == "cmd":
             name, _, args = rest.partition(":")
             if name in {"ethics", "attest"}:
@@ -365,7 +381,8 @@ class Service:
         row = session.get(Conversation, self._conversation_key(actor))
         if row is None:
             return None, False
-        if row.updated_at < self.core.now() - self.core.draft_ttl:
+        if schedule.expired_drafts([schedule.DraftState(row.key, row.updated_at)], self.core.now(),
+                                   self.core.schedule):
             self._drop_draft(session, row)
             return None, True
         data = self.core.vault.open(session, kind="conversation", record_id=row.key, blob=row.body)
@@ -383,14 +400,31 @@ class Service:
                 self._drop_draft(session, row)
             return
         body = self.core.vault.seal(session, kind="conversation", record_id=key, data={"draft": draft.to_json()})
+        # The plain time is the day only: a finer one would line up with the person's next steps.
         if row is None:
-            session.add(Conversation(key=key, updated_at=self.core.now(), body=body))
+            session.add(Conversation(key=key, updated_at=self.core.today_start(), body=body))
         else:
-            row.body, row.updated_at = body, self.core.now()
+            row.body, row.updated_at = body, self.core.today_start()
             session.add(row)
 
-    def _start_intake(self, session: Session, person: Person, actor: Actor) -> list[Reply]:
-        outcome = intake.start(self._members(session, person))
+    def _report_offer(self, session: Session, person: Person, actor: Actor) -> list[Reply]:
+        """`report` typed in a chat that keeps history: the form (a button opening it in a
+        window) is the way; typing here instead only after a plain sentence and a choice."""
+        if actor.platform not in _HISTORY_KEPT:
+            return self._start_intake(session, person, actor)
+        form = replace(intake.form(self._members(session, person), once=secrets.token_urlsafe(12)),
+                       reopen="cmd:ethics:report")
+        return [form, Choices(copy.chat_report_warning(), (Choice(copy.chat_report_choice(), CHAT_REPORT),))]
+
+    def _my_reports(self, session: Session, person: Person) -> Document:
+        """A named reporter's cases, each opening its status (questions and answers) privately."""
+        cases = db_reports_of(session, self.core, person)
+        listing = "\n".join(f"{r.code}: {r.status.label}" for r in cases) or copy.no_named_reports()
+        return Document(copy.my_reports_title(), ((copy.my_reports_heading(), listing),),
+                        tuple(Choice(f"Open {r.code}", f"cmd:ethics:status {r.code}") for r in cases[-10:]))
+
+    def _start_intake(self, session: Session, person: Person, actor: Actor, *, chat: bool = False) -> list[Reply]:
+        outcome = intake.start(self._members(session, person), chat=chat)
         self._save_draft(session, actor, outcome.draft)
         return outcome.replies
 
@@ -410,10 +444,14 @@ class Service:
     def _submit(self, session: Session, person: Person, actor: Actor, draft: intake.Draft) -> list[Reply]:
         receipt = db_submit(session, self.core, draft=draft, person=person, platform=actor.platform)
         self._save_draft(session, actor, None)
-        log.info("report recorded", extra={"report": receipt.report_id})
+        if not receipt.secret:  # a log line's time would date an anonymous report to the second
+            log.info("report recorded", extra={"report": receipt.report_id})
+        # A receipt is a private document: a window or an ephemeral answer, never a chat message.
         if receipt.secret:
-            return [Text(copy.receipt_anonymous(receipt.code, receipt.secret, actor.platform))]
-        return [Text(copy.receipt_named(receipt.code, actor.platform))]
+            text = copy.receipt_anonymous(receipt.code, receipt.secret, actor.platform)
+        else:
+            text = copy.receipt_named(receipt.code, actor.platform)
+        return [Document(copy.receipt_title(), ((copy.receipt_heading(), text),))]
 
     # --- attestation ------------------------------------------------------------------------
 
@@ -479,8 +517,8 @@ class Service:
 
     def db_expire_drafts(self, session: Session) -> int:
         """Delete drafts untouched for the draft lifetime (their data keys too)."""
-        cutoff = self.core.now() - self.core.draft_ttl
-        rows = session.exec(select(Conversation).where(col(Conversation.updated_at) < cutoff)).all()
+        cutoff = self.core.now() - self.core.draft_ttl - timedelta(days=1)  # plain times are days
+        rows = session.exec(select(Conversation).where(col(Conversation.updated_at) <= cutoff)).all()
         for row in rows:
             self._drop_draft(session, row)
         return len(rows)
@@ -500,7 +538,8 @@ def _first_use(session: Session, core: Core, key: str) -> bool:
     key = core.vault.tag("inbound", key)
     if session.get(InboundEvent, key) is not None:
         return False
-    session.add(InboundEvent(id=key, received_at=core.now()))
+    # The day only: a form's token is spent in the very transaction that records a report.
+    session.add(InboundEvent(id=key, received_at=core.today_start()))
     try:
         session.flush()
     except IntegrityError:
@@ -519,11 +558,11 @@ def _last_attestation(session: Session, person: Person) -> Attestation | None:
 
 
 def _reopenable(replies: list[Reply], name: str, args: str) -> list[Reply]:
-    """Forms asked for by a typed command carry the click that asks again, for an adapter that
-    cannot show a form inside a message (Slack opens it in a window from a button)."""
+    """Forms and documents asked for by a typed command carry the click that asks again, for an
+    adapter that shows neither inside a message (Slack opens them in a window from a button)."""
     if len(args) > 100:
         return replies
-    return [replace(r, reopen=f"cmd:{name}:{args}") if isinstance(r, Form) else r for r in replies]
+    return [replace(r, reopen=f"cmd:{name}:{args}") if isinstance(r, Form | Document) else r for r in replies]
 
 
 def _text(values: dict[str, Any], name: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 
 def utcnow() -> datetime:
@@ -14,3 +14,10 @@ def as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def start_of_day(moment: datetime, tz: tzinfo = UTC) -> datetime:
+    """The start of `moment`'s day in `tz`, as UTC: what a plain column keeps of a moment that
+    must not be known finer than its day (an anonymous report, a person's last message)."""
+    local = as_utc(moment).astimezone(tz)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)

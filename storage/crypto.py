@@ -298,6 +298,8 @@ class Vault:
 
     def hash_secret(self, secret: str) -> str:
         """A slow, salted scrypt hash of a reporter's secret: the only form it is stored in."""
+        if "\x00" in secret:
+            raise ValueError("a secret never holds a NUL character")
         salt = secrets.token_bytes(16)
         n = 2**self.scrypt_log2_n
         digest = Scrypt(salt=salt, length=32, n=n, r=8, p=1).derive(secret.encode())
@@ -305,6 +307,10 @@ class Vault:
 
     @staticmethod
     def verify_secret(secret: str, stored: str) -> bool:
+        # scrypt's PBKDF2 keys HMAC with the secret, and HMAC pads a short key with zero bytes:
+        # "" and "\x00" would derive the same digest. No secret Candor issues holds a NUL.
+        if "\x00" in secret:
+            return False
         try:
             scheme, log2_n, r, p, salt, digest = stored.split("$")
             if scheme != "scrypt":

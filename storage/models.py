@@ -77,6 +77,32 @@ class DataKey(SQLModel, table=True):
     wrapped: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
+class RecoveryKey(SQLModel, table=True):
+    """The committee's recovery key: its public half, and the keyring sealed to it (the escrow).
+
+    The private half exists only as the committee's SLIP-39 shares (`candor keys split`); the
+    newest row with `replaced_at` unset is the escrow in force. A replaced row keeps its public
+    key and dates, so shares of an earlier split are recognised, but loses its sealed keyring:
+    those shares open nothing any more."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # public: opens nothing
+    # The keyring sealed to `public_key` (ephemeral X25519, HKDF-SHA256, AES-256-GCM); opens only
+    # with a threshold of the shares. None once the split is replaced.
+    sealed_keyring: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    # A keyed hash (HMAC under the keyring's index key) of the keyring sealed: tells whether the
+    # escrow holds the keyring at hand; without the keyring it says nothing.
+    fingerprint: str
+    versions: str  # the master key versions sealed, "1,2" (as plain as DataKey.master_version)
+    shares: int  # how many shares were made; counts, not secrets
+    threshold: int  # how many recover the key
+    passphrase: bool = False  # whether the shares need SLIP-39's passphrase too
+    split_at: datetime = Field(default_factory=utcnow)
+    sealed_at: datetime = Field(default_factory=utcnow)  # the last (re)seal
+    reseals: int = 0  # how many rotations or retirements the escrow followed since the split
+    replaced_at: datetime | None = None
+
+
 # --- reports and their conversation with the committee ------------------------------------
 
 
@@ -308,6 +334,7 @@ __all__ = [
     "Person",
     "PersonKind",
     "Platform",
+    "RecoveryKey",
     "Report",
     "Role",
     "StatusChange",

@@ -89,14 +89,20 @@ class SlackBridge:
         return replies
 
     async def dm(self, user_id: str, replies: list[Reply], channel: str | None = None) -> None:
-        """Replies in the person's direct-message conversation with the bot."""
+        """Replies in the person's direct-message conversation with the bot. That chat keeps its
+        history (exports, the Discovery API), so a document (a case, a receipt, a secret) is
+        never posted there: one asked for by a typed command comes as a button that opens it in
+        a window, any other is shown to the person only (ephemeral, not kept)."""
         if not replies:
             return
         if channel is None:
             opened = await self.client.conversations_open(users=user_id)
             channel = opened["channel"]["id"]
         for reply in replies:
-            await self.client.chat_postMessage(channel=channel, **render.message(reply))
+            if isinstance(reply, Document) and reply.reopen is None:
+                await self.client.chat_postEphemeral(channel=channel, user=user_id, **render.message(reply))
+            else:
+                await self.client.chat_postMessage(channel=channel, **render.message(reply))
 
     async def show(self, user_id: str, replies: list[Reply], *, trigger_id: str | None,
                    channel: str | None = None, in_channel: bool = False, view_id: str | None = None) -> None:

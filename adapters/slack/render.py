@@ -112,6 +112,11 @@ def message(reply: Reply) -> dict[str, Any]:
     if isinstance(reply, Choices):
         return {"text": _escaped_cut(reply.prompt, SECTION_LIMIT),
                 "blocks": _fit(_sections(reply.prompt), actions(reply.choices), MESSAGE_BLOCKS)}
+    if isinstance(reply, Document) and reply.reopen is not None:
+        # A document asked for in the chat: a button that opens it in a window, nothing of it here.
+        title = _escaped_cut(reply.title, SECTION_LIMIT)
+        opener = (Choice(copy.open_document_label(), reply.reopen, Style.PRIMARY),)
+        return {"text": title, "blocks": _sections(copy.document_opens_in_window(reply.title)) + actions(opener)}
     if isinstance(reply, Document):
         return {"text": _escaped_cut(reply.title, SECTION_LIMIT),
                 "blocks": _fit(_document_content(reply), actions(reply.choices), MESSAGE_BLOCKS)}

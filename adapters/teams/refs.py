@@ -8,7 +8,7 @@ import json
 from microsoft_agents.activity import ConversationReference
 from sqlmodel import col, select
 
-from storage.clock import utcnow
+from storage.clock import start_of_day, utcnow
 from storage.db import Database
 from storage.models import ConversationRef
 
@@ -18,13 +18,18 @@ USER = "teams:user:"  # + a person's AAD object id: their 1:1 chat with the bot
 
 
 def save_reference(db: Database, key: str, reference: ConversationReference) -> None:
-    value = json.dumps(reference.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"request_id"}))
+    """Store where a conversation is reached. The inbound activity's id is left out and the time
+    kept is the day: the row changes only when the conversation or its service URL does, so it
+    does not record when its person last wrote (which would line up with what they wrote)."""
+    doc = reference.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"request_id"})
+    doc.pop("activityId", None)
+    value = json.dumps(doc, sort_keys=True)
     with db.write() as session:
         row = session.get(ConversationRef, key)
         if row is None:
-            session.add(ConversationRef(key=key, value=value, updated_at=utcnow()))
+            session.add(ConversationRef(key=key, value=value, updated_at=start_of_day(utcnow())))
         elif row.value != value:
-            row.value, row.updated_at = value, utcnow()
+            row.value, row.updated_at = value, start_of_day(utcnow())
             session.add(row)
 
 

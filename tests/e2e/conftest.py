@@ -18,15 +18,16 @@ def world(database, vault) -> World:
 
 @pytest.fixture
 def run(world, database_url, keyring, tmp_path, monkeypatch):
-    """`run("export", "case", CODE, ...)`: the CLI against the world's database and key; keyword
-    arguments add to its environment."""
+    """`run("export", "case", CODE, ...)`: the CLI against the world's database and key; `input`
+    is its standard input, other keyword arguments add to its environment."""
     key_file = tmp_path / "candor.key"
     save_keyring(key_file, keyring, create=True)
     monkeypatch.chdir(tmp_path)
     env = {"CANDOR_DATABASE_URL": database_url, "CANDOR_KEY_FILE": str(key_file),
-           "CANDOR_SCRYPT_LOG2_N": "4", "COLUMNS": "400", "CANDOR_MASTER_KEY": ""}
+           "CANDOR_SCRYPT_LOG2_N": "4", "COLUMNS": "400", "CANDOR_MASTER_KEY": "",
+           "CANDOR_ANONYMOUS_DELAY_MINUTES": "0"}
 
-    def invoke(*args: str, **more_env: str):
-        return CliRunner().invoke(app, list(args), env={**env, **more_env})
+    def invoke(*args: str, input: str | None = None, **more_env: str):
+        return CliRunner().invoke(app, list(args), env={**env, **more_env}, input=input)
 
     return invoke

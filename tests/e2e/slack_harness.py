@@ -44,6 +44,7 @@ def slack_env(tmp: Path, api: SlackStandIn) -> dict[str, str]:
         "CANDOR_DATABASE_URL": f"sqlite:///{tmp / 'candor.db'}",
         "CANDOR_KEY_FILE": str(tmp / "candor.key"),
         "CANDOR_SCRYPT_LOG2_N": "4",
+        "CANDOR_ANONYMOUS_DELAY_MINUTES": "0",  # the delay has its own tests (test_timing_cover)
         "SLACK_BOT_TOKEN": "xoxb-test-token",
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "CANDOR_SLACK_API_URL": api.base_url,

@@ -3,7 +3,10 @@ and a canary Slack id for an anonymous reporter, at DEBUG logging, on SQLite and
 Then the database file and its WAL (or a pg_dump of the schema), every table, the logs, the audit log and every call to the Slack stand-in are searched. The
 only places a canary may appear: the reporter's own DM conversation and the allowed member's
 private view (and the anonymous reporter's id only in the roster's identity table, which says who
-someone is on Slack, never what they reported)."""
+someone is on Slack, never what they reported). No message the bot posts (chat.postMessage,
+chat.update), in a channel or in a reporter's chat, carries a canary: those stay in history.
+
+The key ceremony (split, drill, recovery) run beside the server leaves no share word, private key or keyring byte anywhere either."""
 
 from __future__ import annotations
 
@@ -14,12 +17,17 @@ import re
 import pytest
 from sqlalchemy import MetaData, text
 from sqlmodel import select
+from typer.testing import CliRunner
 
 from adapters.bootstrap import configure_logging
+from adapters.cli import app
+from storage.crypto import load_keyring
+from storage.escrow import RecoveryPair
 from storage.models import Report
+from storage.shares import GivenShare, combine
 from tests.e2e.slack_harness import option as choose
 from tests.e2e.slack_harness import radio, running, text_input
-from tests.integration.test_storage_canary import postgres_dump
+from tests.integration.test_storage_canary import key_material, leaks, postgres_dump
 from tests.support.slack_stand_in import SlackStandIn
 
 FIELDS = ["what", "who", "when", "evidence", "known", "question", "reason", "disclosure", "anon"]
@@ -46,11 +54,17 @@ async def slack(tmp_path, monkeypatch, caplog, database_url):
 
 async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
     c = CANARY
-    # A named report by DM, every field filled.
-    for line in ["report", "3", f"Revenue pulled forward {c['what']}", f"The plant controller {c['who']}",
+    # A named report typed in the Messages tab (after the warning), every field filled.
+    await slack.dm("U0CFO", "report")
+    await slack.until(lambda: len(slack.api.called("chat.postMessage")) >= 2)
+    await slack.click("U0CFO", "chatreport:start", channel="DU0CFO")
+    await slack.until(lambda: len(slack.api.called("chat.postMessage")) >= 4)
+    for line in ["3", f"Revenue pulled forward {c['what']}", f"The plant controller {c['who']}",
                  "done", f"Since March {c['when']}", f"Ledger JE-4411 {c['evidence']}",
-                 f"The auditors {c['known']}", "named", "submit"]:
+                 f"The auditors {c['known']}", "named"]:
         await slack.say("U0CFO", line)
+    await slack.dm("U0CFO", "submit")
+    await slack.until(lambda: slack.api.called("chat.postEphemeral"))
     # An anonymous report by modal, from a Slack id Candor matches by e-mail.
     answer = await slack.submit(ANON_ID, "intake", {"category": choose("fraud"),
                                                     "what": text_input(f"Kickbacks {c['anon']}"),
@@ -70,16 +84,22 @@ async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
                                            "no_conflict": radio("no"), "no_unreported": radio("yes"),
                                            "disclosure": text_input(f"Supplier board seat {c['disclosure']}")})
     await slack.until(lambda: len(slack.api.called("chat.update")) >= 3)
-    await slack.until(lambda: c["question"] in str(slack.api.called("chat.postMessage")))
+    await slack.until(lambda: len([m for m in slack.api.called("chat.postMessage")
+                                   if "There is news" in str(m)]) >= 2)
+    # The named reporter reads the question in a window, from the note's button.
+    await slack.click("U0CFO", "reporter:cases", channel="DU0CFO")
+    await slack.until(lambda: len(slack.api.called("views.open")) >= 2)
+    await slack.click("U0CFO", f"cmd:ethics:status {named.code}", view="modal")
+    await slack.until(lambda: c["question"] in str(slack.api.called("views.push")))
 
-    # Where canaries may be: the named reporter's DMs and the allowed member's private view.
+    # Where canaries may be: only the private views (modals); no message posted or edited.
     allowed, searched = [], []
     for call in slack.api.calls:
-        own_dm = call.args.get("channel") == "DU0CFO"
-        private_view = call.method == "views.open"
-        (allowed if own_dm or private_view else searched).append(str(call))
+        private_view = call.method in {"views.open", "views.push"}
+        (allowed if private_view else searched).append(str(call))
     where = [(call.method, call.args.get("channel")) for call in slack.api.calls if "CANARY" in str(call)]
     assert c["what"] in "\n".join(allowed) and c["question"] in "\n".join(allowed), where
+    assert not [w for w in where if w[0] in {"chat.postMessage", "chat.update"}], where
     outside = "\n".join(searched)
     for canary in CANARY.values():
         assert canary not in outside
@@ -118,3 +138,51 @@ async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
         report = session.exec(select(Report).where(Report.id == anonymous.id)).one()
         content = slack.candor.core.vault.open(session, kind="report", record_id=report.id, blob=report.body)
     assert c["anon"] in content["what"] and content["reporter"] is None
+
+
+async def test_no_share_word_private_key_or_keyring_byte_leaves_the_key_ceremony(slack, caplog, tmp_path):
+    # Given a company with a report, and the committee's key ceremony run beside the server:
+    # a split, the drill, a refused recovery (two shares) and a recovery to another file
+    for line in ["report", "3", f"Revenue pulled forward {CANARY['what']}", "skip", "done", "skip", "skip",
+                 "skip", "named", "submit"]:
+        await slack.say("U0CFO", line)
+    cli = CliRunner()
+    outputs = [cli.invoke(app, ["keys", "split", "--shares", "5", "--threshold", "3", "--out",
+                                str(tmp_path / "shares")])]
+    shares = [tmp_path / "shares" / f"share-{n}.txt" for n in range(1, 6)]
+    outputs.append(cli.invoke(app, ["keys", "check"]))
+    recovered = tmp_path / "recovered.key"
+    env = {"CANDOR_KEY_FILE": str(recovered)}
+    outputs.append(cli.invoke(app, ["keys", "recover", *map(str, shares[:2])], env=env))
+    outputs.append(cli.invoke(app, ["keys", "recover", *map(str, shares[2:])], env=env))
+    assert [r.exit_code for r in outputs] == [0, 0, 1, 0], [r.output for r in outputs]
+    keyring = slack.candor.keyring
+    assert load_keyring(key_file=recovered, env_value=None).to_json() == keyring.to_json()
+    mnemonics = [s.read_text().splitlines()[-1].removeprefix("words: ") for s in shares]
+    given = [GivenShare(s.name, tuple(m.split())) for s, m in zip(shares, mnemonics, strict=True)]
+    pair = RecoveryPair.from_private(combine(given[:3]).secret)
+    material = key_material(keyring, pair, mnemonics)
+
+    # Then none of it is in a log line, a command's output, an outbound call or an audit row
+    assert leaks(caplog.text.encode(), material) == []
+    assert leaks("\n".join(r.output for r in outputs).encode(), material) == []
+    assert leaks(str(slack.api.calls).encode(), material) == []
+    # Nor in any column of any table in clear, nor in the database's bytes at rest
+    engine = slack.candor.db.engine
+    meta = MetaData()
+    meta.reflect(engine)
+    with engine.connect() as connection:
+        for table in meta.sorted_tables:
+            for row in connection.execute(table.select()):
+                for value in row:
+                    raw = bytes(value) if isinstance(value, bytes | memoryview) else str(value).encode()
+                    assert leaks(raw, material) == [], table.name
+        audit = connection.execute(text("SELECT actor, action, detail FROM auditevent "
+                                        "WHERE action LIKE 'keys.%' ORDER BY seq")).all()
+    assert [row.action for row in audit] == ["keys.split", "keys.checked", "keys.recovered"]
+    if slack.candor.db.is_sqlite:
+        stored = {path.name: path.read_bytes() for path in tmp_path.glob("candor.db*")}
+    else:
+        stored = {"pg_dump": postgres_dump(slack.candor.db).encode()}
+    for name, raw in stored.items():
+        assert leaks(raw, material) == [], name

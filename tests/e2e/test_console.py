@@ -27,6 +27,7 @@ def env(tmp_path: Path) -> dict[str, str]:
         "CANDOR_DATABASE_URL": f"sqlite:///{tmp_path / 'candor.db'}",
         "CANDOR_KEY_FILE": str(tmp_path / "candor.key"),
         "CANDOR_SCRYPT_LOG2_N": "4",
+        "CANDOR_ANONYMOUS_DELAY_MINUTES": "0",  # the delay has its own tests (test_timing_cover)
     }
 
 

@@ -49,7 +49,7 @@ async def test_with_30_percent_failures_nothing_is_lost_or_duplicated(slack):
         updates = [u for u in slack.api.called("chat.update") if report.code in str(u)]
         assert len(updates) == 1 and "Lee Park" in str(updates[0])
     named = [r for r in reports if not r.anonymous]
-    dms = [c for c in slack.api.called("chat.postMessage") if "acknowledged receipt" in str(c)]
+    dms = [c for c in slack.api.called("chat.postMessage") if "There is news on a report you made" in str(c)]
     assert len(dms) == len(named)
     assert slack.api.failed, "the stand-in should have failed some calls"
     assert slack.api.rate_limited, "the stand-in should have rate-limited some calls"

@@ -32,9 +32,23 @@ def channel_posts(slack):
     return [c for c in slack.api.called("chat.postMessage") if c.args.get("channel") == COMMITTEE]
 
 
+async def type_here(slack, user: str = "U0CFO") -> None:
+    """`report` in the Messages tab, then the choice to type it there despite the warning."""
+    before = len(slack.api.called("chat.postMessage"))
+    await slack.dm(user, "report")
+    await slack.until(lambda: len(slack.api.called("chat.postMessage")) >= before + 2)
+    await slack.click(user, "chatreport:start", channel=f"D{user}")
+    await slack.until(lambda: len(slack.api.called("chat.postMessage")) >= before + 4)
+
+
 async def dm_report(slack, user: str = "U0CFO", what: str = f"Revenue is booked before delivery {CANARY}-what") -> None:
-    for text in ["report", "3", what, f"{CANARY}-who", "done", "skip", "skip", "skip", "named", "submit"]:
+    """A named report typed in the Messages tab; the receipt comes privately (ephemeral)."""
+    await type_here(slack, user)
+    for text in ["3", what, f"{CANARY}-who", "done", "skip", "skip", "skip", "named"]:
         await slack.say(user, text)
+    receipts = len(slack.api.called("chat.postEphemeral"))
+    await slack.dm(user, "submit")
+    await slack.until(lambda: len(slack.api.called("chat.postEphemeral")) > receipts)
 
 
 def section_texts(view: dict) -> list[str]:
@@ -58,9 +72,11 @@ async def test_a_dm_report_creates_one_sealed_report_and_one_clean_channel_notic
 
     reports = await slack.until(slack.reports)
     assert len(reports) == 1 and CANARY.encode() not in reports[0].body
-    receipt = await slack.until(lambda: [c for c in slack.api.called("chat.postMessage")
+    # The receipt is shown to the reporter only (ephemeral), never posted into the chat
+    receipt = await slack.until(lambda: [c for c in slack.api.called("chat.postEphemeral")
                                          if "recorded, encrypted" in str(c)])
-    assert receipt[0].args["channel"] == "DU0CFO"
+    assert receipt[0].args["channel"] == "DU0CFO" and receipt[0].args["user"] == "U0CFO"
+    assert "recorded, encrypted" not in str(slack.api.called("chat.postMessage"))
     posts = await slack.until(lambda: channel_posts(slack))
     assert len(posts) == 1 and reports[0].code in str(posts[0]) and CANARY not in str(posts[0])
     assert "Dana" not in str(posts[0])
@@ -132,7 +148,8 @@ async def test_view_details_opens_a_modal_for_a_member_and_refuses_an_outsider(s
     assert f"{CANARY}-what" in str(views[0])
 
     await slack.click("U0CFO", f"case:view:{report.id}")  # an officer, not on the committee
-    refusal = await slack.until(lambda: slack.api.called("chat.postEphemeral"))
+    refusal = await slack.until(lambda: [c for c in slack.api.called("chat.postEphemeral")
+                                         if "recorded, encrypted" not in str(c)])
     assert refusal[0].args["user"] == "U0CFO" and CANARY not in str(refusal[0])
     assert len(slack.api.called("views.open")) == 1
     with slack.candor.db.read() as session:
@@ -153,7 +170,8 @@ async def test_a_bad_signature_or_an_old_timestamp_gets_401_and_changes_nothing(
 
 
 async def test_a_retried_event_creates_nothing_twice(slack):
-    for text in ["report", "3", f"Revenue is booked before delivery {CANARY}", "skip", "done", "skip", "skip",
+    await type_here(slack)
+    for text in ["3", f"Revenue is booked before delivery {CANARY}", "skip", "done", "skip", "skip",
                  "skip", "named"]:
         await slack.say("U0CFO", text)
     event = {"type": "message", "channel": "DU0CFO", "user": "U0CFO", "text": "submit", "ts": "1700000999.1",
@@ -163,7 +181,7 @@ async def test_a_retried_event_creates_nothing_twice(slack):
                                                           "X-Slack-Retry-Reason": "http_timeout"})
     await slack.until(lambda: channel_posts(slack))
     assert len(slack.reports()) == 1
-    assert len([c for c in slack.api.called("chat.postMessage") if "recorded, encrypted" in str(c)]) == 1
+    assert len([c for c in slack.api.called("chat.postEphemeral") if "recorded, encrypted" in str(c)]) == 1
 
 
 async def test_bot_messages_edits_and_deletions_are_ignored(slack):
@@ -269,8 +287,9 @@ async def test_a_click_from_someone_off_the_roster_is_refused_and_audited(slack)
 
     await slack.click("U0ZED", f"case:view:{report.id}")
 
-    refusal = await slack.until(lambda: slack.api.called("chat.postEphemeral"))
-    assert refusal[0].args["user"] == "U0ZED" and "can't find you" in str(refusal[0])
+    refusal = await slack.until(lambda: [c for c in slack.api.called("chat.postEphemeral")
+                                         if c.args["user"] == "U0ZED"])
+    assert "can't find you" in str(refusal[0])
     assert slack.api.called("views.open") == []
     with slack.candor.db.read() as session:
         refused = session.exec(select(AuditEvent).where(AuditEvent.action == "case.refused")).one()

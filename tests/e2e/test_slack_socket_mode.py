@@ -36,7 +36,7 @@ async def test_a_direct_message_arrives_over_the_socket_and_is_answered(tmp_path
 
         await slack.until(lambda: [a for a in api.socket_acks if a.get("envelope_id") == envelope])
         answers = await slack.until(lambda: [c for c in api.called("chat.postMessage")
-                                             if "What is your concern about?" in str(c)])
+                                             if "Open the form" in str(c)])
         assert answers[0].args["channel"] == "DU0CFO"
         health = await slack.http.get(health_url)
         assert health.status == 200 and (await health.json())["ok"] is True

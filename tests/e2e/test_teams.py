@@ -130,6 +130,7 @@ async def _start(tmp_path, monkeypatch, connector: ConnectorStandIn | None = Non
     local = {} if "MICROSOFT_APP_ID" in env else {"CANDOR_TEAMS_LOCAL": "true"}
     settings = {"CANDOR_DATABASE_URL": f"sqlite:///{tmp_path / 'candor.db'}",
                 "CANDOR_KEY_FILE": str(tmp_path / "candor.key"), "CANDOR_SCRYPT_LOG2_N": "4",
+                "CANDOR_ANONYMOUS_DELAY_MINUTES": "0",
                 "CANDOR_TEAMS_CHANNEL": CHANNEL, "MICROSOFT_APP_TENANT_ID": TENANT, **local, **env}
     for key in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", *TEAMS_ENV):
         monkeypatch.delenv(key, raising=False)
@@ -270,7 +271,9 @@ async def test_an_answer_that_begins_with_a_command_word_is_an_answer(teams):
     for text in ["skip", "skip", "skip", "named"]:
         await teams.say("aad-dana", text)
     review = str(teams.connector.posts("a:personal-aad-dana")[-1])
-    assert f"What happened: Status reports were altered {CANARY}-what" in review and "People involved: given" in review
+    # The review never repeats what was typed (a chat keeps it): "given" or "not given"
+    assert "What happened: given" in review and "People involved: given" in review
+    assert "Status reports were altered" not in review
     await teams.say("aad-dana", "submit")
     assert len(await teams.until(teams.reports)) == 1
 
@@ -713,3 +716,19 @@ def test_without_an_app_id_candor_serve_refuses_to_start_unless_local_mode_is_as
     secured = Settings(_env_file=None, CANDOR_TEAMS_CHANNEL=CHANNEL, MICROSOFT_APP_ID=APP_ID)
     assert local.teams_enabled and secured.teams_enabled
     assert not Settings(_env_file=None).teams_enabled
+
+
+async def test_a_persons_conversation_reference_is_not_rewritten_per_message(teams):
+    # Given a person who writes to the bot a few times (a report typed in the chat)
+    await teams.say("aad-dana", "help")
+    with teams.candor.db.read() as session:
+        first = session.exec(select(ConversationRef).where(ConversationRef.key.startswith("teams:user:"))).one()
+        first_value, first_time = first.value, first.updated_at
+    await report_by_chat(teams)
+
+    # Then the stored reference did not change: no message id in it, the day as its time
+    with teams.candor.db.read() as session:
+        row = session.exec(select(ConversationRef).where(ConversationRef.key.startswith("teams:user:"))).one()
+    assert row.value == first_value and row.updated_at == first_time
+    assert "act-in" not in row.value
+    assert (row.updated_at.hour, row.updated_at.minute, row.updated_at.second) == (0, 0, 0)

@@ -148,10 +148,13 @@ def test_a_platform_retry_of_the_same_event_changes_nothing(world):
     assert first and again == []
 
 
-def test_an_abandoned_draft_expires_after_a_day(world):
+def test_an_abandoned_draft_expires_a_day_after_the_day_it_was_last_changed(world):
+    # (its plain time is that day: see test_timing_cover)
     world.say("cfo", "report")
     world.click("cfo", "intake:cat:fraud")
     world.clock.advance(hours=25)
+    assert "expired" not in text_of(world.say("cfo", "help"))
+    world.clock.advance(days=2)
     replies = world.say("cfo", "hello")
     assert "expired" in text_of(replies)
     with world.db.read() as session:
@@ -269,13 +272,24 @@ def test_an_answer_sent_after_its_window_closed_is_kept_in_the_form_not_lost(wor
         assert len(session.exec(select(CaseMessage)).all()) == 1
 
 
-def test_a_named_reporter_gets_the_question_by_direct_message(world):
+def test_a_named_reporter_is_told_of_a_question_without_it_and_reads_it_privately(world):
     dm_report(world, "cfo", anonymous=False)
     report = the_report(world)
     world.click("chair", f"case:ack:{report.id}")
     world.submit("chair", f"ask:{report.id}", {"question": "Who approved JE-4411?"})
+
+    # The direct message (it stays in the chat's history) says there is news, nothing more
     dms = [data for _row, data in deliveries(world) if data["target"] == f"person:{world.people['cfo'].id}"]
-    assert any("Who approved JE-4411?" in str(d) for d in dms)
+    assert len(dms) == 2  # the acknowledgement and the question
+    assert not any("JE-4411" in str(d) or report.code in str(d) or report.id in str(d) for d in dms)
+    button = dms[-1]["notice"]["choices"][0]["value"]
+
+    # Its button lists the reporter's cases, each opening the case, question included, privately
+    listing = world.click("cfo", button)
+    assert isinstance(listing[0], Document) and report.code in text_of(listing)
+    opened = world.click("cfo", choice_values(listing)[0])
+    assert isinstance(opened[0], Document) and "Who approved JE-4411?" in text_of(opened)
+    assert any(v.startswith("answer:") for v in choice_values(opened))
 
 
 def test_status_moves_follow_the_workflow_and_keep_a_reason(world):
@@ -479,6 +493,9 @@ def test_no_reply_carries_text_in_a_log_record(world, caplog):
 def test_expired_drafts_are_swept(world):
     world.say("cfo", "report")
     world.clock.advance(hours=25)
+    with world.db.write() as session:
+        assert world.service.db_expire_drafts(session) == 0
+    world.clock.advance(hours=15)
     with world.db.write() as session:
         assert world.service.db_expire_drafts(session) == 1
     assert timedelta(hours=24) == world.core.draft_ttl

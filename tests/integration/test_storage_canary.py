@@ -1,7 +1,7 @@
 """A report's confidential fields, written through storage, leave no readable trace.
 
-A canary string goes into every confidential field of a report and of a follow-up message; then
-the bytes at rest (the SQLite file and its WAL, before and after a checkpoint; a dump of the
+A canary string goes into every confidential field of a report and of a follow-up message (and
+the keyring, the recovery key and its shares are the canaries of the escrow); then the bytes at rest (the SQLite file and its WAL, before and after a checkpoint; a dump of the
 PostgreSQL schema) and the logs at DEBUG, SQLAlchemy's statement and parameter logging included,
 are searched for it. Positive controls show each search does find what is stored in plain, and
 the canary is opened back, so the test cannot pass by writing nothing.
@@ -9,6 +9,7 @@ the canary is opened back, so the test cannot pass by writing nothing.
 
 from __future__ import annotations
 
+import base64
 import logging
 import secrets
 import shutil
@@ -22,9 +23,11 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from storage.audit import AuditLog
-from storage.crypto import Vault
+from storage.crypto import Keyring, Vault
 from storage.db import Database
-from storage.models import CaseMessage, Person, Report, new_id
+from storage.escrow import RecoveryPair, db_install, db_reseal, open_keyring
+from storage.models import AuditEvent, CaseMessage, Person, RecoveryKey, Report, new_id
+from storage.shares import GivenShare, combine, split
 from storage.vocabulary import Category, MessageDirection, PersonKind, Role
 
 # --- where to look ----------------------------------------------------------------------------
@@ -207,3 +210,75 @@ def test_the_searches_find_what_is_stored_in_plain(
     else:
         assert control in postgres_dump(database)
         assert control in postgres_rows(database)
+
+
+# --- the recovery escrow ----------------------------------------------------------------------
+
+
+def key_material(keyring: Keyring, pair: RecoveryPair, mnemonics: list[str]) -> dict[str, list[bytes]]:
+    """What must never be found in clear, by name: every key of the keyring and the recovery
+    key's private half (raw, hex, base64), the keyring's JSON, and the shares' words (each share
+    whole and every run of three of its words)."""
+    found: dict[str, list[bytes]] = {}
+    secrets_by_name = {f"master v{v}": k for v, k in keyring.versions.items()}
+    secrets_by_name |= {"index key": keyring.index_key, "recovery private key": pair.private}
+    for name, raw in secrets_by_name.items():
+        found[name] = [raw, raw.hex().encode(), base64.b64encode(raw)]
+    found["keyring json"] = [keyring.to_json().encode()]
+    for number, mnemonic in enumerate(mnemonics, start=1):
+        words = mnemonic.split()
+        found[f"share {number}"] = [mnemonic.encode()] + [
+            " ".join(words[i:i + 3]).encode() for i in range(len(words) - 2)]
+    return found
+
+
+def leaks(haystack: bytes, material: dict[str, list[bytes]]) -> list[str]:
+    return [name for name, needles in material.items() if any(n in haystack for n in needles)]
+
+
+def test_the_recovery_escrow_leaves_no_key_material_at_rest_or_in_logs(
+    database: Database, vault: Vault, audit: AuditLog, logs_at_debug: pytest.LogCaptureFixture
+) -> None:
+    # Given an escrow made for the keyring, then re-sealed after a rotation, in two transactions
+    pair = RecoveryPair.generate()
+    mnemonics = split(pair.private, shares=5, threshold=3)
+    rotated = vault.keyring.rotated()
+    with database.write() as session:
+        row = db_install(session, keyring=vault.keyring, public_key=pair.public, shares=5, threshold=3,
+                         passphrase=False)
+        audit.db_append(session, actor="cli", action="keys.split", record_kind="recoverykey",
+                        record_id=str(row.id), detail={"shares": 5, "threshold": 3})
+    with database.write() as session:
+        assert db_reseal(session, rotated)
+    material = key_material(rotated, pair, mnemonics) | key_material(vault.keyring, pair, [])
+
+    # Then the logs (statements, parameters, result rows) carry none of it
+    with database.read() as session:
+        sealed = session.exec(select(RecoveryKey.sealed_keyring)).one()
+        rows = [str(r) for r in session.exec(select(AuditEvent)).all()]
+    log_text = logged(logs_at_debug)
+    assert "INSERT INTO recoverykey" in log_text and "UPDATE recoverykey" in log_text
+    assert leaks(log_text.encode(), material) == []
+    assert leaks("\n".join(rows).encode(), material) == []
+
+    # Nor the bytes at rest, which do hold the sealed keyring
+    assert sealed is not None
+    if database.is_sqlite:
+        before = sqlite_files(database)
+        assert any(sealed in data for data in before.values())
+        assert [(name, leaks(data, material)) for name, data in before.items() if leaks(data, material)] == []
+        sqlite_checkpoint(database)
+        after = sqlite_files(database)
+        assert sealed in after["candor.db"]
+        assert [(name, leaks(data, material)) for name, data in after.items() if leaks(data, material)] == []
+    else:
+        dump = postgres_dump(database)
+        assert sealed.hex() in dump
+        assert leaks(dump.encode(), material) == []
+        assert leaks(postgres_rows(database).encode(), material) == []
+
+    # And the sealed copy opens, whole, for three of the shares
+    given = [GivenShare(f"share {n}", tuple(m.split())) for n, m in enumerate(mnemonics[2:], start=3)]
+    opened = open_keyring(sealed, pair=RecoveryPair.from_private(combine(given).secret))
+    assert opened.to_json() == rotated.to_json()
+    assert leaks(logged(logs_at_debug).encode(), material) == []

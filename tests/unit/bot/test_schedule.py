@@ -544,10 +544,12 @@ def test_a_disclosed_waiver_is_not_reminded() -> None:
     assert waiver_dues([waiver], ny(2025, 3, 5, 12), SETTINGS) == []
 
 
-def test_drafts_expire_after_24_hours_untouched() -> None:
-    now = datetime(2025, 5, 2, 12, tzinfo=UTC)
-    drafts = [DraftState("old", now - timedelta(hours=24)), DraftState("fresh", now - timedelta(hours=23, minutes=59)),
-              DraftState("naive-old", datetime(2025, 5, 1, 11))]
+def test_drafts_expire_24_hours_after_the_end_of_their_last_days() -> None:
+    # A draft's plain time is the day of its last change (00:00 of it): it goes once 24 hours
+    # have passed since that day ended, whatever the hour of the change was.
+    now = datetime(2025, 5, 3, 0, tzinfo=UTC)
+    drafts = [DraftState("old", datetime(2025, 5, 1, tzinfo=UTC)), DraftState("fresh", datetime(2025, 5, 2, tzinfo=UTC)),
+              DraftState("naive-old", datetime(2025, 4, 30))]
 
     assert expired_drafts(drafts, now, SETTINGS) == ["old", "naive-old"]
     assert all_dues(officers=[], cases=[], members=[], waivers=[], drafts=drafts, now=now).expired_drafts == [

@@ -256,12 +256,20 @@ def test_a_shredded_record_never_opens_again(db: Database, vault: Vault, data: d
 
 
 @settings(max_examples=30, deadline=None)
-@given(secret=st.text(min_size=1, max_size=64), wrong=st.text(max_size=64))
+@given(secret=st.text(st.characters(blacklist_characters="\x00"), min_size=1, max_size=64),
+       wrong=st.text(max_size=64))
 def test_a_secret_hash_accepts_the_secret_and_refuses_others(secret: str, wrong: str) -> None:
     stored = vault_for(Keyring.generate()).hash_secret(secret)
     assert stored.startswith(f"scrypt${TEST_SCRYPT_LOG2_N}$8$1$")  # scheme, cost, salt, digest
     assert Vault.verify_secret(secret, stored)
     assert Vault.verify_secret(wrong, stored) is (wrong == secret)
+
+
+@pytest.mark.parametrize(("secret", "typed"), [("", "\x00"), ("abc", "abc\x00"), ("abc", "abc\x00\x00")])
+def test_a_secret_padded_with_nul_bytes_is_refused(secret: str, typed: str) -> None:
+    # HMAC (inside scrypt) pads its key with zero bytes: without the guard these verify.
+    stored = vault_for(Keyring.generate()).hash_secret(secret)
+    assert Vault.verify_secret(typed, stored) is False
 
 
 def test_two_hashes_of_one_secret_differ_by_their_salt(vault: Vault) -> None:
