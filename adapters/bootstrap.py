@@ -27,10 +27,11 @@ from storage.vocabulary import Platform
 # Libraries that write whole request and response bodies (or, for SQLAlchemy, result rows) at
 # DEBUG: a report's text or a reporter's platform id would reach the log. They never log below
 # INFO, whatever CANDOR_LOG_LEVEL says; SQL statements are logged without their parameters.
-PAYLOAD_LOGGERS = ("slack_sdk", "slack_bolt", "msrest", "botbuilder", "botframework", "msal",
-                   "urllib3", "aiohttp.client", "sqlalchemy")
-# The PDF libraries name the characters a case file uses at INFO: they never log below WARNING.
-CONTENT_LOGGERS = ("fontTools", "fpdf")
+PAYLOAD_LOGGERS = ("slack_sdk", "slack_bolt", "msal", "urllib3", "aiohttp.client", "sqlalchemy")
+# The PDF libraries name the characters a case file uses at INFO; the Microsoft 365 Agents SDK (and
+# the HTTP client its Teams extension uses) names the conversation of every call at INFO, and a
+# 1:1 chat's id points at its person: they never log below WARNING.
+CONTENT_LOGGERS = ("fontTools", "fpdf", "microsoft_agents", "microsoft_teams", "httpx")
 
 
 def configure_logging(level: str) -> None:

@@ -152,17 +152,18 @@ def build_web(candor: Candor, *, with_scheduler: bool = True, sighup: bool = Fal
             background.append(socket_mode)
             probes["slack_socket_mode"] = socket_up
     if Platform.TEAMS in candor.core.platforms:
-        from adapters.teams.app import CandorTeamsBot, build_adapter
+        from adapters.teams.app import CandorTeamsBot, build_adapter, build_app
         from adapters.teams.app import mount as mount_teams
         from adapters.teams.sender import TeamsSender
 
         password = settings.microsoft_app_password.get_secret_value() if settings.microsoft_app_password else None
-        adapter = build_adapter(app_id=settings.microsoft_app_id, password=password,
-                                tenant_id=settings.microsoft_app_tenant_id)
-        teams_bot = CandorTeamsBot(candor.service, candor.db, wake, tenant_id=settings.microsoft_app_tenant_id)
-        senders[Platform.TEAMS] = TeamsSender(adapter, candor.db, app_id=settings.microsoft_app_id,
-                                              channel=settings.teams_channel)
-        mounts.append(lambda app: mount_teams(app, adapter, teams_bot))
+        adapter, authenticator = build_adapter(app_id=settings.microsoft_app_id, password=password,
+                                               tenant_id=settings.microsoft_app_tenant_id)
+        teams_app = build_app(CandorTeamsBot(candor.service, candor.db, wake,
+                                             tenant_id=settings.microsoft_app_tenant_id,
+                                             local=not settings.microsoft_app_id), adapter)
+        senders[Platform.TEAMS] = TeamsSender(adapter, candor.db, channel=settings.teams_channel)
+        mounts.append(lambda app: mount_teams(app, adapter, teams_app, authenticator))
     if settings.smtp_url is not None:
         background.append(_outage_mail(candor).run)
     metrics_box: list[Metrics] = []

@@ -103,7 +103,7 @@ class Settings(BaseSettings):
     microsoft_app_id: str | None = Field(None, validation_alias="MICROSOFT_APP_ID")
     microsoft_app_password: SecretStr | None = Field(None, validation_alias="MICROSOFT_APP_PASSWORD")
     microsoft_app_tenant_id: str | None = Field(None, validation_alias="MICROSOFT_APP_TENANT_ID")
-    # Teams without MICROSOFT_APP_ID authenticates nothing (the Bot Framework's local mode, for the
+    # Teams without MICROSOFT_APP_ID authenticates nothing (local mode, for the
     # Emulator and tests): it runs only when asked for by name, never because an app id is missing.
     teams_local: bool = Field(False, validation_alias="CANDOR_TEAMS_LOCAL")
 

@@ -1,13 +1,14 @@
-"""Candor on Microsoft Teams: botbuilder's CloudAdapter on aiohttp at POST /api/messages, and an
-activity handler that translates activities into the core's events and renders its replies.
+"""Candor on Microsoft Teams, on the Microsoft 365 Agents SDK: its CloudAdapter at
+POST /api/messages on Candor's aiohttp server, and an AgentApplication whose routes translate
+activities into the core's events and render its replies.
 
-With `MICROSOFT_APP_ID` set, every inbound request's JWT is validated by the Bot Framework
-(an unauthenticated or unverifiable post gets 401); without one the adapter runs in the Bot
-Framework's local mode (the Emulator, tests; only with `CANDOR_TEAMS_LOCAL=true`). When the bot is
-added to a team, the team's conversation reference is stored; `CANDOR_TEAMS_CHANNEL` names the
-committee channel, any channel of that team. People are matched to the roster by AAD object id,
-or once by the e-mail Teams' member lookup gives. Every import of the Teams SDK stays in this
-folder.
+With `MICROSOFT_APP_ID` set, every inbound request's JWT is validated (an unauthenticated or
+unverifiable post gets 401); without one the adapter runs in local mode (the Emulator, tests; only
+with `CANDOR_TEAMS_LOCAL=true`). When the bot is added to a team, the team's conversation
+reference is stored; `CANDOR_TEAMS_CHANNEL` names the committee channel, any channel of that team.
+People are matched to the roster by AAD object id, or once by the e-mail Teams' member lookup
+gives. Forms also open as Teams dialogs through the SDK's task-module routes (`task/fetch`,
+`task/submit`). Every import of the Teams SDK stays in this folder.
 """
 
 from __future__ import annotations
@@ -15,25 +16,37 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
-from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
-from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
-from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import (
+from microsoft_agents.activity import (
     Activity,
     ActivityTypes,
-    AdaptiveCardInvokeResponse,
-    Attachment,
-    ChannelAccount,
+    InvokeResponse,
 )
+from microsoft_agents.hosting.core import (
+    AgentApplication,
+    ApplicationOptions,
+    MemoryStorage,
+    TurnContext,
+    TurnState,
+)
+from microsoft_agents.hosting.core.connector import ConnectorClientBase
+from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
+from microsoft_agents.hosting.msteams import TeamsAgentExtension
+from microsoft_teams.api.models.task_module import TaskModuleRequest, TaskModuleResponse
 
-from adapters.teams import cards
-from adapters.teams.adapter import KeysUnavailable, build_adapter
+from adapters.teams import cards, dialogs
+from adapters.teams.adapter import (
+    Authenticator,
+    KeysUnavailable,
+    TeamsAdapter,
+    Unauthenticated,
+    build_adapter,
+)
 from adapters.teams.refs import CHANNEL, TEAM, USER, save_reference
-from adapters.teams.sender import CONNECTOR_ERRORS, open_personal_chat, patiently
+from adapters.teams.sender import CONNECTOR_ERRORS, card_activity, open_personal_chat, patiently
 from bot import copy
 from bot.messages import (
     Actor,
@@ -53,12 +66,16 @@ log = logging.getLogger("candor.teams")
 COMMANDS = ("report", "status", "attest", "help")
 
 
+TEAMS = "msteams"  # the Bot Framework channel id of Microsoft Teams
+
+
 def actor_of(activity: Activity, *, email: str | None = None) -> Actor:
-    """The person behind an activity, by AAD object id (by Teams id where there is none). An
-    activity's own claims about the sender (`from.properties`) are never read: the e-mail comes
-    only from Teams' member lookup."""
-    user = activity.from_property or ChannelAccount()
-    user_id = getattr(user, "aad_object_id", None) or user.id or ""
+    """The person behind an activity, by AAD object id only: an activity without one names nobody
+    (its `from.id` is the channel's to choose; on Direct Line, the client's). An activity's own
+    claims about the sender (`from.properties`) are never read: the e-mail comes only from Teams'
+    member lookup."""
+    user = activity.from_property
+    user_id = (user.aad_object_id or "") if user is not None else ""
     return Actor(Platform.TEAMS, str(user_id), email=email)
 
 
@@ -68,9 +85,9 @@ def outgoing(replies: list[Reply]) -> list[Activity]:
         content = cards.reply_card(reply)
         if content is None:
             assert isinstance(reply, Text)
-            activities.append(MessageFactory.text(reply.text))
+            activities.append(Activity(type=ActivityTypes.message, text=reply.text))
         else:
-            activities.append(MessageFactory.attachment(Attachment(content_type=cards.CARD, content=content)))
+            activities.append(card_activity(content))
     return activities
 
 
@@ -85,7 +102,8 @@ def event_id_of(activity: Activity) -> str | None:
 
 
 def event_of(activity: Activity, actor: Actor) -> Inbound | None:
-    """The core's event for a personal message or a card submit; None for anything else."""
+    """The core's event for a personal message or a card submit; None for anything else. (The
+    AgentApplication has already taken the bot's own @mention out of the text.)"""
     value = activity.value
     event_id = event_id_of(activity)
     if value:
@@ -95,8 +113,7 @@ def event_of(activity: Activity, actor: Actor) -> Inbound | None:
         if choice:
             return ChoiceClicked(actor, choice, event_id=event_id)
         return None
-    text = TurnContext.remove_recipient_mention(activity) if activity.entities else (activity.text or "")
-    text = (text or "").strip()
+    text = (activity.text or "").strip()
     if not text:
         return None
     # Typed words go to the core as what they are, a message: it takes `status CODE`, `attest` and
@@ -110,109 +127,158 @@ def _in_channel(activity: Activity) -> bool:
 
 
 def tenant_of(activity: Activity) -> str | None:
-    """The Microsoft Entra tenant an activity comes from (Teams puts it in both places)."""
+    """The Microsoft Entra tenant an activity comes from: its conversation's, as Teams sets it.
+    Never `channelData.tenant`, which other Bot Framework channels let the client write."""
     conversation = activity.conversation
-    if conversation is not None and getattr(conversation, "tenant_id", None):
-        return str(conversation.tenant_id)
-    tenant = (activity.channel_data or {}).get("tenant") if isinstance(activity.channel_data, dict) else None
-    return str(tenant["id"]) if isinstance(tenant, dict) and tenant.get("id") else None
+    return str(conversation.tenant_id) if conversation is not None and conversation.tenant_id else None
 
 
-class _MessageResponse(AdaptiveCardInvokeResponse):
-    """An `adaptiveCard/action` answer that shows a message: Teams wants its `value` to be the
-    message's text, a string (botbuilder's model types `value` as an object, which refuses one)."""
-
-    _attribute_map = {**AdaptiveCardInvokeResponse._attribute_map, "value": {"key": "value", "type": "str"}}
+def _field(item: Any, name: str) -> Any:
+    """A field of Teams' channel data, parsed (the SDK's Teams extension makes it a model) or not."""
+    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
 
 
-class CandorTeamsBot(TeamsActivityHandler):
-    """With a tenant pinned (MICROSOFT_APP_TENANT_ID), activities from any other tenant are
-    ignored, and only then is a new person matched to the roster by the e-mail Teams gives: in
-    another tenant anyone can give themselves any address. Unpinned, people are matched by their
-    AAD object id (the roster's teams_id) only."""
+def _team_id(activity: Activity) -> str | None:
+    team_id = _field(_field(activity.channel_data, "team"), "id")
+    return team_id if isinstance(team_id, str) and team_id else None
+
+
+async def _answer_invoke(context: TurnContext, body: Any, status: int = 200) -> None:
+    await context.send_activity(Activity(type=ActivityTypes.invoke_response,
+                                         value=InvokeResponse(status=status, body=body)))
+
+
+class CandorTeamsBot:
+    """What each route does. Outside local mode only Teams itself is heard: an Azure bot also
+    answers other Bot Framework channels (Web Chat and Direct Line are on by default), whose tokens
+    are as valid but whose client writes `from` and `channelData` as it likes. A person is their
+    AAD object id, which Teams sets; an activity without one is ignored. With a tenant pinned
+    (MICROSOFT_APP_TENANT_ID), activities from any other tenant are ignored, and only then is a
+    new person matched to the roster by the e-mail Teams gives: in another tenant anyone can give
+    themselves any address. Unpinned, people are matched by their AAD object id (the roster's
+    teams_id) only. A person's 1:1 reference is stored only once the roster knows them."""
 
     def __init__(self, service: Service, db: Database, wake: Callable[[], None], *,
-                 tenant_id: str | None = None) -> None:
-        super().__init__()
+                 tenant_id: str | None = None, local: bool = False) -> None:
         self._service = service
         self._db = db
         self._wake = wake
         self._tenant = tenant_id or None
+        self._local = local
 
-    async def on_turn(self, turn_context: TurnContext) -> None:
-        if self._tenant is not None and tenant_of(turn_context.activity) != self._tenant:
-            log.warning("activity from another tenant ignored")  # no ids: they are the stranger's
-            return
-        await super().on_turn(turn_context)
+    async def admit(self, context: TurnContext, state: TurnState) -> bool:
+        """Before any route: False ends the turn with nothing done. (No ids in these logs: they
+        are a stranger's.)"""
+        activity = context.activity
+        if not self._local and str(activity.channel_id or "") != TEAMS:
+            log.warning("activity from another Bot Framework channel ignored")
+            return False
+        if self._tenant is not None and tenant_of(activity) != self._tenant:
+            log.warning("activity from another tenant ignored")
+            return False
+        if activity.type in (ActivityTypes.message, ActivityTypes.invoke) and not actor_of(activity).user_id:
+            log.warning("activity without an AAD object id ignored")
+            return False
+        return True
 
     async def _handle(self, event: Inbound) -> list[Reply]:
         replies = await asyncio.to_thread(self._service.handle, event)
         self._wake()
         return replies
 
-    async def _actor(self, turn_context: TurnContext) -> Actor:
+    async def _actor(self, context: TurnContext) -> Actor:
         """The sender as the core knows them. Someone not yet matched to the roster is looked up
         in Teams (GET .../members/{id}: their e-mail and UPN), so that the core can match them by
         e-mail once and store the match."""
-        actor = actor_of(turn_context.activity)
+        actor = actor_of(context.activity)
         if self._tenant is None or not actor.user_id or await asyncio.to_thread(self._service.knows, actor):
             return actor
-        return actor_of(turn_context.activity, email=await _directory_address(turn_context))
+        return actor_of(context.activity, email=await _directory_address(context))
 
-    async def on_message_activity(self, turn_context: TurnContext) -> None:
-        activity = turn_context.activity
+    async def on_message(self, context: TurnContext, state: TurnState) -> None:
+        activity = context.activity
         if _in_channel(activity) and not activity.value:
             return  # in a channel only card buttons act (a committee member's click); chatter is ignored
-        actor = await self._actor(turn_context)
-        if not _in_channel(activity):
-            reference = TurnContext.get_conversation_reference(activity)
-            await asyncio.to_thread(save_reference, self._db, USER + actor.user_id, reference)
+        actor = await self._actor(context)
         event = event_of(activity, actor)
+        # A 1:1 chat's reference is stored only for someone the roster knows (matched by id, or by
+        # Teams' e-mail as this message is handled): a stranger's chat never becomes where
+        # questions and reminders for a member go.
+        stored = not _in_channel(activity) and await self._remember(activity, actor)
+        replies = await self._handle(event) if event is not None else []
+        if not _in_channel(activity) and not stored:
+            await self._remember(activity, actor)
         if event is None:
             return
-        replies = await self._handle(event)
         if _in_channel(activity):
-            await self._send_privately(turn_context, replies)
+            await self._send_privately(context, replies)
         else:
             for reply in outgoing(replies):
-                await patiently(lambda reply=reply: turn_context.send_activity(reply))  # type: ignore[misc]
+                await patiently(lambda reply=reply: context.send_activity(reply))  # type: ignore[misc]
 
-    async def _send_privately(self, turn_context: TurnContext, replies: list[Reply]) -> None:
+    async def _remember(self, activity: Activity, actor: Actor) -> bool:
+        if not await asyncio.to_thread(self._service.knows, actor):
+            return False
+        reference = activity.get_conversation_reference()
+        await asyncio.to_thread(save_reference, self._db, USER + actor.user_id, reference)
+        return True
+
+    async def _send_privately(self, context: TurnContext, replies: list[Reply]) -> None:
         """A click in the committee channel is answered in the member's 1:1 chat, never in the
         channel (details and refusals are private). Nothing to say (a click delivered twice), no chat."""
         if replies:
-            await open_personal_chat(turn_context, outgoing(replies))
+            await open_personal_chat(context, outgoing(replies))
 
-    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
-        activity = turn_context.activity
-        if activity.name != "adaptiveCard/action":
-            return await super().on_invoke_activity(turn_context)
-        event = event_of(activity, await self._actor(turn_context))
+    async def on_card_action(self, context: TurnContext, state: TurnState) -> None:
+        """An `adaptiveCard/action` invoke (a Universal Action click): answered privately, and the
+        invoke with a message, as Teams documents it (its `value` is the message's text)."""
+        event = event_of(context.activity, await self._actor(context))
         if event is None:
-            return InvokeResponse(status=400)
+            await _answer_invoke(context, None, status=400)
+            return
         replies = await self._handle(event)
-        await self._send_privately(turn_context, replies)
-        return InvokeResponse(status=200, body=_MessageResponse(
-            status_code=200, type="application/vnd.microsoft.activity.message", value=copy.sent_privately()))
+        await self._send_privately(context, replies)
+        await _answer_invoke(context, {"statusCode": 200, "type": "application/vnd.microsoft.activity.message",
+                                       "value": copy.sent_privately()})
 
-    async def on_teams_members_added(self, teams_members_added: Any, team_info: Any,
-                                     turn_context: TurnContext) -> None:
+    async def on_task_fetch(self, context: TurnContext, state: TurnState,
+                            request: TaskModuleRequest) -> TaskModuleResponse:
+        """A dialog opened (`task/fetch`): the button's Candor value goes to the core as a click,
+        and its answer is shown in the dialog (a form, or what the core says instead)."""
+        choice, _, _ = cards.submission(dialogs.data_of(request))
+        if choice is None:
+            return dialogs.message(copy.internal_error())
+        replies = await self._handle(ChoiceClicked(await self._actor(context), choice))
+        return dialogs.show(replies)
+
+    async def on_task_submit(self, context: TurnContext, state: TurnState,
+                             request: TaskModuleRequest) -> TaskModuleResponse:
+        """A dialog's form submitted (`task/submit`): the answer stays in the dialog, not in the
+        chat's history (a receipt, or the form's errors)."""
+        _, form_id, fields = cards.submission(dialogs.data_of(request))
+        if form_id is None:
+            return dialogs.message(copy.internal_error())
+        event = FormSubmitted(await self._actor(context), form_id, fields, event_id=event_id_of(context.activity))
+        return dialogs.show(await self._handle(event))
+
+    async def on_members_added(self, context: TurnContext, state: TurnState) -> None:
         """Added to a team: its reference is stored, under the team and under the channel it was
         added in. Any channel of the team can then be posted to (CANDOR_TEAMS_CHANNEL): a proactive
         channel post is this reference with the channel's id as the conversation id."""
-        activity = turn_context.activity
+        activity = context.activity
         bot_id = activity.recipient.id if activity.recipient else None
-        if not any(m.id == bot_id for m in teams_members_added) or team_info is None or not team_info.id:
+        team_id = _team_id(activity)
+        if not any(m.id == bot_id for m in activity.members_added or []) or not team_id:
             return
-        reference = TurnContext.get_conversation_reference(activity)
+        reference = activity.get_conversation_reference()
         reference.activity_id = None  # new posts, not replies in this event's thread
         channel_id = activity.conversation.id if activity.conversation else ""
-        await asyncio.to_thread(save_reference, self._db, TEAM + team_info.id, reference)
+        await asyncio.to_thread(save_reference, self._db, TEAM + team_id, reference)
         if channel_id:
             await asyncio.to_thread(save_reference, self._db, CHANNEL + channel_id, reference)
         # Ids only (not confidential): the operator finds the team here, and CANDOR_TEAMS_CHANNEL
         # may name this channel or any other channel of the team.
-        log.info("added to team %s in channel %s; references stored", team_info.id, channel_id)
+        log.info("added to team %s in channel %s; references stored", team_id, channel_id)
         await bot_added_back(self._service, self._wake)
 
 
@@ -225,32 +291,82 @@ async def bot_added_back(service: Service, wake: Callable[[], None]) -> None:
     wake()
 
 
-async def _directory_address(turn_context: TurnContext) -> str | None:
+async def _directory_address(context: TurnContext) -> str | None:
     """The sender's e-mail (or UPN) from Teams' member lookup; None when Teams does not say."""
-    user = turn_context.activity.from_property
-    if user is None or not user.id:
+    activity = context.activity
+    user = activity.from_property
+    connector = context.services.get(ConnectorClientBase)
+    if user is None or not user.id or activity.conversation is None or not isinstance(connector, TeamsConnectorClient):
         return None
+    conversation_id = activity.conversation.id
     try:
-        member = await patiently(lambda: TeamsInfo.get_member(turn_context, user.id))
+        member = await patiently(lambda: connector.get_conversation_member(conversation_id, user.id))
     except CONNECTOR_ERRORS as exc:
         log.warning("Teams member lookup failed: %s", type(exc).__name__)  # the type only: no identity
         return None
     return getattr(member, "email", None) or getattr(member, "user_principal_name", None)
 
 
-def mount(app: web.Application, adapter: CloudAdapter, bot: CandorTeamsBot, path: str = "/api/messages") -> None:
+Handler = Callable[[TurnContext, TurnState], Awaitable[None]]
+
+
+def _guarded(handler: Handler) -> Handler:
+    """A route's failure goes to the adapter's turn-error handler (the type only in the log),
+    never to the AgentApplication's own, which would log the exception's text."""
+
+    async def route(context: TurnContext, state: TurnState) -> None:
+        try:
+            await handler(context, state)
+        except Exception as exc:  # noqa: BLE001  handed on whole, logged by type only
+            adapter = context.adapter
+            if isinstance(adapter, TeamsAdapter) and adapter.on_turn_error is not None:
+                await adapter.on_turn_error(context, exc)
+
+    return route
+
+
+def build_app(bot: CandorTeamsBot, adapter: TeamsAdapter) -> AgentApplication[TurnState]:
+    """The AgentApplication and its routes, registered in one place. No typing indicator (it
+    would be one more post per turn); no conversation state (Candor keeps its own, in its
+    database)."""
+    options = ApplicationOptions(storage=MemoryStorage(), start_typing_timer=False)
+    app: AgentApplication[TurnState] = AgentApplication(options, connection_manager=adapter.connections)
+    app.before_turn(bot.admit)
+    app.activity(ActivityTypes.message)(_guarded(bot.on_message))
+    app.add_route(lambda context: context.activity.type == ActivityTypes.invoke
+                  and context.activity.name == "adaptiveCard/action",
+                  _guarded(bot.on_card_action), is_invoke=True)
+    app.conversation_update("membersAdded")(_guarded(bot.on_members_added))
+    teams: TeamsAgentExtension[TurnState] = TeamsAgentExtension(app)  # and its per-turn Teams client, closed
+    teams.task_modules.fetch(dialogs.VERB)(dialogs.guarded(bot.on_task_fetch))
+    teams.task_modules.submit(dialogs.VERB)(dialogs.guarded(bot.on_task_submit))
+    return app
+
+
+def mount(app: web.Application, adapter: TeamsAdapter, agent: AgentApplication[TurnState],
+          authenticator: Authenticator, path: str = "/api/messages") -> None:
     async def endpoint(request: web.Request) -> web.StreamResponse:
         if request.content_length and request.content_length > 1_000_000:
             return web.Response(status=413, text="payload too large")
         try:
-            response = await adapter.process(request, bot)
+            activity = json.loads(await request.read())
+        except (ValueError, UnicodeDecodeError):
+            return web.Response(status=400, text="not an activity")
+        if not isinstance(activity, dict):
+            return web.Response(status=400, text="not an activity")
+        try:
+            request["claims_identity"] = await authenticator.identity(request, activity)
+        except Unauthenticated:
+            return web.Response(status=401, text="unauthorized")
         except KeysUnavailable:
             return web.Response(status=503, text="try again later")
-        except (ValueError, json.JSONDecodeError, KeyError):
+        try:
+            response = await adapter.process(request, agent)
+        except (ValueError, KeyError):
             return web.Response(status=400, text="not an activity")
         return response or web.Response(status=201)
 
     app.router.add_post(path, endpoint)
 
 
-__all__ = ["ActivityTypes", "CandorTeamsBot", "build_adapter", "mount"]
+__all__ = ["CandorTeamsBot", "build_adapter", "build_app", "mount"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from botbuilder.schema import ConversationReference
+from microsoft_agents.activity import ConversationReference
 from sqlmodel import col, select
 
 from storage.clock import start_of_day, utcnow
@@ -21,7 +21,7 @@ def save_reference(db: Database, key: str, reference: ConversationReference) -> 
     """Store where a conversation is reached. The inbound activity's id is left out and the time
     kept is the day: the row changes only when the conversation or its service URL does, so it
     does not record when its person last wrote (which would line up with what they wrote)."""
-    doc = reference.serialize()
+    doc = reference.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"request_id"})
     doc.pop("activityId", None)
     value = json.dumps(doc, sort_keys=True)
     with db.write() as session:
@@ -38,7 +38,7 @@ def load_reference(db: Database, key: str) -> ConversationReference | None:
         row = session.get(ConversationRef, key)
     if row is None:
         return None
-    return ConversationReference().deserialize(json.loads(row.value))
+    return ConversationReference.model_validate(json.loads(row.value))
 
 
 def any_reference(db: Database, prefix: str) -> ConversationReference | None:
@@ -47,7 +47,7 @@ def any_reference(db: Database, prefix: str) -> ConversationReference | None:
     with db.read() as session:
         row = session.exec(select(ConversationRef).where(col(ConversationRef.key).startswith(prefix))
                            .order_by(col(ConversationRef.updated_at).desc())).first()
-    return None if row is None else ConversationReference().deserialize(json.loads(row.value))
+    return None if row is None else ConversationReference.model_validate(json.loads(row.value))
 
 
 def channel_reference(db: Database, channel_id: str) -> ConversationReference | None:

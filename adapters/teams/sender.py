@@ -14,22 +14,20 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from aiohttp import ClientError
-from botbuilder.core import MessageFactory, TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import (
+from aiohttp import ClientError, ClientResponseError
+from microsoft_agents.activity import (
     Activity,
+    ActivityTypes,
     Attachment,
     ChannelAccount,
     ConversationParameters,
     ConversationReference,
 )
-from botframework.connector.models import ErrorResponseException
-from msrest.exceptions import ClientRequestError
+from microsoft_agents.hosting.core import TurnContext
 
 from adapters.senders import Blocked, Posted, Ref, RetryLater, Undeliverable
 from adapters.teams import cards
-from adapters.teams.adapter import TeamsAdapter
+from adapters.teams.adapter import CONNECTOR_AUDIENCE, TeamsAdapter
 from adapters.teams.refs import USER, any_reference, channel_reference, load_reference
 from bot.messages import Notice
 from storage.db import Database
@@ -37,21 +35,25 @@ from storage.db import Database
 T = TypeVar("T")
 
 # What a call to the Connector raises when it did not get through: an HTTP error answer
-# (ErrorResponseException), or no answer at all (msrest's ClientRequestError wraps a refused or
-# broken connection; aiohttp's and the OS's own errors, and timeouts, for the rest).
-CONNECTOR_ERRORS = (ErrorResponseException, ClientRequestError, ClientError, TimeoutError, OSError)
+# (aiohttp's ClientResponseError, with the status and headers), or no answer at all (a refused or
+# broken connection: aiohttp's and the OS's own errors, and timeouts).
+CONNECTOR_ERRORS = (ClientError, TimeoutError, OSError)
+
+
+def card_activity(content: dict[str, object]) -> Activity:
+    return Activity(type=ActivityTypes.message,
+                    attachments=[Attachment(content_type=cards.CARD, content=content)])
 
 
 def _card(notice: Notice) -> Activity:
-    return MessageFactory.attachment(Attachment(content_type=cards.CARD, content=cards.notice_card(notice)))
+    return card_activity(cards.notice_card(notice))
 
 
 def _error(exc: Exception) -> Exception:
-    if isinstance(exc, ErrorResponseException):
-        response = getattr(exc, "response", None)
-        status = getattr(response, "status_code", 0) or 0
+    if isinstance(exc, ClientResponseError):
+        status = exc.status or 0
         if status == 429 or status >= 500:
-            after = (getattr(response, "headers", None) or {}).get("Retry-After")
+            after = (exc.headers or {}).get("Retry-After")
             try:
                 retry_after = float(after) if after is not None else None
             except ValueError:
@@ -119,12 +121,12 @@ async def patiently(call: Callable[[], Awaitable[T]]) -> T:
 
 async def open_personal_chat(turn_context: TurnContext, activities: list[Activity]) -> None:
     """Send activities to the person behind this turn in their 1:1 chat with the bot. The chat is
-    created in the bot's name: its app id (MICROSOFT_APP_ID), which botbuilder's credentials
-    require; the activity's recipient id ("28:<app id>") is the bot's Teams id, not its app id."""
+    created in the bot's name: its app id (MICROSOFT_APP_ID), for which its tokens are fetched; the
+    activity's recipient id ("28:<app id>") is the bot's Teams id, not its app id."""
     activity = turn_context.activity
-    tenant = ((activity.channel_data or {}).get("tenant") or {}).get("id") if isinstance(activity.channel_data, dict) else None
+    tenant = activity.conversation.tenant_id if activity.conversation else None
     user = activity.from_property or ChannelAccount()
-    parameters = ConversationParameters(is_group=False, bot=activity.recipient,
+    parameters = ConversationParameters(is_group=False, agent=activity.recipient,
                                         members=[ChannelAccount(id=user.id)], tenant_id=tenant)
     adapter = turn_context.adapter
     assert isinstance(adapter, TeamsAdapter)
@@ -137,27 +139,27 @@ async def open_personal_chat(turn_context: TurnContext, activities: list[Activit
 
     # A retry opens the chat again (Teams answers with the same 1:1 chat) and sends what is left.
     await patiently(lambda: _in_turn(lambda guarded: adapter.create_conversation(
-        adapter.app_id, guarded, parameters, activity.channel_id, activity.service_url, None), send))
+        adapter.app_id, str(activity.channel_id), activity.service_url, CONNECTOR_AUDIENCE, parameters,
+        guarded), send))
 
 
 class TeamsSender:
-    def __init__(self, adapter: CloudAdapter, db: Database, *, app_id: str | None, channel: str | None) -> None:
+    def __init__(self, adapter: TeamsAdapter, db: Database, *, channel: str | None) -> None:
         self._adapter = adapter
         self._db = db
-        self._app_id = app_id or ""
         self._channel = channel
 
     async def _continue(self, reference: ConversationReference,
                         logic: Callable[[TurnContext], Awaitable[None]]) -> None:
-        await _proactively(lambda guarded: self._adapter.continue_conversation(reference, guarded, self._app_id),
-                           logic)
+        await _proactively(lambda guarded: self._adapter.continue_conversation(
+            self._adapter.app_id, reference.get_continuation_activity(), guarded), logic)
 
     async def _send(self, reference: ConversationReference, notice: Notice) -> Posted:
         posted: list[str] = []
 
         async def logic(context: TurnContext) -> None:
             response = await context.send_activity(_card(notice))
-            posted.append(response.id if response else "")
+            posted.append(response.id or "" if response else "")
 
         await self._continue(reference, logic)
         return Posted(channel=reference.conversation.id, message_id=posted[0] if posted else "")
@@ -181,13 +183,14 @@ class TeamsSender:
 
         async def logic(context: TurnContext) -> None:
             response = await context.send_activity(_card(notice))
-            posted.append(Posted(context.activity.conversation.id, response.id if response else ""))
+            posted.append(Posted(context.activity.conversation.id, response.id or "" if response else ""))
 
-        tenant = (template.conversation.tenant_id if template.conversation else None)
-        parameters = ConversationParameters(is_group=False, bot=template.bot,
+        tenant = template.conversation.tenant_id if template.conversation else None
+        parameters = ConversationParameters(is_group=False, agent=template.agent,
                                             members=[ChannelAccount(id=user_id)], tenant_id=tenant)
         await _proactively(lambda guarded: self._adapter.create_conversation(
-            self._app_id, guarded, parameters, template.channel_id, template.service_url, None), logic)
+            self._adapter.app_id, str(template.channel_id), template.service_url, CONNECTOR_AUDIENCE,
+            parameters, guarded), logic)
         return posted[0]
 
     async def update(self, posted: Posted, notice: Notice) -> None:
@@ -196,11 +199,11 @@ class TeamsSender:
             reference = await asyncio.to_thread(any_reference, self._db, "teams:")
             if reference is None:
                 raise Undeliverable("no_reference")
+        reference.conversation.id = posted.channel
         activity = _card(notice)
         activity.id = posted.message_id
 
         async def logic(context: TurnContext) -> None:
-            context.activity.conversation.id = posted.channel
             await context.update_activity(activity)
 
         await self._continue(reference, logic)

@@ -136,9 +136,10 @@ ISSUER = "https://api.botframework.com"  # the issuer of the tokens the Bot Conn
 
 
 class ChannelKeys:
-    """The Bot Connector's token signing, standing in: an RSA key whose public half is published as
-    OpenID metadata and a JWKS, and tokens signed with it as the Connector signs the tokens it
-    sends a bot. Served from a thread: botbuilder fetches the keys with blocking `requests`."""
+    """The Bot Connector's token issuer, standing in on loopback: an RSA key whose public half is
+    published as OpenID metadata and a JWKS, and tokens signed with it as the Connector signs the
+    tokens it sends a bot. Served from a thread: the SDK fetches the keys with blocking urllib
+    (PyJWT's PyJWKClient), off the event loop."""
 
     KID = "stand-in-key"
 
@@ -172,6 +173,7 @@ class ChannelKeys:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self.metadata_url = self.url + "/openidconfiguration"
+        self.jwks_url = self.url + "/keys"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
@@ -179,9 +181,23 @@ class ChannelKeys:
         self._server.shutdown()
         self._server.server_close()
 
+    def route(self, monkeypatch: Any) -> None:
+        """Make the SDK fetch its signing keys here, whatever a token's issuer (the one thing a test
+        replaces: where the public keys come from; every check on the token stays the SDK's)."""
+        jwks_url = self.jwks_url
+
+        class Everywhere(dict[str, str]):
+            def get(self, key: object, default: object = None) -> str:  # type: ignore[override]
+                return jwks_url
+
+        monkeypatch.setattr("microsoft_agents.hosting.core.authorization.jwt.jwt_token_validator."
+                            "BOTFRAMEWORK_JWKS_URIS", Everywhere())
+
     def token(self, *, app_id: str, service_url: str, key: rsa.RSAPrivateKey | None = None,
-              kid: str | None = None) -> str:
-        """A token as the Connector sends it with each activity; another `key` or `kid` forges one."""
+              kid: str | None = None, issuer: str = ISSUER, expires_in: int = 3600) -> str:
+        """A token as the Connector sends it with each activity; another `key` or `kid` forges one,
+        another `issuer` claims another sender, a negative `expires_in` has expired."""
         now = int(time.time())
-        claims = {"iss": ISSUER, "aud": app_id, "serviceurl": service_url, "nbf": now - 60, "exp": now + 3600}
+        claims = {"iss": issuer, "aud": app_id, "serviceurl": service_url, "nbf": now - 7200,
+                  "exp": now + expires_in}
         return jwt.encode(claims, key or self._key, algorithm="RS256", headers={"kid": kid or self.KID})

@@ -2,8 +2,8 @@
 
 Every module's imports are read with `ast` (not by importing it): `bot/` never reaches a platform
 SDK, the web server or an adapter; `storage/` never reaches `bot/` or `adapters/`; the Teams SDK
-(botbuilder, in maintenance) stays inside `adapters/teams/` so a move to its successor touches one
-folder. Imports inside functions, under `TYPE_CHECKING`, relative imports and
+(the Microsoft 365 Agents SDK, and the Teams API models it brings) stays inside `adapters/teams/`,
+and botbuilder, archived, is imported nowhere. Imports inside functions, under `TYPE_CHECKING`, relative imports and
 `importlib.import_module("...")` calls all count.
 """
 
@@ -18,8 +18,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 LAYERS = ("bot", "storage", "adapters")
 
-PLATFORM_SDKS = ("slack_bolt", "slack_sdk", "botbuilder", "botframework", "aiohttp")
-TEAMS_SDKS = ("botbuilder", "botframework")
+TEAMS_SDKS = ("microsoft_agents", "microsoft_teams")
+ARCHIVED = ("botbuilder", "botframework")  # the Bot Framework SDK: no longer serviced, never again
+PLATFORM_SDKS = ("slack_bolt", "slack_sdk", *TEAMS_SDKS, *ARCHIVED, "aiohttp")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ RULES = (
     Rule("bot", (*PLATFORM_SDKS, "adapters"), "the core is platform-neutral"),
     Rule("storage", ("bot", "adapters"), "storage sits below the core"),
     Rule("", TEAMS_SDKS, "the Teams SDK stays in adapters/teams", except_under="adapters.teams"),
+    Rule("", ARCHIVED, "botbuilder is archived: Teams runs on the Microsoft 365 Agents SDK"),
 )
 
 
@@ -138,6 +140,10 @@ def test_every_layer_imports_only_downwards() -> None:
         ("adapters.slack.app", "from botbuilder.schema import Activity\n"),
         ("adapters.server", "import botbuilder.integration.aiohttp\n"),
         ("adapters.cli", "from botframework.connector.auth import SimpleCredentialProvider\n"),
+        ("bot.service", "from microsoft_agents.hosting.core import TurnContext\n"),
+        ("adapters.server", "from microsoft_agents.hosting.aiohttp import CloudAdapter\n"),
+        ("adapters.slack.app", "from microsoft_teams.api.models import Attachment\n"),
+        ("adapters.teams.app", "from botbuilder.core import ActivityHandler\n"),
     ],
 )
 def test_the_checker_refuses_an_import_upwards(module: str, source: str) -> None:
@@ -153,8 +159,8 @@ def test_the_checker_refuses_an_import_upwards(module: str, source: str) -> None
         ("storage.crypto", "from storage.models import DataKey\nimport cryptography\n"),
         ("adapters.slack.app", "from slack_bolt.async_app import AsyncApp\nfrom bot.service import Service\n"),
         ("adapters.server", "from aiohttp import web\n"),
-        ("adapters.teams.handler", "from botbuilder.core import ActivityHandler\n"),
-        ("adapters.teams", "from botframework.connector.auth import SimpleCredentialProvider\n"),
+        ("adapters.teams.app", "from microsoft_agents.hosting.core import AgentApplication\n"),
+        ("adapters.teams", "from microsoft_agents.authentication.msal import MsalConnectionManager\n"),
     ],
 )
 def test_the_checker_allows_an_import_downwards(module: str, source: str) -> None:
