@@ -112,13 +112,18 @@ async def test_two_relays_running_at_once_post_each_notice_once(world):
     relay_b = second_replica(world)
     a, b = FakeSender("a"), FakeSender("b")
 
+    a_holds_rows = asyncio.Event()
+
     async def slow(ref: Ref) -> None:
+        a_holds_rows.set()
         world.clock.advance(seconds=35)
         await asyncio.sleep(0.02)
 
     a.before = slow
 
-    async def drain(notifier: Notifier) -> None:
+    async def drain(notifier: Notifier, *, after: asyncio.Event | None = None) -> None:
+        if after is not None:  # B starts once A holds the rows, however the machine schedules them
+            await after.wait()
         for _ in range(200):
             await notifier.run_once()
             if all(row.state is OutboxState.DELIVERED for row in rows(world)):
@@ -129,7 +134,7 @@ async def test_two_relays_running_at_once_post_each_notice_once(world):
         # When both relay until everything is delivered
         await asyncio.wait_for(asyncio.gather(
             drain(Notifier(world.relay, {Platform.SLACK: a}, idle_seconds=0.01)),
-            drain(Notifier(relay_b, {Platform.SLACK: b}, idle_seconds=0.01))), timeout=60)
+            drain(Notifier(relay_b, {Platform.SLACK: b}, idle_seconds=0.01), after=a_holds_rows)), timeout=60)
     finally:
         relay_b.db.dispose()
 
