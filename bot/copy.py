@@ -227,7 +227,10 @@ def help_text(*, committee: bool, platform: Platform) -> str:
     lines = [
         "*Candor* brings concerns to the Audit Committee, in confidence.",
         f"• `report` (or {form_command(platform)} for a form): report a concern, with your name or anonymously.",
-        f"• {ethics('status CODE [SECRET]', platform)}: see your case's status and answer the committee.",
+        ("• `status`: the *Check a case* window, for your case's code (and secret), its status and the "
+         "committee's questions. Never type your secret into this chat."
+         if platform is Platform.TEAMS else
+         f"• {ethics('status CODE [SECRET]', platform)}: see your case's status and answer the committee."),
         f"• {attest_command(platform)}: your annual attestation to the Supplemental Code of Ethics.",
     ]
     if committee:
@@ -243,6 +246,12 @@ def help_text(*, committee: bool, platform: Platform) -> str:
             "Where things are kept: what you type in this chat and the bot's messages here stay in "
             "its history, which your workspace's administrators can export. Forms, case details, "
             "receipts and secrets open in windows (or as answers only you see) and stay out of it. "
+            "Candor keeps your report encrypted.")
+    if platform is Platform.TEAMS:
+        lines.append(
+            "Where things are kept: what you type in this chat and the bot's messages here stay in "
+            "its history, which your organisation's administrators can search and export. Forms, "
+            "case details, receipts and secrets open in windows only you see and stay out of it. "
             "Candor keeps your report encrypted.")
     return "\n".join(lines)
 

@@ -322,7 +322,8 @@ async def test_the_typed_commands_status_attest_and_help(teams):
 
     await teams.say("aad-dana", "help")
     help_text = teams.connector.posts("a:personal-aad-dana")[-1].body["text"]
-    assert "`status CODE [SECRET]`" in help_text and "`attest`" in help_text and "/ethics" not in help_text
+    assert "*Check a case* window" in help_text and "`attest`" in help_text and "/ethics" not in help_text
+    assert "[SECRET]" not in help_text and "search and export" in help_text  # where things are kept
     assert "`ethics report` for a form" in help_text  # `report` alone starts the conversation
 
 
@@ -420,8 +421,8 @@ async def test_two_chats_messages_with_the_same_activity_id_are_both_answered(te
     await teams.post(first)
     await teams.post(second)
 
-    assert "status CODE" in str(teams.connector.posts("a:personal-aad-dana")[-1])
-    assert "status CODE" in str(teams.connector.posts("a:personal-aad-alex")[-1])
+    assert "Check a case" in str(teams.connector.posts("a:personal-aad-dana")[-1])
+    assert "Check a case" in str(teams.connector.posts("a:personal-aad-alex")[-1])
 
 
 # --- with an app id: the SDK's authentication, both ways ---------------------------------------
