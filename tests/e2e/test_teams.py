@@ -199,6 +199,8 @@ async def test_a_personal_chat_report_creates_one_sealed_report_and_one_clean_ch
     # The receipt is not in the chat: a card there opens it in a dialog, once
     posts = teams.connector.posts("a:personal-aad-dana")
     assert not any("recorded, encrypted" in str(s) or report.code in str(s) for s in posts)
+    # nobody else opens it with the same button's data
+    assert report.code not in json.dumps(await teams.open_dialog("aad-alex", posts[-1]))
     receipt = json.dumps(await teams.open_dialog("aad-dana", posts[-1]))
     assert "recorded, encrypted" in receipt and report.code in receipt
     assert "recorded, encrypted" not in json.dumps(await teams.open_dialog("aad-dana", posts[-1]))
