@@ -121,7 +121,19 @@ def intake_anonymous_in_chat() -> str:
             "(`/ethics report`).")
 
 
+def _private_status(platform: Platform) -> str:
+    if platform is Platform.TEAMS:
+        return ("type `status` and use the *Check a case* button: what you type in its window is "
+                "not kept in the chat.")
+    return f"{ethics('status CODE SECRET', platform)}: a command's text is not kept in the chat."
+
+
 def secret_exposed(platform: Platform) -> str:
+    if platform is Platform.TEAMS:
+        return ("You typed your secret into a chat message, and this chat keeps its history (your "
+                "organisation's administrators can search and export it). So the case is not shown "
+                "here, and that secret no longer works. Your new secret opens below, in a window for "
+                "you only. Next time, " + _private_status(platform))
     return ("You typed your secret into a chat message, and this chat keeps its history (your "
             "workspace's administrators can export it). So the case is not shown here, and that "
             "secret no longer works. Your new secret is shown below, to you only. Next time, use "
@@ -129,6 +141,9 @@ def secret_exposed(platform: Platform) -> str:
 
 
 def secret_typed_not_shown(platform: Platform) -> str:
+    if platform is Platform.TEAMS:
+        return ("Nothing is shown here: this chat keeps its history, and a secret typed into it could "
+                "be read later. Please " + _private_status(platform) + " Check the code and the secret.")
     return ("Nothing is shown here: this chat keeps its history, and a secret typed into it could be "
             f"read later. Please use {ethics('status CODE SECRET', platform)} instead (a command's "
             "text is not kept), and check the code and the secret.")
@@ -141,7 +156,8 @@ def new_secret_title() -> str:
 def new_secret(code: str, secret: str, platform: Platform) -> str:
     return (f"Case *{code}*. Your new secret: *{secret}*\nIt is shown this once and only to you; "
             "the old one no longer works. Keep it somewhere safe, outside this chat, and use it "
-            f"with {ethics('status CODE SECRET', platform)}.")
+            + ("in the *Check a case* window (type `status`)." if platform is Platform.TEAMS
+               else f"with {ethics('status CODE SECRET', platform)}."))
 
 
 def news_for_reporter() -> str:
@@ -211,7 +227,10 @@ def help_text(*, committee: bool, platform: Platform) -> str:
     lines = [
         "*Candor* brings concerns to the Audit Committee, in confidence.",
         f"• `report` (or {form_command(platform)} for a form): report a concern, with your name or anonymously.",
-        f"• {ethics('status CODE [SECRET]', platform)}: see your case's status and answer the committee.",
+        ("• `status`: the *Check a case* window, for your case's code (and secret), its status and the "
+         "committee's questions. Never type your secret into this chat."
+         if platform is Platform.TEAMS else
+         f"• {ethics('status CODE [SECRET]', platform)}: see your case's status and answer the committee."),
         f"• {attest_command(platform)}: your annual attestation to the Supplemental Code of Ethics.",
     ]
     if committee:
@@ -227,6 +246,12 @@ def help_text(*, committee: bool, platform: Platform) -> str:
             "Where things are kept: what you type in this chat and the bot's messages here stay in "
             "its history, which your workspace's administrators can export. Forms, case details, "
             "receipts and secrets open in windows (or as answers only you see) and stay out of it. "
+            "Candor keeps your report encrypted.")
+    if platform is Platform.TEAMS:
+        lines.append(
+            "Where things are kept: what you type in this chat and the bot's messages here stay in "
+            "its history, which your organisation's administrators can search and export. Forms, "
+            "case details, receipts and secrets open in windows only you see and stay out of it. "
             "Candor keeps your report encrypted.")
     return "\n".join(lines)
 
@@ -349,6 +374,10 @@ def _receipt_kept(platform: Platform) -> str:
     if platform is Platform.SLACK:
         return (" This receipt is shown only to you and is not kept in your chat with Candor; "
                 "any message you typed in that chat stays in its history.")
+    if platform is Platform.TEAMS:
+        return (" This receipt is shown only in this window and is not kept in your chat with Candor; "
+                "any message you typed in that chat stays in its history, which your organisation "
+                "can search and export.")
     return ""
 
 
@@ -365,8 +394,10 @@ def receipt_anonymous(code: str, secret: str, platform: Platform) -> str:
     return (
         f"Your report is recorded, encrypted, as case *{code}*, and Candor kept nothing that "
         f"identifies you.\nYour secret: *{secret}*\nIt is shown this once: write it down or keep "
-        f"it somewhere safe, outside any chat. With {ethics(f'status {code} {secret}', platform)} you "
-        "can see the committee's questions and answer them. Without the secret, nobody (not even "
+        "it somewhere safe, outside any chat. "
+        + ("Type `status` and use the *Check a case* window with your code and secret: there you"
+           if platform is Platform.TEAMS else f"With {ethics(f'status {code} {secret}', platform)} you")
+        + " can see the committee's questions and answer them. Without the secret, nobody (not even "
         "you) can reach the case as its reporter." + _receipt_kept(platform)
     )
 
@@ -450,6 +481,31 @@ def answer_yes_no() -> str:
 
 
 # --- committee --------------------------------------------------------------------------------
+
+
+def open_in_dialog() -> str:
+    return "Open (only you see it)"
+
+
+def status_form_title() -> str:
+    return "Check a case"
+
+
+def status_form_code() -> str:
+    return "Case code"
+
+
+def status_form_secret() -> str:
+    return "Your secret (if you reported anonymously)"
+
+
+def status_form_submit() -> str:
+    return "Show the case"
+
+
+def status_check_offer() -> str:
+    return ("Check a case in a window only you see: what you type there (your code and secret) is "
+            "not kept in this chat.")
 
 
 def sent_privately() -> str:

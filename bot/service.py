@@ -80,9 +80,9 @@ MAX_INBOUND_TEXT = 20_000  # anything longer is refused before it is parsed
 _START_WORDS = {"report", "i have a concern", "concern", "new report", "report a concern"}
 # Platforms whose chat keeps what is typed and sent in it (Slack exports and its Discovery API):
 # there a report is made in a form, case content is shown in windows or privately, and a secret
-# typed into the chat is treated as exposed. Teams joins when its dialogs exist; the console
-# keeps nothing.
-_HISTORY_KEPT = frozenset({Platform.SLACK})
+# typed into the chat is treated as exposed. Teams (Purview collects its 1:1 chats) shows them in
+# dialogs; the console keeps nothing.
+_HISTORY_KEPT = frozenset({Platform.SLACK, Platform.TEAMS})
 CHAT_REPORT = "chatreport:start"  # the officer chose to type the report in the chat anyway
 
 

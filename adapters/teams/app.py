@@ -51,6 +51,7 @@ from bot import copy
 from bot.messages import (
     Actor,
     ChoiceClicked,
+    Command,
     DirectMessage,
     FormSubmitted,
     Inbound,
@@ -79,9 +80,12 @@ def actor_of(activity: Activity, *, email: str | None = None) -> Actor:
     return Actor(Platform.TEAMS, str(user_id), email=email)
 
 
-def outgoing(replies: list[Reply]) -> list[Activity]:
+def outgoing(replies: list[Reply | dict[str, Any]]) -> list[Activity]:
     activities = []
     for reply in replies:
+        if isinstance(reply, dict):
+            activities.append(card_activity(reply))
+            continue
         content = cards.reply_card(reply)
         if content is None:
             assert isinstance(reply, Text)
@@ -119,6 +123,15 @@ def event_of(activity: Activity, actor: Actor) -> Inbound | None:
     # Typed words go to the core as what they are, a message: it takes `status CODE`, `attest` and
     # `help` as commands, except mid-report, where "Status reports were altered..." is an answer.
     return DirectMessage(actor, text, event_id=event_id)
+
+
+def _wants_status(event: Inbound) -> bool:
+    """`status` typed alone, or the menu's *Check a case*: answered with the status dialog."""
+    if isinstance(event, ChoiceClicked):
+        return event.value == "menu:status"
+    if isinstance(event, DirectMessage):
+        return " ".join(event.text.lower().split()) in {"status", "ethics status"}
+    return False
 
 
 def _in_channel(activity: Activity) -> bool:
@@ -165,6 +178,10 @@ class CandorTeamsBot:
         self._wake = wake
         self._tenant = tenant_id or None
         self._local = local
+        self._views = dialogs.Views()
+
+    def _private(self, replies: list[Reply], actor: Actor) -> list[Reply | dict[str, Any]]:
+        return dialogs.in_chat(replies, user_id=actor.user_id, views=self._views)
 
     async def admit(self, context: TurnContext, state: TurnState) -> bool:
         """Before any route: False ends the turn with nothing done. (No ids in these logs: they
@@ -210,10 +227,17 @@ class CandorTeamsBot:
             await self._remember(activity, actor)
         if event is None:
             return
-        if _in_channel(activity):
-            await self._send_privately(context, replies)
+        if _wants_status(event):
+            # A case is checked in a dialog: a code and a secret typed in the chat would stay there.
+            replies = [reply for reply in replies if not isinstance(reply, Text)]
+            shown: list[Reply | dict[str, Any]] = [dialogs.opener(copy.status_check_offer(),
+                                                                  {"candor_dialog": dialogs.STATUS_DIALOG})]
         else:
-            for reply in outgoing(replies):
+            shown = []
+        if _in_channel(activity):
+            await self._send_privately(context, replies, actor)
+        else:
+            for reply in outgoing(shown + self._private(replies, actor)):
                 await patiently(lambda reply=reply: context.send_activity(reply))  # type: ignore[misc]
 
     async def _remember(self, activity: Activity, actor: Actor) -> bool:
@@ -223,11 +247,12 @@ class CandorTeamsBot:
         await asyncio.to_thread(save_reference, self._db, USER + actor.user_id, reference)
         return True
 
-    async def _send_privately(self, context: TurnContext, replies: list[Reply]) -> None:
+    async def _send_privately(self, context: TurnContext, replies: list[Reply], actor: Actor) -> None:
         """A click in the committee channel is answered in the member's 1:1 chat, never in the
-        channel (details and refusals are private). Nothing to say (a click delivered twice), no chat."""
+        channel (details and refusals are private; a document opens from there in a dialog).
+        Nothing to say (a click delivered twice), no chat."""
         if replies:
-            await open_personal_chat(context, outgoing(replies))
+            await open_personal_chat(context, outgoing(self._private(replies, actor)))
 
     async def on_card_action(self, context: TurnContext, state: TurnState) -> None:
         """An `adaptiveCard/action` invoke (a Universal Action click): answered privately, and the
@@ -237,7 +262,7 @@ class CandorTeamsBot:
             await _answer_invoke(context, None, status=400)
             return
         replies = await self._handle(event)
-        await self._send_privately(context, replies)
+        await self._send_privately(context, replies, event.actor)
         await _answer_invoke(context, {"statusCode": 200, "type": "application/vnd.microsoft.activity.message",
                                        "value": copy.sent_privately()})
 
@@ -245,20 +270,35 @@ class CandorTeamsBot:
                             request: TaskModuleRequest) -> TaskModuleResponse:
         """A dialog opened (`task/fetch`): the button's Candor value goes to the core as a click,
         and its answer is shown in the dialog (a form, or what the core says instead)."""
-        choice, _, _ = cards.submission(dialogs.data_of(request))
+        data = dialogs.data_of(request)
+        actor = await self._actor(context)
+        if data.get("candor_dialog") == dialogs.STATUS_DIALOG:
+            return dialogs.show([dialogs.status_form()])
+        key = data.get(dialogs.VIEW)
+        if isinstance(key, str):
+            kept = self._views.take(user_id=actor.user_id, key=key)
+            return dialogs.show(kept) if kept is not None else dialogs.message(copy.form_expired())
+        choice, _, _ = cards.submission(data)
         if choice is None:
             return dialogs.message(copy.internal_error())
-        replies = await self._handle(ChoiceClicked(await self._actor(context), choice))
-        return dialogs.show(replies)
+        return dialogs.show(await self._handle(ChoiceClicked(actor, choice)))
 
     async def on_task_submit(self, context: TurnContext, state: TurnState,
                              request: TaskModuleRequest) -> TaskModuleResponse:
         """A dialog's form submitted (`task/submit`): the answer stays in the dialog, not in the
         chat's history (a receipt, or the form's errors)."""
-        _, form_id, fields = cards.submission(dialogs.data_of(request))
-        if form_id is None:
+        choice, form_id, fields = cards.submission(dialogs.data_of(request))
+        actor = await self._actor(context)
+        event: Inbound
+        if form_id == dialogs.STATUS_FORM:
+            words = [str(fields.get("code") or ""), str(fields.get("secret") or "")]
+            event = Command(actor, "ethics", " ".join(["status", *(w.strip() for w in words if w.strip())]))
+        elif form_id is not None:
+            event = FormSubmitted(actor, form_id, fields, event_id=event_id_of(context.activity))
+        elif choice is not None:  # a button of a document shown in the dialog (answer, open)
+            event = ChoiceClicked(actor, choice)
+        else:
             return dialogs.message(copy.internal_error())
-        event = FormSubmitted(await self._actor(context), form_id, fields, event_id=event_id_of(context.activity))
         return dialogs.show(await self._handle(event))
 
     async def on_members_added(self, context: TurnContext, state: TurnState) -> None:

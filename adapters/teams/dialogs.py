@@ -8,6 +8,8 @@ history.
 from __future__ import annotations
 
 import logging
+import secrets
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -23,12 +25,73 @@ from microsoft_teams.api.models.task_module import (
 
 from adapters.teams import cards
 from bot import copy
-from bot.messages import Form, Reply, Text
+from bot.messages import Document, FieldKind, Form, FormField, Reply, Text
 
 log = logging.getLogger("candor.teams")
 
 VERB = "candor"  # the SDK's task-module routes match a dialog's `data.verb`
 _ROUTING = ("verb", "msteams")  # what Teams and the routes read; never a form's field
+
+
+STATUS_FORM = "teams:status"  # the adapter's own form: a case's code and secret, typed in a dialog
+STATUS_DIALOG = "teams:status"  # a button's `candor_dialog`: opens that form
+VIEW = "candor_view"  # a button's one-time key to what the core answered (kept in memory only)
+_KEPT_SECONDS = 600
+
+
+def status_form() -> Form:
+    """Where an anonymous reporter types their code and secret in Teams: a dialog, whose
+    contents Teams does not keep in the chat (the core's `status CODE SECRET` command)."""
+    return Form(STATUS_FORM, copy.status_form_title(), (
+        FormField("code", copy.status_form_code(), FieldKind.TEXT, max_length=40),
+        FormField("secret", copy.status_form_secret(), FieldKind.TEXT, required=False, max_length=80),
+    ), submit_label=copy.status_form_submit())
+
+
+class Views:
+    """What the core answered that cannot be asked for again (a receipt, a new secret), kept in
+    this process's memory only, for the person it was for, until their dialog opens it once or
+    ten minutes pass. Never in the database, never in a chat message."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, tuple[str, list[Reply], float]] = {}
+
+    def keep(self, *, user_id: str, replies: list[Reply]) -> str:
+        now = time.monotonic()
+        self._kept = {k: v for k, v in self._kept.items() if v[2] > now}
+        key = secrets.token_urlsafe(18)
+        self._kept[key] = (user_id, replies, now + _KEPT_SECONDS)
+        return key
+
+    def take(self, *, user_id: str, key: str) -> list[Reply] | None:
+        kept = self._kept.get(key)
+        if kept is None or kept[0] != user_id or kept[2] <= time.monotonic():
+            return None
+        del self._kept[key]
+        return kept[1]
+
+
+def opener(title: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A small chat card whose one button opens a dialog: the card itself says nothing private."""
+    action = {"type": "Action.Submit", "title": copy.open_in_dialog(),
+              "data": {"msteams": {"type": "task/fetch"}, "verb": VERB, **data}}
+    return cards.card([{"type": "TextBlock", "text": cards.escape(title), "wrap": True}], [action])
+
+
+def in_chat(replies: list[Reply], *, user_id: str, views: Views) -> list[Reply | dict[str, Any]]:
+    """The core's replies for a personal chat, which Teams keeps (Purview collects it): a form or
+    a document becomes a card with a button opening it in a dialog; the rest stays as it is."""
+    out: list[Reply | dict[str, Any]] = []
+    for reply in replies:
+        if isinstance(reply, Form | Document):
+            if reply.reopen is not None:
+                data: dict[str, Any] = {"candor": reply.reopen}
+            else:
+                data = {VIEW: views.keep(user_id=user_id, replies=[reply])}
+            out.append(opener(reply.title, data))
+        else:
+            out.append(reply)
+    return out
 
 
 def data_of(request: TaskModuleRequest) -> dict[str, Any]:
@@ -37,11 +100,17 @@ def data_of(request: TaskModuleRequest) -> dict[str, Any]:
     return {key: value for key, value in data.items() if key not in _ROUTING}
 
 
-def _dialog_form(form: Form) -> dict[str, Any]:
-    content = cards.form_card(form)
-    for action in content.get("actions", []):
-        action["data"] = {**action["data"], "verb": VERB}  # its submit comes back as task/submit
+def _in_dialog(content: dict[str, Any]) -> dict[str, Any]:
+    """Every button of a dialog's card comes back as task/submit, answered in the dialog."""
+    actions = list(content.get("actions", []))
+    actions += [a for item in content.get("body", []) if item.get("type") == "ActionSet" for a in item["actions"]]
+    for action in actions:
+        action["data"] = {**action["data"], "verb": VERB}
     return content
+
+
+def _dialog_form(form: Form) -> dict[str, Any]:
+    return _in_dialog(cards.form_card(form))
 
 
 def _continue(title: str, content: dict[str, Any]) -> TaskModuleResponse:
@@ -61,16 +130,19 @@ def show(replies: list[Reply]) -> TaskModuleResponse:
         if isinstance(reply, Form):
             return _continue(reply.title, _dialog_form(reply))
     body: list[dict[str, Any]] = []
+    actions: list[dict[str, Any]] = []
     for reply in replies:
         content = cards.reply_card(reply)
         if content is None:
             assert isinstance(reply, Text)
             body.append({"type": "TextBlock", "text": cards.escape(reply.text), "wrap": True})
         else:
-            body += content.get("body", [])
+            body += [item for item in content.get("body", []) if item.get("type") != "ActionSet"]
+            actions += content.get("actions", [])
+            actions += [a for item in content.get("body", []) if item.get("type") == "ActionSet" for a in item["actions"]]
     if not body:
         return message(copy.sent_privately())
-    return _continue("Candor", cards.card(body))
+    return _continue("Candor", _in_dialog(cards.card(body, actions)))
 
 
 TaskHandler = Callable[[TurnContext, TurnState, TaskModuleRequest], Awaitable[TaskModuleResponse]]

@@ -94,6 +94,29 @@ class Teams:
         assert response.status in (200, 201, 202)
         await self.until(lambda: len(self.connector.posts()) > before)
 
+    async def click(self, user: str, value: str) -> None:
+        before = len(self.connector.posts())
+        response = await self.post(self.personal(user, value={"candor": value}))
+        assert response.status in (200, 201, 202)
+        await self.until(lambda: len(self.connector.posts()) > before)
+
+    async def start_chat_report(self, user: str) -> None:
+        """`report` typed, then the choice to type it in the chat anyway (after the warning)."""
+        await self.say(user, "report")
+        await self.click(user, "chatreport:start")
+
+    async def invoke(self, user: str, name: str, data: dict[str, Any]) -> dict[str, Any]:
+        """A Teams dialog's invoke (task/fetch or task/submit) from a person's personal chat."""
+        response = await self.post(self.personal(user, type="invoke", name=name, value={"data": data}))
+        assert response.status == 200
+        return await response.json()
+
+    async def open_dialog(self, user: str, sent: Any) -> dict[str, Any]:
+        """What the dialog a chat card's button opens shows (the card's one task/fetch action)."""
+        [action] = [a for a in sent.body["attachments"][0]["content"]["actions"]
+                    if a["data"].get("msteams", {}).get("type") == "task/fetch"]
+        return await self.invoke(user, "task/fetch", action["data"])
+
     async def add_to_team(self, *, team: str = CHANNEL) -> None:
         """The bot added to a team: Teams says so in the team's General channel, whose id is the
         team's id."""
@@ -161,7 +184,8 @@ async def teams(tmp_path, monkeypatch):
 
 
 async def report_by_chat(teams: Teams) -> Report:
-    for text in ["report", "3", f"Revenue is recognised before delivery {CANARY}-what", f"{CANARY}-who",
+    await teams.start_chat_report("aad-dana")
+    for text in ["3", f"Revenue is recognised before delivery {CANARY}-what", f"{CANARY}-who",
                  "done", "skip", "skip", "skip", "named", "submit"]:
         await teams.say("aad-dana", text)
     return (await teams.until(teams.reports))[0]
@@ -172,8 +196,14 @@ async def test_a_personal_chat_report_creates_one_sealed_report_and_one_clean_ch
     report = await report_by_chat(teams)
 
     assert CANARY.encode() not in report.body
-    receipts = [s for s in teams.connector.posts("a:personal-aad-dana") if "recorded, encrypted" in str(s)]
-    assert len(receipts) == 1
+    # The receipt is not in the chat: a card there opens it in a dialog, once
+    posts = teams.connector.posts("a:personal-aad-dana")
+    assert not any("recorded, encrypted" in str(s) or report.code in str(s) for s in posts)
+    # nobody else opens it with the same button's data
+    assert report.code not in json.dumps(await teams.open_dialog("aad-alex", posts[-1]))
+    receipt = json.dumps(await teams.open_dialog("aad-dana", posts[-1]))
+    assert "recorded, encrypted" in receipt and report.code in receipt
+    assert "recorded, encrypted" not in json.dumps(await teams.open_dialog("aad-dana", posts[-1]))
     cards = await teams.until(lambda: teams.connector.posts(CHANNEL))
     assert len(cards) == 1 and report.code in str(cards[0]) and CANARY not in str(cards[0])
     assert cards[0].body["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
@@ -183,27 +213,30 @@ def card_of(sent) -> dict[str, Any]:
     return sent.body["attachments"][0]["content"]
 
 
-async def test_the_form_path_as_an_adaptive_card_submit(teams):
-    # Given the report form, as the card Teams shows
+async def test_the_form_path_opens_the_form_in_a_dialog_from_a_card_in_the_chat(teams):
+    # Given the report asked for in the chat: the chat's card has no inputs, only a button
     await teams.say("aad-dana", "ethics report")
-    form = card_of(teams.connector.posts("a:personal-aad-dana")[-1])
+    opener = teams.connector.posts("a:personal-aad-dana")[-1]
+    assert not [item for item in card_of(opener)["body"] if item["type"].startswith("Input.")]
+
+    # When the button opens the dialog (task/fetch), the form is there
+    form = (await teams.open_dialog("aad-dana", opener))["task"]["value"]["card"]["content"]
     inputs = {item["id"]: item for item in form["body"] if item["type"].startswith("Input.")}
     assert {"category", "what", "anonymous"} <= set(inputs) and inputs["what"]["isRequired"]
     [submit] = form["actions"]
 
-    # When it is filled in and submitted: Teams sends the action's data with each input's value
-    # under the input's id (a message with `value`), and a second click sends the same again
+    # and it is filled in and submitted there (task/submit), twice
+    posted = len(teams.connector.posts("a:personal-aad-dana"))
     value = {**submit["data"], "category": "fraud", "what": f"Kickbacks from a supplier {CANARY}",
              "anonymous": "yes"}
-    await teams.post(teams.personal("aad-dana", value=value))
-    report = (await teams.until(teams.reports))[0]
-    await teams.post(teams.personal("aad-dana", value=value))
+    first = json.dumps(await teams.invoke("aad-dana", "task/submit", value))
+    again = json.dumps(await teams.invoke("aad-dana", "task/submit", value))
 
-    # Then one anonymous report is filed
+    # Then one anonymous report is filed, its receipt shown in the dialog both times, none in the chat
+    [report] = teams.reports()
     assert report.anonymous and report.reporter_tag is None and report.category is Category.FRAUD
-    assert len(teams.reports()) == 1
-    # and the second click answers with the same receipt (its first answer may have been lost)
-    assert report.code in str(teams.connector.posts("a:personal-aad-dana")[-1])
+    assert report.code in first and report.code in again
+    assert len(teams.connector.posts("a:personal-aad-dana")) == posted
 
 
 async def test_the_report_form_as_a_dialog_on_the_sdks_task_module_routes(teams):
@@ -240,35 +273,66 @@ async def test_the_report_form_as_a_dialog_on_the_sdks_task_module_routes(teams)
     assert teams.connector.sent == []
 
 
-async def test_the_typed_commands_status_attest_and_help(teams):
-    # An anonymous report, and its receipt with the code and the secret
-    await teams.say("aad-dana", "ethics report")
-    [submit] = card_of(teams.connector.posts("a:personal-aad-dana")[-1])["actions"]
-    await teams.post(teams.personal("aad-dana", value={**submit["data"], "category": "fraud",
-                                                        "what": "Kickbacks from a supplier", "anonymous": "yes"}))
-    report = (await teams.until(teams.reports))[0]
-    receipt = str(teams.connector.posts("a:personal-aad-dana")[-1])
-    secret = receipt.split("Your secret: *")[1].split("*")[0]
-    assert f"`status {report.code} {secret}`" in receipt  # the words to type, no slash
+async def report_by_dialog(teams: Teams, user: str = "aad-dana", *, what: str = "Kickbacks from a supplier",
+                           anonymous: bool = True) -> tuple[Report, str]:
+    """A report made the recommended way in Teams: the form in a dialog. (The report, the receipt's text.)"""
+    form = (await teams.invoke(user, "task/fetch", {"msteams": {"type": "task/fetch"}, "verb": "candor",
+                                                    "candor": "cmd:ethics:report"}))["task"]["value"]["card"]["content"]
+    [submit] = form["actions"]
+    receipt = json.dumps(await teams.invoke(user, "task/submit", {
+        **submit["data"], "category": "fraud", "what": what, "anonymous": "yes" if anonymous else "no"}))
+    return (await teams.until(teams.reports))[-1], receipt
 
+
+def secret_in(text: str) -> str:
+    return text.split("secret: *")[1].split("*")[0]
+
+
+async def check_in_dialog(teams: Teams, user: str, code: str, secret: str) -> str:
+    """`status` typed, its card's button opening the Check a case dialog, the code and secret typed there."""
+    await teams.say(user, "status")
+    form = (await teams.open_dialog(user, teams.connector.posts(f"a:personal-{user}")[-1]))["task"]["value"]["card"]
+    [submit] = form["content"]["actions"]
+    return json.dumps(await teams.invoke(user, "task/submit", {**submit["data"], "code": code, "secret": secret}))
+
+
+async def test_the_typed_commands_status_attest_and_help(teams):
+    # An anonymous report, and its receipt with the code and the secret, in the dialog
+    report, receipt = await report_by_dialog(teams)
+    secret = secret_in(receipt)
+    # how to check, without typing the secret into the chat
+    assert "Check a case" in receipt and f"`status {report.code} {secret}`" not in receipt
+
+    # A secret typed into the chat is exposed: the case is not shown there, a new secret opens in a dialog
     await teams.say("aad-dana", f"status {report.code} {secret}")
-    status = card_of(teams.connector.posts("a:personal-aad-dana")[-1])
-    assert f"Case {report.code}" in json.dumps(status) and "not asked anything yet" in json.dumps(status)
+    answer = teams.connector.posts("a:personal-aad-dana")[-2:]
+    assert "no longer works" in str(answer) and "Not asked" not in str(answer)
+    assert all(report.code not in str(s) for s in answer)
+    new = json.dumps(await teams.open_dialog("aad-dana", answer[-1]))
+    new_secret = secret_in(new)
+    assert report.code in new and new_secret != secret and new_secret not in str(answer)
+    # the old secret opens nothing now; the new one opens the case, in the dialog
+    assert f"Case {report.code}" not in await check_in_dialog(teams, "aad-dana", report.code, secret)
+    status = await check_in_dialog(teams, "aad-dana", report.code, new_secret)
+    assert f"Case {report.code}" in status and "not asked anything yet" in status
 
     await teams.say("aad-dana", "attest")
-    attest = card_of(teams.connector.posts("a:personal-aad-dana")[-1])
-    assert "Attestation" in attest["body"][0]["text"]
-    assert attest["actions"][0]["data"]["candor_form"].startswith("attest")
+    attest = (await teams.open_dialog("aad-dana", teams.connector.posts("a:personal-aad-dana")[-1]))
+    attest_card = attest["task"]["value"]["card"]["content"]
+    assert "Attestation" in attest_card["body"][0]["text"]
+    assert attest_card["actions"][0]["data"]["candor_form"].startswith("attest")
 
     await teams.say("aad-dana", "help")
     help_text = teams.connector.posts("a:personal-aad-dana")[-1].body["text"]
-    assert "`status CODE [SECRET]`" in help_text and "`attest`" in help_text and "/ethics" not in help_text
+    assert "*Check a case* window" in help_text and "`attest`" in help_text and "/ethics" not in help_text
+    assert "[SECRET]" not in help_text and "search and export" in help_text  # where things are kept
     assert "`ethics report` for a form" in help_text  # `report` alone starts the conversation
 
 
 async def test_an_answer_that_begins_with_a_command_word_is_an_answer(teams):
     # "Status ..." and "Attest ..." mid-report are what happened, not the status or attest commands
-    for text in ["report", "3", f"Status reports were altered {CANARY}-what", f"Attest forms were signed blank {CANARY}-who",
+    await teams.start_chat_report("aad-dana")
+    for text in ["3", f"Status reports were altered {CANARY}-what", f"Attest forms were signed blank {CANARY}-who",
                  "done"]:
         await teams.say("aad-dana", text)
     assert "When did it happen" in str(teams.connector.posts("a:personal-aad-dana")[-1])
@@ -311,7 +375,9 @@ async def test_view_details_answers_a_member_privately_and_refuses_an_outsider(t
                                       "value": "Sent to you privately."}
     created = await teams.until(teams.connector.created)
     private = await teams.until(lambda: [s for s in teams.connector.posts() if "a:1on1-" in s.path])
-    assert f"{CANARY}-what" in str(private[-1])
+    # the details open from the 1:1 chat in a dialog; the chat itself holds none of them
+    assert CANARY not in str(private[-1])
+    assert f"{CANARY}-what" in json.dumps(await teams.open_dialog("aad-alex", private[-1]))
     assert all(f"{CANARY}" not in str(s) for s in teams.connector.posts(CHANNEL))
 
     await teams.post(teams.in_channel("aad-dana", value={"candor": f"case:view:{report.id}"}))
@@ -323,7 +389,8 @@ async def test_view_details_answers_a_member_privately_and_refuses_an_outsider(t
 
 
 async def test_a_repeated_activity_changes_nothing(teams):
-    for text in ["report", "3", f"Revenue is recognised early {CANARY}", "skip", "done", "skip", "skip", "skip",
+    await teams.start_chat_report("aad-dana")
+    for text in ["3", f"Revenue is recognised early {CANARY}", "skip", "done", "skip", "skip", "skip",
                  "named"]:
         await teams.say("aad-dana", text)
     await teams.add_to_team()
@@ -356,8 +423,8 @@ async def test_two_chats_messages_with_the_same_activity_id_are_both_answered(te
     await teams.post(first)
     await teams.post(second)
 
-    assert "status CODE" in str(teams.connector.posts("a:personal-aad-dana")[-1])
-    assert "status CODE" in str(teams.connector.posts("a:personal-aad-alex")[-1])
+    assert "Check a case" in str(teams.connector.posts("a:personal-aad-dana")[-1])
+    assert "Check a case" in str(teams.connector.posts("a:personal-aad-alex")[-1])
 
 
 # --- with an app id: the SDK's authentication, both ways ---------------------------------------
@@ -405,7 +472,8 @@ async def test_with_an_app_id_view_details_opens_a_private_chat_in_the_bots_name
     created = await teams.until(teams.connector.created)
     assert created[0].body["bot"]["id"] == BOT and created[0].body["members"] == [{"id": "29:aad-alex"}]
     private = await teams.until(lambda: [s for s in teams.connector.posts() if "a:1on1-" in s.path])
-    assert f"{CANARY}-what" in str(private[-1])
+    assert CANARY not in str(private[-1])  # a card opening them in a dialog
+    assert f"{CANARY}-what" in json.dumps(await teams.open_dialog("aad-alex", private[-1]))
     assert all(CANARY not in str(s) for s in teams.connector.posts(CHANNEL))
     # ...in the bot's name: every call carried the token fetched for the configured app id
     assert {s.authorization for s in teams.connector.sent} == {f"Bearer {ACCESS_TOKEN}"}
@@ -659,7 +727,7 @@ def _action_lists(node: Any) -> list[list[dict[str, Any]]]:
 
 
 async def test_every_category_and_cancel_stay_reachable_on_the_menu_card(teams):
-    await teams.say("aad-dana", "report")
+    await teams.start_chat_report("aad-dana")
     menu = teams.connector.posts("a:personal-aad-dana")[-1].body["attachments"][0]["content"]
 
     rows = _action_lists(menu)
@@ -695,7 +763,7 @@ async def test_a_reply_waits_out_a_connector_that_refuses_connections(teams):
         response = await teams.post(activity)
         assert response.status in (200, 201, 202)
         await starting
-        await teams.until(lambda: any("intake:cat:other" in str(s) for s in late.posts()), timeout=30)
+        await teams.until(lambda: any("chatreport:start" in str(s) for s in late.posts()), timeout=30)
     finally:
         await starting
         await late.__aexit__()

@@ -14,7 +14,7 @@ from sqlmodel import select
 from adapters.bootstrap import configure_logging
 from storage.models import OutboxMessage
 from storage.vocabulary import OutboxState
-from tests.e2e.test_teams import CHANNEL, Teams, _start
+from tests.e2e.test_teams import CHANNEL, Teams, _start, check_in_dialog, secret_in
 from tests.support.connector_stand_in import ConnectorStandIn
 from tests.support.waiting import eventually
 
@@ -55,7 +55,8 @@ async def teams_at_debug(tmp_path, monkeypatch, caplog, database_url):
 async def test_no_canary_leaves_where_it_belongs_in_teams(teams_at_debug, caplog):
     teams, c = teams_at_debug, CANARY
     await teams.add_to_team()
-    for text in ["report", "3", f"Revenue pulled forward {c['what']}", f"The plant controller {c['who']}", "done",
+    await teams.start_chat_report("aad-dana")
+    for text in ["3", f"Revenue pulled forward {c['what']}", f"The plant controller {c['who']}", "done",
                  f"Since March {c['when']}", f"Ledger JE-4411 {c['evidence']}", f"The auditors {c['known']}",
                  "named", "submit"]:
         await teams.say("aad-dana", text)
@@ -67,14 +68,12 @@ async def test_no_canary_leaves_where_it_belongs_in_teams(teams_at_debug, caplog
     await teams.post(teams.in_channel("aad-lee", value={"candor": f"case:view:{named.id}"}))
     await teams.until(lambda: len(teams.connector.updates()) >= 2 and teams.connector.created())
 
-    # Allowed: the reporters' own personal chats, and the member's private 1:1 view.
-    allowed, searched = [], []
-    for sent in teams.connector.sent + teams.connector.failed:
-        own_chat = "/conversations/a:personal-" in sent.path
-        private_view = "/conversations/a:1on1-" in sent.path
-        (allowed if own_chat or private_view else searched).append(str(sent))
-    assert c["what"] in "\n".join(allowed)  # the searches can find a canary
-    outside = "\n".join(searched)
+    # Nothing the bot posts carries a canary, not even to the reporters' own chats or the member's
+    # 1:1 chat (Teams keeps them; Purview collects them): the member's view opens in a dialog.
+    private = [s for s in teams.connector.posts() if "/conversations/a:1on1-" in s.path]
+    view = json.dumps(await teams.open_dialog("aad-lee", private[-1]))
+    assert c["what"] in view  # the searches can find a canary
+    outside = "\n".join(str(sent) for sent in teams.connector.sent + teams.connector.failed)
     assert teams.connector.posts(CHANNEL) and outside
     for canary in CANARY.values():
         assert canary not in outside
@@ -124,3 +123,56 @@ async def test_with_30_percent_connector_failures_no_card_is_lost_or_doubled(tmp
         assert health.status == 200
     finally:
         await stop(teams, runner)
+
+
+def _personal(teams: Teams) -> str:
+    """Every activity the bot posted (or tried to) to a person's chat: what Teams would keep."""
+    return "\n".join(str(s) for s in teams.connector.sent + teams.connector.failed
+                     if "/conversations/a:personal-" in s.path or "/conversations/a:1on1-" in s.path)
+
+
+async def test_an_anonymous_report_and_its_answered_question_leave_nothing_in_teams_chats(teams_at_debug):
+    teams = teams_at_debug
+    c = {name: f"TNOTRACE{name.upper()}q7" for name in ["what", "who", "when", "evidence", "known", "question", "answer"]}
+    await teams.add_to_team()
+
+    # An anonymous report, by the recommended path: `report` typed, the chat card's button, the form
+    # in the dialog, the receipt in the dialog
+    await teams.say("aad-dana", "report")
+    form = await teams.open_dialog("aad-dana", teams.connector.posts("a:personal-aad-dana")[-2])
+    [submit] = form["task"]["value"]["card"]["content"]["actions"]
+    fields = {name: f"Field {name} {c[name]}" for name in ["what", "who", "when", "evidence", "known"]}
+    receipt = json.dumps(await teams.invoke("aad-dana", "task/submit", {**submit["data"], "category": "fraud",
+                                                                      "anonymous": "yes", **fields}))
+    report = (await teams.until(teams.reports))[0]
+    secret = secret_in(receipt)
+    assert report.anonymous and report.code in receipt
+
+    # The committee asks a question: Ask the reporter on the channel card, the form in a dialog
+    await teams.until(lambda: teams.connector.posts(CHANNEL))
+    await teams.post(teams.in_channel("aad-lee", value={"candor": f"case:ask:{report.id}"}))
+    opener = (await teams.until(lambda: [s for s in teams.connector.posts() if "a:1on1-" in s.path]))[-1]
+    ask = await teams.open_dialog("aad-lee", opener)
+    [send] = ask["task"]["value"]["card"]["content"]["actions"]
+    sent = json.dumps(await teams.invoke("aad-lee", "task/submit", {**send["data"], "question": c["question"]}))
+    assert report.code in sent
+
+    # The reporter checks the case in the Check a case dialog, sees the question, answers it there
+    status = await check_in_dialog(teams, "aad-dana", report.code, secret)
+    assert c["question"] in status
+    card = json.loads(status)["task"]["value"]["card"]["content"]
+    [answer] = [a for a in card["actions"] if a["data"].get("candor", "").startswith("answer:")]
+    answer_form = await teams.invoke("aad-dana", "task/submit", answer["data"])
+    [reply] = answer_form["task"]["value"]["card"]["content"]["actions"]
+    await teams.invoke("aad-dana", "task/submit", {**reply["data"], "answer": c["answer"]})
+    status = await check_in_dialog(teams, "aad-dana", report.code, secret)
+    assert c["answer"] in status  # the answer was recorded
+
+    # Then no activity posted to a person's chat holds a canary, the secret, or the code beside it
+    chats = _personal(teams)
+    assert teams.connector.posts("a:personal-aad-dana") and chats
+    for canary in c.values():
+        assert canary not in chats
+    assert secret not in chats
+    for activity in teams.connector.sent + teams.connector.failed:
+        assert not (report.code in str(activity) and secret in str(activity))
