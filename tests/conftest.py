@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 
 from storage import migrate
@@ -24,6 +25,11 @@ POSTGRES_URL = os.environ.get(
     "CANDOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+# No property test has a deadline: speed is shown by bench/, and a loaded machine (CI beside other
+# work) made Hypothesis' 200 ms default fail tests that were right.
+settings.register_profile("candor", deadline=None)
+settings.load_profile("candor")
 
 # A low scrypt cost keeps the suite fast; production uses the default (2**15).
 TEST_SCRYPT_LOG2_N = 4
