@@ -1,5 +1,6 @@
-"""Fixtures the end-to-end tests share: a company made through the service, and the `candor`
-command run as an administrator runs it (typer's CliRunner, the usual environment)."""
+"""Fixtures the end-to-end tests share: a company made through the service, the `candor`
+command run as an administrator runs it (typer's CliRunner, the usual environment), and Candor
+served to the Slack Web API stand-in (`slack`; a module may define its own stand-in instead)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typer.testing import CliRunner
 
 from adapters.cli import app
 from storage.crypto import save_keyring
+from tests.e2e.slack_harness import running
+from tests.support.slack_stand_in import SlackStandIn
 from tests.support.world import World, build_world
 
 
@@ -31,3 +34,13 @@ def run(world, database_url, keyring, tmp_path, monkeypatch):
         return CliRunner().invoke(app, list(args), env={**env, **more_env}, input=input)
 
     return invoke
+
+
+@pytest.fixture
+async def slack(tmp_path, monkeypatch):
+    """Candor serving Slack against the stand-in; whatever the test did, Candor never sent Slack a
+    call it would refuse."""
+    async with SlackStandIn() as api:
+        async with running(tmp_path, api, monkeypatch) as harness:
+            yield harness
+        assert api.invalid == [], "\n".join(f"{why}: {str(call)[:300]}" for call, why in api.invalid)

@@ -7,24 +7,14 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 from sqlmodel import select
 
 from storage.models import AuditEvent
-from tests.e2e.slack_harness import COMMITTEE, radio, running, text_input
+from tests.e2e.slack_harness import COMMITTEE, radio, text_input
 from tests.e2e.slack_harness import option as choose
-from tests.support.slack_stand_in import SlackStandIn
 
 FIELDS = ["what", "who", "when", "evidence", "known", "question", "answer"]
 CANARY = {name: f"TRACE{name.upper()}q9" for name in FIELDS}
-
-
-@pytest.fixture
-async def slack(tmp_path, monkeypatch):
-    async with SlackStandIn() as api:
-        async with running(tmp_path, api, monkeypatch) as harness:
-            yield harness
-        assert api.invalid == [], "\n".join(f"{why}: {str(call)[:300]}" for call, why in api.invalid)
 
 
 def posted(slack) -> list[str]:

@@ -8,17 +8,8 @@ import json
 import pytest
 from sqlmodel import select
 
-from tests.e2e.slack_harness import COMMITTEE, radio, running, text_input
+from tests.e2e.slack_harness import COMMITTEE, radio, text_input
 from tests.e2e.slack_harness import option as choose
-from tests.support.slack_stand_in import SlackStandIn
-
-
-@pytest.fixture
-async def slack(tmp_path, monkeypatch):
-    async with SlackStandIn() as api:
-        async with running(tmp_path, api, monkeypatch) as harness:
-            yield harness
-        assert api.invalid == [], "\n".join(f"{why}: {str(call)[:300]}" for call, why in api.invalid)
 
 
 @pytest.mark.parametrize("named", [COMMITTEE, "DU0ALEX"])
