@@ -87,7 +87,8 @@ def _escrow_line(escrow: RecoveryKey | None, now: datetime) -> str:
 
 def status() -> None:
     """One screen for the operator: whether the committee's notices get through (what waits, by
-    platform, why, and what to do about it), the schema version and the key file's mode."""
+    platform, why, and what to do about it), the schema version, the key file's mode and the key
+    escrow's age."""
     settings = Settings()
     now = utcnow()
     db = Database.from_url(settings.database_url)
