@@ -505,10 +505,12 @@ def test_expired_drafts_are_swept(world):
 
 
 def test_teams_people_are_told_the_words_to_type_slack_people_the_slash_commands(world):
-    # Teams has no slash commands: its chat takes "status CODE" and "attest" as typed words.
+    # Teams has no slash commands: its chat takes "status" (which opens the Check a case dialog, so
+    # a secret is never typed into the chat) and "attest" as typed words.
     teams = Actor(Platform.TEAMS, "aad-dana", email="dana@example.com")
     teams_help = text_of(world.service.handle(DirectMessage(teams, "help")))
-    assert "`status CODE [SECRET]`" in teams_help and "/ethics" not in teams_help and "/attest" not in teams_help
+    assert "`status`: the *Check a case* window" in teams_help and "SECRET" not in teams_help
+    assert "/ethics" not in teams_help and "/attest" not in teams_help
     slack_help = text_of(world.service.handle(DirectMessage(world.actor("cfo", Platform.SLACK), "help")))
     assert "`/ethics status CODE [SECRET]`" in slack_help and "`/attest`" in slack_help
     # and the words they are told work there
