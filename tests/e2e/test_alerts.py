@@ -8,6 +8,8 @@ before its time."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -189,35 +191,42 @@ async def test_a_delayed_anonymous_alert_changes_neither_metrics_nor_health_befo
 # --- Teams ------------------------------------------------------------------------------------
 
 
-async def test_teams_alert_waits_out_a_403_and_goes_when_the_bot_is_added_back(tmp_path, monkeypatch):
+@asynccontextmanager
+async def teams_refusing_the_channel(tmp_path, monkeypatch) -> AsyncIterator[tuple[Teams, Mailbox]]:
+    """Candor on Teams, in the committee's team, whose channel the Connector then refuses with
+    403 (the app removed from the team); operators reachable by e-mail."""
     with smtp_server() as (smtp_url, mailbox):
         teams, runner = await _start(tmp_path, monkeypatch, CANDOR_SMTP_URL=smtp_url, **ALERTING)
         try:
             teams.candor.relay.policy = PATIENT
             await teams.add_to_team()
-            # The app is removed from the committee's team: the Connector answers 403 there
             teams.connector.refuse[CHANNEL] = 403
-            report = await card_report(teams)
-            status, body = await teams.until(lambda: _teams_blocked(teams))
-            assert status == 503 and '"committee_channel_blocked": "http_403"' in body
-            await teams.until(lambda: mailbox.messages)
-            assert_content_free(mailbox, report.code, cause="http_403")
-            assert not teams.connector.posts(CHANNEL)
-
-            # The app is added back: Teams sends conversationUpdate with the bot in membersAdded
-            teams.connector.refuse.clear()
-            await teams.add_to_team()
-            cards = await teams.until(lambda: [c for c in teams.connector.posts(CHANNEL) if report.code in str(c)])
-            await teams.until(lambda: all(r.state is OutboxState.DELIVERED for r in alerts(outbox(teams.candor))))
-            assert len(cards) == 1 and len([c for c in teams.connector.posts(CHANNEL) if report.code in str(c)]) == 1
-            assert (await get(teams.http, teams.url.replace("/api/messages", "/healthz")))[0] == 200
-            nothing_failed(teams.candor)
-            assert len(mailbox.messages) == 1
+            yield teams, mailbox
         finally:
             await teams.http.close()
             await runner.cleanup()
             await teams.connector.__aexit__()
             teams.candor.close()
+
+
+async def test_teams_alert_waits_out_a_403_and_goes_when_the_bot_is_added_back(tmp_path, monkeypatch):
+    async with teams_refusing_the_channel(tmp_path, monkeypatch) as (teams, mailbox):
+        report = await card_report(teams)
+        status, body = await teams.until(lambda: _teams_blocked(teams))
+        assert status == 503 and '"committee_channel_blocked": "http_403"' in body
+        await teams.until(lambda: mailbox.messages)
+        assert_content_free(mailbox, report.code, cause="http_403")
+        assert not teams.connector.posts(CHANNEL)
+
+        # The app is added back: Teams sends conversationUpdate with the bot in membersAdded
+        teams.connector.refuse.clear()
+        await teams.add_to_team()
+        cards = await teams.until(lambda: [c for c in teams.connector.posts(CHANNEL) if report.code in str(c)])
+        await teams.until(lambda: all(r.state is OutboxState.DELIVERED for r in alerts(outbox(teams.candor))))
+        assert len(cards) == 1 and len([c for c in teams.connector.posts(CHANNEL) if report.code in str(c)]) == 1
+        assert (await get(teams.http, teams.url.replace("/api/messages", "/healthz")))[0] == 200
+        nothing_failed(teams.candor)
+        assert len(mailbox.messages) == 1
 
 
 async def card_report(teams: Teams) -> Any:
@@ -237,28 +246,18 @@ async def _teams_blocked(teams: Teams) -> tuple[int, str] | None:
 
 
 async def test_teams_alert_goes_after_candor_notify_retry(tmp_path, monkeypatch):
-    with smtp_server() as (smtp_url, mailbox):
-        teams, runner = await _start(tmp_path, monkeypatch, CANDOR_SMTP_URL=smtp_url, **ALERTING)
-        try:
-            teams.candor.relay.policy = PATIENT
-            await teams.add_to_team()
-            teams.connector.refuse[CHANNEL] = 403
-            report = await card_report(teams)
-            await teams.until(lambda: _teams_blocked(teams))
-            await teams.until(lambda: mailbox.messages)
-            teams.connector.refuse.clear()
-            result = CliRunner().invoke(cli, ["notify", "retry"])
-            assert result.exit_code == 0, result.output
-            await teams.until(lambda: [c for c in teams.connector.posts(CHANNEL) if report.code in str(c)])
-            await teams.until(lambda: all(r.state is OutboxState.DELIVERED for r in alerts(outbox(teams.candor))))
-            assert len([c for c in teams.connector.posts(CHANNEL) if report.code in str(c)]) == 1
-            nothing_failed(teams.candor)
-            assert len(mailbox.messages) == 1
-        finally:
-            await teams.http.close()
-            await runner.cleanup()
-            await teams.connector.__aexit__()
-            teams.candor.close()
+    async with teams_refusing_the_channel(tmp_path, monkeypatch) as (teams, mailbox):
+        report = await card_report(teams)
+        await teams.until(lambda: _teams_blocked(teams))
+        await teams.until(lambda: mailbox.messages)
+        teams.connector.refuse.clear()
+        result = CliRunner().invoke(cli, ["notify", "retry"])
+        assert result.exit_code == 0, result.output
+        await teams.until(lambda: [c for c in teams.connector.posts(CHANNEL) if report.code in str(c)])
+        await teams.until(lambda: all(r.state is OutboxState.DELIVERED for r in alerts(outbox(teams.candor))))
+        assert len([c for c in teams.connector.posts(CHANNEL) if report.code in str(c)]) == 1
+        nothing_failed(teams.candor)
+        assert len(mailbox.messages) == 1
 
 
 def test_status_and_retry_on_a_database_not_yet_upgraded(tmp_path, monkeypatch):
