@@ -78,10 +78,10 @@ log = logging.getLogger("candor.service")
 
 MAX_INBOUND_TEXT = 20_000  # anything longer is refused before it is parsed
 _START_WORDS = {"report", "i have a concern", "concern", "new report", "report a concern"}
-# Platforms whose chat keeps what is typed and sent in it (Slack exports and its Discovery API):
-# there a report is made in a form, case content is shown in windows or privately, and a secret
-# typed into the chat is treated as exposed. Teams (Purview collects its 1:1 chats) shows them in
-# dialogs; the console keeps nothing.
+# Platforms whose chat keeps what is typed and sent in it (Slack: exports and the Discovery API;
+# Teams: Purview eDiscovery collects 1:1 chats): there a report is made in a form, case content is
+# shown in a window (a Slack modal, a Teams dialog) or privately, and a secret typed into the chat
+# is treated as exposed. The console keeps nothing.
 _HISTORY_KEPT = frozenset({Platform.SLACK, Platform.TEAMS})
 CHAT_REPORT = "chatreport:start"  # the officer chose to type the report in the chat anyway
 
