@@ -212,8 +212,7 @@ def test_an_excluded_member_is_refused_and_the_refusal_is_audited(world):
     assert refused.actor == f"person:{world.people['member'].id}"
     chair_view = text_of(world.click("chair", f"case:view:{report.id}"))
     assert "Kept away from this case (visible to the chair only): Alex Kim" in chair_view
-    assert "Open" not in text_of(world.command("member", "ethics", "cases")) or report.code not in text_of(
-        world.command("member", "ethics", "cases"))
+    assert report.code not in text_of(world.command("member", "ethics", "cases"))
 
 
 def test_officers_cannot_open_case_details(world):
@@ -456,9 +455,15 @@ def test_an_edit_waits_until_the_original_is_delivered(world):
 
 def test_a_failing_notice_is_retried_then_given_up_with_a_committee_notice(world):
     dm_report(world, "cfo", anonymous=False)
-    item = [i for i in world.relay.claim(Platform.CONSOLE) if i.delivery.target == CHANNEL][0]
+    first = world.relay.claim(Platform.CONSOLE)
+    item = [i for i in first if i.delivery.target == CHANNEL][0]
+    for other in first:  # delivered, so a claim below could take only the retried notice
+        if other.id != item.id:
+            world.relay.delivered(other, channel="C1", message_id=f"ts-{other.key}")
     world.relay.retry(item, code="ratelimited", retry_after=30)
-    assert world.relay.claim(Platform.CONSOLE) == [] or all(i.id != item.id for i in world.relay.claim(Platform.CONSOLE))
+    assert item.id not in {i.id for i in world.relay.claim(Platform.CONSOLE)}  # Retry-After holds
+    world.clock.advance(seconds=31)
+    item = next(i for i in world.relay.claim(Platform.CONSOLE) if i.id == item.id)  # due again
     world.clock.advance(hours=25)
     world.relay.retry(item, code="ratelimited", retry_after=None)
     rows = {row.key: row for row in outbox(world)}
