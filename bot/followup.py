@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hmac
 import secrets
-import time
 from datetime import datetime
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -56,10 +55,10 @@ def answer_choice(core: Core, report: Report, *, person_id: int | None = None,
     """The "Answer the committee" button, carrying a token for this reporter and case."""
     who: tuple[str, ...]
     if person_id is not None:
-        expiry, who = int(time.time()) + NAMED_TOKEN_SECONDS, ("person", str(person_id))
+        expiry, who = int(core.now().timestamp()) + NAMED_TOKEN_SECONDS, ("person", str(person_id))
     else:
         assert actor is not None
-        expiry, who = int(time.time()) + ANONYMOUS_TOKEN_SECONDS, ("actor", actor.platform.value, actor.user_id)
+        expiry, who = int(core.now().timestamp()) + ANONYMOUS_TOKEN_SECONDS, ("actor", actor.platform.value, actor.user_id)
     token = f"{report.id}.{expiry}.{_mac(core, report.id, expiry, who)}"
     return Choice("Answer the committee", f"answer:{token}", Style.PRIMARY)
 
@@ -72,7 +71,7 @@ def check_token(core: Core, token: str, *, person: Person, actor: Actor, field: 
         expiry = int(expiry_text)
     except ValueError:
         raise CandorError(copy.case_not_found()) from None
-    if expiry < time.time():
+    if expiry < core.now().timestamp():
         raise (FieldError(field, copy.answer_window_closed(actor.platform)) if field
                else CandorError(copy.answer_window_closed(actor.platform)))
     candidates: list[tuple[str, ...]] = [("actor", actor.platform.value, actor.user_id)]
