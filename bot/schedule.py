@@ -90,8 +90,7 @@ _DEFAULTS = ScheduleSettings()
 class OfficerState:
     person_id: int
     name: str
-    due: date | None  # the officer's next attestation due date; None when none is scheduled
-    attested_for_due: bool  # already attested for the period of `due`
+    due: date | None  # the next attestation due and not yet made; None when none is scheduled
 
 
 @dataclass(frozen=True)
@@ -218,7 +217,7 @@ def attestation_dues(officers: Iterable[OfficerState], now: datetime,
     today = local_date(now, tz)
     dues: list[Due] = []
     for officer in officers:
-        if officer.due is None or officer.attested_for_due:
+        if officer.due is None:
             continue
         due = officer.due
         subject = str(officer.person_id)

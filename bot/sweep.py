@@ -105,8 +105,7 @@ class Sweeper:
             # The period owed, never one already met: a due date set back by a re-import or
             # an edit does not silence the officer's reminders.
             owed = attestation.owed(person.attestation_due, periods.get(person.id, set()), now.date())
-            states.append(OfficerState(person.id, person.name, owed.due if owed.scheduled else None,
-                                       attested_for_due=False))
+            states.append(OfficerState(person.id, person.name, owed.due if owed.scheduled else None))
         return states
 
     def _cases(self, session: Session) -> list[OpenCase]:

@@ -70,7 +70,7 @@ class Officer:
     def at(self, now: datetime) -> OfficerState:
         done = sum(1 for moment in self.attests_at if moment <= now)
         due = self.due.replace(year=self.due.year + done) if self.due else None
-        return OfficerState(self.person_id, self.name, due, self.attested)
+        return OfficerState(self.person_id, self.name, None if self.attested else due)
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ def assert_still_relevant(due: Due, now: datetime) -> None:
     kind = due.kind
     if kind in (DueKind.ATTEST_REMIND, DueKind.ATTEST_OVERDUE, DueKind.ATTEST_ESCALATE):
         state = next(o for o in OFFICERS if str(o.person_id) == due.subject_id).at(now)
-        assert not state.attested_for_due and state.due is not None, due.key
+        assert state.due is not None, due.key
         assert due.key.split(":")[2] == state.due.isoformat(), due.key
         return
     if kind is DueKind.WAIVER_DISCLOSE:
@@ -432,7 +432,7 @@ def test_a_sweep_at_any_moment_returns_only_expected_keys_and_is_repeatable(now:
 
 
 def test_a_late_sweep_before_the_due_date_sends_only_the_latest_reminder() -> None:
-    ada = OfficerState(1, "Ada Lovelace", date(2025, 3, 31), attested_for_due=False)
+    ada = OfficerState(1, "Ada Lovelace", date(2025, 3, 31))
 
     dues = attestation_dues([ada], ny(2025, 3, 26, 12), SETTINGS)  # d-30 and d-7 both unseen
 
@@ -441,7 +441,7 @@ def test_a_late_sweep_before_the_due_date_sends_only_the_latest_reminder() -> No
 
 
 def test_a_long_overdue_officer_gets_the_latest_weekly_reminder_and_the_escalation() -> None:
-    ken = OfficerState(6, "Ken Thompson", date(2024, 1, 2), attested_for_due=False)
+    ken = OfficerState(6, "Ken Thompson", date(2024, 1, 2))
 
     dues = attestation_dues([ken], ny(2025, 1, 2, 10), SETTINGS)
 
@@ -450,15 +450,15 @@ def test_a_long_overdue_officer_gets_the_latest_weekly_reminder_and_the_escalati
     assert dues[0].audience == Audience(Recipient.OFFICER, 6)
 
 
-def test_an_officer_who_attested_for_the_due_date_is_not_reminded() -> None:
-    done = OfficerState(7, "Margaret Hamilton", date(2025, 5, 1), attested_for_due=True)
+def test_an_officer_who_owes_no_attestation_is_not_reminded() -> None:
+    done = OfficerState(7, "Margaret Hamilton", None)
 
     assert attestation_dues([done], ny(2025, 6, 1, 12), SETTINGS) == []
 
 
 def test_reminder_days_count_in_local_dates() -> None:
     # 02:00 UTC on 24 June is still 23 June in New York and already 24 June in UTC.
-    grace = OfficerState(2, "Grace Hopper", date(2025, 7, 1), attested_for_due=False)
+    grace = OfficerState(2, "Grace Hopper", date(2025, 7, 1))
     moment = datetime(2025, 6, 24, 14, tzinfo=UTC)  # 10:00 in New York
 
     assert [d.key for d in attestation_dues([grace], moment, SETTINGS)] == ["attest-remind:2:2025-07-01:d-7"]
