@@ -262,11 +262,14 @@ class InboundEvent(SQLModel, table=True):
 
 
 class FormReceipt(SQLModel, table=True):
-    """A report's receipt (case code, and the secret of an anonymous one), kept sealed for a few
-    minutes under the form's one-time token, so a repeat submit of the same form (its first
-    acknowledgement late or lost) shows it again. The sweep shreds it after that."""
+    """What the core answered that cannot be asked for again, kept sealed for a few minutes
+    (bot.receipts): a report's receipt (case code, and the secret of an anonymous one) under the
+    form's one-time token, so a repeat submit of the same form (its first acknowledgement late or
+    lost) shows it again; or a kept view (a receipt, a new secret, a case's details) waiting for
+    the one person it was for to open it once in a window (a Teams dialog). No person in plain
+    (a view's person is a keyed tag inside `body`). The sweep shreds it after that."""
 
-    id: str = Field(primary_key=True)  # keyed hash of the form's one-time token (bot.receipts)
+    id: str = Field(primary_key=True)  # keyed hash of the form's token or of a view's one-time key
     # The day only (written beside an anonymous report); the moment it expires is in `body`.
     created_at: datetime = Field(default_factory=utcnow, index=True)
     body: bytes = _sealed()
