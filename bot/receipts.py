@@ -12,11 +12,12 @@ anonymous report) and the moment it stops being shown sealed inside it:
   own form carries, so it is what proves them. Kept `KEEP`.
 - **A kept view**: a form or a document an adapter shows later, in a window its chat's button
   opens (a Teams dialog), because its chat keeps history: a receipt, a new secret, a case's
-  details. `db_keep_view` returns a one-time key for the button; the row is bound to the person it
-  was for (a keyed tag of them, inside the sealed body, never plain) and opens once, for them only
-  (`db_take_view` shreds it as it hands it out; anyone else gets nothing and leaves it where it
-  is). Kept `VIEW_KEEP`. Being in the database, not in one server's memory, it opens on any
-  replica and after a restart.
+  details. `db_keep_view` returns a one-time key for the button; the row's id is a keyed hash of
+  that key and the person it was for, so it opens for them only, and no column or sealed field
+  names them (even with the keyring, the row says whose it is only to someone holding the key
+  from their card). It opens once: `db_take_view` shreds it as it hands it out; anyone else finds
+  nothing and leaves it where it is. Kept `VIEW_KEEP`. Being in the database, not in one server's
+  memory, it opens on any replica and after a restart.
 
 After its time the sweep shreds a row (`db_purge`), and a row the sweep has not reached yet is
 ignored. Every row is sealed under one record kind, so neither the sweep nor anyone reading the
@@ -26,7 +27,6 @@ never commit.
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -88,38 +88,35 @@ def db_again(session: Session, core: Core, *, token: str) -> Kept | None:
 # --- kept views -------------------------------------------------------------------------------
 
 
-def _view_key(core: Core, key: str) -> str:
-    return core.vault.tag("kept-view", key)
-
-
-def _for(core: Core, actor: Actor) -> str:
-    return core.vault.tag("kept-view-for", actor.platform.value, actor.user_id)
+def _view_key(core: Core, key: str, actor: Actor) -> str:
+    # The person is bound into the row's id, and stored nowhere else: another person's id for the
+    # same key finds no row, and even with the keyring the database does not say whose a row is
+    # (that takes the random key, which only the person's own card carries).
+    return core.vault.tag("kept-view", key, actor.platform.value, actor.user_id)
 
 
 def db_keep_view(session: Session, core: Core, *, actor: Actor, replies: list[Keepable]) -> str:
     """Keep these for `actor`'s window to open once; the one-time key its button carries."""
     key = secrets.token_urlsafe(18)
     until = (core.now() + VIEW_KEEP).isoformat()
-    session.add(_seal(session, core, _view_key(core, key), {
-        "for": _for(core, actor), "until": until, "replies": [keepable_to_json(r) for r in replies]}))
+    session.add(_seal(session, core, _view_key(core, key, actor), {
+        "until": until, "replies": [keepable_to_json(r) for r in replies]}))
     return key
 
 
 def db_take_view(session: Session, core: Core, *, actor: Actor, key: str) -> list[Keepable] | None:
     """What was kept under `key` for `actor`, handed out once: the row is shredded as it is taken.
-    None when it is gone, past its time, or kept for someone else (whose row stays). The row is
-    locked first, so two windows opened at once with one key see it once (PostgreSQL; SQLite's
-    writes queue anyway)."""
+    None when it is gone, past its time, or kept for someone else (whose row is not even found,
+    and stays). The row is locked first, so two windows opened at once with one key see it once
+    (PostgreSQL; SQLite's writes queue anyway)."""
     if not key or len(key) > _KEY_CHARS:
         return None
-    record_id = _view_key(core, key)
+    record_id = _view_key(core, key, actor)
     row = session.exec(select(FormReceipt).where(FormReceipt.id == record_id).with_for_update()).first()
     if row is None:
         return None
     data = core.vault.open(session, kind=KIND, record_id=record_id, blob=row.body)
     if "replies" not in data or _until(data) < core.now():
-        return None
-    if not hmac.compare_digest(str(data["for"]), _for(core, actor)):
         return None
     replies = [keepable_from_json(doc) for doc in data["replies"]]
     core.vault.shred(session, kind=KIND, record_id=record_id)
