@@ -487,6 +487,13 @@ def open_in_dialog() -> str:
     return "Open (only you see it)"
 
 
+def view_gone() -> str:
+    # The same words whether it was opened already, waited too long, or is someone else's: the
+    # answer says nothing about a window that is not yours.
+    return ("Nothing to show here: this window opens once, for the person it was made for, within "
+            "10 minutes, and is then gone from Candor. Ask again for what you need.")
+
+
 def status_form_title() -> str:
     return "Check a case"
 

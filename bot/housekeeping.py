@@ -1,5 +1,5 @@
 """What the sweep deletes because it has served its purpose: handled event ids and used forms'
-one-time tokens (`InboundEvent`), kept receipts (`bot.receipts`) and old guess counters
+one-time tokens (`InboundEvent`), kept receipts and views (`bot.receipts`) and old guess counters
 (`bot.followup`). Functions named `db_*` take the caller's session and never commit.
 """
 

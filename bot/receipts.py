@@ -1,26 +1,40 @@
-"""A report's receipt, kept for a few minutes under its form's one-time token.
+"""What the core answered that cannot be asked for again, kept sealed for a few minutes.
 
-A modal's acknowledgement carries the receipt (the case code, and an anonymous reporter's secret,
-shown once). When it reaches Slack late or not at all, the report exists but its reporter never
-saw the secret; they submit the same form again. That repeat is recognised by the form's
-one-time token, and this keeps the receipt to show it again, instead of "already submitted".
+Two things are kept, in the same table (`FormReceipt`), each row under a keyed hash of a random
+value, sealed like any record, its plain time the day only (a row may be written beside an
+anonymous report) and the moment it stops being shown sealed inside it:
 
-The row is keyed by a keyed hash of the token and sealed like any record; it names no person
-(the token is a random value only the reporter's own form carries, so it is what proves them).
-It is written in the transaction that records an anonymous report, so its plain time is the day
-only; the moment it stops being shown is sealed inside it. After `KEEP` the sweep shreds it, and a
-row the sweep has not reached yet is ignored.
-Functions named `db_*` take the caller's session and never commit.
+- **A form's receipt**, under the form's one-time token. A modal's acknowledgement carries the
+  receipt (the case code, and an anonymous reporter's secret, shown once). When it reaches Slack
+  late or not at all, the report exists but its reporter never saw the secret; they submit the same
+  form again. That repeat is recognised by the token, and the receipt is shown again instead of
+  "already submitted". The row names no person: the token is a random value only the reporter's
+  own form carries, so it is what proves them. Kept `KEEP`.
+- **A kept view**: a form or a document an adapter shows later, in a window its chat's button
+  opens (a Teams dialog), because its chat keeps history: a receipt, a new secret, a case's
+  details. `db_keep_view` returns a one-time key for the button; the row's id is a keyed hash of
+  that key and the person it was for, so it opens for them only, and no column or sealed field
+  names them (even with the keyring, the row says whose it is only to someone holding the key
+  from their card). It opens once: `db_take_view` shreds it as it hands it out; anyone else finds
+  nothing and leaves it where it is. Kept `VIEW_KEEP`. Being in the database, not in one server's
+  memory, it opens on any replica and after a restart.
+
+After its time the sweep shreds a row (`db_purge`), and a row the sweep has not reached yet is
+ignored. Every row is sealed under one record kind, so neither the sweep nor anyone reading the
+data-key table tells a receipt from a view. Functions named `db_*` take the caller's session and
+never commit.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
 from bot.core import Core
+from bot.messages import Actor, Keepable, keepable_from_json, keepable_to_json
 from storage.clock import as_utc
 from storage.models import FormReceipt
 
@@ -28,6 +42,9 @@ KIND = "form_receipt"
 # Long enough for a reporter to see a failed submit and press it again; short enough that a
 # secret does not wait in the database (even sealed) for anyone else.
 KEEP = timedelta(minutes=15)
+# Long enough to press the button under the card that says a window is waiting; no longer.
+VIEW_KEEP = timedelta(minutes=10)
+_KEY_CHARS = 64  # a view's key is 24 characters; anything much longer is not one
 
 
 @dataclass(frozen=True)
@@ -40,13 +57,15 @@ def _key(core: Core, token: str) -> str:
     return core.vault.tag("form-receipt", token)
 
 
+def _seal(session: Session, core: Core, key: str, data: dict[str, object]) -> FormReceipt:
+    return FormReceipt(id=key, created_at=core.today_start(),
+                       body=core.vault.seal(session, kind=KIND, record_id=key, data=data))
+
+
 def db_keep(session: Session, core: Core, *, token: str, code: str, secret: str | None) -> None:
     """Keep the receipt of the report this form just filed."""
-    key = _key(core, token)
     until = (core.now() + KEEP).isoformat()
-    session.add(FormReceipt(id=key, created_at=core.today_start(),
-                            body=core.vault.seal(session, kind=KIND, record_id=key,
-                                                 data={"code": code, "secret": secret, "until": until})))
+    session.add(_seal(session, core, _key(core, token), {"code": code, "secret": secret, "until": until}))
 
 
 def _until(data: dict[str, object]) -> datetime:
@@ -60,15 +79,55 @@ def db_again(session: Session, core: Core, *, token: str) -> Kept | None:
     if row is None:
         return None
     data = core.vault.open(session, kind=KIND, record_id=key, blob=row.body)
-    if _until(data) < core.now():
+    if _until(data) < core.now() or "code" not in data:
         return None
     secret = data.get("secret")
     return Kept(str(data["code"]), secret if isinstance(secret, str) else None)
 
 
+# --- kept views -------------------------------------------------------------------------------
+
+
+def _view_key(core: Core, key: str, actor: Actor) -> str:
+    # The person is bound into the row's id, and stored nowhere else: another person's id for the
+    # same key finds no row, and even with the keyring the database does not say whose a row is
+    # (that takes the random key, which only the person's own card carries).
+    return core.vault.tag("kept-view", key, actor.platform.value, actor.user_id)
+
+
+def db_keep_view(session: Session, core: Core, *, actor: Actor, replies: list[Keepable]) -> str:
+    """Keep these for `actor`'s window to open once; the one-time key its button carries."""
+    key = secrets.token_urlsafe(18)
+    until = (core.now() + VIEW_KEEP).isoformat()
+    session.add(_seal(session, core, _view_key(core, key, actor), {
+        "until": until, "replies": [keepable_to_json(r) for r in replies]}))
+    return key
+
+
+def db_take_view(session: Session, core: Core, *, actor: Actor, key: str) -> list[Keepable] | None:
+    """What was kept under `key` for `actor`, handed out once: the row is shredded as it is taken.
+    None when it is gone, past its time, or kept for someone else (whose row is not even found,
+    and stays). The row is locked first, so two windows opened at once with one key see it once
+    (PostgreSQL; SQLite's writes queue anyway)."""
+    if not key or len(key) > _KEY_CHARS:
+        return None
+    record_id = _view_key(core, key, actor)
+    row = session.exec(select(FormReceipt).where(FormReceipt.id == record_id).with_for_update()).first()
+    if row is None:
+        return None
+    data = core.vault.open(session, kind=KIND, record_id=record_id, blob=row.body)
+    if "replies" not in data or _until(data) < core.now():
+        return None
+    replies = [keepable_from_json(doc) for doc in data["replies"]]
+    core.vault.shred(session, kind=KIND, record_id=record_id)
+    session.delete(row)
+    return replies
+
+
 def db_purge(session: Session, core: Core, *, now: datetime) -> int:
-    """Shred every receipt kept longer than `KEEP` (its data key, then the row). Only rows of the
-    last two days are opened to read their time (a handful: one per form submitted)."""
+    """Shred every receipt and view past its time (its data key, then the row). Only rows of the
+    last two days are opened to read their time (a handful: one per form submitted or window
+    waiting)."""
     rows = session.exec(select(FormReceipt)).all()
     expired = [row for row in rows if as_utc(row.created_at) < now - timedelta(days=2)
                or _until(core.vault.open(session, kind=KIND, record_id=row.id, blob=row.body)) < now]

@@ -55,6 +55,7 @@ from bot.messages import (
     Form,
     FormErrors,
     Inbound,
+    Keepable,
     Reply,
     Text,
 )
@@ -157,6 +158,19 @@ class Service:
             return session.exec(select(Identity.id).where(
                 Identity.platform == actor.platform, Identity.platform_user_id == actor.user_id
             )).first() is not None
+
+    def keep_view(self, actor: Actor, replies: list[Keepable]) -> str:
+        """Keep a form or a document for `actor`'s window (a Teams dialog) to open once, within
+        ten minutes, on any server or after a restart: the one-time key its button carries."""
+        with self.db.write() as session:
+            return receipts.db_keep_view(session, self.core, actor=actor, replies=replies)
+
+    def take_view(self, actor: Actor, key: str) -> list[Reply] | None:
+        """What was kept under `key` for `actor`, handed out once; None when it was taken
+        already, waited too long, or was kept for someone else (then it stays for them)."""
+        with self.db.write() as session:
+            taken = receipts.db_take_view(session, self.core, actor=actor, key=key)
+        return None if taken is None else list(taken)
 
     def home(self, actor: Actor) -> list[Reply]:
         """The App Home / personal tab: an officer's attestation and cases, or the committee's

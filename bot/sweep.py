@@ -3,7 +3,7 @@
 The rules (`bot.schedule`) are pure; this module gathers their inputs from the database and turns
 their `Due`s into notices. Each `Due` has a unique key, so a sweep run twice, or on two replicas
 at once, writes each notice once. Abandoned drafts are deleted here too, and what has served
-its purpose (`bot.housekeeping`: handled event ids, kept receipts, guess counters).
+its purpose (`bot.housekeeping`: handled event ids, kept receipts and views, guess counters).
 """
 
 from __future__ import annotations

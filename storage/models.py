@@ -262,11 +262,15 @@ class InboundEvent(SQLModel, table=True):
 
 
 class FormReceipt(SQLModel, table=True):
-    """A report's receipt (case code, and the secret of an anonymous one), kept sealed for a few
-    minutes under the form's one-time token, so a repeat submit of the same form (its first
-    acknowledgement late or lost) shows it again. The sweep shreds it after that."""
+    """What the core answered that cannot be asked for again, kept sealed for a few minutes
+    (bot.receipts): a report's receipt (case code, and the secret of an anonymous one) under the
+    form's one-time token, so a repeat submit of the same form (its first acknowledgement late or
+    lost) shows it again; or a kept view (a receipt, a new secret, a case's details) waiting for
+    the one person it was for to open it once in a window (a Teams dialog). It names no person
+    (a view's person is hashed into its id with its random key). The sweep shreds it after that."""
 
-    id: str = Field(primary_key=True)  # keyed hash of the form's one-time token (bot.receipts)
+    # keyed hash of the form's token, or of a view's one-time key with the person it is for
+    id: str = Field(primary_key=True)
     # The day only (written beside an anonymous report); the moment it expires is in `body`.
     created_at: datetime = Field(default_factory=utcnow, index=True)
     body: bytes = _sealed()

@@ -55,6 +55,7 @@ from bot.messages import (
     DirectMessage,
     FormSubmitted,
     Inbound,
+    Keepable,
     Reply,
     Text,
 )
@@ -178,10 +179,13 @@ class CandorTeamsBot:
         self._wake = wake
         self._tenant = tenant_id or None
         self._local = local
-        self._views = dialogs.Views()
 
-    def _private(self, replies: list[Reply], actor: Actor) -> list[Reply | dict[str, Any]]:
-        return dialogs.in_chat(replies, user_id=actor.user_id, views=self._views)
+    async def _private(self, replies: list[Reply], actor: Actor) -> list[Reply | dict[str, Any]]:
+        """The replies for a chat: what only a dialog may show is kept by the core for it."""
+        def keep(reply: Keepable) -> str:
+            return self._service.keep_view(actor, [reply])
+
+        return await asyncio.to_thread(dialogs.in_chat, replies, keep=keep)
 
     async def admit(self, context: TurnContext, state: TurnState) -> bool:
         """Before any route: False ends the turn with nothing done. (No ids in these logs: they
@@ -237,7 +241,7 @@ class CandorTeamsBot:
         if _in_channel(activity):
             await self._send_privately(context, replies, actor)
         else:
-            for reply in outgoing(shown + self._private(replies, actor)):
+            for reply in outgoing(shown + await self._private(replies, actor)):
                 await patiently(lambda reply=reply: context.send_activity(reply))  # type: ignore[misc]
 
     async def _remember(self, activity: Activity, actor: Actor) -> bool:
@@ -252,7 +256,7 @@ class CandorTeamsBot:
         channel (details and refusals are private; a document opens from there in a dialog).
         Nothing to say (a click delivered twice), no chat."""
         if replies:
-            await open_personal_chat(context, outgoing(self._private(replies, actor)))
+            await open_personal_chat(context, outgoing(await self._private(replies, actor)))
 
     async def on_card_action(self, context: TurnContext, state: TurnState) -> None:
         """An `adaptiveCard/action` invoke (a Universal Action click): answered privately, and the
@@ -276,8 +280,8 @@ class CandorTeamsBot:
             return dialogs.show([dialogs.status_form()])
         key = data.get(dialogs.VIEW)
         if isinstance(key, str):
-            kept = self._views.take(user_id=actor.user_id, key=key)
-            return dialogs.show(kept) if kept is not None else dialogs.message(copy.form_expired())
+            kept = await asyncio.to_thread(self._service.take_view, actor, key)
+            return dialogs.show(kept) if kept is not None else dialogs.message(copy.view_gone())
         choice, _, _ = cards.submission(data)
         if choice is None:
             return dialogs.message(copy.internal_error())

@@ -3,13 +3,17 @@ answer. A button opens a dialog with `{"msteams": {"type": "task/fetch"}, "verb"
 "candor": value}`; the core's answer to that value (a form, or what it says instead) is shown in
 the dialog; a form submitted there is answered there too, so a receipt never lands in the chat's
 history.
+
+What the core answered in the chat that cannot be asked for again (a receipt, a new secret, a
+member's case details) waits for its dialog in the core's kept views (`Service.keep_view`,
+`bot.receipts`): sealed in the database, for the person it was for, ten minutes, one opening. The
+chat's card carries only the view's one-time key (`VIEW`), so the dialog opens on any replica and
+after a restart, and never for anyone else.
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,7 +29,7 @@ from microsoft_teams.api.models.task_module import (
 
 from adapters.teams import cards
 from bot import copy
-from bot.messages import Document, FieldKind, Form, FormField, Reply, Text
+from bot.messages import Document, FieldKind, Form, FormField, Keepable, Reply, Text
 
 log = logging.getLogger("candor.teams")
 
@@ -35,8 +39,7 @@ _ROUTING = ("verb", "msteams")  # what Teams and the routes read; never a form's
 
 STATUS_FORM = "teams:status"  # the adapter's own form: a case's code and secret, typed in a dialog
 STATUS_DIALOG = "teams:status"  # a button's `candor_dialog`: opens that form
-VIEW = "candor_view"  # a button's one-time key to what the core answered (kept in memory only)
-_KEPT_SECONDS = 600
+VIEW = "candor_view"  # a button's one-time key to what the core kept for it (`Service.take_view`)
 
 
 def status_form() -> Form:
@@ -48,29 +51,6 @@ def status_form() -> Form:
     ), submit_label=copy.status_form_submit())
 
 
-class Views:
-    """What the core answered that cannot be asked for again (a receipt, a new secret), kept in
-    this process's memory only, for the person it was for, until their dialog opens it once or
-    ten minutes pass. Never in the database, never in a chat message."""
-
-    def __init__(self) -> None:
-        self._kept: dict[str, tuple[str, list[Reply], float]] = {}
-
-    def keep(self, *, user_id: str, replies: list[Reply]) -> str:
-        now = time.monotonic()
-        self._kept = {k: v for k, v in self._kept.items() if v[2] > now}
-        key = secrets.token_urlsafe(18)
-        self._kept[key] = (user_id, replies, now + _KEPT_SECONDS)
-        return key
-
-    def take(self, *, user_id: str, key: str) -> list[Reply] | None:
-        kept = self._kept.get(key)
-        if kept is None or kept[0] != user_id or kept[2] <= time.monotonic():
-            return None
-        del self._kept[key]
-        return kept[1]
-
-
 def opener(title: str, data: dict[str, Any]) -> dict[str, Any]:
     """A small chat card whose one button opens a dialog: the card itself says nothing private."""
     action = {"type": "Action.Submit", "title": copy.open_in_dialog(),
@@ -78,16 +58,18 @@ def opener(title: str, data: dict[str, Any]) -> dict[str, Any]:
     return cards.card([{"type": "TextBlock", "text": cards.escape(title), "wrap": True}], [action])
 
 
-def in_chat(replies: list[Reply], *, user_id: str, views: Views) -> list[Reply | dict[str, Any]]:
+def in_chat(replies: list[Reply], *, keep: Callable[[Keepable], str]) -> list[Reply | dict[str, Any]]:
     """The core's replies for a personal chat, which Teams keeps (Purview collects it): a form or
-    a document becomes a card with a button opening it in a dialog; the rest stays as it is."""
+    a document becomes a card with a button opening it in a dialog (what it asks the core again,
+    else the key `keep` gives it); the rest stays as it is. `keep` writes to the database: call
+    this off the event loop."""
     out: list[Reply | dict[str, Any]] = []
     for reply in replies:
         if isinstance(reply, Form | Document):
             if reply.reopen is not None:
                 data: dict[str, Any] = {"candor": reply.reopen}
             else:
-                data = {VIEW: views.keep(user_id=user_id, replies=[reply])}
+                data = {VIEW: keep(reply)}
             out.append(opener(reply.title, data))
         else:
             out.append(reply)

@@ -4,7 +4,8 @@ A canary string goes into every confidential field of a report and of a follow-u
 the keyring, the recovery key and its shares are the canaries of the escrow); then the bytes at rest (the SQLite file and its WAL, before and after a checkpoint; a dump of the
 PostgreSQL schema) and the logs at DEBUG, SQLAlchemy's statement and parameter logging included,
 are searched for it. Positive controls show each search does find what is stored in plain, and
-the canary is opened back, so the test cannot pass by writing nothing.
+the canary is opened back, so the test cannot pass by writing nothing. A kept view (a receipt
+waiting for its Teams dialog) is searched the same way for its code, secret and person.
 """
 
 from __future__ import annotations
@@ -22,13 +23,24 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
+from bot.messages import Actor, Document
 from storage.audit import AuditLog
 from storage.crypto import Keyring, Vault
 from storage.db import Database
 from storage.escrow import RecoveryPair, db_install, db_reseal, open_keyring
-from storage.models import AuditEvent, CaseMessage, Person, RecoveryKey, Report, new_id
+from storage.models import (
+    AuditEvent,
+    CaseMessage,
+    DataKey,
+    FormReceipt,
+    Person,
+    RecoveryKey,
+    Report,
+    new_id,
+)
 from storage.shares import GivenShare, combine, split
-from storage.vocabulary import Category, MessageDirection, PersonKind, Role
+from storage.vocabulary import Category, MessageDirection, PersonKind, Platform, Role
+from tests.support.world import build_world
 
 # --- where to look ----------------------------------------------------------------------------
 
@@ -282,3 +294,46 @@ def test_the_recovery_escrow_leaves_no_key_material_at_rest_or_in_logs(
     opened = open_keyring(sealed, pair=RecoveryPair.from_private(combine(given).secret))
     assert opened.to_json() == rotated.to_json()
     assert leaks(logged(logs_at_debug).encode(), material) == []
+
+
+# --- what waits for a window: kept views ----------------------------------------------------
+
+
+def test_a_kept_view_leaves_no_secret_code_or_person_at_rest_or_in_logs(
+    database: Database, vault: Vault, logs_at_debug: pytest.LogCaptureFixture
+) -> None:
+    # Given a receipt with a code and a secret, kept for a Teams user's dialog (bot.receipts)
+    canary = "CANARY-" + secrets.token_hex(8)
+    code, secret, person = f"{canary}-code", f"{canary}-secret", f"{canary}-aad"
+    world = build_world(database, vault)
+    receipt = Document("Your receipt", (("Keep this", f"Case *{code}*. Your secret: *{secret}*"),))
+    key = world.service.keep_view(Actor(Platform.TEAMS, person), [receipt])
+
+    # Then the logs (statements, parameters, result rows) show the row written, never the canary
+    with database.read() as session:
+        [row] = session.exec(select(FormReceipt)).all()
+        session.exec(select(DataKey)).all()
+    assert "INSERT INTO formreceipt" in logged(logs_at_debug)
+    assert canary not in logged(logs_at_debug) and key not in logged(logs_at_debug)
+    # its plain columns name neither the key nor the person, and its time is the day
+    assert canary not in row.id and key not in row.id and row.created_at == world.core.today_start()
+
+    # Nor do the bytes at rest, which do hold the sealed body
+    if database.is_sqlite:
+        before = sqlite_files(database)
+        assert any(row.body in data for data in before.values())
+        assert [name for name, data in before.items() if canary.encode() in data or key.encode() in data] == []
+        sqlite_checkpoint(database)
+        after = sqlite_files(database)
+        assert row.body in after["candor.db"]
+        assert [name for name, data in after.items() if canary.encode() in data or key.encode() in data] == []
+    else:
+        dump = postgres_dump(database)
+        assert row.body.hex() in dump
+        assert canary not in dump and key not in dump
+        assert canary not in postgres_rows(database)
+
+    # And it opens, whole, for that person alone, once
+    assert world.service.take_view(Actor(Platform.TEAMS, "someone-else"), key) is None
+    assert world.service.take_view(Actor(Platform.TEAMS, person), key) == [receipt]
+    assert canary not in logged(logs_at_debug)
