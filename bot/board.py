@@ -33,15 +33,7 @@ EARLIEST = date(2002, 1, 1)  # before the Sarbanes-Oxley codes of ethics, a date
 
 OCCURRENCES = (Choice("A single occurrence", "single"), Choice("Repeated occurrences", "repeated"))
 INTENTS = (Choice("Intentional", "intentional"), Choice("Inadvertent", "inadvertent"))
-
-# Each factor the Code names, with how a refusal refers to it.
-FACTORS: dict[str, str] = {
-    "nature": "the nature and severity of the violation",
-    "occurrence": "whether it was a single occurrence or repeated occurrences",
-    "intent": "whether it appears intentional or inadvertent",
-    "advised": "whether the officer had been advised beforehand of the proper course",
-    "prior": "the officer's prior violations",
-}
+FACTORS = copy.DETERMINATION_FACTORS  # each factor the Code names, with how a refusal refers to it
 
 
 @dataclass(frozen=True)
