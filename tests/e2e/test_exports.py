@@ -19,7 +19,7 @@ from sqlmodel import col, select
 
 from adapters.export import UNDRAWABLE, case_markdown, case_pdf
 from bot import retention
-from bot.records import CaseFile
+from bot.views.case import CaseFile
 from storage.models import AuditEvent, Report
 from tests.e2e.test_admin_cli import closed_report
 from tests.integration.test_administration import valid_determination
@@ -167,8 +167,8 @@ def test_a_narrative_cannot_forge_a_heading_or_a_determination_in_the_markdown(w
     tokens = markdown_parser().parse(markdown)
     headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
     assert headings == [f"Case file {case.code}", "Summary", "The report",
-                        "Kept away from this case (chair only)", "Acknowledgement", "Follow-up",
-                        "Status history"]
+                        "Kept away from this case (visible to the chair only)", "Acknowledgement",
+                        "Follow-up", "History"]
     items = [t for t in tokens if t.type == "list_item_open"]
     inline = [t for t in tokens if t.type == "inline"]
     children = [c for t in inline for c in t.children or []]
