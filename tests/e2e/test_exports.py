@@ -216,6 +216,25 @@ def test_any_text_renders_as_exactly_itself_in_one_list_item(text):
     assert shown.removeprefix("What happened:").lstrip(" ") == expected
 
 
+def test_a_sentence_without_a_label_is_a_plain_item_in_the_markdown_and_the_pdf():
+    # A determination's "Decided by ... (recorded by ...)" is a sentence, not a labelled field: it
+    # is an item without a bold label, and what a member typed in it (the designee) stays text
+    sentence = ("Decided by the *Audit* [Committee](https://evil.example/) on 2026-11-02 "
+                "(recorded by Alex Kim)")
+    case = CaseFile("K7Q4-M9XP", "Case file K7Q4-M9XP", "Alex Kim", datetime(2026, 11, 2, tzinfo=UTC),
+                    (("Board determination, 2026-11-02", (("Action", "Censure"), ("", sentence))),))
+
+    tokens = markdown_parser().parse(case_markdown(case))
+    *_, action, decided = [t for t in tokens if t.type == "inline"]
+    pages = PdfReader(io.BytesIO(case_pdf(case))).pages
+    pdf = " ".join("\n".join(p.extract_text() for p in pages).split())
+
+    assert [t.type for t in tokens].count("list_item_open") == 2
+    assert inline_text(action) == "Action: Censure"
+    assert inline_text(decided) == sentence
+    assert {c.type for c in decided.children or []} == {"text"}  # no bold, emphasis or link
+    assert "Action Censure " + sentence in pdf
+
 # --- 3. Unknown and shredded codes --------------------------------------------------------------
 
 
