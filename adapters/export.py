@@ -1,7 +1,8 @@
 """Writing the committee's records to files: a case file as Markdown or PDF, the register as CSV
 and a one-page PDF summary with a bar chart drawn with fpdf2's own primitives.
 
-The content comes ready from `bot.records`; this module only lays it out. Files are created with
+The content comes ready from `bot.records` (a case file's wording is `bot/views/case.py`'s); this
+module only lays it out. Files are created with
 mode 0600: a case file is as confidential as the case. What a person typed is text, never layout:
 in Markdown every character that could open a heading, a list, a quote, a table, emphasis, a link
 or HTML is escaped; in a PDF it is drawn with DejaVu Sans (shipped in `adapters/fonts/`), and a
@@ -24,8 +25,9 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from bot.records import CaseFile, Register
+from bot.records import Register
 from bot.sanitize import without_direction_controls
+from bot.views.case import CaseFile
 
 
 def _write_private(path: Path, data: bytes) -> Path:
@@ -87,8 +89,9 @@ def case_markdown(case: CaseFile) -> str:
              f"{case.generated_at:%Y-%m-%d %H:%M} UTC._", ""]
     for heading, items in case.sections:
         lines += [f"## {md_inline(heading)}", ""]
-        for label, text in items:
-            lines.append(f"- **{md_inline(label)}:** {md_block(text)}".rstrip())
+        for label, text in items:  # an item without a label is a sentence of its own
+            item = f"- **{md_inline(label)}:** {md_block(text)}" if label else f"- {md_block(text)}"
+            lines.append(item.rstrip())
         lines.append("")
     return "\n".join(lines)
 
@@ -157,7 +160,8 @@ def case_pdf(case: CaseFile) -> bytes:
             pdf.ln(3)
             pdf.block(7, heading, style="B", size=12)
             for label, text in items:
-                pdf.block(5, label, style="B")
+                if label:
+                    pdf.block(5, label, style="B")
                 pdf.block(5, text.strip() or "-")
         if pdf.undrawable:
             pdf.ln(4)

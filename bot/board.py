@@ -4,7 +4,8 @@ A committee member allowed on the case records whether a material violation occu
 (one of the Code's list, "none" only without a violation), each factor the Code names, the
 officer concerned, who decided (the Board, or the committee or person it designated) and when, who
 recorded it, and the reasoning. The action, the violation and the
-officer are plain (the register counts them); the factors and the reasoning are sealed.
+officer are plain (the register counts them); the factors and the reasoning are sealed. How a
+recorded determination reads, in the details and the case file alike, is `bot/views/case.py`'s.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from bot.committee import REASON_LIMIT, db_case_for
 from bot.core import Core, actor_id
 from bot.messages import Choice, FieldKind, Form, FormErrors, FormField, Reply, Text
 from bot.reports import REPORT
-from bot.sanitize import neutralise
 from bot.visibility import KeptAway, db_kept_away
 from storage.models import Determination, Person, Report, new_id
 from storage.vocabulary import BoardAction, PersonKind
@@ -33,15 +33,7 @@ EARLIEST = date(2002, 1, 1)  # before the Sarbanes-Oxley codes of ethics, a date
 
 OCCURRENCES = (Choice("A single occurrence", "single"), Choice("Repeated occurrences", "repeated"))
 INTENTS = (Choice("Intentional", "intentional"), Choice("Inadvertent", "inadvertent"))
-
-# Each factor the Code names, with how a refusal refers to it.
-FACTORS: dict[str, str] = {
-    "nature": "the nature and severity of the violation",
-    "occurrence": "whether it was a single occurrence or repeated occurrences",
-    "intent": "whether it appears intentional or inadvertent",
-    "advised": "whether the officer had been advised beforehand of the proper course",
-    "prior": "the officer's prior violations",
-}
+FACTORS = copy.DETERMINATION_FACTORS  # each factor the Code names, with how a refusal refers to it
 
 
 @dataclass(frozen=True)
@@ -228,24 +220,4 @@ def db_record(session: Session, core: Core, *, member: Person, report: Report,
 
 def db_open(session: Session, core: Core, row: Determination) -> dict[str, Any]:
     return core.vault.open(session, kind=KIND, record_id=row.id, blob=row.body)
-
-
-def describe(session: Session, core: Core, row: Determination) -> tuple[str, str]:
-    """A recorded determination as a heading and text, for a member allowed on the case."""
-    content = db_open(session, core, row)
-    subject = session.get(Person, row.subject_id)
-    decided_by = session.get(Person, row.decided_by) if row.decided_by else None
-    lines = [
-        f"Officer: {subject.name if subject else 'unknown'}",
-        f"Material violation: {'yes' if row.violation else 'no'}",
-        f"Action: {row.action.label}",
-        # A determination recorded before "decider" existed says only when it was decided.
-        f"Decided {'by ' + str(content['decider']) + ' ' if content.get('decider') else ''}"
-        f"on {row.decided_on.isoformat()} (recorded by {decided_by.name if decided_by else 'unknown'})",
-    ]
-    lines += [f"{FACTORS[name][0].upper()}{FACTORS[name][1:]}: {content.get(name)}" for name in FACTORS
-              if name != "advised"]
-    lines.append(f"Advised beforehand of the proper course: {'yes' if content.get('advised') else 'no'}")
-    lines.append(f"Reasoning: {content.get('reasoning', '')}")
-    return (f"Board determination, {row.decided_on.isoformat()}", neutralise("\n".join(lines)))
 

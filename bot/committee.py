@@ -2,7 +2,8 @@
 reporter a question, move it through its statuses, list the open cases.
 
 Only active committee members act here, and never on a report that keeps them away. Every
-opening of a case, and every refusal, is written to the audit log.
+opening of a case, and every refusal, is written to the audit log. What the opened details say is
+`bot/views/case.py`'s (the case file and the reporter's view are worded from the same pieces).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from bot.core import (
     Core,
     FieldError,
     actor_id,
-    db_committee,
     db_excluded,
     is_committee,
 )
@@ -34,8 +34,8 @@ from bot.messages import (
 )
 from bot.outbox import REPORTER_PREFIX, db_enqueue, person_target
 from bot.reports import REPORT, db_change_status, db_open
-from bot.sanitize import neutralise
-from storage.models import CaseMessage, Determination, Person, Report, StatusChange, new_id
+from bot.views import case as case_view
+from storage.models import CaseMessage, Person, Report, new_id
 from storage.vocabulary import CaseStatus, MessageDirection
 
 QUESTION_LIMIT = 2000
@@ -93,54 +93,11 @@ def db_acknowledge(session: Session, core: Core, member: Person, report_id: str)
 
 def db_view(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
     report = db_case_for(session, core, member, report_id, action="open")
-    content = db_open(session, core, report)
+    view = case_view.db_case_view(session, core, report, viewer=case_view.Viewer.of(member))
     core.audit_event(session, actor=actor_id(member), action="case.opened",
                      record_kind=REPORT, record_id=report.id)
-    return [details(session, core, member, report, content)]
-
-
-def details(session: Session, core: Core, member: Person, report: Report, content: dict[str, object]) -> Document:
-    reporter = content.get("reporter")
-    if isinstance(reporter, dict):
-        who_reported = f"{reporter.get('name')} <{reporter.get('email')}>"
-    else:
-        who_reported = "Anonymous"
-    sections: list[tuple[str, str]] = [
-        ("Status", report.status.label),
-        ("Category", report.category.label),
-        ("Received", report.received_at.strftime("%Y-%m-%d" if report.anonymous else "%Y-%m-%d %H:%M UTC")),
-        ("Reporter", neutralise(who_reported)),
-    ]
-    for key, heading in (("what", "What happened"), ("who", "People involved"), ("when", "When"),
-                         ("evidence", "Evidence"), ("known", "Already known to")):
-        value = content.get(key)
-        sections.append((heading, neutralise(str(value)) if value else "Not given"))
-    if member.chair:
-        excluded = db_excluded(session, core, report)
-        names = [p.name for p in db_committee(session) if p.id in excluded]
-        sections.append(("Kept away from this case (visible to the chair only)", ", ".join(names) or "No one"))
-    for message in session.exec(select(CaseMessage).where(CaseMessage.report_id == report.id)
-                                .order_by(col(CaseMessage.created_at))).all():
-        text = core.vault.open(session, kind="case_message", record_id=message.id, blob=message.body)
-        heading = f"{message.direction.label}, {message.created_at:%Y-%m-%d %H:%M}"
-        sections.append((heading, neutralise(str(text.get("text", "")))))
-    history = session.exec(select(StatusChange).where(StatusChange.report_id == report.id)
-                           .order_by(col(StatusChange.at))).all()
-    events = []
-    for change in history:
-        reason = core.vault.open(session, kind="status_change", record_id=change.id, blob=change.body).get("reason")
-        events.append((change.at, f"{change.at:%Y-%m-%d} {change.to_status.label}" + (f": {neutralise(str(reason))}" if reason else "")))
-    determinations = session.exec(select(Determination).where(Determination.report_id == report.id)
-                                  .order_by(col(Determination.created_at))).all()
-    for decided in determinations:
-        events.append((decided.created_at, f"{decided.created_at:%Y-%m-%d} Board determination recorded"))
-    if events:
-        sections.append(("History", "\n".join(line for _at, line in sorted(events, key=lambda e: e[0]))))
-    from bot import board  # board builds on this module's case checks
-
-    sections += [board.describe(session, core, decided) for decided in determinations]
     choices = case_choices(report) + (chair_choices(report) if member.chair else ())
-    return Document(title=f"Case {report.code}", sections=tuple(sections), choices=choices)
+    return [case_view.details(view, choices=choices)]
 
 
 def case_choices(report: Report) -> tuple[Choice, ...]:

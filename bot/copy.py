@@ -634,6 +634,17 @@ def due_title(kind: str) -> str:
 
 # --- the Board's determinations ------------------------------------------------------------------
 
+# Each factor the Code's "Administration" section names, as a sentence refers to it: a refusal
+# asks for it ("Please record the nature and ..."), and a case's views show it, capitalised, as
+# the label of what the Board found.
+DETERMINATION_FACTORS: dict[str, str] = {
+    "nature": "the nature and severity of the violation",
+    "occurrence": "whether it was a single occurrence or repeated occurrences",
+    "intent": "whether it appears intentional or inadvertent",
+    "advised": "whether the officer had been advised beforehand of the proper course",
+    "prior": "the officer's prior violations",
+}
+
 
 def determination_intro(prior: str) -> str:
     return (

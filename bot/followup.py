@@ -1,5 +1,6 @@
 """The reporter's side of a case after submission: its status, the committee's questions, and
-the reporter's answers.
+the reporter's answers. What the status view shows is `bot/views/case.py`'s, worded as the
+committee's views are.
 
 A named reporter is recognised by the blind index of their roster id; an anonymous one by the
 case code and the secret shown once. To answer, the reporter gets a short-lived token bound to
@@ -34,6 +35,7 @@ from bot.messages import (
 )
 from bot.outbox import db_enqueue
 from bot.reports import REPORT, reporter_tag
+from bot.views import case as case_view
 from storage.crypto import Vault
 from storage.models import CaseMessage, GuessCount, Person, Report, new_id
 from storage.vocabulary import MessageDirection
@@ -240,26 +242,12 @@ def db_status(session: Session, core: Core, person: Person, actor: Actor, args: 
     report = db_reporter_case(session, core, person, actor, args)
     core.audit_event(session, actor=REPORTER, action="case.status_viewed", record_kind=REPORT,
                      record_id=report.id)
-    sections: list[tuple[str, str]] = [
-        ("Status", report.status.label),
-        # An anonymous report is dated by its day only (its moment could point at its reporter).
-        ("Received", report.received_at.strftime("%Y-%m-%d" if report.anonymous else "%Y-%m-%d %H:%M UTC")),
-    ]
-    if report.acknowledged_at:
-        sections.append(("Acknowledged by the committee", report.acknowledged_at.strftime("%Y-%m-%d")))
-    messages = session.exec(select(CaseMessage).where(CaseMessage.report_id == report.id)
-                            .order_by(col(CaseMessage.created_at))).all()
-    for message in messages:
-        text = core.vault.open(session, kind="case_message", record_id=message.id, blob=message.body)
-        heading = f"{message.direction.label}, {message.created_at:%Y-%m-%d %H:%M}"
-        sections.append((heading, sanitize.neutralise(str(text.get("text", "")))))
-    if not messages:
-        sections.append(("Questions", "The committee has not asked anything yet."))
     if report.anonymous:
         choice = answer_choice(core, report, actor=actor)
     else:
         choice = answer_choice(core, report, person_id=person.id)
-    return [Document(title=f"Case {report.code}", sections=tuple(sections), choices=(choice,))]
+    view = case_view.db_case_view(session, core, report, viewer=case_view.Viewer.REPORTER)
+    return [case_view.reporter_view(view, choices=(choice,))]
 
 
 def answer_form(core: Core, person: Person, actor: Actor, token: str) -> list[Reply]:

@@ -1,8 +1,9 @@
 """The committee's records: a case file for an allowed member, and the sanitized register.
 
-`db_case_file` gathers the whole case (report, follow-ups, acknowledgement, status history,
-determinations) for one committee member, after the same check as opening the details: a member
-the report keeps away is refused and the refusal audited. `db_register` counts a quarter's cases
+`db_case_file` gives one committee member the whole case (report, follow-ups, acknowledgement,
+history, determinations), after the same check as opening the details: a member the report keeps
+away is refused and the refusal audited. What the file says is `bot/views/case.py`'s, worded as
+the details are. `db_register` counts a quarter's cases
 from plain columns only (categories, statuses, dates, actions), so it never holds report
 content or who reported. Writing files is the adapters' job (`adapters/export.py`).
 """
@@ -17,39 +18,16 @@ from datetime import UTC, date, datetime, tzinfo
 
 from sqlmodel import Session, col, select
 
-from bot import attestation, board, copy
+from bot import attestation, copy
 from bot.committee import db_case_for
-from bot.core import CandorError, Core, actor_id, db_committee, db_excluded
-from bot.reports import REPORT, db_open
+from bot.core import CandorError, Core, actor_id
+from bot.reports import REPORT
+from bot.views.case import CaseFile, Viewer, case_file, db_case_view
 from storage.clock import as_utc
-from storage.models import (
-    Attestation,
-    CaseMessage,
-    Determination,
-    Person,
-    Report,
-    StatusChange,
-    Waiver,
-)
+from storage.models import Attestation, Determination, Person, Report, Waiver
 from storage.vocabulary import CaseStatus, Category, PersonKind
 
 # --- the case file ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CaseFile:
-    """A case as (heading, [(label, text)]) sections, in reading order."""
-
-    code: str
-    title: str
-    generated_for: str
-    generated_at: datetime
-    sections: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
-
-
-def _name(session: Session, person_id: int | None) -> str:
-    person = session.get(Person, person_id) if person_id is not None else None
-    return person.name if person else "—"
 
 
 def db_case_file(session: Session, core: Core, member: Person, code: str, *,
@@ -61,63 +39,10 @@ def db_case_file(session: Session, core: Core, member: Person, code: str, *,
     if report is None:
         raise CandorError(copy.case_not_found())
     report = db_case_for(session, core, member, report.id, action="export", operator=operator)
-    content = db_open(session, core, report)
-    reporter = content.get("reporter")
-    who = f"{reporter.get('name')} <{reporter.get('email')}>" if isinstance(reporter, dict) else "Anonymous"
-    summary: list[tuple[str, str]] = [
-        ("Case", report.code), ("Category", report.category.label), ("Status", report.status.label),
-        ("Received", f"{report.received_at:%Y-%m-%d}" if report.anonymous
-         else f"{report.received_at:%Y-%m-%d %H:%M} UTC"), ("Reporter", who),
-    ]
-    if report.legal_hold:
-        summary.append(("Legal hold", "Yes"))
-    the_report = tuple((label, str(content.get(key) or "Not given")) for key, label in (
-        ("what", "What happened"), ("who", "People involved"), ("when", "When"),
-        ("evidence", "Evidence"), ("known", "Already known to")))
-    sections: list[tuple[str, tuple[tuple[str, str], ...]]] = [
-        ("Summary", tuple(summary)), ("The report", the_report)]
-    if member.chair:
-        excluded = db_excluded(session, core, report)
-        names = ", ".join(p.name for p in db_committee(session) if p.id in excluded) or "No one"
-        sections.append(("Kept away from this case (chair only)", (("Members", names),)))
-    ack = ((("Acknowledged", f"{report.acknowledged_at:%Y-%m-%d %H:%M} UTC by "
-             f"{_name(session, report.acknowledged_by)}"),) if report.acknowledged_at
-           else (("Acknowledged", "Not yet"),))
-    sections.append(("Acknowledgement", ack))
-    messages = []
-    for message in session.exec(select(CaseMessage).where(CaseMessage.report_id == report.id)
-                                .order_by(col(CaseMessage.created_at))).all():
-        text = core.vault.open(session, kind="case_message", record_id=message.id, blob=message.body)
-        by = f" ({_name(session, message.author_id)})" if message.author_id else ""
-        messages.append((f"{message.direction.label}{by}, {message.created_at:%Y-%m-%d %H:%M}",
-                         str(text.get("text", ""))))
-    sections.append(("Follow-up", tuple(messages) or (("Messages", "None"),)))
-    history = []
-    for change in session.exec(select(StatusChange).where(StatusChange.report_id == report.id)
-                               .order_by(col(StatusChange.at))).all():
-        reason = core.vault.open(session, kind="status_change", record_id=change.id, blob=change.body).get("reason")
-        history.append((f"{change.at:%Y-%m-%d %H:%M} {change.from_status.label} -> {change.to_status.label}",
-                        f"{_name(session, change.by_id)}" + (f": {reason}" if reason else "")))
-    sections.append(("Status history", tuple(history) or (("Changes", "None"),)))
-    for decided in session.exec(select(Determination).where(Determination.report_id == report.id)
-                                .order_by(col(Determination.created_at))).all():
-        sealed = board.db_open(session, core, decided)
-        sections.append((f"Board determination of {decided.decided_on.isoformat()}", (
-            ("Officer concerned", _name(session, decided.subject_id)),
-            ("Material violation", "Yes" if decided.violation else "No"),
-            ("Action", decided.action.label),
-            ("Nature and severity", str(sealed.get("nature", ""))),
-            ("Single or repeated", str(sealed.get("occurrence", ""))),
-            ("Intentional or inadvertent", str(sealed.get("intent", ""))),
-            ("Advised beforehand of the proper course", "Yes" if sealed.get("advised") else "No"),
-            ("Prior violations", str(sealed.get("prior", ""))),
-            ("Decided by", str(sealed.get("decider") or "Not recorded")),
-            ("Recorded by", _name(session, decided.decided_by)),
-            ("Reasoning", str(sealed.get("reasoning", ""))),
-        )))
+    view = db_case_view(session, core, report, viewer=Viewer.of(member))
     core.audit_event(session, actor=actor_id(member), action="case.exported", record_kind=REPORT,
                      record_id=report.id, detail={"operator": operator} if operator else None)
-    return CaseFile(report.code, f"Case file {report.code}", member.name, core.now(), tuple(sections))
+    return case_file(view, prepared_for=member.name, at=core.now())
 
 
 # --- the register -----------------------------------------------------------------------------

@@ -140,7 +140,7 @@ def test_export_case_for_an_allowed_member_and_never_for_an_excluded_one(world, 
     assert pdf_path.stat().st_mode & 0o777 == 0o600
     assert as_md.exit_code == 0, as_md.output
     markdown = md_path.read_text()
-    assert CANARY in markdown and "Kept away from this case (chair only)" in markdown
+    assert CANARY in markdown and "Kept away from this case (visible to the chair only)" in markdown
     assert "Jordan Blake" in markdown  # the chair sees whom the report keeps away
     assert refused.exit_code == 1 and "can't open this case" in refused.output
     assert officer.exit_code == 1 and not refused_path.exists()

@@ -19,7 +19,7 @@ from sqlmodel import col, select
 
 from adapters.export import UNDRAWABLE, case_markdown, case_pdf
 from bot import retention
-from bot.records import CaseFile
+from bot.views.case import CaseFile
 from storage.models import AuditEvent, Report
 from tests.e2e.test_admin_cli import closed_report
 from tests.integration.test_administration import valid_determination
@@ -167,8 +167,8 @@ def test_a_narrative_cannot_forge_a_heading_or_a_determination_in_the_markdown(w
     tokens = markdown_parser().parse(markdown)
     headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
     assert headings == [f"Case file {case.code}", "Summary", "The report",
-                        "Kept away from this case (chair only)", "Acknowledgement", "Follow-up",
-                        "Status history"]
+                        "Kept away from this case (visible to the chair only)", "Acknowledgement",
+                        "Follow-up", "History"]
     items = [t for t in tokens if t.type == "list_item_open"]
     inline = [t for t in tokens if t.type == "inline"]
     children = [c for t in inline for c in t.children or []]
@@ -215,6 +215,25 @@ def test_any_text_renders_as_exactly_itself_in_one_list_item(text):
     shown = "\n\n".join(inline_text(t) for t in inside)
     assert shown.removeprefix("What happened:").lstrip(" ") == expected
 
+
+def test_a_sentence_without_a_label_is_a_plain_item_in_the_markdown_and_the_pdf():
+    # A determination's "Decided by ... (recorded by ...)" is a sentence, not a labelled field: it
+    # is an item without a bold label, and what a member typed in it (the designee) stays text
+    sentence = ("Decided by the *Audit* [Committee](https://evil.example/) on 2026-11-02 "
+                "(recorded by Alex Kim)")
+    case = CaseFile("K7Q4-M9XP", "Case file K7Q4-M9XP", "Alex Kim", datetime(2026, 11, 2, tzinfo=UTC),
+                    (("Board determination, 2026-11-02", (("Action", "Censure"), ("", sentence))),))
+
+    tokens = markdown_parser().parse(case_markdown(case))
+    *_, action, decided = [t for t in tokens if t.type == "inline"]
+    pages = PdfReader(io.BytesIO(case_pdf(case))).pages
+    pdf = " ".join("\n".join(p.extract_text() for p in pages).split())
+
+    assert [t.type for t in tokens].count("list_item_open") == 2
+    assert inline_text(action) == "Action: Censure"
+    assert inline_text(decided) == sentence
+    assert {c.type for c in decided.children or []} == {"text"}  # no bold, emphasis or link
+    assert "Action Censure " + sentence in pdf
 
 # --- 3. Unknown and shredded codes --------------------------------------------------------------
 

@@ -1,0 +1,289 @@
+"""One case as a reader may see it: a `CaseView` built once from the case's sealed records, and
+its three renderings from the same pieces: the committee's details (`details`, a Document), the
+case file an export writes (`case_file`) and the reporter's status view (`reporter_view`).
+
+Every label, message heading, history step and determination line is worded here once, so the
+three cannot drift apart (tests/integration/test_case_views.py holds them to it). A reporter's
+view is built from less: no narrative, no history, no determination, never who is kept away or
+who asked. Chat views disarm user text with `neutralise`; the file keeps it as typed (the export
+escapes it).
+
+May touch: the vault, to open the case's sealed rows, and the roster, for names. It checks no
+access and writes nothing, not even an audit row: `committee.db_view`, `records.db_case_file`
+and `followup.db_status` check who asks and audit the showing, then build and render here. It
+imports no use-case module, so each of them may import it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot import copy
+from bot.core import Core, db_committee, db_excluded
+from bot.messages import Choice, Document
+from bot.reports import db_open
+from bot.sanitize import neutralise
+from storage.models import CaseMessage, Determination, Person, Report, StatusChange
+from storage.vocabulary import MessageDirection
+
+# Sealed kinds, as the modules that seal them name them (bot/board.py's KIND for a determination).
+MESSAGE_KIND, CHANGE_KIND, DETERMINATION_KIND = "case_message", "status_change", "determination"
+
+STATUS, CATEGORY, RECEIVED, REPORTER = "Status", "Category", "Received", "Reporter"
+REPORT_FIELDS = (("what", "What happened"), ("who", "People involved"), ("when", "When"),
+                 ("evidence", "Evidence"), ("known", "Already known to"))
+NOT_GIVEN = "Not given"
+ANONYMOUS = "Anonymous"
+KEPT_AWAY = "Kept away from this case (visible to the chair only)"
+NO_ONE = "No one"
+HISTORY = "History"
+DETERMINATION_RECORDED = "Board determination recorded"
+UNKNOWN = "unknown"  # a person no longer on the roster
+
+
+class Viewer(Enum):
+    MEMBER = "member"  # a committee member allowed on the case
+    CHAIR = "chair"  # the chair, who also sees who is kept away
+    REPORTER = "reporter"  # the case's reporter: its status, dates and messages, nothing else
+
+    @classmethod
+    def of(cls, member: Person) -> Viewer:
+        return cls.CHAIR if member.chair else cls.MEMBER
+
+
+def line(label: str, text: str) -> str:
+    """A (label, text) piece as one line: how a Document shows it, and how a file's item reads."""
+    return f"{label}: {text}" if label else text
+
+
+@dataclass(frozen=True)
+class Message:
+    direction: MessageDirection
+    at: datetime
+    text: str
+    asked_by: str | None  # the member who asked; None for an answer, and on the reporter's view
+
+    @property
+    def heading(self) -> str:
+        """How every view heads the message: what it is and when."""
+        return f"{self.direction.label}, {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def committee_heading(self) -> str:
+        """The committee's heading adds who asked; the reporter's never does."""
+        return f"{self.heading} ({self.asked_by})" if self.asked_by else self.heading
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the history: when and by whom (its label), what and why (its text)."""
+
+    at: datetime
+    by: str | None  # None for a step the system took
+    what: str
+    reason: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M}" + (f", {self.by}" if self.by else "")
+
+    def text(self, typed: Callable[[str], str] = str) -> str:
+        """What happened and why; `typed` is applied to the reason a person typed (a chat
+        disarms it)."""
+        return self.what + (f": {typed(self.reason)}" if self.reason else "")
+
+
+@dataclass(frozen=True)
+class BoardDetermination:
+    """A recorded determination, opened, for a member allowed on the case."""
+
+    decided_on: date
+    officer: str
+    violation: bool
+    action: str
+    decider: str | None  # None when it was recorded before the form asked who decided
+    recorded_by: str
+    sealed: dict[str, Any]  # the factors and the reasoning
+
+    @property
+    def heading(self) -> str:
+        return f"Board determination, {self.decided_on.isoformat()}"
+
+    def lines(self) -> tuple[tuple[str, str], ...]:
+        """(label, text) lines; the one sentence saying who decided and when has no label."""
+        decided = f"by {self.decider} " if self.decider else ""
+        factors = copy.DETERMINATION_FACTORS
+        return (
+            ("Officer", self.officer),
+            ("Material violation", "yes" if self.violation else "no"),
+            ("Action", self.action),
+            ("", f"Decided {decided}on {self.decided_on.isoformat()} "
+                 f"(recorded by {self.recorded_by})"),
+            *((factors[name][0].upper() + factors[name][1:], f"{self.sealed.get(name)}")
+              for name in factors if name != "advised"),
+            ("Advised beforehand of the proper course",
+             "yes" if self.sealed.get("advised") else "no"),
+            ("Reasoning", f"{self.sealed.get('reasoning', '')}"),
+        )
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """Everything a viewer may read of a case, opened once."""
+
+    viewer: Viewer
+    code: str
+    status: str
+    category: str
+    received: str
+    legal_hold: bool
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    reporter: str  # "Name <e-mail>" or "Anonymous"; empty on the reporter's own view
+    report: tuple[tuple[str, str], ...]  # (label, text) of each field; empty on the reporter's view
+    kept_away: tuple[str, ...] | None  # the members kept away; None unless the viewer is the chair
+    messages: tuple[Message, ...]
+    history: tuple[Step, ...]  # empty on the reporter's view
+    determinations: tuple[BoardDetermination, ...]  # empty on the reporter's view
+
+
+def _opened(session: Session, core: Core, kind: str,
+            row: CaseMessage | StatusChange | Determination) -> dict[str, Any]:
+    return core.vault.open(session, kind=kind, record_id=row.id, blob=row.body)
+
+
+def _name(session: Session, person_id: int | None) -> str | None:
+    if person_id is None:
+        return None
+    person = session.get(Person, person_id)
+    return person.name if person else UNKNOWN
+
+
+def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer) -> CaseView:
+    """The case as `viewer` may read it. The caller has checked that they may."""
+    committee = viewer is not Viewer.REPORTER
+    reporter = ""
+    fields: tuple[tuple[str, str], ...] = ()
+    if committee:  # the reporter's view never opens the narrative
+        content = db_open(session, core, report)
+        who = content.get("reporter")
+        reporter = f"{who.get('name')} <{who.get('email')}>" if isinstance(who, dict) else ANONYMOUS
+        fields = tuple((label, str(content.get(key) or NOT_GIVEN)) for key, label in REPORT_FIELDS)
+    kept_away = None
+    if viewer is Viewer.CHAIR:
+        excluded = db_excluded(session, core, report)
+        kept_away = tuple(p.name for p in db_committee(session) if p.id in excluded)
+    messages = tuple(
+        Message(row.direction, row.created_at,
+                str(_opened(session, core, MESSAGE_KIND, row).get("text", "")),
+                _name(session, row.author_id) if committee else None)
+        for row in session.exec(select(CaseMessage).where(CaseMessage.report_id == report.id)
+                                .order_by(col(CaseMessage.created_at))).all())
+    history: list[Step] = []
+    determinations: list[BoardDetermination] = []
+    if committee:
+        for change in session.exec(select(StatusChange).where(StatusChange.report_id == report.id)
+                                   .order_by(col(StatusChange.at))).all():
+            reason = _opened(session, core, CHANGE_KIND, change).get("reason")
+            history.append(Step(change.at, _name(session, change.by_id),
+                                f"{change.from_status.label} -> {change.to_status.label}",
+                                str(reason) if reason else None))
+        for row in session.exec(select(Determination).where(Determination.report_id == report.id)
+                                .order_by(col(Determination.created_at))).all():
+            sealed = _opened(session, core, DETERMINATION_KIND, row)
+            recorded_by = _name(session, row.decided_by) or UNKNOWN
+            determinations.append(BoardDetermination(
+                row.decided_on, _name(session, row.subject_id) or UNKNOWN, row.violation,
+                row.action.label, str(sealed["decider"]) if sealed.get("decider") else None,
+                recorded_by, sealed))
+            history.append(Step(row.created_at, recorded_by, DETERMINATION_RECORDED))
+        history.sort(key=lambda step: step.at)  # stable: steps at one moment keep their order
+    # An anonymous report is dated by its day only (its moment could point at its reporter).
+    received = report.received_at.strftime("%Y-%m-%d" if report.anonymous else "%Y-%m-%d %H:%M UTC")
+    return CaseView(
+        viewer=viewer, code=report.code, status=report.status.label, category=report.category.label,
+        received=received, legal_hold=report.legal_hold, acknowledged_at=report.acknowledged_at,
+        acknowledged_by=_name(session, report.acknowledged_by) if committee else None,
+        reporter=reporter, report=fields, kept_away=kept_away, messages=messages,
+        history=tuple(history), determinations=tuple(determinations),
+    )
+
+
+# --- the committee's details ------------------------------------------------------------------
+
+
+def details(view: CaseView, *, choices: tuple[Choice, ...]) -> Document:
+    """The details a committee member opens in a private view (user text neutralised)."""
+    assert view.viewer is not Viewer.REPORTER
+    sections: list[tuple[str, str]] = [(STATUS, view.status), (CATEGORY, view.category),
+                                       (RECEIVED, view.received),
+                                       (REPORTER, neutralise(view.reporter))]
+    sections += [(label, neutralise(text)) for label, text in view.report]
+    if view.kept_away is not None:
+        sections.append((KEPT_AWAY, ", ".join(view.kept_away) or NO_ONE))
+    sections += [(m.committee_heading, neutralise(m.text)) for m in view.messages]
+    if view.history:
+        steps = "\n".join(line(s.label, s.text(neutralise)) for s in view.history)
+        sections.append((HISTORY, steps))
+    sections += [(d.heading, "\n".join(line(label, neutralise(text)) for label, text in d.lines()))
+                 for d in view.determinations]
+    return Document(title=f"Case {view.code}", sections=tuple(sections), choices=choices)
+
+
+# --- the case file ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """A case as (heading, [(label, text)]) sections, in reading order; an item with an empty
+    label is a sentence of its own. Text is as typed: the writer (adapters/export.py) escapes it."""
+
+    code: str
+    title: str
+    generated_for: str
+    generated_at: datetime
+    sections: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
+
+
+def case_file(view: CaseView, *, prepared_for: str, at: datetime) -> CaseFile:
+    """The whole case, for the committee's records."""
+    assert view.viewer is not Viewer.REPORTER
+    summary = [("Case", view.code), (CATEGORY, view.category), (STATUS, view.status),
+               (RECEIVED, view.received), (REPORTER, view.reporter)]
+    if view.legal_hold:
+        summary.append(("Legal hold", "Yes"))
+    sections: list[tuple[str, tuple[tuple[str, str], ...]]] = [
+        ("Summary", tuple(summary)), ("The report", view.report)]
+    if view.kept_away is not None:
+        sections.append((KEPT_AWAY, (("Members", ", ".join(view.kept_away) or NO_ONE),)))
+    acknowledged = "Not yet"
+    if view.acknowledged_at:
+        by = view.acknowledged_by or UNKNOWN
+        acknowledged = f"{view.acknowledged_at:%Y-%m-%d %H:%M} UTC by {by}"
+    sections.append(("Acknowledgement", (("Acknowledged", acknowledged),)))
+    messages = tuple((m.committee_heading, m.text) for m in view.messages)
+    sections.append(("Follow-up", messages or (("Messages", "None"),)))
+    steps = tuple((s.label, s.text()) for s in view.history)
+    sections.append((HISTORY, steps or (("Changes", "None"),)))
+    sections += [(d.heading, d.lines()) for d in view.determinations]
+    return CaseFile(view.code, f"Case file {view.code}", prepared_for, at, tuple(sections))
+
+
+# --- the reporter's view ----------------------------------------------------------------------
+
+
+def reporter_view(view: CaseView, *, choices: tuple[Choice, ...]) -> Document:
+    """What a reporter reads of their case: its status, its dates and the messages."""
+    sections: list[tuple[str, str]] = [(STATUS, view.status), (RECEIVED, view.received)]
+    if view.acknowledged_at:
+        sections.append(("Acknowledged by the committee", f"{view.acknowledged_at:%Y-%m-%d}"))
+    sections += [(m.heading, neutralise(m.text)) for m in view.messages]
+    if not view.messages:
+        sections.append(("Questions", "The committee has not asked anything yet."))
+    return Document(title=f"Case {view.code}", sections=tuple(sections), choices=choices)
