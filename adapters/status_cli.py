@@ -111,8 +111,8 @@ def _unrecorded_line(count: int | None) -> str:
 
 def status() -> None:
     """One screen for the operator: whether the committee's notices get through (what waits, by
-    platform, why, and what to do about it), the schema version, the key file's mode and the key
-    escrow's age."""
+    platform, why, and what to do about it), the schema version, the key file's mode, the key
+    escrow's age, and how many anonymous reports are held past their delay unrecorded."""
     settings = Settings()
     now = utcnow()
     db = Database.from_url(settings.database_url)
