@@ -20,6 +20,7 @@ from bot import codes, followup
 from bot.messages import CHANNEL, DirectMessage
 from bot.pending import OVERDUE_AFTER, Recorder, db_overdue
 from bot.relay import Relay
+from bot.sweep import Sweeper
 from storage.db import Database
 from storage.models import (
     AuditEvent,
@@ -202,6 +203,18 @@ def test_a_named_report_is_alerted_at_once_and_keeps_its_time(world):
     assert rows(world, PendingReport) == []
     with world.db.read() as session:
         assert session.exec(select(Report)).one().received_at.replace(tzinfo=UTC) == MOMENT
+
+
+def test_a_sweep_records_what_is_due_by_the_real_clock_never_by_a_later_rehearsal(world):
+    form_report(world, "controller", anonymous=True)
+    sweeper = Sweeper(world.db, world.core, world.core.schedule)
+    # A rehearsal a day ahead (`candor sweep --now` in the future) does not cut the delay short
+    sweeper.run(MOMENT + timedelta(days=1))
+    assert rows(world, Report) == [] and len(rows(world, PendingReport)) == 1
+    # Once the clock is past the delay, a sweep records it
+    world.clock.moment = MOMENT + timedelta(minutes=61)
+    sweeper.run(world.clock.moment)
+    assert len(rows(world, Report)) == 1 and rows(world, PendingReport) == []
 
 
 # --- the recording: nobody's transaction --------------------------------------------------------
