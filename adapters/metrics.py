@@ -3,9 +3,10 @@
 From the outbox at each scrape: the notices due and waiting by platform and kind, those blocked by
 error code, and the oldest one's age. Counted by this process: deliveries, failures by error
 code, sweep runs and their durations, in-doubt recoveries, notices skipped because they did not
-open (a keyring behind a rotation). Nothing here moves when a report is
-filed: no report counters, and a notice counts only once it is due (an anonymous report's alert
-waits out its delay unseen). Every series of a configured platform is there from the start, at
+open (a keyring behind a rotation); and anonymous reports past their delay but not recorded (no
+recorder running). Nothing here moves when a report is filed: no report counters, a notice counts
+only once it is due, and a held anonymous report only minutes after its delay is over (its delay
+is waited out unseen). Every series of a configured platform is there from the start, at
 zero, so that nothing appears on a graph at the minute something happens.
 """
 
@@ -77,9 +78,23 @@ class _Unopened(Collector):
                                   "version this server does not hold); each is tried again", value=self._count())
 
 
+class _Overdue(Collector):
+    """Anonymous reports held past their delay and not recorded (no recorder is running): a
+    count, read at scrape time. A report held within its delay is never counted."""
+
+    def __init__(self, count: Callable[[], int]) -> None:
+        self._count = count
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        yield GaugeMetricFamily("candor_anonymous_reports_unrecorded",
+                                "Anonymous reports past their delay by minutes and not yet recorded "
+                                "(so not yet alerted): the recorder in `candor serve` is not running",
+                                value=self._count())
+
+
 class Metrics:
     def __init__(self, db: Database, *, now: Callable[[], datetime], platforms: Iterable[Platform],
-                 unopened: Callable[[], int] | None = None) -> None:
+                 unopened: Callable[[], int] | None = None, overdue: Callable[[], int] | None = None) -> None:
         self.platforms = sorted(platforms)
         self.registry = CollectorRegistry()
         self.deliveries = Counter("candor_deliveries", "Notices delivered", ["platform"], registry=self.registry)
@@ -98,6 +113,8 @@ class Metrics:
         self.registry.register(_Outbox(db, now, self.platforms))
         if unopened is not None:
             self.registry.register(_Unopened(unopened))
+        if overdue is not None:
+            self.registry.register(_Overdue(overdue))
 
     def delivered(self, platform: Platform, *, recovered: bool) -> None:
         self.deliveries.labels(platform.value).inc()

@@ -6,7 +6,8 @@ relay never posts a row another has taken over. When a platform asks to wait (`R
 the whole platform waits: the rest of the batch is handed back unsent, attempts untouched, and
 nothing more is claimed for it until the time has passed. A refusal a person must fix (`Blocked`)
 keeps the notice and retries it on the backoff; the next post that gets through on that platform
-makes the rest due at once.
+makes the rest due at once. Each pass first records the anonymous reports held for their delay that
+are due (`bot.pending`), so their alerts go in the same pass.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import datetime, timedelta
 from adapters.metrics import Metrics
 from adapters.senders import Blocked, Posted, Ref, RetryLater, Sender, Undeliverable
 from bot.messages import CHANNEL
+from bot.pending import Recorder
 from bot.relay import Item, Relay
 from storage.vocabulary import Platform
 
@@ -27,8 +29,9 @@ log = logging.getLogger("candor.notify")
 
 class Notifier:
     def __init__(self, relay: Relay, senders: Mapping[Platform, Sender], *, idle_seconds: float = 1.0,
-                 metrics: Metrics | None = None) -> None:
+                 metrics: Metrics | None = None, recorder: Recorder | None = None) -> None:
         self._relay = relay
+        self._recorder = recorder
         self._metrics = metrics
         self._senders = dict(senders)
         self._idle = idle_seconds
@@ -40,7 +43,13 @@ class Notifier:
         self._wake.set()
 
     async def run_once(self) -> int:
-        """Claim and deliver what is due on every platform; returns how many were attempted."""
+        """Record the anonymous reports whose delay is over (their alerts are due at once), then
+        claim and deliver what is due on every platform; returns how many were attempted."""
+        if self._recorder is not None:
+            try:
+                await asyncio.to_thread(self._recorder.run)
+            except Exception as exc:  # noqa: BLE001  the database may be briefly unreachable; notices still go
+                log.error("recording pending reports failed: %s", type(exc).__name__)
         attempted = 0
         for platform, sender in self._senders.items():
             if self._paused(platform):

@@ -3,8 +3,10 @@ the notifier, the keyring's watcher (the scheduler, and the operators' outage e-
 event loop.
 
 /healthz answers 503 with the reasons when the database is unreachable, a connection the process
-needs is down, a committee channel refuses Candor's posts (`committee_channel_blocked`) or a
-committee notice has been due longer than CANDOR_ALERT_STALE_MINUTES (`oldest_notice_minutes`)."""
+needs is down, a committee channel refuses Candor's posts (`committee_channel_blocked`), a
+committee notice has been due longer than CANDOR_ALERT_STALE_MINUTES (`oldest_notice_minutes`), or
+anonymous reports held for their delay are past it unrecorded (`anonymous_reports_unrecorded`: how
+many; the notifier's loop records them, so none of them has reached the committee yet)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from adapters.metrics import Metrics
 from adapters.notify import Notifier
 from adapters.senders import Sender
 from bot.outage import committee_health, db_waiting
+from bot.pending import HEALTH_REASON, Recorder, db_overdue
 from storage.vocabulary import Platform
 
 log = logging.getLogger("candor.server")
@@ -45,7 +48,11 @@ async def healthz(request: web.Request) -> web.Response:
         with candor.db.read() as session:
             session.execute(text("SELECT 1"))
             waiting = db_waiting(session, now=now)
-        return committee_health(waiting, now=now).problems(stale_minutes=candor.settings.alert_stale_minutes)
+            unrecorded = db_overdue(session, candor.core.vault, now=now)
+        problems = committee_health(waiting, now=now).problems(stale_minutes=candor.settings.alert_stale_minutes)
+        if unrecorded:
+            problems[HEALTH_REASON] = unrecorded
+        return problems
 
     try:
         problems = await asyncio.to_thread(committee)
@@ -57,6 +64,11 @@ async def healthz(request: web.Request) -> web.Response:
     if problems:
         return web.json_response({"ok": False, **problems}, status=503)
     return web.json_response({"ok": True})
+
+
+def _overdue(candor: Candor) -> int:
+    with candor.db.read() as session:
+        return db_overdue(session, candor.core.vault, now=candor.core.now())
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -74,8 +86,9 @@ def make_app(candor: Candor, senders: dict[Platform, Sender], *,
     app[CANDOR_KEY] = candor
     app[PROBES_KEY] = probes if probes is not None else {}
     app[METRICS_KEY] = Metrics(candor.db, now=candor.core.now, platforms=senders,
-                               unopened=lambda: candor.relay.unopened)
-    notifier = Notifier(candor.relay, senders, metrics=app[METRICS_KEY])
+                               unopened=lambda: candor.relay.unopened,
+                               overdue=lambda: _overdue(candor))
+    notifier = Notifier(candor.relay, senders, metrics=app[METRICS_KEY], recorder=Recorder(candor.db, candor.core))
     app[NOTIFIER_KEY] = notifier
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)

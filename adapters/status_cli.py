@@ -1,8 +1,11 @@
 """The operator's commands for alerts that do not arrive: `candor status` (one screen: what waits
 for the committee and why, what to do about each error, the schema, the key file, the key
-escrow's age) and `candor notify retry` (the notices a platform refused are due now, after a fix).
+escrow's age, anonymous reports held past their delay) and `candor notify retry` (the notices a
+platform refused are due now, after a fix).
 
-Neither needs the master key: they read plain columns (counts, times, error codes) only.
+Neither needs the master key: they read plain columns (counts, times, error codes). Only whether
+held anonymous reports are past their delay is sealed (bot.pending); `candor status` reads it when
+the key is at hand, and says it cannot tell otherwise.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ from sqlmodel import select
 from adapters.settings import Settings
 from bot import copy
 from bot.outage import Waiting, committee_health, db_waiting
+from bot.pending import HEALTH_REASON, db_overdue
 from bot.relay import db_due_now
 from storage import migrate
 from storage.clock import as_utc, utcnow
+from storage.crypto import KeyringError, Vault, load_keyring
 from storage.db import Database
 from storage.escrow import db_current
 from storage.models import DeliveryOutage, RecoveryKey
@@ -85,10 +90,29 @@ def _escrow_line(escrow: RecoveryKey | None, now: datetime) -> str:
     return line
 
 
+def _vault(settings: Settings) -> Vault | None:
+    """The keyring, when this machine holds it: only to read when held anonymous reports are due."""
+    env_value = settings.master_key.get_secret_value() if settings.master_key else None
+    try:
+        return Vault(load_keyring(key_file=settings.key_file, env_value=env_value, warn=lambda _text: None))
+    except KeyringError:
+        return None
+
+
+def _unrecorded_line(count: int | None) -> str:
+    """Anonymous reports held for their delay and past it by minutes: a count, never a time."""
+    if count is None:
+        return "cannot tell without the master key whether any is held past its delay"
+    if not count:
+        return "none held past its delay"
+    return (f"[bold red]{count} held past their delay, not recorded[/] (so not alerted): "
+            "`candor serve` records them; check that it runs and its log")
+
+
 def status() -> None:
     """One screen for the operator: whether the committee's notices get through (what waits, by
-    platform, why, and what to do about it), the schema version, the key file's mode and the key
-    escrow's age."""
+    platform, why, and what to do about it), the schema version, the key file's mode, the key
+    escrow's age, and how many anonymous reports are held past their delay unrecorded."""
     settings = Settings()
     now = utcnow()
     db = Database.from_url(settings.database_url)
@@ -99,14 +123,20 @@ def status() -> None:
         waiting: list[Waiting] = []
         outages: list[DeliveryOutage] = []
         escrow: RecoveryKey | None = None
+        vault = _vault(settings)
+        unrecorded: int | None = None
         if current == head:
             with db.read() as session:
                 waiting = db_waiting(session, now=now)
                 outages = list(session.exec(select(DeliveryOutage)).all())
                 escrow = db_current(session)
+                if vault is not None:
+                    unrecorded = db_overdue(session, vault, now=now)
     finally:
         db.dispose()
     problems = committee_health(waiting, now=now).problems(stale_minutes=settings.alert_stale_minutes)
+    if unrecorded:
+        problems[HEALTH_REASON] = unrecorded
     ok = not problems and current == head
     out.print(f"Candor status at {now:%Y-%m-%d %H:%M} UTC", highlight=False)
     out.print("  Committee alerts  " + ("[green]ok[/]" if ok else "[bold red]NOT OK[/]"), highlight=False)
@@ -116,6 +146,7 @@ def status() -> None:
     out.print(f"  Key file          {_key_line(settings)}", highlight=False)
     if current == head:
         out.print(f"  Key escrow        {_escrow_line(escrow, now)}", highlight=False)
+        out.print(f"  Anonymous reports {_unrecorded_line(unrecorded)}", highlight=False)
     for outage in outages:
         told = f"operators e-mailed {as_utc(outage.emailed_at):%H:%M} UTC" if outage.emailed_at else (
             "operators not e-mailed yet" if settings.smtp_url else "no e-mail: CANDOR_SMTP_URL is unset")

@@ -390,10 +390,13 @@ def receipt_named(code: str, platform: Platform) -> str:
     )
 
 
-def receipt_anonymous(code: str, secret: str, platform: Platform) -> str:
+def receipt_anonymous(code: str, secret: str, platform: Platform, *, delay_minutes: int = 0) -> str:
     return (
         f"Your report is recorded, encrypted, as case *{code}*, and Candor kept nothing that "
-        f"identifies you.\nYour secret: *{secret}*\nIt is shown this once: write it down or keep "
+        "identifies you."
+        + (f" The committee is told of it after a random delay of up to {delay_minutes} minutes, so "
+           "the time you made it does not point at you." if delay_minutes else "")
+        + f"\nYour secret: *{secret}*\nIt is shown this once: write it down or keep "
         "it somewhere safe, outside any chat. "
         + ("Type `status` and use the *Check a case* window with your code and secret: there you"
            if platform is Platform.TEAMS else f"With {ethics(f'status {code} {secret}', platform)} you")
@@ -413,6 +416,10 @@ def status_usage(platform: Platform) -> str:
 def case_not_found() -> str:
     # One answer for every failure, so a guess learns nothing about which codes exist.
     return "I couldn't open that case with what you gave me. Check the code (and the secret, for an anonymous report)."
+
+
+def case_no_questions_yet() -> str:
+    return "The committee has not asked anything yet."
 
 
 def too_many_attempts() -> str:

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from bot import codes, copy, sanitize
+from bot import codes, copy, pending, sanitize
 from bot.core import REPORTER, CandorError, Core, FieldError, actor_id, db_report_by_code
 from bot.messages import (
     CHANNEL,
@@ -84,8 +84,10 @@ def check_token(core: Core, token: str, *, person: Person, actor: Actor, field: 
     return report_id
 
 
-def db_reporter_case(session: Session, core: Core, person: Person, actor: Actor, args: list[str]) -> Report:
-    """The case a reporter may see: theirs by name, or by code and secret.
+def db_reporter_case(session: Session, core: Core, person: Person, actor: Actor,
+                     args: list[str]) -> Report | pending.Held:
+    """The case a reporter may see: theirs by name, or by code and secret (an anonymous report
+    accepted but not recorded yet is `pending.Held`).
 
     Guessing is limited per person and per code typed (`GUESS_LIMITS`); every answer but a named
     reporter's own case costs one slow hash, against a stand-in when the code has none, so the
@@ -103,8 +105,13 @@ def db_reporter_case(session: Session, core: Core, person: Person, actor: Actor,
     subjects = _guess_subjects(core, person, code)
     if _limited(session, core, subjects):
         raise CandorError(copy.status_too_many_guesses())
+    held = pending.db_held(session, core, code) if report is None else None
     stored = report.secret_hash if report is not None and report.anonymous else None
+    if held is not None:
+        stored = held.secret_hash
     if secret_matches(session, secret=codes.normalise("".join(args[1:])), stored=stored):
+        if held is not None:
+            return held
         assert report is not None
         return report
     _count_failure(session, core, person=person, subjects=subjects, report=report)
@@ -229,10 +236,13 @@ def db_replace_typed_secret(session: Session, core: Core, person: Person, actor:
     if not report.anonymous:  # a named case needs no secret: what was typed opens nothing
         return [Text(copy.secret_typed_not_shown(actor.platform))]
     secret = codes.new_secret()
-    report.secret_hash = core.vault.hash_secret(codes.normalise(secret))
-    session.add(report)
-    core.audit_event(session, actor=REPORTER, action="case.secret_replaced", record_kind=REPORT,
-                     record_id=report.id, detail={"reason": "typed_in_chat"})
+    if isinstance(report, pending.Held):  # not recorded yet: audited when it is
+        pending.db_replace_secret(session, core, report, secret_hash=core.vault.hash_secret(codes.normalise(secret)))
+    else:
+        report.secret_hash = core.vault.hash_secret(codes.normalise(secret))
+        session.add(report)
+        core.audit_event(session, actor=REPORTER, action="case.secret_replaced", record_kind=REPORT,
+                         record_id=report.id, detail={"reason": "typed_in_chat"})
     return [Text(copy.secret_exposed(actor.platform)),
             Document(copy.new_secret_title(), ((copy.receipt_heading(),
                                                 copy.new_secret(report.code, secret, actor.platform)),))]
@@ -240,6 +250,8 @@ def db_replace_typed_secret(session: Session, core: Core, person: Person, actor:
 
 def db_status(session: Session, core: Core, person: Person, actor: Actor, args: list[str]) -> list[Reply]:
     report = db_reporter_case(session, core, person, actor, args)
+    if isinstance(report, pending.Held):  # accepted, not recorded yet: no audit row may name it
+        return [pending.status_view(report)]
     core.audit_event(session, actor=REPORTER, action="case.status_viewed", record_kind=REPORT,
                      record_id=report.id)
     if report.anonymous:

@@ -2,14 +2,16 @@
 
 The report's content and, for a named report, who reported, are sealed; an anonymous report keeps
 only a slow hash of the secret shown once to its reporter. The channel alert is written to the
-outbox in the same transaction, so the committee is told exactly when the report exists.
+outbox in the same transaction, so the committee is told exactly when the report exists. A named
+report (or an anonymous one with no delay set) is recorded in its reporter's request; an anonymous
+report under a delay is held sealed and recorded later by `bot.pending`, through `db_record` too.
 """
 
 from __future__ import annotations
 
-import random
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -20,11 +22,10 @@ from bot.core import REPORTER, Core, db_report_by_code
 from bot.intake import Draft
 from bot.messages import CHANNEL
 from bot.outbox import db_enqueue
-from storage.models import Exclusion, Person, Report, StatusChange, new_id
-from storage.vocabulary import CaseStatus, Platform
+from storage.models import Exclusion, PendingReport, Person, Report, StatusChange, new_id
+from storage.vocabulary import CaseStatus, Category, Platform
 
 REPORT = "report"
-_random = random.SystemRandom()  # the alert's delay: unpredictable, so it cannot be subtracted
 
 
 @dataclass(frozen=True)
@@ -38,16 +39,9 @@ def reporter_tag(core: Core, person_id: int) -> str:
     return core.vault.tag("reporter", str(person_id))
 
 
-def db_submit(session: Session, core: Core, *, draft: Draft, person: Person, platform: Platform) -> Receipt:
-    """Seal and record the report, its exclusions, the audit event and the channel alert."""
-    assert draft.category is not None and draft.what is not None and draft.anonymous is not None
-    report_id = new_id()
-    code = _unused_code(session)
-    # An anonymous report is dated by its day in every plain row (report, exclusion, audit,
-    # outbox), and its alert waits a random delay: its moment must not point at its reporter.
-    moment = core.today_start() if draft.anonymous else core.now()
-    secret = codes.new_secret() if draft.anonymous else None
-    content: dict[str, Any] = {
+def report_content(draft: Draft, person: Person, platform: Platform) -> dict[str, Any]:
+    """What a report seals: the draft's fields and, for a named report, who reported."""
+    return {
         "what": draft.what, "who": draft.who, "when": draft.when,
         "evidence": draft.evidence, "known": draft.known,
         "reporter": None if draft.anonymous else {
@@ -55,40 +49,68 @@ def db_submit(session: Session, core: Core, *, draft: Draft, person: Person, pla
             "platform": platform.value,
         },
     }
+
+
+def db_submit(session: Session, core: Core, *, draft: Draft, person: Person, platform: Platform) -> Receipt:
+    """Seal and record the report now, with its exclusions, the audit event and the channel alert.
+    (An anonymous report under a delay is held sealed instead, and recorded later: bot.pending.)"""
+    assert draft.category is not None and draft.what is not None and draft.anonymous is not None
+    report_id = new_id()
+    code = db_unused_code(session, core)
+    # An anonymous report is dated by its day in every plain row (report, exclusion, audit,
+    # outbox): its moment must not point at its reporter.
+    moment = core.today_start() if draft.anonymous else core.now()
+    secret = codes.new_secret() if draft.anonymous else None
+    db_record(session, core, report_id=report_id, code=code, category=draft.category,
+              anonymous=draft.anonymous,
+              reporter_tag=None if draft.anonymous or person.id is None else reporter_tag(core, person.id),
+              secret_hash=core.vault.hash_secret(codes.normalise(secret)) if secret else None,
+              content=report_content(draft, person, platform), exclude=draft.exclude, moment=moment)
+    return Receipt(report_id, code, secret)
+
+
+def db_record(session: Session, core: Core, *, report_id: str, code: str, category: Category,
+              anonymous: bool, reporter_tag: str | None, secret_hash: str | None, content: dict[str, Any],
+              exclude: Sequence[int], moment: datetime) -> Report:
+    """Write the report, its exclusions, their audit events (dated `moment`) and its channel
+    alert, due now: everything that makes a case exist, in the caller's transaction."""
     report = Report(
-        id=report_id, code=code, category=draft.category, anonymous=draft.anonymous,
-        reporter_tag=None if draft.anonymous or person.id is None else reporter_tag(core, person.id),
-        secret_hash=core.vault.hash_secret(codes.normalise(secret)) if secret else None,
-        received_at=moment,
+        id=report_id, code=code, category=category, anonymous=anonymous, reporter_tag=reporter_tag,
+        secret_hash=secret_hash, received_at=moment,
         body=core.vault.seal(session, kind=REPORT, record_id=report_id, data=content, new=True),
     )
     session.add(report)
-    exclusion_id = new_id() if draft.exclude else None
+    exclusion_id = new_id() if exclude else None
     if exclusion_id is not None:
         session.flush()  # the unit of work orders inserts by relationship, and there is none
         session.add(Exclusion(
             id=exclusion_id, report_id=report_id, created_at=moment,
             body=core.vault.seal(session, kind="exclusion", record_id=exclusion_id,
-                                 data={"members": list(draft.exclude), "by": "reporter"}, new=True),
+                                 data={"members": list(exclude), "by": "reporter"}, new=True),
         ))
     core.audit_event(session, actor=REPORTER, action="report.submitted", record_kind=REPORT,
-                     record_id=report_id, detail={"category": draft.category.value,
-                                                  "anonymous": draft.anonymous}, at=moment)
+                     record_id=report_id, detail={"category": category.value, "anonymous": anonymous},
+                     at=moment)
     if exclusion_id is not None:  # audited like the chair's: the exclusion row, never the member
         core.audit_event(session, actor=REPORTER, action="case.exclusion_added", record_kind=REPORT,
                          record_id=report_id, detail={"exclusion": exclusion_id}, at=moment)
-    # The alert's not-before (and first due) time is the real moment plus the delay, never the
-    # day's start: a notice dated back to midnight would count as waiting since then.
-    delay = core.schedule.anonymous_delay_minutes
-    not_before = (core.now() + timedelta(seconds=_random.uniform(0, delay * 60))) if draft.anonymous else None
-    db_alert(session, core, report, fresh=True, dated=moment, not_before=not_before)
-    return Receipt(report_id, code, secret)
+    # The alert is due now, never at `moment` (a day's start): a notice dated back to midnight
+    # would count as waiting since then.
+    db_alert(session, core, report, fresh=True, dated=moment, not_before=core.now())
+    return report
 
 
-def _unused_code(session: Session) -> str:
+def code_tag(core: Core, code: str) -> str:
+    """The keyed tag a pending report's case code is reserved and found by (bot.pending)."""
+    return core.vault.tag("pending-code", code)
+
+
+def db_unused_code(session: Session, core: Core) -> str:
+    """A case code no report has and no pending report holds."""
     for _ in range(20):
         code = codes.new_case_code()
-        if db_report_by_code(session, code) is None:
+        if db_report_by_code(session, code) is None and session.exec(
+                select(PendingReport.id).where(PendingReport.code_tag == code_tag(core, code))).first() is None:
             return code
     raise IntegrityError("case code space exhausted", None, ValueError())
 

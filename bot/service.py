@@ -26,6 +26,7 @@ from bot import (
     followup,
     housekeeping,
     intake,
+    pending,
     receipts,
     retention,
     schedule,
@@ -313,7 +314,7 @@ class Service:
                 kept = receipts.db_again(session, self.core, token=rest)
                 if kept is None:
                     return [Text(copy.form_already_submitted())]
-                return [self._receipt(kept.code, kept.secret, actor)]
+                return [self._receipt(kept.code, kept.secret, actor, self.core.schedule.anonymous_delay_minutes)]
             return self._submit(session, person, actor, checked, once=rest or None)
         if verb == attestation.FORM_ID:
             return self._attest(session, person, form_id, values)
@@ -486,19 +487,25 @@ class Service:
 
     def _submit(self, session: Session, person: Person, actor: Actor, draft: intake.Draft, *,
                 once: str | None = None) -> list[Reply]:
-        receipt = db_submit(session, self.core, draft=draft, person=person, platform=actor.platform)
-        self._save_draft(session, actor, None)
+        if draft.anonymous and self.core.schedule.anonymous_delay_minutes > 0:
+            # Held sealed and recorded later by the recorder: this transaction writes nothing keyed
+            # to the person (a typed draft was deleted by `_advance`; a form's leaves any other
+            # draft of theirs alone). See bot.pending.
+            receipt = pending.db_hold(session, self.core, draft=draft, person=person, platform=actor.platform)
+        else:
+            receipt = db_submit(session, self.core, draft=draft, person=person, platform=actor.platform)
+            self._save_draft(session, actor, None)
         if not receipt.secret:  # a log line's time would date an anonymous report to the second
             log.info("report recorded", extra={"report": receipt.report_id})
         if once:  # a form's one-time token: the receipt can be shown again on a repeat submit
             receipts.db_keep(session, self.core, token=once, code=receipt.code, secret=receipt.secret)
-        return [self._receipt(receipt.code, receipt.secret, actor)]
+        return [self._receipt(receipt.code, receipt.secret, actor, self.core.schedule.anonymous_delay_minutes)]
 
     @staticmethod
-    def _receipt(code: str, secret: str | None, actor: Actor) -> Document:
+    def _receipt(code: str, secret: str | None, actor: Actor, delay_minutes: int) -> Document:
         """A receipt is a private document: a window or an ephemeral answer, never a chat message."""
         if secret:
-            text = copy.receipt_anonymous(code, secret, actor.platform)
+            text = copy.receipt_anonymous(code, secret, actor.platform, delay_minutes=delay_minutes)
         else:
             text = copy.receipt_named(code, actor.platform)
         return Document(copy.receipt_title(), ((copy.receipt_heading(), text),))

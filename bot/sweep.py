@@ -3,7 +3,8 @@
 The rules (`bot.schedule`) are pure; this module gathers their inputs from the database and turns
 their `Due`s into notices. Each `Due` has a unique key, so a sweep run twice, or on two replicas
 at once, writes each notice once. Abandoned drafts are deleted here too, and what has served
-its purpose (`bot.housekeeping`: handled event ids, kept receipts and views, guess counters).
+its purpose (`bot.housekeeping`: handled event ids, kept receipts and views, guess counters);
+anonymous reports held for their delay (`bot.pending`) are recorded when due, before the rest.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from bot import attestation, copy, housekeeping, retention, sanitize
+from bot import attestation, copy, housekeeping, pending, retention, sanitize
 from bot.core import Core, db_committee, db_exclusions
 from bot.messages import CHANNEL
 from bot.outbox import db_enqueue, person_target
@@ -54,6 +55,9 @@ class Sweeper:
     retention_years: int = retention.DEFAULT_YEARS
 
     def run(self, now: datetime) -> SweepResult:
+        # Anonymous reports held for their delay and due are recorded first, each in a transaction
+        # of its own, by the real clock: a rehearsal in the future must not cut a delay short.
+        pending.Recorder(self.db, self.core).run(min(now, self.core.now()))
         with self.db.write() as session:
             officers = self._officers(session, now)
             members = [CommitteeMember(p.id, p.chair) for p in db_committee(session) if p.id is not None]

@@ -276,6 +276,21 @@ class FormReceipt(SQLModel, table=True):
     body: bytes = _sealed()
 
 
+class PendingReport(SQLModel, table=True):
+    """An anonymous report accepted but not recorded yet (bot.pending): its reporter holds the
+    receipt, the recorder makes it a `Report` at a random later moment and shreds this row.
+
+    Sealed: everything (the report's content and id, its case code, the secret's slow hash, the
+    members kept away, the moment it becomes due, the platform)."""
+
+    id: str = Field(primary_key=True)  # random (storage.models.new_id), never the report's id
+    # A keyed hash of its case code: reserves the code and finds the submission for a status
+    # check by code and secret. Opens nothing and names nothing without the key.
+    code_tag: str = Field(unique=True)
+    received_at: datetime  # the day only (its start in the company's zone): nothing finer
+    body: bytes = _sealed()
+
+
 class GuessCount(SQLModel, table=True):
     """Failed case-status checks in one window, per person or per case code typed (never both in
     one row, and no time finer than the window), so guessing is limited (bot.followup)."""
@@ -376,6 +391,7 @@ __all__ = [
     "MessageDirection",
     "OutboxMessage",
     "OutboxState",
+    "PendingReport",
     "Person",
     "PersonKind",
     "Platform",

@@ -1,6 +1,6 @@
 """The confidentiality audit: every flow run through Slack with canaries in every free-text field
-and a canary Slack id for an anonymous reporter, at DEBUG logging, on SQLite and on PostgreSQL.
-Then the database file and its WAL (or a pg_dump of the schema), every table, the logs, the audit log and every call to the Slack stand-in are searched. The
+and a canary Slack id for an anonymous reporter (one of whose reports is still held, sealed, for its
+delay), at DEBUG logging, on SQLite and on PostgreSQL. Then the database file and its WAL (or a pg_dump of the schema), every table, the logs, the audit log and every call to the Slack stand-in are searched. The
 only places a canary may appear: the reporter's own DM conversation and the allowed member's
 private view (and the anonymous reporter's id only in the roster's identity table, which says who
 someone is on Slack, never what they reported). No message the bot posts (chat.postMessage,
@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import MetaData, text
@@ -30,7 +31,7 @@ from tests.e2e.slack_harness import radio, running, text_input
 from tests.integration.test_storage_canary import key_material, leaks, postgres_dump
 from tests.support.slack_stand_in import SlackStandIn
 
-FIELDS = ["what", "who", "when", "evidence", "known", "question", "reason", "disclosure", "anon"]
+FIELDS = ["what", "who", "when", "evidence", "known", "question", "reason", "disclosure", "anon", "held"]
 CANARY = {name: f"CANARY{name.upper()}x7" for name in FIELDS}
 ANON_ID = "U0CANARYX"
 
@@ -92,6 +93,13 @@ async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
     await slack.click("U0CFO", f"cmd:ethics:status {named.code}", view="modal")
     await slack.until(lambda: c["question"] in str(slack.api.called("views.push")))
 
+    # An anonymous report held for its delay (bot.pending), still held when everything is searched.
+    slack.candor.core.schedule = replace(slack.candor.core.schedule, anonymous_delay_minutes=60)
+    held = await slack.submit(ANON_ID, "intake", {"category": choose("fraud"),
+                                                  "what": text_input(f"Cash held offshore {c['held']}"),
+                                                  "anonymous": radio("yes")})
+    held_secret = re.search(r"Your secret: \*([^*]+)\*", await held.text()).group(1)
+
     # Where canaries may be: only the private views (modals); no message posted or edited.
     allowed, searched = [], []
     for call in slack.api.calls:
@@ -107,7 +115,7 @@ async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
     assert ANON_ID not in caplog.text
     # The logs searched were DEBUG logs, with the SQL echo; and no receipt's secret is in them.
     assert "INSERT INTO report" in caplog.text and logging.getLogger("candor").isEnabledFor(logging.DEBUG)
-    assert secret not in caplog.text
+    assert secret not in caplog.text and held_secret not in caplog.text
 
     # The database: no canary in the SQLite file or its WAL, or in a pg_dump of the schema, nor
     # in any table as text.
@@ -131,6 +139,8 @@ async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
                 assert canary not in dump, table.name
             if table.name != "identity":
                 assert ANON_ID not in dump, table.name
+            if table.name == "pendingreport":  # positive control: the held report is there, sealed
+                assert len(json.loads(dump)) == 1
         audit = connection.execute(text("SELECT actor, action, record_kind, record_id, detail FROM auditevent")).all()
     assert "U0CANARYX" not in str(audit) and all("CANARY" not in str(row) for row in audit)
     # Positive control: the anonymous report is there, and opens with the key.

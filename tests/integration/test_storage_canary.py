@@ -1,8 +1,9 @@
 """A report's confidential fields, written through storage, leave no readable trace.
 
-A canary string goes into every confidential field of a report and of a follow-up message (and
-the keyring, the recovery key and its shares are the canaries of the escrow); then the bytes at rest (the SQLite file and its WAL, before and after a checkpoint; a dump of the
-PostgreSQL schema) and the logs at DEBUG, SQLAlchemy's statement and parameter logging included,
+A canary string goes into every confidential field of a report, of a follow-up message and of an
+anonymous report held for its delay (and the keyring, the recovery key and its shares are the
+canaries of the escrow); then the bytes at rest (the SQLite file and its WAL, before and after a
+checkpoint; a dump of the PostgreSQL schema) and the logs at DEBUG, SQLAlchemy's statement and parameter logging included,
 are searched for it. Positive controls show each search does find what is stored in plain, and
 the canary is opened back, so the test cannot pass by writing nothing. A kept view (a receipt
 waiting for its Teams dialog) is searched the same way for its code, secret and person.
@@ -25,6 +26,7 @@ from sqlmodel import select
 
 from bot.messages import Actor, Document
 from storage.audit import AuditLog
+from storage.clock import utcnow
 from storage.crypto import Keyring, Vault
 from storage.db import Database
 from storage.escrow import RecoveryPair, db_install, db_reseal, open_keyring
@@ -33,6 +35,7 @@ from storage.models import (
     CaseMessage,
     DataKey,
     FormReceipt,
+    PendingReport,
     Person,
     RecoveryKey,
     Report,
@@ -144,6 +147,14 @@ def write_report(database: Database, vault: Vault, audit: AuditLog, canary: str)
         ))
         audit.db_append(session, actor="reporter", action="report.submitted", record_kind="report",
                         record_id=report_id, detail={"category": "fraud", "message": message_id})
+        # An anonymous report held for its delay (bot.pending): all of it sealed
+        pending_id = new_id()
+        session.add(PendingReport(
+            id=pending_id, code_tag=vault.tag("pending-code", f"{canary}-code"), received_at=utcnow(),
+            body=vault.seal(session, kind="pending_report", record_id=pending_id, data={
+                "code": f"{canary}-code", "secret_hash": vault.hash_secret(f"{canary}-secret"),
+                "content": {"what": f"{canary}-held", "reporter": None}, "due": f"{canary}-due"}),
+        ))
     return report_id, message_id
 
 
@@ -153,12 +164,15 @@ def open_back(database: Database, vault: Vault, report_id: str, message_id: str)
         message = session.exec(select(CaseMessage).where(CaseMessage.id == message_id)).one()
         content = vault.open(session, kind="report", record_id=report_id, blob=report.body)
         answer = vault.open(session, kind="case_message", record_id=message_id, blob=message.body)
-    return str(content) + str(answer)
+        held = [vault.open(session, kind="pending_report", record_id=row.id, blob=row.body)
+                for row in session.exec(select(PendingReport)).all()]
+    return str(content) + str(answer) + str(held)
 
 
 def sealed_bodies(database: Database) -> list[bytes]:
     with database.read() as session:
-        return [*session.exec(select(Report.body)).all(), *session.exec(select(CaseMessage.body)).all()]
+        return [*session.exec(select(Report.body)).all(), *session.exec(select(CaseMessage.body)).all(),
+                *session.exec(select(PendingReport.body)).all()]
 
 
 # --- the tests --------------------------------------------------------------------------------
@@ -176,11 +190,12 @@ def test_confidential_fields_leave_no_trace_at_rest_or_in_logs(
     # Then the logs show the statements ran, with their parameters, but never the canary
     log_text = logged(logs_at_debug)
     assert "INSERT INTO report" in log_text and "INSERT INTO casemessage" in log_text
+    assert "INSERT INTO pendingreport" in log_text
     assert canary not in log_text
 
     # And the bytes at rest hold the ciphertexts but never the canary
     bodies = sealed_bodies(database)
-    assert len(bodies) == 2
+    assert len(bodies) == 3
     if database.is_sqlite:
         before = sqlite_files(database)
         assert before.get("candor.db-wal"), "the write should still be in the WAL"
@@ -200,7 +215,7 @@ def test_confidential_fields_leave_no_trace_at_rest_or_in_logs(
 
     # And the content opens back, whole, for someone holding the key
     opened = open_back(database, vault, report_id, message_id)
-    for field in ("what", "who", "when", "evidence", "known", "name", "answer"):
+    for field in ("what", "who", "when", "evidence", "known", "name", "answer", "held", "code", "due"):
         assert f"{canary}-{field}" in opened
     assert canary not in logged(logs_at_debug)
 
