@@ -58,6 +58,9 @@ class KeyringWatcher:
         self._looked = (float("-inf"), float("-inf"))  # (monotonic, wall) time of the last look
         self._forced_at = float("-inf")
         self._changed = threading.Event()  # reloaded since the last report
+        # The start-up report and the first heartbeat run at once in two threads: one at a time,
+        # or both insert this server's row and one fails on its key (seen on PostgreSQL).
+        self._reporting = threading.Lock()
 
     # --- the key file ----------------------------------------------------------------------
 
@@ -138,12 +141,14 @@ class KeyringWatcher:
         return timedelta(seconds=3 * self.heartbeat + self.poll)
 
     def report(self) -> None:
-        self._changed.clear()
-        keyring = self.vault.keyring
-        now = utcnow()
-        with self.db.write() as session:
-            keyholders.db_report(session, server=self.server, process=self.process, source=self.source,
-                                 keyring=keyring, started_at=self.started_at, now=now, live_for=self.live_for)
+        with self._reporting:
+            self._changed.clear()
+            keyring = self.vault.keyring
+            now = utcnow()
+            with self.db.write() as session:
+                keyholders.db_report(session, server=self.server, process=self.process,
+                                     source=self.source, keyring=keyring,
+                                     started_at=self.started_at, now=now, live_for=self.live_for)
 
     def forget(self) -> None:
         with self.db.write() as session:
