@@ -60,13 +60,13 @@ from bot.messages import (
 )
 from bot.relay import db_due_now
 from bot.reports import db_reports_of, db_submit
+from storage import identities
 from storage.crypto import CryptoError
 from storage.db import Database
 from storage.models import (
     Attestation,
     Conversation,
     Disclosure,
-    Identity,
     InboundEvent,
     Person,
     Report,
@@ -154,9 +154,7 @@ class Service:
 
     def knows(self, actor: Actor) -> bool:
         with self.db.read() as session:
-            return session.exec(select(Identity.id).where(
-                Identity.platform == actor.platform, Identity.platform_user_id == actor.user_id
-            )).first() is not None
+            return identities.db_known(session, self.core.vault, actor.platform, actor.user_id)
 
     def home(self, actor: Actor) -> list[Reply]:
         """The App Home / personal tab: an officer's attestation and cases, or the committee's

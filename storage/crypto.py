@@ -236,6 +236,12 @@ def open_bytes(data_key: bytes, blob: bytes, *, kind: str, record_id: str) -> by
         ) from None
 
 
+def seal_record(data_key: bytes, data: dict[str, Any], *, kind: str, record_id: str) -> bytes:
+    """A record's fields (a JSON object) sealed under its data key: what `Vault.seal` stores."""
+    plaintext = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
+    return seal_bytes(data_key, plaintext, kind=kind, record_id=record_id)
+
+
 @dataclass
 class Vault:
     """Seals and opens records' confidential fields inside the caller's session.
@@ -300,8 +306,7 @@ class Vault:
         """Seal a record's confidential fields (a JSON object) under its data key. `new` says
         the record id was just drawn (`storage.models.new_id`), so no key can exist yet."""
         data_key = self._data_key(session, kind=kind, record_id=record_id, create=True, new=new)
-        plaintext = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
-        return seal_bytes(data_key, plaintext, kind=kind, record_id=record_id)
+        return seal_record(data_key, data, kind=kind, record_id=record_id)
 
     def open(self, session: Session, *, kind: str, record_id: str, blob: bytes) -> dict[str, Any]:
         data_key = self._data_key(session, kind=kind, record_id=record_id, create=False)
