@@ -322,7 +322,7 @@ def audit_verify(
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Apply the schema migrations."""
+    """Apply the schema migrations (with the master key when one seals rows already there)."""
     settings = _settings()
     db = Database.from_url(settings.database_url)
     try:

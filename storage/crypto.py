@@ -310,6 +310,18 @@ class Vault:
 
     def open(self, session: Session, *, kind: str, record_id: str, blob: bytes) -> dict[str, Any]:
         data_key = self._data_key(session, kind=kind, record_id=record_id, create=False)
+        return self._record(data_key, blob, kind=kind, record_id=record_id)
+
+    def open_with(self, key: DataKey | None, *, kind: str, record_id: str, blob: bytes) -> dict[str, Any]:
+        """`open`, given the record's `DataKey` row already read with the record (a join: one
+        query less on a path every event takes); None is a shredded record."""
+        if key is None:
+            raise ShreddedError(f"{kind} {record_id}: its data key is gone (shredded)")
+        data_key = self.unwrap(key.master_version, key.wrapped, kind=kind, record_id=record_id)
+        return self._record(data_key, blob, kind=kind, record_id=record_id)
+
+    @staticmethod
+    def _record(data_key: bytes, blob: bytes, *, kind: str, record_id: str) -> dict[str, Any]:
         value = json.loads(open_bytes(data_key, blob, kind=kind, record_id=record_id))
         if not isinstance(value, dict):
             raise SealedOpenError(f"{kind} {record_id}: sealed content is not a record")

@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
 from storage.crypto import Vault
-from storage.models import Identity
+from storage.models import DataKey, Identity
 from storage.vocabulary import Platform
 
 KIND = "identity"  # the record kind its data keys are filed under
@@ -58,9 +59,18 @@ def db_known(session: Session, vault: Vault, platform: Platform, platform_user_i
 
 
 def db_person_id(session: Session, vault: Vault, platform: Platform, platform_user_id: str) -> int | None:
-    """The person a platform id belongs to: one keyed hash, one primary-key read, one open."""
-    row = session.get(Identity, account_tag(vault, platform, platform_user_id))
-    return None if row is None else _open(session, vault, row).person_id
+    """The person a platform id belongs to (every event asks): one keyed hash, one query (the row
+    by its primary key, with its data key), one open."""
+    key = account_tag(vault, platform, platform_user_id)
+    found = session.exec(
+        select(Identity, DataKey)
+        .outerjoin(DataKey, and_(col(DataKey.record_kind) == KIND, col(DataKey.record_id) == col(Identity.key)))
+        .where(Identity.key == key)
+    ).first()
+    if found is None:
+        return None
+    row, data_key = found
+    return int(vault.open_with(data_key, kind=KIND, record_id=row.key, blob=row.body)["person_id"])
 
 
 def db_account(session: Session, vault: Vault, person_id: int, platform: Platform) -> PlatformAccount | None:

@@ -1,9 +1,10 @@
 """A report's confidential fields, written through storage, leave no readable trace.
 
-A canary string goes into every confidential field of a report and of a follow-up message (and
-the keyring, the recovery key and its shares are the canaries of the escrow); then the bytes at rest (the SQLite file and its WAL, before and after a checkpoint; a dump of the
-PostgreSQL schema) and the logs at DEBUG, SQLAlchemy's statement and parameter logging included,
-are searched for it. Positive controls show each search does find what is stored in plain, and
+A canary string goes into every confidential field of a report and of a follow-up message, into
+the reporter's Slack and Teams ids and their 1:1 chat's reference (and the keyring, the recovery
+key and its shares are the canaries of the escrow); then the bytes at rest (the SQLite file and
+its WAL, before and after a checkpoint; a dump of the PostgreSQL schema) and the logs at DEBUG,
+SQLAlchemy's statement and parameter logging included, are searched for it. Positive controls show each search does find what is stored in plain, and
 the canary is opened back, so the test cannot pass by writing nothing.
 """
 
@@ -16,19 +17,31 @@ import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
+from storage import identities, references
 from storage.audit import AuditLog
 from storage.crypto import Keyring, Vault
 from storage.db import Database
 from storage.escrow import RecoveryPair, db_install, db_reseal, open_keyring
-from storage.models import AuditEvent, CaseMessage, Person, RecoveryKey, Report, new_id
+from storage.identities import PlatformAccount
+from storage.models import (
+    AuditEvent,
+    CaseMessage,
+    ConversationRef,
+    Identity,
+    Person,
+    RecoveryKey,
+    Report,
+    new_id,
+)
 from storage.shares import GivenShare, combine, split
-from storage.vocabulary import Category, MessageDirection, PersonKind, Role
+from storage.vocabulary import Category, MessageDirection, PersonKind, Platform, Role
 
 # --- where to look ----------------------------------------------------------------------------
 
@@ -132,6 +145,15 @@ def write_report(database: Database, vault: Vault, audit: AuditLog, canary: str)
         ))
         audit.db_append(session, actor="reporter", action="report.submitted", record_kind="report",
                         record_id=report_id, detail={"category": "fraud", "message": message_id})
+    # And who the reporter is on each platform, and their Teams 1:1 chat's reference
+    with database.write() as session:
+        assert officer.id is not None
+        identities.db_add(session, vault, PlatformAccount(officer.id, Platform.SLACK, f"U{canary}-slack-id"))
+        identities.db_add(session, vault, PlatformAccount(officer.id, Platform.TEAMS, f"{canary}-aad-id"))
+        references.db_save(session, vault, name=f"teams:user:{canary}-aad-id", kind="teams:user",
+                           reference={"conversation": {"id": f"a:{canary}-chat"},
+                                      "user": {"aadObjectId": f"{canary}-aad-id"}},
+                           day=datetime(2026, 11, 30, tzinfo=UTC))
     return report_id, message_id
 
 
@@ -141,12 +163,16 @@ def open_back(database: Database, vault: Vault, report_id: str, message_id: str)
         message = session.exec(select(CaseMessage).where(CaseMessage.id == message_id)).one()
         content = vault.open(session, kind="report", record_id=report_id, blob=report.body)
         answer = vault.open(session, kind="case_message", record_id=message_id, blob=message.body)
-    return str(content) + str(answer)
+        ids = identities.db_all(session, vault)
+        (chat,) = [references.db_load(session, vault, f"teams:user:{a.platform_user_id}")
+                   for a in ids if a.platform is Platform.TEAMS]
+    return str(content) + str(answer) + str(ids) + str(chat)
 
 
 def sealed_bodies(database: Database) -> list[bytes]:
     with database.read() as session:
-        return [*session.exec(select(Report.body)).all(), *session.exec(select(CaseMessage.body)).all()]
+        return [*session.exec(select(Report.body)).all(), *session.exec(select(CaseMessage.body)).all(),
+                *session.exec(select(Identity.body)).all(), *session.exec(select(ConversationRef.body)).all()]
 
 
 # --- the tests --------------------------------------------------------------------------------
@@ -164,11 +190,13 @@ def test_confidential_fields_leave_no_trace_at_rest_or_in_logs(
     # Then the logs show the statements ran, with their parameters, but never the canary
     log_text = logged(logs_at_debug)
     assert "INSERT INTO report" in log_text and "INSERT INTO casemessage" in log_text
+    assert "INSERT INTO identity" in log_text and "INSERT INTO conversationref" in log_text
     assert canary not in log_text
 
-    # And the bytes at rest hold the ciphertexts but never the canary
+    # And the bytes at rest hold the ciphertexts (the report, the answer, two platform ids, a
+    # chat's reference) but never the canary
     bodies = sealed_bodies(database)
-    assert len(bodies) == 2
+    assert len(bodies) == 5
     if database.is_sqlite:
         before = sqlite_files(database)
         assert before.get("candor.db-wal"), "the write should still be in the WAL"
@@ -188,7 +216,7 @@ def test_confidential_fields_leave_no_trace_at_rest_or_in_logs(
 
     # And the content opens back, whole, for someone holding the key
     opened = open_back(database, vault, report_id, message_id)
-    for field in ("what", "who", "when", "evidence", "known", "name", "answer"):
+    for field in ("what", "who", "when", "evidence", "known", "name", "answer", "slack-id", "aad-id", "chat"):
         assert f"{canary}-{field}" in opened
     assert canary not in logged(logs_at_debug)
 

@@ -40,8 +40,9 @@ depends_on: str | Sequence[str] | None = None
 _DATAKEY = sa.table('datakey', sa.column('record_kind', sa.String), sa.column('record_id', sa.String),
                     sa.column('master_version', sa.Integer), sa.column('wrapped', sa.LargeBinary))
 # The tables as they are before (PLAIN_*) and after (SEALED_*) this revision.
+_PLATFORM = sa.Enum('SLACK', 'TEAMS', 'CONSOLE', name='platform', create_type=False)  # PostgreSQL's type exists
 _PLAIN_IDENTITY = sa.table('identity', sa.column('id', sa.Integer), sa.column('person_id', sa.Integer),
-                           sa.column('platform', sa.String), sa.column('platform_user_id', sa.String))
+                           sa.column('platform', _PLATFORM), sa.column('platform_user_id', sa.String))
 _PLAIN_REFERENCE = sa.table('conversationref', sa.column('key', sa.String), sa.column('value', sa.String),
                             sa.column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime))
 _SEALED_IDENTITY = sa.table('identity', sa.column('key', sa.String), sa.column('person_key', sa.String),
@@ -103,7 +104,7 @@ def _create_plain() -> None:
     op.create_table('identity',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
-    sa.Column('platform', sa.Enum('SLACK', 'TEAMS', 'CONSOLE', name='platform', create_type=False), nullable=False),
+    sa.Column('platform', _PLATFORM, nullable=False),
     sa.Column('platform_user_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
     sa.PrimaryKeyConstraint('id'),
