@@ -115,3 +115,22 @@ def test_the_latest_reference_is_found_by_kind(database: Database, vault: Vault)
         assert references.db_latest(session, vault, "teams:team") == team
         assert references.db_latest(session, vault) == chat
         assert references.db_latest(session, vault, "teams:channel") is None
+
+
+def test_a_key_rotation_re_wraps_them_and_a_retired_version_is_not_needed(
+    database: Database, vault: Vault, people
+) -> None:
+    # Given an id and a chat's reference sealed under master key v1
+    dana, _ = people
+    with database.write() as session:
+        identities.db_add(session, vault, PlatformAccount(dana, Platform.TEAMS, "aad-dana"))
+        references.db_save(session, vault, name="teams:user:aad-dana", kind="teams:user",
+                           reference={"conversation": {"id": "a:chat-dana"}}, day=DAY)
+    # When the keyring is rotated, every data key re-wrapped, and v1 retired
+    rotated = Vault(vault.keyring.rotated(), scrypt_log2_n=vault.scrypt_log2_n)
+    assert sum(rotated.rewrap_batches(database.write)) == 2
+    retired = Vault(rotated.keyring.retired(1), scrypt_log2_n=vault.scrypt_log2_n)
+    # Then both are found (the index key did not change) and open without v1
+    with database.read() as session:
+        assert identities.db_person_id(session, retired, Platform.TEAMS, "aad-dana") == dana
+        assert references.db_load(session, retired, "teams:user:aad-dana") == {"conversation": {"id": "a:chat-dana"}}
