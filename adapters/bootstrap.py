@@ -98,6 +98,12 @@ def open_keyring(settings: Settings, db: Database, *, create: bool,
     return keyring, True
 
 
+def upgrade_schema(settings: Settings, db: Database, *, warn: Callable[[str], None] | None = None) -> None:
+    """Apply the migrations; one that seals rows already there loads the master key as Candor
+    does (never creating one), and raises `KeyringError` when it cannot."""
+    migrate.upgrade(db, keyring=lambda: open_keyring(settings, db, create=False, warn=warn)[0])
+
+
 def build(settings: Settings, *, platforms: frozenset[Platform], create_key: bool = False,
           upgrade: bool = False, warn: Callable[[str], None] | None = None) -> Candor:
     """Wire Candor from settings. Refuses (StartupError) a missing or wrong key, or a database
@@ -107,7 +113,7 @@ def build(settings: Settings, *, platforms: frozenset[Platform], create_key: boo
     db = Database.from_url(settings.database_url)
     try:
         if upgrade:
-            migrate.upgrade(db)
+            upgrade_schema(settings, db, warn=warn)
         elif migrate.current_revision(db) != migrate.head_revision():
             raise StartupError("the database schema is not up to date: run `candor db upgrade`")
         keyring, _created = open_keyring(settings, db, create=create_key, warn=warn)

@@ -13,7 +13,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from adapters.admin_cli import export_app, retention_app, waivers_app
-from adapters.bootstrap import Candor, StartupError, build, open_keyring
+from adapters.bootstrap import Candor, StartupError, build, open_keyring, upgrade_schema
 from adapters.key_rotation import Lagging, Rotation, describe, retire
 from adapters.keys_cli import escrow_warning
 from adapters.keys_cli import register as register_key_ceremony
@@ -130,8 +130,8 @@ def init() -> None:
     settings = _settings()
     db = Database.from_url(settings.database_url)
     try:
-        migrate.upgrade(db)
         try:
+            upgrade_schema(settings, db, warn=_warn)
             _keyring, created = open_keyring(settings, db, create=True, warn=_warn)
         except KeyringError as exc:
             raise _fail(str(exc)) from None
@@ -188,8 +188,8 @@ def roster_import(
     candor = _build(frozenset(), upgrade=False, create_key=True)
     try:
         with candor.db.write() as session:
-            result = db_import_roster(session, entries, prune=prune, audit=candor.core.audit,
-                                      actor="cli")
+            result = db_import_roster(session, entries, prune=prune, vault=candor.core.vault,
+                                      audit=candor.core.audit, actor="cli")
     except RosterError as exc:
         raise _fail(f"{file}: {exc}; nothing was imported") from None
     finally:
@@ -210,7 +210,7 @@ def roster_list() -> None:
     candor = _build(frozenset())
     try:
         with candor.db.read() as session:
-            rows = db_list_roster(session)
+            rows = db_list_roster(session, candor.core.vault)
     finally:
         candor.close()
     table = Table("Name", "E-mail", "Kind", "Role", "Slack", "Teams", "Attestation due", "Active")
@@ -322,12 +322,14 @@ def audit_verify(
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Apply the schema migrations."""
+    """Apply the schema migrations (with the master key when one seals rows already there)."""
     settings = _settings()
     db = Database.from_url(settings.database_url)
     try:
-        migrate.upgrade(db)
+        upgrade_schema(settings, db, warn=_warn)
         out.print(f"Schema at {migrate.current_revision(db)}.")
+    except KeyringError as exc:
+        raise _fail(str(exc)) from None
     finally:
         db.dispose()
 

@@ -167,15 +167,17 @@ def build_web(candor: Candor, *, with_scheduler: bool = True, sighup: bool = Fal
     if Platform.TEAMS in candor.core.platforms:
         from adapters.teams.app import CandorTeamsBot, build_adapter, build_app
         from adapters.teams.app import mount as mount_teams
+        from adapters.teams.refs import References
         from adapters.teams.sender import TeamsSender
 
         password = settings.microsoft_app_password.get_secret_value() if settings.microsoft_app_password else None
         adapter, authenticator = build_adapter(app_id=settings.microsoft_app_id, password=password,
                                                tenant_id=settings.microsoft_app_tenant_id)
-        teams_app = build_app(CandorTeamsBot(candor.service, candor.db, wake,
+        refs = References(candor.db, candor.core.vault)
+        teams_app = build_app(CandorTeamsBot(candor.service, refs, wake,
                                              tenant_id=settings.microsoft_app_tenant_id,
                                              local=not settings.microsoft_app_id), adapter)
-        senders[Platform.TEAMS] = TeamsSender(adapter, candor.db, channel=settings.teams_channel)
+        senders[Platform.TEAMS] = TeamsSender(adapter, refs, channel=settings.teams_channel)
         mounts.append(lambda app: mount_teams(app, adapter, teams_app, authenticator))
     if settings.smtp_url is not None:
         background.append(_outage_mail(candor).run)

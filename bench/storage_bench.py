@@ -1,20 +1,35 @@
 """Report submission (sealed report + data keys + audit event + outbox row, one transaction
-each) against plain inserts of the same number of rows of the same sizes, one transaction each; and the sweep's cost as the company grows
-against one indexed read of the same rows."""
+each) against plain inserts of the same number of rows of the same sizes, one transaction each; the sweep's cost as the company grows
+against one indexed read of the same rows; and resolving a platform id to its person (every
+event does it: a keyed tag, the sealed identity row opened) against one primary-key read."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Column, LargeBinary, MetaData, String, Table, insert, text
+from sqlalchemy import (
+    Column,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    insert,
+    text,
+)
 from sqlmodel import select
 
 from bench.common import Table as Out
 from bench.common import fresh_database, make_core, timed
+from bot.core import db_resolve
 from bot.intake import Draft, Step
+from bot.messages import Actor
 from bot.reports import db_submit
 from bot.sweep import Sweeper
+from storage import identities
+from storage.identities import PlatformAccount
 from storage.models import Person, Report
 from storage.vocabulary import CaseStatus, Category, PersonKind, Platform, Role
 
@@ -125,6 +140,48 @@ def sweep_cost(backend: str, sizes: list[int]) -> list[list[str]]:
     return rows
 
 
+PLAIN_IDENTITY = Table("bench_plain_identity", _plain, Column("person_id", Integer, nullable=False),
+                       Column("platform", String(16), nullable=False),
+                       Column("platform_user_id", String(64), nullable=False),
+                       UniqueConstraint("platform", "platform_user_id"))
+
+
+def resolve_cost(backend: str, people: int) -> list[str]:
+    """`people` officers with a Slack id each, each resolved once (a fresh id each time, so no row
+    comes from the session's cache) in one read session, as an event's unit of work does; against
+    the plain lookup Candor made before 0008 (one join on a plain (platform, user id) index)."""
+    core = make_core()
+    with fresh_database(backend) as db:
+        _plain.create_all(db.engine)
+        with db.write() as session:
+            persons = [Person(name=f"Officer {i}", email=f"o{i}@example.com", kind=PersonKind.OFFICER,
+                              role=Role.CONTROLLER) for i in range(people)]
+            session.add_all(persons)
+            session.flush()
+            for i, person in enumerate(persons):
+                assert person.id is not None
+                identities.db_add(session, core.vault, PlatformAccount(person.id, Platform.SLACK, f"U{i:08d}"))
+            session.execute(insert(PLAIN_IDENTITY), [{"person_id": p.id, "platform": "slack",
+                                                      "platform_user_id": f"U{i:08d}"} for i, p in enumerate(persons)])
+        actors = [Actor(Platform.SLACK, f"U{i:08d}") for i in range(people)]
+
+        def sealed() -> None:
+            with db.read() as session:
+                for actor in actors:
+                    assert db_resolve(session, core, actor) is not None
+
+        def plain() -> None:
+            with db.read() as session:
+                for actor in actors:
+                    session.exec(select(Person).join(PLAIN_IDENTITY, PLAIN_IDENTITY.c.person_id == Person.id)
+                                 .where(PLAIN_IDENTITY.c.platform == actor.platform.value,
+                                        PLAIN_IDENTITY.c.platform_user_id == actor.user_id)).one()
+
+        t_sealed, t_plain = timed(sealed, repeat=3), timed(plain, repeat=3)
+    per_sealed, per_plain = t_sealed / people * 1e6, t_plain / people * 1e6
+    return [backend, f"{people:,}", f"{per_sealed:,.0f} µs", f"{per_plain:,.0f} µs", f"{per_sealed / per_plain:.1f}"]
+
+
 def run(backends: list[str], *, count: int, sizes: list[int]) -> list[Out]:
     return [
         Out("Report submission: sealed report + audit + outbox per transaction vs plain insert",
@@ -134,4 +191,7 @@ def run(backends: list[str], *, count: int, sizes: list[int]) -> list[Out]:
         Out("Sweep cost (officers + open cases, nothing due) vs one read of the same rows",
             ["backend", "rows each", "sweep", "read", "sweep/read (≤ 3)", "cost per row vs smallest"],
             [row for b in backends for row in sweep_cost(b, sizes)]),
+        Out("Resolving a platform id to its person (every event): sealed identity vs plain join",
+            ["backend", "people", "sealed (keyed tag, open)", "plain join (before 0008)", "ratio"],
+            [resolve_cost(b, count) for b in backends]),
     ]

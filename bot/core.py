@@ -17,10 +17,12 @@ from bot import schedule
 from bot.attestation import Policy
 from bot.messages import Actor
 from bot.schedule import ScheduleSettings
+from storage import identities
 from storage.audit import AuditLog, Detail
 from storage.clock import start_of_day, utcnow
 from storage.crypto import Vault
-from storage.models import Exclusion, Identity, Person, Report
+from storage.identities import PlatformAccount
+from storage.models import Exclusion, Person, Report
 from storage.vocabulary import PersonKind, Platform
 
 
@@ -90,23 +92,21 @@ REPORTER = "reporter"  # how a reporter appears in the audit log: never by ident
 
 def db_resolve(session: Session, core: Core, actor: Actor) -> Person | None:
     """The roster person behind a platform id; an unknown id is matched by e-mail once and the
-    match stored. Inactive people are nobody."""
-    row = session.exec(
-        select(Person)
-        .join(Identity, Identity.person_id == Person.id)  # type: ignore[arg-type]
-        .where(Identity.platform == actor.platform, Identity.platform_user_id == actor.user_id)
-    ).first()
+    match stored (sealed, found by keyed tags: `storage.identities`). Inactive people are nobody."""
+    vault = core.vault
+    person_id = identities.db_person_id(session, vault, actor.platform, actor.user_id)
+    row = session.get(Person, person_id) if person_id is not None else None
     if row is None and actor.email:
         row = session.exec(select(Person).where(Person.email == actor.email.strip().lower())).first()
         if row is not None and row.id is not None:
-            taken = session.exec(
-                select(Identity).where(Identity.person_id == row.id, Identity.platform == actor.platform)
-            ).first()
+            taken = identities.db_account(session, vault, row.id, actor.platform)
             if taken is None:
-                session.add(Identity(person_id=row.id, platform=actor.platform, platform_user_id=actor.user_id))
+                identities.db_add(session, vault, PlatformAccount(row.id, actor.platform, actor.user_id))
+                # Dated by its day: a match is made as its person first writes, and its moment
+                # would line up with what they wrote then.
                 core.audit_event(session, actor="system", action="identity.matched",
                                  record_kind="person", record_id=str(row.id),
-                                 detail={"platform": actor.platform.value})
+                                 detail={"platform": actor.platform.value}, at=core.today_start())
             elif taken.platform_user_id != actor.user_id:
                 return None  # the e-mail is bound to another account on this platform
     if row is None or not row.active:

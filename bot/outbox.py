@@ -21,8 +21,9 @@ from sqlmodel import Session, select
 
 from bot import copy, sanitize
 from bot.messages import CHANNEL, Delivery, Notice
+from storage import identities
 from storage.crypto import Vault
-from storage.models import Identity, OutboxMessage, Person, new_id
+from storage.models import OutboxMessage, Person, new_id
 from storage.vocabulary import OutboxState, Platform
 
 log = logging.getLogger("candor.outbox")
@@ -64,9 +65,7 @@ def db_enqueue(
     person_id = None
     if target != CHANNEL:
         person_id = int(target.split(":", 1)[1])
-        reachable = set(
-            session.exec(select(Identity.platform).where(Identity.person_id == person_id)).all()
-        )
+        reachable = identities.db_platforms(session, vault, person_id, wanted)
         routed = [p for p in wanted if p in reachable or p is Platform.CONSOLE]
         # Another platform may carry it when only some lack an id; when none can, keep a record.
         wanted, failed = routed, ([] if routed else wanted)

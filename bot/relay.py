@@ -40,10 +40,11 @@ from bot.core import Core
 from bot.messages import CHANNEL, Delivery
 from bot.outage import COMMITTEE_KINDS, db_outage_begin, db_outage_end
 from bot.outbox import FAILURE_PREFIX, KIND, NO_ROUTE, db_no_route, db_undeliverable
+from storage import identities
 from storage.clock import as_utc
 from storage.crypto import CryptoError
 from storage.db import Database
-from storage.models import Identity, OutboxMessage, Report
+from storage.models import OutboxMessage, Report
 from storage.vocabulary import CaseStatus, OutboxState, Platform
 
 log = logging.getLogger("candor.relay")
@@ -197,8 +198,8 @@ class Relay:
         user_id = None
         if delivery.target != CHANNEL:
             person_id = int(delivery.target.split(":", 1)[1])
-            user_id = session.exec(select(Identity.platform_user_id).where(
-                Identity.person_id == person_id, Identity.platform == row.platform)).first()
+            account = identities.db_account(session, self.core.vault, person_id, row.platform)
+            user_id = account.platform_user_id if account is not None else None
             if user_id is None and row.platform is not Platform.CONSOLE:
                 # Their id left the roster after the notice was written: keep the record, tell the committee.
                 row.state, row.last_error = OutboxState.FAILED, NO_ROUTE

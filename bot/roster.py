@@ -14,10 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import yaml
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
+from storage import identities
 from storage.audit import AuditLog
-from storage.models import Identity, Person
+from storage.crypto import Vault
+from storage.identities import PlatformAccount
+from storage.models import Person
 from storage.vocabulary import PersonKind, Platform, Role
 
 SECTIONS = {"officers": PersonKind.OFFICER, "committee": PersonKind.COMMITTEE}
@@ -188,20 +191,20 @@ _PLATFORMS = (Platform.SLACK, Platform.TEAMS)
 
 
 def db_import_roster(
-    session: Session, entries: Sequence[RosterEntry], *, prune: bool, audit: AuditLog, actor: str
+    session: Session, entries: Sequence[RosterEntry], *, prune: bool, vault: Vault, audit: AuditLog,
+    actor: str
 ) -> ImportResult:
     """Bring the roster in the database in line with `entries`, inside the caller's unit of work.
+    Platform ids are kept sealed (`storage.identities`), which is why the vault is needed.
 
     Raises `RosterError` before writing anything when a platform id in the file belongs to someone
     else who keeps it."""
     _check_unique(entries)
     people = {p.email: p for p in session.exec(select(Person)).all()}
-    identities = list(session.exec(
-        select(Identity).where(col(Identity.platform).in_(_PLATFORMS))
-    ).all())
-    by_id = {(i.platform, i.platform_user_id): i for i in identities}
-    by_person: dict[tuple[int | None, Platform], Identity] = {
-        (i.person_id, i.platform): i for i in identities
+    accounts = [a for a in identities.db_all(session, vault) if a.platform in _PLATFORMS]
+    by_id = {(a.platform, a.platform_user_id): a for a in accounts}
+    by_person: dict[tuple[int | None, Platform], PlatformAccount] = {
+        (a.person_id, a.platform): a for a in accounts
     }
     in_file = {e.email: e for e in entries}
     email_of = {p.id: p.email for p in people.values()}
@@ -251,12 +254,11 @@ def db_import_roster(
             if wanted is None or (current is not None and current.platform_user_id == wanted):
                 continue
             if current is not None:
-                session.delete(current)
+                identities.db_remove(session, vault, current)
             replaced.append((person, platform, wanted))
-    session.flush()
     for person, platform, wanted in replaced:
         assert person.id is not None
-        session.add(Identity(person_id=person.id, platform=platform, platform_user_id=wanted))
+        identities.db_add(session, vault, PlatformAccount(person.id, platform, wanted))
 
     # 4. People not in the file: listed, and deactivated only when pruning.
     for email, person in sorted(people.items()):
@@ -290,12 +292,12 @@ def _apply(person: Person, entry: RosterEntry) -> bool:
     return before != wanted
 
 
-def db_list_roster(session: Session) -> list[tuple[Person, list[Identity]]]:
+def db_list_roster(session: Session, vault: Vault) -> list[tuple[Person, list[PlatformAccount]]]:
     """Everyone on the roster, active or not: the committee first, then officers, by name."""
     people = session.exec(select(Person)).all()
-    identities: dict[int | None, list[Identity]] = {}
-    for identity in session.exec(select(Identity)).all():
-        identities.setdefault(identity.person_id, []).append(identity)
+    accounts: dict[int | None, list[PlatformAccount]] = {}
+    for account in identities.db_all(session, vault):
+        accounts.setdefault(account.person_id, []).append(account)
     order = {PersonKind.COMMITTEE: 0, PersonKind.OFFICER: 1}
     ranked = sorted(people, key=lambda p: (order[p.kind], p.name.casefold(), p.email))
-    return [(p, sorted(identities.get(p.id, []), key=lambda i: i.platform.value)) for p in ranked]
+    return [(p, sorted(accounts.get(p.id, []), key=lambda a: a.platform.value)) for p in ranked]

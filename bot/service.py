@@ -62,13 +62,13 @@ from bot.messages import (
 )
 from bot.relay import db_due_now
 from bot.reports import db_reports_of, db_submit
+from storage import identities
 from storage.crypto import CryptoError
 from storage.db import Database
 from storage.models import (
     Attestation,
     Conversation,
     Disclosure,
-    Identity,
     InboundEvent,
     Person,
     Report,
@@ -156,9 +156,7 @@ class Service:
 
     def knows(self, actor: Actor) -> bool:
         with self.db.read() as session:
-            return session.exec(select(Identity.id).where(
-                Identity.platform == actor.platform, Identity.platform_user_id == actor.user_id
-            )).first() is not None
+            return identities.db_known(session, self.core.vault, actor.platform, actor.user_id)
 
     def keep_view(self, actor: Actor, replies: list[Keepable]) -> str:
         """Keep a form or a document for `actor`'s window (a Teams dialog) to open once, within

@@ -1,14 +1,27 @@
-"""Schema migrations (Alembic), applied with `candor db upgrade` and at `candor init`."""
+"""Schema migrations (Alembic), applied with `candor db upgrade` and at `candor init`.
+
+A migration that moves data into sealed rows (0009: platform ids and conversation references)
+needs the master keyring: the caller passes a way to load it, asked for only when there are rows
+to seal. What such a migration sealed is written to the audit log, counts only, in the same
+transaction; on SQLite the WAL is then checkpointed, so the plain rows' old pages go with it.
+"""
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
+from sqlmodel import Session
 
+from storage.audit import AuditLog, audit_key
+from storage.crypto import Keyring
 from storage.db import Database
 
 _SCRIPTS = Path(__file__).parent / "migrations"
@@ -20,11 +33,59 @@ def _config() -> Config:
     return config
 
 
-def upgrade(db: Database, revision: str = "head") -> None:
+class _Once:
+    """The caller's keyring loader, called at most once."""
+
+    def __init__(self, load: Callable[[], Keyring]) -> None:
+        self._load = load
+        self.keyring: Keyring | None = None
+
+    def __call__(self) -> Keyring:
+        if self.keyring is None:
+            self.keyring = self._load()
+        return self.keyring
+
+
+def _run(db: Database, step: Callable[[Config], None], keyring: Callable[[], Keyring] | None,
+         audit_action: str) -> None:
+    once = _Once(keyring) if keyring is not None else None
+    sealed: dict[str, Any] = {}
     with db.engine.begin() as connection:
         config = _config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        config.attributes.update(connection=connection, keyring=once, sealed=sealed)
+        step(config)
+        if sealed and once is not None and once.keyring is not None:
+            _audit(connection, once.keyring, audit_action, sealed)
+    if sealed and db.is_sqlite:
+        _checkpoint(db)
+
+
+def upgrade(db: Database, revision: str = "head", *, keyring: Callable[[], Keyring] | None = None) -> None:
+    _run(db, lambda config: command.upgrade(config, revision), keyring, "schema.rows_sealed")
+
+
+def downgrade(db: Database, revision: str, *, keyring: Callable[[], Keyring] | None = None) -> None:
+    """For developers and tests: back to an earlier revision (sealed rows are opened with the key)."""
+    _run(db, lambda config: command.downgrade(config, revision), keyring, "schema.rows_opened")
+
+
+def _audit(connection: Connection, keyring: Keyring, action: str, counts: dict[str, Any]) -> None:
+    # In the migration's own transaction: the rows moved and their record commit together.
+    with Session(bind=connection) as session:
+        AuditLog(audit_key(keyring.index_key)).db_append(
+            session, actor="system", action=action, record_kind="schema", record_id="-",
+            detail={name: int(count) for name, count in sorted(counts.items())})
+
+
+def _checkpoint(db: Database) -> None:
+    """Move the WAL into the database file and empty it (outside a transaction): pages of rows
+    just dropped, kept in the WAL by earlier writes, go. A busy reader leaves it for SQLite's
+    next checkpoint."""
+    connection = sqlite3.connect(str(db.engine.url.database), isolation_level=None)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        connection.close()
 
 
 def current_revision(db: Database) -> str | None:

@@ -54,13 +54,16 @@ class Person(SQLModel, table=True):
 
 
 class Identity(SQLModel, table=True):
-    """A person's id on a platform (Slack user id, Teams AAD object id). Directory data: plain."""
+    """A person's id on a platform (Slack user id, Teams AAD object id), sealed: an id on a
+    platform names its person, and a match learned from someone's first message says when they
+    first wrote. Found by keyed tags only; read and written through `storage.identities`."""
 
-    __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
-    id: int | None = Field(default=None, primary_key=True)
-    person_id: int = Field(foreign_key="person.id", index=True)
-    platform: Platform
-    platform_user_id: str
+    # A keyed hash (HMAC under the keyring's index key) of (platform, platform user id): who is
+    # writing. Without the keyring it names no one.
+    key: str = Field(primary_key=True)
+    # A keyed hash of (person id, platform): where to write to a person (one id per platform).
+    person_key: str = Field(unique=True)
+    body: bytes = _sealed()  # the person id, the platform and the platform user id
 
 
 # --- keys -------------------------------------------------------------------------------------
@@ -345,12 +348,18 @@ class DeliveryOutage(SQLModel, table=True):
 
 class ConversationRef(SQLModel, table=True):
     """Where a platform can be reached proactively: the Teams committee channel, a Teams user's
-    1:1 chat. Routing data (service URL, conversation id, tenant), no content: plain."""
+    1:1 chat. Sealed (a 1:1 chat's reference names its person), found by a keyed tag of its name
+    and rewritten only when the reference itself changes; read and written through
+    `storage.references`."""
 
-    # "teams:channel:<conversation id>", "teams:team:<team id>", "teams:user:<aad id>"
-    key: str = Field(primary_key=True)
-    value: str  # the platform's conversation reference, as JSON
+    key: str = Field(primary_key=True)  # keyed hash of the name ("teams:user:<aad id>", ...)
+    # What sort of conversation ("teams:user", "teams:channel", "teams:team"), never whose: the
+    # sender finds a team's reference, or any, by it.
+    kind: str = Field(index=True)
+    # The day it was stored or last changed, never the moment: a finer time would line up with
+    # what its person did then.
     updated_at: datetime = Field(default_factory=utcnow)
+    body: bytes = _sealed()  # the platform's conversation reference (service URL, conversation, tenant)
 
 
 class AuditEvent(SQLModel, table=True):

@@ -45,7 +45,7 @@ from adapters.teams.adapter import (
     Unauthenticated,
     build_adapter,
 )
-from adapters.teams.refs import CHANNEL, TEAM, USER, save_reference
+from adapters.teams.refs import CHANNEL, TEAM, USER, References
 from adapters.teams.sender import CONNECTOR_ERRORS, card_activity, open_personal_chat, patiently
 from bot import copy
 from bot.messages import (
@@ -60,7 +60,6 @@ from bot.messages import (
     Text,
 )
 from bot.service import Service
-from storage.db import Database
 from storage.vocabulary import Platform
 
 log = logging.getLogger("candor.teams")
@@ -172,10 +171,10 @@ class CandorTeamsBot:
     themselves any address. Unpinned, people are matched by their AAD object id (the roster's
     teams_id) only. A person's 1:1 reference is stored only once the roster knows them."""
 
-    def __init__(self, service: Service, db: Database, wake: Callable[[], None], *,
+    def __init__(self, service: Service, refs: References, wake: Callable[[], None], *,
                  tenant_id: str | None = None, local: bool = False) -> None:
         self._service = service
-        self._db = db
+        self._refs = refs
         self._wake = wake
         self._tenant = tenant_id or None
         self._local = local
@@ -248,7 +247,7 @@ class CandorTeamsBot:
         if not await asyncio.to_thread(self._service.knows, actor):
             return False
         reference = activity.get_conversation_reference()
-        await asyncio.to_thread(save_reference, self._db, USER + actor.user_id, reference)
+        await asyncio.to_thread(self._refs.save, USER, actor.user_id, reference)
         return True
 
     async def _send_privately(self, context: TurnContext, replies: list[Reply], actor: Actor) -> None:
@@ -317,9 +316,9 @@ class CandorTeamsBot:
         reference = activity.get_conversation_reference()
         reference.activity_id = None  # new posts, not replies in this event's thread
         channel_id = activity.conversation.id if activity.conversation else ""
-        await asyncio.to_thread(save_reference, self._db, TEAM + team_id, reference)
+        await asyncio.to_thread(self._refs.save, TEAM, team_id, reference)
         if channel_id:
-            await asyncio.to_thread(save_reference, self._db, CHANNEL + channel_id, reference)
+            await asyncio.to_thread(self._refs.save, CHANNEL, channel_id, reference)
         # Ids only (not confidential): the operator finds the team here, and CANDOR_TEAMS_CHANNEL
         # may name this channel or any other channel of the team.
         log.info("added to team %s in channel %s; references stored", team_id, channel_id)

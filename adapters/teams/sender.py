@@ -28,9 +28,8 @@ from microsoft_agents.hosting.core import TurnContext
 from adapters.senders import Blocked, Posted, Ref, RetryLater, Undeliverable
 from adapters.teams import cards
 from adapters.teams.adapter import CONNECTOR_AUDIENCE, TeamsAdapter
-from adapters.teams.refs import USER, any_reference, channel_reference, load_reference
+from adapters.teams.refs import USER, References
 from bot.messages import Notice
-from storage.db import Database
 
 T = TypeVar("T")
 
@@ -144,9 +143,9 @@ async def open_personal_chat(turn_context: TurnContext, activities: list[Activit
 
 
 class TeamsSender:
-    def __init__(self, adapter: TeamsAdapter, db: Database, *, channel: str | None) -> None:
+    def __init__(self, adapter: TeamsAdapter, refs: References, *, channel: str | None) -> None:
         self._adapter = adapter
-        self._db = db
+        self._refs = refs
         self._channel = channel
 
     async def _continue(self, reference: ConversationReference,
@@ -167,16 +166,16 @@ class TeamsSender:
     async def post_to_channel(self, notice: Notice, ref: Ref) -> Posted:
         if not self._channel:
             raise Blocked("no_committee_channel")
-        reference = await asyncio.to_thread(channel_reference, self._db, self._channel)
+        reference = await asyncio.to_thread(self._refs.channel, self._channel)
         if reference is None:
             raise Blocked("bot_not_in_team")  # until the app is added to the committee's team
         return await self._send(reference, notice)
 
     async def post_to_user(self, user_id: str, notice: Notice, ref: Ref) -> Posted:
-        reference = await asyncio.to_thread(load_reference, self._db, USER + user_id)
+        reference = await asyncio.to_thread(self._refs.load, USER, user_id)
         if reference is not None:
             return await self._send(reference, notice)
-        template = await asyncio.to_thread(any_reference, self._db, "teams:")
+        template = await asyncio.to_thread(self._refs.latest)
         if template is None:
             raise RetryLater("no_service_url_yet")
         posted: list[Posted] = []
@@ -194,9 +193,9 @@ class TeamsSender:
         return posted[0]
 
     async def update(self, posted: Posted, notice: Notice) -> None:
-        reference = await asyncio.to_thread(channel_reference, self._db, posted.channel)
+        reference = await asyncio.to_thread(self._refs.channel, posted.channel)
         if reference is None:
-            reference = await asyncio.to_thread(any_reference, self._db, "teams:")
+            reference = await asyncio.to_thread(self._refs.latest)
             if reference is None:
                 raise Undeliverable("no_reference")
         reference.conversation.id = posted.channel

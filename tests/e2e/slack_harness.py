@@ -175,7 +175,8 @@ async def start(tmp: Path, api: SlackStandIn, monkeypatch: Any, *, database_url:
     candor = build(Settings(), platforms=frozenset({Platform.SLACK}), create_key=True, upgrade=True)
     candor.relay.policy = RetryPolicy(base_seconds=0.2, max_seconds=2.0)
     with candor.db.write() as session:
-        db_import_roster(session, parse_roster(ROSTER), prune=False, audit=candor.core.audit, actor="test")
+        db_import_roster(session, parse_roster(ROSTER), prune=False, vault=candor.core.vault,
+                         audit=candor.core.audit, actor="test")
     app = build_web(candor, with_scheduler=False)
     runner = web.AppRunner(app)
     await runner.setup()

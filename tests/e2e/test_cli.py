@@ -10,6 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from storage import migrate
+from storage.crypto import Keyring, save_keyring
+from storage.db import Database
+from tests.integration.test_migrations import AAD_ID, CANARIES, SLACK_ID, plain_rows_at_0007
+
 ROSTER = """\
 officers:
   - {name: Dana Reyes, email: dana@example.com, role: CFO, slack_id: U0CFO, attestation_due: 2027-03-31}
@@ -161,3 +166,29 @@ def test_db_upgrade_is_idempotent(home):
     assert candor(home, "db", "upgrade").returncode == 0
     again = candor(home, "db", "upgrade")
     assert again.returncode == 0 and "Schema at" in again.stdout
+
+
+def test_db_upgrade_seals_the_ids_of_an_older_database_with_the_key_and_stops_without_it(home):
+    # Given a database at 0007 whose roster ids and a Teams chat's reference are plain, and its key
+    db = Database.from_url(f"sqlite:///{home / 'candor.db'}")
+    try:
+        plain_rows_at_0007(db)
+    finally:
+        db.dispose()
+    save_keyring(home / "candor.key", Keyring.generate(), create=True)
+
+    # When the upgrade runs without the key: it says what to do, and changes nothing
+    refused = candor(home, "db", "upgrade", extra={"CANDOR_KEY_FILE": str(home / "elsewhere.key")})
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "no master key" in refused.stderr, refused.stderr
+    assert SLACK_ID.encode() in (home / "candor.db").read_bytes()
+
+    # When it runs with the key: the schema is current, the ids are sealed, the file holds none
+    done = candor(home, "db", "upgrade")
+    assert done.returncode == 0, done.stderr
+    assert f"Schema at {migrate.head_revision()}." in done.stdout
+    stored = b"".join(path.read_bytes() for path in home.glob("candor.db*"))
+    assert not [canary for canary in CANARIES if canary.encode() in stored]
+    # And Candor reads them with the key: the roster lists Dana's ids
+    listed = candor(home, "roster", "list")
+    assert listed.returncode == 0 and SLACK_ID in listed.stdout and AAD_ID in listed.stdout

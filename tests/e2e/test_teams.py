@@ -30,7 +30,8 @@ from adapters.server import build_web
 from adapters.settings import Settings
 from bot.relay import RetryPolicy
 from bot.roster import db_import_roster, parse_roster
-from storage.models import AuditEvent, Conversation, ConversationRef, Identity, Person, Report
+from storage import identities, references
+from storage.models import AuditEvent, Conversation, ConversationRef, Person, Report
 from storage.vocabulary import CaseStatus, Category, Platform
 from tests.support.connector_stand_in import ChannelKeys, ConnectorStandIn
 from tests.support.waiting import eventually
@@ -129,9 +130,9 @@ class Teams:
     def identity(self, user_id: str) -> str | None:
         """The e-mail of the roster person a Teams id is matched to, if any."""
         with self.candor.db.read() as session:
-            return session.exec(select(Person.email).join(Identity, Identity.person_id == Person.id)
-                                .where(Identity.platform == Platform.TEAMS,
-                                       Identity.platform_user_id == user_id)).first()
+            person_id = identities.db_person_id(session, self.candor.core.vault, Platform.TEAMS, user_id)
+            person = session.get(Person, person_id) if person_id is not None else None
+            return person.email if person is not None else None
 
     def reports(self) -> list[Report]:
         with self.candor.db.read() as session:
@@ -162,7 +163,8 @@ async def _start(tmp_path, monkeypatch, connector: ConnectorStandIn | None = Non
     candor = build(Settings(), platforms=frozenset({Platform.TEAMS}), create_key=True, upgrade=True)
     candor.relay.policy = RetryPolicy(base_seconds=0.2, max_seconds=2.0)
     with candor.db.write() as session:
-        db_import_roster(session, parse_roster(ROSTER), prune=False, audit=candor.core.audit, actor="test")
+        db_import_roster(session, parse_roster(ROSTER), prune=False, vault=candor.core.vault,
+                         audit=candor.core.audit, actor="test")
     runner = web.AppRunner(build_web(candor, with_scheduler=False))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -613,8 +615,8 @@ async def test_an_e_mail_the_activity_claims_for_itself_is_not_believed(teams):
 def stored_reference(teams: Teams, aad_id: str) -> str | None:
     """A person's stored 1:1 chat reference (where questions and reminders for them go)."""
     with teams.candor.db.read() as session:
-        row = session.get(ConversationRef, f"teams:user:{aad_id}")
-        return None if row is None else row.value
+        reference = references.db_load(session, teams.candor.core.vault, f"teams:user:{aad_id}")
+        return None if reference is None else json.dumps(reference, sort_keys=True)
 
 
 @pytest.mark.parametrize("channel", ["webchat", "directline"])
@@ -794,13 +796,14 @@ async def test_a_persons_conversation_reference_is_not_rewritten_per_message(tea
     # Given a person who writes to the bot a few times (a report typed in the chat)
     await teams.say("aad-dana", "help")
     with teams.candor.db.read() as session:
-        first = session.exec(select(ConversationRef).where(ConversationRef.key.startswith("teams:user:"))).one()
-        first_value, first_time = first.value, first.updated_at
+        first = session.exec(select(ConversationRef).where(ConversationRef.kind == "teams:user")).one()
     await report_by_chat(teams)
 
-    # Then the stored reference did not change: no message id in it, the day as its time
+    # Then the stored reference was not written again (the same sealed bytes, the same day as its
+    # time), and what it holds has no message id
     with teams.candor.db.read() as session:
-        row = session.exec(select(ConversationRef).where(ConversationRef.key.startswith("teams:user:"))).one()
-    assert row.value == first_value and row.updated_at == first_time
-    assert "act-in" not in row.value
+        row = session.exec(select(ConversationRef).where(ConversationRef.kind == "teams:user")).one()
+    assert (row.key, row.body, row.updated_at) == (first.key, first.body, first.updated_at)
     assert (row.updated_at.hour, row.updated_at.minute, row.updated_at.second) == (0, 0, 0)
+    reference = stored_reference(teams, "aad-dana")
+    assert reference is not None and "a:personal-aad-dana" in reference and "act-in" not in reference

@@ -1,5 +1,7 @@
 """Teams under the same proof as Slack: the confidentiality audit (canaries in every free-text
-field and a canary AAD id for an anonymous reporter, at DEBUG logging, on SQLite and PostgreSQL)
+field and a canary AAD id for an anonymous reporter, at DEBUG logging, on SQLite and PostgreSQL,
+searched for in every table, conversation references and identities included, and in the bytes at
+rest)
 and the fault test (the Connector refuses 30% of calls with 429 + Retry-After or 503)."""
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from tests.e2e.test_teams import (
     report_by_dialog,
     secret_in,
 )
-from tests.integration.test_storage_canary import postgres_rows, sqlite_files
+from tests.integration.test_storage_canary import postgres_dump, postgres_rows, sqlite_files
 from tests.support.connector_stand_in import ConnectorStandIn
 from tests.support.waiting import eventually
 
@@ -70,7 +72,7 @@ async def teams_at_debug(tmp_path, monkeypatch, caplog, database_url):
             logging.getLogger(name).setLevel(logging.NOTSET)
 
 
-async def test_no_canary_leaves_where_it_belongs_in_teams(teams_at_debug, caplog):
+async def test_no_canary_leaves_where_it_belongs_in_teams(teams_at_debug, caplog, tmp_path):
     teams, c = teams_at_debug, CANARY
     await teams.add_to_team()
     await teams.start_chat_report("aad-dana")
@@ -106,8 +108,16 @@ async def test_no_canary_leaves_where_it_belongs_in_teams(teams_at_debug, caplog
             dump = json.dumps([list(map(str, row)) for row in connection.execute(table.select())])
             for canary in CANARY.values():
                 assert canary not in dump, table.name
-            if table.name not in {"identity", "conversationref"}:
-                assert ANON_ID not in dump, table.name
+            assert ANON_ID not in dump, table.name  # identity and conversationref included: sealed
+    # Nor in the bytes at rest: the SQLite file and its WAL, or a pg_dump of the schema
+    if teams.candor.db.is_sqlite:
+        stored = {path.name: path.read_bytes() for path in tmp_path.glob("candor.db*")}
+        assert "candor.db" in stored
+    else:
+        stored = {"pg_dump": postgres_dump(teams.candor.db).encode()}
+    for name, raw in stored.items():
+        for canary in [*CANARY.values(), ANON_ID]:
+            assert canary.encode() not in raw, name
 
 
 async def test_with_30_percent_connector_failures_no_card_is_lost_or_doubled(tmp_path, monkeypatch):

@@ -1,13 +1,26 @@
-"""The migrations build exactly the schema the models describe, on each backend."""
+"""The migrations build exactly the schema the models describe, on each backend; and 0009 seals
+the platform ids and conversation references a database already holds, with the key, leaving
+none in clear."""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
+from sqlmodel.sql.sqltypes import UTCDateTime
 
 import storage.models  # noqa: F401  the tables register themselves on SQLModel.metadata
-from storage import migrate
+from storage import identities, migrate, references
+from storage.crypto import Keyring, KeyringError
+from storage.db import Database
+from storage.models import AuditEvent, ConversationRef
+from storage.vocabulary import Platform
+from tests.integration.test_storage_canary import postgres_dump, postgres_rows, sqlite_files
 
 
 def test_the_migrated_schema_matches_the_models(database):
@@ -15,3 +28,137 @@ def test_the_migrated_schema_matches_the_models(database):
     with database.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     assert differences == []
+
+
+# --- 0009: platform ids and conversation references sealed ---------------------------------
+
+SLACK_ID = "UCANARYMIG7"  # a reporter's Slack id
+AAD_ID = "aad-canary-mig-0c7e"  # their Teams AAD object id
+CHAT = "a:canary-chat-0c7e"  # their 1:1 chat's conversation id
+CANARIES = (SLACK_ID, AAD_ID, CHAT)
+
+
+def plain_rows_at_0007(db: Database) -> None:
+    """A company at 0007 as it kept platform ids: Dana's Slack and Teams ids, Lee's Slack id,
+    Dana's 1:1 chat reference and the committee channel's, all in plain text."""
+    migrate.upgrade(db, "0007")
+    person = sa.table("person", *(sa.column(c) for c in ("id", "email", "name", "kind", "role", "chair",
+                                                         "active", "attestation_due", "created_at")))
+    identity = sa.table("identity", sa.column("person_id"), sa.column("platform"), sa.column("platform_user_id"))
+    ref = sa.table("conversationref", sa.column("key"), sa.column("value"),
+                   sa.column("updated_at", UTCDateTime))
+    now = datetime(2026, 11, 30, 14, 3, 27, tzinfo=UTC)
+    chat = {"serviceUrl": "https://smba.example/", "conversation": {"id": CHAT},
+            "user": {"id": f"29:{AAD_ID}", "aadObjectId": AAD_ID}}
+    channel = {"serviceUrl": "https://smba.example/", "conversation": {"id": "19:committee@thread.tacv2"}}
+    with db.engine.begin() as connection:
+        connection.execute(person.insert(), [
+            {"id": 1, "email": "dana@example.com", "name": "Dana Reyes", "kind": "OFFICER", "role": "CFO",
+             "chair": False, "active": True, "attestation_due": None, "created_at": now},
+            {"id": 2, "email": "lee@example.com", "name": "Lee Park", "kind": "COMMITTEE", "role": None,
+             "chair": True, "active": True, "attestation_due": None, "created_at": now}])
+        connection.execute(identity.insert(), [
+            {"person_id": 1, "platform": "SLACK", "platform_user_id": SLACK_ID},
+            {"person_id": 1, "platform": "TEAMS", "platform_user_id": AAD_ID},
+            {"person_id": 2, "platform": "SLACK", "platform_user_id": "U0LEE"}])
+        connection.execute(ref.insert(), [
+            {"key": f"teams:user:{AAD_ID}", "value": json.dumps(chat), "updated_at": now},
+            {"key": "teams:channel:19:committee@thread.tacv2", "value": json.dumps(channel), "updated_at": now}])
+
+
+def plain_text_anywhere(db: Database) -> list[str]:
+    """Where a canary is found in clear: the SQLite file and its companions, or a pg_dump of the
+    schema and every row of every table as text."""
+    if db.is_sqlite:
+        found = sqlite_files(db)
+    else:
+        found = {"pg_dump": postgres_dump(db).encode(), "rows": postgres_rows(db).encode()}
+    return [f"{canary} in {name}" for name, data in found.items() for canary in CANARIES if canary.encode() in data]
+
+
+def test_upgrading_from_0007_seals_the_plain_ids_and_leaves_none_behind(database_url, keyring, vault, audit):
+    db = Database.from_url(database_url)
+    try:
+        # Given a database at 0007 holding platform ids and a 1:1 chat's reference in plain text
+        plain_rows_at_0007(db)
+        assert plain_text_anywhere(db)  # the search finds them while they are plain
+
+        # When it is upgraded with the master key at hand
+        migrate.upgrade(db, keyring=lambda: keyring)
+
+        # Then no platform id or chat id is left in clear: not in a table, not in the file or its
+        # WAL (SQLite), not in a dump (PostgreSQL)
+        assert migrate.current_revision(db) == migrate.head_revision()
+        assert plain_text_anywhere(db) == []
+        # And every id and reference is found by its keyed tag, and opens, with the key
+        with db.read() as session:
+            assert identities.db_person_id(session, vault, Platform.SLACK, SLACK_ID) == 1
+            assert identities.db_person_id(session, vault, Platform.TEAMS, AAD_ID) == 1
+            assert identities.db_person_id(session, vault, Platform.SLACK, "U0LEE") == 2
+            account = identities.db_account(session, vault, 1, Platform.TEAMS)
+            assert account is not None and account.platform_user_id == AAD_ID
+            chat = references.db_load(session, vault, f"teams:user:{AAD_ID}")
+            assert chat is not None and chat["conversation"]["id"] == CHAT
+            channel = references.db_latest(session, vault, "teams:channel")
+            assert channel is not None and channel["conversation"]["id"] == "19:committee@thread.tacv2"
+            stored = session.exec(select(ConversationRef)).all()
+            # And the time they keep is the day only
+            assert {(r.updated_at.hour, r.updated_at.minute, r.updated_at.second) for r in stored} == {(0, 0, 0)}
+            # And the move is on the audit log, counts only, and the chain holds
+            (event,) = session.exec(select(AuditEvent)).all()
+            assert (event.action, event.record_kind, event.detail) == (
+                "schema.rows_sealed", "schema", '{"identities":3,"references":2}')
+            assert audit.verify(session).ok
+    finally:
+        db.dispose()
+
+
+def test_without_the_key_the_upgrade_stops_and_changes_nothing(database_url):
+    db = Database.from_url(database_url)
+    try:
+        # Given a database at 0007 with plain ids
+        plain_rows_at_0007(db)
+        # When it is upgraded without the key, or with a key file that cannot be read
+        with pytest.raises(KeyringError, match="needs the master key"):
+            migrate.upgrade(db)
+
+        def unreadable() -> Keyring:
+            raise KeyringError("no master key at /nowhere/candor.key")
+
+        with pytest.raises(KeyringError, match="no master key at /nowhere"):
+            migrate.upgrade(db, keyring=unreadable)
+        # Then it is still at 0007 with its rows as they were
+        assert migrate.current_revision(db) == "0007"
+        with db.engine.connect() as connection:
+            ids = connection.execute(sa.text("SELECT platform_user_id FROM identity ORDER BY id")).scalars().all()
+        assert ids == [SLACK_ID, AAD_ID, "U0LEE"]
+    finally:
+        db.dispose()
+
+
+def test_a_database_without_ids_upgrades_without_the_key(database_url):
+    db = Database.from_url(database_url)
+    try:
+        migrate.upgrade(db, "0007")
+        migrate.upgrade(db)  # nothing to seal: the key is never asked for
+        assert migrate.current_revision(db) == migrate.head_revision()
+    finally:
+        db.dispose()
+
+
+def test_going_back_to_0007_and_up_again_keeps_every_id(database_url, keyring, vault):
+    db = Database.from_url(database_url)
+    try:
+        plain_rows_at_0007(db)
+        migrate.upgrade(db, keyring=lambda: keyring)
+        migrate.downgrade(db, "0007", keyring=lambda: keyring)
+        with db.engine.connect() as connection:
+            ids = connection.execute(sa.text("SELECT person_id, platform, platform_user_id FROM identity")).all()
+            keys = connection.execute(sa.text("SELECT key FROM conversationref")).scalars().all()
+        assert sorted(tuple(r) for r in ids) == [(1, "SLACK", SLACK_ID), (1, "TEAMS", AAD_ID), (2, "SLACK", "U0LEE")]
+        assert sorted(keys) == ["teams:channel:19:committee@thread.tacv2", f"teams:user:{AAD_ID}"]
+        migrate.upgrade(db, keyring=lambda: keyring)
+        with db.read() as session:
+            assert identities.db_person_id(session, vault, Platform.TEAMS, AAD_ID) == 1
+    finally:
+        db.dispose()

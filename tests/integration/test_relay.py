@@ -20,9 +20,10 @@ from bot.outbox import db_enqueue, person_target
 from bot.relay import Relay, RetryPolicy
 from bot.sweep import Sweeper
 from storage import db as storage_db
+from storage import identities
 from storage.crypto import Vault
 from storage.db import Database, make_engine
-from storage.models import Identity, OutboxMessage, Person
+from storage.models import OutboxMessage, Person
 from storage.vocabulary import OutboxState, PersonKind, Platform, Role
 from tests.conftest import POSTGRES_URL, require_postgres
 from tests.support.world import World, build_world
@@ -222,9 +223,9 @@ def test_a_direct_message_whose_id_left_the_roster_is_failed_and_reported(world)
     with world.db.write() as session:
         db_enqueue(session, world.core.vault, now=world.core.now(), key=f"attest-remind:{cfo.id}:x",
                    target=person_target(cfo.id), notice=Notice(title="Reminder"), platforms=SLACK)
-        for identity in session.exec(select(Identity).where(Identity.person_id == cfo.id,
-                                                            Identity.platform == Platform.SLACK)).all():
-            session.delete(identity)
+        slack_id = identities.db_account(session, world.core.vault, cfo.id, Platform.SLACK)
+        assert slack_id is not None
+        identities.db_remove(session, world.core.vault, slack_id)
     # When the relay comes to it
     world.relay.claim(Platform.SLACK)
     # Then the row is failed for want of a route, and the committee is told, naming Dana

@@ -1,9 +1,10 @@
 """A report's confidential fields, written through storage, leave no readable trace.
 
 A canary string goes into every confidential field of a report, of a follow-up message and of an
-anonymous report held for its delay (and the keyring, the recovery key and its shares are the
-canaries of the escrow); then the bytes at rest (the SQLite file and its WAL, before and after a
-checkpoint; a dump of the PostgreSQL schema) and the logs at DEBUG, SQLAlchemy's statement and parameter logging included,
+anonymous report held for its delay, into the reporter's Slack and Teams ids and their 1:1 chat's
+reference (and the keyring, the recovery key and its shares are the canaries of the escrow); then
+the bytes at rest (the SQLite file and its WAL, before and after a checkpoint; a dump of the
+PostgreSQL schema) and the logs at DEBUG, SQLAlchemy's statement and parameter logging included,
 are searched for it. Positive controls show each search does find what is stored in plain, and
 the canary is opened back, so the test cannot pass by writing nothing. A kept view (a receipt
 waiting for its Teams dialog) is searched the same way for its code, secret and person.
@@ -18,6 +19,7 @@ import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -25,16 +27,20 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from bot.messages import Actor, Document
+from storage import identities, references
 from storage.audit import AuditLog
 from storage.clock import utcnow
 from storage.crypto import Keyring, Vault
 from storage.db import Database
 from storage.escrow import RecoveryPair, db_install, db_reseal, open_keyring
+from storage.identities import PlatformAccount
 from storage.models import (
     AuditEvent,
     CaseMessage,
+    ConversationRef,
     DataKey,
     FormReceipt,
+    Identity,
     PendingReport,
     Person,
     RecoveryKey,
@@ -155,6 +161,15 @@ def write_report(database: Database, vault: Vault, audit: AuditLog, canary: str)
                 "code": f"{canary}-code", "secret_hash": vault.hash_secret(f"{canary}-secret"),
                 "content": {"what": f"{canary}-held", "reporter": None}, "due": f"{canary}-due"}),
         ))
+    # And who the reporter is on each platform, and their Teams 1:1 chat's reference
+    with database.write() as session:
+        assert officer.id is not None
+        identities.db_add(session, vault, PlatformAccount(officer.id, Platform.SLACK, f"U{canary}-slack-id"))
+        identities.db_add(session, vault, PlatformAccount(officer.id, Platform.TEAMS, f"{canary}-aad-id"))
+        references.db_save(session, vault, name=f"teams:user:{canary}-aad-id", kind="teams:user",
+                           reference={"conversation": {"id": f"a:{canary}-chat"},
+                                      "user": {"aadObjectId": f"{canary}-aad-id"}},
+                           day=datetime(2026, 11, 30, tzinfo=UTC))
     return report_id, message_id
 
 
@@ -166,13 +181,17 @@ def open_back(database: Database, vault: Vault, report_id: str, message_id: str)
         answer = vault.open(session, kind="case_message", record_id=message_id, blob=message.body)
         held = [vault.open(session, kind="pending_report", record_id=row.id, blob=row.body)
                 for row in session.exec(select(PendingReport)).all()]
-    return str(content) + str(answer) + str(held)
+        ids = identities.db_all(session, vault)
+        (chat,) = [references.db_load(session, vault, f"teams:user:{a.platform_user_id}")
+                   for a in ids if a.platform is Platform.TEAMS]
+    return str(content) + str(answer) + str(held) + str(ids) + str(chat)
 
 
 def sealed_bodies(database: Database) -> list[bytes]:
     with database.read() as session:
         return [*session.exec(select(Report.body)).all(), *session.exec(select(CaseMessage.body)).all(),
-                *session.exec(select(PendingReport.body)).all()]
+                *session.exec(select(PendingReport.body)).all(),
+                *session.exec(select(Identity.body)).all(), *session.exec(select(ConversationRef.body)).all()]
 
 
 # --- the tests --------------------------------------------------------------------------------
@@ -191,11 +210,13 @@ def test_confidential_fields_leave_no_trace_at_rest_or_in_logs(
     log_text = logged(logs_at_debug)
     assert "INSERT INTO report" in log_text and "INSERT INTO casemessage" in log_text
     assert "INSERT INTO pendingreport" in log_text
+    assert "INSERT INTO identity" in log_text and "INSERT INTO conversationref" in log_text
     assert canary not in log_text
 
-    # And the bytes at rest hold the ciphertexts but never the canary
+    # And the bytes at rest hold the ciphertexts (the report, the answer, two platform ids, a
+    # chat's reference) but never the canary
     bodies = sealed_bodies(database)
-    assert len(bodies) == 3
+    assert len(bodies) == 6
     if database.is_sqlite:
         before = sqlite_files(database)
         assert before.get("candor.db-wal"), "the write should still be in the WAL"
@@ -215,7 +236,8 @@ def test_confidential_fields_leave_no_trace_at_rest_or_in_logs(
 
     # And the content opens back, whole, for someone holding the key
     opened = open_back(database, vault, report_id, message_id)
-    for field in ("what", "who", "when", "evidence", "known", "name", "answer", "held", "code", "due"):
+    for field in ("what", "who", "when", "evidence", "known", "name", "answer", "held", "code", "due",
+                  "slack-id", "aad-id", "chat"):
         assert f"{canary}-{field}" in opened
     assert canary not in logged(logs_at_debug)
 

@@ -22,10 +22,12 @@ from bot.messages import (
 )
 from bot.relay import Relay
 from bot.service import Service
+from storage import identities
 from storage.audit import AuditLog, audit_key
 from storage.crypto import Vault
 from storage.db import Database
-from storage.models import Identity, Person
+from storage.identities import PlatformAccount
+from storage.models import Person
 from storage.vocabulary import PersonKind, Platform, Role
 
 
@@ -50,7 +52,7 @@ PEOPLE = [
 ]
 
 
-def add_people(db: Database) -> dict[str, Person]:
+def add_people(db: Database, vault: Vault) -> dict[str, Person]:
     people: dict[str, Person] = {}
     with db.write() as session:
         for key, name, email, kind, role, chair, slack_id in PEOPLE:
@@ -59,8 +61,8 @@ def add_people(db: Database) -> dict[str, Person]:
             session.add(person)
             session.flush()
             assert person.id is not None
-            session.add(Identity(person_id=person.id, platform=Platform.SLACK, platform_user_id=slack_id))
-            session.add(Identity(person_id=person.id, platform=Platform.CONSOLE, platform_user_id=email))
+            identities.db_add(session, vault, PlatformAccount(person.id, Platform.SLACK, slack_id))
+            identities.db_add(session, vault, PlatformAccount(person.id, Platform.CONSOLE, email))
             people[key] = person
     return people
 
@@ -97,7 +99,7 @@ def build_world(db: Database, vault: Vault, *, platforms: frozenset[Platform] = 
     clock = Clock()
     core = Core(vault=vault, audit=AuditLog(audit_key(vault.keyring.index_key)), policy=load_policy(),
                 platforms=platforms, now=clock)
-    people = add_people(db)
+    people = add_people(db, vault)
     return World(db, core, Service(db, core), Relay(db, core), clock, people)
 
 

@@ -20,8 +20,10 @@ from bot.roster import (
     parse_roster,
 )
 from storage.audit import AuditLog
+from storage.crypto import Vault
 from storage.db import Database
-from storage.models import AuditEvent, Identity, Person
+from storage.identities import PlatformAccount, db_add, db_all
+from storage.models import AuditEvent, Person
 from storage.vocabulary import PersonKind, Platform, Role
 
 ROSTER = """\
@@ -134,26 +136,26 @@ def test_the_error_reads_as_the_cli_shows_it() -> None:
 # --- importing --------------------------------------------------------------------------------
 
 
-def import_text(database: Database, audit: AuditLog, text: str, *, prune: bool = False) -> ImportResult:
+def import_text(database: Database, vault: Vault, audit: AuditLog, text: str, *, prune: bool = False) -> ImportResult:
     """As the CLI does it: parse the whole file first, then import in one unit of work."""
     entries = parse_roster(text)
     with database.write() as session:
-        return db_import_roster(session, entries, prune=prune, audit=audit, actor="cli")
+        return db_import_roster(session, entries, prune=prune, vault=vault, audit=audit, actor="cli")
 
 
-def snapshot(database: Database) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], int]:
+def snapshot(database: Database, vault: Vault) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], int]:
     with database.read() as session:
         people = [(p.email, p.name, p.kind, p.role, p.chair, p.active, p.attestation_due)
                   for p in session.exec(select(Person).order_by(col(Person.email))).all()]
-        ids = sorted((i.person_id, i.platform.value, i.platform_user_id) for i in session.exec(select(Identity)).all())
+        ids = sorted((i.person_id, i.platform.value, i.platform_user_id) for i in db_all(session, vault))
         events = session.exec(select(func.count()).select_from(AuditEvent)).one()
     return people, ids, events
 
 
-def identities(database: Database) -> dict[str, dict[Platform, str]]:
+def identities(database: Database, vault: Vault) -> dict[str, dict[Platform, str]]:
     with database.read() as session:
         return {person.email: {i.platform: i.platform_user_id for i in ids}
-                for person, ids in db_list_roster(session)}
+                for person, ids in db_list_roster(session, vault)}
 
 
 def active(database: Database) -> dict[str, bool]:
@@ -161,11 +163,11 @@ def active(database: Database) -> dict[str, bool]:
         return {p.email: p.active for p in session.exec(select(Person)).all()}
 
 
-def test_a_first_import_adds_everyone_with_their_ids(database: Database, audit: AuditLog) -> None:
-    result = import_text(database, audit, ROSTER)
+def test_a_first_import_adds_everyone_with_their_ids(database: Database, vault: Vault, audit: AuditLog) -> None:
+    result = import_text(database, vault, audit, ROSTER)
     assert sorted(result.added) == ["alex@example.com", "dana@example.com", "lee@example.com", "sam@example.com"]
     assert (result.updated, result.unchanged, result.missing, result.deactivated) == ([], [], [], [])
-    assert identities(database) == {
+    assert identities(database, vault) == {
         "alex@example.com": {}, "lee@example.com": {Platform.SLACK: "U0LEE"},
         "dana@example.com": {Platform.SLACK: "U0CFO", Platform.TEAMS: "6f1c2a9e-aad"},
         "sam@example.com": {},
@@ -180,24 +182,24 @@ def test_a_first_import_adds_everyone_with_their_ids(database: Database, audit: 
     assert event.detail == '{"added":4,"deactivated":0,"missing":0,"prune":false,"unchanged":0,"updated":0}'
 
 
-def test_the_list_shows_the_committee_first_then_officers_by_name(database: Database, audit: AuditLog) -> None:
-    import_text(database, audit, ROSTER)
+def test_the_list_shows_the_committee_first_then_officers_by_name(database: Database, vault: Vault, audit: AuditLog) -> None:
+    import_text(database, vault, audit, ROSTER)
     with database.read() as session:
-        rows = db_list_roster(session)
+        rows = db_list_roster(session, vault)
     assert [p.email for p, _ in rows] == ["alex@example.com", "lee@example.com", "dana@example.com", "sam@example.com"]
     dana_ids = rows[2][1]
     assert [(i.platform, i.platform_user_id) for i in dana_ids] == [(Platform.SLACK, "U0CFO"), (Platform.TEAMS, "6f1c2a9e-aad")]
 
 
-def test_importing_again_updates_people_by_email(database: Database, audit: AuditLog) -> None:
-    import_text(database, audit, ROSTER)
+def test_importing_again_updates_people_by_email(database: Database, vault: Vault, audit: AuditLog) -> None:
+    import_text(database, vault, audit, ROSTER)
     # When the same file is imported again, nothing changes
-    again = import_text(database, audit, ROSTER)
+    again = import_text(database, vault, audit, ROSTER)
     assert (again.added, again.updated, len(again.unchanged)) == ([], [], 4)
     # When Dana's role, name and Slack id change, and Sam's e-mail is written in capitals
     changed = ROSTER.replace("Dana Reyes", "Dana Reyes-Hart").replace("role: CFO", "role: CEO") \
                     .replace("U0CFO", "U0NEW").replace("sam@example.com", "SAM@example.com")
-    result = import_text(database, audit, changed)
+    result = import_text(database, vault, audit, changed)
     # Then Dana is updated in place (no second row), her old Slack id is gone, and Sam is unchanged
     assert (result.added, result.updated) == ([], ["dana@example.com"])
     assert "sam@example.com" in result.unchanged
@@ -205,115 +207,115 @@ def test_importing_again_updates_people_by_email(database: Database, audit: Audi
         dana = session.exec(select(Person).where(Person.email == "dana@example.com")).one()
         assert (dana.name, dana.role) == ("Dana Reyes-Hart", Role.CEO)
         assert session.exec(select(func.count()).select_from(Person)).one() == 4
-    assert identities(database)["dana@example.com"] == {Platform.SLACK: "U0NEW", Platform.TEAMS: "6f1c2a9e-aad"}
+    assert identities(database, vault)["dana@example.com"] == {Platform.SLACK: "U0NEW", Platform.TEAMS: "6f1c2a9e-aad"}
     # And each import is one audit event in one unbroken chain
     with database.read() as session:
         assert audit.verify(session).checked == 3
 
 
-def test_an_omitted_id_or_date_keeps_the_one_on_record(database: Database, audit: AuditLog) -> None:
-    import_text(database, audit, ROSTER)
+def test_an_omitted_id_or_date_keeps_the_one_on_record(database: Database, vault: Vault, audit: AuditLog) -> None:
+    import_text(database, vault, audit, ROSTER)
     with database.write() as session:  # as attesting does: the next due date moves on a year
         dana = session.exec(select(Person).where(Person.email == "dana@example.com")).one()
         dana.attestation_due = date(2028, 3, 31)
     bare = ROSTER.replace(", slack_id: U0CFO, teams_id: 6f1c2a9e-aad, attestation_due: 2027-03-31", "")
-    result = import_text(database, audit, bare)
+    result = import_text(database, vault, audit, bare)
     assert "dana@example.com" in result.unchanged
-    assert identities(database)["dana@example.com"] == {Platform.SLACK: "U0CFO", Platform.TEAMS: "6f1c2a9e-aad"}
+    assert identities(database, vault)["dana@example.com"] == {Platform.SLACK: "U0CFO", Platform.TEAMS: "6f1c2a9e-aad"}
     with database.read() as session:
         dana = session.exec(select(Person).where(Person.email == "dana@example.com")).one()
         assert dana.attestation_due == date(2028, 3, 31)
 
 
-def test_people_missing_from_the_file_are_listed_and_kept_unless_pruned(database: Database, audit: AuditLog) -> None:
-    import_text(database, audit, ROSTER)
+def test_people_missing_from_the_file_are_listed_and_kept_unless_pruned(database: Database, vault: Vault, audit: AuditLog) -> None:
+    import_text(database, vault, audit, ROSTER)
     without_sam_and_alex = "\n".join(line for line in ROSTER.splitlines()
                                      if "Sam" not in line and "Alex" not in line and "alex@" not in line)
     # When Sam and Alex are left out, they are listed and stay active
-    kept = import_text(database, audit, without_sam_and_alex)
+    kept = import_text(database, vault, audit, without_sam_and_alex)
     assert (kept.missing, kept.deactivated) == (["alex@example.com", "sam@example.com"], [])
     assert active(database)["sam@example.com"] is True
     # When the import prunes, they are deactivated (not deleted)
-    pruned = import_text(database, audit, without_sam_and_alex, prune=True)
+    pruned = import_text(database, vault, audit, without_sam_and_alex, prune=True)
     assert (pruned.missing, pruned.deactivated) == ([], ["alex@example.com", "sam@example.com"])
     assert active(database) == {"dana@example.com": True, "lee@example.com": True,
                                 "sam@example.com": False, "alex@example.com": False}
     # And someone already inactive is not listed again
-    assert import_text(database, audit, without_sam_and_alex, prune=True).deactivated == []
+    assert import_text(database, vault, audit, without_sam_and_alex, prune=True).deactivated == []
     # When Sam comes back, he is active again
-    back = import_text(database, audit, ROSTER.replace("  - name: Alex Kim\n    email: alex@example.com\n", ""))
+    back = import_text(database, vault, audit, ROSTER.replace("  - name: Alex Kim\n    email: alex@example.com\n", ""))
     assert back.updated == ["sam@example.com"]
     assert active(database)["sam@example.com"] is True
     assert active(database)["alex@example.com"] is False
 
 
 def test_a_slack_id_already_taken_by_someone_else_is_refused_and_nothing_changes(
-    database: Database, audit: AuditLog
+    database: Database, vault: Vault, audit: AuditLog
 ) -> None:
-    import_text(database, audit, ROSTER)
-    before = snapshot(database)
+    import_text(database, vault, audit, ROSTER)
+    before = snapshot(database, vault)
     # Given a file that adds a new person and gives her Lee's Slack id, which Lee keeps
     # (the file leaves Lee's id out, so it stays on record)
     taken = ROSTER.replace(", slack_id: U0LEE", "") + "  - {name: Kim Lo, email: kim@example.com, slack_id: U0LEE}\n"
     with pytest.raises(RosterError) as caught:
-        import_text(database, audit, taken)
+        import_text(database, vault, audit, taken)
     assert caught.value.line == 8
     assert "Slack id 'U0LEE' already belongs to lee@example.com" in str(caught.value)
     # Then no one was added, no id moved, no audit event written
-    assert snapshot(database) == before
+    assert snapshot(database, vault) == before
 
 
-def test_ids_can_move_between_people_in_one_import(database: Database, audit: AuditLog) -> None:
-    import_text(database, audit, ROSTER)
+def test_ids_can_move_between_people_in_one_import(database: Database, vault: Vault, audit: AuditLog) -> None:
+    import_text(database, vault, audit, ROSTER)
     swapped = ROSTER.replace("U0CFO", "U0TMP").replace("U0LEE", "U0CFO").replace("U0TMP", "U0LEE")
-    result = import_text(database, audit, swapped)
+    result = import_text(database, vault, audit, swapped)
     assert sorted(result.updated) == ["dana@example.com", "lee@example.com"]
-    ids = identities(database)
+    ids = identities(database, vault)
     assert (ids["dana@example.com"][Platform.SLACK], ids["lee@example.com"][Platform.SLACK]) == ("U0LEE", "U0CFO")
 
 
-def test_an_id_learned_by_email_is_replaced_by_the_files(database: Database, audit: AuditLog) -> None:
-    import_text(database, audit, ROSTER)
+def test_an_id_learned_by_email_is_replaced_by_the_files(database: Database, vault: Vault, audit: AuditLog) -> None:
+    import_text(database, vault, audit, ROSTER)
     with database.write() as session:  # as db_resolve does when Sam first writes from Teams
         sam = session.exec(select(Person).where(Person.email == "sam@example.com")).one()
         assert sam.id is not None
-        session.add(Identity(person_id=sam.id, platform=Platform.TEAMS, platform_user_id="old-aad"))
-    import_text(database, audit, ROSTER.replace("role: Controller}", "role: Controller, teams_id: new-aad}"))
-    assert identities(database)["sam@example.com"] == {Platform.TEAMS: "new-aad"}
+        db_add(session, vault, PlatformAccount(sam.id, Platform.TEAMS, "old-aad"))
+    import_text(database, vault, audit, ROSTER.replace("role: Controller}", "role: Controller, teams_id: new-aad}"))
+    assert identities(database, vault)["sam@example.com"] == {Platform.TEAMS: "new-aad"}
 
 
-def test_a_malformed_file_imports_nothing(database: Database, audit: AuditLog) -> None:
-    import_text(database, audit, ROSTER)
-    before = snapshot(database)
+def test_a_malformed_file_imports_nothing(database: Database, vault: Vault, audit: AuditLog) -> None:
+    import_text(database, vault, audit, ROSTER)
+    before = snapshot(database, vault)
     # A file whose last entry is wrong: the good entries before it are not imported either
     broken = ROSTER.replace("Alex Kim", "Alex Kim\n    phone: 555") + "  - {name: New Person, email: new@example.com}\n"
     with pytest.raises(RosterError, match="line 7: unknown key 'phone'"):
-        import_text(database, audit, broken)
-    assert snapshot(database) == before
+        import_text(database, vault, audit, broken)
+    assert snapshot(database, vault) == before
 
 
-def test_a_failure_after_the_import_rolls_all_of_it_back(database: Database, audit: AuditLog) -> None:
+def test_a_failure_after_the_import_rolls_all_of_it_back(database: Database, vault: Vault, audit: AuditLog) -> None:
     # Given an import whose unit of work fails after the roster was written
     entries = parse_roster(ROSTER)
     with pytest.raises(RuntimeError), database.write() as session:
-        result = db_import_roster(session, entries, prune=False, audit=audit, actor="cli")
+        result = db_import_roster(session, entries, prune=False, vault=vault, audit=audit, actor="cli")
         assert len(result.added) == 4
         assert session.exec(select(func.count()).select_from(Person)).one() == 4  # flushed, not committed
         raise RuntimeError("the disk filled up")
     # Then nothing of it remains: no people, no ids, no audit event
-    assert snapshot(database) == ([], [], 0)
+    assert snapshot(database, vault) == ([], [], 0)
 
 
-def test_the_import_never_commits(database: Database, audit: AuditLog) -> None:
+def test_the_import_never_commits(database: Database, vault: Vault, audit: AuditLog) -> None:
     with Session(database.engine) as session:
-        db_import_roster(session, parse_roster(ROSTER), prune=False, audit=audit, actor="cli")
+        db_import_roster(session, parse_roster(ROSTER), prune=False, vault=vault, audit=audit, actor="cli")
         session.rollback()
-    assert snapshot(database) == ([], [], 0)
+    assert snapshot(database, vault) == ([], [], 0)
 
 
-def test_entries_built_in_code_are_checked_for_duplicates_too(database: Database, audit: AuditLog) -> None:
+def test_entries_built_in_code_are_checked_for_duplicates_too(database: Database, vault: Vault, audit: AuditLog) -> None:
     entry = RosterEntry(name="A", email="a@example.com", kind=PersonKind.COMMITTEE, role=None,
                         chair=False, slack_id=None, teams_id=None, attestation_due=None)
     with pytest.raises(RosterError, match="appears twice"), database.write() as session:
-        db_import_roster(session, [entry, entry], prune=False, audit=audit, actor="cli")
-    assert snapshot(database) == ([], [], 0)
+        db_import_roster(session, [entry, entry], prune=False, vault=vault, audit=audit, actor="cli")
+    assert snapshot(database, vault) == ([], [], 0)
