@@ -1,8 +1,8 @@
-"""The operator's commands for alerts that do not arrive: `candor status` (one screen: what waits
-for the committee and why, what to do about each error, the schema, the key file, the key
-escrow's age) and `candor notify retry` (the notices a platform refused are due now, after a fix).
+"""`candor status`: one screen for the operator: what waits for the committee and why, what to do
+about each error, the schema, the key file, the key escrow's age (`candor notify retry`, in
+notify.py, makes what a platform refused due again once it is fixed).
 
-Neither needs the master key: they read plain columns (counts, times, error codes) only.
+It needs no master key: it reads plain columns (counts, times, error codes) only.
 """
 
 from __future__ import annotations
@@ -10,49 +10,17 @@ from __future__ import annotations
 import stat
 from datetime import datetime
 
-import typer
-from rich.console import Console as RichConsole
 from sqlmodel import select
 
+from adapters.cli.common import out
 from adapters.settings import Settings
 from bot import copy
 from bot.outage import Waiting, committee_health, db_waiting
-from bot.relay import db_due_now
 from storage import migrate
 from storage.clock import as_utc, utcnow
 from storage.db import Database
 from storage.escrow import db_current
 from storage.models import DeliveryOutage, RecoveryKey
-
-notify_app = typer.Typer(help="The notifier: notices on their way to Slack and Teams.", no_args_is_help=True)
-
-out = RichConsole()
-err = RichConsole(stderr=True)
-
-
-def _open(settings: Settings) -> Database:
-    db = Database.from_url(settings.database_url)
-    current, head = migrate.current_revision(db), migrate.head_revision()
-    if current != head:
-        db.dispose()
-        err.print(f"[bold red]candor:[/] the database schema is at {current or 'nothing'}, not {head}: "
-                  "run `candor db upgrade`", highlight=False)
-        raise typer.Exit(1)
-    return db
-
-
-@notify_app.command("retry")
-def notify_retry() -> None:
-    """After fixing what blocked delivery (the bot invited back, the token replaced): every notice a
-    platform refused is due now. A running `candor serve` sends them within seconds."""
-    db = _open(Settings())
-    try:
-        with db.write() as session:
-            count = db_due_now(session, platform=None, now=utcnow())
-    finally:
-        db.dispose()
-    out.print(f"{count} blocked {'notice is' if count == 1 else 'notices are'} due now; "
-              "`candor serve` sends them within seconds. `candor status` shows what still waits.")
 
 
 def _minutes(now: datetime, since: datetime) -> str:

@@ -1,0 +1,128 @@
+"""`candor export`: a case's whole file for an allowed committee member, and a quarter's
+sanitized register (`adapters.export` lays them out as Markdown, PDF and CSV).
+
+Each command is one unit of work (`candor.db.write()`) around a `bot/` function that audits what
+it does, a refusal included; refusals are printed, never a traceback.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+from datetime import tzinfo
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from sqlmodel import select
+
+from adapters.cli.common import CLI, build_candor, fail, out, unwritable
+from bot.codes import format_code
+from bot.core import CandorError, db_report_by_code
+from storage.models import Person, Report
+
+app = typer.Typer(help="The committee's records: case files and the quarterly register.",
+                  no_args_is_help=True)
+
+
+def _operator() -> str:
+    """Who runs this command: the OS user and the host, as the audit log records them beside
+    the member an export is made for (`--as` names the member; anyone at the shell can type it)."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no name for this uid (a bare container)
+        user = f"uid {os.getuid()}"
+    return f"{user}@{socket.gethostname()}"[:200]
+
+
+@app.command("case")
+def export_case(
+    code: str = typer.Argument(..., help="The case code."),
+    as_email: str = typer.Option(..., "--as", help="The committee member the file is for (e-mail)."),
+    fmt: str = typer.Option("md", "--format", help="md or pdf."),
+    destination: Path | None = typer.Option(None, "--out", help="The file to write."),
+) -> None:
+    """Write a case's whole file for an allowed committee member (audited, with the OS user and
+    host running the command beside the member; refused, and the refusal audited, for anyone
+    else, a member the report keeps away included)."""
+    from adapters.export import write_case
+    from bot.records import db_case_file
+
+    if fmt not in {"md", "pdf"}:
+        raise fail("--format is md or pdf")
+    candor = build_candor(frozenset())
+    try:
+        # A refusal is audited, so it must commit: the unit of work ends before fail.
+        refusal: str | None = None
+        with candor.db.write() as session:
+            member = session.exec(select(Person).where(Person.email == as_email.strip().lower(),
+                                                       Person.active == True)).first()  # noqa: E712
+            report = db_report_by_code(session, format_code(code))
+            if member is None:
+                refusal = f"{escape(as_email)} is not on the roster"
+            elif report is None:
+                refusal = _no_such_case(code)
+            elif report.shredded_at is not None:
+                refusal = _shredded_case(report, candor.core.timezone)
+            else:
+                try:
+                    case = db_case_file(session, candor.core, member, report.code, operator=_operator())
+                except CandorError as exc:
+                    refusal = exc.reply
+        if refusal is not None:
+            raise fail(f"no export: {refusal}")
+    finally:
+        candor.close()
+    path = destination or Path(f"case-{case.code}.{fmt}")
+    try:
+        write_case(case, path, fmt)
+    except OSError as exc:
+        raise unwritable(path, exc) from None
+    out.print(f"Wrote {path} (mode 0600). It is confidential: keep it with the committee's records.")
+
+
+# What the administrator reads when there is no case file to write. The chat's sentence for a
+# code that opens nothing ("check the code and the secret") is for reporters, and says the same
+# for every failure on purpose; at the command line the committee is told what happened.
+def _no_such_case(code: str) -> str:
+    return (f"there is no case '{escape(code.strip())}' in this database. A case code looks like "
+            "K7Q4-M9XP; `candor export register --period 2026Q4` lists the codes of a quarter's cases.")
+
+
+def _shredded_case(report: Report, tz: tzinfo) -> str:
+    from bot.records import quarter_of
+
+    closed = f", closed on {report.closed_at:%Y-%m-%d}" if report.closed_at else ""
+    quarter = quarter_of(report.received_at, tz)  # the register's quarter, in the company's zone
+    return (f"case {report.code} was shredded on {report.shredded_at:%Y-%m-%d} under the retention "
+            f"policy{closed}; its content can no longer be read by anyone. Only its tombstone (code, "
+            f"category and dates) remains, in the register: `candor export register --period {quarter}`.")
+
+
+@app.command("register")
+def export_register(
+    period: str = typer.Option(..., "--period", help="The quarter, e.g. 2026Q4."),
+    directory: Path = typer.Option(Path("."), "--out", help="The folder to write into."),
+) -> None:
+    """Write the sanitized register of a quarter: CSV of counts, CSV of cases (codes, categories,
+    statuses, dates) and a one-page PDF summary with a chart. No report content, no reporter."""
+    from adapters.export import write_register
+    from bot.records import db_register, parse_period
+
+    try:
+        parse_period(period)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    candor = build_candor(frozenset())
+    try:
+        with candor.db.write() as session:
+            register = db_register(session, candor.core, period, actor=CLI)
+    finally:
+        candor.close()
+    try:
+        paths = write_register(register, directory)
+    except OSError as exc:
+        raise unwritable(directory, exc) from None
+    for path in paths:
+        out.print(f"Wrote {path}")

@@ -1,0 +1,101 @@
+"""`candor waivers`: the register of waivers of the Code, recording one, and its public disclosure.
+
+Each command is one unit of work (`candor.db.write()`) around a `bot/` function that audits what
+it does; refusals come back as `CandorError` and are printed, never a traceback.
+"""
+
+from __future__ import annotations
+
+import typer
+from rich.markup import escape
+from rich.table import Column, Table
+
+from adapters.cli.common import CLI, build_candor, fail, option, out, parse_date, refusal
+from bot.core import CandorError
+
+app = typer.Typer(help="Waivers of the Code and their public disclosure.", no_args_is_help=True)
+
+
+@app.command("list")
+def waivers_list() -> None:
+    """The waiver register: officer, provision, grant, disclosure deadline and disclosure."""
+    from bot.waivers import db_register
+
+    candor = build_candor(frozenset())
+    try:
+        with candor.db.read() as session:
+            rows = db_register(session)
+    finally:
+        candor.close()
+    if not rows:
+        out.print("No waivers of the Code are recorded.")
+        return
+    # Five columns, so that an 80-column terminal (or a pipe) shows every id and date whole.
+    table = Table(Column("Id", no_wrap=True), "Officer", "Provision", "Granted",
+                  Column("Public disclosure", overflow="fold"))
+    for waiver, officer in rows:
+        if waiver.disclosed_on is None:
+            state = "NOT YET DISCLOSED"
+        else:
+            late = " (late)" if waiver.disclosed_on > waiver.disclosure_due else ""
+            state = f"disclosed {waiver.disclosed_on.isoformat()}{late}\n{escape(waiver.disclosure_ref or '')}"
+        table.add_row(waiver.id[:8], escape(officer.name), escape(waiver.provision),
+                      f"{waiver.granted_on.isoformat()}\nby {escape(waiver.granted_by)}",
+                      f"due {waiver.disclosure_due.isoformat()}\n{state}")
+    out.print(table)
+
+
+@app.command("add")
+def waivers_add(
+    officer: str = typer.Option(..., "--officer", help="The officer's e-mail on the roster."),
+    provision: str = typer.Option("", "--provision", help="The provision of the Code waived (required), e.g. \"Obligation 3\"."),
+    granted_by: str = typer.Option("Board of Directors", "--granted-by", help="Who granted it."),
+    granted_on: str = typer.Option(..., "--on", help="The date granted (YYYY-MM-DD)."),
+    reason: str = typer.Option(..., "--reason", help="The reason (stored encrypted)."),
+) -> None:
+    """Record a waiver; prints its public disclosure deadline (four US business days)."""
+    from bot.waivers import db_officers, db_record, validate
+
+    candor = build_candor(frozenset())
+    try:
+        with candor.db.write() as session:
+            officers = {p.email: p for p in db_officers(session)}
+            person = officers.get(officer.strip().lower())
+            if person is None or person.id is None:
+                raise fail(f"{officer} is not an active officer on the roster; nothing was recorded")
+            checked = validate({"officer": str(person.id), "provision": provision, "granted_by": granted_by,
+                                "granted_on": granted_on, "reason": reason},
+                               officer_ids={person.id}, today=candor.core.now().date())
+            if isinstance(checked, dict):
+                raise fail("\n".join(f"{option(name)}: {why}" for name, why in checked.items()))
+            row = db_record(session, candor.core, actor=CLI, grant=checked, recorded_by=None)
+    finally:
+        candor.close()
+    out.print(f"Waiver {row.id[:8]} recorded for {person.name}. Disclose it publicly by "
+              f"{row.disclosure_due.isoformat()} (Form 8-K or the company's website).")
+
+
+@app.command("disclose")
+def waivers_disclose(
+    waiver_id: str = typer.Argument(..., help="The waiver's id (the first characters are enough)."),
+    ref: str = typer.Option(..., "--ref", help="The Form 8-K reference or the web address."),
+    on: str = typer.Option(..., "--on", help="The date disclosed (YYYY-MM-DD)."),
+) -> None:
+    """Record a waiver's public disclosure; the reminders stop."""
+    from bot.waivers import db_disclose, db_find
+
+    day = parse_date(on, "--on")
+    candor = build_candor(frozenset())
+    try:
+        with candor.db.write() as session:
+            waiver = db_find(session, waiver_id)
+            if waiver is None:
+                raise fail(f"no single waiver has the id {waiver_id!r}: see `candor waivers list`")
+            try:
+                row = db_disclose(session, candor.core, actor=CLI, waiver_id=waiver.id, ref=ref, on=day)
+            except CandorError as exc:
+                raise fail(refusal(exc)) from None
+    finally:
+        candor.close()
+    late = " (after the deadline)" if day > row.disclosure_due else ""
+    out.print(f"Disclosure of waiver {row.id[:8]} recorded: {day.isoformat()}{late}.")
