@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from adapters.cli.common import build_candor, fail, out
+from adapters.cli.common import administration, fail, out
 
 app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 
@@ -24,12 +24,8 @@ def audit_verify(
         anchor = parse_anchor(expect_head) if expect_head else None
     except ValueError as exc:
         raise fail(str(exc)) from None
-    candor = build_candor(frozenset())
-    try:
-        with candor.db.read() as session:
-            result = candor.core.audit.verify(session, anchor=anchor)
-    finally:
-        candor.close()
+    with administration() as admin:
+        result = admin.verify_audit(anchor=anchor)
     if not result.ok:
         raise fail(f"audit chain broken at row {result.broken_seq}: {result.reason} "
                    f"({result.checked} rows verified before it)")

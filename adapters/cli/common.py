@@ -1,12 +1,15 @@
 """What every `candor` command shares: the terminal (`out`, `err`), a refusal (`fail`: a red line
-on standard error and exit 1), building Candor from the environment, and reading the options
-that several commands take (an ISO 8601 time, a date, a file that cannot be written).
+on standard error and exit 1), building Candor from the environment (`administration()` gives
+the administrator's use cases on it), and reading the options that several commands take (an
+ISO 8601 time, a date, a file that cannot be written).
 
 A refusal is printed as a sentence, never a traceback: a traceback may show a report's text.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
@@ -16,12 +19,11 @@ from rich.markup import escape
 
 from adapters.bootstrap import Candor, StartupError, build
 from adapters.settings import Settings
+from bot.admin import Admin
 from bot.core import CandorError, FieldError
 from storage import migrate
 from storage.db import Database
 from storage.vocabulary import Platform
-
-CLI = "cli"  # how the administrator at the command line appears in the audit log
 
 out = RichConsole()
 err = RichConsole(stderr=True)
@@ -50,6 +52,16 @@ def build_candor(platforms: frozenset[Platform], *, create_key: bool = False, up
                      warn=None if log_warnings else warn)
     except StartupError as exc:
         raise fail(str(exc)) from None
+
+
+@contextmanager
+def administration() -> Iterator[Admin]:
+    """The administrator's use cases (`bot.admin`) on Candor built for one command, closed after."""
+    candor = build_candor(frozenset())
+    try:
+        yield Admin(candor.db, candor.core, retention_years=candor.settings.retention_years)
+    finally:
+        candor.close()
 
 
 def configured_platforms(configured: Settings) -> frozenset[Platform]:

@@ -1,8 +1,8 @@
 """`candor export`: a case's whole file for an allowed committee member, and a quarter's
 sanitized register (`adapters.export` lays them out as Markdown, PDF and CSV).
 
-Each command is one unit of work (`candor.db.write()`) around a `bot/` function that audits what
-it does, a refusal included; refusals are printed, never a traceback.
+Each command calls one of the administrator's use cases (`bot.admin`), which audits what it does,
+a refusal included; its refusals are worded here and printed, never a traceback.
 """
 
 from __future__ import annotations
@@ -10,17 +10,15 @@ from __future__ import annotations
 import getpass
 import os
 import socket
-from datetime import tzinfo
 from pathlib import Path
 
 import typer
 from rich.markup import escape
-from sqlmodel import select
 
-from adapters.cli.common import CLI, build_candor, fail, out, unwritable
-from bot.codes import format_code
-from bot.core import CandorError, db_report_by_code
-from storage.models import Person, Report
+from adapters.cli.common import administration, fail, out, unwritable
+from bot.admin import CaseShredded, NoSuchCase, NotOnRoster
+from bot.core import CandorError
+from bot.records import parse_period
 
 app = typer.Typer(help="The committee's records: case files and the quarterly register.",
                   no_args_is_help=True)
@@ -47,33 +45,20 @@ def export_case(
     host running the command beside the member; refused, and the refusal audited, for anyone
     else, a member the report keeps away included)."""
     from adapters.export import write_case
-    from bot.records import db_case_file
 
     if fmt not in {"md", "pdf"}:
         raise fail("--format is md or pdf")
-    candor = build_candor(frozenset())
-    try:
-        # A refusal is audited, so it must commit: the unit of work ends before fail.
-        refusal: str | None = None
-        with candor.db.write() as session:
-            member = session.exec(select(Person).where(Person.email == as_email.strip().lower(),
-                                                       Person.active == True)).first()  # noqa: E712
-            report = db_report_by_code(session, format_code(code))
-            if member is None:
-                refusal = f"{escape(as_email)} is not on the roster"
-            elif report is None:
-                refusal = _no_such_case(code)
-            elif report.shredded_at is not None:
-                refusal = _shredded_case(report, candor.core.timezone)
-            else:
-                try:
-                    case = db_case_file(session, candor.core, member, report.code, operator=_operator())
-                except CandorError as exc:
-                    refusal = exc.reply
-        if refusal is not None:
-            raise fail(f"no export: {refusal}")
-    finally:
-        candor.close()
+    with administration() as admin:
+        try:
+            case = admin.case_file(code, member=as_email, operator=_operator())
+        except NotOnRoster:
+            raise fail(f"no export: {escape(as_email)} is not on the roster") from None
+        except NoSuchCase:
+            raise fail(f"no export: {_no_such_case(code)}") from None
+        except CaseShredded as gone:
+            raise fail(f"no export: {_shredded_case(gone)}") from None
+        except CandorError as exc:
+            raise fail(f"no export: {exc.reply}") from None
     path = destination or Path(f"case-{case.code}.{fmt}")
     try:
         write_case(case, path, fmt)
@@ -90,14 +75,11 @@ def _no_such_case(code: str) -> str:
             "K7Q4-M9XP; `candor export register --period 2026Q4` lists the codes of a quarter's cases.")
 
 
-def _shredded_case(report: Report, tz: tzinfo) -> str:
-    from bot.records import quarter_of
-
-    closed = f", closed on {report.closed_at:%Y-%m-%d}" if report.closed_at else ""
-    quarter = quarter_of(report.received_at, tz)  # the register's quarter, in the company's zone
-    return (f"case {report.code} was shredded on {report.shredded_at:%Y-%m-%d} under the retention "
+def _shredded_case(gone: CaseShredded) -> str:
+    closed = f", closed on {gone.closed_at:%Y-%m-%d}" if gone.closed_at else ""
+    return (f"case {gone.code} was shredded on {gone.shredded_at:%Y-%m-%d} under the retention "
             f"policy{closed}; its content can no longer be read by anyone. Only its tombstone (code, "
-            f"category and dates) remains, in the register: `candor export register --period {quarter}`.")
+            f"category and dates) remains, in the register: `candor export register --period {gone.quarter}`.")
 
 
 @app.command("register")
@@ -108,18 +90,13 @@ def export_register(
     """Write the sanitized register of a quarter: CSV of counts, CSV of cases (codes, categories,
     statuses, dates) and a one-page PDF summary with a chart. No report content, no reporter."""
     from adapters.export import write_register
-    from bot.records import db_register, parse_period
 
     try:
         parse_period(period)
     except ValueError as exc:
         raise fail(str(exc)) from None
-    candor = build_candor(frozenset())
-    try:
-        with candor.db.write() as session:
-            register = db_register(session, candor.core, period, actor=CLI)
-    finally:
-        candor.close()
+    with administration() as admin:
+        register = admin.register(period)
     try:
         paths = write_register(register, directory)
     except OSError as exc:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import typer
 
 from adapters.cli.common import open_current_database, out, settings
-from bot.relay import db_due_now
+from bot.admin import retry_blocked
 from storage.clock import utcnow
 
 app = typer.Typer(help="The notifier: notices on their way to Slack and Teams.", no_args_is_help=True)
@@ -18,8 +18,7 @@ def notify_retry() -> None:
     platform refused is due now. A running `candor serve` sends them within seconds."""
     db = open_current_database(settings())
     try:
-        with db.write() as session:
-            count = db_due_now(session, platform=None, now=utcnow())
+        count = retry_blocked(db, now=utcnow())
     finally:
         db.dispose()
     out.print(f"{count} blocked {'notice is' if count == 1 else 'notices are'} due now; "

@@ -1,20 +1,21 @@
 """`candor retention`: shredding closed cases past their retention period, and legal holds.
 
-Each command is one unit of work (`candor.db.write()`) around a `bot/` function that audits what
-it does; refusals come back as `CandorError` and are printed, never a traceback.
+Each command calls one of the administrator's use cases (`bot.admin`), which audits what it does;
+its refusals are worded here and printed, never a traceback. A future --now only rehearses
+(`bot.retention`: shredding is never judged by a time the real clock has not reached).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from adapters.cli.common import CLI, build_candor, fail, out, parse_time, refusal
-from bot.codes import format_code
-from bot.core import CandorError, db_report_by_code
-from storage.models import Report
+from adapters.cli.common import administration, fail, out, parse_time, refusal
+from bot.admin import FutureShredding, HoldUnchanged, NoSuchCase
+from bot.core import CandorError
 
 app = typer.Typer(help="Retention of closed cases and legal holds.", no_args_is_help=True)
 
@@ -27,40 +28,26 @@ def retention_run(
                                      help="Years a closed case is kept (default: CANDOR_RETENTION_YEARS, 7)."),
 ) -> None:
     """Shred closed cases past their retention period (not under legal hold), leaving a tombstone."""
-    from bot.retention import db_due, db_shred, shred_after
-
     moment = _moment(now)
-    candor = build_candor(frozenset())
-    years = years or candor.settings.retention_years
-    if not dry_run and moment > datetime.now(UTC) + timedelta(minutes=5):
-        candor.close()
-        raise fail("shredding cannot be undone, so it is never judged by a future time: "
-                   "use --dry-run to see what a future date would shred")
-    try:
-        with candor.db.read() as session:
-            due = [(r.id, r.code, r.category.label, r.closed_at, shred_after(r, years))
-                   for r in db_due(session, moment, years)]
-        table = Table("Case", "Category", "Closed", "Kept until")
-        for _id, code, category, closed, until in due:
-            table.add_row(code, category, f"{closed:%Y-%m-%d}" if closed else "", f"{until:%Y-%m-%d}" if until else "")
+    with administration() as admin:
+        try:
+            due = admin.due_for_shredding(at=moment, years=years, rehearsal=dry_run)
+        except FutureShredding:
+            raise fail("shredding cannot be undone, so it is never judged by a future time: "
+                       "use --dry-run to see what a future date would shred") from None
         if not due:
             out.print("Nothing is due for shredding.")
             return
+        table = Table("Case", "Category", "Closed", "Kept until")
+        for case in due:
+            table.add_row(case.code, case.category, f"{case.closed_at:%Y-%m-%d}" if case.closed_at else "",
+                          f"{case.kept_until:%Y-%m-%d}" if case.kept_until else "")
         out.print(table)
         if dry_run:
             out.print(f"{len(due)} cases would be shredded (dry run: nothing changed).")
             return
-        shredded = 0
-        for report_id, *_rest in due:
-            with candor.db.write() as session:
-                report = session.get(Report, report_id)
-                if report is None or report.legal_hold or report.shredded_at is not None:
-                    continue
-                db_shred(session, candor.core, report, actor=CLI)
-                shredded += 1
-        out.print(f"{shredded} cases shredded; their tombstones stay in the register.")
-    finally:
-        candor.close()
+        shredded = admin.shred(due)
+    out.print(f"{shredded} cases shredded; their tombstones stay in the register.")
 
 
 def _moment(text: str | None) -> datetime:
@@ -71,23 +58,15 @@ def _moment(text: str | None) -> datetime:
 
 
 def _set_hold(code: str, *, hold: bool, reason: str) -> None:
-    from bot.retention import db_set_hold
-
-    candor = build_candor(frozenset())
-    try:
-        with candor.db.write() as session:
-            report = db_report_by_code(session, format_code(code))
-            if report is None or report.shredded_at is not None:
-                raise fail(f"there is no case {code}")
-            if report.legal_hold == hold:
-                raise fail(f"case {report.code} is {'already' if hold else 'not'} under legal hold")
-            try:
-                db_set_hold(session, candor.core, report, hold=hold, reason=reason, actor=CLI)
-            except CandorError as exc:
-                raise fail(refusal(exc)) from None
-            shown = report.code
-    finally:
-        candor.close()
+    with administration() as admin:
+        try:
+            shown = admin.set_hold(code, hold=hold, reason=reason)
+        except NoSuchCase:
+            raise fail(f"there is no case {escape(code)}") from None
+        except HoldUnchanged as same:
+            raise fail(f"case {same.code} is {'already' if hold else 'not'} under legal hold") from None
+        except CandorError as exc:
+            raise fail(refusal(exc)) from None
     out.print(f"Case {shown}: legal hold {'placed' if hold else 'released'}.")
 
 

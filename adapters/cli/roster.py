@@ -7,7 +7,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from adapters.cli.common import CLI, build_candor, fail, out
+from adapters.cli.common import administration, build_candor, fail, out
+from bot.admin import Admin
+from bot.roster import RosterError, parse_roster
 from storage.vocabulary import Platform
 
 app = typer.Typer(help="The roster of officers and Audit Committee members.", no_args_is_help=True)
@@ -19,17 +21,13 @@ def roster_import(
     prune: bool = typer.Option(False, "--prune", help="Deactivate people missing from the file."),
 ) -> None:
     """Add or update people from a roster file (matched by e-mail)."""
-    from bot.roster import RosterError, db_import_roster, parse_roster
-
     try:
         entries = parse_roster(file.read_text(encoding="utf-8"))
     except RosterError as exc:
         raise fail(f"{file}: {exc}; nothing was imported") from None
     candor = build_candor(frozenset(), upgrade=False, create_key=True)
     try:
-        with candor.db.write() as session:
-            result = db_import_roster(session, entries, prune=prune, audit=candor.core.audit,
-                                      actor=CLI)
+        result = Admin(candor.db, candor.core).import_roster(entries, prune=prune)
     except RosterError as exc:
         raise fail(f"{file}: {exc}; nothing was imported") from None
     finally:
@@ -45,14 +43,8 @@ def roster_import(
 @app.command("list")
 def roster_list() -> None:
     """The roster as a table."""
-    from bot.roster import db_list_roster
-
-    candor = build_candor(frozenset())
-    try:
-        with candor.db.read() as session:
-            rows = db_list_roster(session)
-    finally:
-        candor.close()
+    with administration() as admin:
+        rows = admin.list_roster()
     table = Table("Name", "E-mail", "Kind", "Role", "Slack", "Teams", "Attestation due", "Active")
     for person, identities in rows:
         ids = {i.platform: i.platform_user_id for i in identities}

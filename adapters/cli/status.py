@@ -2,7 +2,7 @@
 about each error, the schema, the key file, the key escrow's age (`candor notify retry`, in
 notify.py, makes what a platform refused due again once it is fixed).
 
-It needs no master key: it reads plain columns (counts, times, error codes) only.
+It needs no master key: `bot.admin.status` reads plain columns (counts, times, error codes) only.
 """
 
 from __future__ import annotations
@@ -10,17 +10,12 @@ from __future__ import annotations
 import stat
 from datetime import datetime
 
-from sqlmodel import select
-
-from adapters.cli.common import out
+from adapters.cli.common import out, settings
 from adapters.settings import Settings
-from bot import copy
-from bot.outage import Waiting, committee_health, db_waiting
-from storage import migrate
+from bot import admin, copy
 from storage.clock import as_utc, utcnow
 from storage.db import Database
-from storage.escrow import db_current
-from storage.models import DeliveryOutage, RecoveryKey
+from storage.models import RecoveryKey
 
 
 def _minutes(now: datetime, since: datetime) -> str:
@@ -28,10 +23,10 @@ def _minutes(now: datetime, since: datetime) -> str:
     return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60} min"
 
 
-def _key_line(settings: Settings) -> str:
-    if settings.master_key is not None and settings.master_key.get_secret_value():
+def _key_line(configured: Settings) -> str:
+    if configured.master_key is not None and configured.master_key.get_secret_value():
         return "from CANDOR_MASTER_KEY (the environment)"
-    path = settings.key_file
+    path = configured.key_file
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
@@ -57,43 +52,35 @@ def status() -> None:
     """One screen for the operator: whether the committee's notices get through (what waits, by
     platform, why, and what to do about it), the schema version, the key file's mode and the key
     escrow's age."""
-    settings = Settings()
+    configured = settings()
     now = utcnow()
-    db = Database.from_url(settings.database_url)
+    db = Database.from_url(configured.database_url)
     try:
-        current, head = migrate.current_revision(db), migrate.head_revision()
-        schema = f"{current} (up to date)" if current == head else \
-            f"{current or 'empty'}, not {head}: run `candor db upgrade`"
-        waiting: list[Waiting] = []
-        outages: list[DeliveryOutage] = []
-        escrow: RecoveryKey | None = None
-        if current == head:
-            with db.read() as session:
-                waiting = db_waiting(session, now=now)
-                outages = list(session.exec(select(DeliveryOutage)).all())
-                escrow = db_current(session)
+        seen = admin.status(db, now=now)
     finally:
         db.dispose()
-    problems = committee_health(waiting, now=now).problems(stale_minutes=settings.alert_stale_minutes)
-    ok = not problems and current == head
+    schema = f"{seen.schema} (up to date)" if seen.current else \
+        f"{seen.schema or 'empty'}, not {seen.head}: run `candor db upgrade`"
+    problems = seen.problems(now=now, stale_minutes=configured.alert_stale_minutes)
+    ok = not problems and seen.current
     out.print(f"Candor status at {now:%Y-%m-%d %H:%M} UTC", highlight=False)
     out.print("  Committee alerts  " + ("[green]ok[/]" if ok else "[bold red]NOT OK[/]"), highlight=False)
     for name, value in problems.items():
         out.print(f"                    {name}: {value}", highlight=False)
     out.print(f"  Schema            {schema}", highlight=False)
-    out.print(f"  Key file          {_key_line(settings)}", highlight=False)
-    if current == head:
-        out.print(f"  Key escrow        {_escrow_line(escrow, now)}", highlight=False)
-    for outage in outages:
+    out.print(f"  Key file          {_key_line(configured)}", highlight=False)
+    if seen.current:
+        out.print(f"  Key escrow        {_escrow_line(seen.escrow, now)}", highlight=False)
+    for outage in seen.outages:
         told = f"operators e-mailed {as_utc(outage.emailed_at):%H:%M} UTC" if outage.emailed_at else (
-            "operators not e-mailed yet" if settings.smtp_url else "no e-mail: CANDOR_SMTP_URL is unset")
+            "operators not e-mailed yet" if configured.smtp_url else "no e-mail: CANDOR_SMTP_URL is unset")
         out.print(f"  {outage.platform.label} channel blocked since {as_utc(outage.started_at):%Y-%m-%d %H:%M} UTC "
                   f"({outage.cause}); {told}", highlight=False)
-    if not waiting:
+    if not seen.waiting:
         out.print("No notice is waiting: everything due has been delivered.")
         return
     out.print("Notices due, not delivered (platform, kind: how many, for how long, the last error)")
-    for w in sorted(waiting, key=lambda w: (w.platform.value, w.oldest_due)):
+    for w in sorted(seen.waiting, key=lambda w: (w.platform.value, w.oldest_due)):
         why = (w.reason + (" (blocked)" if w.blocked else "")) if w.reason else "not tried yet"
         fix = copy.delivery_fix(w.reason) if w.reason else "`candor serve` sends it: check that it runs."
         out.print(f"  {w.platform.label}, {w.kind}: {w.count}, for {_minutes(now, w.oldest_due)}; {why}",

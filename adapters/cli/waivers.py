@@ -1,7 +1,7 @@
 """`candor waivers`: the register of waivers of the Code, recording one, and its public disclosure.
 
-Each command is one unit of work (`candor.db.write()`) around a `bot/` function that audits what
-it does; refusals come back as `CandorError` and are printed, never a traceback.
+Each command calls one of the administrator's use cases (`bot.admin`), which audits what it does;
+its refusals are worded here and printed, never a traceback.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import typer
 from rich.markup import escape
 from rich.table import Column, Table
 
-from adapters.cli.common import CLI, build_candor, fail, option, out, parse_date, refusal
+from adapters.cli.common import administration, fail, option, out, parse_date, refusal
+from bot.admin import InvalidGrant, NoSuchWaiver, NotAnOfficer
 from bot.core import CandorError
 
 app = typer.Typer(help="Waivers of the Code and their public disclosure.", no_args_is_help=True)
@@ -19,14 +20,8 @@ app = typer.Typer(help="Waivers of the Code and their public disclosure.", no_ar
 @app.command("list")
 def waivers_list() -> None:
     """The waiver register: officer, provision, grant, disclosure deadline and disclosure."""
-    from bot.waivers import db_register
-
-    candor = build_candor(frozenset())
-    try:
-        with candor.db.read() as session:
-            rows = db_register(session)
-    finally:
-        candor.close()
+    with administration() as admin:
+        rows = admin.list_waivers()
     if not rows:
         out.print("No waivers of the Code are recorded.")
         return
@@ -54,23 +49,14 @@ def waivers_add(
     reason: str = typer.Option(..., "--reason", help="The reason (stored encrypted)."),
 ) -> None:
     """Record a waiver; prints its public disclosure deadline (four US business days)."""
-    from bot.waivers import db_officers, db_record, validate
-
-    candor = build_candor(frozenset())
-    try:
-        with candor.db.write() as session:
-            officers = {p.email: p for p in db_officers(session)}
-            person = officers.get(officer.strip().lower())
-            if person is None or person.id is None:
-                raise fail(f"{officer} is not an active officer on the roster; nothing was recorded")
-            checked = validate({"officer": str(person.id), "provision": provision, "granted_by": granted_by,
-                                "granted_on": granted_on, "reason": reason},
-                               officer_ids={person.id}, today=candor.core.now().date())
-            if isinstance(checked, dict):
-                raise fail("\n".join(f"{option(name)}: {why}" for name, why in checked.items()))
-            row = db_record(session, candor.core, actor=CLI, grant=checked, recorded_by=None)
-    finally:
-        candor.close()
+    with administration() as admin:
+        try:
+            row, person = admin.record_waiver(officer=officer, fields={
+                "provision": provision, "granted_by": granted_by, "granted_on": granted_on, "reason": reason})
+        except NotAnOfficer:
+            raise fail(f"{escape(officer)} is not an active officer on the roster; nothing was recorded") from None
+        except InvalidGrant as invalid:
+            raise fail("\n".join(f"{option(name)}: {why}" for name, why in invalid.errors.items())) from None
     out.print(f"Waiver {row.id[:8]} recorded for {person.name}. Disclose it publicly by "
               f"{row.disclosure_due.isoformat()} (Form 8-K or the company's website).")
 
@@ -82,20 +68,13 @@ def waivers_disclose(
     on: str = typer.Option(..., "--on", help="The date disclosed (YYYY-MM-DD)."),
 ) -> None:
     """Record a waiver's public disclosure; the reminders stop."""
-    from bot.waivers import db_disclose, db_find
-
     day = parse_date(on, "--on")
-    candor = build_candor(frozenset())
-    try:
-        with candor.db.write() as session:
-            waiver = db_find(session, waiver_id)
-            if waiver is None:
-                raise fail(f"no single waiver has the id {waiver_id!r}: see `candor waivers list`")
-            try:
-                row = db_disclose(session, candor.core, actor=CLI, waiver_id=waiver.id, ref=ref, on=day)
-            except CandorError as exc:
-                raise fail(refusal(exc)) from None
-    finally:
-        candor.close()
+    with administration() as admin:
+        try:
+            row = admin.disclose_waiver(waiver_id, ref=ref, on=day)
+        except NoSuchWaiver:
+            raise fail(f"no single waiver has the id {escape(repr(waiver_id))}: see `candor waivers list`") from None
+        except CandorError as exc:
+            raise fail(refusal(exc)) from None
     late = " (after the deadline)" if day > row.disclosure_due else ""
     out.print(f"Disclosure of waiver {row.id[:8]} recorded: {day.isoformat()}{late}.")
