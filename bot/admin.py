@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlmodel import Session, select
 
@@ -34,72 +34,47 @@ ACTOR = "cli"  # how the administrator at the command line appears in the audit 
 
 
 class Refused(Exception):
-    """What was asked cannot be done; nothing changed (but an audited refusal)."""
+    """What was asked cannot be done; nothing changed (but an audited refusal). The subclasses
+    are dataclasses of the facts (compared by identity, as exceptions are)."""
 
 
-class NotOnRoster(Refused):
-    """No active person on the roster has this e-mail."""
+@dataclass(eq=False)
+class NotFound(Refused):
+    """Nothing is named so: no active person on the roster has this e-mail (`what` is "person"),
+    no active officer ("officer"), no single waiver's id starts so ("waiver"), no case has this
+    code or only its tombstone remains ("case")."""
 
-    def __init__(self, email: str) -> None:
-        super().__init__("not on the roster")
-        self.email = email
-
-
-class NotAnOfficer(Refused):
-    """No active officer on the roster has this e-mail."""
-
-    def __init__(self, email: str) -> None:
-        super().__init__("not an active officer")
-        self.email = email
+    what: Literal["person", "officer", "waiver", "case"]
+    given: str
 
 
+@dataclass(eq=False)
 class InvalidGrant(Refused):
-    """A waiver's fields do not hold: `errors` maps each field at fault to the core's sentence."""
+    """A waiver's fields do not hold: each field at fault, with the core's sentence."""
 
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("invalid waiver")
-        self.errors = errors
+    errors: dict[str, str]
 
 
-class NoSuchWaiver(Refused):
-    """No single waiver has an id that starts so."""
-
-    def __init__(self, prefix: str) -> None:
-        super().__init__("no such waiver")
-        self.prefix = prefix
-
-
-class NoSuchCase(Refused):
-    """No case has this code (or only its tombstone remains, where that is all the same)."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__("no such case")
-        self.code = code
-
-
+@dataclass(eq=False)
 class CaseShredded(Refused):
     """The case was shredded: only its tombstone, in the register of `quarter`, remains."""
 
-    def __init__(self, report: Report, quarter: str) -> None:
-        super().__init__("case shredded")
-        assert report.shredded_at is not None
-        self.code, self.shredded_at, self.closed_at = report.code, report.shredded_at, report.closed_at
-        self.quarter = quarter
+    code: str
+    shredded_at: datetime
+    closed_at: datetime | None
+    quarter: str
 
 
+@dataclass(eq=False)
 class HoldUnchanged(Refused):
     """The case is already under legal hold (`hold`), or is not under one to release."""
 
-    def __init__(self, code: str, hold: bool) -> None:
-        super().__init__("hold unchanged")
-        self.code, self.hold = code, hold
+    code: str
+    hold: bool
 
 
 class FutureShredding(Refused):
     """Shredding was asked for by a time the real clock has not reached (`bot.retention`)."""
-
-    def __init__(self) -> None:
-        super().__init__("shredding is never judged by a future time")
 
 
 # --- the use cases -------------------------------------------------------------------------------
@@ -118,6 +93,8 @@ class DueCase:
 
 @dataclass
 class Admin:
+    """The administrator's use cases on one database and core; each opens its own unit of work."""
+
     db: Database
     core: Core
     retention_years: int = retention.DEFAULT_YEARS
@@ -151,7 +128,7 @@ class Admin:
             officers = {p.email: p for p in waivers.db_officers(session)}
             person = officers.get(officer.strip().lower())
             if person is None or person.id is None:
-                raise NotAnOfficer(officer)
+                raise NotFound("officer", officer)
             checked = waivers.validate({**fields, "officer": str(person.id)}, officer_ids={person.id},
                                        today=self.core.now().date())
             if isinstance(checked, dict):
@@ -163,7 +140,7 @@ class Admin:
         with self.db.write() as session:
             waiver = waivers.db_find(session, prefix)
             if waiver is None:
-                raise NoSuchWaiver(prefix)
+                raise NotFound("waiver", prefix)
             return waivers.db_disclose(session, self.core, actor=ACTOR, waiver_id=waiver.id, ref=ref, on=on)
 
     # retention and legal holds
@@ -199,7 +176,7 @@ class Admin:
         with self.db.write() as session:
             report = db_report_by_code(session, format_code(code))
             if report is None or report.shredded_at is not None:
-                raise NoSuchCase(code)
+                raise NotFound("case", code)
             if report.legal_hold == hold:
                 raise HoldUnchanged(report.code, hold)
             retention.db_set_hold(session, self.core, report, hold=hold, reason=reason, actor=ACTOR)
@@ -215,11 +192,12 @@ class Admin:
             person = _db_active_person(session, member)
             report = db_report_by_code(session, format_code(code))
             if person is None:
-                refusal = NotOnRoster(member)
+                refusal = NotFound("person", member)
             elif report is None:
-                refusal = NoSuchCase(code)
+                refusal = NotFound("case", code)
             elif report.shredded_at is not None:
-                refusal = CaseShredded(report, records.quarter_of(report.received_at, self.core.timezone))
+                refusal = CaseShredded(report.code, report.shredded_at, report.closed_at,
+                                       records.quarter_of(report.received_at, self.core.timezone))
             else:
                 try:
                     return records.db_case_file(session, self.core, person, report.code, operator=operator)

@@ -1,14 +1,14 @@
 """What every `candor` command shares: the terminal (`out`, `err`), a refusal (`fail`: a red line
-on standard error and exit 1), building Candor from the environment (`administration()` gives
-the administrator's use cases on it), and reading the options that several commands take (an
-ISO 8601 time, a date, a file that cannot be written).
+on standard error and exit 1), Candor built from the environment for one command (`running()`;
+`administration()` gives the administrator's use cases on it and prints their refusals), and
+reading the options that several commands take (an ISO 8601 time, a date, an unwritable file).
 
 A refusal is printed as a sentence, never a traceback: a traceback may show a report's text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -19,7 +19,7 @@ from rich.markup import escape
 
 from adapters.bootstrap import Candor, StartupError, build
 from adapters.settings import Settings
-from bot.admin import Admin
+from bot.admin import Admin, Refused
 from bot.core import CandorError, FieldError
 from storage import migrate
 from storage.db import Database
@@ -43,25 +43,38 @@ def settings() -> Settings:
     return Settings()
 
 
-def build_candor(platforms: frozenset[Platform], *, create_key: bool = False, upgrade: bool = False,
-                 log_warnings: bool = False) -> Candor:
-    """Candor for one command, or a refusal saying what to fix (a missing key, an old schema)."""
+@contextmanager
+def running(platforms: frozenset[Platform] = frozenset(), *, create_key: bool = False,
+            upgrade: bool = False, log_warnings: bool = False) -> Iterator[Candor]:
+    """Candor built for one command, closed when the command ends; or a refusal saying what to
+    fix (a missing key, an old schema)."""
     # A command shows a warning (a key file others may read) on the terminal; the server logs it.
     try:
-        return build(settings(), platforms=platforms, create_key=create_key, upgrade=upgrade,
-                     warn=None if log_warnings else warn)
+        candor = build(settings(), platforms=platforms, create_key=create_key, upgrade=upgrade,
+                       warn=None if log_warnings else warn)
     except StartupError as exc:
         raise fail(str(exc)) from None
+    try:
+        yield candor
+    finally:
+        candor.close()
 
 
 @contextmanager
-def administration() -> Iterator[Admin]:
-    """The administrator's use cases (`bot.admin`) on Candor built for one command, closed after."""
-    candor = build_candor(frozenset())
-    try:
-        yield Admin(candor.db, candor.core, retention_years=candor.settings.retention_years)
-    finally:
-        candor.close()
+def administration(words: Callable[[Refused], str] | None = None,
+                   lead: str = "") -> Iterator[Admin]:
+    """The administrator's use cases (`bot.admin`) for one command. A refusal ends the command
+    (exit 1): the core's, led by the option at fault (`refusal`), or a `Refused`, worded by
+    `words`; `lead` goes before either."""
+    with running() as candor:
+        try:
+            yield Admin(candor.db, candor.core, retention_years=candor.settings.retention_years)
+        except Refused as refused:
+            if words is None:
+                raise
+            raise fail(lead + words(refused)) from None
+        except CandorError as exc:
+            raise fail(lead + refusal(exc)) from None
 
 
 def configured_platforms(configured: Settings) -> frozenset[Platform]:

@@ -2,7 +2,7 @@
 sanitized register (`adapters.export` lays them out as Markdown, PDF and CSV).
 
 Each command calls one of the administrator's use cases (`bot.admin`), which audits what it does,
-a refusal included; its refusals are worded here and printed, never a traceback.
+a refusal included; its refusals are worded here (`_words`) and printed, never a traceback.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ import typer
 from rich.markup import escape
 
 from adapters.cli.common import administration, fail, out, unwritable
-from bot.admin import CaseShredded, NoSuchCase, NotOnRoster
-from bot.core import CandorError
+from bot.admin import CaseShredded, NotFound, Refused
 from bot.records import parse_period
 
 app = typer.Typer(help="The committee's records: case files and the quarterly register.",
@@ -48,17 +47,8 @@ def export_case(
 
     if fmt not in {"md", "pdf"}:
         raise fail("--format is md or pdf")
-    with administration() as admin:
-        try:
-            case = admin.case_file(code, member=as_email, operator=_operator())
-        except NotOnRoster:
-            raise fail(f"no export: {escape(as_email)} is not on the roster") from None
-        except NoSuchCase:
-            raise fail(f"no export: {_no_such_case(code)}") from None
-        except CaseShredded as gone:
-            raise fail(f"no export: {_shredded_case(gone)}") from None
-        except CandorError as exc:
-            raise fail(f"no export: {exc.reply}") from None
+    with administration(_words, lead="no export: ") as admin:
+        case = admin.case_file(code, member=as_email, operator=_operator())
     path = destination or Path(f"case-{case.code}.{fmt}")
     try:
         write_case(case, path, fmt)
@@ -70,16 +60,19 @@ def export_case(
 # What the administrator reads when there is no case file to write. The chat's sentence for a
 # code that opens nothing ("check the code and the secret") is for reporters, and says the same
 # for every failure on purpose; at the command line the committee is told what happened.
-def _no_such_case(code: str) -> str:
-    return (f"there is no case '{escape(code.strip())}' in this database. A case code looks like "
-            "K7Q4-M9XP; `candor export register --period 2026Q4` lists the codes of a quarter's cases.")
-
-
-def _shredded_case(gone: CaseShredded) -> str:
-    closed = f", closed on {gone.closed_at:%Y-%m-%d}" if gone.closed_at else ""
-    return (f"case {gone.code} was shredded on {gone.shredded_at:%Y-%m-%d} under the retention "
-            f"policy{closed}; its content can no longer be read by anyone. Only its tombstone (code, "
-            f"category and dates) remains, in the register: `candor export register --period {gone.quarter}`.")
+def _words(refused: Refused) -> str:
+    match refused:
+        case NotFound("person", email):
+            return f"{escape(email)} is not on the roster"
+        case NotFound("case", code):
+            return (f"there is no case '{escape(code.strip())}' in this database. A case code looks like "
+                    "K7Q4-M9XP; `candor export register --period 2026Q4` lists the codes of a quarter's cases.")
+        case CaseShredded(code, shredded_at, closed_at, quarter):
+            closed = f", closed on {closed_at:%Y-%m-%d}" if closed_at else ""
+            return (f"case {code} was shredded on {shredded_at:%Y-%m-%d} under the retention "
+                    f"policy{closed}; its content can no longer be read by anyone. Only its tombstone (code, "
+                    f"category and dates) remains, in the register: `candor export register --period {quarter}`.")
+    raise refused
 
 
 @app.command("register")

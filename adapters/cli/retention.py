@@ -1,7 +1,7 @@
 """`candor retention`: shredding closed cases past their retention period, and legal holds.
 
 Each command calls one of the administrator's use cases (`bot.admin`), which audits what it does;
-its refusals are worded here and printed, never a traceback. A future --now only rehearses
+its refusals are worded here (`_words`) and printed, never a traceback. A future --now only rehearses
 (`bot.retention`: shredding is never judged by a time the real clock has not reached).
 """
 
@@ -13,11 +13,23 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from adapters.cli.common import administration, fail, out, parse_time, refusal
-from bot.admin import FutureShredding, HoldUnchanged, NoSuchCase
-from bot.core import CandorError
+from adapters.cli.common import administration, out, parse_time
+from bot.admin import FutureShredding, HoldUnchanged, NotFound, Refused
 
 app = typer.Typer(help="Retention of closed cases and legal holds.", no_args_is_help=True)
+
+
+def _words(refused: Refused) -> str:
+    """What the administrator reads when a retention command is refused."""
+    match refused:
+        case FutureShredding():
+            return ("shredding cannot be undone, so it is never judged by a future time: "
+                    "use --dry-run to see what a future date would shred")
+        case NotFound("case", code):
+            return f"there is no case {escape(code)}"
+        case HoldUnchanged(code, hold):
+            return f"case {code} is {'already' if hold else 'not'} under legal hold"
+    raise refused
 
 
 @app.command("run")
@@ -29,12 +41,8 @@ def retention_run(
 ) -> None:
     """Shred closed cases past their retention period (not under legal hold), leaving a tombstone."""
     moment = _moment(now)
-    with administration() as admin:
-        try:
-            due = admin.due_for_shredding(at=moment, years=years, rehearsal=dry_run)
-        except FutureShredding:
-            raise fail("shredding cannot be undone, so it is never judged by a future time: "
-                       "use --dry-run to see what a future date would shred") from None
+    with administration(_words) as admin:
+        due = admin.due_for_shredding(at=moment, years=years, rehearsal=dry_run)
         if not due:
             out.print("Nothing is due for shredding.")
             return
@@ -58,15 +66,8 @@ def _moment(text: str | None) -> datetime:
 
 
 def _set_hold(code: str, *, hold: bool, reason: str) -> None:
-    with administration() as admin:
-        try:
-            shown = admin.set_hold(code, hold=hold, reason=reason)
-        except NoSuchCase:
-            raise fail(f"there is no case {escape(code)}") from None
-        except HoldUnchanged as same:
-            raise fail(f"case {same.code} is {'already' if hold else 'not'} under legal hold") from None
-        except CandorError as exc:
-            raise fail(refusal(exc)) from None
+    with administration(_words) as admin:
+        shown = admin.set_hold(code, hold=hold, reason=reason)
     out.print(f"Case {shown}: legal hold {'placed' if hold else 'released'}.")
 
 

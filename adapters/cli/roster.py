@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from adapters.cli.common import administration, build_candor, fail, out
+from adapters.cli.common import administration, fail, out, running
 from bot.admin import Admin
 from bot.roster import RosterError, parse_roster
 from storage.vocabulary import Platform
@@ -25,13 +25,11 @@ def roster_import(
         entries = parse_roster(file.read_text(encoding="utf-8"))
     except RosterError as exc:
         raise fail(f"{file}: {exc}; nothing was imported") from None
-    candor = build_candor(frozenset(), upgrade=False, create_key=True)
-    try:
-        result = Admin(candor.db, candor.core).import_roster(entries, prune=prune)
-    except RosterError as exc:
-        raise fail(f"{file}: {exc}; nothing was imported") from None
-    finally:
-        candor.close()
+    with running(create_key=True) as candor:
+        try:
+            result = Admin(candor.db, candor.core).import_roster(entries, prune=prune)
+        except RosterError as exc:
+            raise fail(f"{file}: {exc}; nothing was imported") from None
     out.print(f"Added {len(result.added)}, updated {len(result.updated)}, "
               f"unchanged {len(result.unchanged)}.")
     if result.missing:

@@ -12,10 +12,10 @@ import typer
 from adapters.bootstrap import configure_logging, open_keyring
 from adapters.cli import roster
 from adapters.cli.common import (
-    build_candor,
     configured_platforms,
     fail,
     out,
+    running,
     settings,
     warn,
 )
@@ -39,8 +39,7 @@ def console() -> None:
     from adapters.console.app import Console
     from adapters.console.demo import ensure_people
 
-    candor = build_candor(frozenset({Platform.CONSOLE}), create_key=True, upgrade=True)
-    try:
+    with running(frozenset({Platform.CONSOLE}), create_key=True, upgrade=True) as candor:
         note = ensure_people(candor)
         chat = Console(candor.service, candor.relay, echo=not sys.stdin.isatty())
         chat.say("Candor console. Type /help for commands.")
@@ -48,8 +47,6 @@ def console() -> None:
             chat.say(note)
         interactive = sys.stdin.isatty()
         chat.run(_lines(interactive), interactive=False)
-    finally:
-        candor.close()
 
 
 def _lines(interactive: bool) -> Iterator[str]:
@@ -99,10 +96,7 @@ def serve() -> None:
         raise fail("no platform is configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
                    "(or SLACK_APP_TOKEN), and/or MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD "
                    "(CANDOR_TEAMS_LOCAL=true runs Teams unauthenticated, for the Emulator only)")
-    candor = build_candor(platforms, log_warnings=True)
-    try:
+    with running(platforms, log_warnings=True) as candor:
         if warning := escrow_warning(candor):
             logging.getLogger("candor.keys").warning(warning)
         run_server(candor)
-    finally:
-        candor.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from adapters.cli.common import build_candor, configured_platforms, fail, out, parse_time, settings
+from adapters.cli.common import configured_platforms, fail, out, parse_time, running, settings
 from storage.vocabulary import Platform
 
 
@@ -17,12 +17,9 @@ def sweep(now: str = typer.Option(..., "--now", help="The time to sweep at, ISO 
     moment = parse_time(now, example="2027-03-31T09:00:00Z")
     if moment.tzinfo is None:
         raise fail("--now needs a time zone (e.g. ...Z or +01:00)")
-    candor = build_candor(configured_platforms(settings()) or frozenset({Platform.CONSOLE}))
-    try:
+    with running(configured_platforms(settings()) or frozenset({Platform.CONSOLE})) as candor:
         result = Sweeper(candor.db, candor.core, candor.core.schedule,
                          retention_years=candor.settings.retention_years).run(moment)
-    finally:
-        candor.close()
     out.print(f"Sweep at {moment.isoformat()}: {result.written} new notices "
               f"({result.due} due), {result.drafts_deleted} abandoned drafts deleted, "
               f"{result.cases_shredded} cases past retention shredded.")

@@ -1,7 +1,7 @@
 """`candor waivers`: the register of waivers of the Code, recording one, and its public disclosure.
 
 Each command calls one of the administrator's use cases (`bot.admin`), which audits what it does;
-its refusals are worded here and printed, never a traceback.
+its refusals are worded here (`_words`) and printed, never a traceback.
 """
 
 from __future__ import annotations
@@ -10,11 +10,22 @@ import typer
 from rich.markup import escape
 from rich.table import Column, Table
 
-from adapters.cli.common import administration, fail, option, out, parse_date, refusal
-from bot.admin import InvalidGrant, NoSuchWaiver, NotAnOfficer
-from bot.core import CandorError
+from adapters.cli.common import administration, option, out, parse_date
+from bot.admin import InvalidGrant, NotFound, Refused
 
 app = typer.Typer(help="Waivers of the Code and their public disclosure.", no_args_is_help=True)
+
+
+def _words(refused: Refused) -> str:
+    """What the administrator reads when a waiver command is refused."""
+    match refused:
+        case NotFound("officer", email):
+            return f"{escape(email)} is not an active officer on the roster; nothing was recorded"
+        case InvalidGrant(errors):
+            return "\n".join(f"{option(name)}: {why}" for name, why in errors.items())
+        case NotFound("waiver", prefix):
+            return f"no single waiver has the id {escape(repr(prefix))}: see `candor waivers list`"
+    raise refused
 
 
 @app.command("list")
@@ -49,14 +60,9 @@ def waivers_add(
     reason: str = typer.Option(..., "--reason", help="The reason (stored encrypted)."),
 ) -> None:
     """Record a waiver; prints its public disclosure deadline (four US business days)."""
-    with administration() as admin:
-        try:
-            row, person = admin.record_waiver(officer=officer, fields={
-                "provision": provision, "granted_by": granted_by, "granted_on": granted_on, "reason": reason})
-        except NotAnOfficer:
-            raise fail(f"{escape(officer)} is not an active officer on the roster; nothing was recorded") from None
-        except InvalidGrant as invalid:
-            raise fail("\n".join(f"{option(name)}: {why}" for name, why in invalid.errors.items())) from None
+    with administration(_words) as admin:
+        row, person = admin.record_waiver(officer=officer, fields={
+            "provision": provision, "granted_by": granted_by, "granted_on": granted_on, "reason": reason})
     out.print(f"Waiver {row.id[:8]} recorded for {person.name}. Disclose it publicly by "
               f"{row.disclosure_due.isoformat()} (Form 8-K or the company's website).")
 
@@ -69,12 +75,7 @@ def waivers_disclose(
 ) -> None:
     """Record a waiver's public disclosure; the reminders stop."""
     day = parse_date(on, "--on")
-    with administration() as admin:
-        try:
-            row = admin.disclose_waiver(waiver_id, ref=ref, on=day)
-        except NoSuchWaiver:
-            raise fail(f"no single waiver has the id {escape(repr(waiver_id))}: see `candor waivers list`") from None
-        except CandorError as exc:
-            raise fail(refusal(exc)) from None
+    with administration(_words) as admin:
+        row = admin.disclose_waiver(waiver_id, ref=ref, on=day)
     late = " (after the deadline)" if day > row.disclosure_due else ""
     out.print(f"Disclosure of waiver {row.id[:8]} recorded: {day.isoformat()}{late}.")

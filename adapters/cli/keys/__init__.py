@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.progress import Progress
 
-from adapters.cli.common import build_candor, fail, out, settings
+from adapters.cli.common import fail, out, running, settings
 from adapters.cli.keys import escrow
 from adapters.cli.keys.rotation import Lagging, Rotation, describe, retire
 from storage.clock import utcnow
@@ -30,13 +30,10 @@ def keys_rotate(
     re-wrapped until each wraps under it. If one does not within --wait seconds, the command
     stops (exit 1) and names it; run it again to continue. Bodies are not re-encrypted. The old
     version stays in the key file until you retire it."""
-    configured = settings()
-    if configured.master_key:
-        raise fail("the keyring comes from CANDOR_MASTER_KEY: rotate the key file instead and "
-                   "update the variable from it")
-    candor = build_candor(frozenset())
-    try:
-        rotation = Rotation(candor.db, configured.key_file, wait, lambda line: out.print(line, highlight=False))
+    key_file = _key_file(unless_from_environment="rotate the key file instead and update the "
+                                                 "variable from it")
+    with running() as candor:
+        rotation = Rotation(candor.db, key_file, wait, lambda line: out.print(line, highlight=False))
         try:
             keyring = rotation.prepare(candor.keyring)
             keyring = rotation.promote(keyring)
@@ -45,11 +42,18 @@ def keys_rotate(
                                          total=rotation.behind(keyring.current))
                 total = rotation.rewrap(keyring, batch=batch, advance=lambda n: progress.advance(task, n))
         except Lagging as late:
-            raise fail(_lagging(late, configured.key_file)) from None
-        out.print(f"Master key v{keyring.current} is current; {total} data keys re-wrapped. "
-                  f"Back up {configured.key_file}, then retire old versions with `candor keys retire`.")
-    finally:
-        candor.close()
+            raise fail(_lagging(late, key_file)) from None
+    out.print(f"Master key v{keyring.current} is current; {total} data keys re-wrapped. "
+              f"Back up {key_file}, then retire old versions with `candor keys retire`.")
+
+
+def _key_file(*, unless_from_environment: str) -> Path:
+    """The key file a command rewrites; refused, with what to do instead, when the keyring comes
+    from CANDOR_MASTER_KEY."""
+    configured = settings()
+    if configured.master_key:
+        raise fail(f"the keyring comes from CANDOR_MASTER_KEY: {unless_from_environment}")
+    return configured.key_file
 
 
 def _lagging(late: Lagging, key_file: Path) -> str:
@@ -65,19 +69,15 @@ def _lagging(late: Lagging, key_file: Path) -> str:
 def keys_retire(version: int = typer.Argument(..., help="The master key version to remove.")) -> None:
     """Remove an old master key version, once no data key is wrapped by it and no running
     server wraps new ones under it."""
-    configured = settings()
-    if configured.master_key:
-        raise fail("the keyring comes from CANDOR_MASTER_KEY: retire the version in the keyring "
-                   "you keep, update the variable from it and restart; no key file was written")
-    candor = build_candor(frozenset())
-    try:
+    key_file = _key_file(unless_from_environment="retire the version in the keyring you keep, "
+                                                 "update the variable from it and restart; no key "
+                                                 "file was written")
+    with running() as candor:
         try:
-            retire(candor.db, configured.key_file, candor.keyring, version)
+            retire(candor.db, key_file, candor.keyring, version)
         except KeyringError as exc:
             raise fail(str(exc)) from None
-        out.print(f"Master key v{version} retired.")
-    finally:
-        candor.close()
+    out.print(f"Master key v{version} retired.")
 
 
 # The escrow's commands, listed after rotate and retire.

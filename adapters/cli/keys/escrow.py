@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from adapters.bootstrap import Candor
-from adapters.cli.common import build_candor, err, fail, out, settings
+from adapters.cli.common import err, fail, out, running, settings
 from bot import keys
 from storage import migrate
 from storage.crypto import CryptoError, Keyring, KeyringError, save_keyring
@@ -69,8 +69,7 @@ def keys_split(
     if passphrase_prompt:
         passphrase = typer.prompt("SLIP-39 passphrase (printable ASCII)", hide_input=True,
                                   confirmation_prompt=True)
-    candor = build_candor(frozenset())
-    try:
+    with running() as candor:
         pair = RecoveryPair.generate()
         try:
             mnemonics = split(pair.private, shares=shares, threshold=threshold, passphrase=passphrase)
@@ -92,8 +91,6 @@ def keys_split(
             for path in written:  # shares of a key that is not the escrow must not be handed out
                 path.unlink(missing_ok=True)
             raise
-    finally:
-        candor.close()
     _tell_the_operator(directory, shares=shares, threshold=threshold, passphrase=bool(passphrase),
                        replaced=replaced)
 
@@ -257,8 +254,7 @@ def keys_check() -> None:
     """The restore drill: open every data key with the keyring at hand, count them by kind, and
     say whether the recovery escrow holds this keyring and how old its split is. Exits non-zero
     on any failure."""
-    candor = build_candor(frozenset())
-    try:
+    with running() as candor:
         opened, failed = keys.open_every_data_key(candor.db, candor.core.vault)
         escrow = keys.current_escrow(candor.db)
         problems = [f"{count} {kind} data keys do not open" for kind, count in sorted(failed.items())]
@@ -274,8 +270,6 @@ def keys_check() -> None:
         problems += escrow_problems
         keys.record_drill(candor.db, candor.core, opened=total, failed=sum(failed.values()),
                           escrow_holds=not escrow_problems)
-    finally:
-        candor.close()
     if problems:
         raise fail("the drill failed: " + "; ".join(problems))
     out.print("The drill passed: every data key opens, and the escrow recovers this keyring.", highlight=False)
