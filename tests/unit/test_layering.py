@@ -4,7 +4,8 @@ Every module's imports are read with `ast` (not by importing it): `bot/` never r
 SDK, the web server or an adapter; `storage/` never reaches `bot/` or `adapters/`; the Teams SDK
 (the Microsoft 365 Agents SDK, and the Teams API models it brings) stays inside `adapters/teams/`,
 and botbuilder, archived, is imported nowhere. Imports inside functions, under `TYPE_CHECKING`, relative imports and
-`importlib.import_module("...")` calls all count.
+`importlib.import_module("...")` calls all count. Adapters translate: no module under `adapters/`
+opens a unit of work or runs SQL, but the few `SQL_ALLOWED` names, each with its reason.
 """
 
 from __future__ import annotations
