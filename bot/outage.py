@@ -104,6 +104,11 @@ def db_outage_end(session: Session, *, platform: Platform) -> None:
     session.exec(delete(DeliveryOutage).where(col(DeliveryOutage.platform) == platform))
 
 
+def db_outages(session: Session) -> list[DeliveryOutage]:
+    """The outages going on, one per platform whose committee channel refuses Candor's posts."""
+    return list(session.exec(select(DeliveryOutage).order_by(col(DeliveryOutage.started_at))).all())
+
+
 @dataclass(frozen=True)
 class Outage:
     platform: Platform

@@ -10,7 +10,7 @@ hold's reason is sealed inside the report itself, and every hold, release and sh
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -55,6 +55,23 @@ def is_due(report: Report, now: datetime, years: int = DEFAULT_YEARS) -> bool:
     end = shred_after(report, years)
     return (end is not None and end <= now and not report.legal_hold
             and report.shredded_at is None)
+
+
+# Shredding cannot be undone, so it is never judged by a time the real clock has not reached:
+# `candor sweep --now` in the future rehearses reminders and never destroys a case early, and
+# `candor retention run --now` in the future only shows (--dry-run) what that day would shred.
+CLOCK_SLACK = timedelta(minutes=5)  # a time typed a moment ahead of this machine's clock is "now"
+
+
+def judged_at(asked: datetime, *, now: datetime) -> datetime:
+    """The time shredding is judged by when `asked` is the time given: never later than the real
+    clock, `now`."""
+    return min(asked, now)
+
+
+def ahead_of_the_clock(asked: datetime, *, now: datetime) -> bool:
+    """Whether `asked` is in the future, beyond a clock's drift: shredding by it is refused."""
+    return asked > now + CLOCK_SLACK
 
 
 def db_due(session: Session, now: datetime, years: int = DEFAULT_YEARS) -> list[Report]:

@@ -78,10 +78,8 @@ class Sweeper:
                 if row is not None:
                     self.core.vault.shred(session, kind="conversation", record_id=row.key)
                     session.delete(row)
-            # Shredding cannot be undone: it is judged by the sweep's time only when the real
-            # clock has reached it too (`candor sweep --now` in the future rehearses reminders,
-            # it never destroys a case early).
-            shred_at = min(now, self.core.now())
+            # Never a future --now: shredding cannot be undone (`retention.judged_at`).
+            shred_at = retention.judged_at(now, now=self.core.now())
             shredded = [retention.db_shred(session, self.core, r, at=shred_at).code
                         for r in retention.db_due(session, shred_at, self.retention_years)]
             # Forgetting (handled event ids, kept receipts, guess counters) is judged by the real

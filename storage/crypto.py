@@ -30,7 +30,7 @@ from typing import Any
 from cryptography.exceptions import InvalidKey, InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from storage.models import DataKey
 
@@ -399,3 +399,24 @@ class Vault:
             return True
         except (ValueError, TypeError, InvalidKey):
             return False
+
+
+# --- data keys by master version: what rotation, retirement and the restore drill count ------
+
+
+def db_count_not_under(session: Session, version: int) -> int:
+    """How many data keys are wrapped under another master version than `version`."""
+    return int(session.exec(select(func.count()).select_from(DataKey)
+                            .where(DataKey.master_version != version)).one())
+
+
+def db_any_under(session: Session, version: int) -> bool:
+    """Whether any data key is still wrapped under master version `version`."""
+    return session.exec(select(DataKey.id).where(col(DataKey.master_version) == version)
+                        .limit(1)).first() is not None
+
+
+def db_data_keys_after(session: Session, last_id: int, *, limit: int) -> list[DataKey]:
+    """The next `limit` data keys after id `last_id`, in id order (to walk them all in batches)."""
+    return list(session.exec(select(DataKey).where(col(DataKey.id) > last_id)
+                             .order_by(col(DataKey.id)).limit(limit)).all())

@@ -123,6 +123,26 @@ def test_retention_dry_run_hold_release_and_run(world, run):
     assert run("export", "case", report.code, "--as", "alex@example.com").exit_code == 1
 
 
+def test_retention_run_judges_by_the_real_clock_even_a_few_minutes_ahead(world, run):
+    # Given a case kept four years (a span with a 29 February in it too) that end two minutes from now
+    report = closed_report(world)
+    end = datetime.now(UTC) + timedelta(minutes=2)
+    with world.db.write() as session:
+        row = session.get(Report, report.id)
+        row.closed_at = end.replace(year=end.year - 4)
+        session.add(row)
+    ahead = (datetime.now(UTC) + timedelta(minutes=3)).isoformat()
+
+    # When the administrator runs retention at a time three minutes ahead (a clock's drift, not refused)
+    result = run("retention", "run", "--years", "4", "--now", ahead)
+
+    # Then nothing is shredded before the real clock reaches the end, as the sweep would not either
+    assert result.exit_code == 0 and result.output.startswith("Nothing is due"), result.output
+    with world.db.read() as session:
+        assert session.get(Report, report.id).shredded_at is None
+    assert report.code in run("retention", "run", "--dry-run", "--years", "4", "--now", ahead).output
+
+
 def test_export_case_for_an_allowed_member_and_never_for_an_excluded_one(world, run, tmp_path):
     report = closed_report(world)
     pdf_path, md_path, refused_path = tmp_path / "case.pdf", tmp_path / "case.md", tmp_path / "refused.md"

@@ -4,7 +4,8 @@ Every module's imports are read with `ast` (not by importing it): `bot/` never r
 SDK, the web server or an adapter; `storage/` never reaches `bot/` or `adapters/`; the Teams SDK
 (the Microsoft 365 Agents SDK, and the Teams API models it brings) stays inside `adapters/teams/`,
 and botbuilder, archived, is imported nowhere. Imports inside functions, under `TYPE_CHECKING`, relative imports and
-`importlib.import_module("...")` calls all count.
+`importlib.import_module("...")` calls all count. Adapters translate: no module under `adapters/`
+opens a unit of work or runs SQL, but the few `SQL_ALLOWED` names, each with its reason.
 """
 
 from __future__ import annotations
@@ -172,3 +173,120 @@ def test_relative_imports_resolve_against_the_package() -> None:
     assert imports_of("from . import copy\n", module="bot.service") == {"bot", "bot.copy"}
     assert imports_of("from .. import bot\n", module="storage.migrations.env") >= {"storage.bot"}
     assert imports_of("from .x import y\n", module="adapters.teams", is_package=True) >= {"adapters.teams.x"}
+
+
+# --- adapters translate: they open no unit of work and run no SQL ------------------------------
+#
+# Only the use cases (bot/) open a unit of work (`db.write()`, `db.read()`), and SQL is written in
+# bot/ and storage/. An adapter reads its input, calls a use case and renders what comes back:
+# the `candor` command calls bot/admin.py and bot/keys.py. The modules below still do one or
+# the other, each for the reason given; an entry that no longer needs its place fails the test,
+# so the list only shrinks.
+UNIT_OF_WORK = {"write", "read"}  # Database's two ways in
+DATABASE_NAMES = {"db", "_db", "database"}  # what a Database is called wherever one is held
+SQL_CALLS = {"exec", "execute", "exec_driver_sql", "scalar", "scalars"}
+SQL_PACKAGES = ("sqlmodel", "sqlalchemy")
+
+SQL_ALLOWED = {
+    "adapters.bootstrap": "the composition root: before Candor is built it checks that the key "
+                          "opens the data already stored, and refuses a new key over it",
+    "adapters.scheduler": "the scheduler's lead is a PostgreSQL advisory lock held on a "
+                          "connection of its own, whose closing is what hands the lead over",
+    "adapters.server": "GET /healthz probes the connection (SELECT 1) beside what waits; not yet "
+                       "a bot/ function (issue 16)",
+    "adapters.metrics": "GET /metrics reads what waits at each scrape; not yet a bot/ function "
+                        "(issue 16)",
+    "adapters.mail": "the outage e-mail job marks an outage told and audits the e-mail; not yet "
+                     "moved to bot/outage.py (issue 16)",
+    "adapters.key_watch": "a running server reports the keyring it holds (storage.keyholders) and "
+                          "refuses a key file that lacks a version in use; not yet moved to "
+                          "bot/keys.py (issue 16)",
+    "adapters.console.app": "the development console reads the roster for /as, /who and its "
+                            "direct messages; not yet a bot/ function (issue 16)",
+    "adapters.console.demo": "the development console loads a demo roster into an empty "
+                             "database; not yet a bot/ function (issue 16)",
+    "adapters.teams.refs": "stored Teams conversation references, reworked in parallel (keyed "
+                           "conversation references, issue 16)",
+}
+
+
+def _named(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def database_work(source: str) -> list[str]:
+    """Where `source` opens a unit of work or runs SQL: a Database's `write`/`read` (called or
+    handed on), a statement executed, or an import of the ORM or SQLAlchemy."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr in UNIT_OF_WORK and _named(node.value) in DATABASE_NAMES:
+            found.append(f"line {node.lineno}: opens a unit of work ({_named(node.value)}.{node.attr})")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in SQL_CALLS:
+            found.append(f"line {node.lineno}: runs SQL (.{node.func.attr})")
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            found += [f"line {node.lineno}: imports {name}" for name in names
+                      if any(_under(name, package) for package in SQL_PACKAGES)]
+    return found
+
+
+def test_adapters_open_no_unit_of_work_and_run_no_sql() -> None:
+    problems = []
+    for module, path in project_modules():
+        name = module.removesuffix(".__init__")
+        if _under(name, "adapters") and name not in SQL_ALLOWED:
+            problems += [f"{name}, {where}" for where in database_work(path.read_text(encoding="utf-8"))]
+    assert problems == [], "an adapter calls bot/ for this (a use case opens the unit of work)"
+
+
+def test_every_allowance_for_database_work_in_adapters_is_still_needed() -> None:
+    modules = {module.removesuffix(".__init__"): path for module, path in project_modules()}
+    unused = [name for name in SQL_ALLOWED
+              if name not in modules or not database_work(modules[name].read_text(encoding="utf-8"))]
+    assert unused == [], "remove these from SQL_ALLOWED: they no longer do database work"
+
+
+def test_the_command_line_is_checked_module_by_module() -> None:
+    # Guards the walk: the `candor` command's modules are among those checked, none allowed.
+    cli = [m.removesuffix(".__init__") for m, _ in project_modules() if _under(m, "adapters.cli")]
+    assert {"adapters.cli", "adapters.cli.export", "adapters.cli.keys", "adapters.cli.keys.escrow"} <= set(cli)
+    assert not [m for m in cli if m in SQL_ALLOWED]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "with candor.db.write() as session:\n    pass\n",
+        "with self.db.read() as session:\n    pass\n",
+        "with self._db.read() as session:\n    pass\n",
+        "def f(candor):\n    with candor.db.read() as s:\n        return s.get(Report, 1)\n",
+        "vault.rewrap_batches(self.db.write, batch=10)\n",
+        "rows = session.exec(select(Person)).all()\n",
+        "connection.execute(text('SELECT 1'))\n",
+        "from sqlmodel import select\n",
+        "import sqlalchemy\n",
+        "from sqlalchemy.orm import Session\n",
+        "def later():\n    from sqlmodel import col\n",
+    ],
+)
+def test_the_checker_finds_database_work(source: str) -> None:
+    assert database_work(source), f"{source!r} should be found"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "with administration() as admin:\n    case = admin.case_file(code, member=m, operator=o)\n",
+        "handle.write(share_file(mnemonic, threshold=2, day=day))\n",
+        "text = path.read_text(encoding='utf-8')\nsys.stdin.read()\n",
+        "out.print(table)\nkeys.reseal(db, keyring)\n",
+        "from bot.admin import Admin\nfrom storage.db import Database\n",
+        "os.execv('/bin/true', ['true'])\n",
+    ],
+)
+def test_the_checker_lets_an_adapter_call_the_use_cases(source: str) -> None:
+    assert database_work(source) == []

@@ -12,6 +12,8 @@ A step that times out stops the command with nothing re-wrapped; running it agai
 Retiring refuses a version a live server still wraps under, and a version a data key is wrapped
 under, checked again after the key file is written (and the file put back if one appeared).
 Each step re-seals the committee's recovery escrow (`storage.escrow`) to the keyring it writes.
+The key file and the waiting are here; what the database holds is read and written through
+`bot.keys`.
 """
 
 from __future__ import annotations
@@ -22,15 +24,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlmodel import col, func, select
-
+from bot import keys
 from storage import keyholders
 from storage.clock import utcnow
-from storage.crypto import Keyring, KeyringError, Vault, save_keyring
+from storage.crypto import Keyring, KeyringError, save_keyring
 from storage.db import Database
-from storage.escrow import db_reseal
 from storage.keyholders import Holder
-from storage.models import DataKey
 
 POLL_SECONDS = 0.5
 PROGRESS_SECONDS = 5.0
@@ -85,10 +84,9 @@ class Rotation:
         """Wait until every live server wraps under the current version, then re-wrap every
         data key under an older one; returns how many were re-wrapped."""
         self.wait(keyring.current, keyholders.not_wrapping, "wrap new data keys under")
-        vault = Vault(keyring)
         done = 0
         for _pass in range(REWRAP_PASSES):
-            for count in vault.rewrap_batches(self.db.write, batch=batch):
+            for count in keys.rewrap(self.db, keyring, batch=batch):
                 done += count
                 advance(count)
             if not self.behind(keyring.current):
@@ -96,9 +94,7 @@ class Rotation:
         return done
 
     def behind(self, current: int) -> int:
-        with self.db.read() as session:
-            return int(session.exec(select(func.count()).select_from(DataKey)
-                                    .where(DataKey.master_version != current)).one())
+        return keys.data_keys_behind(self.db, current)
 
     def wait(self, version: int, lagging: Callable[[list[Holder], int], list[Holder]], wanted: str) -> None:
         """Until no live server lags, or raise `Lagging` after `wait_seconds`."""
@@ -106,8 +102,7 @@ class Rotation:
         shown: tuple[str, ...] | None = None
         shown_at = float("-inf")
         while True:
-            with self.db.read() as session:
-                late = lagging(keyholders.db_live(session, now=self.now()), version)
+            late = lagging(keys.live_holders(self.db, now=self.now()), version)
             if not late:
                 if shown is not None:
                     self.say(f"Every running server now {_present(wanted)} v{version}.")
@@ -139,8 +134,7 @@ def retire(db: Database, key_file: Path, keyring: Keyring, version: int, *,
     if version == keyring.current:
         raise KeyringError(f"master key v{version} is the current one: rotate first, then retire it")
     retired = keyring.retired(version)
-    with db.read() as session:
-        holders = keyholders.db_live(session, now=now())
+    holders = keys.live_holders(db, now=now())
     stale = [h for h in holders if h.wrapping not in retired.versions]
     if stale:
         raise KeyringError(
@@ -149,29 +143,21 @@ def retire(db: Database, key_file: Path, keyring: Keyring, version: int, *,
             + ". Let them load the key file (they do within seconds; SIGHUP makes them do it at "
             "once, and a server on another machine needs the file copied there), or finish the "
             "rotation with `candor keys rotate`, then retire again.")
-    if _in_use(db, version):
+    if keys.wrapped_under(db, version):
         raise KeyringError(f"master key v{version} still wraps data keys: run `candor keys rotate` first")
     save_keyring(key_file, retired)
     # A server that wrapped under `version` between the check and the write (it could only
     # have been one paused past its report): put the version back rather than strand its key.
-    if _in_use(db, version):
+    if keys.wrapped_under(db, version):
         save_keyring(key_file, keyring)
         raise KeyringError(f"a data key was wrapped under master key v{version} while it was being "
                            "retired; it was kept. Run `candor keys rotate`, then retire it again.")
-    with db.write() as session:  # the escrow no longer holds the retired version
-        db_reseal(session, retired)
+    keys.reseal(db, retired)  # the escrow no longer holds the retired version
     return retired
 
 
 def _escrow_then_save(db: Database, key_file: Path, keyring: Keyring) -> None:
     """Write a keyring with a version added: the committee's escrow (`storage.escrow`) holds it
     before the key file does, so no data key is ever wrapped under a version it cannot recover."""
-    with db.write() as session:
-        db_reseal(session, keyring)
+    keys.reseal(db, keyring)
     save_keyring(key_file, keyring)
-
-
-def _in_use(db: Database, version: int) -> bool:
-    with db.read() as session:
-        return session.exec(select(DataKey.id).where(col(DataKey.master_version) == version)
-                            .limit(1)).first() is not None

@@ -2,40 +2,34 @@
 
 `split` makes the committee's recovery key, seals the keyring to it in the database and writes
 its SLIP-39 shares; `recover` rebuilds a lost key file from a threshold of them; `check` is the
-restore drill. Registered on `candor keys` by `register` (adapters/cli.py). No share word, private
-key or keyring byte is ever printed, logged or audited: audit rows carry counts.
+restore drill. Registered on `candor keys` in `adapters/cli/keys/__init__.py`. No share word,
+private key or keyring byte is ever printed, logged or audited: audit rows carry counts.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import typer
 from rich.markup import escape
 from rich.table import Table
-from sqlmodel import col, select
 
-from adapters.admin_cli import CLI, _build, _fail, err, out
 from adapters.bootstrap import Candor
-from adapters.settings import Settings
+from adapters.cli.common import err, fail, out, running, settings
+from bot import keys
 from storage import migrate
-from storage.audit import AuditLog, audit_key
-from storage.crypto import CryptoError, Keyring, KeyringError, Vault, save_keyring
+from storage.crypto import CryptoError, Keyring, KeyringError, save_keyring
 from storage.db import Database
 from storage.escrow import (
     EscrowError,
     RecoveryPair,
-    db_current,
-    db_install,
-    db_replaced,
     holds,
     open_keyring,
 )
-from storage.models import DataKey, RecoveryKey
+from storage.models import RecoveryKey
 from storage.shares import (
     MAX_SHARES,
     GivenShare,
@@ -45,12 +39,6 @@ from storage.shares import (
     split,
     words_of_file,
 )
-
-
-def register(keys: typer.Typer) -> None:
-    keys.command("split")(keys_split)
-    keys.command("recover")(keys_recover)
-    keys.command("check")(keys_check)
 
 
 def _day(moment: datetime) -> str:
@@ -71,18 +59,17 @@ def keys_split(
     Replaces an earlier split (its shares then open nothing). Give one share to each member.
     `keys rotate` and `keys retire` re-seal the escrow: the shares never change with the keyring."""
     if threshold > shares:
-        raise _fail(f"--threshold {threshold} is more than --shares {shares}: any THRESHOLD of the "
-                    "SHARES recover the key")
+        raise fail(f"--threshold {threshold} is more than --shares {shares}: any THRESHOLD of the "
+                   "SHARES recover the key")
     existing = sorted(directory.glob("share-*.txt")) if directory.is_dir() else []
     if existing:
-        raise _fail(f"{escape(str(directory))} already holds shares ({existing[0].name}): shares of two "
-                    "splits must never be mixed. Use a new, empty folder; nothing was changed")
+        raise fail(f"{escape(str(directory))} already holds shares ({existing[0].name}): shares of two "
+                   "splits must never be mixed. Use a new, empty folder; nothing was changed")
     passphrase = ""
     if passphrase_prompt:
         passphrase = typer.prompt("SLIP-39 passphrase (printable ASCII)", hide_input=True,
                                   confirmation_prompt=True)
-    candor = _build(frozenset())
-    try:
+    with running() as candor:
         pair = RecoveryPair.generate()
         try:
             mnemonics = split(pair.private, shares=shares, threshold=threshold, passphrase=passphrase)
@@ -90,27 +77,20 @@ def keys_split(
             for chosen in (mnemonics[:threshold], mnemonics[-threshold:]):
                 given = [GivenShare(f"share {i}", tuple(m.split())) for i, m in enumerate(chosen)]
                 if RecoveryPair.from_private(combine(given, passphrase=passphrase).secret) != pair:
-                    raise _fail("the shares made do not rebuild the key; nothing was changed")
+                    raise fail("the shares made do not rebuild the key; nothing was changed")
         except ShareError as exc:
-            raise _fail(f"{exc}; nothing was changed") from None
+            raise fail(f"{exc}; nothing was changed") from None
         today = datetime.now(UTC).date()
         written = _write_shares(directory, mnemonics, threshold=threshold, day=today)
         try:
-            with candor.db.write() as session:
-                earlier = db_current(session)
-                replaced = _day(earlier.split_at) if earlier else None
-                row = db_install(session, keyring=candor.keyring, public_key=pair.public, shares=shares,
-                                 threshold=threshold, passphrase=bool(passphrase))
-                candor.core.audit.db_append(session, actor=CLI, action="keys.split", record_kind="recoverykey",
-                                            record_id=str(row.id),
-                                            detail={"shares": shares, "threshold": threshold,
-                                                    "passphrase": bool(passphrase), "replaced": earlier is not None})
+            earlier = keys.install_escrow(candor.db, candor.core, keyring=candor.keyring,
+                                          public_key=pair.public, shares=shares, threshold=threshold,
+                                          passphrase=bool(passphrase))
+            replaced = _day(earlier) if earlier else None
         except BaseException:
             for path in written:  # shares of a key that is not the escrow must not be handed out
                 path.unlink(missing_ok=True)
             raise
-    finally:
-        candor.close()
     _tell_the_operator(directory, shares=shares, threshold=threshold, passphrase=bool(passphrase),
                        replaced=replaced)
 
@@ -119,7 +99,7 @@ def _write_shares(directory: Path, mnemonics: list[str], *, threshold: int, day:
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
-        raise _fail(f"could not make {escape(str(directory))}: {exc.strerror}; nothing was changed") from None
+        raise fail(f"could not make {escape(str(directory))}: {exc.strerror}; nothing was changed") from None
     written: list[Path] = []
     try:
         for number, mnemonic in enumerate(mnemonics, start=1):
@@ -133,8 +113,8 @@ def _write_shares(directory: Path, mnemonics: list[str], *, threshold: int, day:
     except OSError as exc:
         for path in written:
             path.unlink(missing_ok=True)
-        raise _fail(f"could not write the shares in {escape(str(directory))}: {exc.strerror}; "
-                    "nothing was changed") from None
+        raise fail(f"could not write the shares in {escape(str(directory))}: {exc.strerror}; "
+                   "nothing was changed") from None
     return written
 
 
@@ -172,52 +152,46 @@ def keys_recover(
     """Rebuild the master keyring from a threshold of the committee's shares and the escrow in
     the database, and write it to CANDOR_KEY_FILE (mode 0600). Never overwrites a key file;
     on any refusal nothing is written and nothing changes."""
-    settings = Settings()
-    key_file = settings.key_file
+    configured = settings()
+    key_file = configured.key_file
     if key_file.exists():
-        raise _fail(f"{escape(str(key_file))} exists: recovery never overwrites a key file. If it is "
-                    "damaged or the wrong one, move it aside (keep it) and run this again; "
-                    "nothing was written")
+        raise fail(f"{escape(str(key_file))} exists: recovery never overwrites a key file. If it is "
+                   "damaged or the wrong one, move it aside (keep it) and run this again; "
+                   "nothing was written")
     given = _read_shares(share_files or [])
-    db = Database.from_url(settings.database_url)
+    db = Database.from_url(configured.database_url)
     try:
         if migrate.current_revision(db) != migrate.head_revision():
-            raise _fail("the database schema is not up to date: run `candor db upgrade` first; "
-                        "nothing was written")
-        with db.read() as session:
-            escrow = db_current(session)
-            earlier = db_replaced(session)
+            raise fail("the database schema is not up to date: run `candor db upgrade` first; "
+                       "nothing was written")
+        escrow, earlier = keys.escrows(db)
         if escrow is None or escrow.sealed_keyring is None:
-            raise _fail("this database holds no recovery escrow (no `candor keys split` was made in "
-                        "it): the shares cannot help, restore the key file from a backup. Check "
-                        "CANDOR_DATABASE_URL; nothing was written")
+            raise fail("this database holds no recovery escrow (no `candor keys split` was made in "
+                       "it): the shares cannot help, restore the key file from a backup. Check "
+                       "CANDOR_DATABASE_URL; nothing was written")
         passphrase = ""
         if escrow.passphrase:
             passphrase = typer.prompt("The split's SLIP-39 passphrase", hide_input=True, err=True)
         keyring = _open_escrow(given, escrow, earlier, passphrase)
-        with db.read() as session:
-            try:
-                Vault(keyring).check(session)
-            except KeyringError:
-                raise _fail("the keyring in the escrow does not open this database's data keys (a "
-                            "master key version in use is missing from it): the shares cannot help, "
-                            "restore the key file from a backup; nothing was written") from None
+        try:
+            keys.check_opens(db, keyring)
+        except KeyringError:
+            raise fail("the keyring in the escrow does not open this database's data keys (a "
+                       "master key version in use is missing from it): the shares cannot help, "
+                       "restore the key file from a backup; nothing was written") from None
         try:
             save_keyring(key_file, keyring, create=True)
         except FileExistsError:
-            raise _fail(f"{escape(str(key_file))} appeared meanwhile: nothing was written") from None
+            raise fail(f"{escape(str(key_file))} appeared meanwhile: nothing was written") from None
         except OSError as exc:
-            raise _fail(f"could not write {escape(str(key_file))}: {exc.strerror}; nothing was written") from None
-        with db.write() as session:
-            AuditLog(audit_key(keyring.index_key)).db_append(
-                session, actor=CLI, action="keys.recovered", record_kind="recoverykey",
-                record_id=str(escrow.id), detail={"shares_used": escrow.threshold})
+            raise fail(f"could not write {escape(str(key_file))}: {exc.strerror}; nothing was written") from None
+        keys.record_recovery(db, keyring, escrow)
     finally:
         db.dispose()
     versions = ", ".join(f"v{v}" for v in sorted(keyring.versions))
     out.print(f"Recovered the master keyring ({versions}; v{keyring.current} current) to "
               f"{escape(str(key_file))} (mode 0600).", highlight=False)
-    if settings.master_key:
+    if configured.master_key:
         out.print("CANDOR_MASTER_KEY is set and is read before the key file: put the recovered "
                   "file's content in it, or unset it.", highlight=False)
     out.print("Now: 1. back the key file up to your secrets store; 2. run `candor keys check`; "
@@ -235,16 +209,16 @@ def _read_shares(paths: list[Path]) -> list[GivenShare]:
             if words:
                 given.append(GivenShare(f"line {number} of standard input", words))
         if not given:
-            raise _fail("no share was given: name share files, or give word lists on standard "
-                        "input, one per line; nothing was written")
+            raise fail("no share was given: name share files, or give word lists on standard "
+                       "input, one per line; nothing was written")
         return given
     for path in paths:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise _fail(f"{escape(str(path))}: {exc.strerror}; nothing was written") from None
+            raise fail(f"{escape(str(path))}: {exc.strerror}; nothing was written") from None
         except UnicodeDecodeError:
-            raise _fail(f"{escape(str(path))}: not a share file (not text); nothing was written") from None
+            raise fail(f"{escape(str(path))}: not a share file (not text); nothing was written") from None
         given.append(GivenShare(path.name if len({p.name for p in paths}) == len(paths) else str(path),
                                 words_of_file(text)))
     return given
@@ -256,21 +230,21 @@ def _open_escrow(given: list[GivenShare], escrow: RecoveryKey, earlier: list[Rec
         combined = combine(given, passphrase=passphrase, total=escrow.shares)
         pair = RecoveryPair.from_private(combined.secret)
     except CryptoError as exc:
-        raise _fail(f"{escape(str(exc))}; nothing was written") from None
+        raise fail(f"{escape(str(exc))}; nothing was written") from None
     if pair.public != escrow.public_key:
         for old in earlier:
             if old.public_key == pair.public:
-                raise _fail(f"these shares are from the split of {_day(old.split_at)}, replaced on "
-                            f"{_day(old.replaced_at or old.split_at)}: they open nothing any more. Use "
-                            f"shares of the split of {_day(escrow.split_at)}; nothing was written")
+                raise fail(f"these shares are from the split of {_day(old.split_at)}, replaced on "
+                           f"{_day(old.replaced_at or old.split_at)}: they open nothing any more. Use "
+                           f"shares of the split of {_day(escrow.split_at)}; nothing was written")
         why = ("the passphrase is wrong, or " if escrow.passphrase else "")
-        raise _fail(f"the shares fit together but are not this database's recovery key: {why}they are "
-                    "from another Candor database's split. Check CANDOR_DATABASE_URL; nothing was written")
+        raise fail(f"the shares fit together but are not this database's recovery key: {why}they are "
+                   "from another Candor database's split. Check CANDOR_DATABASE_URL; nothing was written")
     assert escrow.sealed_keyring is not None
     try:
         return open_keyring(escrow.sealed_keyring, pair=pair)
     except EscrowError as exc:
-        raise _fail(f"{exc}; nothing was written") from None
+        raise fail(f"{exc}; nothing was written") from None
 
 
 # --- check ----------------------------------------------------------------------------------
@@ -280,11 +254,9 @@ def keys_check() -> None:
     """The restore drill: open every data key with the keyring at hand, count them by kind, and
     say whether the recovery escrow holds this keyring and how old its split is. Exits non-zero
     on any failure."""
-    candor = _build(frozenset())
-    try:
-        opened, failed = _open_every_data_key(candor)
-        with candor.db.read() as session:
-            escrow = db_current(session)
+    with running() as candor:
+        opened, failed = keys.open_every_data_key(candor.db, candor.core.vault)
+        escrow = keys.current_escrow(candor.db)
         problems = [f"{count} {kind} data keys do not open" for kind, count in sorted(failed.items())]
         table = Table("Kind", "Data keys", "Open")
         for kind in sorted(set(opened) | set(failed)):
@@ -296,34 +268,11 @@ def keys_check() -> None:
                   highlight=False)
         escrow_problems = _report_escrow(escrow, candor.keyring)
         problems += escrow_problems
-        with candor.db.write() as session:  # the drill itself is on record: when, and what it found
-            candor.core.audit.db_append(session, actor=CLI, action="keys.checked", record_kind="datakey",
-                                        record_id="*", detail={"opened": total, "failed": sum(failed.values()),
-                                                               "escrow": not escrow_problems})
-    finally:
-        candor.close()
+        keys.record_drill(candor.db, candor.core, opened=total, failed=sum(failed.values()),
+                          escrow_holds=not escrow_problems)
     if problems:
-        raise _fail("the drill failed: " + "; ".join(problems))
+        raise fail("the drill failed: " + "; ".join(problems))
     out.print("The drill passed: every data key opens, and the escrow recovers this keyring.", highlight=False)
-
-
-def _open_every_data_key(candor: Candor) -> tuple[Counter[str], Counter[str]]:
-    opened: Counter[str] = Counter()
-    failed: Counter[str] = Counter()
-    vault, last_id = candor.core.vault, 0
-    while True:
-        with candor.db.read() as session:
-            rows = session.exec(select(DataKey).where(col(DataKey.id) > last_id)
-                                .order_by(col(DataKey.id)).limit(1000)).all()
-        if not rows:
-            return opened, failed
-        for row in rows:
-            try:
-                vault.unwrap(row.master_version, row.wrapped, kind=row.record_kind, record_id=row.record_id)
-                opened[row.record_kind] += 1
-            except KeyringError:
-                failed[row.record_kind] += 1
-            last_id = row.id or last_id
 
 
 def _report_escrow(escrow: RecoveryKey | None, keyring: Keyring) -> list[str]:
@@ -350,8 +299,7 @@ def _report_escrow(escrow: RecoveryKey | None, keyring: Keyring) -> list[str]:
 
 def escrow_warning(candor: Candor) -> str | None:
     """What `candor serve` warns of at start: no escrow, or one that holds another keyring."""
-    with candor.db.read() as session:
-        escrow = db_current(session)
+    escrow = keys.current_escrow(candor.db)
     if escrow is None:
         return ("no recovery escrow: if the key file is lost, nothing in the database can be read. "
                 "Run `candor keys split` and give the shares to the Audit Committee")

@@ -1,0 +1,98 @@
+"""`candor export`: a case's whole file for an allowed committee member, and a quarter's
+sanitized register (`adapters.export` lays them out as Markdown, PDF and CSV).
+
+Each command calls one of the administrator's use cases (`bot.admin`), which audits what it does,
+a refusal included; its refusals are worded here (`_words`) and printed, never a traceback.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from adapters.cli.common import administration, fail, out, unwritable
+from bot.admin import CaseShredded, NotFound, Refused
+from bot.records import parse_period
+
+app = typer.Typer(help="The committee's records: case files and the quarterly register.",
+                  no_args_is_help=True)
+
+
+def _operator() -> str:
+    """Who runs this command: the OS user and the host, as the audit log records them beside
+    the member an export is made for (`--as` names the member; anyone at the shell can type it)."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no name for this uid (a bare container)
+        user = f"uid {os.getuid()}"
+    return f"{user}@{socket.gethostname()}"[:200]
+
+
+@app.command("case")
+def export_case(
+    code: str = typer.Argument(..., help="The case code."),
+    as_email: str = typer.Option(..., "--as", help="The committee member the file is for (e-mail)."),
+    fmt: str = typer.Option("md", "--format", help="md or pdf."),
+    destination: Path | None = typer.Option(None, "--out", help="The file to write."),
+) -> None:
+    """Write a case's whole file for an allowed committee member (audited, with the OS user and
+    host running the command beside the member; refused, and the refusal audited, for anyone
+    else, a member the report keeps away included)."""
+    from adapters.export import write_case
+
+    if fmt not in {"md", "pdf"}:
+        raise fail("--format is md or pdf")
+    with administration(_words, lead="no export: ") as admin:
+        case = admin.case_file(code, member=as_email, operator=_operator())
+    path = destination or Path(f"case-{case.code}.{fmt}")
+    try:
+        write_case(case, path, fmt)
+    except OSError as exc:
+        raise unwritable(path, exc) from None
+    out.print(f"Wrote {path} (mode 0600). It is confidential: keep it with the committee's records.")
+
+
+# What the administrator reads when there is no case file to write. The chat's sentence for a
+# code that opens nothing ("check the code and the secret") is for reporters, and says the same
+# for every failure on purpose; at the command line the committee is told what happened.
+def _words(refused: Refused) -> str:
+    match refused:
+        case NotFound("person", email):
+            return f"{escape(email)} is not on the roster"
+        case NotFound("case", code):
+            return (f"there is no case '{escape(code.strip())}' in this database. A case code looks like "
+                    "K7Q4-M9XP; `candor export register --period 2026Q4` lists the codes of a quarter's cases.")
+        case CaseShredded(code, shredded_at, closed_at, quarter):
+            closed = f", closed on {closed_at:%Y-%m-%d}" if closed_at else ""
+            return (f"case {code} was shredded on {shredded_at:%Y-%m-%d} under the retention "
+                    f"policy{closed}; its content can no longer be read by anyone. Only its tombstone (code, "
+                    f"category and dates) remains, in the register: `candor export register --period {quarter}`.")
+    raise refused
+
+
+@app.command("register")
+def export_register(
+    period: str = typer.Option(..., "--period", help="The quarter, e.g. 2026Q4."),
+    directory: Path = typer.Option(Path("."), "--out", help="The folder to write into."),
+) -> None:
+    """Write the sanitized register of a quarter: CSV of counts, CSV of cases (codes, categories,
+    statuses, dates) and a one-page PDF summary with a chart. No report content, no reporter."""
+    from adapters.export import write_register
+
+    try:
+        parse_period(period)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    with administration() as admin:
+        register = admin.register(period)
+    try:
+        paths = write_register(register, directory)
+    except OSError as exc:
+        raise unwritable(directory, exc) from None
+    for path in paths:
+        out.print(f"Wrote {path}")
