@@ -133,7 +133,7 @@ class Admin:
             if person is None or person.id is None:
                 raise NotFound("officer", officer)
             checked = waivers.validate({**fields, "officer": str(person.id)}, officer_ids={person.id},
-                                       today=self.core.now().date())
+                                       today=self.core.today())
             if isinstance(checked, dict):
                 raise InvalidGrant(checked)
             return waivers.db_record(session, self.core, actor=ACTOR, grant=checked, recorded_by=None), person

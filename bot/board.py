@@ -106,7 +106,7 @@ def form(session: Session, core: Core, member: Person, report_id: str) -> list[R
         FormField("decider", "Decided by (the Board, or the committee or person it designated)",
                   max_length=DECIDER_LIMIT, initial="Board of Directors"),
         FormField("decided_on", "Date decided", FieldKind.DATE,
-                  initial=core.now().date().isoformat()),
+                  initial=core.today().isoformat()),
         FormField("reasoning", "The Board's reasoning (kept encrypted)", FieldKind.MULTILINE,
                   max_length=REASON_LIMIT),
     ), submit_label="Record determination",
@@ -189,7 +189,7 @@ def db_submit(session: Session, core: Core, member: Person, report_id: str,
     """Validate and record a determination from the form."""
     report = db_case_for(session, core, member, report_id, action="determine")
     officer_ids = {p.id for p in _officers(session) if p.id is not None}
-    checked = validate(values, officer_ids=officer_ids, today=core.now().date())
+    checked = validate(values, officer_ids=officer_ids, today=core.today())
     if isinstance(checked, dict):
         return [FormErrors(f"{FORM_PREFIX}:{report.id}", checked)]
     db_record(session, core, member=member, report=report, decision=checked)

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from bot import schedule
 from bot.attestation import Policy
+from bot.calendar import local_date
 from bot.messages import Actor
 from bot.schedule import ScheduleSettings
 from storage import identities
@@ -64,6 +65,11 @@ class Core:
                     record_id: str, detail: Detail | None = None, at: datetime | None = None) -> None:
         self.audit.db_append(session, actor=actor, action=action, record_kind=record_kind,
                              record_id=record_id, detail=detail, at=at or self.now())
+
+    def today(self) -> date:
+        """Today in the company's zone: the one "today" every rule, form and view counts from
+        (due dates, deadlines and the dates people type are the company's local dates)."""
+        return local_date(self.now(), self.timezone)
 
     def today_start(self) -> datetime:
         """The start of today in the company's zone, as UTC: the only time plain rows keep of an

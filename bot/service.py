@@ -350,7 +350,7 @@ class Service:
         return Choices(copy.menu_committee(), tuple(choices + [Choice("Help", "menu:help")]))
 
     def _officer_home(self, session: Session, person: Person) -> Document:
-        today = self.core.now().date()
+        today = self.core.today()
         owed = _owed(session, person, today)
         last = _last_attestation(session, person)
         if last is not None and not owed.is_open(today):
@@ -368,8 +368,7 @@ class Service:
                                                     Choice("Annual attestation", "menu:attest")))
 
     def _committee_home(self, session: Session, person: Person) -> Document:
-        now = self.core.now()
-        today = now.date()
+        today = self.core.today()
         reports = session.exec(select(Report).where(Report.status != CaseStatus.CLOSED,
                                                     col(Report.shredded_at).is_(None))
                                .order_by(col(Report.received_at))).all()
@@ -513,7 +512,7 @@ class Service:
     def _attest_form(self, session: Session, person: Person) -> list[Reply]:
         if person.kind is not PersonKind.OFFICER:
             return [Text(copy.attest_only_officers())]
-        today = self.core.now().date()
+        today = self.core.today()
         owed = _owed(session, person, today)
         last = _last_attestation(session, person)
         if last is not None and not owed.is_open(today):
@@ -527,7 +526,7 @@ class Service:
         checked = attestation.validate(values)
         if isinstance(checked, dict):
             return [FormErrors(form_id, checked)]
-        today = self.core.now().date()
+        today = self.core.today()
         owed = _owed(session, person, today)
         if not owed.is_open(today):  # attested meanwhile (another window, another device)
             return self._attest_form(session, person)

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from bot import attestation, copy, housekeeping, pending, retention, sanitize
+from bot.calendar import local_date
 from bot.core import Core, db_committee, db_exclusions
 from bot.messages import CHANNEL
 from bot.outbox import db_enqueue, person_target
@@ -106,7 +107,8 @@ class Sweeper:
             assert person.id is not None
             # The period owed, never one already met: a due date set back by a re-import or
             # an edit does not silence the officer's reminders.
-            owed = attestation.owed(person.attestation_due, periods.get(person.id, set()), now.date())
+            owed = attestation.owed(person.attestation_due, periods.get(person.id, set()),
+                                   local_date(now, self.settings.tz))
             states.append(OfficerState(person.id, person.name, owed.due if owed.scheduled else None))
         return states
 

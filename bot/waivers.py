@@ -107,7 +107,7 @@ def db_disclose(session: Session, core: Core, *, actor: str, waiver_id: str, ref
         raise FieldError("ref", copy.too_long(TEXT_LIMIT, len(ref)))
     if on < row.granted_on:
         raise FieldError("on", copy.waiver_disclosed_before_grant())
-    if on > core.now().date():  # a disclosure dated ahead would stop the reminders before it is made
+    if on > core.today():  # a disclosure dated ahead would stop the reminders before it is made
         raise FieldError("on", copy.date_in_future())
     row.disclosed_on, row.disclosure_ref = on, ref
     session.add(row)
@@ -147,7 +147,7 @@ def form(session: Session, core: Core, person: Person) -> list[Reply]:
         FormField("officer", "The officer", FieldKind.SELECT,
                   options=tuple(Choice(p.name, str(p.id)) for p in officers)),
         FormField("granted_by", "Granted by (e.g. the Board of Directors)", max_length=TEXT_LIMIT),
-        FormField("granted_on", "Date granted", FieldKind.DATE, initial=core.now().date().isoformat()),
+        FormField("granted_on", "Date granted", FieldKind.DATE, initial=core.today().isoformat()),
         FormField("provision", "The provision of the Code waived", max_length=TEXT_LIMIT),
         FormField("reason", "The reason (kept encrypted)", FieldKind.MULTILINE, max_length=REASON_LIMIT),
     ), submit_label="Record waiver")]
@@ -156,7 +156,7 @@ def form(session: Session, core: Core, person: Person) -> list[Reply]:
 def db_submit(session: Session, core: Core, person: Person, values: dict[str, Any]) -> list[Reply]:
     _committee(person)
     officers = {p.id: p for p in db_officers(session) if p.id is not None}
-    checked = validate(values, officer_ids=set(officers), today=core.now().date())
+    checked = validate(values, officer_ids=set(officers), today=core.today())
     if isinstance(checked, dict):
         return [FormErrors(FORM_ID, checked)]
     row = db_record(session, core, actor=f"person:{person.id}", grant=checked, recorded_by=person)
@@ -200,7 +200,7 @@ def disclose_form(session: Session, core: Core, person: Person, waiver_id: str) 
     _shown(session, core, person, row)
     return [Form(f"{DISCLOSE_PREFIX}:{row.id}", "Record the waiver's disclosure", (
         FormField("ref", "Form 8-K reference or web address", max_length=TEXT_LIMIT),
-        FormField("on", "Date disclosed", FieldKind.DATE, initial=core.now().date().isoformat()),
+        FormField("on", "Date disclosed", FieldKind.DATE, initial=core.today().isoformat()),
     ), submit_label="Record disclosure")]
 
 
@@ -211,7 +211,7 @@ def db_submit_disclosure(session: Session, core: Core, person: Person, waiver_id
     if existing is not None:
         _shown(session, core, person, existing)
     errors: dict[str, str] = {}
-    on = parse_date(values.get("on"), errors, "on", today=core.now().date())
+    on = parse_date(values.get("on"), errors, "on", today=core.today())
     ref = values.get("ref")
     if not isinstance(ref, str) or not ref.strip():
         errors["ref"] = copy.waiver_ref_missing()

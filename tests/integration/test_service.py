@@ -4,7 +4,8 @@ and what is (and is not) stored."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import col, func, select
@@ -520,3 +521,23 @@ def test_teams_people_are_told_the_words_to_type_slack_people_the_slash_commands
     assert "`/ethics status CODE [SECRET]`" in slack_help and "`/attest`" in slack_help
     # and the words they are told work there
     assert "Attestation 2027" in str(world.service.handle(DirectMessage(teams, "attest")))
+
+
+def test_an_attestation_due_today_in_the_companys_zone_is_not_overdue_though_utc_is_tomorrow(world):
+    # Given a company in New York and an officer whose attestation is due on 2 November
+    world.core.schedule = replace(world.core.schedule, timezone="America/New_York")
+    with world.db.write() as session:
+        cfo = session.get(Person, world.people["cfo"].id)
+        cfo.attestation_due = date(2026, 11, 2)
+        session.add(cfo)
+    # When she opens her home at 21:00 on 2 November in New York (already 3 November in UTC)
+    world.clock.moment = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
+    home = text_of(world.service.home(world.actor("cfo")))
+    committee = text_of(world.service.home(world.actor("chair")))
+
+    # Then it is due today, not overdue, for her and on the committee's roll
+    assert "is due by 2026-11-02" in home and "overdue" not in home
+    assert "Dana Reyes: due 2026-11-02" in committee and "OVERDUE" not in committee
+    # And the next local morning it is overdue
+    world.clock.moment = datetime(2026, 11, 3, 14, 0, tzinfo=UTC)
+    assert "overdue" in text_of(world.service.home(world.actor("cfo")))
