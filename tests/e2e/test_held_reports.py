@@ -84,7 +84,7 @@ async def test_a_held_report_no_recorder_takes_is_counted_in_health_metrics_and_
         status, body = await get(slack, "/healthz")
         assert status == 503 and json.loads(body)["anonymous_reports_unrecorded"] == 1
         assert "candor_anonymous_reports_unrecorded 1.0" in (await get(slack, "/metrics"))[1]
-        monkeypatch.setattr("adapters.status_cli.utcnow", lambda: later)
+        monkeypatch.setattr("adapters.cli.status.utcnow", lambda: later)
         result = CliRunner().invoke(cli, ["status"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "NOT OK" in result.output and "anonymous_reports_unrecorded: 1" in result.output
