@@ -24,11 +24,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot import copy
 from bot.core import Core, db_committee, db_excluded
 from bot.messages import Choice, Document
 from bot.reports import db_open
 from bot.sanitize import neutralise
+from bot.wording import governance
 from storage.models import CaseMessage, Determination, Person, Report, StatusChange
 from storage.vocabulary import MessageDirection
 
@@ -118,7 +118,7 @@ class BoardDetermination:
     def lines(self) -> tuple[tuple[str, str], ...]:
         """(label, text) lines; the one sentence saying who decided and when has no label."""
         decided = f"by {self.decider} " if self.decider else ""
-        factors = copy.DETERMINATION_FACTORS
+        factors = governance.DETERMINATION_FACTORS
         return (
             ("Officer", self.officer),
             ("Material violation", "yes" if self.violation else "no"),
