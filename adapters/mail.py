@@ -117,7 +117,8 @@ class OutageMail:
                         outage.platform.value, outage.cause)
             return 0
         since = outage.started_at.strftime("%Y-%m-%d %H:%M UTC")
-        body = notices.outage_email(count=outage.notices, since=since, platform=outage.platform.label,
+        body = notices.outage_email(count=outage.notices, since=since,
+                                    platform=outage.platform.label,
                                  cause=outage.cause)
         try:
             self.mailer.send(to=to, subject=notices.outage_email_subject(), body=body)

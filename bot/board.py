@@ -33,7 +33,8 @@ EARLIEST = date(2002, 1, 1)  # before the Sarbanes-Oxley codes of ethics, a date
 
 OCCURRENCES = (Choice("A single occurrence", "single"), Choice("Repeated occurrences", "repeated"))
 INTENTS = (Choice("Intentional", "intentional"), Choice("Inadvertent", "inadvertent"))
-FACTORS = governance.DETERMINATION_FACTORS  # each factor the Code names, with how a refusal refers to it
+# Each factor the Code names, with how a refusal refers to it.
+FACTORS = governance.DETERMINATION_FACTORS
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,8 @@ def form(session: Session, core: Core, member: Person, report_id: str) -> list[R
         FormField("reasoning", "The Board's reasoning (kept encrypted)", FieldKind.MULTILINE,
                   max_length=REASON_LIMIT),
     ), submit_label="Record determination",
-        intro=governance.determination_intro(_prior_lines(session, officers, db_kept_away(session, core, member))))]
+        intro=governance.determination_intro(
+            _prior_lines(session, officers, db_kept_away(session, core, member))))]
 
 
 def validate(values: dict[str, Any], *, officer_ids: set[int], today: date) -> Decision | dict[str, str]:
@@ -121,7 +123,8 @@ def validate(values: dict[str, Any], *, officer_ids: set[int], today: date) -> D
         value = values.get(name)
         value = value.strip() if isinstance(value, str) else ""
         if not value:
-            errors[name] = governance.factor_missing(FACTORS[name]) if name in FACTORS else refusals.required_field()
+            errors[name] = (governance.factor_missing(FACTORS[name]) if name in FACTORS
+                            else refusals.required_field())
         elif len(value) > limit:
             errors[name] = refusals.too_long(limit, len(value))
         return value
@@ -130,7 +133,8 @@ def validate(values: dict[str, Any], *, officer_ids: set[int], today: date) -> D
         value = values.get(name)
         if value in ("yes", "no"):
             return bool(value == "yes")
-        errors[name] = governance.factor_missing(FACTORS[name]) if name in FACTORS else refusals.answer_yes_no()
+        errors[name] = (governance.factor_missing(FACTORS[name]) if name in FACTORS
+                        else refusals.answer_yes_no())
         return None
 
     subject_text = values.get("subject")

@@ -62,7 +62,8 @@ def db_case_for(session: Session, core: Core, member: Person, report_id: str, *,
         core.audit_event(session, actor=actor_id(member), action="case.refused",
                          record_kind=REPORT, record_id=report.id,
                          detail={"attempt": action, **({"operator": operator} if operator else {})})
-        raise CandorError(refusals.not_allowed_case() if is_committee(member) else refusals.committee_only())
+        raise CandorError(refusals.not_allowed_case() if is_committee(member)
+                          else refusals.committee_only())
     return report
 
 
@@ -83,7 +84,8 @@ def db_acknowledge(session: Session, core: Core, member: Person, report_id: str)
     report = db_case_for(session, core, member, report_id, action="acknowledge")
     if report.status is not CaseStatus.RECEIVED:
         by = session.get(Person, report.acknowledged_by) if report.acknowledged_by else None
-        return [Text(casework.already_acknowledged(report.code, by.name if by else "another member"))]
+        return [Text(casework.already_acknowledged(report.code,
+                                                   by.name if by else "another member"))]
     report.acknowledged_at = core.now()
     report.acknowledged_by = member.id
     db_change_status(session, core, report, to=CaseStatus.ACKNOWLEDGED, by=member, reason=None)
@@ -123,7 +125,8 @@ def chair_choices(report: Report) -> tuple[Choice, ...]:
 def ask_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
     report = db_case_for(session, core, member, report_id, action="ask")
     return [Form(f"ask:{report.id}", f"Question on {report.code}", (
-        FormField("question", casework.question_prompt(), FieldKind.MULTILINE, max_length=QUESTION_LIMIT),
+        FormField("question", casework.question_prompt(), FieldKind.MULTILINE,
+                  max_length=QUESTION_LIMIT),
     ), submit_label="Send question")]
 
 
@@ -152,7 +155,8 @@ def move_form(session: Session, core: Core, member: Person, report_id: str, to: 
     report = db_case_for(session, core, member, report_id, action="move")
     target = _target(report, to)
     return [Form(f"move:{report.id}:{target.value}", f"{report.code}: {target.label}"[:60], (
-        FormField("reason", casework.status_reason_prompt(), FieldKind.MULTILINE, max_length=REASON_LIMIT),
+        FormField("reason", casework.status_reason_prompt(), FieldKind.MULTILINE,
+                  max_length=REASON_LIMIT),
     ), submit_label="Move case")]
 
 
@@ -210,7 +214,8 @@ def _tell_reporter(session: Session, core: Core, report: Report, *, key: str) ->
     # lists their cases in a window, where the case (and any question, with its answer button)
     # is read. No case code, status or question text in the chat.
     db_enqueue(session, core.vault, now=core.now(), key=f"{REPORTER_PREFIX}{key}", target=person_target(person_id),
-               notice=Notice(title=following.news_for_reporter(), text=following.news_for_reporter_detail(),
+               notice=Notice(title=following.news_for_reporter(),
+                             text=following.news_for_reporter_detail(),
                              choices=(Choice(following.open_my_reports(), MY_REPORTS),)),
                platforms=core.platforms)
 

@@ -57,7 +57,8 @@ def db_view(session: Session, core: Core, member: Person, attestation_id: str) -
     if not is_committee(member) or not db_kept_away(session, core, member).shows_officer(attestation.person_id):
         core.audit_event(session, actor=actor_id(member), action="attestation.refused",
                          record_kind=KIND, record_id=attestation.id)
-        raise CandorError(refusals.not_allowed_record() if is_committee(member) else refusals.committee_only())
+        raise CandorError(refusals.not_allowed_record() if is_committee(member)
+                          else refusals.committee_only())
     officer = session.get(Person, attestation.person_id)
     answers = core.vault.open(session, kind=KIND, record_id=attestation.id, blob=attestation.body)
     sections: list[tuple[str, str]] = [

@@ -246,7 +246,8 @@ def db_replace_typed_secret(session: Session, core: Core, person: Person, actor:
                          record_id=report.id, detail={"reason": "typed_in_chat"})
     return [Text(following.secret_exposed(actor.platform)),
             Document(following.new_secret_title(), ((reporting.receipt_heading(),
-                                                following.new_secret(report.code, secret, actor.platform)),))]
+                                                following.new_secret(report.code, secret,
+                                                                     actor.platform)),))]
 
 
 def db_status(session: Session, core: Core, person: Person, actor: Actor, args: list[str]) -> list[Reply]:
@@ -266,7 +267,8 @@ def db_status(session: Session, core: Core, person: Person, actor: Actor, args: 
 def answer_form(core: Core, person: Person, actor: Actor, token: str) -> list[Reply]:
     check_token(core, token, person=person, actor=actor)
     return [Form(f"answer:{token}", "Answer the committee", (
-        FormField("answer", following.answer_prompt(), FieldKind.MULTILINE, max_length=ANSWER_LIMIT),
+        FormField("answer", following.answer_prompt(), FieldKind.MULTILINE,
+                  max_length=ANSWER_LIMIT),
     ), submit_label="Send answer")]
 
 
@@ -289,7 +291,9 @@ def db_answer(session: Session, core: Core, person: Person, actor: Actor, token:
     core.audit_event(session, actor=REPORTER, action="case.answer", record_kind=REPORT,
                      record_id=report.id, detail={"message": message_id})
     db_enqueue(session, core.vault, now=core.now(), key=f"answer:{message_id}", target=CHANNEL,
-               notice=sanitize.reminder(casework.answer_for_committee(report.code), (("Case", report.code),),
+               notice=sanitize.reminder(casework.answer_for_committee(report.code), (("Case",
+                                                                                      report.code),
+                                                                                     ),
                                         report_id=report.id),
                platforms=core.platforms)
     return [Text(following.answer_recorded(report.code))]

@@ -219,7 +219,8 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
     if word == "cancel":
         return Outcome(None, [Text(reporting.intake_cancelled())])
     if word == "help":
-        return Outcome(draft, [Text(reporting.intake_help(draft.step.value)), *prompt(draft, members)])
+        return Outcome(draft, [Text(reporting.intake_help(draft.step.value)),
+                                *prompt(draft, members)])
     if word == "back":
         if draft.step is Step.CATEGORY:
             return Outcome(draft, prompt(draft, members))
@@ -259,7 +260,8 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
             if pid in {m.person_id for m in members}:
                 chosen = set(draft.exclude) ^ {pid}
                 if chosen >= {m.person_id for m in members}:
-                    return Outcome(draft, [Text(reporting.exclude_not_everyone()), *prompt(draft, members)])
+                    return Outcome(draft, [Text(reporting.exclude_not_everyone()),
+                                           *prompt(draft, members)])
                 updated = replace(draft, exclude=tuple(sorted(chosen)))
                 return Outcome(updated, prompt(updated, members))
         return Outcome(draft, [Text(refusals.not_understood()), *prompt(draft, members)])
@@ -270,7 +272,8 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
         if word in {"id:anonymous", "anonymous", "anonymously", "anon"}:
             picked = _moved(replace(draft, anonymous=True), members)
             if draft.chat:
-                return Outcome(picked.draft, [Text(reporting.intake_anonymous_in_chat()), *picked.replies])
+                return Outcome(picked.draft, [Text(reporting.intake_anonymous_in_chat()),
+                                              *picked.replies])
             return picked
         return Outcome(draft, [Text(refusals.not_understood()), *prompt(draft, members)])
 
@@ -327,7 +330,8 @@ def form(members: list[Member], *, once: str | None = None) -> Form:
                   required=False, max_length=LIMITS.evidence),
         FormField("known", "Does anyone else already know?", FieldKind.MULTILINE, required=False,
                   max_length=LIMITS.known),
-        FormField("anonymous", "Report anonymously?", FieldKind.BOOLEAN, hint=reporting.hint("anonymous")),
+        FormField("anonymous", "Report anonymously?", FieldKind.BOOLEAN,
+                  hint=reporting.hint("anonymous")),
     ]
     return Form(f"{FORM_ID}:{once}" if once else FORM_ID, "Report a concern", tuple(fields),
                 submit_label="Submit report",

@@ -290,7 +290,8 @@ class Relay:
         # Told on the other platforms when there are some: this one may be what is failing.
         others = [p for p in self.core.platforms if p is not row.platform] or [row.platform]
         db_undeliverable(session, self.core.vault, now=self.core.now(), about=row.key,
-                         key=f"{FAILURE_PREFIX}{row.id}", title=notices.delivery_failed(row.kind, code[:100]),
+                         key=f"{FAILURE_PREFIX}{row.id}", title=notices.delivery_failed(row.kind,
+                                                                                        code[:100]),
                          facts=(("Notice", row.key),), platforms=others)
 
 

@@ -153,7 +153,8 @@ def hold_form(session: Session, core: Core, member: Person, report_id: str) -> l
     report = _chair_case(session, core, member, report_id)
     title = "Release legal hold" if report.legal_hold else "Place legal hold"
     return [Form(f"{FORM_PREFIX}:{report.id}", f"{title}: {report.code}", (
-        FormField("reason", casework.hold_reason_prompt(), FieldKind.MULTILINE, max_length=REASON_LIMIT),
+        FormField("reason", casework.hold_reason_prompt(), FieldKind.MULTILINE,
+                  max_length=REASON_LIMIT),
     ), submit_label=title)]
 
 

@@ -354,9 +354,11 @@ class Service:
         owed = _owed(session, person, today)
         last = _last_attestation(session, person)
         if last is not None and not owed.is_open(today):
-            status = attesting.attest_home_done(last.period, f"{last.attested_at:%Y-%m-%d}", owed.opens_on.isoformat())
+            status = attesting.attest_home_done(last.period, f"{last.attested_at:%Y-%m-%d}",
+                                                owed.opens_on.isoformat())
         elif owed.scheduled:
-            status = attesting.attest_home_due(owed.period, owed.due.isoformat(), overdue=owed.due < today)
+            status = attesting.attest_home_due(owed.period, owed.due.isoformat(),
+                                               overdue=owed.due < today)
         else:
             status = attesting.attest_home_unscheduled()
         sections = [("Annual attestation", status)]
@@ -455,12 +457,14 @@ class Service:
             return self._start_intake(session, person, actor)
         form = replace(intake.form(self._members(session, person), once=secrets.token_urlsafe(12)),
                        reopen="cmd:ethics:report")
-        return [form, Choices(reporting.chat_report_warning(), (Choice(reporting.chat_report_choice(), CHAT_REPORT),))]
+        return [form, Choices(reporting.chat_report_warning(),
+                              (Choice(reporting.chat_report_choice(), CHAT_REPORT),))]
 
     def _my_reports(self, session: Session, person: Person) -> Document:
         """A named reporter's cases, each opening its status (questions and answers) privately."""
         cases = db_reports_of(session, self.core, person)
-        listing = "\n".join(f"{r.code}: {r.status.label}" for r in cases) or following.no_named_reports()
+        listing = ("\n".join(f"{r.code}: {r.status.label}" for r in cases)
+                   or following.no_named_reports())
         return Document(following.my_reports_title(), ((following.my_reports_heading(), listing),),
                         tuple(Choice(f"Open {r.code}", f"cmd:ethics:status {r.code}") for r in cases[-10:]))
 
@@ -502,7 +506,8 @@ class Service:
     def _receipt(code: str, secret: str | None, actor: Actor, delay_minutes: int) -> Document:
         """A receipt is a private document: a window or an ephemeral answer, never a chat message."""
         if secret:
-            text = reporting.receipt_anonymous(code, secret, actor.platform, delay_minutes=delay_minutes)
+            text = reporting.receipt_anonymous(code, secret, actor.platform,
+                                               delay_minutes=delay_minutes)
         else:
             text = reporting.receipt_named(code, actor.platform)
         return Document(reporting.receipt_title(), ((reporting.receipt_heading(), text),))
@@ -566,7 +571,8 @@ class Service:
         if disclosures.needs(checked):
             replies.append(Text(attesting.attest_goes_to_committee()))
         if not checked.no_unreported:
-            replies.append(Choices(attesting.attest_offer_report(), (Choice("Report a concern", "attest:report"),)))
+            replies.append(Choices(attesting.attest_offer_report(), (Choice("Report a concern",
+                                                                            "attest:report"),)))
         return replies
 
     # --- housekeeping -----------------------------------------------------------------------

@@ -160,7 +160,8 @@ def db_submit(session: Session, core: Core, person: Person, values: dict[str, An
     if isinstance(checked, dict):
         return [FormErrors(FORM_ID, checked)]
     row = db_record(session, core, actor=f"person:{person.id}", grant=checked, recorded_by=person)
-    return [Text(governance.waiver_recorded(officers[checked.officer_id].name, row.disclosure_due.isoformat()))]
+    return [Text(governance.waiver_recorded(officers[checked.officer_id].name,
+                                            row.disclosure_due.isoformat()))]
 
 
 def _shown(session: Session, core: Core, person: Person, row: Waiver) -> Waiver:
@@ -219,4 +220,5 @@ def db_submit_disclosure(session: Session, core: Core, person: Person, waiver_id
         return [FormErrors(f"{DISCLOSE_PREFIX}:{waiver_id}", errors)]
     row = db_disclose(session, core, actor=f"person:{person.id}", waiver_id=waiver_id, ref=ref, on=on)
     officer = session.get(Person, row.person_id)
-    return [Text(governance.waiver_disclosed(officer.name if officer else "the officer", on.isoformat()))]
+    return [Text(governance.waiver_disclosed(officer.name if officer else "the officer",
+                                             on.isoformat()))]

@@ -108,7 +108,8 @@ def status() -> None:
     out.print("Notices due, not delivered (platform, kind: how many, for how long, the last error)")
     for w in sorted(seen.waiting, key=lambda w: (w.platform.value, w.oldest_due)):
         why = (w.reason + (" (blocked)" if w.blocked else "")) if w.reason else "not tried yet"
-        fix = notices.delivery_fix(w.reason) if w.reason else "`candor serve` sends it: check that it runs."
+        fix = (notices.delivery_fix(w.reason) if w.reason
+               else "`candor serve` sends it: check that it runs.")
         out.print(f"  {w.platform.label}, {w.kind}: {w.count}, for {_minutes(now, w.oldest_due)}; {why}",
                   highlight=False)
         out.print(f"      fix: {fix}", highlight=False)

@@ -229,7 +229,8 @@ def register(app: AsyncApp, bridge: SlackBridge) -> None:
         if forms:
             await ack(response_action="update", view=render.form_view(forms[0]))
             return
-        await ack(response_action="update", view=render.reply_view(replies or [Text(refusals.not_understood())]))
+        await ack(response_action="update",
+                  view=render.reply_view(replies or [Text(refusals.not_understood())]))
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:

@@ -47,7 +47,8 @@ def status_form() -> Form:
     contents Teams does not keep in the chat (the core's `status CODE SECRET` command)."""
     return Form(STATUS_FORM, following.status_form_title(), (
         FormField("code", following.status_form_code(), FieldKind.TEXT, max_length=40),
-        FormField("secret", following.status_form_secret(), FieldKind.TEXT, required=False, max_length=80),
+        FormField("secret", following.status_form_secret(), FieldKind.TEXT, required=False,
+                  max_length=80),
     ), submit_label=following.status_form_submit())
 
 

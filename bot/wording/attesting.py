@@ -29,7 +29,8 @@ def attest_home_unscheduled() -> str:
 
 
 def attest_recorded(period: str, next_due: str) -> str:
-    return f"Thank you. Your attestation for {period} is recorded. The next one is due by {next_due}."
+    return (f"Thank you. Your attestation for {period} is recorded. The next one is due by "
+            f"{next_due}.")
 
 
 def attest_offer_report() -> str:

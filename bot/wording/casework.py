@@ -16,7 +16,8 @@ def already_acknowledged(code: str, by: str) -> str:
 
 def question_sent(code: str, anonymous: bool) -> str:
     if anonymous:
-        return f"Your question on case {code} is recorded. The anonymous reporter sees it when they check the case with their code and secret."
+        return (f"Your question on case {code} is recorded. The anonymous reporter sees it when "
+                "they check the case with their code and secret.")
     return f"Your question on case {code} was sent to the reporter."
 
 

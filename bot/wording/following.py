@@ -23,28 +23,31 @@ def _private_status(platform: Platform) -> str:
     if platform is Platform.TEAMS:
         return ("type `status` and use the *Check a case* button: what you type in its window is "
                 "not kept in the chat.")
-    return f"{menus.ethics('status CODE SECRET', platform)}: a command's text is not kept in the chat."
+    return (f"{menus.ethics('status CODE SECRET', platform)}: a command's text is not kept in the "
+            "chat.")
 
 
 def secret_exposed(platform: Platform) -> str:
     if platform is Platform.TEAMS:
         return ("You typed your secret into a chat message, and this chat keeps its history (your "
                 "organisation's administrators can search and export it). So the case is not shown "
-                "here, and that secret no longer works. Your new secret opens below, in a window for "
-                "you only. Next time, " + _private_status(platform))
+                "here, and that secret no longer works. Your new secret opens below, in a window "
+                "for you only. Next time, " + _private_status(platform))
     return ("You typed your secret into a chat message, and this chat keeps its history (your "
             "workspace's administrators can export it). So the case is not shown here, and that "
             "secret no longer works. Your new secret is shown below, to you only. Next time, use "
-            f"{menus.ethics('status CODE SECRET', platform)}: a command's text is not kept in the chat.")
+            f"{menus.ethics('status CODE SECRET', platform)}: a command's text is not kept in the "
+            "chat.")
 
 
 def secret_typed_not_shown(platform: Platform) -> str:
     if platform is Platform.TEAMS:
-        return ("Nothing is shown here: this chat keeps its history, and a secret typed into it could "
-                "be read later. Please " + _private_status(platform) + " Check the code and the secret.")
-    return ("Nothing is shown here: this chat keeps its history, and a secret typed into it could be "
-            f"read later. Please use {menus.ethics('status CODE SECRET', platform)} instead (a command's "
-            "text is not kept), and check the code and the secret.")
+        return ("Nothing is shown here: this chat keeps its history, and a secret typed into it "
+                "could be read later. Please " + _private_status(platform)
+                + " Check the code and the secret.")
+    return ("Nothing is shown here: this chat keeps its history, and a secret typed into it could "
+            f"be read later. Please use {menus.ethics('status CODE SECRET', platform)} instead "
+            "(a command's text is not kept), and check the code and the secret.")
 
 
 def new_secret_title() -> str:
@@ -60,8 +63,8 @@ def new_secret(code: str, secret: str, platform: Platform) -> str:
 
 def answer_window_closed(platform: Platform) -> str:
     return ("This answer window has closed, so nothing was sent yet. Please copy your answer, open "
-            f"your case again ({menus.ethics('status CODE', platform)}, with your secret if you reported "
-            "anonymously) and answer from there.")
+            f"your case again ({menus.ethics('status CODE', platform)}, with your secret if you "
+            "reported anonymously) and answer from there.")
 
 
 def answer_recorded(code: str) -> str:
@@ -81,8 +84,8 @@ def news_for_reporter() -> str:
 
 
 def news_for_reporter_detail() -> str:
-    return ("The details open in a window, never in this chat: a question from the Audit Committee, "
-            "or where your case stands.")
+    return ("The details open in a window, never in this chat: a question from the Audit "
+            "Committee, or where your case stands.")
 
 
 def open_my_reports() -> str:

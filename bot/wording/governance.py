@@ -38,7 +38,8 @@ def action_not_in_code(choices: str) -> str:
 
 
 def action_needs_violation() -> str:
-    return "\"No action\" fits only when no material violation occurred. Please choose the action taken."
+    return ("\"No action\" fits only when no material violation occurred. Please choose the action "
+            "taken.")
 
 
 def action_without_violation() -> str:

@@ -11,7 +11,8 @@ from storage.vocabulary import Platform
 
 
 def menu_officer() -> str:
-    return "Hello. What would you like to do? Everything you tell me goes only to the Audit Committee."
+    return ("Hello. What would you like to do? Everything you tell me goes only to the Audit "
+            "Committee.")
 
 
 def menu_committee() -> str:
@@ -36,19 +37,23 @@ def attest_command(platform: Platform) -> str:
 def help_text(*, committee: bool, platform: Platform) -> str:
     lines = [
         "*Candor* brings concerns to the Audit Committee, in confidence.",
-        f"• `report` (or {form_command(platform)} for a form): report a concern, with your name or anonymously.",
-        ("• `status`: the *Check a case* window, for your case's code (and secret), its status and the "
-         "committee's questions. Never type your secret into this chat."
+        f"• `report` (or {form_command(platform)} for a form): report a concern, with your name or "
+        "anonymously.",
+        ("• `status`: the *Check a case* window, for your case's code (and secret), its status and "
+         "the committee's questions. Never type your secret into this chat."
          if platform is Platform.TEAMS else
-         f"• {ethics('status CODE [SECRET]', platform)}: see your case's status and answer the committee."),
-        f"• {attest_command(platform)}: your annual attestation to the Supplemental Code of Ethics.",
+         f"• {ethics('status CODE [SECRET]', platform)}: see your case's status and answer the "
+         "committee."),
+        f"• {attest_command(platform)}: your annual attestation to the Supplemental Code of "
+        "Ethics.",
     ]
     if committee:
         lines += [
             f"• {ethics('cases', platform)}: the open cases.",
-            f"• {ethics('open CODE', platform)}: a case's details, privately (each opening is logged).",
-            f"• {ethics('waiver', platform)}: record a waiver of the Code; {ethics('waivers', platform)}: "
-            "the waiver register.",
+            f"• {ethics('open CODE', platform)}: a case's details, privately (each opening is "
+            "logged).",
+            f"• {ethics('waiver', platform)}: record a waiver of the Code; "
+            f"{ethics('waivers', platform)}: the waiver register.",
         ]
     lines.append("Type `cancel` at any step to stop; nothing is sent until you submit.")
     if platform is Platform.SLACK:

@@ -46,7 +46,8 @@ def required_field() -> str:
 
 def case_not_found() -> str:
     # One answer for every failure, so a guess learns nothing about which codes exist.
-    return "I couldn't open that case with what you gave me. Check the code (and the secret, for an anonymous report)."
+    return ("I couldn't open that case with what you gave me. Check the code (and the secret, for "
+            "an anonymous report).")
 
 
 def too_many_attempts() -> str:
@@ -101,4 +102,5 @@ def form_already_submitted() -> str:
 
 
 def attest_form_already_submitted() -> str:
-    return "This attestation form was already submitted and your attestation is recorded. Thank you."
+    return ("This attestation form was already submitted and your attestation is recorded. Thank "
+            "you.")

@@ -113,9 +113,9 @@ def exclude_not_everyone() -> str:
 
 
 def chat_report_warning() -> str:
-    return ("What you type here stays in this chat's history, which your workspace's administrators "
-            "can export. The form above leaves nothing here. If you still prefer to type your report "
-            "in this chat, choose below.")
+    return ("What you type here stays in this chat's history, which your workspace's "
+            "administrators can export. The form above leaves nothing here. If you still prefer "
+            "to type your report in this chat, choose below.")
 
 
 def chat_report_choice() -> str:
@@ -123,10 +123,10 @@ def chat_report_choice() -> str:
 
 
 def intake_anonymous_in_chat() -> str:
-    return ("Anonymously, then: Candor will keep nothing that says who you are. But this chat itself "
-            "links these messages to your account, for anyone who can read or export its history. "
-            "For a report that nothing links to you, type \"cancel\" and use the form instead "
-            "(`/ethics report`).")
+    return ("Anonymously, then: Candor will keep nothing that says who you are. But this chat "
+            "itself links these messages to your account, for anyone who can read or export its "
+            "history. For a report that nothing links to you, type \"cancel\" and use the form "
+            "instead (`/ethics report`).")
 
 
 def receipt_title() -> str:
@@ -142,9 +142,9 @@ def _receipt_kept(platform: Platform) -> str:
         return (" This receipt is shown only to you and is not kept in your chat with Candor; "
                 "any message you typed in that chat stays in its history.")
     if platform is Platform.TEAMS:
-        return (" This receipt is shown only in this window and is not kept in your chat with Candor; "
-                "any message you typed in that chat stays in its history, which your organisation "
-                "can search and export.")
+        return (" This receipt is shown only in this window and is not kept in your chat with "
+                "Candor; any message you typed in that chat stays in its history, which your "
+                "organisation can search and export.")
     return ""
 
 
@@ -161,12 +161,13 @@ def receipt_anonymous(code: str, secret: str, platform: Platform, *, delay_minut
     return (
         f"Your report is recorded, encrypted, as case *{code}*, and Candor kept nothing that "
         "identifies you."
-        + (f" The committee is told of it after a random delay of up to {delay_minutes} minutes, so "
-           "the time you made it does not point at you." if delay_minutes else "")
+        + (f" The committee is told of it after a random delay of up to {delay_minutes} minutes, "
+           "so the time you made it does not point at you." if delay_minutes else "")
         + f"\nYour secret: *{secret}*\nIt is shown this once: write it down or keep "
         "it somewhere safe, outside any chat. "
         + ("Type `status` and use the *Check a case* window with your code and secret: there you"
-           if platform is Platform.TEAMS else f"With {menus.ethics(f'status {code} {secret}', platform)} you")
-        + " can see the committee's questions and answer them. Without the secret, nobody (not even "
-        "you) can reach the case as its reporter." + _receipt_kept(platform)
+           if platform is Platform.TEAMS
+           else f"With {menus.ethics(f'status {code} {secret}', platform)} you")
+        + " can see the committee's questions and answer them. Without the secret, nobody (not "
+        "even you) can reach the case as its reporter." + _receipt_kept(platform)
     )

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 
 def view_shortened() -> str:
-    return "Shortened to fit here. Nothing is lost: the full record is kept, and the committee's case file holds all of it."
+    return ("Shortened to fit here. Nothing is lost: the full record is kept, and the committee's "
+            "case file holds all of it.")
 
 
 def open_form_label() -> str:
