@@ -108,7 +108,7 @@ def db_no_route(session: Session, vault: Vault, *, now: datetime, about: str, ke
 def db_undeliverable(session: Session, vault: Vault, *, now: datetime, about: str, key: str, title: str,
                      facts: tuple[tuple[str, str], ...], platforms: Iterable[Platform]) -> int:
     """The committee's channel notice that the notice `about` will not arrive: a title from
-    `bot.copy` and plain facts (ids, codes, roster names). Written once per `key`; never about
+    `bot.wording` and plain facts (ids, codes, roster names). Written once per `key`; never about
     such a notice itself."""
     if about.startswith(FAILURE_PREFIX):
         return 0
