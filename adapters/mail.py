@@ -21,9 +21,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlmodel import col, select
 
-from bot import copy
 from bot.core import Core
 from bot.outage import Outage, db_mark_told, db_outages_to_tell
+from bot.wording import notices
 from storage.db import Database
 from storage.models import Person
 
@@ -117,10 +117,11 @@ class OutageMail:
                         outage.platform.value, outage.cause)
             return 0
         since = outage.started_at.strftime("%Y-%m-%d %H:%M UTC")
-        body = copy.outage_email(count=outage.notices, since=since, platform=outage.platform.label,
+        body = notices.outage_email(count=outage.notices, since=since,
+                                    platform=outage.platform.label,
                                  cause=outage.cause)
         try:
-            self.mailer.send(to=to, subject=copy.outage_email_subject(), body=body)
+            self.mailer.send(to=to, subject=notices.outage_email_subject(), body=body)
         except (smtplib.SMTPException, OSError) as exc:
             log.error("outage e-mail failed: %s; tried again at the next check", type(exc).__name__)
             with self.db.write() as session:

@@ -13,8 +13,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import copy
 from bot.messages import FieldKind, Form, FormField
+from bot.wording import attesting, refusals
 
 FORM_ID = "attest"
 DEFAULT_POLICY = Path(__file__).parent / "policy" / "supplemental-code.md"
@@ -74,7 +74,7 @@ def form(policy: Policy, period: str, *, once: str | None = None) -> Form:
     fields = [FormField(name, label, FieldKind.BOOLEAN) for name, label in QUESTIONS]
     fields.append(FormField(
         "disclosure", "Conflicts of interest or exceptions to disclose", FieldKind.MULTILINE,
-        required=False, max_length=DISCLOSURE_LIMIT, hint=copy.attest_disclosure_hint(),
+        required=False, max_length=DISCLOSURE_LIMIT, hint=attesting.attest_disclosure_hint(),
     ))
     return Form(f"{FORM_ID}:{once}" if once else FORM_ID, f"Attestation {period}", tuple(fields),
                 submit_label="Attest",
@@ -97,18 +97,18 @@ def validate(values: dict[str, Any]) -> Answers | dict[str, str]:
     for name, _label in QUESTIONS:
         answer = _yes_no(values.get(name))
         if answer is None:
-            errors[name] = copy.answer_yes_no()
+            errors[name] = refusals.answer_yes_no()
         else:
             answers[name] = answer
     raw = values.get("disclosure")
     disclosure = raw.strip() if isinstance(raw, str) and raw.strip() else None
     if disclosure and len(disclosure) > DISCLOSURE_LIMIT:
-        errors["disclosure"] = copy.too_long(DISCLOSURE_LIMIT, len(disclosure))
+        errors["disclosure"] = refusals.too_long(DISCLOSURE_LIMIT, len(disclosure))
     if answers.get("read_understood") is False:
-        errors["read_understood"] = copy.attest_must_read()
+        errors["read_understood"] = attesting.attest_must_read()
     for name in ("complied", "no_conflict"):
         if answers.get(name) is False and not disclosure:
-            errors["disclosure"] = copy.attest_explain()
+            errors["disclosure"] = attesting.attest_explain()
     if errors:
         return errors
     return Answers(disclosure=disclosure, **answers)

@@ -16,12 +16,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot import copy
 from bot.committee import REASON_LIMIT, db_case_for
 from bot.core import Core, actor_id
 from bot.messages import Choice, FieldKind, Form, FormErrors, FormField, Reply, Text
 from bot.reports import REPORT
 from bot.visibility import KeptAway, db_kept_away
+from bot.wording import governance, refusals
 from storage.models import Determination, Person, Report, new_id
 from storage.vocabulary import BoardAction, PersonKind
 
@@ -33,7 +33,8 @@ EARLIEST = date(2002, 1, 1)  # before the Sarbanes-Oxley codes of ethics, a date
 
 OCCURRENCES = (Choice("A single occurrence", "single"), Choice("Repeated occurrences", "repeated"))
 INTENTS = (Choice("Intentional", "intentional"), Choice("Inadvertent", "inadvertent"))
-FACTORS = copy.DETERMINATION_FACTORS  # each factor the Code names, with how a refusal refers to it
+# Each factor the Code names, with how a refusal refers to it.
+FACTORS = governance.DETERMINATION_FACTORS
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def _prior_lines(session: Session, officers: list[Person], kept: KeptAway) -> st
         for earlier in filter(kept.shows_determination, db_prior(session, officer.id)):
             found = "material violation" if earlier.violation else "no material violation"
             lines.append(f"{officer.name}: {earlier.decided_on.isoformat()}, {found}, {earlier.action.label}")
-    return "\n".join(lines) or copy.no_prior_determinations()
+    return "\n".join(lines) or governance.no_prior_determinations()
 
 
 def form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
@@ -110,7 +111,8 @@ def form(session: Session, core: Core, member: Person, report_id: str) -> list[R
         FormField("reasoning", "The Board's reasoning (kept encrypted)", FieldKind.MULTILINE,
                   max_length=REASON_LIMIT),
     ), submit_label="Record determination",
-        intro=copy.determination_intro(_prior_lines(session, officers, db_kept_away(session, core, member))))]
+        intro=governance.determination_intro(
+            _prior_lines(session, officers, db_kept_away(session, core, member))))]
 
 
 def validate(values: dict[str, Any], *, officer_ids: set[int], today: date) -> Decision | dict[str, str]:
@@ -121,39 +123,41 @@ def validate(values: dict[str, Any], *, officer_ids: set[int], today: date) -> D
         value = values.get(name)
         value = value.strip() if isinstance(value, str) else ""
         if not value:
-            errors[name] = copy.factor_missing(FACTORS[name]) if name in FACTORS else copy.required_field()
+            errors[name] = (governance.factor_missing(FACTORS[name]) if name in FACTORS
+                            else refusals.required_field())
         elif len(value) > limit:
-            errors[name] = copy.too_long(limit, len(value))
+            errors[name] = refusals.too_long(limit, len(value))
         return value
 
     def yes_no(name: str) -> bool | None:
         value = values.get(name)
         if value in ("yes", "no"):
             return bool(value == "yes")
-        errors[name] = copy.factor_missing(FACTORS[name]) if name in FACTORS else copy.answer_yes_no()
+        errors[name] = (governance.factor_missing(FACTORS[name]) if name in FACTORS
+                        else refusals.answer_yes_no())
         return None
 
     subject_text = values.get("subject")
     subject = int(subject_text) if isinstance(subject_text, str) and subject_text.isdigit() else None
     if subject is None or subject not in officer_ids:
-        errors["subject"] = copy.choose_officer()
+        errors["subject"] = refusals.choose_officer()
     violation = yes_no("violation")
     action: BoardAction | None = None
     try:
         action = BoardAction(str(values.get("action", "")))
     except ValueError:
-        errors["action"] = copy.action_not_in_code(", ".join(a.label for a in BoardAction))
+        errors["action"] = governance.action_not_in_code(", ".join(a.label for a in BoardAction))
     if action is not None and violation is True and action is BoardAction.NONE:
-        errors["action"] = copy.action_needs_violation()
+        errors["action"] = governance.action_needs_violation()
     if action is not None and violation is False and action is not BoardAction.NONE:
-        errors["action"] = copy.action_without_violation()
+        errors["action"] = governance.action_without_violation()
     nature = text("nature")
     occurrence = str(values.get("occurrence", ""))
     if occurrence not in {c.value for c in OCCURRENCES}:
-        errors["occurrence"] = copy.factor_missing(FACTORS["occurrence"])
+        errors["occurrence"] = governance.factor_missing(FACTORS["occurrence"])
     intent = str(values.get("intent", ""))
     if intent not in {c.value for c in INTENTS}:
-        errors["intent"] = copy.factor_missing(FACTORS["intent"])
+        errors["intent"] = governance.factor_missing(FACTORS["intent"])
     advised = yes_no("advised")
     prior = text("prior")
     decider = " ".join(text("decider", DECIDER_LIMIT).split())
@@ -174,12 +178,12 @@ def parse_date(value: object, errors: dict[str, str], name: str, *, today: date)
     except ValueError:
         day = None
     if day is None:
-        errors[name] = copy.date_invalid()
+        errors[name] = refusals.date_invalid()
     elif day > today:
-        errors[name] = copy.date_in_future()
+        errors[name] = refusals.date_in_future()
         return None
     elif day < EARLIEST:
-        errors[name] = copy.date_too_early(EARLIEST.isoformat())
+        errors[name] = refusals.date_too_early(EARLIEST.isoformat())
         return None
     return day
 
@@ -193,7 +197,7 @@ def db_submit(session: Session, core: Core, member: Person, report_id: str,
     if isinstance(checked, dict):
         return [FormErrors(f"{FORM_PREFIX}:{report.id}", checked)]
     db_record(session, core, member=member, report=report, decision=checked)
-    return [Text(copy.determination_recorded(report.code))]
+    return [Text(governance.determination_recorded(report.code))]
 
 
 def db_record(session: Session, core: Core, *, member: Person, report: Report,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from bot import copy
 from bot.core import (
     CandorError,
     Core,
@@ -35,6 +34,7 @@ from bot.messages import (
 from bot.outbox import REPORTER_PREFIX, db_enqueue, person_target
 from bot.reports import REPORT, db_change_status, db_open
 from bot.views import case as case_view
+from bot.wording import casework, following, refusals
 from storage.models import CaseMessage, Person, Report, new_id
 from storage.vocabulary import CaseStatus, MessageDirection
 
@@ -57,12 +57,13 @@ def db_case_for(session: Session, core: Core, member: Person, report_id: str, *,
     who acted at the command line in the member's name (audited beside them)."""
     report = session.get(Report, report_id)
     if report is None or report.shredded_at is not None:
-        raise CandorError(copy.case_not_found())
+        raise CandorError(refusals.case_not_found())
     if not is_committee(member) or member.id in db_excluded(session, core, report):
         core.audit_event(session, actor=actor_id(member), action="case.refused",
                          record_kind=REPORT, record_id=report.id,
                          detail={"attempt": action, **({"operator": operator} if operator else {})})
-        raise CandorError(copy.not_allowed_case() if is_committee(member) else copy.committee_only())
+        raise CandorError(refusals.not_allowed_case() if is_committee(member)
+                          else refusals.committee_only())
     return report
 
 
@@ -83,12 +84,13 @@ def db_acknowledge(session: Session, core: Core, member: Person, report_id: str)
     report = db_case_for(session, core, member, report_id, action="acknowledge")
     if report.status is not CaseStatus.RECEIVED:
         by = session.get(Person, report.acknowledged_by) if report.acknowledged_by else None
-        return [Text(copy.already_acknowledged(report.code, by.name if by else "another member"))]
+        return [Text(casework.already_acknowledged(report.code,
+                                                   by.name if by else "another member"))]
     report.acknowledged_at = core.now()
     report.acknowledged_by = member.id
     db_change_status(session, core, report, to=CaseStatus.ACKNOWLEDGED, by=member, reason=None)
     _tell_reporter(session, core, report, key=f"ack:{report.id}")
-    return [Text(copy.acknowledged(report.code))]
+    return [Text(casework.acknowledged(report.code))]
 
 
 def db_view(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
@@ -123,7 +125,8 @@ def chair_choices(report: Report) -> tuple[Choice, ...]:
 def ask_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
     report = db_case_for(session, core, member, report_id, action="ask")
     return [Form(f"ask:{report.id}", f"Question on {report.code}", (
-        FormField("question", copy.question_prompt(), FieldKind.MULTILINE, max_length=QUESTION_LIMIT),
+        FormField("question", casework.question_prompt(), FieldKind.MULTILINE,
+                  max_length=QUESTION_LIMIT),
     ), submit_label="Send question")]
 
 
@@ -131,9 +134,9 @@ def db_ask(session: Session, core: Core, member: Person, report_id: str, questio
     report = db_case_for(session, core, member, report_id, action="ask")
     question = question.strip()
     if not question:
-        raise FieldError("question", copy.required_field())
+        raise FieldError("question", refusals.required_field())
     if len(question) > QUESTION_LIMIT:
-        raise FieldError("question", copy.too_long(QUESTION_LIMIT, len(question)))
+        raise FieldError("question", refusals.too_long(QUESTION_LIMIT, len(question)))
     message_id = new_id()
     session.add(CaseMessage(
         id=message_id, report_id=report.id, direction=MessageDirection.QUESTION,
@@ -145,14 +148,15 @@ def db_ask(session: Session, core: Core, member: Person, report_id: str, questio
     core.audit_event(session, actor=actor_id(member), action="case.question",
                      record_kind=REPORT, record_id=report.id, detail={"message": message_id})
     _tell_reporter(session, core, report, key=f"question:{message_id}")
-    return [Text(copy.question_sent(report.code, report.anonymous))]
+    return [Text(casework.question_sent(report.code, report.anonymous))]
 
 
 def move_form(session: Session, core: Core, member: Person, report_id: str, to: str) -> list[Reply]:
     report = db_case_for(session, core, member, report_id, action="move")
     target = _target(report, to)
     return [Form(f"move:{report.id}:{target.value}", f"{report.code}: {target.label}"[:60], (
-        FormField("reason", copy.status_reason_prompt(), FieldKind.MULTILINE, max_length=REASON_LIMIT),
+        FormField("reason", casework.status_reason_prompt(), FieldKind.MULTILINE,
+                  max_length=REASON_LIMIT),
     ), submit_label="Move case")]
 
 
@@ -161,35 +165,35 @@ def db_move(session: Session, core: Core, member: Person, report_id: str, to: st
     target = _target(report, to)
     reason = reason.strip()
     if not reason:
-        raise FieldError("reason", copy.required_field())
+        raise FieldError("reason", refusals.required_field())
     if len(reason) > REASON_LIMIT:
-        raise FieldError("reason", copy.too_long(REASON_LIMIT, len(reason)))
+        raise FieldError("reason", refusals.too_long(REASON_LIMIT, len(reason)))
     db_change_status(session, core, report, to=target, by=member, reason=reason)
     report.last_feedback_at = core.now()
     session.add(report)
     _tell_reporter(session, core, report, key=f"status:{report.id}:{target.value}:{core.now():%Y%m%d%H%M%S}")
-    return [Text(copy.status_moved(report.code, target.label))]
+    return [Text(casework.status_moved(report.code, target.label))]
 
 
 def _target(report: Report, to: str) -> CaseStatus:
     try:
         target = CaseStatus(to)
     except ValueError:
-        raise CandorError(copy.not_understood()) from None
+        raise CandorError(refusals.not_understood()) from None
     if target not in MOVES[report.status]:
-        raise CandorError(copy.status_not_allowed(report.status.label, target.label))
+        raise CandorError(casework.status_not_allowed(report.status.label, target.label))
     return target
 
 
 def db_cases(session: Session, core: Core, member: Person) -> list[Reply]:
     if not is_committee(member):
-        raise CandorError(copy.committee_only())
+        raise CandorError(refusals.committee_only())
     reports = session.exec(select(Report).where(Report.status != CaseStatus.CLOSED,
                                                 col(Report.shredded_at).is_(None))
                            .order_by(col(Report.received_at))).all()
     visible = [r for r in reports if member.id not in db_excluded(session, core, r)]
     if not visible:
-        return [Text(copy.no_open_cases())]
+        return [Text(casework.no_open_cases())]
     sections = tuple(
         (f"{r.code}: {r.status.label}", f"{r.category.label}; received {r.received_at:%Y-%m-%d}")
         for r in visible
@@ -210,7 +214,8 @@ def _tell_reporter(session: Session, core: Core, report: Report, *, key: str) ->
     # lists their cases in a window, where the case (and any question, with its answer button)
     # is read. No case code, status or question text in the chat.
     db_enqueue(session, core.vault, now=core.now(), key=f"{REPORTER_PREFIX}{key}", target=person_target(person_id),
-               notice=Notice(title=copy.news_for_reporter(), text=copy.news_for_reporter_detail(),
-                             choices=(Choice(copy.open_my_reports(), MY_REPORTS),)),
+               notice=Notice(title=following.news_for_reporter(),
+                             text=following.news_for_reporter_detail(),
+                             choices=(Choice(following.open_my_reports(), MY_REPORTS),)),
                platforms=core.platforms)
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot import copy
 from bot.committee import db_case_for
 from bot.core import CandorError, Core, actor_id, db_committee, db_excluded
 from bot.messages import Choice, FieldKind, Form, FormErrors, FormField, Reply, Text
 from bot.reports import REPORT
+from bot.wording import casework, refusals
 from storage.models import Exclusion, Person, Report, new_id
 
 FORM_PREFIX = "exclude"
@@ -25,7 +25,7 @@ def _chair_case(session: Session, core: Core, member: Person, report_id: str) ->
     if not member.chair:
         core.audit_event(session, actor=actor_id(member), action="case.refused",
                          record_kind=REPORT, record_id=report.id, detail={"attempt": "exclude"})
-        raise CandorError(copy.chair_only())
+        raise CandorError(refusals.chair_only())
     return report
 
 
@@ -38,9 +38,9 @@ def form(session: Session, core: Core, member: Person, report_id: str) -> list[R
     report = _chair_case(session, core, member, report_id)
     candidates = _candidates(session, core, member, report)
     if not candidates:
-        return [Text(copy.exclusion_nobody_left())]
+        return [Text(casework.exclusion_nobody_left())]
     return [Form(f"{FORM_PREFIX}:{report.id}", f"Keep a member away: {report.code}", (
-        FormField("member", copy.exclusion_prompt(), FieldKind.SELECT,
+        FormField("member", casework.exclusion_prompt(), FieldKind.SELECT,
                   options=tuple(Choice(p.name, str(p.id)) for p in candidates)),
     ), submit_label="Keep away")]
 
@@ -50,9 +50,9 @@ def db_submit(session: Session, core: Core, member: Person, report_id: str, chos
     allowed = {p.id for p in _candidates(session, core, member, report)}
     member_id = int(chosen) if isinstance(chosen, str) and chosen.isdigit() else None
     if member_id is None or member_id not in allowed:
-        return [FormErrors(f"{FORM_PREFIX}:{report.id}", {"member": copy.not_understood()})]
+        return [FormErrors(f"{FORM_PREFIX}:{report.id}", {"member": refusals.not_understood()})]
     db_add(session, core, by=member, report=report, member_id=member_id)
-    return [Text(copy.exclusion_added(report.code))]
+    return [Text(casework.exclusion_added(report.code))]
 
 
 def db_add(session: Session, core: Core, *, by: Person, report: Report, member_id: int) -> Exclusion:

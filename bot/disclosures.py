@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from bot import copy, sanitize
+from bot import sanitize
 from bot.attestation import QUESTIONS, Answers
 from bot.core import CandorError, Core, actor_id, is_committee
 from bot.messages import CHANNEL, Choice, Document, Reply
 from bot.outbox import db_enqueue
 from bot.visibility import NOTHING, KeptAway, db_kept_away
+from bot.wording import attesting, refusals
 from storage.models import Attestation, Disclosure, Person
 
 KIND = "attestation"
@@ -26,13 +27,13 @@ def needs(answers: Answers) -> tuple[str, ...]:
     """What in these answers the committee must look at (empty: a clean attestation)."""
     found = []
     if answers.disclosure and answers.no_conflict:
-        found.append(copy.attest_needs_disclosure())
+        found.append(attesting.attest_needs_disclosure())
     if not answers.no_conflict:
-        found.append(copy.attest_needs_conflict())
+        found.append(attesting.attest_needs_conflict())
     if not answers.complied:
-        found.append(copy.attest_needs_exception())
+        found.append(attesting.attest_needs_exception())
     if not answers.no_unreported:
-        found.append(copy.attest_needs_unreported())
+        found.append(attesting.attest_needs_unreported())
     return tuple(found)
 
 
@@ -42,7 +43,7 @@ def db_notify(session: Session, core: Core, attestation: Attestation, answers: A
     if not found:
         return
     notice = sanitize.attestation_notice(period=attestation.period, attested_at=attestation.attested_at,
-                                         needs=found, choice=Choice(copy.view_disclosure(),
+                                         needs=found, choice=Choice(attesting.view_disclosure(),
                                                                     VIEW + attestation.id))
     db_enqueue(session, core.vault, now=core.now(), key=f"attest-disclosure:{attestation.id}",
                target=CHANNEL, notice=notice, platforms=core.platforms, fresh=True)
@@ -52,11 +53,12 @@ def db_view(session: Session, core: Core, member: Person, attestation_id: str) -
     """The attestation, privately, for a committee member; the opening is audited."""
     attestation = session.get(Attestation, attestation_id)
     if attestation is None:
-        raise CandorError(copy.not_understood())
+        raise CandorError(refusals.not_understood())
     if not is_committee(member) or not db_kept_away(session, core, member).shows_officer(attestation.person_id):
         core.audit_event(session, actor=actor_id(member), action="attestation.refused",
                          record_kind=KIND, record_id=attestation.id)
-        raise CandorError(copy.not_allowed_record() if is_committee(member) else copy.committee_only())
+        raise CandorError(refusals.not_allowed_record() if is_committee(member)
+                          else refusals.committee_only())
     officer = session.get(Person, attestation.person_id)
     answers = core.vault.open(session, kind=KIND, record_id=attestation.id, blob=attestation.body)
     sections: list[tuple[str, str]] = [

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from bot import codes, copy, pending, sanitize
+from bot import codes, pending, sanitize
 from bot.core import REPORTER, CandorError, Core, FieldError, actor_id, db_report_by_code
 from bot.messages import (
     CHANNEL,
@@ -36,6 +36,7 @@ from bot.messages import (
 from bot.outbox import db_enqueue
 from bot.reports import REPORT, reporter_tag
 from bot.views import case as case_view
+from bot.wording import casework, following, refusals, reporting
 from storage.crypto import Vault
 from storage.models import CaseMessage, GuessCount, Person, Report, new_id
 from storage.vocabulary import MessageDirection
@@ -72,15 +73,15 @@ def check_token(core: Core, token: str, *, person: Person, actor: Actor, field: 
         report_id, expiry_text, mac = token.split(".")
         expiry = int(expiry_text)
     except ValueError:
-        raise CandorError(copy.case_not_found()) from None
+        raise CandorError(refusals.case_not_found()) from None
     if expiry < core.now().timestamp():
-        raise (FieldError(field, copy.answer_window_closed(actor.platform)) if field
-               else CandorError(copy.answer_window_closed(actor.platform)))
+        raise (FieldError(field, following.answer_window_closed(actor.platform)) if field
+               else CandorError(following.answer_window_closed(actor.platform)))
     candidates: list[tuple[str, ...]] = [("actor", actor.platform.value, actor.user_id)]
     if person.id is not None:
         candidates.append(("person", str(person.id)))
     if not any(hmac.compare_digest(_mac(core, report_id, expiry, who), mac) for who in candidates):
-        raise CandorError(copy.case_not_found())
+        raise CandorError(refusals.case_not_found())
     return report_id
 
 
@@ -94,7 +95,7 @@ def db_reporter_case(session: Session, core: Core, person: Person, actor: Actor,
     time taken does not tell which codes exist; the hash is checked outside the unit of work
     (`secret_matches`)."""
     if not args:
-        raise CandorError(copy.status_usage(actor.platform))
+        raise CandorError(following.status_usage(actor.platform))
     code = codes.format_code(args[0])
     report = db_report_by_code(session, code)
     if report is not None and report.shredded_at is not None:
@@ -104,7 +105,7 @@ def db_reporter_case(session: Session, core: Core, person: Person, actor: Actor,
         return report  # a named reporter's own case: nothing to guess, never paused
     subjects = _guess_subjects(core, person, code)
     if _limited(session, core, subjects):
-        raise CandorError(copy.status_too_many_guesses())
+        raise CandorError(following.status_too_many_guesses())
     held = pending.db_held(session, core, code) if report is None else None
     stored = report.secret_hash if report is not None and report.anonymous else None
     if held is not None:
@@ -115,7 +116,7 @@ def db_reporter_case(session: Session, core: Core, person: Person, actor: Actor,
         assert report is not None
         return report
     _count_failure(session, core, person=person, subjects=subjects, report=report)
-    raise CandorError(copy.case_not_found())
+    raise CandorError(refusals.case_not_found())
 
 
 # --- the slow hash, outside the unit of work ----------------------------------------------------
@@ -232,9 +233,9 @@ def db_replace_typed_secret(session: Session, core: Core, person: Person, actor:
     try:
         report = db_reporter_case(session, core, person, actor, args)
     except CandorError:
-        return [Text(copy.secret_typed_not_shown(actor.platform))]
+        return [Text(following.secret_typed_not_shown(actor.platform))]
     if not report.anonymous:  # a named case needs no secret: what was typed opens nothing
-        return [Text(copy.secret_typed_not_shown(actor.platform))]
+        return [Text(following.secret_typed_not_shown(actor.platform))]
     secret = codes.new_secret()
     if isinstance(report, pending.Held):  # not recorded yet: audited when it is
         pending.db_replace_secret(session, core, report, secret_hash=core.vault.hash_secret(codes.normalise(secret)))
@@ -243,9 +244,10 @@ def db_replace_typed_secret(session: Session, core: Core, person: Person, actor:
         session.add(report)
         core.audit_event(session, actor=REPORTER, action="case.secret_replaced", record_kind=REPORT,
                          record_id=report.id, detail={"reason": "typed_in_chat"})
-    return [Text(copy.secret_exposed(actor.platform)),
-            Document(copy.new_secret_title(), ((copy.receipt_heading(),
-                                                copy.new_secret(report.code, secret, actor.platform)),))]
+    return [Text(following.secret_exposed(actor.platform)),
+            Document(following.new_secret_title(), ((reporting.receipt_heading(),
+                                                following.new_secret(report.code, secret,
+                                                                     actor.platform)),))]
 
 
 def db_status(session: Session, core: Core, person: Person, actor: Actor, args: list[str]) -> list[Reply]:
@@ -265,7 +267,8 @@ def db_status(session: Session, core: Core, person: Person, actor: Actor, args: 
 def answer_form(core: Core, person: Person, actor: Actor, token: str) -> list[Reply]:
     check_token(core, token, person=person, actor=actor)
     return [Form(f"answer:{token}", "Answer the committee", (
-        FormField("answer", copy.answer_prompt(), FieldKind.MULTILINE, max_length=ANSWER_LIMIT),
+        FormField("answer", following.answer_prompt(), FieldKind.MULTILINE,
+                  max_length=ANSWER_LIMIT),
     ), submit_label="Send answer")]
 
 
@@ -273,12 +276,12 @@ def db_answer(session: Session, core: Core, person: Person, actor: Actor, token:
     report_id = check_token(core, token, person=person, actor=actor, field="answer")
     report = session.get(Report, report_id)
     if report is None or report.shredded_at is not None:
-        raise CandorError(copy.case_not_found())
+        raise CandorError(refusals.case_not_found())
     answer = answer.strip()
     if not answer:
-        raise FieldError("answer", copy.required_field())
+        raise FieldError("answer", refusals.required_field())
     if len(answer) > ANSWER_LIMIT:
-        raise FieldError("answer", copy.too_long(ANSWER_LIMIT, len(answer)))
+        raise FieldError("answer", refusals.too_long(ANSWER_LIMIT, len(answer)))
     message_id = new_id()
     session.add(CaseMessage(
         id=message_id, report_id=report.id, direction=MessageDirection.ANSWER, author_id=None,
@@ -288,7 +291,9 @@ def db_answer(session: Session, core: Core, person: Person, actor: Actor, token:
     core.audit_event(session, actor=REPORTER, action="case.answer", record_kind=REPORT,
                      record_id=report.id, detail={"message": message_id})
     db_enqueue(session, core.vault, now=core.now(), key=f"answer:{message_id}", target=CHANNEL,
-               notice=sanitize.reminder(copy.answer_for_committee(report.code), (("Case", report.code),),
+               notice=sanitize.reminder(casework.answer_for_committee(report.code), (("Case",
+                                                                                      report.code),
+                                                                                     ),
                                         report_id=report.id),
                platforms=core.platforms)
-    return [Text(copy.answer_recorded(report.code))]
+    return [Text(following.answer_recorded(report.code))]

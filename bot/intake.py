@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from bot import copy
 from bot.messages import Choice, Choices, FieldKind, Form, FormField, Reply, Style, Text
+from bot.wording import refusals, reporting
 from storage.vocabulary import Category
 
 FORM_ID = "intake"
@@ -130,11 +130,11 @@ def prompt(draft: Draft, members: list[Member]) -> list[Reply]:
     step = draft.step
     if step is Step.CATEGORY:
         options = [Choice(c.label, PREFIX + "cat:" + c.value) for c in Category]
-        return [Choices(copy.intake_category(), tuple(options + _nav(back=False)))]
+        return [Choices(reporting.intake_category(), tuple(options + _nav(back=False)))]
     if step in _TEXT_STEPS:
         name, required = _TEXT_STEPS[step]
         limit = getattr(LIMITS, name)
-        return [Choices(copy.intake_question(name, limit), tuple(_nav(skip=not required)))]
+        return [Choices(reporting.intake_question(name, limit), tuple(_nav(skip=not required)))]
     if step is Step.EXCLUDE:
         # In a chat that keeps history a tick beside a name would stay there: the count only.
         marked = set() if draft.chat else set(draft.exclude)
@@ -143,13 +143,13 @@ def prompt(draft: Draft, members: list[Member]) -> list[Reply]:
             for m in members
         ]
         options.append(Choice("Done", PREFIX + "excl:done", Style.PRIMARY))
-        return [Choices(copy.intake_exclude(len(draft.exclude)), tuple(options + _nav()))]
+        return [Choices(reporting.intake_exclude(len(draft.exclude)), tuple(options + _nav()))]
     if step is Step.IDENTITY:
         options = [
             Choice("Report with my name", PREFIX + "id:named"),
             Choice("Report anonymously", PREFIX + "id:anonymous"),
         ]
-        return [Choices(copy.intake_identity(), tuple(options + _nav()))]
+        return [Choices(reporting.intake_identity(), tuple(options + _nav()))]
     return [review(draft, members)]
 
 
@@ -173,7 +173,7 @@ def review(draft: Draft, members: list[Member]) -> Choices:
         Choice("Back", PREFIX + "back"),
         Choice("Cancel", PREFIX + "cancel", Style.DANGER),
     )
-    return Choices(copy.intake_review("\n".join(lines)), options)
+    return Choices(reporting.intake_review("\n".join(lines)), options)
 
 
 # --- the machine -----------------------------------------------------------------------------
@@ -181,7 +181,7 @@ def review(draft: Draft, members: list[Member]) -> Choices:
 
 def start(members: list[Member], *, chat: bool = False) -> Outcome:
     draft = Draft(chat=chat)
-    return Outcome(draft, [Text(copy.intake_welcome()), *prompt(draft, members)])
+    return Outcome(draft, [Text(reporting.intake_welcome()), *prompt(draft, members)])
 
 
 def _next(step: Step, members: list[Member]) -> Step:
@@ -202,11 +202,11 @@ def check_text(name: str, text: str) -> str | None:
     """The problem with a field's text, or None. Shared by the chat and the form paths."""
     limit = getattr(LIMITS, name)
     if len(text) > limit:
-        return copy.too_long(limit, len(text))
+        return refusals.too_long(limit, len(text))
     if name == "what" and len(text.strip()) < LIMITS.min_what:
-        return copy.too_short_what()
+        return reporting.too_short_what()
     if "\x00" in text:
-        return copy.unreadable_text()
+        return refusals.unreadable_text()
     return None
 
 
@@ -217,9 +217,10 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
     if raw.startswith(PREFIX):
         word = raw[len(PREFIX) :]
     if word == "cancel":
-        return Outcome(None, [Text(copy.intake_cancelled())])
+        return Outcome(None, [Text(reporting.intake_cancelled())])
     if word == "help":
-        return Outcome(draft, [Text(copy.intake_help(draft.step.value)), *prompt(draft, members)])
+        return Outcome(draft, [Text(reporting.intake_help(draft.step.value)),
+                                *prompt(draft, members)])
     if word == "back":
         if draft.step is Step.CATEGORY:
             return Outcome(draft, prompt(draft, members))
@@ -230,7 +231,7 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
     if step is Step.CATEGORY:
         category = _category(word)
         if category is None:
-            return Outcome(draft, [Text(copy.not_understood()), *prompt(draft, members)])
+            return Outcome(draft, [Text(refusals.not_understood()), *prompt(draft, members)])
         return _moved(replace(draft, category=category), members)
 
     if step in _TEXT_STEPS:
@@ -239,10 +240,10 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
             return _moved(_with(draft, name, "No one else knows"), members)  # an answer, not a skip
         if word == "skip" or (not required and word in _SKIP_WORDS):
             if required:
-                return Outcome(draft, [Text(copy.required_field()), *prompt(draft, members)])
+                return Outcome(draft, [Text(refusals.required_field()), *prompt(draft, members)])
             return _moved(_with(draft, name, None), members)
         if raw.startswith(PREFIX):  # a stale button from another step
-            return Outcome(draft, [Text(copy.not_understood()), *prompt(draft, members)])
+            return Outcome(draft, [Text(refusals.not_understood()), *prompt(draft, members)])
         problem = check_text(name, raw)
         if problem:
             return Outcome(draft, [Text(problem), *prompt(draft, members)])
@@ -259,10 +260,11 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
             if pid in {m.person_id for m in members}:
                 chosen = set(draft.exclude) ^ {pid}
                 if chosen >= {m.person_id for m in members}:
-                    return Outcome(draft, [Text(copy.exclude_not_everyone()), *prompt(draft, members)])
+                    return Outcome(draft, [Text(reporting.exclude_not_everyone()),
+                                           *prompt(draft, members)])
                 updated = replace(draft, exclude=tuple(sorted(chosen)))
                 return Outcome(updated, prompt(updated, members))
-        return Outcome(draft, [Text(copy.not_understood()), *prompt(draft, members)])
+        return Outcome(draft, [Text(refusals.not_understood()), *prompt(draft, members)])
 
     if step is Step.IDENTITY:
         if word in {"id:named", "named", "with my name", "name"}:
@@ -270,14 +272,15 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
         if word in {"id:anonymous", "anonymous", "anonymously", "anon"}:
             picked = _moved(replace(draft, anonymous=True), members)
             if draft.chat:
-                return Outcome(picked.draft, [Text(copy.intake_anonymous_in_chat()), *picked.replies])
+                return Outcome(picked.draft, [Text(reporting.intake_anonymous_in_chat()),
+                                              *picked.replies])
             return picked
-        return Outcome(draft, [Text(copy.not_understood()), *prompt(draft, members)])
+        return Outcome(draft, [Text(refusals.not_understood()), *prompt(draft, members)])
 
     # REVIEW
     if word in {"submit", "send", "yes"}:
         return Outcome(None, [], submit=True)
-    return Outcome(draft, [Text(copy.not_understood()), *prompt(draft, members)])
+    return Outcome(draft, [Text(refusals.not_understood()), *prompt(draft, members)])
 
 
 def _with(draft: Draft, name: str, value: str | None) -> Draft:
@@ -311,15 +314,15 @@ def form(members: list[Member], *, once: str | None = None) -> Form:
             options=tuple(Choice(c.label, c.value) for c in Category),
         ),
         FormField("what", "What happened?", FieldKind.MULTILINE, max_length=LIMITS.what,
-                  hint=copy.hint("what")),
+                  hint=reporting.hint("what")),
         FormField("who", "Who is involved?", FieldKind.MULTILINE, required=False,
-                  max_length=LIMITS.who, hint=copy.hint("who")),
+                  max_length=LIMITS.who, hint=reporting.hint("who")),
     ]
     if members:
         fields.append(FormField(
             "exclude", "Committee members who must not see this report", FieldKind.MULTISELECT,
             required=False, options=tuple(Choice(m.name, str(m.person_id)) for m in members),
-            hint=copy.hint("exclude"),
+            hint=reporting.hint("exclude"),
         ))
     fields += [
         FormField("when", "When did it happen?", FieldKind.TEXT, required=False, max_length=LIMITS.when),
@@ -327,11 +330,12 @@ def form(members: list[Member], *, once: str | None = None) -> Form:
                   required=False, max_length=LIMITS.evidence),
         FormField("known", "Does anyone else already know?", FieldKind.MULTILINE, required=False,
                   max_length=LIMITS.known),
-        FormField("anonymous", "Report anonymously?", FieldKind.BOOLEAN, hint=copy.hint("anonymous")),
+        FormField("anonymous", "Report anonymously?", FieldKind.BOOLEAN,
+                  hint=reporting.hint("anonymous")),
     ]
     return Form(f"{FORM_ID}:{once}" if once else FORM_ID, "Report a concern", tuple(fields),
                 submit_label="Submit report",
-                intro=copy.intake_form_intro())
+                intro=reporting.intake_form_intro())
 
 
 def validate_form(values: dict[str, Any], members: list[Member]) -> Draft | dict[str, str]:
@@ -343,7 +347,7 @@ def validate_form(values: dict[str, Any], members: list[Member]) -> Draft | dict
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         if not isinstance(value, str):
-            errors[name] = copy.unreadable_text()
+            errors[name] = refusals.unreadable_text()
             return None
         problem = check_text(name, value.strip())
         if problem:
@@ -352,10 +356,10 @@ def validate_form(values: dict[str, Any], members: list[Member]) -> Draft | dict
 
     category = _category(str(values.get("category") or "").lower())
     if category is None:
-        errors["category"] = copy.choose_category()
+        errors["category"] = reporting.choose_category()
     what = text("what")
     if what is None and "what" not in errors:
-        errors["what"] = copy.required_field()
+        errors["what"] = refusals.required_field()
     raw_exclude = values.get("exclude") or []
     if isinstance(raw_exclude, str):
         raw_exclude = [raw_exclude]
@@ -367,16 +371,16 @@ def validate_form(values: dict[str, Any], members: list[Member]) -> Draft | dict
         except (TypeError, ValueError):
             pid = -1
         if pid not in allowed:
-            errors["exclude"] = copy.not_understood()
+            errors["exclude"] = refusals.not_understood()
         else:
             exclude.append(pid)
     if members and set(exclude) >= allowed:
-        errors["exclude"] = copy.exclude_not_everyone()
+        errors["exclude"] = reporting.exclude_not_everyone()
     anonymous = values.get("anonymous")
     if isinstance(anonymous, str):
         anonymous = {"yes": True, "true": True, "no": False, "false": False}.get(anonymous.lower())
     if not isinstance(anonymous, bool):
-        errors["anonymous"] = copy.choose_identity()
+        errors["anonymous"] = reporting.choose_identity()
     draft = Draft(
         step=Step.REVIEW, category=category, what=what, who=text("who"),
         exclude=tuple(sorted(set(exclude))), when=text("when"), evidence=text("evidence"),

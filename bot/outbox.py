@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from bot import copy, sanitize
+from bot import sanitize
 from bot.messages import CHANNEL, Delivery, Notice
+from bot.wording import notices
 from storage import identities
 from storage.crypto import Vault
 from storage.models import OutboxMessage, Person, new_id
@@ -99,7 +100,7 @@ def db_no_route(session: Session, vault: Vault, *, now: datetime, about: str, ke
     if not reporter:
         person = session.get(Person, person_id)
         facts = (("Person", person.name if person else f"roster id {person_id}"), *facts)
-    title = copy.delivery_no_route(" or ".join(p.label for p in missing))
+    title = notices.delivery_no_route(" or ".join(p.label for p in missing))
     return db_undeliverable(session, vault, now=now, about=about, key=key, title=title, facts=facts,
                             platforms=platforms)
 
@@ -107,7 +108,7 @@ def db_no_route(session: Session, vault: Vault, *, now: datetime, about: str, ke
 def db_undeliverable(session: Session, vault: Vault, *, now: datetime, about: str, key: str, title: str,
                      facts: tuple[tuple[str, str], ...], platforms: Iterable[Platform]) -> int:
     """The committee's channel notice that the notice `about` will not arrive: a title from
-    `bot.copy` and plain facts (ids, codes, roster names). Written once per `key`; never about
+    `bot.wording` and plain facts (ids, codes, roster names). Written once per `key`; never about
     such a notice itself."""
     if about.startswith(FAILURE_PREFIX):
         return 0

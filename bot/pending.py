@@ -57,11 +57,12 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from bot import codes, copy
+from bot import codes
 from bot.core import REPORTER, Core
 from bot.intake import Draft
 from bot.messages import Document
 from bot.reports import REPORT, Receipt, code_tag, db_record, db_unused_code, report_content
+from bot.wording import following
 from storage.clock import as_utc
 from storage.crypto import CryptoError, Vault
 from storage.db import Database
@@ -149,7 +150,7 @@ def status_view(held: Held) -> Document:
     return Document(title=f"Case {held.code}", sections=(
         ("Status", CaseStatus.RECEIVED.label),
         ("Received", held.received_at.strftime("%Y-%m-%d")),
-        ("Questions", copy.case_no_questions_yet()),
+        ("Questions", following.case_no_questions_yet()),
     ))
 
 

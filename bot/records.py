@@ -18,11 +18,12 @@ from datetime import UTC, date, datetime, tzinfo
 
 from sqlmodel import Session, col, select
 
-from bot import attestation, copy
+from bot import attestation
 from bot.committee import db_case_for
 from bot.core import CandorError, Core, actor_id
 from bot.reports import REPORT
 from bot.views.case import CaseFile, Viewer, case_file, db_case_view
+from bot.wording import refusals
 from storage.clock import as_utc
 from storage.models import Attestation, Determination, Person, Report, Waiver
 from storage.vocabulary import CaseStatus, Category, PersonKind
@@ -37,7 +38,7 @@ def db_case_file(session: Session, core: Core, member: Person, code: str, *,
     the audit row names both, so a file exported "as" a member is not theirs alone to answer for."""
     report = session.exec(select(Report).where(Report.code == code)).first()
     if report is None:
-        raise CandorError(copy.case_not_found())
+        raise CandorError(refusals.case_not_found())
     report = db_case_for(session, core, member, report.id, action="export", operator=operator)
     view = db_case_view(session, core, report, viewer=Viewer.of(member))
     core.audit_event(session, actor=actor_id(member), action="case.exported", record_kind=REPORT,

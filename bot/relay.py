@@ -35,11 +35,11 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, or_, update
 from sqlmodel import Session, col, select
 
-from bot import copy
 from bot.core import Core
 from bot.messages import CHANNEL, Delivery
 from bot.outage import COMMITTEE_KINDS, db_outage_begin, db_outage_end
 from bot.outbox import FAILURE_PREFIX, KIND, NO_ROUTE, db_no_route, db_undeliverable
+from bot.wording import notices
 from storage import identities
 from storage.clock import as_utc
 from storage.crypto import CryptoError
@@ -290,7 +290,8 @@ class Relay:
         # Told on the other platforms when there are some: this one may be what is failing.
         others = [p for p in self.core.platforms if p is not row.platform] or [row.platform]
         db_undeliverable(session, self.core.vault, now=self.core.now(), about=row.key,
-                         key=f"{FAILURE_PREFIX}{row.id}", title=copy.delivery_failed(row.kind, code[:100]),
+                         key=f"{FAILURE_PREFIX}{row.id}", title=notices.delivery_failed(row.kind,
+                                                                                        code[:100]),
                          facts=(("Notice", row.key),), platforms=others)
 
 

@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from bot import copy
 from bot.committee import REASON_LIMIT, db_case_for
 from bot.core import CandorError, Core, FieldError, actor_id
 from bot.messages import FieldKind, Form, FormField, Reply, Text
 from bot.reports import REPORT, db_open
+from bot.wording import casework, refusals
 from storage.models import (
     CaseMessage,
     Determination,
@@ -91,7 +91,7 @@ def db_shred(session: Session, core: Core, report: Report, *, actor: str = "syst
              at: datetime | None = None) -> Shredded:
     """Delete every data key sealed about the case and leave the tombstone."""
     if report.legal_hold:
-        raise CandorError(copy.hold_set(report.code))
+        raise CandorError(casework.hold_set(report.code))
     keys = 0
     related: list[tuple[str, str]] = [(REPORT, report.id)]
     for kind, model in (("case_message", CaseMessage), ("status_change", StatusChange),
@@ -123,12 +123,12 @@ def db_set_hold(session: Session, core: Core, report: Report, *, hold: bool, rea
                 actor: str) -> None:
     """Place or release a legal hold; the reason goes sealed into the report's own record."""
     if report.shredded_at is not None:
-        raise CandorError(copy.case_not_found())
+        raise CandorError(refusals.case_not_found())
     reason = reason.strip()
     if not reason:
-        raise FieldError("reason", copy.required_field())
+        raise FieldError("reason", refusals.required_field())
     if len(reason) > REASON_LIMIT:
-        raise FieldError("reason", copy.too_long(REASON_LIMIT, len(reason)))
+        raise FieldError("reason", refusals.too_long(REASON_LIMIT, len(reason)))
     content = db_open(session, core, report)
     holds = list(content.get("holds", []))
     holds.append({"hold": hold, "reason": reason, "by": actor, "at": core.now().isoformat()})
@@ -145,7 +145,7 @@ def _chair_case(session: Session, core: Core, member: Person, report_id: str) ->
     if not member.chair:
         core.audit_event(session, actor=actor_id(member), action="case.refused",
                          record_kind=REPORT, record_id=report.id, detail={"attempt": "hold"})
-        raise CandorError(copy.chair_only())
+        raise CandorError(refusals.chair_only())
     return report
 
 
@@ -153,7 +153,8 @@ def hold_form(session: Session, core: Core, member: Person, report_id: str) -> l
     report = _chair_case(session, core, member, report_id)
     title = "Release legal hold" if report.legal_hold else "Place legal hold"
     return [Form(f"{FORM_PREFIX}:{report.id}", f"{title}: {report.code}", (
-        FormField("reason", copy.hold_reason_prompt(), FieldKind.MULTILINE, max_length=REASON_LIMIT),
+        FormField("reason", casework.hold_reason_prompt(), FieldKind.MULTILINE,
+                  max_length=REASON_LIMIT),
     ), submit_label=title)]
 
 
@@ -162,4 +163,4 @@ def db_hold_submit(session: Session, core: Core, member: Person, report_id: str,
     report = _chair_case(session, core, member, report_id)
     hold = not report.legal_hold
     db_set_hold(session, core, report, hold=hold, reason=reason, actor=actor_id(member))
-    return [Text(copy.hold_set(report.code) if hold else copy.hold_released(report.code))]
+    return [Text(casework.hold_set(report.code) if hold else casework.hold_released(report.code))]

@@ -103,7 +103,7 @@ def alert(facts: AlertFacts) -> Notice:
 
 def reminder(title: str, facts: tuple[tuple[str, str], ...], *, report_id: str | None = None,
              waiver_id: str | None = None) -> Notice:
-    """A reminder or escalation from the scheduler: a title from `bot.copy`, plain facts, and
+    """A reminder or escalation from the scheduler: a title from `bot.wording`, plain facts, and
     the button that acts on it (the case's details, or recording a waiver's disclosure)."""
     choices: tuple[Choice, ...] = ()
     if report_id:

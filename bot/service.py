@@ -21,7 +21,6 @@ from bot import (
     board,
     committee,
     conflicts,
-    copy,
     disclosures,
     followup,
     housekeeping,
@@ -62,6 +61,7 @@ from bot.messages import (
 )
 from bot.relay import db_due_now
 from bot.reports import db_reports_of, db_submit
+from bot.wording import attesting, following, menus, refusals, reporting
 from storage import identities
 from storage.crypto import CryptoError
 from storage.db import Database
@@ -118,7 +118,7 @@ class Service:
                 # holding no transaction (no SQLite write lock), and the event is handled again.
                 verdicts[check.key] = check.verify(self.core.vault)
         log.error("a status check needed more secret checks than it can ask for")
-        return [Text(copy.internal_error())]
+        return [Text(refusals.internal_error())]
 
     def _handle(self, event: Inbound, verdicts: dict[tuple[str | None, str], bool]) -> list[Reply]:
         try:
@@ -129,11 +129,11 @@ class Service:
                 person = db_resolve(session, self.core, event.actor)
                 if person is None:
                     if not isinstance(event, ChoiceClicked):
-                        raise _Refused([Text(copy.not_on_roster())])
+                        raise _Refused([Text(refusals.not_on_roster())])
                     # Someone off the roster clicked a case's button in the channel: refused, and
                     # the attempt goes to the audit log like any other refusal.
                     committee.db_refuse_outsider(session, self.core, event.actor, event.value)
-                    return [Text(copy.not_on_roster())]
+                    return [Text(refusals.not_on_roster())]
                 try:
                     return self._dispatch(session, person, event)
                 except CandorError as refusal:
@@ -146,7 +146,7 @@ class Service:
             return []
         except CryptoError as exc:
             log.error("sealed data did not open: %s", type(exc).__name__)
-            return [Text(copy.internal_error())]
+            return [Text(refusals.internal_error())]
 
     def retry_blocked(self, platform: Platform | None = None) -> int:
         """The platform says the bot is back (added to the channel or the team again), or an
@@ -177,7 +177,7 @@ class Service:
         with self.db.write() as session:
             person = db_resolve(session, self.core, actor)
             if person is None:
-                return [Text(copy.not_on_roster())]
+                return [Text(refusals.not_on_roster())]
             if is_committee(person):
                 return [self._committee_home(session, person)]
             return [self._officer_home(session, person)]
@@ -187,11 +187,11 @@ class Service:
     def _dispatch(self, session: Session, person: Person, event: Inbound) -> list[Reply]:
         if isinstance(event, DirectMessage):
             if len(event.text) > MAX_INBOUND_TEXT:
-                return [Text(copy.text_too_large())]
+                return [Text(refusals.text_too_large())]
             return self._message(session, person, event.actor, event.text)
         if isinstance(event, Command):
             if len(event.args) > MAX_INBOUND_TEXT:
-                return [Text(copy.text_too_large())]
+                return [Text(refusals.text_too_large())]
             return self._command(session, person, event.actor, event.name, event.args)
         if isinstance(event, ChoiceClicked):
             return self._choice(session, person, event.actor, event.value)
@@ -203,7 +203,7 @@ class Service:
             return self._advance(session, person, actor, draft, text)
         words = text.strip().split()
         first = words[0].lower().lstrip("/") if words else ""
-        notes: list[Reply] = [Text(copy.intake_draft_expired())] if expired else []
+        notes: list[Reply] = [Text(reporting.intake_draft_expired())] if expired else []
         if " ".join(w.lower() for w in words) in _START_WORDS:
             return notes + self._report_offer(session, person, actor)
         if first in {"ethics", "status", "attest", "help", "cases", "open", "waiver", "waivers"}:
@@ -236,18 +236,18 @@ class Service:
             return waivers.register(session, self.core, person)
         if sub == "open":
             if not rest:
-                raise CandorError(copy.status_usage(actor.platform))
+                raise CandorError(following.status_usage(actor.platform))
             report = db_report_by_code(session, format_code(rest[0]))
             if report is None:
-                raise CandorError(copy.case_not_found())
+                raise CandorError(refusals.case_not_found())
             return committee.db_view(session, self.core, person, report.id)
-        return [Text(copy.help_text(committee=is_committee(person), platform=actor.platform))]
+        return [Text(menus.help_text(committee=is_committee(person), platform=actor.platform))]
 
     def _choice(self, session: Session, person: Person, actor: Actor, value: str) -> list[Reply]:
         if value.startswith(intake.PREFIX):
             draft, _expired = self._load_draft(session, actor)
             if draft is None:
-                return [Text(copy.intake_draft_expired()), self._menu(person)]
+                return [Text(reporting.intake_draft_expired()), self._menu(person)]
             return self._advance(session, person, actor, draft, value)
         verb, _, rest = value.partition(":")
         if verb == "menu":
@@ -286,7 +286,7 @@ class Service:
             name, _, args = rest.partition(":")
             if name in {"ethics", "attest"}:
                 return self._command(session, person, actor, name, args)
-        return [Text(copy.not_understood())]
+        return [Text(refusals.not_understood())]
 
     def _form(self, session: Session, person: Person, actor: Actor, form_id: str,
               values: dict[str, Any]) -> list[Reply]:
@@ -304,14 +304,14 @@ class Service:
             if isinstance(checked, dict):
                 return [FormErrors(form_id, checked)]
             if rest and housekeeping.form_expired(rest, self.core.now()):
-                return [FormErrors(form_id, {"what": copy.form_expired()})]
+                return [FormErrors(form_id, {"what": refusals.form_expired()})]
             if rest and not _first_use(session, self.core, f"form:{rest}"):
                 # The same form sent again (a Teams card stays on screen, and can be clicked twice;
                 # a modal whose acknowledgement was lost is submitted again): its receipt, while
                 # kept, else a plain "already submitted". Never a second report.
                 kept = receipts.db_again(session, self.core, token=rest)
                 if kept is None:
-                    return [Text(copy.form_already_submitted())]
+                    return [Text(refusals.form_already_submitted())]
                 return [self._receipt(kept.code, kept.secret, actor, self.core.schedule.anonymous_delay_minutes)]
             return self._submit(session, person, actor, checked, once=rest or None)
         if verb == attestation.FORM_ID:
@@ -333,7 +333,7 @@ class Service:
             return waivers.db_submit_disclosure(session, self.core, person, rest, values)
         if verb == "answer":
             return followup.db_answer(session, self.core, person, actor, rest, _text(values, "answer"))
-        return [Text(copy.not_understood())]
+        return [Text(refusals.not_understood())]
 
     def _form_token(self) -> str:
         """A form's one-time token: submitting the same form twice files once."""
@@ -345,20 +345,22 @@ class Service:
         choices = [Choice("Report a concern", "menu:report"), Choice("Check a case", "menu:status")]
         if person.kind is PersonKind.OFFICER:
             choices.insert(1, Choice("Annual attestation", "menu:attest"))
-            return Choices(copy.menu_officer(), tuple(choices + [Choice("Help", "menu:help")]))
+            return Choices(menus.menu_officer(), tuple(choices + [Choice("Help", "menu:help")]))
         choices.insert(0, Choice("Open cases", "menu:cases"))
-        return Choices(copy.menu_committee(), tuple(choices + [Choice("Help", "menu:help")]))
+        return Choices(menus.menu_committee(), tuple(choices + [Choice("Help", "menu:help")]))
 
     def _officer_home(self, session: Session, person: Person) -> Document:
         today = self.core.today()
         owed = _owed(session, person, today)
         last = _last_attestation(session, person)
         if last is not None and not owed.is_open(today):
-            status = copy.attest_home_done(last.period, f"{last.attested_at:%Y-%m-%d}", owed.opens_on.isoformat())
+            status = attesting.attest_home_done(last.period, f"{last.attested_at:%Y-%m-%d}",
+                                                owed.opens_on.isoformat())
         elif owed.scheduled:
-            status = copy.attest_home_due(owed.period, owed.due.isoformat(), overdue=owed.due < today)
+            status = attesting.attest_home_due(owed.period, owed.due.isoformat(),
+                                               overdue=owed.due < today)
         else:
-            status = copy.attest_home_unscheduled()
+            status = attesting.attest_home_unscheduled()
         sections = [("Annual attestation", status)]
         cases = db_reports_of(session, self.core, person)
         sections.append(("Your named reports", "\n".join(
@@ -455,13 +457,15 @@ class Service:
             return self._start_intake(session, person, actor)
         form = replace(intake.form(self._members(session, person), once=secrets.token_urlsafe(12)),
                        reopen="cmd:ethics:report")
-        return [form, Choices(copy.chat_report_warning(), (Choice(copy.chat_report_choice(), CHAT_REPORT),))]
+        return [form, Choices(reporting.chat_report_warning(),
+                              (Choice(reporting.chat_report_choice(), CHAT_REPORT),))]
 
     def _my_reports(self, session: Session, person: Person) -> Document:
         """A named reporter's cases, each opening its status (questions and answers) privately."""
         cases = db_reports_of(session, self.core, person)
-        listing = "\n".join(f"{r.code}: {r.status.label}" for r in cases) or copy.no_named_reports()
-        return Document(copy.my_reports_title(), ((copy.my_reports_heading(), listing),),
+        listing = ("\n".join(f"{r.code}: {r.status.label}" for r in cases)
+                   or following.no_named_reports())
+        return Document(following.my_reports_title(), ((following.my_reports_heading(), listing),),
                         tuple(Choice(f"Open {r.code}", f"cmd:ethics:status {r.code}") for r in cases[-10:]))
 
     def _start_intake(self, session: Session, person: Person, actor: Actor, *, chat: bool = False) -> list[Reply]:
@@ -474,7 +478,7 @@ class Service:
         if " ".join(text.lower().split()) in _START_WORDS and draft.step not in {intake.Step.WHAT,
                                                                                   intake.Step.WHO}:
             # "report" again, mid-report: the draft is kept and its question asked again.
-            return [Text(copy.intake_in_progress()), *intake.prompt(draft, members)]
+            return [Text(reporting.intake_in_progress()), *intake.prompt(draft, members)]
         outcome = intake.advance(draft, text, members)
         if outcome.submit:
             self._save_draft(session, actor, None)
@@ -502,27 +506,28 @@ class Service:
     def _receipt(code: str, secret: str | None, actor: Actor, delay_minutes: int) -> Document:
         """A receipt is a private document: a window or an ephemeral answer, never a chat message."""
         if secret:
-            text = copy.receipt_anonymous(code, secret, actor.platform, delay_minutes=delay_minutes)
+            text = reporting.receipt_anonymous(code, secret, actor.platform,
+                                               delay_minutes=delay_minutes)
         else:
-            text = copy.receipt_named(code, actor.platform)
-        return Document(copy.receipt_title(), ((copy.receipt_heading(), text),))
+            text = reporting.receipt_named(code, actor.platform)
+        return Document(reporting.receipt_title(), ((reporting.receipt_heading(), text),))
 
     # --- attestation ------------------------------------------------------------------------
 
     def _attest_form(self, session: Session, person: Person) -> list[Reply]:
         if person.kind is not PersonKind.OFFICER:
-            return [Text(copy.attest_only_officers())]
+            return [Text(attesting.attest_only_officers())]
         today = self.core.today()
         owed = _owed(session, person, today)
         last = _last_attestation(session, person)
         if last is not None and not owed.is_open(today):
-            return [Text(copy.attest_already(last.period, f"{last.attested_at:%Y-%m-%d}",
+            return [Text(attesting.attest_already(last.period, f"{last.attested_at:%Y-%m-%d}",
                                              owed.opens_on.isoformat()))]
         return [attestation.form(self.core.policy, owed.period, once=self._form_token())]
 
     def _attest(self, session: Session, person: Person, form_id: str, values: dict[str, Any]) -> list[Reply]:
         if person.kind is not PersonKind.OFFICER:
-            return [Text(copy.attest_only_officers())]
+            return [Text(attesting.attest_only_officers())]
         checked = attestation.validate(values)
         if isinstance(checked, dict):
             return [FormErrors(form_id, checked)]
@@ -532,10 +537,10 @@ class Service:
             return self._attest_form(session, person)
         token = form_id.partition(":")[2]
         if token and housekeeping.form_expired(token, self.core.now()):
-            return [Text(copy.form_expired())]
+            return [Text(refusals.form_expired())]
         if token and not _first_use(session, self.core, f"form:{token}"):
             # The same form sent again (a card clicked twice): one attestation, not next year's too.
-            return [Text(copy.attest_form_already_submitted())]
+            return [Text(refusals.attest_form_already_submitted())]
         period = owed.period
         attestation_id = new_id()
         record = Attestation(
@@ -562,11 +567,12 @@ class Service:
                               record_kind="attestation", record_id=attestation_id,
                               detail={"period": period, "disclosure": bool(checked.disclosure)})
         disclosures.db_notify(session, self.core, record, checked)
-        replies: list[Reply] = [Text(copy.attest_recorded(period, next_due.isoformat()))]
+        replies: list[Reply] = [Text(attesting.attest_recorded(period, next_due.isoformat()))]
         if disclosures.needs(checked):
-            replies.append(Text(copy.attest_goes_to_committee()))
+            replies.append(Text(attesting.attest_goes_to_committee()))
         if not checked.no_unreported:
-            replies.append(Choices(copy.attest_offer_report(), (Choice("Report a concern", "attest:report"),)))
+            replies.append(Choices(attesting.attest_offer_report(), (Choice("Report a concern",
+                                                                            "attest:report"),)))
         return replies
 
     # --- housekeeping -----------------------------------------------------------------------

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from bot import attestation, copy, housekeeping, pending, retention, sanitize
+from bot import attestation, housekeeping, pending, retention, sanitize
 from bot.calendar import local_date
 from bot.core import Core, db_committee, db_exclusions
 from bot.messages import CHANNEL
@@ -32,6 +32,7 @@ from bot.schedule import (
     WaiverState,
     all_dues,
 )
+from bot.wording import notices
 from storage.db import Database
 from storage.models import Attestation, Conversation, Person, Report, Waiver
 from storage.vocabulary import CaseStatus, PersonKind
@@ -130,7 +131,8 @@ class Sweeper:
     def _write(self, session: Session, due: Due, now: datetime) -> int:
         report_id = due.subject_id if due.kind in _CASE_KINDS else None
         waiver_id = due.subject_id if due.kind is DueKind.WAIVER_DISCLOSE else None
-        notice = sanitize.reminder(copy.due_title(due.kind.value), due.facts, report_id=report_id,
+        notice = sanitize.reminder(notices.due_title(due.kind.value), due.facts,
+                                   report_id=report_id,
                                    waiver_id=waiver_id)
         target = CHANNEL if due.audience.channel else person_target(due.audience.person_id or 0)
         return db_enqueue(session, self.core.vault, now=now, key=due.key, target=target,

@@ -14,13 +14,13 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot import copy
 from bot.board import parse_date
 from bot.core import CandorError, Core, FieldError, is_committee
 from bot.messages import Choice, Document, FieldKind, Form, FormErrors, FormField, Reply, Text
 from bot.sanitize import neutralise
 from bot.schedule import waiver_disclosure_deadline
 from bot.visibility import db_kept_away
+from bot.wording import governance, refusals
 from storage.models import Person, Waiver, new_id
 from storage.vocabulary import PersonKind
 
@@ -47,7 +47,7 @@ def validate(values: dict[str, Any], *, officer_ids: set[int], today: date) -> G
     officer_text = values.get("officer")
     officer = int(officer_text) if isinstance(officer_text, str) and officer_text.isdigit() else None
     if officer is None or officer not in officer_ids:
-        errors["officer"] = copy.choose_officer()
+        errors["officer"] = refusals.choose_officer()
 
     def text(name: str, missing: str, limit: int = TEXT_LIMIT) -> str:
         raw = values.get(name)
@@ -56,12 +56,12 @@ def validate(values: dict[str, Any], *, officer_ids: set[int], today: date) -> G
         if not value:
             errors[name] = missing
         elif len(value) > limit:
-            errors[name] = copy.too_long(limit, len(value))
+            errors[name] = refusals.too_long(limit, len(value))
         return value
 
-    granted_by = text("granted_by", copy.waiver_granted_by_missing())
-    provision = text("provision", copy.waiver_provision_missing())
-    reason = text("reason", copy.waiver_reason_missing(), REASON_LIMIT)
+    granted_by = text("granted_by", governance.waiver_granted_by_missing())
+    provision = text("provision", governance.waiver_provision_missing())
+    reason = text("reason", governance.waiver_reason_missing(), REASON_LIMIT)
     granted_on = parse_date(values.get("granted_on"), errors, "granted_on", today=today)
     if errors:
         return errors
@@ -97,18 +97,18 @@ def db_disclose(session: Session, core: Core, *, actor: str, waiver_id: str, ref
     """Record the public disclosure (a Form 8-K reference or a web address, and its date)."""
     row = session.get(Waiver, waiver_id)
     if row is None:
-        raise CandorError(copy.waiver_not_found())
+        raise CandorError(governance.waiver_not_found())
     if row.disclosed_on is not None:
-        raise CandorError(copy.waiver_already_disclosed(row.disclosed_on.isoformat()))
+        raise CandorError(governance.waiver_already_disclosed(row.disclosed_on.isoformat()))
     ref = " ".join(ref.split())
     if not ref:
-        raise FieldError("ref", copy.waiver_ref_missing())
+        raise FieldError("ref", governance.waiver_ref_missing())
     if len(ref) > TEXT_LIMIT:
-        raise FieldError("ref", copy.too_long(TEXT_LIMIT, len(ref)))
+        raise FieldError("ref", refusals.too_long(TEXT_LIMIT, len(ref)))
     if on < row.granted_on:
-        raise FieldError("on", copy.waiver_disclosed_before_grant())
+        raise FieldError("on", governance.waiver_disclosed_before_grant())
     if on > core.today():  # a disclosure dated ahead would stop the reminders before it is made
-        raise FieldError("on", copy.date_in_future())
+        raise FieldError("on", refusals.date_in_future())
     row.disclosed_on, row.disclosure_ref = on, ref
     session.add(row)
     core.audit_event(session, actor=actor, action="waiver.disclosed", record_kind=KIND, record_id=row.id,
@@ -137,7 +137,7 @@ def db_find(session: Session, prefix: str) -> Waiver | None:
 
 def _committee(person: Person) -> None:
     if not is_committee(person):
-        raise CandorError(copy.committee_only())
+        raise CandorError(refusals.committee_only())
 
 
 def form(session: Session, core: Core, person: Person) -> list[Reply]:
@@ -160,7 +160,8 @@ def db_submit(session: Session, core: Core, person: Person, values: dict[str, An
     if isinstance(checked, dict):
         return [FormErrors(FORM_ID, checked)]
     row = db_record(session, core, actor=f"person:{person.id}", grant=checked, recorded_by=person)
-    return [Text(copy.waiver_recorded(officers[checked.officer_id].name, row.disclosure_due.isoformat()))]
+    return [Text(governance.waiver_recorded(officers[checked.officer_id].name,
+                                            row.disclosure_due.isoformat()))]
 
 
 def _shown(session: Session, core: Core, person: Person, row: Waiver) -> Waiver:
@@ -168,7 +169,7 @@ def _shown(session: Session, core: Core, person: Person, row: Waiver) -> Waiver:
     if not db_kept_away(session, core, person).shows_officer(row.person_id):
         core.audit_event(session, actor=f"person:{person.id}", action="waiver.refused",
                          record_kind=KIND, record_id=row.id)
-        raise CandorError(copy.not_allowed_record())
+        raise CandorError(refusals.not_allowed_record())
     return row
 
 
@@ -177,7 +178,7 @@ def register(session: Session, core: Core, person: Person) -> list[Reply]:
     kept = db_kept_away(session, core, person)
     rows = [(w, p) for w, p in db_register(session) if kept.shows_officer(w.person_id)]
     if not rows:
-        return [Text(copy.no_waivers())]
+        return [Text(governance.no_waivers())]
     sections = []
     for waiver, officer in rows:
         if waiver.disclosed_on:
@@ -196,7 +197,7 @@ def disclose_form(session: Session, core: Core, person: Person, waiver_id: str) 
     _committee(person)
     row = session.get(Waiver, waiver_id)
     if row is None:
-        raise CandorError(copy.waiver_not_found())
+        raise CandorError(governance.waiver_not_found())
     _shown(session, core, person, row)
     return [Form(f"{DISCLOSE_PREFIX}:{row.id}", "Record the waiver's disclosure", (
         FormField("ref", "Form 8-K reference or web address", max_length=TEXT_LIMIT),
@@ -214,9 +215,10 @@ def db_submit_disclosure(session: Session, core: Core, person: Person, waiver_id
     on = parse_date(values.get("on"), errors, "on", today=core.today())
     ref = values.get("ref")
     if not isinstance(ref, str) or not ref.strip():
-        errors["ref"] = copy.waiver_ref_missing()
+        errors["ref"] = governance.waiver_ref_missing()
     if errors or on is None or not isinstance(ref, str):
         return [FormErrors(f"{DISCLOSE_PREFIX}:{waiver_id}", errors)]
     row = db_disclose(session, core, actor=f"person:{person.id}", waiver_id=waiver_id, ref=ref, on=on)
     officer = session.get(Person, row.person_id)
-    return [Text(copy.waiver_disclosed(officer.name if officer else "the officer", on.isoformat()))]
+    return [Text(governance.waiver_disclosed(officer.name if officer else "the officer",
+                                             on.isoformat()))]

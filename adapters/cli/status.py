@@ -15,7 +15,8 @@ from datetime import datetime
 
 from adapters.cli.common import out, settings
 from adapters.settings import Settings
-from bot import admin, copy
+from bot import admin
+from bot.wording import notices
 from storage.clock import as_utc, utcnow
 from storage.crypto import KeyringError, Vault, load_keyring
 from storage.db import Database
@@ -107,7 +108,8 @@ def status() -> None:
     out.print("Notices due, not delivered (platform, kind: how many, for how long, the last error)")
     for w in sorted(seen.waiting, key=lambda w: (w.platform.value, w.oldest_due)):
         why = (w.reason + (" (blocked)" if w.blocked else "")) if w.reason else "not tried yet"
-        fix = copy.delivery_fix(w.reason) if w.reason else "`candor serve` sends it: check that it runs."
+        fix = (notices.delivery_fix(w.reason) if w.reason
+               else "`candor serve` sends it: check that it runs.")
         out.print(f"  {w.platform.label}, {w.kind}: {w.count}, for {_minutes(now, w.oldest_due)}; {why}",
                   highlight=False)
         out.print(f"      fix: {fix}", highlight=False)

@@ -30,7 +30,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import render
-from bot import copy
 from bot.messages import (
     Actor,
     ChoiceClicked,
@@ -45,6 +44,7 @@ from bot.messages import (
     Text,
 )
 from bot.service import Service
+from bot.wording import refusals
 from storage.vocabulary import Platform
 
 log = logging.getLogger("candor.slack")
@@ -229,7 +229,8 @@ def register(app: AsyncApp, bridge: SlackBridge) -> None:
         if forms:
             await ack(response_action="update", view=render.form_view(forms[0]))
             return
-        await ack(response_action="update", view=render.reply_view(replies or [Text(copy.not_understood())]))
+        await ack(response_action="update",
+                  view=render.reply_view(replies or [Text(refusals.not_understood())]))
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:
@@ -240,7 +241,7 @@ def register(app: AsyncApp, bridge: SlackBridge) -> None:
         user = (body.get("user") or {}).get("id") or body.get("user_id") or (body.get("event") or {}).get("user")
         if isinstance(user, str):
             try:
-                await bridge.dm(user, [Text(copy.internal_error())])
+                await bridge.dm(user, [Text(refusals.internal_error())])
             except SlackApiError:
                 log.error("could not tell the user about the failure")
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import copy
 from bot.messages import (
     Choice,
     Choices,
@@ -24,6 +23,7 @@ from bot.messages import (
     Style,
     Text,
 )
+from bot.wording import windows
 
 ACTION_PREFIX = "candor:"
 MESSAGE_BLOCKS = 50
@@ -83,7 +83,8 @@ def _fit(content: list[dict[str, Any]], tail: list[dict[str, Any]], limit: int) 
     buttons, is lost."""
     if len(content) + len(tail) <= limit:
         return content + tail
-    note = {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(copy.view_shortened())}]}
+    note = {"type": "context", "elements": [{"type": "mrkdwn",
+                                             "text": escape(windows.view_shortened())}]}
     return content[: max(limit - len(tail) - 1, 0)] + [note] + tail[:limit - 1]
 
 
@@ -115,8 +116,9 @@ def message(reply: Reply) -> dict[str, Any]:
     if isinstance(reply, Document) and reply.reopen is not None:
         # A document asked for in the chat: a button that opens it in a window, nothing of it here.
         title = _escaped_cut(reply.title, SECTION_LIMIT)
-        opener = (Choice(copy.open_document_label(), reply.reopen, Style.PRIMARY),)
-        return {"text": title, "blocks": _sections(copy.document_opens_in_window(reply.title)) + actions(opener)}
+        opener = (Choice(windows.open_document_label(), reply.reopen, Style.PRIMARY),)
+        blocks = _sections(windows.document_opens_in_window(reply.title)) + actions(opener)
+        return {"text": title, "blocks": blocks}
     if isinstance(reply, Document):
         return {"text": _escaped_cut(reply.title, SECTION_LIMIT),
                 "blocks": _fit(_document_content(reply), actions(reply.choices), MESSAGE_BLOCKS)}
@@ -127,8 +129,9 @@ def message(reply: Reply) -> dict[str, Any]:
     title = _escaped_cut(reply.title, SECTION_LIMIT)
     if reply.reopen is None:
         return {"text": title, "blocks": _sections(reply.title)}
-    opener = (Choice(copy.open_form_label(), reply.reopen, Style.PRIMARY),)
-    return {"text": title, "blocks": _sections(copy.form_opens_in_window(reply.title)) + actions(opener)}
+    opener = (Choice(windows.open_form_label(), reply.reopen, Style.PRIMARY),)
+    return {"text": title,
+            "blocks": _sections(windows.form_opens_in_window(reply.title)) + actions(opener)}
 
 
 def notice(n: Notice) -> dict[str, Any]:

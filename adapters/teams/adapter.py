@@ -25,7 +25,7 @@ from microsoft_agents.hosting.core import (
     TurnContext,
 )
 
-from bot import copy
+from bot.wording import refusals
 
 log = logging.getLogger("candor.teams")
 
@@ -128,7 +128,7 @@ def build_adapter(*, app_id: str | None, password: str | None,
         if _in_channel(context.activity):
             return  # never an error message in the committee channel, for all to see
         try:
-            await context.send_activity(copy.internal_error())
+            await context.send_activity(refusals.internal_error())
         except Exception as exc:  # noqa: BLE001  the Connector may be the failure: the log says so
             log.error("could not tell the person the turn failed: %s", type(exc).__name__)
 

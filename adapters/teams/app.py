@@ -47,7 +47,6 @@ from adapters.teams.adapter import (
 )
 from adapters.teams.refs import CHANNEL, TEAM, USER, References
 from adapters.teams.sender import CONNECTOR_ERRORS, card_activity, open_personal_chat, patiently
-from bot import copy
 from bot.messages import (
     Actor,
     ChoiceClicked,
@@ -60,6 +59,7 @@ from bot.messages import (
     Text,
 )
 from bot.service import Service
+from bot.wording import following, refusals, windows
 from storage.vocabulary import Platform
 
 log = logging.getLogger("candor.teams")
@@ -233,7 +233,7 @@ class CandorTeamsBot:
         if _wants_status(event):
             # A case is checked in a dialog: a code and a secret typed in the chat would stay there.
             replies = [reply for reply in replies if not isinstance(reply, Text)]
-            shown: list[Reply | dict[str, Any]] = [dialogs.opener(copy.status_check_offer(),
+            shown: list[Reply | dict[str, Any]] = [dialogs.opener(following.status_check_offer(),
                                                                   {"candor_dialog": dialogs.STATUS_DIALOG})]
         else:
             shown = []
@@ -267,7 +267,7 @@ class CandorTeamsBot:
         replies = await self._handle(event)
         await self._send_privately(context, replies, event.actor)
         await _answer_invoke(context, {"statusCode": 200, "type": "application/vnd.microsoft.activity.message",
-                                       "value": copy.sent_privately()})
+                                       "value": windows.sent_privately()})
 
     async def on_task_fetch(self, context: TurnContext, state: TurnState,
                             request: TaskModuleRequest) -> TaskModuleResponse:
@@ -280,10 +280,10 @@ class CandorTeamsBot:
         key = data.get(dialogs.VIEW)
         if isinstance(key, str):
             kept = await asyncio.to_thread(self._service.take_view, actor, key)
-            return dialogs.show(kept) if kept is not None else dialogs.message(copy.view_gone())
+            return dialogs.show(kept) if kept is not None else dialogs.message(windows.view_gone())
         choice, _, _ = cards.submission(data)
         if choice is None:
-            return dialogs.message(copy.internal_error())
+            return dialogs.message(refusals.internal_error())
         return dialogs.show(await self._handle(ChoiceClicked(actor, choice)))
 
     async def on_task_submit(self, context: TurnContext, state: TurnState,
@@ -301,7 +301,7 @@ class CandorTeamsBot:
         elif choice is not None:  # a button of a document shown in the dialog (answer, open)
             event = ChoiceClicked(actor, choice)
         else:
-            return dialogs.message(copy.internal_error())
+            return dialogs.message(refusals.internal_error())
         return dialogs.show(await self._handle(event))
 
     async def on_members_added(self, context: TurnContext, state: TurnState) -> None:

@@ -28,8 +28,8 @@ from microsoft_teams.api.models.task_module import (
 )
 
 from adapters.teams import cards
-from bot import copy
 from bot.messages import Document, FieldKind, Form, FormField, Keepable, Reply, Text
+from bot.wording import following, refusals, windows
 
 log = logging.getLogger("candor.teams")
 
@@ -45,15 +45,16 @@ VIEW = "candor_view"  # a button's one-time key to what the core kept for it (`S
 def status_form() -> Form:
     """Where an anonymous reporter types their code and secret in Teams: a dialog, whose
     contents Teams does not keep in the chat (the core's `status CODE SECRET` command)."""
-    return Form(STATUS_FORM, copy.status_form_title(), (
-        FormField("code", copy.status_form_code(), FieldKind.TEXT, max_length=40),
-        FormField("secret", copy.status_form_secret(), FieldKind.TEXT, required=False, max_length=80),
-    ), submit_label=copy.status_form_submit())
+    return Form(STATUS_FORM, following.status_form_title(), (
+        FormField("code", following.status_form_code(), FieldKind.TEXT, max_length=40),
+        FormField("secret", following.status_form_secret(), FieldKind.TEXT, required=False,
+                  max_length=80),
+    ), submit_label=following.status_form_submit())
 
 
 def opener(title: str, data: dict[str, Any]) -> dict[str, Any]:
     """A small chat card whose one button opens a dialog: the card itself says nothing private."""
-    action = {"type": "Action.Submit", "title": copy.open_in_dialog(),
+    action = {"type": "Action.Submit", "title": windows.open_in_dialog(),
               "data": {"msteams": {"type": "task/fetch"}, "verb": VERB, **data}}
     return cards.card([{"type": "TextBlock", "text": cards.escape(title), "wrap": True}], [action])
 
@@ -123,7 +124,7 @@ def show(replies: list[Reply]) -> TaskModuleResponse:
             actions += content.get("actions", [])
             actions += [a for item in content.get("body", []) if item.get("type") == "ActionSet" for a in item["actions"]]
     if not body:
-        return message(copy.sent_privately())
+        return message(windows.sent_privately())
     return _continue("Candor", _in_dialog(cards.card(body, actions)))
 
 
@@ -139,6 +140,6 @@ def guarded(handler: TaskHandler) -> TaskHandler:
             return await handler(context, state, request)
         except Exception as exc:  # noqa: BLE001  answered politely, logged by type only
             log.error("Teams dialog failed: %s", type(exc).__name__)
-            return message(copy.internal_error())
+            return message(refusals.internal_error())
 
     return route

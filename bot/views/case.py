@@ -24,27 +24,16 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot import copy
 from bot.core import Core, db_committee, db_excluded
 from bot.messages import Choice, Document
 from bot.reports import db_open
 from bot.sanitize import neutralise
+from bot.wording import case_labels, governance
 from storage.models import CaseMessage, Determination, Person, Report, StatusChange
 from storage.vocabulary import MessageDirection
 
 # Sealed kinds, as the modules that seal them name them (bot/board.py's KIND for a determination).
 MESSAGE_KIND, CHANGE_KIND, DETERMINATION_KIND = "case_message", "status_change", "determination"
-
-STATUS, CATEGORY, RECEIVED, REPORTER = "Status", "Category", "Received", "Reporter"
-REPORT_FIELDS = (("what", "What happened"), ("who", "People involved"), ("when", "When"),
-                 ("evidence", "Evidence"), ("known", "Already known to"))
-NOT_GIVEN = "Not given"
-ANONYMOUS = "Anonymous"
-KEPT_AWAY = "Kept away from this case (visible to the chair only)"
-NO_ONE = "No one"
-HISTORY = "History"
-DETERMINATION_RECORDED = "Board determination recorded"
-UNKNOWN = "unknown"  # a person no longer on the roster
 
 
 class Viewer(Enum):
@@ -118,7 +107,7 @@ class BoardDetermination:
     def lines(self) -> tuple[tuple[str, str], ...]:
         """(label, text) lines; the one sentence saying who decided and when has no label."""
         decided = f"by {self.decider} " if self.decider else ""
-        factors = copy.DETERMINATION_FACTORS
+        factors = governance.DETERMINATION_FACTORS
         return (
             ("Officer", self.officer),
             ("Material violation", "yes" if self.violation else "no"),
@@ -162,7 +151,7 @@ def _name(session: Session, person_id: int | None) -> str | None:
     if person_id is None:
         return None
     person = session.get(Person, person_id)
-    return person.name if person else UNKNOWN
+    return person.name if person else case_labels.UNKNOWN
 
 
 def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer) -> CaseView:
@@ -173,8 +162,10 @@ def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer
     if committee:  # the reporter's view never opens the narrative
         content = db_open(session, core, report)
         who = content.get("reporter")
-        reporter = f"{who.get('name')} <{who.get('email')}>" if isinstance(who, dict) else ANONYMOUS
-        fields = tuple((label, str(content.get(key) or NOT_GIVEN)) for key, label in REPORT_FIELDS)
+        reporter = (f"{who.get('name')} <{who.get('email')}>" if isinstance(who, dict)
+                    else case_labels.ANONYMOUS)
+        fields = tuple((label, str(content.get(key) or case_labels.NOT_GIVEN))
+                       for key, label in case_labels.REPORT_FIELDS)
     kept_away = None
     if viewer is Viewer.CHAIR:
         excluded = db_excluded(session, core, report)
@@ -197,12 +188,12 @@ def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer
         for row in session.exec(select(Determination).where(Determination.report_id == report.id)
                                 .order_by(col(Determination.created_at))).all():
             sealed = _opened(session, core, DETERMINATION_KIND, row)
-            recorded_by = _name(session, row.decided_by) or UNKNOWN
+            recorded_by = _name(session, row.decided_by) or case_labels.UNKNOWN
             determinations.append(BoardDetermination(
-                row.decided_on, _name(session, row.subject_id) or UNKNOWN, row.violation,
-                row.action.label, str(sealed["decider"]) if sealed.get("decider") else None,
+                row.decided_on, _name(session, row.subject_id) or case_labels.UNKNOWN,
+                row.violation, row.action.label, str(sealed["decider"]) if sealed.get("decider") else None,
                 recorded_by, sealed))
-            history.append(Step(row.created_at, recorded_by, DETERMINATION_RECORDED))
+            history.append(Step(row.created_at, recorded_by, case_labels.DETERMINATION_RECORDED))
         history.sort(key=lambda step: step.at)  # stable: steps at one moment keep their order
     # An anonymous report is dated by its day only (its moment could point at its reporter).
     received = report.received_at.strftime("%Y-%m-%d" if report.anonymous else "%Y-%m-%d %H:%M UTC")
@@ -221,16 +212,17 @@ def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer
 def details(view: CaseView, *, choices: tuple[Choice, ...]) -> Document:
     """The details a committee member opens in a private view (user text neutralised)."""
     assert view.viewer is not Viewer.REPORTER
-    sections: list[tuple[str, str]] = [(STATUS, view.status), (CATEGORY, view.category),
-                                       (RECEIVED, view.received),
-                                       (REPORTER, neutralise(view.reporter))]
+    sections: list[tuple[str, str]] = [(case_labels.STATUS, view.status),
+                                       (case_labels.CATEGORY, view.category),
+                                       (case_labels.RECEIVED, view.received),
+                                       (case_labels.REPORTER, neutralise(view.reporter))]
     sections += [(label, neutralise(text)) for label, text in view.report]
     if view.kept_away is not None:
-        sections.append((KEPT_AWAY, ", ".join(view.kept_away) or NO_ONE))
+        sections.append((case_labels.KEPT_AWAY, ", ".join(view.kept_away) or case_labels.NO_ONE))
     sections += [(m.committee_heading, neutralise(m.text)) for m in view.messages]
     if view.history:
         steps = "\n".join(line(s.label, s.text(neutralise)) for s in view.history)
-        sections.append((HISTORY, steps))
+        sections.append((case_labels.HISTORY, steps))
     sections += [(d.heading, "\n".join(line(label, neutralise(text)) for label, text in d.lines()))
                  for d in view.determinations]
     return Document(title=f"Case {view.code}", sections=tuple(sections), choices=choices)
@@ -254,23 +246,25 @@ class CaseFile:
 def case_file(view: CaseView, *, prepared_for: str, at: datetime) -> CaseFile:
     """The whole case, for the committee's records."""
     assert view.viewer is not Viewer.REPORTER
-    summary = [("Case", view.code), (CATEGORY, view.category), (STATUS, view.status),
-               (RECEIVED, view.received), (REPORTER, view.reporter)]
+    summary = [("Case", view.code), (case_labels.CATEGORY, view.category),
+               (case_labels.STATUS, view.status),
+               (case_labels.RECEIVED, view.received), (case_labels.REPORTER, view.reporter)]
     if view.legal_hold:
         summary.append(("Legal hold", "Yes"))
     sections: list[tuple[str, tuple[tuple[str, str], ...]]] = [
         ("Summary", tuple(summary)), ("The report", view.report)]
     if view.kept_away is not None:
-        sections.append((KEPT_AWAY, (("Members", ", ".join(view.kept_away) or NO_ONE),)))
+        members = ", ".join(view.kept_away) or case_labels.NO_ONE
+        sections.append((case_labels.KEPT_AWAY, (("Members", members),)))
     acknowledged = "Not yet"
     if view.acknowledged_at:
-        by = view.acknowledged_by or UNKNOWN
+        by = view.acknowledged_by or case_labels.UNKNOWN
         acknowledged = f"{view.acknowledged_at:%Y-%m-%d %H:%M} UTC by {by}"
     sections.append(("Acknowledgement", (("Acknowledged", acknowledged),)))
     messages = tuple((m.committee_heading, m.text) for m in view.messages)
     sections.append(("Follow-up", messages or (("Messages", "None"),)))
     steps = tuple((s.label, s.text()) for s in view.history)
-    sections.append((HISTORY, steps or (("Changes", "None"),)))
+    sections.append((case_labels.HISTORY, steps or (("Changes", "None"),)))
     sections += [(d.heading, d.lines()) for d in view.determinations]
     return CaseFile(view.code, f"Case file {view.code}", prepared_for, at, tuple(sections))
 
@@ -280,7 +274,8 @@ def case_file(view: CaseView, *, prepared_for: str, at: datetime) -> CaseFile:
 
 def reporter_view(view: CaseView, *, choices: tuple[Choice, ...]) -> Document:
     """What a reporter reads of their case: its status, its dates and the messages."""
-    sections: list[tuple[str, str]] = [(STATUS, view.status), (RECEIVED, view.received)]
+    sections: list[tuple[str, str]] = [(case_labels.STATUS, view.status),
+                                       (case_labels.RECEIVED, view.received)]
     if view.acknowledged_at:
         sections.append(("Acknowledged by the committee", f"{view.acknowledged_at:%Y-%m-%d}"))
     sections += [(m.heading, neutralise(m.text)) for m in view.messages]

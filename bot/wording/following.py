@@ -1,0 +1,125 @@
+"""What a reporter reads while following their case: how to check it, the "Check a case"
+window, a secret typed into a chat (and the new one), the committee's questions and their
+answers, the note that there is news, and the list of their named reports.
+"""
+
+from __future__ import annotations
+
+from bot.wording import menus
+from storage.vocabulary import Platform
+
+
+def status_usage(platform: Platform) -> str:
+    return ("Please give the case code, and the secret if you reported anonymously: "
+            f"{menus.ethics('status CODE [SECRET]', platform)}.")
+
+
+def status_too_many_guesses() -> str:
+    return ("Too many case checks have failed lately, so checking is paused for now. Try again in "
+            "an hour or two, with the code and secret exactly as they were shown to you.")
+
+
+def _private_status(platform: Platform) -> str:
+    if platform is Platform.TEAMS:
+        return ("type `status` and use the *Check a case* button: what you type in its window is "
+                "not kept in the chat.")
+    return (f"{menus.ethics('status CODE SECRET', platform)}: a command's text is not kept in the "
+            "chat.")
+
+
+def secret_exposed(platform: Platform) -> str:
+    if platform is Platform.TEAMS:
+        return ("You typed your secret into a chat message, and this chat keeps its history (your "
+                "organisation's administrators can search and export it). So the case is not shown "
+                "here, and that secret no longer works. Your new secret opens below, in a window "
+                "for you only. Next time, " + _private_status(platform))
+    return ("You typed your secret into a chat message, and this chat keeps its history (your "
+            "workspace's administrators can export it). So the case is not shown here, and that "
+            "secret no longer works. Your new secret is shown below, to you only. Next time, use "
+            f"{menus.ethics('status CODE SECRET', platform)}: a command's text is not kept in the "
+            "chat.")
+
+
+def secret_typed_not_shown(platform: Platform) -> str:
+    if platform is Platform.TEAMS:
+        return ("Nothing is shown here: this chat keeps its history, and a secret typed into it "
+                "could be read later. Please " + _private_status(platform)
+                + " Check the code and the secret.")
+    return ("Nothing is shown here: this chat keeps its history, and a secret typed into it could "
+            f"be read later. Please use {menus.ethics('status CODE SECRET', platform)} instead "
+            "(a command's text is not kept), and check the code and the secret.")
+
+
+def new_secret_title() -> str:
+    return "Your new secret"
+
+
+def new_secret(code: str, secret: str, platform: Platform) -> str:
+    return (f"Case *{code}*. Your new secret: *{secret}*\nIt is shown this once and only to you; "
+            "the old one no longer works. Keep it somewhere safe, outside this chat, and use it "
+            + ("in the *Check a case* window (type `status`)." if platform is Platform.TEAMS
+               else f"with {menus.ethics('status CODE SECRET', platform)}."))
+
+
+def answer_window_closed(platform: Platform) -> str:
+    return ("This answer window has closed, so nothing was sent yet. Please copy your answer, open "
+            f"your case again ({menus.ethics('status CODE', platform)}, with your secret if you "
+            "reported anonymously) and answer from there.")
+
+
+def answer_recorded(code: str) -> str:
+    return f"Your answer on case {code} is recorded and the committee has been told."
+
+
+def answer_prompt() -> str:
+    return "Your answer to the committee"
+
+
+def case_no_questions_yet() -> str:
+    return "The committee has not asked anything yet."
+
+
+def news_for_reporter() -> str:
+    return "There is news on a report you made"
+
+
+def news_for_reporter_detail() -> str:
+    return ("The details open in a window, never in this chat: a question from the Audit "
+            "Committee, or where your case stands.")
+
+
+def open_my_reports() -> str:
+    return "Open my reports"
+
+
+def my_reports_title() -> str:
+    return "Your named reports"
+
+
+def my_reports_heading() -> str:
+    return "Cases"
+
+
+def no_named_reports() -> str:
+    return "None. Anonymous reports are not listed: open them with their code and secret."
+
+
+def status_check_offer() -> str:
+    return ("Check a case in a window only you see: what you type there (your code and secret) is "
+            "not kept in this chat.")
+
+
+def status_form_title() -> str:
+    return "Check a case"
+
+
+def status_form_code() -> str:
+    return "Case code"
+
+
+def status_form_secret() -> str:
+    return "Your secret (if you reported anonymously)"
+
+
+def status_form_submit() -> str:
+    return "Show the case"

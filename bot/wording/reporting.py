@@ -1,0 +1,173 @@
+"""What a reporter reads while making a report: the conversation's questions and hints, the
+report form's labels, the warnings about typing in a chat, the review, and the receipt with its
+case code (and secret, once, for an anonymous report). Read by bot/intake.py and the service.
+"""
+
+from __future__ import annotations
+
+from bot.wording import menus
+from storage.vocabulary import Platform
+
+
+def intake_welcome() -> str:
+    return (
+        "Thank you for speaking up. I'll ask a few short questions; you can type \"back\", "
+        "\"cancel\" or \"help\" at any step. Nothing reaches the committee until you submit, "
+        "and you can choose to stay anonymous at the end."
+    )
+
+
+def intake_category() -> str:
+    return "What is your concern about?"
+
+
+_QUESTIONS = {
+    "what": "What happened? Please describe it in your own words.",
+    "who": "Who is involved? Names and roles help the committee.",
+    "when": "When did it happen, or over what period?",
+    "evidence": "What evidence exists, and where can the committee find it?",
+    "known": "Does anyone else already know about this (a manager, the auditors, a regulator)?",
+}
+
+
+def intake_question(name: str, limit: int) -> str:
+    optional = "" if name == "what" else " You can skip this."
+    return f"{_QUESTIONS[name]} (up to {limit} characters.){optional}"
+
+
+def intake_exclude(chosen: int) -> str:
+    base = (
+        "If this concern involves a member of the Audit Committee, choose them here: they will "
+        "not see the report or get any message about it (the committee's channel shows every "
+        "member a case's code and category only). Choose \"Done\" when finished."
+    )
+    return base if not chosen else f"{base} ({chosen} chosen.)"
+
+
+def intake_identity() -> str:
+    return (
+        "Would you like to give your name? If you report anonymously, I will not keep who you "
+        "are; you'll get a case code and a secret to follow the case instead."
+    )
+
+
+def intake_review(summary: str) -> str:
+    return f"Please check your report before it goes to the Audit Committee:\n{summary}"
+
+
+def intake_cancelled() -> str:
+    return "Cancelled. Nothing was sent and your draft is deleted."
+
+
+def intake_help(step: str) -> str:
+    return (
+        "Your answers are encrypted and go only to the Audit Committee. Answer the question "
+        "below, or type \"back\" to change the previous answer, or \"cancel\" to stop."
+        + (" You can also type \"skip\"." if step not in {"what", "category"} else "")
+    )
+
+
+def intake_form_intro() -> str:
+    return (
+        "Your report goes only to the Audit Committee, encrypted. If you report anonymously, "
+        "Candor keeps nothing that identifies you."
+    )
+
+
+def intake_draft_expired() -> str:
+    return "Your earlier draft expired after a day or more without changes and was deleted."
+
+
+def intake_in_progress() -> str:
+    return ("You have a report in progress, and it is kept. Here is where we were; type \"cancel\" "
+            "if you would rather start over.")
+
+
+def hint(name: str) -> str:
+    return {
+        "what": "Facts are most helpful: what, where, how much.",
+        "who": "Names and roles, if you know them.",
+        "exclude": "They will not see this report or get any message about it; the committee's "
+                   "channel shows every member only its code and category.",
+        "anonymous": "If yes, Candor keeps nothing that identifies you.",
+    }.get(name, "")
+
+
+def too_short_what() -> str:
+    return "Please describe what happened in a sentence or two, so the committee can act on it."
+
+
+def choose_category() -> str:
+    return "Please choose what the concern is about."
+
+
+def choose_identity() -> str:
+    return "Please choose whether to report with your name or anonymously."
+
+
+def exclude_not_everyone() -> str:
+    return ("At least one member of the Audit Committee must be able to read your report, so I "
+            "can't keep all of them away. If you believe the whole committee is involved, you may "
+            "also take your concern to the company's outside counsel or to a regulator; nothing in "
+            "the Code stops you.")
+
+
+def chat_report_warning() -> str:
+    return ("What you type here stays in this chat's history, which your workspace's "
+            "administrators can export. The form above leaves nothing here. If you still prefer "
+            "to type your report in this chat, choose below.")
+
+
+def chat_report_choice() -> str:
+    return "Type it here instead"
+
+
+def intake_anonymous_in_chat() -> str:
+    return ("Anonymously, then: Candor will keep nothing that says who you are. But this chat "
+            "itself links these messages to your account, for anyone who can read or export its "
+            "history. For a report that nothing links to you, type \"cancel\" and use the form "
+            "instead (`/ethics report`).")
+
+
+def receipt_title() -> str:
+    return "Report received"
+
+
+def receipt_heading() -> str:
+    return "Receipt"
+
+
+def _receipt_kept(platform: Platform) -> str:
+    if platform is Platform.SLACK:
+        return (" This receipt is shown only to you and is not kept in your chat with Candor; "
+                "any message you typed in that chat stays in its history.")
+    if platform is Platform.TEAMS:
+        return (" This receipt is shown only in this window and is not kept in your chat with "
+                "Candor; any message you typed in that chat stays in its history, which your "
+                "organisation can search and export.")
+    return ""
+
+
+def receipt_named(code: str, platform: Platform) -> str:
+    return (
+        f"Your report is recorded, encrypted, as case *{code}*. The Audit Committee has been "
+        "alerted. When they acknowledge it or have a question, I'll send you a note without "
+        f"details. You can check it any time with {menus.ethics(f'status {code}', platform)}."
+        + _receipt_kept(platform)
+    )
+
+
+def receipt_anonymous(code: str, secret: str, platform: Platform, *, delay_minutes: int = 0) -> str:
+    return (
+        f"Your report is recorded, encrypted, as case *{code}*, and Candor kept nothing that "
+        "identifies you."
+        + (f" The committee is told of it after a random delay of up to {delay_minutes} minutes, "
+           "so the time you made it does not point at you." if delay_minutes else "")
+        + f"\nYour secret: *{secret}*\nIt is shown this once: write it down or keep "
+        "it somewhere safe, outside any chat. "
+        + ("Type `status` and use the *Check a case* window with your code and secret: there you"
+           if platform is Platform.TEAMS
+           else f"With {menus.ethics(f'status {code} {secret}', platform)} you")
+        + " can see the committee's questions and answer them. Without the secret, nobody (not "
+        "even you) can reach the case as its reporter." + _receipt_kept(platform)
+    )
