@@ -8,10 +8,10 @@ allows: each is matched to their account the first time they use Candor. The day
 GAP seconds (a day compressed into a minute):
 
     Priya  Slack  earlier: a named report, /ethics report and the form   (follows a named case)
-    Dana   Slack  /attest, the form, submitted                           (attests)
     Omar   Slack  /ethics report, the form, closed unsent                (starts and cancels a report)
-    Sam    Teams  `attest` typed, the card's dialog, submitted           (attests)
     Lena   Slack  /ethics report, the form, sent anonymously             (reports anonymously)
+    Dana   Slack  /attest, the form, submitted                           (attests)
+    Sam    Teams  `attest` typed, the card's dialog, submitted           (attests)
     Priya  Slack  the chair acknowledges her case; she opens it from the note Candor sends her
 
 The adversary (tests/support/adversary.py, reading the store with tests/support/forensics.py) is
@@ -38,13 +38,13 @@ import pytest
 from adapters.bootstrap import configure_logging
 from storage.db import Database
 from tests.e2e.serve_harness import COMMITTEE, TEAMS_CHANNEL, Served, serve
-from tests.e2e.slack_harness import radio, text_input
 from tests.e2e.slack_harness import option as choose
+from tests.e2e.slack_harness import radio, text_input
 from tests.integration.test_storage_canary import postgres_dump
 from tests.support import adversary, forensics
 
 SESSION = 2.5  # seconds: how long the adversary's model lets a visit last, at the day's pace
-GAP = 6.0  # seconds between two people's visits
+GAP = 5.0  # seconds between two people's visits
 ROSTER = """\
 officers:
   - {name: Dana Reyes, email: dana@example.com, role: CFO, attestation_due: 2027-03-31}
@@ -79,6 +79,14 @@ PICKED_OUT_TODAY = pytest.mark.xfail(raises=PickedOut, strict=True,
                                             "sits beside the report (audit seq, write order)")
 
 
+# On Teams the form is opened by typing in the chat, which keeps it: the reporter's visit is seen,
+# and the submission's transaction (dated by its write-order neighbours) falls inside it. Hiding
+# that transaction's moment is what the pending-row work must do; until then, this fails.
+PICKED_OUT_ON_TEAMS = pytest.mark.xfail(raises=PickedOut, strict=True,
+                                        reason="issue 11: the submission's write dates it inside the "
+                                               "visit the Teams chat shows")
+
+
 def buttons(call: Any) -> list[dict[str, Any]]:
     return [e for b in call.args.get("blocks", []) if b["type"] == "actions" for e in b["elements"]]
 
@@ -107,12 +115,42 @@ async def slack_report(day: Served, name: str, *, anonymous: bool, typed: bool =
     return re.search(r"as case \*([0-9A-Z]{4}-[0-9A-Z]{4})\*", receipt).group(1)  # type: ignore[union-attr]
 
 
-async def the_day(day: Served, *, typed_report: bool = False) -> str:
-    """The five officers' day; the anonymous report's case code, once its alert is out."""
+async def teams_report(day: Served, name: str, *, submit: bool) -> str | None:
+    """The report form on Teams, the way the README says: `ethics report` typed (it stays in the
+    chat), the card's button opening the form in a dialog; sent anonymously, or closed (Teams
+    tells Candor nothing of that). The case code of a report sent."""
+    card = await day.teams_typed(name, "ethics report")
+    form = await day.teams_dialog(name, card)
+    if not submit:
+        return None
+    await asyncio.sleep(1.0)
+    receipt = json.dumps(await day.teams_invoke(name, "task/submit", {
+        **form["actions"][0]["data"], "category": "fraud", "what": NARRATIVE, "anonymous": "yes"}))
+    return re.search(r"as case \*([0-9A-Z]{4}-[0-9A-Z]{4})\*", receipt).group(1)  # type: ignore[union-attr]
+
+
+async def the_day(day: Served, *, typed_report: bool = False, pair: str = "slack") -> str:
+    """The five officers' day; the anonymous report's case code, once its alert is out. `pair`:
+    the platform Omar and Lena open the report form on."""
     await day.add_to_team()
     # Earlier: Priya's named report, and its alert in the channel.
     named = await slack_report(day, "Priya Shah", anonymous=False)
     await day.until(lambda: channel_posts(day, named))
+    await asyncio.sleep(GAP)
+
+    # Omar opens the report form as Lena will, and closes it (the platform tells Candor nothing of that).
+    if pair == "teams":
+        await teams_report(day, CANCELLER, submit=False)
+    else:
+        await day.slash(CANCELLER, "/ethics", "report")
+    await asyncio.sleep(GAP)
+
+    # Lena reports anonymously.
+    if pair == "teams":
+        code = await teams_report(day, REPORTER, submit=True)
+        assert code is not None
+    else:
+        code = await slack_report(day, REPORTER, anonymous=True, typed=typed_report)
     await asyncio.sleep(GAP)
 
     # Dana attests on Slack: /attest, the form, submitted.
@@ -121,20 +159,12 @@ async def the_day(day: Served, *, typed_report: bool = False) -> str:
     assert "recorded" in await day.slack_submit("Dana Reyes", form, {k: radio(v) for k, v in ATTESTED.items()})
     await asyncio.sleep(GAP)
 
-    # Omar opens the report form as Lena will, and closes it (Slack tells Candor nothing of that).
-    await day.slash(CANCELLER, "/ethics", "report")
-    await asyncio.sleep(GAP)
-
     # Sam attests on Teams: `attest` typed, the card's dialog, submitted in it.
     card = await day.teams_typed("Sam Ortiz", "attest")
     dialog = await day.teams_dialog("Sam Ortiz", card)
     await asyncio.sleep(1.0)
     answer = await day.teams_invoke("Sam Ortiz", "task/submit", {**dialog["actions"][0]["data"], **ATTESTED})
     assert "recorded" in json.dumps(answer)
-    await asyncio.sleep(GAP)
-
-    # Lena reports anonymously.
-    code = await slack_report(day, REPORTER, anonymous=True, typed=typed_report)
     await asyncio.sleep(GAP)
 
     # The chair acknowledges Priya's case; Candor tells her there is news; she opens her case.
@@ -155,8 +185,8 @@ async def the_day(day: Served, *, typed_report: bool = False) -> str:
     return code
 
 
-async def attack_a_day(tmp: Path, database_url: str, *, delay: int,
-                       typed_report: bool = False) -> tuple[adversary.Ranking, adversary.Given]:
+async def attack_a_day(tmp: Path, database_url: str, *, delay: int, typed_report: bool = False,
+                       pair: str = "slack") -> tuple[adversary.Ranking, adversary.Given]:
     """Run the day, give the adversary everything outside the key, and let it rank the officers."""
     postgres = not database_url.startswith("sqlite")
     since = forensics.postgres_lsn(database_url) if postgres else ""
@@ -164,7 +194,7 @@ async def attack_a_day(tmp: Path, database_url: str, *, delay: int,
                       slack_ids=SLACK_IDS, teams_ids=TEAMS_IDS,
                       env={"CANDOR_LOG_LEVEL": "DEBUG", "CANDOR_ANONYMOUS_DELAY_MINUTES": str(delay)})
     try:
-        await the_day(day, typed_report=typed_report)
+        await the_day(day, typed_report=typed_report, pair=pair)
         if not postgres:  # copied while the server runs: its last connection would checkpoint the WAL away
             (tmp / "copy.db").write_bytes((tmp / "candor.db").read_bytes())
             wal = (tmp / "candor.db-wal").read_bytes()
@@ -187,7 +217,8 @@ async def attack_a_day(tmp: Path, database_url: str, *, delay: int,
                             posts=slack_posts + teams_posts, directory=directory, officers=OFFICERS,
                             delay_seconds=delay * 60, session_seconds=SESSION)
     ranking = adversary.attack(given)
-    print(f"\n--- {store.backend}: delay {delay} min, {'`report` typed' if typed_report else '/ethics report'} ---\n"
+    path = "`ethics report` typed in Teams" if pair == "teams" else "`report` typed" if typed_report else "/ethics report"
+    print(f"\n--- {store.backend}: delay {delay} min, the form opened by {path} ---\n"
           f"{ranking.table()}")
     return ranking, given
 
@@ -216,6 +247,21 @@ async def test_the_adversary_does_not_pick_out_the_anonymous_reporter(database_u
     assert given.store.txns and not given.store.notes, given.store.notes
     seen = {s.officer for s in ranking.scores if s.actions}
     assert {"Dana Reyes", "Sam Ortiz", "Priya Shah"} <= seen
+    higher, level = ranking.rank_of(REPORTER)
+    if level == 0:
+        raise PickedOut(f"{REPORTER} is ranked first, alone:\n{ranking.table()}")
+
+
+@PICKED_OUT_ON_TEAMS
+async def test_on_teams_the_adversary_does_not_pick_out_the_anonymous_reporter(tmp_path):
+    # Omar and Lena open the form on Teams instead, the way the README says (`ethics report` typed,
+    # the card's dialog): both are seen typing it, so only the submission's own trace can tell them
+    # apart. On SQLite only (the WAL's order already dates it; PostgreSQL's commit times would
+    # only help the adversary), to keep the suite's time.
+    ranking, given = await attack_a_day(tmp_path, f"sqlite:///{tmp_path / 'candor.db'}", delay=1, pair="teams")
+
+    check_the_debug_log(given.log)
+    assert {s.officer for s in ranking.scores if s.actions} >= {CANCELLER, REPORTER, "Sam Ortiz"}
     higher, level = ranking.rank_of(REPORTER)
     if level == 0:
         raise PickedOut(f"{REPORTER} is ranked first, alone:\n{ranking.table()}")

@@ -24,8 +24,10 @@ The attack, in steps:
 4. The score, Bayesian: under "officer i reported", T lies, with probability Q, within SESSION
    seconds of one of i's actions (a visit: the form was filled in around something seen), and
    otherwise anywhere in the day; an officer never seen is equally likely at any moment. The
-   likelihood of the evidence is the mean of that density over the interval T is known to lie in,
-   times LINK for an officer named in the submission transaction itself. Officers start equal.
+   likelihood of the evidence is the mean of that density over where T is known to lie, times
+   UNKNOWN_YET for an officer Candor matched to no account until after the submission (the
+   identity rows' write order), times LINK for one named in the submission transaction itself.
+   Officers start equal.
 
 `attack` returns the five officers, best first, with the score at each stage of evidence (so a
 reader sees which signal moved whom) and the actions it found."""
@@ -43,6 +45,7 @@ from tests.support.forensics import Row, Store, Txn
 
 Q = 0.5  # the chance a report is made in a visit the adversary sees
 LINK = 50.0  # likelihood ratio of being named in the submission transaction itself
+UNKNOWN_YET = 0.01  # likelihood ratio of an officer Candor had not matched to any account by then
 DEFAULT_LATENCY = 5.0
 # Columns that hold the moment their row was written (or last changed); an update's unchanged
 # columns say nothing, so for a changed row only the latest of them counts.
@@ -233,9 +236,18 @@ def _txn_time(txn: Txn, day: tuple[float, float]) -> tuple[float, float] | None:
 
 
 def _bounds(position: int, times: dict[int, tuple[float, float]]) -> tuple[float, float]:
+    """When a transaction whose own rows carry no time ran: after the latest dated one before it,
+    before the earliest dated one after it."""
     before = [t[0] for order, t in times.items() if order < position]
     after = [t[1] for order, t in times.items() if order > position]
     return (max(before) if before else float("-inf"), min(after) if after else float("inf"))
+
+
+Pieces = list[tuple[float, float]]  # T lies in one of these intervals
+
+
+def _meet(a: Pieces, b: Pieces) -> Pieces:
+    return [(max(x[0], y[0]), min(x[1], y[1])) for x in a for y in b if max(x[0], y[0]) <= min(x[1], y[1])]
 
 
 class _People:
@@ -272,119 +284,164 @@ def attack(given: Given) -> Ranking:
     store, findings = given.store, list(given.store.notes)
     people = _People(given)
     [report] = [r for r in store.tables["report"] if r.values.get("anonymous") in (1, True)]
-    report_id, code = str(report.values["id"]), str(report.values["code"])
-    times_seen = ([m.at for m in given.chats] + [p.at for p in given.posts]
-                  + [line.at for line in given.log])
+    times_seen = [m.at for m in given.chats] + [p.at for p in given.posts] + [line.at for line in given.log]
     day = (min(times_seen), max(times_seen))
+    evidence: dict[str, Pieces] = {}
+    evidence["alert"] = _after_the_alert(given, report, findings, day)
+    evidence["audit order"] = _audit_order(store, str(report.values["id"]), findings)
+    write_order, links, submission = _write_order(given, people, str(report.values["id"]), findings, day)
+    evidence["write order"] = write_order
+    actions = _actions(given, people, day)
+    unknown = _not_yet_matched(given, people, submission)
+    if unknown:
+        findings.append(f"first matched to an account after the submission: {sorted(unknown)}")
 
-    def rel(moment: float) -> str:
-        return f"{moment - day[0]:.1f}"
+    stages: dict[str, Pieces] = {}
+    known: Pieces = [(float("-inf"), float("inf"))]
+    for name, pieces in evidence.items():
+        if not pieces:
+            continue
+        narrowed = _meet(known, pieces)
+        if not narrowed:
+            findings.append(f"{name} does not meet what was known before: left out")
+            continue
+        known = narrowed
+        stages["+" + name if stages else name] = known
+        findings.append(f"T (the submission) after {name}: "
+                        + ", ".join(f"{p[0] - day[0]:.1f}..{p[1] - day[0]:.1f}" for p in known))
+    scores = []
+    for officer in given.officers:
+        mine = [a for a in actions if a.officer == officer]
+        by_stage = {name: _mean_density(mine, pieces, day, given.session_seconds) for name, pieces in stages.items()}
+        final = list(by_stage.values())[-1] * (UNKNOWN_YET if officer in unknown else 1.0)
+        by_stage["+identity order"] = final
+        final *= LINK if links[officer] else 1.0
+        by_stage["+same transaction"] = final
+        scores.append(Score(officer, final, by_stage, mine, links[officer]))
+    total = sum(s.posterior for s in scores) or 1.0
+    for score in scores:
+        score.posterior /= total
+    scores.sort(key=lambda s: -s.posterior)
+    return Ranking(scores, findings, origin=day[0])
 
-    # The alert, and the relay's latency as named reports show it.
+
+def _after_the_alert(given: Given, report: Row, findings: list[str], day: tuple[float, float]) -> Pieces:
+    """The alert is posted at T + U(0, delay) + the relay's latency, which named reports show (their
+    alert follows their exact `received_at`)."""
+    code = str(report.values["code"])
     alert = min(p.at for p in given.posts if code in p.text)
     latencies = []
-    for named in store.tables["report"]:
+    for named in given.store.tables["report"]:
         received = _moment(named.values.get("received_at"))
         posted = [p.at for p in given.posts if str(named.values["code"]) in p.text]
         if received is not None and posted and not named.values.get("anonymous"):
             latencies.append(min(posted) - received)
     latency = max(latencies) + 2.0 if latencies else DEFAULT_LATENCY
-    intervals = {"alert": (alert - given.delay_seconds - latency, alert)}
-    findings.append(f"anonymous report {code}: alert posted at {rel(alert)}; delay {given.delay_seconds:.0f} s, "
-                    f"relay latency up to {latency:.1f} s")
+    findings.append(f"anonymous report {code}: alert posted at {alert - day[0]:.1f}; delay "
+                    f"{given.delay_seconds:.0f} s, relay latency up to {latency:.1f} s")
+    return [(alert - given.delay_seconds - latency, alert)]
 
-    # The audit log's order.
+
+def _audit_order(store: Store, report_id: str, findings: list[str]) -> Pieces:
+    """The audit log is plain and numbered: `report.submitted` lies between its neighbours' times."""
     audit = sorted(store.tables.get("auditevent", []), key=lambda r: int(r.values["seq"]))
     submitted = [i for i, r in enumerate(audit) if r.values.get("record_id") == report_id
                  and r.values.get("action") == "report.submitted"]
-    if submitted:
-        i = submitted[0]
-        before = [m for r in audit[:i] if (m := _moment(r.values.get("at"))) is not None]
-        after = [m for r in audit[i + 1:] if (m := _moment(r.values.get("at"))) is not None]
-        own = _moment(audit[i].values.get("at"))
-        low = own if own is not None else (max(before) if before else float("-inf"))
-        high = own + 1 if own is not None else (min(after) + 1 if after else float("inf"))
-        intervals["audit order"] = (low, high)
-        neighbours = [f"{r.values['seq']} {r.values['actor']} {r.values['action']} {r.values['record_kind']}:"
-                      f"{r.values['record_id']}" for r in audit[max(0, i - 1):i + 2]]
-        findings.append(f"audit neighbours of report.submitted: {neighbours}")
+    if not submitted:
+        return []
+    i = submitted[0]
+    before = [m for r in audit[:i] if (m := _moment(r.values.get("at"))) is not None]
+    after = [m for r in audit[i + 1:] if (m := _moment(r.values.get("at"))) is not None]
+    own = _moment(audit[i].values.get("at"))
+    low = own if own is not None else (max(before) if before else float("-inf"))
+    high = own + 1 if own is not None else (min(after) + 1 if after else float("inf"))
+    findings.append("audit neighbours of report.submitted: " + "; ".join(
+        f"{r.values['seq']} {r.values['actor']} {r.values['action']} {r.values['record_kind']}:{r.values['record_id']}"
+        for r in audit[max(0, i - 1):i + 2]))
+    return [(low, high)]
 
-    # The write order.
-    actions: list[Action] = []
+
+def _write_order(given: Given, people: _People, report_id: str, findings: list[str],
+                 day: tuple[float, float]) -> tuple[Pieces, dict[str, list[str]], int | None]:
+    """Where the submission sits in the write order, and who is named in it. The report is recorded
+    by the first transaction writing a row that names its id; the submission is that transaction,
+    or, if it consumed rows written earlier (deleted or changed them: a pending submission), one of
+    the transactions that wrote those."""
+    store = given.store
     links: dict[str, list[str]] = {o: [] for o in given.officers}
-    txn_times = {t.order: tt for t in store.txns if (tt := _txn_time(t, day)) is not None}
     naming = [t for t in store.txns if any(report_id in json.dumps(r.values, default=str) for r in t.rows())]
-    if naming:
-        recorded = naming[0]
-        origins = [r.origin for r in recorded.deleted if r.origin is not None]
-        submission = store.txns[min(origins)] if origins else recorded
-        own = txn_times.get(submission.order)
-        intervals["write order"] = own if own is not None else _bounds(submission.order, txn_times)
-        for txn in (submission, recorded):
-            for row in txn.rows():
-                for officer in people.in_row(row) & set(given.officers):
-                    links[officer].append(f"{row.table} in transaction {txn.order}")
-        context = [f"#{t.order} {sorted(t.tables)} names {sorted({o for r in t.rows() for o in people.in_row(r)})}"
-                   for t in store.txns[max(0, submission.order - 2):submission.order + 2]]
-        findings.append(f"submission transaction #{submission.order} (recorded in #{recorded.order}) of "
-                        f"{len(store.txns)}; around it: {context}")
-    elif store.txns:
-        findings.append("no transaction in the write order names the report")
+    if not naming:
+        if store.txns:
+            findings.append("no transaction in the write order names the report")
+        return [], links, None
+    recorded = naming[0]
+    origins = sorted({r.origin for r in recorded.deleted + recorded.updated
+                      if r.origin is not None and r.origin < recorded.order})
+    submissions = [store.txns[o] for o in origins] or [recorded]
+    times = {t.order: tt for t in store.txns if (tt := _txn_time(t, day)) is not None}
+    pieces = [times.get(t.order) or _bounds(t.order, times) for t in submissions]
+    for txn in [*submissions, recorded]:
+        for row in txn.rows():
+            for officer in people.in_row(row) & set(given.officers):
+                links[officer].append(f"{row.table} in transaction #{txn.order}")
+    for txn in submissions:
+        context = [f"#{t.order} {'+'.join(sorted(t.tables))} naming {sorted({o for r in t.rows() for o in people.in_row(r)})}"
+                   for t in store.txns[max(0, txn.order - 2):txn.order + 2]]
+        findings.append(f"submission transaction #{txn.order} (the report recorded in #{recorded.order}) of "
+                        f"{len(store.txns)}; around it: {'; '.join(context)}")
+    return pieces, links, submissions[0].order
+
+
+def _not_yet_matched(given: Given, people: _People, submission: int | None) -> set[str]:
+    """Officers whose every `identity` row (the match of a platform account to them) was written
+    after the submission: Candor did not know any account of theirs when the report came in."""
+    if submission is None:
+        return set()
+    written = {(r.table, r.key): t.order for t in reversed(given.store.txns) for r in t.inserted}
+    first: dict[str, float] = {}
+    for row in given.store.tables.get("identity", []):
+        for officer in people.in_row(row):
+            order = written.get(("identity", row.key), -1.0)  # not written in the window: older
+            first[officer] = min(first.get(officer, order), order)
+    return {o for o, order in first.items() if order > submission and o in given.officers}
+
+
+def _actions(given: Given, people: _People, day: tuple[float, float]) -> list[Action]:
+    """Every moment an officer is seen: a transaction writing a row that names them (dated by its
+    own times or its neighbours'), their chat messages, a log line naming them."""
+    store, officers = given.store, set(given.officers)
+    times = {t.order: tt for t in store.txns if (tt := _txn_time(t, day)) is not None}
+    actions: list[Action] = []
     for txn in store.txns:
-        named_here = {o for row in txn.rows() for o in people.in_row(row)} & set(given.officers)
-        span = txn_times.get(txn.order) or _bounds(txn.order, txn_times)
-        if named_here and all(abs(x) != float("inf") for x in span):
-            tables = sorted({r.table for r in txn.rows() if people.in_row(r) & named_here})
-            actions += [Action(o, span[0], span[1], f"write #{txn.order} {'+'.join(tables)}") for o in named_here]
-    # Chats and logs.
+        named = {o for row in txn.rows() for o in people.in_row(row)} & officers
+        span = times.get(txn.order) or _bounds(txn.order, times)
+        if named and all(abs(x) != float("inf") for x in span):
+            tables = "+".join(sorted({r.table for r in txn.rows() if people.in_row(r) & named}))
+            actions += [Action(o, span[0], span[1], f"write #{txn.order} {tables}") for o in named]
     for message in given.chats:
         officer = given.directory.get(message.user)
-        if officer in given.officers:
+        if officer in officers:
             actions.append(Action(officer, message.at, message.at, f"{message.platform} chat {message.direction}"))
     for line in given.log:
-        for officer in people.in_text(line.text) & set(given.officers):
+        for officer in people.in_text(line.text) & officers:
             actions.append(Action(officer, line.at, line.at, f"log line {line.number}"))
-
-    # The score, stage by stage.
-    stages: dict[str, tuple[float, float]] = {}
-    known = (float("-inf"), float("inf"))
-    for name, (low, high) in intervals.items():
-        narrowed = (max(known[0], low), min(known[1], high))
-        if narrowed[0] > narrowed[1]:
-            findings.append(f"{name} ({rel(low)}..{rel(high)}) does not meet {rel(known[0])}..{rel(known[1])}: left out")
-            continue
-        known = narrowed
-        stages["+" + name if stages else name] = known
-        findings.append(f"T (the submission) after {name}: {rel(known[0])}..{rel(known[1])}")
-    scores = []
-    for officer in given.officers:
-        mine = [a for a in actions if a.officer == officer]
-        by_stage = {name: _mean_density(mine, interval, day, given.session_seconds)
-                    for name, interval in stages.items()}
-        final = list(by_stage.values())[-1] * (LINK if links[officer] else 1.0)
-        by_stage["+same transaction"] = final
-        scores.append(Score(officer, final, by_stage, mine, links[officer]))
-    total = sum(s.posterior for s in scores) or 1.0
-    for s in scores:
-        s.posterior /= total
-    scores.sort(key=lambda s: -s.posterior)
-    return Ranking(scores, findings, origin=day[0])
+    return actions
 
 
-def _mean_density(actions: list[Action], interval: tuple[float, float], day: tuple[float, float],
-                  session: float) -> float:
-    """The mean, over the interval T lies in, of the density of T under "this officer reported"."""
-    low, high = interval
+def _mean_density(actions: list[Action], pieces: Pieces, day: tuple[float, float], session: float) -> float:
+    """The mean, over where T may lie, of the density of T under "this officer reported"."""
     length = day[1] - day[0]
-    if high - low < 0.1:
-        low, high = low - 0.05, high + 0.05
-    steps = 400
+    points = []
+    for low, high in pieces:
+        if high - low < 0.1:
+            low, high = low - 0.05, high + 0.05
+        steps = max(1, int(200 * (high - low) / max(1e-9, sum(max(0.1, h - lo) for lo, h in pieces))))
+        points += [low + (high - low) * (k + 0.5) / steps for k in range(steps)]
     total = 0.0
-    for k in range(steps):
-        t = low + (high - low) * (k + 0.5) / steps
+    for t in points:
         if not actions:
             total += 1 / length
             continue
         visits = sum(1 / (a.end - a.start + 2 * session) for a in actions if a.start - session <= t <= a.end + session)
         total += Q * visits / len(actions) + (1 - Q) / length
-    return total / steps
+    return total / len(points)

@@ -37,7 +37,8 @@ class Row:
     table: str
     key: str  # the rowid (SQLite) or the ctid (PostgreSQL): where the row sits
     values: dict[str, Any]  # column -> plain value (a sealed column: its bytes, opaque)
-    origin: int | None = None  # for a deleted row: the order of the transaction that inserted it
+    # For a row deleted or changed: the order of the transaction that inserted it, when known.
+    origin: int | None = None
 
 
 @dataclass
@@ -236,7 +237,9 @@ def _replay(base: bytes, wal: bytes, page_table: dict[int, str],
                 txn.deleted.append(gone)
             for rowid in old.keys() & new.keys():
                 if old[rowid][1] != new[rowid][1]:
-                    txn.updated.append(_decode(table, rowid, new[rowid][1], columns))
+                    changed = _decode(table, rowid, new[rowid][1], columns)
+                    changed.origin = inserted_by.get((table, rowid))
+                    txn.updated.append(changed)
         txns.append(txn)
         pending = []
     return txns, notes
@@ -304,13 +307,16 @@ class _WalRecord:
     xid: int
     op: str  # INSERT, DELETE, UPDATE, HOT_UPDATE, COMMIT, ...
     relation: int | None
-    block: int | None
-    offset: int | None
+    block: int | None  # the tuple's block (an update's new tuple)
+    offset: int | None  # its offset (an update's old tuple)
     committed_at: float | None
+    old_block: int | None = None  # an update: the old tuple's block
+    new_offset: int | None = None  # an update: the new tuple's offset
 
 
 _RECORD = re.compile(r"tx:\s+(\d+), lsn: \S+, prev \S+, desc: (\S+)(.*)")
 _BLOCK = re.compile(r"blkref #0: rel \d+/\d+/(\d+)(?: fork \w+)? blk (\d+)")
+_OLD_BLOCK = re.compile(r"blkref #1: rel \d+/\d+/\d+(?: fork \w+)? blk (\d+)")
 
 
 def _waldump(connection: Any, data_directory: str, version: int, since: str,
@@ -353,8 +359,11 @@ def _waldump(connection: Any, data_directory: str, version: int, since: str,
             stamp = re.search(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?)", rest)
             if stamp:
                 committed = datetime.fromisoformat(stamp[1]).replace(tzinfo=UTC).timestamp()
+        old_block, new_offset = _OLD_BLOCK.search(rest), re.search(r"new off (\d+)", rest)
         records.append(_WalRecord(xid, op, int(block[1]) if block else None, int(block[2]) if block else None,
-                                  int(offset[1]) if offset else None, committed))
+                                  int(offset[1]) if offset else None, committed,
+                                  int(old_block[1]) if old_block else (int(block[2]) if block else None),
+                                  int(new_offset[1]) if new_offset else None))
     if not records:
         return [], f"pg_waldump read nothing ({done.stderr.strip()[:200]})"
     return records, None
@@ -362,8 +371,8 @@ def _waldump(connection: Any, data_directory: str, version: int, since: str,
 
 def _postgres_txns(xmins: dict[int, list[Row]], records: list[_WalRecord], relations: dict[int, str]) -> list[Txn]:
     """Transactions in commit order (from the WAL) or, without it, in xid order; each with the rows
-    it last wrote (its xmin) and, from the WAL, the tuples it deleted (their inserting transaction
-    found by the tuple's place)."""
+    it last wrote (its xmin) and, from the WAL, the tuples it deleted or changed (their inserting
+    transaction found by the tuple's place)."""
     mine = [r for r in records if r.relation in relations or r.op == "COMMIT"]
     touched = {r.xid for r in mine if r.relation in relations}
     commits = {r.xid: r.committed_at for r in records if r.op == "COMMIT" and r.xid in touched | set(xmins)}
@@ -388,4 +397,10 @@ def _postgres_txns(xmins: dict[int, list[Row]], records: list[_WalRecord], relat
             origin = inserted_at.get(place)
             txn.deleted.append(Row(table, f"({record.block},{record.offset})", {},
                                    origin=by_xid[origin].order if origin in by_xid else None))
+        elif record.op in ("UPDATE", "HOT_UPDATE"):  # the old tuple's place; the row lives on at the new one
+            origin = inserted_at.get((record.relation, record.old_block or 0, record.offset or 0))
+            txn.updated.append(Row(table, f"({record.old_block},{record.offset})", {},
+                                   origin=by_xid[origin].order if origin in by_xid else None))
+            if origin is not None:
+                inserted_at[(record.relation, record.block or 0, record.new_offset or 0)] = origin
     return list(by_xid.values())
