@@ -20,6 +20,9 @@ the log, both committee channels' posts and every person's chat history on both 
 times and user ids, and the platforms' directories. It ranks the five officers (`pytest -s` prints
 the ranking, stage by stage). The anonymous reporter must not come out ahead of everyone else.
 
+A second day puts Omar and Lena on Teams, where the form is opened by typing `ethics report` in
+the chat (kept): both are seen, and only the submission's own trace can tell them apart.
+
 The control day proves the attack can find someone: Lena types `report` in her Messages tab (its
 offer stays in her chat, with its time) and the alert goes out at once (the delay turned off);
 there the attack must rank her first."""

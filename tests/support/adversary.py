@@ -8,9 +8,10 @@ It also knows Candor's configuration (CANDOR_ANONYMOUS_DELAY_MINUTES) and its sc
 
 The attack, in steps:
 
-1. The anonymous report is the `report` row marked anonymous. Its *submission transaction* is the
-   first transaction that wrote a row naming the report's id; if that transaction deleted rows (a
-   pending row consumed by a later recording), the transaction that inserted them is taken instead.
+1. The anonymous report is the `report` row marked anonymous. The first transaction that wrote a
+   row naming its id recorded it; if that transaction deleted or changed rows written earlier (a
+   pending submission consumed when the report is recorded later), the transactions that wrote
+   those are the *submission* (T is one of their moments); otherwise it is the submission itself.
 2. When was it submitted (T)? Each piece of evidence bounds T:
    - the alert: posted at T + U(0, delay) + relay latency (the latency learnt from named reports,
      whose alert is posted right after their exact `received_at`);
@@ -48,7 +49,7 @@ LINK = 50.0  # likelihood ratio of being named in the submission transaction its
 UNKNOWN_YET = 0.01  # likelihood ratio of an officer Candor had not matched to any account by then
 DEFAULT_LATENCY = 5.0
 # Columns that hold the moment their row was written (or last changed); an update's unchanged
-# columns say nothing, so for a changed row only the latest of them counts.
+# columns say nothing, so for a changed row only those it changed count (where the store tells).
 MOMENTS = ("at", "created_at", "attested_at", "received_at", "acknowledged_at", "closed_at", "delivered_at",
            "seen_at", "updated_at", "split_at", "sealed_at", "replaced_at")
 # Columns holding a roster person's id.
@@ -227,7 +228,8 @@ def _txn_time(txn: Txn, day: tuple[float, float]) -> tuple[float, float] | None:
     if txn.committed_at is not None:
         return txn.committed_at - 0.05, txn.committed_at
     moments = [m for row in txn.inserted + txn.updated for col in MOMENTS
-               if (m := _moment(row.values.get(col))) is not None and day[0] - 3600 <= m <= day[1] + 3600]
+               if (row.changed is None or col in row.changed)
+               and (m := _moment(row.values.get(col))) is not None and day[0] - 3600 <= m <= day[1] + 3600]
     if not moments:
         return None
     latest = max(moments)
@@ -292,6 +294,10 @@ def attack(given: Given) -> Ranking:
     write_order, links, submission = _write_order(given, people, str(report.values["id"]), findings, day)
     evidence["write order"] = write_order
     actions = _actions(given, people, day)
+    raw = {name: sorted(key for key, officer in people.directory.items() if officer == name
+                        and any(key.encode() in blob for blob in store.raw.values())) for name in given.officers}
+    findings.append("in the raw bytes (" + ", ".join(store.raw) + "): "
+                    + "; ".join(f"{name}: {', '.join(keys) or 'nothing'}" for name, keys in raw.items()))
     unknown = _not_yet_matched(given, people, submission)
     if unknown:
         findings.append(f"first matched to an account after the submission: {sorted(unknown)}")

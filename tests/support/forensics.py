@@ -39,6 +39,7 @@ class Row:
     values: dict[str, Any]  # column -> plain value (a sealed column: its bytes, opaque)
     # For a row deleted or changed: the order of the transaction that inserted it, when known.
     origin: int | None = None
+    changed: set[str] | None = None  # for a changed row: the columns that changed, when known
 
 
 @dataclass
@@ -238,7 +239,9 @@ def _replay(base: bytes, wal: bytes, page_table: dict[int, str],
             for rowid in old.keys() & new.keys():
                 if old[rowid][1] != new[rowid][1]:
                     changed = _decode(table, rowid, new[rowid][1], columns)
+                    was = _decode(table, rowid, old[rowid][1], columns).values
                     changed.origin = inserted_by.get((table, rowid))
+                    changed.changed = {c for c, v in changed.values.items() if was.get(c) != v}
                     txn.updated.append(changed)
         txns.append(txn)
         pending = []
