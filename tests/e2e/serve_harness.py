@@ -22,8 +22,8 @@ from adapters.bootstrap import build
 from adapters.settings import Settings
 from bot.roster import db_import_roster, parse_roster
 from tests.e2e.slack_harness import SIGNING_SECRET, SlackHarness
-from tests.support.adversary import ChatMessage
 from tests.support.connector_stand_in import ConnectorStandIn
+from tests.support.observations import ChatMessage
 from tests.support.slack_stand_in import SlackStandIn
 from tests.support.waiting import eventually
 

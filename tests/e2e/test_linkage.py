@@ -44,7 +44,7 @@ from tests.e2e.serve_harness import COMMITTEE, TEAMS_CHANNEL, Served, serve
 from tests.e2e.slack_harness import option as choose
 from tests.e2e.slack_harness import radio, text_input
 from tests.integration.test_storage_canary import postgres_dump
-from tests.support import adversary, forensics
+from tests.support import adversary, forensics, observations
 
 SESSION = 2.5  # seconds: how long the adversary's model lets a visit last, at the day's pace
 GAP = 5.0  # seconds between two people's visits
@@ -213,10 +213,10 @@ async def attack_a_day(tmp: Path, database_url: str, *, delay: int, typed_report
         store = forensics.postgres_store(database_url, schema, since_lsn=since, dump=dump)
     else:
         store = forensics.sqlite_store(tmp / "copy.db", wal)
-    slack_chats, slack_posts = adversary.slack_history(day.api.calls, day.typed, COMMITTEE)
-    teams_chats, teams_posts = adversary.teams_history(day.connector.sent, day.typed, TEAMS_CHANNEL)
+    slack_chats, slack_posts = observations.slack_history(day.api.calls, day.typed, COMMITTEE)
+    teams_chats, teams_posts = observations.teams_history(day.connector.sent, day.typed, TEAMS_CHANNEL)
     directory = {key: name for name in OFFICERS for key in (SLACK_IDS[name], TEAMS_IDS[name], EMAILS[name], name)}
-    given = adversary.Given(store=store, log=adversary.read_log(day.log), chats=slack_chats + teams_chats,
+    given = adversary.Given(store=store, log=observations.read_log(day.log), chats=slack_chats + teams_chats,
                             posts=slack_posts + teams_posts, directory=directory, officers=OFFICERS,
                             delay_seconds=delay * 60, session_seconds=SESSION)
     ranking = adversary.attack(given)
@@ -226,7 +226,7 @@ async def attack_a_day(tmp: Path, database_url: str, *, delay: int, typed_report
     return ranking, given
 
 
-def check_the_debug_log(lines: list[adversary.LogLine]) -> None:
+def check_the_debug_log(lines: list[observations.LogLine]) -> None:
     """At DEBUG, the log holds Candor's debugging, but no library's payload logging, no request's
     time, no one's platform id, e-mail or name, and nothing anyone typed."""
     text = "\n".join(line.text for line in lines)

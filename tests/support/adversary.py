@@ -1,9 +1,10 @@
 """The linkage adversary (issue 11): given everything outside the key, who made the anonymous report?
 
-It is given the store as tests/support/forensics.py reads it (every table, the write order of the
-transactions, deleted rows, commit times where the backend keeps them), the server's log, the
-committee channels' posts and every person's chat history with times and user ids, and the
-platforms' directories (which user id, e-mail or name is which officer: an administrator knows).
+It is given the store as tests/support/forensics.py reads it (every table, the write order of
+the transactions, deleted rows, commit times where the backend keeps them); what
+tests/support/observations.py records outside it (the server's log, the committee channels' posts
+and every person's chat history, with times and user ids); and the platforms' directories (which
+user id, e-mail or name is which officer: an administrator knows).
 It also knows Candor's configuration (CANDOR_ANONYMOUS_DELAY_MINUTES) and its schema.
 
 The attack, in steps:
@@ -39,10 +40,10 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from tests.support.forensics import Row, Store, Txn
+from tests.support.observations import ChannelPost, ChatMessage, LogLine
 
 Q = 0.5  # the chance a report is made in a visit the adversary sees
 LINK = 50.0  # likelihood ratio of being named in the submission transaction itself
@@ -54,31 +55,6 @@ MOMENTS = ("at", "created_at", "attested_at", "received_at", "acknowledged_at", 
            "seen_at", "updated_at", "split_at", "sealed_at", "replaced_at")
 # Columns holding a roster person's id.
 PERSON_COLUMNS = ("person_id", "author_id", "by_id", "acknowledged_by", "decided_by", "recorded_by", "subject_id")
-
-
-@dataclass(frozen=True)
-class ChatMessage:
-    """A message in a person's chat with Candor: typed by them (`from`) or posted to them (`to`)."""
-
-    at: float
-    platform: str
-    user: str
-    direction: str
-    text: str
-
-
-@dataclass(frozen=True)
-class ChannelPost:
-    at: float
-    platform: str
-    text: str
-
-
-@dataclass(frozen=True)
-class LogLine:
-    number: int
-    at: float
-    text: str
 
 
 @dataclass
@@ -138,70 +114,6 @@ class Ranking:
             lines.append(f"{s.officer}: seen {seen or 'nowhere'}" + (f"; named in the submission: {s.links}"
                                                                        if s.links else ""))
         return "\n".join(self.findings + ["(times: seconds after the first line of the log)", ""] + lines)
-
-
-# --- what it is given ---------------------------------------------------------------------------
-
-_LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) ")
-
-
-def read_log(path: Path) -> list[LogLine]:
-    """The server's log (`%(asctime)s ...`, local time); a line without a time (a traceback's)
-    belongs to the line before."""
-    lines: list[LogLine] = []
-    for text in path.read_text(errors="replace").splitlines():
-        found = _LOG_LINE.match(text)
-        if found:
-            at = datetime.strptime(found[1], "%Y-%m-%d %H:%M:%S").timestamp() + int(found[2]) / 1000
-            lines.append(LogLine(len(lines), at, text))
-        elif lines:
-            last = lines[-1]
-            lines[-1] = LogLine(last.number, last.at, last.text + "\n" + text)
-    return lines
-
-
-def slack_history(calls: list[Any], typed: list[ChatMessage], committee: str) -> tuple[list[ChatMessage], list[ChannelPost]]:
-    """What Slack keeps: messages the bot posted or edited in a person's DM or in the committee
-    channel, and what people typed in their DMs. Modals, ephemeral answers and slash commands'
-    text are not kept."""
-    chats = [m for m in typed if m.platform == "slack"]
-    posts = []
-    for call in calls:
-        if call.method not in {"chat.postMessage", "chat.update"}:
-            continue
-        channel, body = str(call.args.get("channel")), json.dumps(call.args)
-        if channel == committee:
-            posts.append(ChannelPost(call.at, "slack", body))
-        elif channel.startswith("D"):
-            chats.append(ChatMessage(call.at, "slack", channel[1:], "to", body))
-    return chats, posts
-
-
-def teams_history(sent: list[Any], typed: list[ChatMessage], channel: str) -> tuple[list[ChatMessage], list[ChannelPost]]:
-    """What Teams keeps: activities the bot posted or edited in a personal chat or in the
-    committee channel, and what people typed. Dialogs (task/fetch, task/submit) are not chat items."""
-    chats = [m for m in typed if m.platform == "teams"]
-    posts: list[ChannelPost] = []
-    member_of: dict[str, str] = {}
-    created: list[str] = []
-    for item in sent:
-        path = item.path
-        if item.method == "POST" and path.rstrip("/").endswith("/v3/conversations"):
-            created += [str(m.get("id", "")).removeprefix("29:") for m in item.body.get("members", [])]
-            continue
-        found = re.search(r"/v3/conversations/([^/]+)/activities", path)
-        if not found or item.method not in {"POST", "PUT"}:
-            continue
-        conversation, body = found[1], json.dumps(item.body)
-        if conversation.startswith(channel) or channel in conversation:
-            posts.append(ChannelPost(item.at, "teams", body))
-        elif conversation.startswith("a:personal-"):
-            chats.append(ChatMessage(item.at, "teams", conversation.removeprefix("a:personal-"), "to", body))
-        else:
-            if conversation not in member_of and created:
-                member_of[conversation] = created.pop(0)
-            chats.append(ChatMessage(item.at, "teams", member_of.get(conversation, conversation), "to", body))
-    return chats, posts
 
 
 # --- the attack ----------------------------------------------------------------------------------
