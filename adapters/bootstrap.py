@@ -32,11 +32,15 @@ PAYLOAD_LOGGERS = ("slack_sdk", "slack_bolt", "msal", "urllib3", "aiohttp.client
 # the HTTP client its Teams extension uses) names the conversation of every call at INFO, and a
 # 1:1 chat's id points at its person: they never log below WARNING.
 CONTENT_LOGGERS = ("fontTools", "fpdf", "microsoft_agents", "microsoft_teams", "httpx")
+# The web server's access log dates every request to the millisecond beside the size of its answer,
+# and an anonymous report's receipt has a size of its own: it would date that report in the log,
+# which must know only its day. It never logs below WARNING either (it logs nothing else).
+TIMING_LOGGERS = ("aiohttp.access",)
 
 
 def configure_logging(level: str) -> None:
     """The process's logging: CANDOR_LOG_LEVEL for Candor, never below INFO for the libraries
-    that log payloads."""
+    that log payloads, and no access log."""
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     guard_payload_loggers()
 
@@ -46,7 +50,7 @@ def guard_payload_loggers() -> None:
         logger = logging.getLogger(name)
         if logger.getEffectiveLevel() < logging.INFO:
             logger.setLevel(logging.INFO)
-    for name in CONTENT_LOGGERS:
+    for name in CONTENT_LOGGERS + TIMING_LOGGERS:
         logger = logging.getLogger(name)
         if logger.getEffectiveLevel() < logging.WARNING:
             logger.setLevel(logging.WARNING)

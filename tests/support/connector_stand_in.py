@@ -31,6 +31,7 @@ class Sent:
     body: dict[str, Any]
     answer_id: str = ""  # the id the Connector gave the activity
     authorization: str = ""  # the bot's bearer token, as it reached the Connector
+    at: float = field(default_factory=time.time)  # when the Connector received it (a chat item's time)
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} {json.dumps(self.body, sort_keys=True)}"

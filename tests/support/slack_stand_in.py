@@ -19,6 +19,7 @@ from aiohttp import web
 class Call:
     method: str
     args: dict[str, Any]
+    at: float = field(default_factory=time.time)  # when Slack received it (a message's time in history)
 
     def __str__(self) -> str:
         return f"{self.method} {json.dumps(self.args, sort_keys=True)}"
