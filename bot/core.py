@@ -108,10 +108,13 @@ def db_resolve(session: Session, core: Core, actor: Actor) -> Person | None:
             taken = identities.db_account(session, vault, row.id, actor.platform)
             if taken is None:
                 identities.db_add(session, vault, PlatformAccount(row.id, actor.platform, actor.user_id))
-                # Dated by its day: a match is made as its person first writes, and its moment
-                # would line up with what they wrote then.
+                # Dated by its day, and naming the sealed identity row (its keyed tag), not the
+                # person: a match is made as its person first writes, so a plain person id here
+                # would mark the moment of their first visit, which may be an anonymous report.
+                # With the key, an auditor opens the row to see whose account was matched.
                 core.audit_event(session, actor="system", action="identity.matched",
-                                 record_kind="person", record_id=str(row.id),
+                                 record_kind="identity",
+                                 record_id=identities.account_tag(vault, actor.platform, actor.user_id),
                                  detail={"platform": actor.platform.value}, at=core.today_start())
             elif taken.platform_user_id != actor.user_id:
                 return None  # the e-mail is bound to another account on this platform

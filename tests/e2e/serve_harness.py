@@ -183,7 +183,8 @@ async def serve(tmp: Path, database_url: str, *, roster: str, emails: dict[str, 
     candor = build(settings, platforms=frozenset(), create_key=True, upgrade=True)
     try:
         with candor.db.write() as session:
-            db_import_roster(session, parse_roster(roster), prune=False, audit=candor.core.audit, actor="test")
+            db_import_roster(session, parse_roster(roster), prune=False, vault=candor.core.vault,
+                                 audit=candor.core.audit, actor="test")
     finally:
         candor.close()
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))

@@ -241,7 +241,6 @@ def check_the_debug_log(lines: list[observations.LogLine]) -> None:
     assert NARRATIVE not in text
 
 
-@PICKED_OUT_TODAY
 async def test_the_adversary_does_not_pick_out_the_anonymous_reporter(database_url, tmp_path):
     ranking, given = await attack_a_day(tmp_path, database_url, delay=1)
 
@@ -255,7 +254,7 @@ async def test_the_adversary_does_not_pick_out_the_anonymous_reporter(database_u
         raise PickedOut(f"{REPORTER} is ranked first, alone:\n{ranking.table()}")
 
 
-@PICKED_OUT_ON_TEAMS
+
 async def test_on_teams_the_adversary_does_not_pick_out_the_anonymous_reporter(tmp_path):
     # Omar and Lena open the form on Teams instead, the way the README says (`ethics report` typed,
     # the card's dialog): both are seen typing it, so only the submission's own trace can tell them
