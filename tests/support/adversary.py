@@ -202,8 +202,11 @@ def attack(given: Given) -> Ranking:
     day = (min(times_seen), max(times_seen))
     evidence: dict[str, Pieces] = {}
     evidence["alert"] = _after_the_alert(given, report, findings, day)
-    evidence["audit order"] = _audit_order(store, str(report.values["id"]), findings)
-    write_order, links, submission = _write_order(given, people, str(report.values["id"]), findings, day)
+    write_order, links, submission, held = _write_order(given, people, str(report.values["id"]), findings, day)
+    if held:  # recorded later from a pending row: the audit dates the recording, not the submission
+        findings.append("audit order: report.submitted was written when the held report was recorded")
+    else:
+        evidence["audit order"] = _audit_order(store, str(report.values["id"]), findings)
     evidence["write order"] = write_order
     actions = _actions(given, people, day)
     raw = {name: sorted(key for key, officer in people.directory.items() if officer == name
@@ -280,7 +283,7 @@ def _audit_order(store: Store, report_id: str, findings: list[str]) -> Pieces:
 
 
 def _write_order(given: Given, people: _People, report_id: str, findings: list[str],
-                 day: tuple[float, float]) -> tuple[Pieces, dict[str, list[str]], int | None]:
+                 day: tuple[float, float]) -> tuple[Pieces, dict[str, list[str]], int | None, bool]:
     """Where the submission sits in the write order, and who is named in it. The report is recorded
     by the first transaction writing a row that names its id; the submission is that transaction,
     or, if it consumed rows written earlier (deleted or changed them: a pending submission), one of
@@ -291,7 +294,7 @@ def _write_order(given: Given, people: _People, report_id: str, findings: list[s
     if not naming:
         if store.txns:
             findings.append("no transaction in the write order names the report")
-        return [], links, None
+        return [], links, None, False
     recorded = naming[0]
     origins = sorted({r.origin for r in recorded.deleted + recorded.updated
                       if r.origin is not None and r.origin < recorded.order})
@@ -307,7 +310,7 @@ def _write_order(given: Given, people: _People, report_id: str, findings: list[s
                    for t in store.txns[max(0, txn.order - 2):txn.order + 2]]
         findings.append(f"submission transaction #{txn.order} (the report recorded in #{recorded.order}) of "
                         f"{len(store.txns)}; around it: {'; '.join(context)}")
-    return pieces, links, submissions[0].order
+    return pieces, links, submissions[0].order, bool(origins)
 
 
 def _not_yet_matched(given: Given, people: _People, submission: int | None) -> set[str]:
