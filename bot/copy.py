@@ -6,7 +6,7 @@ content: where user text appears in a reply, the caller has passed it through `s
 
 from __future__ import annotations
 
-from storage.vocabulary import Platform
+from bot.messages import Surface, Window
 
 # --- people the bot does not know ------------------------------------------------------------
 
@@ -47,9 +47,9 @@ def view_disclosure() -> str:
     return "View attestation"
 
 
-def answer_window_closed(platform: Platform) -> str:
+def answer_window_closed(surface: Surface) -> str:
     return ("This answer window has closed, so nothing was sent yet. Please copy your answer, open "
-            f"your case again ({ethics('status CODE', platform)}, with your secret if you reported "
+            f"your case again ({ethics('status CODE', surface)}, with your secret if you reported "
             "anonymously) and answer from there.")
 
 
@@ -121,31 +121,31 @@ def intake_anonymous_in_chat() -> str:
             "(`/ethics report`).")
 
 
-def _private_status(platform: Platform) -> str:
-    if platform is Platform.TEAMS:
+def _private_status(surface: Surface) -> str:
+    if surface.window is Window.DIALOG:
         return ("type `status` and use the *Check a case* button: what you type in its window is "
                 "not kept in the chat.")
-    return f"{ethics('status CODE SECRET', platform)}: a command's text is not kept in the chat."
+    return f"{ethics('status CODE SECRET', surface)}: a command's text is not kept in the chat."
 
 
-def secret_exposed(platform: Platform) -> str:
-    if platform is Platform.TEAMS:
+def secret_exposed(surface: Surface) -> str:
+    if surface.window is Window.DIALOG:
         return ("You typed your secret into a chat message, and this chat keeps its history (your "
                 "organisation's administrators can search and export it). So the case is not shown "
                 "here, and that secret no longer works. Your new secret opens below, in a window for "
-                "you only. Next time, " + _private_status(platform))
+                "you only. Next time, " + _private_status(surface))
     return ("You typed your secret into a chat message, and this chat keeps its history (your "
             "workspace's administrators can export it). So the case is not shown here, and that "
             "secret no longer works. Your new secret is shown below, to you only. Next time, use "
-            f"{ethics('status CODE SECRET', platform)}: a command's text is not kept in the chat.")
+            f"{ethics('status CODE SECRET', surface)}: a command's text is not kept in the chat.")
 
 
-def secret_typed_not_shown(platform: Platform) -> str:
-    if platform is Platform.TEAMS:
+def secret_typed_not_shown(surface: Surface) -> str:
+    if surface.window is Window.DIALOG:
         return ("Nothing is shown here: this chat keeps its history, and a secret typed into it could "
-                "be read later. Please " + _private_status(platform) + " Check the code and the secret.")
+                "be read later. Please " + _private_status(surface) + " Check the code and the secret.")
     return ("Nothing is shown here: this chat keeps its history, and a secret typed into it could be "
-            f"read later. Please use {ethics('status CODE SECRET', platform)} instead (a command's "
+            f"read later. Please use {ethics('status CODE SECRET', surface)} instead (a command's "
             "text is not kept), and check the code and the secret.")
 
 
@@ -153,11 +153,11 @@ def new_secret_title() -> str:
     return "Your new secret"
 
 
-def new_secret(code: str, secret: str, platform: Platform) -> str:
+def new_secret(code: str, secret: str, surface: Surface) -> str:
     return (f"Case *{code}*. Your new secret: *{secret}*\nIt is shown this once and only to you; "
             "the old one no longer works. Keep it somewhere safe, outside this chat, and use it "
-            + ("in the *Check a case* window (type `status`)." if platform is Platform.TEAMS
-               else f"with {ethics('status CODE SECRET', platform)}."))
+            + ("in the *Check a case* window (type `status`)." if surface.window is Window.DIALOG
+               else f"with {ethics('status CODE SECRET', surface)}."))
 
 
 def news_for_reporter() -> str:
@@ -208,51 +208,49 @@ def menu_committee() -> str:
     return "Hello. What would you like to do?"
 
 
-def ethics(words: str, platform: Platform) -> str:
-    """How a person types an /ethics command where they are (Teams has no slash commands: its
-    chat takes the words alone)."""
-    return f"`{words}`" if platform is Platform.TEAMS else f"`/ethics {words}`"
+def ethics(words: str, surface: Surface) -> str:
+    """How a person types an /ethics command where they are (a chat without slash commands takes
+    the words alone)."""
+    return f"`/ethics {words}`" if surface.slash_commands else f"`{words}`"
 
 
-def form_command(platform: Platform) -> str:
-    """The words that open the report form: on Teams, `report` alone starts the conversation."""
-    return "`ethics report`" if platform is Platform.TEAMS else "`/ethics report`"
+def form_command(surface: Surface) -> str:
+    """The words that open the report form: without slash commands, `report` alone starts the
+    conversation."""
+    return "`/ethics report`" if surface.slash_commands else "`ethics report`"
 
 
-def attest_command(platform: Platform) -> str:
-    return "`attest`" if platform is Platform.TEAMS else "`/attest`"
+def attest_command(surface: Surface) -> str:
+    return "`/attest`" if surface.slash_commands else "`attest`"
 
 
-def help_text(*, committee: bool, platform: Platform) -> str:
+def help_text(*, committee: bool, surface: Surface) -> str:
     lines = [
         "*Candor* brings concerns to the Audit Committee, in confidence.",
-        f"• `report` (or {form_command(platform)} for a form): report a concern, with your name or anonymously.",
+        f"• `report` (or {form_command(surface)} for a form): report a concern, with your name or anonymously.",
         ("• `status`: the *Check a case* window, for your case's code (and secret), its status and the "
          "committee's questions. Never type your secret into this chat."
-         if platform is Platform.TEAMS else
-         f"• {ethics('status CODE [SECRET]', platform)}: see your case's status and answer the committee."),
-        f"• {attest_command(platform)}: your annual attestation to the Supplemental Code of Ethics.",
+         if surface.window is Window.DIALOG else
+         f"• {ethics('status CODE [SECRET]', surface)}: see your case's status and answer the committee."),
+        f"• {attest_command(surface)}: your annual attestation to the Supplemental Code of Ethics.",
     ]
     if committee:
         lines += [
-            f"• {ethics('cases', platform)}: the open cases.",
-            f"• {ethics('open CODE', platform)}: a case's details, privately (each opening is logged).",
-            f"• {ethics('waiver', platform)}: record a waiver of the Code; {ethics('waivers', platform)}: "
+            f"• {ethics('cases', surface)}: the open cases.",
+            f"• {ethics('open CODE', surface)}: a case's details, privately (each opening is logged).",
+            f"• {ethics('waiver', surface)}: record a waiver of the Code; {ethics('waivers', surface)}: "
             "the waiver register.",
         ]
     lines.append("Type `cancel` at any step to stop; nothing is sent until you submit.")
-    if platform is Platform.SLACK:
+    if surface.keeps_history and surface.window is not None:
+        readers = ("your organisation's administrators can search and export"
+                   if surface.history_searched else "your workspace's administrators can export")
+        shown = ("windows only you see" if surface.window is Window.DIALOG
+                 else "windows (or as answers only you see)")
         lines.append(
             "Where things are kept: what you type in this chat and the bot's messages here stay in "
-            "its history, which your workspace's administrators can export. Forms, case details, "
-            "receipts and secrets open in windows (or as answers only you see) and stay out of it. "
-            "Candor keeps your report encrypted.")
-    if platform is Platform.TEAMS:
-        lines.append(
-            "Where things are kept: what you type in this chat and the bot's messages here stay in "
-            "its history, which your organisation's administrators can search and export. Forms, "
-            "case details, receipts and secrets open in windows only you see and stay out of it. "
-            "Candor keeps your report encrypted.")
+            f"its history, which {readers}. Forms, case details, receipts and secrets open in "
+            f"{shown} and stay out of it. Candor keeps your report encrypted.")
     return "\n".join(lines)
 
 
@@ -370,27 +368,25 @@ def receipt_heading() -> str:
     return "Receipt"
 
 
-def _receipt_kept(platform: Platform) -> str:
-    if platform is Platform.SLACK:
-        return (" This receipt is shown only to you and is not kept in your chat with Candor; "
-                "any message you typed in that chat stays in its history.")
-    if platform is Platform.TEAMS:
-        return (" This receipt is shown only in this window and is not kept in your chat with Candor; "
-                "any message you typed in that chat stays in its history, which your organisation "
-                "can search and export.")
-    return ""
+def _receipt_kept(surface: Surface) -> str:
+    if not surface.keeps_history or surface.window is None:
+        return ""
+    where = "only in this window" if surface.window is Window.DIALOG else "only to you"
+    search = ", which your organisation can search and export" if surface.history_searched else ""
+    return (f" This receipt is shown {where} and is not kept in your chat with Candor; "
+            f"any message you typed in that chat stays in its history{search}.")
 
 
-def receipt_named(code: str, platform: Platform) -> str:
+def receipt_named(code: str, surface: Surface) -> str:
     return (
         f"Your report is recorded, encrypted, as case *{code}*. The Audit Committee has been "
         "alerted. When they acknowledge it or have a question, I'll send you a note without "
-        f"details. You can check it any time with {ethics(f'status {code}', platform)}."
-        + _receipt_kept(platform)
+        f"details. You can check it any time with {ethics(f'status {code}', surface)}."
+        + _receipt_kept(surface)
     )
 
 
-def receipt_anonymous(code: str, secret: str, platform: Platform, *, delay_minutes: int = 0) -> str:
+def receipt_anonymous(code: str, secret: str, surface: Surface, *, delay_minutes: int = 0) -> str:
     return (
         f"Your report is recorded, encrypted, as case *{code}*, and Candor kept nothing that "
         "identifies you."
@@ -399,18 +395,19 @@ def receipt_anonymous(code: str, secret: str, platform: Platform, *, delay_minut
         + f"\nYour secret: *{secret}*\nIt is shown this once: write it down or keep "
         "it somewhere safe, outside any chat. "
         + ("Type `status` and use the *Check a case* window with your code and secret: there you"
-           if platform is Platform.TEAMS else f"With {ethics(f'status {code} {secret}', platform)} you")
+           if surface.window is Window.DIALOG
+           else f"With {ethics(f'status {code} {secret}', surface)} you")
         + " can see the committee's questions and answer them. Without the secret, nobody (not even "
-        "you) can reach the case as its reporter." + _receipt_kept(platform)
+        "you) can reach the case as its reporter." + _receipt_kept(surface)
     )
 
 
 # --- follow-up --------------------------------------------------------------------------------
 
 
-def status_usage(platform: Platform) -> str:
+def status_usage(surface: Surface) -> str:
     return ("Please give the case code, and the secret if you reported anonymously: "
-            f"{ethics('status CODE [SECRET]', platform)}.")
+            f"{ethics('status CODE [SECRET]', surface)}.")
 
 
 def case_not_found() -> str:
