@@ -75,8 +75,8 @@ def check_token(core: Core, token: str, *, person: Person, actor: Actor, field: 
     except ValueError:
         raise CandorError(refusals.case_not_found()) from None
     if expiry < core.now().timestamp():
-        raise (FieldError(field, following.answer_window_closed(actor.platform)) if field
-               else CandorError(following.answer_window_closed(actor.platform)))
+        raise (FieldError(field, following.answer_window_closed(actor.surface)) if field
+               else CandorError(following.answer_window_closed(actor.surface)))
     candidates: list[tuple[str, ...]] = [("actor", actor.platform.value, actor.user_id)]
     if person.id is not None:
         candidates.append(("person", str(person.id)))
@@ -95,7 +95,7 @@ def db_reporter_case(session: Session, core: Core, person: Person, actor: Actor,
     time taken does not tell which codes exist; the hash is checked outside the unit of work
     (`secret_matches`)."""
     if not args:
-        raise CandorError(following.status_usage(actor.platform))
+        raise CandorError(following.status_usage(actor.surface))
     code = codes.format_code(args[0])
     report = db_report_by_code(session, code)
     if report is not None and report.shredded_at is not None:
@@ -233,9 +233,9 @@ def db_replace_typed_secret(session: Session, core: Core, person: Person, actor:
     try:
         report = db_reporter_case(session, core, person, actor, args)
     except CandorError:
-        return [Text(following.secret_typed_not_shown(actor.platform))]
+        return [Text(following.secret_typed_not_shown(actor.surface))]
     if not report.anonymous:  # a named case needs no secret: what was typed opens nothing
-        return [Text(following.secret_typed_not_shown(actor.platform))]
+        return [Text(following.secret_typed_not_shown(actor.surface))]
     secret = codes.new_secret()
     if isinstance(report, pending.Held):  # not recorded yet: audited when it is
         pending.db_replace_secret(session, core, report, secret_hash=core.vault.hash_secret(codes.normalise(secret)))
@@ -244,10 +244,9 @@ def db_replace_typed_secret(session: Session, core: Core, person: Person, actor:
         session.add(report)
         core.audit_event(session, actor=REPORTER, action="case.secret_replaced", record_kind=REPORT,
                          record_id=report.id, detail={"reason": "typed_in_chat"})
-    return [Text(following.secret_exposed(actor.platform)),
-            Document(following.new_secret_title(), ((reporting.receipt_heading(),
-                                                following.new_secret(report.code, secret,
-                                                                     actor.platform)),))]
+    shown = following.new_secret(report.code, secret, actor.surface)
+    return [Text(following.secret_exposed(actor.surface)),
+            Document(following.new_secret_title(), ((reporting.receipt_heading(), shown),))]
 
 
 def db_status(session: Session, core: Core, person: Person, actor: Actor, args: list[str]) -> list[Reply]:

@@ -9,7 +9,7 @@ Adapters render these in their own way (Block Kit, Adaptive Cards, plain text) a
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -18,14 +18,35 @@ from storage.vocabulary import Platform
 # --- who is speaking ---------------------------------------------------------------------------
 
 
+class Window(StrEnum):
+    """Where forms, documents and secrets open, away from the chat."""
+
+    MODAL = "modal"  # a window a button opens; elsewhere, answers only the person sees
+    DIALOG = "dialog"  # a dialog over the chat, which also checks a case (*Check a case*)
+
+
+@dataclass(frozen=True)
+class Surface:
+    """Where a person talks to Candor, as their adapter declares it: what the core must know to
+    keep a chat's history clean and to word its sentences, without naming a platform. The
+    default is a surface that keeps nothing (the console)."""
+
+    keeps_history: bool = False  # the chat keeps what is typed and sent in it (exports, search)
+    slash_commands: bool = True  # commands are typed `/ethics WORDS`; otherwise the words alone
+    window: Window | None = None
+    history_searched: bool = False  # the organisation searches the history; otherwise exports it
+
+
 @dataclass(frozen=True)
 class Actor:
     """A person as a platform knows them. `email` is filled when the adapter knows it (a Slack
-    `users.info` lookup, a Teams UPN), so an unknown id can be matched to the roster once."""
+    `users.info` lookup, a Teams UPN), so an unknown id can be matched to the roster once.
+    `surface` is where they are (not part of who they are)."""
 
     platform: Platform
     user_id: str
     email: str | None = None
+    surface: Surface = field(default=Surface(), compare=False)
 
 
 # --- inbound -----------------------------------------------------------------------------------

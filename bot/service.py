@@ -80,11 +80,6 @@ log = logging.getLogger("candor.service")
 
 MAX_INBOUND_TEXT = 20_000  # anything longer is refused before it is parsed
 _START_WORDS = {"report", "i have a concern", "concern", "new report", "report a concern"}
-# Platforms whose chat keeps what is typed and sent in it (Slack: exports and the Discovery API;
-# Teams: Purview eDiscovery collects 1:1 chats): there a report is made in a form, case content is
-# shown in a window (a Slack modal, a Teams dialog) or privately, and a secret typed into the chat
-# is treated as exposed. The console keeps nothing.
-_HISTORY_KEPT = frozenset({Platform.SLACK, Platform.TEAMS})
 CHAT_REPORT = "chatreport:start"  # the officer chose to type the report in the chat anyway
 
 
@@ -210,7 +205,7 @@ class Service:
             name = "attest" if first == "attest" else "ethics"
             args = " ".join(words[1:]) if first in {"ethics", "attest"} else " ".join(words)
             typed = args.split()
-            if (actor.platform in _HISTORY_KEPT and name == "ethics" and len(typed) > 2
+            if (actor.surface.keeps_history and name == "ethics" and len(typed) > 2
                     and typed[0].lower() == "status"):
                 # A secret typed into a chat message stays in the chat's history: it is spent.
                 return notes + followup.db_replace_typed_secret(session, self.core, person, actor, typed[1:])
@@ -236,12 +231,12 @@ class Service:
             return waivers.register(session, self.core, person)
         if sub == "open":
             if not rest:
-                raise CandorError(following.status_usage(actor.platform))
+                raise CandorError(following.status_usage(actor.surface))
             report = db_report_by_code(session, format_code(rest[0]))
             if report is None:
                 raise CandorError(refusals.case_not_found())
             return committee.db_view(session, self.core, person, report.id)
-        return [Text(menus.help_text(committee=is_committee(person), platform=actor.platform))]
+        return [Text(menus.help_text(committee=is_committee(person), surface=actor.surface))]
 
     def _choice(self, session: Session, person: Person, actor: Actor, value: str) -> list[Reply]:
         if value.startswith(intake.PREFIX):
@@ -452,8 +447,9 @@ class Service:
 
     def _report_offer(self, session: Session, person: Person, actor: Actor) -> list[Reply]:
         """`report` typed in a chat that keeps history: the form (a button opening it in a
-        window) is the way; typing here instead only after a plain sentence and a choice."""
-        if actor.platform not in _HISTORY_KEPT:
+        window) is the way; typing here instead only after a plain sentence and a choice. (A
+        chat keeps history as its adapter declares: `Surface.keeps_history`.)"""
+        if not actor.surface.keeps_history:
             return self._start_intake(session, person, actor)
         form = replace(intake.form(self._members(session, person), once=secrets.token_urlsafe(12)),
                        reopen="cmd:ethics:report")
@@ -506,10 +502,9 @@ class Service:
     def _receipt(code: str, secret: str | None, actor: Actor, delay_minutes: int) -> Document:
         """A receipt is a private document: a window or an ephemeral answer, never a chat message."""
         if secret:
-            text = reporting.receipt_anonymous(code, secret, actor.platform,
-                                               delay_minutes=delay_minutes)
+            text = reporting.receipt_anonymous(code, secret, actor.surface, delay_minutes=delay_minutes)
         else:
-            text = reporting.receipt_named(code, actor.platform)
+            text = reporting.receipt_named(code, actor.surface)
         return Document(reporting.receipt_title(), ((reporting.receipt_heading(), text),))
 
     # --- attestation ------------------------------------------------------------------------

@@ -31,12 +31,17 @@ from bot.messages import (
     Inbound,
     Notice,
     Reply,
+    Surface,
     Text,
 )
 from bot.relay import Relay
 from bot.service import Service
 from storage.models import Person
 from storage.vocabulary import Platform
+
+# What the console is, for the core: a terminal that keeps no history; commands are typed as
+# slash commands; forms are prompts, documents printed.
+SURFACE = Surface()
 
 HELP = """Console commands:
   /as EMAIL        act as this roster person (/who lists them)
@@ -197,7 +202,7 @@ class Console:
 
     def _actor(self) -> Actor:
         assert self._who is not None
-        return Actor(Platform.CONSOLE, self._who, email=self._who)
+        return Actor(Platform.CONSOLE, self._who, email=self._who, surface=SURFACE)
 
     def _send(self, event: Inbound) -> None:
         self._choices = {}

@@ -4,12 +4,12 @@ events and render the core's replies. They decide nothing.
 Bolt verifies every request's signature and timestamp (401 otherwise). Listeners acknowledge
 first and work after, except a modal submission, whose acknowledgement must carry the field
 errors or the receipt (the receipt is shown in the modal, so it leaves no message history).
-Blocking core calls run in a thread, off the event loop.
+What Slack shares with Teams (the core off the event loop, the notifier's wake, the e-mail
+lookup of someone new) is adapters/bridge.py's.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Callable
@@ -29,6 +29,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.bridge import Bridge
 from adapters.slack import render
 from bot.messages import (
     Actor,
@@ -39,7 +40,6 @@ from bot.messages import (
     Form,
     FormErrors,
     FormSubmitted,
-    Inbound,
     Reply,
     Text,
 )
@@ -64,31 +64,25 @@ def slack_error(exc: SlackApiError) -> str:
 
 @dataclass
 class SlackBridge:
-    """What the listeners share: the core, the Web API client, and a nudge for the notifier."""
+    """What the listeners share: the way into the core, and the Web API client."""
 
-    service: Service
+    core: Bridge
     client: AsyncWebClient
-    wake: Callable[[], None]
     # Each person's DM with the bot, as conversations.open gave it (it does not change).
     dm_channels: dict[str, str] = field(default_factory=dict)
 
     async def actor(self, user_id: str) -> Actor:
         """The Slack user as the core knows them; the first time, matched by e-mail."""
-        actor = Actor(Platform.SLACK, user_id)
-        if await asyncio.to_thread(self.service.knows, actor):
-            return actor
+        return await self.core.actor(user_id, lambda: self._email(user_id))
+
+    async def _email(self, user_id: str) -> str | None:
         try:
             info = await self.client.users_info(user=user_id)
-            email = ((info.get("user") or {}).get("profile") or {}).get("email")
         except SlackApiError as exc:
             log.warning("users.info failed: %s", slack_error(exc))
-            email = None
-        return Actor(Platform.SLACK, user_id, email=email)
-
-    async def handle(self, event: Inbound) -> list[Reply]:
-        replies = await asyncio.to_thread(self.service.handle, event)
-        self.wake()  # the core may have written notices
-        return replies
+            return None
+        email = ((info.get("user") or {}).get("profile") or {}).get("email")
+        return str(email) if email else None
 
     async def dm(self, user_id: str, replies: list[Reply]) -> None:
         """Replies in the person's own direct-message conversation with the bot: the one Slack
@@ -146,7 +140,8 @@ def build_app(*, service: Service, token: str, signing_secret: str, api_url: str
     # receipt's secret among them); this one sits under "slack_bolt", which never goes below INFO.
     app = AsyncApp(signing_secret=signing_secret, client=client, logger=logging.getLogger("slack_bolt.candor"),
                    raise_error_for_unhandled_request=False)
-    register(app, SlackBridge(service, client, wake))
+    core = Bridge(service, wake, platform=Platform.SLACK, surface=render.SURFACE)
+    register(app, SlackBridge(core, client))
     return app
 
 
@@ -163,7 +158,8 @@ def register(app: AsyncApp, bridge: SlackBridge) -> None:
         if not isinstance(user, str) or not isinstance(text, str):
             return
         actor = await bridge.actor(user)
-        replies = await bridge.handle(DirectMessage(actor, text, event_id=body.get("event_id")))
+        event = DirectMessage(actor, text, event_id=body.get("event_id"))
+        replies = await bridge.core.handle(event)
         await bridge.dm(user, replies)
 
     @app.event("app_home_opened")
@@ -172,7 +168,7 @@ def register(app: AsyncApp, bridge: SlackBridge) -> None:
         if not isinstance(user, str) or event.get("tab", "home") != "home":
             return
         actor = await bridge.actor(user)
-        replies = await asyncio.to_thread(bridge.service.home, actor)
+        replies = await bridge.core.call(bridge.core.service.home, actor)
         await bridge.client.views_publish(user_id=user, view=render.home_view(replies))
 
     @app.event("member_joined_channel")
@@ -183,7 +179,7 @@ def register(app: AsyncApp, bridge: SlackBridge) -> None:
         await ack()
         user = body.get("user_id", "")
         actor = await bridge.actor(user)
-        replies = await bridge.handle(Command(actor, name, body.get("text") or ""))
+        replies = await bridge.core.handle(Command(actor, name, body.get("text") or ""))
         views = [r for r in replies if isinstance(r, Form | Document)]
         await bridge.show(user, views, trigger_id=body.get("trigger_id"))
         for reply in replies:
@@ -206,7 +202,7 @@ def register(app: AsyncApp, bridge: SlackBridge) -> None:
         if not isinstance(value, str):
             return
         actor = await bridge.actor(user)
-        replies = await bridge.handle(ChoiceClicked(actor, value))
+        replies = await bridge.core.handle(ChoiceClicked(actor, value))
         channel = (body.get("channel") or {}).get("id")
         in_channel = bool(channel) and not str(channel).startswith("D")
         # Only a click inside an open modal may push a view onto it; App Home clicks open one.
@@ -220,7 +216,8 @@ def register(app: AsyncApp, bridge: SlackBridge) -> None:
         user = (body.get("user") or {}).get("id", "")
         actor = await bridge.actor(user)
         values = render.form_values((view.get("state") or {}).get("values") or {})
-        replies = await bridge.handle(FormSubmitted(actor, view.get("callback_id", ""), values))
+        event = FormSubmitted(actor, view.get("callback_id", ""), values)
+        replies = await bridge.core.handle(event)
         errors = next((r for r in replies if isinstance(r, FormErrors)), None)
         if errors is not None:
             await ack(**render.form_errors(errors))
@@ -251,17 +248,15 @@ async def bot_joined_channel(bridge: SlackBridge, event: dict[str, Any], *, bot_
     the notices Slack refused are due now. Anyone else joining changes nothing."""
     if not bot_user_id or event.get("user") != bot_user_id:
         return
-    count = await asyncio.to_thread(bridge.service.retry_blocked, Platform.SLACK)
+    count = await bridge.core.bot_is_back()
     log.info("bot joined channel %s; %d blocked notices due now", event.get("channel"), count)
-    bridge.wake()
 
 
 def mount(app: web.Application, bolt: AsyncApp, path: str = "/slack/events") -> None:
     """Serve the Bolt app at POST `path` in the shared aiohttp application."""
 
     async def endpoint(request: web.Request) -> web.Response:
-        if request.content_length and request.content_length > 1_000_000:
-            return web.Response(status=413, text="payload too large")
+        # A body over the server's limit (adapters/server.py) is refused with 413 as it is read.
         response = await bolt.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(response)
 

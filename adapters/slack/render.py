@@ -21,10 +21,15 @@ from bot.messages import (
     Notice,
     Reply,
     Style,
+    Surface,
     Text,
+    Window,
 )
 from bot.wording import windows
 
+# What Slack is, for the core: a DM keeps its history (exports, the Discovery API); commands are
+# slash commands; forms and documents open in modals, other private answers are ephemeral.
+SURFACE = Surface(keeps_history=True, slash_commands=True, window=Window.MODAL)
 ACTION_PREFIX = "candor:"
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100

@@ -8,12 +8,12 @@ with `CANDOR_TEAMS_LOCAL=true`). When the bot is added to a team, the team's con
 reference is stored; `CANDOR_TEAMS_CHANNEL` names the committee channel, any channel of that team.
 People are matched to the roster by AAD object id, or once by the e-mail Teams' member lookup
 gives. Forms also open as Teams dialogs through the SDK's task-module routes (`task/fetch`,
-`task/submit`). Every import of the Teams SDK stays in this folder.
+`task/submit`). Every import of the Teams SDK stays in this folder; what Teams shares with Slack
+(the core off the event loop, the notifier's wake, the e-mail lookup) is adapters/bridge.py's.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -37,6 +37,7 @@ from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 from microsoft_agents.hosting.msteams import TeamsAgentExtension
 from microsoft_teams.api.models.task_module import TaskModuleRequest, TaskModuleResponse
 
+from adapters.bridge import Bridge
 from adapters.teams import cards, dialogs
 from adapters.teams.adapter import (
     Authenticator,
@@ -70,14 +71,13 @@ COMMANDS = ("report", "status", "attest", "help")
 TEAMS = "msteams"  # the Bot Framework channel id of Microsoft Teams
 
 
-def actor_of(activity: Activity, *, email: str | None = None) -> Actor:
+def user_of(activity: Activity) -> str:
     """The person behind an activity, by AAD object id only: an activity without one names nobody
     (its `from.id` is the channel's to choose; on Direct Line, the client's). An activity's own
     claims about the sender (`from.properties`) are never read: the e-mail comes only from Teams'
     member lookup."""
     user = activity.from_property
-    user_id = (user.aad_object_id or "") if user is not None else ""
-    return Actor(Platform.TEAMS, str(user_id), email=email)
+    return str((user.aad_object_id or "") if user is not None else "")
 
 
 def outgoing(replies: list[Reply | dict[str, Any]]) -> list[Activity]:
@@ -173,9 +173,9 @@ class CandorTeamsBot:
 
     def __init__(self, service: Service, refs: References, wake: Callable[[], None], *,
                  tenant_id: str | None = None, local: bool = False) -> None:
+        self._core = Bridge(service, wake, platform=Platform.TEAMS, surface=cards.SURFACE)
         self._service = service
         self._refs = refs
-        self._wake = wake
         self._tenant = tenant_id or None
         self._local = local
 
@@ -184,7 +184,7 @@ class CandorTeamsBot:
         def keep(reply: Keepable) -> str:
             return self._service.keep_view(actor, [reply])
 
-        return await asyncio.to_thread(dialogs.in_chat, replies, keep=keep)
+        return await self._core.call(dialogs.in_chat, replies, keep=keep)
 
     async def admit(self, context: TurnContext, state: TurnState) -> bool:
         """Before any route: False ends the turn with nothing done. (No ids in these logs: they
@@ -196,24 +196,17 @@ class CandorTeamsBot:
         if self._tenant is not None and tenant_of(activity) != self._tenant:
             log.warning("activity from another tenant ignored")
             return False
-        if activity.type in (ActivityTypes.message, ActivityTypes.invoke) and not actor_of(activity).user_id:
+        if activity.type in (ActivityTypes.message, ActivityTypes.invoke) and not user_of(activity):
             log.warning("activity without an AAD object id ignored")
             return False
         return True
 
-    async def _handle(self, event: Inbound) -> list[Reply]:
-        replies = await asyncio.to_thread(self._service.handle, event)
-        self._wake()
-        return replies
-
     async def _actor(self, context: TurnContext) -> Actor:
         """The sender as the core knows them. Someone not yet matched to the roster is looked up
         in Teams (GET .../members/{id}: their e-mail and UPN), so that the core can match them by
-        e-mail once and store the match."""
-        actor = actor_of(context.activity)
-        if self._tenant is None or not actor.user_id or await asyncio.to_thread(self._service.knows, actor):
-            return actor
-        return actor_of(context.activity, email=await _directory_address(context))
+        e-mail once and store the match (only with a tenant pinned: see the class)."""
+        lookup = None if self._tenant is None else (lambda: _directory_address(context))
+        return await self._core.actor(user_of(context.activity), lookup)
 
     async def on_message(self, context: TurnContext, state: TurnState) -> None:
         activity = context.activity
@@ -225,7 +218,7 @@ class CandorTeamsBot:
         # Teams' e-mail as this message is handled): a stranger's chat never becomes where
         # questions and reminders for a member go.
         stored = not _in_channel(activity) and await self._remember(activity, actor)
-        replies = await self._handle(event) if event is not None else []
+        replies = await self._core.handle(event) if event is not None else []
         if not _in_channel(activity) and not stored:
             await self._remember(activity, actor)
         if event is None:
@@ -244,10 +237,10 @@ class CandorTeamsBot:
                 await patiently(lambda reply=reply: context.send_activity(reply))  # type: ignore[misc]
 
     async def _remember(self, activity: Activity, actor: Actor) -> bool:
-        if not await asyncio.to_thread(self._service.knows, actor):
+        if not await self._core.call(self._service.knows, actor):
             return False
         reference = activity.get_conversation_reference()
-        await asyncio.to_thread(self._refs.save, USER, actor.user_id, reference)
+        await self._core.call(self._refs.save, USER, actor.user_id, reference)
         return True
 
     async def _send_privately(self, context: TurnContext, replies: list[Reply], actor: Actor) -> None:
@@ -264,7 +257,7 @@ class CandorTeamsBot:
         if event is None:
             await _answer_invoke(context, None, status=400)
             return
-        replies = await self._handle(event)
+        replies = await self._core.handle(event)
         await self._send_privately(context, replies, event.actor)
         await _answer_invoke(context, {"statusCode": 200, "type": "application/vnd.microsoft.activity.message",
                                        "value": windows.sent_privately()})
@@ -279,12 +272,12 @@ class CandorTeamsBot:
             return dialogs.show([dialogs.status_form()])
         key = data.get(dialogs.VIEW)
         if isinstance(key, str):
-            kept = await asyncio.to_thread(self._service.take_view, actor, key)
+            kept = await self._core.call(self._service.take_view, actor, key)
             return dialogs.show(kept) if kept is not None else dialogs.message(windows.view_gone())
         choice, _, _ = cards.submission(data)
         if choice is None:
             return dialogs.message(refusals.internal_error())
-        return dialogs.show(await self._handle(ChoiceClicked(actor, choice)))
+        return dialogs.show(await self._core.handle(ChoiceClicked(actor, choice)))
 
     async def on_task_submit(self, context: TurnContext, state: TurnState,
                              request: TaskModuleRequest) -> TaskModuleResponse:
@@ -302,7 +295,7 @@ class CandorTeamsBot:
             event = ChoiceClicked(actor, choice)
         else:
             return dialogs.message(refusals.internal_error())
-        return dialogs.show(await self._handle(event))
+        return dialogs.show(await self._core.handle(event))
 
     async def on_members_added(self, context: TurnContext, state: TurnState) -> None:
         """Added to a team: its reference is stored, under the team and under the channel it was
@@ -316,22 +309,15 @@ class CandorTeamsBot:
         reference = activity.get_conversation_reference()
         reference.activity_id = None  # new posts, not replies in this event's thread
         channel_id = activity.conversation.id if activity.conversation else ""
-        await asyncio.to_thread(self._refs.save, TEAM, team_id, reference)
+        await self._core.call(self._refs.save, TEAM, team_id, reference)
         if channel_id:
-            await asyncio.to_thread(self._refs.save, CHANNEL, channel_id, reference)
+            await self._core.call(self._refs.save, CHANNEL, channel_id, reference)
         # Ids only (not confidential): the operator finds the team here, and CANDOR_TEAMS_CHANNEL
         # may name this channel or any other channel of the team.
         log.info("added to team %s in channel %s; references stored", team_id, channel_id)
-        await bot_added_back(self._service, self._wake)
-
-
-async def bot_added_back(service: Service, wake: Callable[[], None]) -> None:
-    """The bot was added to a team (again): the notices Teams refused while it was not there are
-    due now, not at the end of their backoff. SDK-free, so it moves with the adapter as it is."""
-    count = await asyncio.to_thread(service.retry_blocked, Platform.TEAMS)
-    if count:
-        log.info("%d blocked Teams notices due now", count)
-    wake()
+        # Added (again): the notices Teams refused while the bot was not there are due now.
+        if count := await self._core.bot_is_back():
+            log.info("%d blocked Teams notices due now", count)
 
 
 async def _directory_address(context: TurnContext) -> str | None:
@@ -389,8 +375,7 @@ def build_app(bot: CandorTeamsBot, adapter: TeamsAdapter) -> AgentApplication[Tu
 def mount(app: web.Application, adapter: TeamsAdapter, agent: AgentApplication[TurnState],
           authenticator: Authenticator, path: str = "/api/messages") -> None:
     async def endpoint(request: web.Request) -> web.StreamResponse:
-        if request.content_length and request.content_length > 1_000_000:
-            return web.Response(status=413, text="payload too large")
+        # A body over the server's limit (adapters/server.py) is refused with 413 as it is read.
         try:
             activity = json.loads(await request.read())
         except (ValueError, UnicodeDecodeError):

@@ -21,9 +21,15 @@ from bot.messages import (
     Notice,
     Reply,
     Style,
+    Surface,
     Text,
+    Window,
 )
 
+# What Teams is, for the core: a 1:1 chat keeps its history (Purview eDiscovery searches it); the
+# chat takes commands as words alone; forms, documents and the case check open in dialogs.
+SURFACE = Surface(keeps_history=True, slash_commands=False, window=Window.DIALOG,
+                  history_searched=True)
 CARD = "application/vnd.microsoft.card.adaptive"
 _LINK = re.compile(r"\]\(")
 # Teams shows at most six actions side by side and drops the rest without a word; long button

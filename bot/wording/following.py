@@ -5,13 +5,13 @@ answers, the note that there is news, and the list of their named reports.
 
 from __future__ import annotations
 
+from bot.messages import Surface, Window
 from bot.wording import menus
-from storage.vocabulary import Platform
 
 
-def status_usage(platform: Platform) -> str:
+def status_usage(surface: Surface) -> str:
     return ("Please give the case code, and the secret if you reported anonymously: "
-            f"{menus.ethics('status CODE [SECRET]', platform)}.")
+            f"{menus.ethics('status CODE [SECRET]', surface)}.")
 
 
 def status_too_many_guesses() -> str:
@@ -19,52 +19,49 @@ def status_too_many_guesses() -> str:
             "an hour or two, with the code and secret exactly as they were shown to you.")
 
 
-def _private_status(platform: Platform) -> str:
-    if platform is Platform.TEAMS:
+def _private_status(surface: Surface) -> str:
+    if surface.window is Window.DIALOG:
         return ("type `status` and use the *Check a case* button: what you type in its window is "
                 "not kept in the chat.")
-    return (f"{menus.ethics('status CODE SECRET', platform)}: a command's text is not kept in the "
-            "chat.")
+    return f"{menus.ethics('status CODE SECRET', surface)}: a command's text is not kept in the chat."
 
 
-def secret_exposed(platform: Platform) -> str:
-    if platform is Platform.TEAMS:
+def secret_exposed(surface: Surface) -> str:
+    if surface.window is Window.DIALOG:
         return ("You typed your secret into a chat message, and this chat keeps its history (your "
                 "organisation's administrators can search and export it). So the case is not shown "
-                "here, and that secret no longer works. Your new secret opens below, in a window "
-                "for you only. Next time, " + _private_status(platform))
+                "here, and that secret no longer works. Your new secret opens below, in a window for "
+                "you only. Next time, " + _private_status(surface))
     return ("You typed your secret into a chat message, and this chat keeps its history (your "
             "workspace's administrators can export it). So the case is not shown here, and that "
             "secret no longer works. Your new secret is shown below, to you only. Next time, use "
-            f"{menus.ethics('status CODE SECRET', platform)}: a command's text is not kept in the "
-            "chat.")
+            f"{menus.ethics('status CODE SECRET', surface)}: a command's text is not kept in the chat.")
 
 
-def secret_typed_not_shown(platform: Platform) -> str:
-    if platform is Platform.TEAMS:
-        return ("Nothing is shown here: this chat keeps its history, and a secret typed into it "
-                "could be read later. Please " + _private_status(platform)
-                + " Check the code and the secret.")
-    return ("Nothing is shown here: this chat keeps its history, and a secret typed into it could "
-            f"be read later. Please use {menus.ethics('status CODE SECRET', platform)} instead "
-            "(a command's text is not kept), and check the code and the secret.")
+def secret_typed_not_shown(surface: Surface) -> str:
+    if surface.window is Window.DIALOG:
+        return ("Nothing is shown here: this chat keeps its history, and a secret typed into it could "
+                "be read later. Please " + _private_status(surface) + " Check the code and the secret.")
+    return ("Nothing is shown here: this chat keeps its history, and a secret typed into it could be "
+            f"read later. Please use {menus.ethics('status CODE SECRET', surface)} instead (a command's "
+            "text is not kept), and check the code and the secret.")
 
 
 def new_secret_title() -> str:
     return "Your new secret"
 
 
-def new_secret(code: str, secret: str, platform: Platform) -> str:
+def new_secret(code: str, secret: str, surface: Surface) -> str:
     return (f"Case *{code}*. Your new secret: *{secret}*\nIt is shown this once and only to you; "
             "the old one no longer works. Keep it somewhere safe, outside this chat, and use it "
-            + ("in the *Check a case* window (type `status`)." if platform is Platform.TEAMS
-               else f"with {menus.ethics('status CODE SECRET', platform)}."))
+            + ("in the *Check a case* window (type `status`)." if surface.window is Window.DIALOG
+               else f"with {menus.ethics('status CODE SECRET', surface)}."))
 
 
-def answer_window_closed(platform: Platform) -> str:
+def answer_window_closed(surface: Surface) -> str:
     return ("This answer window has closed, so nothing was sent yet. Please copy your answer, open "
-            f"your case again ({menus.ethics('status CODE', platform)}, with your secret if you "
-            "reported anonymously) and answer from there.")
+            f"your case again ({menus.ethics('status CODE', surface)}, with your secret if you reported "
+            "anonymously) and answer from there.")
 
 
 def answer_recorded(code: str) -> str:

@@ -7,7 +7,7 @@ person's platform understands.
 
 from __future__ import annotations
 
-from storage.vocabulary import Platform
+from bot.messages import Surface, Window
 
 
 def menu_officer() -> str:
@@ -19,53 +19,47 @@ def menu_committee() -> str:
     return "Hello. What would you like to do?"
 
 
-def ethics(words: str, platform: Platform) -> str:
-    """How a person types an /ethics command where they are (Teams has no slash commands: its
-    chat takes the words alone)."""
-    return f"`{words}`" if platform is Platform.TEAMS else f"`/ethics {words}`"
+def ethics(words: str, surface: Surface) -> str:
+    """How a person types an /ethics command where they are (a chat without slash commands takes
+    the words alone)."""
+    return f"`/ethics {words}`" if surface.slash_commands else f"`{words}`"
 
 
-def form_command(platform: Platform) -> str:
-    """The words that open the report form: on Teams, `report` alone starts the conversation."""
-    return "`ethics report`" if platform is Platform.TEAMS else "`/ethics report`"
+def form_command(surface: Surface) -> str:
+    """The words that open the report form: without slash commands, `report` alone starts the
+    conversation."""
+    return "`/ethics report`" if surface.slash_commands else "`ethics report`"
 
 
-def attest_command(platform: Platform) -> str:
-    return "`attest`" if platform is Platform.TEAMS else "`/attest`"
+def attest_command(surface: Surface) -> str:
+    return "`/attest`" if surface.slash_commands else "`attest`"
 
 
-def help_text(*, committee: bool, platform: Platform) -> str:
+def help_text(*, committee: bool, surface: Surface) -> str:
     lines = [
         "*Candor* brings concerns to the Audit Committee, in confidence.",
-        f"• `report` (or {form_command(platform)} for a form): report a concern, with your name or "
-        "anonymously.",
-        ("• `status`: the *Check a case* window, for your case's code (and secret), its status and "
-         "the committee's questions. Never type your secret into this chat."
-         if platform is Platform.TEAMS else
-         f"• {ethics('status CODE [SECRET]', platform)}: see your case's status and answer the "
-         "committee."),
-        f"• {attest_command(platform)}: your annual attestation to the Supplemental Code of "
-        "Ethics.",
+        f"• `report` (or {form_command(surface)} for a form): report a concern, with your name or anonymously.",
+        ("• `status`: the *Check a case* window, for your case's code (and secret), its status and the "
+         "committee's questions. Never type your secret into this chat."
+         if surface.window is Window.DIALOG else
+         f"• {ethics('status CODE [SECRET]', surface)}: see your case's status and answer the committee."),
+        f"• {attest_command(surface)}: your annual attestation to the Supplemental Code of Ethics.",
     ]
     if committee:
         lines += [
-            f"• {ethics('cases', platform)}: the open cases.",
-            f"• {ethics('open CODE', platform)}: a case's details, privately (each opening is "
-            "logged).",
-            f"• {ethics('waiver', platform)}: record a waiver of the Code; "
-            f"{ethics('waivers', platform)}: the waiver register.",
+            f"• {ethics('cases', surface)}: the open cases.",
+            f"• {ethics('open CODE', surface)}: a case's details, privately (each opening is logged).",
+            f"• {ethics('waiver', surface)}: record a waiver of the Code; {ethics('waivers', surface)}: "
+            "the waiver register.",
         ]
     lines.append("Type `cancel` at any step to stop; nothing is sent until you submit.")
-    if platform is Platform.SLACK:
+    if surface.keeps_history and surface.window is not None:
+        readers = ("your organisation's administrators can search and export"
+                   if surface.history_searched else "your workspace's administrators can export")
+        shown = ("windows only you see" if surface.window is Window.DIALOG
+                 else "windows (or as answers only you see)")
         lines.append(
             "Where things are kept: what you type in this chat and the bot's messages here stay in "
-            "its history, which your workspace's administrators can export. Forms, case details, "
-            "receipts and secrets open in windows (or as answers only you see) and stay out of it. "
-            "Candor keeps your report encrypted.")
-    if platform is Platform.TEAMS:
-        lines.append(
-            "Where things are kept: what you type in this chat and the bot's messages here stay in "
-            "its history, which your organisation's administrators can search and export. Forms, "
-            "case details, receipts and secrets open in windows only you see and stay out of it. "
-            "Candor keeps your report encrypted.")
+            f"its history, which {readers}. Forms, case details, receipts and secrets open in "
+            f"{shown} and stay out of it. Candor keeps your report encrypted.")
     return "\n".join(lines)

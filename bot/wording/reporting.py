@@ -5,8 +5,8 @@ case code (and secret, once, for an anonymous report). Read by bot/intake.py and
 
 from __future__ import annotations
 
+from bot.messages import Surface, Window
 from bot.wording import menus
-from storage.vocabulary import Platform
 
 
 def intake_welcome() -> str:
@@ -137,37 +137,35 @@ def receipt_heading() -> str:
     return "Receipt"
 
 
-def _receipt_kept(platform: Platform) -> str:
-    if platform is Platform.SLACK:
-        return (" This receipt is shown only to you and is not kept in your chat with Candor; "
-                "any message you typed in that chat stays in its history.")
-    if platform is Platform.TEAMS:
-        return (" This receipt is shown only in this window and is not kept in your chat with "
-                "Candor; any message you typed in that chat stays in its history, which your "
-                "organisation can search and export.")
-    return ""
+def _receipt_kept(surface: Surface) -> str:
+    if not surface.keeps_history or surface.window is None:
+        return ""
+    where = "only in this window" if surface.window is Window.DIALOG else "only to you"
+    search = ", which your organisation can search and export" if surface.history_searched else ""
+    return (f" This receipt is shown {where} and is not kept in your chat with Candor; "
+            f"any message you typed in that chat stays in its history{search}.")
 
 
-def receipt_named(code: str, platform: Platform) -> str:
+def receipt_named(code: str, surface: Surface) -> str:
     return (
         f"Your report is recorded, encrypted, as case *{code}*. The Audit Committee has been "
         "alerted. When they acknowledge it or have a question, I'll send you a note without "
-        f"details. You can check it any time with {menus.ethics(f'status {code}', platform)}."
-        + _receipt_kept(platform)
+        f"details. You can check it any time with {menus.ethics(f'status {code}', surface)}."
+        + _receipt_kept(surface)
     )
 
 
-def receipt_anonymous(code: str, secret: str, platform: Platform, *, delay_minutes: int = 0) -> str:
+def receipt_anonymous(code: str, secret: str, surface: Surface, *, delay_minutes: int = 0) -> str:
     return (
         f"Your report is recorded, encrypted, as case *{code}*, and Candor kept nothing that "
         "identifies you."
-        + (f" The committee is told of it after a random delay of up to {delay_minutes} minutes, "
-           "so the time you made it does not point at you." if delay_minutes else "")
+        + (f" The committee is told of it after a random delay of up to {delay_minutes} minutes, so "
+           "the time you made it does not point at you." if delay_minutes else "")
         + f"\nYour secret: *{secret}*\nIt is shown this once: write it down or keep "
         "it somewhere safe, outside any chat. "
         + ("Type `status` and use the *Check a case* window with your code and secret: there you"
-           if platform is Platform.TEAMS
-           else f"With {menus.ethics(f'status {code} {secret}', platform)} you")
-        + " can see the committee's questions and answer them. Without the secret, nobody (not "
-        "even you) can reach the case as its reporter." + _receipt_kept(platform)
+           if surface.window is Window.DIALOG
+           else f"With {menus.ethics(f'status {code} {secret}', surface)} you")
+        + " can see the committee's questions and answer them. Without the secret, nobody (not even "
+        "you) can reach the case as its reporter." + _receipt_kept(surface)
     )

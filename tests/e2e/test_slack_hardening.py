@@ -85,3 +85,16 @@ async def test_a_receipt_is_no_longer_shown_once_the_sweep_has_shredded_it(slack
     again = await (await slack.submit("U0CFO", callback_id, values)).json()
     assert "already submitted" in _receipt(again) and "Your secret" not in _receipt(again)
     assert len(slack.reports()) == 1
+
+
+async def test_an_oversized_request_gets_a_clear_answer_and_changes_nothing(slack):
+    # Given a signed DM event of more than the server's 1 MiB, a report pasted into it
+    pad = "Invoices split to stay under approval limits. " * 24_000
+    response = await slack.dm("U0CFO", pad)
+    # Then the server refuses it as too large, and Candor neither answers nor records anything
+    assert response.status == 413
+    assert "large" in (response.reason or "").lower() and await response.text()
+    assert slack.api.called("chat.postMessage") == [] and slack.reports() == []
+    # and it stays up: the next message is answered
+    await slack.say("U0CFO", "help")
+    assert slack.api.called("chat.postMessage")

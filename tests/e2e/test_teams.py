@@ -807,3 +807,15 @@ async def test_a_persons_conversation_reference_is_not_rewritten_per_message(tea
     assert (row.updated_at.hour, row.updated_at.minute, row.updated_at.second) == (0, 0, 0)
     reference = stored_reference(teams, "aad-dana")
     assert reference is not None and "a:personal-aad-dana" in reference and "act-in" not in reference
+
+
+async def test_an_oversized_activity_gets_a_clear_answer_and_changes_nothing(teams):
+    # Given a personal-chat activity of more than the server's 1 MiB, a report pasted into it
+    pad = "Revenue is recognised early. " * 40_000
+    response = await teams.post(teams.personal("aad-dana", text=f"report {pad}"))
+    # Then the server refuses it as too large, and Candor neither answers nor records anything
+    assert response.status == 413
+    assert "large" in (response.reason or "").lower() and await response.text()
+    assert teams.connector.posts() == [] and teams.reports() == []
+    # and it stays up: the next message is answered
+    await teams.say("aad-dana", "help")

@@ -23,7 +23,7 @@ from storage.models import (
     Report,
 )
 from storage.vocabulary import CaseStatus, Platform
-from tests.support.world import World, build_world, choice_values, text_of
+from tests.support.world import SURFACES, World, build_world, choice_values, text_of
 
 CANARY = "CANARY-7f3a9c"
 
@@ -513,7 +513,8 @@ def test_expired_drafts_are_swept(world):
 def test_teams_people_are_told_the_words_to_type_slack_people_the_slash_commands(world):
     # Teams has no slash commands: its chat takes "status" (which opens the Check a case dialog, so
     # a secret is never typed into the chat) and "attest" as typed words.
-    teams = Actor(Platform.TEAMS, "aad-dana", email="dana@example.com")
+    teams = Actor(Platform.TEAMS, "aad-dana", email="dana@example.com",
+                  surface=SURFACES[Platform.TEAMS])
     teams_help = text_of(world.service.handle(DirectMessage(teams, "help")))
     assert "`status`: the *Check a case* window" in teams_help and "SECRET" not in teams_help
     assert "/ethics" not in teams_help and "/attest" not in teams_help

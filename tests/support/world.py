@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from adapters.console.app import SURFACE as CONSOLE_SURFACE
+from adapters.slack.render import SURFACE as SLACK_SURFACE
+from adapters.teams.cards import SURFACE as TEAMS_SURFACE
 from bot.attestation import load_policy
 from bot.core import Core
 from bot.messages import (
@@ -80,7 +83,7 @@ class World:
         person = self.people[key]
         user_id = person.email if platform is Platform.CONSOLE else dict(
             (p[0], p[6]) for p in PEOPLE)[key]
-        return Actor(platform, user_id, email=person.email)
+        return Actor(platform, user_id, email=person.email, surface=SURFACES[platform])
 
     def say(self, key: str, text: str) -> list[Reply]:
         return self.service.handle(DirectMessage(self.actor(key), text))
@@ -93,6 +96,11 @@ class World:
 
     def submit(self, key: str, form_id: str, values: dict[str, Any]) -> list[Reply]:
         return self.service.handle(FormSubmitted(self.actor(key), form_id, values))
+
+
+# Each platform's surface, as its adapter declares it.
+SURFACES = {Platform.CONSOLE: CONSOLE_SURFACE, Platform.SLACK: SLACK_SURFACE,
+            Platform.TEAMS: TEAMS_SURFACE}
 
 
 def build_world(db: Database, vault: Vault, *, platforms: frozenset[Platform] = frozenset({Platform.CONSOLE})) -> World:

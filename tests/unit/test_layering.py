@@ -5,12 +5,14 @@ SDK, the web server or an adapter; `storage/` never reaches `bot/` or `adapters/
 (the Microsoft 365 Agents SDK, and the Teams API models it brings) stays inside `adapters/teams/`,
 and botbuilder, archived, is imported nowhere. Imports inside functions, under `TYPE_CHECKING`, relative imports and
 `importlib.import_module("...")` calls all count. Adapters translate: no module under `adapters/`
-opens a unit of work or runs SQL, but the few `SQL_ALLOWED` names, each with its reason.
+opens a unit of work or runs SQL, but the few `SQL_ALLOWED` names, each with its reason. And
+`bot/` names no platform in its code: what it must know of one, the adapter declares (a `Surface`).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -290,3 +292,118 @@ def test_the_checker_finds_database_work(source: str) -> None:
 )
 def test_the_checker_lets_an_adapter_call_the_use_cases(source: str) -> None:
     assert database_work(source) == []
+
+
+# --- bot/ names no platform: the adapter declares what the core must know ---------------------
+#
+# What a chat keeps, how commands are typed, where a window opens: each adapter declares it as
+# its `Surface` (bot.messages), and the core decides on that, never on a platform's name. Code in
+# bot/ (identifiers, attributes such as `Platform.SLACK`, and string literals; not comments or
+# docstrings, which explain) names Slack or Teams only in the top-level names below, each with
+# its reason. `Platform` as a routing key (which sender takes an outbox row, whose id it is) is
+# data and names no platform. An entry no longer needed fails the test, so the list only shrinks.
+PLATFORM_WORDS = {"slack", "teams"}
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")  # snake_case, CamelCase and prose alike
+_ROSTER = "the roster file's columns: each person's id on each platform, checked as data"
+NAMES_ALLOWED = {
+    ("bot.wording.notices", "_FIXES"): "what an operator does about a platform's own error code (its "
+                           "settings by name), for `candor status` and the outage e-mail",
+    **{("bot.retention", name): "slack as in leeway, not the platform"
+       for name in ("CLOCK_SLACK", "ahead_of_the_clock")},
+    **{("bot.roster", name): _ROSTER for name in ("_KEYS", "_SLACK_ID", "_TEAMS_ID", "RosterEntry",
+                                                  "_entry", "_check_unique", "_PLATFORMS")},
+}
+
+
+def _docstrings(tree: ast.Module) -> set[int]:
+    kinds = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    firsts = [node.body[0] for node in ast.walk(tree) if isinstance(node, kinds) and node.body]
+    return {id(first.value) for first in firsts if isinstance(first, ast.Expr)
+            and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str)}
+
+
+def _top_name(statement: ast.stmt) -> str:
+    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return statement.name
+    targets = statement.targets if isinstance(statement, ast.Assign) else (
+        [statement.target] if isinstance(statement, ast.AnnAssign | ast.AugAssign) else [])
+    return ",".join(ast.unparse(t) for t in targets) or type(statement).__name__
+
+
+def _words_of(node: ast.AST, docstrings: set[int]) -> list[str]:
+    if isinstance(node, ast.Attribute):
+        return [node.attr]
+    if isinstance(node, ast.Name):
+        return [node.id]
+    if isinstance(node, ast.arg):
+        return [node.arg]
+    if isinstance(node, ast.keyword):
+        return [node.arg] if node.arg else []
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return [node.name]
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [] if id(node) in docstrings else [node.value]
+    return []
+
+
+def platform_names(source: str) -> dict[str, list[str]]:
+    """Where `source`'s code names a platform, by its top-level name: each line and word."""
+    tree = ast.parse(source)
+    docstrings = _docstrings(tree)
+    found: dict[str, list[str]] = {}
+    for statement in tree.body:
+        for node in ast.walk(statement):
+            for text in _words_of(node, docstrings):
+                if PLATFORM_WORDS & {w.lower() for w in _WORD.findall(text)}:
+                    found.setdefault(_top_name(statement), []).append(
+                        f"line {getattr(node, 'lineno', '?')}: {text[:60]!r}")
+    return found
+
+
+def _bot_modules() -> dict[str, Path]:
+    return {m.removesuffix(".__init__"): p for m, p in project_modules() if _under(m, "bot")}
+
+
+def test_bot_names_no_platform() -> None:
+    problems = [f"{module}.{name}, {where}"
+                for module, path in _bot_modules().items()
+                for name, places in platform_names(path.read_text(encoding="utf-8")).items()
+                if (module, name) not in NAMES_ALLOWED for where in places]
+    assert problems == [], "the adapter declares this as its Surface (bot.messages)"
+
+
+def test_every_allowance_for_a_platform_name_in_bot_is_still_needed() -> None:
+    modules = _bot_modules()
+    unused = [key for key in NAMES_ALLOWED if key[0] not in modules
+              or key[1] not in platform_names(modules[key[0]].read_text(encoding="utf-8"))]
+    assert unused == [], "remove these from NAMES_ALLOWED: they no longer name a platform"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def reply(actor):\n    if actor.platform is Platform.SLACK:\n        return 1\n",
+        "def reply(actor):\n    return actor.platform in {Platform.TEAMS}\n",
+        "HISTORY = frozenset({Platform.SLACK, Platform.TEAMS})\n",
+        "def reply(actor):\n    return actor.platform.value == 'slack'\n",
+        "def help_text():\n    return 'In Teams, type `status`.'\n",
+        "def reply(on_teams: bool):\n    return on_teams\n",
+        "class SlackWords:\n    pass\n",
+    ],
+)
+def test_the_checker_finds_a_platform_named_in_bot(source: str) -> None:
+    assert platform_names(source), f"{source!r} should be found"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '"""Shown in a window (a Slack modal, a Teams dialog)."""\n',
+        "def f(actor):\n    \"\"\"Teams' dialog.\"\"\"\n    return actor.surface.keeps_history\n",
+        "# Slack keeps the history\nKEPT = True\n",
+        "def route(row):\n    return row.platform is Platform.CONSOLE\n",
+        "TEAMWORK = 'steams ahead'\n",
+    ],
+)
+def test_the_checker_lets_bot_decide_on_a_surface(source: str) -> None:
+    assert platform_names(source) == {}

@@ -1,0 +1,64 @@
+"""What Slack and Teams share between their listeners and the core: the core's blocking calls run
+in a thread, off the event loop; the notifier is woken after each unit of work (it may have
+written notices); a person the roster does not know yet is looked up once by e-mail; the bot back
+in its channel or team makes the notices that platform refused due now.
+
+It may touch the core through `Service`'s public methods only, and no platform SDK: each adapter
+hands it its platform, its surface and, where it has one, its own e-mail lookup.
+(Request size is the server's: adapters/server.py refuses a body over its `client_max_size`.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import ParamSpec, TypeVar
+
+from bot.messages import Actor, Inbound, Reply, Surface
+from bot.service import Service
+from storage.vocabulary import Platform
+
+log = logging.getLogger("candor.bridge")
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class Bridge:
+    """One platform's way into the core."""
+
+    def __init__(self, service: Service, wake: Callable[[], None], *, platform: Platform,
+                 surface: Surface) -> None:
+        self.service = service
+        self.wake = wake
+        self.platform = platform
+        self.surface = surface
+
+    async def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """A blocking call (the core, the database), in a thread."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    async def handle(self, event: Inbound) -> list[Reply]:
+        """The core's answer to an event; then the notifier is woken (the core may have written
+        notices)."""
+        replies = await asyncio.to_thread(self.service.handle, event)
+        self.wake()
+        return replies
+
+    async def actor(self, user_id: str,
+                    email: Callable[[], Awaitable[str | None]] | None = None) -> Actor:
+        """The person as the core knows them. Someone the roster does not know yet is looked up
+        with `email` (the platform's directory), so that the core can match them by e-mail once
+        and store the match; without a lookup, or without an id, they stay as they are."""
+        actor = Actor(self.platform, user_id, surface=self.surface)
+        if email is None or not user_id or await self.call(self.service.knows, actor):
+            return actor
+        return Actor(self.platform, user_id, email=await email(), surface=self.surface)
+
+    async def bot_is_back(self) -> int:
+        """The bot is back where the committee's notices go: those the platform refused while it
+        was not are due now, not at the end of their backoff. Returns how many."""
+        count = await self.call(self.service.retry_blocked, self.platform)
+        self.wake()
+        return count
