@@ -36,6 +36,17 @@ _LINK = re.compile(r"\]\(")
 # titles are cut short in a row well before that. Up to this many choices make one row of
 # buttons; a longer list (the report categories) is one button a row, each in its own ActionSet.
 ROW = 5
+DIALOG_VERB = "candor"  # the SDK's task-module routes match a dialog's `data.verb`
+STATUS_DIALOG = "teams:status"  # a button's `candor_dialog`: opens the case check's form
+# The menu's buttons that lead to a window open it at once as a dialog (`task/fetch`): reaching
+# the report form, the attestation or the case check writes nothing into the chat, neither a
+# typed word nor a card in answer, so the chat's history does not date the visit. (The offer
+# after an attestation stays a click in the chat: it first says what a report made then risks.)
+_OPENS_A_DIALOG: dict[str, dict[str, str]] = {
+    "menu:report": {"candor": "cmd:ethics:report"},
+    "menu:attest": {"candor": "cmd:attest:"},
+    "menu:status": {"candor_dialog": STATUS_DIALOG},
+}
 
 
 def escape(text: str) -> str:
@@ -52,8 +63,11 @@ def _block(text: str, **extra: Any) -> dict[str, Any]:
 def _actions(choices: tuple[Choice, ...]) -> list[dict[str, Any]]:
     actions = []
     for choice in choices:
-        action: dict[str, Any] = {"type": "Action.Submit", "title": choice.label[:80],
-                                  "data": {"candor": choice.value}}
+        data: dict[str, Any] = {"candor": choice.value}
+        if choice.value in _OPENS_A_DIALOG:
+            data = {"msteams": {"type": "task/fetch"}, "verb": DIALOG_VERB,
+                    **_OPENS_A_DIALOG[choice.value]}
+        action: dict[str, Any] = {"type": "Action.Submit", "title": choice.label[:80], "data": data}
         if choice.style is Style.PRIMARY:
             action["style"] = "positive"
         elif choice.style is Style.DANGER:

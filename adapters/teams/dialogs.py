@@ -33,12 +33,12 @@ from bot.wording import following, refusals, windows
 
 log = logging.getLogger("candor.teams")
 
-VERB = "candor"  # the SDK's task-module routes match a dialog's `data.verb`
+VERB = cards.DIALOG_VERB
 _ROUTING = ("verb", "msteams")  # what Teams and the routes read; never a form's field
 
 
 STATUS_FORM = "teams:status"  # the adapter's own form: a case's code and secret, typed in a dialog
-STATUS_DIALOG = "teams:status"  # a button's `candor_dialog`: opens that form
+STATUS_DIALOG = cards.STATUS_DIALOG
 VIEW = "candor_view"  # a button's one-time key to what the core kept for it (`Service.take_view`)
 
 

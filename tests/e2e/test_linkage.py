@@ -20,8 +20,9 @@ the log, both committee channels' posts and every person's chat history on both 
 times and user ids, and the platforms' directories. It ranks the five officers (`pytest -s` prints
 the ranking, stage by stage). The anonymous reporter must not come out ahead of everyone else.
 
-A second day puts Omar and Lena on Teams, where the form is opened by typing `ethics report` in
-the chat (kept): both are seen, and only the submission's own trace can tell them apart.
+A second day puts Omar and Lena on Teams: each was answered with the menu card on an earlier visit
+(a word typed, kept in the chat), and later opens the form from its *Report a concern* button, a
+dialog that writes nothing into the chat; only the submission's own trace could tell them apart.
 
 The control day proves the attack can find someone: Lena types `report` in her Messages tab (its
 offer stays in her chat, with its time) and the alert goes out at once (the delay turned off);
@@ -35,8 +36,6 @@ import logging
 import re
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from adapters.bootstrap import configure_logging
 from storage.db import Database
@@ -74,22 +73,6 @@ class PickedOut(AssertionError):
     """The adversary ranked the anonymous reporter first, alone."""
 
 
-# Today (issue 11, before the pending-row and keyed-identity work): each officer's first use writes
-# a plain identity match, dated to the second, one transaction before an anonymous report filed in
-# that visit. Remove this mark when that work is in: a pass then fails it (strict).
-PICKED_OUT_TODAY = pytest.mark.xfail(raises=PickedOut, strict=True,
-                                     reason="issue 11: the identity match of the reporter's first visit "
-                                            "sits beside the report (audit seq, write order)")
-
-
-# On Teams the form is opened by typing in the chat, which keeps it: the reporter's visit is seen,
-# and the submission's transaction (dated by its write-order neighbours) falls inside it. Hiding
-# that transaction's moment is what the pending-row work must do; until then, this fails.
-PICKED_OUT_ON_TEAMS = pytest.mark.xfail(raises=PickedOut, strict=True,
-                                        reason="issue 11: the submission's write dates it inside the "
-                                               "visit the Teams chat shows")
-
-
 def buttons(call: Any) -> list[dict[str, Any]]:
     return [e for b in call.args.get("blocks", []) if b["type"] == "actions" for e in b["elements"]]
 
@@ -118,12 +101,19 @@ async def slack_report(day: Served, name: str, *, anonymous: bool, typed: bool =
     return re.search(r"as case \*([0-9A-Z]{4}-[0-9A-Z]{4})\*", receipt).group(1)  # type: ignore[union-attr]
 
 
-async def teams_report(day: Served, name: str, *, submit: bool) -> str | None:
-    """The report form on Teams, the way the README says: `ethics report` typed (it stays in the
-    chat), the card's button opening the form in a dialog; sent anonymously, or closed (Teams
-    tells Candor nothing of that). The case code of a report sent."""
-    card = await day.teams_typed(name, "ethics report")
-    form = await day.teams_dialog(name, card)
+async def teams_menu(day: Served, name: str) -> Any:
+    """An earlier visit on Teams: a word typed in the chat (it stays there, with its time), and
+    the menu card Candor answers with, which stays in the chat too."""
+    return await day.teams_typed(name, "hello")
+
+
+async def teams_report(day: Served, name: str, menu: Any, *, submit: bool) -> str | None:
+    """The report form on Teams, the way the README says: the menu card's *Report a concern*
+    opens the form in a dialog at once (nothing is written into the chat); sent anonymously, or
+    closed (Teams tells Candor nothing of that). The case code of a report sent."""
+    [action] = [a for a in menu.body["attachments"][0]["content"]["actions"]
+                if a["title"] == "Report a concern"]
+    form = (await day.teams_invoke(name, "task/fetch", action["data"]))["task"]["value"]["card"]["content"]
     if not submit:
         return None
     await asyncio.sleep(1.0)
@@ -136,6 +126,9 @@ async def the_day(day: Served, *, typed_report: bool = False, pair: str = "slack
     """The five officers' day; the anonymous report's case code, once its alert is out. `pair`:
     the platform Omar and Lena open the report form on."""
     await day.add_to_team()
+    # Earlier visits: on Teams, Omar and Lena were answered with the menu card.
+    menus = {name: await teams_menu(day, name) for name in (CANCELLER, REPORTER)} if pair == "teams" else {}
+    await asyncio.sleep(GAP)
     # Earlier: Priya's named report, and its alert in the channel.
     named = await slack_report(day, "Priya Shah", anonymous=False)
     await day.until(lambda: channel_posts(day, named))
@@ -143,14 +136,14 @@ async def the_day(day: Served, *, typed_report: bool = False, pair: str = "slack
 
     # Omar opens the report form as Lena will, and closes it (the platform tells Candor nothing of that).
     if pair == "teams":
-        await teams_report(day, CANCELLER, submit=False)
+        await teams_report(day, CANCELLER, menus[CANCELLER], submit=False)
     else:
         await day.slash(CANCELLER, "/ethics", "report")
     await asyncio.sleep(GAP)
 
     # Lena reports anonymously.
     if pair == "teams":
-        code = await teams_report(day, REPORTER, submit=True)
+        code = await teams_report(day, REPORTER, menus[REPORTER], submit=True)
         assert code is not None
     else:
         code = await slack_report(day, REPORTER, anonymous=True, typed=typed_report)
@@ -220,7 +213,7 @@ async def attack_a_day(tmp: Path, database_url: str, *, delay: int, typed_report
                             posts=slack_posts + teams_posts, directory=directory, officers=OFFICERS,
                             delay_seconds=delay * 60, session_seconds=SESSION)
     ranking = adversary.attack(given)
-    path = "`ethics report` typed in Teams" if pair == "teams" else "`report` typed" if typed_report else "/ethics report"
+    path = "the Teams menu's Report a concern" if pair == "teams" else "`report` typed" if typed_report else "/ethics report"
     print(f"\n--- {store.backend}: delay {delay} min, the form opened by {path} ---\n"
           f"{ranking.table()}")
     return ranking, given
@@ -254,12 +247,11 @@ async def test_the_adversary_does_not_pick_out_the_anonymous_reporter(database_u
         raise PickedOut(f"{REPORTER} is ranked first, alone:\n{ranking.table()}")
 
 
-
 async def test_on_teams_the_adversary_does_not_pick_out_the_anonymous_reporter(tmp_path):
-    # Omar and Lena open the form on Teams instead, the way the README says (`ethics report` typed,
-    # the card's dialog): both are seen typing it, so only the submission's own trace can tell them
-    # apart. On SQLite only (the WAL's order already dates it; PostgreSQL's commit times would
-    # only help the adversary), to keep the suite's time.
+    # Omar and Lena open the form on Teams instead, the way the README says (the menu card's
+    # Report a concern, a dialog): both were seen on an earlier visit, so only the submission's own
+    # trace could tell them apart. On SQLite only, to keep the suite's time (PostgreSQL's commit
+    # times date the submission more finely, but no visit of theirs is near it to line up with).
     ranking, given = await attack_a_day(tmp_path, f"sqlite:///{tmp_path / 'candor.db'}", delay=1, pair="teams")
 
     check_the_debug_log(given.log)

@@ -241,6 +241,36 @@ async def test_the_form_path_opens_the_form_in_a_dialog_from_a_card_in_the_chat(
     assert len(teams.connector.posts("a:personal-aad-dana")) == posted
 
 
+async def test_the_menus_buttons_open_their_dialogs_without_a_word_in_the_chat(teams):
+    # Given the menu card an officer was sent on an earlier visit
+    await teams.say("aad-dana", "hello")
+    menu = card_of(teams.connector.posts("a:personal-aad-dana")[-1])
+    actions = {a["title"]: a["data"] for a in menu["actions"]}
+    posted = len(teams.connector.posts("a:personal-aad-dana"))
+
+    # When she uses its buttons later: each opens its dialog at once (task/fetch), no click message
+    assert all(actions[t]["msteams"] == {"type": "task/fetch"}
+               for t in ("Report a concern", "Check a case", "Annual attestation"))
+    shown = {t: (await teams.invoke("aad-dana", "task/fetch", actions[t]))["task"]["value"]
+             for t in ("Report a concern", "Check a case", "Annual attestation")}
+    assert shown["Report a concern"]["title"] == "Report a concern"
+    inputs = {item["id"] for item in shown["Check a case"]["card"]["content"]["body"]
+              if item["type"].startswith("Input.")}
+    assert inputs == {"code", "secret"}
+    assert "SUPPLEMENTAL CODE OF ETHICS" in json.dumps(shown["Annual attestation"])
+
+    # And the report is made in the dialog, its receipt there too
+    form = shown["Report a concern"]["card"]["content"]
+    [submit] = form["actions"]
+    receipt = json.dumps(await teams.invoke("aad-dana", "task/submit", {
+        **submit["data"], "category": "fraud", "what": f"Kickbacks from a supplier {CANARY}",
+        "anonymous": "yes"}))
+    [report] = teams.reports()
+    assert report.anonymous and report.code in receipt
+    # Then the chat holds nothing of that visit: no message from her, no card from Candor
+    assert len(teams.connector.posts("a:personal-aad-dana")) == posted
+
+
 async def test_the_report_form_as_a_dialog_on_the_sdks_task_module_routes(teams):
     # Given a button that opens the report form in a Teams dialog (task/fetch, with the verb the
     # SDK's task-module routes match and the value the core knows the form by)
