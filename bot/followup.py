@@ -253,8 +253,10 @@ def db_status(session: Session, core: Core, person: Person, actor: Actor, args: 
     report = db_reporter_case(session, core, person, actor, args)
     if isinstance(report, pending.Held):  # accepted, not recorded yet: no audit row may name it
         return [pending.status_view(report)]
+    # An anonymous reporter's visit is dated by its day: its moment could line up with a visit
+    # the platform shows.
     core.audit_event(session, actor=REPORTER, action="case.status_viewed", record_kind=REPORT,
-                     record_id=report.id)
+                     record_id=report.id, at=core.today_start() if report.anonymous else None)
     if report.anonymous:
         choice = answer_choice(core, report, actor=actor)
     else:
@@ -282,14 +284,19 @@ def db_answer(session: Session, core: Core, person: Person, actor: Actor, token:
     if len(answer) > ANSWER_LIMIT:
         raise FieldError("answer", refusals.too_long(ANSWER_LIMIT, len(answer)))
     message_id = new_id()
+    # An anonymous reporter's answer is covered like their report: dated by its day in every plain
+    # row, and its notice to the committee held back by the same random delay.
+    moment = core.today_start() if report.anonymous else core.now()
+    not_before = pending.delayed(core) if report.anonymous else None
     session.add(CaseMessage(
         id=message_id, report_id=report.id, direction=MessageDirection.ANSWER, author_id=None,
-        created_at=core.now(),
+        created_at=moment,
         body=core.vault.seal(session, kind="case_message", record_id=message_id, data={"text": answer}),
     ))
     core.audit_event(session, actor=REPORTER, action="case.answer", record_kind=REPORT,
-                     record_id=report.id, detail={"message": message_id})
-    db_enqueue(session, core.vault, now=core.now(), key=f"answer:{message_id}", target=CHANNEL,
+                     record_id=report.id, detail={"message": message_id}, at=moment)
+    db_enqueue(session, core.vault, now=moment, not_before=not_before, key=f"answer:{message_id}",
+               target=CHANNEL,
                notice=sanitize.reminder(casework.answer_for_committee(report.code), (("Case",
                                                                                       report.code),
                                                                                      ),

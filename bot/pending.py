@@ -78,6 +78,12 @@ HEALTH_REASON = "anonymous_reports_unrecorded"  # how /healthz and `candor statu
 _random = random.SystemRandom()  # the delay: unpredictable, so it cannot be subtracted
 
 
+def delayed(core: Core) -> datetime:
+    """Now plus a uniform random delay of up to CANDOR_ANONYMOUS_DELAY_MINUTES: when something an
+    anonymous reporter did may reach the committee (their report, their answer)."""
+    return core.now() + timedelta(seconds=_random.uniform(0, core.schedule.anonymous_delay_minutes * 60))
+
+
 def db_hold(session: Session, core: Core, *, draft: Draft, person: Person, platform: Platform) -> Receipt:
     """Accept an anonymous report: seal it in a pending row, due after a random delay, and
     return its receipt. Writes nothing else."""
@@ -85,8 +91,7 @@ def db_hold(session: Session, core: Core, *, draft: Draft, person: Person, platf
     pending_id, report_id = new_id(), new_id()
     code = db_unused_code(session, core)
     secret = codes.new_secret()
-    delay = core.schedule.anonymous_delay_minutes
-    due = core.now() + timedelta(seconds=_random.uniform(0, delay * 60))
+    due = delayed(core)
     data = {
         "report_id": report_id, "code": code, "category": draft.category.value,
         "secret_hash": core.vault.hash_secret(codes.normalise(secret)),

@@ -24,6 +24,7 @@ from bot.sweep import Sweeper
 from storage.db import Database
 from storage.models import (
     AuditEvent,
+    CaseMessage,
     Conversation,
     DataKey,
     Exclusion,
@@ -33,9 +34,9 @@ from storage.models import (
     PendingReport,
     Report,
 )
-from storage.vocabulary import Platform
+from storage.vocabulary import MessageDirection, Platform
 from tests.integration.test_storage_canary import postgres_dump, sqlite_checkpoint, sqlite_files
-from tests.support.world import World, build_world, text_of
+from tests.support.world import World, build_world, choice_values, text_of
 
 MOMENT = datetime(2026, 11, 2, 10, 17, 43, tzinfo=UTC)
 DAY = datetime(2026, 11, 2, tzinfo=UTC)
@@ -487,3 +488,31 @@ def test_the_report_offered_after_an_attestation_first_says_it_can_be_linked_to_
     assert said.index("linked in time to this attestation") < said.index("Report a concern")
     assert "Waiting a day or more hides that link" in said
 
+
+
+def test_an_anonymous_reporters_status_check_and_answer_are_dated_by_the_day_and_held_back(world):
+    # Given an anonymous report, recorded, and the chair's question on it
+    code, secret = code_and_secret(form_report(world, "controller", anonymous=True))
+    assert record(world, at=MOMENT + timedelta(minutes=61)) == 1
+    [report] = rows(world, Report)
+    world.click("chair", f"case:ack:{report.id}")
+    world.submit("chair", f"ask:{report.id}", {"question": "Which quarter first?"})
+
+    # When the reporter checks the case and answers, at a moment of the day
+    world.clock.moment = asked_at = MOMENT + timedelta(hours=3, minutes=17, seconds=41)
+    seen = world.command("controller", "ethics", f"status {code} {secret}")
+    [token] = [v for v in choice_values(seen) if v.startswith("answer:")]
+    world.submit("controller", token, {"answer": f"Q3, from the Lisbon office {CANARY}"})
+
+    # Then no plain row dates the visit finer than its day
+    mine = [a for a in rows(world, AuditEvent) if a.actor == "reporter"
+            and a.action in {"case.status_viewed", "case.answer"}]
+    assert {a.action for a in mine} == {"case.status_viewed", "case.answer"}
+    assert all(a.at.replace(tzinfo=UTC) == DAY for a in mine)
+    [answer] = [m for m in rows(world, CaseMessage) if m.direction is MessageDirection.ANSWER]
+    assert answer.created_at.replace(tzinfo=UTC) == DAY
+    # And the committee's notice of the answer waits a random delay, like the report's alert
+    [notice] = [r for r in rows(world, OutboxMessage) if r.key.startswith("answer:")]
+    assert notice.created_at.replace(tzinfo=UTC) == DAY
+    assert asked_at < notice.due_at.replace(tzinfo=UTC) <= asked_at + timedelta(minutes=60)
+    assert notice.next_attempt_at == notice.due_at
