@@ -10,27 +10,25 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot import (
     attestation,
+    attesting,
     board,
     committee,
     conflicts,
     copy,
     disclosures,
+    drafts,
     followup,
-    housekeeping,
     intake,
+    once,
     pending,
     receipts,
     retention,
-    schedule,
-    visibility,
     waivers,
 )
 from bot.codes import format_code
@@ -38,9 +36,7 @@ from bot.core import (
     CandorError,
     Core,
     FieldError,
-    actor_id,
     db_committee,
-    db_exclusions,
     db_report_by_code,
     db_resolve,
     is_committee,
@@ -62,19 +58,12 @@ from bot.messages import (
 )
 from bot.relay import db_due_now
 from bot.reports import db_reports_of, db_submit
+from bot.views import home
 from storage import identities
 from storage.crypto import CryptoError
 from storage.db import Database
-from storage.models import (
-    Attestation,
-    Conversation,
-    Disclosure,
-    InboundEvent,
-    Person,
-    Report,
-    new_id,
-)
-from storage.vocabulary import CaseStatus, PersonKind, Platform
+from storage.models import Person
+from storage.vocabulary import Platform
 
 log = logging.getLogger("candor.service")
 
@@ -86,10 +75,6 @@ _START_WORDS = {"report", "i have a concern", "concern", "new report", "report a
 # is treated as exposed. The console keeps nothing.
 _HISTORY_KEPT = frozenset({Platform.SLACK, Platform.TEAMS})
 CHAT_REPORT = "chatreport:start"  # the officer chose to type the report in the chat anyway
-
-
-class _Duplicate(Exception):
-    """A concurrent delivery of the same event id committed first."""
 
 
 class _Refused(Exception):
@@ -124,7 +109,7 @@ class Service:
         try:
             with self.db.write() as session:
                 session.info[followup.VERDICTS] = verdicts
-                if event.event_id and not _first_time(session, event, self.core):
+                if event.event_id and not once.db_first_time(session, self.core, event):
                     return []
                 person = db_resolve(session, self.core, event.actor)
                 if person is None:
@@ -141,7 +126,7 @@ class Service:
                     return [Text(refusal.reply)]
         except _Refused as refused:
             return refused.replies
-        except _Duplicate:
+        except once.Duplicate:
             log.info("duplicate event ignored: %s", event.event_id)
             return []
         except CryptoError as exc:
@@ -179,8 +164,8 @@ class Service:
             if person is None:
                 return [Text(copy.not_on_roster())]
             if is_committee(person):
-                return [self._committee_home(session, person)]
-            return [self._officer_home(session, person)]
+                return [home.db_committee_home(session, self.core, person)]
+            return [home.db_officer_home(session, self.core, person)]
 
     # --- dispatch ---------------------------------------------------------------------------
 
@@ -198,7 +183,7 @@ class Service:
         return self._form(session, person, event.actor, event.form_id, event.values)
 
     def _message(self, session: Session, person: Person, actor: Actor, text: str) -> list[Reply]:
-        draft, expired = self._load_draft(session, actor)
+        draft, expired = drafts.db_load(session, self.core, actor)
         if draft is not None:
             return self._advance(session, person, actor, draft, text)
         words = text.strip().split()
@@ -215,17 +200,17 @@ class Service:
                 # A secret typed into a chat message stays in the chat's history: it is spent.
                 return notes + followup.db_replace_typed_secret(session, self.core, person, actor, typed[1:])
             return notes + _reopenable(self._command(session, person, actor, name, args), name, args)
-        return notes + [self._menu(person)]
+        return notes + [home.menu(person)]
 
     def _command(self, session: Session, person: Person, actor: Actor, name: str, args: str) -> list[Reply]:
         if name == "attest":
-            return self._attest_form(session, person)
+            return attesting.db_form(session, self.core, person)
         words = args.split()
         sub = words[0].lower() if words else "help"
         rest = words[1:]
         if sub == "report":
             # Each form carries a one-time token: submitting the same form twice files one report.
-            return [intake.form(self._members(session, person), once=self._form_token())]
+            return [intake.form(self._members(session, person), once=once.form_token(self.core))]
         if sub == "status":
             return followup.db_status(session, self.core, person, actor, rest)
         if sub == "cases":
@@ -245,9 +230,9 @@ class Service:
 
     def _choice(self, session: Session, person: Person, actor: Actor, value: str) -> list[Reply]:
         if value.startswith(intake.PREFIX):
-            draft, _expired = self._load_draft(session, actor)
+            draft, _expired = drafts.db_load(session, self.core, actor)
             if draft is None:
-                return [Text(copy.intake_draft_expired()), self._menu(person)]
+                return [Text(copy.intake_draft_expired()), home.menu(person)]
             return self._advance(session, person, actor, draft, value)
         verb, _, rest = value.partition(":")
         if verb == "menu":
@@ -303,9 +288,9 @@ class Service:
             checked = intake.validate_form(values, members)
             if isinstance(checked, dict):
                 return [FormErrors(form_id, checked)]
-            if rest and housekeeping.form_expired(rest, self.core.now()):
+            if rest and once.form_expired(rest, self.core.now()):
                 return [FormErrors(form_id, {"what": copy.form_expired()})]
-            if rest and not _first_use(session, self.core, f"form:{rest}"):
+            if rest and not once.db_first_use(session, self.core, f"form:{rest}"):
                 # The same form sent again (a Teams card stays on screen, and can be clicked twice;
                 # a modal whose acknowledgement was lost is submitted again): its receipt, while
                 # kept, else a plain "already submitted". Never a second report.
@@ -313,9 +298,9 @@ class Service:
                 if kept is None:
                     return [Text(copy.form_already_submitted())]
                 return [self._receipt(kept.code, kept.secret, actor, self.core.schedule.anonymous_delay_minutes)]
-            return self._submit(session, person, actor, checked, once=rest or None)
+            return self._submit(session, person, actor, checked, token=rest or None)
         if verb == attestation.FORM_ID:
-            return self._attest(session, person, form_id, values)
+            return attesting.db_attest(session, self.core, person, form_id, values)
         if verb == "ask":
             return committee.db_ask(session, self.core, person, rest, _text(values, "question"))
         if verb == "move":
@@ -335,118 +320,11 @@ class Service:
             return followup.db_answer(session, self.core, person, actor, rest, _text(values, "answer"))
         return [Text(copy.not_understood())]
 
-    def _form_token(self) -> str:
-        """A form's one-time token: submitting the same form twice files once."""
-        return housekeeping.form_token(self.core.now(), secrets.token_urlsafe(12))
-
-    # --- menu and home ----------------------------------------------------------------------
-
-    def _menu(self, person: Person) -> Choices:
-        choices = [Choice("Report a concern", "menu:report"), Choice("Check a case", "menu:status")]
-        if person.kind is PersonKind.OFFICER:
-            choices.insert(1, Choice("Annual attestation", "menu:attest"))
-            return Choices(copy.menu_officer(), tuple(choices + [Choice("Help", "menu:help")]))
-        choices.insert(0, Choice("Open cases", "menu:cases"))
-        return Choices(copy.menu_committee(), tuple(choices + [Choice("Help", "menu:help")]))
-
-    def _officer_home(self, session: Session, person: Person) -> Document:
-        today = self.core.today()
-        owed = _owed(session, person, today)
-        last = _last_attestation(session, person)
-        if last is not None and not owed.is_open(today):
-            status = copy.attest_home_done(last.period, f"{last.attested_at:%Y-%m-%d}", owed.opens_on.isoformat())
-        elif owed.scheduled:
-            status = copy.attest_home_due(owed.period, owed.due.isoformat(), overdue=owed.due < today)
-        else:
-            status = copy.attest_home_unscheduled()
-        sections = [("Annual attestation", status)]
-        cases = db_reports_of(session, self.core, person)
-        sections.append(("Your named reports", "\n".join(
-            f"{r.code}: {r.status.label} (received {r.received_at:%Y-%m-%d})" for r in cases
-        ) or "None. Anonymous reports are not listed: use their code and secret."))
-        return Document("Candor", tuple(sections), (Choice("Report a concern", "menu:report"),
-                                                    Choice("Annual attestation", "menu:attest")))
-
-    def _committee_home(self, session: Session, person: Person) -> Document:
-        today = self.core.today()
-        reports = session.exec(select(Report).where(Report.status != CaseStatus.CLOSED,
-                                                    col(Report.shredded_at).is_(None))
-                               .order_by(col(Report.received_at))).all()
-        excluded = db_exclusions(session, self.core, [r.id for r in reports])
-        visible = [r for r in reports if person.id not in excluded.get(r.id, set())]
-        open_lines = [f"{r.code}: {r.status.label}, {r.category.label}" for r in visible]
-        overdue = [f"{r.code}: not acknowledged (due {self.core.acknowledge_by(r)})"
-                   for r in visible if r.status is CaseStatus.RECEIVED and self.core.acknowledge_by(r) < today]
-        overdue += [f"{r.code}: no feedback to the reporter (due {self.core.feedback_due(r)})"
-                    for r in visible if r.last_feedback_at is None and self.core.feedback_due(r) < today]
-        officers = session.exec(select(Person).where(Person.kind == PersonKind.OFFICER,
-                                                     Person.active == True)  # noqa: E712
-                                .order_by(col(Person.name))).all()
-        periods: dict[int | None, set[str]] = {}
-        for person_id, period in session.exec(select(Attestation.person_id, Attestation.period)).all():
-            periods.setdefault(person_id, set()).add(period)
-        roll = []
-        for officer in officers:
-            owed = attestation.owed(officer.attestation_due, periods.get(officer.id, set()), today)
-            if not owed.is_open(today):
-                roll.append(f"{officer.name}: attested for {int(owed.period) - 1}; next due {owed.due}")
-            elif owed.scheduled and owed.due < today:
-                roll.append(f"{officer.name}: OVERDUE since {owed.due} (for {owed.period})")
-            else:
-                roll.append(f"{officer.name}: due {owed.due if owed.scheduled else 'not scheduled'}")
-        kept = visibility.db_kept_away(session, self.core, person)
-        undisclosed = [f"{p.name}: {w.provision} (disclose by {w.disclosure_due})"
-                       for w, p in waivers.db_register(session)
-                       if w.disclosed_on is None and kept.shows_officer(w.person_id)]
-        disclosed = disclosures.db_recent(session, limit=5, kept=kept)
-        return Document("Audit Committee", (
-            ("Open cases", "\n".join(open_lines) or "None."),
-            ("Overdue", "\n".join(overdue) or "Nothing is overdue."),
-            ("Attestation roll", "\n".join(roll) or "No officers on the roster."),
-            ("Disclosed at attestation", "\n".join(
-                f"{p.name}: {a.period}, {a.attested_at:%Y-%m-%d}" for a, p in disclosed) or "None."),
-            ("Waivers to disclose", "\n".join(undisclosed) or "None. /ethics waivers shows the register."),
-        ), tuple(Choice(f"Open {r.code}", f"case:view:{r.id}") for r in visible[:10])
-           + tuple(Choice(f"Attestation: {p.name} {a.period}", disclosures.VIEW + a.id) for a, p in disclosed))
-
     # --- intake -----------------------------------------------------------------------------
 
     def _members(self, session: Session, person: Person) -> list[intake.Member]:
         return [intake.Member(p.id, p.name) for p in db_committee(session)
                 if p.id is not None and p.id != person.id]
-
-    def _conversation_key(self, actor: Actor) -> str:
-        return self.core.vault.tag("conversation", actor.platform.value, actor.user_id)
-
-    def _load_draft(self, session: Session, actor: Actor) -> tuple[intake.Draft | None, bool]:
-        row = session.get(Conversation, self._conversation_key(actor))
-        if row is None:
-            return None, False
-        if schedule.expired_drafts([schedule.DraftState(row.key, row.updated_at)], self.core.now(),
-                                   self.core.schedule):
-            self._drop_draft(session, row)
-            return None, True
-        data = self.core.vault.open(session, kind="conversation", record_id=row.key, blob=row.body)
-        return intake.Draft.from_json(data["draft"]), False
-
-    def _drop_draft(self, session: Session, row: Conversation) -> None:
-        self.core.vault.shred(session, kind="conversation", record_id=row.key)
-        session.delete(row)
-
-    def _save_draft(self, session: Session, actor: Actor, draft: intake.Draft | None) -> None:
-        key = self._conversation_key(actor)
-        row = session.get(Conversation, key)
-        if draft is None:
-            if row is not None:
-                self._drop_draft(session, row)
-            return
-        body = self.core.vault.seal(session, kind="conversation", record_id=key, data={"draft": draft.to_json()})
-        # The plain time is the day only: a finer one would line up with the person's next steps.
-        if row is None:
-            session.add(Conversation(key=key, updated_at=self.core.today_start(), body=body))
-        else:
-            row.body, row.updated_at = body, self.core.today_start()
-            session.add(row)
 
     def _report_offer(self, session: Session, person: Person, actor: Actor) -> list[Reply]:
         """`report` typed in a chat that keeps history: the form (a button opening it in a
@@ -466,7 +344,7 @@ class Service:
 
     def _start_intake(self, session: Session, person: Person, actor: Actor, *, chat: bool = False) -> list[Reply]:
         outcome = intake.start(self._members(session, person), chat=chat)
-        self._save_draft(session, actor, outcome.draft)
+        drafts.db_save(session, self.core, actor, outcome.draft)
         return outcome.replies
 
     def _advance(self, session: Session, person: Person, actor: Actor, draft: intake.Draft, text: str) -> list[Reply]:
@@ -477,13 +355,13 @@ class Service:
             return [Text(copy.intake_in_progress()), *intake.prompt(draft, members)]
         outcome = intake.advance(draft, text, members)
         if outcome.submit:
-            self._save_draft(session, actor, None)
+            drafts.db_save(session, self.core, actor, None)
             return self._submit(session, person, actor, draft)
-        self._save_draft(session, actor, outcome.draft)
+        drafts.db_save(session, self.core, actor, outcome.draft)
         return outcome.replies
 
     def _submit(self, session: Session, person: Person, actor: Actor, draft: intake.Draft, *,
-                once: str | None = None) -> list[Reply]:
+                token: str | None = None) -> list[Reply]:
         if draft.anonymous and self.core.schedule.anonymous_delay_minutes > 0:
             # Held sealed and recorded later by the recorder: this transaction writes nothing keyed
             # to the person (a typed draft was deleted by `_advance`; a form's leaves any other
@@ -491,11 +369,11 @@ class Service:
             receipt = pending.db_hold(session, self.core, draft=draft, person=person, platform=actor.platform)
         else:
             receipt = db_submit(session, self.core, draft=draft, person=person, platform=actor.platform)
-            self._save_draft(session, actor, None)
+            drafts.db_save(session, self.core, actor, None)
         if not receipt.secret:  # a log line's time would date an anonymous report to the second
             log.info("report recorded", extra={"report": receipt.report_id})
-        if once:  # a form's one-time token: the receipt can be shown again on a repeat submit
-            receipts.db_keep(session, self.core, token=once, code=receipt.code, secret=receipt.secret)
+        if token:  # a form's one-time token: the receipt can be shown again on a repeat submit
+            receipts.db_keep(session, self.core, token=token, code=receipt.code, secret=receipt.secret)
         return [self._receipt(receipt.code, receipt.secret, actor, self.core.schedule.anonymous_delay_minutes)]
 
     @staticmethod
@@ -506,107 +384,6 @@ class Service:
         else:
             text = copy.receipt_named(code, actor.platform)
         return Document(copy.receipt_title(), ((copy.receipt_heading(), text),))
-
-    # --- attestation ------------------------------------------------------------------------
-
-    def _attest_form(self, session: Session, person: Person) -> list[Reply]:
-        if person.kind is not PersonKind.OFFICER:
-            return [Text(copy.attest_only_officers())]
-        today = self.core.today()
-        owed = _owed(session, person, today)
-        last = _last_attestation(session, person)
-        if last is not None and not owed.is_open(today):
-            return [Text(copy.attest_already(last.period, f"{last.attested_at:%Y-%m-%d}",
-                                             owed.opens_on.isoformat()))]
-        return [attestation.form(self.core.policy, owed.period, once=self._form_token())]
-
-    def _attest(self, session: Session, person: Person, form_id: str, values: dict[str, Any]) -> list[Reply]:
-        if person.kind is not PersonKind.OFFICER:
-            return [Text(copy.attest_only_officers())]
-        checked = attestation.validate(values)
-        if isinstance(checked, dict):
-            return [FormErrors(form_id, checked)]
-        today = self.core.today()
-        owed = _owed(session, person, today)
-        if not owed.is_open(today):  # attested meanwhile (another window, another device)
-            return self._attest_form(session, person)
-        token = form_id.partition(":")[2]
-        if token and housekeeping.form_expired(token, self.core.now()):
-            return [Text(copy.form_expired())]
-        if token and not _first_use(session, self.core, f"form:{token}"):
-            # The same form sent again (a card clicked twice): one attestation, not next year's too.
-            return [Text(copy.attest_form_already_submitted())]
-        period = owed.period
-        attestation_id = new_id()
-        record = Attestation(
-            id=attestation_id, person_id=person.id, period=period, attested_at=self.core.now(),  # type: ignore[arg-type]
-            policy_hash=self.core.policy.version_hash,
-            body=self.core.vault.seal(session, kind="attestation", record_id=attestation_id,
-                                      data=checked.to_json()),
-        )
-        session.add(record)
-        session.flush()
-        if checked.disclosure:
-            disclosure_id = new_id()
-            session.add(Disclosure(
-                id=disclosure_id, person_id=person.id, attestation_id=attestation_id,  # type: ignore[arg-type]
-                created_at=self.core.now(),
-                body=self.core.vault.seal(session, kind="disclosure", record_id=disclosure_id,
-                                          data={"text": checked.disclosure}),
-            ))
-        if owed.scheduled:
-            person.attestation_due = attestation.shift_years(owed.due, 1)
-            session.add(person)
-        next_due = attestation.owed(person.attestation_due, {period}, today).due
-        self.core.audit_event(session, actor=actor_id(person), action="attestation.recorded",
-                              record_kind="attestation", record_id=attestation_id,
-                              detail={"period": period, "disclosure": bool(checked.disclosure)})
-        disclosures.db_notify(session, self.core, record, checked)
-        replies: list[Reply] = [Text(copy.attest_recorded(period, next_due.isoformat()))]
-        if disclosures.needs(checked):
-            replies.append(Text(copy.attest_goes_to_committee()))
-        if not checked.no_unreported:
-            replies.append(Choices(copy.attest_offer_report(), (Choice("Report a concern", "attest:report"),)))
-        return replies
-
-    # --- housekeeping -----------------------------------------------------------------------
-
-    def db_expire_drafts(self, session: Session) -> int:
-        """Delete drafts untouched for the draft lifetime (their data keys too)."""
-        cutoff = self.core.now() - self.core.draft_ttl - timedelta(days=1)  # plain times are days
-        rows = session.exec(select(Conversation).where(col(Conversation.updated_at) <= cutoff)).all()
-        for row in rows:
-            self._drop_draft(session, row)
-        return len(rows)
-
-
-def _first_time(session: Session, event: Inbound, core: Core) -> bool:
-    return _first_use(session, core, f"{event.actor.platform.value}:{event.event_id}")
-
-
-def _first_use(session: Session, core: Core, key: str) -> bool:
-    """Record `key` as seen; False when it was (a platform's retry, a form sent twice). Only a
-    keyed hash of the key is stored: a platform's id may name a person's conversation."""
-    key = core.vault.tag("inbound", key)
-    if session.get(InboundEvent, key) is not None:
-        return False
-    # The day only: a form's token is spent in the very transaction that records a report.
-    session.add(InboundEvent(id=key, received_at=core.today_start()))
-    try:
-        session.flush()
-    except IntegrityError:
-        raise _Duplicate from None
-    return True
-
-
-def _owed(session: Session, person: Person, today: date) -> attestation.Owed:
-    periods = set(session.exec(select(Attestation.period).where(Attestation.person_id == person.id)).all())
-    return attestation.owed(person.attestation_due, periods, today)
-
-
-def _last_attestation(session: Session, person: Person) -> Attestation | None:
-    return session.exec(select(Attestation).where(Attestation.person_id == person.id)
-                        .order_by(col(Attestation.attested_at).desc())).first()
 
 
 def _reopenable(replies: list[Reply], name: str, args: str) -> list[Reply]:
