@@ -1,14 +1,16 @@
-"""The use cases adapters call. Each inbound event is one unit of work: de-duplicated by its
-platform event id, resolved to a roster person, dispatched, committed, then answered.
+"""The event pipeline adapters call, and the one route table. Each inbound event is one unit of
+work: de-duplicated by its platform event id (`bot.once`), resolved to a roster person,
+dispatched to its use case (`_command`, `_choice`, `_form_fields`: the routes), committed, then
+answered. Adapters call `handle` (off the event loop: it does blocking database work) and render
+the replies. Nothing here knows a platform's SDK.
 
-Adapters call `handle` (off the event loop: it does blocking database work) and render the
-replies. Nothing here knows a platform's SDK.
+May touch: it opens the unit of work and commits; everything it reads or writes is done by the
+use-case modules (`bot.filing`, `bot.attesting`, `bot.committee`, ...) and views (`bot.views`).
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -23,10 +25,10 @@ from bot import (
     copy,
     disclosures,
     drafts,
+    filing,
     followup,
     intake,
     once,
-    pending,
     receipts,
     retention,
     waivers,
@@ -36,16 +38,13 @@ from bot.core import (
     CandorError,
     Core,
     FieldError,
-    db_committee,
     db_report_by_code,
     db_resolve,
     is_committee,
 )
 from bot.messages import (
     Actor,
-    Choice,
     ChoiceClicked,
-    Choices,
     Command,
     DirectMessage,
     Document,
@@ -57,7 +56,6 @@ from bot.messages import (
     Text,
 )
 from bot.relay import db_due_now
-from bot.reports import db_reports_of, db_submit
 from bot.views import home
 from storage import identities
 from storage.crypto import CryptoError
@@ -68,13 +66,11 @@ from storage.vocabulary import Platform
 log = logging.getLogger("candor.service")
 
 MAX_INBOUND_TEXT = 20_000  # anything longer is refused before it is parsed
-_START_WORDS = {"report", "i have a concern", "concern", "new report", "report a concern"}
 # Platforms whose chat keeps what is typed and sent in it (Slack: exports and the Discovery API;
 # Teams: Purview eDiscovery collects 1:1 chats): there a report is made in a form, case content is
 # shown in a window (a Slack modal, a Teams dialog) or privately, and a secret typed into the chat
 # is treated as exposed. The console keeps nothing.
 _HISTORY_KEPT = frozenset({Platform.SLACK, Platform.TEAMS})
-CHAT_REPORT = "chatreport:start"  # the officer chose to type the report in the chat anyway
 
 
 class _Refused(Exception):
@@ -185,12 +181,13 @@ class Service:
     def _message(self, session: Session, person: Person, actor: Actor, text: str) -> list[Reply]:
         draft, expired = drafts.db_load(session, self.core, actor)
         if draft is not None:
-            return self._advance(session, person, actor, draft, text)
+            return filing.db_advance(session, self.core, person, actor, draft, text)
         words = text.strip().split()
         first = words[0].lower().lstrip("/") if words else ""
         notes: list[Reply] = [Text(copy.intake_draft_expired())] if expired else []
-        if " ".join(w.lower() for w in words) in _START_WORDS:
-            return notes + self._report_offer(session, person, actor)
+        if " ".join(w.lower() for w in words) in filing.START_WORDS:
+            return notes + filing.db_offer(session, self.core, person, actor,
+                                         history_kept=actor.platform in _HISTORY_KEPT)
         if first in {"ethics", "status", "attest", "help", "cases", "open", "waiver", "waivers"}:
             name = "attest" if first == "attest" else "ethics"
             args = " ".join(words[1:]) if first in {"ethics", "attest"} else " ".join(words)
@@ -210,7 +207,7 @@ class Service:
         rest = words[1:]
         if sub == "report":
             # Each form carries a one-time token: submitting the same form twice files one report.
-            return [intake.form(self._members(session, person), once=once.form_token(self.core))]
+            return [intake.form(filing.db_members(session, person), once=once.form_token(self.core))]
         if sub == "status":
             return followup.db_status(session, self.core, person, actor, rest)
         if sub == "cases":
@@ -233,7 +230,7 @@ class Service:
             draft, _expired = drafts.db_load(session, self.core, actor)
             if draft is None:
                 return [Text(copy.intake_draft_expired()), home.menu(person)]
-            return self._advance(session, person, actor, draft, value)
+            return filing.db_advance(session, self.core, person, actor, draft, value)
         verb, _, rest = value.partition(":")
         if verb == "menu":
             return self._message(session, person, actor, {"report": "report", "attest": "attest",
@@ -262,11 +259,12 @@ class Service:
         if value.startswith(disclosures.VIEW):
             return disclosures.db_view(session, self.core, person, value.removeprefix(disclosures.VIEW))
         if verb == "attest" and rest == "report":
-            return self._report_offer(session, person, actor)
-        if value == CHAT_REPORT:
-            return self._start_intake(session, person, actor, chat=True)
+            return filing.db_offer(session, self.core, person, actor,
+                                         history_kept=actor.platform in _HISTORY_KEPT)
+        if value == filing.CHAT_REPORT:
+            return filing.db_start(session, self.core, person, actor, chat=True)
         if value == followup.MY_REPORTS:
-            return [self._my_reports(session, person)]
+            return [home.db_my_reports(session, self.core, person)]
         if verb == "cmd":
             name, _, args = rest.partition(":")
             if name in {"ethics", "attest"}:
@@ -284,21 +282,8 @@ class Service:
                      values: dict[str, Any]) -> list[Reply]:
         verb, _, rest = form_id.partition(":")
         if verb == intake.FORM_ID:
-            members = self._members(session, person)
-            checked = intake.validate_form(values, members)
-            if isinstance(checked, dict):
-                return [FormErrors(form_id, checked)]
-            if rest and once.form_expired(rest, self.core.now()):
-                return [FormErrors(form_id, {"what": copy.form_expired()})]
-            if rest and not once.db_first_use(session, self.core, f"form:{rest}"):
-                # The same form sent again (a Teams card stays on screen, and can be clicked twice;
-                # a modal whose acknowledgement was lost is submitted again): its receipt, while
-                # kept, else a plain "already submitted". Never a second report.
-                kept = receipts.db_again(session, self.core, token=rest)
-                if kept is None:
-                    return [Text(copy.form_already_submitted())]
-                return [self._receipt(kept.code, kept.secret, actor, self.core.schedule.anonymous_delay_minutes)]
-            return self._submit(session, person, actor, checked, token=rest or None)
+            return filing.db_submit_form(session, self.core, person, actor, form_id=form_id,
+                                         token=rest, values=values)
         if verb == attestation.FORM_ID:
             return attesting.db_attest(session, self.core, person, form_id, values)
         if verb == "ask":
@@ -319,71 +304,6 @@ class Service:
         if verb == "answer":
             return followup.db_answer(session, self.core, person, actor, rest, _text(values, "answer"))
         return [Text(copy.not_understood())]
-
-    # --- intake -----------------------------------------------------------------------------
-
-    def _members(self, session: Session, person: Person) -> list[intake.Member]:
-        return [intake.Member(p.id, p.name) for p in db_committee(session)
-                if p.id is not None and p.id != person.id]
-
-    def _report_offer(self, session: Session, person: Person, actor: Actor) -> list[Reply]:
-        """`report` typed in a chat that keeps history: the form (a button opening it in a
-        window) is the way; typing here instead only after a plain sentence and a choice."""
-        if actor.platform not in _HISTORY_KEPT:
-            return self._start_intake(session, person, actor)
-        form = replace(intake.form(self._members(session, person), once=secrets.token_urlsafe(12)),
-                       reopen="cmd:ethics:report")
-        return [form, Choices(copy.chat_report_warning(), (Choice(copy.chat_report_choice(), CHAT_REPORT),))]
-
-    def _my_reports(self, session: Session, person: Person) -> Document:
-        """A named reporter's cases, each opening its status (questions and answers) privately."""
-        cases = db_reports_of(session, self.core, person)
-        listing = "\n".join(f"{r.code}: {r.status.label}" for r in cases) or copy.no_named_reports()
-        return Document(copy.my_reports_title(), ((copy.my_reports_heading(), listing),),
-                        tuple(Choice(f"Open {r.code}", f"cmd:ethics:status {r.code}") for r in cases[-10:]))
-
-    def _start_intake(self, session: Session, person: Person, actor: Actor, *, chat: bool = False) -> list[Reply]:
-        outcome = intake.start(self._members(session, person), chat=chat)
-        drafts.db_save(session, self.core, actor, outcome.draft)
-        return outcome.replies
-
-    def _advance(self, session: Session, person: Person, actor: Actor, draft: intake.Draft, text: str) -> list[Reply]:
-        members = self._members(session, person)
-        if " ".join(text.lower().split()) in _START_WORDS and draft.step not in {intake.Step.WHAT,
-                                                                                  intake.Step.WHO}:
-            # "report" again, mid-report: the draft is kept and its question asked again.
-            return [Text(copy.intake_in_progress()), *intake.prompt(draft, members)]
-        outcome = intake.advance(draft, text, members)
-        if outcome.submit:
-            drafts.db_save(session, self.core, actor, None)
-            return self._submit(session, person, actor, draft)
-        drafts.db_save(session, self.core, actor, outcome.draft)
-        return outcome.replies
-
-    def _submit(self, session: Session, person: Person, actor: Actor, draft: intake.Draft, *,
-                token: str | None = None) -> list[Reply]:
-        if draft.anonymous and self.core.schedule.anonymous_delay_minutes > 0:
-            # Held sealed and recorded later by the recorder: this transaction writes nothing keyed
-            # to the person (a typed draft was deleted by `_advance`; a form's leaves any other
-            # draft of theirs alone). See bot.pending.
-            receipt = pending.db_hold(session, self.core, draft=draft, person=person, platform=actor.platform)
-        else:
-            receipt = db_submit(session, self.core, draft=draft, person=person, platform=actor.platform)
-            drafts.db_save(session, self.core, actor, None)
-        if not receipt.secret:  # a log line's time would date an anonymous report to the second
-            log.info("report recorded", extra={"report": receipt.report_id})
-        if token:  # a form's one-time token: the receipt can be shown again on a repeat submit
-            receipts.db_keep(session, self.core, token=token, code=receipt.code, secret=receipt.secret)
-        return [self._receipt(receipt.code, receipt.secret, actor, self.core.schedule.anonymous_delay_minutes)]
-
-    @staticmethod
-    def _receipt(code: str, secret: str | None, actor: Actor, delay_minutes: int) -> Document:
-        """A receipt is a private document: a window or an ephemeral answer, never a chat message."""
-        if secret:
-            text = copy.receipt_anonymous(code, secret, actor.platform, delay_minutes=delay_minutes)
-        else:
-            text = copy.receipt_named(code, actor.platform)
-        return Document(copy.receipt_title(), ((copy.receipt_heading(), text),))
 
 
 def _reopenable(replies: list[Reply], name: str, args: str) -> list[Reply]:

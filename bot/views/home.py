@@ -1,8 +1,9 @@
 """The homes (the App Home, the personal tab) and the menu a stray message gets back.
 
-Lives here: `menu` (the choices for a message that is no command), `db_officer_home` (the
-officer's attestation and named reports) and `db_committee_home` (open cases, what is overdue,
-the attestation roll, disclosures, waivers to disclose). Dates are the company's (`Core.today`).
+Lives here: `menu` (the choices for a message that is no command), `db_my_reports` (a named
+reporter's cases), `db_officer_home` (the officer's attestation and named reports) and
+`db_committee_home` (open cases, overdue items, the attestation roll, disclosures, waivers).
+Dates are the company's (`Core.today`).
 May touch: reads only, through the caller's session and the vault (names, the reports of a
 named reporter); it checks who is kept away from what (`bot.visibility`, the exclusions) and
 writes nothing, not even an audit row. `bot.service` decides who gets which home.
@@ -96,3 +97,12 @@ def db_committee_home(session: Session, core: Core, person: Person) -> Document:
     ), tuple(Choice(f"Open {r.code}", f"case:view:{r.id}") for r in visible[:10])
        + tuple(Choice(f"Attestation: {p.name} {a.period}", disclosures.VIEW + a.id)
                for a, p in disclosed))
+
+
+def db_my_reports(session: Session, core: Core, person: Person) -> Document:
+    """A named reporter's cases, each opening its status (questions and answers) privately."""
+    cases = db_reports_of(session, core, person)
+    listing = "\n".join(f"{r.code}: {r.status.label}" for r in cases) or copy.no_named_reports()
+    return Document(copy.my_reports_title(), ((copy.my_reports_heading(), listing),),
+                    tuple(Choice(f"Open {r.code}", f"cmd:ethics:status {r.code}")
+                          for r in cases[-10:]))
