@@ -13,10 +13,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import copy
+from bot import actions, copy
 from bot.messages import FieldKind, Form, FormField
 
-FORM_ID = "attest"
 DEFAULT_POLICY = Path(__file__).parent / "policy" / "supplemental-code.md"
 DISCLOSURE_LIMIT = 4000
 
@@ -76,7 +75,7 @@ def form(policy: Policy, period: str, *, once: str | None = None) -> Form:
         "disclosure", "Conflicts of interest or exceptions to disclose", FieldKind.MULTILINE,
         required=False, max_length=DISCLOSURE_LIMIT, hint=copy.attest_disclosure_hint(),
     ))
-    return Form(f"{FORM_ID}:{once}" if once else FORM_ID, f"Attestation {period}", tuple(fields),
+    return Form(actions.AttestForm(once or "").encode(), f"Attestation {period}", tuple(fields),
                 submit_label="Attest",
                 intro=policy.text)
 

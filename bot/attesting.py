@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot import attestation, copy, disclosures, once
+from bot import actions, attestation, copy, disclosures, once
 from bot.core import Core, actor_id
 from bot.messages import Choice, Choices, FormErrors, Reply, Text
 from storage.models import Attestation, Disclosure, Person, new_id
@@ -83,8 +83,8 @@ def db_attest(session: Session, core: Core, person: Person, form_id: str,
     if disclosures.needs(checked):
         replies.append(Text(copy.attest_goes_to_committee()))
     if not checked.no_unreported:
-        replies.append(Choices(copy.attest_offer_report(),
-                               (Choice("Report a concern", "attest:report"),)))
+        again = Choice("Report a concern", actions.ReportAfterAttesting().encode())
+        replies.append(Choices(copy.attest_offer_report(), (again,)))
     return replies
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot import copy
+from bot import actions, copy
 from bot.committee import REASON_LIMIT, db_case_for
 from bot.core import Core, actor_id
 from bot.messages import Choice, FieldKind, Form, FormErrors, FormField, Reply, Text
@@ -26,7 +26,6 @@ from storage.models import Determination, Person, Report, new_id
 from storage.vocabulary import BoardAction, PersonKind
 
 KIND = "determination"
-FORM_PREFIX = "determine"
 FACTOR_LIMIT = 2000
 DECIDER_LIMIT = 300
 EARLIEST = date(2002, 1, 1)  # before the Sarbanes-Oxley codes of ethics, a date is a typo
@@ -88,7 +87,7 @@ def form(session: Session, core: Core, member: Person, report_id: str) -> list[R
     report = db_case_for(session, core, member, report_id, action="determine")
     officers = _officers(session)
     yes_no = (Choice("Yes", "yes"), Choice("No", "no"))
-    return [Form(f"{FORM_PREFIX}:{report.id}", f"Determination on {report.code}", (
+    return [Form(actions.DetermineSubmit(report.id).encode(), f"Determination on {report.code}", (
         FormField("subject", "The officer concerned", FieldKind.SELECT,
                   options=tuple(Choice(p.name, str(p.id)) for p in officers)),
         FormField("violation", "Did a material violation of the Code occur?", FieldKind.BOOLEAN,
@@ -184,14 +183,14 @@ def parse_date(value: object, errors: dict[str, str], name: str, *, today: date)
     return day
 
 
-def db_submit(session: Session, core: Core, member: Person, report_id: str,
+def db_submit(session: Session, core: Core, *, member: Person, report_id: str,
               values: dict[str, Any]) -> list[Reply]:
     """Validate and record a determination from the form."""
     report = db_case_for(session, core, member, report_id, action="determine")
     officer_ids = {p.id for p in _officers(session) if p.id is not None}
     checked = validate(values, officer_ids=officer_ids, today=core.today())
     if isinstance(checked, dict):
-        return [FormErrors(f"{FORM_PREFIX}:{report.id}", checked)]
+        return [FormErrors(actions.DetermineSubmit(report.id).encode(), checked)]
     db_record(session, core, member=member, report=report, decision=checked)
     return [Text(copy.determination_recorded(report.code))]
 

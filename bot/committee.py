@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from bot import copy
+from bot import actions, copy
 from bot.core import (
     CandorError,
     Core,
@@ -19,7 +19,6 @@ from bot.core import (
     db_excluded,
     is_committee,
 )
-from bot.followup import MY_REPORTS
 from bot.messages import (
     Actor,
     Choice,
@@ -103,31 +102,35 @@ def db_view(session: Session, core: Core, member: Person, report_id: str) -> lis
 def case_choices(report: Report) -> tuple[Choice, ...]:
     choices: list[Choice] = []
     if report.status is CaseStatus.RECEIVED:
-        choices.append(Choice("Acknowledge", f"case:ack:{report.id}", Style.PRIMARY))
+        choices.append(Choice("Acknowledge", actions.Acknowledge(report.id).encode(),
+                              Style.PRIMARY))
     else:
-        choices.append(Choice("Ask the reporter", f"case:ask:{report.id}"))
+        choices.append(Choice("Ask the reporter", actions.AskForm(report.id).encode()))
     for target in MOVES[report.status]:
-        choices.append(Choice(f"Move to: {target.label}", f"case:move:{report.id}:{target.value}"))
+        choices.append(Choice(f"Move to: {target.label}",
+                              actions.MoveForm(report.id, target.value).encode()))
     if report.status is not CaseStatus.RECEIVED:
-        choices.append(Choice("Record Board determination", f"case:determine:{report.id}"))
+        choices.append(Choice("Record Board determination",
+                              actions.DetermineForm(report.id).encode()))
     return tuple(choices)
 
 
 def chair_choices(report: Report) -> tuple[Choice, ...]:
     """What only the chair is offered on a case: conflict routing and the legal hold."""
     hold = "Release legal hold" if report.legal_hold else "Place legal hold"
-    return (Choice("Keep a member away", f"case:exclude:{report.id}"),
-            Choice(hold, f"case:hold:{report.id}"))
+    return (Choice("Keep a member away", actions.ExcludeForm(report.id).encode()),
+            Choice(hold, actions.HoldForm(report.id).encode()))
 
 
 def ask_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
     report = db_case_for(session, core, member, report_id, action="ask")
-    return [Form(f"ask:{report.id}", f"Question on {report.code}", (
+    return [Form(actions.AskSubmit(report.id).encode(), f"Question on {report.code}", (
         FormField("question", copy.question_prompt(), FieldKind.MULTILINE, max_length=QUESTION_LIMIT),
     ), submit_label="Send question")]
 
 
-def db_ask(session: Session, core: Core, member: Person, report_id: str, question: str) -> list[Reply]:
+def db_ask(session: Session, core: Core, *, member: Person, report_id: str,
+           question: str) -> list[Reply]:
     report = db_case_for(session, core, member, report_id, action="ask")
     question = question.strip()
     if not question:
@@ -151,12 +154,14 @@ def db_ask(session: Session, core: Core, member: Person, report_id: str, questio
 def move_form(session: Session, core: Core, member: Person, report_id: str, to: str) -> list[Reply]:
     report = db_case_for(session, core, member, report_id, action="move")
     target = _target(report, to)
-    return [Form(f"move:{report.id}:{target.value}", f"{report.code}: {target.label}"[:60], (
+    return [Form(actions.MoveSubmit(report.id, target.value).encode(),
+                 f"{report.code}: {target.label}"[:60], (
         FormField("reason", copy.status_reason_prompt(), FieldKind.MULTILINE, max_length=REASON_LIMIT),
     ), submit_label="Move case")]
 
 
-def db_move(session: Session, core: Core, member: Person, report_id: str, to: str, reason: str) -> list[Reply]:
+def db_move(session: Session, core: Core, *, member: Person, report_id: str, to: str,
+            reason: str) -> list[Reply]:
     report = db_case_for(session, core, member, report_id, action="move")
     target = _target(report, to)
     reason = reason.strip()
@@ -194,7 +199,7 @@ def db_cases(session: Session, core: Core, member: Person) -> list[Reply]:
         (f"{r.code}: {r.status.label}", f"{r.category.label}; received {r.received_at:%Y-%m-%d}")
         for r in visible
     )
-    choices = tuple(Choice(f"Open {r.code}", f"case:view:{r.id}") for r in visible[:20])
+    choices = tuple(Choice(f"Open {r.code}", actions.ViewCase(r.id).encode()) for r in visible[:20])
     return [Document(title="Open cases", sections=sections, choices=choices)]
 
 
@@ -211,6 +216,7 @@ def _tell_reporter(session: Session, core: Core, report: Report, *, key: str) ->
     # is read. No case code, status or question text in the chat.
     db_enqueue(session, core.vault, now=core.now(), key=f"{REPORTER_PREFIX}{key}", target=person_target(person_id),
                notice=Notice(title=copy.news_for_reporter(), text=copy.news_for_reporter_detail(),
-                             choices=(Choice(copy.open_my_reports(), MY_REPORTS),)),
+                             choices=(Choice(copy.open_my_reports(),
+                                             actions.MyReports().encode()),)),
                platforms=core.platforms)
 

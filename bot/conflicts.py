@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot import copy
+from bot import actions, copy
 from bot.committee import db_case_for
 from bot.core import CandorError, Core, actor_id, db_committee, db_excluded
 from bot.messages import Choice, FieldKind, Form, FormErrors, FormField, Reply, Text
 from bot.reports import REPORT
 from storage.models import Exclusion, Person, Report, new_id
-
-FORM_PREFIX = "exclude"
 
 
 def _chair_case(session: Session, core: Core, member: Person, report_id: str) -> Report:
@@ -39,18 +37,20 @@ def form(session: Session, core: Core, member: Person, report_id: str) -> list[R
     candidates = _candidates(session, core, member, report)
     if not candidates:
         return [Text(copy.exclusion_nobody_left())]
-    return [Form(f"{FORM_PREFIX}:{report.id}", f"Keep a member away: {report.code}", (
+    return [Form(actions.ExcludeSubmit(report.id).encode(), f"Keep a member away: {report.code}", (
         FormField("member", copy.exclusion_prompt(), FieldKind.SELECT,
                   options=tuple(Choice(p.name, str(p.id)) for p in candidates)),
     ), submit_label="Keep away")]
 
 
-def db_submit(session: Session, core: Core, member: Person, report_id: str, chosen: object) -> list[Reply]:
+def db_submit(session: Session, core: Core, *, member: Person, report_id: str,
+              chosen: object) -> list[Reply]:
     report = _chair_case(session, core, member, report_id)
     allowed = {p.id for p in _candidates(session, core, member, report)}
     member_id = int(chosen) if isinstance(chosen, str) and chosen.isdigit() else None
     if member_id is None or member_id not in allowed:
-        return [FormErrors(f"{FORM_PREFIX}:{report.id}", {"member": copy.not_understood()})]
+        return [FormErrors(actions.ExcludeSubmit(report.id).encode(),
+                           {"member": copy.not_understood()})]
     db_add(session, core, by=member, report=report, member_id=member_id)
     return [Text(copy.exclusion_added(report.code))]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from bot import copy, sanitize
+from bot import actions, copy, sanitize
 from bot.attestation import QUESTIONS, Answers
 from bot.core import CandorError, Core, actor_id, is_committee
 from bot.messages import CHANNEL, Choice, Document, Reply
@@ -19,7 +19,6 @@ from bot.visibility import NOTHING, KeptAway, db_kept_away
 from storage.models import Attestation, Disclosure, Person
 
 KIND = "attestation"
-VIEW = "disclosure:view:"
 
 
 def needs(answers: Answers) -> tuple[str, ...]:
@@ -41,9 +40,10 @@ def db_notify(session: Session, core: Core, attestation: Attestation, answers: A
     found = needs(answers)
     if not found:
         return
-    notice = sanitize.attestation_notice(period=attestation.period, attested_at=attestation.attested_at,
-                                         needs=found, choice=Choice(copy.view_disclosure(),
-                                                                    VIEW + attestation.id))
+    view = Choice(copy.view_disclosure(), actions.ViewDisclosure(attestation.id).encode())
+    notice = sanitize.attestation_notice(period=attestation.period,
+                                         attested_at=attestation.attested_at,
+                                         needs=found, choice=view)
     db_enqueue(session, core.vault, now=core.now(), key=f"attest-disclosure:{attestation.id}",
                target=CHANNEL, notice=notice, platforms=core.platforms, fresh=True)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import copy, drafts, intake, once, pending, receipts
+from bot import actions, copy, drafts, intake, once, pending, receipts
 from bot.core import Core, db_committee
 from bot.messages import Actor, Choice, Choices, Document, FormErrors, Reply, Text
 from bot.reports import db_submit as db_record
@@ -26,7 +26,6 @@ from storage.models import Person
 log = logging.getLogger("candor.filing")
 
 START_WORDS = {"report", "i have a concern", "concern", "new report", "report a concern"}
-CHAT_REPORT = "chatreport:start"  # the officer chose to type the report in the chat anyway
 
 
 def db_members(session: Session, person: Person) -> list[intake.Member]:
@@ -42,9 +41,9 @@ def db_offer(session: Session, core: Core, person: Person, actor: Actor, *,
     if not history_kept:
         return db_start(session, core, person, actor)
     form = replace(intake.form(db_members(session, person), once=secrets.token_urlsafe(12)),
-                   reopen="cmd:ethics:report")
+                   reopen=actions.Cmd("ethics", "report").encode())
     return [form, Choices(copy.chat_report_warning(),
-                          (Choice(copy.chat_report_choice(), CHAT_REPORT),))]
+                          (Choice(copy.chat_report_choice(), actions.ChatReport().encode()),))]
 
 
 def db_start(session: Session, core: Core, person: Person, actor: Actor, *,

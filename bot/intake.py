@@ -12,12 +12,11 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from bot import copy
+from bot import actions, copy
 from bot.messages import Choice, Choices, FieldKind, Form, FormField, Reply, Style, Text
 from storage.vocabulary import Category
 
-FORM_ID = "intake"
-PREFIX = "intake:"
+PREFIX = actions.INTAKE_PREFIX
 
 
 class Step(StrEnum):
@@ -329,7 +328,7 @@ def form(members: list[Member], *, once: str | None = None) -> Form:
                   max_length=LIMITS.known),
         FormField("anonymous", "Report anonymously?", FieldKind.BOOLEAN, hint=copy.hint("anonymous")),
     ]
-    return Form(f"{FORM_ID}:{once}" if once else FORM_ID, "Report a concern", tuple(fields),
+    return Form(actions.ReportForm(once or "").encode(), "Report a concern", tuple(fields),
                 submit_label="Submit report",
                 intro=copy.intake_form_intro())
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from bot import copy
+from bot import actions, copy
 from bot.committee import REASON_LIMIT, db_case_for
 from bot.core import CandorError, Core, FieldError, actor_id
 from bot.messages import FieldKind, Form, FormField, Reply, Text
@@ -31,7 +31,6 @@ from storage.models import (
 from storage.vocabulary import CaseStatus
 
 DEFAULT_YEARS = 7
-FORM_PREFIX = "hold"
 TOMBSTONE = b""  # the report's body once shredded: nothing sealed remains
 
 
@@ -152,12 +151,13 @@ def _chair_case(session: Session, core: Core, member: Person, report_id: str) ->
 def hold_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
     report = _chair_case(session, core, member, report_id)
     title = "Release legal hold" if report.legal_hold else "Place legal hold"
-    return [Form(f"{FORM_PREFIX}:{report.id}", f"{title}: {report.code}", (
+    return [Form(actions.HoldSubmit(report.id).encode(), f"{title}: {report.code}", (
         FormField("reason", copy.hold_reason_prompt(), FieldKind.MULTILINE, max_length=REASON_LIMIT),
     ), submit_label=title)]
 
 
-def db_hold_submit(session: Session, core: Core, member: Person, report_id: str, reason: str) -> list[Reply]:
+def db_hold_submit(session: Session, core: Core, *, member: Person, report_id: str,
+                   reason: str) -> list[Reply]:
     """The chair's form toggles the hold: places it, or releases the one in place."""
     report = _chair_case(session, core, member, report_id)
     hold = not report.legal_hold

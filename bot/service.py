@@ -17,7 +17,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot import (
-    attestation,
+    actions,
     attesting,
     board,
     committee,
@@ -226,48 +226,44 @@ class Service:
         return [Text(copy.help_text(committee=is_committee(person), platform=actor.platform))]
 
     def _choice(self, session: Session, person: Person, actor: Actor, value: str) -> list[Reply]:
-        if value.startswith(intake.PREFIX):
-            draft, _expired = drafts.db_load(session, self.core, actor)
-            if draft is None:
-                return [Text(copy.intake_draft_expired()), home.menu(person)]
-            return filing.db_advance(session, self.core, person, actor, draft, value)
-        verb, _, rest = value.partition(":")
-        if verb == "menu":
-            return self._message(session, person, actor, {"report": "report", "attest": "attest",
-                                                          "status": "status", "cases": "cases"}.get(rest, "help"))
-        if verb == "case":
-            action, _, arg = rest.partition(":")
-            if action == "ack":
-                return committee.db_acknowledge(session, self.core, person, arg)
-            if action == "view":
-                return committee.db_view(session, self.core, person, arg)
-            if action == "ask":
-                return committee.ask_form(session, self.core, person, arg)
-            if action == "move":
-                report_id, _, to = arg.partition(":")
-                return committee.move_form(session, self.core, person, report_id, to)
-            if action == "determine":
-                return board.form(session, self.core, person, arg)
-            if action == "exclude":
-                return conflicts.form(session, self.core, person, arg)
-            if action == "hold":
-                return retention.hold_form(session, self.core, person, arg)
-        if verb == "waiver" and rest.startswith("disclose:"):
-            return waivers.disclose_form(session, self.core, person, rest.partition(":")[2])
-        if verb == "answer":
-            return followup.answer_form(self.core, person, actor, rest)
-        if value.startswith(disclosures.VIEW):
-            return disclosures.db_view(session, self.core, person, value.removeprefix(disclosures.VIEW))
-        if verb == "attest" and rest == "report":
-            return filing.db_offer(session, self.core, person, actor,
-                                         history_kept=actor.platform in _HISTORY_KEPT)
-        if value == filing.CHAT_REPORT:
-            return filing.db_start(session, self.core, person, actor, chat=True)
-        if value == followup.MY_REPORTS:
-            return [home.db_my_reports(session, self.core, person)]
-        if verb == "cmd":
-            name, _, args = rest.partition(":")
-            if name in {"ethics", "attest"}:
+        core, click = self.core, actions.parse(value)
+        match click:
+            case actions.IntakeStep(text):
+                draft, _expired = drafts.db_load(session, core, actor)
+                if draft is None:
+                    return [Text(copy.intake_draft_expired()), home.menu(person)]
+                return filing.db_advance(session, core, person, actor, draft, text)
+            case actions.Menu(item):
+                typed = item if item in {"report", "attest", "status", "cases"} else "help"
+                return self._message(session, person, actor, typed)
+            case actions.Acknowledge(report_id):
+                return committee.db_acknowledge(session, core, person, report_id)
+            case actions.ViewCase(report_id):
+                return committee.db_view(session, core, person, report_id)
+            case actions.AskForm(report_id):
+                return committee.ask_form(session, core, person, report_id)
+            case actions.MoveForm(report_id, to):
+                return committee.move_form(session, core, person, report_id, to)
+            case actions.DetermineForm(report_id):
+                return board.form(session, core, person, report_id)
+            case actions.ExcludeForm(report_id):
+                return conflicts.form(session, core, person, report_id)
+            case actions.HoldForm(report_id):
+                return retention.hold_form(session, core, person, report_id)
+            case actions.DiscloseForm(waiver_id):
+                return waivers.disclose_form(session, core, person, waiver_id)
+            case actions.AnswerForm(token):
+                return followup.answer_form(core, person, actor, token)
+            case actions.ViewDisclosure(attestation_id):
+                return disclosures.db_view(session, core, person, attestation_id)
+            case actions.ReportAfterAttesting():
+                return filing.db_offer(session, core, person, actor,
+                                       history_kept=actor.platform in _HISTORY_KEPT)
+            case actions.ChatReport():
+                return filing.db_start(session, core, person, actor, chat=True)
+            case actions.MyReports():
+                return [home.db_my_reports(session, core, person)]
+            case actions.Cmd(name, args):
                 return self._command(session, person, actor, name, args)
         return [Text(copy.not_understood())]
 
@@ -280,29 +276,36 @@ class Service:
 
     def _form_fields(self, session: Session, person: Person, actor: Actor, form_id: str,
                      values: dict[str, Any]) -> list[Reply]:
-        verb, _, rest = form_id.partition(":")
-        if verb == intake.FORM_ID:
-            return filing.db_submit_form(session, self.core, person, actor, form_id=form_id,
-                                         token=rest, values=values)
-        if verb == attestation.FORM_ID:
-            return attesting.db_attest(session, self.core, person, form_id, values)
-        if verb == "ask":
-            return committee.db_ask(session, self.core, person, rest, _text(values, "question"))
-        if verb == "move":
-            report_id, _, to = rest.partition(":")
-            return committee.db_move(session, self.core, person, report_id, to, _text(values, "reason"))
-        if verb == board.FORM_PREFIX:
-            return board.db_submit(session, self.core, person, rest, values)
-        if verb == conflicts.FORM_PREFIX:
-            return conflicts.db_submit(session, self.core, person, rest, values.get("member"))
-        if verb == retention.FORM_PREFIX:
-            return retention.db_hold_submit(session, self.core, person, rest, _text(values, "reason"))
-        if form_id == waivers.FORM_ID:
-            return waivers.db_submit(session, self.core, person, values)
-        if verb == waivers.DISCLOSE_PREFIX:
-            return waivers.db_submit_disclosure(session, self.core, person, rest, values)
-        if verb == "answer":
-            return followup.db_answer(session, self.core, person, actor, rest, _text(values, "answer"))
+        core = self.core
+        match actions.parse_form(form_id):
+            case actions.ReportForm(token):
+                return filing.db_submit_form(session, core, person, actor, form_id=form_id,
+                                             token=token, values=values)
+            case actions.AttestForm():
+                return attesting.db_attest(session, core, person, form_id, values)
+            case actions.AskSubmit(report_id):
+                return committee.db_ask(session, core, member=person, report_id=report_id,
+                                        question=_text(values, "question"))
+            case actions.MoveSubmit(report_id, to):
+                return committee.db_move(session, core, member=person, report_id=report_id,
+                                         to=to, reason=_text(values, "reason"))
+            case actions.DetermineSubmit(report_id):
+                return board.db_submit(session, core, member=person, report_id=report_id,
+                                       values=values)
+            case actions.ExcludeSubmit(report_id):
+                return conflicts.db_submit(session, core, member=person, report_id=report_id,
+                                           chosen=values.get("member"))
+            case actions.HoldSubmit(report_id):
+                return retention.db_hold_submit(session, core, member=person, report_id=report_id,
+                                                reason=_text(values, "reason"))
+            case actions.WaiverSubmit():
+                return waivers.db_submit(session, core, person, values)
+            case actions.DiscloseSubmit(waiver_id):
+                return waivers.db_submit_disclosure(session, core, person=person,
+                                                   waiver_id=waiver_id, values=values)
+            case actions.AnswerSubmit(token):
+                return followup.db_answer(session, core, person=person, actor=actor, token=token,
+                                          answer=_text(values, "answer"))
         return [Text(copy.not_understood())]
 
 
@@ -311,7 +314,8 @@ def _reopenable(replies: list[Reply], name: str, args: str) -> list[Reply]:
     adapter that shows neither inside a message (Slack opens them in a window from a button)."""
     if len(args) > 100:
         return replies
-    return [replace(r, reopen=f"cmd:{name}:{args}") if isinstance(r, Form | Document) else r for r in replies]
+    reopen = actions.Cmd(name, args).encode()
+    return [replace(r, reopen=reopen) if isinstance(r, Form | Document) else r for r in replies]
 
 
 def _text(values: dict[str, Any], name: str) -> str:

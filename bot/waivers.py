@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot import copy
+from bot import actions, copy
 from bot.board import parse_date
 from bot.core import CandorError, Core, FieldError, is_committee
 from bot.messages import Choice, Document, FieldKind, Form, FormErrors, FormField, Reply, Text
@@ -25,8 +25,6 @@ from storage.models import Person, Waiver, new_id
 from storage.vocabulary import PersonKind
 
 KIND = "waiver"
-FORM_ID = "waiver"
-DISCLOSE_PREFIX = "disclose"
 TEXT_LIMIT = 300
 REASON_LIMIT = 4000
 
@@ -143,7 +141,7 @@ def _committee(person: Person) -> None:
 def form(session: Session, core: Core, person: Person) -> list[Reply]:
     _committee(person)
     officers = db_officers(session)
-    return [Form(FORM_ID, "Record a waiver of the Code", (
+    return [Form(actions.WaiverSubmit().encode(), "Record a waiver of the Code", (
         FormField("officer", "The officer", FieldKind.SELECT,
                   options=tuple(Choice(p.name, str(p.id)) for p in officers)),
         FormField("granted_by", "Granted by (e.g. the Board of Directors)", max_length=TEXT_LIMIT),
@@ -158,7 +156,7 @@ def db_submit(session: Session, core: Core, person: Person, values: dict[str, An
     officers = {p.id: p for p in db_officers(session) if p.id is not None}
     checked = validate(values, officer_ids=set(officers), today=core.today())
     if isinstance(checked, dict):
-        return [FormErrors(FORM_ID, checked)]
+        return [FormErrors(actions.WaiverSubmit().encode(), checked)]
     row = db_record(session, core, actor=f"person:{person.id}", grant=checked, recorded_by=person)
     return [Text(copy.waiver_recorded(officers[checked.officer_id].name, row.disclosure_due.isoformat()))]
 
@@ -187,7 +185,7 @@ def register(session: Session, core: Core, person: Person) -> list[Reply]:
         sections.append((neutralise(f"{officer.name}: {waiver.provision}"),
                          neutralise(f"Granted by {waiver.granted_by} on {waiver.granted_on.isoformat()}; {state}")))
     choices = tuple(Choice(f"Record disclosure: {officer.name}, {waiver.granted_on.isoformat()}",
-                           f"waiver:disclose:{waiver.id}")
+                           actions.DiscloseForm(waiver.id).encode())
                     for waiver, officer in rows if waiver.disclosed_on is None)
     return [Document("Waiver register", tuple(sections), choices[:20])]
 
@@ -198,13 +196,13 @@ def disclose_form(session: Session, core: Core, person: Person, waiver_id: str) 
     if row is None:
         raise CandorError(copy.waiver_not_found())
     _shown(session, core, person, row)
-    return [Form(f"{DISCLOSE_PREFIX}:{row.id}", "Record the waiver's disclosure", (
+    return [Form(actions.DiscloseSubmit(row.id).encode(), "Record the waiver's disclosure", (
         FormField("ref", "Form 8-K reference or web address", max_length=TEXT_LIMIT),
         FormField("on", "Date disclosed", FieldKind.DATE, initial=core.today().isoformat()),
     ), submit_label="Record disclosure")]
 
 
-def db_submit_disclosure(session: Session, core: Core, person: Person, waiver_id: str,
+def db_submit_disclosure(session: Session, core: Core, *, person: Person, waiver_id: str,
                          values: dict[str, Any]) -> list[Reply]:
     _committee(person)
     existing = session.get(Waiver, waiver_id)
@@ -216,7 +214,7 @@ def db_submit_disclosure(session: Session, core: Core, person: Person, waiver_id
     if not isinstance(ref, str) or not ref.strip():
         errors["ref"] = copy.waiver_ref_missing()
     if errors or on is None or not isinstance(ref, str):
-        return [FormErrors(f"{DISCLOSE_PREFIX}:{waiver_id}", errors)]
+        return [FormErrors(actions.DiscloseSubmit(waiver_id).encode(), errors)]
     row = db_disclose(session, core, actor=f"person:{person.id}", waiver_id=waiver_id, ref=ref, on=on)
     officer = session.get(Person, row.person_id)
     return [Text(copy.waiver_disclosed(officer.name if officer else "the officer", on.isoformat()))]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from bot import attestation, copy, disclosures, visibility, waivers
+from bot import actions, attestation, copy, disclosures, visibility, waivers
 from bot.attesting import db_last_attestation, db_owed
 from bot.core import Core, db_exclusions
 from bot.messages import Choice, Choices, Document
@@ -21,14 +21,17 @@ from bot.reports import db_reports_of
 from storage.models import Attestation, Person, Report
 from storage.vocabulary import CaseStatus, PersonKind
 
+_HELP = Choice("Help", actions.Menu("help").encode())
+
 
 def menu(person: Person) -> Choices:
-    choices = [Choice("Report a concern", "menu:report"), Choice("Check a case", "menu:status")]
+    choices = [Choice("Report a concern", actions.Menu("report").encode()),
+               Choice("Check a case", actions.Menu("status").encode())]
     if person.kind is PersonKind.OFFICER:
-        choices.insert(1, Choice("Annual attestation", "menu:attest"))
-        return Choices(copy.menu_officer(), tuple(choices + [Choice("Help", "menu:help")]))
-    choices.insert(0, Choice("Open cases", "menu:cases"))
-    return Choices(copy.menu_committee(), tuple(choices + [Choice("Help", "menu:help")]))
+        choices.insert(1, Choice("Annual attestation", actions.Menu("attest").encode()))
+        return Choices(copy.menu_officer(), tuple(choices + [_HELP]))
+    choices.insert(0, Choice("Open cases", actions.Menu("cases").encode()))
+    return Choices(copy.menu_committee(), tuple(choices + [_HELP]))
 
 
 def db_officer_home(session: Session, core: Core, person: Person) -> Document:
@@ -47,8 +50,9 @@ def db_officer_home(session: Session, core: Core, person: Person) -> Document:
     sections.append(("Your named reports", "\n".join(
         f"{r.code}: {r.status.label} (received {r.received_at:%Y-%m-%d})" for r in cases
     ) or "None. Anonymous reports are not listed: use their code and secret."))
-    return Document("Candor", tuple(sections), (Choice("Report a concern", "menu:report"),
-                                                Choice("Annual attestation", "menu:attest")))
+    return Document("Candor", tuple(sections),
+                    (Choice("Report a concern", actions.Menu("report").encode()),
+                     Choice("Annual attestation", actions.Menu("attest").encode())))
 
 
 def db_committee_home(session: Session, core: Core, person: Person) -> Document:
@@ -94,8 +98,8 @@ def db_committee_home(session: Session, core: Core, person: Person) -> Document:
             f"{p.name}: {a.period}, {a.attested_at:%Y-%m-%d}" for a, p in disclosed) or "None."),
         ("Waivers to disclose",
          "\n".join(undisclosed) or "None. /ethics waivers shows the register."),
-    ), tuple(Choice(f"Open {r.code}", f"case:view:{r.id}") for r in visible[:10])
-       + tuple(Choice(f"Attestation: {p.name} {a.period}", disclosures.VIEW + a.id)
+    ), tuple(Choice(f"Open {r.code}", actions.ViewCase(r.id).encode()) for r in visible[:10])
+       + tuple(Choice(f"Attestation: {p.name} {a.period}", actions.ViewDisclosure(a.id).encode())
                for a, p in disclosed))
 
 
@@ -104,5 +108,6 @@ def db_my_reports(session: Session, core: Core, person: Person) -> Document:
     cases = db_reports_of(session, core, person)
     listing = "\n".join(f"{r.code}: {r.status.label}" for r in cases) or copy.no_named_reports()
     return Document(copy.my_reports_title(), ((copy.my_reports_heading(), listing),),
-                    tuple(Choice(f"Open {r.code}", f"cmd:ethics:status {r.code}")
+                    tuple(Choice(f"Open {r.code}",
+                                 actions.Cmd("ethics", f"status {r.code}").encode())
                           for r in cases[-10:]))
