@@ -82,7 +82,7 @@ def _prior_lines(session: Session, officers: list[Person], kept: KeptAway) -> st
     return "\n".join(lines) or copy.no_prior_determinations()
 
 
-def form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
+def db_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
     """The determination form, with the earlier determinations against each officer above it."""
     report = db_case_for(session, core, member, report_id, action="determine")
     officers = _officers(session)

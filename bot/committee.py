@@ -122,7 +122,7 @@ def chair_choices(report: Report) -> tuple[Choice, ...]:
             Choice(hold, actions.HoldForm(report.id).encode()))
 
 
-def ask_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
+def db_ask_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
     report = db_case_for(session, core, member, report_id, action="ask")
     return [Form(actions.AskSubmit(report.id).encode(), f"Question on {report.code}", (
         FormField("question", copy.question_prompt(), FieldKind.MULTILINE, max_length=QUESTION_LIMIT),
@@ -151,7 +151,7 @@ def db_ask(session: Session, core: Core, *, member: Person, report_id: str,
     return [Text(copy.question_sent(report.code, report.anonymous))]
 
 
-def move_form(session: Session, core: Core, member: Person, report_id: str, to: str) -> list[Reply]:
+def db_move_form(session: Session, core: Core, member: Person, report_id: str, to: str) -> list[Reply]:
     report = db_case_for(session, core, member, report_id, action="move")
     target = _target(report, to)
     return [Form(actions.MoveSubmit(report.id, target.value).encode(),

@@ -32,7 +32,7 @@ def _candidates(session: Session, core: Core, member: Person, report: Report) ->
     return [p for p in db_committee(session) if p.id != member.id and p.id not in excluded]
 
 
-def form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
+def db_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
     report = _chair_case(session, core, member, report_id)
     candidates = _candidates(session, core, member, report)
     if not candidates:

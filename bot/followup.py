@@ -91,7 +91,7 @@ def db_reporter_case(session: Session, core: Core, person: Person, actor: Actor,
     Guessing is limited per person and per code typed (`GUESS_LIMITS`); every answer but a named
     reporter's own case costs one slow hash, against a stand-in when the code has none, so the
     time taken does not tell which codes exist; the hash is checked outside the unit of work
-    (`secret_matches`)."""
+    (`db_secret_matches`)."""
     if not args:
         raise CandorError(copy.status_usage(actor.platform))
     code = codes.format_code(args[0])
@@ -108,7 +108,7 @@ def db_reporter_case(session: Session, core: Core, person: Person, actor: Actor,
     stored = report.secret_hash if report is not None and report.anonymous else None
     if held is not None:
         stored = held.secret_hash
-    if secret_matches(session, secret=codes.normalise("".join(args[1:])), stored=stored):
+    if db_secret_matches(session, secret=codes.normalise("".join(args[1:])), stored=stored):
         if held is not None:
             return held
         assert report is not None
@@ -146,7 +146,7 @@ class SecretCheck(Exception):
         return matched and self.stored is not None and bool(self.secret)
 
 
-def secret_matches(session: Session, *, secret: str, stored: str | None) -> bool:
+def db_secret_matches(session: Session, *, secret: str, stored: str | None) -> bool:
     """The verdict for this secret and stored hash, checked outside the unit of work."""
     verdicts: dict[tuple[str | None, str], bool] = session.info.get(VERDICTS, {})
     key = (stored, secret)

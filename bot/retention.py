@@ -18,6 +18,7 @@ from bot import actions, copy
 from bot.committee import REASON_LIMIT, db_case_for
 from bot.core import CandorError, Core, FieldError, actor_id
 from bot.messages import FieldKind, Form, FormField, Reply, Text
+from bot.outbox import key_ids
 from bot.reports import REPORT, db_open
 from storage.models import (
     CaseMessage,
@@ -100,7 +101,7 @@ def db_shred(session: Session, core: Core, report: Report, *, actor: str = "syst
     # Notices that named the case (alerts, questions, answers) carry its id or a related id.
     names = {report.id} | {i for _k, i in related}
     for row in session.exec(select(OutboxMessage)).all():
-        if any(name in row.key for name in names):
+        if names & key_ids(row.key):
             related.append(("outbox", row.id))
             session.delete(row)
     for kind, record_id in related:
@@ -148,7 +149,7 @@ def _chair_case(session: Session, core: Core, member: Person, report_id: str) ->
     return report
 
 
-def hold_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
+def db_hold_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
     report = _chair_case(session, core, member, report_id)
     title = "Release legal hold" if report.legal_hold else "Place legal hold"
     return [Form(actions.HoldSubmit(report.id).encode(), f"{title}: {report.code}", (

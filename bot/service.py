@@ -213,9 +213,9 @@ class Service:
         if sub == "cases":
             return committee.db_cases(session, self.core, person)
         if sub == "waiver":
-            return waivers.form(session, self.core, person)
+            return waivers.db_form(session, self.core, person)
         if sub == "waivers":
-            return waivers.register(session, self.core, person)
+            return waivers.db_register_view(session, self.core, person)
         if sub == "open":
             if not rest:
                 raise CandorError(copy.status_usage(actor.platform))
@@ -241,17 +241,17 @@ class Service:
             case actions.ViewCase(report_id):
                 return committee.db_view(session, core, person, report_id)
             case actions.AskForm(report_id):
-                return committee.ask_form(session, core, person, report_id)
+                return committee.db_ask_form(session, core, person, report_id)
             case actions.MoveForm(report_id, to):
-                return committee.move_form(session, core, person, report_id, to)
+                return committee.db_move_form(session, core, person, report_id, to)
             case actions.DetermineForm(report_id):
-                return board.form(session, core, person, report_id)
+                return board.db_form(session, core, person, report_id)
             case actions.ExcludeForm(report_id):
-                return conflicts.form(session, core, person, report_id)
+                return conflicts.db_form(session, core, person, report_id)
             case actions.HoldForm(report_id):
-                return retention.hold_form(session, core, person, report_id)
+                return retention.db_hold_form(session, core, person, report_id)
             case actions.DiscloseForm(waiver_id):
-                return waivers.disclose_form(session, core, person, waiver_id)
+                return waivers.db_disclose_form(session, core, person, waiver_id)
             case actions.AnswerForm(token):
                 return followup.answer_form(core, person, actor, token)
             case actions.ViewDisclosure(attestation_id):

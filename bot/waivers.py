@@ -138,7 +138,7 @@ def _committee(person: Person) -> None:
         raise CandorError(copy.committee_only())
 
 
-def form(session: Session, core: Core, person: Person) -> list[Reply]:
+def db_form(session: Session, core: Core, person: Person) -> list[Reply]:
     _committee(person)
     officers = db_officers(session)
     return [Form(actions.WaiverSubmit().encode(), "Record a waiver of the Code", (
@@ -170,7 +170,7 @@ def _shown(session: Session, core: Core, person: Person, row: Waiver) -> Waiver:
     return row
 
 
-def register(session: Session, core: Core, person: Person) -> list[Reply]:
+def db_register_view(session: Session, core: Core, person: Person) -> list[Reply]:
     _committee(person)
     kept = db_kept_away(session, core, person)
     rows = [(w, p) for w, p in db_register(session) if kept.shows_officer(w.person_id)]
@@ -190,7 +190,7 @@ def register(session: Session, core: Core, person: Person) -> list[Reply]:
     return [Document("Waiver register", tuple(sections), choices[:20])]
 
 
-def disclose_form(session: Session, core: Core, person: Person, waiver_id: str) -> list[Reply]:
+def db_disclose_form(session: Session, core: Core, person: Person, waiver_id: str) -> list[Reply]:
     _committee(person)
     row = session.get(Waiver, waiver_id)
     if row is None:
