@@ -184,6 +184,15 @@ def parse(value: str) -> Click | None:
     return None
 
 
+def case_target(value: str) -> tuple[str, str] | None:
+    """The verb and case id of any `case:VERB:ID[:...]` value, a verb unknown here included: an
+    outsider's click is audited whatever it tried (`bot.access.db_refuse_outsider`)."""
+    verb, _, rest = value.partition(":")
+    action, _, arg = rest.partition(":")
+    report_id = arg.partition(":")[0]
+    return (action, report_id) if verb == "case" and arg else None
+
+
 # --- forms ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

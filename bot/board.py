@@ -17,13 +17,14 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot import actions, copy
-from bot.committee import REASON_LIMIT, db_case_for
+from bot.access import db_case_for, db_officers
+from bot.committee import REASON_LIMIT
 from bot.core import Core, actor_id
 from bot.messages import Choice, FieldKind, Form, FormErrors, FormField, Reply, Text
 from bot.reports import REPORT
 from bot.visibility import KeptAway, db_kept_away
 from storage.models import Determination, Person, Report, new_id
-from storage.vocabulary import BoardAction, PersonKind
+from storage.vocabulary import BoardAction
 
 KIND = "determination"
 FACTOR_LIMIT = 2000
@@ -59,12 +60,6 @@ class Decision:
                 "reasoning": self.reasoning, "decider": self.decider}
 
 
-def _officers(session: Session) -> list[Person]:
-    return list(session.exec(select(Person).where(Person.kind == PersonKind.OFFICER,
-                                                  Person.active == True)  # noqa: E712
-                             .order_by(col(Person.name))).all())
-
-
 def db_prior(session: Session, subject_id: int) -> list[Determination]:
     """The determinations already recorded against an officer, oldest first."""
     return list(session.exec(select(Determination).where(Determination.subject_id == subject_id)
@@ -85,7 +80,7 @@ def _prior_lines(session: Session, officers: list[Person], kept: KeptAway) -> st
 def db_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
     """The determination form, with the earlier determinations against each officer above it."""
     report = db_case_for(session, core, member, report_id, action="determine")
-    officers = _officers(session)
+    officers = db_officers(session)
     yes_no = (Choice("Yes", "yes"), Choice("No", "no"))
     return [Form(actions.DetermineSubmit(report.id).encode(), f"Determination on {report.code}", (
         FormField("subject", "The officer concerned", FieldKind.SELECT,
@@ -187,7 +182,7 @@ def db_submit(session: Session, core: Core, *, member: Person, report_id: str,
               values: dict[str, Any]) -> list[Reply]:
     """Validate and record a determination from the form."""
     report = db_case_for(session, core, member, report_id, action="determine")
-    officer_ids = {p.id for p in _officers(session) if p.id is not None}
+    officer_ids = {p.id for p in db_officers(session) if p.id is not None}
     checked = validate(values, officer_ids=officer_ids, today=core.today())
     if isinstance(checked, dict):
         return [FormErrors(actions.DetermineSubmit(report.id).encode(), checked)]

@@ -1,16 +1,18 @@
 """What Audit Committee members do with a case: acknowledge it, open it privately, ask the
 reporter a question, move it through its statuses, list the open cases.
 
-Only active committee members act here, and never on a report that keeps them away. Every
-opening of a case, and every refusal, is written to the audit log. What the opened details say is
+Only active committee members act here, and never on a report that keeps them away (the gate
+is `bot.access.db_case_for`). Every opening of a case, and every refusal, is written to the
+audit log. What the opened details say is
 `bot/views/case.py`'s (the case file and the reporter's view are worded from the same pieces).
 """
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot import actions, copy
+from bot.access import db_case_for, db_open_cases
 from bot.core import (
     CandorError,
     Core,
@@ -20,7 +22,6 @@ from bot.core import (
     is_committee,
 )
 from bot.messages import (
-    Actor,
     Choice,
     Document,
     FieldKind,
@@ -47,35 +48,6 @@ MOVES: dict[CaseStatus, tuple[CaseStatus, ...]] = {
     CaseStatus.REFERRED: (CaseStatus.UNDER_REVIEW, CaseStatus.CLOSED),
     CaseStatus.CLOSED: (CaseStatus.UNDER_REVIEW,),
 }
-
-
-def db_case_for(session: Session, core: Core, member: Person, report_id: str, *, action: str,
-                operator: str | None = None) -> Report:
-    """The case, if this member may act on it; otherwise a refusal (audited when it is a
-    committee member kept away from the case, or someone outside the committee). `operator` is
-    who acted at the command line in the member's name (audited beside them)."""
-    report = session.get(Report, report_id)
-    if report is None or report.shredded_at is not None:
-        raise CandorError(copy.case_not_found())
-    if not is_committee(member) or member.id in db_excluded(session, core, report):
-        core.audit_event(session, actor=actor_id(member), action="case.refused",
-                         record_kind=REPORT, record_id=report.id,
-                         detail={"attempt": action, **({"operator": operator} if operator else {})})
-        raise CandorError(copy.not_allowed_case() if is_committee(member) else copy.committee_only())
-    return report
-
-
-def db_refuse_outsider(session: Session, core: Core, actor: Actor, value: str) -> None:
-    """Audit a case button clicked by someone who is not on the roster (the report, if the
-    value names one, is the record; the platform id is the actor)."""
-    verb, _, rest = value.partition(":")
-    action, _, arg = rest.partition(":")
-    report = session.get(Report, arg.partition(":")[0]) if verb == "case" and arg else None
-    if report is None:
-        return
-    core.audit_event(session, actor=f"outsider:{actor.platform.value}:{actor.user_id[:64]}",
-                     action="case.refused", record_kind=REPORT, record_id=report.id,
-                     detail={"attempt": action[:32]})
 
 
 def db_acknowledge(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
@@ -189,10 +161,8 @@ def _target(report: Report, to: str) -> CaseStatus:
 def db_cases(session: Session, core: Core, member: Person) -> list[Reply]:
     if not is_committee(member):
         raise CandorError(copy.committee_only())
-    reports = session.exec(select(Report).where(Report.status != CaseStatus.CLOSED,
-                                                col(Report.shredded_at).is_(None))
-                           .order_by(col(Report.received_at))).all()
-    visible = [r for r in reports if member.id not in db_excluded(session, core, r)]
+    visible = [r for r in db_open_cases(session)
+               if member.id not in db_excluded(session, core, r)]
     if not visible:
         return [Text(copy.no_open_cases())]
     sections = tuple(

@@ -11,20 +11,11 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from bot import actions, copy
-from bot.committee import db_case_for
-from bot.core import CandorError, Core, actor_id, db_committee, db_excluded
+from bot.access import db_chair_case
+from bot.core import Core, actor_id, db_committee, db_excluded
 from bot.messages import Choice, FieldKind, Form, FormErrors, FormField, Reply, Text
 from bot.reports import REPORT
 from storage.models import Exclusion, Person, Report, new_id
-
-
-def _chair_case(session: Session, core: Core, member: Person, report_id: str) -> Report:
-    report = db_case_for(session, core, member, report_id, action="exclude")
-    if not member.chair:
-        core.audit_event(session, actor=actor_id(member), action="case.refused",
-                         record_kind=REPORT, record_id=report.id, detail={"attempt": "exclude"})
-        raise CandorError(copy.chair_only())
-    return report
 
 
 def _candidates(session: Session, core: Core, member: Person, report: Report) -> list[Person]:
@@ -33,7 +24,7 @@ def _candidates(session: Session, core: Core, member: Person, report: Report) ->
 
 
 def db_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
-    report = _chair_case(session, core, member, report_id)
+    report = db_chair_case(session, core, member, report_id, action="exclude")
     candidates = _candidates(session, core, member, report)
     if not candidates:
         return [Text(copy.exclusion_nobody_left())]
@@ -45,7 +36,7 @@ def db_form(session: Session, core: Core, member: Person, report_id: str) -> lis
 
 def db_submit(session: Session, core: Core, *, member: Person, report_id: str,
               chosen: object) -> list[Reply]:
-    report = _chair_case(session, core, member, report_id)
+    report = db_chair_case(session, core, member, report_id, action="exclude")
     allowed = {p.id for p in _candidates(session, core, member, report)}
     member_id = int(chosen) if isinstance(chosen, str) and chosen.isdigit() else None
     if member_id is None or member_id not in allowed:

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from bot import actions, copy
-from bot.committee import REASON_LIMIT, db_case_for
+from bot.access import db_chair_case
+from bot.committee import REASON_LIMIT
 from bot.core import CandorError, Core, FieldError, actor_id
 from bot.messages import FieldKind, Form, FormField, Reply, Text
 from bot.outbox import key_ids
@@ -140,17 +141,8 @@ def db_set_hold(session: Session, core: Core, report: Report, *, hold: bool, rea
                      record_kind=REPORT, record_id=report.id)
 
 
-def _chair_case(session: Session, core: Core, member: Person, report_id: str) -> Report:
-    report = db_case_for(session, core, member, report_id, action="hold")
-    if not member.chair:
-        core.audit_event(session, actor=actor_id(member), action="case.refused",
-                         record_kind=REPORT, record_id=report.id, detail={"attempt": "hold"})
-        raise CandorError(copy.chair_only())
-    return report
-
-
 def db_hold_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
-    report = _chair_case(session, core, member, report_id)
+    report = db_chair_case(session, core, member, report_id, action="hold")
     title = "Release legal hold" if report.legal_hold else "Place legal hold"
     return [Form(actions.HoldSubmit(report.id).encode(), f"{title}: {report.code}", (
         FormField("reason", copy.hold_reason_prompt(), FieldKind.MULTILINE, max_length=REASON_LIMIT),
@@ -160,7 +152,7 @@ def db_hold_form(session: Session, core: Core, member: Person, report_id: str) -
 def db_hold_submit(session: Session, core: Core, *, member: Person, report_id: str,
                    reason: str) -> list[Reply]:
     """The chair's form toggles the hold: places it, or releases the one in place."""
-    report = _chair_case(session, core, member, report_id)
+    report = db_chair_case(session, core, member, report_id, action="hold")
     hold = not report.legal_hold
     db_set_hold(session, core, report, hold=hold, reason=reason, actor=actor_id(member))
     return [Text(copy.hold_set(report.code) if hold else copy.hold_released(report.code))]

@@ -17,6 +17,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot import (
+    access,
     actions,
     attesting,
     board,
@@ -113,7 +114,7 @@ class Service:
                         raise _Refused([Text(copy.not_on_roster())])
                     # Someone off the roster clicked a case's button in the channel: refused, and
                     # the attempt goes to the audit log like any other refusal.
-                    committee.db_refuse_outsider(session, self.core, event.actor, event.value)
+                    access.db_refuse_outsider(session, self.core, event.actor, event.value)
                     return [Text(copy.not_on_roster())]
                 try:
                     return self._dispatch(session, person, event)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot import actions, copy
+from bot.access import db_officers
 from bot.board import parse_date
 from bot.core import CandorError, Core, FieldError, is_committee
 from bot.messages import Choice, Document, FieldKind, Form, FormErrors, FormField, Reply, Text
@@ -22,7 +23,6 @@ from bot.sanitize import neutralise
 from bot.schedule import waiver_disclosure_deadline
 from bot.visibility import db_kept_away
 from storage.models import Person, Waiver, new_id
-from storage.vocabulary import PersonKind
 
 KIND = "waiver"
 TEXT_LIMIT = 300
@@ -65,12 +65,6 @@ def validate(values: dict[str, Any], *, officer_ids: set[int], today: date) -> G
         return errors
     assert officer is not None and granted_on is not None
     return Grant(officer, granted_by, granted_on, provision, reason)
-
-
-def db_officers(session: Session) -> list[Person]:
-    return list(session.exec(select(Person).where(Person.kind == PersonKind.OFFICER,
-                                                  Person.active == True)  # noqa: E712
-                             .order_by(col(Person.name))).all())
 
 
 def db_record(session: Session, core: Core, *, actor: str, grant: Grant,

@@ -11,14 +11,15 @@ writes nothing, not even an audit row. `bot.service` decides who gets which home
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot import actions, attestation, copy, disclosures, visibility, waivers
+from bot.access import db_officers, db_open_cases
 from bot.attesting import db_last_attestation, db_owed
 from bot.core import Core, db_exclusions
 from bot.messages import Choice, Choices, Document
 from bot.reports import db_reports_of
-from storage.models import Attestation, Person, Report
+from storage.models import Attestation, Person
 from storage.vocabulary import CaseStatus, PersonKind
 
 _HELP = Choice("Help", actions.Menu("help").encode())
@@ -57,9 +58,7 @@ def db_officer_home(session: Session, core: Core, person: Person) -> Document:
 
 def db_committee_home(session: Session, core: Core, person: Person) -> Document:
     today = core.today()
-    reports = session.exec(select(Report).where(Report.status != CaseStatus.CLOSED,
-                                                col(Report.shredded_at).is_(None))
-                           .order_by(col(Report.received_at))).all()
+    reports = db_open_cases(session)
     excluded = db_exclusions(session, core, [r.id for r in reports])
     visible = [r for r in reports if person.id not in excluded.get(r.id, set())]
     open_lines = [f"{r.code}: {r.status.label}, {r.category.label}" for r in visible]
@@ -68,9 +67,7 @@ def db_committee_home(session: Session, core: Core, person: Person) -> Document:
                if r.status is CaseStatus.RECEIVED and core.acknowledge_by(r) < today]
     overdue += [f"{r.code}: no feedback to the reporter (due {core.feedback_due(r)})"
                 for r in visible if r.last_feedback_at is None and core.feedback_due(r) < today]
-    officers = session.exec(select(Person).where(Person.kind == PersonKind.OFFICER,
-                                                 Person.active == True)  # noqa: E712
-                            .order_by(col(Person.name))).all()
+    officers = db_officers(session)
     periods: dict[int | None, set[str]] = {}
     for person_id, period in session.exec(select(Attestation.person_id,
                                                  Attestation.period)).all():

@@ -87,3 +87,10 @@ def test_no_value_breaks_the_parsers(value: str) -> None:
     assert parsed is None or parsed.encode() == value or isinstance(parsed, (a.Menu, a.Cmd))
     assert form is None or form.encode() == value or isinstance(form, (a.ReportForm,
                                                                        a.AttestForm))
+
+
+def test_an_outsiders_click_on_any_case_button_names_its_case_for_the_audit() -> None:
+    # A verb this version does not know is still an attempt on the case it names
+    assert a.case_target("case:shred:R1") == ("shred", "R1")
+    assert a.case_target("case:move:R1:closed") == ("move", "R1")
+    assert a.case_target("case:ack:") is None and a.case_target("menu:cases") is None
