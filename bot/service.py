@@ -196,11 +196,14 @@ class Service:
             if (actor.platform in _HISTORY_KEPT and name == "ethics" and len(typed) > 2
                     and typed[0].lower() == "status"):
                 # A secret typed into a chat message stays in the chat's history: it is spent.
-                return notes + followup.db_replace_typed_secret(session, self.core, person, actor, typed[1:])
-            return notes + _reopenable(self._command(session, person, actor, name, args), name, args)
+                return notes + followup.db_replace_typed_secret(session, self.core, person, actor,
+                                                                typed[1:])
+            replies = self._command(session, person, actor, name, args)
+            return notes + _reopenable(replies, name, args)
         return notes + [home.menu(person)]
 
-    def _command(self, session: Session, person: Person, actor: Actor, name: str, args: str) -> list[Reply]:
+    def _command(self, session: Session, person: Person, actor: Actor, name: str,
+                 args: str) -> list[Reply]:
         if name == "attest":
             return attesting.db_form(session, self.core, person)
         words = args.split()
@@ -208,7 +211,8 @@ class Service:
         rest = words[1:]
         if sub == "report":
             # Each form carries a one-time token: submitting the same form twice files one report.
-            return [intake.form(filing.db_members(session, person), once=once.form_token(self.core))]
+            members = filing.db_members(session, person)
+            return [intake.form(members, once=once.form_token(self.core))]
         if sub == "status":
             return followup.db_status(session, self.core, person, actor, rest)
         if sub == "cases":
