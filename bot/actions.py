@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 INTAKE_PREFIX = "intake:"  # the typed report's own steps (`bot.intake` builds and reads them)
 DISCLOSURE_VIEW = "disclosure:view:"
@@ -32,42 +32,59 @@ class Menu:
 
 
 @dataclass(frozen=True)
-class _CaseClick:
-    report_id: str
-    verb = ""
+class _OnOne:
+    """A click or a form about one record: the record's id after a fixed prefix."""
+
+    record_id: str
+    prefix: ClassVar[str] = ""
 
     def encode(self) -> str:
-        return f"case:{self.verb}:{self.report_id}"
+        return f"{self.prefix}:{self.record_id}"
 
 
 @dataclass(frozen=True)
-class Acknowledge(_CaseClick):
-    verb = "ack"
+class Acknowledge(_OnOne):
+    prefix = "case:ack"
 
 
 @dataclass(frozen=True)
-class ViewCase(_CaseClick):
-    verb = "view"
+class ViewCase(_OnOne):
+    prefix = "case:view"
 
 
 @dataclass(frozen=True)
-class AskForm(_CaseClick):
-    verb = "ask"
+class AskForm(_OnOne):
+    prefix = "case:ask"
 
 
 @dataclass(frozen=True)
-class DetermineForm(_CaseClick):
-    verb = "determine"
+class DetermineForm(_OnOne):
+    prefix = "case:determine"
 
 
 @dataclass(frozen=True)
-class ExcludeForm(_CaseClick):
-    verb = "exclude"
+class ExcludeForm(_OnOne):
+    prefix = "case:exclude"
 
 
 @dataclass(frozen=True)
-class HoldForm(_CaseClick):
-    verb = "hold"
+class HoldForm(_OnOne):
+    prefix = "case:hold"
+
+
+@dataclass(frozen=True)
+class DiscloseForm(_OnOne):
+    prefix = "waiver:disclose"  # the record is the waiver
+
+
+@dataclass(frozen=True)
+class AnswerForm(_OnOne):
+    prefix = "answer"  # the record is a reporter's answer token (`bot.followup.answer_choice`)
+
+
+@dataclass(frozen=True)
+class ViewDisclosure(_OnOne):
+    prefix = DISCLOSURE_VIEW.removesuffix(":")  # the record is the attestation
 
 
 @dataclass(frozen=True)
@@ -77,30 +94,6 @@ class MoveForm:
 
     def encode(self) -> str:
         return f"case:move:{self.report_id}:{self.to}"
-
-
-@dataclass(frozen=True)
-class DiscloseForm:
-    waiver_id: str
-
-    def encode(self) -> str:
-        return f"waiver:disclose:{self.waiver_id}"
-
-
-@dataclass(frozen=True)
-class AnswerForm:
-    token: str  # a reporter's answer token (`bot.followup.answer_choice`)
-
-    def encode(self) -> str:
-        return f"answer:{self.token}"
-
-
-@dataclass(frozen=True)
-class ViewDisclosure:
-    attestation_id: str
-
-    def encode(self) -> str:
-        return f"{DISCLOSURE_VIEW}{self.attestation_id}"
 
 
 @dataclass(frozen=True)
@@ -151,7 +144,8 @@ Click = (Menu | Acknowledge | ViewCase | AskForm | DetermineForm | ExcludeForm |
          | ChatReport | MyReports | Cmd | IntakeStep)
 
 _CASE_CLICKS: dict[str, Callable[[str], Click]] = {
-    c.verb: c for c in (Acknowledge, ViewCase, AskForm, DetermineForm, ExcludeForm, HoldForm)}
+    c.prefix.removeprefix("case:"): c
+    for c in (Acknowledge, ViewCase, AskForm, DetermineForm, ExcludeForm, HoldForm)}
 _PLAIN_CLICKS: dict[str, Click] = {
     c.encode(): c for c in (ReportAfterAttesting(), ChatReport(), MyReports())}
 
@@ -215,17 +209,6 @@ class AttestForm:
 class WaiverSubmit:
     def encode(self) -> str:
         return "waiver"
-
-
-@dataclass(frozen=True)
-class _OnOne:
-    """A form about one record (its id after the prefix)."""
-
-    record_id: str
-    prefix = ""
-
-    def encode(self) -> str:
-        return f"{self.prefix}:{self.record_id}"
 
 
 @dataclass(frozen=True)
