@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from sqlmodel import Session, select
 
-from bot import outage, pending, records, retention, roster, waivers
+from bot import access, outage, pending, records, retention, roster, waivers
 from bot.codes import format_code
 from bot.core import CandorError, Core, db_report_by_code
 from bot.relay import db_due_now
@@ -128,7 +128,7 @@ class Admin:
         """Record a waiver granted to the officer whose e-mail is `officer`; `fields` are the
         waiver form's other fields (provision, granted_by, granted_on, reason)."""
         with self.db.write() as session:
-            officers = {p.email: p for p in waivers.db_officers(session)}
+            officers = {p.email: p for p in access.db_officers(session)}
             person = officers.get(officer.strip().lower())
             if person is None or person.id is None:
                 raise NotFound("officer", officer)

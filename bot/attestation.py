@@ -13,10 +13,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot import actions
 from bot.messages import FieldKind, Form, FormField
-from bot.wording import attesting, refusals
+from bot.wording import attestations, refusals
 
-FORM_ID = "attest"
 DEFAULT_POLICY = Path(__file__).parent / "policy" / "supplemental-code.md"
 DISCLOSURE_LIMIT = 4000
 
@@ -74,9 +74,9 @@ def form(policy: Policy, period: str, *, once: str | None = None) -> Form:
     fields = [FormField(name, label, FieldKind.BOOLEAN) for name, label in QUESTIONS]
     fields.append(FormField(
         "disclosure", "Conflicts of interest or exceptions to disclose", FieldKind.MULTILINE,
-        required=False, max_length=DISCLOSURE_LIMIT, hint=attesting.attest_disclosure_hint(),
+        required=False, max_length=DISCLOSURE_LIMIT, hint=attestations.attest_disclosure_hint(),
     ))
-    return Form(f"{FORM_ID}:{once}" if once else FORM_ID, f"Attestation {period}", tuple(fields),
+    return Form(actions.AttestForm(once or "").encode(), f"Attestation {period}", tuple(fields),
                 submit_label="Attest",
                 intro=policy.text)
 
@@ -105,10 +105,10 @@ def validate(values: dict[str, Any]) -> Answers | dict[str, str]:
     if disclosure and len(disclosure) > DISCLOSURE_LIMIT:
         errors["disclosure"] = refusals.too_long(DISCLOSURE_LIMIT, len(disclosure))
     if answers.get("read_understood") is False:
-        errors["read_understood"] = attesting.attest_must_read()
+        errors["read_understood"] = attestations.attest_must_read()
     for name in ("complied", "no_conflict"):
         if answers.get(name) is False and not disclosure:
-            errors["disclosure"] = attesting.attest_explain()
+            errors["disclosure"] = attestations.attest_explain()
     if errors:
         return errors
     return Answers(disclosure=disclosure, **answers)

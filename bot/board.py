@@ -16,17 +16,18 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.committee import REASON_LIMIT, db_case_for
+from bot import actions
+from bot.access import db_case_for, db_officers
+from bot.committee import REASON_LIMIT
 from bot.core import Core, actor_id
 from bot.messages import Choice, FieldKind, Form, FormErrors, FormField, Reply, Text
 from bot.reports import REPORT
 from bot.visibility import KeptAway, db_kept_away
 from bot.wording import governance, refusals
 from storage.models import Determination, Person, Report, new_id
-from storage.vocabulary import BoardAction, PersonKind
+from storage.vocabulary import BoardAction
 
 KIND = "determination"
-FORM_PREFIX = "determine"
 FACTOR_LIMIT = 2000
 DECIDER_LIMIT = 300
 EARLIEST = date(2002, 1, 1)  # before the Sarbanes-Oxley codes of ethics, a date is a typo
@@ -61,12 +62,6 @@ class Decision:
                 "reasoning": self.reasoning, "decider": self.decider}
 
 
-def _officers(session: Session) -> list[Person]:
-    return list(session.exec(select(Person).where(Person.kind == PersonKind.OFFICER,
-                                                  Person.active == True)  # noqa: E712
-                             .order_by(col(Person.name))).all())
-
-
 def db_prior(session: Session, subject_id: int) -> list[Determination]:
     """The determinations already recorded against an officer, oldest first."""
     return list(session.exec(select(Determination).where(Determination.subject_id == subject_id)
@@ -84,12 +79,12 @@ def _prior_lines(session: Session, officers: list[Person], kept: KeptAway) -> st
     return "\n".join(lines) or governance.no_prior_determinations()
 
 
-def form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
+def db_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
     """The determination form, with the earlier determinations against each officer above it."""
     report = db_case_for(session, core, member, report_id, action="determine")
-    officers = _officers(session)
+    officers = db_officers(session)
     yes_no = (Choice("Yes", "yes"), Choice("No", "no"))
-    return [Form(f"{FORM_PREFIX}:{report.id}", f"Determination on {report.code}", (
+    return [Form(actions.DetermineSubmit(report.id).encode(), f"Determination on {report.code}", (
         FormField("subject", "The officer concerned", FieldKind.SELECT,
                   options=tuple(Choice(p.name, str(p.id)) for p in officers)),
         FormField("violation", "Did a material violation of the Code occur?", FieldKind.BOOLEAN,
@@ -188,14 +183,14 @@ def parse_date(value: object, errors: dict[str, str], name: str, *, today: date)
     return day
 
 
-def db_submit(session: Session, core: Core, member: Person, report_id: str,
+def db_submit(session: Session, core: Core, *, member: Person, report_id: str,
               values: dict[str, Any]) -> list[Reply]:
     """Validate and record a determination from the form."""
     report = db_case_for(session, core, member, report_id, action="determine")
-    officer_ids = {p.id for p in _officers(session) if p.id is not None}
+    officer_ids = {p.id for p in db_officers(session) if p.id is not None}
     checked = validate(values, officer_ids=officer_ids, today=core.today())
     if isinstance(checked, dict):
-        return [FormErrors(f"{FORM_PREFIX}:{report.id}", checked)]
+        return [FormErrors(actions.DetermineSubmit(report.id).encode(), checked)]
     db_record(session, core, member=member, report=report, decision=checked)
     return [Text(governance.determination_recorded(report.code))]
 

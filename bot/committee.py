@@ -1,15 +1,18 @@
 """What Audit Committee members do with a case: acknowledge it, open it privately, ask the
 reporter a question, move it through its statuses, list the open cases.
 
-Only active committee members act here, and never on a report that keeps them away. Every
-opening of a case, and every refusal, is written to the audit log. What the opened details say is
+Only active committee members act here, and never on a report that keeps them away (the gate
+is `bot.access.db_case_for`). Every opening of a case, and every refusal, is written to the
+audit log. What the opened details say is
 `bot/views/case.py`'s (the case file and the reporter's view are worded from the same pieces).
 """
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from bot import actions
+from bot.access import db_case_for, db_open_cases
 from bot.core import (
     CandorError,
     Core,
@@ -18,9 +21,7 @@ from bot.core import (
     db_excluded,
     is_committee,
 )
-from bot.followup import MY_REPORTS
 from bot.messages import (
-    Actor,
     Choice,
     Document,
     FieldKind,
@@ -50,36 +51,6 @@ MOVES: dict[CaseStatus, tuple[CaseStatus, ...]] = {
 }
 
 
-def db_case_for(session: Session, core: Core, member: Person, report_id: str, *, action: str,
-                operator: str | None = None) -> Report:
-    """The case, if this member may act on it; otherwise a refusal (audited when it is a
-    committee member kept away from the case, or someone outside the committee). `operator` is
-    who acted at the command line in the member's name (audited beside them)."""
-    report = session.get(Report, report_id)
-    if report is None or report.shredded_at is not None:
-        raise CandorError(refusals.case_not_found())
-    if not is_committee(member) or member.id in db_excluded(session, core, report):
-        core.audit_event(session, actor=actor_id(member), action="case.refused",
-                         record_kind=REPORT, record_id=report.id,
-                         detail={"attempt": action, **({"operator": operator} if operator else {})})
-        raise CandorError(refusals.not_allowed_case() if is_committee(member)
-                          else refusals.committee_only())
-    return report
-
-
-def db_refuse_outsider(session: Session, core: Core, actor: Actor, value: str) -> None:
-    """Audit a case button clicked by someone who is not on the roster (the report, if the
-    value names one, is the record; the platform id is the actor)."""
-    verb, _, rest = value.partition(":")
-    action, _, arg = rest.partition(":")
-    report = session.get(Report, arg.partition(":")[0]) if verb == "case" and arg else None
-    if report is None:
-        return
-    core.audit_event(session, actor=f"outsider:{actor.platform.value}:{actor.user_id[:64]}",
-                     action="case.refused", record_kind=REPORT, record_id=report.id,
-                     detail={"attempt": action[:32]})
-
-
 def db_acknowledge(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
     report = db_case_for(session, core, member, report_id, action="acknowledge")
     if report.status is not CaseStatus.RECEIVED:
@@ -105,32 +76,35 @@ def db_view(session: Session, core: Core, member: Person, report_id: str) -> lis
 def case_choices(report: Report) -> tuple[Choice, ...]:
     choices: list[Choice] = []
     if report.status is CaseStatus.RECEIVED:
-        choices.append(Choice("Acknowledge", f"case:ack:{report.id}", Style.PRIMARY))
+        choices.append(Choice("Acknowledge", actions.Acknowledge(report.id).encode(),
+                              Style.PRIMARY))
     else:
-        choices.append(Choice("Ask the reporter", f"case:ask:{report.id}"))
+        choices.append(Choice("Ask the reporter", actions.AskForm(report.id).encode()))
     for target in MOVES[report.status]:
-        choices.append(Choice(f"Move to: {target.label}", f"case:move:{report.id}:{target.value}"))
+        choices.append(Choice(f"Move to: {target.label}",
+                              actions.MoveForm(report.id, target.value).encode()))
     if report.status is not CaseStatus.RECEIVED:
-        choices.append(Choice("Record Board determination", f"case:determine:{report.id}"))
+        choices.append(Choice("Record Board determination",
+                              actions.DetermineForm(report.id).encode()))
     return tuple(choices)
 
 
 def chair_choices(report: Report) -> tuple[Choice, ...]:
     """What only the chair is offered on a case: conflict routing and the legal hold."""
     hold = "Release legal hold" if report.legal_hold else "Place legal hold"
-    return (Choice("Keep a member away", f"case:exclude:{report.id}"),
-            Choice(hold, f"case:hold:{report.id}"))
+    return (Choice("Keep a member away", actions.ExcludeForm(report.id).encode()),
+            Choice(hold, actions.HoldForm(report.id).encode()))
 
 
-def ask_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
+def db_ask_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
     report = db_case_for(session, core, member, report_id, action="ask")
-    return [Form(f"ask:{report.id}", f"Question on {report.code}", (
-        FormField("question", casework.question_prompt(), FieldKind.MULTILINE,
-                  max_length=QUESTION_LIMIT),
+    return [Form(actions.AskSubmit(report.id).encode(), f"Question on {report.code}", (
+        FormField("question", casework.question_prompt(), FieldKind.MULTILINE, max_length=QUESTION_LIMIT),
     ), submit_label="Send question")]
 
 
-def db_ask(session: Session, core: Core, member: Person, report_id: str, question: str) -> list[Reply]:
+def db_ask(session: Session, core: Core, *, member: Person, report_id: str,
+           question: str) -> list[Reply]:
     report = db_case_for(session, core, member, report_id, action="ask")
     question = question.strip()
     if not question:
@@ -151,16 +125,17 @@ def db_ask(session: Session, core: Core, member: Person, report_id: str, questio
     return [Text(casework.question_sent(report.code, report.anonymous))]
 
 
-def move_form(session: Session, core: Core, member: Person, report_id: str, to: str) -> list[Reply]:
+def db_move_form(session: Session, core: Core, member: Person, report_id: str, to: str) -> list[Reply]:
     report = db_case_for(session, core, member, report_id, action="move")
     target = _target(report, to)
-    return [Form(f"move:{report.id}:{target.value}", f"{report.code}: {target.label}"[:60], (
-        FormField("reason", casework.status_reason_prompt(), FieldKind.MULTILINE,
-                  max_length=REASON_LIMIT),
+    return [Form(actions.MoveSubmit(report.id, target.value).encode(),
+                 f"{report.code}: {target.label}"[:60], (
+        FormField("reason", casework.status_reason_prompt(), FieldKind.MULTILINE, max_length=REASON_LIMIT),
     ), submit_label="Move case")]
 
 
-def db_move(session: Session, core: Core, member: Person, report_id: str, to: str, reason: str) -> list[Reply]:
+def db_move(session: Session, core: Core, *, member: Person, report_id: str, to: str,
+            reason: str) -> list[Reply]:
     report = db_case_for(session, core, member, report_id, action="move")
     target = _target(report, to)
     reason = reason.strip()
@@ -188,17 +163,15 @@ def _target(report: Report, to: str) -> CaseStatus:
 def db_cases(session: Session, core: Core, member: Person) -> list[Reply]:
     if not is_committee(member):
         raise CandorError(refusals.committee_only())
-    reports = session.exec(select(Report).where(Report.status != CaseStatus.CLOSED,
-                                                col(Report.shredded_at).is_(None))
-                           .order_by(col(Report.received_at))).all()
-    visible = [r for r in reports if member.id not in db_excluded(session, core, r)]
+    visible = [r for r in db_open_cases(session)
+               if member.id not in db_excluded(session, core, r)]
     if not visible:
         return [Text(casework.no_open_cases())]
     sections = tuple(
         (f"{r.code}: {r.status.label}", f"{r.category.label}; received {r.received_at:%Y-%m-%d}")
         for r in visible
     )
-    choices = tuple(Choice(f"Open {r.code}", f"case:view:{r.id}") for r in visible[:20])
+    choices = tuple(Choice(f"Open {r.code}", actions.ViewCase(r.id).encode()) for r in visible[:20])
     return [Document(title="Open cases", sections=sections, choices=choices)]
 
 
@@ -214,8 +187,8 @@ def _tell_reporter(session: Session, core: Core, report: Report, *, key: str) ->
     # lists their cases in a window, where the case (and any question, with its answer button)
     # is read. No case code, status or question text in the chat.
     db_enqueue(session, core.vault, now=core.now(), key=f"{REPORTER_PREFIX}{key}", target=person_target(person_id),
-               notice=Notice(title=following.news_for_reporter(),
-                             text=following.news_for_reporter_detail(),
-                             choices=(Choice(following.open_my_reports(), MY_REPORTS),)),
+               notice=Notice(title=following.news_for_reporter(), text=following.news_for_reporter_detail(),
+                             choices=(Choice(following.open_my_reports(),
+                                             actions.MyReports().encode()),)),
                platforms=core.platforms)
 

@@ -10,23 +10,13 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot.committee import db_case_for
-from bot.core import CandorError, Core, actor_id, db_committee, db_excluded
+from bot import actions
+from bot.access import db_chair_case
+from bot.core import Core, actor_id, db_committee, db_excluded
 from bot.messages import Choice, FieldKind, Form, FormErrors, FormField, Reply, Text
 from bot.reports import REPORT
 from bot.wording import casework, refusals
 from storage.models import Exclusion, Person, Report, new_id
-
-FORM_PREFIX = "exclude"
-
-
-def _chair_case(session: Session, core: Core, member: Person, report_id: str) -> Report:
-    report = db_case_for(session, core, member, report_id, action="exclude")
-    if not member.chair:
-        core.audit_event(session, actor=actor_id(member), action="case.refused",
-                         record_kind=REPORT, record_id=report.id, detail={"attempt": "exclude"})
-        raise CandorError(refusals.chair_only())
-    return report
 
 
 def _candidates(session: Session, core: Core, member: Person, report: Report) -> list[Person]:
@@ -34,23 +24,25 @@ def _candidates(session: Session, core: Core, member: Person, report: Report) ->
     return [p for p in db_committee(session) if p.id != member.id and p.id not in excluded]
 
 
-def form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
-    report = _chair_case(session, core, member, report_id)
+def db_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
+    report = db_chair_case(session, core, member, report_id, action="exclude")
     candidates = _candidates(session, core, member, report)
     if not candidates:
         return [Text(casework.exclusion_nobody_left())]
-    return [Form(f"{FORM_PREFIX}:{report.id}", f"Keep a member away: {report.code}", (
+    return [Form(actions.ExcludeSubmit(report.id).encode(), f"Keep a member away: {report.code}", (
         FormField("member", casework.exclusion_prompt(), FieldKind.SELECT,
                   options=tuple(Choice(p.name, str(p.id)) for p in candidates)),
     ), submit_label="Keep away")]
 
 
-def db_submit(session: Session, core: Core, member: Person, report_id: str, chosen: object) -> list[Reply]:
-    report = _chair_case(session, core, member, report_id)
+def db_submit(session: Session, core: Core, *, member: Person, report_id: str,
+              chosen: object) -> list[Reply]:
+    report = db_chair_case(session, core, member, report_id, action="exclude")
     allowed = {p.id for p in _candidates(session, core, member, report)}
     member_id = int(chosen) if isinstance(chosen, str) and chosen.isdigit() else None
     if member_id is None or member_id not in allowed:
-        return [FormErrors(f"{FORM_PREFIX}:{report.id}", {"member": refusals.not_understood()})]
+        return [FormErrors(actions.ExcludeSubmit(report.id).encode(),
+                           {"member": refusals.not_understood()})]
     db_add(session, core, by=member, report=report, member_id=member_id)
     return [Text(casework.exclusion_added(report.code))]
 

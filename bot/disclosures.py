@@ -10,30 +10,29 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from bot import sanitize
+from bot import actions, sanitize
 from bot.attestation import QUESTIONS, Answers
 from bot.core import CandorError, Core, actor_id, is_committee
 from bot.messages import CHANNEL, Choice, Document, Reply
 from bot.outbox import db_enqueue
 from bot.visibility import NOTHING, KeptAway, db_kept_away
-from bot.wording import attesting, refusals
+from bot.wording import attestations, refusals
 from storage.models import Attestation, Disclosure, Person
 
 KIND = "attestation"
-VIEW = "disclosure:view:"
 
 
 def needs(answers: Answers) -> tuple[str, ...]:
     """What in these answers the committee must look at (empty: a clean attestation)."""
     found = []
     if answers.disclosure and answers.no_conflict:
-        found.append(attesting.attest_needs_disclosure())
+        found.append(attestations.attest_needs_disclosure())
     if not answers.no_conflict:
-        found.append(attesting.attest_needs_conflict())
+        found.append(attestations.attest_needs_conflict())
     if not answers.complied:
-        found.append(attesting.attest_needs_exception())
+        found.append(attestations.attest_needs_exception())
     if not answers.no_unreported:
-        found.append(attesting.attest_needs_unreported())
+        found.append(attestations.attest_needs_unreported())
     return tuple(found)
 
 
@@ -42,9 +41,10 @@ def db_notify(session: Session, core: Core, attestation: Attestation, answers: A
     found = needs(answers)
     if not found:
         return
-    notice = sanitize.attestation_notice(period=attestation.period, attested_at=attestation.attested_at,
-                                         needs=found, choice=Choice(attesting.view_disclosure(),
-                                                                    VIEW + attestation.id))
+    view = Choice(attestations.view_disclosure(), actions.ViewDisclosure(attestation.id).encode())
+    notice = sanitize.attestation_notice(period=attestation.period,
+                                         attested_at=attestation.attested_at,
+                                         needs=found, choice=view)
     db_enqueue(session, core.vault, now=core.now(), key=f"attest-disclosure:{attestation.id}",
                target=CHANNEL, notice=notice, platforms=core.platforms, fresh=True)
 

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from bot import codes, pending, sanitize
+from bot import actions, codes, pending, sanitize
 from bot.core import REPORTER, CandorError, Core, FieldError, actor_id, db_report_by_code
 from bot.messages import (
     CHANNEL,
@@ -46,7 +46,6 @@ ANSWER_LIMIT = 4000
 # that, they open the case again with code and secret. A named reporter's lasts two months.
 ANONYMOUS_TOKEN_SECONDS = 4 * 3600
 NAMED_TOKEN_SECONDS = 60 * 24 * 3600
-MY_REPORTS = "reporter:cases"  # a named reporter's cases, opened from a notice without details
 
 
 def _mac(core: Core, report_id: str, expiry: int, who: tuple[str, ...]) -> str:
@@ -63,7 +62,7 @@ def answer_choice(core: Core, report: Report, *, person_id: int | None = None,
         assert actor is not None
         expiry, who = int(core.now().timestamp()) + ANONYMOUS_TOKEN_SECONDS, ("actor", actor.platform.value, actor.user_id)
     token = f"{report.id}.{expiry}.{_mac(core, report.id, expiry, who)}"
-    return Choice("Answer the committee", f"answer:{token}", Style.PRIMARY)
+    return Choice("Answer the committee", actions.AnswerForm(token).encode(), Style.PRIMARY)
 
 
 def check_token(core: Core, token: str, *, person: Person, actor: Actor, field: str | None = None) -> str:
@@ -93,7 +92,7 @@ def db_reporter_case(session: Session, core: Core, person: Person, actor: Actor,
     Guessing is limited per person and per code typed (`GUESS_LIMITS`); every answer but a named
     reporter's own case costs one slow hash, against a stand-in when the code has none, so the
     time taken does not tell which codes exist; the hash is checked outside the unit of work
-    (`secret_matches`)."""
+    (`db_secret_matches`)."""
     if not args:
         raise CandorError(following.status_usage(actor.surface))
     code = codes.format_code(args[0])
@@ -110,7 +109,7 @@ def db_reporter_case(session: Session, core: Core, person: Person, actor: Actor,
     stored = report.secret_hash if report is not None and report.anonymous else None
     if held is not None:
         stored = held.secret_hash
-    if secret_matches(session, secret=codes.normalise("".join(args[1:])), stored=stored):
+    if db_secret_matches(session, secret=codes.normalise("".join(args[1:])), stored=stored):
         if held is not None:
             return held
         assert report is not None
@@ -148,7 +147,7 @@ class SecretCheck(Exception):
         return matched and self.stored is not None and bool(self.secret)
 
 
-def secret_matches(session: Session, *, secret: str, stored: str | None) -> bool:
+def db_secret_matches(session: Session, *, secret: str, stored: str | None) -> bool:
     """The verdict for this secret and stored hash, checked outside the unit of work."""
     verdicts: dict[tuple[str | None, str], bool] = session.info.get(VERDICTS, {})
     key = (stored, secret)
@@ -267,13 +266,13 @@ def db_status(session: Session, core: Core, person: Person, actor: Actor, args: 
 
 def answer_form(core: Core, person: Person, actor: Actor, token: str) -> list[Reply]:
     check_token(core, token, person=person, actor=actor)
-    return [Form(f"answer:{token}", "Answer the committee", (
-        FormField("answer", following.answer_prompt(), FieldKind.MULTILINE,
-                  max_length=ANSWER_LIMIT),
+    return [Form(actions.AnswerSubmit(token).encode(), "Answer the committee", (
+        FormField("answer", following.answer_prompt(), FieldKind.MULTILINE, max_length=ANSWER_LIMIT),
     ), submit_label="Send answer")]
 
 
-def db_answer(session: Session, core: Core, person: Person, actor: Actor, token: str, answer: str) -> list[Reply]:
+def db_answer(session: Session, core: Core, *, person: Person, actor: Actor, token: str,
+              answer: str) -> list[Reply]:
     report_id = check_token(core, token, person=person, actor=actor, field="answer")
     report = session.get(Report, report_id)
     if report is None or report.shredded_at is not None:

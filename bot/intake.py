@@ -12,12 +12,12 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from bot import actions
 from bot.messages import Choice, Choices, FieldKind, Form, FormField, Reply, Style, Text
 from bot.wording import refusals, reporting
 from storage.vocabulary import Category
 
-FORM_ID = "intake"
-PREFIX = "intake:"
+PREFIX = actions.INTAKE_PREFIX
 
 
 class Step(StrEnum):
@@ -333,7 +333,7 @@ def form(members: list[Member], *, once: str | None = None) -> Form:
         FormField("anonymous", "Report anonymously?", FieldKind.BOOLEAN,
                   hint=reporting.hint("anonymous")),
     ]
-    return Form(f"{FORM_ID}:{once}" if once else FORM_ID, "Report a concern", tuple(fields),
+    return Form(actions.ReportForm(once or "").encode(), "Report a concern", tuple(fields),
                 submit_label="Submit report",
                 intro=reporting.intake_form_intro())
 

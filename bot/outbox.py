@@ -39,6 +39,15 @@ def person_target(person_id: int) -> str:
     return f"person:{person_id}"
 
 
+def key_ids(row_key: str) -> frozenset[str]:
+    """The ids a row's key names. A key is `<kind>:<id>[:<more>...]`, perhaps behind
+    `REPORTER_PREFIX` or `FAILURE_PREFIX` (a failure names the key it is about), and a row's key
+    ends in `@<platform>`; every part between colons counts (a status change's key names the
+    case, a question's the message)."""
+    key = row_key.rpartition("@")[0] or row_key
+    return frozenset(part for part in key.split(":") if part)
+
+
 def db_enqueue(
     session: Session,
     vault: Vault,

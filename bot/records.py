@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, tzinfo
 from sqlmodel import Session, col, select
 
 from bot import attestation
-from bot.committee import db_case_for
+from bot.access import db_case_for
 from bot.core import CandorError, Core, actor_id
 from bot.reports import REPORT
 from bot.views.case import CaseFile, Viewer, case_file, db_case_view

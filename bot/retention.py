@@ -14,9 +14,12 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from bot.committee import REASON_LIMIT, db_case_for
+from bot import actions
+from bot.access import db_chair_case
+from bot.committee import REASON_LIMIT
 from bot.core import CandorError, Core, FieldError, actor_id
 from bot.messages import FieldKind, Form, FormField, Reply, Text
+from bot.outbox import key_ids
 from bot.reports import REPORT, db_open
 from bot.wording import casework, refusals
 from storage.models import (
@@ -31,7 +34,6 @@ from storage.models import (
 from storage.vocabulary import CaseStatus
 
 DEFAULT_YEARS = 7
-FORM_PREFIX = "hold"
 TOMBSTONE = b""  # the report's body once shredded: nothing sealed remains
 
 
@@ -101,7 +103,7 @@ def db_shred(session: Session, core: Core, report: Report, *, actor: str = "syst
     # Notices that named the case (alerts, questions, answers) carry its id or a related id.
     names = {report.id} | {i for _k, i in related}
     for row in session.exec(select(OutboxMessage)).all():
-        if any(name in row.key for name in names):
+        if names & key_ids(row.key):
             related.append(("outbox", row.id))
             session.delete(row)
     for kind, record_id in related:
@@ -140,27 +142,18 @@ def db_set_hold(session: Session, core: Core, report: Report, *, hold: bool, rea
                      record_kind=REPORT, record_id=report.id)
 
 
-def _chair_case(session: Session, core: Core, member: Person, report_id: str) -> Report:
-    report = db_case_for(session, core, member, report_id, action="hold")
-    if not member.chair:
-        core.audit_event(session, actor=actor_id(member), action="case.refused",
-                         record_kind=REPORT, record_id=report.id, detail={"attempt": "hold"})
-        raise CandorError(refusals.chair_only())
-    return report
-
-
-def hold_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
-    report = _chair_case(session, core, member, report_id)
+def db_hold_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
+    report = db_chair_case(session, core, member, report_id, action="hold")
     title = "Release legal hold" if report.legal_hold else "Place legal hold"
-    return [Form(f"{FORM_PREFIX}:{report.id}", f"{title}: {report.code}", (
-        FormField("reason", casework.hold_reason_prompt(), FieldKind.MULTILINE,
-                  max_length=REASON_LIMIT),
+    return [Form(actions.HoldSubmit(report.id).encode(), f"{title}: {report.code}", (
+        FormField("reason", casework.hold_reason_prompt(), FieldKind.MULTILINE, max_length=REASON_LIMIT),
     ), submit_label=title)]
 
 
-def db_hold_submit(session: Session, core: Core, member: Person, report_id: str, reason: str) -> list[Reply]:
+def db_hold_submit(session: Session, core: Core, *, member: Person, report_id: str,
+                   reason: str) -> list[Reply]:
     """The chair's form toggles the hold: places it, or releases the one in place."""
-    report = _chair_case(session, core, member, report_id)
+    report = db_chair_case(session, core, member, report_id, action="hold")
     hold = not report.legal_hold
     db_set_hold(session, core, report, hold=hold, reason=reason, actor=actor_id(member))
     return [Text(casework.hold_set(report.code) if hold else casework.hold_released(report.code))]

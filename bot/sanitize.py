@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot import actions
 from bot.messages import Choice, Notice, Style
 from storage.vocabulary import CaseStatus, Category
 
@@ -91,8 +92,9 @@ def alert(facts: AlertFacts) -> Notice:
     fields.append(("Feedback to reporter by", facts.feedback_due.isoformat()))
     choices: list[Choice] = []
     if facts.status is CaseStatus.RECEIVED:
-        choices.append(Choice("Acknowledge", f"case:ack:{facts.report_id}", Style.PRIMARY))
-    choices.append(Choice("View details", f"case:view:{facts.report_id}"))
+        choices.append(Choice("Acknowledge", actions.Acknowledge(facts.report_id).encode(),
+                              Style.PRIMARY))
+    choices.append(Choice("View details", actions.ViewCase(facts.report_id).encode()))
     return Notice(
         title=f"New report {facts.code}" if facts.status is CaseStatus.RECEIVED else f"Report {facts.code}",
         text="A concern was reported to the Audit Committee. Details open privately.",
@@ -107,9 +109,9 @@ def reminder(title: str, facts: tuple[tuple[str, str], ...], *, report_id: str |
     the button that acts on it (the case's details, or recording a waiver's disclosure)."""
     choices: tuple[Choice, ...] = ()
     if report_id:
-        choices = (Choice("View details", f"case:view:{report_id}"),)
+        choices = (Choice("View details", actions.ViewCase(report_id).encode()),)
     elif waiver_id:
-        choices = (Choice("Record disclosure", f"waiver:disclose:{waiver_id}"),)
+        choices = (Choice("Record disclosure", actions.DiscloseForm(waiver_id).encode()),)
     return Notice(title=title, fields=tuple((a, neutralise(b)) for a, b in facts), choices=choices)
 
 

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from bot import attestation, housekeeping, pending, retention, sanitize
+from bot import attestation, drafts, housekeeping, pending, retention, sanitize
 from bot.calendar import local_date
 from bot.core import Core, db_committee, db_exclusions
 from bot.messages import CHANNEL
@@ -65,9 +65,11 @@ class Sweeper:
             members = [CommitteeMember(p.id, p.chair) for p in db_committee(session) if p.id is not None]
             cases = self._cases(session)
             waivers = self._waivers(session)
-            drafts = [DraftState(c.key, c.updated_at) for c in session.exec(select(Conversation)).all()]
+            draft_states = [DraftState(c.key, c.updated_at)
+                            for c in session.exec(select(Conversation)).all()]
             dues, expired = all_dues(officers=officers, cases=cases, members=members,
-                                     waivers=waivers, drafts=drafts, now=now, settings=self.settings)
+                                     waivers=waivers, drafts=draft_states, now=now,
+                                     settings=self.settings)
             written = 0
             kinds: Counter[str] = Counter()
             for due in dues:
@@ -75,11 +77,7 @@ class Sweeper:
                 written += new
                 if new:
                     kinds[due.kind.value] += 1
-            for key in expired:
-                row = session.get(Conversation, key)
-                if row is not None:
-                    self.core.vault.shred(session, kind="conversation", record_id=row.key)
-                    session.delete(row)
+            drafts.db_drop(session, self.core, expired)
             # Never a future --now: shredding cannot be undone (`retention.judged_at`).
             shred_at = retention.judged_at(now, now=self.core.now())
             shredded = [retention.db_shred(session, self.core, r, at=shred_at).code

@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from bot import actions
+from bot.access import db_officers
 from bot.board import parse_date
 from bot.core import CandorError, Core, FieldError, is_committee
 from bot.messages import Choice, Document, FieldKind, Form, FormErrors, FormField, Reply, Text
@@ -22,11 +24,8 @@ from bot.schedule import waiver_disclosure_deadline
 from bot.visibility import db_kept_away
 from bot.wording import governance, refusals
 from storage.models import Person, Waiver, new_id
-from storage.vocabulary import PersonKind
 
 KIND = "waiver"
-FORM_ID = "waiver"
-DISCLOSE_PREFIX = "disclose"
 TEXT_LIMIT = 300
 REASON_LIMIT = 4000
 
@@ -67,12 +66,6 @@ def validate(values: dict[str, Any], *, officer_ids: set[int], today: date) -> G
         return errors
     assert officer is not None and granted_on is not None
     return Grant(officer, granted_by, granted_on, provision, reason)
-
-
-def db_officers(session: Session) -> list[Person]:
-    return list(session.exec(select(Person).where(Person.kind == PersonKind.OFFICER,
-                                                  Person.active == True)  # noqa: E712
-                             .order_by(col(Person.name))).all())
 
 
 def db_record(session: Session, core: Core, *, actor: str, grant: Grant,
@@ -140,10 +133,10 @@ def _committee(person: Person) -> None:
         raise CandorError(refusals.committee_only())
 
 
-def form(session: Session, core: Core, person: Person) -> list[Reply]:
+def db_form(session: Session, core: Core, person: Person) -> list[Reply]:
     _committee(person)
     officers = db_officers(session)
-    return [Form(FORM_ID, "Record a waiver of the Code", (
+    return [Form(actions.WaiverSubmit().encode(), "Record a waiver of the Code", (
         FormField("officer", "The officer", FieldKind.SELECT,
                   options=tuple(Choice(p.name, str(p.id)) for p in officers)),
         FormField("granted_by", "Granted by (e.g. the Board of Directors)", max_length=TEXT_LIMIT),
@@ -158,7 +151,7 @@ def db_submit(session: Session, core: Core, person: Person, values: dict[str, An
     officers = {p.id: p for p in db_officers(session) if p.id is not None}
     checked = validate(values, officer_ids=set(officers), today=core.today())
     if isinstance(checked, dict):
-        return [FormErrors(FORM_ID, checked)]
+        return [FormErrors(actions.WaiverSubmit().encode(), checked)]
     row = db_record(session, core, actor=f"person:{person.id}", grant=checked, recorded_by=person)
     return [Text(governance.waiver_recorded(officers[checked.officer_id].name,
                                             row.disclosure_due.isoformat()))]
@@ -173,7 +166,7 @@ def _shown(session: Session, core: Core, person: Person, row: Waiver) -> Waiver:
     return row
 
 
-def register(session: Session, core: Core, person: Person) -> list[Reply]:
+def db_register_view(session: Session, core: Core, person: Person) -> list[Reply]:
     _committee(person)
     kept = db_kept_away(session, core, person)
     rows = [(w, p) for w, p in db_register(session) if kept.shows_officer(w.person_id)]
@@ -188,24 +181,24 @@ def register(session: Session, core: Core, person: Person) -> list[Reply]:
         sections.append((neutralise(f"{officer.name}: {waiver.provision}"),
                          neutralise(f"Granted by {waiver.granted_by} on {waiver.granted_on.isoformat()}; {state}")))
     choices = tuple(Choice(f"Record disclosure: {officer.name}, {waiver.granted_on.isoformat()}",
-                           f"waiver:disclose:{waiver.id}")
+                           actions.DiscloseForm(waiver.id).encode())
                     for waiver, officer in rows if waiver.disclosed_on is None)
     return [Document("Waiver register", tuple(sections), choices[:20])]
 
 
-def disclose_form(session: Session, core: Core, person: Person, waiver_id: str) -> list[Reply]:
+def db_disclose_form(session: Session, core: Core, person: Person, waiver_id: str) -> list[Reply]:
     _committee(person)
     row = session.get(Waiver, waiver_id)
     if row is None:
         raise CandorError(governance.waiver_not_found())
     _shown(session, core, person, row)
-    return [Form(f"{DISCLOSE_PREFIX}:{row.id}", "Record the waiver's disclosure", (
+    return [Form(actions.DiscloseSubmit(row.id).encode(), "Record the waiver's disclosure", (
         FormField("ref", "Form 8-K reference or web address", max_length=TEXT_LIMIT),
         FormField("on", "Date disclosed", FieldKind.DATE, initial=core.today().isoformat()),
     ), submit_label="Record disclosure")]
 
 
-def db_submit_disclosure(session: Session, core: Core, person: Person, waiver_id: str,
+def db_submit_disclosure(session: Session, core: Core, *, person: Person, waiver_id: str,
                          values: dict[str, Any]) -> list[Reply]:
     _committee(person)
     existing = session.get(Waiver, waiver_id)
@@ -217,7 +210,7 @@ def db_submit_disclosure(session: Session, core: Core, person: Person, waiver_id
     if not isinstance(ref, str) or not ref.strip():
         errors["ref"] = governance.waiver_ref_missing()
     if errors or on is None or not isinstance(ref, str):
-        return [FormErrors(f"{DISCLOSE_PREFIX}:{waiver_id}", errors)]
+        return [FormErrors(actions.DiscloseSubmit(waiver_id).encode(), errors)]
     row = db_disclose(session, core, actor=f"person:{person.id}", waiver_id=waiver_id, ref=ref, on=on)
     officer = session.get(Person, row.person_id)
     return [Text(governance.waiver_disclosed(officer.name if officer else "the officer",

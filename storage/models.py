@@ -260,7 +260,7 @@ class Conversation(SQLModel, table=True):
 class InboundEvent(SQLModel, table=True):
     """An event or activity id already handled, so a platform's retry changes nothing."""
 
-    id: str = Field(primary_key=True)  # keyed hash of "<platform>:<event id>" (bot.service._first_use)
+    id: str = Field(primary_key=True)  # keyed hash of "<platform>:<event id>" (bot.once)
     received_at: datetime = Field(default_factory=utcnow, index=True)
 
 

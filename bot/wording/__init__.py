@@ -9,7 +9,7 @@ qualified (`from bot.wording import refusals` ... `refusals.case_not_found()`):
   menus       menus, help, and how a command is typed on each platform
   reporting   the report conversation and form, the chat warnings, the receipt
   following   a reporter following their case: checking it, secrets, questions, news
-  attesting   the annual attestation, and what the committee reads of a disclosure
+  attestations  the annual attestation, and what the committee reads of a disclosure
   casework    the committee's work on a case: acknowledge, ask, move, keep away, hold
   case_labels the labels and headings of a case's three views
   governance  the Board's determinations and waivers of the Code

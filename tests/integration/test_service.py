@@ -12,6 +12,7 @@ from sqlmodel import col, func, select
 
 from bot import followup
 from bot.messages import CHANNEL, Actor, DirectMessage, Document, Form, FormErrors
+from bot.sweep import Sweeper
 from storage.models import (
     Attestation,
     AuditEvent,
@@ -502,11 +503,9 @@ def test_no_reply_carries_text_in_a_log_record(world, caplog):
 def test_expired_drafts_are_swept(world):
     world.say("cfo", "report")
     world.clock.advance(hours=25)
-    with world.db.write() as session:
-        assert world.service.db_expire_drafts(session) == 0
+    assert Sweeper(world.db, world.core, world.core.schedule).run(world.clock()).drafts_deleted == 0
     world.clock.advance(hours=15)
-    with world.db.write() as session:
-        assert world.service.db_expire_drafts(session) == 1
+    assert Sweeper(world.db, world.core, world.core.schedule).run(world.clock()).drafts_deleted == 1
     assert timedelta(hours=24) == world.core.draft_ttl
 
 

@@ -1,0 +1,77 @@
+"""Who may see and act on what: the case gate every case use case passes (`db_case_for`), the
+chair's gate on top of it (`db_chair_case`), the audit of an outsider's click on a case button
+(`db_refuse_outsider`), and the two lists the views and forms start from (`db_open_cases`,
+`db_officers`). The committee and who is kept away from a case are `bot.core`'s
+(`db_committee`, `db_excluded`, `db_exclusions`); which people and items a member is kept away
+from in listings is `bot.visibility`'s.
+
+May touch: reads the roster, reports and exclusions through the caller's session, and writes
+one kind of row: the audit of a refusal (`case.refused`). It never commits. It sits below the
+use cases (committee, board, conflicts, retention, records) and imports none of them.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from bot import actions
+from bot.core import CandorError, Core, actor_id, db_excluded, is_committee
+from bot.messages import Actor
+from bot.reports import REPORT
+from bot.wording import refusals
+from storage.models import Person, Report
+from storage.vocabulary import CaseStatus, PersonKind
+
+
+def db_case_for(session: Session, core: Core, member: Person, report_id: str, *, action: str,
+                operator: str | None = None) -> Report:
+    """The case, if this member may act on it; otherwise a refusal (audited when it is a
+    committee member kept away from the case, or someone outside the committee). `operator` is
+    who acted at the command line in the member's name (audited beside them)."""
+    report = session.get(Report, report_id)
+    if report is None or report.shredded_at is not None:
+        raise CandorError(refusals.case_not_found())
+    if not is_committee(member) or member.id in db_excluded(session, core, report):
+        core.audit_event(session, actor=actor_id(member), action="case.refused",
+                         record_kind=REPORT, record_id=report.id,
+                         detail={"attempt": action, **({"operator": operator} if operator else {})})
+        raise CandorError(refusals.not_allowed_case() if is_committee(member)
+                          else refusals.committee_only())
+    return report
+
+
+def db_chair_case(session: Session, core: Core, member: Person, report_id: str, *,
+                  action: str) -> Report:
+    """The case, if the member passes the case gate and is the chair (a refusal is audited)."""
+    report = db_case_for(session, core, member, report_id, action=action)
+    if not member.chair:
+        core.audit_event(session, actor=actor_id(member), action="case.refused",
+                         record_kind=REPORT, record_id=report.id, detail={"attempt": action})
+        raise CandorError(refusals.chair_only())
+    return report
+
+
+def db_refuse_outsider(session: Session, core: Core, actor: Actor, value: str) -> None:
+    """Audit a case button clicked by someone who is not on the roster (the report, if the
+    value names one, is the record; the platform id is the actor)."""
+    target = actions.case_target(value)
+    report = session.get(Report, target[1]) if target else None
+    if target is None or report is None:
+        return
+    core.audit_event(session, actor=f"outsider:{actor.platform.value}:{actor.user_id[:64]}",
+                     action="case.refused", record_kind=REPORT, record_id=report.id,
+                     detail={"attempt": target[0][:32]})
+
+
+def db_open_cases(session: Session) -> list[Report]:
+    """Every case not closed nor shredded, oldest first (the caller leaves out those kept away)."""
+    return list(session.exec(select(Report).where(Report.status != CaseStatus.CLOSED,
+                                                  col(Report.shredded_at).is_(None))
+                             .order_by(col(Report.received_at))).all())
+
+
+def db_officers(session: Session) -> list[Person]:
+    """The active officers, by name."""
+    return list(session.exec(select(Person).where(Person.kind == PersonKind.OFFICER,
+                                                  Person.active == True)  # noqa: E712
+                             .order_by(col(Person.name))).all())

@@ -1,0 +1,278 @@
+"""Every button's value and every form's id, typed: built (`encode`) and read (`parse`,
+`parse_form`) in this one place. The wire strings never change: buttons already posted in a
+channel or a chat carry them, and the Slack and Teams stand-ins send them.
+
+Lives here: one frozen dataclass per click (`Acknowledge`, `ViewCase`, `Menu`, `Cmd`, ...) and
+per form (`ReportForm`, `AskSubmit`, `MoveSubmit`, ...). Clicks and form ids are two name spaces
+(`answer:T` is both a click and a form; `attest:report` is a click, `attest:T` a form), hence
+two parsers. A value that is unknown or malformed parses to None. May touch: nothing; it imports
+nothing of the bot, so every builder and the route table (`bot.service`) may import it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar, TypeVar
+
+INTAKE_PREFIX = "intake:"  # the typed report's own steps (`bot.intake` builds and reads them)
+DISCLOSURE_VIEW = "disclosure:view:"
+CMD_NAMES = frozenset({"ethics", "attest"})  # the commands a button may stand for
+_T = TypeVar("_T")
+
+
+# --- clicks -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Menu:
+    item: str  # report, attest, status, cases; anything else is help
+
+    def encode(self) -> str:
+        return f"menu:{self.item}"
+
+
+@dataclass(frozen=True)
+class _OnOne:
+    """A click or a form about one record: the record's id after a fixed prefix."""
+
+    record_id: str
+    prefix: ClassVar[str] = ""
+
+    def encode(self) -> str:
+        return f"{self.prefix}:{self.record_id}"
+
+
+@dataclass(frozen=True)
+class Acknowledge(_OnOne):
+    prefix = "case:ack"
+
+
+@dataclass(frozen=True)
+class ViewCase(_OnOne):
+    prefix = "case:view"
+
+
+@dataclass(frozen=True)
+class AskForm(_OnOne):
+    prefix = "case:ask"
+
+
+@dataclass(frozen=True)
+class DetermineForm(_OnOne):
+    prefix = "case:determine"
+
+
+@dataclass(frozen=True)
+class ExcludeForm(_OnOne):
+    prefix = "case:exclude"
+
+
+@dataclass(frozen=True)
+class HoldForm(_OnOne):
+    prefix = "case:hold"
+
+
+@dataclass(frozen=True)
+class DiscloseForm(_OnOne):
+    prefix = "waiver:disclose"  # the record is the waiver
+
+
+@dataclass(frozen=True)
+class AnswerForm(_OnOne):
+    prefix = "answer"  # the record is a reporter's answer token (`bot.followup.answer_choice`)
+
+
+@dataclass(frozen=True)
+class ViewDisclosure(_OnOne):
+    prefix = DISCLOSURE_VIEW.removesuffix(":")  # the record is the attestation
+
+
+@dataclass(frozen=True)
+class MoveForm:
+    report_id: str
+    to: str  # a CaseStatus value, checked by the use case
+
+    def encode(self) -> str:
+        return f"case:move:{self.report_id}:{self.to}"
+
+
+@dataclass(frozen=True)
+class ReportAfterAttesting:
+    def encode(self) -> str:
+        return "attest:report"
+
+
+@dataclass(frozen=True)
+class ChatReport:
+    """The officer chose to type the report in the chat anyway."""
+
+    def encode(self) -> str:
+        return "chatreport:start"
+
+
+@dataclass(frozen=True)
+class MyReports:
+    """A named reporter's cases, opened from a notice without details."""
+
+    def encode(self) -> str:
+        return "reporter:cases"
+
+
+@dataclass(frozen=True)
+class Cmd:
+    """A command a button stands for (the reopen of a typed command, a case's status)."""
+
+    name: str  # one of CMD_NAMES
+    args: str = ""
+
+    def encode(self) -> str:
+        return f"cmd:{self.name}:{self.args}"
+
+
+@dataclass(frozen=True)
+class IntakeStep:
+    """A button of the typed report's conversation, read by `bot.intake` as the typed text."""
+
+    value: str  # starts with INTAKE_PREFIX
+
+    def encode(self) -> str:
+        return self.value
+
+
+Click = (Menu | Acknowledge | ViewCase | AskForm | DetermineForm | ExcludeForm | HoldForm
+         | MoveForm | DiscloseForm | AnswerForm | ViewDisclosure | ReportAfterAttesting
+         | ChatReport | MyReports | Cmd | IntakeStep)
+
+_CASE_CLICKS: dict[str, Callable[[str], Click]] = {
+    c.prefix.removeprefix("case:"): c
+    for c in (Acknowledge, ViewCase, AskForm, DetermineForm, ExcludeForm, HoldForm)}
+_PLAIN_CLICKS: dict[str, Click] = {
+    c.encode(): c for c in (ReportAfterAttesting(), ChatReport(), MyReports())}
+
+
+def parse(value: str) -> Click | None:
+    """The click a button's `value` stands for; None for one unknown or malformed."""
+    if value.startswith(INTAKE_PREFIX):
+        return IntakeStep(value)
+    if value in _PLAIN_CLICKS:
+        return _PLAIN_CLICKS[value]
+    if value.startswith(DISCLOSURE_VIEW):
+        return _some(value.removeprefix(DISCLOSURE_VIEW), ViewDisclosure)
+    verb, _, rest = value.partition(":")
+    if verb == "menu":
+        return Menu(rest)
+    if verb == "case":
+        action, _, arg = rest.partition(":")
+        if action == "move":
+            report_id, colon, to = arg.partition(":")
+            return MoveForm(report_id, to) if report_id and colon and to else None
+        click = _CASE_CLICKS.get(action)
+        return None if click is None else _some(arg, click)
+    if verb == "waiver" and rest.startswith("disclose:"):
+        return _some(rest.removeprefix("disclose:"), DiscloseForm)
+    if verb == "answer":
+        return _some(rest, AnswerForm)
+    if verb == "cmd":
+        name, _, args = rest.partition(":")
+        return Cmd(name, args) if name in CMD_NAMES else None
+    return None
+
+
+def case_target(value: str) -> tuple[str, str] | None:
+    """The verb and case id of any `case:VERB:ID[:...]` value, a verb unknown here included: an
+    outsider's click is audited whatever it tried (`bot.access.db_refuse_outsider`)."""
+    verb, _, rest = value.partition(":")
+    action, _, arg = rest.partition(":")
+    report_id = arg.partition(":")[0]
+    return (action, report_id) if verb == "case" and arg else None
+
+
+# --- forms ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReportForm:
+    token: str = ""  # the form's one-time token (`bot.once`); none on very old forms
+
+    def encode(self) -> str:
+        return f"intake:{self.token}" if self.token else "intake"
+
+
+@dataclass(frozen=True)
+class AttestForm:
+    token: str = ""
+
+    def encode(self) -> str:
+        return f"attest:{self.token}" if self.token else "attest"
+
+
+@dataclass(frozen=True)
+class WaiverSubmit:
+    def encode(self) -> str:
+        return "waiver"
+
+
+@dataclass(frozen=True)
+class AskSubmit(_OnOne):
+    prefix = "ask"
+
+
+@dataclass(frozen=True)
+class DetermineSubmit(_OnOne):
+    prefix = "determine"
+
+
+@dataclass(frozen=True)
+class ExcludeSubmit(_OnOne):
+    prefix = "exclude"
+
+
+@dataclass(frozen=True)
+class HoldSubmit(_OnOne):
+    prefix = "hold"
+
+
+@dataclass(frozen=True)
+class DiscloseSubmit(_OnOne):
+    prefix = "disclose"
+
+
+@dataclass(frozen=True)
+class AnswerSubmit(_OnOne):
+    prefix = "answer"  # the record is the answer token
+
+
+@dataclass(frozen=True)
+class MoveSubmit:
+    report_id: str
+    to: str
+
+    def encode(self) -> str:
+        return f"move:{self.report_id}:{self.to}"
+
+
+FormAction = (ReportForm | AttestForm | WaiverSubmit | AskSubmit | DetermineSubmit | ExcludeSubmit
+              | HoldSubmit | DiscloseSubmit | AnswerSubmit | MoveSubmit)
+
+_ON_ONE: dict[str, Callable[[str], FormAction]] = {
+    c.prefix: c for c in (AskSubmit, DetermineSubmit, ExcludeSubmit, HoldSubmit, DiscloseSubmit,
+                          AnswerSubmit)}
+
+
+def parse_form(form_id: str) -> FormAction | None:
+    """The form a submitted `form_id` stands for; None for one unknown or malformed."""
+    if form_id == "waiver":
+        return WaiverSubmit()
+    verb, _, rest = form_id.partition(":")
+    if verb == "intake":
+        return ReportForm(rest)
+    if verb == "attest":
+        return AttestForm(rest)
+    if verb == "move":
+        report_id, colon, to = rest.partition(":")
+        return MoveSubmit(report_id, to) if report_id and colon and to else None
+    form = _ON_ONE.get(verb)
+    return None if form is None else _some(rest, form)
+
+
+def _some(record_id: str, kind: Callable[[str], _T]) -> _T | None:
+    return kind(record_id) if record_id else None

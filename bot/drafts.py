@@ -1,0 +1,71 @@
+"""A person's report draft typed in a chat: loaded, saved and dropped, sealed under a key of its
+own, one per platform account (the row's key is a keyed hash of it, never the account id).
+
+Lives here: `db_load` (a draft, or None and whether it had expired), `db_save` (None drops it),
+`db_drop` (by row keys: the sweep's expired drafts). The draft's steps are `bot.intake`'s; the
+lifetime rule is `bot.schedule.expired_drafts`. Used by `bot.service` and `bot.sweep`.
+May touch: the `Conversation` table and the vault (seal, open, shred) through the caller's
+session; it never commits and writes no audit row (a draft is nobody's record yet).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlmodel import Session
+
+from bot import intake, schedule
+from bot.core import Core
+from bot.messages import Actor
+from storage.models import Conversation
+
+
+def _key(core: Core, actor: Actor) -> str:
+    return core.vault.tag("conversation", actor.platform.value, actor.user_id)
+
+
+def db_load(session: Session, core: Core, actor: Actor) -> tuple[intake.Draft | None, bool]:
+    """`actor`'s draft, or None; True beside None when it had expired (and was dropped now)."""
+    row = session.get(Conversation, _key(core, actor))
+    if row is None:
+        return None, False
+    if schedule.expired_drafts([schedule.DraftState(row.key, row.updated_at)], core.now(),
+                               core.schedule):
+        _drop(session, core, row)
+        return None, True
+    data = core.vault.open(session, kind="conversation", record_id=row.key, blob=row.body)
+    return intake.Draft.from_json(data["draft"]), False
+
+
+def db_save(session: Session, core: Core, actor: Actor, draft: intake.Draft | None) -> None:
+    """Keep `draft` as `actor`'s; None drops theirs."""
+    key = _key(core, actor)
+    row = session.get(Conversation, key)
+    if draft is None:
+        if row is not None:
+            _drop(session, core, row)
+        return
+    body = core.vault.seal(session, kind="conversation", record_id=key,
+                           data={"draft": draft.to_json()})
+    # The plain time is the day only: a finer one would line up with the person's next steps.
+    if row is None:
+        session.add(Conversation(key=key, updated_at=core.today_start(), body=body))
+    else:
+        row.body, row.updated_at = body, core.today_start()
+        session.add(row)
+
+
+def db_drop(session: Session, core: Core, keys: Iterable[str]) -> int:
+    """Delete the drafts under these row keys, their data keys too; how many there were."""
+    dropped = 0
+    for key in keys:
+        row = session.get(Conversation, key)
+        if row is not None:
+            _drop(session, core, row)
+            dropped += 1
+    return dropped
+
+
+def _drop(session: Session, core: Core, row: Conversation) -> None:
+    core.vault.shred(session, kind="conversation", record_id=row.key)
+    session.delete(row)

@@ -1,0 +1,115 @@
+"""The report use case: a report typed in the chat (a draft advanced turn by turn) or sent in
+a form, then recorded (or held, when anonymous, for `bot.pending` to record later) with a receipt.
+
+Lives here: `START_WORDS`, `db_offer` (what typing "report" gets), `db_start`, `db_advance`,
+`db_submit_form`, `receipt`. The conversation's steps are `bot.intake`'s (pure), a draft's
+keeping `bot.drafts`', a form's one-time token `bot.once`'s. May touch: drafts, one-time tokens,
+kept receipts and the report's rows through the caller's session (`bot.reports.db_submit`,
+`bot.pending.db_hold`); it never commits (`bot.service` does).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import replace
+from typing import Any
+
+from sqlmodel import Session
+
+from bot import actions, drafts, intake, once, pending, receipts
+from bot.core import Core, db_committee
+from bot.messages import Actor, Choice, Choices, Document, FormErrors, Reply, Text
+from bot.reports import db_submit as db_record
+from bot.wording import refusals, reporting
+from storage.models import Person
+
+log = logging.getLogger("candor.filing")
+
+START_WORDS = {"report", "i have a concern", "concern", "new report", "report a concern"}
+
+
+def db_members(session: Session, person: Person) -> list[intake.Member]:
+    """Whom `person` may name as kept away from their report: the committee, less themselves."""
+    return [intake.Member(p.id, p.name) for p in db_committee(session)
+            if p.id is not None and p.id != person.id]
+
+
+def db_offer(session: Session, core: Core, person: Person, actor: Actor, *,
+             history_kept: bool) -> list[Reply]:
+    """`report` typed in a chat that keeps history: the form (a button opening it in a
+    window) is the way; typing here instead only after a plain sentence and a choice."""
+    if not history_kept:
+        return db_start(session, core, person, actor)
+    form = replace(intake.form(db_members(session, person), once=secrets.token_urlsafe(12)),
+                   reopen=actions.Cmd("ethics", "report").encode())
+    return [form, Choices(reporting.chat_report_warning(),
+                          (Choice(reporting.chat_report_choice(), actions.ChatReport().encode()),))]
+
+
+def db_start(session: Session, core: Core, person: Person, actor: Actor, *,
+             chat: bool = False) -> list[Reply]:
+    outcome = intake.start(db_members(session, person), chat=chat)
+    drafts.db_save(session, core, actor, outcome.draft)
+    return outcome.replies
+
+
+def db_advance(session: Session, core: Core, person: Person, actor: Actor, draft: intake.Draft,
+               text: str) -> list[Reply]:
+    members = db_members(session, person)
+    if (" ".join(text.lower().split()) in START_WORDS
+            and draft.step not in {intake.Step.WHAT, intake.Step.WHO}):
+        # "report" again, mid-report: the draft is kept and its question asked again.
+        return [Text(reporting.intake_in_progress()), *intake.prompt(draft, members)]
+    outcome = intake.advance(draft, text, members)
+    if outcome.submit:
+        drafts.db_save(session, core, actor, None)
+        return _db_submit(session, core, person, actor, draft)
+    drafts.db_save(session, core, actor, outcome.draft)
+    return outcome.replies
+
+
+def db_submit_form(session: Session, core: Core, person: Person, actor: Actor, *, form_id: str,
+                   token: str, values: dict[str, Any]) -> list[Reply]:
+    """The report form `form_id` (one-time `token`, if any) sent with `values`."""
+    checked = intake.validate_form(values, db_members(session, person))
+    if isinstance(checked, dict):
+        return [FormErrors(form_id, checked)]
+    if token and once.form_expired(token, core.now()):
+        return [FormErrors(form_id, {"what": refusals.form_expired()})]
+    if token and not once.db_first_use(session, core, f"form:{token}"):
+        # The same form sent again (a Teams card stays on screen, and can be clicked twice;
+        # a modal whose acknowledgement was lost is submitted again): its receipt, while
+        # kept, else a plain "already submitted". Never a second report.
+        kept = receipts.db_again(session, core, token=token)
+        if kept is None:
+            return [Text(refusals.form_already_submitted())]
+        return [receipt(kept.code, kept.secret, actor, core.schedule.anonymous_delay_minutes)]
+    return _db_submit(session, core, person, actor, checked, token=token or None)
+
+
+def _db_submit(session: Session, core: Core, person: Person, actor: Actor, draft: intake.Draft,
+               *, token: str | None = None) -> list[Reply]:
+    if draft.anonymous and core.schedule.anonymous_delay_minutes > 0:
+        # Held sealed and recorded later by the recorder: this transaction writes nothing keyed
+        # to the person (a typed draft was deleted by `db_advance`; a form's leaves any other
+        # draft of theirs alone). See bot.pending.
+        held = pending.db_hold(session, core, draft=draft, person=person,
+                               platform=actor.platform)
+    else:
+        held = db_record(session, core, draft=draft, person=person, platform=actor.platform)
+        drafts.db_save(session, core, actor, None)
+    if not held.secret:  # a log line's time would date an anonymous report to the second
+        log.info("report recorded", extra={"report": held.report_id})
+    if token:  # a form's one-time token: the receipt can be shown again on a repeat submit
+        receipts.db_keep(session, core, token=token, code=held.code, secret=held.secret)
+    return [receipt(held.code, held.secret, actor, core.schedule.anonymous_delay_minutes)]
+
+
+def receipt(code: str, secret: str | None, actor: Actor, delay_minutes: int) -> Document:
+    """A receipt is a private document: a window or an ephemeral answer, never a chat message."""
+    if secret:
+        text = reporting.receipt_anonymous(code, secret, actor.surface, delay_minutes=delay_minutes)
+    else:
+        text = reporting.receipt_named(code, actor.surface)
+    return Document(reporting.receipt_title(), ((reporting.receipt_heading(), text),))

@@ -1,0 +1,80 @@
+"""One-time things: a platform's event id handled once, a form's token spent once.
+
+Lives here: `db_first_use` (records a key as seen; False the second time), `db_first_time` (an
+inbound event's platform id), `form_token` and `form_expired` (a form's token, stamped with its
+issue time), `EVENT_MEMORY`, `Duplicate` (the same key committed first, concurrently). It sits
+below every use case: the pipeline (`bot.service`) and the use cases that take forms
+(`bot.attesting`, intake's form) share it, so none of them imports another for it. May touch: the `InboundEvent` table (keyed hashes only) through the
+caller's session; it never commits. The sweep forgets old keys (`bot.housekeeping`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from bot.core import Core
+from bot.messages import Inbound
+from storage.models import InboundEvent
+
+# How long a handled event id (and a used form's one-time token) is remembered. Platforms retry
+# an event within minutes to an hour (Slack: three retries over about an hour; the Bot Framework:
+# a few within a minute), so that alone would need a day. A form's token must outlive the form:
+# a Slack modal is closed within a day, but a Teams card stays in the chat and can be submitted
+# again; a form older than this is refused (`form_expired`) rather than filed a second time.
+EVENT_MEMORY = timedelta(days=30)
+
+
+class Duplicate(Exception):
+    """A concurrent delivery of the same event id (or form token) committed first."""
+
+
+def db_first_time(session: Session, core: Core, event: Inbound) -> bool:
+    """True the first time this platform's event id is seen."""
+    return db_first_use(session, core, f"{event.actor.platform.value}:{event.event_id}")
+
+
+def db_first_use(session: Session, core: Core, key: str) -> bool:
+    """Record `key` as seen; False when it was (a platform's retry, a form sent twice). Only a
+    keyed hash of the key is stored: a platform's id may name a person's conversation."""
+    key = core.vault.tag("inbound", key)
+    if session.get(InboundEvent, key) is not None:
+        return False
+    # The day only: a form's token is spent in the very transaction that records a report.
+    session.add(InboundEvent(id=key, received_at=core.today_start()))
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Duplicate from None
+    return True
+
+
+def form_token(core: Core) -> str:
+    """A form's one-time token: submitting the same form twice files once."""
+    return f"{_base36(int(core.now().timestamp()))}.{secrets.token_urlsafe(12)}"
+
+
+def form_expired(token: str, now: datetime) -> bool:
+    """True for a token issued more than `EVENT_MEMORY` ago minus a day (its use may no longer be
+    remembered). A token without a time (issued before times were added) is not judged."""
+    issued, dot, _random = token.partition(".")
+    if not dot:
+        return False
+    try:
+        seconds = int(issued, 36)
+    except ValueError:
+        return True
+    return now.timestamp() - seconds > (EVENT_MEMORY - timedelta(days=1)).total_seconds()
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if number == 0:
+            return out
