@@ -96,7 +96,9 @@ class Table:
     def render(self) -> str:
         widths = [max(len(c), *(len(r[i]) for r in self.rows)) if self.rows else len(c)
                   for i, c in enumerate(self.columns)]
-        line = "| " + " | ".join(c.ljust(w) for c, w in zip(self.columns, widths, strict=True)) + " |"
+        line = ("| " + " | ".join(c.ljust(w) for c, w in zip(self.columns, widths, strict=True))
+                + " |")
         rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
-        body = ["| " + " | ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) + " |" for r in self.rows]
+        body = ["| " + " | ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) + " |"
+                for r in self.rows]
         return "\n".join([f"### {self.title}", "", line, rule, *body, ""])

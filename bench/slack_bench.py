@@ -42,14 +42,15 @@ def _free_port() -> int:
 def _signed(body: str) -> dict[str, str]:
     ts = str(int(time.time()))
     return {"Content-Type": "application/json", "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)}
+            "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=ts,
+                                                                              body=body)}
 
 
 def _event(user: str, text: str, n: int) -> str:
-    return json.dumps({"type": "event_callback", "team_id": "T0TEST", "api_app_id": "A0", "token": "t",
-                       "event_id": f"Ev{user}{n}", "event_time": int(time.time()),
-                       "event": {"type": "message", "channel": f"D{user}", "user": user, "text": text,
-                                 "ts": f"{time.time():.6f}", "channel_type": "im"}})
+    return json.dumps({"type": "event_callback", "team_id": "T0TEST", "api_app_id": "A0",
+                       "token": "t", "event_id": f"Ev{user}{n}", "event_time": int(time.time()),
+                       "event": {"type": "message", "channel": f"D{user}", "user": user,
+                                 "text": text, "ts": f"{time.time():.6f}", "channel_type": "im"}})
 
 
 def _rss_kb(pid: int) -> int:
@@ -71,7 +72,8 @@ async def _wait_port(port: int, timeout: float = 30) -> None:
     raise RuntimeError("the server did not start")
 
 
-async def _load(url: str, api: SlackStandIn | None, clients: int, seconds: float) -> tuple[int, list[float]]:
+async def _load(url: str, api: SlackStandIn | None, clients: int,
+                seconds: float) -> tuple[int, list[float]]:
     """Closed-loop clients for `seconds`; returns (completed requests, latencies)."""
     latencies: list[float] = []
     done = 0
@@ -137,9 +139,11 @@ async def _bare_app(port: int, api: SlackStandIn) -> web.AppRunner:
 
 def _roster(count: int) -> str:
     lines = ["officers:"]
-    lines += [f"  - {{name: Bench {i}, email: b{i}@example.com, role: Controller, slack_id: U0B{i:04d}}}"
+    lines += [f"  - {{name: Bench {i}, email: b{i}@example.com, role: Controller, "
+              f"slack_id: U0B{i:04d}}}"
               for i in range(count)]
-    lines += ["committee:", "  - {name: Chair, email: chair@example.com, chair: true, slack_id: U0CHAIR}"]
+    lines += ["committee:",
+              "  - {name: Chair, email: chair@example.com, chair: true, slack_id: U0CHAIR}"]
     return "\n".join(lines) + "\n"
 
 
@@ -157,10 +161,12 @@ async def _measure(quick: bool) -> list[Table]:
                    "CANDOR_KEY_FILE": str(home / "candor.key"), "SLACK_BOT_TOKEN": "xoxb-bench",
                    "SLACK_SIGNING_SECRET": SECRET, "CANDOR_SLACK_API_URL": api.base_url,
                    "CANDOR_COMMITTEE_CHANNEL": "G0COMMITTEE", "CANDOR_PORT": str(port),
-                   "CANDOR_HOST": "127.0.0.1", "CANDOR_LOG_LEVEL": "WARNING", "CANDOR_ROSTER": str(home / "roster.yml")}
+                   "CANDOR_HOST": "127.0.0.1", "CANDOR_LOG_LEVEL": "WARNING",
+                   "CANDOR_ROSTER": str(home / "roster.yml")}
             cli = [sys.executable, "-m", "adapters.cli"]
             subprocess.run([*cli, "init"], env=env, check=True, capture_output=True)
-            server = subprocess.Popen([*cli, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            server = subprocess.Popen([*cli, "serve"], env=env, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.PIPE)
             try:
                 await _wait_port(port)
                 await asyncio.sleep(2.0)
@@ -170,13 +176,18 @@ async def _measure(quick: bool) -> list[Table]:
                 peak = idle
                 try:
                     for clients in levels:
-                        full_rate, full_lat = await _load(f"http://127.0.0.1:{port}/slack/events", api, clients, seconds)
+                        full_rate, full_lat = await _load(f"http://127.0.0.1:{port}/slack/events",
+                                                          api, clients, seconds)
                         peak = max(peak, _rss_kb(server.pid))
-                        bare_rate, bare_lat = await _load(f"http://127.0.0.1:{bare_port}/slack/events", None, clients, seconds)
-                        rows.append([str(clients), f"{full_rate / 1000:,.1f}/s", f"{bare_rate / 1000:,.1f}/s",
+                        bare_rate, bare_lat = await _load(
+                            f"http://127.0.0.1:{bare_port}/slack/events", None, clients, seconds)
+                        rows.append([str(clients), f"{full_rate / 1000:,.1f}/s",
+                                     f"{bare_rate / 1000:,.1f}/s",
                                      f"{full_rate / bare_rate:.2f}",
-                                     f"{percentile(full_lat, 50) * 1000:.0f} ms", f"{percentile(full_lat, 99) * 1000:.0f} ms",
-                                     f"{percentile(bare_lat, 50) * 1000:.1f} ms", f"{percentile(bare_lat, 99) * 1000:.1f} ms"])
+                                     f"{percentile(full_lat, 50) * 1000:.0f} ms",
+                                     f"{percentile(full_lat, 99) * 1000:.0f} ms",
+                                     f"{percentile(bare_lat, 50) * 1000:.1f} ms",
+                                     f"{percentile(bare_lat, 99) * 1000:.1f} ms"])
                 finally:
                     await bare.cleanup()
                 memory.append([f"{idle / 1024:.0f} MB", f"{peak / 1024:.0f} MB", "< 150 MB idle"])
@@ -184,10 +195,12 @@ async def _measure(quick: bool) -> list[Table]:
                 server.terminate()
                 server.wait(timeout=20)
     return [
-        Table("Slack intake: signed DM -> Bolt -> core -> sealed state -> reply, vs a bare Bolt app that only acknowledges",
-              ["clients", "Candor", "bare Bolt", "ratio (≥ 0.5)", "Candor p50", "Candor p99 (≪ 3 s)",
-               "bare p50", "bare p99"], rows),
-        Table("Memory of `candor serve` (resident set)", ["idle", f"under {levels[-1]}-client load", "target"], memory),
+        Table("Slack intake: signed DM -> Bolt -> core -> sealed state -> reply, vs a bare Bolt "
+              "app that only acknowledges",
+              ["clients", "Candor", "bare Bolt", "ratio (≥ 0.5)", "Candor p50",
+               "Candor p99 (≪ 3 s)", "bare p50", "bare p99"], rows),
+        Table("Memory of `candor serve` (resident set)",
+              ["idle", f"under {levels[-1]}-client load", "target"], memory),
     ]
 
 

@@ -1,7 +1,8 @@
 """Report submission (sealed report + data keys + audit event + outbox row, one transaction
-each) against plain inserts of the same number of rows of the same sizes, one transaction each; the sweep's cost as the company grows
-against one indexed read of the same rows; and resolving a platform id to its person (every
-event does it: a keyed tag, the sealed identity row opened) against one primary-key read."""
+each) against plain inserts of the same number of rows of the same sizes, one transaction each;
+the sweep's cost as the company grows against one indexed read of the same rows; and resolving
+a platform id to its person (every event does it: a keyed tag, the sealed identity row opened)
+against one primary-key read."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ from storage.vocabulary import CaseStatus, Category, PersonKind, Platform, Role
 
 _plain = MetaData()
 PLAIN = Table("bench_plain", _plain, Column("id", String(32), primary_key=True),
-              Column("kind", String(16), nullable=False), Column("body", LargeBinary, nullable=False))
+              Column("kind", String(16), nullable=False),
+              Column("body", LargeBinary, nullable=False))
 # What one submission writes, row by row; the plain run writes the same rows, unsealed.
 SUBMISSION_TABLES = [("report", "body"), ("datakey", "wrapped"), ("auditevent", "detail"),
                      ("outboxmessage", "body")]
@@ -51,7 +53,8 @@ def submission(backend: str, count: int) -> list[str]:
     with fresh_database(backend) as db:
         _plain.create_all(db.engine)
         with db.write() as session:
-            person = Person(name="Bench Officer", email="bench@example.com", kind=PersonKind.OFFICER, role=Role.CFO)
+            person = Person(name="Bench Officer", email="bench@example.com",
+                            kind=PersonKind.OFFICER, role=Role.CFO)
             session.add(person)
         size = 0
 
@@ -59,7 +62,8 @@ def submission(backend: str, count: int) -> list[str]:
             nonlocal size
             for _ in range(count):
                 with db.write() as session:
-                    receipt = db_submit(session, core, draft=DRAFT, person=person, platform=Platform.SLACK)
+                    receipt = db_submit(session, core, draft=DRAFT, person=person,
+                                        platform=Platform.SLACK)
                     size = len(session.get(Report, receipt.report_id).body)  # type: ignore[union-attr]
 
         t_sealed = timed(sealed)
@@ -68,20 +72,23 @@ def submission(backend: str, count: int) -> list[str]:
         def plain() -> None:
             for _ in range(count):
                 with db.write() as session:
-                    session.execute(insert(PLAIN), [{"id": secrets.token_hex(12), "kind": kind, "body": body}
+                    session.execute(insert(PLAIN), [{"id": secrets.token_hex(12), "kind": kind,
+                                                     "body": body}
                                                     for kind, body in rows])
 
         def plain_orm() -> None:
             body = secrets.token_bytes(size)
             for i in range(count):
                 with db.write() as session:
-                    session.add(Report(code=f"P{i:07d}", category=Category.FRAUD, anonymous=True, body=body))
+                    session.add(Report(code=f"P{i:07d}", category=Category.FRAUD, anonymous=True,
+                                       body=body))
 
         t_plain = timed(plain)
         t_orm = timed(plain_orm)
     rate_sealed, rate_plain, rate_orm = count / t_sealed, count / t_plain, count / t_orm
-    return [backend, str(count), f"{rate_sealed:,.0f}/s", f"{rate_plain:,.0f}/s", f"{rate_orm:,.0f}/s",
-            f"{rate_sealed / rate_plain:.2f}", f"{rate_sealed / rate_orm:.2f}", "≥ 0.5"]
+    return [backend, str(count), f"{rate_sealed:,.0f}/s", f"{rate_plain:,.0f}/s",
+            f"{rate_orm:,.0f}/s", f"{rate_sealed / rate_plain:.2f}",
+            f"{rate_sealed / rate_orm:.2f}", "≥ 0.5"]
 
 
 def _rows_per_submission(db, count: int) -> list[tuple[str, bytes]]:  # type: ignore[no-untyped-def]
@@ -93,24 +100,27 @@ def _rows_per_submission(db, count: int) -> list[tuple[str, bytes]]:  # type: ig
             found, total = connection.execute(
                 text(f"SELECT count(*), coalesce(sum(length({column})), 0) FROM {table}")).one()
             per_submission = max(round(found / count), 1)
-            rows += [(table, secrets.token_bytes(max(int(total / max(found, 1)), 1) + 64))] * per_submission
+            rows += ([(table, secrets.token_bytes(max(int(total / max(found, 1)), 1) + 64))]
+                     * per_submission)
     return rows
 
 
 def _populate(db, size: int, now: datetime) -> None:  # type: ignore[no-untyped-def]
     """`size` officers not yet due and `size` open, acknowledged cases: nothing is due, so the
     sweep's cost is reading and judging, not writing."""
-    persons = [{"email": f"o{i}@example.com", "name": f"Officer {i}", "kind": PersonKind.OFFICER.name,
-                "role": Role.CONTROLLER.name, "chair": False, "active": True,
-                "attestation_due": date(2027, 9, 30), "created_at": now} for i in range(size)]
-    persons.append({"email": "chair@example.com", "name": "Chair", "kind": PersonKind.COMMITTEE.name,
-                    "role": None, "chair": True, "active": True, "attestation_due": None, "created_at": now})
+    persons = [{"email": f"o{i}@example.com", "name": f"Officer {i}",
+                "kind": PersonKind.OFFICER.name, "role": Role.CONTROLLER.name, "chair": False,
+                "active": True, "attestation_due": date(2027, 9, 30), "created_at": now}
+               for i in range(size)]
+    persons.append({"email": "chair@example.com", "name": "Chair",
+                    "kind": PersonKind.COMMITTEE.name, "role": None, "chair": True,
+                    "active": True, "attestation_due": None, "created_at": now})
     reports = [{"id": secrets.token_hex(12), "code": f"B{i:08d}", "category": Category.OTHER.name,
                 "status": CaseStatus.UNDER_REVIEW.name, "anonymous": True, "reporter_tag": None,
                 "secret_hash": None, "received_at": now - timedelta(days=1),
-                "acknowledged_at": now - timedelta(hours=20), "acknowledged_by": None, "closed_at": None,
-                "last_feedback_at": now - timedelta(hours=10), "legal_hold": False, "shredded_at": None,
-                "body": b"x" * 200} for i in range(size)]
+                "acknowledged_at": now - timedelta(hours=20), "acknowledged_by": None,
+                "closed_at": None, "last_feedback_at": now - timedelta(hours=10),
+                "legal_hold": False, "shredded_at": None, "body": b"x" * 200} for i in range(size)]
     with db.engine.begin() as connection:
         connection.execute(insert(Person.__table__), persons)  # type: ignore[attr-defined]
         connection.execute(insert(Report.__table__), reports)  # type: ignore[attr-defined]
@@ -154,15 +164,17 @@ def resolve_cost(backend: str, people: int) -> list[str]:
     with fresh_database(backend) as db:
         _plain.create_all(db.engine)
         with db.write() as session:
-            persons = [Person(name=f"Officer {i}", email=f"o{i}@example.com", kind=PersonKind.OFFICER,
-                              role=Role.CONTROLLER) for i in range(people)]
+            persons = [Person(name=f"Officer {i}", email=f"o{i}@example.com",
+                              kind=PersonKind.OFFICER, role=Role.CONTROLLER) for i in range(people)]
             session.add_all(persons)
             session.flush()
             for i, person in enumerate(persons):
                 assert person.id is not None
-                identities.db_add(session, core.vault, PlatformAccount(person.id, Platform.SLACK, f"U{i:08d}"))
+                identities.db_add(session, core.vault,
+                                  PlatformAccount(person.id, Platform.SLACK, f"U{i:08d}"))
             session.execute(insert(PLAIN_IDENTITY), [{"person_id": p.id, "platform": "slack",
-                                                      "platform_user_id": f"U{i:08d}"} for i, p in enumerate(persons)])
+                                                      "platform_user_id": f"U{i:08d}"}
+                                                     for i, p in enumerate(persons)])
         actors = [Actor(Platform.SLACK, f"U{i:08d}") for i in range(people)]
 
         def sealed() -> None:
@@ -173,13 +185,15 @@ def resolve_cost(backend: str, people: int) -> list[str]:
         def plain() -> None:
             with db.read() as session:
                 for actor in actors:
-                    session.exec(select(Person).join(PLAIN_IDENTITY, PLAIN_IDENTITY.c.person_id == Person.id)
+                    session.exec(select(Person).join(PLAIN_IDENTITY,
+                                                     PLAIN_IDENTITY.c.person_id == Person.id)
                                  .where(PLAIN_IDENTITY.c.platform == actor.platform.value,
                                         PLAIN_IDENTITY.c.platform_user_id == actor.user_id)).one()
 
         t_sealed, t_plain = timed(sealed, repeat=3), timed(plain, repeat=3)
     per_sealed, per_plain = t_sealed / people * 1e6, t_plain / people * 1e6
-    return [backend, f"{people:,}", f"{per_sealed:,.0f} µs", f"{per_plain:,.0f} µs", f"{per_sealed / per_plain:.1f}"]
+    return [backend, f"{people:,}", f"{per_sealed:,.0f} µs", f"{per_plain:,.0f} µs",
+            f"{per_sealed / per_plain:.1f}"]
 
 
 def run(backends: list[str], *, count: int, sizes: list[int]) -> list[Out]:
@@ -189,7 +203,8 @@ def run(backends: list[str], *, count: int, sizes: list[int]) -> list[Out]:
              "ratio vs Core", "ratio vs ORM", "target"],
             [submission(b, count) for b in backends]),
         Out("Sweep cost (officers + open cases, nothing due) vs one read of the same rows",
-            ["backend", "rows each", "sweep", "read", "sweep/read (≤ 3)", "cost per row vs smallest"],
+            ["backend", "rows each", "sweep", "read", "sweep/read (≤ 3)",
+             "cost per row vs smallest"],
             [row for b in backends for row in sweep_cost(b, sizes)]),
         Out("Resolving a platform id to its person (every event): sealed identity vs plain join",
             ["backend", "people", "sealed (keyed tag, open)", "plain join (before 0008)", "ratio"],

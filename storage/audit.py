@@ -48,7 +48,8 @@ def parse_anchor(text: str) -> tuple[int, str]:
     """An anchor as printed by `verify` ("<seq>:<hash>")."""
     seq, _, digest = text.strip().partition(":")
     if not seq.isdigit() or len(digest) != 64:
-        raise ValueError("an anchor looks like 1234:<64 hex characters>, as `candor audit verify` prints it")
+        raise ValueError("an anchor looks like 1234:<64 hex characters>, as `candor audit verify` "
+                         "prints it")
     return int(seq), digest
 
 
@@ -102,26 +103,30 @@ class AuditLog:
         can: that link must still be there, unchanged."""
         prev, expected, checked = GENESIS, 1, 0
         anchor_seen = anchor is None
-        rows = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq)).execution_options(yield_per=1000))
+        rows = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq))
+                            .execution_options(yield_per=1000))
         for row in rows:
             if row.seq != expected:
                 kind = "missing (deleted)" if row.seq > expected else "duplicated"
                 return VerifyResult(False, checked, expected, f"row {expected} is {kind}")
             if row.prev_hash != prev:
-                return VerifyResult(False, checked, row.seq, f"row {row.seq} does not follow row {row.seq - 1} (inserted or reordered)")
+                return VerifyResult(False, checked, row.seq,
+                                    f"row {row.seq} does not follow row {row.seq - 1} "
+                                    "(inserted or reordered)")
             mac = self._mac(row.prev_hash, row.seq, row.at, row.actor, row.action,
                             row.record_kind, row.record_id, row.detail)
             if not hmac.compare_digest(mac, row.hash):
                 return VerifyResult(False, checked, row.seq, f"row {row.seq} was altered")
             if anchor is not None and row.seq == anchor[0]:
                 if not hmac.compare_digest(row.hash, anchor[1]):
-                    return VerifyResult(False, checked, row.seq, f"row {row.seq} is not the recorded anchor")
+                    return VerifyResult(False, checked, row.seq,
+                                        f"row {row.seq} is not the recorded anchor")
                 anchor_seen = True
             prev, expected, checked = row.hash, expected + 1, checked + 1
         head = f"{expected - 1}:{prev}" if checked else ""
         if not anchor_seen:
             assert anchor is not None
             return VerifyResult(False, checked, checked + 1,
-                                f"the chain ends at row {checked}, before the recorded anchor row {anchor[0]} "
-                                "(its newest rows were deleted)", head)
+                                f"the chain ends at row {checked}, before the recorded anchor "
+                                f"row {anchor[0]} (its newest rows were deleted)", head)
         return VerifyResult(True, checked, head=head)

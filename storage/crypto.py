@@ -73,7 +73,8 @@ class Keyring:
 
     @classmethod
     def generate(cls) -> Keyring:
-        return cls(versions={1: secrets.token_bytes(_KEY)}, current=1, index_key=secrets.token_bytes(_KEY))
+        return cls(versions={1: secrets.token_bytes(_KEY)}, current=1,
+                   index_key=secrets.token_bytes(_KEY))
 
     def rotated(self) -> Keyring:
         """A keyring with one more master key version, which becomes the current one."""
@@ -83,7 +84,8 @@ class Keyring:
         """A keyring with one more master key version that opens data keys but does not wrap
         new ones yet: what running servers load before anything is wrapped under it."""
         version = max(self.versions) + 1
-        return Keyring({**self.versions, version: secrets.token_bytes(_KEY)}, self.current, self.index_key)
+        return Keyring({**self.versions, version: secrets.token_bytes(_KEY)}, self.current,
+                       self.index_key)
 
     @property
     def newest(self) -> int:
@@ -125,11 +127,14 @@ class Keyring:
         try:
             doc = json.loads(text)
             versions = {int(v): base64.b64decode(k, validate=True) for v, k in doc["keys"].items()}
-            keyring = cls(versions, int(doc["current"]), base64.b64decode(doc["index_key"], validate=True))
+            keyring = cls(versions, int(doc["current"]),
+                          base64.b64decode(doc["index_key"], validate=True))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise KeyringError(f"the master key is not a Candor keyring ({type(exc).__name__})") from None
+            raise KeyringError(f"the master key is not a Candor keyring "
+                               f"({type(exc).__name__})") from None
         if keyring.current not in versions or any(len(k) != _KEY for k in versions.values()):
-            raise KeyringError("the master key is damaged: a key has the wrong length or is missing")
+            raise KeyringError("the master key is damaged: a key has the wrong length or is "
+                               "missing")
         if len(keyring.index_key) != _KEY:
             raise KeyringError("the master key is damaged: the index key has the wrong length")
         return keyring
@@ -165,8 +170,8 @@ def exposure(mode: int, key_file: Path) -> str | None:
     """The warning for a key file that its group or other users may read (or write), or None."""
     if not mode & (stat.S_IRWXG | stat.S_IRWXO):
         return None
-    return (f"the key file {key_file} has mode {stat.S_IMODE(mode):04o}: users other than its owner "
-            f"may read or change the master key. Run `chmod 600 {key_file}`.")
+    return (f"the key file {key_file} has mode {stat.S_IMODE(mode):04o}: users other than its "
+            f"owner may read or change the master key. Run `chmod 600 {key_file}`.")
 
 
 def save_keyring(path: Path, keyring: Keyring, *, create: bool = False) -> None:
@@ -221,7 +226,8 @@ def _wrap_aad(kind: str, record_id: str, version: int) -> bytes:
 
 def seal_bytes(data_key: bytes, plaintext: bytes, *, kind: str, record_id: str) -> bytes:
     nonce = secrets.token_bytes(_NONCE)
-    return _FORMAT + nonce + AESGCM(data_key).encrypt(nonce, plaintext, _record_aad(kind, record_id))
+    return _FORMAT + nonce + AESGCM(data_key).encrypt(nonce, plaintext,
+                                                      _record_aad(kind, record_id))
 
 
 def open_bytes(data_key: bytes, blob: bytes, *, kind: str, record_id: str) -> bytes:
@@ -273,7 +279,8 @@ class Vault:
             self.refresh(force=True)  # wrapped by a server that loaded a newer key file first
         master = AESGCM(self.keyring.master(version))
         try:
-            return master.decrypt(wrapped[:_NONCE], wrapped[_NONCE:], _wrap_aad(kind, record_id, version))
+            return master.decrypt(wrapped[:_NONCE], wrapped[_NONCE:],
+                                  _wrap_aad(kind, record_id, version))
         except InvalidTag:
             raise KeyringError(
                 f"master key v{version} does not open the data key of {kind} {record_id}: "
@@ -296,7 +303,8 @@ class Vault:
     def _new_data_key(self, session: Session, *, kind: str, record_id: str) -> bytes:
         data_key = AESGCM.generate_key(bit_length=256)
         version, wrapped = self.wrap(data_key, kind=kind, record_id=record_id)
-        session.add(DataKey(record_kind=kind, record_id=record_id, master_version=version, wrapped=wrapped))
+        session.add(DataKey(record_kind=kind, record_id=record_id, master_version=version,
+                            wrapped=wrapped))
         return data_key
 
     # records
@@ -312,7 +320,8 @@ class Vault:
         data_key = self._data_key(session, kind=kind, record_id=record_id, create=False)
         return self._record(data_key, blob, kind=kind, record_id=record_id)
 
-    def open_with(self, key: DataKey | None, *, kind: str, record_id: str, blob: bytes) -> dict[str, Any]:
+    def open_with(self, key: DataKey | None, *, kind: str, record_id: str,
+                  blob: bytes) -> dict[str, Any]:
         """`open`, given the record's `DataKey` row already read with the record (a join: one
         query less on a path every event takes); None is a shredded record."""
         if key is None:
@@ -342,10 +351,13 @@ class Vault:
         master version in use is tried), so a wrong key stops a server at start."""
         versions = session.exec(select(DataKey.master_version).distinct()).all()
         for version in versions:
-            row = session.exec(select(DataKey).where(DataKey.master_version == version).limit(1)).one()
-            self.unwrap(row.master_version, row.wrapped, kind=row.record_kind, record_id=row.record_id)
+            row = session.exec(select(DataKey).where(DataKey.master_version == version)
+                               .limit(1)).one()
+            self.unwrap(row.master_version, row.wrapped, kind=row.record_kind,
+                        record_id=row.record_id)
 
-    def rewrap_batches(self, session_factory: Callable[[], Any], *, batch: int = 500) -> Iterator[int]:
+    def rewrap_batches(self, session_factory: Callable[[], Any], *,
+                       batch: int = 500) -> Iterator[int]:
         """Re-wrap every data key not under the current master version, one short transaction per
         batch (the service keeps running). Yields how many keys each batch re-wrapped."""
         current = self.keyring.current
@@ -361,8 +373,10 @@ class Vault:
                 if not rows:
                     return
                 for row in rows:
-                    data_key = self.unwrap(row.master_version, row.wrapped, kind=row.record_kind, record_id=row.record_id)
-                    row.master_version, row.wrapped = self.wrap(data_key, kind=row.record_kind, record_id=row.record_id)
+                    data_key = self.unwrap(row.master_version, row.wrapped,
+                                           kind=row.record_kind, record_id=row.record_id)
+                    row.master_version, row.wrapped = self.wrap(data_key, kind=row.record_kind,
+                                                                record_id=row.record_id)
                     session.add(row)
                     last_id = max(last_id, row.id or 0)
                 count = len(rows)
@@ -394,7 +408,8 @@ class Vault:
             scheme, log2_n, r, p, salt, digest = stored.split("$")
             if scheme != "scrypt":
                 return False
-            kdf = Scrypt(salt=base64.b64decode(salt), length=32, n=2 ** int(log2_n), r=int(r), p=int(p))
+            kdf = Scrypt(salt=base64.b64decode(salt), length=32, n=2 ** int(log2_n), r=int(r),
+                         p=int(p))
             kdf.verify(secret.encode(), base64.b64decode(digest))
             return True
         except (ValueError, TypeError, InvalidKey):

@@ -44,7 +44,8 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: Any) -> Engine:
     kwargs.setdefault("hide_parameters", True)
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               **kwargs)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -135,7 +136,8 @@ class Database:
     def read(self) -> Iterator[Session]:
         """A read-only session (on SQLite it does not take the write lock)."""
         # Closing (not rolling back) keeps loaded objects readable after the block.
-        with Session(self.engine.execution_options(candor_readonly=True), expire_on_commit=False) as session:
+        with Session(self.engine.execution_options(candor_readonly=True),
+                     expire_on_commit=False) as session:
             yield session
 
     def dispose(self) -> None:

@@ -64,7 +64,8 @@ class RecoveryPair:
 
 
 def _key(shared: bytes, ephemeral: bytes, recipient: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=ephemeral + recipient, info=_INFO).derive(shared)
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=ephemeral + recipient,
+                info=_INFO).derive(shared)
 
 
 def seal_keyring(keyring: Keyring, *, public_key: bytes) -> bytes:
@@ -91,7 +92,8 @@ def open_keyring(sealed: bytes, *, pair: RecoveryPair) -> Keyring:
     private = X25519PrivateKey.from_private_bytes(pair.private)
     try:
         shared = private.exchange(X25519PublicKey.from_public_bytes(ephemeral_public))
-        text = AESGCM(_key(shared, ephemeral_public, pair.public)).decrypt(nonce, body, _INFO + pair.public)
+        text = AESGCM(_key(shared, ephemeral_public, pair.public)).decrypt(nonce, body,
+                                                                           _INFO + pair.public)
     except (InvalidTag, ValueError):
         raise EscrowError("the recovery key does not open the sealed keyring: it was altered, "
                           "or sealed to another key") from None
@@ -103,7 +105,8 @@ def open_keyring(sealed: bytes, *, pair: RecoveryPair) -> Keyring:
 
 def fingerprint(keyring: Keyring) -> str:
     """A keyed hash of the whole keyring: equal keyrings match; it reveals nothing without it."""
-    return hmac.new(keyring.index_key, b"candor-escrow-fingerprint-v1\x1f" + keyring.to_json().encode(),
+    return hmac.new(keyring.index_key,
+                    b"candor-escrow-fingerprint-v1\x1f" + keyring.to_json().encode(),
                     hashlib.sha256).hexdigest()
 
 
@@ -128,17 +131,20 @@ def db_replaced(session: Session) -> list[RecoveryKey]:
     ).all())
 
 
-def db_install(session: Session, *, keyring: Keyring, public_key: bytes, shares: int, threshold: int,
-               passphrase: bool, now: datetime | None = None) -> RecoveryKey:
+def db_install(session: Session, *, keyring: Keyring, public_key: bytes, shares: int,
+               threshold: int, passphrase: bool, now: datetime | None = None) -> RecoveryKey:
     """Make `public_key` the escrow in force, with the keyring sealed to it. An earlier escrow is
     replaced: its sealed copy is deleted, so its shares open nothing from now on."""
     moment = now or utcnow()
-    for old in session.exec(select(RecoveryKey).where(col(RecoveryKey.replaced_at).is_(None))).all():
+    for old in session.exec(select(RecoveryKey)
+                            .where(col(RecoveryKey.replaced_at).is_(None))).all():
         old.replaced_at, old.sealed_keyring = moment, None
         session.add(old)
-    row = RecoveryKey(public_key=public_key, sealed_keyring=seal_keyring(keyring, public_key=public_key),
-                      fingerprint=fingerprint(keyring), versions=versions_of(keyring), shares=shares,
-                      threshold=threshold, passphrase=passphrase, split_at=moment, sealed_at=moment)
+    row = RecoveryKey(public_key=public_key,
+                      sealed_keyring=seal_keyring(keyring, public_key=public_key),
+                      fingerprint=fingerprint(keyring), versions=versions_of(keyring),
+                      shares=shares, threshold=threshold, passphrase=passphrase, split_at=moment,
+                      sealed_at=moment)
     session.add(row)
     session.flush()
     return row
@@ -161,4 +167,5 @@ def db_reseal(session: Session, keyring: Keyring, *, now: datetime | None = None
 
 def holds(row: RecoveryKey, keyring: Keyring) -> bool:
     """Whether the escrow `row` holds exactly this keyring."""
-    return row.sealed_keyring is not None and hmac.compare_digest(row.fingerprint, fingerprint(keyring))
+    return row.sealed_keyring is not None and hmac.compare_digest(row.fingerprint,
+                                                                  fingerprint(keyring))

@@ -50,7 +50,8 @@ def document(account: PlatformAccount) -> dict[str, object]:
 
 def _open(session: Session, vault: Vault, row: Identity) -> PlatformAccount:
     data = vault.open(session, kind=KIND, record_id=row.key, blob=row.body)
-    return PlatformAccount(int(data["person_id"]), Platform(data["platform"]), str(data["platform_user_id"]))
+    return PlatformAccount(int(data["person_id"]), Platform(data["platform"]),
+                           str(data["platform_user_id"]))
 
 
 def db_known(session: Session, vault: Vault, platform: Platform, platform_user_id: str) -> bool:
@@ -58,13 +59,15 @@ def db_known(session: Session, vault: Vault, platform: Platform, platform_user_i
     return session.get(Identity, account_tag(vault, platform, platform_user_id)) is not None
 
 
-def db_person_id(session: Session, vault: Vault, platform: Platform, platform_user_id: str) -> int | None:
+def db_person_id(session: Session, vault: Vault, platform: Platform,
+                 platform_user_id: str) -> int | None:
     """The person a platform id belongs to (every event asks): one keyed hash, one query (the row
     by its primary key, with its data key), one open."""
     key = account_tag(vault, platform, platform_user_id)
     found = session.exec(
         select(Identity, DataKey)
-        .outerjoin(DataKey, and_(col(DataKey.record_kind) == KIND, col(DataKey.record_id) == col(Identity.key)))
+        .outerjoin(DataKey, and_(col(DataKey.record_kind) == KIND,
+                                 col(DataKey.record_id) == col(Identity.key)))
         .where(Identity.key == key)
     ).first()
     if found is None:
@@ -73,16 +76,21 @@ def db_person_id(session: Session, vault: Vault, platform: Platform, platform_us
     return int(vault.open_with(data_key, kind=KIND, record_id=row.key, blob=row.body)["person_id"])
 
 
-def db_account(session: Session, vault: Vault, person_id: int, platform: Platform) -> PlatformAccount | None:
+def db_account(session: Session, vault: Vault, person_id: int,
+               platform: Platform) -> PlatformAccount | None:
     """A person's id on a platform (where a direct message to them goes), or None."""
-    row = session.exec(select(Identity).where(Identity.person_key == person_tag(vault, person_id, platform))).first()
+    row = session.exec(select(Identity)
+                       .where(Identity.person_key == person_tag(vault, person_id, platform))
+                       ).first()
     return None if row is None else _open(session, vault, row)
 
 
-def db_platforms(session: Session, vault: Vault, person_id: int, platforms: Iterable[Platform]) -> set[Platform]:
+def db_platforms(session: Session, vault: Vault, person_id: int,
+                 platforms: Iterable[Platform]) -> set[Platform]:
     """The platforms among `platforms` on which a person has an id (nothing is opened)."""
     tags = {person_tag(vault, person_id, p): p for p in platforms}
-    found = session.exec(select(Identity.person_key).where(col(Identity.person_key).in_(list(tags)))).all()
+    found = session.exec(select(Identity.person_key)
+                         .where(col(Identity.person_key).in_(list(tags)))).all()
     return {tags[tag] for tag in found}
 
 
@@ -90,7 +98,8 @@ def db_add(session: Session, vault: Vault, account: PlatformAccount) -> None:
     """Record a person's id on a platform (the caller has made sure neither tag is taken)."""
     key = account_tag(vault, account.platform, account.platform_user_id)
     session.add(Identity(key=key, person_key=person_tag(vault, account.person_id, account.platform),
-                         body=vault.seal(session, kind=KIND, record_id=key, data=document(account))))
+                         body=vault.seal(session, kind=KIND, record_id=key,
+                                         data=document(account))))
 
 
 def db_remove(session: Session, vault: Vault, account: PlatformAccount) -> None:

@@ -61,8 +61,9 @@ def db_live(session: Session, *, now: datetime) -> list[Holder]:
     """The reports of the servers running now (oldest start first)."""
     rows = session.exec(select(KeyHolder).where(col(KeyHolder.live_until) > now)
                         .order_by(col(KeyHolder.started_at))).all()
-    return [Holder(r.server, r.process, r.source, frozenset(int(v) for v in r.versions.split(",") if v),
-                   r.wrapping, as_utc(r.seen_at)) for r in rows]
+    return [Holder(r.server, r.process, r.source,
+                   frozenset(int(v) for v in r.versions.split(",") if v), r.wrapping,
+                   as_utc(r.seen_at)) for r in rows]
 
 
 def not_holding(holders: list[Holder], version: int) -> list[Holder]:

@@ -60,12 +60,14 @@ def _run(db: Database, step: Callable[[Config], None], keyring: Callable[[], Key
         _checkpoint(db)
 
 
-def upgrade(db: Database, revision: str = "head", *, keyring: Callable[[], Keyring] | None = None) -> None:
+def upgrade(db: Database, revision: str = "head", *,
+            keyring: Callable[[], Keyring] | None = None) -> None:
     _run(db, lambda config: command.upgrade(config, revision), keyring, "schema.rows_sealed")
 
 
 def downgrade(db: Database, revision: str, *, keyring: Callable[[], Keyring] | None = None) -> None:
-    """For developers and tests: back to an earlier revision (sealed rows are opened with the key)."""
+    """For developers and tests: back to an earlier revision (sealed rows are opened with the
+    key)."""
     _run(db, lambda config: command.downgrade(config, revision), keyring, "schema.rows_opened")
 
 

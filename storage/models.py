@@ -89,7 +89,8 @@ class RecoveryKey(SQLModel, table=True):
     those shares open nothing any more."""
 
     id: int | None = Field(default=None, primary_key=True)
-    public_key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # public: opens nothing
+    # public: opens nothing
+    public_key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     # The keyring sealed to `public_key` (ephemeral X25519, HKDF-SHA256, AES-256-GCM); opens only
     # with a threshold of the shares. None once the split is replaced.
     sealed_keyring: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
@@ -359,7 +360,8 @@ class ConversationRef(SQLModel, table=True):
     # The day it was stored or last changed, never the moment: a finer time would line up with
     # what its person did then.
     updated_at: datetime = Field(default_factory=utcnow)
-    body: bytes = _sealed()  # the platform's conversation reference (service URL, conversation, tenant)
+    # the platform's conversation reference (service URL, conversation, tenant)
+    body: bytes = _sealed()
 
 
 class AuditEvent(SQLModel, table=True):

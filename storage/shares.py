@@ -87,7 +87,8 @@ def _decode(given: GivenShare) -> Share:
         # The library's messages quote the share's first words: never shown.
         if "checksum" in str(exc):
             raise ShareError(f"{given.source}: its checksum fails: a word is mistyped, missing "
-                             "or swapped; compare the share with its paper copy, word by word") from None
+                             "or swapped; compare the share with its paper copy, word by "
+                             "word") from None
         raise ShareError(f"{given.source}: is not a whole SLIP-39 share ({len(given.words)} "
                          "words): a word is missing or one too many") from None
 
@@ -107,7 +108,8 @@ class Combined:
         return f"Combined(threshold={self.threshold}, used={self.used})"
 
 
-def combine(given: Sequence[GivenShare], *, passphrase: str = "", total: int | None = None) -> Combined:
+def combine(given: Sequence[GivenShare], *, passphrase: str = "",
+            total: int | None = None) -> Combined:
     """Rebuild the secret from the shares given (`total`: how many the split made, for the
     messages). More than the threshold is fine: the first ones are used."""
     if not given:
@@ -123,7 +125,8 @@ def combine(given: Sequence[GivenShare], *, passphrase: str = "", total: int | N
         together = "; ".join(_names([g for g, _ in part]) for part in parts)
         raise ShareError(f"these shares are not all from the same split ({together} belong "
                          "together): a share from an earlier or another split was given. "
-                         "Use shares of the latest split only; they all begin with the same two words")
+                         "Use shares of the latest split only; they all begin with the same "
+                         "two words")
     distinct: dict[int, GivenShare] = {}
     shares: list[Share] = []
     for g, share in decoded:

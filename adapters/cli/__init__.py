@@ -34,9 +34,9 @@ app = typer.Typer(help="Candor: the Supplemental Code of Ethics in Slack and Mic
 app.command("status")(status.status)
 run.register(app)
 app.command("sweep")(sweep.sweep)
-for group, name in ((roster.app, "roster"), (keys.app, "keys"), (audit.app, "audit"), (db.app, "db"),
-                    (teams.app, "teams"), (waivers.app, "waivers"), (retention.app, "retention"),
-                    (export.app, "export"), (notify.app, "notify")):
+for group, name in ((roster.app, "roster"), (keys.app, "keys"), (audit.app, "audit"),
+                    (db.app, "db"), (teams.app, "teams"), (waivers.app, "waivers"),
+                    (retention.app, "retention"), (export.app, "export"), (notify.app, "notify")):
     app.add_typer(group, name=name)
 
 

@@ -13,7 +13,8 @@ app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 def audit_verify(
     expect_head: str | None = typer.Option(
         None, "--expect-head",
-        help="An anchor (SEQ:HASH) printed by an earlier verify; fails if that link is gone or changed."),
+        help="An anchor (SEQ:HASH) printed by an earlier verify; fails if that link is gone or "
+             "changed."),
 ) -> None:
     """Walk the audit chain and name the first broken link, if any. Prints the chain's head:
     keep it outside the database (e.g. in the committee's minutes) and pass it back with

@@ -36,7 +36,8 @@ def _operator() -> str:
 @app.command("case")
 def export_case(
     code: str = typer.Argument(..., help="The case code."),
-    as_email: str = typer.Option(..., "--as", help="The committee member the file is for (e-mail)."),
+    as_email: str = typer.Option(..., "--as",
+                                 help="The committee member the file is for (e-mail)."),
     fmt: str = typer.Option("md", "--format", help="md or pdf."),
     destination: Path | None = typer.Option(None, "--out", help="The file to write."),
 ) -> None:
@@ -54,7 +55,8 @@ def export_case(
         write_case(case, path, fmt)
     except OSError as exc:
         raise unwritable(path, exc) from None
-    out.print(f"Wrote {path} (mode 0600). It is confidential: keep it with the committee's records.")
+    out.print(f"Wrote {path} (mode 0600). It is confidential: keep it with the committee's "
+              "records.")
 
 
 # What the administrator reads when there is no case file to write. The chat's sentence for a
@@ -65,13 +67,15 @@ def _words(refused: Refused) -> str:
         case NotFound("person", email):
             return f"{escape(email)} is not on the roster"
         case NotFound("case", code):
-            return (f"there is no case '{escape(code.strip())}' in this database. A case code looks like "
-                    "K7Q4-M9XP; `candor export register --period 2026Q4` lists the codes of a quarter's cases.")
+            return (f"there is no case '{escape(code.strip())}' in this database. A case code "
+                    "looks like K7Q4-M9XP; `candor export register --period 2026Q4` lists the "
+                    "codes of a quarter's cases.")
         case CaseShredded(code, shredded_at, closed_at, quarter):
             closed = f", closed on {closed_at:%Y-%m-%d}" if closed_at else ""
             return (f"case {code} was shredded on {shredded_at:%Y-%m-%d} under the retention "
-                    f"policy{closed}; its content can no longer be read by anyone. Only its tombstone (code, "
-                    f"category and dates) remains, in the register: `candor export register --period {quarter}`.")
+                    f"policy{closed}; its content can no longer be read by anyone. Only its "
+                    "tombstone (code, category and dates) remains, in the register: "
+                    f"`candor export register --period {quarter}`.")
     raise refused
 
 

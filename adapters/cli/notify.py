@@ -9,7 +9,8 @@ from adapters.cli.common import open_current_database, out, settings
 from bot.admin import retry_blocked
 from storage.clock import utcnow
 
-app = typer.Typer(help="The notifier: notices on their way to Slack and Teams.", no_args_is_help=True)
+app = typer.Typer(help="The notifier: notices on their way to Slack and Teams.",
+                  no_args_is_help=True)
 
 
 @app.command("retry")

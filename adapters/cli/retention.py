@@ -1,8 +1,8 @@
 """`candor retention`: shredding closed cases past their retention period, and legal holds.
 
 Each command calls one of the administrator's use cases (`bot.admin`), which audits what it does;
-its refusals are worded here (`_words`) and printed, never a traceback. A future --now only rehearses
-(`bot.retention`: shredding is never judged by a time the real clock has not reached).
+its refusals are worded here (`_words`) and printed, never a traceback. A future --now only
+rehearses (`bot.retention`: shredding is never judged by a time the real clock has not reached).
 """
 
 from __future__ import annotations
@@ -35,11 +35,14 @@ def _words(refused: Refused) -> str:
 @app.command("run")
 def retention_run(
     dry_run: bool = typer.Option(False, "--dry-run", help="Only show what would be shredded."),
-    now: str | None = typer.Option(None, "--now", help="The time to judge by, ISO 8601 (default: now)."),
+    now: str | None = typer.Option(None, "--now",
+                                   help="The time to judge by, ISO 8601 (default: now)."),
     years: int | None = typer.Option(None, "--years", min=1,
-                                     help="Years a closed case is kept (default: CANDOR_RETENTION_YEARS, 7)."),
+                                     help="Years a closed case is kept (default: "
+                                          "CANDOR_RETENTION_YEARS, 7)."),
 ) -> None:
-    """Shred closed cases past their retention period (not under legal hold), leaving a tombstone."""
+    ("""Shred closed cases past their retention period (not under legal hold), leaving a """
+     """tombstone.""")
     moment = _moment(now)
     with administration(_words) as admin:
         due = admin.due_for_shredding(at=moment, years=years, rehearsal=dry_run)
@@ -48,7 +51,8 @@ def retention_run(
             return
         table = Table("Case", "Category", "Closed", "Kept until")
         for case in due:
-            table.add_row(case.code, case.category, f"{case.closed_at:%Y-%m-%d}" if case.closed_at else "",
+            table.add_row(case.code, case.category,
+                          f"{case.closed_at:%Y-%m-%d}" if case.closed_at else "",
                           f"{case.kept_until:%Y-%m-%d}" if case.kept_until else "")
         out.print(table)
         if dry_run:
@@ -73,13 +77,15 @@ def _set_hold(code: str, *, hold: bool, reason: str) -> None:
 
 @app.command("hold")
 def retention_hold(code: str = typer.Argument(..., help="The case code."),
-                   reason: str = typer.Option(..., "--reason", help="Why (stored encrypted).")) -> None:
+                   reason: str = typer.Option(..., "--reason", help="Why (stored encrypted).")
+                   ) -> None:
     """Place a legal hold: the case is not shredded until it is released."""
     _set_hold(code, hold=True, reason=reason)
 
 
 @app.command("release")
 def retention_release(code: str = typer.Argument(..., help="The case code."),
-                      reason: str = typer.Option("Hold released", "--reason", help="Why (stored encrypted).")) -> None:
+                      reason: str = typer.Option("Hold released", "--reason",
+                                                 help="Why (stored encrypted).")) -> None:
     """Release a legal hold; the retention period applies again."""
     _set_hold(code, hold=False, reason=reason)

@@ -33,7 +33,8 @@ def roster_import(
     out.print(f"Added {len(result.added)}, updated {len(result.updated)}, "
               f"unchanged {len(result.unchanged)}.")
     if result.missing:
-        out.print("Not in the file, kept active (use --prune to deactivate): " + ", ".join(result.missing))
+        out.print("Not in the file, kept active (use --prune to deactivate): "
+                  + ", ".join(result.missing))
     if result.deactivated:
         out.print("Deactivated: " + ", ".join(result.deactivated))
 

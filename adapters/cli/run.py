@@ -71,11 +71,13 @@ def init() -> None:
             _keyring, created = open_keyring(configured, db, create=True, warn=warn)
         except KeyringError as exc:
             raise fail(str(exc)) from None
-        out.print(f"Database ready at {configured.database_url} (schema {migrate.current_revision(db)}).")
+        out.print(f"Database ready at {configured.database_url} "
+                  f"(schema {migrate.current_revision(db)}).")
         if created:
             out.print(f"Created a master key at {configured.key_file} (mode 0600). Back it up now: "
                       "without it, nothing in the database can be read. Then give the Audit "
-                      "Committee the way back: `candor keys split --shares N --threshold K --out DIR`.")
+                      "Committee the way back: "
+                      "`candor keys split --shares N --threshold K --out DIR`.")
         else:
             out.print("The master key opens; nothing was created.")
     finally:

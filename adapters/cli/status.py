@@ -47,9 +47,11 @@ def _escrow_line(escrow: RecoveryKey | None, now: datetime) -> str:
     if escrow is None:
         return "none: run `candor keys split` (without it, a lost key file loses everything)"
     split = as_utc(escrow.split_at)
-    line = f"split {split:%Y-%m-%d} ({(now - split).days} days ago), {escrow.threshold} of {escrow.shares} shares"
+    line = (f"split {split:%Y-%m-%d} ({(now - split).days} days ago), {escrow.threshold} of "
+            f"{escrow.shares} shares")
     if escrow.reseals:
-        line += f"; re-sealed {escrow.reseals} time(s) since, last {as_utc(escrow.sealed_at):%Y-%m-%d}"
+        line += (f"; re-sealed {escrow.reseals} time(s) since, last "
+                 f"{as_utc(escrow.sealed_at):%Y-%m-%d}")
     return line
 
 
@@ -89,7 +91,8 @@ def status() -> None:
     problems = seen.problems(now=now, stale_minutes=configured.alert_stale_minutes)
     ok = not problems and seen.current
     out.print(f"Candor status at {now:%Y-%m-%d %H:%M} UTC", highlight=False)
-    out.print("  Committee alerts  " + ("[green]ok[/]" if ok else "[bold red]NOT OK[/]"), highlight=False)
+    out.print("  Committee alerts  " + ("[green]ok[/]" if ok else "[bold red]NOT OK[/]"),
+              highlight=False)
     for name, value in problems.items():
         out.print(f"                    {name}: {value}", highlight=False)
     out.print(f"  Schema            {schema}", highlight=False)
@@ -98,9 +101,11 @@ def status() -> None:
         out.print(f"  Key escrow        {_escrow_line(seen.escrow, now)}", highlight=False)
         out.print(f"  Anonymous reports {_unrecorded_line(seen.unrecorded)}", highlight=False)
     for outage in seen.outages:
-        told = f"operators e-mailed {as_utc(outage.emailed_at):%H:%M} UTC" if outage.emailed_at else (
-            "operators not e-mailed yet" if configured.smtp_url else "no e-mail: CANDOR_SMTP_URL is unset")
-        out.print(f"  {outage.platform.label} channel blocked since {as_utc(outage.started_at):%Y-%m-%d %H:%M} UTC "
+        told = (f"operators e-mailed {as_utc(outage.emailed_at):%H:%M} UTC" if outage.emailed_at
+                else ("operators not e-mailed yet" if configured.smtp_url
+                      else "no e-mail: CANDOR_SMTP_URL is unset"))
+        out.print(f"  {outage.platform.label} channel blocked since "
+                  f"{as_utc(outage.started_at):%Y-%m-%d %H:%M} UTC "
                   f"({outage.cause}); {told}", highlight=False)
     if not seen.waiting:
         out.print("No notice is waiting: everything due has been delivered.")
@@ -110,6 +115,7 @@ def status() -> None:
         why = (w.reason + (" (blocked)" if w.blocked else "")) if w.reason else "not tried yet"
         fix = (notices.delivery_fix(w.reason) if w.reason
                else "`candor serve` sends it: check that it runs.")
-        out.print(f"  {w.platform.label}, {w.kind}: {w.count}, for {_minutes(now, w.oldest_due)}; {why}",
+        out.print(f"  {w.platform.label}, {w.kind}: {w.count}, "
+                  f"for {_minutes(now, w.oldest_due)}; {why}",
                   highlight=False)
         out.print(f"      fix: {fix}", highlight=False)

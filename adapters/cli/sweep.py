@@ -8,7 +8,9 @@ from adapters.cli.common import configured_platforms, fail, out, parse_time, run
 from storage.vocabulary import Platform
 
 
-def sweep(now: str = typer.Option(..., "--now", help="The time to sweep at, ISO 8601 (e.g. 2027-03-31T09:00:00Z).")) -> None:
+def sweep(now: str = typer.Option(..., "--now",
+                                  help="The time to sweep at, ISO 8601 "
+                                       "(e.g. 2027-03-31T09:00:00Z).")) -> None:
     """Run the scheduler's sweeps once, at the given time (for cron and tests): reminders,
     escalations and deadlines due at that time go to the outbox, each at most once, and
     abandoned drafts are deleted; anonymous reports held for their delay and due by now (the real

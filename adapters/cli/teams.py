@@ -13,10 +13,13 @@ app = typer.Typer(help="Microsoft Teams: the app package.", no_args_is_help=True
 
 @app.command("package")
 def teams_package(
-    destination: Path = typer.Option(Path("candor-teams.zip"), "--out", help="Where to write the zip."),
-    app_id: str | None = typer.Option(None, "--app-id", help="The bot's app id (default MICROSOFT_APP_ID)."),
+    destination: Path = typer.Option(Path("candor-teams.zip"), "--out",
+                                     help="Where to write the zip."),
+    app_id: str | None = typer.Option(None, "--app-id",
+                                      help="The bot's app id (default MICROSOFT_APP_ID)."),
     version: str = typer.Option("1.0.0", help="The app version shown in Teams."),
-    website: str = typer.Option("https://candor.example.com", help="Your company's page for Candor."),
+    website: str = typer.Option("https://candor.example.com",
+                                help="Your company's page for Candor."),
 ) -> None:
     """Write the Teams app package (manifest.json with the bot id and command list, two icons)."""
     from adapters.teams.package import build_package

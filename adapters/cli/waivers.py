@@ -44,7 +44,8 @@ def waivers_list() -> None:
             state = "NOT YET DISCLOSED"
         else:
             late = " (late)" if waiver.disclosed_on > waiver.disclosure_due else ""
-            state = f"disclosed {waiver.disclosed_on.isoformat()}{late}\n{escape(waiver.disclosure_ref or '')}"
+            state = (f"disclosed {waiver.disclosed_on.isoformat()}{late}\n"
+                     f"{escape(waiver.disclosure_ref or '')}")
         table.add_row(waiver.id[:8], escape(officer.name), escape(waiver.provision),
                       f"{waiver.granted_on.isoformat()}\nby {escape(waiver.granted_by)}",
                       f"due {waiver.disclosure_due.isoformat()}\n{state}")
@@ -54,7 +55,9 @@ def waivers_list() -> None:
 @app.command("add")
 def waivers_add(
     officer: str = typer.Option(..., "--officer", help="The officer's e-mail on the roster."),
-    provision: str = typer.Option("", "--provision", help="The provision of the Code waived (required), e.g. \"Obligation 3\"."),
+    provision: str = typer.Option("", "--provision",
+                                  help="The provision of the Code waived (required), e.g. "
+                                       "\"Obligation 3\"."),
     granted_by: str = typer.Option("Board of Directors", "--granted-by", help="Who granted it."),
     granted_on: str = typer.Option(..., "--on", help="The date granted (YYYY-MM-DD)."),
     reason: str = typer.Option(..., "--reason", help="The reason (stored encrypted)."),
@@ -62,7 +65,8 @@ def waivers_add(
     """Record a waiver; prints its public disclosure deadline (four US business days)."""
     with administration(_words) as admin:
         row, person = admin.record_waiver(officer=officer, fields={
-            "provision": provision, "granted_by": granted_by, "granted_on": granted_on, "reason": reason})
+            "provision": provision, "granted_by": granted_by, "granted_on": granted_on,
+            "reason": reason})
     out.print(f"Waiver {row.id[:8]} recorded for {person.name}. Disclose it publicly by "
               f"{row.disclosure_due.isoformat()} (Form 8-K or the company's website).")
 

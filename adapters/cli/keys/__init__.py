@@ -33,14 +33,16 @@ def keys_rotate(
     key_file = _key_file(unless_from_environment="rotate the key file instead and update the "
                                                  "variable from it")
     with running() as candor:
-        rotation = Rotation(candor.db, key_file, wait, lambda line: out.print(line, highlight=False))
+        rotation = Rotation(candor.db, key_file, wait,
+                            lambda line: out.print(line, highlight=False))
         try:
             keyring = rotation.prepare(candor.keyring)
             keyring = rotation.promote(keyring)
             with Progress(console=out) as progress:
                 task = progress.add_task(f"Re-wrapping under v{keyring.current}",
                                          total=rotation.behind(keyring.current))
-                total = rotation.rewrap(keyring, batch=batch, advance=lambda n: progress.advance(task, n))
+                total = rotation.rewrap(keyring, batch=batch,
+                                        advance=lambda n: progress.advance(task, n))
         except Lagging as late:
             raise fail(_lagging(late, key_file)) from None
     out.print(f"Master key v{keyring.current} is current; {total} data keys re-wrapped. "
@@ -58,15 +60,17 @@ def _key_file(*, unless_from_environment: str) -> Path:
 
 def _lagging(late: Lagging, key_file: Path) -> str:
     servers = "; ".join(describe(h, utcnow()) for h in late.holders)
-    return (f"{len(late.holders)} running server(s) did not {late.wanted} master key v{late.version} "
-            f"in time: {servers}. Nothing was re-wrapped, and every server can still open every "
-            f"record. Make sure each can read {key_file} (a server on another machine needs the "
-            "file copied there; one using CANDOR_MASTER_KEY needs the variable updated and a "
-            "restart), send it SIGHUP, then run `candor keys rotate` again to continue.")
+    return (f"{len(late.holders)} running server(s) did not {late.wanted} master key "
+            f"v{late.version} in time: {servers}. Nothing was re-wrapped, and every server can "
+            f"still open every record. Make sure each can read {key_file} (a server on another "
+            "machine needs the file copied there; one using CANDOR_MASTER_KEY needs the variable "
+            "updated and a restart), send it SIGHUP, then run `candor keys rotate` again to "
+            "continue.")
 
 
 @app.command("retire")
-def keys_retire(version: int = typer.Argument(..., help="The master key version to remove.")) -> None:
+def keys_retire(version: int = typer.Argument(..., help="The master key version to remove.")
+                ) -> None:
     """Remove an old master key version, once no data key is wrapped by it and no running
     server wraps new ones under it."""
     key_file = _key_file(unless_from_environment="retire the version in the keyring you keep, "

@@ -49,10 +49,16 @@ def _day(moment: datetime) -> str:
 
 
 def keys_split(
-    shares: int = typer.Option(..., "--shares", min=2, max=MAX_SHARES, help="How many shares to make: one per committee member."),
-    threshold: int = typer.Option(..., "--threshold", min=2, max=MAX_SHARES, help="How many shares recover the key (at least 2)."),
-    directory: Path = typer.Option(..., "--out", help="A new or empty folder for share-1.txt ... share-N.txt."),
-    passphrase_prompt: bool = typer.Option(False, "--passphrase-prompt", help="Also protect the shares with a SLIP-39 passphrase, asked here (kept apart from the shares)."),
+    shares: int = typer.Option(..., "--shares", min=2, max=MAX_SHARES,
+                               help="How many shares to make: one per committee member."),
+    threshold: int = typer.Option(..., "--threshold", min=2, max=MAX_SHARES,
+                                  help="How many shares recover the key (at least 2)."),
+    directory: Path = typer.Option(..., "--out",
+                                   help="A new or empty folder for share-1.txt ... share-N.txt."),
+    passphrase_prompt: bool = typer.Option(False, "--passphrase-prompt",
+                                           help="Also protect the shares with a SLIP-39 "
+                                                "passphrase, asked here (kept apart from the "
+                                                "shares)."),
 ) -> None:
     """Make the committee's recovery key: seal the master keyring to it in the database and
     split its private half into SLIP-39 shares, any THRESHOLD of which recover the keyring.
@@ -63,8 +69,9 @@ def keys_split(
                    "SHARES recover the key")
     existing = sorted(directory.glob("share-*.txt")) if directory.is_dir() else []
     if existing:
-        raise fail(f"{escape(str(directory))} already holds shares ({existing[0].name}): shares of two "
-                   "splits must never be mixed. Use a new, empty folder; nothing was changed")
+        raise fail(f"{escape(str(directory))} already holds shares ({existing[0].name}): shares "
+                   "of two splits must never be mixed. Use a new, empty folder; nothing was "
+                   "changed")
     passphrase = ""
     if passphrase_prompt:
         passphrase = typer.prompt("SLIP-39 passphrase (printable ASCII)", hide_input=True,
@@ -72,7 +79,8 @@ def keys_split(
     with running() as candor:
         pair = RecoveryPair.generate()
         try:
-            mnemonics = split(pair.private, shares=shares, threshold=threshold, passphrase=passphrase)
+            mnemonics = split(pair.private, shares=shares, threshold=threshold,
+                              passphrase=passphrase)
             # A ceremony checks its shares before handing them out: two sets rebuild the key.
             for chosen in (mnemonics[:threshold], mnemonics[-threshold:]):
                 given = [GivenShare(f"share {i}", tuple(m.split())) for i, m in enumerate(chosen)]
@@ -84,8 +92,8 @@ def keys_split(
         written = _write_shares(directory, mnemonics, threshold=threshold, day=today)
         try:
             earlier = keys.install_escrow(candor.db, candor.core, keyring=candor.keyring,
-                                          public_key=pair.public, shares=shares, threshold=threshold,
-                                          passphrase=bool(passphrase))
+                                          public_key=pair.public, shares=shares,
+                                          threshold=threshold, passphrase=bool(passphrase))
             replaced = _day(earlier) if earlier else None
         except BaseException:
             for path in written:  # shares of a key that is not the escrow must not be handed out
@@ -95,11 +103,13 @@ def keys_split(
                        replaced=replaced)
 
 
-def _write_shares(directory: Path, mnemonics: list[str], *, threshold: int, day: date) -> list[Path]:
+def _write_shares(directory: Path, mnemonics: list[str], *, threshold: int,
+                  day: date) -> list[Path]:
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
-        raise fail(f"could not make {escape(str(directory))}: {exc.strerror}; nothing was changed") from None
+        raise fail(f"could not make {escape(str(directory))}: {exc.strerror}; "
+                   "nothing was changed") from None
     written: list[Path] = []
     try:
         for number, mnemonic in enumerate(mnemonics, start=1):
@@ -137,17 +147,22 @@ def _tell_the_operator(directory: Path, *, shares: int, threshold: int, passphra
     for number, step in enumerate(steps, start=1):
         out.print(f"  {number}. {step}", highlight=False)
     out.print("The escrow follows every `candor keys rotate` and `candor keys retire` by itself: "
-              "the shares need no change. If the key file is lost: `candor keys recover`.", highlight=False)
+              "the shares need no change. If the key file is lost: `candor keys recover`.",
+              highlight=False)
     if replaced:
-        out.print(f"The split of {replaced} is replaced: its shares open nothing any more. Ask their "
-                  "holders to destroy them.", highlight=False)
+        out.print(f"The split of {replaced} is replaced: its shares open nothing any more. Ask "
+                  "their holders to destroy them.", highlight=False)
 
 
 # --- recover --------------------------------------------------------------------------------
 
 
 def keys_recover(
-    share_files: list[Path] = typer.Argument(None, metavar="SHARE", help="Share files (share-1.txt ...); none, or -, reads word lists from standard input, one share per line.", show_default=False),
+    share_files: list[Path] = typer.Argument(None, metavar="SHARE",
+                                             help="Share files (share-1.txt ...); none, or -, "
+                                                  "reads word lists from standard input, one "
+                                                  "share per line.",
+                                             show_default=False),
 ) -> None:
     """Rebuild the master keyring from a threshold of the committee's shares and the escrow in
     the database, and write it to CANDOR_KEY_FILE (mode 0600). Never overwrites a key file;
@@ -155,8 +170,8 @@ def keys_recover(
     configured = settings()
     key_file = configured.key_file
     if key_file.exists():
-        raise fail(f"{escape(str(key_file))} exists: recovery never overwrites a key file. If it is "
-                   "damaged or the wrong one, move it aside (keep it) and run this again; "
+        raise fail(f"{escape(str(key_file))} exists: recovery never overwrites a key file. If "
+                   "it is damaged or the wrong one, move it aside (keep it) and run this again; "
                    "nothing was written")
     given = _read_shares(share_files or [])
     db = Database.from_url(configured.database_url)
@@ -184,7 +199,8 @@ def keys_recover(
         except FileExistsError:
             raise fail(f"{escape(str(key_file))} appeared meanwhile: nothing was written") from None
         except OSError as exc:
-            raise fail(f"could not write {escape(str(key_file))}: {exc.strerror}; nothing was written") from None
+            raise fail(f"could not write {escape(str(key_file))}: {exc.strerror}; "
+                       "nothing was written") from None
         keys.record_recovery(db, keyring, escrow)
     finally:
         db.dispose()
@@ -196,7 +212,8 @@ def keys_recover(
                   "file's content in it, or unset it.", highlight=False)
     out.print("Now: 1. back the key file up to your secrets store; 2. run `candor keys check`; "
               "3. start Candor; 4. the shares used were brought together: make a new split "
-              "(`candor keys split`) and ask their holders to destroy the old ones.", highlight=False)
+              "(`candor keys split`) and ask their holders to destroy the old ones.",
+              highlight=False)
 
 
 def _read_shares(paths: list[Path]) -> list[GivenShare]:
@@ -218,8 +235,10 @@ def _read_shares(paths: list[Path]) -> list[GivenShare]:
         except OSError as exc:
             raise fail(f"{escape(str(path))}: {exc.strerror}; nothing was written") from None
         except UnicodeDecodeError:
-            raise fail(f"{escape(str(path))}: not a share file (not text); nothing was written") from None
-        given.append(GivenShare(path.name if len({p.name for p in paths}) == len(paths) else str(path),
+            raise fail(f"{escape(str(path))}: not a share file (not text); "
+                       "nothing was written") from None
+        given.append(GivenShare(path.name if len({p.name for p in paths}) == len(paths)
+                                else str(path),
                                 words_of_file(text)))
     return given
 
@@ -235,11 +254,13 @@ def _open_escrow(given: list[GivenShare], escrow: RecoveryKey, earlier: list[Rec
         for old in earlier:
             if old.public_key == pair.public:
                 raise fail(f"these shares are from the split of {_day(old.split_at)}, replaced on "
-                           f"{_day(old.replaced_at or old.split_at)}: they open nothing any more. Use "
-                           f"shares of the split of {_day(escrow.split_at)}; nothing was written")
+                           f"{_day(old.replaced_at or old.split_at)}: they open nothing any "
+                           f"more. Use shares of the split of {_day(escrow.split_at)}; nothing "
+                           f"was written")
         why = ("the passphrase is wrong, or " if escrow.passphrase else "")
-        raise fail(f"the shares fit together but are not this database's recovery key: {why}they are "
-                   "from another Candor database's split. Check CANDOR_DATABASE_URL; nothing was written")
+        raise fail(f"the shares fit together but are not this database's recovery key: {why}they "
+                   "are from another Candor database's split. Check CANDOR_DATABASE_URL; nothing "
+                   "was written")
     assert escrow.sealed_keyring is not None
     try:
         return open_keyring(escrow.sealed_keyring, pair=pair)
@@ -257,14 +278,16 @@ def keys_check() -> None:
     with running() as candor:
         opened, failed = keys.open_every_data_key(candor.db, candor.core.vault)
         escrow = keys.current_escrow(candor.db)
-        problems = [f"{count} {kind} data keys do not open" for kind, count in sorted(failed.items())]
+        problems = [f"{count} {kind} data keys do not open"
+                    for kind, count in sorted(failed.items())]
         table = Table("Kind", "Data keys", "Open")
         for kind in sorted(set(opened) | set(failed)):
             table.add_row(kind, str(opened[kind] + failed[kind]), str(opened[kind]))
         out.print(table)
         total = sum(opened.values())
         out.print(f"{total} data keys open with the keyring at hand (master keys "
-                  f"{', '.join(f'v{v}' for v in sorted(candor.keyring.versions))}; v{candor.keyring.current} current).",
+                  f"{', '.join(f'v{v}' for v in sorted(candor.keyring.versions))}; "
+                  f"v{candor.keyring.current} current).",
                   highlight=False)
         escrow_problems = _report_escrow(escrow, candor.keyring)
         problems += escrow_problems
@@ -272,7 +295,8 @@ def keys_check() -> None:
                           escrow_holds=not escrow_problems)
     if problems:
         raise fail("the drill failed: " + "; ".join(problems))
-    out.print("The drill passed: every data key opens, and the escrow recovers this keyring.", highlight=False)
+    out.print("The drill passed: every data key opens, and the escrow recovers this keyring.",
+              highlight=False)
 
 
 def _report_escrow(escrow: RecoveryKey | None, keyring: Keyring) -> list[str]:
@@ -282,17 +306,18 @@ def _report_escrow(escrow: RecoveryKey | None, keyring: Keyring) -> list[str]:
         return ["there is no recovery escrow"]
     age = (datetime.now(UTC) - escrow.split_at).days
     passphrase = " and the passphrase" if escrow.passphrase else ""
-    out.print(f"Escrow: split on {_day(escrow.split_at)} ({age} days ago) into {escrow.shares} shares; "
-              f"any {escrow.threshold}{passphrase} recover the keyring.", highlight=False)
+    out.print(f"Escrow: split on {_day(escrow.split_at)} ({age} days ago) into {escrow.shares} "
+              f"shares; any {escrow.threshold}{passphrase} recover the keyring.", highlight=False)
     if escrow.reseals:
         out.print(f"The keyring was rotated since the split ({escrow.reseals} time"
-                  f"{'s' if escrow.reseals != 1 else ''}, last sealed {_day(escrow.sealed_at)}): the escrow "
-                  "followed, the shares need no change.", highlight=False)
+                  f"{'s' if escrow.reseals != 1 else ''}, last sealed {_day(escrow.sealed_at)}): "
+                  "the escrow followed, the shares need no change.", highlight=False)
     else:
         out.print("The keyring was not rotated since the split.", highlight=False)
     if not holds(escrow, keyring):
-        out.print(f"The escrow holds another keyring (master keys {escrow.versions}) than the one at "
-                  "hand: a recovery would not give this key file. Make a new split.", highlight=False)
+        out.print(f"The escrow holds another keyring (master keys {escrow.versions}) than the one "
+                  "at hand: a recovery would not give this key file. Make a new split.",
+                  highlight=False)
         return ["the escrow does not hold the keyring at hand"]
     return []
 
@@ -304,6 +329,6 @@ def escrow_warning(candor: Candor) -> str | None:
         return ("no recovery escrow: if the key file is lost, nothing in the database can be read. "
                 "Run `candor keys split` and give the shares to the Audit Committee")
     if not holds(escrow, candor.keyring):
-        return ("the recovery escrow holds another keyring than this server's: a recovery would not "
-                "give this key. Run `candor keys check`, then `candor keys split`")
+        return ("the recovery escrow holds another keyring than this server's: a recovery would "
+                "not give this key. Run `candor keys check`, then `candor keys split`")
     return None

@@ -96,7 +96,8 @@ class Rotation:
     def behind(self, current: int) -> int:
         return keys.data_keys_behind(self.db, current)
 
-    def wait(self, version: int, lagging: Callable[[list[Holder], int], list[Holder]], wanted: str) -> None:
+    def wait(self, version: int, lagging: Callable[[list[Holder], int], list[Holder]],
+             wanted: str) -> None:
         """Until no live server lags, or raise `Lagging` after `wait_seconds`."""
         deadline = time.monotonic() + self.wait_seconds
         shown: tuple[str, ...] | None = None
@@ -132,7 +133,8 @@ def retire(db: Database, key_file: Path, keyring: Keyring, version: int, *,
            now: Callable[[], datetime] = utcnow) -> Keyring:
     """Remove `version` from the key file, or raise `KeyringError` saying why not."""
     if version == keyring.current:
-        raise KeyringError(f"master key v{version} is the current one: rotate first, then retire it")
+        raise KeyringError(f"master key v{version} is the current one: rotate first, then "
+                           "retire it")
     retired = keyring.retired(version)
     holders = keys.live_holders(db, now=now())
     stale = [h for h in holders if h.wrapping not in retired.versions]
@@ -144,7 +146,8 @@ def retire(db: Database, key_file: Path, keyring: Keyring, version: int, *,
             "once, and a server on another machine needs the file copied there), or finish the "
             "rotation with `candor keys rotate`, then retire again.")
     if keys.wrapped_under(db, version):
-        raise KeyringError(f"master key v{version} still wraps data keys: run `candor keys rotate` first")
+        raise KeyringError(f"master key v{version} still wraps data keys: run "
+                           "`candor keys rotate` first")
     save_keyring(key_file, retired)
     # A server that wrapped under `version` between the check and the write (it could only
     # have been one paused past its report): put the version back rather than strand its key.
