@@ -104,7 +104,8 @@ class Admin:
 
     # the roster and the audit chain
 
-    def import_roster(self, entries: Sequence[roster.RosterEntry], *, prune: bool) -> roster.ImportResult:
+    def import_roster(self, entries: Sequence[roster.RosterEntry], *,
+                      prune: bool) -> roster.ImportResult:
         """Add or update people (matched by e-mail); `roster.RosterError` refuses the whole file."""
         with self.db.write() as session:
             return roster.db_import_roster(session, entries, prune=prune, vault=self.core.vault,
@@ -132,11 +133,12 @@ class Admin:
             person = officers.get(officer.strip().lower())
             if person is None or person.id is None:
                 raise NotFound("officer", officer)
-            checked = waivers.validate({**fields, "officer": str(person.id)}, officer_ids={person.id},
-                                       today=self.core.today())
+            checked = waivers.validate({**fields, "officer": str(person.id)},
+                                       officer_ids={person.id}, today=self.core.today())
             if isinstance(checked, dict):
                 raise InvalidGrant(checked)
-            return waivers.db_record(session, self.core, actor=ACTOR, grant=checked, recorded_by=None), person
+            return waivers.db_record(session, self.core, actor=ACTOR, grant=checked,
+                                     recorded_by=None), person
 
     def disclose_waiver(self, prefix: str, *, ref: str, on: date) -> Waiver:
         """Record a waiver's public disclosure; `prefix` is its id or the first characters of it."""
@@ -144,7 +146,8 @@ class Admin:
             waiver = waivers.db_find(session, prefix)
             if waiver is None:
                 raise NotFound("waiver", prefix)
-            return waivers.db_disclose(session, self.core, actor=ACTOR, waiver_id=waiver.id, ref=ref, on=on)
+            return waivers.db_disclose(session, self.core, actor=ACTOR, waiver_id=waiver.id,
+                                       ref=ref, on=on)
 
     # retention and legal holds
 
@@ -158,7 +161,8 @@ class Admin:
         kept = years or self.retention_years
         judged = at if rehearsal else retention.judged_at(at, now=now)
         with self.db.read() as session:
-            return [DueCase(r.id, r.code, r.category.label, r.closed_at, retention.shred_after(r, kept))
+            return [DueCase(r.id, r.code, r.category.label, r.closed_at,
+                            retention.shred_after(r, kept))
                     for r in retention.db_due(session, judged, kept)]
 
     def shred(self, due: Sequence[DueCase]) -> int:
@@ -203,7 +207,8 @@ class Admin:
                                        records.quarter_of(report.received_at, self.core.timezone))
             else:
                 try:
-                    return records.db_case_file(session, self.core, person, report.code, operator=operator)
+                    return records.db_case_file(session, self.core, person, report.code,
+                                                operator=operator)
                 except CandorError as exc:
                     refusal = exc  # raised once the refusal's audit row is committed
         assert refusal is not None
@@ -230,7 +235,8 @@ class Status:
 
     schema: str | None  # the database's revision; None when it has none
     head: str | None  # the revision this version of Candor runs
-    waiting: list[outage.Waiting] = field(default_factory=list)  # empty unless the schema is current
+    # empty unless the schema is current
+    waiting: list[outage.Waiting] = field(default_factory=list)
     outages: list[DeliveryOutage] = field(default_factory=list)
     escrow: RecoveryKey | None = None
     unrecorded: int | None = None
@@ -241,7 +247,8 @@ class Status:
 
     def problems(self, *, now: datetime, stale_minutes: float) -> dict[str, Any]:
         """What keeps the committee's notices from getting through (empty: nothing)."""
-        problems = outage.committee_health(self.waiting, now=now).problems(stale_minutes=stale_minutes)
+        problems = outage.committee_health(self.waiting, now=now).problems(
+            stale_minutes=stale_minutes)
         if self.unrecorded:
             problems[pending.HEALTH_REASON] = self.unrecorded
         return problems

@@ -64,7 +64,8 @@ QUESTIONS: tuple[tuple[str, str], ...] = (
     ("read_understood", "I have read and understood the Supplemental Code of Ethics."),
     ("complied", "I complied with the Code throughout the period."),
     ("no_conflict", "I have no conflict of interest that I have not disclosed."),
-    ("no_unreported", "I know of no matter the Code requires me to report that I have not reported."),
+    ("no_unreported", "I know of no matter the Code requires me to report that I have not "
+                      "reported."),
 )
 
 

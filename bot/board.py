@@ -75,7 +75,8 @@ def _prior_lines(session: Session, officers: list[Person], kept: KeptAway) -> st
         assert officer.id is not None
         for earlier in filter(kept.shows_determination, db_prior(session, officer.id)):
             found = "material violation" if earlier.violation else "no material violation"
-            lines.append(f"{officer.name}: {earlier.decided_on.isoformat()}, {found}, {earlier.action.label}")
+            lines.append(f"{officer.name}: {earlier.decided_on.isoformat()}, {found}, "
+                         f"{earlier.action.label}")
     return "\n".join(lines) or governance.no_prior_determinations()
 
 
@@ -110,7 +111,8 @@ def db_form(session: Session, core: Core, member: Person, report_id: str) -> lis
             _prior_lines(session, officers, db_kept_away(session, core, member))))]
 
 
-def validate(values: dict[str, Any], *, officer_ids: set[int], today: date) -> Decision | dict[str, str]:
+def validate(values: dict[str, Any], *, officer_ids: set[int],
+             today: date) -> Decision | dict[str, str]:
     """A `Decision`, or field name -> what to fix (nothing is recorded then)."""
     errors: dict[str, str] = {}
 
@@ -133,7 +135,8 @@ def validate(values: dict[str, Any], *, officer_ids: set[int], today: date) -> D
         return None
 
     subject_text = values.get("subject")
-    subject = int(subject_text) if isinstance(subject_text, str) and subject_text.isdigit() else None
+    subject = (int(subject_text) if isinstance(subject_text, str) and subject_text.isdigit()
+               else None)
     if subject is None or subject not in officer_ids:
         errors["subject"] = refusals.choose_officer()
     violation = yes_no("violation")
@@ -199,7 +202,8 @@ def db_record(session: Session, core: Core, *, member: Person, report: Report,
               decision: Decision) -> Determination:
     """Record the determination (factors and reasoning sealed) and audit it."""
     kept = db_kept_away(session, core, member)  # the earlier determinations the form showed
-    prior_ids = [d.id for d in db_prior(session, decision.subject_id) if kept.shows_determination(d)]
+    prior_ids = [d.id for d in db_prior(session, decision.subject_id)
+                 if kept.shows_determination(d)]
     determination_id = new_id()
     row = Determination(
         id=determination_id, report_id=report.id, subject_id=decision.subject_id,

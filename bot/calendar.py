@@ -140,7 +140,8 @@ def local_moment(day: date, at: time, tz: ZoneInfo) -> datetime:
 
 
 def start_of_local_day(day: date, tz: ZoneInfo) -> datetime:
-    """The first moment of a local date, in UTC (where midnight is skipped, the first that exists)."""
+    """The first moment of a local date, in UTC (where midnight is skipped, the first that
+    exists)."""
     return local_moment(day, time(0), tz)
 
 

@@ -99,7 +99,8 @@ def chair_choices(report: Report) -> tuple[Choice, ...]:
 def db_ask_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
     report = db_case_for(session, core, member, report_id, action="ask")
     return [Form(actions.AskSubmit(report.id).encode(), f"Question on {report.code}", (
-        FormField("question", casework.question_prompt(), FieldKind.MULTILINE, max_length=QUESTION_LIMIT),
+        FormField("question", casework.question_prompt(), FieldKind.MULTILINE,
+                  max_length=QUESTION_LIMIT),
     ), submit_label="Send question")]
 
 
@@ -115,7 +116,8 @@ def db_ask(session: Session, core: Core, *, member: Person, report_id: str,
     session.add(CaseMessage(
         id=message_id, report_id=report.id, direction=MessageDirection.QUESTION,
         author_id=member.id, created_at=core.now(),
-        body=core.vault.seal(session, kind="case_message", record_id=message_id, data={"text": question}),
+        body=core.vault.seal(session, kind="case_message", record_id=message_id,
+                             data={"text": question}),
     ))
     # A question is not feedback: the reporter is owed word of what is being done (a status
     # move tells them), so the three-month feedback clock keeps running.
@@ -125,12 +127,14 @@ def db_ask(session: Session, core: Core, *, member: Person, report_id: str,
     return [Text(casework.question_sent(report.code, report.anonymous))]
 
 
-def db_move_form(session: Session, core: Core, member: Person, report_id: str, to: str) -> list[Reply]:
+def db_move_form(session: Session, core: Core, member: Person, report_id: str,
+                 to: str) -> list[Reply]:
     report = db_case_for(session, core, member, report_id, action="move")
     target = _target(report, to)
     return [Form(actions.MoveSubmit(report.id, target.value).encode(),
                  f"{report.code}: {target.label}"[:60], (
-        FormField("reason", casework.status_reason_prompt(), FieldKind.MULTILINE, max_length=REASON_LIMIT),
+        FormField("reason", casework.status_reason_prompt(), FieldKind.MULTILINE,
+                  max_length=REASON_LIMIT),
     ), submit_label="Move case")]
 
 
@@ -146,7 +150,8 @@ def db_move(session: Session, core: Core, *, member: Person, report_id: str, to:
     db_change_status(session, core, report, to=target, by=member, reason=reason)
     report.last_feedback_at = core.now()
     session.add(report)
-    _tell_reporter(session, core, report, key=f"status:{report.id}:{target.value}:{core.now():%Y%m%d%H%M%S}")
+    _tell_reporter(session, core, report,
+                   key=f"status:{report.id}:{target.value}:{core.now():%Y%m%d%H%M%S}")
     return [Text(casework.status_moved(report.code, target.label))]
 
 
@@ -186,8 +191,10 @@ def _tell_reporter(session: Session, core: Core, report: Report, *, key: str) ->
     # The message stays in the reporter's chat: it says only that there is news, and its button
     # lists their cases in a window, where the case (and any question, with its answer button)
     # is read. No case code, status or question text in the chat.
-    db_enqueue(session, core.vault, now=core.now(), key=f"{REPORTER_PREFIX}{key}", target=person_target(person_id),
-               notice=Notice(title=following.news_for_reporter(), text=following.news_for_reporter_detail(),
+    db_enqueue(session, core.vault, now=core.now(), key=f"{REPORTER_PREFIX}{key}",
+               target=person_target(person_id),
+               notice=Notice(title=following.news_for_reporter(),
+                             text=following.news_for_reporter_detail(),
                              choices=(Choice(following.open_my_reports(),
                                              actions.MyReports().encode()),)),
                platforms=core.platforms)

@@ -47,7 +47,8 @@ def db_submit(session: Session, core: Core, *, member: Person, report_id: str,
     return [Text(casework.exclusion_added(report.code))]
 
 
-def db_add(session: Session, core: Core, *, by: Person, report: Report, member_id: int) -> Exclusion:
+def db_add(session: Session, core: Core, *, by: Person, report: Report,
+           member_id: int) -> Exclusion:
     """Seal and record the exclusion; the audit event names the exclusion row, not the member."""
     exclusion_id = new_id()
     row = Exclusion(id=exclusion_id, report_id=report.id, created_at=core.now(),

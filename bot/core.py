@@ -62,7 +62,8 @@ class Core:
         return timedelta(hours=self.schedule.draft_ttl_hours)
 
     def audit_event(self, session: Session, *, actor: str, action: str, record_kind: str,
-                    record_id: str, detail: Detail | None = None, at: datetime | None = None) -> None:
+                    record_id: str, detail: Detail | None = None,
+                    at: datetime | None = None) -> None:
         self.audit.db_append(session, actor=actor, action=action, record_kind=record_kind,
                              record_id=record_id, detail=detail, at=at or self.now())
 
@@ -103,18 +104,21 @@ def db_resolve(session: Session, core: Core, actor: Actor) -> Person | None:
     person_id = identities.db_person_id(session, vault, actor.platform, actor.user_id)
     row = session.get(Person, person_id) if person_id is not None else None
     if row is None and actor.email:
-        row = session.exec(select(Person).where(Person.email == actor.email.strip().lower())).first()
+        row = session.exec(select(Person).where(
+            Person.email == actor.email.strip().lower())).first()
         if row is not None and row.id is not None:
             taken = identities.db_account(session, vault, row.id, actor.platform)
             if taken is None:
-                identities.db_add(session, vault, PlatformAccount(row.id, actor.platform, actor.user_id))
+                identities.db_add(session, vault,
+                                  PlatformAccount(row.id, actor.platform, actor.user_id))
                 # Dated by its day, and naming the sealed identity row (its keyed tag), not the
                 # person: a match is made as its person first writes, so a plain person id here
                 # would mark the moment of their first visit, which may be an anonymous report.
                 # With the key, an auditor opens the row to see whose account was matched.
                 core.audit_event(session, actor="system", action="identity.matched",
                                  record_kind="identity",
-                                 record_id=identities.account_tag(vault, actor.platform, actor.user_id),
+                                 record_id=identities.account_tag(vault, actor.platform,
+                                                                  actor.user_id),
                                  detail={"platform": actor.platform.value}, at=core.today_start())
             elif taken.platform_user_id != actor.user_id:
                 return None  # the e-mail is bound to another account on this platform
@@ -125,7 +129,8 @@ def db_resolve(session: Session, core: Core, actor: Actor) -> Person | None:
 
 def db_committee(session: Session) -> list[Person]:
     return list(session.exec(
-        select(Person).where(Person.kind == PersonKind.COMMITTEE, Person.active == True)  # noqa: E712
+        select(Person).where(Person.kind == PersonKind.COMMITTEE,
+                             Person.active == True)  # noqa: E712
         .order_by(Person.name)
     ).all())
 

@@ -54,7 +54,8 @@ def db_view(session: Session, core: Core, member: Person, attestation_id: str) -
     attestation = session.get(Attestation, attestation_id)
     if attestation is None:
         raise CandorError(refusals.not_understood())
-    if not is_committee(member) or not db_kept_away(session, core, member).shows_officer(attestation.person_id):
+    if (not is_committee(member)
+            or not db_kept_away(session, core, member).shows_officer(attestation.person_id)):
         core.audit_event(session, actor=actor_id(member), action="attestation.refused",
                          record_kind=KIND, record_id=attestation.id)
         raise CandorError(refusals.not_allowed_record() if is_committee(member)
@@ -68,16 +69,19 @@ def db_view(session: Session, core: Core, member: Person, attestation_id: str) -
         ("Attested", f"{attestation.attested_at:%Y-%m-%d %H:%M} UTC"),
     ]
     sections += [(label, "Yes" if answers.get(name) else "No") for name, label in QUESTIONS]
-    for disclosure in session.exec(select(Disclosure).where(Disclosure.attestation_id == attestation.id)
+    for disclosure in session.exec(select(Disclosure)
+                                   .where(Disclosure.attestation_id == attestation.id)
                                    .order_by(col(Disclosure.created_at))).all():
-        text = core.vault.open(session, kind="disclosure", record_id=disclosure.id, blob=disclosure.body)
+        text = core.vault.open(session, kind="disclosure", record_id=disclosure.id,
+                               blob=disclosure.body)
         sections.append(("Disclosed", sanitize.neutralise(str(text.get("text", "")))))
     core.audit_event(session, actor=actor_id(member), action="attestation.viewed",
                      record_kind=KIND, record_id=attestation.id)
     return [Document(f"Attestation {attestation.period}", tuple(sections))]
 
 
-def db_recent(session: Session, limit: int = 10, *, kept: KeptAway = NOTHING) -> list[tuple[Attestation, Person]]:
+def db_recent(session: Session, limit: int = 10, *,
+              kept: KeptAway = NOTHING) -> list[tuple[Attestation, Person]]:
     """The latest attestations that carry a disclosure, with their officers (for App Home),
     but none of an officer the member is kept away from."""
     query = (select(Attestation, Person)

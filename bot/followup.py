@@ -60,12 +60,14 @@ def answer_choice(core: Core, report: Report, *, person_id: int | None = None,
         expiry, who = int(core.now().timestamp()) + NAMED_TOKEN_SECONDS, ("person", str(person_id))
     else:
         assert actor is not None
-        expiry, who = int(core.now().timestamp()) + ANONYMOUS_TOKEN_SECONDS, ("actor", actor.platform.value, actor.user_id)
+        expiry, who = (int(core.now().timestamp()) + ANONYMOUS_TOKEN_SECONDS,
+                       ("actor", actor.platform.value, actor.user_id))
     token = f"{report.id}.{expiry}.{_mac(core, report.id, expiry, who)}"
     return Choice("Answer the committee", actions.AnswerForm(token).encode(), Style.PRIMARY)
 
 
-def check_token(core: Core, token: str, *, person: Person, actor: Actor, field: str | None = None) -> str:
+def check_token(core: Core, token: str, *, person: Person, actor: Actor,
+                field: str | None = None) -> str:
     """The case id a valid token opens for this person, or a refusal (beside `field` when the
     token has only expired, so a form keeps what the reporter typed)."""
     try:
@@ -183,14 +185,15 @@ def _slot(core: Core) -> int:
 
 def _failures(session: Session, core: Core, subject: str) -> int:
     slot = _slot(core)
-    counts = session.exec(select(GuessCount.failures).where(GuessCount.subject == subject,
-                                                             col(GuessCount.slot) >= slot - 1)).all()
+    counts = session.exec(select(GuessCount.failures).where(
+        GuessCount.subject == subject, col(GuessCount.slot) >= slot - 1)).all()
     return sum(counts)
 
 
 def _limited(session: Session, core: Core, subjects: tuple[str, str]) -> bool:
     person, code = subjects
-    return _failures(session, core, person) >= PERSON_GUESSES or _failures(session, core, code) >= CODE_GUESSES
+    return (_failures(session, core, person) >= PERSON_GUESSES
+            or _failures(session, core, code) >= CODE_GUESSES)
 
 
 def _count_failure(session: Session, core: Core, *, person: Person, subjects: tuple[str, str],
@@ -207,11 +210,13 @@ def _count_failure(session: Session, core: Core, *, person: Person, subjects: tu
     if _failures(session, core, person_tag) == PERSON_GUESSES:
         core.audit_event(session, actor=actor_id(person), action="status.guesses_limited",
                          record_kind="person", record_id=str(person.id),
-                         detail={"failures": PERSON_GUESSES, "window_minutes": GUESS_WINDOW_SECONDS // 60})
+                         detail={"failures": PERSON_GUESSES,
+                                 "window_minutes": GUESS_WINDOW_SECONDS // 60})
     if report is not None and _failures(session, core, code_tag) == CODE_GUESSES:
         core.audit_event(session, actor="system", action="case.status_guesses_limited",
                          record_kind=REPORT, record_id=report.id,
-                         detail={"failures": CODE_GUESSES, "window_minutes": GUESS_WINDOW_SECONDS // 60})
+                         detail={"failures": CODE_GUESSES,
+                                 "window_minutes": GUESS_WINDOW_SECONDS // 60})
 
 
 def db_forget_guesses(session: Session, core: Core, *, now: datetime) -> int:
@@ -237,7 +242,8 @@ def db_replace_typed_secret(session: Session, core: Core, person: Person, actor:
         return [Text(following.secret_typed_not_shown(actor.surface))]
     secret = codes.new_secret()
     if isinstance(report, pending.Held):  # not recorded yet: audited when it is
-        pending.db_replace_secret(session, core, report, secret_hash=core.vault.hash_secret(codes.normalise(secret)))
+        pending.db_replace_secret(session, core, report,
+                                  secret_hash=core.vault.hash_secret(codes.normalise(secret)))
     else:
         report.secret_hash = core.vault.hash_secret(codes.normalise(secret))
         session.add(report)
@@ -248,7 +254,8 @@ def db_replace_typed_secret(session: Session, core: Core, person: Person, actor:
             Document(following.new_secret_title(), ((reporting.receipt_heading(), shown),))]
 
 
-def db_status(session: Session, core: Core, person: Person, actor: Actor, args: list[str]) -> list[Reply]:
+def db_status(session: Session, core: Core, person: Person, actor: Actor,
+              args: list[str]) -> list[Reply]:
     report = db_reporter_case(session, core, person, actor, args)
     if isinstance(report, pending.Held):  # accepted, not recorded yet: no audit row may name it
         return [pending.status_view(report)]
@@ -267,7 +274,8 @@ def db_status(session: Session, core: Core, person: Person, actor: Actor, args: 
 def answer_form(core: Core, person: Person, actor: Actor, token: str) -> list[Reply]:
     check_token(core, token, person=person, actor=actor)
     return [Form(actions.AnswerSubmit(token).encode(), "Answer the committee", (
-        FormField("answer", following.answer_prompt(), FieldKind.MULTILINE, max_length=ANSWER_LIMIT),
+        FormField("answer", following.answer_prompt(), FieldKind.MULTILINE,
+                  max_length=ANSWER_LIMIT),
     ), submit_label="Send answer")]
 
 
@@ -290,7 +298,8 @@ def db_answer(session: Session, core: Core, *, person: Person, actor: Actor, tok
     session.add(CaseMessage(
         id=message_id, report_id=report.id, direction=MessageDirection.ANSWER, author_id=None,
         created_at=moment,
-        body=core.vault.seal(session, kind="case_message", record_id=message_id, data={"text": answer}),
+        body=core.vault.seal(session, kind="case_message", record_id=message_id,
+                             data={"text": answer}),
     ))
     core.audit_event(session, actor=REPORTER, action="case.answer", record_kind=REPORT,
                      record_id=report.id, detail={"message": message_id}, at=moment)

@@ -325,7 +325,8 @@ def form(members: list[Member], *, once: str | None = None) -> Form:
             hint=reporting.hint("exclude"),
         ))
     fields += [
-        FormField("when", "When did it happen?", FieldKind.TEXT, required=False, max_length=LIMITS.when),
+        FormField("when", "When did it happen?", FieldKind.TEXT, required=False,
+                  max_length=LIMITS.when),
         FormField("evidence", "What evidence exists, and where?", FieldKind.MULTILINE,
                   required=False, max_length=LIMITS.evidence),
         FormField("known", "Does anyone else already know?", FieldKind.MULTILINE, required=False,

@@ -88,7 +88,8 @@ def open_every_data_key(db: Database, vault: Vault) -> tuple[Counter[str], Count
             return opened, failed
         for row in rows:
             try:
-                vault.unwrap(row.master_version, row.wrapped, kind=row.record_kind, record_id=row.record_id)
+                vault.unwrap(row.master_version, row.wrapped, kind=row.record_kind,
+                             record_id=row.record_id)
                 opened[row.record_kind] += 1
             except KeyringError:
                 failed[row.record_kind] += 1

@@ -192,9 +192,11 @@ def _optional(value: Any) -> str | None:
 def keepable_to_json(reply: Keepable) -> dict[str, Any]:
     """A form or a document as JSON, to be sealed and shown later exactly as it was."""
     if isinstance(reply, Document):
-        return {"type": "document", "title": reply.title, "sections": [list(s) for s in reply.sections],
+        return {"type": "document", "title": reply.title,
+                "sections": [list(s) for s in reply.sections],
                 "choices": [_choice_json(c) for c in reply.choices], "reopen": reply.reopen}
-    return {"type": "form", "form_id": reply.form_id, "title": reply.title, "submit_label": reply.submit_label,
+    return {"type": "form", "form_id": reply.form_id, "title": reply.title,
+            "submit_label": reply.submit_label,
             "intro": reply.intro, "reopen": reply.reopen, "fields": [
                 {"name": f.name, "label": f.label, "kind": f.kind.value, "required": f.required,
                  "max_length": f.max_length, "options": [_choice_json(c) for c in f.options],
@@ -206,13 +208,17 @@ def keepable_from_json(doc: dict[str, Any]) -> Keepable:
     if doc.get("type") == "document":
         return Document(title=str(doc["title"]),
                         sections=tuple((str(a), str(b)) for a, b in doc["sections"]),
-                        choices=tuple(_choice(c) for c in doc["choices"]), reopen=_optional(doc["reopen"]))
+                        choices=tuple(_choice(c) for c in doc["choices"]),
+                        reopen=_optional(doc["reopen"]))
     if doc.get("type") == "form":
-        return Form(form_id=str(doc["form_id"]), title=str(doc["title"]), submit_label=str(doc["submit_label"]),
+        return Form(form_id=str(doc["form_id"]), title=str(doc["title"]),
+                    submit_label=str(doc["submit_label"]),
                     intro=_optional(doc["intro"]), reopen=_optional(doc["reopen"]), fields=tuple(
-                        FormField(name=str(f["name"]), label=str(f["label"]), kind=FieldKind(f["kind"]),
+                        FormField(name=str(f["name"]), label=str(f["label"]),
+                                  kind=FieldKind(f["kind"]),
                                   required=bool(f["required"]),
-                                  max_length=None if f["max_length"] is None else int(f["max_length"]),
+                                  max_length=(None if f["max_length"] is None
+                                              else int(f["max_length"])),
                                   options=tuple(_choice(c) for c in f["options"]),
                                   hint=_optional(f["hint"]), initial=_optional(f["initial"]))
                         for f in doc["fields"]))

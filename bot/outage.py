@@ -51,13 +51,15 @@ class Waiting:
 
 def db_waiting(session: Session, *, now: datetime) -> list[Waiting]:
     rows = session.execute(
-        sa_select(col(OutboxMessage.platform), col(OutboxMessage.kind), col(OutboxMessage.last_error),
-                  col(OutboxMessage.blocked), func.count(), func.min(col(OutboxMessage.due_at)))
+        sa_select(col(OutboxMessage.platform), col(OutboxMessage.kind),
+                  col(OutboxMessage.last_error), col(OutboxMessage.blocked), func.count(),
+                  func.min(col(OutboxMessage.due_at)))
         .where(due_by(now))
-        .group_by(col(OutboxMessage.platform), col(OutboxMessage.kind), col(OutboxMessage.last_error),
-                  col(OutboxMessage.blocked))
+        .group_by(col(OutboxMessage.platform), col(OutboxMessage.kind),
+                  col(OutboxMessage.last_error), col(OutboxMessage.blocked))
     ).all()
-    return [Waiting(Platform(platform), kind, error or "", bool(blocked), int(count), as_utc(oldest))
+    return [Waiting(Platform(platform), kind, error or "", bool(blocked), int(count),
+                    as_utc(oldest))
             for platform, kind, error, blocked, count, oldest in rows]
 
 
@@ -80,7 +82,8 @@ class Health:
 
 def committee_health(waiting: list[Waiting], *, now: datetime) -> Health:
     committee = [w for w in waiting if w.committee]
-    blocked = {w.platform: w.reason for w in sorted(committee, key=lambda w: w.oldest_due) if w.blocked}
+    blocked = {w.platform: w.reason for w in sorted(committee, key=lambda w: w.oldest_due)
+               if w.blocked}
     oldest = min((w.oldest_due for w in committee), default=None)
     return Health(blocked, None if oldest is None else (now - oldest).total_seconds() / 60)
 
@@ -120,8 +123,9 @@ class Outage:
 def db_outages_to_tell(session: Session, *, now: datetime, after: timedelta) -> list[Outage]:
     """Outages that have lasted past `after`, whose operators have not been told, and that still
     hold committee notices back."""
-    outages = session.exec(select(DeliveryOutage).where(col(DeliveryOutage.emailed_at).is_(None),
-                                                        col(DeliveryOutage.started_at) <= now - after)).all()
+    outages = session.exec(select(DeliveryOutage).where(
+        col(DeliveryOutage.emailed_at).is_(None),
+        col(DeliveryOutage.started_at) <= now - after)).all()
     if not outages:
         return []
     held: dict[Platform, int] = {}
@@ -136,10 +140,11 @@ def db_mark_told(session: Session, outage: Outage, *, at: datetime | None) -> bo
     """Record that the operators were told of `outage` (`at`), or, with None, that telling them
     failed and is to be tried again. True when this call made the change: of two replicas, one
     tells."""
-    was_told = col(DeliveryOutage.emailed_at).is_(None) if at is not None else col(DeliveryOutage.emailed_at).is_not(None)
+    was_told = (col(DeliveryOutage.emailed_at).is_(None) if at is not None
+                else col(DeliveryOutage.emailed_at).is_not(None))
     result = cast(CursorResult[Any], session.exec(
         update(DeliveryOutage)
-        .where(col(DeliveryOutage.platform) == outage.platform, col(DeliveryOutage.started_at) == outage.started_at,
-               was_told)
+        .where(col(DeliveryOutage.platform) == outage.platform,
+               col(DeliveryOutage.started_at) == outage.started_at, was_told)
         .values(emailed_at=at)))
     return result.rowcount == 1

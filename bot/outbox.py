@@ -96,8 +96,8 @@ def db_enqueue(
     return written
 
 
-def db_no_route(session: Session, vault: Vault, *, now: datetime, about: str, key: str, person_id: int,
-                missing: Sequence[Platform], platforms: Iterable[Platform]) -> int:
+def db_no_route(session: Session, vault: Vault, *, now: datetime, about: str, key: str,
+                person_id: int, missing: Sequence[Platform], platforms: Iterable[Platform]) -> int:
     """Tell the committee that the notice `about` will not reach its person, who has no id on
     the `missing` platforms. The person is named by their roster name, except the reporter of a
     case: a name beside a case would say who reported it, so the notice names the case only."""
@@ -114,8 +114,9 @@ def db_no_route(session: Session, vault: Vault, *, now: datetime, about: str, ke
                             platforms=platforms)
 
 
-def db_undeliverable(session: Session, vault: Vault, *, now: datetime, about: str, key: str, title: str,
-                     facts: tuple[tuple[str, str], ...], platforms: Iterable[Platform]) -> int:
+def db_undeliverable(session: Session, vault: Vault, *, now: datetime, about: str, key: str,
+                     title: str, facts: tuple[tuple[str, str], ...],
+                     platforms: Iterable[Platform]) -> int:
     """The committee's channel notice that the notice `about` will not arrive: a title from
     `bot.wording` and plain facts (ids, codes, roster names). Written once per `key`; never about
     such a notice itself."""
@@ -131,12 +132,14 @@ def _db_write(session: Session, vault: Vault, *, key: str, platform: Platform, t
     """One platform's row, unless its key exists already; returns 1 when written. With an
     `error`, the row is written failed: a record of a notice that cannot go anywhere."""
     row_key = f"{key}@{platform.value}"
-    if not fresh and session.exec(select(OutboxMessage.id).where(OutboxMessage.key == row_key)).first():
+    if not fresh and session.exec(select(OutboxMessage.id)
+                                  .where(OutboxMessage.key == row_key)).first():
         return 0
 
     def add() -> None:  # the row and its data key, together
-        row = _row(session, vault, row_id=new_id(), row_key=row_key, platform=platform, target=target,
-                   updates_key=updates_key, delivery=delivery, now=now, not_before=not_before)
+        row = _row(session, vault, row_id=new_id(), row_key=row_key, platform=platform,
+                   target=target, updates_key=updates_key, delivery=delivery, now=now,
+                   not_before=not_before)
         if error is not None:
             row.state, row.last_error = OutboxState.FAILED, error
         session.add(row)
@@ -157,7 +160,8 @@ def _row(session: Session, vault: Vault, *, row_id: str, row_key: str, platform:
          target: str, updates_key: str | None, delivery: dict[str, Any], now: datetime,
          not_before: datetime | None = None) -> OutboxMessage:
     row = OutboxMessage(
-        id=row_id, key=row_key, platform=platform, created_at=now, next_attempt_at=not_before or now,
+        id=row_id, key=row_key, platform=platform, created_at=now,
+        next_attempt_at=not_before or now,
         kind="update" if updates_key else ("channel" if target == CHANNEL else "dm"),
         updates_key=f"{updates_key}@{platform.value}" if updates_key else None,
         body=vault.seal(session, kind=KIND, record_id=row_id, data=delivery, new=True),

@@ -81,10 +81,12 @@ _random = random.SystemRandom()  # the delay: unpredictable, so it cannot be sub
 def delayed(core: Core) -> datetime:
     """Now plus a uniform random delay of up to CANDOR_ANONYMOUS_DELAY_MINUTES: when something an
     anonymous reporter did may reach the committee (their report, their answer)."""
-    return core.now() + timedelta(seconds=_random.uniform(0, core.schedule.anonymous_delay_minutes * 60))
+    return core.now() + timedelta(
+        seconds=_random.uniform(0, core.schedule.anonymous_delay_minutes * 60))
 
 
-def db_hold(session: Session, core: Core, *, draft: Draft, person: Person, platform: Platform) -> Receipt:
+def db_hold(session: Session, core: Core, *, draft: Draft, person: Person,
+            platform: Platform) -> Receipt:
     """Accept an anonymous report: seal it in a pending row, due after a random delay, and
     return its receipt. Writes nothing else."""
     assert draft.category is not None and draft.what is not None and draft.anonymous
@@ -129,7 +131,8 @@ class Held:
 
 def db_held(session: Session, core: Core, code: str) -> Held | None:
     """The pending report holding this case code, if one does."""
-    row = session.exec(select(PendingReport).where(PendingReport.code_tag == code_tag(core, code))).first()
+    row = session.exec(select(PendingReport)
+                       .where(PendingReport.code_tag == code_tag(core, code))).first()
     if row is None:
         return None
     data = _open(session, core.vault, row)
@@ -183,7 +186,8 @@ class Recorder:
                 self.unopened += 1
                 log.warning("pending report %s did not open (%s); tried again later", pending_id,
                             type(exc).__name__)
-            except IntegrityError:  # its code or id taken meanwhile: left as it is, and counted overdue
+            # its code or id taken meanwhile: left as it is, and counted overdue
+            except IntegrityError:
                 log.error("pending report %s could not be recorded (a conflicting row)", pending_id)
         if recorded:
             log.info("recorded %d anonymous report(s) held for their delay", recorded)
@@ -204,8 +208,8 @@ class Recorder:
                     self._due[pending_id] = _due(_open(session, self.core.vault, row))
                 except CryptoError as exc:
                     self.unopened += 1
-                    log.warning("pending report %s did not open (%s); tried again later", pending_id,
-                                type(exc).__name__)
+                    log.warning("pending report %s did not open (%s); tried again later",
+                                pending_id, type(exc).__name__)
         return sorted((i for i, due in self._due.items() if due <= now), key=lambda i: self._due[i])
 
     def record(self, pending_id: str, *, now: datetime) -> int:
@@ -244,7 +248,8 @@ def _db_record(session: Session, core: Core, row: PendingReport, data: dict[str,
 # --- health ----------------------------------------------------------------------------------
 
 
-def db_overdue(session: Session, vault: Vault, *, now: datetime, after: timedelta = OVERDUE_AFTER) -> int:
+def db_overdue(session: Session, vault: Vault, *, now: datetime,
+               after: timedelta = OVERDUE_AFTER) -> int:
     """How many pending reports are past their due time by more than `after`: no recorder has
     taken them. A row that does not open counts too (no recorder can record it)."""
     count = 0

@@ -65,7 +65,8 @@ def _seal(session: Session, core: Core, key: str, data: dict[str, object]) -> Fo
 def db_keep(session: Session, core: Core, *, token: str, code: str, secret: str | None) -> None:
     """Keep the receipt of the report this form just filed."""
     until = (core.now() + KEEP).isoformat()
-    session.add(_seal(session, core, _key(core, token), {"code": code, "secret": secret, "until": until}))
+    session.add(_seal(session, core, _key(core, token),
+                      {"code": code, "secret": secret, "until": until}))
 
 
 def _until(data: dict[str, object]) -> datetime:
@@ -112,7 +113,8 @@ def db_take_view(session: Session, core: Core, *, actor: Actor, key: str) -> lis
     if not key or len(key) > _KEY_CHARS:
         return None
     record_id = _view_key(core, key, actor)
-    row = session.exec(select(FormReceipt).where(FormReceipt.id == record_id).with_for_update()).first()
+    row = session.exec(select(FormReceipt).where(FormReceipt.id == record_id)
+                       .with_for_update()).first()
     if row is None:
         return None
     data = core.vault.open(session, kind=KIND, record_id=record_id, blob=row.body)
@@ -130,7 +132,8 @@ def db_purge(session: Session, core: Core, *, now: datetime) -> int:
     waiting)."""
     rows = session.exec(select(FormReceipt)).all()
     expired = [row for row in rows if as_utc(row.created_at) < now - timedelta(days=2)
-               or _until(core.vault.open(session, kind=KIND, record_id=row.id, blob=row.body)) < now]
+               or _until(core.vault.open(session, kind=KIND, record_id=row.id,
+                                         blob=row.body)) < now]
     for row in expired:
         core.vault.shred(session, kind=KIND, record_id=row.id)
         session.delete(row)

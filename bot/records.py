@@ -145,7 +145,8 @@ def db_register(session: Session, core: Core, period: str, *, actor: str) -> Reg
         acknowledged=day(r.acknowledged_at) if r.acknowledged_at else None,
         closed=day(r.closed_at) if r.closed_at else None,
         shredded=day(r.shredded_at) if r.shredded_at else None,
-        hours_to_acknowledge=(round((as_utc(r.acknowledged_at) - as_utc(r.received_at)).total_seconds() / 3600, 1)
+        hours_to_acknowledge=(round((as_utc(r.acknowledged_at)
+                                     - as_utc(r.received_at)).total_seconds() / 3600, 1)
                               if r.acknowledged_at else None),
     ) for r in reports)
     # Attestation completion: the officers' attestation period that the quarter falls in.
@@ -160,7 +161,8 @@ def db_register(session: Session, core: Core, period: str, *, actor: str) -> Reg
                                     col(Determination.decided_on) < end)).all())
     waivers = session.exec(select(Waiver).where(col(Waiver.granted_on) >= start,
                                                 col(Waiver.granted_on) < end)).all()
-    on_time = sum(1 for w in waivers if w.disclosed_on is not None and w.disclosed_on <= w.disclosure_due)
+    on_time = sum(1 for w in waivers
+                  if w.disclosed_on is not None and w.disclosed_on <= w.disclosure_due)
     core.audit_event(session, actor=actor, action="register.exported", record_kind="register",
                      record_id=name, detail={"cases": len(cases)})
     return Register(name, start, end, cases, len(officers), attested,

@@ -79,7 +79,8 @@ class Item:
     attempts: int
     created_at: datetime
     maybe_sent: bool = False  # an earlier claim ended with no outcome: its relay may have posted it
-    lease: datetime | None = None  # the `claimed_until` this relay set: proof the row is still its own
+    # the `claimed_until` this relay set: proof the row is still its own
+    lease: datetime | None = None
 
 
 @dataclass
@@ -95,9 +96,11 @@ class Relay:
         with self.db.write() as session:
             query = (
                 select(OutboxMessage)
-                .where(OutboxMessage.platform == platform, OutboxMessage.state == OutboxState.PENDING,
+                .where(OutboxMessage.platform == platform,
+                       OutboxMessage.state == OutboxState.PENDING,
                        col(OutboxMessage.next_attempt_at) <= now,
-                       or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now))
+                       or_(col(OutboxMessage.claimed_until).is_(None),
+                           col(OutboxMessage.claimed_until) < now))
                 .order_by(col(OutboxMessage.created_at))
                 .limit(limit)
             )
@@ -129,7 +132,8 @@ class Relay:
         if now - as_utc(row.due_at) > self.policy.horizon:
             self._give_up(session, row, "unopened")
         else:
-            row.next_attempt_at = now + timedelta(seconds=self.policy.backoff(max(row.attempts, 1), None))
+            row.next_attempt_at = now + timedelta(
+                seconds=self.policy.backoff(max(row.attempts, 1), None))
         session.add(row)
 
     def hold(self, item: Item) -> Item | None:
@@ -147,7 +151,8 @@ class Relay:
         with self.db.write() as session:
             result = cast(CursorResult[Any], session.exec(
                 update(OutboxMessage)
-                .where(col(OutboxMessage.id) == item.id, col(OutboxMessage.state) == OutboxState.PENDING,
+                .where(col(OutboxMessage.id) == item.id,
+                       col(OutboxMessage.state) == OutboxState.PENDING,
                        col(OutboxMessage.claimed_until) == item.lease)
                 .values(claimed_until=until)))
             held = result.rowcount == 1
@@ -163,14 +168,16 @@ class Relay:
             for item in items:
                 session.exec(
                     update(OutboxMessage)
-                    .where(col(OutboxMessage.id) == item.id, col(OutboxMessage.state) == OutboxState.PENDING,
+                    .where(col(OutboxMessage.id) == item.id,
+                           col(OutboxMessage.state) == OutboxState.PENDING,
                            col(OutboxMessage.claimed_until) == item.lease)
                     .values(claimed_until=None, next_attempt_at=until))
 
     def _taken_over(self, row: OutboxMessage, item: Item) -> bool:
         """Another relay claimed the row after this one's lease ran out: its outcome is not ours
         to record (clearing its lease would let a third relay post the notice too)."""
-        return row.claimed_until is not None and item.lease is not None and row.claimed_until != item.lease
+        return (row.claimed_until is not None and item.lease is not None
+                and row.claimed_until != item.lease)
 
     def _open(self, session: Session, row: OutboxMessage, now: datetime) -> Item | None:
         if row.blocked and _settled(session, row.key):
@@ -178,13 +185,16 @@ class Relay:
             # would only mislead. Kept as a record; audited.
             row.state, row.last_error, row.blocked = OutboxState.FAILED, DROPPED, False
             session.add(row)
-            self.core.audit.db_append(session, actor="system", action="notice.dropped", record_kind="outbox",
-                                      record_id=row.id, detail={"reason": "case_handled"}, at=now)
+            self.core.audit.db_append(session, actor="system", action="notice.dropped",
+                                      record_kind="outbox", record_id=row.id,
+                                      detail={"reason": "case_handled"}, at=now)
             return None
-        delivery = Delivery.from_json(self.core.vault.open(session, kind=KIND, record_id=row.id, blob=row.body))
+        delivery = Delivery.from_json(self.core.vault.open(session, kind=KIND, record_id=row.id,
+                                                           blob=row.body))
         edits = None
         if row.updates_key:
-            original = session.exec(select(OutboxMessage).where(OutboxMessage.key == row.updates_key)).first()
+            original = session.exec(select(OutboxMessage)
+                                    .where(OutboxMessage.key == row.updates_key)).first()
             if original is None or original.state is OutboxState.FAILED:
                 row.state = OutboxState.FAILED  # nothing to edit: the original never landed
                 row.last_error = "original_not_delivered"
@@ -201,13 +211,16 @@ class Relay:
             account = identities.db_account(session, self.core.vault, person_id, row.platform)
             user_id = account.platform_user_id if account is not None else None
             if user_id is None and row.platform is not Platform.CONSOLE:
-                # Their id left the roster after the notice was written: keep the record, tell the committee.
+                # Their id left the roster after the notice was written: keep the record, tell the
+                # committee.
                 row.state, row.last_error = OutboxState.FAILED, NO_ROUTE
                 session.add(row)
-                db_no_route(session, self.core.vault, now=now, about=row.key, key=f"{FAILURE_PREFIX}{row.id}",
-                            person_id=person_id, missing=[row.platform], platforms=self.core.platforms)
+                db_no_route(session, self.core.vault, now=now, about=row.key,
+                            key=f"{FAILURE_PREFIX}{row.id}", person_id=person_id,
+                            missing=[row.platform], platforms=self.core.platforms)
                 return None
-        return Item(row.id, row.key, row.platform, delivery, user_id, edits, row.attempts, row.created_at)
+        return Item(row.id, row.key, row.platform, delivery, user_id, edits, row.attempts,
+                    row.created_at)
 
     def delivered(self, item: Item, *, channel: str | None, message_id: str | None) -> None:
         with self.db.write() as session:
@@ -253,7 +266,8 @@ class Relay:
             session.add(row)
         log.warning("notice blocked", extra={"outbox": item.id, "code": code[:100]})
 
-    def retry(self, item: Item, *, code: str, retry_after: float | None, in_doubt: bool = False) -> None:
+    def retry(self, item: Item, *, code: str, retry_after: float | None,
+              in_doubt: bool = False) -> None:
         """Schedule another try, or give up past the horizon and tell the committee. `in_doubt`:
         the platform may have taken the notice despite the error (a 5xx, a dropped connection)."""
         with self.db.write() as session:
@@ -270,7 +284,8 @@ class Relay:
             if not row.blocked and now - as_utc(row.due_at) > self.policy.horizon:
                 self._give_up(session, row, code)
             else:
-                row.next_attempt_at = now + timedelta(seconds=self.policy.backoff(row.attempts, retry_after))
+                row.next_attempt_at = now + timedelta(
+                    seconds=self.policy.backoff(row.attempts, retry_after))
             session.add(row)
 
     def failed(self, item: Item, *, code: str) -> None:
@@ -302,7 +317,8 @@ DROPPED = "dropped_case_handled"  # last_error of a blocked notice dropped becau
 def db_due_now(session: Session, *, platform: Platform | None, now: datetime) -> int:
     """Blocked notices waiting for their next try are due at once."""
     query = (update(OutboxMessage)
-             .where(col(OutboxMessage.state) == OutboxState.PENDING, col(OutboxMessage.blocked).is_(True),
+             .where(col(OutboxMessage.state) == OutboxState.PENDING,
+                    col(OutboxMessage.blocked).is_(True),
                     col(OutboxMessage.next_attempt_at) > now)
              .values(next_attempt_at=now))
     if platform is not None:

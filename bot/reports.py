@@ -51,7 +51,8 @@ def report_content(draft: Draft, person: Person, platform: Platform) -> dict[str
     }
 
 
-def db_submit(session: Session, core: Core, *, draft: Draft, person: Person, platform: Platform) -> Receipt:
+def db_submit(session: Session, core: Core, *, draft: Draft, person: Person,
+              platform: Platform) -> Receipt:
     """Seal and record the report now, with its exclusions, the audit event and the channel alert.
     (An anonymous report under a delay is held sealed instead, and recorded later: bot.pending.)"""
     assert draft.category is not None and draft.what is not None and draft.anonymous is not None
@@ -63,15 +64,16 @@ def db_submit(session: Session, core: Core, *, draft: Draft, person: Person, pla
     secret = codes.new_secret() if draft.anonymous else None
     db_record(session, core, report_id=report_id, code=code, category=draft.category,
               anonymous=draft.anonymous,
-              reporter_tag=None if draft.anonymous or person.id is None else reporter_tag(core, person.id),
+              reporter_tag=(None if draft.anonymous or person.id is None
+                            else reporter_tag(core, person.id)),
               secret_hash=core.vault.hash_secret(codes.normalise(secret)) if secret else None,
               content=report_content(draft, person, platform), exclude=draft.exclude, moment=moment)
     return Receipt(report_id, code, secret)
 
 
 def db_record(session: Session, core: Core, *, report_id: str, code: str, category: Category,
-              anonymous: bool, reporter_tag: str | None, secret_hash: str | None, content: dict[str, Any],
-              exclude: Sequence[int], moment: datetime) -> Report:
+              anonymous: bool, reporter_tag: str | None, secret_hash: str | None,
+              content: dict[str, Any], exclude: Sequence[int], moment: datetime) -> Report:
     """Write the report, its exclusions, their audit events (dated `moment`) and its channel
     alert, due now: everything that makes a case exist, in the caller's transaction."""
     report = Report(
@@ -89,8 +91,8 @@ def db_record(session: Session, core: Core, *, report_id: str, code: str, catego
                                  data={"members": list(exclude), "by": "reporter"}, new=True),
         ))
     core.audit_event(session, actor=REPORTER, action="report.submitted", record_kind=REPORT,
-                     record_id=report_id, detail={"category": category.value, "anonymous": anonymous},
-                     at=moment)
+                     record_id=report_id,
+                     detail={"category": category.value, "anonymous": anonymous}, at=moment)
     if exclusion_id is not None:  # audited like the chair's: the exclusion row, never the member
         core.audit_event(session, actor=REPORTER, action="case.exclusion_added", record_kind=REPORT,
                          record_id=report_id, detail={"exclusion": exclusion_id}, at=moment)
@@ -110,7 +112,8 @@ def db_unused_code(session: Session, core: Core) -> str:
     for _ in range(20):
         code = codes.new_case_code()
         if db_report_by_code(session, code) is None and session.exec(
-                select(PendingReport.id).where(PendingReport.code_tag == code_tag(core, code))).first() is None:
+                select(PendingReport.id)
+                .where(PendingReport.code_tag == code_tag(core, code))).first() is None:
             return code
     raise IntegrityError("case code space exhausted", None, ValueError())
 
@@ -120,7 +123,8 @@ def db_open(session: Session, core: Core, report: Report) -> dict[str, Any]:
 
 
 def db_alert(session: Session, core: Core, report: Report, *, change: StatusChange | None = None,
-             fresh: bool = False, dated: datetime | None = None, not_before: datetime | None = None) -> None:
+             fresh: bool = False, dated: datetime | None = None,
+             not_before: datetime | None = None) -> None:
     """The channel alert for a new report, or (with `change`) an edit of it in place."""
     by_name = None
     if report.acknowledged_by is not None:
@@ -128,17 +132,19 @@ def db_alert(session: Session, core: Core, report: Report, *, change: StatusChan
         by_name = member.name if member else None
     notice = sanitize.alert(sanitize.AlertFacts(
         report_id=report.id, code=report.code, category=report.category, status=report.status,
-        received_at=report.received_at, anonymous=report.anonymous, acknowledge_by=core.acknowledge_by(report),
+        received_at=report.received_at, anonymous=report.anonymous,
+        acknowledge_by=core.acknowledge_by(report),
         receipt_due=core.receipt_due(report), feedback_due=core.feedback_due(report),
         acknowledged_by=by_name, acknowledged_at=report.acknowledged_at,
     ))
     alert_key = f"alert:{report.id}"
     if change is None:
-        db_enqueue(session, core.vault, now=dated or core.now(), key=alert_key, target=CHANNEL, notice=notice,
-                   platforms=core.platforms, fresh=fresh, not_before=not_before)
+        db_enqueue(session, core.vault, now=dated or core.now(), key=alert_key, target=CHANNEL,
+                   notice=notice, platforms=core.platforms, fresh=fresh, not_before=not_before)
     else:
-        db_enqueue(session, core.vault, now=core.now(), key=f"alert-update:{change.id}", target=CHANNEL,
-                   notice=notice, platforms=core.platforms, updates_key=alert_key)
+        db_enqueue(session, core.vault, now=core.now(), key=f"alert-update:{change.id}",
+                   target=CHANNEL, notice=notice, platforms=core.platforms,
+                   updates_key=alert_key)
 
 
 def db_change_status(session: Session, core: Core, report: Report, *, to: CaseStatus,
@@ -148,7 +154,8 @@ def db_change_status(session: Session, core: Core, report: Report, *, to: CaseSt
     change = StatusChange(
         id=change_id, report_id=report.id, from_status=report.status, to_status=to,
         by_id=by.id if by else None, at=core.now(),
-        body=core.vault.seal(session, kind="status_change", record_id=change_id, data={"reason": reason}),
+        body=core.vault.seal(session, kind="status_change", record_id=change_id,
+                             data={"reason": reason}),
     )
     report.status = to
     if to is CaseStatus.CLOSED:

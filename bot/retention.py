@@ -146,7 +146,8 @@ def db_hold_form(session: Session, core: Core, member: Person, report_id: str) -
     report = db_chair_case(session, core, member, report_id, action="hold")
     title = "Release legal hold" if report.legal_hold else "Place legal hold"
     return [Form(actions.HoldSubmit(report.id).encode(), f"{title}: {report.code}", (
-        FormField("reason", casework.hold_reason_prompt(), FieldKind.MULTILINE, max_length=REASON_LIMIT),
+        FormField("reason", casework.hold_reason_prompt(), FieldKind.MULTILINE,
+                  max_length=REASON_LIMIT),
     ), submit_label=title)]
 
 

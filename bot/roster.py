@@ -96,14 +96,16 @@ def parse_roster(text: str) -> list[RosterEntry]:
     for key_node, value_node in root.value:
         section = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
         if section not in SECTIONS:
-            raise RosterError(_line(key_node), f"unknown section {section!r}; expected 'officers' or 'committee'")
+            raise RosterError(_line(key_node), f"unknown section {section!r}; expected 'officers' "
+                                               "or 'committee'")
         if section in seen_sections:
             raise RosterError(_line(key_node), f"the '{section}' section appears twice")
         seen_sections.add(section)
         if isinstance(value_node, yaml.ScalarNode) and value_node.tag == _NULL:
             continue  # an empty section
         if not isinstance(value_node, yaml.SequenceNode):
-            raise RosterError(_line(value_node), f"'{section}' must be a list of people ('- {{name: ..., email: ...}}')")
+            raise RosterError(_line(value_node), f"'{section}' must be a list of people "
+                                                 f"('- {{name: ..., email: ...}}')")
         entries.extend(_entry(item, SECTIONS[section]) for item in value_node.value)
     _check_unique(entries)
     return entries
@@ -118,7 +120,8 @@ def _entry(node: yaml.Node, kind: PersonKind) -> RosterEntry:
         key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
         if key not in allowed:
             where = "an officer" if kind is PersonKind.OFFICER else "a committee member"
-            raise RosterError(_line(key_node), f"unknown key {key!r} for {where}; expected one of: {', '.join(allowed)}")
+            raise RosterError(_line(key_node), f"unknown key {key!r} for {where}; expected one of: "
+                                               f"{', '.join(allowed)}")
         if key in values:
             raise RosterError(_line(key_node), f"{key!r} is given twice")
         if not isinstance(value_node, yaml.ScalarNode):
@@ -176,7 +179,8 @@ def _check_unique(entries: Sequence[RosterEntry]) -> None:
     first: dict[tuple[str, str], int] = {}
     for position, entry in enumerate(entries):
         keys = [("email", entry.email)]
-        keys += [(f"{p.value}_id", v) for p in (Platform.SLACK, Platform.TEAMS) if (v := entry.platform_id(p))]
+        keys += [(f"{p.value}_id", v) for p in (Platform.SLACK, Platform.TEAMS)
+                 if (v := entry.platform_id(p))]
         for what, value in keys:
             earlier = entries[first.setdefault((what, value), position)]
             if first[(what, value)] != position:
@@ -221,7 +225,8 @@ def db_import_roster(
             other = in_file.get(holder_email)
             moved_away = other is not None and other.platform_id(platform) not in (None, wanted)
             if not moved_away:
-                raise RosterError(entry.line, f"{platform.label} id {wanted!r} already belongs to {holder_email}")
+                raise RosterError(entry.line, f"{platform.label} id {wanted!r} already belongs to "
+                                              f"{holder_email}")
 
     # 2. People: add, update, reactivate.
     result = ImportResult([], [], [], [], [])
@@ -287,8 +292,10 @@ def _apply(person: Person, entry: RosterEntry) -> bool:
     # An officer's omitted date keeps the one on record (attesting moves it on a year).
     due = None if committee else (entry.attestation_due or person.attestation_due)
     wanted = (entry.name, entry.kind, entry.role, entry.chair and committee, True, due)
-    before = (person.name, person.kind, person.role, person.chair, person.active, person.attestation_due)
-    person.name, person.kind, person.role, person.chair, person.active, person.attestation_due = wanted
+    before = (person.name, person.kind, person.role, person.chair, person.active,
+              person.attestation_due)
+    (person.name, person.kind, person.role, person.chair, person.active,
+     person.attestation_due) = wanted
     return before != wanted
 
 

@@ -81,7 +81,8 @@ def alert(facts: AlertFacts) -> Notice:
     fields: list[tuple[str, str]] = [
         ("Case", facts.code),
         ("Category", facts.category.label),
-        ("Received", facts.received_at.strftime("%Y-%m-%d") if facts.anonymous else _when(facts.received_at)),
+        ("Received", facts.received_at.strftime("%Y-%m-%d") if facts.anonymous
+         else _when(facts.received_at)),
         ("Status", facts.status.label),
     ]
     if facts.acknowledged_by and facts.acknowledged_at:
@@ -96,7 +97,8 @@ def alert(facts: AlertFacts) -> Notice:
                               Style.PRIMARY))
     choices.append(Choice("View details", actions.ViewCase(facts.report_id).encode()))
     return Notice(
-        title=f"New report {facts.code}" if facts.status is CaseStatus.RECEIVED else f"Report {facts.code}",
+        title=(f"New report {facts.code}" if facts.status is CaseStatus.RECEIVED
+               else f"Report {facts.code}"),
         text="A concern was reported to the Audit Committee. Details open privately.",
         fields=tuple(fields),
         choices=tuple(choices),
@@ -115,14 +117,16 @@ def reminder(title: str, facts: tuple[tuple[str, str], ...], *, report_id: str |
     return Notice(title=title, fields=tuple((a, neutralise(b)) for a, b in facts), choices=choices)
 
 
-def attestation_notice(*, period: str, attested_at: datetime, needs: tuple[str, ...], choice: Choice) -> Notice:
+def attestation_notice(*, period: str, attested_at: datetime, needs: tuple[str, ...],
+                       choice: Choice) -> Notice:
     """An attestation that needs the committee: the period, when, and what kind of answer, never
     the officer's words (they open privately)."""
     return Notice(
         title=f"An attestation for {period} needs the committee",
         text="An officer's annual attestation includes answers the committee should review. "
              "The attestation opens privately.",
-        fields=(("Period", period), ("Attested", _when(attested_at)), ("Needs review", "; ".join(needs))),
+        fields=(("Period", period), ("Attested", _when(attested_at)),
+                ("Needs review", "; ".join(needs))),
         choices=(choice,),
     )
 

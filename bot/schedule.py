@@ -326,7 +326,8 @@ def deadline_dues(cases: Iterable[OpenCase], now: datetime,
 def acknowledge_by(received_at: datetime, settings: ScheduleSettings = _DEFAULTS) -> date:
     """The local date by which the committee should acknowledge a report (the channel
     reminder's moment: `unacked_channel_after_business_days` of business time after receipt)."""
-    moment = add_business_time(as_utc(received_at), settings.unacked_channel_after_business_days, settings.tz)
+    moment = add_business_time(as_utc(received_at), settings.unacked_channel_after_business_days,
+                               settings.tz)
     return local_date(moment, settings.tz)
 
 

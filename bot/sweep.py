@@ -62,7 +62,8 @@ class Sweeper:
         pending.Recorder(self.db, self.core).run(min(now, self.core.now()))
         with self.db.write() as session:
             officers = self._officers(session, now)
-            members = [CommitteeMember(p.id, p.chair) for p in db_committee(session) if p.id is not None]
+            members = [CommitteeMember(p.id, p.chair) for p in db_committee(session)
+                       if p.id is not None]
             cases = self._cases(session)
             waivers = self._waivers(session)
             draft_states = [DraftState(c.key, c.updated_at)
@@ -86,9 +87,11 @@ class Sweeper:
             # clock too: a rehearsal in the future must not let a platform's retry in twice.
             forgotten = housekeeping.db_sweep(session, self.core, now=shred_at)
             if written or expired:
-                self.core.audit.db_append(session, actor="system", action="sweep.ran", record_kind="sweep",
+                self.core.audit.db_append(session, actor="system", action="sweep.ran",
+                                          record_kind="sweep",
                                           record_id=now.isoformat(timespec="minutes"),
-                                          detail={"notices": written, "drafts_deleted": len(expired)}, at=now)
+                                          detail={"notices": written,
+                                                  "drafts_deleted": len(expired)}, at=now)
         log.info("sweep at %s wrote %d notices; housekeeping %s", now.isoformat(timespec="minutes"),
                  written, forgotten)
         return SweepResult(written, len(dues), len(expired), len(shredded), dict(kinds))
@@ -99,7 +102,8 @@ class Sweeper:
         people = session.exec(select(Person).where(Person.kind == PersonKind.OFFICER,
                                                    Person.active == True)).all()  # noqa: E712
         periods: dict[int | None, set[str]] = {}
-        for person_id, period in session.exec(select(Attestation.person_id, Attestation.period)).all():
+        for person_id, period in session.exec(select(Attestation.person_id,
+                                                     Attestation.period)).all():
             periods.setdefault(person_id, set()).add(period)
         states = []
         for person in people:
@@ -108,7 +112,8 @@ class Sweeper:
             # an edit does not silence the officer's reminders.
             owed = attestation.owed(person.attestation_due, periods.get(person.id, set()),
                                    local_date(now, self.settings.tz))
-            states.append(OfficerState(person.id, person.name, owed.due if owed.scheduled else None))
+            states.append(OfficerState(person.id, person.name,
+                                       owed.due if owed.scheduled else None))
         return states
 
     def _cases(self, session: Session) -> list[OpenCase]:
@@ -120,7 +125,8 @@ class Sweeper:
                 for r in reports]
 
     def _waivers(self, session: Session) -> list[WaiverState]:
-        rows = session.exec(select(Waiver, Person.name).join(Person, Person.id == Waiver.person_id)  # type: ignore[arg-type]
+        rows = session.exec(select(Waiver, Person.name)
+                            .join(Person, Person.id == Waiver.person_id)  # type: ignore[arg-type]
                             .where(col(Waiver.disclosed_on).is_(None))).all()
         return [WaiverState(w.id, name, w.granted_on, w.disclosed_on) for w, name in rows]
 

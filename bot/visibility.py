@@ -38,7 +38,8 @@ def db_kept_away(session: Session, core: Core, member: Person) -> KeptAway:
         return NOTHING
     with_exclusions = sorted(set(session.exec(select(Exclusion.report_id)).all()))
     excluded = db_exclusions(session, core, with_exclusions)
-    reports = frozenset(report_id for report_id, members in excluded.items() if member.id in members)
+    reports = frozenset(report_id for report_id, members in excluded.items()
+                        if member.id in members)
     if not reports:
         return NOTHING
     subjects = session.exec(select(Determination.subject_id)

@@ -41,17 +41,20 @@ class Grant:
     reason: str
 
 
-def validate(values: dict[str, Any], *, officer_ids: set[int], today: date) -> Grant | dict[str, str]:
+def validate(values: dict[str, Any], *, officer_ids: set[int],
+             today: date) -> Grant | dict[str, str]:
     errors: dict[str, str] = {}
     officer_text = values.get("officer")
-    officer = int(officer_text) if isinstance(officer_text, str) and officer_text.isdigit() else None
+    officer = (int(officer_text) if isinstance(officer_text, str) and officer_text.isdigit()
+               else None)
     if officer is None or officer not in officer_ids:
         errors["officer"] = refusals.choose_officer()
 
     def text(name: str, missing: str, limit: int = TEXT_LIMIT) -> str:
         raw = values.get(name)
         # One-line register facts are tidied; the reason keeps its paragraphs.
-        value = "" if not isinstance(raw, str) else raw.strip() if name == "reason" else " ".join(raw.split())
+        value = ("" if not isinstance(raw, str)
+                 else raw.strip() if name == "reason" else " ".join(raw.split()))
         if not value:
             errors[name] = missing
         elif len(value) > limit:
@@ -77,16 +80,19 @@ def db_record(session: Session, core: Core, *, actor: str, grant: Grant,
         granted_on=grant.granted_on, provision=grant.provision,
         disclosure_due=waiver_disclosure_deadline(grant.granted_on, core.schedule),
         recorded_by=recorded_by.id if recorded_by else None, created_at=core.now(),
-        body=core.vault.seal(session, kind=KIND, record_id=waiver_id, data={"reason": grant.reason}, new=True),
+        body=core.vault.seal(session, kind=KIND, record_id=waiver_id,
+                             data={"reason": grant.reason}, new=True),
     )
     session.add(row)
     session.flush()
-    core.audit_event(session, actor=actor, action="waiver.recorded", record_kind=KIND, record_id=waiver_id,
+    core.audit_event(session, actor=actor, action="waiver.recorded", record_kind=KIND,
+                     record_id=waiver_id,
                      detail={"officer": grant.officer_id, "due": row.disclosure_due.isoformat()})
     return row
 
 
-def db_disclose(session: Session, core: Core, *, actor: str, waiver_id: str, ref: str, on: date) -> Waiver:
+def db_disclose(session: Session, core: Core, *, actor: str, waiver_id: str, ref: str,
+                on: date) -> Waiver:
     """Record the public disclosure (a Form 8-K reference or a web address, and its date)."""
     row = session.get(Waiver, waiver_id)
     if row is None:
@@ -104,15 +110,18 @@ def db_disclose(session: Session, core: Core, *, actor: str, waiver_id: str, ref
         raise FieldError("on", refusals.date_in_future())
     row.disclosed_on, row.disclosure_ref = on, ref
     session.add(row)
-    core.audit_event(session, actor=actor, action="waiver.disclosed", record_kind=KIND, record_id=row.id,
+    core.audit_event(session, actor=actor, action="waiver.disclosed", record_kind=KIND,
+                     record_id=row.id,
                      detail={"on": on.isoformat(), "late": on > row.disclosure_due})
     return row
 
 
 def db_register(session: Session) -> list[tuple[Waiver, Person]]:
     """Every waiver with its officer, newest grant first."""
-    rows = session.exec(select(Waiver, Person).join(Person, Person.id == Waiver.person_id)  # type: ignore[arg-type]
-                        .order_by(col(Waiver.granted_on).desc(), col(Waiver.created_at).desc())).all()
+    rows = session.exec(select(Waiver, Person)
+                        .join(Person, Person.id == Waiver.person_id)  # type: ignore[arg-type]
+                        .order_by(col(Waiver.granted_on).desc(),
+                                  col(Waiver.created_at).desc())).all()
     return [(w, p) for w, p in rows]
 
 
@@ -142,7 +151,8 @@ def db_form(session: Session, core: Core, person: Person) -> list[Reply]:
         FormField("granted_by", "Granted by (e.g. the Board of Directors)", max_length=TEXT_LIMIT),
         FormField("granted_on", "Date granted", FieldKind.DATE, initial=core.today().isoformat()),
         FormField("provision", "The provision of the Code waived", max_length=TEXT_LIMIT),
-        FormField("reason", "The reason (kept encrypted)", FieldKind.MULTILINE, max_length=REASON_LIMIT),
+        FormField("reason", "The reason (kept encrypted)", FieldKind.MULTILINE,
+                  max_length=REASON_LIMIT),
     ), submit_label="Record waiver")]
 
 
@@ -179,7 +189,8 @@ def db_register_view(session: Session, core: Core, person: Person) -> list[Reply
         else:
             state = f"NOT YET DISCLOSED: due {waiver.disclosure_due.isoformat()}"
         sections.append((neutralise(f"{officer.name}: {waiver.provision}"),
-                         neutralise(f"Granted by {waiver.granted_by} on {waiver.granted_on.isoformat()}; {state}")))
+                         neutralise(f"Granted by {waiver.granted_by} on "
+                                    f"{waiver.granted_on.isoformat()}; {state}")))
     choices = tuple(Choice(f"Record disclosure: {officer.name}, {waiver.granted_on.isoformat()}",
                            actions.DiscloseForm(waiver.id).encode())
                     for waiver, officer in rows if waiver.disclosed_on is None)
@@ -211,7 +222,8 @@ def db_submit_disclosure(session: Session, core: Core, *, person: Person, waiver
         errors["ref"] = governance.waiver_ref_missing()
     if errors or on is None or not isinstance(ref, str):
         return [FormErrors(actions.DiscloseSubmit(waiver_id).encode(), errors)]
-    row = db_disclose(session, core, actor=f"person:{person.id}", waiver_id=waiver_id, ref=ref, on=on)
+    row = db_disclose(session, core, actor=f"person:{person.id}", waiver_id=waiver_id, ref=ref,
+                      on=on)
     officer = session.get(Person, row.person_id)
     return [Text(governance.waiver_disclosed(officer.name if officer else "the officer",
                                              on.isoformat()))]

@@ -191,7 +191,8 @@ def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer
             recorded_by = _name(session, row.decided_by) or case_labels.UNKNOWN
             determinations.append(BoardDetermination(
                 row.decided_on, _name(session, row.subject_id) or case_labels.UNKNOWN,
-                row.violation, row.action.label, str(sealed["decider"]) if sealed.get("decider") else None,
+                row.violation, row.action.label,
+                str(sealed["decider"]) if sealed.get("decider") else None,
                 recorded_by, sealed))
             history.append(Step(row.created_at, recorded_by, case_labels.DETERMINATION_RECORDED))
         history.sort(key=lambda step: step.at)  # stable: steps at one moment keep their order

@@ -44,7 +44,8 @@ def db_officer_home(session: Session, core: Core, person: Person) -> Document:
         status = attestations.attest_home_done(last.period, f"{last.attested_at:%Y-%m-%d}",
                                        owed.opens_on.isoformat())
     elif owed.scheduled:
-        status = attestations.attest_home_due(owed.period, owed.due.isoformat(), overdue=owed.due < today)
+        status = attestations.attest_home_due(owed.period, owed.due.isoformat(),
+                                              overdue=owed.due < today)
     else:
         status = attestations.attest_home_unscheduled()
     sections = [("Annual attestation", status)]
@@ -104,7 +105,8 @@ def db_committee_home(session: Session, core: Core, person: Person) -> Document:
 def db_my_reports(session: Session, core: Core, person: Person) -> Document:
     """A named reporter's cases, each opening its status (questions and answers) privately."""
     cases = db_reports_of(session, core, person)
-    listing = "\n".join(f"{r.code}: {r.status.label}" for r in cases) or following.no_named_reports()
+    listing = ("\n".join(f"{r.code}: {r.status.label}" for r in cases)
+               or following.no_named_reports())
     return Document(following.my_reports_title(), ((following.my_reports_heading(), listing),),
                     tuple(Choice(f"Open {r.code}",
                                  actions.Cmd("ethics", f"status {r.code}").encode())

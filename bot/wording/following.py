@@ -23,27 +23,31 @@ def _private_status(surface: Surface) -> str:
     if surface.window is Window.DIALOG:
         return ("type `status` and use the *Check a case* button: what you type in its window is "
                 "not kept in the chat.")
-    return f"{menus.ethics('status CODE SECRET', surface)}: a command's text is not kept in the chat."
+    return (f"{menus.ethics('status CODE SECRET', surface)}: a command's text is not kept in "
+            "the chat.")
 
 
 def secret_exposed(surface: Surface) -> str:
     if surface.window is Window.DIALOG:
         return ("You typed your secret into a chat message, and this chat keeps its history (your "
                 "organisation's administrators can search and export it). So the case is not shown "
-                "here, and that secret no longer works. Your new secret opens below, in a window for "
-                "you only. Next time, " + _private_status(surface))
+                "here, and that secret no longer works. Your new secret opens below, in a window "
+                "for you only. Next time, " + _private_status(surface))
     return ("You typed your secret into a chat message, and this chat keeps its history (your "
             "workspace's administrators can export it). So the case is not shown here, and that "
             "secret no longer works. Your new secret is shown below, to you only. Next time, use "
-            f"{menus.ethics('status CODE SECRET', surface)}: a command's text is not kept in the chat.")
+            f"{menus.ethics('status CODE SECRET', surface)}: a command's text is not kept in "
+            "the chat.")
 
 
 def secret_typed_not_shown(surface: Surface) -> str:
     if surface.window is Window.DIALOG:
-        return ("Nothing is shown here: this chat keeps its history, and a secret typed into it could "
-                "be read later. Please " + _private_status(surface) + " Check the code and the secret.")
-    return ("Nothing is shown here: this chat keeps its history, and a secret typed into it could be "
-            f"read later. Please use {menus.ethics('status CODE SECRET', surface)} instead (a command's "
+        return ("Nothing is shown here: this chat keeps its history, and a secret typed into it "
+                "could be read later. Please " + _private_status(surface)
+                + " Check the code and the secret.")
+    return ("Nothing is shown here: this chat keeps its history, and a secret typed into it "
+            "could be read later. Please use "
+            f"{menus.ethics('status CODE SECRET', surface)} instead (a command's "
             "text is not kept), and check the code and the secret.")
 
 
@@ -60,8 +64,8 @@ def new_secret(code: str, secret: str, surface: Surface) -> str:
 
 def answer_window_closed(surface: Surface) -> str:
     return ("This answer window has closed, so nothing was sent yet. Please copy your answer, open "
-            f"your case again ({menus.ethics('status CODE', surface)}, with your secret if you reported "
-            "anonymously) and answer from there.")
+            f"your case again ({menus.ethics('status CODE', surface)}, with your secret if you "
+            "reported anonymously) and answer from there.")
 
 
 def answer_recorded(code: str) -> str:

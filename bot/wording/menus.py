@@ -38,19 +38,22 @@ def attest_command(surface: Surface) -> str:
 def help_text(*, committee: bool, surface: Surface) -> str:
     lines = [
         "*Candor* brings concerns to the Audit Committee, in confidence.",
-        f"• `report` (or {form_command(surface)} for a form): report a concern, with your name or anonymously.",
-        ("• `status`: the *Check a case* window, for your case's code (and secret), its status and the "
-         "committee's questions. Never type your secret into this chat."
+        f"• `report` (or {form_command(surface)} for a form): report a concern, with your name or "
+        "anonymously.",
+        ("• `status`: the *Check a case* window, for your case's code (and secret), its status and "
+         "the committee's questions. Never type your secret into this chat."
          if surface.window is Window.DIALOG else
-         f"• {ethics('status CODE [SECRET]', surface)}: see your case's status and answer the committee."),
+         f"• {ethics('status CODE [SECRET]', surface)}: see your case's status and answer the "
+         "committee."),
         f"• {attest_command(surface)}: your annual attestation to the Supplemental Code of Ethics.",
     ]
     if committee:
         lines += [
             f"• {ethics('cases', surface)}: the open cases.",
-            f"• {ethics('open CODE', surface)}: a case's details, privately (each opening is logged).",
-            f"• {ethics('waiver', surface)}: record a waiver of the Code; {ethics('waivers', surface)}: "
-            "the waiver register.",
+            f"• {ethics('open CODE', surface)}: a case's details, privately "
+            "(each opening is logged).",
+            f"• {ethics('waiver', surface)}: record a waiver of the Code; "
+            f"{ethics('waivers', surface)}: the waiver register.",
         ]
     lines.append("Type `cancel` at any step to stop; nothing is sent until you submit.")
     if surface.keeps_history and surface.window is not None:

@@ -159,13 +159,13 @@ def receipt_anonymous(code: str, secret: str, surface: Surface, *, delay_minutes
     return (
         f"Your report is recorded, encrypted, as case *{code}*, and Candor kept nothing that "
         "identifies you."
-        + (f" The committee is told of it after a random delay of up to {delay_minutes} minutes, so "
-           "the time you made it does not point at you." if delay_minutes else "")
+        + (f" The committee is told of it after a random delay of up to {delay_minutes} minutes, "
+           "so the time you made it does not point at you." if delay_minutes else "")
         + f"\nYour secret: *{secret}*\nIt is shown this once: write it down or keep "
         "it somewhere safe, outside any chat. "
         + ("Type `status` and use the *Check a case* window with your code and secret: there you"
            if surface.window is Window.DIALOG
            else f"With {menus.ethics(f'status {code} {secret}', surface)} you")
-        + " can see the committee's questions and answer them. Without the secret, nobody (not even "
-        "you) can reach the case as its reporter." + _receipt_kept(surface)
+        + " can see the committee's questions and answer them. Without the secret, nobody "
+        "(not even you) can reach the case as its reporter." + _receipt_kept(surface)
     )
