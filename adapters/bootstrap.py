@@ -41,7 +41,8 @@ TIMING_LOGGERS = ("aiohttp.access",)
 def configure_logging(level: str) -> None:
     """The process's logging: CANDOR_LOG_LEVEL for Candor, never below INFO for the libraries
     that log payloads, and no access log."""
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(level=level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
     guard_payload_loggers()
 
 
@@ -102,7 +103,8 @@ def open_keyring(settings: Settings, db: Database, *, create: bool,
     return keyring, True
 
 
-def upgrade_schema(settings: Settings, db: Database, *, warn: Callable[[str], None] | None = None) -> None:
+def upgrade_schema(settings: Settings, db: Database, *,
+                   warn: Callable[[str], None] | None = None) -> None:
     """Apply the migrations; one that seals rows already there loads the master key as Candor
     does (never creating one), and raises `KeyringError` when it cannot."""
     migrate.upgrade(db, keyring=lambda: open_keyring(settings, db, create=False, warn=warn)[0])
@@ -141,7 +143,8 @@ def build(settings: Settings, *, platforms: frozenset[Platform], create_key: boo
         policy=load_policy(settings.policy_file), platforms=platforms,
         schedule=schedule,
     )
-    policy = RetryPolicy(base_seconds=settings.retry_base_seconds, max_seconds=settings.retry_max_seconds,
+    policy = RetryPolicy(base_seconds=settings.retry_base_seconds,
+                         max_seconds=settings.retry_max_seconds,
                          lease=timedelta(seconds=settings.relay_lease_seconds),
                          horizon=timedelta(hours=settings.delivery_horizon_hours))
     return Candor(settings, db, keyring, core, Service(db, core), Relay(db, core, policy))

@@ -45,23 +45,27 @@ def _write_private(path: Path, data: bytes) -> Path:
 # Markdown. Escaped everywhere: the characters that open inline markup (emphasis, code, links,
 # images, HTML, autolinks, GFM tables and strikethrough) and the backslash itself. `>` and `#` are
 # markup only at the start of a line, so they are escaped there, with the other line openers:
-# list markers, setext underlines, ordered-list numbers, a table's `:---`. An `&` is escaped only where it would
-# start an entity. Leading spaces are dropped, so no line becomes an indented code block.
+# list markers, setext underlines, ordered-list numbers, a table's `:---`. An `&` is escaped only
+# where it would start an entity. Leading spaces are dropped, so no line becomes an indented
+# code block.
 _MD_INLINE = re.compile(r"([\\`*_\[\]<|~])|&(?=#?[0-9A-Za-z]+;)")
 _MD_LINE_START = re.compile(r"^(?:([#>+=:-])|(\d+)([.)]))")
 
 
 def _md_line(line: str) -> str:
     escaped = _MD_INLINE.sub(lambda m: "\\" + m.group(0), line.strip())
-    return _MD_LINE_START.sub(lambda m: "\\" + m.group(1) if m.group(1) else m.group(2) + "\\" + m.group(3),
+    return _MD_LINE_START.sub(lambda m: "\\" + m.group(1) if m.group(1)
+                              else m.group(2) + "\\" + m.group(3),
                               escaped)
 
 
 def _plain_lines(text: str) -> list[str]:
     """The text's lines, tabs made spaces, other control characters and direction overrides
     dropped (a case file reads as it was typed, never reordered)."""
-    text = without_direction_controls(text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "))
-    return ["".join(ch for ch in line if unicodedata.category(ch) != "Cc") for line in text.split("\n")]
+    text = without_direction_controls(text.replace("\r\n", "\n").replace("\r", "\n")
+                                      .replace("\t", " "))
+    return ["".join(ch for ch in line if unicodedata.category(ch) != "Cc")
+            for line in text.split("\n")]
 
 
 def md_inline(text: str) -> str:
@@ -166,9 +170,10 @@ def case_pdf(case: CaseFile) -> bytes:
         if pdf.undrawable:
             pdf.ln(4)
             pdf.set_text_color(150, 30, 30)
-            pdf.block(5, f"{pdf.undrawable} characters of this case are in a script this PDF's font "
-                         f"does not cover (Chinese, Japanese or Korean, for instance) and are shown as "
-                         f"{UNDRAWABLE}. The Markdown case file (--format md) keeps the text as written.",
+            pdf.block(5, f"{pdf.undrawable} characters of this case are in a script this PDF's "
+                         f"font does not cover (Chinese, Japanese or Korean, for instance) and are "
+                         f"shown as {UNDRAWABLE}. The Markdown case file (--format md) keeps the "
+                         f"text as written.",
                       size=9)
         return bytes(pdf.output())
 
@@ -198,7 +203,8 @@ def register_rows(register: Register) -> list[tuple[str, str, str]]:
     rows.append(("attestation", "officers", str(register.officers)))
     rows.append(("attestation", "attested", str(register.attested)))
     rows.append(("attestation", "completion percent", f"{register.attestation_percent:.1f}"))
-    rows += [("determinations", action, str(n)) for action, n in sorted(register.determinations.items())]
+    rows += [("determinations", action, str(n))
+             for action, n in sorted(register.determinations.items())]
     rows.append(("waivers", "granted", str(register.waivers_granted)))
     rows.append(("waivers", "disclosed on time", str(register.waivers_disclosed_on_time)))
     return rows
@@ -220,10 +226,11 @@ def register_cases_csv(register: Register) -> str:
     """One line per case: code, category, status and dates (a shredded case is a tombstone)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["code", "category", "status", "received", "acknowledged", "hours_to_acknowledge",
-                     "closed", "shredded"])
+    writer.writerow(["code", "category", "status", "received", "acknowledged",
+                     "hours_to_acknowledge", "closed", "shredded"])
     for case in register.cases:
-        writer.writerow([case.code, case.category.label, case.status.label, case.received.isoformat(),
+        writer.writerow([case.code, case.category.label, case.status.label,
+                         case.received.isoformat(),
                          case.acknowledged.isoformat() if case.acknowledged else "",
                          _num(case.hours_to_acknowledge),
                          case.closed.isoformat() if case.closed else "",
@@ -237,22 +244,28 @@ def register_pdf(register: Register) -> bytes:
         pdf.set_auto_page_break(auto=False)
         pdf.add_page()
         pdf.set_font(FONT, "B", 16)
-        pdf.cell(0, 10, f"Ethics reports register, {register.period}", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 10, f"Ethics reports register, {register.period}",
+                 new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FONT, "", 9)
         last = date.fromordinal(register.end.toordinal() - 1)
         pdf.cell(0, 5, f"Reports received {register.start.isoformat()} to {last.isoformat()}. "
-                       "Counts only: no report content, no reporter.", new_x="LMARGIN", new_y="NEXT")
+                       "Counts only: no report content, no reporter.",
+                 new_x="LMARGIN", new_y="NEXT")
         pdf.ln(4)
         figures = [
             ("Reports received", str(len(register.cases))),
-            ("Acknowledged", f"{len(register.acknowledge_hours)} (median {_num(register.median_hours_to_acknowledge) or '-'} h, "
+            ("Acknowledged", f"{len(register.acknowledge_hours)} "
+                             f"(median {_num(register.median_hours_to_acknowledge) or '-'} h, "
                              f"longest {_num(register.max_hours_to_acknowledge) or '-'} h)"),
             ("Attestation completion", f"{register.attested} of {register.officers} officers "
-                                       f"({register.attestation_percent:.1f}%), period {register.attestation_year}"),
-            ("Waivers granted", f"{register.waivers_granted} ({register.waivers_disclosed_on_time} disclosed on time)"),
+                                       f"({register.attestation_percent:.1f}%), "
+                                       f"period {register.attestation_year}"),
+            ("Waivers granted", f"{register.waivers_granted} "
+                                f"({register.waivers_disclosed_on_time} disclosed on time)"),
         ]
         figures += [(f"Status: {s.label}", str(n)) for s, n in register.by_status.items()]
-        figures += [(f"Determination: {a}", str(n)) for a, n in sorted(register.determinations.items())]
+        figures += [(f"Determination: {a}", str(n))
+                    for a, n in sorted(register.determinations.items())]
         for label, value in figures:
             pdf.set_font(FONT, "B", 10)
             pdf.cell(70, 6, pdf.drawable(label))
@@ -305,6 +318,7 @@ def write_register(register: Register, directory: Path) -> list[Path]:
     stem = f"register-{register.period}"
     return [
         _write_private(directory / f"{stem}.csv", register_csv(register).encode("utf-8")),
-        _write_private(directory / f"{stem}-cases.csv", register_cases_csv(register).encode("utf-8")),
+        _write_private(directory / f"{stem}-cases.csv",
+                       register_cases_csv(register).encode("utf-8")),
         _write_private(directory / f"{stem}.pdf", register_pdf(register)),
     ]

@@ -82,7 +82,8 @@ class KeyringWatcher:
         mono, wall = self._looked
         now_wall = time.time()
         # Both clocks: the monotonic one stops while a machine sleeps, the wall clock can jump.
-        return time.monotonic() - mono >= self.poll or now_wall - wall >= self.poll or now_wall < wall
+        return (time.monotonic() - mono >= self.poll or now_wall - wall >= self.poll
+                or now_wall < wall)
 
     def check(self, *, force: bool = False) -> bool:
         """Reload the keyring if the key file changed (or, with `force`, in any case); True when
@@ -116,7 +117,8 @@ class KeyringWatcher:
         try:
             st = self.key_file.stat()
         except OSError as exc:
-            log.error("the key file cannot be looked at (%s); the server keeps its keyring", exc.strerror)
+            log.error("the key file cannot be looked at (%s); the server keeps its keyring",
+                      exc.strerror)
             return None
         return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 

@@ -33,7 +33,8 @@ _PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 
 
 class MailConfigError(ValueError):
-    """CANDOR_SMTP_URL cannot be used; the message says why (never the URL: it may hold a password)."""
+    """CANDOR_SMTP_URL cannot be used; the message says why (never the URL: it may hold a
+    password)."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ class Mailer:
     def from_url(cls, url: str) -> Mailer:
         parts = urlsplit(url)
         if parts.scheme not in _PORTS or not parts.hostname:
-            raise MailConfigError("CANDOR_SMTP_URL must look like smtp://host:port, smtp+starttls://... or smtps://...")
+            raise MailConfigError("CANDOR_SMTP_URL must look like smtp://host:port, "
+                                  "smtp+starttls://... or smtps://...")
         query = parse_qs(parts.query)
         sender = (query.get("from") or [f"candor@{parts.hostname}"])[0]
         return cls(parts.scheme, parts.hostname, parts.port or _PORTS[parts.scheme], sender,
@@ -64,7 +66,8 @@ class Mailer:
         message.set_content(body)
         smtp: smtplib.SMTP
         if self.scheme == "smtps":
-            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=ssl.create_default_context())
+            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
+                                    context=ssl.create_default_context())
         else:
             smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         with smtp:
@@ -76,7 +79,8 @@ class Mailer:
 
 
 def addresses(db: Database, extra: str | None) -> list[str]:
-    """The chair's roster e-mail (every active chair's), then CANDOR_ALERT_EMAIL's (comma-separated)."""
+    """The chair's roster e-mail (every active chair's), then CANDOR_ALERT_EMAIL's
+    (comma-separated)."""
     with db.read() as session:
         chairs = session.exec(select(Person.email).where(col(Person.chair).is_(True),
                                                          col(Person.active).is_(True))).all()
@@ -113,7 +117,8 @@ class OutageMail:
     def _tell(self, outage: Outage) -> int:
         to = addresses(self.db, self.extra)
         if not to:
-            log.warning("the committee channel on %s is blocked (%s) and no e-mail address is known",
+            log.warning("the committee channel on %s is blocked (%s) and no e-mail address is "
+                        "known",
                         outage.platform.value, outage.cause)
             return 0
         since = outage.started_at.strftime("%Y-%m-%d %H:%M UTC")
@@ -128,11 +133,13 @@ class OutageMail:
                 db_mark_told(session, outage, at=None)
             return 0
         with self.db.write() as session:
-            self.core.audit.db_append(session, actor="system", action="outage.emailed", record_kind="outage",
+            self.core.audit.db_append(session, actor="system", action="outage.emailed",
+                                      record_kind="outage",
                                       record_id=outage.platform.value,
                                       detail={"notices": outage.notices, "cause": outage.cause,
                                               "recipients": len(to)})
-        log.info("operators e-mailed: %s committee channel blocked (%s)", outage.platform.value, outage.cause)
+        log.info("operators e-mailed: %s committee channel blocked (%s)", outage.platform.value,
+                 outage.cause)
         return 1
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -29,7 +29,8 @@ KINDS = ("channel", "dm", "update")
 class _Outbox(Collector):
     """Read at scrape time: the outbox as it is, not as this process saw it."""
 
-    def __init__(self, db: Database, now: Callable[[], datetime], platforms: Iterable[Platform]) -> None:
+    def __init__(self, db: Database, now: Callable[[], datetime],
+                 platforms: Iterable[Platform]) -> None:
         self._db = db
         self._now = now
         self._platforms = sorted(platforms)
@@ -47,7 +48,8 @@ class _Outbox(Collector):
             age = max((now - w.oldest_due).total_seconds(), 0.0)
             oldest[w.platform.value] = max(oldest.get(w.platform.value, 0.0), age)
             if w.blocked:
-                blocked[(w.platform.value, w.reason)] = blocked.get((w.platform.value, w.reason), 0) + w.count
+                blocked[(w.platform.value, w.reason)] = (
+                    blocked.get((w.platform.value, w.reason), 0) + w.count)
         family = GaugeMetricFamily("candor_notices_waiting", "Notices due and not yet delivered",
                                    labels=["platform", "kind"])
         for (platform, kind), count in sorted(counts.items()):
@@ -60,7 +62,8 @@ class _Outbox(Collector):
             family.add_metric([platform, code], count)
         yield family
         family = GaugeMetricFamily("candor_oldest_notice_age_seconds",
-                                   "How long the oldest waiting notice has been due", labels=["platform"])
+                                   "How long the oldest waiting notice has been due",
+                                   labels=["platform"])
         for platform, age in sorted(oldest.items()):
             family.add_metric([platform], age)
         yield family
@@ -74,8 +77,9 @@ class _Unopened(Collector):
 
     def collect(self) -> Iterator[CounterMetricFamily]:
         yield CounterMetricFamily("candor_outbox_unopened",
-                                  "Notices skipped because they did not open (a data key under a master key "
-                                  "version this server does not hold); each is tried again", value=self._count())
+                                  "Notices skipped because they did not open (a data key under a "
+                                  "master key version this server does not hold); each is tried "
+                                  "again", value=self._count())
 
 
 class _Overdue(Collector):
@@ -87,21 +91,26 @@ class _Overdue(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         yield GaugeMetricFamily("candor_anonymous_reports_unrecorded",
-                                "Anonymous reports past their delay by minutes and not yet recorded "
-                                "(so not yet alerted): the recorder in `candor serve` is not running",
+                                "Anonymous reports past their delay by minutes and not yet "
+                                "recorded (so not yet alerted): the recorder in `candor serve` is "
+                                "not running",
                                 value=self._count())
 
 
 class Metrics:
     def __init__(self, db: Database, *, now: Callable[[], datetime], platforms: Iterable[Platform],
-                 unopened: Callable[[], int] | None = None, overdue: Callable[[], int] | None = None) -> None:
+                 unopened: Callable[[], int] | None = None,
+                 overdue: Callable[[], int] | None = None) -> None:
         self.platforms = sorted(platforms)
         self.registry = CollectorRegistry()
-        self.deliveries = Counter("candor_deliveries", "Notices delivered", ["platform"], registry=self.registry)
-        self.failures = Counter("candor_delivery_failures", "Delivery tries that failed, by the platform's error code",
+        self.deliveries = Counter("candor_deliveries", "Notices delivered", ["platform"],
+                                  registry=self.registry)
+        self.failures = Counter("candor_delivery_failures",
+                                "Delivery tries that failed, by the platform's error code",
                                 ["platform", "code"], registry=self.registry)
         self.in_doubt = Counter("candor_in_doubt_recoveries",
-                                "Notices settled after an earlier try may have reached the platform",
+                                "Notices settled after an earlier try may have reached the "
+                                "platform",
                                 ["platform"], registry=self.registry)
         self.sweeps = Counter("candor_sweep_runs", "Scheduler sweeps run", registry=self.registry)
         self.sweep_seconds = Histogram("candor_sweep_duration_seconds", "How long a sweep took",

@@ -28,8 +28,9 @@ log = logging.getLogger("candor.notify")
 
 
 class Notifier:
-    def __init__(self, relay: Relay, senders: Mapping[Platform, Sender], *, idle_seconds: float = 1.0,
-                 metrics: Metrics | None = None, recorder: Recorder | None = None) -> None:
+    def __init__(self, relay: Relay, senders: Mapping[Platform, Sender], *,
+                 idle_seconds: float = 1.0, metrics: Metrics | None = None,
+                 recorder: Recorder | None = None) -> None:
         self._relay = relay
         self._recorder = recorder
         self._metrics = metrics
@@ -48,7 +49,8 @@ class Notifier:
         if self._recorder is not None:
             try:
                 await asyncio.to_thread(self._recorder.run)
-            except Exception as exc:  # noqa: BLE001  the database may be briefly unreachable; notices still go
+            # the database may be briefly unreachable; notices still go
+            except Exception as exc:  # noqa: BLE001
                 log.error("recording pending reports failed: %s", type(exc).__name__)
         attempted = 0
         for platform, sender in self._senders.items():
@@ -57,7 +59,8 @@ class Notifier:
             items = await asyncio.to_thread(self._relay.claim, platform)
             for n, item in enumerate(items):
                 if self._paused(platform):
-                    await asyncio.to_thread(self._relay.release, items[n:], until=self._paused_until[platform])
+                    await asyncio.to_thread(self._relay.release, items[n:],
+                                            until=self._paused_until[platform])
                     break
                 held = await asyncio.to_thread(self._relay.hold, item)
                 if held is None:  # another relay took it over after this one's lease ran out
@@ -94,19 +97,20 @@ class Notifier:
             self._count_failure(platform, exc.code)
             if exc.retry_after:
                 self._pause(platform, exc.retry_after)
-            await asyncio.to_thread(self._relay.retry, item, code=exc.code, retry_after=exc.retry_after,
-                                    in_doubt=exc.in_doubt)
+            await asyncio.to_thread(self._relay.retry, item, code=exc.code,
+                                    retry_after=exc.retry_after, in_doubt=exc.in_doubt)
         except Blocked as exc:
             self._count_failure(platform, exc.code)
             await asyncio.to_thread(self._relay.blocked, item, code=exc.code)
         except Undeliverable as exc:
             self._count_failure(platform, exc.code)
             await asyncio.to_thread(self._relay.failed, item, code=exc.code)
-        except Exception as exc:  # noqa: BLE001  a sender bug must not stop the relay; the row is retried
+        # a sender bug must not stop the relay; the row is retried
+        except Exception as exc:  # noqa: BLE001
             log.error("sender raised %s for outbox %s", type(exc).__name__, item.id)
             self._count_failure(platform, type(exc).__name__)
-            await asyncio.to_thread(self._relay.retry, item, code=type(exc).__name__, retry_after=None,
-                                    in_doubt=True)
+            await asyncio.to_thread(self._relay.retry, item, code=type(exc).__name__,
+                                    retry_after=None, in_doubt=True)
         else:
             await asyncio.to_thread(self._relay.delivered, item, channel=posted.channel,
                                     message_id=posted.message_id)

@@ -51,7 +51,8 @@ class Leadership:
                 self._drop()
         connection = self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         try:
-            got = connection.execute(text("SELECT pg_try_advisory_lock(:id)"), {"id": LEADER_LOCK}).scalar()
+            got = connection.execute(text("SELECT pg_try_advisory_lock(:id)"),
+                                     {"id": LEADER_LOCK}).scalar()
         except DBAPIError:
             connection.close()
             return False
@@ -72,7 +73,8 @@ class Leadership:
     def release(self) -> None:
         if self._connection is not None:
             try:
-                self._connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": LEADER_LOCK})
+                self._connection.execute(text("SELECT pg_advisory_unlock(:id)"),
+                                         {"id": LEADER_LOCK})
                 self._connection.close()
             except DBAPIError:
                 log.info("the lead ends with the connection")

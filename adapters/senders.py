@@ -20,7 +20,8 @@ class RetryLater(Exception):
     """Try again later. `in_doubt`: the platform may have taken the post all the same (a 5xx or
     a dropped connection after the request went out), so the next try looks first."""
 
-    def __init__(self, code: str, *, retry_after: float | None = None, in_doubt: bool = False) -> None:
+    def __init__(self, code: str, *, retry_after: float | None = None,
+                 in_doubt: bool = False) -> None:
         super().__init__(code)
         self.code = code
         self.retry_after = retry_after

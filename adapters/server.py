@@ -49,7 +49,8 @@ async def healthz(request: web.Request) -> web.Response:
             session.execute(text("SELECT 1"))
             waiting = db_waiting(session, now=now)
             unrecorded = db_overdue(session, candor.core.vault, now=now)
-        problems = committee_health(waiting, now=now).problems(stale_minutes=candor.settings.alert_stale_minutes)
+        problems = committee_health(waiting, now=now).problems(
+            stale_minutes=candor.settings.alert_stale_minutes)
         if unrecorded:
             problems[HEALTH_REASON] = unrecorded
         return problems
@@ -73,7 +74,8 @@ def _overdue(candor: Candor) -> int:
 
 async def metrics(request: web.Request) -> web.Response:
     body = await asyncio.to_thread(request.app[METRICS_KEY].exposition)
-    return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
+    return web.Response(body=body,
+                        headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
 
 
 def make_app(candor: Candor, senders: dict[Platform, Sender], *,
@@ -88,7 +90,8 @@ def make_app(candor: Candor, senders: dict[Platform, Sender], *,
     app[METRICS_KEY] = Metrics(candor.db, now=candor.core.now, platforms=senders,
                                unopened=lambda: candor.relay.unopened,
                                overdue=lambda: _overdue(candor))
-    notifier = Notifier(candor.relay, senders, metrics=app[METRICS_KEY], recorder=Recorder(candor.db, candor.core))
+    notifier = Notifier(candor.relay, senders, metrics=app[METRICS_KEY],
+                        recorder=Recorder(candor.db, candor.core))
     app[NOTIFIER_KEY] = notifier
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
@@ -98,7 +101,8 @@ def make_app(candor: Candor, senders: dict[Platform, Sender], *,
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()
         tasks = [asyncio.create_task(notifier.run_forever(stop))]
-        tasks += [asyncio.ensure_future(job(stop)) for job in background or []]  # type: ignore[arg-type]
+        tasks += [asyncio.ensure_future(job(stop))  # type: ignore[arg-type]
+                  for job in background or []]
         yield
         # Shutdown: each job is asked to stop and given a moment to close what it holds (the
         # Socket Mode WebSocket, a send in flight); only a job that does not is cancelled.
@@ -113,7 +117,8 @@ def make_app(candor: Candor, senders: dict[Platform, Sender], *,
     return app
 
 
-def build_web(candor: Candor, *, with_scheduler: bool = True, sighup: bool = False) -> web.Application:
+def build_web(candor: Candor, *, with_scheduler: bool = True,
+              sighup: bool = False) -> web.Application:
     """The whole server from settings: each configured platform's endpoint and sender, the
     notifier, the scheduler, and the keyring's watcher (reloading on SIGHUP too with `sighup`)."""
     settings = candor.settings
@@ -136,7 +141,8 @@ def build_web(candor: Candor, *, with_scheduler: bool = True, sighup: bool = Fal
         slack_sender = SlackSender.create(token=token, api_url=settings.slack_api_url,
                                           committee_channel=settings.committee_channel)
         senders[Platform.SLACK] = slack_sender
-        secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+        secret = (settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret
+                  else "")
         bolt = build_app(service=candor.service, token=token, signing_secret=secret,
                          api_url=settings.slack_api_url, wake=wake)
         mounts.append(lambda app: keep_alive(app, [bolt.client, slack_sender.client]))
@@ -146,7 +152,8 @@ def build_web(candor: Candor, *, with_scheduler: bool = True, sighup: bool = Fal
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
             app_token = settings.slack_app_token.get_secret_value()
-            sockets: list[AsyncSocketModeHandler] = []  # made on the running loop (it opens a session)
+            # made on the running loop (it opens a session)
+            sockets: list[AsyncSocketModeHandler] = []
 
             async def socket_mode(stop: asyncio.Event) -> None:
                 # Connecting retries until it succeeds (a wrong app token: forever, logged by
@@ -170,7 +177,8 @@ def build_web(candor: Candor, *, with_scheduler: bool = True, sighup: bool = Fal
         from adapters.teams.refs import References
         from adapters.teams.sender import TeamsSender
 
-        password = settings.microsoft_app_password.get_secret_value() if settings.microsoft_app_password else None
+        password = (settings.microsoft_app_password.get_secret_value()
+                    if settings.microsoft_app_password else None)
         adapter, authenticator = build_adapter(app_id=settings.microsoft_app_id, password=password,
                                                tenant_id=settings.microsoft_app_tenant_id)
         refs = References(candor.db, candor.core.vault)
@@ -225,7 +233,8 @@ async def _run_scheduler(candor: Candor, wake: Callable[[], None], stop: asyncio
     leadership = Leadership(candor.db)
     sweeper = Sweeper(candor.db, candor.core, candor.core.schedule,
                       retention_years=candor.settings.retention_years)
-    scheduler = start_scheduler(sweeper, leadership, on_written=wake, sweep_seconds=candor.settings.sweep_seconds,
+    scheduler = start_scheduler(sweeper, leadership, on_written=wake,
+                                sweep_seconds=candor.settings.sweep_seconds,
                                 on_swept=metrics.swept if metrics is not None else None)
     try:
         await stop.wait()

@@ -80,14 +80,17 @@ class Settings(BaseSettings):
     retry_base_seconds: float = Field(2.0, gt=0, validation_alias="CANDOR_RETRY_BASE_SECONDS")
     retry_max_seconds: float = Field(300.0, gt=0, validation_alias="CANDOR_RETRY_MAX_SECONDS")
     relay_lease_seconds: float = Field(60.0, gt=0, validation_alias="CANDOR_RELAY_LEASE_SECONDS")
-    delivery_horizon_hours: float = Field(24.0, gt=0, validation_alias="CANDOR_DELIVERY_HORIZON_HOURS")
+    delivery_horizon_hours: float = Field(24.0, gt=0,
+                                          validation_alias="CANDOR_DELIVERY_HORIZON_HOURS")
     # How often a running server looks at the key file (a stat) and reloads it when it changed,
     # and how often it reports the key versions it holds to the database (`candor keys rotate`
     # waits for those reports; a server silent for three heartbeats is taken for gone).
     key_poll_seconds: float = Field(2.0, gt=0, validation_alias="CANDOR_KEY_POLL_SECONDS")
-    key_heartbeat_seconds: float = Field(10.0, gt=0, validation_alias="CANDOR_KEY_HEARTBEAT_SECONDS")
+    key_heartbeat_seconds: float = Field(10.0, gt=0,
+                                         validation_alias="CANDOR_KEY_HEARTBEAT_SECONDS")
     # An anonymous report's channel alert waits a random delay, uniform in 0..N minutes (0: none).
-    anonymous_delay_minutes: int = Field(60, ge=0, le=1440, validation_alias="CANDOR_ANONYMOUS_DELAY_MINUTES")
+    anonymous_delay_minutes: int = Field(60, ge=0, le=1440,
+                                         validation_alias="CANDOR_ANONYMOUS_DELAY_MINUTES")
     # Operators are alerted (/healthz 503, the e-mail) when a committee notice has waited this long.
     alert_stale_minutes: float = Field(15.0, gt=0, validation_alias="CANDOR_ALERT_STALE_MINUTES")
     # Optional e-mail to the chair (and CANDOR_ALERT_EMAIL) when the committee channel is blocked:
@@ -101,7 +104,8 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
     microsoft_app_id: str | None = Field(None, validation_alias="MICROSOFT_APP_ID")
-    microsoft_app_password: SecretStr | None = Field(None, validation_alias="MICROSOFT_APP_PASSWORD")
+    microsoft_app_password: SecretStr | None = Field(None,
+                                                     validation_alias="MICROSOFT_APP_PASSWORD")
     microsoft_app_tenant_id: str | None = Field(None, validation_alias="MICROSOFT_APP_TENANT_ID")
     # Teams without MICROSOFT_APP_ID authenticates nothing (local mode, for the
     # Emulator and tests): it runs only when asked for by name, never because an app id is missing.
@@ -115,7 +119,8 @@ class Settings(BaseSettings):
         if empty:
             raise SettingsError(
                 f"{', '.join(empty)} {'is' if len(empty) == 1 else 'are'} set but empty. An empty "
-                "credential would be used as one (an empty signing secret lets anyone sign a request): "
+                "credential would be used as one (an empty signing secret lets anyone sign a "
+                "request): "
                 "give the value, or remove the line to leave it unset.",
                 param_hint=" / ".join(empty))
         return self
@@ -130,8 +135,9 @@ class Settings(BaseSettings):
             self.host = "127.0.0.1"
         elif not _is_loopback(self.host):
             raise SettingsError(
-                f"CANDOR_TEAMS_LOCAL=true authenticates nothing, so Candor listens only on this machine, "
-                f"but CANDOR_HOST is {self.host!r}. Set CANDOR_HOST=127.0.0.1 (or remove it), or set "
+                f"CANDOR_TEAMS_LOCAL=true authenticates nothing, so Candor listens only on this "
+                f"machine, but CANDOR_HOST is {self.host!r}. Set CANDOR_HOST=127.0.0.1 (or remove "
+                f"it), or set "
                 "MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD to serve Teams on the network.",
                 param_hint="CANDOR_HOST")
         return self
@@ -140,11 +146,13 @@ class Settings(BaseSettings):
     def _teams_local_mode_is_explicit(self) -> Settings:
         wanted = [name for name, value in (("CANDOR_TEAMS_CHANNEL", self.teams_channel),
                                            ("MICROSOFT_APP_PASSWORD", self.microsoft_app_password),
-                                           ("MICROSOFT_APP_TENANT_ID", self.microsoft_app_tenant_id)) if value]
+                                           ("MICROSOFT_APP_TENANT_ID",
+                                            self.microsoft_app_tenant_id)) if value]
         if wanted and not self.microsoft_app_id and not self.teams_local:
             raise TeamsModeError(
-                "Teams is configured but MICROSOFT_APP_ID is not set: without an app id Teams would "
-                "accept unauthenticated activities. Set MICROSOFT_APP_ID (and MICROSOFT_APP_PASSWORD), "
+                "Teams is configured but MICROSOFT_APP_ID is not set: without an app id Teams "
+                "would accept unauthenticated activities. Set MICROSOFT_APP_ID (and "
+                "MICROSOFT_APP_PASSWORD), "
                 "or CANDOR_TEAMS_LOCAL=true for the Bot Framework Emulator and tests only.",
                 param_hint=" / ".join(wanted))
         return self
@@ -155,7 +163,8 @@ class Settings(BaseSettings):
             parts = urlsplit(self.smtp_url.get_secret_value())
             if parts.scheme not in ("smtp", "smtp+starttls", "smtps") or not parts.hostname:
                 raise SmtpUrlError("must look like smtp://host:port, smtp+starttls://host:587 or "
-                                   "smtps://host:465 (with user:password@ and ?from=ADDRESS if needed)",
+                                   "smtps://host:465 (with user:password@ and ?from=ADDRESS if "
+                                   "needed)",
                                    param_hint="CANDOR_SMTP_URL")
         return self
 

@@ -64,7 +64,8 @@ class _FormInProgress:
 
 
 class Console:
-    def __init__(self, service: Service, relay: Relay, *, out: TextIO = sys.stdout, echo: bool = False) -> None:
+    def __init__(self, service: Service, relay: Relay, *, out: TextIO = sys.stdout,
+                 echo: bool = False) -> None:
         self._service = service
         self._relay = relay
         self._out = out
@@ -170,7 +171,8 @@ class Console:
         if line.strip() in {"/quit", "/exit"}:
             return False
         if line.strip().startswith(("/as", "/who", "/help", "/ethics", "/attest")):
-            self.say("You are filling in a form: answer the question, or type /cancel to stop it first.")
+            self.say("You are filling in a form: answer the question, or type /cancel to stop it "
+                     "first.")
             self._ask_field()
             return True
         fields = self._fields()

@@ -34,9 +34,10 @@ def ensure_people(candor: Candor) -> str | None:
         entries = parse_roster(DEMO_ROSTER)
         source = None
     with candor.db.write() as session:
-        db_import_roster(session, entries, prune=False, vault=candor.core.vault, audit=candor.core.audit,
-                         actor="console")
+        db_import_roster(session, entries, prune=False, vault=candor.core.vault,
+                         audit=candor.core.audit, actor="console")
     if source:
         return f"Roster loaded from {source}. Type /who to see it."
     return ("No roster yet, so a demo roster was loaded: officers dana@, sam@, ana@example.com; "
-            "committee lee@ (chair), alex@, jordan@example.com. Type /as dana@example.com to begin.")
+            "committee lee@ (chair), alex@, jordan@example.com. Type /as dana@example.com to "
+            "begin.")

@@ -99,18 +99,21 @@ class SlackBridge:
             channel = self.dm_channels[user_id] = str(opened["channel"]["id"])
         for reply in replies:
             if isinstance(reply, Document) and reply.reopen is None:
-                await self.client.chat_postEphemeral(channel=channel, user=user_id, **render.message(reply))
+                await self.client.chat_postEphemeral(channel=channel, user=user_id,
+                                                     **render.message(reply))
             else:
                 await self.client.chat_postMessage(channel=channel, **render.message(reply))
 
     async def show(self, user_id: str, replies: list[Reply], *, trigger_id: str | None,
-                   channel: str | None = None, in_channel: bool = False, view_id: str | None = None) -> None:
+                   channel: str | None = None, in_channel: bool = False,
+                   view_id: str | None = None) -> None:
         """Forms and documents open as modals; text goes to the DM, or privately (ephemeral)
         when the person clicked in a channel."""
         rest: list[Reply] = []
         for reply in replies:
             if isinstance(reply, Form | Document) and trigger_id:
-                view = render.form_view(reply) if isinstance(reply, Form) else render.document_view(reply)
+                view = (render.form_view(reply) if isinstance(reply, Form)
+                        else render.document_view(reply))
                 if view_id:
                     await self.client.views_push(trigger_id=trigger_id, view=view)
                 else:
@@ -122,7 +125,8 @@ class SlackBridge:
             return
         if in_channel and channel:
             for reply in rest:
-                await self.client.chat_postEphemeral(channel=channel, user=user_id, **render.message(reply))
+                await self.client.chat_postEphemeral(channel=channel, user=user_id,
+                                                     **render.message(reply))
         else:
             await self.dm(user_id, rest)
 
@@ -138,7 +142,8 @@ def build_app(*, service: Service, token: str, signing_secret: str, api_url: str
     ])
     # Bolt's own logger would take the root's level and, at DEBUG, log every response body (a
     # receipt's secret among them); this one sits under "slack_bolt", which never goes below INFO.
-    app = AsyncApp(signing_secret=signing_secret, client=client, logger=logging.getLogger("slack_bolt.candor"),
+    app = AsyncApp(signing_secret=signing_secret, client=client,
+                   logger=logging.getLogger("slack_bolt.candor"),
                    raise_error_for_unhandled_request=False)
     core = Bridge(service, wake, platform=Platform.SLACK, surface=render.SURFACE)
     register(app, SlackBridge(core, client))
@@ -175,7 +180,8 @@ def register(app: AsyncApp, bridge: SlackBridge) -> None:
     async def joined(event: dict[str, Any], context: AsyncBoltContext) -> None:
         await bot_joined_channel(bridge, event, bot_user_id=context.bot_user_id)
 
-    async def command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, name: str) -> None:
+    async def command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond,
+                      name: str) -> None:
         await ack()
         user = body.get("user_id", "")
         actor = await bridge.actor(user)
@@ -235,7 +241,8 @@ def register(app: AsyncApp, bridge: SlackBridge) -> None:
         if isinstance(error, BoltUnhandledRequestError):
             return
         log.error("Slack listener failed: %s", type(error).__name__)
-        user = (body.get("user") or {}).get("id") or body.get("user_id") or (body.get("event") or {}).get("user")
+        user = ((body.get("user") or {}).get("id") or body.get("user_id")
+                or (body.get("event") or {}).get("user"))
         if isinstance(user, str):
             try:
                 await bridge.dm(user, [Text(refusals.internal_error())])
@@ -243,7 +250,8 @@ def register(app: AsyncApp, bridge: SlackBridge) -> None:
                 log.error("could not tell the user about the failure")
 
 
-async def bot_joined_channel(bridge: SlackBridge, event: dict[str, Any], *, bot_user_id: str | None) -> None:
+async def bot_joined_channel(bridge: SlackBridge, event: dict[str, Any], *,
+                             bot_user_id: str | None) -> None:
     """Someone joined a channel: when it is the bot (invited back into the committee channel),
     the notices Slack refused are due now. Anyone else joining changes nothing."""
     if not bot_user_id or event.get("user") != bot_user_id:

@@ -83,7 +83,8 @@ def _sections(text: str) -> list[dict[str, Any]]:
             for c in _chunks(text, SECTION_LIMIT)]
 
 
-def _fit(content: list[dict[str, Any]], tail: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+def _fit(content: list[dict[str, Any]], tail: list[dict[str, Any]],
+         limit: int) -> list[dict[str, Any]]:
     """At most `limit` blocks: the content shortened (and said so) before any of `tail`, the
     buttons, is lost."""
     if len(content) + len(tail) <= limit:
@@ -114,7 +115,8 @@ def actions(choices: tuple[Choice, ...]) -> list[dict[str, Any]]:
 def message(reply: Reply) -> dict[str, Any]:
     """A reply as `chat.postMessage` arguments (text fallback and blocks)."""
     if isinstance(reply, Text):
-        return {"text": _escaped_cut(reply.text, SECTION_LIMIT), "blocks": _fit(_sections(reply.text), [], MESSAGE_BLOCKS)}
+        return {"text": _escaped_cut(reply.text, SECTION_LIMIT),
+                "blocks": _fit(_sections(reply.text), [], MESSAGE_BLOCKS)}
     if isinstance(reply, Choices):
         return {"text": _escaped_cut(reply.prompt, SECTION_LIMIT),
                 "blocks": _fit(_sections(reply.prompt), actions(reply.choices), MESSAGE_BLOCKS)}
@@ -129,7 +131,8 @@ def message(reply: Reply) -> dict[str, Any]:
                 "blocks": _fit(_document_content(reply), actions(reply.choices), MESSAGE_BLOCKS)}
     if isinstance(reply, FormErrors):
         text = "\n".join(f"{k}: {v}" for k, v in reply.errors.items())
-        return {"text": _escaped_cut(text, SECTION_LIMIT), "blocks": _fit(_sections(text), [], MESSAGE_BLOCKS)}
+        return {"text": _escaped_cut(text, SECTION_LIMIT),
+                "blocks": _fit(_sections(text), [], MESSAGE_BLOCKS)}
     # A form cannot live inside a message: offer a button that opens it in a window.
     title = _escaped_cut(reply.title, SECTION_LIMIT)
     if reply.reopen is None:
@@ -146,16 +149,19 @@ def notice(n: Notice) -> dict[str, Any]:
         blocks += _sections(n.text)
     for start in range(0, len(n.fields), 10):  # ten fields to a section
         blocks.append({"type": "section", "fields": [
-            {"type": "mrkdwn", "text": f"*{_escaped_cut(label, 200)}*\n{_escaped_cut(value, FIELD_LIMIT - 210)}"}
+            {"type": "mrkdwn",
+             "text": f"*{_escaped_cut(label, 200)}*\n{_escaped_cut(value, FIELD_LIMIT - 210)}"}
             for label, value in n.fields[start : start + 10]
         ]})
-    return {"text": _escaped_cut(n.title, SECTION_LIMIT), "blocks": _fit(blocks, actions(n.choices), MESSAGE_BLOCKS)}
+    return {"text": _escaped_cut(n.title, SECTION_LIMIT),
+            "blocks": _fit(blocks, actions(n.choices), MESSAGE_BLOCKS)}
 
 
 def _document_content(doc: Document) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     for heading, body in doc.sections:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{_escaped_cut(heading, 2000)}*"}})
+        blocks.append({"type": "section",
+                       "text": {"type": "mrkdwn", "text": f"*{_escaped_cut(heading, 2000)}*"}})
         blocks += _sections(body)
     return blocks
 
@@ -164,7 +170,8 @@ def modal(title: str, blocks: list[dict[str, Any]], *, callback_id: str = "cando
           submit: str | None = None, private_metadata: str = "") -> dict[str, Any]:
     view: dict[str, Any] = {"type": "modal", "callback_id": callback_id[:255],
                             "title": _plain(title, 24), "close": _plain("Close", 24),
-                            "blocks": blocks[:VIEW_BLOCKS], "private_metadata": private_metadata[:3000]}
+                            "blocks": blocks[:VIEW_BLOCKS],
+                            "private_metadata": private_metadata[:3000]}
     if submit:
         view["submit"] = _plain(submit, 24)
     return view
@@ -214,7 +221,8 @@ def form_view(form: Form) -> dict[str, Any]:
                        "options": [_option(Choice("Yes", "yes")), _option(Choice("No", "no"))]}
         else:
             element = {"type": "datepicker", "action_id": "value"}
-        block: dict[str, Any] = {"type": "input", "block_id": f.name, "label": _plain(f.label, 2000),
+        block: dict[str, Any] = {"type": "input", "block_id": f.name,
+                                 "label": _plain(f.label, 2000),
                                  "element": element, "optional": not f.required}
         if f.hint:
             block["hint"] = _plain(f.hint, 2000)

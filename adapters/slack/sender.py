@@ -81,7 +81,8 @@ class SlackSender:
                 return earlier
         try:
             response = await self._call(self._client.chat_postMessage, channel=channel,
-                                        metadata={"event_type": METADATA_EVENT, "event_payload": {"outbox": ref.id}},
+                                        metadata={"event_type": METADATA_EVENT,
+                                                  "event_payload": {"outbox": ref.id}},
                                         **render.notice(notice))
         except RetryLater as exc:
             if exc.code == "ratelimited":
@@ -93,7 +94,8 @@ class SlackSender:
         """The post tagged with this outbox row, if an earlier try left one in the conversation."""
         cursor: str | None = None
         for _page in range(HISTORY_PAGES):
-            args: dict[str, Any] = {"channel": channel, "oldest": f"{ref.since.timestamp() - 60:.6f}",
+            args: dict[str, Any] = {"channel": channel,
+                                    "oldest": f"{ref.since.timestamp() - 60:.6f}",
                                     "limit": 200, "include_all_metadata": True}
             if cursor:
                 args["cursor"] = cursor
@@ -129,7 +131,8 @@ class SlackSender:
             error = slack_error(exc)
             if status == 429 or error == "ratelimited":
                 raise RetryLater("ratelimited", retry_after=_retry_after(exc)) from None
-            if status >= 500 or error in {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}:
+            if status >= 500 or error in {"internal_error", "fatal_error", "service_unavailable",
+                                          "request_timeout"}:
                 raise RetryLater(error) from None
             if error in BLOCKING:
                 raise Blocked(error) from None

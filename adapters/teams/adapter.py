@@ -93,7 +93,8 @@ class Authenticator:
             log.error("the Bot Framework's signing keys could not be fetched")
             raise KeysUnavailable from None
         except (PyJWTError, ValueError, KeyError) as exc:
-            log.warning("inbound token refused: %s", type(exc).__name__)  # the type only, never the token
+            # the type only, never the token
+            log.warning("inbound token refused: %s", type(exc).__name__)
             raise Unauthenticated from None
         claimed = identity.get_claim_value("serviceurl")
         if not isinstance(claimed, str) or claimed != activity.get("serviceUrl"):
@@ -102,7 +103,8 @@ class Authenticator:
         return identity
 
 
-def auth_config(*, app_id: str | None, password: str | None, tenant_id: str | None) -> AgentAuthConfiguration:
+def auth_config(*, app_id: str | None, password: str | None,
+                tenant_id: str | None) -> AgentAuthConfiguration:
     """Candor's settings as the SDK's connection settings: MICROSOFT_APP_ID is the client id (and
     the only accepted token audience), MICROSOFT_APP_PASSWORD its client secret,
     MICROSOFT_APP_TENANT_ID the tenant of a single-tenant bot (else the Bot Framework's own)."""
@@ -114,11 +116,12 @@ def auth_config(*, app_id: str | None, password: str | None, tenant_id: str | No
 
 def build_adapter(*, app_id: str | None, password: str | None,
                   tenant_id: str | None) -> tuple[TeamsAdapter, Authenticator]:
-    tenant_id = tenant_id if app_id else None  # local mode has no credentials to pin (the bot still filters)
+    # local mode has no credentials to pin (the bot still filters)
+    tenant_id = tenant_id if app_id else None
     config = auth_config(app_id=app_id, password=password, tenant_id=tenant_id)
     if not app_id:
-        log.warning("Teams runs in local mode (CANDOR_TEAMS_LOCAL): activities are NOT authenticated; "
-                    "for the Bot Framework Emulator and tests only")
+        log.warning("Teams runs in local mode (CANDOR_TEAMS_LOCAL): activities are NOT "
+                    "authenticated; for the Bot Framework Emulator and tests only")
     connections = MsalConnectionManager(connections_configurations={"SERVICE_CONNECTION": config})
     adapter = TeamsAdapter(connections, app_id=app_id or "")
 

@@ -143,11 +143,13 @@ def tenant_of(activity: Activity) -> str | None:
     """The Microsoft Entra tenant an activity comes from: its conversation's, as Teams sets it.
     Never `channelData.tenant`, which other Bot Framework channels let the client write."""
     conversation = activity.conversation
-    return str(conversation.tenant_id) if conversation is not None and conversation.tenant_id else None
+    return (str(conversation.tenant_id) if conversation is not None and conversation.tenant_id
+            else None)
 
 
 def _field(item: Any, name: str) -> Any:
-    """A field of Teams' channel data, parsed (the SDK's Teams extension makes it a model) or not."""
+    """A field of Teams' channel data, parsed (the SDK's Teams extension makes it a model) or
+    not."""
     return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
 
 
@@ -211,7 +213,8 @@ class CandorTeamsBot:
     async def on_message(self, context: TurnContext, state: TurnState) -> None:
         activity = context.activity
         if _in_channel(activity) and not activity.value:
-            return  # in a channel only card buttons act (a committee member's click); chatter is ignored
+            # in a channel only card buttons act (a committee member's click); chatter is ignored
+            return
         actor = await self._actor(context)
         event = event_of(activity, actor)
         # A 1:1 chat's reference is stored only for someone the roster knows (matched by id, or by
@@ -226,15 +229,17 @@ class CandorTeamsBot:
         if _wants_status(event):
             # A case is checked in a dialog: a code and a secret typed in the chat would stay there.
             replies = [reply for reply in replies if not isinstance(reply, Text)]
-            shown: list[Reply | dict[str, Any]] = [dialogs.opener(following.status_check_offer(),
-                                                                  {"candor_dialog": dialogs.STATUS_DIALOG})]
+            shown: list[Reply | dict[str, Any]] = [
+                dialogs.opener(following.status_check_offer(),
+                               {"candor_dialog": dialogs.STATUS_DIALOG})]
         else:
             shown = []
         if _in_channel(activity):
             await self._send_privately(context, replies, actor)
         else:
             for reply in outgoing(shown + await self._private(replies, actor)):
-                await patiently(lambda reply=reply: context.send_activity(reply))  # type: ignore[misc]
+                await patiently(
+                    lambda reply=reply: context.send_activity(reply))  # type: ignore[misc]
 
     async def _remember(self, activity: Activity, actor: Actor) -> bool:
         if not await self._core.call(self._service.knows, actor):
@@ -243,7 +248,8 @@ class CandorTeamsBot:
         await self._core.call(self._refs.save, USER, actor.user_id, reference)
         return True
 
-    async def _send_privately(self, context: TurnContext, replies: list[Reply], actor: Actor) -> None:
+    async def _send_privately(self, context: TurnContext, replies: list[Reply],
+                              actor: Actor) -> None:
         """A click in the committee channel is answered in the member's 1:1 chat, never in the
         channel (details and refusals are private; a document opens from there in a dialog).
         Nothing to say (a click delivered twice), no chat."""
@@ -259,7 +265,8 @@ class CandorTeamsBot:
             return
         replies = await self._core.handle(event)
         await self._send_privately(context, replies, event.actor)
-        await _answer_invoke(context, {"statusCode": 200, "type": "application/vnd.microsoft.activity.message",
+        await _answer_invoke(context, {"statusCode": 200,
+                                       "type": "application/vnd.microsoft.activity.message",
                                        "value": windows.sent_privately()})
 
     async def on_task_fetch(self, context: TurnContext, state: TurnState,
@@ -288,7 +295,8 @@ class CandorTeamsBot:
         event: Inbound
         if form_id == dialogs.STATUS_FORM:
             words = [str(fields.get("code") or ""), str(fields.get("secret") or "")]
-            event = Command(actor, "ethics", " ".join(["status", *(w.strip() for w in words if w.strip())]))
+            event = Command(actor, "ethics",
+                            " ".join(["status", *(w.strip() for w in words if w.strip())]))
         elif form_id is not None:
             event = FormSubmitted(actor, form_id, fields, event_id=event_id_of(context.activity))
         elif choice is not None:  # a button of a document shown in the dialog (answer, open)
@@ -325,13 +333,16 @@ async def _directory_address(context: TurnContext) -> str | None:
     activity = context.activity
     user = activity.from_property
     connector = context.services.get(ConnectorClientBase)
-    if user is None or not user.id or activity.conversation is None or not isinstance(connector, TeamsConnectorClient):
+    if (user is None or not user.id or activity.conversation is None
+            or not isinstance(connector, TeamsConnectorClient)):
         return None
     conversation_id = activity.conversation.id
     try:
-        member = await patiently(lambda: connector.get_conversation_member(conversation_id, user.id))
+        member = await patiently(
+            lambda: connector.get_conversation_member(conversation_id, user.id))
     except CONNECTOR_ERRORS as exc:
-        log.warning("Teams member lookup failed: %s", type(exc).__name__)  # the type only: no identity
+        # the type only: no identity
+        log.warning("Teams member lookup failed: %s", type(exc).__name__)
         return None
     return getattr(member, "email", None) or getattr(member, "user_principal_name", None)
 
@@ -359,14 +370,16 @@ def build_app(bot: CandorTeamsBot, adapter: TeamsAdapter) -> AgentApplication[Tu
     would be one more post per turn); no conversation state (Candor keeps its own, in its
     database)."""
     options = ApplicationOptions(storage=MemoryStorage(), start_typing_timer=False)
-    app: AgentApplication[TurnState] = AgentApplication(options, connection_manager=adapter.connections)
+    app: AgentApplication[TurnState] = AgentApplication(options,
+                                                        connection_manager=adapter.connections)
     app.before_turn(bot.admit)
     app.activity(ActivityTypes.message)(_guarded(bot.on_message))
     app.add_route(lambda context: context.activity.type == ActivityTypes.invoke
                   and context.activity.name == "adaptiveCard/action",
                   _guarded(bot.on_card_action), is_invoke=True)
     app.conversation_update("membersAdded")(_guarded(bot.on_members_added))
-    teams: TeamsAgentExtension[TurnState] = TeamsAgentExtension(app)  # and its per-turn Teams client, closed
+    # and its per-turn Teams client, closed
+    teams: TeamsAgentExtension[TurnState] = TeamsAgentExtension(app)
     teams.task_modules.fetch(dialogs.VERB)(dialogs.guarded(bot.on_task_fetch))
     teams.task_modules.submit(dialogs.VERB)(dialogs.guarded(bot.on_task_submit))
     return app

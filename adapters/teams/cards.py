@@ -77,7 +77,8 @@ def _actions(choices: tuple[Choice, ...]) -> list[dict[str, Any]]:
 
 
 def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    content: dict[str, Any] = {"type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+    content: dict[str, Any] = {"type": "AdaptiveCard",
+                               "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
                                "version": "1.5", "body": body}
     if actions and len(actions) > ROW:
         content["body"] = body + [{"type": "ActionSet", "actions": [action]} for action in actions]
@@ -118,7 +119,8 @@ def form_card(form: Form) -> dict[str, Any]:
             if f.max_length:
                 field["maxLength"] = f.max_length
         elif f.kind in {FieldKind.SELECT, FieldKind.MULTISELECT}:
-            field.update(type="Input.ChoiceSet", style="compact", isMultiSelect=f.kind is FieldKind.MULTISELECT,
+            field.update(type="Input.ChoiceSet", style="compact",
+                         isMultiSelect=f.kind is FieldKind.MULTISELECT,
                          choices=[{"title": o.label, "value": o.value} for o in f.options])
         elif f.kind is FieldKind.BOOLEAN:
             field.update(type="Input.ChoiceSet", style="expanded",
@@ -128,14 +130,17 @@ def form_card(form: Form) -> dict[str, Any]:
         if f.hint:
             field["placeholder"] = f.hint
         body.append({k: v for k, v in field.items() if v is not None})
-    submit = {"type": "Action.Submit", "title": form.submit_label, "data": {"candor_form": form.form_id}}
+    submit = {"type": "Action.Submit", "title": form.submit_label,
+              "data": {"candor_form": form.form_id}}
     return card(body, [submit])
 
 
 def errors_card(errors: FormErrors) -> dict[str, Any]:
-    """Teams has no per-field errors for a card submit: the problems, listed, nothing recorded."""
+    """Teams has no per-field errors for a card submit: the problems, listed, nothing
+    recorded."""
     body = [_block("Please correct these and submit again; nothing was recorded.", weight="Bolder")]
-    body += [_block(f"{name}: {problem}", color="Attention") for name, problem in errors.errors.items()]
+    body += [_block(f"{name}: {problem}", color="Attention")
+             for name, problem in errors.errors.items()]
     return card(body)
 
 
@@ -144,7 +149,8 @@ def notice_card(notice: Notice) -> dict[str, Any]:
     if notice.text:
         body.append(_block(notice.text))
     if notice.fields:
-        body.append({"type": "FactSet", "facts": [{"title": escape(a), "value": escape(b)} for a, b in notice.fields]})
+        body.append({"type": "FactSet",
+                     "facts": [{"title": escape(a), "value": escape(b)} for a, b in notice.fields]})
     return card(body, _actions(notice.choices))
 
 

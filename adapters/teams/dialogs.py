@@ -59,7 +59,8 @@ def opener(title: str, data: dict[str, Any]) -> dict[str, Any]:
     return cards.card([{"type": "TextBlock", "text": cards.escape(title), "wrap": True}], [action])
 
 
-def in_chat(replies: list[Reply], *, keep: Callable[[Keepable], str]) -> list[Reply | dict[str, Any]]:
+def in_chat(replies: list[Reply], *,
+            keep: Callable[[Keepable], str]) -> list[Reply | dict[str, Any]]:
     """The core's replies for a personal chat, which Teams keeps (Purview collects it): a form or
     a document becomes a card with a button opening it in a dialog (what it asks the core again,
     else the key `keep` gives it); the rest stays as it is. `keep` writes to the database: call
@@ -86,7 +87,8 @@ def data_of(request: TaskModuleRequest) -> dict[str, Any]:
 def _in_dialog(content: dict[str, Any]) -> dict[str, Any]:
     """Every button of a dialog's card comes back as task/submit, answered in the dialog."""
     actions = list(content.get("actions", []))
-    actions += [a for item in content.get("body", []) if item.get("type") == "ActionSet" for a in item["actions"]]
+    actions += [a for item in content.get("body", []) if item.get("type") == "ActionSet"
+                for a in item["actions"]]
     for action in actions:
         action["data"] = {**action["data"], "verb": VERB}
     return content
@@ -122,7 +124,8 @@ def show(replies: list[Reply]) -> TaskModuleResponse:
         else:
             body += [item for item in content.get("body", []) if item.get("type") != "ActionSet"]
             actions += content.get("actions", [])
-            actions += [a for item in content.get("body", []) if item.get("type") == "ActionSet" for a in item["actions"]]
+            actions += [a for item in content.get("body", []) if item.get("type") == "ActionSet"
+                        for a in item["actions"]]
     if not body:
         return message(windows.sent_privately())
     return _continue("Candor", _in_dialog(cards.card(body, actions)))
@@ -135,7 +138,8 @@ def guarded(handler: TaskHandler) -> TaskHandler:
     """A dialog whose turn failed says so (the type only in the log, never the exception's text,
     which may carry what a person typed)."""
 
-    async def route(context: TurnContext, state: TurnState, request: TaskModuleRequest) -> TaskModuleResponse:
+    async def route(context: TurnContext, state: TurnState,
+                    request: TaskModuleRequest) -> TaskModuleResponse:
         try:
             return await handler(context, state, request)
         except Exception as exc:  # noqa: BLE001  answered politely, logged by type only

@@ -17,7 +17,8 @@ from adapters.teams.app import COMMANDS
 
 SCHEMA = "https://developer.microsoft.com/en-us/json-schemas/teams/v1.17/MicrosoftTeams.schema.json"
 COMMAND_HELP = {
-    "report": "Report a concern to the Audit Committee, in confidence (or type ethics report for one form)",
+    "report": "Report a concern to the Audit Committee, in confidence (or type ethics report for "
+              "one form)",
     "status": "Follow a case: status CODE [SECRET]",
     "attest": "Your annual attestation to the Supplemental Code of Ethics",
     "help": "What Candor does and how to use it",
@@ -26,13 +27,16 @@ COMMAND_HELP = {
 
 def _png(size: int, pixel: Any) -> bytes:
     """A PNG of `size`×`size` RGBA pixels, `pixel(x, y) -> (r, g, b, a)` (the stdlib suffices)."""
-    rows = b"".join(b"\x00" + b"".join(bytes(pixel(x, y)) for x in range(size)) for y in range(size))
+    rows = b"".join(b"\x00" + b"".join(bytes(pixel(x, y)) for x in range(size))
+                    for y in range(size))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
 
     header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b"")
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9))
+            + chunk(b"IEND", b""))
 
 
 def _in_ring(x: int, y: int, size: int) -> bool:
@@ -43,7 +47,8 @@ def _in_ring(x: int, y: int, size: int) -> bool:
 
 def color_icon() -> bytes:
     """192×192: a white "C" on Candor's blue."""
-    return _png(192, lambda x, y: (255, 255, 255, 255) if _in_ring(x, y, 192) else (29, 53, 87, 255))
+    return _png(192, lambda x, y: (255, 255, 255, 255) if _in_ring(x, y, 192)
+                else (29, 53, 87, 255))
 
 
 def outline_icon() -> bytes:
@@ -62,9 +67,10 @@ def manifest(*, app_id: str, bot_id: str, version: str, website: str) -> dict[st
         "name": {"short": "Candor", "full": "Candor: the Supplemental Code of Ethics"},
         "description": {
             "short": "Report concerns to the Audit Committee in confidence; attest to the Code.",
-            "full": ("Candor is how Senior Financial Officers meet their Supplemental Code of Ethics: report a "
-                     "concern to the Audit Committee in confidence, with their name or anonymously; follow "
-                     "the case and answer the committee's questions; and make the annual attestation. "
+            "full": ("Candor is how Senior Financial Officers meet their Supplemental Code of "
+                     "Ethics: report a concern to the Audit Committee in confidence, with their "
+                     "name or anonymously; follow the case and answer the committee's questions; "
+                     "and make the annual attestation. "
                      "The committee's channel sees sanitized alerts only."),
         },
         "icons": {"color": "color.png", "outline": "outline.png"},

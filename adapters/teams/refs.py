@@ -34,7 +34,8 @@ class References:
         activity's id is left out and the time kept is the day: the row changes only when the
         conversation or its service URL does, so it does not record when its person last wrote
         (which would line up with what they wrote)."""
-        doc = reference.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"request_id"})
+        doc = reference.model_dump(mode="json", by_alias=True, exclude_none=True,
+                                   exclude={"request_id"})
         doc.pop("activityId", None)
         with self.db.write() as session:
             references.db_save(session, self.vault, name=prefix + name, kind=prefix.rstrip(":"),
@@ -48,7 +49,8 @@ class References:
         """The latest stored reference of a kind (TEAM, ...), or of any: its service URL and
         tenant serve for new conversations."""
         with self.db.read() as session:
-            return _reference(references.db_latest(session, self.vault, prefix.rstrip(":") if prefix else None))
+            return _reference(references.db_latest(session, self.vault,
+                                                   prefix.rstrip(":") if prefix else None))
 
     def channel(self, channel_id: str) -> ConversationReference | None:
         """The reference that posts to a channel: the one stored for it, or else a team's reference

@@ -91,9 +91,11 @@ async def _in_turn(start: Callable[[Callable[[TurnContext], Awaitable[None]]], A
         raise raised[0]
 
 
-async def _proactively(start: Callable[[Callable[[TurnContext], Awaitable[None]]], Awaitable[object]],
+async def _proactively(start: Callable[[Callable[[TurnContext], Awaitable[None]]],
+                                       Awaitable[object]],
                        logic: Callable[[TurnContext], Awaitable[None]]) -> None:
-    """An outbox delivery: what the Connector answered, as the notifier's RetryLater/Undeliverable."""
+    """An outbox delivery: what the Connector answered, as the notifier's
+    RetryLater/Undeliverable."""
     try:
         await _in_turn(start, logic)
     except CONNECTOR_ERRORS as exc:
@@ -138,8 +140,8 @@ async def open_personal_chat(turn_context: TurnContext, activities: list[Activit
 
     # A retry opens the chat again (Teams answers with the same 1:1 chat) and sends what is left.
     await patiently(lambda: _in_turn(lambda guarded: adapter.create_conversation(
-        adapter.app_id, str(activity.channel_id), activity.service_url, CONNECTOR_AUDIENCE, parameters,
-        guarded), send))
+        adapter.app_id, str(activity.channel_id), activity.service_url, CONNECTOR_AUDIENCE,
+        parameters, guarded), send))
 
 
 class TeamsSender:
@@ -182,14 +184,16 @@ class TeamsSender:
 
         async def logic(context: TurnContext) -> None:
             response = await context.send_activity(_card(notice))
-            posted.append(Posted(context.activity.conversation.id, response.id or "" if response else ""))
+            posted.append(Posted(context.activity.conversation.id,
+                                 response.id or "" if response else ""))
 
         tenant = template.conversation.tenant_id if template.conversation else None
         parameters = ConversationParameters(is_group=False, agent=template.agent,
-                                            members=[ChannelAccount(id=user_id)], tenant_id=tenant)
+                                            members=[ChannelAccount(id=user_id)],
+                                            tenant_id=tenant)
         await _proactively(lambda guarded: self._adapter.create_conversation(
-            self._adapter.app_id, str(template.channel_id), template.service_url, CONNECTOR_AUDIENCE,
-            parameters, guarded), logic)
+            self._adapter.app_id, str(template.channel_id), template.service_url,
+            CONNECTOR_AUDIENCE, parameters, guarded), logic)
         return posted[0]
 
     async def update(self, posted: Posted, notice: Notice) -> None:
