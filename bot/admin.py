@@ -123,7 +123,7 @@ class Admin:
 
     def list_waivers(self) -> list[tuple[Waiver, Person]]:
         with self.db.read() as session:
-            return waivers.db_register(session)
+            return waivers.db_waivers(session)
 
     def record_waiver(self, *, officer: str, fields: dict[str, Any]) -> tuple[Waiver, Person]:
         """Record a waiver granted to the officer whose e-mail is `officer`; `fields` are the

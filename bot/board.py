@@ -221,6 +221,6 @@ def db_record(session: Session, core: Core, *, member: Person, report: Report,
     return row
 
 
-def db_open(session: Session, core: Core, row: Determination) -> dict[str, Any]:
-    return core.vault.open(session, kind=KIND, record_id=row.id, blob=row.body)
+def db_unseal(session: Session, core: Core, row: Determination) -> dict[str, Any]:
+    return core.vault.unseal(session, kind=KIND, record_id=row.id, blob=row.body)
 

@@ -33,7 +33,7 @@ from bot.messages import (
     Text,
 )
 from bot.outbox import REPORTER_PREFIX, db_enqueue, person_target
-from bot.reports import REPORT, db_change_status, db_open
+from bot.reports import REPORT, db_change_status, db_unseal
 from bot.views import case as case_view
 from bot.wording import casework, following, refusals
 from storage.models import CaseMessage, Person, Report, new_id
@@ -184,7 +184,7 @@ def _tell_reporter(session: Session, core: Core, report: Report, *, key: str) ->
     """A direct message to a named reporter (an anonymous one reads it with code and secret)."""
     if report.anonymous:
         return
-    reporter = db_open(session, core, report).get("reporter")
+    reporter = db_unseal(session, core, report).get("reporter")
     if not isinstance(reporter, dict) or reporter.get("person_id") is None:
         return
     person_id = int(reporter["person_id"])

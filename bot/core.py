@@ -139,7 +139,7 @@ def db_excluded(session: Session, core: Core, report: Report) -> set[int]:
     """The committee members kept away from a report (sealed; opened only to route)."""
     excluded: set[int] = set()
     for row in session.exec(select(Exclusion).where(Exclusion.report_id == report.id)).all():
-        data = core.vault.open(session, kind="exclusion", record_id=row.id, blob=row.body)
+        data = core.vault.unseal(session, kind="exclusion", record_id=row.id, blob=row.body)
         excluded.update(int(x) for x in data.get("members", []))
     return excluded
 
@@ -154,7 +154,7 @@ def db_exclusions(session: Session, core: Core, report_ids: list[str]) -> dict[s
     for row in session.exec(select(Exclusion)).all():
         if row.report_id not in wanted:
             continue
-        data = core.vault.open(session, kind="exclusion", record_id=row.id, blob=row.body)
+        data = core.vault.unseal(session, kind="exclusion", record_id=row.id, blob=row.body)
         excluded.setdefault(row.report_id, set()).update(int(x) for x in data.get("members", []))
     return excluded
 

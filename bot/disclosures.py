@@ -61,7 +61,7 @@ def db_view(session: Session, core: Core, member: Person, attestation_id: str) -
         raise CandorError(refusals.not_allowed_record() if is_committee(member)
                           else refusals.committee_only())
     officer = session.get(Person, attestation.person_id)
-    answers = core.vault.open(session, kind=KIND, record_id=attestation.id, blob=attestation.body)
+    answers = core.vault.unseal(session, kind=KIND, record_id=attestation.id, blob=attestation.body)
     sections: list[tuple[str, str]] = [
         ("Officer", f"{officer.name}, {officer.role.label}" if officer and officer.role
          else (officer.name if officer else "unknown")),
@@ -72,7 +72,7 @@ def db_view(session: Session, core: Core, member: Person, attestation_id: str) -
     for disclosure in session.exec(select(Disclosure)
                                    .where(Disclosure.attestation_id == attestation.id)
                                    .order_by(col(Disclosure.created_at))).all():
-        text = core.vault.open(session, kind="disclosure", record_id=disclosure.id,
+        text = core.vault.unseal(session, kind="disclosure", record_id=disclosure.id,
                                blob=disclosure.body)
         sections.append(("Disclosed", sanitize.neutralise(str(text.get("text", "")))))
     core.audit_event(session, actor=actor_id(member), action="attestation.viewed",

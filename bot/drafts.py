@@ -33,7 +33,7 @@ def db_load(session: Session, core: Core, actor: Actor) -> tuple[intake.Draft | 
                                core.schedule):
         _drop(session, core, row)
         return None, True
-    data = core.vault.open(session, kind="conversation", record_id=row.key, blob=row.body)
+    data = core.vault.unseal(session, kind="conversation", record_id=row.key, blob=row.body)
     return intake.Draft.from_json(data["draft"]), False
 
 

@@ -108,7 +108,7 @@ def db_hold(session: Session, core: Core, *, draft: Draft, person: Person,
 
 
 def _open(session: Session, vault: Vault, row: PendingReport) -> dict[str, Any]:
-    return vault.open(session, kind=KIND, record_id=row.id, blob=row.body)
+    return vault.unseal(session, kind=KIND, record_id=row.id, blob=row.body)
 
 
 def _due(data: dict[str, Any]) -> datetime:

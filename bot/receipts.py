@@ -79,7 +79,7 @@ def db_again(session: Session, core: Core, *, token: str) -> Kept | None:
     row = session.get(FormReceipt, key)
     if row is None:
         return None
-    data = core.vault.open(session, kind=KIND, record_id=key, blob=row.body)
+    data = core.vault.unseal(session, kind=KIND, record_id=key, blob=row.body)
     if _until(data) < core.now() or "code" not in data:
         return None
     secret = data.get("secret")
@@ -117,7 +117,7 @@ def db_take_view(session: Session, core: Core, *, actor: Actor, key: str) -> lis
                        .with_for_update()).first()
     if row is None:
         return None
-    data = core.vault.open(session, kind=KIND, record_id=record_id, blob=row.body)
+    data = core.vault.unseal(session, kind=KIND, record_id=record_id, blob=row.body)
     if "replies" not in data or _until(data) < core.now():
         return None
     replies = [keepable_from_json(doc) for doc in data["replies"]]
@@ -132,7 +132,7 @@ def db_purge(session: Session, core: Core, *, now: datetime) -> int:
     waiting)."""
     rows = session.exec(select(FormReceipt)).all()
     expired = [row for row in rows if as_utc(row.created_at) < now - timedelta(days=2)
-               or _until(core.vault.open(session, kind=KIND, record_id=row.id,
+               or _until(core.vault.unseal(session, kind=KIND, record_id=row.id,
                                          blob=row.body)) < now]
     for row in expired:
         core.vault.shred(session, kind=KIND, record_id=row.id)

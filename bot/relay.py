@@ -189,7 +189,7 @@ class Relay:
                                       record_kind="outbox", record_id=row.id,
                                       detail={"reason": "case_handled"}, at=now)
             return None
-        delivery = Delivery.from_json(self.core.vault.open(session, kind=KIND, record_id=row.id,
+        delivery = Delivery.from_json(self.core.vault.unseal(session, kind=KIND, record_id=row.id,
                                                            blob=row.body))
         edits = None
         if row.updates_key:

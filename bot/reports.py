@@ -118,8 +118,8 @@ def db_unused_code(session: Session, core: Core) -> str:
     raise IntegrityError("case code space exhausted", None, ValueError())
 
 
-def db_open(session: Session, core: Core, report: Report) -> dict[str, Any]:
-    return core.vault.open(session, kind=REPORT, record_id=report.id, blob=report.body)
+def db_unseal(session: Session, core: Core, report: Report) -> dict[str, Any]:
+    return core.vault.unseal(session, kind=REPORT, record_id=report.id, blob=report.body)
 
 
 def db_alert(session: Session, core: Core, report: Report, *, change: StatusChange | None = None,

@@ -20,7 +20,7 @@ from bot.committee import REASON_LIMIT
 from bot.core import CandorError, Core, FieldError, actor_id
 from bot.messages import FieldKind, Form, FormField, Reply, Text
 from bot.outbox import key_ids
-from bot.reports import REPORT, db_open
+from bot.reports import REPORT, db_unseal
 from bot.wording import casework, refusals
 from storage.models import (
     CaseMessage,
@@ -131,7 +131,7 @@ def db_set_hold(session: Session, core: Core, report: Report, *, hold: bool, rea
         raise FieldError("reason", refusals.required_field())
     if len(reason) > REASON_LIMIT:
         raise FieldError("reason", refusals.too_long(REASON_LIMIT, len(reason)))
-    content = db_open(session, core, report)
+    content = db_unseal(session, core, report)
     holds = list(content.get("holds", []))
     holds.append({"hold": hold, "reason": reason, "by": actor, "at": core.now().isoformat()})
     content["holds"] = holds

@@ -116,7 +116,7 @@ def db_disclose(session: Session, core: Core, *, actor: str, waiver_id: str, ref
     return row
 
 
-def db_register(session: Session) -> list[tuple[Waiver, Person]]:
+def db_waivers(session: Session) -> list[tuple[Waiver, Person]]:
     """Every waiver with its officer, newest grant first."""
     rows = session.exec(select(Waiver, Person)
                         .join(Person, Person.id == Waiver.person_id)  # type: ignore[arg-type]
@@ -179,7 +179,7 @@ def _shown(session: Session, core: Core, person: Person, row: Waiver) -> Waiver:
 def db_register_view(session: Session, core: Core, person: Person) -> list[Reply]:
     _committee(person)
     kept = db_kept_away(session, core, person)
-    rows = [(w, p) for w, p in db_register(session) if kept.shows_officer(w.person_id)]
+    rows = [(w, p) for w, p in db_waivers(session) if kept.shows_officer(w.person_id)]
     if not rows:
         return [Text(governance.no_waivers())]
     sections = []

@@ -316,13 +316,15 @@ class Vault:
         data_key = self._data_key(session, kind=kind, record_id=record_id, create=True, new=new)
         return seal_record(data_key, data, kind=kind, record_id=record_id)
 
-    def open(self, session: Session, *, kind: str, record_id: str, blob: bytes) -> dict[str, Any]:
+    def unseal(self, session: Session, *, kind: str, record_id: str, blob: bytes) -> dict[str, Any]:
+        """Decrypt a record sealed by `seal` (to *unseal* is to decrypt; to *open* a case is to
+        view it, which `bot.committee.db_view` audits)."""
         data_key = self._data_key(session, kind=kind, record_id=record_id, create=False)
         return self._record(data_key, blob, kind=kind, record_id=record_id)
 
-    def open_with(self, key: DataKey | None, *, kind: str, record_id: str,
-                  blob: bytes) -> dict[str, Any]:
-        """`open`, given the record's `DataKey` row already read with the record (a join: one
+    def unseal_with(self, key: DataKey | None, *, kind: str, record_id: str,
+                    blob: bytes) -> dict[str, Any]:
+        """`unseal`, given the record's `DataKey` row already read with the record (a join: one
         query less on a path every event takes); None is a shredded record."""
         if key is None:
             raise ShreddedError(f"{kind} {record_id}: its data key is gone (shredded)")

@@ -49,7 +49,7 @@ def document(account: PlatformAccount) -> dict[str, object]:
 
 
 def _open(session: Session, vault: Vault, row: Identity) -> PlatformAccount:
-    data = vault.open(session, kind=KIND, record_id=row.key, blob=row.body)
+    data = vault.unseal(session, kind=KIND, record_id=row.key, blob=row.body)
     return PlatformAccount(int(data["person_id"]), Platform(data["platform"]),
                            str(data["platform_user_id"]))
 
@@ -73,7 +73,8 @@ def db_person_id(session: Session, vault: Vault, platform: Platform,
     if found is None:
         return None
     row, data_key = found
-    return int(vault.open_with(data_key, kind=KIND, record_id=row.key, blob=row.body)["person_id"])
+    opened = vault.unseal_with(data_key, kind=KIND, record_id=row.key, blob=row.body)
+    return int(opened["person_id"])
 
 
 def db_account(session: Session, vault: Vault, person_id: int,

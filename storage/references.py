@@ -64,7 +64,7 @@ def db_latest(session: Session, vault: Vault, kind: str | None = None) -> dict[s
 
 
 def _open(session: Session, vault: Vault, row: ConversationRef) -> dict[str, Any]:
-    reference = vault.open(session, kind=KIND, record_id=row.key, blob=row.body)["reference"]
+    reference = vault.unseal(session, kind=KIND, record_id=row.key, blob=row.body)["reference"]
     if not isinstance(reference, dict):
         raise SealedOpenError(f"{KIND} {row.key}: sealed content is not a reference")
     return reference

@@ -32,7 +32,7 @@ app = typer.Typer(help="Candor: the Supplemental Code of Ethics in Slack and Mic
                   pretty_exceptions_show_locals=False)
 # `candor --help` lists the commands in this order, then the groups in theirs.
 app.command("status")(status.status)
-run.register(app)
+run.add_commands(app)
 app.command("sweep")(sweep.sweep)
 for group, name in ((roster.app, "roster"), (keys.app, "keys"), (audit.app, "audit"),
                     (db.app, "db"), (teams.app, "teams"), (waivers.app, "waivers"),

@@ -26,7 +26,7 @@ from storage.db import Database
 from storage.vocabulary import Platform
 
 
-def register(app: typer.Typer) -> None:
+def add_commands(app: typer.Typer) -> None:
     app.command()(console)
     app.command()(init)
     app.command()(serve)

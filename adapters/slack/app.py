@@ -146,11 +146,11 @@ def build_app(*, service: Service, token: str, signing_secret: str, api_url: str
                    logger=logging.getLogger("slack_bolt.candor"),
                    raise_error_for_unhandled_request=False)
     core = Bridge(service, wake, platform=Platform.SLACK, surface=render.SURFACE)
-    register(app, SlackBridge(core, client))
+    add_listeners(app, SlackBridge(core, client))
     return app
 
 
-def register(app: AsyncApp, bridge: SlackBridge) -> None:
+def add_listeners(app: AsyncApp, bridge: SlackBridge) -> None:
     """Attach every listener. Nothing is registered at import."""
 
     @app.event("message")

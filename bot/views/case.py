@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from bot.core import Core, db_committee, db_excluded
 from bot.messages import Choice, Document
-from bot.reports import db_open
+from bot.reports import db_unseal
 from bot.sanitize import neutralise
 from bot.wording import case_labels, governance
 from storage.models import CaseMessage, Determination, Person, Report, StatusChange
@@ -144,7 +144,7 @@ class CaseView:
 
 def _opened(session: Session, core: Core, kind: str,
             row: CaseMessage | StatusChange | Determination) -> dict[str, Any]:
-    return core.vault.open(session, kind=kind, record_id=row.id, blob=row.body)
+    return core.vault.unseal(session, kind=kind, record_id=row.id, blob=row.body)
 
 
 def _name(session: Session, person_id: int | None) -> str | None:
@@ -160,7 +160,7 @@ def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer
     reporter = ""
     fields: tuple[tuple[str, str], ...] = ()
     if committee:  # the reporter's view never opens the narrative
-        content = db_open(session, core, report)
+        content = db_unseal(session, core, report)
         who = content.get("reporter")
         reporter = (f"{who.get('name')} <{who.get('email')}>" if isinstance(who, dict)
                     else case_labels.ANONYMOUS)

@@ -86,7 +86,7 @@ def db_committee_home(session: Session, core: Core, person: Person) -> Document:
             roll.append(f"{officer.name}: due {owed.due if owed.scheduled else 'not scheduled'}")
     kept = visibility.db_kept_away(session, core, person)
     undisclosed = [f"{p.name}: {w.provision} (disclose by {w.disclosure_due})"
-                   for w, p in waivers.db_register(session)
+                   for w, p in waivers.db_waivers(session)
                    if w.disclosed_on is None and kept.shows_officer(w.person_id)]
     disclosed = disclosures.db_recent(session, limit=5, kept=kept)
     return Document("Audit Committee", (

@@ -145,7 +145,7 @@ async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
     # Positive control: the anonymous report is there, and opens with the key.
     with slack.candor.db.read() as session:
         report = session.exec(select(Report).where(Report.id == anonymous.id)).one()
-        content = slack.candor.core.vault.open(session, kind="report", record_id=report.id, blob=report.body)
+        content = slack.candor.core.vault.unseal(session, kind="report", record_id=report.id, blob=report.body)
     assert c["anon"] in content["what"] and content["reporter"] is None
 
 

@@ -191,7 +191,7 @@ async def test_twenty_kills_lose_nothing_and_send_nothing_twice(database_url, tm
         with candor.db.read() as session:
             for code in load.receipts:
                 report = by_code[code]
-                content = candor.core.vault.open(session, kind="report", record_id=report.id, blob=report.body)
+                content = candor.core.vault.unseal(session, kind="report", record_id=report.id, blob=report.body)
                 assert "split invoices" in content["what"]
         # Every report's channel notice, and each named reporter's note of its acknowledgement
         # (which names no case: the reporter's chat keeps it), landed once.

@@ -92,12 +92,12 @@ def every_record_opens(url: str, keyring: Keyring) -> dict[str, str]:
     try:
         vault = Vault(keyring)
         with db.read() as session:
-            reports = {r.code: vault.open(session, kind="report", record_id=r.id, blob=r.body)["what"]
+            reports = {r.code: vault.unseal(session, kind="report", record_id=r.id, blob=r.body)["what"]
                        for r in session.exec(select(Report)).all()}
             for row in session.exec(select(Determination)).all():
-                assert vault.open(session, kind="determination", record_id=row.id, blob=row.body)
+                assert vault.unseal(session, kind="determination", record_id=row.id, blob=row.body)
             for row in session.exec(select(Waiver)).all():
-                assert vault.open(session, kind="waiver", record_id=row.id, blob=row.body)
+                assert vault.unseal(session, kind="waiver", record_id=row.id, blob=row.body)
     finally:
         db.dispose()
     assert len(reports) == 2 and all(CANARY in what for what in reports.values())

@@ -321,7 +321,7 @@ async def test_rotating_and_retiring_under_load_loses_no_report_and_no_notice(da
             # the draft half written before the rotations still opens, with what was typed in it
             vault = Vault(load_keyring(key_file=key_file(env), env_value=None))
             with db.read() as session:
-                drafts = [json.dumps(vault.open(session, kind="conversation", record_id=c.key, blob=c.body))
+                drafts = [json.dumps(vault.unseal(session, kind="conversation", record_id=c.key, blob=c.body))
                           for c in session.exec(select(Conversation)).all()]
             assert any(f"{DRAFT}, said before the rotation" in d for d in drafts), len(drafts)
             # and a committee member opens a report made before the first rotation
@@ -343,7 +343,7 @@ async def test_rotating_and_retiring_under_load_loses_no_report_and_no_notice(da
         assert load.receipts and load.receipts <= set(by_code)
         with final.db.read() as session:
             for report in by_code.values():
-                content = final.core.vault.open(session, kind="report", record_id=report.id, blob=report.body)
+                content = final.core.vault.unseal(session, kind="report", record_id=report.id, blob=report.body)
                 assert content["what"]
         assert wrapped_under(db) == {3}
         # Every report's committee notice was posted, once; the server never failed to open a row
@@ -364,7 +364,7 @@ def _what(harness: SlackHarness, report: Report) -> str:
     """The report's text, opened with the key file as it is now (the test's own view)."""
     vault = Vault(load_keyring(key_file=harness.candor.settings.key_file, env_value=None))
     with harness.candor.db.read() as session:
-        sealed = vault.open(session, kind="report", record_id=report.id, blob=report.body)
+        sealed = vault.unseal(session, kind="report", record_id=report.id, blob=report.body)
     return str(sealed.get("what", ""))
 
 

@@ -101,7 +101,7 @@ def test_a_member_records_a_determination_from_the_details_with_every_factor_sea
     assert "determination on case" in text_of(replies)
     with world.db.read() as session:
         row = session.exec(select(Determination)).one()
-        sealed = board.db_open(session, world.core, row)
+        sealed = board.db_unseal(session, world.core, row)
     assert row.action.value == "censure" and row.violation is True
     assert row.subject_id == world.people["controller"].id and row.decided_by == world.people["member"].id
     assert row.decided_on == date(2026, 11, 2)
@@ -135,7 +135,7 @@ def test_the_form_shows_earlier_determinations_against_the_officer(world):
     with world.db.read() as session:
         second = session.exec(select(Determination).where(Determination.action == "written_notice")).one()
         first = session.exec(select(Determination).where(Determination.action == "censure")).one()
-        assert board.db_open(session, world.core, second)["prior_determinations"] == [first.id]
+        assert board.db_unseal(session, world.core, second)["prior_determinations"] == [first.id]
 
 
 @pytest.mark.parametrize(("changes", "field", "message"), [
@@ -219,7 +219,7 @@ def test_the_committee_records_a_waiver_and_its_disclosure_from_chat(world):
     assert "by 2026-12-02" in text_of(recorded)
     with world.db.read() as session:
         row = session.exec(select(Waiver)).one()
-        reason = world.core.vault.open(session, kind="waiver", record_id=row.id, blob=row.body)["reason"]
+        reason = world.core.vault.unseal(session, kind="waiver", record_id=row.id, blob=row.body)["reason"]
     assert row.disclosure_due == date(2026, 12, 2) and row.disclosed_on is None
     assert row.recorded_by == world.people["member"].id and CANARY.encode() not in row.body
     assert reason.startswith(f"{CANARY}-waiver-reason")
@@ -300,7 +300,7 @@ def test_the_chair_keeps_a_member_away_in_every_path(world):
     # escalations by direct message (unacknowledged for three business days)
     Sweeper(world.db, world.core).run(datetime(2026, 11, 6, 15, 0, tzinfo=UTC))
     with world.db.read() as session:
-        opened = [world.core.vault.open(session, kind="outbox", record_id=r.id, blob=r.body)
+        opened = [world.core.vault.unseal(session, kind="outbox", record_id=r.id, blob=r.body)
                   for r in session.exec(select(OutboxMessage)).all()]
     targets = [d["target"] for d in opened]
     assert person_target(world.people["member2"].id) in targets
@@ -365,7 +365,7 @@ def test_a_closed_case_is_shredded_after_seven_years_leaving_a_tombstone(world):
         assert tomb.body == retention.TOMBSTONE and tomb.reporter_tag is None
         vault = world.core.vault
         with pytest.raises(ShreddedError):
-            vault.open(session, kind="report", record_id=report.id, blob=report.body)
+            vault.unseal(session, kind="report", record_id=report.id, blob=report.body)
         sealed = [("case_message", CaseMessage), ("status_change", StatusChange),
                   ("determination", Determination)]
         for kind, model in sealed:
@@ -373,7 +373,7 @@ def test_a_closed_case_is_shredded_after_seven_years_leaving_a_tombstone(world):
             assert rows
             for row in rows:
                 with pytest.raises(ShreddedError):
-                    vault.open(session, kind=kind, record_id=row.id, blob=row.body)
+                    vault.unseal(session, kind=kind, record_id=row.id, blob=row.body)
         assert session.exec(select(func.count()).select_from(DataKey)
                             .where(DataKey.record_id == report.id)).one() == 0
         assert world.core.audit.verify(session).ok
@@ -399,7 +399,7 @@ def test_a_legal_hold_stops_shredding_until_released(world):
         assert retention.db_due(session, later) == []
         held = session.get(Report, report.id)
         assert held.legal_hold and CANARY.encode() not in held.body
-        content = world.core.vault.open(session, kind="report", record_id=held.id, blob=held.body)
+        content = world.core.vault.unseal(session, kind="report", record_id=held.id, blob=held.body)
         assert content["holds"][0]["reason"] == f"{CANARY}-hold litigation"
         assert content["what"].endswith(f"{CANARY}-what")
     with pytest.raises(CandorError), world.db.write() as session:
@@ -515,7 +515,7 @@ def test_reasoning_and_waiver_reasons_reach_no_plain_column_log_or_notice(world,
         for table in SQLModel.metadata.sorted_tables:
             for row in session.execute(table.select()).mappings():
                 plain += [str(v) for k, v in row.items() if not isinstance(v, bytes | memoryview)]
-        notices = [json.dumps(world.core.vault.open(session, kind="outbox", record_id=r.id, blob=r.body))
+        notices = [json.dumps(world.core.vault.unseal(session, kind="outbox", record_id=r.id, blob=r.body))
                    for r in session.exec(select(OutboxMessage)).all()]
     assert notices and any("waiver" in n.lower() for n in notices)
     for text in (*plain, *notices, caplog.text):

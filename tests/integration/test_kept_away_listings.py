@@ -29,7 +29,7 @@ def file_report(world: World, who: str, what: str, *, exclude: str | None = None
 def _newest(world: World, what: str) -> Report:
     with world.db.read() as session:
         for report in session.exec(select(Report)).all():
-            if what in str(world.core.vault.open(session, kind="report", record_id=report.id, blob=report.body)):
+            if what in str(world.core.vault.unseal(session, kind="report", record_id=report.id, blob=report.body)):
                 return report
     raise AssertionError(what)
 
@@ -63,7 +63,7 @@ def test_the_board_form_lists_no_determination_from_a_case_the_member_is_kept_aw
     from storage.models import Determination
     with world.db.read() as session:
         row = session.exec(select(Determination).where(Determination.report_id == other.id)).one()
-        assert board.db_open(session, world.core, row)["prior_determinations"] == []
+        assert board.db_unseal(session, world.core, row)["prior_determinations"] == []
 
 
 def test_the_officers_disclosures_are_kept_from_the_member_in_app_home_and_a_direct_view(world, cfo_case):

@@ -93,7 +93,7 @@ def test_a_data_key_under_a_version_the_server_lacks_makes_it_read_the_key_file(
     assert version == 2
     # When it opens the record, it reads the key file first, and the record opens
     with database.read() as session:
-        assert watching.vault.open(session, kind="report", record_id="r-new", blob=blob) == {"what": "r-new"}
+        assert watching.vault.unseal(session, kind="report", record_id="r-new", blob=blob) == {"what": "r-new"}
     assert watching.vault.keyring == newer
 
 

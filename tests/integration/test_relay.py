@@ -212,7 +212,7 @@ def test_a_reporter_with_no_route_is_not_named_beside_the_case(world):
     # Then the channel notice names the notice (and so the case) but not the person
     with world.db.read() as session:
         row = session.exec(select(OutboxMessage).where(OutboxMessage.key == "delivery-failed:reporter:ack:r123@slack")).one()
-        fields = dict(world.core.vault.open(session, kind="outbox", record_id=row.id, blob=row.body)["notice"]["fields"])
+        fields = dict(world.core.vault.unseal(session, kind="outbox", record_id=row.id, blob=row.body)["notice"]["fields"])
     assert fields == {"Notice": "reporter:ack:r123"}
 
 
@@ -234,7 +234,7 @@ def test_a_direct_message_whose_id_left_the_roster_is_failed_and_reported(world)
     assert (reminder.state, reminder.last_error) == (OutboxState.FAILED, "no_route")
     (told,) = [row for key, row in by_key.items() if key.startswith("delivery-failed:")]
     with world.db.read() as session:
-        notice = world.core.vault.open(session, kind="outbox", record_id=told.id, blob=told.body)["notice"]
+        notice = world.core.vault.unseal(session, kind="outbox", record_id=told.id, blob=told.body)["notice"]
     assert dict(notice["fields"])["Person"] == "Dana Reyes"
 
 

@@ -65,7 +65,7 @@ def deliveries(world: World):
     opened = []
     with world.db.read() as session:
         for row in session.exec(select(OutboxMessage).order_by(col(OutboxMessage.created_at))).all():
-            data = world.core.vault.open(session, kind="outbox", record_id=row.id, blob=row.body)
+            data = world.core.vault.unseal(session, kind="outbox", record_id=row.id, blob=row.body)
             opened.append((row, data))
     return opened
 
@@ -109,7 +109,7 @@ def test_anonymous_report_stores_no_reporter_id_and_shows_the_secret_once(world)
     assert report.anonymous and report.reporter_tag is None
     assert report.secret_hash and secret not in report.secret_hash
     with world.db.read() as session:
-        content = world.core.vault.open(session, kind="report", record_id=report.id, blob=report.body)
+        content = world.core.vault.unseal(session, kind="report", record_id=report.id, blob=report.body)
         actors = set(session.exec(select(AuditEvent.actor)).all())
     assert content["reporter"] is None
     assert f"person:{world.people['controller'].id}" not in actors

@@ -118,7 +118,7 @@ class Conversations(RuleBasedStateMachine):
     def channel_notices_carry_no_confidential_text(self) -> None:
         with self.world.db.read() as session:
             for row in session.exec(select(OutboxMessage)).all():
-                data = self.world.core.vault.open(session, kind="outbox", record_id=row.id, blob=row.body)
+                data = self.world.core.vault.unseal(session, kind="outbox", record_id=row.id, blob=row.body)
                 if data["target"] == CHANNEL:
                     assert "CANARY" not in str(data)
 

@@ -177,9 +177,9 @@ def open_back(database: Database, vault: Vault, report_id: str, message_id: str)
     with database.read() as session:
         report = session.exec(select(Report).where(Report.id == report_id)).one()
         message = session.exec(select(CaseMessage).where(CaseMessage.id == message_id)).one()
-        content = vault.open(session, kind="report", record_id=report_id, blob=report.body)
-        answer = vault.open(session, kind="case_message", record_id=message_id, blob=message.body)
-        held = [vault.open(session, kind="pending_report", record_id=row.id, blob=row.body)
+        content = vault.unseal(session, kind="report", record_id=report_id, blob=report.body)
+        answer = vault.unseal(session, kind="case_message", record_id=message_id, blob=message.body)
+        held = [vault.unseal(session, kind="pending_report", record_id=row.id, blob=row.body)
                 for row in session.exec(select(PendingReport)).all()]
         ids = identities.db_all(session, vault)
         (chat,) = [references.db_load(session, vault, f"teams:user:{a.platform_user_id}")

@@ -33,7 +33,7 @@ def sweep(world: World, moment: datetime) -> int:
 def notices(world: World) -> list[tuple[str, dict]]:
     with world.db.read() as session:
         rows = session.exec(select(OutboxMessage).order_by(col(OutboxMessage.created_at))).all()
-        return [(r.key, world.core.vault.open(session, kind="outbox", record_id=r.id, blob=r.body)) for r in rows]
+        return [(r.key, world.core.vault.unseal(session, kind="outbox", record_id=r.id, blob=r.body)) for r in rows]
 
 
 def test_attestation_reminders_go_once_and_not_to_who_attested(database, vault):

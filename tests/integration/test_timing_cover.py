@@ -166,7 +166,7 @@ def test_the_recorder_records_it_when_due_and_its_alert_goes_out(world, database
     with restarted.read() as session:
         report = session.exec(select(Report)).one()
         assert report.code == code and report.anonymous and report.received_at.replace(tzinfo=UTC) == DAY
-        content = vault.open(session, kind="report", record_id=report.id, blob=report.body)
+        content = vault.unseal(session, kind="report", record_id=report.id, blob=report.body)
         assert CANARY in content["what"] and content["reporter"] is None
         [submitted] = session.exec(select(AuditEvent).where(AuditEvent.action == "report.submitted")).all()
         assert submitted.at.replace(tzinfo=UTC) == DAY and submitted.actor == "reporter"
@@ -374,7 +374,7 @@ def test_a_pending_report_past_its_delay_unrecorded_is_counted_overdue(world, va
     form_report(world, "controller", anonymous=True)
     [held] = rows(world, PendingReport)
     with world.db.read() as session:
-        due = datetime.fromisoformat(vault.open(session, kind="pending_report", record_id=held.id,
+        due = datetime.fromisoformat(vault.unseal(session, kind="pending_report", record_id=held.id,
                                                 blob=held.body)["due"])
     assert MOMENT <= due <= MOMENT + timedelta(minutes=60)
 

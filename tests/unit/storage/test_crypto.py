@@ -71,7 +71,7 @@ def seal_one(database: Database, vault: Vault, data: dict[str, Any], *, kind: st
 
 def open_one(database: Database, vault: Vault, record_id: str, blob: bytes, *, kind: str = "report") -> dict[str, Any]:
     with database.read() as session:
-        return vault.open(session, kind=kind, record_id=record_id, blob=blob)
+        return vault.unseal(session, kind=kind, record_id=record_id, blob=blob)
 
 
 def flip(blob: bytes, bit: int) -> bytes:
@@ -414,5 +414,5 @@ def test_a_staged_version_opens_data_keys_but_wraps_none_until_promoted(db: Data
     with db.write() as session:
         blob2 = Vault(promoted).seal(session, kind="report", record_id="r-promoted", data={"what": "y"})
     with db.read() as session:
-        assert Vault(staged).open(session, kind="report", record_id="r-promoted", blob=blob2) == {"what": "y"}
-        assert Vault(promoted).open(session, kind="report", record_id="r-staged", blob=blob) == {"what": "x"}
+        assert Vault(staged).unseal(session, kind="report", record_id="r-promoted", blob=blob2) == {"what": "y"}
+        assert Vault(promoted).unseal(session, kind="report", record_id="r-staged", blob=blob) == {"what": "x"}
