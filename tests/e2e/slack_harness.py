@@ -119,6 +119,13 @@ class SlackHarness:
             "view": {"id": "V0FORM", "type": "modal", "callback_id": callback_id, "state": {"values": values}},
         })
 
+    async def acknowledge(self, user: str, report_id: str) -> None:
+        """A member's click on a case's Acknowledge button, then wait until it is recorded (Bolt
+        answers the click before the work is done; the member sees the channel message change)."""
+        assert (await self.click(user, f"case:ack:{report_id}")).status == 200
+        await self.until(lambda: any(r.id == report_id and r.acknowledged_at is not None
+                                     for r in self.reports()))
+
     def reports(self) -> list[Report]:
         with self.candor.db.read() as session:
             return list(session.exec(select(Report)).all())

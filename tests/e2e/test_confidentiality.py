@@ -74,12 +74,12 @@ async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
     secret = re.search(r"Your secret: \*([^*]+)\*", receipt).group(1)
     named, anonymous = sorted(slack.reports(), key=lambda r: r.anonymous)
     # The committee: acknowledge, open privately, ask the named reporter, move with a reason.
-    await slack.click("U0LEE", f"case:ack:{named.id}")
+    await slack.acknowledge("U0LEE", named.id)
     await slack.click("U0LEE", f"case:view:{named.id}")
     await slack.until(lambda: slack.api.called("views.open"))
     await slack.submit("U0LEE", f"ask:{named.id}", {"question": text_input(f"Who approved? {c['question']}")})
     await slack.submit("U0LEE", f"move:{named.id}:under_review", {"reason": text_input(f"Forensics {c['reason']}")})
-    await slack.click("U0LEE", f"case:ack:{anonymous.id}")
+    await slack.acknowledge("U0LEE", anonymous.id)
     # An attestation with a disclosure.
     await slack.submit("U0CFO", "attest", {"read_understood": radio("yes"), "complied": radio("yes"),
                                            "no_conflict": radio("no"), "no_unreported": radio("yes"),

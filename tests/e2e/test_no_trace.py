@@ -56,7 +56,7 @@ async def test_an_anonymous_report_followed_and_answered_leaves_nothing_in_any_c
     assert report.anonymous and report.code == code
 
     # When the committee acknowledges it and asks a question
-    await slack.click("U0LEE", f"case:ack:{report.id}")
+    await slack.acknowledge("U0LEE", report.id)
     await slack.submit("U0LEE", f"ask:{report.id}", {"question": text_input(f"Which deals? {c['question']}")})
 
     # And the reporter checks the case with /ethics status (slash text is not kept) and answers
