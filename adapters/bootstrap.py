@@ -19,8 +19,9 @@ from bot.schedule import ScheduleSettings
 from bot.service import Service
 from storage import migrate
 from storage.audit import AuditLog, audit_key
-from storage.crypto import Keyring, KeyringError, Vault, load_keyring, save_keyring
+from storage.crypto import Vault
 from storage.db import Database
+from storage.keyring import Keyring, KeyringError, load_keyring, save_keyring
 from storage.models import DataKey
 from storage.vocabulary import Platform
 

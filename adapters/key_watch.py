@@ -28,8 +28,9 @@ from sqlmodel import select
 
 from storage import keyholders
 from storage.clock import utcnow
-from storage.crypto import Keyring, KeyringError, Vault, load_keyring
+from storage.crypto import Vault
 from storage.db import Database
+from storage.keyring import Keyring, KeyringError, load_keyring
 from storage.models import DataKey
 
 log = logging.getLogger("candor.keys")

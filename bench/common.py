@@ -18,8 +18,9 @@ from bot.attestation import load_policy
 from bot.core import Core
 from storage import migrate
 from storage.audit import AuditLog, audit_key
-from storage.crypto import Keyring, Vault
+from storage.crypto import Vault
 from storage.db import Database, normalize_url
+from storage.keyring import Keyring
 from storage.vocabulary import Platform
 
 POSTGRES_URL = os.environ.get("CANDOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

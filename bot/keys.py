@@ -18,15 +18,9 @@ from bot.admin import ACTOR
 from bot.core import Core
 from storage import escrow, keyholders
 from storage.audit import AuditLog, audit_key
-from storage.crypto import (
-    Keyring,
-    KeyringError,
-    Vault,
-    db_any_under,
-    db_count_not_under,
-    db_data_keys_after,
-)
+from storage.crypto import Vault, db_any_under, db_count_not_under, db_data_keys_after
 from storage.db import Database
+from storage.keyring import Keyring, KeyringError
 from storage.models import RecoveryKey
 
 DRILL_BATCH = 1000  # data keys read per unit of work by the restore drill

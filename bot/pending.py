@@ -64,8 +64,9 @@ from bot.messages import Document
 from bot.reports import REPORT, Receipt, code_tag, db_record, db_unused_code, report_content
 from bot.wording import following
 from storage.clock import as_utc
-from storage.crypto import CryptoError, Vault
+from storage.crypto import Vault
 from storage.db import Database
+from storage.keyring import CryptoError
 from storage.models import PendingReport, Person, new_id
 from storage.vocabulary import CaseStatus, Category, Platform
 

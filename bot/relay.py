@@ -42,8 +42,8 @@ from bot.outbox import FAILURE_PREFIX, KIND, NO_ROUTE, db_no_route, db_undeliver
 from bot.wording import notices
 from storage import identities
 from storage.clock import as_utc
-from storage.crypto import CryptoError
 from storage.db import Database
+from storage.keyring import CryptoError
 from storage.models import OutboxMessage, Report
 from storage.vocabulary import CaseStatus, OutboxState, Platform
 

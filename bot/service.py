@@ -59,8 +59,8 @@ from bot.relay import db_due_now
 from bot.views import home
 from bot.wording import following, menus, refusals, reporting
 from storage import identities
-from storage.crypto import CryptoError
 from storage.db import Database
+from storage.keyring import CryptoError
 from storage.models import Person
 from storage.vocabulary import Platform
 

@@ -1,10 +1,12 @@
-"""Envelope encryption, blind indexes and slow secret hashes.
+"""Envelope encryption, blind indexes and slow secret hashes, and the data keys they rest on.
 
 Each sealed record has its own 256-bit data key (a `DataKey` row). The record's fields are sealed
 with AES-256-GCM under that key with the record's kind and id as associated data, so a
 ciphertext copied into another row does not open. The data key is wrapped by a versioned master
-key that lives outside the database (the key file or `CANDOR_MASTER_KEY`). Rotation re-wraps
-data keys and never touches bodies; deleting a `DataKey` row shreds its record.
+key that lives outside the database (the keyring, in storage.keyring: the key file or
+`CANDOR_MASTER_KEY`). Rotation re-wraps data keys and never touches bodies; deleting a `DataKey`
+row shreds its record. Here: the seal and open primitives, the `Vault` (inside the caller's
+session; it never commits) and the queries on data keys by master version.
 
 A running server's keyring can change under it (`candor keys rotate` and `retire` rewrite the key
 file): the vault then asks its `refresh` hook, set by the server, to re-read the file before it
@@ -18,13 +20,9 @@ import base64
 import hashlib
 import hmac
 import json
-import logging
-import os
 import secrets
-import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidKey, InvalidTag
@@ -32,21 +30,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from sqlmodel import Session, col, func, select
 
+from storage.keyring import CryptoError, Keyring, KeyringError, b64
 from storage.models import DataKey
-
-log = logging.getLogger("candor.keys")
 
 _FORMAT = b"\x01"  # leading byte of every ciphertext: lets the format change later
 _NONCE = 12
-_KEY = 32
-
-
-class CryptoError(Exception):
-    """Base of every failure here. Messages name records by kind and id, never by content."""
-
-
-class KeyringError(CryptoError):
-    """The master key is missing, unreadable, or not the one the data was sealed with."""
 
 
 class SealedOpenError(CryptoError):
@@ -55,155 +43,6 @@ class SealedOpenError(CryptoError):
 
 class ShreddedError(SealedOpenError):
     """The record's data key was deleted: its content is gone for good."""
-
-
-# --- the master keys --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Keyring:
-    """Versioned master keys (the newest wraps new data keys) and the blind-index key."""
-
-    versions: dict[int, bytes] = field(repr=False)
-    current: int
-    index_key: bytes = field(repr=False)
-
-    def __repr__(self) -> str:  # never the key material, even in a traceback
-        return f"Keyring(versions={sorted(self.versions)}, current={self.current})"
-
-    @classmethod
-    def generate(cls) -> Keyring:
-        return cls(versions={1: secrets.token_bytes(_KEY)}, current=1,
-                   index_key=secrets.token_bytes(_KEY))
-
-    def rotated(self) -> Keyring:
-        """A keyring with one more master key version, which becomes the current one."""
-        return self.staged().promoted()
-
-    def staged(self) -> Keyring:
-        """A keyring with one more master key version that opens data keys but does not wrap
-        new ones yet: what running servers load before anything is wrapped under it."""
-        version = max(self.versions) + 1
-        return Keyring({**self.versions, version: secrets.token_bytes(_KEY)}, self.current,
-                       self.index_key)
-
-    @property
-    def newest(self) -> int:
-        return max(self.versions)
-
-    def promoted(self) -> Keyring:
-        """The newest version becomes the one that wraps new data keys."""
-        return Keyring(dict(self.versions), self.newest, self.index_key)
-
-    def retired(self, version: int) -> Keyring:
-        if version == self.current:
-            raise KeyringError(f"master key v{version} is the current one and cannot be retired")
-        if version not in self.versions:
-            raise KeyringError(f"there is no master key v{version}")
-        rest = {v: k for v, k in self.versions.items() if v != version}
-        return Keyring(rest, self.current, self.index_key)
-
-    def master(self, version: int) -> bytes:
-        try:
-            return self.versions[version]
-        except KeyError:
-            raise KeyringError(
-                f"master key v{version} is not in the key file; restore it from your backup"
-            ) from None
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "format": "candor-keyring-1",
-                "current": self.current,
-                "keys": {str(v): _b64(k) for v, k in sorted(self.versions.items())},
-                "index_key": _b64(self.index_key),
-            },
-            indent=2,
-        )
-
-    @classmethod
-    def from_json(cls, text: str) -> Keyring:
-        try:
-            doc = json.loads(text)
-            versions = {int(v): base64.b64decode(k, validate=True) for v, k in doc["keys"].items()}
-            keyring = cls(versions, int(doc["current"]),
-                          base64.b64decode(doc["index_key"], validate=True))
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise KeyringError(f"the master key is not a Candor keyring "
-                               f"({type(exc).__name__})") from None
-        if keyring.current not in versions or any(len(k) != _KEY for k in versions.values()):
-            raise KeyringError("the master key is damaged: a key has the wrong length or is "
-                               "missing")
-        if len(keyring.index_key) != _KEY:
-            raise KeyringError("the master key is damaged: the index key has the wrong length")
-        return keyring
-
-
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
-
-
-def load_keyring(*, key_file: Path | None, env_value: str | None,
-                 warn: Callable[[str], None] | None = None) -> Keyring:
-    """The keyring from `CANDOR_MASTER_KEY` (its JSON text) or else from the key file. A key
-    file that others than its owner may read is loaded, with a warning (`warn`, by default the
-    log)."""
-    if env_value:
-        return Keyring.from_json(env_value)
-    if key_file is None:
-        raise KeyringError("no master key: set CANDOR_KEY_FILE or CANDOR_MASTER_KEY")
-    try:
-        with key_file.open("r", encoding="utf-8") as source:
-            warning = exposure(os.fstat(source.fileno()).st_mode, key_file)
-            text = source.read()
-    except FileNotFoundError:
-        raise KeyringError(f"no master key at {key_file}") from None
-    except OSError as exc:
-        raise KeyringError(f"the key file {key_file} cannot be read ({exc.strerror})") from None
-    if warning:
-        (warn or log.warning)(warning)
-    return Keyring.from_json(text)
-
-
-def exposure(mode: int, key_file: Path) -> str | None:
-    """The warning for a key file that its group or other users may read (or write), or None."""
-    if not mode & (stat.S_IRWXG | stat.S_IRWXO):
-        return None
-    return (f"the key file {key_file} has mode {stat.S_IMODE(mode):04o}: users other than its "
-            f"owner may read or change the master key. Run `chmod 600 {key_file}`.")
-
-
-def save_keyring(path: Path, keyring: Keyring, *, create: bool = False) -> None:
-    """Write the keyring with mode 0600, atomically and durably: the file is flushed to disk,
-    then its directory, so that a crash just after never leaves the old key file (or none) in
-    place of a keyring data may already be wrapped under. `create` refuses to replace a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if create:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(keyring.to_json())
-            out.flush()
-            os.fsync(out.fileno())
-        _fsync_directory(path.parent)
-        return
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(keyring.to_json())
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, path)
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    # The rename (or the new name) is durable only once the directory's entry is on disk.
-    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # --- sealing ----------------------------------------------------------------------------------
@@ -398,7 +237,7 @@ class Vault:
         salt = secrets.token_bytes(16)
         n = 2**self.scrypt_log2_n
         digest = Scrypt(salt=salt, length=32, n=n, r=8, p=1).derive(secret.encode())
-        return f"scrypt${self.scrypt_log2_n}$8$1${_b64(salt)}${_b64(digest)}"
+        return f"scrypt${self.scrypt_log2_n}$8$1${b64(salt)}${b64(digest)}"
 
     @staticmethod
     def verify_secret(secret: str, stored: str) -> bool:

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlmodel import Session, col, select
 
 from storage.clock import utcnow
-from storage.crypto import CryptoError, Keyring, KeyringError
+from storage.keyring import CryptoError, Keyring, KeyringError
 from storage.models import RecoveryKey
 
 _FORMAT = b"\x01"  # leading byte of a sealed keyring

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, delete, select
 
 from storage.clock import as_utc
-from storage.crypto import Keyring
+from storage.keyring import Keyring
 from storage.models import KeyHolder
 
 ENVIRONMENT = "environment"  # the keyring came from CANDOR_MASTER_KEY

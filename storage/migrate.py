@@ -21,8 +21,8 @@ from sqlalchemy import Connection
 from sqlmodel import Session
 
 from storage.audit import AuditLog, audit_key
-from storage.crypto import Keyring
 from storage.db import Database
+from storage.keyring import Keyring
 
 _SCRIPTS = Path(__file__).parent / "migrations"
 

@@ -15,7 +15,7 @@ from datetime import date
 from shamir_mnemonic import MnemonicError, Share, combine_mnemonics, generate_mnemonics
 from shamir_mnemonic.wordlist import WORD_INDEX_MAP
 
-from storage.crypto import CryptoError
+from storage.keyring import CryptoError
 
 MAX_SHARES = 16  # SLIP-39's limit for one group
 # SLIP-39's default: 10,000 x 2**1 PBKDF2 iterations per round. Tests may pass a lower one.

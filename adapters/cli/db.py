@@ -7,8 +7,8 @@ import typer
 from adapters.bootstrap import upgrade_schema
 from adapters.cli.common import fail, out, settings, warn
 from storage import migrate
-from storage.crypto import KeyringError
 from storage.db import Database
+from storage.keyring import KeyringError
 
 app = typer.Typer(help="The database schema.", no_args_is_help=True)
 

@@ -21,8 +21,8 @@ from adapters.cli.common import (
 )
 from adapters.cli.keys.escrow import escrow_warning
 from storage import migrate
-from storage.crypto import KeyringError
 from storage.db import Database
+from storage.keyring import KeyringError
 from storage.vocabulary import Platform
 
 

@@ -18,8 +18,9 @@ from adapters.settings import Settings
 from bot import admin
 from bot.wording import notices
 from storage.clock import as_utc, utcnow
-from storage.crypto import KeyringError, Vault, load_keyring
+from storage.crypto import Vault
 from storage.db import Database
+from storage.keyring import KeyringError, load_keyring
 from storage.models import RecoveryKey
 
 

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from adapters.cli import app
-from storage.crypto import save_keyring
+from storage.keyring import save_keyring
 from tests.e2e.slack_harness import running
 from tests.support.slack_stand_in import SlackStandIn
 from tests.support.world import World, build_world

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from storage import migrate
-from storage.crypto import Keyring, save_keyring
 from storage.db import Database
+from storage.keyring import Keyring, save_keyring
 from tests.integration.test_migrations import AAD_ID, CANARIES, SLACK_ID, plain_rows_at_0007
 
 ROSTER = """\

@@ -22,8 +22,8 @@ from typer.testing import CliRunner
 
 from adapters.bootstrap import configure_logging
 from adapters.cli import app
-from storage.crypto import load_keyring
 from storage.escrow import RecoveryPair
+from storage.keyring import load_keyring
 from storage.models import Report
 from storage.shares import GivenShare, combine
 from tests.e2e.slack_harness import option as choose

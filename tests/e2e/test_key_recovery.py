@@ -30,8 +30,9 @@ from typer.testing import CliRunner
 
 from adapters.cli import app
 from storage.clock import utcnow
-from storage.crypto import Keyring, Vault, load_keyring, save_keyring
+from storage.crypto import Vault
 from storage.db import Database, normalize_url
+from storage.keyring import Keyring, load_keyring, save_keyring
 from storage.models import AuditEvent, Determination, RecoveryKey, Report, Waiver
 from tests.conftest import POSTGRES_URL, require_postgres
 from tests.e2e.test_crash import free_port

@@ -27,8 +27,9 @@ from bot import sanitize
 from bot.messages import CHANNEL
 from bot.outbox import db_enqueue
 from storage.clock import utcnow
-from storage.crypto import Keyring, Vault, load_keyring, save_keyring
+from storage.crypto import Vault
 from storage.db import Database
+from storage.keyring import Keyring, load_keyring, save_keyring
 from storage.models import Conversation, DataKey, KeyHolder, OutboxMessage, Report
 from storage.vocabulary import OutboxState, Platform
 from tests.e2e.slack_harness import (

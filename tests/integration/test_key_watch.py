@@ -14,8 +14,9 @@ from sqlmodel import select
 from adapters.key_watch import KeyringWatcher
 from storage import keyholders
 from storage.clock import utcnow
-from storage.crypto import Keyring, Vault, save_keyring
+from storage.crypto import Vault
 from storage.db import Database
+from storage.keyring import Keyring, save_keyring
 from storage.models import DataKey
 from tests.conftest import TEST_SCRYPT_LOG2_N
 

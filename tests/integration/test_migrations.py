@@ -16,8 +16,8 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 
 import storage.models  # noqa: F401  the tables register themselves on SQLModel.metadata
 from storage import identities, migrate, references
-from storage.crypto import Keyring, KeyringError
 from storage.db import Database
+from storage.keyring import Keyring, KeyringError
 from storage.models import AuditEvent, ConversationRef
 from storage.vocabulary import Platform
 from tests.integration.test_storage_canary import postgres_dump, postgres_rows, sqlite_files

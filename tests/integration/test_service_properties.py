@@ -20,8 +20,9 @@ from sqlmodel import select
 from bot.core import db_excluded
 from bot.messages import CHANNEL, Document, Form
 from storage import migrate
-from storage.crypto import Keyring, Vault
+from storage.crypto import Vault
 from storage.db import Database
+from storage.keyring import Keyring
 from storage.models import OutboxMessage, Report
 from tests.conftest import TEST_SCRYPT_LOG2_N
 from tests.support.world import PEOPLE, build_world, choice_values, text_of

@@ -30,10 +30,11 @@ from bot.messages import Actor, Document
 from storage import identities, references
 from storage.audit import AuditLog
 from storage.clock import utcnow
-from storage.crypto import Keyring, Vault
+from storage.crypto import Vault
 from storage.db import Database
 from storage.escrow import RecoveryPair, db_install, db_reseal, open_keyring
 from storage.identities import PlatformAccount
+from storage.keyring import Keyring
 from storage.models import (
     AuditEvent,
     CaseMessage,

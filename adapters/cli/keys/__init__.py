@@ -12,7 +12,7 @@ from adapters.cli.common import fail, out, running, settings
 from adapters.cli.keys import escrow
 from adapters.cli.keys.rotation import Lagging, Rotation, describe, retire
 from storage.clock import utcnow
-from storage.crypto import KeyringError
+from storage.keyring import KeyringError
 
 app = typer.Typer(help="The master keys that wrap every record's data key, and the committee's "
                        "recovery shares that rebuild them.", no_args_is_help=True)

@@ -21,7 +21,6 @@ from adapters.bootstrap import Candor
 from adapters.cli.common import err, fail, out, running, settings
 from bot import keys
 from storage import migrate
-from storage.crypto import CryptoError, Keyring, KeyringError, save_keyring
 from storage.db import Database
 from storage.escrow import (
     EscrowError,
@@ -29,6 +28,7 @@ from storage.escrow import (
     holds,
     open_keyring,
 )
+from storage.keyring import CryptoError, Keyring, KeyringError, save_keyring
 from storage.models import RecoveryKey
 from storage.shares import (
     MAX_SHARES,

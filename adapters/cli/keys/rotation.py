@@ -27,9 +27,9 @@ from pathlib import Path
 from bot import keys
 from storage import keyholders
 from storage.clock import utcnow
-from storage.crypto import Keyring, KeyringError, save_keyring
 from storage.db import Database
 from storage.keyholders import Holder
+from storage.keyring import Keyring, KeyringError, save_keyring
 
 POLL_SECONDS = 0.5
 PROGRESS_SECONDS = 5.0

@@ -28,8 +28,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from storage import identities, references
 from storage.clock import start_of_day
-from storage.crypto import Keyring, KeyringError, Vault, open_bytes, seal_record
+from storage.crypto import Vault, open_bytes, seal_record
 from storage.identities import PlatformAccount
+from storage.keyring import Keyring, KeyringError
 from storage.vocabulary import Platform
 
 revision: str = '0009'

@@ -19,18 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import delete, select
 
-from storage.crypto import (
-    Keyring,
-    KeyringError,
-    SealedOpenError,
-    ShreddedError,
-    Vault,
-    load_keyring,
-    open_bytes,
-    save_keyring,
-    seal_bytes,
-)
+from storage.crypto import SealedOpenError, ShreddedError, Vault, open_bytes, seal_bytes
 from storage.db import Database
+from storage.keyring import Keyring, KeyringError, load_keyring, save_keyring
 from storage.models import DataKey, new_id
 from tests.conftest import TEST_SCRYPT_LOG2_N
 

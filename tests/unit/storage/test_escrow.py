@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 
-from storage.crypto import Keyring
 from storage.escrow import EscrowError, RecoveryPair, fingerprint, open_keyring, seal_keyring
+from storage.keyring import Keyring
 from storage.shares import GivenShare, ShareError, combine, share_file, split, words_of_file
 
 
