@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import actions, drafts, intake, once, pending, receipts
+from bot import actions, drafts, intake, once, pending, receipts, report_form
 from bot.core import Core, db_committee
 from bot.messages import Actor, Choice, Choices, Document, FormErrors, Reply, Text
 from bot.reports import db_submit as db_record
@@ -41,7 +41,7 @@ def db_offer(session: Session, core: Core, person: Person, actor: Actor, *,
     window) is the way; typing here instead only after a plain sentence and a choice."""
     if not history_kept:
         return db_start(session, core, person, actor)
-    form = replace(intake.form(db_members(session, person), once=secrets.token_urlsafe(12)),
+    form = replace(report_form.form(db_members(session, person), once=secrets.token_urlsafe(12)),
                    reopen=actions.Cmd("ethics", "report").encode())
     return [form, Choices(reporting.chat_report_warning(),
                           (Choice(reporting.chat_report_choice(), actions.ChatReport().encode()),))]
@@ -72,7 +72,7 @@ def db_advance(session: Session, core: Core, person: Person, actor: Actor, draft
 def db_submit_form(session: Session, core: Core, person: Person, actor: Actor, *, form_id: str,
                    token: str, values: dict[str, Any]) -> list[Reply]:
     """The report form `form_id` (one-time `token`, if any) sent with `values`."""
-    checked = intake.validate_form(values, db_members(session, person))
+    checked = report_form.validate_form(values, db_members(session, person))
     if isinstance(checked, dict):
         return [FormErrors(form_id, checked)]
     if token and once.form_expired(token, core.now()):

@@ -2,8 +2,10 @@
 
 Steps: category, what happened, who is involved, committee members to keep away, when, evidence,
 who already knows, named or anonymous, review, submit. Every step takes "back", "cancel" and
-"help". The same fields arrive at once from the form path (`validate_form`). The draft is a plain
-dict-able dataclass so the service can seal it in the database between messages.
+"help". The draft is a plain dict-able dataclass so the service can seal it in the database
+between messages. The same fields arrive at once from the report form (bot/report_form.py), which
+imports the draft, its limits and `check_text` from here, so both paths keep the same rules.
+Pure: touches bot.actions, bot.messages and bot.wording, nothing else.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot import actions
-from bot.messages import Choice, Choices, FieldKind, Form, FormField, Reply, Style, Text
+from bot.messages import Choice, Choices, Reply, Style, Text
 from bot.wording import refusals, reporting
 from storage.vocabulary import Category
 
@@ -118,10 +120,10 @@ class Outcome:
 def _nav(*, back: bool = True, skip: bool = False) -> list[Choice]:
     nav: list[Choice] = []
     if skip:
-        nav.append(Choice("Skip", PREFIX + "skip"))
+        nav.append(Choice(reporting.intake_skip(), PREFIX + "skip"))
     if back:
-        nav.append(Choice("Back", PREFIX + "back"))
-    nav.append(Choice("Cancel", PREFIX + "cancel", Style.DANGER))
+        nav.append(Choice(reporting.intake_back(), PREFIX + "back"))
+    nav.append(Choice(reporting.intake_cancel(), PREFIX + "cancel", Style.DANGER))
     return nav
 
 
@@ -142,12 +144,12 @@ def prompt(draft: Draft, members: list[Member]) -> list[Reply]:
             Choice(("✓ " if m.person_id in marked else "") + m.name, f"{PREFIX}excl:{m.person_id}")
             for m in members
         ]
-        options.append(Choice("Done", PREFIX + "excl:done", Style.PRIMARY))
+        options.append(Choice(reporting.intake_done(), PREFIX + "excl:done", Style.PRIMARY))
         return [Choices(reporting.intake_exclude(len(draft.exclude)), tuple(options + _nav()))]
     if step is Step.IDENTITY:
         options = [
-            Choice("Report with my name", PREFIX + "id:named"),
-            Choice("Report anonymously", PREFIX + "id:anonymous"),
+            Choice(reporting.intake_named(), PREFIX + "id:named"),
+            Choice(reporting.intake_anonymous(), PREFIX + "id:anonymous"),
         ]
         return [Choices(reporting.intake_identity(), tuple(options + _nav()))]
     return [review(draft, members)]
@@ -156,24 +158,17 @@ def prompt(draft: Draft, members: list[Member]) -> list[Reply]:
 def review(draft: Draft, members: list[Member]) -> Choices:
     # Never what was typed: the review is a message, and a chat keeps its messages.
     names = [m.name for m in members if m.person_id in draft.exclude]
-    kept_away = (("given" if names else "no one") if draft.chat
-                 else (", ".join(names) if names else "no one"))
-    lines = [
-        f"Category: {draft.category.label if draft.category else '-'}",
-        f"What happened: {'given' if draft.what else 'not given'}",
-        f"People involved: {'given' if draft.who else 'not given'}",
-        f"When: {'given' if draft.when else 'not given'}",
-        f"Evidence: {'given' if draft.evidence else 'not given'}",
-        f"Already known to others: {'given' if draft.known else 'not given'}",
-        f"Kept away from: {kept_away}",
-        f"Reporting: {'anonymously' if draft.anonymous else 'with your name'}",
-    ]
-    options = (
-        Choice("Submit", PREFIX + "submit", Style.PRIMARY),
-        Choice("Back", PREFIX + "back"),
-        Choice("Cancel", PREFIX + "cancel", Style.DANGER),
+    summary = reporting.intake_summary(
+        category=draft.category.label if draft.category else None, what=bool(draft.what),
+        who=bool(draft.who), when=bool(draft.when), evidence=bool(draft.evidence),
+        known=bool(draft.known), kept_away=names, chat=draft.chat, anonymous=bool(draft.anonymous),
     )
-    return Choices(reporting.intake_review("\n".join(lines)), options)
+    options = (
+        Choice(reporting.intake_submit(), PREFIX + "submit", Style.PRIMARY),
+        Choice(reporting.intake_back(), PREFIX + "back"),
+        Choice(reporting.intake_cancel(), PREFIX + "cancel", Style.DANGER),
+    )
+    return Choices(reporting.intake_review(summary), options)
 
 
 # --- the machine -----------------------------------------------------------------------------
@@ -198,18 +193,6 @@ def _previous(step: Step, members: list[Member]) -> Step:
     return prev
 
 
-def check_text(name: str, text: str) -> str | None:
-    """The problem with a field's text, or None. Shared by the chat and the form paths."""
-    limit = getattr(LIMITS, name)
-    if len(text) > limit:
-        return refusals.too_long(limit, len(text))
-    if name == "what" and len(text.strip()) < LIMITS.min_what:
-        return reporting.too_short_what()
-    if "\x00" in text:
-        return refusals.unreadable_text()
-    return None
-
-
 def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
     """Apply one input (typed text or a clicked choice's value) to the draft."""
     raw = text.strip()
@@ -229,7 +212,7 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
 
     step = draft.step
     if step is Step.CATEGORY:
-        category = _category(word)
+        category = category_of(word)
         if category is None:
             return Outcome(draft, [Text(refusals.not_understood()), *prompt(draft, members)])
         return _moved(replace(draft, category=category), members)
@@ -237,7 +220,8 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
     if step in _TEXT_STEPS:
         name, required = _TEXT_STEPS[step]
         if name == "known" and word in {"no", "nobody", "no one", "none", "no-one"}:
-            return _moved(_with(draft, name, "No one else knows"), members)  # an answer, not a skip
+            # an answer, not a skip
+            return _moved(_with(draft, name, reporting.no_one_else_knows()), members)
         if word == "skip" or (not required and word in _SKIP_WORDS):
             if required:
                 return Outcome(draft, [Text(refusals.required_field()), *prompt(draft, members)])
@@ -293,98 +277,26 @@ def _moved(draft: Draft, members: list[Member]) -> Outcome:
     return Outcome(moved, prompt(moved, members))
 
 
-def _category(word: str) -> Category | None:
+# --- shared with the form path (bot/report_form.py) ------------------------------------------
+
+
+def check_text(name: str, text: str) -> str | None:
+    """The problem with a field's text, or None. Shared by the chat and the form paths."""
+    limit = getattr(LIMITS, name)
+    if len(text) > limit:
+        return refusals.too_long(limit, len(text))
+    if name == "what" and len(text.strip()) < LIMITS.min_what:
+        return reporting.too_short_what()
+    if "\x00" in text:
+        return refusals.unreadable_text()
+    return None
+
+
+def category_of(word: str) -> Category | None:
+    """The category a typed word, a number or a choice's value names, or None."""
     if word.startswith("cat:"):
         word = word[4:]
     for number, category in enumerate(Category, start=1):
         if word in {category.value, category.label.lower(), str(number)}:
             return category
     return None
-
-
-# --- the form path ---------------------------------------------------------------------------
-
-
-def form(members: list[Member], *, once: str | None = None) -> Form:
-    """The whole report as one form (a Slack modal, a Teams card); `once` is a one-time token in
-    its id, so the same form submitted twice files one report."""
-    fields = [
-        FormField(
-            "category", "What is it about?", FieldKind.SELECT,
-            options=tuple(Choice(c.label, c.value) for c in Category),
-        ),
-        FormField("what", "What happened?", FieldKind.MULTILINE, max_length=LIMITS.what,
-                  hint=reporting.hint("what")),
-        FormField("who", "Who is involved?", FieldKind.MULTILINE, required=False,
-                  max_length=LIMITS.who, hint=reporting.hint("who")),
-    ]
-    if members:
-        fields.append(FormField(
-            "exclude", "Committee members who must not see this report", FieldKind.MULTISELECT,
-            required=False, options=tuple(Choice(m.name, str(m.person_id)) for m in members),
-            hint=reporting.hint("exclude"),
-        ))
-    fields += [
-        FormField("when", "When did it happen?", FieldKind.TEXT, required=False,
-                  max_length=LIMITS.when),
-        FormField("evidence", "What evidence exists, and where?", FieldKind.MULTILINE,
-                  required=False, max_length=LIMITS.evidence),
-        FormField("known", "Does anyone else already know?", FieldKind.MULTILINE, required=False,
-                  max_length=LIMITS.known),
-        FormField("anonymous", "Report anonymously?", FieldKind.BOOLEAN,
-                  hint=reporting.hint("anonymous")),
-    ]
-    return Form(actions.ReportForm(once or "").encode(), "Report a concern", tuple(fields),
-                submit_label="Submit report",
-                intro=reporting.intake_form_intro())
-
-
-def validate_form(values: dict[str, Any], members: list[Member]) -> Draft | dict[str, str]:
-    """A complete draft from a form submission, or field -> problem (nothing recorded)."""
-    errors: dict[str, str] = {}
-
-    def text(name: str) -> str | None:
-        value = values.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        if not isinstance(value, str):
-            errors[name] = refusals.unreadable_text()
-            return None
-        problem = check_text(name, value.strip())
-        if problem:
-            errors[name] = problem
-        return value.strip()
-
-    category = _category(str(values.get("category") or "").lower())
-    if category is None:
-        errors["category"] = reporting.choose_category()
-    what = text("what")
-    if what is None and "what" not in errors:
-        errors["what"] = refusals.required_field()
-    raw_exclude = values.get("exclude") or []
-    if isinstance(raw_exclude, str):
-        raw_exclude = [raw_exclude]
-    allowed = {m.person_id for m in members}
-    exclude: list[int] = []
-    for item in raw_exclude if isinstance(raw_exclude, list) else []:
-        try:
-            pid = int(item)
-        except (TypeError, ValueError):
-            pid = -1
-        if pid not in allowed:
-            errors["exclude"] = refusals.not_understood()
-        else:
-            exclude.append(pid)
-    if members and set(exclude) >= allowed:
-        errors["exclude"] = reporting.exclude_not_everyone()
-    anonymous = values.get("anonymous")
-    if isinstance(anonymous, str):
-        anonymous = {"yes": True, "true": True, "no": False, "false": False}.get(anonymous.lower())
-    if not isinstance(anonymous, bool):
-        errors["anonymous"] = reporting.choose_identity()
-    draft = Draft(
-        step=Step.REVIEW, category=category, what=what, who=text("who"),
-        exclude=tuple(sorted(set(exclude))), when=text("when"), evidence=text("evidence"),
-        known=text("known"), anonymous=anonymous if isinstance(anonymous, bool) else None,
-    )
-    return errors or draft

@@ -27,9 +27,9 @@ from bot import (
     drafts,
     filing,
     followup,
-    intake,
     once,
     receipts,
+    report_form,
     retention,
     waivers,
 )
@@ -207,7 +207,7 @@ class Service:
         if sub == "report":
             # Each form carries a one-time token: submitting the same form twice files one report.
             members = filing.db_members(session, person)
-            return [intake.form(members, once=once.form_token(self.core))]
+            return [report_form.form(members, once=once.form_token(self.core))]
         if sub == "status":
             return followup.db_status(session, self.core, person, actor, rest)
         if sub == "cases":

@@ -1,6 +1,7 @@
 """What a reporter reads while making a report: the conversation's questions and hints, the
 report form's labels, the warnings about typing in a chat, the review, and the receipt with its
-case code (and secret, once, for an anonymous report). Read by bot/intake.py and the service.
+case code (and secret, once, for an anonymous report). Read by bot/intake.py, bot/report_form.py
+and the service.
 """
 
 from __future__ import annotations
@@ -51,8 +52,62 @@ def intake_identity() -> str:
     )
 
 
+def intake_summary(*, category: str | None, what: bool, who: bool, when: bool, evidence: bool,
+                   known: bool, kept_away: list[str], chat: bool, anonymous: bool) -> str:
+    """The review's lines: whether each answer was given, never what was typed. In a chat that
+    keeps history the names kept away are not repeated either."""
+    def said(given: bool) -> str:
+        return "given" if given else "not given"
+
+    kept = (("given" if kept_away else "no one") if chat
+            else (", ".join(kept_away) if kept_away else "no one"))
+    return "\n".join([
+        f"Category: {category or '-'}",
+        f"What happened: {said(what)}",
+        f"People involved: {said(who)}",
+        f"When: {said(when)}",
+        f"Evidence: {said(evidence)}",
+        f"Already known to others: {said(known)}",
+        f"Kept away from: {kept}",
+        f"Reporting: {'anonymously' if anonymous else 'with your name'}",
+    ])
+
+
 def intake_review(summary: str) -> str:
     return f"Please check your report before it goes to the Audit Committee:\n{summary}"
+
+
+def intake_skip() -> str:
+    return "Skip"
+
+
+def intake_back() -> str:
+    return "Back"
+
+
+def intake_cancel() -> str:
+    return "Cancel"
+
+
+def intake_done() -> str:
+    return "Done"
+
+
+def intake_submit() -> str:
+    return "Submit"
+
+
+def intake_named() -> str:
+    return "Report with my name"
+
+
+def intake_anonymous() -> str:
+    return "Report anonymously"
+
+
+def no_one_else_knows() -> str:
+    """The answer recorded when the reporter says no one else knows (not a skipped question)."""
+    return "No one else knows"
 
 
 def intake_cancelled() -> str:
@@ -65,6 +120,27 @@ def intake_help(step: str) -> str:
         "below, or type \"back\" to change the previous answer, or \"cancel\" to stop."
         + (" You can also type \"skip\"." if step not in {"what", "category"} else "")
     )
+
+
+def form_title() -> str:
+    return "Report a concern"
+
+
+def form_submit() -> str:
+    return "Submit report"
+
+
+def form_label(name: str) -> str:
+    return {
+        "category": "What is it about?",
+        "what": "What happened?",
+        "who": "Who is involved?",
+        "exclude": "Committee members who must not see this report",
+        "when": "When did it happen?",
+        "evidence": "What evidence exists, and where?",
+        "known": "Does anyone else already know?",
+        "anonymous": "Report anonymously?",
+    }[name]
 
 
 def intake_form_intro() -> str:

@@ -9,7 +9,7 @@ import threading
 import pytest
 from sqlmodel import func, select
 
-from bot import attestation, intake, receipts
+from bot import attestation, intake, receipts, report_form
 from bot.messages import Actor, Choice, Document, Style
 from bot.sweep import Sweeper
 from storage.models import DataKey, FormReceipt
@@ -38,7 +38,7 @@ def data_keys(world: World) -> int:
 
 
 def test_a_kept_form_or_document_comes_back_exactly_as_it_was(world):
-    forms = [intake.form([intake.Member(3, "Lee Park"), intake.Member(4, "Alex Kim")], once="tok.abc"),
+    forms = [report_form.form([intake.Member(3, "Lee Park"), intake.Member(4, "Alex Kim")], once="tok.abc"),
              attestation.form(world.core.policy, "2027", once="tok.def")]
     for reply in [RECEIPT, *forms]:
         key = world.service.keep_view(DANA, [reply])

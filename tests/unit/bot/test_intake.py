@@ -1,8 +1,9 @@
-"""The report conversation, step by step, as a reporter would drive it."""
+"""The report conversation, step by step, as a reporter would drive it (and the report form,
+which must come to the same draft)."""
 
 from __future__ import annotations
 
-from bot import intake
+from bot import intake, report_form
 from bot.intake import Draft, Member, Step
 from bot.messages import Choices, Text
 from storage.vocabulary import Category
@@ -134,8 +135,8 @@ def test_the_whole_committee_cannot_be_kept_away():
     assert outcome.draft is not None and outcome.draft.exclude == (10,)
     assert "At least one member of the Audit Committee must be able to read" in _texts(outcome)
 
-    errors = intake.validate_form({"category": "fraud", "what": "Cash is missing.", "anonymous": "no",
-                                   "exclude": ["10", "11"]}, MEMBERS)
+    errors = report_form.validate_form({"category": "fraud", "what": "Cash is missing.", "anonymous": "no",
+                                        "exclude": ["10", "11"]}, MEMBERS)
     assert isinstance(errors, dict) and "At least one member" in errors["exclude"]
 
 
@@ -166,13 +167,13 @@ def test_form_path_gives_the_same_draft_as_the_conversation():
         "known": "",
         "anonymous": "yes",
     }
-    checked = intake.validate_form(values, MEMBERS)
+    checked = report_form.validate_form(values, MEMBERS)
     assert isinstance(checked, Draft)
     assert checked == drive(FULL).draft
 
 
 def test_form_errors_name_each_bad_field_and_nothing_else():
-    errors = intake.validate_form(
+    errors = report_form.validate_form(
         {"category": "nonsense", "what": "x" * 5000, "exclude": ["999"], "anonymous": None}, MEMBERS
     )
     assert isinstance(errors, dict)
@@ -181,6 +182,6 @@ def test_form_errors_name_each_bad_field_and_nothing_else():
 
 
 def test_form_lists_members_to_exclude_only_when_there_are_any():
-    names = [f.name for f in intake.form(MEMBERS).fields]
+    names = [f.name for f in report_form.form(MEMBERS).fields]
     assert "exclude" in names
-    assert "exclude" not in [f.name for f in intake.form([]).fields]
+    assert "exclude" not in [f.name for f in report_form.form([]).fields]

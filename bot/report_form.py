@@ -1,0 +1,103 @@
+"""The report form: the whole report at once (a Slack modal, a Teams card), and its check.
+
+`form` builds it; `validate_form` turns a submission into a complete draft at the review step, or
+names each field's problem (nothing is recorded). The draft, its limits, the text check and the
+category's names are the conversation's (bot/intake.py), so a report typed in a chat and one sent
+through the form are held to the same rules. Pure: touches bot.intake, bot.actions, bot.messages
+and bot.wording, nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import actions
+from bot.intake import LIMITS, Draft, Member, Step, category_of, check_text
+from bot.messages import Choice, FieldKind, Form, FormField
+from bot.wording import refusals, reporting
+from storage.vocabulary import Category
+
+
+def form(members: list[Member], *, once: str | None = None) -> Form:
+    """The whole report as one form (a Slack modal, a Teams card); `once` is a one-time token in
+    its id, so the same form submitted twice files one report."""
+    fields = [
+        FormField(
+            "category", reporting.form_label("category"), FieldKind.SELECT,
+            options=tuple(Choice(c.label, c.value) for c in Category),
+        ),
+        FormField("what", reporting.form_label("what"), FieldKind.MULTILINE, max_length=LIMITS.what,
+                  hint=reporting.hint("what")),
+        FormField("who", reporting.form_label("who"), FieldKind.MULTILINE, required=False,
+                  max_length=LIMITS.who, hint=reporting.hint("who")),
+    ]
+    if members:
+        fields.append(FormField(
+            "exclude", reporting.form_label("exclude"), FieldKind.MULTISELECT,
+            required=False, options=tuple(Choice(m.name, str(m.person_id)) for m in members),
+            hint=reporting.hint("exclude"),
+        ))
+    fields += [
+        FormField("when", reporting.form_label("when"), FieldKind.TEXT, required=False,
+                  max_length=LIMITS.when),
+        FormField("evidence", reporting.form_label("evidence"), FieldKind.MULTILINE,
+                  required=False, max_length=LIMITS.evidence),
+        FormField("known", reporting.form_label("known"), FieldKind.MULTILINE, required=False,
+                  max_length=LIMITS.known),
+        FormField("anonymous", reporting.form_label("anonymous"), FieldKind.BOOLEAN,
+                  hint=reporting.hint("anonymous")),
+    ]
+    return Form(actions.ReportForm(once or "").encode(), reporting.form_title(), tuple(fields),
+                submit_label=reporting.form_submit(),
+                intro=reporting.intake_form_intro())
+
+
+def validate_form(values: dict[str, Any], members: list[Member]) -> Draft | dict[str, str]:
+    """A complete draft from a form submission, or field -> problem (nothing recorded)."""
+    errors: dict[str, str] = {}
+
+    def text(name: str) -> str | None:
+        value = values.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str):
+            errors[name] = refusals.unreadable_text()
+            return None
+        problem = check_text(name, value.strip())
+        if problem:
+            errors[name] = problem
+        return value.strip()
+
+    category = category_of(str(values.get("category") or "").lower())
+    if category is None:
+        errors["category"] = reporting.choose_category()
+    what = text("what")
+    if what is None and "what" not in errors:
+        errors["what"] = refusals.required_field()
+    raw_exclude = values.get("exclude") or []
+    if isinstance(raw_exclude, str):
+        raw_exclude = [raw_exclude]
+    allowed = {m.person_id for m in members}
+    exclude: list[int] = []
+    for item in raw_exclude if isinstance(raw_exclude, list) else []:
+        try:
+            pid = int(item)
+        except (TypeError, ValueError):
+            pid = -1
+        if pid not in allowed:
+            errors["exclude"] = refusals.not_understood()
+        else:
+            exclude.append(pid)
+    if members and set(exclude) >= allowed:
+        errors["exclude"] = reporting.exclude_not_everyone()
+    anonymous = values.get("anonymous")
+    if isinstance(anonymous, str):
+        anonymous = {"yes": True, "true": True, "no": False, "false": False}.get(anonymous.lower())
+    if not isinstance(anonymous, bool):
+        errors["anonymous"] = reporting.choose_identity()
+    draft = Draft(
+        step=Step.REVIEW, category=category, what=what, who=text("who"),
+        exclude=tuple(sorted(set(exclude))), when=text("when"), evidence=text("evidence"),
+        known=text("known"), anonymous=anonymous if isinstance(anonymous, bool) else None,
+    )
+    return errors or draft
