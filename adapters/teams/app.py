@@ -1,6 +1,7 @@
 """Candor on Microsoft Teams, on the Microsoft 365 Agents SDK: its CloudAdapter at
-POST /api/messages on Candor's aiohttp server, and an AgentApplication whose routes translate
-activities into the core's events and render its replies.
+POST /api/messages on Candor's aiohttp server, and an AgentApplication whose routes hand
+activities to the core and send its replies (`CandorTeamsBot`, `build_app`, `mount`). What an
+activity means and what a reply becomes is adapters/teams/activities.py's.
 
 With `MICROSOFT_APP_ID` set, every inbound request's JWT is validated (an unauthenticated or
 unverifiable post gets 401); without one the adapter runs in local mode (the Emulator, tests; only
@@ -39,6 +40,17 @@ from microsoft_teams.api.models.task_module import TaskModuleRequest, TaskModule
 
 from adapters.bridge import Bridge
 from adapters.teams import cards, dialogs
+from adapters.teams.activities import (
+    TEAMS,
+    event_id_of,
+    event_of,
+    in_channel,
+    outgoing,
+    team_id_of,
+    tenant_of,
+    user_of,
+    wants_status,
+)
 from adapters.teams.adapter import (
     Authenticator,
     KeysUnavailable,
@@ -47,12 +59,11 @@ from adapters.teams.adapter import (
     build_adapter,
 )
 from adapters.teams.refs import CHANNEL, TEAM, USER, References
-from adapters.teams.sender import CONNECTOR_ERRORS, card_activity, open_personal_chat, patiently
+from adapters.teams.sender import CONNECTOR_ERRORS, open_personal_chat, patiently
 from bot.messages import (
     Actor,
     ChoiceClicked,
     Command,
-    DirectMessage,
     FormSubmitted,
     Inbound,
     Keepable,
@@ -66,96 +77,6 @@ from storage.vocabulary import Platform
 log = logging.getLogger("candor.teams")
 
 COMMANDS = ("report", "status", "attest", "help")
-
-
-TEAMS = "msteams"  # the Bot Framework channel id of Microsoft Teams
-
-
-def user_of(activity: Activity) -> str:
-    """The person behind an activity, by AAD object id only: an activity without one names nobody
-    (its `from.id` is the channel's to choose; on Direct Line, the client's). An activity's own
-    claims about the sender (`from.properties`) are never read: the e-mail comes only from Teams'
-    member lookup."""
-    user = activity.from_property
-    return str((user.aad_object_id or "") if user is not None else "")
-
-
-def outgoing(replies: list[Reply | dict[str, Any]]) -> list[Activity]:
-    activities = []
-    for reply in replies:
-        if isinstance(reply, dict):
-            activities.append(card_activity(reply))
-            continue
-        content = cards.reply_card(reply)
-        if content is None:
-            assert isinstance(reply, Text)
-            activities.append(Activity(type=ActivityTypes.message, text=reply.text))
-        else:
-            activities.append(card_activity(content))
-    return activities
-
-
-def event_id_of(activity: Activity) -> str | None:
-    """What makes an activity unique, for de-duplication: Teams numbers a conversation's messages
-    by their time in milliseconds, so two people's messages may share an id; with the conversation
-    they cannot. (The core keeps only a keyed hash of it: a chat id names its person.)"""
-    conversation = activity.conversation.id if activity.conversation else None
-    if not activity.id:
-        return None
-    return f"{conversation}/{activity.id}" if conversation else activity.id
-
-
-def event_of(activity: Activity, actor: Actor) -> Inbound | None:
-    """The core's event for a personal message or a card submit; None for anything else. (The
-    AgentApplication has already taken the bot's own @mention out of the text.)"""
-    value = activity.value
-    event_id = event_id_of(activity)
-    if value:
-        choice, form_id, fields = cards.submission(value)
-        if form_id:
-            return FormSubmitted(actor, form_id, fields, event_id=event_id)
-        if choice:
-            return ChoiceClicked(actor, choice, event_id=event_id)
-        return None
-    text = (activity.text or "").strip()
-    if not text:
-        return None
-    # Typed words go to the core as what they are, a message: it takes `status CODE`, `attest` and
-    # `help` as commands, except mid-report, where "Status reports were altered..." is an answer.
-    return DirectMessage(actor, text, event_id=event_id)
-
-
-def _wants_status(event: Inbound) -> bool:
-    """`status` typed alone, or the menu's *Check a case*: answered with the status dialog."""
-    if isinstance(event, ChoiceClicked):
-        return event.value == "menu:status"
-    if isinstance(event, DirectMessage):
-        return " ".join(event.text.lower().split()) in {"status", "ethics status"}
-    return False
-
-
-def _in_channel(activity: Activity) -> bool:
-    conversation = activity.conversation
-    return conversation is not None and conversation.conversation_type not in (None, "personal")
-
-
-def tenant_of(activity: Activity) -> str | None:
-    """The Microsoft Entra tenant an activity comes from: its conversation's, as Teams sets it.
-    Never `channelData.tenant`, which other Bot Framework channels let the client write."""
-    conversation = activity.conversation
-    return (str(conversation.tenant_id) if conversation is not None and conversation.tenant_id
-            else None)
-
-
-def _field(item: Any, name: str) -> Any:
-    """A field of Teams' channel data, parsed (the SDK's Teams extension makes it a model) or
-    not."""
-    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
-
-
-def _team_id(activity: Activity) -> str | None:
-    team_id = _field(_field(activity.channel_data, "team"), "id")
-    return team_id if isinstance(team_id, str) and team_id else None
 
 
 async def _answer_invoke(context: TurnContext, body: Any, status: int = 200) -> None:
@@ -212,7 +133,7 @@ class CandorTeamsBot:
 
     async def on_message(self, context: TurnContext, state: TurnState) -> None:
         activity = context.activity
-        if _in_channel(activity) and not activity.value:
+        if in_channel(activity) and not activity.value:
             # in a channel only card buttons act (a committee member's click); chatter is ignored
             return
         actor = await self._actor(context)
@@ -220,13 +141,13 @@ class CandorTeamsBot:
         # A 1:1 chat's reference is stored only for someone the roster knows (matched by id, or by
         # Teams' e-mail as this message is handled): a stranger's chat never becomes where
         # questions and reminders for a member go.
-        stored = not _in_channel(activity) and await self._remember(activity, actor)
+        stored = not in_channel(activity) and await self._remember(activity, actor)
         replies = await self._core.handle(event) if event is not None else []
-        if not _in_channel(activity) and not stored:
+        if not in_channel(activity) and not stored:
             await self._remember(activity, actor)
         if event is None:
             return
-        if _wants_status(event):
+        if wants_status(event):
             # A case is checked in a dialog: a code and a secret typed in the chat would stay there.
             replies = [reply for reply in replies if not isinstance(reply, Text)]
             shown: list[Reply | dict[str, Any]] = [
@@ -234,7 +155,7 @@ class CandorTeamsBot:
                                {"candor_dialog": dialogs.STATUS_DIALOG})]
         else:
             shown = []
-        if _in_channel(activity):
+        if in_channel(activity):
             await self._send_privately(context, replies, actor)
         else:
             for reply in outgoing(shown + await self._private(replies, actor)):
@@ -311,7 +232,7 @@ class CandorTeamsBot:
         channel post is this reference with the channel's id as the conversation id."""
         activity = context.activity
         bot_id = activity.recipient.id if activity.recipient else None
-        team_id = _team_id(activity)
+        team_id = team_id_of(activity)
         if not any(m.id == bot_id for m in activity.members_added or []) or not team_id:
             return
         reference = activity.get_conversation_reference()
