@@ -30,23 +30,18 @@ def fresh_database(backend: str) -> Iterator[Database]:
     """A migrated, empty database on "sqlite" (a temp file) or "postgres" (a temp schema)."""
     if backend == "sqlite":
         with tempfile.TemporaryDirectory() as folder:
-            db = Database.from_url(f"sqlite:///{Path(folder) / 'bench.db'}")
-            migrate.upgrade(db)
-            try:
+            with migrate.migrated(f"sqlite:///{Path(folder) / 'bench.db'}") as db:
                 yield db
-            finally:
-                db.dispose()
         return
     schema = "bench_" + secrets.token_hex(4)
     admin = create_engine(normalize_url(POSTGRES_URL))
     with admin.begin() as connection:
         connection.execute(text(f"CREATE SCHEMA {schema}"))
-    db = Database.from_url(f"{normalize_url(POSTGRES_URL)}?options=-csearch_path%3D{schema}")
+    url = f"{normalize_url(POSTGRES_URL)}?options=-csearch_path%3D{schema}"
     try:
-        migrate.upgrade(db)
-        yield db
+        with migrate.migrated(url) as db:
+            yield db
     finally:
-        db.dispose()
         with admin.begin() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()

@@ -101,23 +101,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 def database(database_url: str) -> Iterator[Database]:
     """A migrated database, on each backend."""
-    db = Database.from_url(database_url)
-    migrate.upgrade(db)
-    try:
+    with migrate.migrated(database_url) as db:
         yield db
-    finally:
-        db.dispose()
 
 
 @pytest.fixture
 def sqlite_database(tmp_path: Path) -> Iterator[Database]:
     """A migrated SQLite database only, for tests about the file itself."""
-    db = Database.from_url(f"sqlite:///{tmp_path / 'candor.db'}")
-    migrate.upgrade(db)
-    try:
+    with migrate.migrated(f"sqlite:///{tmp_path / 'candor.db'}") as db:
         yield db
-    finally:
-        db.dispose()
 
 
 @pytest.fixture
