@@ -1,4 +1,4 @@
-"""Shared fixtures: a migrated database on SQLite and on PostgreSQL, a keyring, a vault.
+"""Shared fixtures: a migrated database on SQLite and on PostgreSQL, a keyring, a vault, a world.
 
 Database tests take the `database` fixture, which runs each test twice: on a fresh SQLite file
 and in a fresh PostgreSQL schema (CANDOR_TEST_POSTGRES_URL, default the machine's server). Outside
@@ -20,6 +20,7 @@ from storage import migrate
 from storage.audit import AuditLog, audit_key
 from storage.crypto import Keyring, Vault
 from storage.db import Database, normalize_url
+from tests.support.world import World, build_world
 
 POSTGRES_URL = os.environ.get(
     "CANDOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -110,6 +111,12 @@ def sqlite_database(tmp_path: Path) -> Iterator[Database]:
     """A migrated SQLite database only, for tests about the file itself."""
     with migrate.migrated(f"sqlite:///{tmp_path / 'candor.db'}") as db:
         yield db
+
+
+@pytest.fixture
+def world(database: Database, vault: Vault) -> World:
+    """A company made through the service, on each backend (a module may build its own)."""
+    return build_world(database, vault)
 
 
 @pytest.fixture

@@ -35,14 +35,9 @@ from storage.models import (
     Waiver,
 )
 from storage.vocabulary import CaseStatus
-from tests.support.world import World, build_world, choice_values, text_of
+from tests.support.world import World, choice_values, text_of
 
 CANARY = "CANARY-b0a4d"
-
-
-@pytest.fixture
-def world(database, vault) -> World:
-    return build_world(database, vault)
 
 
 def file_report(world: World, who: str = "cfo", *, exclude: list[str] | None = None) -> Report:

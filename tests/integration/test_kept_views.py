@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 from sqlmodel import func, select
 
 from bot import attestation, intake, receipts
@@ -14,16 +13,11 @@ from bot.messages import Actor, Choice, Document, Style
 from bot.sweep import Sweeper
 from storage.models import DataKey, FormReceipt
 from storage.vocabulary import Platform
-from tests.support.world import World, build_world
+from tests.support.world import World
 
 DANA = Actor(Platform.TEAMS, "aad-dana")
 RECEIPT = Document("Your receipt", (("Keep this", "Case *K7-4Q2M*. Your secret: *ORBIT-CANDLE-93*"),),
                    (Choice("Open my reports", "myreports", Style.PRIMARY),))
-
-
-@pytest.fixture
-def world(database, vault) -> World:
-    return build_world(database, vault)
 
 
 def kept(world: World) -> int:

@@ -7,7 +7,6 @@ import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from sqlmodel import col, func, select
 
 from bot import followup
@@ -24,14 +23,9 @@ from storage.models import (
     Report,
 )
 from storage.vocabulary import CaseStatus, Platform
-from tests.support.world import SURFACES, World, build_world, choice_values, text_of
+from tests.support.world import SURFACES, World, choice_values, text_of
 
 CANARY = "CANARY-7f3a9c"
-
-
-@pytest.fixture
-def world(database, vault) -> World:
-    return build_world(database, vault)
 
 
 def dm_report(world: World, who: str, *, anonymous: bool, exclude: str | None = None) -> str:
