@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, text
 from storage import migrate
 from storage.audit import AuditLog, audit_key
 from storage.crypto import Keyring, Vault
-from storage.db import Database, normalize_url
+from storage.db import Database, normalize_url, unreachable
 from tests.support.world import World, build_world
 
 POSTGRES_URL = os.environ.get(
@@ -37,14 +37,8 @@ TEST_SCRYPT_LOG2_N = 4
 
 
 def _postgres_available() -> str | None:
-    try:
-        engine = create_engine(normalize_url(POSTGRES_URL), connect_args={"connect_timeout": 3})
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        engine.dispose()
-        return None
-    except Exception as exc:  # noqa: BLE001  any failure to connect means: no server here
-        return f"PostgreSQL at {POSTGRES_URL} is not reachable ({type(exc).__name__})"
+    problem = unreachable(POSTGRES_URL)
+    return problem and f"PostgreSQL at {POSTGRES_URL} is not reachable ({problem})"
 
 
 _PG_PROBLEM: str | None = None
