@@ -26,7 +26,7 @@ from storage.models import OutboxMessage
 from storage.vocabulary import OutboxState, Platform
 from tests.e2e.slack_harness import COMMITTEE, SlackHarness, radio, running, text_input
 from tests.e2e.slack_harness import option as choose
-from tests.e2e.test_teams import CHANNEL, Teams, _start
+from tests.e2e.test_teams import CHANNEL, Teams, _start, stop
 from tests.support.slack_stand_in import SlackStandIn
 from tests.support.smtp_server import Mailbox, smtp_server
 
@@ -203,10 +203,7 @@ async def teams_refusing_the_channel(tmp_path, monkeypatch) -> AsyncIterator[tup
             teams.connector.refuse[CHANNEL] = 403
             yield teams, mailbox
         finally:
-            await teams.http.close()
-            await runner.cleanup()
-            await teams.connector.__aexit__()
-            teams.candor.close()
+            await stop(teams, runner)
 
 
 async def test_teams_alert_waits_out_a_403_and_goes_when_the_bot_is_added_back(tmp_path, monkeypatch):

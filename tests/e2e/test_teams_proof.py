@@ -32,6 +32,7 @@ from tests.e2e.test_teams import (
     check_in_dialog,
     report_by_dialog,
     secret_in,
+    stop,
 )
 from tests.integration.test_storage_canary import (
     postgres_dump,
@@ -45,13 +46,6 @@ from tests.support.waiting import eventually
 FIELDS = ["what", "who", "when", "evidence", "known", "anon"]
 CANARY = {name: f"TCANARY{name.upper()}x9" for name in FIELDS}
 ANON_ID = "aad-canary-anon"
-
-
-async def stop(teams: Teams, runner) -> None:  # type: ignore[no-untyped-def]
-    await teams.http.close()
-    await runner.cleanup()
-    await teams.connector.__aexit__()
-    teams.candor.close()
 
 
 async def anonymous_card_report(teams: Teams, what: str) -> None:
