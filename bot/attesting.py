@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from bot import actions, attestation, disclosures, once
 from bot.core import Core, actor_id
 from bot.messages import Choice, Choices, FormErrors, Reply, Text
-from bot.wording import attestations, refusals
+from bot.wording import attestations, menus, refusals
 from storage.models import Attestation, Disclosure, Person, new_id
 from storage.vocabulary import PersonKind
 
@@ -84,7 +84,7 @@ def db_attest(session: Session, core: Core, person: Person, form_id: str,
     if disclosures.needs(checked):
         replies.append(Text(attestations.attest_goes_to_committee()))
     if not checked.no_unreported:
-        again = Choice("Report a concern", actions.ReportAfterAttesting().encode())
+        again = Choice(menus.report_button(), actions.ReportAfterAttesting().encode())
         replies.append(Choices(attestations.attest_offer_report(), (again,)))
     return replies
 

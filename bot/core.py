@@ -1,5 +1,6 @@
 """What every use case needs: the vault, the audit log, the clock, the enabled platforms, the
-Code, and the few lookups shared by reports, follow-up and committee actions.
+Code, the few lookups shared by reports, follow-up and committee actions, and the check of a
+form's required text (`required_text`).
 
 Functions named `db_*` take the caller's session and never commit.
 """
@@ -18,6 +19,7 @@ from bot.attestation import Policy
 from bot.calendar import local_date
 from bot.messages import Actor
 from bot.schedule import ScheduleSettings
+from bot.wording import refusals
 from storage import identities
 from storage.audit import AuditLog, Detail
 from storage.clock import start_of_day, utcnow
@@ -42,6 +44,17 @@ class FieldError(CandorError):
     def __init__(self, name: str, reply: str) -> None:
         super().__init__(reply)
         self.name = name
+
+
+def required_text(name: str, value: str, *, limit: int) -> str:
+    """What a person typed into the required field `name`, stripped; refused beside the field
+    when it is empty or longer than `limit`."""
+    value = value.strip()
+    if not value:
+        raise FieldError(name, refusals.required_field())
+    if len(value) > limit:
+        raise FieldError(name, refusals.too_long(limit, len(value)))
+    return value
 
 
 @dataclass

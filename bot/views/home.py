@@ -19,20 +19,20 @@ from bot.attesting import db_last_attestation, db_owed
 from bot.core import Core, db_exclusions
 from bot.messages import Choice, Choices, Document
 from bot.reports import db_reports_of
-from bot.wording import attestations, following, menus
+from bot.wording import attestations, casework, following, menus
 from storage.models import Attestation, Person
 from storage.vocabulary import CaseStatus, PersonKind
 
-_HELP = Choice("Help", actions.Menu("help").encode())
+_HELP = Choice(menus.help_button(), actions.Menu("help").encode())
 
 
 def menu(person: Person) -> Choices:
-    choices = [Choice("Report a concern", actions.Menu("report").encode()),
-               Choice("Check a case", actions.Menu("status").encode())]
+    choices = [Choice(menus.report_button(), actions.Menu("report").encode()),
+               Choice(menus.status_button(), actions.Menu("status").encode())]
     if person.kind is PersonKind.OFFICER:
-        choices.insert(1, Choice("Annual attestation", actions.Menu("attest").encode()))
+        choices.insert(1, Choice(menus.annual_attestation(), actions.Menu("attest").encode()))
         return Choices(menus.menu_officer(), tuple(choices + [_HELP]))
-    choices.insert(0, Choice("Open cases", actions.Menu("cases").encode()))
+    choices.insert(0, Choice(casework.open_cases(), actions.Menu("cases").encode()))
     return Choices(menus.menu_committee(), tuple(choices + [_HELP]))
 
 
@@ -48,14 +48,14 @@ def db_officer_home(session: Session, core: Core, person: Person) -> Document:
                                               overdue=owed.due < today)
     else:
         status = attestations.attest_home_unscheduled()
-    sections = [("Annual attestation", status)]
+    sections = [(menus.annual_attestation(), status)]
     cases = db_reports_of(session, core, person)
-    sections.append(("Your named reports", "\n".join(
-        f"{r.code}: {r.status.label} (received {r.received_at:%Y-%m-%d})" for r in cases
-    ) or "None. Anonymous reports are not listed: use their code and secret."))
-    return Document("Candor", tuple(sections),
-                    (Choice("Report a concern", actions.Menu("report").encode()),
-                     Choice("Annual attestation", actions.Menu("attest").encode())))
+    sections.append((following.my_reports_title(), "\n".join(
+        menus.named_report_line(r.code, r.status.label, r.received_at) for r in cases
+    ) or menus.officer_home_no_reports()))
+    return Document(menus.officer_home_title(), tuple(sections),
+                    (Choice(menus.report_button(), actions.Menu("report").encode()),
+                     Choice(menus.annual_attestation(), actions.Menu("attest").encode())))
 
 
 def db_committee_home(session: Session, core: Core, person: Person) -> Document:
@@ -63,11 +63,11 @@ def db_committee_home(session: Session, core: Core, person: Person) -> Document:
     reports = db_open_cases(session)
     excluded = db_exclusions(session, core, [r.id for r in reports])
     visible = [r for r in reports if person.id not in excluded.get(r.id, set())]
-    open_lines = [f"{r.code}: {r.status.label}, {r.category.label}" for r in visible]
-    overdue = [f"{r.code}: not acknowledged (due {core.acknowledge_by(r)})"
+    open_lines = [menus.open_case_line(r.code, r.status.label, r.category.label) for r in visible]
+    overdue = [menus.overdue_acknowledgement(r.code, core.acknowledge_by(r))
                for r in visible
                if r.status is CaseStatus.RECEIVED and core.acknowledge_by(r) < today]
-    overdue += [f"{r.code}: no feedback to the reporter (due {core.feedback_due(r)})"
+    overdue += [menus.overdue_feedback(r.code, core.feedback_due(r))
                 for r in visible if r.last_feedback_at is None and core.feedback_due(r) < today]
     officers = db_officers(session)
     periods: dict[int | None, set[str]] = {}
@@ -78,36 +78,37 @@ def db_committee_home(session: Session, core: Core, person: Person) -> Document:
     for officer in officers:
         owed = attestation.owed(officer.attestation_due, periods.get(officer.id, set()), today)
         if not owed.is_open(today):
-            roll.append(f"{officer.name}: attested for {int(owed.period) - 1}; "
-                        f"next due {owed.due}")
+            roll.append(menus.roll_attested(officer.name, int(owed.period) - 1, owed.due))
         elif owed.scheduled and owed.due < today:
-            roll.append(f"{officer.name}: OVERDUE since {owed.due} (for {owed.period})")
+            roll.append(menus.roll_overdue(officer.name, owed.due, owed.period))
         else:
-            roll.append(f"{officer.name}: due {owed.due if owed.scheduled else 'not scheduled'}")
+            roll.append(menus.roll_due(officer.name, owed.due if owed.scheduled else None))
     kept = visibility.db_kept_away(session, core, person)
-    undisclosed = [f"{p.name}: {w.provision} (disclose by {w.disclosure_due})"
+    undisclosed = [menus.waiver_to_disclose(p.name, w.provision, w.disclosure_due)
                    for w, p in waivers.db_waivers(session)
                    if w.disclosed_on is None and kept.shows_officer(w.person_id)]
     disclosed = disclosures.db_recent(session, limit=5, kept=kept)
-    return Document("Audit Committee", (
-        ("Open cases", "\n".join(open_lines) or "None."),
-        ("Overdue", "\n".join(overdue) or "Nothing is overdue."),
-        ("Attestation roll", "\n".join(roll) or "No officers on the roster."),
-        ("Disclosed at attestation", "\n".join(
-            f"{p.name}: {a.period}, {a.attested_at:%Y-%m-%d}" for a, p in disclosed) or "None."),
-        ("Waivers to disclose",
-         "\n".join(undisclosed) or "None. /ethics waivers shows the register."),
-    ), tuple(Choice(f"Open {r.code}", actions.ViewCase(r.id).encode()) for r in visible[:10])
-       + tuple(Choice(f"Attestation: {p.name} {a.period}", actions.ViewDisclosure(a.id).encode())
+    return Document(menus.committee_home_title(), (
+        (casework.open_cases(), "\n".join(open_lines) or menus.none_listed()),
+        (menus.overdue_heading(), "\n".join(overdue) or menus.nothing_overdue()),
+        (menus.roll_heading(), "\n".join(roll) or menus.roll_empty()),
+        (menus.disclosed_heading(), "\n".join(
+            menus.disclosed_line(p.name, a.period, a.attested_at) for a, p in disclosed)
+         or menus.none_listed()),
+        (menus.waivers_heading(), "\n".join(undisclosed) or menus.no_waivers_to_disclose()),
+    ), tuple(Choice(casework.open_case(r.code), actions.ViewCase(r.id).encode())
+             for r in visible[:10])
+       + tuple(Choice(attestations.open_attestation(p.name, a.period),
+                      actions.ViewDisclosure(a.id).encode())
                for a, p in disclosed))
 
 
 def db_my_reports(session: Session, core: Core, person: Person) -> Document:
     """A named reporter's cases, each opening its status (questions and answers) privately."""
     cases = db_reports_of(session, core, person)
-    listing = ("\n".join(f"{r.code}: {r.status.label}" for r in cases)
+    listing = ("\n".join(casework.case_and_status(r.code, r.status.label) for r in cases)
                or following.no_named_reports())
     return Document(following.my_reports_title(), ((following.my_reports_heading(), listing),),
-                    tuple(Choice(f"Open {r.code}",
+                    tuple(Choice(casework.open_case(r.code),
                                  actions.Cmd("ethics", f"status {r.code}").encode())
                           for r in cases[-10:]))
