@@ -19,6 +19,26 @@ def menu_committee() -> str:
     return "Hello. What would you like to do?"
 
 
+def report_choice() -> str:
+    return "Report a concern"
+
+
+def status_choice() -> str:
+    return "Check a case"
+
+
+def attest_choice() -> str:
+    return "Annual attestation"
+
+
+def cases_choice() -> str:
+    return "Open cases"
+
+
+def help_choice() -> str:
+    return "Help"
+
+
 def ethics(words: str, surface: Surface) -> str:
     """How a person types an /ethics command where they are (a chat without slash commands takes
     the words alone)."""
