@@ -1,12 +1,13 @@
 """The homes (the App Home, the personal tab) and the menu a stray message gets back.
 
 Lives here: `menu` (the choices for a message that is no command), `db_my_reports` (a named
-reporter's cases), `db_officer_home` (the officer's attestation and named reports) and
-`db_committee_home` (open cases, overdue items, the attestation roll, disclosures, waivers).
+reporter's cases), `db_home` (who gets which home), `db_officer_home` (the officer's attestation
+and named reports) and `db_committee_home` (open cases, overdue items, the attestation roll,
+disclosures, waivers).
 Dates are the company's (`Core.today`).
 May touch: reads only, through the caller's session and the vault (names, the reports of a
 named reporter); it checks who is kept away from what (`bot.visibility`, the exclusions) and
-writes nothing, not even an audit row. `bot.service` decides who gets which home.
+writes nothing, not even an audit row.
 """
 
 from __future__ import annotations
@@ -16,24 +17,40 @@ from sqlmodel import Session, select
 from bot import actions, attestation, disclosures, visibility, waivers
 from bot.access import db_officers, db_open_cases
 from bot.attesting import db_last_attestation, db_owed
-from bot.core import Core, db_exclusions
-from bot.messages import Choice, Choices, Document
+from bot.core import Core, db_exclusions, is_committee
+from bot.messages import CASE_CHECK, Choice, Choices, Document
 from bot.reports import db_reports_of
 from bot.wording import attestations, casework, following, menus
 from storage.models import Attestation, Person
 from storage.vocabulary import CaseStatus, PersonKind
 
 _HELP = Choice(menus.help_button(), actions.Menu("help").encode())
+# The choices that lead to a window name what it shows (`Choice.window`): where a button opens a
+# window at once, reaching the report form, the attestation or the case check writes nothing into
+# the chat, neither a typed word nor a card in answer, so the chat's history does not date the
+# visit. (The offer after an attestation stays a click in the chat: it first says what a report
+# made then risks.)
+_REPORT = Choice(menus.report_button(), actions.Menu("report").encode(),
+                 window=actions.Cmd("ethics", "report").encode())
+_STATUS = Choice(menus.status_button(), actions.Menu("status").encode(), window=CASE_CHECK)
+_ATTEST = Choice(menus.annual_attestation(), actions.Menu("attest").encode(),
+                 window=actions.Cmd("attest").encode())
 
 
 def menu(person: Person) -> Choices:
-    choices = [Choice(menus.report_button(), actions.Menu("report").encode()),
-               Choice(menus.status_button(), actions.Menu("status").encode())]
+    choices = [_REPORT, _STATUS]
     if person.kind is PersonKind.OFFICER:
-        choices.insert(1, Choice(menus.annual_attestation(), actions.Menu("attest").encode()))
+        choices.insert(1, _ATTEST)
         return Choices(menus.menu_officer(), tuple(choices + [_HELP]))
     choices.insert(0, Choice(casework.open_cases(), actions.Menu("cases").encode()))
     return Choices(menus.menu_committee(), tuple(choices + [_HELP]))
+
+
+def db_home(session: Session, core: Core, person: Person) -> Document:
+    """The home `person` gets: the committee's, or an officer's."""
+    if is_committee(person):
+        return db_committee_home(session, core, person)
+    return db_officer_home(session, core, person)
 
 
 def db_officer_home(session: Session, core: Core, person: Person) -> Document:
@@ -53,9 +70,7 @@ def db_officer_home(session: Session, core: Core, person: Person) -> Document:
     sections.append((following.my_reports_title(), "\n".join(
         menus.named_report_line(r.code, r.status.label, r.received_at) for r in cases
     ) or menus.officer_home_no_reports()))
-    return Document(menus.officer_home_title(), tuple(sections),
-                    (Choice(menus.report_button(), actions.Menu("report").encode()),
-                     Choice(menus.annual_attestation(), actions.Menu("attest").encode())))
+    return Document(menus.officer_home_title(), tuple(sections), (_REPORT, _ATTEST))
 
 
 def db_committee_home(session: Session, core: Core, person: Person) -> Document:
