@@ -194,8 +194,6 @@ SQL_ALLOWED = {
                           "opens the data already stored, and refuses a new key over it",
     "adapters.scheduler": "the scheduler's lead is a PostgreSQL advisory lock held on a "
                           "connection of its own, whose closing is what hands the lead over",
-    "adapters.mail": "the outage e-mail job marks an outage told and audits the e-mail; not yet "
-                     "moved to bot/outage.py (issue 16)",
     "adapters.key_watch": "a running server reports the keyring it holds (storage.keyholders) and "
                           "refuses a key file that lacks a version in use; not yet moved to "
                           "bot/keys.py (issue 16)",
