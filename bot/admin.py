@@ -109,9 +109,8 @@ class Admin:
     def import_roster(self, entries: Sequence[roster.RosterEntry], *,
                       prune: bool) -> roster.ImportResult:
         """Add or update people (matched by e-mail); `roster.RosterError` refuses the whole file."""
-        with self.db.write() as session:
-            return roster.db_import_roster(session, entries, prune=prune, vault=self.core.vault,
-                                           audit=self.core.audit, actor=ACTOR)
+        return roster.import_roster(self.db, entries, prune=prune, vault=self.core.vault,
+                                    audit=self.core.audit, actor=ACTOR)
 
     def list_roster(self) -> list[tuple[Person, list[PlatformAccount]]]:
         with self.db.read() as session:

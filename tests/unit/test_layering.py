@@ -194,10 +194,6 @@ SQL_ALLOWED = {
                           "opens the data already stored, and refuses a new key over it",
     "adapters.scheduler": "the scheduler's lead is a PostgreSQL advisory lock held on a "
                           "connection of its own, whose closing is what hands the lead over",
-    "adapters.console.app": "the development console reads the roster for /as, /who and its "
-                            "direct messages; not yet a bot/ function (issue 16)",
-    "adapters.console.demo": "the development console loads a demo roster into an empty "
-                             "database; not yet a bot/ function (issue 16)",
     "adapters.teams.refs": "stored Teams conversation references, reworked in parallel (keyed "
                            "conversation references, issue 16)",
 }
