@@ -194,8 +194,6 @@ SQL_ALLOWED = {
                           "opens the data already stored, and refuses a new key over it",
     "adapters.scheduler": "the scheduler's lead is a PostgreSQL advisory lock held on a "
                           "connection of its own, whose closing is what hands the lead over",
-    "adapters.teams.refs": "stored Teams conversation references, reworked in parallel (keyed "
-                           "conversation references, issue 16)",
 }
 
 
