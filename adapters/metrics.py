@@ -19,7 +19,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from bot.outage import db_waiting
+from bot import admin
 from storage.db import Database
 from storage.vocabulary import Platform
 
@@ -37,8 +37,7 @@ class _Outbox(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         now = self._now()
-        with self._db.read() as session:
-            waiting = db_waiting(session, now=now)
+        waiting = admin.waiting(self._db, now=now)
         counts = {(p.value, k): 0 for p in self._platforms for k in KINDS}
         oldest = {p.value: 0.0 for p in self._platforms}
         blocked: dict[tuple[str, str], int] = {}

@@ -4,6 +4,7 @@
 before anything is written. `db_import_roster` brings the database in line with the file inside
 the caller's unit of work (it never commits): people are matched by e-mail, no one missing from
 the file is deactivated unless the caller asks to prune, and one audit event records the counts.
+At the end, the same in a unit of work of its own, and the roster's reads the console makes.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlmodel import Session, select
 from storage import identities
 from storage.audit import AuditLog
 from storage.crypto import Vault
+from storage.db import Database
 from storage.identities import PlatformAccount
 from storage.models import Person
 from storage.vocabulary import PersonKind, Platform, Role
@@ -308,3 +310,31 @@ def db_list_roster(session: Session, vault: Vault) -> list[tuple[Person, list[Pl
     order = {PersonKind.COMMITTEE: 0, PersonKind.OFFICER: 1}
     ranked = sorted(people, key=lambda p: (order[p.kind], p.name.casefold(), p.email))
     return [(p, sorted(accounts.get(p.id, []), key=lambda a: a.platform.value)) for p in ranked]
+
+
+# --- in a unit of work of their own: the console's roster (the command line's is bot.admin) ----
+
+
+def import_roster(db: Database, entries: Sequence[RosterEntry], *, prune: bool, vault: Vault,
+                  audit: AuditLog, actor: str) -> ImportResult:
+    """`db_import_roster`, committed."""
+    with db.write() as session:
+        return db_import_roster(session, entries, prune=prune, vault=vault, audit=audit,
+                                actor=actor)
+
+
+def anyone(db: Database) -> bool:
+    """Whether anyone, active or not, is on the roster yet."""
+    with db.read() as session:
+        return session.exec(select(Person.id).limit(1)).first() is not None
+
+
+def everyone(db: Database) -> list[Person]:
+    """Every person, active or not (plain columns: whose the direct messages are)."""
+    with db.read() as session:
+        return list(session.exec(select(Person)).all())
+
+
+def active_people(db: Database) -> list[Person]:
+    with db.read() as session:
+        return list(session.exec(select(Person).where(Person.active == True)).all())  # noqa: E712

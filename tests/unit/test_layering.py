@@ -194,21 +194,6 @@ SQL_ALLOWED = {
                           "opens the data already stored, and refuses a new key over it",
     "adapters.scheduler": "the scheduler's lead is a PostgreSQL advisory lock held on a "
                           "connection of its own, whose closing is what hands the lead over",
-    "adapters.server": "GET /healthz probes the connection (SELECT 1) beside what waits; not yet "
-                       "a bot/ function (issue 16)",
-    "adapters.metrics": "GET /metrics reads what waits at each scrape; not yet a bot/ function "
-                        "(issue 16)",
-    "adapters.mail": "the outage e-mail job marks an outage told and audits the e-mail; not yet "
-                     "moved to bot/outage.py (issue 16)",
-    "adapters.key_watch": "a running server reports the keyring it holds (storage.keyholders) and "
-                          "refuses a key file that lacks a version in use; not yet moved to "
-                          "bot/keys.py (issue 16)",
-    "adapters.console.app": "the development console reads the roster for /as, /who and its "
-                            "direct messages; not yet a bot/ function (issue 16)",
-    "adapters.console.demo": "the development console loads a demo roster into an empty "
-                             "database; not yet a bot/ function (issue 16)",
-    "adapters.teams.refs": "stored Teams conversation references, reworked in parallel (keyed "
-                           "conversation references, issue 16)",
 }
 
 
