@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from bot import attestation, drafts, housekeeping, pending, retention, sanitize
+from bot.attesting import db_attested_periods
 from bot.calendar import local_date
 from bot.core import Core, db_committee, db_exclusions
 from bot.deadlines import ScheduleSettings
@@ -26,7 +27,7 @@ from bot.outbox import db_enqueue, person_target
 from bot.reminders import all_dues
 from bot.wording import notices
 from storage.db import Database
-from storage.models import Attestation, Conversation, Person, Report, Waiver
+from storage.models import Conversation, Person, Report, Waiver
 from storage.vocabulary import CaseStatus, PersonKind
 
 log = logging.getLogger("candor.sweep")
@@ -93,10 +94,7 @@ class Sweeper:
     def _officers(self, session: Session, now: datetime) -> list[OfficerState]:
         people = session.exec(select(Person).where(Person.kind == PersonKind.OFFICER,
                                                    Person.active == True)).all()  # noqa: E712
-        periods: dict[int | None, set[str]] = {}
-        for person_id, period in session.exec(select(Attestation.person_id,
-                                                     Attestation.period)).all():
-            periods.setdefault(person_id, set()).add(period)
+        periods = db_attested_periods(session)
         states = []
         for person in people:
             assert person.id is not None

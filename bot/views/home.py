@@ -11,16 +11,16 @@ writes nothing, not even an audit row. `bot.service` decides who gets which home
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot import actions, attestation, disclosures, visibility, waivers
 from bot.access import db_officers, db_open_cases
-from bot.attesting import db_last_attestation, db_owed
+from bot.attesting import db_attested_periods, db_last_attestation, db_owed
 from bot.core import Core, db_exclusions
 from bot.messages import Choice, Choices, Document
 from bot.reports import db_reports_of
 from bot.wording import attestations, following, menus
-from storage.models import Attestation, Person
+from storage.models import Person
 from storage.vocabulary import CaseStatus, PersonKind
 
 _HELP = Choice("Help", actions.Menu("help").encode())
@@ -70,10 +70,7 @@ def db_committee_home(session: Session, core: Core, person: Person) -> Document:
     overdue += [f"{r.code}: no feedback to the reporter (due {core.feedback_due(r)})"
                 for r in visible if r.last_feedback_at is None and core.feedback_due(r) < today]
     officers = db_officers(session)
-    periods: dict[int | None, set[str]] = {}
-    for person_id, period in session.exec(select(Attestation.person_id,
-                                                 Attestation.period)).all():
-        periods.setdefault(person_id, set()).add(period)
+    periods = db_attested_periods(session)
     roll = []
     for officer in officers:
         owed = attestation.owed(officer.attestation_due, periods.get(officer.id, set()), today)
