@@ -214,15 +214,15 @@ def _outage_mail(candor: Candor) -> OutageMail:
 
 async def _run_scheduler(candor: Candor, wake: Callable[[], None], stop: asyncio.Event,
                          metrics: Metrics | None = None) -> None:
-    from adapters.scheduler import Leadership, start_scheduler
+    from adapters.sweep_timer import Leadership, start_sweep_timer
     from bot.sweep import Sweeper
 
     leadership = Leadership(candor.db)
     sweeper = Sweeper(candor.db, candor.core, candor.core.schedule,
                       retention_years=candor.settings.retention_years)
-    scheduler = start_scheduler(sweeper, leadership, on_written=wake,
-                                sweep_seconds=candor.settings.sweep_seconds,
-                                on_swept=metrics.swept if metrics is not None else None)
+    scheduler = start_sweep_timer(sweeper, leadership, on_written=wake,
+                                  sweep_seconds=candor.settings.sweep_seconds,
+                                  on_swept=metrics.swept if metrics is not None else None)
     try:
         await stop.wait()
     finally:

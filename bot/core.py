@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from bot import schedule
+from bot import deadlines
 from bot.attestation import Policy
 from bot.calendar import local_date
+from bot.deadlines import ScheduleSettings
 from bot.messages import Actor
-from bot.schedule import ScheduleSettings
 from bot.wording import refusals
 from storage import identities
 from storage.audit import AuditLog, Detail
@@ -90,16 +90,16 @@ class Core:
         anonymous report or of a person's drafting."""
         return start_of_day(self.now(), self.timezone)
 
-    # --- dates shown on a case (the same rules the scheduler reminds by) --------------------
+    # --- dates shown on a case (the deadlines the reminders count down to) ------------------
 
     def acknowledge_by(self, report: Report) -> date:
-        return schedule.acknowledge_by(report.received_at, self.schedule)
+        return deadlines.acknowledge_by(report.received_at, self.schedule)
 
     def receipt_due(self, report: Report) -> date:
-        return schedule.receipt_deadline(report.received_at, self.schedule)
+        return deadlines.receipt_deadline(report.received_at, self.schedule)
 
     def feedback_due(self, report: Report) -> date:
-        return schedule.feedback_deadline(report.received_at, self.schedule)
+        return deadlines.feedback_deadline(report.received_at, self.schedule)
 
 
 def actor_id(person: Person) -> str:

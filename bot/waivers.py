@@ -3,7 +3,7 @@
 A US public company discloses a waiver for these officers within four business days (Form 8-K,
 Item 5.05) or on its website. The register's facts (officer, who granted it, date, provision,
 deadline, disclosure) are public once disclosed, so they are plain; the reason is sealed. The
-scheduler reminds from `Waiver.disclosure_due` until `disclosed_on` is set.
+sweep reminds from `Waiver.disclosure_due` until `disclosed_on` is set.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from bot import actions
 from bot.access import db_officers
 from bot.board import parse_date
 from bot.core import CandorError, Core, FieldError, is_committee
+from bot.deadlines import waiver_disclosure_deadline
 from bot.messages import Choice, Document, FieldKind, Form, FormErrors, FormField, Reply, Text
 from bot.sanitize import neutralise
-from bot.schedule import waiver_disclosure_deadline
 from bot.visibility import db_kept_away
 from bot.wording import governance, refusals
 from storage.models import Person, Waiver, new_id

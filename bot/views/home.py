@@ -12,16 +12,16 @@ writes nothing, not even an audit row.
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot import actions, attestation, disclosures, visibility, waivers
 from bot.access import db_officers, db_open_cases
-from bot.attesting import db_last_attestation, db_owed
+from bot.attesting import db_attested_periods, db_last_attestation, db_owed
 from bot.core import Core, db_exclusions, is_committee
 from bot.messages import CASE_CHECK, Choice, Choices, Document
 from bot.reports import db_reports_of
 from bot.wording import attestations, casework, following, menus
-from storage.models import Attestation, Person
+from storage.models import Person
 from storage.vocabulary import CaseStatus, PersonKind
 
 _HELP = Choice(menus.help_button(), actions.Menu("help").encode())
@@ -85,10 +85,7 @@ def db_committee_home(session: Session, core: Core, person: Person) -> Document:
     overdue += [menus.overdue_feedback(r.code, core.feedback_due(r))
                 for r in visible if r.last_feedback_at is None and core.feedback_due(r) < today]
     officers = db_officers(session)
-    periods: dict[int | None, set[str]] = {}
-    for person_id, period in session.exec(select(Attestation.person_id,
-                                                 Attestation.period)).all():
-        periods.setdefault(person_id, set()).add(period)
+    periods = db_attested_periods(session)
     roll = []
     for officer in officers:
         owed = attestation.owed(officer.attestation_due, periods.get(officer.id, set()), today)

@@ -17,9 +17,9 @@ from sqlmodel import SQLModel, col, func, select
 from adapters.export import case_markdown, case_pdf, register_pdf, write_register
 from bot import board, records, retention
 from bot.core import CandorError
+from bot.deadlines import ScheduleSettings, waiver_disclosure_deadline
 from bot.messages import Document, Form, FormErrors, Text
 from bot.outbox import person_target
-from bot.schedule import ScheduleSettings, waiver_disclosure_deadline
 from bot.sweep import Sweeper
 from storage.crypto import ShreddedError
 from storage.models import (

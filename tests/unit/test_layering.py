@@ -192,7 +192,7 @@ SQL_PACKAGES = ("sqlmodel", "sqlalchemy")
 SQL_ALLOWED = {
     "adapters.bootstrap": "the composition root: before Candor is built it checks that the key "
                           "opens the data already stored, and refuses a new key over it",
-    "adapters.scheduler": "the scheduler's lead is a PostgreSQL advisory lock held on a "
+    "adapters.sweep_timer": "the sweep's lead is a PostgreSQL advisory lock held on a "
                           "connection of its own, whose closing is what hands the lead over",
 }
 
