@@ -23,6 +23,7 @@ from bot import access, outage, pending, records, retention, roster, waivers
 from bot.codes import format_code
 from bot.core import CandorError, Core, db_report_by_code
 from bot.relay import db_due_now
+from bot.roster_file import RosterEntry
 from bot.views.case import CaseFile
 from storage import migrate
 from storage.audit import VerifyResult
@@ -106,9 +107,9 @@ class Admin:
 
     # the roster and the audit chain
 
-    def import_roster(self, entries: Sequence[roster.RosterEntry], *,
+    def import_roster(self, entries: Sequence[RosterEntry], *,
                       prune: bool) -> roster.ImportResult:
-        """Add or update people (matched by e-mail); `roster.RosterError` refuses the whole file."""
+        """Add or update people (matched by e-mail); `RosterError` refuses the whole file."""
         return roster.import_roster(self.db, entries, prune=prune, vault=self.core.vault,
                                     audit=self.core.audit, actor=ACTOR)
 

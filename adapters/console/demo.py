@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from adapters.bootstrap import Candor
-from bot.roster import RosterEntry, anyone, import_roster, parse_roster
+from bot.roster import anyone, import_roster
+from bot.roster_file import RosterEntry, parse_roster
 
 DEMO_ROSTER = """\
 officers:

@@ -29,7 +29,8 @@ from adapters.bootstrap import Candor, build
 from adapters.server import build_web
 from adapters.settings import Settings
 from bot.relay import RetryPolicy
-from bot.roster import db_import_roster, parse_roster
+from bot.roster import db_import_roster
+from bot.roster_file import parse_roster
 from storage import identities, references
 from storage.models import AuditEvent, Conversation, ConversationRef, Person, Report
 from storage.vocabulary import CaseStatus, Category, Platform

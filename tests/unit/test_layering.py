@@ -295,8 +295,9 @@ NAMES_ALLOWED = {
                            "settings by name), for `candor status` and the outage e-mail",
     **{("bot.retention", name): "slack as in leeway, not the platform"
        for name in ("CLOCK_SLACK", "ahead_of_the_clock")},
-    **{("bot.roster", name): _ROSTER for name in ("_KEYS", "_SLACK_ID", "_TEAMS_ID", "RosterEntry",
-                                                  "_entry", "_check_unique", "_PLATFORMS")},
+    **{("bot.roster_file", name): _ROSTER for name in ("_KEYS", "_SLACK_ID", "_TEAMS_ID",
+                                                       "RosterEntry", "_entry", "check_unique")},
+    ("bot.roster", "_PLATFORMS"): _ROSTER,
 }
 
 
