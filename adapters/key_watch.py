@@ -24,14 +24,12 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from sqlmodel import select
-
+from bot import keys
 from storage import keyholders
 from storage.clock import utcnow
 from storage.crypto import Vault
 from storage.db import Database
 from storage.keyring import Keyring, KeyringError, load_keyring
-from storage.models import DataKey
 
 log = logging.getLogger("candor.keys")
 
@@ -129,8 +127,7 @@ class KeyringWatcher:
             raise KeyringError("it is another keyring, not a rotation of this one")
         gone = set(held.versions) - set(keyring.versions)
         if gone:  # retired: only once no data key is wrapped under it
-            with self.db.read() as session:
-                in_use = set(session.exec(select(DataKey.master_version).distinct()).all())
+            in_use = keys.versions_in_use(self.db)
             if gone & in_use:
                 raise KeyringError("it lacks master key versions "
                                    f"{', '.join(f'v{v}' for v in sorted(gone & in_use))}, "
@@ -148,14 +145,12 @@ class KeyringWatcher:
             self._changed.clear()
             keyring = self.vault.keyring
             now = utcnow()
-            with self.db.write() as session:
-                keyholders.db_report(session, server=self.server, process=self.process,
-                                     source=self.source, keyring=keyring,
-                                     started_at=self.started_at, now=now, live_for=self.live_for)
+            keys.report_holder(self.db, server=self.server, process=self.process,
+                               source=self.source, keyring=keyring,
+                               started_at=self.started_at, now=now, live_for=self.live_for)
 
     def forget(self) -> None:
-        with self.db.write() as session:
-            keyholders.db_forget(session, server=self.server)
+        keys.forget_holder(self.db, server=self.server)
 
     async def run(self, stop: asyncio.Event, *, sighup: bool = False) -> None:
         """Until `stop`: look at the key file every poll, report at each heartbeat and right

@@ -19,13 +19,10 @@ from datetime import timedelta
 from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sqlmodel import col, select
-
 from bot.core import Core
-from bot.outage import Outage, db_mark_told, db_outages_to_tell
+from bot.outage import Outage, addresses, audit_told, mark_told, outages_to_tell
 from bot.wording import notices
 from storage.db import Database
-from storage.models import Person
 
 log = logging.getLogger("candor.mail")
 
@@ -78,20 +75,6 @@ class Mailer:
             smtp.send_message(message)
 
 
-def addresses(db: Database, extra: str | None) -> list[str]:
-    """The chair's roster e-mail (every active chair's), then CANDOR_ALERT_EMAIL's
-    (comma-separated)."""
-    with db.read() as session:
-        chairs = session.exec(select(Person.email).where(col(Person.chair).is_(True),
-                                                         col(Person.active).is_(True))).all()
-    found: list[str] = []
-    for address in [*chairs, *(extra or "").split(",")]:
-        address = address.strip()
-        if address and address.lower() not in {a.lower() for a in found}:
-            found.append(address)
-    return found
-
-
 @dataclass
 class OutageMail:
     db: Database
@@ -104,13 +87,11 @@ class OutageMail:
         """E-mail about every outage past the threshold not yet told (blocking); returns how many
         e-mails went."""
         now = self.core.now()
-        with self.db.read() as session:
-            outages = db_outages_to_tell(session, now=now, after=self.stale)
+        outages = outages_to_tell(self.db, now=now, after=self.stale)
         sent = 0
         for outage in outages:
-            with self.db.write() as session:
-                if not db_mark_told(session, outage, at=now):
-                    continue  # another replica tells
+            if not mark_told(self.db, outage, at=now):
+                continue  # another replica tells
             sent += self._tell(outage)
         return sent
 
@@ -129,15 +110,9 @@ class OutageMail:
             self.mailer.send(to=to, subject=notices.outage_email_subject(), body=body)
         except (smtplib.SMTPException, OSError) as exc:
             log.error("outage e-mail failed: %s; tried again at the next check", type(exc).__name__)
-            with self.db.write() as session:
-                db_mark_told(session, outage, at=None)
+            mark_told(self.db, outage, at=None)
             return 0
-        with self.db.write() as session:
-            self.core.audit.db_append(session, actor="system", action="outage.emailed",
-                                      record_kind="outage",
-                                      record_id=outage.platform.value,
-                                      detail={"notices": outage.notices, "cause": outage.cause,
-                                              "recipients": len(to)})
+        audit_told(self.db, self.core.audit, outage, recipients=len(to))
         log.info("operators e-mailed: %s committee channel blocked (%s)", outage.platform.value,
                  outage.cause)
         return 1

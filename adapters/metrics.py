@@ -19,7 +19,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from bot.outage import db_waiting
+from bot import admin
 from storage.db import Database
 from storage.vocabulary import Platform
 
@@ -37,8 +37,7 @@ class _Outbox(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         now = self._now()
-        with self._db.read() as session:
-            waiting = db_waiting(session, now=now)
+        waiting = admin.waiting(self._db, now=now)
         counts = {(p.value, k): 0 for p in self._platforms for k in KINDS}
         oldest = {p.value: 0.0 for p in self._platforms}
         blocked: dict[tuple[str, str], int] = {}
@@ -69,32 +68,16 @@ class _Outbox(Collector):
         yield family
 
 
-class _Unopened(Collector):
-    """The relay's count of notices it skipped because they did not open."""
+class _Reading(Collector):
+    """One number read at scrape time from a callable, as a counter or a gauge."""
 
-    def __init__(self, count: Callable[[], int]) -> None:
+    def __init__(self, family: type[CounterMetricFamily | GaugeMetricFamily], name: str,
+                 documentation: str, count: Callable[[], int]) -> None:
+        self._family, self._name, self._documentation = family, name, documentation
         self._count = count
 
-    def collect(self) -> Iterator[CounterMetricFamily]:
-        yield CounterMetricFamily("candor_outbox_unopened",
-                                  "Notices skipped because they did not open (a data key under a "
-                                  "master key version this server does not hold); each is tried "
-                                  "again", value=self._count())
-
-
-class _Overdue(Collector):
-    """Anonymous reports held past their delay and not recorded (no recorder is running): a
-    count, read at scrape time. A report held within its delay is never counted."""
-
-    def __init__(self, count: Callable[[], int]) -> None:
-        self._count = count
-
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        yield GaugeMetricFamily("candor_anonymous_reports_unrecorded",
-                                "Anonymous reports past their delay by minutes and not yet "
-                                "recorded (so not yet alerted): the recorder in `candor serve` is "
-                                "not running",
-                                value=self._count())
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        yield self._family(self._name, self._documentation, value=self._count())
 
 
 class Metrics:
@@ -121,9 +104,18 @@ class Metrics:
             self.in_doubt.labels(platform.value)
         self.registry.register(_Outbox(db, now, self.platforms))
         if unopened is not None:
-            self.registry.register(_Unopened(unopened))
+            # The relay's count of notices it skipped because they did not open.
+            self.registry.register(_Reading(
+                CounterMetricFamily, "candor_outbox_unopened",
+                "Notices skipped because they did not open (a data key under a master key "
+                "version this server does not hold); each is tried again", unopened))
         if overdue is not None:
-            self.registry.register(_Overdue(overdue))
+            # Anonymous reports held past their delay and not recorded (no recorder is running);
+            # a report held within its delay is never counted.
+            self.registry.register(_Reading(
+                GaugeMetricFamily, "candor_anonymous_reports_unrecorded",
+                "Anonymous reports past their delay by minutes and not yet recorded (so not yet "
+                "alerted): the recorder in `candor serve` is not running", overdue))
 
     def delivered(self, platform: Platform, *, recovered: bool) -> None:
         self.deliveries.labels(platform.value).inc()

@@ -17,7 +17,6 @@ from contextlib import suppress
 from datetime import timedelta
 
 from aiohttp import web
-from sqlalchemy import text
 
 from adapters.bootstrap import Candor
 from adapters.key_watch import KeyringWatcher
@@ -25,8 +24,8 @@ from adapters.mail import Mailer, OutageMail
 from adapters.metrics import Metrics
 from adapters.notify import Notifier
 from adapters.senders import Sender
-from bot.outage import committee_health, db_waiting
-from bot.pending import HEALTH_REASON, Recorder, db_overdue
+from bot import admin
+from bot.pending import Recorder
 from storage.vocabulary import Platform
 
 log = logging.getLogger("candor.server")
@@ -44,16 +43,8 @@ async def healthz(request: web.Request) -> web.Response:
     candor = request.app[CANDOR_KEY]
 
     def committee() -> dict[str, object]:
-        now = candor.core.now()
-        with candor.db.read() as session:
-            session.execute(text("SELECT 1"))
-            waiting = db_waiting(session, now=now)
-            unrecorded = db_overdue(session, candor.core.vault, now=now)
-        problems = committee_health(waiting, now=now).problems(
-            stale_minutes=candor.settings.alert_stale_minutes)
-        if unrecorded:
-            problems[HEALTH_REASON] = unrecorded
-        return problems
+        return admin.health(candor.db, candor.core.vault, now=candor.core.now(),
+                            stale_minutes=candor.settings.alert_stale_minutes)
 
     try:
         problems = await asyncio.to_thread(committee)
@@ -65,11 +56,6 @@ async def healthz(request: web.Request) -> web.Response:
     if problems:
         return web.json_response({"ok": False, **problems}, status=503)
     return web.json_response({"ok": True})
-
-
-def _overdue(candor: Candor) -> int:
-    with candor.db.read() as session:
-        return db_overdue(session, candor.core.vault, now=candor.core.now())
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -89,7 +75,8 @@ def make_app(candor: Candor, senders: dict[Platform, Sender], *,
     app[PROBES_KEY] = probes if probes is not None else {}
     app[METRICS_KEY] = Metrics(candor.db, now=candor.core.now, platforms=senders,
                                unopened=lambda: candor.relay.unopened,
-                               overdue=lambda: _overdue(candor))
+                               overdue=lambda: admin.unrecorded(candor.db, candor.core.vault,
+                                                                now=candor.core.now()))
     notifier = Notifier(candor.relay, senders, metrics=app[METRICS_KEY],
                         recorder=Recorder(candor.db, candor.core))
     app[NOTIFIER_KEY] = notifier
@@ -227,15 +214,15 @@ def _outage_mail(candor: Candor) -> OutageMail:
 
 async def _run_scheduler(candor: Candor, wake: Callable[[], None], stop: asyncio.Event,
                          metrics: Metrics | None = None) -> None:
-    from adapters.scheduler import Leadership, start_scheduler
+    from adapters.sweep_timer import Leadership, start_sweep_timer
     from bot.sweep import Sweeper
 
     leadership = Leadership(candor.db)
     sweeper = Sweeper(candor.db, candor.core, candor.core.schedule,
                       retention_years=candor.settings.retention_years)
-    scheduler = start_scheduler(sweeper, leadership, on_written=wake,
-                                sweep_seconds=candor.settings.sweep_seconds,
-                                on_swept=metrics.swept if metrics is not None else None)
+    scheduler = start_sweep_timer(sweeper, leadership, on_written=wake,
+                                  sweep_seconds=candor.settings.sweep_seconds,
+                                  on_swept=metrics.swept if metrics is not None else None)
     try:
         await stop.wait()
     finally:

@@ -19,7 +19,7 @@ from bot.core import Core
 from storage import migrate
 from storage.audit import AuditLog, audit_key
 from storage.crypto import Vault
-from storage.db import Database, normalize_url
+from storage.db import Database, normalize_url, unreachable
 from storage.keyring import Keyring
 from storage.vocabulary import Platform
 
@@ -31,37 +31,26 @@ def fresh_database(backend: str) -> Iterator[Database]:
     """A migrated, empty database on "sqlite" (a temp file) or "postgres" (a temp schema)."""
     if backend == "sqlite":
         with tempfile.TemporaryDirectory() as folder:
-            db = Database.from_url(f"sqlite:///{Path(folder) / 'bench.db'}")
-            migrate.upgrade(db)
-            try:
+            with migrate.migrated(f"sqlite:///{Path(folder) / 'bench.db'}") as db:
                 yield db
-            finally:
-                db.dispose()
         return
     schema = "bench_" + secrets.token_hex(4)
     admin = create_engine(normalize_url(POSTGRES_URL))
     with admin.begin() as connection:
         connection.execute(text(f"CREATE SCHEMA {schema}"))
-    db = Database.from_url(f"{normalize_url(POSTGRES_URL)}?options=-csearch_path%3D{schema}")
+    url = f"{normalize_url(POSTGRES_URL)}?options=-csearch_path%3D{schema}"
     try:
-        migrate.upgrade(db)
-        yield db
+        with migrate.migrated(url) as db:
+            yield db
     finally:
-        db.dispose()
         with admin.begin() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
 
 
 def postgres_available() -> bool:
-    try:
-        engine = create_engine(normalize_url(POSTGRES_URL), connect_args={"connect_timeout": 3})
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        engine.dispose()
-        return True
-    except Exception:  # noqa: BLE001  no server: the PostgreSQL rows are left out
-        return False
+    """Whether the PostgreSQL rows can be measured (no server: they are left out)."""
+    return unreachable(POSTGRES_URL) is None
 
 
 def make_core(platforms: frozenset[Platform] = frozenset({Platform.SLACK})) -> Core:

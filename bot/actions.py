@@ -97,25 +97,32 @@ class MoveForm:
 
 
 @dataclass(frozen=True)
-class ReportAfterAttesting:
+class _Fixed:
+    """A click or a form that carries nothing: its value is always the same."""
+
+    value: ClassVar[str] = ""
+
     def encode(self) -> str:
-        return "attest:report"
+        return self.value
 
 
 @dataclass(frozen=True)
-class ChatReport:
+class ReportAfterAttesting(_Fixed):
+    value = "attest:report"
+
+
+@dataclass(frozen=True)
+class ChatReport(_Fixed):
     """The officer chose to type the report in the chat anyway."""
 
-    def encode(self) -> str:
-        return "chatreport:start"
+    value = "chatreport:start"
 
 
 @dataclass(frozen=True)
-class MyReports:
+class MyReports(_Fixed):
     """A named reporter's cases, opened from a notice without details."""
 
-    def encode(self) -> str:
-        return "reporter:cases"
+    value = "reporter:cases"
 
 
 @dataclass(frozen=True)
@@ -206,9 +213,8 @@ class AttestForm:
 
 
 @dataclass(frozen=True)
-class WaiverSubmit:
-    def encode(self) -> str:
-        return "waiver"
+class WaiverSubmit(_Fixed):
+    value = "waiver"
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """The administrator's use cases behind the `candor` command: the roster, the audit chain, waivers,
-retention and legal holds, the committee's exports, and the operator's view of delivery.
+retention and legal holds, the committee's exports, and the operator's view of delivery (`candor
+status`, and what the server's /healthz and /metrics read).
 
 Each use case opens its own unit of work (the command line opens none) and audits as `ACTOR`.
 A refusal is a `Refused` that carries the facts, worded by the command line, or the core's
@@ -15,12 +16,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from bot import access, outage, pending, records, retention, roster, waivers
 from bot.codes import format_code
 from bot.core import CandorError, Core, db_report_by_code
 from bot.relay import db_due_now
+from bot.roster_file import RosterEntry
 from bot.views.case import CaseFile
 from storage import migrate
 from storage.audit import VerifyResult
@@ -104,12 +107,11 @@ class Admin:
 
     # the roster and the audit chain
 
-    def import_roster(self, entries: Sequence[roster.RosterEntry], *,
+    def import_roster(self, entries: Sequence[RosterEntry], *,
                       prune: bool) -> roster.ImportResult:
-        """Add or update people (matched by e-mail); `roster.RosterError` refuses the whole file."""
-        with self.db.write() as session:
-            return roster.db_import_roster(session, entries, prune=prune, vault=self.core.vault,
-                                           audit=self.core.audit, actor=ACTOR)
+        """Add or update people (matched by e-mail); `RosterError` refuses the whole file."""
+        return roster.import_roster(self.db, entries, prune=prune, vault=self.core.vault,
+                                    audit=self.core.audit, actor=ACTOR)
 
     def list_roster(self) -> list[tuple[Person, list[PlatformAccount]]]:
         with self.db.read() as session:
@@ -247,11 +249,15 @@ class Status:
 
     def problems(self, *, now: datetime, stale_minutes: float) -> dict[str, Any]:
         """What keeps the committee's notices from getting through (empty: nothing)."""
-        problems = outage.committee_health(self.waiting, now=now).problems(
-            stale_minutes=stale_minutes)
-        if self.unrecorded:
-            problems[pending.HEALTH_REASON] = self.unrecorded
-        return problems
+        return _problems(self.waiting, self.unrecorded, now=now, stale_minutes=stale_minutes)
+
+
+def _problems(waiting: list[outage.Waiting], unrecorded: int | None, *, now: datetime,
+              stale_minutes: float) -> dict[str, Any]:
+    problems = outage.committee_health(waiting, now=now).problems(stale_minutes=stale_minutes)
+    if unrecorded:
+        problems[pending.HEALTH_REASON] = unrecorded
+    return problems
 
 
 def status(db: Database, *, now: datetime, vault: Vault | None) -> Status:
@@ -270,3 +276,26 @@ def retry_blocked(db: Database, *, now: datetime) -> int:
     """Every notice a platform refused is due now (after a fix); returns how many."""
     with db.write() as session:
         return db_due_now(session, platform=None, now=now)
+
+
+def health(db: Database, vault: Vault, *, now: datetime, stale_minutes: float) -> dict[str, Any]:
+    """What `GET /healthz` finds keeping the committee's notices from getting through, as
+    `Status.problems` (empty: nothing). The connection is probed first (SELECT 1); a database
+    that does not answer raises."""
+    with db.read() as session:
+        session.execute(text("SELECT 1"))
+        waiting = outage.db_waiting(session, now=now)
+        unrecorded = pending.db_overdue(session, vault, now=now)
+    return _problems(waiting, unrecorded, now=now, stale_minutes=stale_minutes)
+
+
+def waiting(db: Database, *, now: datetime) -> list[outage.Waiting]:
+    """What waits for delivery now (each scrape of `GET /metrics`)."""
+    with db.read() as session:
+        return outage.db_waiting(session, now=now)
+
+
+def unrecorded(db: Database, vault: Vault, *, now: datetime) -> int:
+    """How many anonymous reports are held past their delay and not recorded (`GET /metrics`)."""
+    with db.read() as session:
+        return pending.db_overdue(session, vault, now=now)

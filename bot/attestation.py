@@ -31,7 +31,7 @@ class Policy:
         for line in self.text.splitlines():
             if line.strip():
                 return line.strip("# ").strip()
-        return "Supplemental Code of Ethics"
+        return attestations.code_title()
 
 
 def load_policy(path: Path | None = None) -> Policy:
@@ -60,13 +60,7 @@ class Answers:
         }
 
 
-QUESTIONS: tuple[tuple[str, str], ...] = (
-    ("read_understood", "I have read and understood the Supplemental Code of Ethics."),
-    ("complied", "I complied with the Code throughout the period."),
-    ("no_conflict", "I have no conflict of interest that I have not disclosed."),
-    ("no_unreported", "I know of no matter the Code requires me to report that I have not "
-                      "reported."),
-)
+QUESTIONS = attestations.ATTEST_QUESTIONS
 
 
 def form(policy: Policy, period: str, *, once: str | None = None) -> Form:
@@ -74,12 +68,11 @@ def form(policy: Policy, period: str, *, once: str | None = None) -> Form:
     same form change nothing."""
     fields = [FormField(name, label, FieldKind.BOOLEAN) for name, label in QUESTIONS]
     fields.append(FormField(
-        "disclosure", "Conflicts of interest or exceptions to disclose", FieldKind.MULTILINE,
+        "disclosure", attestations.attest_disclosure_label(), FieldKind.MULTILINE,
         required=False, max_length=DISCLOSURE_LIMIT, hint=attestations.attest_disclosure_hint(),
     ))
-    return Form(actions.AttestForm(once or "").encode(), f"Attestation {period}", tuple(fields),
-                submit_label="Attest",
-                intro=policy.text)
+    return Form(actions.AttestForm(once or "").encode(), attestations.attest_title(period),
+                tuple(fields), submit_label=attestations.attest_submit(), intro=policy.text)
 
 
 def _yes_no(value: Any) -> bool | None:

@@ -1,11 +1,11 @@
 """The annual attestation use case: the form an officer is offered, and the attestation recorded
 (sealed, with any disclosure sealed apart and sent on to the committee by `bot.disclosures`).
 
-Lives here: `db_form`, `db_attest`, and the two reads the homes share (`db_owed`,
-`db_last_attestation`). The conversation and due-date rules are pure, in `bot.attestation`;
-a form's one-time token is `bot.once`'s. May touch: `Attestation`, `Disclosure` and the officer's
-due date through the caller's session, the vault, the audit log (`attestation.recorded`); it
-never commits (`bot.service` does).
+Lives here: `db_form`, `db_attest`, and the attestation reads the homes and the sweep share
+(`db_owed`, `db_last_attestation`, `db_attested_periods`). The conversation and due-date rules
+are pure, in `bot.attestation`; a form's one-time token is `bot.once`'s. May touch:
+`Attestation`, `Disclosure` and the officer's due date through the caller's session, the vault,
+the audit log (`attestation.recorded`); it never commits (`bot.service` does).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from bot import actions, attestation, disclosures, once
 from bot.core import Core, actor_id
 from bot.messages import Choice, Choices, FormErrors, Reply, Text
-from bot.wording import attestations, refusals
+from bot.wording import attestations, menus, refusals
 from storage.models import Attestation, Disclosure, Person, new_id
 from storage.vocabulary import PersonKind
 
@@ -84,7 +84,7 @@ def db_attest(session: Session, core: Core, person: Person, form_id: str,
     if disclosures.needs(checked):
         replies.append(Text(attestations.attest_goes_to_committee()))
     if not checked.no_unreported:
-        again = Choice("Report a concern", actions.ReportAfterAttesting().encode())
+        again = Choice(menus.report_button(), actions.ReportAfterAttesting().encode())
         replies.append(Choices(attestations.attest_offer_report(), (again,)))
     return replies
 
@@ -99,3 +99,12 @@ def db_owed(session: Session, person: Person, today: date) -> attestation.Owed:
 def db_last_attestation(session: Session, person: Person) -> Attestation | None:
     return session.exec(select(Attestation).where(Attestation.person_id == person.id)
                         .order_by(col(Attestation.attested_at).desc())).first()
+
+
+def db_attested_periods(session: Session) -> dict[int | None, set[str]]:
+    """Every officer's attested periods, by person id (one read for the roll and the sweep)."""
+    periods: dict[int | None, set[str]] = {}
+    for person_id, period in session.exec(select(Attestation.person_id,
+                                                 Attestation.period)).all():
+        periods.setdefault(person_id, set()).add(period)
+    return periods

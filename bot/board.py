@@ -32,8 +32,9 @@ FACTOR_LIMIT = 2000
 DECIDER_LIMIT = 300
 EARLIEST = date(2002, 1, 1)  # before the Sarbanes-Oxley codes of ethics, a date is a typo
 
-OCCURRENCES = (Choice("A single occurrence", "single"), Choice("Repeated occurrences", "repeated"))
-INTENTS = (Choice("Intentional", "intentional"), Choice("Inadvertent", "inadvertent"))
+OCCURRENCES = tuple(Choice(label, value) for value, label in governance.OCCURRENCES.items())
+INTENTS = tuple(Choice(label, value) for value, label in governance.INTENTS.items())
+LABELS = governance.DETERMINATION_LABELS
 # Each factor the Code names, with how a refusal refers to it.
 FACTORS = governance.DETERMINATION_FACTORS
 
@@ -52,7 +53,7 @@ class Decision:
     advised: bool
     prior: str
     reasoning: str
-    decider: str = "Board of Directors"
+    decider: str = governance.default_decider()
 
     def sealed(self, prior_ids: list[str]) -> dict[str, Any]:
         """What goes into the sealed body: every factor, the earlier determinations shown, the
@@ -74,9 +75,9 @@ def _prior_lines(session: Session, officers: list[Person], kept: KeptAway) -> st
     for officer in officers:
         assert officer.id is not None
         for earlier in filter(kept.shows_determination, db_prior(session, officer.id)):
-            found = "material violation" if earlier.violation else "no material violation"
-            lines.append(f"{officer.name}: {earlier.decided_on.isoformat()}, {found}, "
-                         f"{earlier.action.label}")
+            lines.append(governance.prior_line(officer.name, earlier.decided_on,
+                                               governance.found_violation(earlier.violation),
+                                               earlier.action.label))
     return "\n".join(lines) or governance.no_prior_determinations()
 
 
@@ -84,29 +85,26 @@ def db_form(session: Session, core: Core, member: Person, report_id: str) -> lis
     """The determination form, with the earlier determinations against each officer above it."""
     report = db_case_for(session, core, member, report_id, action="determine")
     officers = db_officers(session)
-    yes_no = (Choice("Yes", "yes"), Choice("No", "no"))
-    return [Form(actions.DetermineSubmit(report.id).encode(), f"Determination on {report.code}", (
-        FormField("subject", "The officer concerned", FieldKind.SELECT,
+    yes_no = (Choice(governance.yes(), "yes"), Choice(governance.no(), "no"))
+    return [Form(actions.DetermineSubmit(report.id).encode(),
+                 governance.determination_title(report.code), (
+        FormField("subject", LABELS["subject"], FieldKind.SELECT,
                   options=tuple(Choice(p.name, str(p.id)) for p in officers)),
-        FormField("violation", "Did a material violation of the Code occur?", FieldKind.BOOLEAN,
-                  options=yes_no),
-        FormField("action", "The Board's action", FieldKind.SELECT,
+        FormField("violation", LABELS["violation"], FieldKind.BOOLEAN, options=yes_no),
+        FormField("action", LABELS["action"], FieldKind.SELECT,
                   options=tuple(Choice(a.label, a.value) for a in BoardAction)),
-        FormField("nature", "Nature and severity of the violation", FieldKind.MULTILINE,
-                  max_length=FACTOR_LIMIT),
-        FormField("occurrence", "Single or repeated", FieldKind.SELECT, options=OCCURRENCES),
-        FormField("intent", "Intentional or inadvertent", FieldKind.SELECT, options=INTENTS),
-        FormField("advised", "Had the officer been advised beforehand of the proper course?",
-                  FieldKind.BOOLEAN, options=yes_no),
-        FormField("prior", "Prior violations weighed (earlier determinations are listed above)",
-                  FieldKind.MULTILINE, max_length=FACTOR_LIMIT),
-        FormField("decider", "Decided by (the Board, or the committee or person it designated)",
-                  max_length=DECIDER_LIMIT, initial="Board of Directors"),
-        FormField("decided_on", "Date decided", FieldKind.DATE,
+        FormField("nature", LABELS["nature"], FieldKind.MULTILINE, max_length=FACTOR_LIMIT),
+        FormField("occurrence", LABELS["occurrence"], FieldKind.SELECT, options=OCCURRENCES),
+        FormField("intent", LABELS["intent"], FieldKind.SELECT, options=INTENTS),
+        FormField("advised", LABELS["advised"], FieldKind.BOOLEAN, options=yes_no),
+        FormField("prior", LABELS["prior"], FieldKind.MULTILINE, max_length=FACTOR_LIMIT),
+        FormField("decider", LABELS["decider"], max_length=DECIDER_LIMIT,
+                  initial=governance.default_decider()),
+        FormField("decided_on", LABELS["decided_on"], FieldKind.DATE,
                   initial=core.today().isoformat()),
-        FormField("reasoning", "The Board's reasoning (kept encrypted)", FieldKind.MULTILINE,
+        FormField("reasoning", LABELS["reasoning"], FieldKind.MULTILINE,
                   max_length=REASON_LIMIT),
-    ), submit_label="Record determination",
+    ), submit_label=governance.determination_submit(),
         intro=governance.determination_intro(
             _prior_lines(session, officers, db_kept_away(session, core, member))))]
 

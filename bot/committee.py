@@ -16,10 +16,10 @@ from bot.access import db_case_for, db_open_cases
 from bot.core import (
     CandorError,
     Core,
-    FieldError,
     actor_id,
     db_excluded,
     is_committee,
+    required_text,
 )
 from bot.messages import (
     Choice,
@@ -55,8 +55,8 @@ def db_acknowledge(session: Session, core: Core, member: Person, report_id: str)
     report = db_case_for(session, core, member, report_id, action="acknowledge")
     if report.status is not CaseStatus.RECEIVED:
         by = session.get(Person, report.acknowledged_by) if report.acknowledged_by else None
-        return [Text(casework.already_acknowledged(report.code,
-                                                   by.name if by else "another member"))]
+        return [Text(casework.already_acknowledged(
+            report.code, by.name if by else casework.another_member()))]
     report.acknowledged_at = core.now()
     report.acknowledged_by = member.id
     db_change_status(session, core, report, to=CaseStatus.ACKNOWLEDGED, by=member, reason=None)
@@ -76,42 +76,38 @@ def db_view(session: Session, core: Core, member: Person, report_id: str) -> lis
 def case_choices(report: Report) -> tuple[Choice, ...]:
     choices: list[Choice] = []
     if report.status is CaseStatus.RECEIVED:
-        choices.append(Choice("Acknowledge", actions.Acknowledge(report.id).encode(),
-                              Style.PRIMARY))
+        choices.append(Choice(casework.acknowledge_button(),
+                              actions.Acknowledge(report.id).encode(), Style.PRIMARY))
     else:
-        choices.append(Choice("Ask the reporter", actions.AskForm(report.id).encode()))
+        choices.append(Choice(casework.ask_button(), actions.AskForm(report.id).encode()))
     for target in MOVES[report.status]:
-        choices.append(Choice(f"Move to: {target.label}",
+        choices.append(Choice(casework.move_button(target.label),
                               actions.MoveForm(report.id, target.value).encode()))
     if report.status is not CaseStatus.RECEIVED:
-        choices.append(Choice("Record Board determination",
+        choices.append(Choice(casework.determine_button(),
                               actions.DetermineForm(report.id).encode()))
     return tuple(choices)
 
 
 def chair_choices(report: Report) -> tuple[Choice, ...]:
     """What only the chair is offered on a case: conflict routing and the legal hold."""
-    hold = "Release legal hold" if report.legal_hold else "Place legal hold"
-    return (Choice("Keep a member away", actions.ExcludeForm(report.id).encode()),
-            Choice(hold, actions.HoldForm(report.id).encode()))
+    return (Choice(casework.exclusion_button(), actions.ExcludeForm(report.id).encode()),
+            Choice(casework.hold_action(release=report.legal_hold),
+                   actions.HoldForm(report.id).encode()))
 
 
 def db_ask_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
     report = db_case_for(session, core, member, report_id, action="ask")
-    return [Form(actions.AskSubmit(report.id).encode(), f"Question on {report.code}", (
+    return [Form(actions.AskSubmit(report.id).encode(), casework.question_title(report.code), (
         FormField("question", casework.question_prompt(), FieldKind.MULTILINE,
                   max_length=QUESTION_LIMIT),
-    ), submit_label="Send question")]
+    ), submit_label=casework.question_submit())]
 
 
 def db_ask(session: Session, core: Core, *, member: Person, report_id: str,
            question: str) -> list[Reply]:
     report = db_case_for(session, core, member, report_id, action="ask")
-    question = question.strip()
-    if not question:
-        raise FieldError("question", refusals.required_field())
-    if len(question) > QUESTION_LIMIT:
-        raise FieldError("question", refusals.too_long(QUESTION_LIMIT, len(question)))
+    question = required_text("question", question, limit=QUESTION_LIMIT)
     message_id = new_id()
     session.add(CaseMessage(
         id=message_id, report_id=report.id, direction=MessageDirection.QUESTION,
@@ -132,21 +128,17 @@ def db_move_form(session: Session, core: Core, member: Person, report_id: str,
     report = db_case_for(session, core, member, report_id, action="move")
     target = _target(report, to)
     return [Form(actions.MoveSubmit(report.id, target.value).encode(),
-                 f"{report.code}: {target.label}"[:60], (
+                 casework.move_title(report.code, target.label)[:60], (
         FormField("reason", casework.status_reason_prompt(), FieldKind.MULTILINE,
                   max_length=REASON_LIMIT),
-    ), submit_label="Move case")]
+    ), submit_label=casework.move_submit())]
 
 
 def db_move(session: Session, core: Core, *, member: Person, report_id: str, to: str,
             reason: str) -> list[Reply]:
     report = db_case_for(session, core, member, report_id, action="move")
     target = _target(report, to)
-    reason = reason.strip()
-    if not reason:
-        raise FieldError("reason", refusals.required_field())
-    if len(reason) > REASON_LIMIT:
-        raise FieldError("reason", refusals.too_long(REASON_LIMIT, len(reason)))
+    reason = required_text("reason", reason, limit=REASON_LIMIT)
     db_change_status(session, core, report, to=target, by=member, reason=reason)
     report.last_feedback_at = core.now()
     session.add(report)
@@ -173,11 +165,13 @@ def db_cases(session: Session, core: Core, member: Person) -> list[Reply]:
     if not visible:
         return [Text(casework.no_open_cases())]
     sections = tuple(
-        (f"{r.code}: {r.status.label}", f"{r.category.label}; received {r.received_at:%Y-%m-%d}")
+        (casework.case_and_status(r.code, r.status.label),
+         casework.category_received(r.category.label, r.received_at))
         for r in visible
     )
-    choices = tuple(Choice(f"Open {r.code}", actions.ViewCase(r.id).encode()) for r in visible[:20])
-    return [Document(title="Open cases", sections=sections, choices=choices)]
+    choices = tuple(Choice(casework.open_case(r.code), actions.ViewCase(r.id).encode())
+                    for r in visible[:20])
+    return [Document(title=casework.open_cases(), sections=sections, choices=choices)]
 
 
 def _tell_reporter(session: Session, core: Core, report: Report, *, key: str) -> None:

@@ -29,10 +29,10 @@ def db_form(session: Session, core: Core, member: Person, report_id: str) -> lis
     candidates = _candidates(session, core, member, report)
     if not candidates:
         return [Text(casework.exclusion_nobody_left())]
-    return [Form(actions.ExcludeSubmit(report.id).encode(), f"Keep a member away: {report.code}", (
+    return [Form(actions.ExcludeSubmit(report.id).encode(), casework.exclusion_title(report.code), (
         FormField("member", casework.exclusion_prompt(), FieldKind.SELECT,
                   options=tuple(Choice(p.name, str(p.id)) for p in candidates)),
-    ), submit_label="Keep away")]
+    ), submit_label=casework.exclusion_submit())]
 
 
 def db_submit(session: Session, core: Core, *, member: Person, report_id: str,

@@ -1,5 +1,6 @@
 """What every use case needs: the vault, the audit log, the clock, the enabled platforms, the
-Code, and the few lookups shared by reports, follow-up and committee actions.
+Code, the few lookups shared by reports, follow-up and committee actions, and the check of a
+form's required text (`required_text`).
 
 Functions named `db_*` take the caller's session and never commit.
 """
@@ -13,11 +14,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from bot import schedule
+from bot import deadlines
 from bot.attestation import Policy
 from bot.calendar import local_date
+from bot.deadlines import ScheduleSettings
 from bot.messages import Actor
-from bot.schedule import ScheduleSettings
+from bot.wording import refusals
 from storage import identities
 from storage.audit import AuditLog, Detail
 from storage.clock import start_of_day, utcnow
@@ -42,6 +44,17 @@ class FieldError(CandorError):
     def __init__(self, name: str, reply: str) -> None:
         super().__init__(reply)
         self.name = name
+
+
+def required_text(name: str, value: str, *, limit: int) -> str:
+    """What a person typed into the required field `name`, stripped; refused beside the field
+    when it is empty or longer than `limit`."""
+    value = value.strip()
+    if not value:
+        raise FieldError(name, refusals.required_field())
+    if len(value) > limit:
+        raise FieldError(name, refusals.too_long(limit, len(value)))
+    return value
 
 
 @dataclass
@@ -77,16 +90,16 @@ class Core:
         anonymous report or of a person's drafting."""
         return start_of_day(self.now(), self.timezone)
 
-    # --- dates shown on a case (the same rules the scheduler reminds by) --------------------
+    # --- dates shown on a case (the deadlines the reminders count down to) ------------------
 
     def acknowledge_by(self, report: Report) -> date:
-        return schedule.acknowledge_by(report.received_at, self.schedule)
+        return deadlines.acknowledge_by(report.received_at, self.schedule)
 
     def receipt_due(self, report: Report) -> date:
-        return schedule.receipt_deadline(report.received_at, self.schedule)
+        return deadlines.receipt_deadline(report.received_at, self.schedule)
 
     def feedback_due(self, report: Report) -> date:
-        return schedule.feedback_deadline(report.received_at, self.schedule)
+        return deadlines.feedback_deadline(report.received_at, self.schedule)
 
 
 def actor_id(person: Person) -> str:

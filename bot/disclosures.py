@@ -16,7 +16,7 @@ from bot.core import CandorError, Core, actor_id, is_committee
 from bot.messages import CHANNEL, Choice, Document, Reply
 from bot.outbox import db_enqueue
 from bot.visibility import NOTHING, KeptAway, db_kept_away
-from bot.wording import attestations, refusals
+from bot.wording import attestations, case_labels, refusals
 from storage.models import Attestation, Disclosure, Person
 
 KIND = "attestation"
@@ -63,21 +63,24 @@ def db_view(session: Session, core: Core, member: Person, attestation_id: str) -
     officer = session.get(Person, attestation.person_id)
     answers = core.vault.unseal(session, kind=KIND, record_id=attestation.id, blob=attestation.body)
     sections: list[tuple[str, str]] = [
-        ("Officer", f"{officer.name}, {officer.role.label}" if officer and officer.role
-         else (officer.name if officer else "unknown")),
-        ("Period", attestation.period),
-        ("Attested", f"{attestation.attested_at:%Y-%m-%d %H:%M} UTC"),
+        (attestations.attest_officer_label(),
+         attestations.attest_officer(officer.name, officer.role.label) if officer and officer.role
+         else (officer.name if officer else case_labels.UNKNOWN)),
+        (attestations.attest_period_label(), attestation.period),
+        (attestations.attest_attested_label(), f"{attestation.attested_at:%Y-%m-%d %H:%M} UTC"),
     ]
-    sections += [(label, "Yes" if answers.get(name) else "No") for name, label in QUESTIONS]
+    sections += [(label, attestations.attest_answer(answers.get(name)))
+                 for name, label in QUESTIONS]
     for disclosure in session.exec(select(Disclosure)
                                    .where(Disclosure.attestation_id == attestation.id)
                                    .order_by(col(Disclosure.created_at))).all():
         text = core.vault.unseal(session, kind="disclosure", record_id=disclosure.id,
                                blob=disclosure.body)
-        sections.append(("Disclosed", sanitize.neutralise(str(text.get("text", "")))))
+        sections.append((attestations.attest_disclosed_label(),
+                         sanitize.neutralise(str(text.get("text", "")))))
     core.audit_event(session, actor=actor_id(member), action="attestation.viewed",
                      record_kind=KIND, record_id=attestation.id)
-    return [Document(f"Attestation {attestation.period}", tuple(sections))]
+    return [Document(attestations.attest_title(attestation.period), tuple(sections))]
 
 
 def db_recent(session: Session, limit: int = 10, *,

@@ -3,7 +3,7 @@ own, one per platform account (the row's key is a keyed hash of it, never the ac
 
 Lives here: `db_load` (a draft, or None and whether it had expired), `db_save` (None drops it),
 `db_drop` (by row keys: the sweep's expired drafts). The draft's steps are `bot.intake`'s; the
-lifetime rule is `bot.schedule.expired_drafts`. Used by `bot.service` and `bot.sweep`.
+lifetime rule is `bot.reminders.expired_drafts`. Used by `bot.service` and `bot.sweep`.
 May touch: the `Conversation` table and the vault (seal, open, shred) through the caller's
 session; it never commits and writes no audit row (a draft is nobody's record yet).
 """
@@ -14,8 +14,9 @@ from collections.abc import Iterable
 
 from sqlmodel import Session
 
-from bot import intake, schedule
+from bot import intake, reminders
 from bot.core import Core
+from bot.dues import DraftState
 from bot.messages import Actor
 from storage.models import Conversation
 
@@ -29,8 +30,8 @@ def db_load(session: Session, core: Core, actor: Actor) -> tuple[intake.Draft | 
     row = session.get(Conversation, _key(core, actor))
     if row is None:
         return None, False
-    if schedule.expired_drafts([schedule.DraftState(row.key, row.updated_at)], core.now(),
-                               core.schedule):
+    if reminders.expired_drafts([DraftState(row.key, row.updated_at)], core.now(),
+                                core.schedule):
         _drop(session, core, row)
         return None, True
     data = core.vault.unseal(session, kind="conversation", record_id=row.key, blob=row.body)

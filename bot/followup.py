@@ -20,7 +20,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot import actions, codes, pending, sanitize
-from bot.core import REPORTER, CandorError, Core, FieldError, actor_id, db_report_by_code
+from bot.core import (
+    REPORTER,
+    CandorError,
+    Core,
+    FieldError,
+    actor_id,
+    db_report_by_code,
+    required_text,
+)
 from bot.messages import (
     CHANNEL,
     Actor,
@@ -36,7 +44,7 @@ from bot.messages import (
 from bot.outbox import db_enqueue
 from bot.reports import REPORT, reporter_tag
 from bot.views import case as case_view
-from bot.wording import casework, following, refusals, reporting
+from bot.wording import case_labels, casework, following, refusals, reporting
 from storage.crypto import Vault
 from storage.models import CaseMessage, GuessCount, Person, Report, new_id
 from storage.vocabulary import MessageDirection
@@ -63,7 +71,8 @@ def answer_choice(core: Core, report: Report, *, person_id: int | None = None,
         expiry, who = (int(core.now().timestamp()) + ANONYMOUS_TOKEN_SECONDS,
                        ("actor", actor.platform.value, actor.user_id))
     token = f"{report.id}.{expiry}.{_mac(core, report.id, expiry, who)}"
-    return Choice("Answer the committee", actions.AnswerForm(token).encode(), Style.PRIMARY)
+    return Choice(following.answer_the_committee(), actions.AnswerForm(token).encode(),
+                  Style.PRIMARY)
 
 
 def check_token(core: Core, token: str, *, person: Person, actor: Actor,
@@ -273,10 +282,10 @@ def db_status(session: Session, core: Core, person: Person, actor: Actor,
 
 def answer_form(core: Core, person: Person, actor: Actor, token: str) -> list[Reply]:
     check_token(core, token, person=person, actor=actor)
-    return [Form(actions.AnswerSubmit(token).encode(), "Answer the committee", (
+    return [Form(actions.AnswerSubmit(token).encode(), following.answer_the_committee(), (
         FormField("answer", following.answer_prompt(), FieldKind.MULTILINE,
                   max_length=ANSWER_LIMIT),
-    ), submit_label="Send answer")]
+    ), submit_label=following.answer_submit())]
 
 
 def db_answer(session: Session, core: Core, *, person: Person, actor: Actor, token: str,
@@ -285,11 +294,7 @@ def db_answer(session: Session, core: Core, *, person: Person, actor: Actor, tok
     report = session.get(Report, report_id)
     if report is None or report.shredded_at is not None:
         raise CandorError(refusals.case_not_found())
-    answer = answer.strip()
-    if not answer:
-        raise FieldError("answer", refusals.required_field())
-    if len(answer) > ANSWER_LIMIT:
-        raise FieldError("answer", refusals.too_long(ANSWER_LIMIT, len(answer)))
+    answer = required_text("answer", answer, limit=ANSWER_LIMIT)
     message_id = new_id()
     # An anonymous reporter's answer is covered like their report: dated by its day in every plain
     # row, and its notice to the committee held back by the same random delay.
@@ -305,9 +310,7 @@ def db_answer(session: Session, core: Core, *, person: Person, actor: Actor, tok
                      record_id=report.id, detail={"message": message_id}, at=moment)
     db_enqueue(session, core.vault, now=moment, not_before=not_before, key=f"answer:{message_id}",
                target=CHANNEL,
-               notice=sanitize.reminder(casework.answer_for_committee(report.code), (("Case",
-                                                                                      report.code),
-                                                                                     ),
-                                        report_id=report.id),
+               notice=sanitize.reminder(casework.answer_for_committee(report.code),
+                                        ((case_labels.CASE, report.code),), report_id=report.id),
                platforms=core.platforms)
     return [Text(following.answer_recorded(report.code))]

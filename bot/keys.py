@@ -1,7 +1,8 @@
 """The master keys' use cases behind `candor keys`, each in its own unit of work: the committee's
 recovery escrow (a split installed and audited, what a recovery reads and records, the restore
 drill), and the database's side of a rotation or a retirement (how many data keys lag, which
-servers hold what, re-wrapping, re-sealing the escrow).
+servers hold what, re-wrapping, re-sealing the escrow); a running server's report of the keyring
+it holds, and the versions in use it must keep (`adapters/key_watch.py`).
 
 The key file, the share files and the waiting for servers are the command line's
 (`adapters/cli/keys/`). No share word, private key or keyring byte reaches an audit row: they
@@ -12,7 +13,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from sqlmodel import select
 
 from bot.admin import ACTOR
 from bot.core import Core
@@ -21,7 +24,7 @@ from storage.audit import AuditLog, audit_key
 from storage.crypto import Vault, db_any_under, db_count_not_under, db_data_keys_after
 from storage.db import Database
 from storage.keyring import Keyring, KeyringError
-from storage.models import RecoveryKey
+from storage.models import DataKey, RecoveryKey
 
 DRILL_BATCH = 1000  # data keys read per unit of work by the restore drill
 
@@ -117,6 +120,28 @@ def live_holders(db: Database, *, now: datetime) -> list[keyholders.Holder]:
     """The running servers' reports of the versions they hold and wrap under."""
     with db.read() as session:
         return keyholders.db_live(session, now=now)
+
+
+def versions_in_use(db: Database) -> set[int]:
+    """The master key versions data keys are wrapped under: a keyring without one of them is
+    refused by a running server."""
+    with db.read() as session:
+        return set(session.exec(select(DataKey.master_version).distinct()).all())
+
+
+def report_holder(db: Database, *, server: str, process: str, source: str, keyring: Keyring,
+                  started_at: datetime, now: datetime, live_for: timedelta) -> None:
+    """A running server's report of the keyring it holds (`storage.keyholders`), written or
+    renewed."""
+    with db.write() as session:
+        keyholders.db_report(session, server=server, process=process, source=source,
+                             keyring=keyring, started_at=started_at, now=now, live_for=live_for)
+
+
+def forget_holder(db: Database, *, server: str) -> None:
+    """A server that stops takes its report with it."""
+    with db.write() as session:
+        keyholders.db_forget(session, server=server)
 
 
 def reseal(db: Database, keyring: Keyring) -> None:

@@ -103,6 +103,14 @@ class Choice:
     label: str
     value: str
     style: Style = Style.DEFAULT
+    # A choice that leads to a window (a form, the case check) says what that window shows: the
+    # click it asks the core for, or `CASE_CHECK`. An adapter that opens a window straight from a
+    # button (a Teams dialog) opens it at once, so reaching it writes nothing into the chat; the
+    # others send `value` as an ordinary click. None: a click answered where it was made.
+    window: str | None = None
+
+
+CASE_CHECK = "case-check"  # a `Choice.window`: the adapter's own window for a code and a secret
 
 
 @dataclass(frozen=True)
@@ -178,11 +186,13 @@ Keepable = Form | Document  # what an adapter may keep for a dialog to open late
 
 
 def _choice_json(choice: Choice) -> dict[str, Any]:
-    return {"label": choice.label, "value": choice.value, "style": choice.style.value}
+    window = {} if choice.window is None else {"window": choice.window}
+    return {"label": choice.label, "value": choice.value, "style": choice.style.value, **window}
 
 
 def _choice(doc: dict[str, Any]) -> Choice:
-    return Choice(str(doc["label"]), str(doc["value"]), Style(doc.get("style", "default")))
+    return Choice(str(doc["label"]), str(doc["value"]), Style(doc.get("style", "default")),
+                  _optional(doc.get("window")))
 
 
 def _optional(value: Any) -> str | None:
@@ -240,7 +250,7 @@ class Notice:
     choices: tuple[Choice, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "choices": tuple(_choice_json(c) for c in self.choices)}
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> Notice:
@@ -248,10 +258,7 @@ class Notice:
             title=doc["title"],
             text=doc.get("text", ""),
             fields=tuple((str(a), str(b)) for a, b in doc.get("fields", ())),
-            choices=tuple(
-                Choice(c["label"], c["value"], Style(c.get("style", "default")))
-                for c in doc.get("choices", ())
-            ),
+            choices=tuple(_choice(c) for c in doc.get("choices", ())),
         )
 
     def plain_text(self) -> str:

@@ -4,7 +4,8 @@ A notice waits from the moment it first became due (`due_at`): an anonymous repo
 not waiting during its deliberate delay, and nothing here counts a notice before its time. An
 outage is a platform's committee channel refusing Candor's posts with an error a person must fix,
 from the first refusal until a post there gets through: one row per platform, so the operators
-are e-mailed once per outage (`db_outages_to_tell`, `db_mark_told`).
+are e-mailed once per outage (`db_outages_to_tell`, `db_mark_told`; the e-mail job's steps and
+the addresses it writes to are at the end, its sending in adapters/mail.py).
 
 Counts, times, platforms and error codes only: nothing here reads a notice's sealed body.
 """
@@ -19,8 +20,10 @@ from sqlalchemy import ColumnElement, CursorResult, and_, func, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, delete, select
 
+from storage.audit import AuditLog
 from storage.clock import as_utc
-from storage.models import DeliveryOutage, OutboxMessage
+from storage.db import Database
+from storage.models import DeliveryOutage, OutboxMessage, Person
 from storage.vocabulary import OutboxState, Platform
 
 COMMITTEE_KINDS = ("channel", "update")  # notices to the committee's channel, and edits of them
@@ -148,3 +151,41 @@ def db_mark_told(session: Session, outage: Outage, *, at: datetime | None) -> bo
                col(DeliveryOutage.started_at) == outage.started_at, was_told)
         .values(emailed_at=at)))
     return result.rowcount == 1
+
+
+# --- the operators' e-mail, each step in a unit of work of its own (the sending is the adapter's)
+
+
+def outages_to_tell(db: Database, *, now: datetime, after: timedelta) -> list[Outage]:
+    with db.read() as session:
+        return db_outages_to_tell(session, now=now, after=after)
+
+
+def mark_told(db: Database, outage: Outage, *, at: datetime | None) -> bool:
+    """`db_mark_told` in a unit of work of its own: committed before the e-mail goes."""
+    with db.write() as session:
+        return db_mark_told(session, outage, at=at)
+
+
+def audit_told(db: Database, audit: AuditLog, outage: Outage, *, recipients: int) -> None:
+    """The e-mail went: on record with its counts and cause (never an address)."""
+    with db.write() as session:
+        audit.db_append(session, actor="system", action="outage.emailed",
+                        record_kind="outage",
+                        record_id=outage.platform.value,
+                        detail={"notices": outage.notices, "cause": outage.cause,
+                                "recipients": recipients})
+
+
+def addresses(db: Database, extra: str | None) -> list[str]:
+    """The chair's roster e-mail (every active chair's), then CANDOR_ALERT_EMAIL's
+    (comma-separated)."""
+    with db.read() as session:
+        chairs = session.exec(select(Person.email).where(col(Person.chair).is_(True),
+                                                         col(Person.active).is_(True))).all()
+    found: list[str] = []
+    for address in [*chairs, *(extra or "").split(",")]:
+        address = address.strip()
+        if address and address.lower() not in {a.lower() for a in found}:
+            found.append(address)
+    return found

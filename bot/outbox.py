@@ -105,10 +105,11 @@ def db_no_route(session: Session, vault: Vault, *, now: datetime, about: str, ke
     # The log names the person only when the notice is not about a case they reported.
     log.warning("notice has no route", extra={"outbox_key": about[:100]} if reporter
                 else {"outbox_key": about[:100], "person": person_id})
-    facts: tuple[tuple[str, str], ...] = (("Notice", about),)
+    facts: tuple[tuple[str, str], ...] = ((notices.notice_label(), about),)
     if not reporter:
         person = session.get(Person, person_id)
-        facts = (("Person", person.name if person else f"roster id {person_id}"), *facts)
+        facts = ((notices.person_label(), person.name if person else notices.roster_id(person_id)),
+                 *facts)
     title = notices.delivery_no_route(" or ".join(p.label for p in missing))
     return db_undeliverable(session, vault, now=now, about=about, key=key, title=title, facts=facts,
                             platforms=platforms)

@@ -62,7 +62,7 @@ from bot.core import REPORTER, Core
 from bot.intake import Draft
 from bot.messages import Document
 from bot.reports import REPORT, Receipt, code_tag, db_record, db_unused_code, report_content
-from bot.wording import following
+from bot.wording import case_labels, following
 from storage.clock import as_utc
 from storage.crypto import Vault
 from storage.db import Database
@@ -156,10 +156,10 @@ def db_replace_secret(session: Session, core: Core, held: Held, *, secret_hash: 
 def status_view(held: Held) -> Document:
     """What a fresh case's status shows (received, its day, no questions), without the answer
     button: there is nothing to answer until the committee asks."""
-    return Document(title=f"Case {held.code}", sections=(
-        ("Status", CaseStatus.RECEIVED.label),
-        ("Received", held.received_at.strftime("%Y-%m-%d")),
-        ("Questions", following.case_no_questions_yet()),
+    return Document(title=case_labels.case_title(held.code), sections=(
+        (case_labels.STATUS, CaseStatus.RECEIVED.label),
+        (case_labels.RECEIVED, held.received_at.strftime("%Y-%m-%d")),
+        (case_labels.QUESTIONS, following.case_no_questions_yet()),
     ))
 
 
@@ -187,8 +187,8 @@ class Recorder:
                 self.unopened += 1
                 log.warning("pending report %s did not open (%s); tried again later", pending_id,
                             type(exc).__name__)
-            # its code or id taken meanwhile: left as it is, and counted overdue
             except IntegrityError:
+                # its code or id taken meanwhile: left as it is, and counted overdue
                 log.error("pending report %s could not be recorded (a conflicting row)", pending_id)
         if recorded:
             log.info("recorded %d anonymous report(s) held for their delay", recorded)

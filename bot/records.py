@@ -55,7 +55,7 @@ def parse_period(text: str) -> tuple[str, date, date]:
     """A quarter ("2026Q4") as (name, first day, first day of the next quarter)."""
     match = _PERIOD.match(text.strip())
     if not match:
-        raise ValueError(f"{text!r} is not a quarter; write it like 2026Q4")
+        raise ValueError(refusals.quarter_invalid(text))
     year, quarter = int(match.group(1)), int(match.group(2))
     start = date(year, 3 * quarter - 2, 1)
     end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)

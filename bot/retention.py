@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from bot import actions
 from bot.access import db_chair_case
 from bot.committee import REASON_LIMIT
-from bot.core import CandorError, Core, FieldError, actor_id
+from bot.core import CandorError, Core, actor_id, required_text
 from bot.messages import FieldKind, Form, FormField, Reply, Text
 from bot.outbox import key_ids
 from bot.reports import REPORT, db_unseal
@@ -126,11 +126,7 @@ def db_set_hold(session: Session, core: Core, report: Report, *, hold: bool, rea
     """Place or release a legal hold; the reason goes sealed into the report's own record."""
     if report.shredded_at is not None:
         raise CandorError(refusals.case_not_found())
-    reason = reason.strip()
-    if not reason:
-        raise FieldError("reason", refusals.required_field())
-    if len(reason) > REASON_LIMIT:
-        raise FieldError("reason", refusals.too_long(REASON_LIMIT, len(reason)))
+    reason = required_text("reason", reason, limit=REASON_LIMIT)
     content = db_unseal(session, core, report)
     holds = list(content.get("holds", []))
     holds.append({"hold": hold, "reason": reason, "by": actor, "at": core.now().isoformat()})
@@ -144,11 +140,12 @@ def db_set_hold(session: Session, core: Core, report: Report, *, hold: bool, rea
 
 def db_hold_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
     report = db_chair_case(session, core, member, report_id, action="hold")
-    title = "Release legal hold" if report.legal_hold else "Place legal hold"
-    return [Form(actions.HoldSubmit(report.id).encode(), f"{title}: {report.code}", (
+    release = report.legal_hold
+    return [Form(actions.HoldSubmit(report.id).encode(),
+                 casework.hold_title(report.code, release=release), (
         FormField("reason", casework.hold_reason_prompt(), FieldKind.MULTILINE,
                   max_length=REASON_LIMIT),
-    ), submit_label=title)]
+    ), submit_label=casework.hold_action(release=release))]
 
 
 def db_hold_submit(session: Session, core: Core, *, member: Person, report_id: str,

@@ -17,6 +17,7 @@ from datetime import date, datetime
 
 from bot import actions
 from bot.messages import Choice, Notice, Style
+from bot.wording import attestations, case_labels, casework, governance, notices
 from storage.vocabulary import CaseStatus, Category
 
 ZWSP = "\u200b"
@@ -79,27 +80,28 @@ def _when(moment: datetime) -> str:
 def alert(facts: AlertFacts) -> Notice:
     """The notice for a new or updated case in the committee channel."""
     fields: list[tuple[str, str]] = [
-        ("Case", facts.code),
-        ("Category", facts.category.label),
-        ("Received", facts.received_at.strftime("%Y-%m-%d") if facts.anonymous
+        (case_labels.CASE, facts.code),
+        (case_labels.CATEGORY, facts.category.label),
+        (case_labels.RECEIVED, facts.received_at.strftime("%Y-%m-%d") if facts.anonymous
          else _when(facts.received_at)),
-        ("Status", facts.status.label),
+        (case_labels.STATUS, facts.status.label),
     ]
     if facts.acknowledged_by and facts.acknowledged_at:
-        fields.append(("Acknowledged", f"{facts.acknowledged_by}, {_when(facts.acknowledged_at)}"))
+        fields.append((case_labels.ACKNOWLEDGED,
+                       notices.alert_acknowledged(facts.acknowledged_by,
+                                                  _when(facts.acknowledged_at))))
     else:
-        fields.append(("Acknowledge by", facts.acknowledge_by.isoformat()))
-    fields.append(("Receipt confirmed to reporter by", facts.receipt_due.isoformat()))
-    fields.append(("Feedback to reporter by", facts.feedback_due.isoformat()))
+        fields.append((notices.alert_acknowledge_by(), facts.acknowledge_by.isoformat()))
+    fields.append((notices.alert_receipt_due(), facts.receipt_due.isoformat()))
+    fields.append((notices.alert_feedback_due(), facts.feedback_due.isoformat()))
     choices: list[Choice] = []
     if facts.status is CaseStatus.RECEIVED:
-        choices.append(Choice("Acknowledge", actions.Acknowledge(facts.report_id).encode(),
-                              Style.PRIMARY))
-    choices.append(Choice("View details", actions.ViewCase(facts.report_id).encode()))
+        choices.append(Choice(casework.acknowledge_button(),
+                              actions.Acknowledge(facts.report_id).encode(), Style.PRIMARY))
+    choices.append(Choice(notices.view_details(), actions.ViewCase(facts.report_id).encode()))
     return Notice(
-        title=(f"New report {facts.code}" if facts.status is CaseStatus.RECEIVED
-               else f"Report {facts.code}"),
-        text="A concern was reported to the Audit Committee. Details open privately.",
+        title=notices.alert_title(facts.code, new=facts.status is CaseStatus.RECEIVED),
+        text=notices.alert_text(),
         fields=tuple(fields),
         choices=tuple(choices),
     )
@@ -111,9 +113,10 @@ def reminder(title: str, facts: tuple[tuple[str, str], ...], *, report_id: str |
     the button that acts on it (the case's details, or recording a waiver's disclosure)."""
     choices: tuple[Choice, ...] = ()
     if report_id:
-        choices = (Choice("View details", actions.ViewCase(report_id).encode()),)
+        choices = (Choice(notices.view_details(), actions.ViewCase(report_id).encode()),)
     elif waiver_id:
-        choices = (Choice("Record disclosure", actions.DiscloseForm(waiver_id).encode()),)
+        choices = (Choice(governance.record_disclosure(),
+                          actions.DiscloseForm(waiver_id).encode()),)
     return Notice(title=title, fields=tuple((a, neutralise(b)) for a, b in facts), choices=choices)
 
 
@@ -122,11 +125,11 @@ def attestation_notice(*, period: str, attested_at: datetime, needs: tuple[str, 
     """An attestation that needs the committee: the period, when, and what kind of answer, never
     the officer's words (they open privately)."""
     return Notice(
-        title=f"An attestation for {period} needs the committee",
-        text="An officer's annual attestation includes answers the committee should review. "
-             "The attestation opens privately.",
-        fields=(("Period", period), ("Attested", _when(attested_at)),
-                ("Needs review", "; ".join(needs))),
+        title=attestations.attest_notice_title(period),
+        text=attestations.attest_notice_text(),
+        fields=((attestations.attest_period_label(), period),
+                (attestations.attest_attested_label(), _when(attested_at)),
+                (attestations.attest_needs_review_label(), "; ".join(needs))),
         choices=(choice,),
     )
 

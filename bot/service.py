@@ -1,8 +1,8 @@
 """The event pipeline adapters call, and the one route table. Each inbound event is one unit of
 work: de-duplicated by its platform event id (`bot.once`), resolved to a roster person,
-dispatched to its use case (`_command`, `_choice`, `_form_fields`: the routes), committed, then
-answered. Adapters call `handle` (off the event loop: it does blocking database work) and render
-the replies. Nothing here knows a platform's SDK.
+dispatched to its use case (a message or a command to `bot.commands`, a click or a form through
+`_ROUTES`), committed, then answered. Adapters call `handle` (off the event loop: it does
+blocking database work) and render the replies. Nothing here knows a platform's SDK.
 
 May touch: it opens the unit of work and commits; everything it reads or writes is done by the
 use-case modules (`bot.filing`, `bot.attesting`, `bot.committee`, ...) and views (`bot.views`).
@@ -11,8 +11,9 @@ use-case modules (`bot.filing`, `bot.attesting`, `bot.committee`, ...) and views
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 from sqlmodel import Session
 
@@ -21,34 +22,23 @@ from bot import (
     actions,
     attesting,
     board,
+    commands,
     committee,
     conflicts,
     disclosures,
-    drafts,
     filing,
     followup,
     once,
     receipts,
-    report_form,
     retention,
     waivers,
 )
-from bot.codes import format_code
-from bot.core import (
-    CandorError,
-    Core,
-    FieldError,
-    db_report_by_code,
-    db_resolve,
-    is_committee,
-)
+from bot.core import CandorError, Core, FieldError, db_resolve
 from bot.messages import (
     Actor,
     ChoiceClicked,
     Command,
     DirectMessage,
-    Document,
-    Form,
     FormErrors,
     Inbound,
     Keepable,
@@ -57,7 +47,7 @@ from bot.messages import (
 )
 from bot.relay import db_due_now
 from bot.views import home
-from bot.wording import following, menus, refusals, reporting
+from bot.wording import refusals
 from storage import identities
 from storage.db import Database
 from storage.keyring import CryptoError
@@ -155,169 +145,110 @@ class Service:
             person = db_resolve(session, self.core, actor)
             if person is None:
                 return [Text(refusals.not_on_roster())]
-            if is_committee(person):
-                return [home.db_committee_home(session, self.core, person)]
-            return [home.db_officer_home(session, self.core, person)]
+            return [home.db_home(session, self.core, person)]
 
     # --- dispatch ---------------------------------------------------------------------------
 
     def _dispatch(self, session: Session, person: Person, event: Inbound) -> list[Reply]:
+        core = self.core
         if isinstance(event, DirectMessage):
             if len(event.text) > MAX_INBOUND_TEXT:
                 return [Text(refusals.text_too_large())]
-            return self._message(session, person, event.actor, event.text)
+            return commands.db_message(session, core, person, event.actor, event.text)
         if isinstance(event, Command):
             if len(event.args) > MAX_INBOUND_TEXT:
                 return [Text(refusals.text_too_large())]
-            return self._command(session, person, event.actor, event.name, event.args)
+            return commands.db_command(session, core, person, event.actor, event.name, event.args)
+        asked = _Asked(session, core, person, event.actor)
         if isinstance(event, ChoiceClicked):
-            return self._choice(session, person, event.actor, event.value)
-        return self._form(session, person, event.actor, event.form_id, event.values)
-
-    def _message(self, session: Session, person: Person, actor: Actor, text: str) -> list[Reply]:
-        draft, expired = drafts.db_load(session, self.core, actor)
-        if draft is not None:
-            return filing.db_advance(session, self.core, person, actor, draft, text)
-        words = text.strip().split()
-        first = words[0].lower().lstrip("/") if words else ""
-        notes: list[Reply] = [Text(reporting.intake_draft_expired())] if expired else []
-        if " ".join(w.lower() for w in words) in filing.START_WORDS:
-            return notes + filing.db_offer(session, self.core, person, actor,
-                                         history_kept=actor.surface.keeps_history)
-        if first in {"ethics", "status", "attest", "help", "cases", "open", "waiver", "waivers"}:
-            name = "attest" if first == "attest" else "ethics"
-            args = " ".join(words[1:]) if first in {"ethics", "attest"} else " ".join(words)
-            typed = args.split()
-            if (actor.surface.keeps_history and name == "ethics" and len(typed) > 2
-                    and typed[0].lower() == "status"):
-                # A secret typed into a chat message stays in the chat's history: it is spent.
-                return notes + followup.db_replace_typed_secret(session, self.core, person, actor,
-                                                                typed[1:])
-            replies = self._command(session, person, actor, name, args)
-            return notes + _reopenable(replies, name, args)
-        return notes + [home.menu(person)]
-
-    def _command(self, session: Session, person: Person, actor: Actor, name: str,
-                 args: str) -> list[Reply]:
-        if name == "attest":
-            return attesting.db_form(session, self.core, person)
-        words = args.split()
-        sub = words[0].lower() if words else "help"
-        rest = words[1:]
-        if sub == "report":
-            # Each form carries a one-time token: submitting the same form twice files one report.
-            members = filing.db_members(session, person)
-            return [report_form.form(members, once=once.form_token(self.core))]
-        if sub == "status":
-            return followup.db_status(session, self.core, person, actor, rest)
-        if sub == "cases":
-            return committee.db_cases(session, self.core, person)
-        if sub == "waiver":
-            return waivers.db_form(session, self.core, person)
-        if sub == "waivers":
-            return waivers.db_register_view(session, self.core, person)
-        if sub == "open":
-            if not rest:
-                raise CandorError(following.status_usage(actor.surface))
-            report = db_report_by_code(session, format_code(rest[0]))
-            if report is None:
-                raise CandorError(refusals.case_not_found())
-            return committee.db_view(session, self.core, person, report.id)
-        return [Text(menus.help_text(committee=is_committee(person), surface=actor.surface))]
-
-    def _choice(self, session: Session, person: Person, actor: Actor, value: str) -> list[Reply]:
-        core, click = self.core, actions.parse(value)
-        match click:
-            case actions.IntakeStep(text):
-                draft, _expired = drafts.db_load(session, core, actor)
-                if draft is None:
-                    return [Text(reporting.intake_draft_expired()), home.menu(person)]
-                return filing.db_advance(session, core, person, actor, draft, text)
-            case actions.Menu(item):
-                typed = item if item in {"report", "attest", "status", "cases"} else "help"
-                return self._message(session, person, actor, typed)
-            case actions.Acknowledge(report_id):
-                return committee.db_acknowledge(session, core, person, report_id)
-            case actions.ViewCase(report_id):
-                return committee.db_view(session, core, person, report_id)
-            case actions.AskForm(report_id):
-                return committee.db_ask_form(session, core, person, report_id)
-            case actions.MoveForm(report_id, to):
-                return committee.db_move_form(session, core, person, report_id, to)
-            case actions.DetermineForm(report_id):
-                return board.db_form(session, core, person, report_id)
-            case actions.ExcludeForm(report_id):
-                return conflicts.db_form(session, core, person, report_id)
-            case actions.HoldForm(report_id):
-                return retention.db_hold_form(session, core, person, report_id)
-            case actions.DiscloseForm(waiver_id):
-                return waivers.db_disclose_form(session, core, person, waiver_id)
-            case actions.AnswerForm(token):
-                return followup.answer_form(core, person, actor, token)
-            case actions.ViewDisclosure(attestation_id):
-                return disclosures.db_view(session, core, person, attestation_id)
-            case actions.ReportAfterAttesting():
-                return filing.db_offer(session, core, person, actor,
-                                       history_kept=actor.surface.keeps_history)
-            case actions.ChatReport():
-                return filing.db_start(session, core, person, actor, chat=True)
-            case actions.MyReports():
-                return [home.db_my_reports(session, core, person)]
-            case actions.Cmd(name, args):
-                return self._command(session, person, actor, name, args)
-        return [Text(refusals.not_understood())]
-
-    def _form(self, session: Session, person: Person, actor: Actor, form_id: str,
-              values: dict[str, Any]) -> list[Reply]:
+            return _route(asked, actions.parse(event.value))
         try:
-            return self._form_fields(session, person, actor, form_id, values)
+            return _route(replace(asked, form_id=event.form_id, values=event.values),
+                          actions.parse_form(event.form_id))
         except FieldError as refusal:
-            return [FormErrors(form_id, {refusal.name: refusal.reply})]
-
-    def _form_fields(self, session: Session, person: Person, actor: Actor, form_id: str,
-                     values: dict[str, Any]) -> list[Reply]:
-        core = self.core
-        match actions.parse_form(form_id):
-            case actions.ReportForm(token):
-                return filing.db_submit_form(session, core, person, actor, form_id=form_id,
-                                             token=token, values=values)
-            case actions.AttestForm():
-                return attesting.db_attest(session, core, person, form_id, values)
-            case actions.AskSubmit(report_id):
-                return committee.db_ask(session, core, member=person, report_id=report_id,
-                                        question=_text(values, "question"))
-            case actions.MoveSubmit(report_id, to):
-                return committee.db_move(session, core, member=person, report_id=report_id,
-                                         to=to, reason=_text(values, "reason"))
-            case actions.DetermineSubmit(report_id):
-                return board.db_submit(session, core, member=person, report_id=report_id,
-                                       values=values)
-            case actions.ExcludeSubmit(report_id):
-                return conflicts.db_submit(session, core, member=person, report_id=report_id,
-                                           chosen=values.get("member"))
-            case actions.HoldSubmit(report_id):
-                return retention.db_hold_submit(session, core, member=person, report_id=report_id,
-                                                reason=_text(values, "reason"))
-            case actions.WaiverSubmit():
-                return waivers.db_submit(session, core, person, values)
-            case actions.DiscloseSubmit(waiver_id):
-                return waivers.db_submit_disclosure(session, core, person=person,
-                                                   waiver_id=waiver_id, values=values)
-            case actions.AnswerSubmit(token):
-                return followup.db_answer(session, core, person=person, actor=actor, token=token,
-                                          answer=_text(values, "answer"))
-        return [Text(refusals.not_understood())]
+            return [FormErrors(event.form_id, {refusal.name: refusal.reply})]
 
 
-def _reopenable(replies: list[Reply], name: str, args: str) -> list[Reply]:
-    """Forms and documents asked for by a typed command carry the click that asks again, for an
-    adapter that shows neither inside a message (Slack opens them in a window from a button)."""
-    if len(args) > 100:
-        return replies
-    reopen = actions.Cmd(name, args).encode()
-    return [replace(r, reopen=reopen) if isinstance(r, Form | Document) else r for r in replies]
+# --- the route table ---------------------------------------------------------------------------
+
+_A = TypeVar("_A")
 
 
-def _text(values: dict[str, Any], name: str) -> str:
-    value = values.get(name)
-    return value if isinstance(value, str) else ""
+@dataclass(frozen=True)
+class _Asked:
+    """What a route is given beside its click or form: the unit of work, who asks, and a
+    submitted form's id and fields."""
+
+    session: Session
+    core: Core
+    person: Person
+    actor: Actor
+    form_id: str = ""
+    values: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def usual(self) -> tuple[Session, Core, Person]:
+        """What most use cases take first: the session, the core, the person asking."""
+        return self.session, self.core, self.person
+
+    def text(self, name: str) -> str:
+        """A form's text field; empty when it is missing or no text."""
+        value = self.values.get(name)
+        return value if isinstance(value, str) else ""
+
+
+_Route = Callable[[_Asked, Any], list[Reply]]
+
+
+def _on(kind: type[_A], route: Callable[[_Asked, _A], list[Reply]]) -> tuple[type[Any], _Route]:
+    """The route for the clicks or forms of `kind`: mypy checks `route` against `kind`."""
+    return kind, route
+
+
+# Every click (`actions.parse`) and every form (`actions.parse_form`) to its use case.
+_ROUTES: dict[type[Any], _Route] = dict((
+    _on(actions.IntakeStep, lambda r, a: commands.db_intake_step(*r.usual, r.actor, a.value)),
+    _on(actions.Menu, lambda r, a: commands.db_menu(*r.usual, r.actor, a.item)),
+    _on(actions.Cmd, lambda r, a: commands.db_command(*r.usual, r.actor, a.name, a.args)),
+    _on(actions.Acknowledge, lambda r, a: committee.db_acknowledge(*r.usual, a.record_id)),
+    _on(actions.ViewCase, lambda r, a: committee.db_view(*r.usual, a.record_id)),
+    _on(actions.AskForm, lambda r, a: committee.db_ask_form(*r.usual, a.record_id)),
+    _on(actions.MoveForm, lambda r, a: committee.db_move_form(*r.usual, a.report_id, a.to)),
+    _on(actions.DetermineForm, lambda r, a: board.db_form(*r.usual, a.record_id)),
+    _on(actions.ExcludeForm, lambda r, a: conflicts.db_form(*r.usual, a.record_id)),
+    _on(actions.HoldForm, lambda r, a: retention.db_hold_form(*r.usual, a.record_id)),
+    _on(actions.DiscloseForm, lambda r, a: waivers.db_disclose_form(*r.usual, a.record_id)),
+    _on(actions.AnswerForm, lambda r, a: followup.answer_form(
+        r.core, r.person, r.actor, a.record_id)),
+    _on(actions.ViewDisclosure, lambda r, a: disclosures.db_view(*r.usual, a.record_id)),
+    _on(actions.ReportAfterAttesting, lambda r, a: filing.db_offer(
+        *r.usual, r.actor, history_kept=r.actor.surface.keeps_history)),
+    _on(actions.ChatReport, lambda r, a: filing.db_start(*r.usual, r.actor, chat=True)),
+    _on(actions.MyReports, lambda r, a: [home.db_my_reports(*r.usual)]),
+    _on(actions.ReportForm, lambda r, a: filing.db_submit_form(
+        *r.usual, r.actor, form_id=r.form_id, token=a.token, values=r.values)),
+    _on(actions.AttestForm, lambda r, a: attesting.db_attest(*r.usual, r.form_id, r.values)),
+    _on(actions.AskSubmit, lambda r, a: committee.db_ask(
+        r.session, r.core, member=r.person, report_id=a.record_id, question=r.text("question"))),
+    _on(actions.MoveSubmit, lambda r, a: committee.db_move(
+        r.session, r.core, member=r.person, report_id=a.report_id, to=a.to,
+        reason=r.text("reason"))),
+    _on(actions.DetermineSubmit, lambda r, a: board.db_submit(
+        r.session, r.core, member=r.person, report_id=a.record_id, values=r.values)),
+    _on(actions.ExcludeSubmit, lambda r, a: conflicts.db_submit(
+        r.session, r.core, member=r.person, report_id=a.record_id, chosen=r.values.get("member"))),
+    _on(actions.HoldSubmit, lambda r, a: retention.db_hold_submit(
+        r.session, r.core, member=r.person, report_id=a.record_id, reason=r.text("reason"))),
+    _on(actions.WaiverSubmit, lambda r, a: waivers.db_submit(*r.usual, r.values)),
+    _on(actions.DiscloseSubmit, lambda r, a: waivers.db_submit_disclosure(
+        r.session, r.core, person=r.person, waiver_id=a.record_id, values=r.values)),
+    _on(actions.AnswerSubmit, lambda r, a: followup.db_answer(
+        r.session, r.core, person=r.person, actor=r.actor, token=a.record_id,
+        answer=r.text("answer"))),
+))
+
+
+def _route(asked: _Asked, action: object) -> list[Reply]:
+    """The use case for a click or a form; one not understood (unknown, malformed) is said so."""
+    route = _ROUTES.get(type(action))
+    return [Text(refusals.not_understood())] if route is None else route(asked, action)

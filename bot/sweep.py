@@ -1,6 +1,6 @@
 """One sweep: read the state of the world at `now`, write what is due to the outbox.
 
-The rules (`bot.schedule`) are pure; this module gathers their inputs from the database and turns
+The rules (`bot.reminders`) are pure; this module gathers their inputs from the database and turns
 their `Due`s into notices. Each `Due` has a unique key, so a sweep run twice, or on two replicas
 at once, writes each notice once. Abandoned drafts are deleted here too, and what has served
 its purpose (`bot.housekeeping`: handled event ids, kept receipts and views, guess counters);
@@ -17,24 +17,17 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from bot import attestation, drafts, housekeeping, pending, retention, sanitize
+from bot.attesting import db_attested_periods
 from bot.calendar import local_date
 from bot.core import Core, db_committee, db_exclusions
+from bot.deadlines import ScheduleSettings
+from bot.dues import CommitteeMember, DraftState, Due, DueKind, OfficerState, OpenCase, WaiverState
 from bot.messages import CHANNEL
 from bot.outbox import db_enqueue, person_target
-from bot.schedule import (
-    CommitteeMember,
-    DraftState,
-    Due,
-    DueKind,
-    OfficerState,
-    OpenCase,
-    ScheduleSettings,
-    WaiverState,
-    all_dues,
-)
+from bot.reminders import all_dues
 from bot.wording import notices
 from storage.db import Database
-from storage.models import Attestation, Conversation, Person, Report, Waiver
+from storage.models import Conversation, Person, Report, Waiver
 from storage.vocabulary import CaseStatus, PersonKind
 
 log = logging.getLogger("candor.sweep")
@@ -101,10 +94,7 @@ class Sweeper:
     def _officers(self, session: Session, now: datetime) -> list[OfficerState]:
         people = session.exec(select(Person).where(Person.kind == PersonKind.OFFICER,
                                                    Person.active == True)).all()  # noqa: E712
-        periods: dict[int | None, set[str]] = {}
-        for person_id, period in session.exec(select(Attestation.person_id,
-                                                     Attestation.period)).all():
-            periods.setdefault(person_id, set()).add(period)
+        periods = db_attested_periods(session)
         states = []
         for person in people:
             assert person.id is not None

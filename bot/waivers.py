@@ -3,7 +3,7 @@
 A US public company discloses a waiver for these officers within four business days (Form 8-K,
 Item 5.05) or on its website. The register's facts (officer, who granted it, date, provision,
 deadline, disclosure) are public once disclosed, so they are plain; the reason is sealed. The
-scheduler reminds from `Waiver.disclosure_due` until `disclosed_on` is set.
+sweep reminds from `Waiver.disclosure_due` until `disclosed_on` is set.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from bot import actions
 from bot.access import db_officers
 from bot.board import parse_date
 from bot.core import CandorError, Core, FieldError, is_committee
+from bot.deadlines import waiver_disclosure_deadline
 from bot.messages import Choice, Document, FieldKind, Form, FormErrors, FormField, Reply, Text
 from bot.sanitize import neutralise
-from bot.schedule import waiver_disclosure_deadline
 from bot.visibility import db_kept_away
 from bot.wording import governance, refusals
 from storage.models import Person, Waiver, new_id
@@ -145,15 +145,16 @@ def _committee(person: Person) -> None:
 def db_form(session: Session, core: Core, person: Person) -> list[Reply]:
     _committee(person)
     officers = db_officers(session)
-    return [Form(actions.WaiverSubmit().encode(), "Record a waiver of the Code", (
-        FormField("officer", "The officer", FieldKind.SELECT,
+    labels = governance.WAIVER_LABELS
+    return [Form(actions.WaiverSubmit().encode(), governance.waiver_title(), (
+        FormField("officer", labels["officer"], FieldKind.SELECT,
                   options=tuple(Choice(p.name, str(p.id)) for p in officers)),
-        FormField("granted_by", "Granted by (e.g. the Board of Directors)", max_length=TEXT_LIMIT),
-        FormField("granted_on", "Date granted", FieldKind.DATE, initial=core.today().isoformat()),
-        FormField("provision", "The provision of the Code waived", max_length=TEXT_LIMIT),
-        FormField("reason", "The reason (kept encrypted)", FieldKind.MULTILINE,
-                  max_length=REASON_LIMIT),
-    ), submit_label="Record waiver")]
+        FormField("granted_by", labels["granted_by"], max_length=TEXT_LIMIT),
+        FormField("granted_on", labels["granted_on"], FieldKind.DATE,
+                  initial=core.today().isoformat()),
+        FormField("provision", labels["provision"], max_length=TEXT_LIMIT),
+        FormField("reason", labels["reason"], FieldKind.MULTILINE, max_length=REASON_LIMIT),
+    ), submit_label=governance.waiver_submit())]
 
 
 def db_submit(session: Session, core: Core, person: Person, values: dict[str, Any]) -> list[Reply]:
@@ -185,16 +186,17 @@ def db_register_view(session: Session, core: Core, person: Person) -> list[Reply
     sections = []
     for waiver, officer in rows:
         if waiver.disclosed_on:
-            state = f"disclosed {waiver.disclosed_on.isoformat()} ({waiver.disclosure_ref})"
+            state = governance.waiver_disclosed_state(waiver.disclosed_on, waiver.disclosure_ref)
         else:
-            state = f"NOT YET DISCLOSED: due {waiver.disclosure_due.isoformat()}"
-        sections.append((neutralise(f"{officer.name}: {waiver.provision}"),
-                         neutralise(f"Granted by {waiver.granted_by} on "
-                                    f"{waiver.granted_on.isoformat()}; {state}")))
-    choices = tuple(Choice(f"Record disclosure: {officer.name}, {waiver.granted_on.isoformat()}",
+            state = governance.waiver_undisclosed_state(waiver.disclosure_due)
+        # Register facts, typed by the committee: the whole line is neutralised, as it reads.
+        sections.append((neutralise(governance.waiver_heading(officer.name, waiver.provision)),
+                         neutralise(governance.waiver_line(waiver.granted_by, waiver.granted_on,
+                                                           state))))
+    choices = tuple(Choice(governance.record_disclosure_of(officer.name, waiver.granted_on),
                            actions.DiscloseForm(waiver.id).encode())
                     for waiver, officer in rows if waiver.disclosed_on is None)
-    return [Document("Waiver register", tuple(sections), choices[:20])]
+    return [Document(governance.waiver_register_title(), tuple(sections), choices[:20])]
 
 
 def db_disclose_form(session: Session, core: Core, person: Person, waiver_id: str) -> list[Reply]:
@@ -203,10 +205,11 @@ def db_disclose_form(session: Session, core: Core, person: Person, waiver_id: st
     if row is None:
         raise CandorError(governance.waiver_not_found())
     _shown(session, core, person, row)
-    return [Form(actions.DiscloseSubmit(row.id).encode(), "Record the waiver's disclosure", (
-        FormField("ref", "Form 8-K reference or web address", max_length=TEXT_LIMIT),
-        FormField("on", "Date disclosed", FieldKind.DATE, initial=core.today().isoformat()),
-    ), submit_label="Record disclosure")]
+    labels = governance.DISCLOSURE_LABELS
+    return [Form(actions.DiscloseSubmit(row.id).encode(), governance.disclosure_title(), (
+        FormField("ref", labels["ref"], max_length=TEXT_LIMIT),
+        FormField("on", labels["on"], FieldKind.DATE, initial=core.today().isoformat()),
+    ), submit_label=governance.record_disclosure())]
 
 
 def db_submit_disclosure(session: Session, core: Core, *, person: Person, waiver_id: str,
@@ -225,5 +228,5 @@ def db_submit_disclosure(session: Session, core: Core, *, person: Person, waiver
     row = db_disclose(session, core, actor=f"person:{person.id}", waiver_id=waiver_id, ref=ref,
                       on=on)
     officer = session.get(Person, row.person_id)
-    return [Text(governance.waiver_disclosed(officer.name if officer else "the officer",
-                                             on.isoformat()))]
+    name = officer.name if officer else governance.the_officer()
+    return [Text(governance.waiver_disclosed(name, on.isoformat()))]

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -51,6 +51,20 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: Any) -> Engine:
         return engine
     connect_args = {**postgres_connect_args(url), **kwargs.pop("connect_args", {})}
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+
+
+def unreachable(url: str, *, timeout: int = 3) -> str | None:
+    """None when the PostgreSQL server at `url` answers within `timeout` seconds; otherwise why
+    not, as the error's type (its message may carry the URL's password)."""
+    engine = create_engine(normalize_url(url), connect_args={"connect_timeout": timeout})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return None
+    except Exception as exc:  # noqa: BLE001  any failure to connect means: no server here
+        return type(exc).__name__
+    finally:
+        engine.dispose()
 
 
 def postgres_connect_args(url: str, *, libpq_version: int | None = None) -> dict[str, Any]:

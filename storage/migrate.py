@@ -9,7 +9,8 @@ transaction; on SQLite the WAL is then checkpointed, so the plain rows' old page
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,18 @@ def _run(db: Database, step: Callable[[Config], None], keyring: Callable[[], Key
 def upgrade(db: Database, revision: str = "head", *,
             keyring: Callable[[], Keyring] | None = None) -> None:
     _run(db, lambda config: command.upgrade(config, revision), keyring, "schema.rows_sealed")
+
+
+@contextmanager
+def migrated(url: str) -> Iterator[Database]:
+    """The database at `url`, brought to the newest schema, disposed of when the block ends (the
+    tests' and the benchmark's fresh databases)."""
+    db = Database.from_url(url)
+    try:
+        upgrade(db)
+        yield db
+    finally:
+        db.dispose()
 
 
 def downgrade(db: Database, revision: str, *, keyring: Callable[[], Keyring] | None = None) -> None:

@@ -1,4 +1,4 @@
-"""Shared fixtures: a migrated database on SQLite and on PostgreSQL, a keyring, a vault.
+"""Shared fixtures: a migrated database on SQLite and on PostgreSQL, a keyring, a vault, a world.
 
 Database tests take the `database` fixture, which runs each test twice: on a fresh SQLite file
 and in a fresh PostgreSQL schema (CANDOR_TEST_POSTGRES_URL, default the machine's server). Outside
@@ -19,8 +19,9 @@ from sqlalchemy import create_engine, text
 from storage import migrate
 from storage.audit import AuditLog, audit_key
 from storage.crypto import Vault
-from storage.db import Database, normalize_url
+from storage.db import Database, normalize_url, unreachable
 from storage.keyring import Keyring
+from tests.support.world import World, build_world
 
 POSTGRES_URL = os.environ.get(
     "CANDOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -37,14 +38,8 @@ TEST_SCRYPT_LOG2_N = 4
 
 
 def _postgres_available() -> str | None:
-    try:
-        engine = create_engine(normalize_url(POSTGRES_URL), connect_args={"connect_timeout": 3})
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        engine.dispose()
-        return None
-    except Exception as exc:  # noqa: BLE001  any failure to connect means: no server here
-        return f"PostgreSQL at {POSTGRES_URL} is not reachable ({type(exc).__name__})"
+    problem = unreachable(POSTGRES_URL)
+    return problem and f"PostgreSQL at {POSTGRES_URL} is not reachable ({problem})"
 
 
 _PG_PROBLEM: str | None = None
@@ -102,23 +97,21 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 def database(database_url: str) -> Iterator[Database]:
     """A migrated database, on each backend."""
-    db = Database.from_url(database_url)
-    migrate.upgrade(db)
-    try:
+    with migrate.migrated(database_url) as db:
         yield db
-    finally:
-        db.dispose()
 
 
 @pytest.fixture
 def sqlite_database(tmp_path: Path) -> Iterator[Database]:
     """A migrated SQLite database only, for tests about the file itself."""
-    db = Database.from_url(f"sqlite:///{tmp_path / 'candor.db'}")
-    migrate.upgrade(db)
-    try:
+    with migrate.migrated(f"sqlite:///{tmp_path / 'candor.db'}") as db:
         yield db
-    finally:
-        db.dispose()
+
+
+@pytest.fixture
+def world(database: Database, vault: Vault) -> World:
+    """A company made through the service, on each backend (a module may build its own)."""
+    return build_world(database, vault)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from adapters.cli.common import administration, fail, out, running
 from bot.admin import Admin
-from bot.roster import RosterError, parse_roster
+from bot.roster_file import RosterError, parse_roster
 from storage.vocabulary import Platform
 
 app = typer.Typer(help="The roster of officers and Audit Committee members.", no_args_is_help=True)

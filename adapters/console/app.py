@@ -13,8 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from sqlmodel import select
-
+from bot import roster
 from bot.messages import (
     CHANNEL,
     Actor,
@@ -36,7 +35,6 @@ from bot.messages import (
 )
 from bot.relay import Relay
 from bot.service import Service
-from storage.models import Person
 from storage.vocabulary import Platform
 
 # What the console is, for the core: a terminal that keeps no history; commands are typed as
@@ -118,8 +116,7 @@ class Console:
 
     def deliver(self) -> None:
         """Relay the console's outbox at once: the channel and the direct messages."""
-        with self._service.db.read() as session:
-            names = {f"person:{p.id}": p.email for p in session.exec(select(Person)).all()}
+        names = {f"person:{p.id}": p.email for p in roster.everyone(self._service.db)}
         for item in self._relay.claim(Platform.CONSOLE, limit=100):
             target = item.delivery.target
             prefix = "[#committee]" if target == CHANNEL else f"[DM to {names.get(target, target)}]"
@@ -248,9 +245,7 @@ class Console:
         return True
 
     def _who_list(self) -> None:
-        with self._service.db.read() as session:
-            people = session.exec(select(Person).where(Person.active == True)).all()  # noqa: E712
-        for person in people:
+        for person in roster.active_people(self._service.db):
             what = "committee chair" if person.chair else person.kind.label
             role = f", {person.role.label}" if person.role else ""
             self.say(f"{person.email}: {person.name} ({what}{role})", prefix="  ")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
-
 from adapters.bootstrap import Candor
-from bot.roster import RosterEntry, db_import_roster, parse_roster
-from storage.models import Person
+from bot.roster import anyone, import_roster
+from bot.roster_file import RosterEntry, parse_roster
 
 DEMO_ROSTER = """\
 officers:
@@ -28,14 +26,12 @@ def ensure_people(candor: Candor) -> str | None:
         entries = parse_roster(settings.roster.read_text(encoding="utf-8"))
         source = str(settings.roster)
     else:
-        with candor.db.read() as session:
-            if session.exec(select(Person.id).limit(1)).first() is not None:
-                return None
+        if anyone(candor.db):
+            return None
         entries = parse_roster(DEMO_ROSTER)
         source = None
-    with candor.db.write() as session:
-        db_import_roster(session, entries, prune=False, vault=candor.core.vault,
-                         audit=candor.core.audit, actor="console")
+    import_roster(candor.db, entries, prune=False, vault=candor.core.vault,
+                  audit=candor.core.audit, actor="console")
     if source:
         return f"Roster loaded from {source}. Type /who to see it."
     return ("No roster yet, so a demo roster was loaded: officers dana@, sam@, ana@example.com; "

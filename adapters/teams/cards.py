@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from bot.messages import (
+    CASE_CHECK,
     Choice,
     Choices,
     Document,
@@ -38,15 +39,6 @@ _LINK = re.compile(r"\]\(")
 ROW = 5
 DIALOG_VERB = "candor"  # the SDK's task-module routes match a dialog's `data.verb`
 STATUS_DIALOG = "teams:status"  # a button's `candor_dialog`: opens the case check's form
-# The menu's buttons that lead to a window open it at once as a dialog (`task/fetch`): reaching
-# the report form, the attestation or the case check writes nothing into the chat, neither a
-# typed word nor a card in answer, so the chat's history does not date the visit. (The offer
-# after an attestation stays a click in the chat: it first says what a report made then risks.)
-_OPENS_A_DIALOG: dict[str, dict[str, str]] = {
-    "menu:report": {"candor": "cmd:ethics:report"},
-    "menu:attest": {"candor": "cmd:attest:"},
-    "menu:status": {"candor_dialog": STATUS_DIALOG},
-}
 
 
 def escape(text: str) -> str:
@@ -64,9 +56,12 @@ def _actions(choices: tuple[Choice, ...]) -> list[dict[str, Any]]:
     actions = []
     for choice in choices:
         data: dict[str, Any] = {"candor": choice.value}
-        if choice.value in _OPENS_A_DIALOG:
-            data = {"msteams": {"type": "task/fetch"}, "verb": DIALOG_VERB,
-                    **_OPENS_A_DIALOG[choice.value]}
+        if choice.window is not None:
+            # A choice that leads to a window opens it at once as a dialog (`task/fetch`): what
+            # the core names, or the case check, which is this adapter's own dialog.
+            opens = ({"candor_dialog": STATUS_DIALOG} if choice.window == CASE_CHECK
+                     else {"candor": choice.window})
+            data = {"msteams": {"type": "task/fetch"}, "verb": DIALOG_VERB, **opens}
         action: dict[str, Any] = {"type": "Action.Submit", "title": choice.label[:80], "data": data}
         if choice.style is Style.PRIMARY:
             action["style"] = "positive"

@@ -1,6 +1,7 @@
 """Stored Teams conversation references: the teams the bot was added to, the channels it was
 added in, people's 1:1 chats; and the reference that posts to a given channel. They are sealed
-and found by keyed tags (`storage.references`): a 1:1 chat's reference names its person."""
+and found by keyed tags (`storage.references`, through `bot.references`): a 1:1 chat's reference
+names its person."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from dataclasses import dataclass
 
 from microsoft_agents.activity import ConversationReference
 
-from storage import references
-from storage.clock import start_of_day, utcnow
+from bot import references
 from storage.crypto import Vault
 from storage.db import Database
 
@@ -37,20 +37,17 @@ class References:
         doc = reference.model_dump(mode="json", by_alias=True, exclude_none=True,
                                    exclude={"request_id"})
         doc.pop("activityId", None)
-        with self.db.write() as session:
-            references.db_save(session, self.vault, name=prefix + name, kind=prefix.rstrip(":"),
-                               reference=doc, day=start_of_day(utcnow()))
+        references.save(self.db, self.vault, name=prefix + name, kind=prefix.rstrip(":"),
+                        reference=doc)
 
     def load(self, prefix: str, name: str) -> ConversationReference | None:
-        with self.db.read() as session:
-            return _reference(references.db_load(session, self.vault, prefix + name))
+        return _reference(references.load(self.db, self.vault, prefix + name))
 
     def latest(self, prefix: str | None = None) -> ConversationReference | None:
         """The latest stored reference of a kind (TEAM, ...), or of any: its service URL and
         tenant serve for new conversations."""
-        with self.db.read() as session:
-            return _reference(references.db_latest(session, self.vault,
-                                                   prefix.rstrip(":") if prefix else None))
+        return _reference(references.latest(self.db, self.vault,
+                                            prefix.rstrip(":") if prefix else None))
 
     def channel(self, channel_id: str) -> ConversationReference | None:
         """The reference that posts to a channel: the one stored for it, or else a team's reference

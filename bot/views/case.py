@@ -2,11 +2,11 @@
 its three renderings from the same pieces: the committee's details (`details`, a Document), the
 case file an export writes (`case_file`) and the reporter's status view (`reporter_view`).
 
-Every label, message heading, history step and determination line is worded here once, so the
-three cannot drift apart (tests/integration/test_case_views.py holds them to it). A reporter's
-view is built from less: no narrative, no history, no determination, never who is kept away or
-who asked. Chat views disarm user text with `neutralise`; the file keeps it as typed (the export
-escapes it).
+Every label, message heading, history step and determination line is built here once, worded by
+`bot.wording.case_labels`, so the three cannot drift apart (tests/integration/test_case_views.py
+holds them to it). A reporter's view is built from less: no narrative, no history, no
+determination, never who is kept away or who asked. Chat views disarm user text with
+`neutralise`; the file keeps it as typed (the export escapes it).
 
 May touch: the vault, to open the case's sealed rows, and the roster, for names. It checks no
 access and writes nothing, not even an audit row: `committee.db_view`, `records.db_case_file`
@@ -28,7 +28,7 @@ from bot.core import Core, db_committee, db_excluded
 from bot.messages import Choice, Document
 from bot.reports import db_unseal
 from bot.sanitize import neutralise
-from bot.wording import case_labels, governance
+from bot.wording import case_labels, following, governance
 from storage.models import CaseMessage, Determination, Person, Report, StatusChange
 from storage.vocabulary import MessageDirection
 
@@ -61,12 +61,12 @@ class Message:
     @property
     def heading(self) -> str:
         """How every view heads the message: what it is and when."""
-        return f"{self.direction.label}, {self.at:%Y-%m-%d %H:%M}"
+        return case_labels.message_heading(self.direction.label, self.at)
 
     @property
     def committee_heading(self) -> str:
         """The committee's heading adds who asked; the reporter's never does."""
-        return f"{self.heading} ({self.asked_by})" if self.asked_by else self.heading
+        return case_labels.asked_by(self.heading, self.asked_by) if self.asked_by else self.heading
 
 
 @dataclass(frozen=True)
@@ -80,12 +80,12 @@ class Step:
 
     @property
     def label(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M}" + (f", {self.by}" if self.by else "")
+        return case_labels.step_label(self.at, self.by)
 
     def text(self, typed: Callable[[str], str] = str) -> str:
         """What happened and why; `typed` is applied to the reason a person typed (a chat
         disarms it)."""
-        return self.what + (f": {typed(self.reason)}" if self.reason else "")
+        return case_labels.step_text(self.what, typed(self.reason) if self.reason else None)
 
 
 @dataclass(frozen=True)
@@ -102,23 +102,21 @@ class BoardDetermination:
 
     @property
     def heading(self) -> str:
-        return f"Board determination, {self.decided_on.isoformat()}"
+        return case_labels.determination_heading(self.decided_on)
 
     def lines(self) -> tuple[tuple[str, str], ...]:
         """(label, text) lines; the one sentence saying who decided and when has no label."""
-        decided = f"by {self.decider} " if self.decider else ""
         factors = governance.DETERMINATION_FACTORS
         return (
-            ("Officer", self.officer),
-            ("Material violation", "yes" if self.violation else "no"),
-            ("Action", self.action),
-            ("", f"Decided {decided}on {self.decided_on.isoformat()} "
-                 f"(recorded by {self.recorded_by})"),
+            (case_labels.OFFICER, self.officer),
+            (case_labels.MATERIAL_VIOLATION, case_labels.yes_no(self.violation)),
+            (case_labels.ACTION, self.action),
+            ("", case_labels.determination_decided(self.decider, self.decided_on,
+                                                   self.recorded_by)),
             *((factors[name][0].upper() + factors[name][1:], f"{self.sealed.get(name)}")
               for name in factors if name != "advised"),
-            ("Advised beforehand of the proper course",
-             "yes" if self.sealed.get("advised") else "no"),
-            ("Reasoning", f"{self.sealed.get('reasoning', '')}"),
+            (case_labels.ADVISED, case_labels.yes_no(self.sealed.get("advised"))),
+            (case_labels.REASONING, f"{self.sealed.get('reasoning', '')}"),
         )
 
 
@@ -162,8 +160,8 @@ def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer
     if committee:  # the reporter's view never opens the narrative
         content = db_unseal(session, core, report)
         who = content.get("reporter")
-        reporter = (f"{who.get('name')} <{who.get('email')}>" if isinstance(who, dict)
-                    else case_labels.ANONYMOUS)
+        reporter = (case_labels.named_reporter(who.get("name"), who.get("email"))
+                    if isinstance(who, dict) else case_labels.ANONYMOUS)
         fields = tuple((label, str(content.get(key) or case_labels.NOT_GIVEN))
                        for key, label in case_labels.REPORT_FIELDS)
     kept_away = None
@@ -183,7 +181,8 @@ def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer
                                    .order_by(col(StatusChange.at))).all():
             reason = _opened(session, core, CHANGE_KIND, change).get("reason")
             history.append(Step(change.at, _name(session, change.by_id),
-                                f"{change.from_status.label} -> {change.to_status.label}",
+                                case_labels.status_step(change.from_status.label,
+                                                        change.to_status.label),
                                 str(reason) if reason else None))
         for row in session.exec(select(Determination).where(Determination.report_id == report.id)
                                 .order_by(col(Determination.created_at))).all():
@@ -226,7 +225,8 @@ def details(view: CaseView, *, choices: tuple[Choice, ...]) -> Document:
         sections.append((case_labels.HISTORY, steps))
     sections += [(d.heading, "\n".join(line(label, neutralise(text)) for label, text in d.lines()))
                  for d in view.determinations]
-    return Document(title=f"Case {view.code}", sections=tuple(sections), choices=choices)
+    return Document(title=case_labels.case_title(view.code), sections=tuple(sections),
+                    choices=choices)
 
 
 # --- the case file ----------------------------------------------------------------------------
@@ -247,27 +247,29 @@ class CaseFile:
 def case_file(view: CaseView, *, prepared_for: str, at: datetime) -> CaseFile:
     """The whole case, for the committee's records."""
     assert view.viewer is not Viewer.REPORTER
-    summary = [("Case", view.code), (case_labels.CATEGORY, view.category),
+    summary = [(case_labels.CASE, view.code), (case_labels.CATEGORY, view.category),
                (case_labels.STATUS, view.status),
                (case_labels.RECEIVED, view.received), (case_labels.REPORTER, view.reporter)]
     if view.legal_hold:
-        summary.append(("Legal hold", "Yes"))
+        summary.append((case_labels.LEGAL_HOLD, case_labels.YES))
     sections: list[tuple[str, tuple[tuple[str, str], ...]]] = [
-        ("Summary", tuple(summary)), ("The report", view.report)]
+        (case_labels.SUMMARY, tuple(summary)), (case_labels.THE_REPORT, view.report)]
     if view.kept_away is not None:
         members = ", ".join(view.kept_away) or case_labels.NO_ONE
-        sections.append((case_labels.KEPT_AWAY, (("Members", members),)))
-    acknowledged = "Not yet"
+        sections.append((case_labels.KEPT_AWAY, ((case_labels.MEMBERS, members),)))
+    acknowledged = case_labels.NOT_YET
     if view.acknowledged_at:
         by = view.acknowledged_by or case_labels.UNKNOWN
-        acknowledged = f"{view.acknowledged_at:%Y-%m-%d %H:%M} UTC by {by}"
-    sections.append(("Acknowledgement", (("Acknowledged", acknowledged),)))
+        acknowledged = case_labels.acknowledged_when(view.acknowledged_at, by)
+    sections.append((case_labels.ACKNOWLEDGEMENT, ((case_labels.ACKNOWLEDGED, acknowledged),)))
     messages = tuple((m.committee_heading, m.text) for m in view.messages)
-    sections.append(("Follow-up", messages or (("Messages", "None"),)))
+    sections.append((case_labels.FOLLOW_UP,
+                     messages or ((case_labels.MESSAGES, case_labels.NONE),)))
     steps = tuple((s.label, s.text()) for s in view.history)
-    sections.append((case_labels.HISTORY, steps or (("Changes", "None"),)))
+    sections.append((case_labels.HISTORY, steps or ((case_labels.CHANGES, case_labels.NONE),)))
     sections += [(d.heading, d.lines()) for d in view.determinations]
-    return CaseFile(view.code, f"Case file {view.code}", prepared_for, at, tuple(sections))
+    return CaseFile(view.code, case_labels.case_file_title(view.code), prepared_for, at,
+                    tuple(sections))
 
 
 # --- the reporter's view ----------------------------------------------------------------------
@@ -278,8 +280,10 @@ def reporter_view(view: CaseView, *, choices: tuple[Choice, ...]) -> Document:
     sections: list[tuple[str, str]] = [(case_labels.STATUS, view.status),
                                        (case_labels.RECEIVED, view.received)]
     if view.acknowledged_at:
-        sections.append(("Acknowledged by the committee", f"{view.acknowledged_at:%Y-%m-%d}"))
+        sections.append((case_labels.ACKNOWLEDGED_BY_COMMITTEE,
+                         f"{view.acknowledged_at:%Y-%m-%d}"))
     sections += [(m.heading, neutralise(m.text)) for m in view.messages]
     if not view.messages:
-        sections.append(("Questions", "The committee has not asked anything yet."))
-    return Document(title=f"Case {view.code}", sections=tuple(sections), choices=choices)
+        sections.append((case_labels.QUESTIONS, following.case_no_questions_yet()))
+    return Document(title=case_labels.case_title(view.code), sections=tuple(sections),
+                    choices=choices)

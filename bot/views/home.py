@@ -1,39 +1,56 @@
 """The homes (the App Home, the personal tab) and the menu a stray message gets back.
 
 Lives here: `menu` (the choices for a message that is no command), `db_my_reports` (a named
-reporter's cases), `db_officer_home` (the officer's attestation and named reports) and
-`db_committee_home` (open cases, overdue items, the attestation roll, disclosures, waivers).
+reporter's cases), `db_home` (who gets which home), `db_officer_home` (the officer's attestation
+and named reports) and `db_committee_home` (open cases, overdue items, the attestation roll,
+disclosures, waivers).
 Dates are the company's (`Core.today`).
 May touch: reads only, through the caller's session and the vault (names, the reports of a
 named reporter); it checks who is kept away from what (`bot.visibility`, the exclusions) and
-writes nothing, not even an audit row. `bot.service` decides who gets which home.
+writes nothing, not even an audit row.
 """
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot import actions, attestation, disclosures, visibility, waivers
 from bot.access import db_officers, db_open_cases
-from bot.attesting import db_last_attestation, db_owed
-from bot.core import Core, db_exclusions
-from bot.messages import Choice, Choices, Document
+from bot.attesting import db_attested_periods, db_last_attestation, db_owed
+from bot.core import Core, db_exclusions, is_committee
+from bot.messages import CASE_CHECK, Choice, Choices, Document
 from bot.reports import db_reports_of
-from bot.wording import attestations, following, menus
-from storage.models import Attestation, Person
+from bot.wording import attestations, casework, following, menus
+from storage.models import Person
 from storage.vocabulary import CaseStatus, PersonKind
 
-_HELP = Choice("Help", actions.Menu("help").encode())
+_HELP = Choice(menus.help_button(), actions.Menu("help").encode())
+# The choices that lead to a window name what it shows (`Choice.window`): where a button opens a
+# window at once, reaching the report form, the attestation or the case check writes nothing into
+# the chat, neither a typed word nor a card in answer, so the chat's history does not date the
+# visit. (The offer after an attestation stays a click in the chat: it first says what a report
+# made then risks.)
+_REPORT = Choice(menus.report_button(), actions.Menu("report").encode(),
+                 window=actions.Cmd("ethics", "report").encode())
+_STATUS = Choice(menus.status_button(), actions.Menu("status").encode(), window=CASE_CHECK)
+_ATTEST = Choice(menus.annual_attestation(), actions.Menu("attest").encode(),
+                 window=actions.Cmd("attest").encode())
 
 
 def menu(person: Person) -> Choices:
-    choices = [Choice("Report a concern", actions.Menu("report").encode()),
-               Choice("Check a case", actions.Menu("status").encode())]
+    choices = [_REPORT, _STATUS]
     if person.kind is PersonKind.OFFICER:
-        choices.insert(1, Choice("Annual attestation", actions.Menu("attest").encode()))
+        choices.insert(1, _ATTEST)
         return Choices(menus.menu_officer(), tuple(choices + [_HELP]))
-    choices.insert(0, Choice("Open cases", actions.Menu("cases").encode()))
+    choices.insert(0, Choice(casework.open_cases(), actions.Menu("cases").encode()))
     return Choices(menus.menu_committee(), tuple(choices + [_HELP]))
+
+
+def db_home(session: Session, core: Core, person: Person) -> Document:
+    """The home `person` gets: the committee's, or an officer's."""
+    if is_committee(person):
+        return db_committee_home(session, core, person)
+    return db_officer_home(session, core, person)
 
 
 def db_officer_home(session: Session, core: Core, person: Person) -> Document:
@@ -48,14 +65,12 @@ def db_officer_home(session: Session, core: Core, person: Person) -> Document:
                                               overdue=owed.due < today)
     else:
         status = attestations.attest_home_unscheduled()
-    sections = [("Annual attestation", status)]
+    sections = [(menus.annual_attestation(), status)]
     cases = db_reports_of(session, core, person)
-    sections.append(("Your named reports", "\n".join(
-        f"{r.code}: {r.status.label} (received {r.received_at:%Y-%m-%d})" for r in cases
-    ) or "None. Anonymous reports are not listed: use their code and secret."))
-    return Document("Candor", tuple(sections),
-                    (Choice("Report a concern", actions.Menu("report").encode()),
-                     Choice("Annual attestation", actions.Menu("attest").encode())))
+    sections.append((following.my_reports_title(), "\n".join(
+        menus.named_report_line(r.code, r.status.label, r.received_at) for r in cases
+    ) or menus.officer_home_no_reports()))
+    return Document(menus.officer_home_title(), tuple(sections), (_REPORT, _ATTEST))
 
 
 def db_committee_home(session: Session, core: Core, person: Person) -> Document:
@@ -63,51 +78,49 @@ def db_committee_home(session: Session, core: Core, person: Person) -> Document:
     reports = db_open_cases(session)
     excluded = db_exclusions(session, core, [r.id for r in reports])
     visible = [r for r in reports if person.id not in excluded.get(r.id, set())]
-    open_lines = [f"{r.code}: {r.status.label}, {r.category.label}" for r in visible]
-    overdue = [f"{r.code}: not acknowledged (due {core.acknowledge_by(r)})"
+    open_lines = [menus.open_case_line(r.code, r.status.label, r.category.label) for r in visible]
+    overdue = [menus.overdue_acknowledgement(r.code, core.acknowledge_by(r))
                for r in visible
                if r.status is CaseStatus.RECEIVED and core.acknowledge_by(r) < today]
-    overdue += [f"{r.code}: no feedback to the reporter (due {core.feedback_due(r)})"
+    overdue += [menus.overdue_feedback(r.code, core.feedback_due(r))
                 for r in visible if r.last_feedback_at is None and core.feedback_due(r) < today]
     officers = db_officers(session)
-    periods: dict[int | None, set[str]] = {}
-    for person_id, period in session.exec(select(Attestation.person_id,
-                                                 Attestation.period)).all():
-        periods.setdefault(person_id, set()).add(period)
+    periods = db_attested_periods(session)
     roll = []
     for officer in officers:
         owed = attestation.owed(officer.attestation_due, periods.get(officer.id, set()), today)
         if not owed.is_open(today):
-            roll.append(f"{officer.name}: attested for {int(owed.period) - 1}; "
-                        f"next due {owed.due}")
+            roll.append(menus.roll_attested(officer.name, int(owed.period) - 1, owed.due))
         elif owed.scheduled and owed.due < today:
-            roll.append(f"{officer.name}: OVERDUE since {owed.due} (for {owed.period})")
+            roll.append(menus.roll_overdue(officer.name, owed.due, owed.period))
         else:
-            roll.append(f"{officer.name}: due {owed.due if owed.scheduled else 'not scheduled'}")
+            roll.append(menus.roll_due(officer.name, owed.due if owed.scheduled else None))
     kept = visibility.db_kept_away(session, core, person)
-    undisclosed = [f"{p.name}: {w.provision} (disclose by {w.disclosure_due})"
+    undisclosed = [menus.waiver_to_disclose(p.name, w.provision, w.disclosure_due)
                    for w, p in waivers.db_waivers(session)
                    if w.disclosed_on is None and kept.shows_officer(w.person_id)]
     disclosed = disclosures.db_recent(session, limit=5, kept=kept)
-    return Document("Audit Committee", (
-        ("Open cases", "\n".join(open_lines) or "None."),
-        ("Overdue", "\n".join(overdue) or "Nothing is overdue."),
-        ("Attestation roll", "\n".join(roll) or "No officers on the roster."),
-        ("Disclosed at attestation", "\n".join(
-            f"{p.name}: {a.period}, {a.attested_at:%Y-%m-%d}" for a, p in disclosed) or "None."),
-        ("Waivers to disclose",
-         "\n".join(undisclosed) or "None. /ethics waivers shows the register."),
-    ), tuple(Choice(f"Open {r.code}", actions.ViewCase(r.id).encode()) for r in visible[:10])
-       + tuple(Choice(f"Attestation: {p.name} {a.period}", actions.ViewDisclosure(a.id).encode())
+    return Document(menus.committee_home_title(), (
+        (casework.open_cases(), "\n".join(open_lines) or menus.none_listed()),
+        (menus.overdue_heading(), "\n".join(overdue) or menus.nothing_overdue()),
+        (menus.roll_heading(), "\n".join(roll) or menus.roll_empty()),
+        (menus.disclosed_heading(), "\n".join(
+            menus.disclosed_line(p.name, a.period, a.attested_at) for a, p in disclosed)
+         or menus.none_listed()),
+        (menus.waivers_heading(), "\n".join(undisclosed) or menus.no_waivers_to_disclose()),
+    ), tuple(Choice(casework.open_case(r.code), actions.ViewCase(r.id).encode())
+             for r in visible[:10])
+       + tuple(Choice(attestations.open_attestation(p.name, a.period),
+                      actions.ViewDisclosure(a.id).encode())
                for a, p in disclosed))
 
 
 def db_my_reports(session: Session, core: Core, person: Person) -> Document:
     """A named reporter's cases, each opening its status (questions and answers) privately."""
     cases = db_reports_of(session, core, person)
-    listing = ("\n".join(f"{r.code}: {r.status.label}" for r in cases)
+    listing = ("\n".join(casework.case_and_status(r.code, r.status.label) for r in cases)
                or following.no_named_reports())
     return Document(following.my_reports_title(), ((following.my_reports_heading(), listing),),
-                    tuple(Choice(f"Open {r.code}",
+                    tuple(Choice(casework.open_case(r.code),
                                  actions.Cmd("ethics", f"status {r.code}").encode())
                           for r in cases[-10:]))

@@ -75,3 +75,76 @@ def attest_needs_unreported() -> str:
 
 def view_disclosure() -> str:
     return "View attestation"
+
+
+def open_attestation(officer: str, period: str) -> str:
+    """The committee home's button that opens an attestation with a disclosure."""
+    return f"Attestation: {officer} {period}"
+
+
+# The questions every attestation asks, by the name its answer is kept under.
+ATTEST_QUESTIONS: tuple[tuple[str, str], ...] = (
+    ("read_understood", "I have read and understood the Supplemental Code of Ethics."),
+    ("complied", "I complied with the Code throughout the period."),
+    ("no_conflict", "I have no conflict of interest that I have not disclosed."),
+    ("no_unreported", "I know of no matter the Code requires me to report that I have not "
+                      "reported."),
+)
+
+
+def code_title() -> str:
+    """The Code's title when its file has no heading line."""
+    return "Supplemental Code of Ethics"
+
+
+def attest_disclosure_label() -> str:
+    return "Conflicts of interest or exceptions to disclose"
+
+
+def attest_title(period: str) -> str:
+    """The attestation form's title, and the title of an attestation the committee opens."""
+    return f"Attestation {period}"
+
+
+def attest_submit() -> str:
+    return "Attest"
+
+
+# --- what the committee reads of an attestation that needs it -----------------------------------
+
+
+def attest_notice_title(period: str) -> str:
+    return f"An attestation for {period} needs the committee"
+
+
+def attest_notice_text() -> str:
+    return ("An officer's annual attestation includes answers the committee should review. "
+            "The attestation opens privately.")
+
+
+def attest_officer_label() -> str:
+    return "Officer"
+
+
+def attest_officer(name: str, role: str) -> str:
+    return f"{name}, {role}"
+
+
+def attest_period_label() -> str:
+    return "Period"
+
+
+def attest_attested_label() -> str:
+    return "Attested"
+
+
+def attest_needs_review_label() -> str:
+    return "Needs review"
+
+
+def attest_answer(value: object) -> str:
+    return "Yes" if value else "No"
+
+
+def attest_disclosed_label() -> str:
+    return "Disclosed"

@@ -1,9 +1,12 @@
 """What a committee member reads while working a case: acknowledging it, asking the reporter,
 moving its status, keeping a member away, placing or releasing a legal hold, and the reporter's
-answer coming back. Refusals shared with other areas live in `refusals`.
+answer coming back, and the labels of its buttons and forms and of the list of open cases.
+Refusals shared with other areas live in `refusals`.
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 
 def acknowledged(code: str) -> str:
@@ -68,3 +71,83 @@ def hold_set(code: str) -> str:
 
 def hold_released(code: str) -> str:
     return f"The legal hold on case {code} is released; the retention period applies again."
+
+
+# --- a case's buttons and forms ---------------------------------------------------------------
+
+
+def acknowledge_button() -> str:
+    return "Acknowledge"
+
+
+def ask_button() -> str:
+    return "Ask the reporter"
+
+
+def move_button(status: str) -> str:
+    return f"Move to: {status}"
+
+
+def determine_button() -> str:
+    return "Record Board determination"
+
+
+def exclusion_button() -> str:
+    return "Keep a member away"
+
+
+def hold_action(*, release: bool) -> str:
+    """The chair's button, form title and submit label for the legal hold."""
+    return "Release legal hold" if release else "Place legal hold"
+
+
+def hold_title(code: str, *, release: bool) -> str:
+    return f"{hold_action(release=release)}: {code}"
+
+
+def question_title(code: str) -> str:
+    return f"Question on {code}"
+
+
+def question_submit() -> str:
+    return "Send question"
+
+
+def move_title(code: str, status: str) -> str:
+    return f"{code}: {status}"
+
+
+def move_submit() -> str:
+    return "Move case"
+
+
+def exclusion_title(code: str) -> str:
+    return f"Keep a member away: {code}"
+
+
+def exclusion_submit() -> str:
+    return "Keep away"
+
+
+def another_member() -> str:
+    """Who acknowledged a case, when they are no longer on the roster."""
+    return "another member"
+
+
+# --- the open cases ---------------------------------------------------------------------------
+
+
+def open_cases() -> str:
+    return "Open cases"
+
+
+def open_case(code: str) -> str:
+    return f"Open {code}"
+
+
+def case_and_status(code: str, status: str) -> str:
+    return f"{code}: {status}"
+
+
+def category_received(category: str, received: date) -> str:
+    return f"{category}; received {received:%Y-%m-%d}"

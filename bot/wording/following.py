@@ -124,3 +124,12 @@ def status_form_secret() -> str:
 
 def status_form_submit() -> str:
     return "Show the case"
+
+
+def answer_the_committee() -> str:
+    """The answer button a reporter is given, and the title of the form it opens."""
+    return "Answer the committee"
+
+
+def answer_submit() -> str:
+    return "Send answer"

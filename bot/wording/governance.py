@@ -5,6 +5,8 @@ public disclosure. The form labels live beside the sentences.
 
 from __future__ import annotations
 
+from datetime import date
+
 # Each factor the Code's "Administration" section names, as a sentence refers to it: a refusal
 # asks for it ("Please record the nature and ..."), and a case's views show it, capitalised, as
 # the label of what the Board found.
@@ -94,3 +96,118 @@ def waiver_disclosed(officer: str, on: str) -> str:
 
 def no_waivers() -> str:
     return "No waivers of the Code are recorded."
+
+
+# --- the determination form ---------------------------------------------------------------------
+
+# The answers to two of the factors, by the value the form returns.
+OCCURRENCES = {"single": "A single occurrence", "repeated": "Repeated occurrences"}
+INTENTS = {"intentional": "Intentional", "inadvertent": "Inadvertent"}
+
+
+def yes() -> str:
+    return "Yes"
+
+
+def no() -> str:
+    return "No"
+
+
+def found_violation(violation: bool) -> str:
+    return "material violation" if violation else "no material violation"
+
+
+def prior_line(officer: str, decided_on: date, found: str, action: str) -> str:
+    """An earlier determination as the form lists it: plain facts only."""
+    return f"{officer}: {decided_on.isoformat()}, {found}, {action}"
+
+
+def default_decider() -> str:
+    return "Board of Directors"
+
+
+def determination_title(code: str) -> str:
+    return f"Determination on {code}"
+
+
+def determination_submit() -> str:
+    return "Record determination"
+
+
+DETERMINATION_LABELS = {
+    "subject": "The officer concerned",
+    "violation": "Did a material violation of the Code occur?",
+    "action": "The Board's action",
+    "nature": "Nature and severity of the violation",
+    "occurrence": "Single or repeated",
+    "intent": "Intentional or inadvertent",
+    "advised": "Had the officer been advised beforehand of the proper course?",
+    "prior": "Prior violations weighed (earlier determinations are listed above)",
+    "decider": "Decided by (the Board, or the committee or person it designated)",
+    "decided_on": "Date decided",
+    "reasoning": "The Board's reasoning (kept encrypted)",
+}
+
+
+# --- the waiver forms and the register ----------------------------------------------------------
+
+
+def waiver_title() -> str:
+    return "Record a waiver of the Code"
+
+
+WAIVER_LABELS = {
+    "officer": "The officer",
+    "granted_by": "Granted by (e.g. the Board of Directors)",
+    "granted_on": "Date granted",
+    "provision": "The provision of the Code waived",
+    "reason": "The reason (kept encrypted)",
+}
+
+
+def waiver_submit() -> str:
+    return "Record waiver"
+
+
+def waiver_register_title() -> str:
+    return "Waiver register"
+
+
+def waiver_disclosed_state(on: date, ref: str | None) -> str:
+    return f"disclosed {on.isoformat()} ({ref})"
+
+
+def waiver_undisclosed_state(due: date) -> str:
+    return f"NOT YET DISCLOSED: due {due.isoformat()}"
+
+
+def waiver_heading(officer: str, provision: str) -> str:
+    return f"{officer}: {provision}"
+
+
+def waiver_line(granted_by: str, granted_on: date, state: str) -> str:
+    return f"Granted by {granted_by} on {granted_on.isoformat()}; {state}"
+
+
+def record_disclosure() -> str:
+    """The button on a waiver's reminder, and the disclosure form's submit label."""
+    return "Record disclosure"
+
+
+def record_disclosure_of(officer: str, granted_on: date) -> str:
+    return f"Record disclosure: {officer}, {granted_on.isoformat()}"
+
+
+def disclosure_title() -> str:
+    return "Record the waiver's disclosure"
+
+
+DISCLOSURE_LABELS = {
+    "ref": "Form 8-K reference or web address",
+    "on": "Date disclosed",
+}
+
+
+def the_officer() -> str:
+    """A waiver's officer no longer on the roster."""
+    return "the officer"

@@ -1,11 +1,14 @@
-"""The menus, the help text, and how a person types a command where they are (Teams has no
-slash commands: its chat takes the words alone).
+"""The menus and their buttons, the homes (the officer's and the committee's), the help text, and
+how a person types a command where they are (Teams has no slash commands: its chat takes the
+words alone).
 
 The other wording modules quote commands through `ethics`, so a sentence names the command the
 person's platform understands.
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 from bot.messages import Surface, Window
 
@@ -66,3 +69,107 @@ def help_text(*, committee: bool, surface: Surface) -> str:
             f"its history, which {readers}. Forms, case details, receipts and secrets open in "
             f"{shown} and stay out of it. Candor keeps your report encrypted.")
     return "\n".join(lines)
+
+
+# --- the menu's buttons -------------------------------------------------------------------------
+
+
+def report_button() -> str:
+    return "Report a concern"
+
+
+def status_button() -> str:
+    return "Check a case"
+
+
+def annual_attestation() -> str:
+    """The officer's button, and the heading of their home's attestation line."""
+    return "Annual attestation"
+
+
+def help_button() -> str:
+    return "Help"
+
+
+# --- the homes (the App Home, the personal tab) -------------------------------------------------
+
+
+def officer_home_title() -> str:
+    return "Candor"
+
+
+def named_report_line(code: str, status: str, received: date) -> str:
+    return f"{code}: {status} (received {received:%Y-%m-%d})"
+
+
+def officer_home_no_reports() -> str:
+    return "None. Anonymous reports are not listed: use their code and secret."
+
+
+def committee_home_title() -> str:
+    return "Audit Committee"
+
+
+def open_case_line(code: str, status: str, category: str) -> str:
+    return f"{code}: {status}, {category}"
+
+
+def overdue_heading() -> str:
+    return "Overdue"
+
+
+def overdue_acknowledgement(code: str, due: date) -> str:
+    return f"{code}: not acknowledged (due {due})"
+
+
+def overdue_feedback(code: str, due: date) -> str:
+    return f"{code}: no feedback to the reporter (due {due})"
+
+
+def nothing_overdue() -> str:
+    return "Nothing is overdue."
+
+
+def roll_heading() -> str:
+    return "Attestation roll"
+
+
+def roll_attested(officer: str, period: int, next_due: date) -> str:
+    return f"{officer}: attested for {period}; next due {next_due}"
+
+
+def roll_overdue(officer: str, since: date, period: str) -> str:
+    return f"{officer}: OVERDUE since {since} (for {period})"
+
+
+def roll_due(officer: str, due: date | None) -> str:
+    """An officer's next attestation on the roll; `None`: they have no date on the roster."""
+    return f"{officer}: due {due if due is not None else 'not scheduled'}"
+
+
+def roll_empty() -> str:
+    return "No officers on the roster."
+
+
+def disclosed_heading() -> str:
+    return "Disclosed at attestation"
+
+
+def disclosed_line(officer: str, period: str, attested_at: date) -> str:
+    return f"{officer}: {period}, {attested_at:%Y-%m-%d}"
+
+
+def waivers_heading() -> str:
+    return "Waivers to disclose"
+
+
+def waiver_to_disclose(officer: str, provision: str, due: date) -> str:
+    return f"{officer}: {provision} (disclose by {due})"
+
+
+def no_waivers_to_disclose() -> str:
+    return "None. /ethics waivers shows the register."
+
+
+def none_listed() -> str:
+    return "None."

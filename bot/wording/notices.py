@@ -1,6 +1,7 @@
-"""Notices Candor sends of its own accord and what an operator reads about them: the scheduler's
-reminders and escalations, a notice that could not be delivered, the fix for a platform's error
-code and the operators' outage e-mail. Never a case's content, only counts, codes and names.
+"""Notices Candor sends of its own accord and what an operator reads about them: the committee
+channel's alert of a case, the scheduler's reminders and escalations, a notice that could not be
+delivered, the fix for a platform's error code and the operators' outage e-mail. Never a case's
+content, only counts, codes and names.
 """
 
 from __future__ import annotations
@@ -75,3 +76,51 @@ def outage_email(*, count: int, since: str, platform: str, cause: str) -> str:
             f"{platform} since {since}.\n\nThe cause: {cause}.\nThe fix: {delivery_fix(cause)}\n\n"
             "Once fixed, the notices are delivered at once (or run `candor notify retry`). "
             "`candor status` shows what is waiting.\n")
+
+
+# --- the committee channel's alert of a case (its facts are labelled as `case_labels`) ---------
+
+
+def alert_title(code: str, *, new: bool) -> str:
+    return f"New report {code}" if new else f"Report {code}"
+
+
+def alert_text() -> str:
+    return "A concern was reported to the Audit Committee. Details open privately."
+
+
+def alert_acknowledged(by: str, when: str) -> str:
+    return f"{by}, {when}"
+
+
+def alert_acknowledge_by() -> str:
+    return "Acknowledge by"
+
+
+def alert_receipt_due() -> str:
+    return "Receipt confirmed to reporter by"
+
+
+def alert_feedback_due() -> str:
+    return "Feedback to reporter by"
+
+
+def view_details() -> str:
+    """The button on an alert or a reminder that opens the case privately."""
+    return "View details"
+
+
+# --- a notice that could not be delivered: its facts ------------------------------------------
+
+
+def notice_label() -> str:
+    return "Notice"
+
+
+def person_label() -> str:
+    return "Person"
+
+
+def roster_id(person_id: int) -> str:
+    """A person no longer on the roster, by the id they had there."""
+    return f"roster id {person_id}"

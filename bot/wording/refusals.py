@@ -104,3 +104,7 @@ def form_already_submitted() -> str:
 def attest_form_already_submitted() -> str:
     return ("This attestation form was already submitted and your attestation is recorded. Thank "
             "you.")
+
+
+def quarter_invalid(text: str) -> str:
+    return f"{text!r} is not a quarter; write it like 2026Q4"

@@ -11,12 +11,6 @@ from adapters.cli import app
 from storage.keyring import save_keyring
 from tests.e2e.slack_harness import running
 from tests.support.slack_stand_in import SlackStandIn
-from tests.support.world import World, build_world
-
-
-@pytest.fixture
-def world(database, vault) -> World:
-    return build_world(database, vault)
 
 
 @pytest.fixture

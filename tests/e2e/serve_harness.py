@@ -20,7 +20,8 @@ import aiohttp
 
 from adapters.bootstrap import build
 from adapters.settings import Settings
-from bot.roster import db_import_roster, parse_roster
+from bot.roster import db_import_roster
+from bot.roster_file import parse_roster
 from tests.e2e.slack_harness import SIGNING_SECRET, SlackHarness
 from tests.support.connector_stand_in import ConnectorStandIn
 from tests.support.observations import ChatMessage

@@ -21,7 +21,8 @@ from adapters.bootstrap import Candor, build
 from adapters.server import build_web
 from adapters.settings import Settings
 from bot.relay import RetryPolicy
-from bot.roster import db_import_roster, parse_roster
+from bot.roster import db_import_roster
+from bot.roster_file import parse_roster
 from storage.models import Report
 from storage.vocabulary import Platform
 from tests.support.slack_stand_in import SlackStandIn

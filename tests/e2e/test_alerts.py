@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
@@ -26,7 +27,7 @@ from storage.models import OutboxMessage
 from storage.vocabulary import OutboxState, Platform
 from tests.e2e.slack_harness import COMMITTEE, SlackHarness, radio, running, text_input
 from tests.e2e.slack_harness import option as choose
-from tests.e2e.test_teams import CHANNEL, Teams, _start
+from tests.e2e.test_teams import CHANNEL, Teams, _start, stop
 from tests.support.slack_stand_in import SlackStandIn
 from tests.support.smtp_server import Mailbox, smtp_server
 
@@ -117,49 +118,46 @@ async def slack_delivered_once(slack: SlackHarness, mailbox: Mailbox, code: str)
     assert len(mailbox.messages) == 1
 
 
-async def test_slack_alert_waits_out_a_removed_bot_and_goes_when_it_is_invited_back(tmp_path, monkeypatch):
+@pytest.fixture
+async def slack_out(tmp_path, monkeypatch) -> AsyncIterator[tuple[SlackHarness, Mailbox, str]]:
+    """Candor on Slack, the bot out of the committee channel, a named report filed and the
+    operators told by e-mail (`slack_outage`): the harness, the mailbox and the report's code."""
     with smtp_server() as (smtp_url, mailbox):
         async with SlackStandIn() as api, running(tmp_path, api, monkeypatch,
                                                   env={"CANDOR_SMTP_URL": smtp_url, **ALERTING}) as slack:
-            code = await slack_outage(slack, mailbox)
-            # The bot is invited back: Slack tells it with member_joined_channel, about itself
-            api.refuse.clear()
-            response = await slack.event({"type": "member_joined_channel", "user": "U0BOT", "channel": COMMITTEE,
-                                          "channel_type": "G", "team": "T0TEST", "inviter": "U0LEE"})
-            assert response.status == 200
-            await slack_delivered_once(slack, mailbox, code)
+            yield slack, mailbox, await slack_outage(slack, mailbox)
 
 
-async def test_someone_else_joining_the_channel_sends_nothing_early(tmp_path, monkeypatch):
-    with smtp_server() as (smtp_url, mailbox):
-        async with SlackStandIn() as api, running(tmp_path, api, monkeypatch,
-                                                  env={"CANDOR_SMTP_URL": smtp_url, **ALERTING}) as slack:
-            await slack_outage(slack, mailbox)
-            api.refuse.clear()
-            await slack.event({"type": "member_joined_channel", "user": "U0ALEX", "channel": COMMITTEE,
-                               "channel_type": "G", "team": "T0TEST"})
-            (alert,) = alerts(outbox(slack.candor))
-            assert alert.state is OutboxState.PENDING and alert.next_attempt_at > alert.due_at + timedelta(seconds=60)
+async def test_slack_alert_waits_out_a_removed_bot_and_goes_when_it_is_invited_back(slack_out):
+    slack, mailbox, code = slack_out
+    # The bot is invited back: Slack tells it with member_joined_channel, about itself
+    slack.api.refuse.clear()
+    response = await slack.event({"type": "member_joined_channel", "user": "U0BOT", "channel": COMMITTEE,
+                                  "channel_type": "G", "team": "T0TEST", "inviter": "U0LEE"})
+    assert response.status == 200
+    await slack_delivered_once(slack, mailbox, code)
 
 
-async def test_slack_alert_goes_after_candor_notify_retry(tmp_path, monkeypatch):
-    with smtp_server() as (smtp_url, mailbox):
-        async with SlackStandIn() as api, running(tmp_path, api, monkeypatch,
-                                                  env={"CANDOR_SMTP_URL": smtp_url, **ALERTING}) as slack:
-            code = await slack_outage(slack, mailbox)
-            api.refuse.clear()  # the token replaced, the bot invited back by someone Slack did not tell us about
-            result = CliRunner().invoke(cli, ["notify", "retry"])
-            assert result.exit_code == 0, result.output
-            assert "1 blocked notice is due now" in result.output
-            await slack_delivered_once(slack, mailbox, code)
+async def test_someone_else_joining_the_channel_sends_nothing_early(slack_out):
+    slack, _mailbox, _code = slack_out
+    slack.api.refuse.clear()
+    await slack.event({"type": "member_joined_channel", "user": "U0ALEX", "channel": COMMITTEE,
+                       "channel_type": "G", "team": "T0TEST"})
+    (alert,) = alerts(outbox(slack.candor))
+    assert alert.state is OutboxState.PENDING and alert.next_attempt_at > alert.due_at + timedelta(seconds=60)
 
 
-async def test_candor_status_says_what_waits_and_what_to_do(tmp_path, monkeypatch):
-    with smtp_server() as (smtp_url, mailbox):
-        async with SlackStandIn() as api, running(tmp_path, api, monkeypatch,
-                                                  env={"CANDOR_SMTP_URL": smtp_url, **ALERTING}) as slack:
-            await slack_outage(slack, mailbox)
-            result = CliRunner().invoke(cli, ["status"], env={"COLUMNS": "200"})
+async def test_slack_alert_goes_after_candor_notify_retry(slack_out):
+    slack, mailbox, code = slack_out
+    slack.api.refuse.clear()  # the token replaced, the bot invited back by someone Slack did not tell us about
+    result = CliRunner().invoke(cli, ["notify", "retry"])
+    assert result.exit_code == 0, result.output
+    assert "1 blocked notice is due now" in result.output
+    await slack_delivered_once(slack, mailbox, code)
+
+
+async def test_candor_status_says_what_waits_and_what_to_do(slack_out):
+    result = CliRunner().invoke(cli, ["status"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     text = result.output
     assert "NOT OK" in text and "committee_channel_blocked: not_in_channel" in text
@@ -203,10 +201,7 @@ async def teams_refusing_the_channel(tmp_path, monkeypatch) -> AsyncIterator[tup
             teams.connector.refuse[CHANNEL] = 403
             yield teams, mailbox
         finally:
-            await teams.http.close()
-            await runner.cleanup()
-            await teams.connector.__aexit__()
-            teams.candor.close()
+            await stop(teams, runner)
 
 
 async def test_teams_alert_waits_out_a_403_and_goes_when_the_bot_is_added_back(tmp_path, monkeypatch):

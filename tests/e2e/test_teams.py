@@ -29,7 +29,8 @@ from adapters.bootstrap import Candor, build
 from adapters.server import build_web
 from adapters.settings import Settings
 from bot.relay import RetryPolicy
-from bot.roster import db_import_roster, parse_roster
+from bot.roster import db_import_roster
+from bot.roster_file import parse_roster
 from storage import identities, references
 from storage.models import AuditEvent, Conversation, ConversationRef, Person, Report
 from storage.vocabulary import CaseStatus, Category, Platform
@@ -173,16 +174,21 @@ async def _start(tmp_path, monkeypatch, connector: ConnectorStandIn | None = Non
     return Teams(f"http://127.0.0.1:{port}/api/messages", connector, candor, aiohttp.ClientSession()), runner
 
 
+async def stop(teams: Teams, runner: web.AppRunner) -> None:
+    """Undo what `_start` did: the client session, the server, the Connector stand-in, Candor."""
+    await teams.http.close()
+    await runner.cleanup()
+    await teams.connector.__aexit__()
+    teams.candor.close()
+
+
 @pytest.fixture
 async def teams(tmp_path, monkeypatch):
     harness, runner = await _start(tmp_path, monkeypatch)
     try:
         yield harness
     finally:
-        await harness.http.close()
-        await runner.cleanup()
-        await harness.connector.__aexit__()
-        harness.candor.close()
+        await stop(harness, runner)
 
 
 async def report_by_chat(teams: Teams) -> Report:
@@ -481,10 +487,7 @@ async def secured(tmp_path, monkeypatch):
     try:
         yield harness
     finally:
-        await harness.http.close()
-        await runner.cleanup()
-        await harness.connector.__aexit__()
-        harness.candor.close()
+        await stop(harness, runner)
         keys.close()
 
 
@@ -621,10 +624,7 @@ async def test_without_a_pinned_tenant_nobody_is_matched_by_e_mail(tmp_path, mon
         assert "roster" in str(teams.connector.posts("a:personal-aad-sam")[-1])
         assert teams.connector.lookups() == [] and teams.identity("aad-sam") is None
     finally:
-        await teams.http.close()
-        await runner.cleanup()
-        await teams.connector.__aexit__()
-        teams.candor.close()
+        await stop(teams, runner)
 
 
 async def test_an_e_mail_the_activity_claims_for_itself_is_not_believed(teams):
@@ -740,10 +740,7 @@ async def test_the_committee_channel_may_be_any_channel_of_the_team(tmp_path, mo
         update = (await teams.until(teams.connector.updates))[0]
         assert update.path == f"/v3/conversations/{committee}/activities/{card.answer_id}"
     finally:
-        await teams.http.close()
-        await runner.cleanup()
-        await teams.connector.__aexit__()
-        teams.candor.close()
+        await stop(teams, runner)
 
 
 # --- cards ------------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from sqlalchemy import MetaData
 from sqlmodel import select
 
 from adapters.bootstrap import configure_logging
@@ -33,21 +32,20 @@ from tests.e2e.test_teams import (
     check_in_dialog,
     report_by_dialog,
     secret_in,
+    stop,
 )
-from tests.integration.test_storage_canary import postgres_dump, postgres_rows, sqlite_files
+from tests.integration.test_storage_canary import (
+    postgres_dump,
+    postgres_rows,
+    sqlite_files,
+    table_texts,
+)
 from tests.support.connector_stand_in import ConnectorStandIn
 from tests.support.waiting import eventually
 
 FIELDS = ["what", "who", "when", "evidence", "known", "anon"]
 CANARY = {name: f"TCANARY{name.upper()}x9" for name in FIELDS}
 ANON_ID = "aad-canary-anon"
-
-
-async def stop(teams: Teams, runner) -> None:  # type: ignore[no-untyped-def]
-    await teams.http.close()
-    await runner.cleanup()
-    await teams.connector.__aexit__()
-    teams.candor.close()
 
 
 async def anonymous_card_report(teams: Teams, what: str) -> None:
@@ -100,15 +98,10 @@ async def test_no_canary_leaves_where_it_belongs_in_teams(teams_at_debug, caplog
         assert canary not in caplog.text
     assert ANON_ID not in caplog.text
 
-    engine = teams.candor.db.engine
-    meta = MetaData()
-    meta.reflect(engine)
-    with engine.connect() as connection:
-        for table in meta.sorted_tables:
-            dump = json.dumps([list(map(str, row)) for row in connection.execute(table.select())])
-            for canary in CANARY.values():
-                assert canary not in dump, table.name
-            assert ANON_ID not in dump, table.name  # identity and conversationref included: sealed
+    for table, dump in table_texts(teams.candor.db).items():
+        for canary in CANARY.values():
+            assert canary not in dump, table
+        assert ANON_ID not in dump, table  # identity and conversationref included: sealed
     # Nor in the bytes at rest: the SQLite file and its WAL, or a pg_dump of the schema
     if teams.candor.db.is_sqlite:
         stored = {path.name: path.read_bytes() for path in tmp_path.glob("candor.db*")}

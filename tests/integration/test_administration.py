@@ -17,9 +17,9 @@ from sqlmodel import SQLModel, col, func, select
 from adapters.export import case_markdown, case_pdf, register_pdf, write_register
 from bot import board, records, retention
 from bot.core import CandorError
+from bot.deadlines import ScheduleSettings, waiver_disclosure_deadline
 from bot.messages import Document, Form, FormErrors, Text
 from bot.outbox import person_target
-from bot.schedule import ScheduleSettings, waiver_disclosure_deadline
 from bot.sweep import Sweeper
 from storage.crypto import ShreddedError
 from storage.models import (
@@ -35,14 +35,9 @@ from storage.models import (
     Waiver,
 )
 from storage.vocabulary import CaseStatus
-from tests.support.world import World, build_world, choice_values, text_of
+from tests.support.world import World, choice_values, text_of
 
 CANARY = "CANARY-b0a4d"
-
-
-@pytest.fixture
-def world(database, vault) -> World:
-    return build_world(database, vault)
 
 
 def file_report(world: World, who: str = "cfo", *, exclude: list[str] | None = None) -> Report:

@@ -74,16 +74,23 @@ def problems(world: World, stale_minutes: float = 15) -> dict[str, object]:
     return committee_health(waiting, now=world.core.now()).problems(stale_minutes=stale_minutes)
 
 
+def refused_with_a_report(world: World, error: str) -> tuple[Channel, Notifier]:
+    """The committee channel refusing every post with Slack's `error`, its notifier, and a named
+    report filed (its alert due at once)."""
+    channel = Channel()
+    channel.refusing = error
+    notifier = Notifier(world.relay, {Platform.SLACK: channel})
+    dm_report(world, "cfo", anonymous=False)
+    return channel, notifier
+
+
 def alerts_posted(channel: Channel, world: World) -> list[str]:
     return [ref for ref, notice in channel.posts if report(world).code in str(notice)]
 
 
 async def test_a_blocked_alert_is_kept_past_the_horizon_and_delivered_once_the_bot_is_back(world):
     # Given the bot was removed from the committee channel, and a report is filed
-    channel = Channel()
-    channel.refusing = "not_in_channel"
-    notifier = Notifier(world.relay, {Platform.SLACK: channel})
-    dm_report(world, "cfo", anonymous=False)
+    channel, notifier = refused_with_a_report(world, "not_in_channel")
     # When the notifier tries, again and again, for two days (past the 24 h horizon)
     for _ in range(60):
         await notifier.run_once()
@@ -110,10 +117,7 @@ async def test_a_blocked_alert_is_kept_past_the_horizon_and_delivered_once_the_b
 
 
 async def test_a_post_that_gets_through_makes_the_blocked_notices_due_at_once(world):
-    channel = Channel()
-    channel.refusing = "not_in_channel"
-    notifier = Notifier(world.relay, {Platform.SLACK: channel})
-    dm_report(world, "cfo", anonymous=False)
+    channel, notifier = refused_with_a_report(world, "not_in_channel")
     for _ in range(8):  # the backoff grows to minutes
         world.clock.advance(seconds=300)
         await notifier.run_once()
@@ -131,10 +135,7 @@ async def test_a_post_that_gets_through_makes_the_blocked_notices_due_at_once(wo
 
 
 async def test_retry_blocked_makes_the_refused_notices_due_now(world):
-    channel = Channel()
-    channel.refusing = "token_revoked"
-    notifier = Notifier(world.relay, {Platform.SLACK: channel})
-    dm_report(world, "cfo", anonymous=False)
+    channel, notifier = refused_with_a_report(world, "token_revoked")
     for _ in range(6):
         world.clock.advance(seconds=300)
         await notifier.run_once()
@@ -147,10 +148,7 @@ async def test_retry_blocked_makes_the_refused_notices_due_now(world):
 
 
 async def test_a_blocked_alert_for_a_case_acknowledged_meanwhile_is_dropped_not_sent_late(world):
-    channel = Channel()
-    channel.refusing = "not_in_channel"
-    notifier = Notifier(world.relay, {Platform.SLACK: channel})
-    dm_report(world, "cfo", anonymous=False)
+    channel, notifier = refused_with_a_report(world, "not_in_channel")
     await notifier.run_once()
     # The chair saw the case in /ethics cases and acknowledged it there
     world.click("chair", f"case:ack:{report(world).id}")
@@ -192,10 +190,7 @@ def test_a_delayed_notice_does_not_count_before_its_time(world):
 
 
 async def test_operators_get_one_content_free_email_per_outage(world):
-    channel = Channel()
-    channel.refusing = "not_in_channel"
-    notifier = Notifier(world.relay, {Platform.SLACK: channel})
-    dm_report(world, "cfo", anonymous=False)
+    channel, notifier = refused_with_a_report(world, "not_in_channel")
     code, category = report(world).code, report(world).category.value
     with smtp_server() as (url, mailbox):
         mail = OutageMail(world.db, world.core, Mailer.from_url(url), timedelta(minutes=15),

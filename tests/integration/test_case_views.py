@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from sqlmodel import col, select
 
 from bot import board, records
@@ -17,15 +16,10 @@ from bot.messages import Document
 from bot.sanitize import neutralise
 from storage.models import Person, Report
 from storage.vocabulary import BoardAction
-from tests.support.world import World, build_world, choice_values
+from tests.support.world import World, choice_values
 
 REPORT_FIELDS = ("What happened", "People involved", "When", "Evidence", "Already known to")
 MESSAGES = ("Question", "Answer")  # how a message's heading starts
-
-
-@pytest.fixture
-def world(database, vault) -> World:
-    return build_world(database, vault)
 
 
 def line(label: str, text: str) -> str:

@@ -6,19 +6,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlmodel import func, select
 
 from bot import housekeeping
 from bot.messages import DirectMessage, FormErrors
 from bot.sweep import Sweeper
 from storage.models import FormReceipt, GuessCount, InboundEvent, Report
-from tests.support.world import World, build_world, text_of
-
-
-@pytest.fixture
-def world(database, vault) -> World:
-    return build_world(database, vault)
+from tests.support.world import World, text_of
 
 
 def count(world: World, table: type) -> int:

@@ -10,12 +10,7 @@ from sqlmodel import select
 from bot.messages import Form
 from storage.models import Attestation, AuditEvent, Report, Waiver
 from tests.integration.test_administration import valid_determination
-from tests.support.world import World, build_world, choice_values, text_of
-
-
-@pytest.fixture
-def world(database, vault) -> World:
-    return build_world(database, vault)
+from tests.support.world import World, choice_values, text_of
 
 
 def file_report(world: World, who: str, what: str, *, exclude: str | None = None) -> Report:

@@ -4,9 +4,6 @@ opening; the sweep shreds what nobody opened. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import threading
-
-import pytest
 from sqlmodel import func, select
 
 from bot import attestation, intake, receipts, report_form
@@ -14,16 +11,12 @@ from bot.messages import Actor, Choice, Document, Style
 from bot.sweep import Sweeper
 from storage.models import DataKey, FormReceipt
 from storage.vocabulary import Platform
-from tests.support.world import World, build_world
+from tests.support.threads import at_once
+from tests.support.world import World
 
 DANA = Actor(Platform.TEAMS, "aad-dana")
 RECEIPT = Document("Your receipt", (("Keep this", "Case *K7-4Q2M*. Your secret: *ORBIT-CANDLE-93*"),),
                    (Choice("Open my reports", "myreports", Style.PRIMARY),))
-
-
-@pytest.fixture
-def world(database, vault) -> World:
-    return build_world(database, vault)
 
 
 def kept(world: World) -> int:
@@ -91,18 +84,12 @@ def test_two_takes_at_once_hand_a_view_out_once(world):
     keys = [world.service.keep_view(DANA, [RECEIPT]) for _ in range(20)]
     handed: list[str] = []
     for key in keys:
-        start = threading.Barrier(2)
 
-        def take(key: str = key, start: threading.Barrier = start) -> None:
-            start.wait()
+        def take(key: str = key) -> None:
             if world.service.take_view(DANA, key) is not None:
                 handed.append(key)
 
-        threads = [threading.Thread(target=take) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        at_once(take, threads=2)
     # Then each was handed out exactly once
     assert sorted(handed) == sorted(keys)
     assert kept(world) == 0

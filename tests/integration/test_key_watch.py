@@ -19,6 +19,7 @@ from storage.db import Database
 from storage.keyring import Keyring, save_keyring
 from storage.models import DataKey
 from tests.conftest import TEST_SCRYPT_LOG2_N
+from tests.support.threads import at_once
 
 
 @pytest.fixture
@@ -112,24 +113,16 @@ def test_a_server_that_has_not_looked_lately_looks_before_it_wraps(database, key
 def test_the_start_up_report_and_the_first_heartbeat_at_once_write_one_row(database, keyring, key_file):
     # `candor serve` reports before its first request while the watcher's loop sends its first
     # heartbeat: both in threads, both finding no row for this server yet.
-    import threading
-
     watching = watcher(database, keyring, key_file)
-    start = threading.Barrier(4)
     failures: list[BaseException] = []
 
     def report() -> None:
-        start.wait()
         try:
             watching.report()
         except BaseException as exc:  # noqa: BLE001  collected for the assertion
             failures.append(exc)
 
-    threads = [threading.Thread(target=report) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(report, threads=4)
 
     assert failures == []
     with database.read() as session:

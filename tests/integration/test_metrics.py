@@ -11,8 +11,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.metrics import Metrics
 from adapters.notify import Notifier
-from adapters.scheduler import Leadership, start_scheduler
 from adapters.senders import Posted, Ref, RetryLater
+from adapters.sweep_timer import Leadership, start_sweep_timer
 from bot.messages import Notice
 from bot.sweep import Sweeper
 from storage.vocabulary import Platform
@@ -89,7 +89,7 @@ def test_filing_a_report_moves_nothing_but_its_due_alert(world):
 async def test_sweeps_are_counted_and_timed(world):
     metrics = Metrics(world.db, now=world.core.now, platforms=SLACK)
     sweeper = Sweeper(world.db, world.core, world.core.schedule)
-    scheduler = start_scheduler(sweeper, Leadership(world.db), sweep_seconds=3600, on_swept=metrics.swept)
+    scheduler = start_sweep_timer(sweeper, Leadership(world.db), sweep_seconds=3600, on_swept=metrics.swept)
     try:
         await eventually(lambda: samples(metrics).get(("candor_sweep_runs_total", ())), timeout=30,
                          explain=lambda: "no sweep ran")

@@ -7,11 +7,10 @@ import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from sqlmodel import col, func, select
 
 from bot import followup
-from bot.messages import CHANNEL, Actor, DirectMessage, Document, Form, FormErrors
+from bot.messages import CHANNEL, Actor, DirectMessage, Document, Form, FormErrors, Reply
 from bot.sweep import Sweeper
 from storage.models import (
     Attestation,
@@ -24,14 +23,9 @@ from storage.models import (
     Report,
 )
 from storage.vocabulary import CaseStatus, Platform
-from tests.support.world import SURFACES, World, build_world, choice_values, text_of
+from tests.support.world import SURFACES, World, choice_values, text_of
 
 CANARY = "CANARY-7f3a9c"
-
-
-@pytest.fixture
-def world(database, vault) -> World:
-    return build_world(database, vault)
 
 
 def dm_report(world: World, who: str, *, anonymous: bool, exclude: str | None = None) -> str:
@@ -316,13 +310,18 @@ def test_an_officer_cannot_acknowledge_or_move_a_case(world):
 # --- attestation --------------------------------------------------------------------------------
 
 
-def test_attestation_is_recorded_with_the_policy_hash_and_moves_the_due_date(world):
-    form = world.command("cfo", "attest")
-    assert isinstance(form[0], Form) and "SUPPLEMENTAL CODE OF ETHICS" in (form[0].intro or "")
-    replies = world.submit("cfo", "attest", {
+def attest_with_a_conflict(world: World) -> list[Reply]:
+    """Dana attests, disclosing a conflict (a canary in its words); the service's replies."""
+    return world.submit("cfo", "attest", {
         "read_understood": "yes", "complied": "yes", "no_conflict": "no", "no_unreported": "yes",
         "disclosure": f"I sit on a supplier's board {CANARY}-coi",
     })
+
+
+def test_attestation_is_recorded_with_the_policy_hash_and_moves_the_due_date(world):
+    form = world.command("cfo", "attest")
+    assert isinstance(form[0], Form) and "SUPPLEMENTAL CODE OF ETHICS" in (form[0].intro or "")
+    replies = attest_with_a_conflict(world)
     assert "attestation for 2027 is recorded" in text_of(replies)
     with world.db.read() as session:
         record = session.exec(select(Attestation)).one()
@@ -341,10 +340,7 @@ def test_attestation_is_recorded_with_the_policy_hash_and_moves_the_due_date(wor
 
 def test_a_conflict_disclosed_at_attestation_reaches_the_committee_privately(world):
     # Given Dana discloses a conflict as she attests
-    replies = world.submit("cfo", "attest", {
-        "read_understood": "yes", "complied": "yes", "no_conflict": "no", "no_unreported": "yes",
-        "disclosure": f"I sit on a supplier's board {CANARY}-coi",
-    })
+    replies = attest_with_a_conflict(world)
     assert "goes to the Audit Committee privately" in text_of(replies)
     with world.db.read() as session:
         attestation = session.exec(select(Attestation)).one()

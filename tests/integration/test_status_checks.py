@@ -18,11 +18,6 @@ from tests.support.world import World, build_world, text_of
 CANARY = "CANARY-guess"
 
 
-@pytest.fixture
-def world(database, vault) -> World:
-    return build_world(database, vault)
-
-
 def anonymous_case(world: World) -> tuple[str, str]:
     form = world.command("cfo", "ethics", "report")[0]
     receipt = text_of(world.submit("cfo", form.form_id, {  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ waiting for its Teams dialog) is searched the same way for its code, secret and 
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import secrets
 import shutil
@@ -23,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import MetaData, text
 from sqlmodel import select
 
 from bot.messages import Actor, Document
@@ -109,6 +110,17 @@ def postgres_rows(database: Database) -> str:
             rows = session.execute(text(f'SELECT t::text FROM "{schema}"."{table}" AS t')).scalars()
             lines.extend(f"{table}: {row}" for row in rows)
     return "\n".join(lines)
+
+
+def table_texts(database: Database) -> dict[str, str]:
+    """Every table the database holds (reflected: a table no model names is read too), its rows as
+    JSON text, each value as `str` gives it: what a reader without the key sees of each table."""
+    meta = MetaData()
+    meta.reflect(database.engine)
+    with database.engine.connect() as connection:
+        return {table.name: json.dumps([list(map(str, row))
+                                        for row in connection.execute(table.select())])
+                for table in meta.sorted_tables}
 
 
 def logged(caplog: pytest.LogCaptureFixture) -> str:

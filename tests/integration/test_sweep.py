@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from adapters.scheduler import Leadership
+from adapters.sweep_timer import Leadership
 from bot.messages import CHANNEL
 from bot.sweep import Sweeper
 from storage.db import Database

@@ -1,20 +1,12 @@
 """the first tables
-
-Revision ID: 0001
-Revises: 
-Create Date: 2026-11-25 01:23:19.544923
 """
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
 
-revision: str = '0001'
-down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0001'
+down_revision = None
 
 
 def upgrade() -> None:

@@ -1,20 +1,12 @@
 """conversation references
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-25 02:23:41.931048
 """
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
 
-revision: str = '0002'
-down_revision: str | None = '0001'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0002'
+down_revision = '0001'
 
 
 def upgrade() -> None:

@@ -3,21 +3,13 @@
 A notice whose delivery may have reached the platform without Candor recording it (its relay
 died mid-delivery, or the platform answered ambiguously) stays in doubt until it is delivered,
 so that every later try first looks for the earlier post.
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-25 04:20:00
 """
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0003'
-down_revision: str | None = '0002'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0003'
+down_revision = '0002'
 
 
 def upgrade() -> None:

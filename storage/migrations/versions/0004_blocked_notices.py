@@ -4,22 +4,14 @@ A notice that a platform refuses until a person fixes something (the bot removed
 committee channel, a revoked token) is kept and retried (`blocked`); its waiting age counts from
 when it first became due (`due_at`, after an anonymous alert's deliberate delay). An outage of a
 platform's committee channel is one row, so operators are e-mailed once per outage.
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-12-01 12:45:00
 """
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
 
-revision: str = '0004'
-down_revision: str | None = '0003'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0004'
+down_revision = '0003'
 
 
 def upgrade() -> None:

@@ -2,22 +2,14 @@
 
 The committee's recovery key (its public half) and the keyring sealed to it, so that a threshold
 of the committee's SLIP-39 shares recovers a lost key file from the database alone.
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-12-01 12:50:00
 """
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
 
-revision: str = '0005'
-down_revision: str | None = '0004'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0005'
+down_revision = '0004'
 
 
 def upgrade() -> None:

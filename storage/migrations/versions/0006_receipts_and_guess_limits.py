@@ -3,22 +3,14 @@
 A report's receipt is kept sealed for a few minutes under its form's one-time token (shown again
 when the first acknowledgement was lost), and failed case-status checks are counted per person
 and per case code typed, by window, to limit guessing.
-
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-12-01 13:00:00
 """
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
 
-revision: str = '0006'
-down_revision: str | None = '0005'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0006'
+down_revision = '0005'
 
 
 def upgrade() -> None:

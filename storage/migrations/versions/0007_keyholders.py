@@ -3,22 +3,14 @@
 Each `candor serve` reports the versions of the keyring it has loaded, and renews the report
 while it runs; `candor keys rotate` and `retire` read these reports, so that nothing is wrapped
 under a version a live server cannot open, and no version a live server wraps under is removed.
-
-Revision ID: 0007
-Revises: 0006
-Create Date: 2026-12-01 12:50:00
 """
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
 
-revision: str = '0007'
-down_revision: str | None = '0006'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0007'
+down_revision = '0006'
 
 
 def upgrade() -> None:

@@ -3,22 +3,14 @@
 An anonymous report's request writes only a sealed pending row (a random id, a keyed tag of its
 case code, its day); the recorder run by `candor serve` (and `candor sweep`) records the report at
 a random later moment and shreds the row.
-
-Revision ID: 0008
-Revises: 0007
-Create Date: 2026-12-02 10:00:00
 """
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
 
-revision: str = '0008'
-down_revision: str | None = '0007'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0008'
+down_revision = '0007'
 
 
 def upgrade() -> None:

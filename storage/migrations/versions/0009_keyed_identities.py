@@ -12,10 +12,6 @@ down opens them (with the key) and writes them back in plain.
 
 Written against the tables as they are at this revision (core SQL, not today's models), with the
 same tags and sealed documents as `storage.identities` and `storage.references`.
-
-Revision ID: 0009
-Revises: 0008
-Create Date: 2026-12-02 10:00:00
 """
 import json
 from collections.abc import Callable, Sequence
@@ -33,10 +29,8 @@ from storage.identities import PlatformAccount
 from storage.keyring import Keyring, KeyringError
 from storage.vocabulary import Platform
 
-revision: str = '0009'
-down_revision: str | None = '0008'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0009'
+down_revision = '0008'
 
 _DATAKEY = sa.table('datakey', sa.column('record_kind', sa.String), sa.column('record_id', sa.String),
                     sa.column('master_version', sa.Integer), sa.column('wrapped', sa.LargeBinary))

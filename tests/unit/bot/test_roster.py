@@ -11,14 +11,8 @@ from datetime import date
 import pytest
 from sqlmodel import Session, col, func, select
 
-from bot.roster import (
-    ImportResult,
-    RosterEntry,
-    RosterError,
-    db_import_roster,
-    db_list_roster,
-    parse_roster,
-)
+from bot.roster import ImportResult, db_import_roster, db_list_roster
+from bot.roster_file import RosterEntry, RosterError, parse_roster
 from storage.audit import AuditLog
 from storage.crypto import Vault
 from storage.db import Database

@@ -8,16 +8,15 @@ overdue, daily for a waiver) returns only its latest step, so an outage never en
 
 Times of day are local to `ScheduleSettings.timezone`: day-based reminders fall due at
 `reminder_hour` on their local date; business days skip weekends and US federal holidays.
+The states read and the `Due`s returned are `bot.dues`'; the deadlines counted down to are
+`bot.deadlines`'; `bot.sweep` runs the rules. Reads no clock and touches nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from enum import StrEnum
-from typing import NamedTuple
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from bot.calendar import (
     add_business_days,
@@ -26,177 +25,28 @@ from bot.calendar import (
     is_business_day,
     local_date,
 )
+from bot.deadlines import (
+    ScheduleSettings,
+    feedback_deadline,
+    receipt_deadline,
+    waiver_disclosure_deadline,
+)
+from bot.dues import (
+    Audience,
+    CommitteeMember,
+    DraftState,
+    Due,
+    DueKind,
+    Facts,
+    OfficerState,
+    OpenCase,
+    Plan,
+    WaiverState,
+)
 from storage.clock import as_utc
 from storage.vocabulary import Category
 
-
-@dataclass(frozen=True)
-class ScheduleSettings:
-    """Every clock the scheduler keeps, with its default, in one place."""
-
-    timezone: str = "UTC"
-    reminder_hour: int = 9  # day-based reminders fall due at this local hour, not at midnight
-    attestation_reminder_days: tuple[int, ...] = (30, 7, 1, 0)  # days before due; 0 = on the day
-    attestation_overdue_every_days: int = 7  # then weekly while overdue
-    attestation_escalate_after_days: int = 14  # sanitized escalation to the committee channel
-    unacked_channel_after_business_days: int = 1
-    unacked_chair_after_business_days: int = 2
-    unacked_members_after_business_days: int = 3
-    receipt_ack_days: int = 7  # EU Whistleblowing Directive: acknowledge receipt within 7 days
-    feedback_months: int = 3  # and give feedback within 3 months
-    receipt_warning_days: tuple[int, ...] = (2,)  # committee reminders N days before each deadline
-    feedback_warning_days: tuple[int, ...] = (14, 3)
-    waiver_disclosure_business_days: int = 4  # Form 8-K, Item 5.05
-    draft_ttl_hours: int = 24
-    # An anonymous report's channel alert waits a random delay, uniform between 0 and this many
-    # minutes (0: none), so its time does not point at the person who was using Candor then.
-    anonymous_delay_minutes: int = 0
-
-    def __post_init__(self) -> None:
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {self.timezone!r}") from exc
-        if not 0 <= self.anonymous_delay_minutes <= 24 * 60:
-            raise ValueError("anonymous_delay_minutes is 0 to 1440")
-        if not 0 <= self.reminder_hour <= 23:
-            raise ValueError("reminder_hour is an hour of the day, 0 to 23")
-        counts = (self.attestation_reminder_days + self.receipt_warning_days
-                  + self.feedback_warning_days)
-        if any(days < 0 for days in counts):
-            raise ValueError("reminders are counted in days before a deadline, 0 or more")
-        positive = (self.attestation_overdue_every_days, self.receipt_ack_days,
-                    self.feedback_months, self.draft_ttl_hours)
-        if any(value < 1 for value in positive):
-            raise ValueError("cadences, deadlines and the draft lifetime must be positive")
-        if any(value < 0 for value in (
-                self.attestation_escalate_after_days, self.unacked_channel_after_business_days,
-                self.unacked_chair_after_business_days, self.unacked_members_after_business_days,
-                self.waiver_disclosure_business_days)):
-            raise ValueError("thresholds are counted in days, 0 or more")
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-
 _DEFAULTS = ScheduleSettings()
-
-
-# --- inputs ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OfficerState:
-    person_id: int
-    name: str
-    due: date | None  # the next attestation due and not yet made; None when none is scheduled
-
-
-@dataclass(frozen=True)
-class OpenCase:
-    report_id: str
-    code: str
-    category: str
-    received_at: datetime
-    acknowledged_at: datetime | None  # the committee's acknowledgement, sent on to the reporter
-    last_feedback_at: datetime | None
-    excluded_member_ids: frozenset[int] = frozenset()
-
-
-@dataclass(frozen=True)
-class WaiverState:
-    waiver_id: str
-    person_name: str
-    granted_on: date
-    disclosed_on: date | None
-
-
-@dataclass(frozen=True)
-class CommitteeMember:
-    person_id: int
-    chair: bool
-
-
-@dataclass(frozen=True)
-class DraftState:
-    key: str
-    updated_at: datetime
-
-
-# --- outputs ---------------------------------------------------------------------------------
-
-
-class DueKind(StrEnum):
-    """What a notice is; the value is also the first part of its key."""
-
-    ATTEST_REMIND = "attest-remind"
-    ATTEST_OVERDUE = "attest-overdue"
-    ATTEST_ESCALATE = "attest-escalate"
-    UNACKED = "unacked"
-    RECEIPT_DEADLINE = "receipt-deadline"
-    FEEDBACK_DEADLINE = "feedback-deadline"
-    WAIVER_DISCLOSE = "waiver-disclose"
-
-
-class Recipient(StrEnum):
-    CHANNEL = "channel"  # the private committee channel
-    CHAIR = "chair"  # the committee chair, by direct message
-    MEMBER = "member"  # one committee member, by direct message
-    OFFICER = "officer"  # one Senior Financial Officer, by direct message
-
-
-@dataclass(frozen=True)
-class Audience:
-    """Who reads a notice: the committee channel, or one person (with their roster id)."""
-
-    recipient: Recipient
-    person_id: int | None = None
-
-    def __post_init__(self) -> None:
-        if (self.recipient is Recipient.CHANNEL) != (self.person_id is None):
-            raise ValueError("the channel has no person id; every other audience has one")
-
-    @property
-    def channel(self) -> bool:
-        return self.recipient is Recipient.CHANNEL
-
-    @classmethod
-    def committee_channel(cls) -> Audience:
-        return cls(Recipient.CHANNEL)
-
-    @classmethod
-    def chair(cls, person_id: int) -> Audience:
-        return cls(Recipient.CHAIR, person_id)
-
-    @classmethod
-    def member(cls, person_id: int) -> Audience:
-        return cls(Recipient.MEMBER, person_id)
-
-    @classmethod
-    def officer(cls, person_id: int) -> Audience:
-        return cls(Recipient.OFFICER, person_id)
-
-
-Facts = tuple[tuple[str, str], ...]
-
-
-@dataclass(frozen=True)
-class Due:
-    """One notice whose moment has come. `facts` are never confidential (no report content)."""
-
-    key: str
-    audience: Audience
-    subject_id: str
-    kind: DueKind
-    facts: Facts = field(default=())
-
-
-class Plan(NamedTuple):
-    """What one sweep must do: the notices due, and the drafts to delete."""
-
-    dues: list[Due]
-    expired_drafts: list[str]
 
 
 # --- attestations ----------------------------------------------------------------------------
@@ -323,26 +173,6 @@ def deadline_dues(cases: Iterable[OpenCase], now: datetime,
     return dues
 
 
-def acknowledge_by(received_at: datetime, settings: ScheduleSettings = _DEFAULTS) -> date:
-    """The local date by which the committee should acknowledge a report (the channel
-    reminder's moment: `unacked_channel_after_business_days` of business time after receipt)."""
-    moment = add_business_time(as_utc(received_at), settings.unacked_channel_after_business_days,
-                               settings.tz)
-    return local_date(moment, settings.tz)
-
-
-def receipt_deadline(received_at: datetime, settings: ScheduleSettings = _DEFAULTS) -> date:
-    """The local date by which the reporter must be told of receipt: calendar days after the
-    local date of receipt (not 24-hour days, which a daylight-saving change would shift a day)."""
-    received_on = local_date(as_utc(received_at), settings.tz)
-    return received_on + timedelta(days=settings.receipt_ack_days)
-
-
-def feedback_deadline(received_at: datetime, settings: ScheduleSettings = _DEFAULTS) -> date:
-    """The local date by which the reporter is due feedback (calendar months after receipt)."""
-    return _add_months(local_date(as_utc(received_at), settings.tz), settings.feedback_months)
-
-
 def _deadline_due(case: OpenCase, kind: DueKind, deadline: date, warnings: tuple[int, ...],
                   label: str, now: datetime, settings: ScheduleSettings) -> list[Due]:
     tz = settings.tz
@@ -378,11 +208,6 @@ def _business_days_elapsed(received: datetime, now: datetime, tz: ZoneInfo) -> i
 
 
 # --- waivers ---------------------------------------------------------------------------------
-
-
-def waiver_disclosure_deadline(granted_on: date, settings: ScheduleSettings = _DEFAULTS) -> date:
-    """The last day to disclose a waiver: four US business days after the grant (Form 8-K)."""
-    return add_business_days(granted_on, settings.waiver_disclosure_business_days)
 
 
 def waiver_dues(waivers: Iterable[WaiverState], now: datetime,
@@ -450,15 +275,6 @@ def _has_come(day: date, now: datetime, settings: ScheduleSettings) -> bool:
     skips comes with the first moment after the gap)."""
     local = now.astimezone(settings.tz)
     return (local.date(), local.hour) >= (day, settings.reminder_hour)
-
-
-def _add_months(day: date, months: int) -> date:
-    """The same day `months` later; the 31st becomes the month's last day when it has fewer."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    following = date(year + month // 12, month % 12 + 1, 1)
-    return min(day.replace(year=year, month=month, day=1) + timedelta(days=day.day - 1),
-               following - timedelta(days=1))
 
 
 def _require_aware(now: datetime) -> None:

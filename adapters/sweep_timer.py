@@ -1,6 +1,7 @@
-"""The scheduler inside `candor serve`: APScheduler 3 on the server's event loop.
+"""The sweep timer inside `candor serve`: APScheduler 3 on the server's event loop runs a sweep
+(`bot.sweep`) every `sweep_seconds` on the replica that leads (`Leadership`).
 
-Every replica runs it; one leads at a time. On PostgreSQL the leader holds a session-level
+Every replica runs the timer; one leads at a time. On PostgreSQL the leader holds a session-level
 advisory lock on a connection of its own: when the leader dies its connection closes, the lock
 is released, and another replica takes it at its next try (every `leader_seconds`). Sweeps are
 idempotent anyway (each notice has a unique key), so leadership saves work, not correctness.
@@ -82,9 +83,9 @@ class Leadership:
                 self._connection = None
 
 
-def start_scheduler(sweeper: Sweeper, leadership: Leadership, *, on_written: object = None,
-                    sweep_seconds: int = 300, leader_seconds: int = 30,
-                    on_swept: Callable[[float], None] | None = None) -> AsyncIOScheduler:
+def start_sweep_timer(sweeper: Sweeper, leadership: Leadership, *, on_written: object = None,
+                      sweep_seconds: int = 300, leader_seconds: int = 30,
+                      on_swept: Callable[[float], None] | None = None) -> AsyncIOScheduler:
     """Start the sweeps on the running loop; the caller shuts the scheduler down. `on_swept` is
     told how long each sweep this replica ran took (the metrics)."""
     scheduler = AsyncIOScheduler(timezone=UTC)

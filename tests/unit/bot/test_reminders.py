@@ -1,4 +1,4 @@
-"""The scheduler's rules walked through a year with a fixed clock, in New York time.
+"""The reminder rules walked through a year with a fixed clock, in New York time.
 
 A small world (officers who attest early, late, never; reports acknowledged at various times or
 never; waivers) is swept every hour of 2025, and each sweep's notices go through a set of keys
@@ -22,7 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.calendar import local_moment
-from bot.schedule import (
+from bot.deadlines import ScheduleSettings, receipt_deadline, waiver_disclosure_deadline
+from bot.dues import (
     Audience,
     CommitteeMember,
     DraftState,
@@ -32,15 +33,14 @@ from bot.schedule import (
     OpenCase,
     Plan,
     Recipient,
-    ScheduleSettings,
     WaiverState,
+)
+from bot.reminders import (
     all_dues,
     attestation_dues,
     deadline_dues,
     expired_drafts,
-    receipt_deadline,
     unacknowledged_dues,
-    waiver_disclosure_deadline,
     waiver_dues,
 )
 
