@@ -107,7 +107,7 @@ class OutageMail:
                                     platform=outage.platform.label,
                                  cause=outage.cause)
         try:
-            self.mailer.send(to=to, subject=notices.outage_email_subject(), body=body)
+            self.mailer.send(to=to, subject=notices.OUTAGE_EMAIL_SUBJECT, body=body)
         except (smtplib.SMTPException, OSError) as exc:
             log.error("outage e-mail failed: %s; tried again at the next check", type(exc).__name__)
             mark_told(self.db, outage, at=None)

@@ -30,13 +30,13 @@ def db_case_for(session: Session, core: Core, member: Person, report_id: str, *,
     who acted at the command line in the member's name (audited beside them)."""
     report = session.get(Report, report_id)
     if report is None or report.shredded_at is not None:
-        raise CandorError(refusals.case_not_found())
+        raise CandorError(refusals.CASE_NOT_FOUND)
     if not is_committee(member) or member.id in db_excluded(session, core, report):
         core.audit_event(session, actor=actor_id(member), action="case.refused",
                          record_kind=REPORT, record_id=report.id,
                          detail={"attempt": action, **({"operator": operator} if operator else {})})
-        raise CandorError(refusals.not_allowed_case() if is_committee(member)
-                          else refusals.committee_only())
+        raise CandorError(refusals.NOT_ALLOWED_CASE if is_committee(member)
+                          else refusals.COMMITTEE_ONLY)
     return report
 
 
@@ -47,7 +47,7 @@ def db_chair_case(session: Session, core: Core, member: Person, report_id: str, 
     if not member.chair:
         core.audit_event(session, actor=actor_id(member), action="case.refused",
                          record_kind=REPORT, record_id=report.id, detail={"attempt": action})
-        raise CandorError(refusals.chair_only())
+        raise CandorError(refusals.CHAIR_ONLY)
     return report
 
 

@@ -31,7 +31,7 @@ class Policy:
         for line in self.text.splitlines():
             if line.strip():
                 return line.strip("# ").strip()
-        return attestations.code_title()
+        return attestations.CODE_TITLE
 
 
 def load_policy(path: Path | None = None) -> Policy:
@@ -68,11 +68,11 @@ def form(policy: Policy, period: str, *, once: str | None = None) -> Form:
     same form change nothing."""
     fields = [FormField(name, label, FieldKind.BOOLEAN) for name, label in QUESTIONS]
     fields.append(FormField(
-        "disclosure", attestations.attest_disclosure_label(), FieldKind.MULTILINE,
-        required=False, max_length=DISCLOSURE_LIMIT, hint=attestations.attest_disclosure_hint(),
+        "disclosure", attestations.ATTEST_DISCLOSURE_LABEL, FieldKind.MULTILINE,
+        required=False, max_length=DISCLOSURE_LIMIT, hint=attestations.ATTEST_DISCLOSURE_HINT,
     ))
     return Form(actions.AttestForm(once or "").encode(), attestations.attest_title(period),
-                tuple(fields), submit_label=attestations.attest_submit(), intro=policy.text)
+                tuple(fields), submit_label=attestations.ATTEST_SUBMIT, intro=policy.text)
 
 
 def _yes_no(value: Any) -> bool | None:
@@ -91,7 +91,7 @@ def validate(values: dict[str, Any]) -> Answers | dict[str, str]:
     for name, _label in QUESTIONS:
         answer = _yes_no(values.get(name))
         if answer is None:
-            errors[name] = refusals.answer_yes_no()
+            errors[name] = refusals.ANSWER_YES_NO
         else:
             answers[name] = answer
     raw = values.get("disclosure")
@@ -99,10 +99,10 @@ def validate(values: dict[str, Any]) -> Answers | dict[str, str]:
     if disclosure and len(disclosure) > DISCLOSURE_LIMIT:
         errors["disclosure"] = refusals.too_long(DISCLOSURE_LIMIT, len(disclosure))
     if answers.get("read_understood") is False:
-        errors["read_understood"] = attestations.attest_must_read()
+        errors["read_understood"] = attestations.ATTEST_MUST_READ
     for name in ("complied", "no_conflict"):
         if answers.get(name) is False and not disclosure:
-            errors["disclosure"] = attestations.attest_explain()
+            errors["disclosure"] = attestations.ATTEST_EXPLAIN
     if errors:
         return errors
     return Answers(disclosure=disclosure, **answers)

@@ -26,7 +26,7 @@ from storage.vocabulary import PersonKind
 def db_form(session: Session, core: Core, person: Person) -> list[Reply]:
     """The attestation form for the period owed, or why there is none."""
     if person.kind is not PersonKind.OFFICER:
-        return [Text(attestations.attest_only_officers())]
+        return [Text(attestations.ATTEST_ONLY_OFFICERS)]
     today = core.today()
     owed = db_owed(session, person, today)
     last = db_last_attestation(session, person)
@@ -40,7 +40,7 @@ def db_attest(session: Session, core: Core, person: Person, form_id: str,
               values: dict[str, Any]) -> list[Reply]:
     """Record the attestation form `form_id` sent with `values`: once per form, once a period."""
     if person.kind is not PersonKind.OFFICER:
-        return [Text(attestations.attest_only_officers())]
+        return [Text(attestations.ATTEST_ONLY_OFFICERS)]
     checked = attestation.validate(values)
     if isinstance(checked, dict):
         return [FormErrors(form_id, checked)]
@@ -50,10 +50,10 @@ def db_attest(session: Session, core: Core, person: Person, form_id: str,
         return db_form(session, core, person)
     token = form_id.partition(":")[2]
     if token and once.form_expired(token, core.now()):
-        return [Text(refusals.form_expired())]
+        return [Text(refusals.FORM_EXPIRED)]
     if token and not once.db_first_use(session, core, f"form:{token}"):
         # The same form sent again (a card clicked twice): one attestation, not next year's too.
-        return [Text(refusals.attest_form_already_submitted())]
+        return [Text(refusals.ATTEST_FORM_ALREADY_SUBMITTED)]
     period = owed.period
     attestation_id = new_id()
     record = Attestation(
@@ -82,10 +82,10 @@ def db_attest(session: Session, core: Core, person: Person, form_id: str,
     disclosures.db_notify(session, core, record, checked)
     replies: list[Reply] = [Text(attestations.attest_recorded(period, next_due.isoformat()))]
     if disclosures.needs(checked):
-        replies.append(Text(attestations.attest_goes_to_committee()))
+        replies.append(Text(attestations.ATTEST_GOES_TO_COMMITTEE))
     if not checked.no_unreported:
-        again = Choice(menus.report_button(), actions.ReportAfterAttesting().encode())
-        replies.append(Choices(attestations.attest_offer_report(), (again,)))
+        again = Choice(menus.REPORT_BUTTON, actions.ReportAfterAttesting().encode())
+        replies.append(Choices(attestations.ATTEST_OFFER_REPORT, (again,)))
     return replies
 
 

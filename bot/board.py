@@ -53,7 +53,7 @@ class Decision:
     advised: bool
     prior: str
     reasoning: str
-    decider: str = governance.default_decider()
+    decider: str = governance.DEFAULT_DECIDER
 
     def sealed(self, prior_ids: list[str]) -> dict[str, Any]:
         """What goes into the sealed body: every factor, the earlier determinations shown, the
@@ -78,14 +78,14 @@ def _prior_lines(session: Session, officers: list[Person], kept: KeptAway) -> st
             lines.append(governance.prior_line(officer.name, earlier.decided_on,
                                                governance.found_violation(earlier.violation),
                                                earlier.action.label))
-    return "\n".join(lines) or governance.no_prior_determinations()
+    return "\n".join(lines) or governance.NO_PRIOR_DETERMINATIONS
 
 
 def db_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
     """The determination form, with the earlier determinations against each officer above it."""
     report = db_case_for(session, core, member, report_id, action="determine")
     officers = db_officers(session)
-    yes_no = (Choice(governance.yes(), "yes"), Choice(governance.no(), "no"))
+    yes_no = (Choice(governance.YES, "yes"), Choice(governance.NO, "no"))
     return [Form(actions.DetermineSubmit(report.id).encode(),
                  governance.determination_title(report.code), (
         FormField("subject", LABELS["subject"], FieldKind.SELECT,
@@ -99,12 +99,12 @@ def db_form(session: Session, core: Core, member: Person, report_id: str) -> lis
         FormField("advised", LABELS["advised"], FieldKind.BOOLEAN, options=yes_no),
         FormField("prior", LABELS["prior"], FieldKind.MULTILINE, max_length=FACTOR_LIMIT),
         FormField("decider", LABELS["decider"], max_length=DECIDER_LIMIT,
-                  initial=governance.default_decider()),
+                  initial=governance.DEFAULT_DECIDER),
         FormField("decided_on", LABELS["decided_on"], FieldKind.DATE,
                   initial=core.today().isoformat()),
         FormField("reasoning", LABELS["reasoning"], FieldKind.MULTILINE,
                   max_length=REASON_LIMIT),
-    ), submit_label=governance.determination_submit(),
+    ), submit_label=governance.DETERMINATION_SUBMIT,
         intro=governance.determination_intro(
             _prior_lines(session, officers, db_kept_away(session, core, member))))]
 
@@ -119,7 +119,7 @@ def validate(values: dict[str, Any], *, officer_ids: set[int],
         value = value.strip() if isinstance(value, str) else ""
         if not value:
             errors[name] = (governance.factor_missing(FACTORS[name]) if name in FACTORS
-                            else refusals.required_field())
+                            else refusals.REQUIRED_FIELD)
         elif len(value) > limit:
             errors[name] = refusals.too_long(limit, len(value))
         return value
@@ -129,14 +129,14 @@ def validate(values: dict[str, Any], *, officer_ids: set[int],
         if value in ("yes", "no"):
             return bool(value == "yes")
         errors[name] = (governance.factor_missing(FACTORS[name]) if name in FACTORS
-                        else refusals.answer_yes_no())
+                        else refusals.ANSWER_YES_NO)
         return None
 
     subject_text = values.get("subject")
     subject = (int(subject_text) if isinstance(subject_text, str) and subject_text.isdigit()
                else None)
     if subject is None or subject not in officer_ids:
-        errors["subject"] = refusals.choose_officer()
+        errors["subject"] = refusals.CHOOSE_OFFICER
     violation = yes_no("violation")
     action: BoardAction | None = None
     try:
@@ -144,9 +144,9 @@ def validate(values: dict[str, Any], *, officer_ids: set[int],
     except ValueError:
         errors["action"] = governance.action_not_in_code(", ".join(a.label for a in BoardAction))
     if action is not None and violation is True and action is BoardAction.NONE:
-        errors["action"] = governance.action_needs_violation()
+        errors["action"] = governance.ACTION_NEEDS_VIOLATION
     if action is not None and violation is False and action is not BoardAction.NONE:
-        errors["action"] = governance.action_without_violation()
+        errors["action"] = governance.ACTION_WITHOUT_VIOLATION
     nature = text("nature")
     occurrence = str(values.get("occurrence", ""))
     if occurrence not in {c.value for c in OCCURRENCES}:
@@ -174,9 +174,9 @@ def parse_date(value: object, errors: dict[str, str], name: str, *, today: date)
     except ValueError:
         day = None
     if day is None:
-        errors[name] = refusals.date_invalid()
+        errors[name] = refusals.DATE_INVALID
     elif day > today:
-        errors[name] = refusals.date_in_future()
+        errors[name] = refusals.DATE_IN_FUTURE
         return None
     elif day < EARLIEST:
         errors[name] = refusals.date_too_early(EARLIEST.isoformat())

@@ -30,7 +30,7 @@ def db_message(session: Session, core: Core, person: Person, actor: Actor,
         return filing.db_advance(session, core, person, actor, draft, text)
     words = text.strip().split()
     first = words[0].lower().lstrip("/") if words else ""
-    notes: list[Reply] = [Text(reporting.intake_draft_expired())] if expired else []
+    notes: list[Reply] = [Text(reporting.INTAKE_DRAFT_EXPIRED)] if expired else []
     if " ".join(w.lower() for w in words) in filing.START_WORDS:
         return notes + filing.db_offer(session, core, person, actor,
                                      history_kept=actor.surface.keeps_history)
@@ -72,7 +72,7 @@ def db_command(session: Session, core: Core, person: Person, actor: Actor, name:
             raise CandorError(following.status_usage(actor.surface))
         report = db_report_by_code(session, format_code(rest[0]))
         if report is None:
-            raise CandorError(refusals.case_not_found())
+            raise CandorError(refusals.CASE_NOT_FOUND)
         return committee.db_view(session, core, person, report.id)
     return [Text(menus.help_text(committee=is_committee(person), surface=actor.surface))]
 
@@ -89,7 +89,7 @@ def db_intake_step(session: Session, core: Core, person: Person, actor: Actor,
     """A button of the typed report's conversation: the draft advanced as if `text` were typed."""
     draft, _expired = drafts.db_load(session, core, actor)
     if draft is None:
-        return [Text(reporting.intake_draft_expired()), home.menu(person)]
+        return [Text(reporting.INTAKE_DRAFT_EXPIRED), home.menu(person)]
     return filing.db_advance(session, core, person, actor, draft, text)
 
 

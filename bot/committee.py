@@ -56,7 +56,7 @@ def db_acknowledge(session: Session, core: Core, member: Person, report_id: str)
     if report.status is not CaseStatus.RECEIVED:
         by = session.get(Person, report.acknowledged_by) if report.acknowledged_by else None
         return [Text(casework.already_acknowledged(
-            report.code, by.name if by else casework.another_member()))]
+            report.code, by.name if by else casework.ANOTHER_MEMBER))]
     report.acknowledged_at = core.now()
     report.acknowledged_by = member.id
     db_change_status(session, core, report, to=CaseStatus.ACKNOWLEDGED, by=member, reason=None)
@@ -76,22 +76,22 @@ def db_view(session: Session, core: Core, member: Person, report_id: str) -> lis
 def case_choices(report: Report) -> tuple[Choice, ...]:
     choices: list[Choice] = []
     if report.status is CaseStatus.RECEIVED:
-        choices.append(Choice(casework.acknowledge_button(),
+        choices.append(Choice(casework.ACKNOWLEDGE_BUTTON,
                               actions.Acknowledge(report.id).encode(), Style.PRIMARY))
     else:
-        choices.append(Choice(casework.ask_button(), actions.AskForm(report.id).encode()))
+        choices.append(Choice(casework.ASK_BUTTON, actions.AskForm(report.id).encode()))
     for target in MOVES[report.status]:
         choices.append(Choice(casework.move_button(target.label),
                               actions.MoveForm(report.id, target.value).encode()))
     if report.status is not CaseStatus.RECEIVED:
-        choices.append(Choice(casework.determine_button(),
+        choices.append(Choice(casework.DETERMINE_BUTTON,
                               actions.DetermineForm(report.id).encode()))
     return tuple(choices)
 
 
 def chair_choices(report: Report) -> tuple[Choice, ...]:
     """What only the chair is offered on a case: conflict routing and the legal hold."""
-    return (Choice(casework.exclusion_button(), actions.ExcludeForm(report.id).encode()),
+    return (Choice(casework.EXCLUSION_BUTTON, actions.ExcludeForm(report.id).encode()),
             Choice(casework.hold_action(release=report.legal_hold),
                    actions.HoldForm(report.id).encode()))
 
@@ -99,9 +99,9 @@ def chair_choices(report: Report) -> tuple[Choice, ...]:
 def db_ask_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
     report = db_case_for(session, core, member, report_id, action="ask")
     return [Form(actions.AskSubmit(report.id).encode(), casework.question_title(report.code), (
-        FormField("question", casework.question_prompt(), FieldKind.MULTILINE,
+        FormField("question", casework.QUESTION_PROMPT, FieldKind.MULTILINE,
                   max_length=QUESTION_LIMIT),
-    ), submit_label=casework.question_submit())]
+    ), submit_label=casework.QUESTION_SUBMIT)]
 
 
 def db_ask(session: Session, core: Core, *, member: Person, report_id: str,
@@ -128,10 +128,10 @@ def db_move_form(session: Session, core: Core, member: Person, report_id: str,
     report = db_case_for(session, core, member, report_id, action="move")
     target = _target(report, to)
     return [Form(actions.MoveSubmit(report.id, target.value).encode(),
-                 casework.move_title(report.code, target.label)[:60], (
-        FormField("reason", casework.status_reason_prompt(), FieldKind.MULTILINE,
+                 casework.case_and_status(report.code, target.label)[:60], (
+        FormField("reason", casework.REASON_PROMPT, FieldKind.MULTILINE,
                   max_length=REASON_LIMIT),
-    ), submit_label=casework.move_submit())]
+    ), submit_label=casework.MOVE_SUBMIT)]
 
 
 def db_move(session: Session, core: Core, *, member: Person, report_id: str, to: str,
@@ -151,7 +151,7 @@ def _target(report: Report, to: str) -> CaseStatus:
     try:
         target = CaseStatus(to)
     except ValueError:
-        raise CandorError(refusals.not_understood()) from None
+        raise CandorError(refusals.NOT_UNDERSTOOD) from None
     if target not in MOVES[report.status]:
         raise CandorError(casework.status_not_allowed(report.status.label, target.label))
     return target
@@ -159,11 +159,11 @@ def _target(report: Report, to: str) -> CaseStatus:
 
 def db_cases(session: Session, core: Core, member: Person) -> list[Reply]:
     if not is_committee(member):
-        raise CandorError(refusals.committee_only())
+        raise CandorError(refusals.COMMITTEE_ONLY)
     visible = [r for r in db_open_cases(session)
                if member.id not in db_excluded(session, core, r)]
     if not visible:
-        return [Text(casework.no_open_cases())]
+        return [Text(casework.NO_OPEN_CASES)]
     sections = tuple(
         (casework.case_and_status(r.code, r.status.label),
          casework.category_received(r.category.label, r.received_at))
@@ -171,7 +171,7 @@ def db_cases(session: Session, core: Core, member: Person) -> list[Reply]:
     )
     choices = tuple(Choice(casework.open_case(r.code), actions.ViewCase(r.id).encode())
                     for r in visible[:20])
-    return [Document(title=casework.open_cases(), sections=sections, choices=choices)]
+    return [Document(title=casework.OPEN_CASES, sections=sections, choices=choices)]
 
 
 def _tell_reporter(session: Session, core: Core, report: Report, *, key: str) -> None:
@@ -187,9 +187,9 @@ def _tell_reporter(session: Session, core: Core, report: Report, *, key: str) ->
     # is read. No case code, status or question text in the chat.
     db_enqueue(session, core.vault, now=core.now(), key=f"{REPORTER_PREFIX}{key}",
                target=person_target(person_id),
-               notice=Notice(title=following.news_for_reporter(),
-                             text=following.news_for_reporter_detail(),
-                             choices=(Choice(following.open_my_reports(),
+               notice=Notice(title=following.NEWS_FOR_REPORTER,
+                             text=following.NEWS_FOR_REPORTER_DETAIL,
+                             choices=(Choice(following.OPEN_MY_REPORTS,
                                              actions.MyReports().encode()),)),
                platforms=core.platforms)
 

@@ -28,11 +28,11 @@ def db_form(session: Session, core: Core, member: Person, report_id: str) -> lis
     report = db_chair_case(session, core, member, report_id, action="exclude")
     candidates = _candidates(session, core, member, report)
     if not candidates:
-        return [Text(casework.exclusion_nobody_left())]
+        return [Text(casework.EXCLUSION_NOBODY_LEFT)]
     return [Form(actions.ExcludeSubmit(report.id).encode(), casework.exclusion_title(report.code), (
-        FormField("member", casework.exclusion_prompt(), FieldKind.SELECT,
+        FormField("member", casework.EXCLUSION_PROMPT, FieldKind.SELECT,
                   options=tuple(Choice(p.name, str(p.id)) for p in candidates)),
-    ), submit_label=casework.exclusion_submit())]
+    ), submit_label=casework.EXCLUSION_SUBMIT)]
 
 
 def db_submit(session: Session, core: Core, *, member: Person, report_id: str,
@@ -42,7 +42,7 @@ def db_submit(session: Session, core: Core, *, member: Person, report_id: str,
     member_id = int(chosen) if isinstance(chosen, str) and chosen.isdigit() else None
     if member_id is None or member_id not in allowed:
         return [FormErrors(actions.ExcludeSubmit(report.id).encode(),
-                           {"member": refusals.not_understood()})]
+                           {"member": refusals.NOT_UNDERSTOOD})]
     db_add(session, core, by=member, report=report, member_id=member_id)
     return [Text(casework.exclusion_added(report.code))]
 

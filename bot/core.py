@@ -51,7 +51,7 @@ def required_text(name: str, value: str, *, limit: int) -> str:
     when it is empty or longer than `limit`."""
     value = value.strip()
     if not value:
-        raise FieldError(name, refusals.required_field())
+        raise FieldError(name, refusals.REQUIRED_FIELD)
     if len(value) > limit:
         raise FieldError(name, refusals.too_long(limit, len(value)))
     return value

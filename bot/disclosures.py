@@ -26,13 +26,13 @@ def needs(answers: Answers) -> tuple[str, ...]:
     """What in these answers the committee must look at (empty: a clean attestation)."""
     found = []
     if answers.disclosure and answers.no_conflict:
-        found.append(attestations.attest_needs_disclosure())
+        found.append(attestations.ATTEST_NEEDS_DISCLOSURE)
     if not answers.no_conflict:
-        found.append(attestations.attest_needs_conflict())
+        found.append(attestations.ATTEST_NEEDS_CONFLICT)
     if not answers.complied:
-        found.append(attestations.attest_needs_exception())
+        found.append(attestations.ATTEST_NEEDS_EXCEPTION)
     if not answers.no_unreported:
-        found.append(attestations.attest_needs_unreported())
+        found.append(attestations.ATTEST_NEEDS_UNREPORTED)
     return tuple(found)
 
 
@@ -41,7 +41,7 @@ def db_notify(session: Session, core: Core, attestation: Attestation, answers: A
     found = needs(answers)
     if not found:
         return
-    view = Choice(attestations.view_disclosure(), actions.ViewDisclosure(attestation.id).encode())
+    view = Choice(attestations.VIEW_DISCLOSURE, actions.ViewDisclosure(attestation.id).encode())
     notice = sanitize.attestation_notice(period=attestation.period,
                                          attested_at=attestation.attested_at,
                                          needs=found, choice=view)
@@ -53,21 +53,21 @@ def db_view(session: Session, core: Core, member: Person, attestation_id: str) -
     """The attestation, privately, for a committee member; the opening is audited."""
     attestation = session.get(Attestation, attestation_id)
     if attestation is None:
-        raise CandorError(refusals.not_understood())
+        raise CandorError(refusals.NOT_UNDERSTOOD)
     if (not is_committee(member)
             or not db_kept_away(session, core, member).shows_officer(attestation.person_id)):
         core.audit_event(session, actor=actor_id(member), action="attestation.refused",
                          record_kind=KIND, record_id=attestation.id)
-        raise CandorError(refusals.not_allowed_record() if is_committee(member)
-                          else refusals.committee_only())
+        raise CandorError(refusals.NOT_ALLOWED_RECORD if is_committee(member)
+                          else refusals.COMMITTEE_ONLY)
     officer = session.get(Person, attestation.person_id)
     answers = core.vault.unseal(session, kind=KIND, record_id=attestation.id, blob=attestation.body)
     sections: list[tuple[str, str]] = [
-        (attestations.attest_officer_label(),
+        (attestations.ATTEST_OFFICER_LABEL,
          attestations.attest_officer(officer.name, officer.role.label) if officer and officer.role
          else (officer.name if officer else case_labels.UNKNOWN)),
-        (attestations.attest_period_label(), attestation.period),
-        (attestations.attest_attested_label(), f"{attestation.attested_at:%Y-%m-%d %H:%M} UTC"),
+        (attestations.ATTEST_PERIOD_LABEL, attestation.period),
+        (attestations.ATTEST_ATTESTED_LABEL, f"{attestation.attested_at:%Y-%m-%d %H:%M} UTC"),
     ]
     sections += [(label, attestations.attest_answer(answers.get(name)))
                  for name, label in QUESTIONS]
@@ -76,7 +76,7 @@ def db_view(session: Session, core: Core, member: Person, attestation_id: str) -
                                    .order_by(col(Disclosure.created_at))).all():
         text = core.vault.unseal(session, kind="disclosure", record_id=disclosure.id,
                                blob=disclosure.body)
-        sections.append((attestations.attest_disclosed_label(),
+        sections.append((attestations.ATTEST_DISCLOSED_LABEL,
                          sanitize.neutralise(str(text.get("text", "")))))
     core.audit_event(session, actor=actor_id(member), action="attestation.viewed",
                      record_kind=KIND, record_id=attestation.id)

@@ -43,8 +43,8 @@ def db_offer(session: Session, core: Core, person: Person, actor: Actor, *,
         return db_start(session, core, person, actor)
     form = replace(report_form.form(db_members(session, person), once=secrets.token_urlsafe(12)),
                    reopen=actions.Cmd("ethics", "report").encode())
-    return [form, Choices(reporting.chat_report_warning(),
-                          (Choice(reporting.chat_report_choice(), actions.ChatReport().encode()),))]
+    return [form, Choices(reporting.CHAT_REPORT_WARNING,
+                          (Choice(reporting.CHAT_REPORT_CHOICE, actions.ChatReport().encode()),))]
 
 
 def db_start(session: Session, core: Core, person: Person, actor: Actor, *,
@@ -60,7 +60,7 @@ def db_advance(session: Session, core: Core, person: Person, actor: Actor, draft
     if (" ".join(text.lower().split()) in START_WORDS
             and draft.step not in {intake.Step.WHAT, intake.Step.WHO}):
         # "report" again, mid-report: the draft is kept and its question asked again.
-        return [Text(reporting.intake_in_progress()), *intake.prompt(draft, members)]
+        return [Text(reporting.INTAKE_IN_PROGRESS), *intake.prompt(draft, members)]
     outcome = intake.advance(draft, text, members)
     if outcome.submit:
         drafts.db_save(session, core, actor, None)
@@ -76,14 +76,14 @@ def db_submit_form(session: Session, core: Core, person: Person, actor: Actor, *
     if isinstance(checked, dict):
         return [FormErrors(form_id, checked)]
     if token and once.form_expired(token, core.now()):
-        return [FormErrors(form_id, {"what": refusals.form_expired()})]
+        return [FormErrors(form_id, {"what": refusals.FORM_EXPIRED})]
     if token and not once.db_first_use(session, core, f"form:{token}"):
         # The same form sent again (a Teams card stays on screen, and can be clicked twice;
         # a modal whose acknowledgement was lost is submitted again): its receipt, while
         # kept, else a plain "already submitted". Never a second report.
         kept = receipts.db_again(session, core, token=token)
         if kept is None:
-            return [Text(refusals.form_already_submitted())]
+            return [Text(refusals.FORM_ALREADY_SUBMITTED)]
         return [receipt(kept.code, kept.secret, actor, core.schedule.anonymous_delay_minutes)]
     return _db_submit(session, core, person, actor, checked, token=token or None)
 
@@ -112,4 +112,4 @@ def receipt(code: str, secret: str | None, actor: Actor, delay_minutes: int) -> 
         text = reporting.receipt_anonymous(code, secret, actor.surface, delay_minutes=delay_minutes)
     else:
         text = reporting.receipt_named(code, actor.surface)
-    return Document(reporting.receipt_title(), ((reporting.receipt_heading(), text),))
+    return Document(reporting.RECEIPT_TITLE, ((reporting.RECEIPT_HEADING, text),))

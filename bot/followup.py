@@ -71,7 +71,7 @@ def answer_choice(core: Core, report: Report, *, person_id: int | None = None,
         expiry, who = (int(core.now().timestamp()) + ANONYMOUS_TOKEN_SECONDS,
                        ("actor", actor.platform.value, actor.user_id))
     token = f"{report.id}.{expiry}.{_mac(core, report.id, expiry, who)}"
-    return Choice(following.answer_the_committee(), actions.AnswerForm(token).encode(),
+    return Choice(following.ANSWER_THE_COMMITTEE, actions.AnswerForm(token).encode(),
                   Style.PRIMARY)
 
 
@@ -83,7 +83,7 @@ def check_token(core: Core, token: str, *, person: Person, actor: Actor,
         report_id, expiry_text, mac = token.split(".")
         expiry = int(expiry_text)
     except ValueError:
-        raise CandorError(refusals.case_not_found()) from None
+        raise CandorError(refusals.CASE_NOT_FOUND) from None
     if expiry < core.now().timestamp():
         raise (FieldError(field, following.answer_window_closed(actor.surface)) if field
                else CandorError(following.answer_window_closed(actor.surface)))
@@ -91,7 +91,7 @@ def check_token(core: Core, token: str, *, person: Person, actor: Actor,
     if person.id is not None:
         candidates.append(("person", str(person.id)))
     if not any(hmac.compare_digest(_mac(core, report_id, expiry, who), mac) for who in candidates):
-        raise CandorError(refusals.case_not_found())
+        raise CandorError(refusals.CASE_NOT_FOUND)
     return report_id
 
 
@@ -115,7 +115,7 @@ def db_reporter_case(session: Session, core: Core, person: Person, actor: Actor,
         return report  # a named reporter's own case: nothing to guess, never paused
     subjects = _guess_subjects(core, person, code)
     if _limited(session, core, subjects):
-        raise CandorError(following.status_too_many_guesses())
+        raise CandorError(following.STATUS_TOO_MANY_GUESSES)
     held = pending.db_held(session, core, code) if report is None else None
     stored = report.secret_hash if report is not None and report.anonymous else None
     if held is not None:
@@ -126,7 +126,7 @@ def db_reporter_case(session: Session, core: Core, person: Person, actor: Actor,
         assert report is not None
         return report
     _count_failure(session, core, person=person, subjects=subjects, report=report)
-    raise CandorError(refusals.case_not_found())
+    raise CandorError(refusals.CASE_NOT_FOUND)
 
 
 # --- the slow hash, outside the unit of work ----------------------------------------------------
@@ -260,7 +260,7 @@ def db_replace_typed_secret(session: Session, core: Core, person: Person, actor:
                          record_id=report.id, detail={"reason": "typed_in_chat"})
     shown = following.new_secret(report.code, secret, actor.surface)
     return [Text(following.secret_exposed(actor.surface)),
-            Document(following.new_secret_title(), ((reporting.receipt_heading(), shown),))]
+            Document(following.NEW_SECRET_TITLE, ((reporting.RECEIPT_HEADING, shown),))]
 
 
 def db_status(session: Session, core: Core, person: Person, actor: Actor,
@@ -282,10 +282,10 @@ def db_status(session: Session, core: Core, person: Person, actor: Actor,
 
 def answer_form(core: Core, person: Person, actor: Actor, token: str) -> list[Reply]:
     check_token(core, token, person=person, actor=actor)
-    return [Form(actions.AnswerSubmit(token).encode(), following.answer_the_committee(), (
-        FormField("answer", following.answer_prompt(), FieldKind.MULTILINE,
+    return [Form(actions.AnswerSubmit(token).encode(), following.ANSWER_THE_COMMITTEE, (
+        FormField("answer", following.ANSWER_PROMPT, FieldKind.MULTILINE,
                   max_length=ANSWER_LIMIT),
-    ), submit_label=following.answer_submit())]
+    ), submit_label=following.ANSWER_SUBMIT)]
 
 
 def db_answer(session: Session, core: Core, *, person: Person, actor: Actor, token: str,
@@ -293,7 +293,7 @@ def db_answer(session: Session, core: Core, *, person: Person, actor: Actor, tok
     report_id = check_token(core, token, person=person, actor=actor, field="answer")
     report = session.get(Report, report_id)
     if report is None or report.shredded_at is not None:
-        raise CandorError(refusals.case_not_found())
+        raise CandorError(refusals.CASE_NOT_FOUND)
     answer = required_text("answer", answer, limit=ANSWER_LIMIT)
     message_id = new_id()
     # An anonymous reporter's answer is covered like their report: dated by its day in every plain

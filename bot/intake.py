@@ -120,10 +120,10 @@ class Outcome:
 def _nav(*, back: bool = True, skip: bool = False) -> list[Choice]:
     nav: list[Choice] = []
     if skip:
-        nav.append(Choice(reporting.intake_skip(), PREFIX + "skip"))
+        nav.append(Choice(reporting.INTAKE_SKIP, PREFIX + "skip"))
     if back:
-        nav.append(Choice(reporting.intake_back(), PREFIX + "back"))
-    nav.append(Choice(reporting.intake_cancel(), PREFIX + "cancel", Style.DANGER))
+        nav.append(Choice(reporting.INTAKE_BACK, PREFIX + "back"))
+    nav.append(Choice(reporting.INTAKE_CANCEL, PREFIX + "cancel", Style.DANGER))
     return nav
 
 
@@ -132,7 +132,7 @@ def prompt(draft: Draft, members: list[Member]) -> list[Reply]:
     step = draft.step
     if step is Step.CATEGORY:
         options = [Choice(c.label, PREFIX + "cat:" + c.value) for c in Category]
-        return [Choices(reporting.intake_category(), tuple(options + _nav(back=False)))]
+        return [Choices(reporting.INTAKE_CATEGORY, tuple(options + _nav(back=False)))]
     if step in _TEXT_STEPS:
         name, required = _TEXT_STEPS[step]
         limit = getattr(LIMITS, name)
@@ -144,14 +144,14 @@ def prompt(draft: Draft, members: list[Member]) -> list[Reply]:
             Choice(("✓ " if m.person_id in marked else "") + m.name, f"{PREFIX}excl:{m.person_id}")
             for m in members
         ]
-        options.append(Choice(reporting.intake_done(), PREFIX + "excl:done", Style.PRIMARY))
+        options.append(Choice(reporting.INTAKE_DONE, PREFIX + "excl:done", Style.PRIMARY))
         return [Choices(reporting.intake_exclude(len(draft.exclude)), tuple(options + _nav()))]
     if step is Step.IDENTITY:
         options = [
-            Choice(reporting.intake_named(), PREFIX + "id:named"),
-            Choice(reporting.intake_anonymous(), PREFIX + "id:anonymous"),
+            Choice(reporting.INTAKE_NAMED, PREFIX + "id:named"),
+            Choice(reporting.INTAKE_ANONYMOUS, PREFIX + "id:anonymous"),
         ]
-        return [Choices(reporting.intake_identity(), tuple(options + _nav()))]
+        return [Choices(reporting.INTAKE_IDENTITY, tuple(options + _nav()))]
     return [review(draft, members)]
 
 
@@ -164,9 +164,9 @@ def review(draft: Draft, members: list[Member]) -> Choices:
         known=bool(draft.known), kept_away=names, chat=draft.chat, anonymous=bool(draft.anonymous),
     )
     options = (
-        Choice(reporting.intake_submit(), PREFIX + "submit", Style.PRIMARY),
-        Choice(reporting.intake_back(), PREFIX + "back"),
-        Choice(reporting.intake_cancel(), PREFIX + "cancel", Style.DANGER),
+        Choice(reporting.INTAKE_SUBMIT, PREFIX + "submit", Style.PRIMARY),
+        Choice(reporting.INTAKE_BACK, PREFIX + "back"),
+        Choice(reporting.INTAKE_CANCEL, PREFIX + "cancel", Style.DANGER),
     )
     return Choices(reporting.intake_review(summary), options)
 
@@ -176,7 +176,7 @@ def review(draft: Draft, members: list[Member]) -> Choices:
 
 def start(members: list[Member], *, chat: bool = False) -> Outcome:
     draft = Draft(chat=chat)
-    return Outcome(draft, [Text(reporting.intake_welcome()), *prompt(draft, members)])
+    return Outcome(draft, [Text(reporting.INTAKE_WELCOME), *prompt(draft, members)])
 
 
 def _next(step: Step, members: list[Member]) -> Step:
@@ -200,7 +200,7 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
     if raw.startswith(PREFIX):
         word = raw[len(PREFIX) :]
     if word == "cancel":
-        return Outcome(None, [Text(reporting.intake_cancelled())])
+        return Outcome(None, [Text(reporting.INTAKE_CANCELLED)])
     if word == "help":
         return Outcome(draft, [Text(reporting.intake_help(draft.step.value)),
                                 *prompt(draft, members)])
@@ -214,20 +214,20 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
     if step is Step.CATEGORY:
         category = category_of(word)
         if category is None:
-            return Outcome(draft, [Text(refusals.not_understood()), *prompt(draft, members)])
+            return Outcome(draft, [Text(refusals.NOT_UNDERSTOOD), *prompt(draft, members)])
         return _moved(replace(draft, category=category), members)
 
     if step in _TEXT_STEPS:
         name, required = _TEXT_STEPS[step]
         if name == "known" and word in {"no", "nobody", "no one", "none", "no-one"}:
             # an answer, not a skip
-            return _moved(_with(draft, name, reporting.no_one_else_knows()), members)
+            return _moved(_with(draft, name, reporting.NO_ONE_ELSE_KNOWS), members)
         if word == "skip" or (not required and word in _SKIP_WORDS):
             if required:
-                return Outcome(draft, [Text(refusals.required_field()), *prompt(draft, members)])
+                return Outcome(draft, [Text(refusals.REQUIRED_FIELD), *prompt(draft, members)])
             return _moved(_with(draft, name, None), members)
         if raw.startswith(PREFIX):  # a stale button from another step
-            return Outcome(draft, [Text(refusals.not_understood()), *prompt(draft, members)])
+            return Outcome(draft, [Text(refusals.NOT_UNDERSTOOD), *prompt(draft, members)])
         problem = check_text(name, raw)
         if problem:
             return Outcome(draft, [Text(problem), *prompt(draft, members)])
@@ -244,11 +244,11 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
             if pid in {m.person_id for m in members}:
                 chosen = set(draft.exclude) ^ {pid}
                 if chosen >= {m.person_id for m in members}:
-                    return Outcome(draft, [Text(reporting.exclude_not_everyone()),
+                    return Outcome(draft, [Text(reporting.EXCLUDE_NOT_EVERYONE),
                                            *prompt(draft, members)])
                 updated = replace(draft, exclude=tuple(sorted(chosen)))
                 return Outcome(updated, prompt(updated, members))
-        return Outcome(draft, [Text(refusals.not_understood()), *prompt(draft, members)])
+        return Outcome(draft, [Text(refusals.NOT_UNDERSTOOD), *prompt(draft, members)])
 
     if step is Step.IDENTITY:
         if word in {"id:named", "named", "with my name", "name"}:
@@ -256,15 +256,15 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
         if word in {"id:anonymous", "anonymous", "anonymously", "anon"}:
             picked = _moved(replace(draft, anonymous=True), members)
             if draft.chat:
-                return Outcome(picked.draft, [Text(reporting.intake_anonymous_in_chat()),
+                return Outcome(picked.draft, [Text(reporting.INTAKE_ANONYMOUS_IN_CHAT),
                                               *picked.replies])
             return picked
-        return Outcome(draft, [Text(refusals.not_understood()), *prompt(draft, members)])
+        return Outcome(draft, [Text(refusals.NOT_UNDERSTOOD), *prompt(draft, members)])
 
     # REVIEW
     if word in {"submit", "send", "yes"}:
         return Outcome(None, [], submit=True)
-    return Outcome(draft, [Text(refusals.not_understood()), *prompt(draft, members)])
+    return Outcome(draft, [Text(refusals.NOT_UNDERSTOOD), *prompt(draft, members)])
 
 
 def _with(draft: Draft, name: str, value: str | None) -> Draft:
@@ -286,9 +286,9 @@ def check_text(name: str, text: str) -> str | None:
     if len(text) > limit:
         return refusals.too_long(limit, len(text))
     if name == "what" and len(text.strip()) < LIMITS.min_what:
-        return reporting.too_short_what()
+        return reporting.TOO_SHORT_WHAT
     if "\x00" in text:
-        return refusals.unreadable_text()
+        return refusals.UNREADABLE_TEXT
     return None
 
 

@@ -105,10 +105,10 @@ def db_no_route(session: Session, vault: Vault, *, now: datetime, about: str, ke
     # The log names the person only when the notice is not about a case they reported.
     log.warning("notice has no route", extra={"outbox_key": about[:100]} if reporter
                 else {"outbox_key": about[:100], "person": person_id})
-    facts: tuple[tuple[str, str], ...] = ((notices.notice_label(), about),)
+    facts: tuple[tuple[str, str], ...] = ((notices.NOTICE_LABEL, about),)
     if not reporter:
         person = session.get(Person, person_id)
-        facts = ((notices.person_label(), person.name if person else notices.roster_id(person_id)),
+        facts = ((notices.PERSON_LABEL, person.name if person else notices.roster_id(person_id)),
                  *facts)
     title = notices.delivery_no_route(" or ".join(p.label for p in missing))
     return db_undeliverable(session, vault, now=now, about=about, key=key, title=title, facts=facts,

@@ -159,7 +159,7 @@ def status_view(held: Held) -> Document:
     return Document(title=case_labels.case_title(held.code), sections=(
         (case_labels.STATUS, CaseStatus.RECEIVED.label),
         (case_labels.RECEIVED, held.received_at.strftime("%Y-%m-%d")),
-        (case_labels.QUESTIONS, following.case_no_questions_yet()),
+        (case_labels.QUESTIONS, following.CASE_NO_QUESTIONS_YET),
     ))
 
 

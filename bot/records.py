@@ -38,7 +38,7 @@ def db_case_file(session: Session, core: Core, member: Person, code: str, *,
     the audit row names both, so a file exported "as" a member is not theirs alone to answer for."""
     report = session.exec(select(Report).where(Report.code == code)).first()
     if report is None:
-        raise CandorError(refusals.case_not_found())
+        raise CandorError(refusals.CASE_NOT_FOUND)
     report = db_case_for(session, core, member, report.id, action="export", operator=operator)
     view = db_case_view(session, core, report, viewer=Viewer.of(member))
     core.audit_event(session, actor=actor_id(member), action="case.exported", record_kind=REPORT,

@@ -307,7 +307,7 @@ class Relay:
         db_undeliverable(session, self.core.vault, now=self.core.now(), about=row.key,
                          key=f"{FAILURE_PREFIX}{row.id}", title=notices.delivery_failed(row.kind,
                                                                                         code[:100]),
-                         facts=((notices.notice_label(), row.key),), platforms=others)
+                         facts=((notices.NOTICE_LABEL, row.key),), platforms=others)
 
 
 _CASE_NOTICES = ("alert", "unacked", "receipt-deadline", "feedback-deadline")

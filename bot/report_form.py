@@ -47,9 +47,9 @@ def form(members: list[Member], *, once: str | None = None) -> Form:
         FormField("anonymous", reporting.form_label("anonymous"), FieldKind.BOOLEAN,
                   hint=reporting.hint("anonymous")),
     ]
-    return Form(actions.ReportForm(once or "").encode(), reporting.form_title(), tuple(fields),
-                submit_label=reporting.form_submit(),
-                intro=reporting.intake_form_intro())
+    return Form(actions.ReportForm(once or "").encode(), reporting.FORM_TITLE, tuple(fields),
+                submit_label=reporting.FORM_SUBMIT,
+                intro=reporting.INTAKE_FORM_INTRO)
 
 
 def validate_form(values: dict[str, Any], members: list[Member]) -> Draft | dict[str, str]:
@@ -61,7 +61,7 @@ def validate_form(values: dict[str, Any], members: list[Member]) -> Draft | dict
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         if not isinstance(value, str):
-            errors[name] = refusals.unreadable_text()
+            errors[name] = refusals.UNREADABLE_TEXT
             return None
         problem = check_text(name, value.strip())
         if problem:
@@ -70,10 +70,10 @@ def validate_form(values: dict[str, Any], members: list[Member]) -> Draft | dict
 
     category = category_of(str(values.get("category") or "").lower())
     if category is None:
-        errors["category"] = reporting.choose_category()
+        errors["category"] = reporting.CHOOSE_CATEGORY
     what = text("what")
     if what is None and "what" not in errors:
-        errors["what"] = refusals.required_field()
+        errors["what"] = refusals.REQUIRED_FIELD
     raw_exclude = values.get("exclude") or []
     if isinstance(raw_exclude, str):
         raw_exclude = [raw_exclude]
@@ -85,16 +85,16 @@ def validate_form(values: dict[str, Any], members: list[Member]) -> Draft | dict
         except (TypeError, ValueError):
             pid = -1
         if pid not in allowed:
-            errors["exclude"] = refusals.not_understood()
+            errors["exclude"] = refusals.NOT_UNDERSTOOD
         else:
             exclude.append(pid)
     if members and set(exclude) >= allowed:
-        errors["exclude"] = reporting.exclude_not_everyone()
+        errors["exclude"] = reporting.EXCLUDE_NOT_EVERYONE
     anonymous = values.get("anonymous")
     if isinstance(anonymous, str):
         anonymous = {"yes": True, "true": True, "no": False, "false": False}.get(anonymous.lower())
     if not isinstance(anonymous, bool):
-        errors["anonymous"] = reporting.choose_identity()
+        errors["anonymous"] = reporting.CHOOSE_IDENTITY
     draft = Draft(
         step=Step.REVIEW, category=category, what=what, who=text("who"),
         exclude=tuple(sorted(set(exclude))), when=text("when"), evidence=text("evidence"),

@@ -125,7 +125,7 @@ def db_set_hold(session: Session, core: Core, report: Report, *, hold: bool, rea
                 actor: str) -> None:
     """Place or release a legal hold; the reason goes sealed into the report's own record."""
     if report.shredded_at is not None:
-        raise CandorError(refusals.case_not_found())
+        raise CandorError(refusals.CASE_NOT_FOUND)
     reason = required_text("reason", reason, limit=REASON_LIMIT)
     content = db_unseal(session, core, report)
     holds = list(content.get("holds", []))
@@ -143,7 +143,7 @@ def db_hold_form(session: Session, core: Core, member: Person, report_id: str) -
     release = report.legal_hold
     return [Form(actions.HoldSubmit(report.id).encode(),
                  casework.hold_title(report.code, release=release), (
-        FormField("reason", casework.hold_reason_prompt(), FieldKind.MULTILINE,
+        FormField("reason", casework.REASON_PROMPT, FieldKind.MULTILINE,
                   max_length=REASON_LIMIT),
     ), submit_label=casework.hold_action(release=release))]
 

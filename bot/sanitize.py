@@ -91,17 +91,17 @@ def alert(facts: AlertFacts) -> Notice:
                        notices.alert_acknowledged(facts.acknowledged_by,
                                                   _when(facts.acknowledged_at))))
     else:
-        fields.append((notices.alert_acknowledge_by(), facts.acknowledge_by.isoformat()))
-    fields.append((notices.alert_receipt_due(), facts.receipt_due.isoformat()))
-    fields.append((notices.alert_feedback_due(), facts.feedback_due.isoformat()))
+        fields.append((notices.ALERT_ACKNOWLEDGE_BY, facts.acknowledge_by.isoformat()))
+    fields.append((notices.ALERT_RECEIPT_DUE, facts.receipt_due.isoformat()))
+    fields.append((notices.ALERT_FEEDBACK_DUE, facts.feedback_due.isoformat()))
     choices: list[Choice] = []
     if facts.status is CaseStatus.RECEIVED:
-        choices.append(Choice(casework.acknowledge_button(),
+        choices.append(Choice(casework.ACKNOWLEDGE_BUTTON,
                               actions.Acknowledge(facts.report_id).encode(), Style.PRIMARY))
-    choices.append(Choice(notices.view_details(), actions.ViewCase(facts.report_id).encode()))
+    choices.append(Choice(notices.VIEW_DETAILS, actions.ViewCase(facts.report_id).encode()))
     return Notice(
         title=notices.alert_title(facts.code, new=facts.status is CaseStatus.RECEIVED),
-        text=notices.alert_text(),
+        text=notices.ALERT_TEXT,
         fields=tuple(fields),
         choices=tuple(choices),
     )
@@ -113,9 +113,9 @@ def reminder(title: str, facts: tuple[tuple[str, str], ...], *, report_id: str |
     the button that acts on it (the case's details, or recording a waiver's disclosure)."""
     choices: tuple[Choice, ...] = ()
     if report_id:
-        choices = (Choice(notices.view_details(), actions.ViewCase(report_id).encode()),)
+        choices = (Choice(notices.VIEW_DETAILS, actions.ViewCase(report_id).encode()),)
     elif waiver_id:
-        choices = (Choice(governance.record_disclosure(),
+        choices = (Choice(governance.RECORD_DISCLOSURE,
                           actions.DiscloseForm(waiver_id).encode()),)
     return Notice(title=title, fields=tuple((a, neutralise(b)) for a, b in facts), choices=choices)
 
@@ -126,10 +126,10 @@ def attestation_notice(*, period: str, attested_at: datetime, needs: tuple[str, 
     the officer's words (they open privately)."""
     return Notice(
         title=attestations.attest_notice_title(period),
-        text=attestations.attest_notice_text(),
-        fields=((attestations.attest_period_label(), period),
-                (attestations.attest_attested_label(), _when(attested_at)),
-                (attestations.attest_needs_review_label(), "; ".join(needs))),
+        text=attestations.ATTEST_NOTICE_TEXT,
+        fields=((attestations.ATTEST_PERIOD_LABEL, period),
+                (attestations.ATTEST_ATTESTED_LABEL, _when(attested_at)),
+                (attestations.ATTEST_NEEDS_REVIEW_LABEL, "; ".join(needs))),
         choices=(choice,),
     )
 

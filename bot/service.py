@@ -85,7 +85,7 @@ class Service:
                 # holding no transaction (no SQLite write lock), and the event is handled again.
                 verdicts[check.key] = check.verify(self.core.vault)
         log.error("a status check needed more secret checks than it can ask for")
-        return [Text(refusals.internal_error())]
+        return [Text(refusals.INTERNAL_ERROR)]
 
     def _handle(self, event: Inbound, verdicts: dict[tuple[str | None, str], bool]) -> list[Reply]:
         try:
@@ -96,11 +96,11 @@ class Service:
                 person = db_resolve(session, self.core, event.actor)
                 if person is None:
                     if not isinstance(event, ChoiceClicked):
-                        raise _Refused([Text(refusals.not_on_roster())])
+                        raise _Refused([Text(refusals.NOT_ON_ROSTER)])
                     # Someone off the roster clicked a case's button in the channel: refused, and
                     # the attempt goes to the audit log like any other refusal.
                     access.db_refuse_outsider(session, self.core, event.actor, event.value)
-                    return [Text(refusals.not_on_roster())]
+                    return [Text(refusals.NOT_ON_ROSTER)]
                 try:
                     return self._dispatch(session, person, event)
                 except CandorError as refusal:
@@ -113,7 +113,7 @@ class Service:
             return []
         except CryptoError as exc:
             log.error("sealed data did not open: %s", type(exc).__name__)
-            return [Text(refusals.internal_error())]
+            return [Text(refusals.INTERNAL_ERROR)]
 
     def retry_blocked(self, platform: Platform | None = None) -> int:
         """The platform says the bot is back (added to the channel or the team again), or an
@@ -144,7 +144,7 @@ class Service:
         with self.db.write() as session:
             person = db_resolve(session, self.core, actor)
             if person is None:
-                return [Text(refusals.not_on_roster())]
+                return [Text(refusals.NOT_ON_ROSTER)]
             return [home.db_home(session, self.core, person)]
 
     # --- dispatch ---------------------------------------------------------------------------
@@ -153,11 +153,11 @@ class Service:
         core = self.core
         if isinstance(event, DirectMessage):
             if len(event.text) > MAX_INBOUND_TEXT:
-                return [Text(refusals.text_too_large())]
+                return [Text(refusals.TEXT_TOO_LARGE)]
             return commands.db_message(session, core, person, event.actor, event.text)
         if isinstance(event, Command):
             if len(event.args) > MAX_INBOUND_TEXT:
-                return [Text(refusals.text_too_large())]
+                return [Text(refusals.TEXT_TOO_LARGE)]
             return commands.db_command(session, core, person, event.actor, event.name, event.args)
         asked = _Asked(session, core, person, event.actor)
         if isinstance(event, ChoiceClicked):
@@ -251,4 +251,4 @@ _ROUTES: dict[type[Any], _Route] = dict((
 def _route(asked: _Asked, action: object) -> list[Reply]:
     """The use case for a click or a form; one not understood (unknown, malformed) is said so."""
     route = _ROUTES.get(type(action))
-    return [Text(refusals.not_understood())] if route is None else route(asked, action)
+    return [Text(refusals.NOT_UNDERSTOOD)] if route is None else route(asked, action)

@@ -48,7 +48,7 @@ def validate(values: dict[str, Any], *, officer_ids: set[int],
     officer = (int(officer_text) if isinstance(officer_text, str) and officer_text.isdigit()
                else None)
     if officer is None or officer not in officer_ids:
-        errors["officer"] = refusals.choose_officer()
+        errors["officer"] = refusals.CHOOSE_OFFICER
 
     def text(name: str, missing: str, limit: int = TEXT_LIMIT) -> str:
         raw = values.get(name)
@@ -61,9 +61,9 @@ def validate(values: dict[str, Any], *, officer_ids: set[int],
             errors[name] = refusals.too_long(limit, len(value))
         return value
 
-    granted_by = text("granted_by", governance.waiver_granted_by_missing())
-    provision = text("provision", governance.waiver_provision_missing())
-    reason = text("reason", governance.waiver_reason_missing(), REASON_LIMIT)
+    granted_by = text("granted_by", governance.WAIVER_GRANTED_BY_MISSING)
+    provision = text("provision", governance.WAIVER_PROVISION_MISSING)
+    reason = text("reason", governance.WAIVER_REASON_MISSING, REASON_LIMIT)
     granted_on = parse_date(values.get("granted_on"), errors, "granted_on", today=today)
     if errors:
         return errors
@@ -96,18 +96,18 @@ def db_disclose(session: Session, core: Core, *, actor: str, waiver_id: str, ref
     """Record the public disclosure (a Form 8-K reference or a web address, and its date)."""
     row = session.get(Waiver, waiver_id)
     if row is None:
-        raise CandorError(governance.waiver_not_found())
+        raise CandorError(governance.WAIVER_NOT_FOUND)
     if row.disclosed_on is not None:
         raise CandorError(governance.waiver_already_disclosed(row.disclosed_on.isoformat()))
     ref = " ".join(ref.split())
     if not ref:
-        raise FieldError("ref", governance.waiver_ref_missing())
+        raise FieldError("ref", governance.WAIVER_REF_MISSING)
     if len(ref) > TEXT_LIMIT:
         raise FieldError("ref", refusals.too_long(TEXT_LIMIT, len(ref)))
     if on < row.granted_on:
-        raise FieldError("on", governance.waiver_disclosed_before_grant())
+        raise FieldError("on", governance.WAIVER_DISCLOSED_BEFORE_GRANT)
     if on > core.today():  # a disclosure dated ahead would stop the reminders before it is made
-        raise FieldError("on", refusals.date_in_future())
+        raise FieldError("on", refusals.DATE_IN_FUTURE)
     row.disclosed_on, row.disclosure_ref = on, ref
     session.add(row)
     core.audit_event(session, actor=actor, action="waiver.disclosed", record_kind=KIND,
@@ -139,14 +139,14 @@ def db_find(session: Session, prefix: str) -> Waiver | None:
 
 def _committee(person: Person) -> None:
     if not is_committee(person):
-        raise CandorError(refusals.committee_only())
+        raise CandorError(refusals.COMMITTEE_ONLY)
 
 
 def db_form(session: Session, core: Core, person: Person) -> list[Reply]:
     _committee(person)
     officers = db_officers(session)
     labels = governance.WAIVER_LABELS
-    return [Form(actions.WaiverSubmit().encode(), governance.waiver_title(), (
+    return [Form(actions.WaiverSubmit().encode(), governance.WAIVER_TITLE, (
         FormField("officer", labels["officer"], FieldKind.SELECT,
                   options=tuple(Choice(p.name, str(p.id)) for p in officers)),
         FormField("granted_by", labels["granted_by"], max_length=TEXT_LIMIT),
@@ -154,7 +154,7 @@ def db_form(session: Session, core: Core, person: Person) -> list[Reply]:
                   initial=core.today().isoformat()),
         FormField("provision", labels["provision"], max_length=TEXT_LIMIT),
         FormField("reason", labels["reason"], FieldKind.MULTILINE, max_length=REASON_LIMIT),
-    ), submit_label=governance.waiver_submit())]
+    ), submit_label=governance.WAIVER_SUBMIT)]
 
 
 def db_submit(session: Session, core: Core, person: Person, values: dict[str, Any]) -> list[Reply]:
@@ -173,7 +173,7 @@ def _shown(session: Session, core: Core, person: Person, row: Waiver) -> Waiver:
     if not db_kept_away(session, core, person).shows_officer(row.person_id):
         core.audit_event(session, actor=f"person:{person.id}", action="waiver.refused",
                          record_kind=KIND, record_id=row.id)
-        raise CandorError(refusals.not_allowed_record())
+        raise CandorError(refusals.NOT_ALLOWED_RECORD)
     return row
 
 
@@ -182,7 +182,7 @@ def db_register_view(session: Session, core: Core, person: Person) -> list[Reply
     kept = db_kept_away(session, core, person)
     rows = [(w, p) for w, p in db_waivers(session) if kept.shows_officer(w.person_id)]
     if not rows:
-        return [Text(governance.no_waivers())]
+        return [Text(governance.NO_WAIVERS)]
     sections = []
     for waiver, officer in rows:
         if waiver.disclosed_on:
@@ -196,20 +196,20 @@ def db_register_view(session: Session, core: Core, person: Person) -> list[Reply
     choices = tuple(Choice(governance.record_disclosure_of(officer.name, waiver.granted_on),
                            actions.DiscloseForm(waiver.id).encode())
                     for waiver, officer in rows if waiver.disclosed_on is None)
-    return [Document(governance.waiver_register_title(), tuple(sections), choices[:20])]
+    return [Document(governance.WAIVER_REGISTER_TITLE, tuple(sections), choices[:20])]
 
 
 def db_disclose_form(session: Session, core: Core, person: Person, waiver_id: str) -> list[Reply]:
     _committee(person)
     row = session.get(Waiver, waiver_id)
     if row is None:
-        raise CandorError(governance.waiver_not_found())
+        raise CandorError(governance.WAIVER_NOT_FOUND)
     _shown(session, core, person, row)
     labels = governance.DISCLOSURE_LABELS
-    return [Form(actions.DiscloseSubmit(row.id).encode(), governance.disclosure_title(), (
+    return [Form(actions.DiscloseSubmit(row.id).encode(), governance.DISCLOSURE_TITLE, (
         FormField("ref", labels["ref"], max_length=TEXT_LIMIT),
         FormField("on", labels["on"], FieldKind.DATE, initial=core.today().isoformat()),
-    ), submit_label=governance.record_disclosure())]
+    ), submit_label=governance.RECORD_DISCLOSURE)]
 
 
 def db_submit_disclosure(session: Session, core: Core, *, person: Person, waiver_id: str,
@@ -222,11 +222,11 @@ def db_submit_disclosure(session: Session, core: Core, *, person: Person, waiver
     on = parse_date(values.get("on"), errors, "on", today=core.today())
     ref = values.get("ref")
     if not isinstance(ref, str) or not ref.strip():
-        errors["ref"] = governance.waiver_ref_missing()
+        errors["ref"] = governance.WAIVER_REF_MISSING
     if errors or on is None or not isinstance(ref, str):
         return [FormErrors(actions.DiscloseSubmit(waiver_id).encode(), errors)]
     row = db_disclose(session, core, actor=f"person:{person.id}", waiver_id=waiver_id, ref=ref,
                       on=on)
     officer = session.get(Person, row.person_id)
-    name = officer.name if officer else governance.the_officer()
+    name = officer.name if officer else governance.THE_OFFICER
     return [Text(governance.waiver_disclosed(name, on.isoformat()))]

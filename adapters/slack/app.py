@@ -233,7 +233,7 @@ def add_listeners(app: AsyncApp, bridge: SlackBridge) -> None:
             await ack(response_action="update", view=render.form_view(forms[0]))
             return
         await ack(response_action="update",
-                  view=render.reply_view(replies or [Text(refusals.not_understood())]))
+                  view=render.reply_view(replies or [Text(refusals.NOT_UNDERSTOOD)]))
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:
@@ -245,7 +245,7 @@ def add_listeners(app: AsyncApp, bridge: SlackBridge) -> None:
                 or (body.get("event") or {}).get("user"))
         if isinstance(user, str):
             try:
-                await bridge.dm(user, [Text(refusals.internal_error())])
+                await bridge.dm(user, [Text(refusals.INTERNAL_ERROR)])
             except SlackApiError:
                 log.error("could not tell the user about the failure")
 

@@ -90,7 +90,7 @@ def _fit(content: list[dict[str, Any]], tail: list[dict[str, Any]],
     if len(content) + len(tail) <= limit:
         return content + tail
     note = {"type": "context", "elements": [{"type": "mrkdwn",
-                                             "text": escape(windows.view_shortened())}]}
+                                             "text": escape(windows.VIEW_SHORTENED)}]}
     return content[: max(limit - len(tail) - 1, 0)] + [note] + tail[:limit - 1]
 
 
@@ -123,7 +123,7 @@ def message(reply: Reply) -> dict[str, Any]:
     if isinstance(reply, Document) and reply.reopen is not None:
         # A document asked for in the chat: a button that opens it in a window, nothing of it here.
         title = _escaped_cut(reply.title, SECTION_LIMIT)
-        opener = (Choice(windows.open_document_label(), reply.reopen, Style.PRIMARY),)
+        opener = (Choice(windows.OPEN_DOCUMENT_LABEL, reply.reopen, Style.PRIMARY),)
         blocks = _sections(windows.document_opens_in_window(reply.title)) + actions(opener)
         return {"text": title, "blocks": blocks}
     if isinstance(reply, Document):
@@ -137,7 +137,7 @@ def message(reply: Reply) -> dict[str, Any]:
     title = _escaped_cut(reply.title, SECTION_LIMIT)
     if reply.reopen is None:
         return {"text": title, "blocks": _sections(reply.title)}
-    opener = (Choice(windows.open_form_label(), reply.reopen, Style.PRIMARY),)
+    opener = (Choice(windows.OPEN_FORM_LABEL, reply.reopen, Style.PRIMARY),)
     return {"text": title,
             "blocks": _sections(windows.form_opens_in_window(reply.title)) + actions(opener)}
 

@@ -131,7 +131,7 @@ def build_adapter(*, app_id: str | None, password: str | None,
         if _in_channel(context.activity):
             return  # never an error message in the committee channel, for all to see
         try:
-            await context.send_activity(refusals.internal_error())
+            await context.send_activity(refusals.INTERNAL_ERROR)
         except Exception as exc:  # noqa: BLE001  the Connector may be the failure: the log says so
             log.error("could not tell the person the turn failed: %s", type(exc).__name__)
 

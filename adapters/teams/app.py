@@ -151,7 +151,7 @@ class CandorTeamsBot:
             # A case is checked in a dialog: a code and a secret typed in the chat would stay there.
             replies = [reply for reply in replies if not isinstance(reply, Text)]
             shown: list[Reply | dict[str, Any]] = [
-                dialogs.opener(following.status_check_offer(),
+                dialogs.opener(following.STATUS_CHECK_OFFER,
                                {"candor_dialog": dialogs.STATUS_DIALOG})]
         else:
             shown = []
@@ -188,7 +188,7 @@ class CandorTeamsBot:
         await self._send_privately(context, replies, event.actor)
         await _answer_invoke(context, {"statusCode": 200,
                                        "type": "application/vnd.microsoft.activity.message",
-                                       "value": windows.sent_privately()})
+                                       "value": windows.SENT_PRIVATELY})
 
     async def on_task_fetch(self, context: TurnContext, state: TurnState,
                             request: TaskModuleRequest) -> TaskModuleResponse:
@@ -201,10 +201,10 @@ class CandorTeamsBot:
         key = data.get(dialogs.VIEW)
         if isinstance(key, str):
             kept = await self._core.call(self._service.take_view, actor, key)
-            return dialogs.show(kept) if kept is not None else dialogs.message(windows.view_gone())
+            return dialogs.show(kept) if kept is not None else dialogs.message(windows.VIEW_GONE)
         choice, _, _ = cards.submission(data)
         if choice is None:
-            return dialogs.message(refusals.internal_error())
+            return dialogs.message(refusals.INTERNAL_ERROR)
         return dialogs.show(await self._core.handle(ChoiceClicked(actor, choice)))
 
     async def on_task_submit(self, context: TurnContext, state: TurnState,
@@ -223,7 +223,7 @@ class CandorTeamsBot:
         elif choice is not None:  # a button of a document shown in the dialog (answer, open)
             event = ChoiceClicked(actor, choice)
         else:
-            return dialogs.message(refusals.internal_error())
+            return dialogs.message(refusals.INTERNAL_ERROR)
         return dialogs.show(await self._core.handle(event))
 
     async def on_members_added(self, context: TurnContext, state: TurnState) -> None:

@@ -45,16 +45,16 @@ VIEW = "candor_view"  # a button's one-time key to what the core kept for it (`S
 def status_form() -> Form:
     """Where an anonymous reporter types their code and secret in Teams: a dialog, whose
     contents Teams does not keep in the chat (the core's `status CODE SECRET` command)."""
-    return Form(STATUS_FORM, following.status_form_title(), (
-        FormField("code", following.status_form_code(), FieldKind.TEXT, max_length=40),
-        FormField("secret", following.status_form_secret(), FieldKind.TEXT, required=False,
+    return Form(STATUS_FORM, following.STATUS_FORM_TITLE, (
+        FormField("code", following.STATUS_FORM_CODE, FieldKind.TEXT, max_length=40),
+        FormField("secret", following.STATUS_FORM_SECRET, FieldKind.TEXT, required=False,
                   max_length=80),
-    ), submit_label=following.status_form_submit())
+    ), submit_label=following.STATUS_FORM_SUBMIT)
 
 
 def opener(title: str, data: dict[str, Any]) -> dict[str, Any]:
     """A small chat card whose one button opens a dialog: the card itself says nothing private."""
-    action = {"type": "Action.Submit", "title": windows.open_in_dialog(),
+    action = {"type": "Action.Submit", "title": windows.OPEN_IN_DIALOG,
               "data": {"msteams": {"type": "task/fetch"}, "verb": VERB, **data}}
     return cards.card([{"type": "TextBlock", "text": cards.escape(title), "wrap": True}], [action])
 
@@ -127,7 +127,7 @@ def show(replies: list[Reply]) -> TaskModuleResponse:
             actions += [a for item in content.get("body", []) if item.get("type") == "ActionSet"
                         for a in item["actions"]]
     if not body:
-        return message(windows.sent_privately())
+        return message(windows.SENT_PRIVATELY)
     return _continue("Candor", _in_dialog(cards.card(body, actions)))
 
 
@@ -144,6 +144,6 @@ def guarded(handler: TaskHandler) -> TaskHandler:
             return await handler(context, state, request)
         except Exception as exc:  # noqa: BLE001  answered politely, logged by type only
             log.error("Teams dialog failed: %s", type(exc).__name__)
-            return message(refusals.internal_error())
+            return message(refusals.INTERNAL_ERROR)
 
     return route

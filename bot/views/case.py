@@ -284,6 +284,6 @@ def reporter_view(view: CaseView, *, choices: tuple[Choice, ...]) -> Document:
                          f"{view.acknowledged_at:%Y-%m-%d}"))
     sections += [(m.heading, neutralise(m.text)) for m in view.messages]
     if not view.messages:
-        sections.append((case_labels.QUESTIONS, following.case_no_questions_yet()))
+        sections.append((case_labels.QUESTIONS, following.CASE_NO_QUESTIONS_YET))
     return Document(title=case_labels.case_title(view.code), sections=tuple(sections),
                     choices=choices)

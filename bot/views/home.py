@@ -24,16 +24,16 @@ from bot.wording import attestations, casework, following, menus
 from storage.models import Person
 from storage.vocabulary import CaseStatus, PersonKind
 
-_HELP = Choice(menus.help_button(), actions.Menu("help").encode())
+_HELP = Choice(menus.HELP_BUTTON, actions.Menu("help").encode())
 # The choices that lead to a window name what it shows (`Choice.window`): where a button opens a
 # window at once, reaching the report form, the attestation or the case check writes nothing into
 # the chat, neither a typed word nor a card in answer, so the chat's history does not date the
 # visit. (The offer after an attestation stays a click in the chat: it first says what a report
 # made then risks.)
-_REPORT = Choice(menus.report_button(), actions.Menu("report").encode(),
+_REPORT = Choice(menus.REPORT_BUTTON, actions.Menu("report").encode(),
                  window=actions.Cmd("ethics", "report").encode())
-_STATUS = Choice(menus.status_button(), actions.Menu("status").encode(), window=CASE_CHECK)
-_ATTEST = Choice(menus.annual_attestation(), actions.Menu("attest").encode(),
+_STATUS = Choice(menus.STATUS_BUTTON, actions.Menu("status").encode(), window=CASE_CHECK)
+_ATTEST = Choice(menus.ANNUAL_ATTESTATION, actions.Menu("attest").encode(),
                  window=actions.Cmd("attest").encode())
 
 
@@ -41,9 +41,9 @@ def menu(person: Person) -> Choices:
     choices = [_REPORT, _STATUS]
     if person.kind is PersonKind.OFFICER:
         choices.insert(1, _ATTEST)
-        return Choices(menus.menu_officer(), tuple(choices + [_HELP]))
-    choices.insert(0, Choice(casework.open_cases(), actions.Menu("cases").encode()))
-    return Choices(menus.menu_committee(), tuple(choices + [_HELP]))
+        return Choices(menus.MENU_OFFICER, tuple(choices + [_HELP]))
+    choices.insert(0, Choice(casework.OPEN_CASES, actions.Menu("cases").encode()))
+    return Choices(menus.MENU_COMMITTEE, tuple(choices + [_HELP]))
 
 
 def db_home(session: Session, core: Core, person: Person) -> Document:
@@ -64,13 +64,13 @@ def db_officer_home(session: Session, core: Core, person: Person) -> Document:
         status = attestations.attest_home_due(owed.period, owed.due.isoformat(),
                                               overdue=owed.due < today)
     else:
-        status = attestations.attest_home_unscheduled()
-    sections = [(menus.annual_attestation(), status)]
+        status = attestations.ATTEST_HOME_UNSCHEDULED
+    sections = [(menus.ANNUAL_ATTESTATION, status)]
     cases = db_reports_of(session, core, person)
-    sections.append((following.my_reports_title(), "\n".join(
+    sections.append((following.MY_REPORTS_TITLE, "\n".join(
         menus.named_report_line(r.code, r.status.label, r.received_at) for r in cases
-    ) or menus.officer_home_no_reports()))
-    return Document(menus.officer_home_title(), tuple(sections), (_REPORT, _ATTEST))
+    ) or menus.OFFICER_HOME_NO_REPORTS))
+    return Document(menus.OFFICER_HOME_TITLE, tuple(sections), (_REPORT, _ATTEST))
 
 
 def db_committee_home(session: Session, core: Core, person: Person) -> Document:
@@ -100,14 +100,14 @@ def db_committee_home(session: Session, core: Core, person: Person) -> Document:
                    for w, p in waivers.db_waivers(session)
                    if w.disclosed_on is None and kept.shows_officer(w.person_id)]
     disclosed = disclosures.db_recent(session, limit=5, kept=kept)
-    return Document(menus.committee_home_title(), (
-        (casework.open_cases(), "\n".join(open_lines) or menus.none_listed()),
-        (menus.overdue_heading(), "\n".join(overdue) or menus.nothing_overdue()),
-        (menus.roll_heading(), "\n".join(roll) or menus.roll_empty()),
-        (menus.disclosed_heading(), "\n".join(
+    return Document(menus.COMMITTEE_HOME_TITLE, (
+        (casework.OPEN_CASES, "\n".join(open_lines) or menus.NONE_LISTED),
+        (menus.OVERDUE_HEADING, "\n".join(overdue) or menus.NOTHING_OVERDUE),
+        (menus.ROLL_HEADING, "\n".join(roll) or menus.ROLL_EMPTY),
+        (menus.DISCLOSED_HEADING, "\n".join(
             menus.disclosed_line(p.name, a.period, a.attested_at) for a, p in disclosed)
-         or menus.none_listed()),
-        (menus.waivers_heading(), "\n".join(undisclosed) or menus.no_waivers_to_disclose()),
+         or menus.NONE_LISTED),
+        (menus.WAIVERS_HEADING, "\n".join(undisclosed) or menus.NO_WAIVERS_TO_DISCLOSE),
     ), tuple(Choice(casework.open_case(r.code), actions.ViewCase(r.id).encode())
              for r in visible[:10])
        + tuple(Choice(attestations.open_attestation(p.name, a.period),
@@ -119,8 +119,8 @@ def db_my_reports(session: Session, core: Core, person: Person) -> Document:
     """A named reporter's cases, each opening its status (questions and answers) privately."""
     cases = db_reports_of(session, core, person)
     listing = ("\n".join(casework.case_and_status(r.code, r.status.label) for r in cases)
-               or following.no_named_reports())
-    return Document(following.my_reports_title(), ((following.my_reports_heading(), listing),),
+               or following.NO_NAMED_REPORTS)
+    return Document(following.MY_REPORTS_TITLE, ((following.MY_REPORTS_HEADING, listing),),
                     tuple(Choice(casework.open_case(r.code),
                                  actions.Cmd("ethics", f"status {r.code}").encode())
                           for r in cases[-10:]))

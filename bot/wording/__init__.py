@@ -1,9 +1,10 @@
-"""Every sentence and every label a person reads, as small functions and constants, one module per
-area a person meets. Calm, short, precise, written for a worried senior officer.
+"""Every sentence and every label a person reads, one module per area a person meets. Calm, short,
+precise, written for a worried senior officer. A fixed sentence is a constant
+(`refusals.CASE_NOT_FOUND`); one that takes facts is a function (`following.answer_recorded(code)`).
 
 No function here is given report content: where user text appears in a reply, the caller has
-passed it through `sanitize`. Callers import the modules they speak from by name and call them
-qualified (`from bot.wording import refusals` ... `refusals.case_not_found()`):
+passed it through `sanitize`. Callers import the modules they speak from by name and use them
+qualified (`from bot.wording import refusals` ... `refusals.CASE_NOT_FOUND`):
 
   refusals    what any area says when it cannot do what was asked, and errors
   menus       menus, help, and how a command is typed on each platform

@@ -4,9 +4,7 @@ report, the thanks) and what the committee reads of one that discloses something
 
 from __future__ import annotations
 
-
-def attest_only_officers() -> str:
-    return "The annual attestation is for the Senior Financial Officers on the roster."
+ATTEST_ONLY_OFFICERS = "The annual attestation is for the Senior Financial Officers on the roster."
 
 
 def attest_already(period: str, when: str, opens_on: str) -> str:
@@ -24,8 +22,9 @@ def attest_home_due(period: str, due: str, *, overdue: bool) -> str:
     return f"Your attestation for {period} is due by {due}."
 
 
-def attest_home_unscheduled() -> str:
-    return "No attestation date is set for you; you can attest for this year at any time."
+ATTEST_HOME_UNSCHEDULED = (
+    "No attestation date is set for you; you can attest for this year at any time."
+)
 
 
 def attest_recorded(period: str, next_due: str) -> str:
@@ -33,48 +32,35 @@ def attest_recorded(period: str, next_due: str) -> str:
             f"{next_due}.")
 
 
-def attest_offer_report() -> str:
-    return ("You said you know of a matter that has not been reported. Before you go on: a report "
-            "made right now could be linked in time to this attestation, which is recorded with "
-            "your name. Waiting a day or more hides that link, above all for an anonymous report. "
-            "Would you like to report it now?")
+ATTEST_OFFER_REPORT = (
+    "You said you know of a matter that has not been reported. Before you go on: a report "
+    "made right now could be linked in time to this attestation, which is recorded with "
+    "your name. Waiting a day or more hides that link, above all for an anonymous report. "
+    "Would you like to report it now?"
+)
 
+ATTEST_DISCLOSURE_HINT = "Required if you answered no to complying or to conflicts of interest."
 
-def attest_disclosure_hint() -> str:
-    return "Required if you answered no to complying or to conflicts of interest."
+ATTEST_MUST_READ = (
+    "Please read the Code first; you can attest once you have read and understood it."
+)
 
+ATTEST_EXPLAIN = "Please describe the conflict of interest or the exception here."
 
-def attest_must_read() -> str:
-    return "Please read the Code first; you can attest once you have read and understood it."
+ATTEST_GOES_TO_COMMITTEE = (
+    "What you disclosed goes to the Audit Committee privately: its channel is told only "
+    "that an attestation needs review, never your words."
+)
 
+ATTEST_NEEDS_DISCLOSURE = "a disclosure"
 
-def attest_explain() -> str:
-    return "Please describe the conflict of interest or the exception here."
+ATTEST_NEEDS_CONFLICT = "a conflict of interest"
 
+ATTEST_NEEDS_EXCEPTION = "an exception to compliance"
 
-def attest_goes_to_committee() -> str:
-    return ("What you disclosed goes to the Audit Committee privately: its channel is told only "
-            "that an attestation needs review, never your words.")
+ATTEST_NEEDS_UNREPORTED = "a matter known but not reported"
 
-
-def attest_needs_disclosure() -> str:
-    return "a disclosure"
-
-
-def attest_needs_conflict() -> str:
-    return "a conflict of interest"
-
-
-def attest_needs_exception() -> str:
-    return "an exception to compliance"
-
-
-def attest_needs_unreported() -> str:
-    return "a matter known but not reported"
-
-
-def view_disclosure() -> str:
-    return "View attestation"
+VIEW_DISCLOSURE = "View attestation"
 
 
 def open_attestation(officer: str, period: str) -> str:
@@ -92,13 +78,10 @@ ATTEST_QUESTIONS: tuple[tuple[str, str], ...] = (
 )
 
 
-def code_title() -> str:
-    """The Code's title when its file has no heading line."""
-    return "Supplemental Code of Ethics"
+# The Code's title when its file has no heading line.
+CODE_TITLE = "Supplemental Code of Ethics"
 
-
-def attest_disclosure_label() -> str:
-    return "Conflicts of interest or exceptions to disclose"
+ATTEST_DISCLOSURE_LABEL = "Conflicts of interest or exceptions to disclose"
 
 
 def attest_title(period: str) -> str:
@@ -106,8 +89,7 @@ def attest_title(period: str) -> str:
     return f"Attestation {period}"
 
 
-def attest_submit() -> str:
-    return "Attest"
+ATTEST_SUBMIT = "Attest"
 
 
 # --- what the committee reads of an attestation that needs it -----------------------------------
@@ -117,34 +99,27 @@ def attest_notice_title(period: str) -> str:
     return f"An attestation for {period} needs the committee"
 
 
-def attest_notice_text() -> str:
-    return ("An officer's annual attestation includes answers the committee should review. "
-            "The attestation opens privately.")
+ATTEST_NOTICE_TEXT = (
+    "An officer's annual attestation includes answers the committee should review. "
+    "The attestation opens privately."
+)
 
-
-def attest_officer_label() -> str:
-    return "Officer"
+ATTEST_OFFICER_LABEL = "Officer"
 
 
 def attest_officer(name: str, role: str) -> str:
     return f"{name}, {role}"
 
 
-def attest_period_label() -> str:
-    return "Period"
+ATTEST_PERIOD_LABEL = "Period"
 
+ATTEST_ATTESTED_LABEL = "Attested"
 
-def attest_attested_label() -> str:
-    return "Attested"
-
-
-def attest_needs_review_label() -> str:
-    return "Needs review"
+ATTEST_NEEDS_REVIEW_LABEL = "Needs review"
 
 
 def attest_answer(value: object) -> str:
     return "Yes" if value else "No"
 
 
-def attest_disclosed_label() -> str:
-    return "Disclosed"
+ATTEST_DISCLOSED_LABEL = "Disclosed"

@@ -24,45 +24,38 @@ def question_sent(code: str, anonymous: bool) -> str:
     return f"Your question on case {code} was sent to the reporter."
 
 
-def question_prompt() -> str:
-    return "Your question for the reporter"
+QUESTION_PROMPT = "Your question for the reporter"
 
 
 def status_moved(code: str, status: str) -> str:
     return f"Case {code} is now: {status}."
 
 
-def status_reason_prompt() -> str:
-    return "The reason (kept encrypted in the case file)"
+# Asked when a case moves, and when it is put under legal hold.
+REASON_PROMPT = "The reason (kept encrypted in the case file)"
 
 
 def status_not_allowed(current: str, wanted: str) -> str:
     return f"A case that is {current} can't move to {wanted}."
 
 
-def no_open_cases() -> str:
-    return "There are no open cases."
+NO_OPEN_CASES = "There are no open cases."
 
 
 def answer_for_committee(code: str) -> str:
     return f"The reporter answered the committee's question on case {code}"
 
 
-def exclusion_prompt() -> str:
-    return ("The member to keep away from this case (they will not see it or get any message about "
-            "it; the channel's alert shows every member its code and category only)")
+EXCLUSION_PROMPT = (
+    "The member to keep away from this case (they will not see it or get any message about "
+    "it; the channel's alert shows every member its code and category only)"
+)
 
-
-def exclusion_nobody_left() -> str:
-    return "Every other member is already kept away from this case."
+EXCLUSION_NOBODY_LEFT = "Every other member is already kept away from this case."
 
 
 def exclusion_added(code: str) -> str:
     return f"Done: that member is kept away from case {code}. Only you can see this."
-
-
-def hold_reason_prompt() -> str:
-    return "The reason (kept encrypted in the case file)"
 
 
 def hold_set(code: str) -> str:
@@ -76,24 +69,18 @@ def hold_released(code: str) -> str:
 # --- a case's buttons and forms ---------------------------------------------------------------
 
 
-def acknowledge_button() -> str:
-    return "Acknowledge"
+ACKNOWLEDGE_BUTTON = "Acknowledge"
 
-
-def ask_button() -> str:
-    return "Ask the reporter"
+ASK_BUTTON = "Ask the reporter"
 
 
 def move_button(status: str) -> str:
     return f"Move to: {status}"
 
 
-def determine_button() -> str:
-    return "Record Board determination"
+DETERMINE_BUTTON = "Record Board determination"
 
-
-def exclusion_button() -> str:
-    return "Keep a member away"
+EXCLUSION_BUTTON = "Keep a member away"
 
 
 def hold_action(*, release: bool) -> str:
@@ -109,36 +96,26 @@ def question_title(code: str) -> str:
     return f"Question on {code}"
 
 
-def question_submit() -> str:
-    return "Send question"
+QUESTION_SUBMIT = "Send question"
 
 
-def move_title(code: str, status: str) -> str:
-    return f"{code}: {status}"
-
-
-def move_submit() -> str:
-    return "Move case"
+MOVE_SUBMIT = "Move case"
 
 
 def exclusion_title(code: str) -> str:
     return f"Keep a member away: {code}"
 
 
-def exclusion_submit() -> str:
-    return "Keep away"
+EXCLUSION_SUBMIT = "Keep away"
 
-
-def another_member() -> str:
-    """Who acknowledged a case, when they are no longer on the roster."""
-    return "another member"
+# Who acknowledged a case, when they are no longer on the roster.
+ANOTHER_MEMBER = "another member"
 
 
 # --- the open cases ---------------------------------------------------------------------------
 
 
-def open_cases() -> str:
-    return "Open cases"
+OPEN_CASES = "Open cases"
 
 
 def open_case(code: str) -> str:
@@ -146,6 +123,7 @@ def open_case(code: str) -> str:
 
 
 def case_and_status(code: str, status: str) -> str:
+    """A case in a list, and the title of the form that moves it to `status`."""
     return f"{code}: {status}"
 
 

@@ -14,9 +14,10 @@ def status_usage(surface: Surface) -> str:
             f"{menus.ethics('status CODE [SECRET]', surface)}.")
 
 
-def status_too_many_guesses() -> str:
-    return ("Too many case checks have failed lately, so checking is paused for now. Try again in "
-            "an hour or two, with the code and secret exactly as they were shown to you.")
+STATUS_TOO_MANY_GUESSES = (
+    "Too many case checks have failed lately, so checking is paused for now. Try again in "
+    "an hour or two, with the code and secret exactly as they were shown to you."
+)
 
 
 def _private_status(surface: Surface) -> str:
@@ -51,8 +52,7 @@ def secret_typed_not_shown(surface: Surface) -> str:
             "text is not kept), and check the code and the secret.")
 
 
-def new_secret_title() -> str:
-    return "Your new secret"
+NEW_SECRET_TITLE = "Your new secret"
 
 
 def new_secret(code: str, secret: str, surface: Surface) -> str:
@@ -72,64 +72,39 @@ def answer_recorded(code: str) -> str:
     return f"Your answer on case {code} is recorded and the committee has been told."
 
 
-def answer_prompt() -> str:
-    return "Your answer to the committee"
+ANSWER_PROMPT = "Your answer to the committee"
 
+CASE_NO_QUESTIONS_YET = "The committee has not asked anything yet."
 
-def case_no_questions_yet() -> str:
-    return "The committee has not asked anything yet."
+NEWS_FOR_REPORTER = "There is news on a report you made"
 
+NEWS_FOR_REPORTER_DETAIL = (
+    "The details open in a window, never in this chat: a question from the Audit "
+    "Committee, or where your case stands."
+)
 
-def news_for_reporter() -> str:
-    return "There is news on a report you made"
+OPEN_MY_REPORTS = "Open my reports"
 
+MY_REPORTS_TITLE = "Your named reports"
 
-def news_for_reporter_detail() -> str:
-    return ("The details open in a window, never in this chat: a question from the Audit "
-            "Committee, or where your case stands.")
+MY_REPORTS_HEADING = "Cases"
 
+NO_NAMED_REPORTS = "None. Anonymous reports are not listed: open them with their code and secret."
 
-def open_my_reports() -> str:
-    return "Open my reports"
+STATUS_CHECK_OFFER = (
+    "Check a case in a window only you see: what you type there (your code and secret) is "
+    "not kept in this chat."
+)
 
+STATUS_FORM_TITLE = "Check a case"
 
-def my_reports_title() -> str:
-    return "Your named reports"
+STATUS_FORM_CODE = "Case code"
 
+STATUS_FORM_SECRET = "Your secret (if you reported anonymously)"
 
-def my_reports_heading() -> str:
-    return "Cases"
+STATUS_FORM_SUBMIT = "Show the case"
 
+# The answer button a reporter is given, and the title of the form it opens.
+ANSWER_THE_COMMITTEE = "Answer the committee"
 
-def no_named_reports() -> str:
-    return "None. Anonymous reports are not listed: open them with their code and secret."
-
-
-def status_check_offer() -> str:
-    return ("Check a case in a window only you see: what you type there (your code and secret) is "
-            "not kept in this chat.")
-
-
-def status_form_title() -> str:
-    return "Check a case"
-
-
-def status_form_code() -> str:
-    return "Case code"
-
-
-def status_form_secret() -> str:
-    return "Your secret (if you reported anonymously)"
-
-
-def status_form_submit() -> str:
-    return "Show the case"
-
-
-def answer_the_committee() -> str:
-    """The answer button a reporter is given, and the title of the form it opens."""
-    return "Answer the committee"
-
-
-def answer_submit() -> str:
-    return "Send answer"
+ANSWER_SUBMIT = "Send answer"

@@ -27,8 +27,7 @@ def determination_intro(prior: str) -> str:
     )
 
 
-def no_prior_determinations() -> str:
-    return "None recorded."
+NO_PRIOR_DETERMINATIONS = "None recorded."
 
 
 def factor_missing(factor: str) -> str:
@@ -39,32 +38,30 @@ def action_not_in_code(choices: str) -> str:
     return f"That action is not one the Code lists. Choose one of: {choices}. Nothing was recorded."
 
 
-def action_needs_violation() -> str:
-    return ("\"No action\" fits only when no material violation occurred. Please choose the action "
-            "taken.")
+ACTION_NEEDS_VIOLATION = (
+    "\"No action\" fits only when no material violation occurred. Please choose the action "
+    "taken."
+)
 
-
-def action_without_violation() -> str:
-    return "With no material violation, the action is \"No action\". Please change one of the two."
+ACTION_WITHOUT_VIOLATION = (
+    "With no material violation, the action is \"No action\". Please change one of the two."
+)
 
 
 def determination_recorded(code: str) -> str:
     return f"The Board's determination on case {code} is recorded, encrypted, in the case file."
 
 
-def waiver_provision_missing() -> str:
-    return (
-        "A waiver must name the provision of the Code it waives (for example \"Obligation 3\"). "
-        "Nothing was recorded."
-    )
+WAIVER_PROVISION_MISSING = (
+    "A waiver must name the provision of the Code it waives (for example \"Obligation 3\"). "
+    "Nothing was recorded."
+)
 
+WAIVER_GRANTED_BY_MISSING = (
+    "Please say who granted the waiver (for example \"the Board of Directors\")."
+)
 
-def waiver_granted_by_missing() -> str:
-    return "Please say who granted the waiver (for example \"the Board of Directors\")."
-
-
-def waiver_reason_missing() -> str:
-    return "Please give the reason for the waiver; it is kept encrypted."
+WAIVER_REASON_MISSING = "Please give the reason for the waiver; it is kept encrypted."
 
 
 def waiver_recorded(officer: str, deadline: str) -> str:
@@ -74,28 +71,25 @@ def waiver_recorded(officer: str, deadline: str) -> str:
     )
 
 
-def waiver_not_found() -> str:
-    return "I couldn't find that waiver."
+WAIVER_NOT_FOUND = "I couldn't find that waiver."
 
 
 def waiver_already_disclosed(on: str) -> str:
     return f"That waiver's disclosure was already recorded (on {on})."
 
 
-def waiver_ref_missing() -> str:
-    return "Please give the Form 8-K reference or the web address where the waiver is disclosed."
+WAIVER_REF_MISSING = (
+    "Please give the Form 8-K reference or the web address where the waiver is disclosed."
+)
 
-
-def waiver_disclosed_before_grant() -> str:
-    return "The disclosure can't be dated before the waiver was granted."
+WAIVER_DISCLOSED_BEFORE_GRANT = "The disclosure can't be dated before the waiver was granted."
 
 
 def waiver_disclosed(officer: str, on: str) -> str:
     return f"The disclosure of the waiver for {officer} is recorded ({on})."
 
 
-def no_waivers() -> str:
-    return "No waivers of the Code are recorded."
+NO_WAIVERS = "No waivers of the Code are recorded."
 
 
 # --- the determination form ---------------------------------------------------------------------
@@ -104,13 +98,9 @@ def no_waivers() -> str:
 OCCURRENCES = {"single": "A single occurrence", "repeated": "Repeated occurrences"}
 INTENTS = {"intentional": "Intentional", "inadvertent": "Inadvertent"}
 
+YES = "Yes"
 
-def yes() -> str:
-    return "Yes"
-
-
-def no() -> str:
-    return "No"
+NO = "No"
 
 
 def found_violation(violation: bool) -> str:
@@ -122,17 +112,14 @@ def prior_line(officer: str, decided_on: date, found: str, action: str) -> str:
     return f"{officer}: {decided_on.isoformat()}, {found}, {action}"
 
 
-def default_decider() -> str:
-    return "Board of Directors"
+DEFAULT_DECIDER = "Board of Directors"
 
 
 def determination_title(code: str) -> str:
     return f"Determination on {code}"
 
 
-def determination_submit() -> str:
-    return "Record determination"
-
+DETERMINATION_SUBMIT = "Record determination"
 
 DETERMINATION_LABELS = {
     "subject": "The officer concerned",
@@ -152,9 +139,7 @@ DETERMINATION_LABELS = {
 # --- the waiver forms and the register ----------------------------------------------------------
 
 
-def waiver_title() -> str:
-    return "Record a waiver of the Code"
-
+WAIVER_TITLE = "Record a waiver of the Code"
 
 WAIVER_LABELS = {
     "officer": "The officer",
@@ -165,12 +150,9 @@ WAIVER_LABELS = {
 }
 
 
-def waiver_submit() -> str:
-    return "Record waiver"
+WAIVER_SUBMIT = "Record waiver"
 
-
-def waiver_register_title() -> str:
-    return "Waiver register"
+WAIVER_REGISTER_TITLE = "Waiver register"
 
 
 def waiver_disclosed_state(on: date, ref: str | None) -> str:
@@ -189,18 +171,15 @@ def waiver_line(granted_by: str, granted_on: date, state: str) -> str:
     return f"Granted by {granted_by} on {granted_on.isoformat()}; {state}"
 
 
-def record_disclosure() -> str:
-    """The button on a waiver's reminder, and the disclosure form's submit label."""
-    return "Record disclosure"
+# The button on a waiver's reminder, and the disclosure form's submit label.
+RECORD_DISCLOSURE = "Record disclosure"
 
 
 def record_disclosure_of(officer: str, granted_on: date) -> str:
     return f"Record disclosure: {officer}, {granted_on.isoformat()}"
 
 
-def disclosure_title() -> str:
-    return "Record the waiver's disclosure"
-
+DISCLOSURE_TITLE = "Record the waiver's disclosure"
 
 DISCLOSURE_LABELS = {
     "ref": "Form 8-K reference or web address",
@@ -208,6 +187,5 @@ DISCLOSURE_LABELS = {
 }
 
 
-def the_officer() -> str:
-    """A waiver's officer no longer on the roster."""
-    return "the officer"
+# A waiver's officer no longer on the roster.
+THE_OFFICER = "the officer"

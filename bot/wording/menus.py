@@ -12,14 +12,12 @@ from datetime import date
 
 from bot.messages import Surface, Window
 
+MENU_OFFICER = (
+    "Hello. What would you like to do? Everything you tell me goes only to the Audit "
+    "Committee."
+)
 
-def menu_officer() -> str:
-    return ("Hello. What would you like to do? Everything you tell me goes only to the Audit "
-            "Committee.")
-
-
-def menu_committee() -> str:
-    return "Hello. What would you like to do?"
+MENU_COMMITTEE = "Hello. What would you like to do?"
 
 
 def ethics(words: str, surface: Surface) -> str:
@@ -74,48 +72,36 @@ def help_text(*, committee: bool, surface: Surface) -> str:
 # --- the menu's buttons -------------------------------------------------------------------------
 
 
-def report_button() -> str:
-    return "Report a concern"
+REPORT_BUTTON = "Report a concern"
 
+STATUS_BUTTON = "Check a case"
 
-def status_button() -> str:
-    return "Check a case"
+# The officer's button, and the heading of their home's attestation line.
+ANNUAL_ATTESTATION = "Annual attestation"
 
-
-def annual_attestation() -> str:
-    """The officer's button, and the heading of their home's attestation line."""
-    return "Annual attestation"
-
-
-def help_button() -> str:
-    return "Help"
+HELP_BUTTON = "Help"
 
 
 # --- the homes (the App Home, the personal tab) -------------------------------------------------
 
 
-def officer_home_title() -> str:
-    return "Candor"
+OFFICER_HOME_TITLE = "Candor"
 
 
 def named_report_line(code: str, status: str, received: date) -> str:
     return f"{code}: {status} (received {received:%Y-%m-%d})"
 
 
-def officer_home_no_reports() -> str:
-    return "None. Anonymous reports are not listed: use their code and secret."
+OFFICER_HOME_NO_REPORTS = "None. Anonymous reports are not listed: use their code and secret."
 
-
-def committee_home_title() -> str:
-    return "Audit Committee"
+COMMITTEE_HOME_TITLE = "Audit Committee"
 
 
 def open_case_line(code: str, status: str, category: str) -> str:
     return f"{code}: {status}, {category}"
 
 
-def overdue_heading() -> str:
-    return "Overdue"
+OVERDUE_HEADING = "Overdue"
 
 
 def overdue_acknowledgement(code: str, due: date) -> str:
@@ -126,12 +112,9 @@ def overdue_feedback(code: str, due: date) -> str:
     return f"{code}: no feedback to the reporter (due {due})"
 
 
-def nothing_overdue() -> str:
-    return "Nothing is overdue."
+NOTHING_OVERDUE = "Nothing is overdue."
 
-
-def roll_heading() -> str:
-    return "Attestation roll"
+ROLL_HEADING = "Attestation roll"
 
 
 def roll_attested(officer: str, period: int, next_due: date) -> str:
@@ -147,29 +130,22 @@ def roll_due(officer: str, due: date | None) -> str:
     return f"{officer}: due {due if due is not None else 'not scheduled'}"
 
 
-def roll_empty() -> str:
-    return "No officers on the roster."
+ROLL_EMPTY = "No officers on the roster."
 
-
-def disclosed_heading() -> str:
-    return "Disclosed at attestation"
+DISCLOSED_HEADING = "Disclosed at attestation"
 
 
 def disclosed_line(officer: str, period: str, attested_at: date) -> str:
     return f"{officer}: {period}, {attested_at:%Y-%m-%d}"
 
 
-def waivers_heading() -> str:
-    return "Waivers to disclose"
+WAIVERS_HEADING = "Waivers to disclose"
 
 
 def waiver_to_disclose(officer: str, provision: str, due: date) -> str:
     return f"{officer}: {provision} (disclose by {due})"
 
 
-def no_waivers_to_disclose() -> str:
-    return "None. /ethics waivers shows the register."
+NO_WAIVERS_TO_DISCLOSE = "None. /ethics waivers shows the register."
 
-
-def none_listed() -> str:
-    return "None."
+NONE_LISTED = "None."

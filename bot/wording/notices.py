@@ -64,8 +64,7 @@ def delivery_fix(code: str) -> str:
                             "for this code.")
 
 
-def outage_email_subject() -> str:
-    return "Candor cannot reach the Audit Committee"
+OUTAGE_EMAIL_SUBJECT = "Candor cannot reach the Audit Committee"
 
 
 def outage_email(*, count: int, since: str, platform: str, cause: str) -> str:
@@ -85,40 +84,29 @@ def alert_title(code: str, *, new: bool) -> str:
     return f"New report {code}" if new else f"Report {code}"
 
 
-def alert_text() -> str:
-    return "A concern was reported to the Audit Committee. Details open privately."
+ALERT_TEXT = "A concern was reported to the Audit Committee. Details open privately."
 
 
 def alert_acknowledged(by: str, when: str) -> str:
     return f"{by}, {when}"
 
 
-def alert_acknowledge_by() -> str:
-    return "Acknowledge by"
+ALERT_ACKNOWLEDGE_BY = "Acknowledge by"
 
+ALERT_RECEIPT_DUE = "Receipt confirmed to reporter by"
 
-def alert_receipt_due() -> str:
-    return "Receipt confirmed to reporter by"
+ALERT_FEEDBACK_DUE = "Feedback to reporter by"
 
-
-def alert_feedback_due() -> str:
-    return "Feedback to reporter by"
-
-
-def view_details() -> str:
-    """The button on an alert or a reminder that opens the case privately."""
-    return "View details"
+# The button on an alert or a reminder that opens the case privately.
+VIEW_DETAILS = "View details"
 
 
 # --- a notice that could not be delivered: its facts ------------------------------------------
 
 
-def notice_label() -> str:
-    return "Notice"
+NOTICE_LABEL = "Notice"
 
-
-def person_label() -> str:
-    return "Person"
+PERSON_LABEL = "Person"
 
 
 def roster_id(person_id: int) -> str:

@@ -9,18 +9,13 @@ from __future__ import annotations
 from bot.messages import Surface, Window
 from bot.wording import menus
 
+INTAKE_WELCOME = (
+    "Thank you for speaking up. I'll ask a few short questions; you can type \"back\", "
+    "\"cancel\" or \"help\" at any step. Nothing reaches the committee until you submit, "
+    "and you can choose to stay anonymous at the end."
+)
 
-def intake_welcome() -> str:
-    return (
-        "Thank you for speaking up. I'll ask a few short questions; you can type \"back\", "
-        "\"cancel\" or \"help\" at any step. Nothing reaches the committee until you submit, "
-        "and you can choose to stay anonymous at the end."
-    )
-
-
-def intake_category() -> str:
-    return "What is your concern about?"
-
+INTAKE_CATEGORY = "What is your concern about?"
 
 _QUESTIONS = {
     "what": "What happened? Please describe it in your own words.",
@@ -45,11 +40,10 @@ def intake_exclude(chosen: int) -> str:
     return base if not chosen else f"{base} ({chosen} chosen.)"
 
 
-def intake_identity() -> str:
-    return (
-        "Would you like to give your name? If you report anonymously, I will not keep who you "
-        "are; you'll get a case code and a secret to follow the case instead."
-    )
+INTAKE_IDENTITY = (
+    "Would you like to give your name? If you report anonymously, I will not keep who you "
+    "are; you'll get a case code and a secret to follow the case instead."
+)
 
 
 def intake_summary(*, category: str | None, what: bool, who: bool, when: bool, evidence: bool,
@@ -77,41 +71,24 @@ def intake_review(summary: str) -> str:
     return f"Please check your report before it goes to the Audit Committee:\n{summary}"
 
 
-def intake_skip() -> str:
-    return "Skip"
+INTAKE_SKIP = "Skip"
 
+INTAKE_BACK = "Back"
 
-def intake_back() -> str:
-    return "Back"
+INTAKE_CANCEL = "Cancel"
 
+INTAKE_DONE = "Done"
 
-def intake_cancel() -> str:
-    return "Cancel"
+INTAKE_SUBMIT = "Submit"
 
+INTAKE_NAMED = "Report with my name"
 
-def intake_done() -> str:
-    return "Done"
+INTAKE_ANONYMOUS = "Report anonymously"
 
+# The answer recorded when the reporter says no one else knows (not a skipped question).
+NO_ONE_ELSE_KNOWS = "No one else knows"
 
-def intake_submit() -> str:
-    return "Submit"
-
-
-def intake_named() -> str:
-    return "Report with my name"
-
-
-def intake_anonymous() -> str:
-    return "Report anonymously"
-
-
-def no_one_else_knows() -> str:
-    """The answer recorded when the reporter says no one else knows (not a skipped question)."""
-    return "No one else knows"
-
-
-def intake_cancelled() -> str:
-    return "Cancelled. Nothing was sent and your draft is deleted."
+INTAKE_CANCELLED = "Cancelled. Nothing was sent and your draft is deleted."
 
 
 def intake_help(step: str) -> str:
@@ -122,12 +99,9 @@ def intake_help(step: str) -> str:
     )
 
 
-def form_title() -> str:
-    return "Report a concern"
+FORM_TITLE = "Report a concern"
 
-
-def form_submit() -> str:
-    return "Submit report"
+FORM_SUBMIT = "Submit report"
 
 
 def form_label(name: str) -> str:
@@ -143,20 +117,19 @@ def form_label(name: str) -> str:
     }[name]
 
 
-def intake_form_intro() -> str:
-    return (
-        "Your report goes only to the Audit Committee, encrypted. If you report anonymously, "
-        "Candor keeps nothing that identifies you."
-    )
+INTAKE_FORM_INTRO = (
+    "Your report goes only to the Audit Committee, encrypted. If you report anonymously, "
+    "Candor keeps nothing that identifies you."
+)
 
+INTAKE_DRAFT_EXPIRED = (
+    "Your earlier draft expired after a day or more without changes and was deleted."
+)
 
-def intake_draft_expired() -> str:
-    return "Your earlier draft expired after a day or more without changes and was deleted."
-
-
-def intake_in_progress() -> str:
-    return ("You have a report in progress, and it is kept. Here is where we were; type \"cancel\" "
-            "if you would rather start over.")
+INTAKE_IN_PROGRESS = (
+    "You have a report in progress, and it is kept. Here is where we were; type \"cancel\" "
+    "if you would rather start over."
+)
 
 
 def hint(name: str) -> str:
@@ -169,48 +142,39 @@ def hint(name: str) -> str:
     }.get(name, "")
 
 
-def too_short_what() -> str:
-    return "Please describe what happened in a sentence or two, so the committee can act on it."
+TOO_SHORT_WHAT = (
+    "Please describe what happened in a sentence or two, so the committee can act on it."
+)
 
+CHOOSE_CATEGORY = "Please choose what the concern is about."
 
-def choose_category() -> str:
-    return "Please choose what the concern is about."
+CHOOSE_IDENTITY = "Please choose whether to report with your name or anonymously."
 
+EXCLUDE_NOT_EVERYONE = (
+    "At least one member of the Audit Committee must be able to read your report, so I "
+    "can't keep all of them away. If you believe the whole committee is involved, you may "
+    "also take your concern to the company's outside counsel or to a regulator; nothing in "
+    "the Code stops you."
+)
 
-def choose_identity() -> str:
-    return "Please choose whether to report with your name or anonymously."
+CHAT_REPORT_WARNING = (
+    "What you type here stays in this chat's history, which your workspace's "
+    "administrators can export. The form above leaves nothing here. If you still prefer "
+    "to type your report in this chat, choose below."
+)
 
+CHAT_REPORT_CHOICE = "Type it here instead"
 
-def exclude_not_everyone() -> str:
-    return ("At least one member of the Audit Committee must be able to read your report, so I "
-            "can't keep all of them away. If you believe the whole committee is involved, you may "
-            "also take your concern to the company's outside counsel or to a regulator; nothing in "
-            "the Code stops you.")
+INTAKE_ANONYMOUS_IN_CHAT = (
+    "Anonymously, then: Candor will keep nothing that says who you are. But this chat "
+    "itself links these messages to your account, for anyone who can read or export its "
+    "history. For a report that nothing links to you, type \"cancel\" and use the form "
+    "instead (`/ethics report`)."
+)
 
+RECEIPT_TITLE = "Report received"
 
-def chat_report_warning() -> str:
-    return ("What you type here stays in this chat's history, which your workspace's "
-            "administrators can export. The form above leaves nothing here. If you still prefer "
-            "to type your report in this chat, choose below.")
-
-
-def chat_report_choice() -> str:
-    return "Type it here instead"
-
-
-def intake_anonymous_in_chat() -> str:
-    return ("Anonymously, then: Candor will keep nothing that says who you are. But this chat "
-            "itself links these messages to your account, for anyone who can read or export its "
-            "history. For a report that nothing links to you, type \"cancel\" and use the form "
-            "instead (`/ethics report`).")
-
-
-def receipt_title() -> str:
-    return "Report received"
-
-
-def receipt_heading() -> str:
-    return "Receipt"
+RECEIPT_HEADING = "Receipt"
 
 
 def _receipt_kept(surface: Surface) -> str:
