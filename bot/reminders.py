@@ -43,6 +43,7 @@ from bot.dues import (
     Plan,
     WaiverState,
 )
+from bot.wording import notices
 from storage.clock import as_utc
 from storage.vocabulary import Category
 
@@ -75,14 +76,14 @@ def attestation_dues(officers: Iterable[OfficerState], now: datetime,
         step = _latest_attestation_step(due, now, settings)
         if step is not None:
             kind, label = step
-            when = (("Days overdue", str((today - due).days)) if today > due
-                    else ("Days left", str((due - today).days)))
+            when = ((notices.FACT_DAYS_OVERDUE, str((today - due).days)) if today > due
+                    else (notices.FACT_DAYS_LEFT, str((due - today).days)))
             dues.append(Due(f"{kind.value}:{period}:{label}", Audience.officer(officer.person_id),
-                            subject, kind, (("Due", due.isoformat()), when)))
+                            subject, kind, ((notices.FACT_DUE, due.isoformat()), when)))
         escalate_on = due + timedelta(days=settings.attestation_escalate_after_days)
         if _has_come(escalate_on, now, settings):
-            facts = (("Officer", officer.name), ("Due", due.isoformat()),
-                     ("Days overdue", str((today - due).days)))
+            facts = ((notices.FACT_OFFICER, officer.name), (notices.FACT_DUE, due.isoformat()),
+                     (notices.FACT_DAYS_OVERDUE, str((today - due).days)))
             dues.append(Due(f"{DueKind.ATTEST_ESCALATE.value}:{period}",
                             Audience.committee_channel(), subject, DueKind.ATTEST_ESCALATE, facts))
     return dues
@@ -136,7 +137,7 @@ def unacknowledged_dues(cases: Iterable[OpenCase], members: Sequence[CommitteeMe
             if add_business_time(received, days, tz) > now:
                 continue
             waiting = waiting or str(_business_days_elapsed(received, now, tz))
-            facts = _case_facts(case, tz) + (("Business days unacknowledged", waiting),)
+            facts = _case_facts(case, tz) + ((notices.FACT_BUSINESS_DAYS_UNACKNOWLEDGED, waiting),)
             dues.append(Due(f"{DueKind.UNACKED.value}:{case.report_id}:{label}", audience,
                             case.report_id, DueKind.UNACKED, facts))
     return dues
@@ -163,12 +164,12 @@ def deadline_dues(cases: Iterable[OpenCase], now: datetime,
         if case.acknowledged_at is None:
             deadline = receipt_deadline(received, settings)
             dues += _deadline_due(case, DueKind.RECEIPT_DEADLINE, deadline,
-                                  settings.receipt_warning_days, "Acknowledge receipt by",
+                                  settings.receipt_warning_days, notices.FACT_ACKNOWLEDGE_BY,
                                   now, settings)
         if case.last_feedback_at is None:
             deadline = feedback_deadline(received, settings)
             dues += _deadline_due(case, DueKind.FEEDBACK_DEADLINE, deadline,
-                                  settings.feedback_warning_days, "Give feedback by",
+                                  settings.feedback_warning_days, notices.FACT_FEEDBACK_BY,
                                   now, settings)
     return dues
 
@@ -184,7 +185,7 @@ def _deadline_due(case: OpenCase, kind: DueKind, deadline: date, warnings: tuple
         step = deadline - timedelta(days=days)
         if step >= received_on and _has_come(step, now, settings):
             facts = _case_facts(case, tz) + ((label, deadline.isoformat()),
-                                             ("Days left", str((deadline - today).days)))
+                                             (notices.FACT_DAYS_LEFT, str((deadline - today).days)))
             return [Due(f"{kind.value}:{case.report_id}:d-{days}", Audience.committee_channel(),
                         case.report_id, kind, facts)]
     return []
@@ -196,7 +197,8 @@ def _case_facts(case: OpenCase, tz: ZoneInfo) -> Facts:
     except ValueError:
         category = case.category
     received = local_date(as_utc(case.received_at), tz)
-    return (("Case", case.code), ("Category", category), ("Received", received.isoformat()))
+    return ((notices.FACT_CASE, case.code), (notices.FACT_CATEGORY, category),
+            (notices.FACT_RECEIVED, received.isoformat()))
 
 
 def _business_days_elapsed(received: datetime, now: datetime, tz: ZoneInfo) -> int:
@@ -230,11 +232,12 @@ def waiver_dues(waivers: Iterable[WaiverState], now: datetime,
         if latest < add_business_days(waiver.granted_on, 0):
             continue
         deadline = waiver_disclosure_deadline(waiver.granted_on, settings)
-        when = (("Business days overdue", str(business_days_between(deadline, today)))
+        when = ((notices.FACT_BUSINESS_DAYS_OVERDUE, str(business_days_between(deadline, today)))
                 if today > deadline
-                else ("Business days left", str(business_days_between(today, deadline))))
-        facts = (("Officer", waiver.person_name), ("Granted", waiver.granted_on.isoformat()),
-                 ("Disclose by", deadline.isoformat()), when)
+                else (notices.FACT_BUSINESS_DAYS_LEFT, str(business_days_between(today, deadline))))
+        facts = ((notices.FACT_OFFICER, waiver.person_name),
+                 (notices.FACT_GRANTED, waiver.granted_on.isoformat()),
+                 (notices.FACT_DISCLOSE_BY, deadline.isoformat()), when)
         dues.append(Due(f"{DueKind.WAIVER_DISCLOSE.value}:{waiver.waiver_id}:{latest.isoformat()}",
                         Audience.committee_channel(), waiver.waiver_id, DueKind.WAIVER_DISCLOSE,
                         facts))

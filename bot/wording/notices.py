@@ -23,6 +23,23 @@ def due_title(kind: str) -> str:
     return _DUE_TITLES.get(kind, "Reminder from Candor")
 
 
+# The facts a reminder or an escalation lists, by their labels.
+FACT_DUE = "Due"
+FACT_DAYS_OVERDUE = "Days overdue"
+FACT_DAYS_LEFT = "Days left"
+FACT_BUSINESS_DAYS_OVERDUE = "Business days overdue"
+FACT_BUSINESS_DAYS_LEFT = "Business days left"
+FACT_BUSINESS_DAYS_UNACKNOWLEDGED = "Business days unacknowledged"
+FACT_ACKNOWLEDGE_BY = "Acknowledge receipt by"
+FACT_FEEDBACK_BY = "Give feedback by"
+FACT_OFFICER = "Officer"
+FACT_CASE = "Case"
+FACT_CATEGORY = "Category"
+FACT_RECEIVED = "Received"
+FACT_GRANTED = "Granted"
+FACT_DISCLOSE_BY = "Disclose by"
+
+
 def delivery_no_route(platforms: str) -> str:
     return (f"A notice could not be delivered: the person it is for has no {platforms} id on the "
             "roster.")
