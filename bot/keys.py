@@ -15,16 +15,20 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from sqlmodel import select
-
 from bot.admin import ACTOR
 from bot.core import Core
 from storage import escrow, keyholders
 from storage.audit import AuditLog, audit_key
-from storage.crypto import Vault, db_any_under, db_count_not_under, db_data_keys_after
+from storage.crypto import (
+    Vault,
+    db_any_under,
+    db_count_not_under,
+    db_data_keys_after,
+    db_versions_in_use,
+)
 from storage.db import Database
 from storage.keyring import Keyring, KeyringError
-from storage.models import DataKey, RecoveryKey
+from storage.models import RecoveryKey
 
 DRILL_BATCH = 1000  # data keys read per unit of work by the restore drill
 
@@ -126,7 +130,7 @@ def versions_in_use(db: Database) -> set[int]:
     """The master key versions data keys are wrapped under: a keyring without one of them is
     refused by a running server."""
     with db.read() as session:
-        return set(session.exec(select(DataKey.master_version).distinct()).all())
+        return db_versions_in_use(session)
 
 
 def report_holder(db: Database, *, server: str, process: str, source: str, keyring: Keyring,

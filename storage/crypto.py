@@ -190,8 +190,7 @@ class Vault:
     def check(self, session: Session) -> None:
         """Raise `KeyringError` unless this keyring opens the data already stored (one key per
         master version in use is tried), so a wrong key stops a server at start."""
-        versions = session.exec(select(DataKey.master_version).distinct()).all()
-        for version in versions:
+        for version in sorted(db_versions_in_use(session)):
             row = session.exec(select(DataKey).where(DataKey.master_version == version)
                                .limit(1)).one()
             self.unwrap(row.master_version, row.wrapped, kind=row.record_kind,
@@ -258,6 +257,11 @@ class Vault:
 
 
 # --- data keys by master version: what rotation, retirement and the restore drill count ------
+
+
+def db_versions_in_use(session: Session) -> set[int]:
+    """The master key versions the stored data keys are wrapped under."""
+    return set(session.exec(select(DataKey.master_version).distinct()).all())
 
 
 def db_count_not_under(session: Session, version: int) -> int:
