@@ -3,9 +3,9 @@ a form, then recorded (or held, when anonymous, for `bot.pending` to record late
 
 Lives here: `START_WORDS`, `db_offer` (what typing "report" gets), `db_start`, `db_advance`,
 `db_submit_form`, `receipt`. The conversation's steps are `bot.intake`'s (pure), the form
-`bot.report_form`'s, a draft's keeping `bot.drafts`', a form's one-time token `bot.once`'s. May touch: drafts, one-time tokens,
-kept receipts and the report's rows through the caller's session (`bot.reports.db_submit`,
-`bot.pending.db_hold`); it never commits (`bot.service` does).
+`bot.report_form`'s, a draft's keeping `bot.drafts`', a form's one-time token `bot.once`'s.
+May touch: drafts, one-time tokens, kept receipts and the report's rows through the caller's
+session (`bot.reports.db_submit`, `bot.pending.db_hold`); it never commits (`bot.service` does).
 """
 
 from __future__ import annotations
