@@ -23,7 +23,7 @@ from bot.core import Core, actor_id
 from bot.messages import Choice, FieldKind, Form, FormErrors, FormField, Reply, Text
 from bot.reports import REPORT
 from bot.visibility import KeptAway, db_kept_away
-from bot.wording import governance, refusals
+from bot.wording import case_labels, governance, refusals
 from storage.models import Determination, Person, Report, new_id
 from storage.vocabulary import BoardAction
 
@@ -85,7 +85,7 @@ def db_form(session: Session, core: Core, member: Person, report_id: str) -> lis
     """The determination form, with the earlier determinations against each officer above it."""
     report = db_case_for(session, core, member, report_id, action="determine")
     officers = db_officers(session)
-    yes_no = (Choice(governance.YES, "yes"), Choice(governance.NO, "no"))
+    yes_no = (Choice(case_labels.YES, "yes"), Choice(case_labels.NO, "no"))
     return [Form(actions.DetermineSubmit(report.id).encode(),
                  governance.determination_title(report.code), (
         FormField("subject", LABELS["subject"], FieldKind.SELECT,

@@ -63,7 +63,7 @@ def db_view(session: Session, core: Core, member: Person, attestation_id: str) -
     officer = session.get(Person, attestation.person_id)
     answers = core.vault.unseal(session, kind=KIND, record_id=attestation.id, blob=attestation.body)
     sections: list[tuple[str, str]] = [
-        (attestations.ATTEST_OFFICER_LABEL,
+        (case_labels.OFFICER,
          attestations.attest_officer(officer.name, officer.role.label) if officer and officer.role
          else (officer.name if officer else case_labels.UNKNOWN)),
         (attestations.ATTEST_PERIOD_LABEL, attestation.period),

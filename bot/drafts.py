@@ -3,7 +3,8 @@ own, one per platform account (the row's key is a keyed hash of it, never the ac
 
 Lives here: `db_load` (a draft, or None and whether it had expired), `db_save` (None drops it),
 `db_drop` (by row keys: the sweep's expired drafts). The draft's steps are `bot.intake`'s; the
-lifetime rule is `bot.reminders.expired_drafts`. Used by `bot.service` and `bot.sweep`.
+lifetime rule is `bot.reminders.expired_drafts`. Used by `bot.commands`, `bot.filing`
+and `bot.sweep`.
 May touch: the `Conversation` table and the vault (seal, open, shred) through the caller's
 session; it never commits and writes no audit row (a draft is nobody's record yet).
 """

@@ -7,7 +7,8 @@ from the first refusal until a post there gets through: one row per platform, so
 are e-mailed once per outage (`db_outages_to_tell`, `db_mark_told`; the e-mail job's steps and
 the addresses it writes to are at the end, its sending in adapters/mail.py).
 
-Counts, times, platforms and error codes only: nothing here reads a notice's sealed body.
+Counts, times, platforms and error codes, and the addresses the e-mail goes to (the chairs'
+e-mails from the roster, the operators'): nothing here reads a notice's sealed body.
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ from bot.dues import (
     Plan,
     WaiverState,
 )
-from bot.wording import notices
+from bot.wording import case_labels, notices
 from storage.clock import as_utc
 from storage.vocabulary import Category
 
@@ -82,7 +82,7 @@ def attestation_dues(officers: Iterable[OfficerState], now: datetime,
                             subject, kind, ((notices.FACT_DUE, due.isoformat()), when)))
         escalate_on = due + timedelta(days=settings.attestation_escalate_after_days)
         if _has_come(escalate_on, now, settings):
-            facts = ((notices.FACT_OFFICER, officer.name), (notices.FACT_DUE, due.isoformat()),
+            facts = ((case_labels.OFFICER, officer.name), (notices.FACT_DUE, due.isoformat()),
                      (notices.FACT_DAYS_OVERDUE, str((today - due).days)))
             dues.append(Due(f"{DueKind.ATTEST_ESCALATE.value}:{period}",
                             Audience.committee_channel(), subject, DueKind.ATTEST_ESCALATE, facts))
@@ -197,8 +197,8 @@ def _case_facts(case: OpenCase, tz: ZoneInfo) -> Facts:
     except ValueError:
         category = case.category
     received = local_date(as_utc(case.received_at), tz)
-    return ((notices.FACT_CASE, case.code), (notices.FACT_CATEGORY, category),
-            (notices.FACT_RECEIVED, received.isoformat()))
+    return ((case_labels.CASE, case.code), (case_labels.CATEGORY, category),
+            (case_labels.RECEIVED, received.isoformat()))
 
 
 def _business_days_elapsed(received: datetime, now: datetime, tz: ZoneInfo) -> int:
@@ -235,7 +235,7 @@ def waiver_dues(waivers: Iterable[WaiverState], now: datetime,
         when = ((notices.FACT_BUSINESS_DAYS_OVERDUE, str(business_days_between(deadline, today)))
                 if today > deadline
                 else (notices.FACT_BUSINESS_DAYS_LEFT, str(business_days_between(today, deadline))))
-        facts = ((notices.FACT_OFFICER, waiver.person_name),
+        facts = ((case_labels.OFFICER, waiver.person_name),
                  (notices.FACT_GRANTED, waiver.granted_on.isoformat()),
                  (notices.FACT_DISCLOSE_BY, deadline.isoformat()), when)
         dues.append(Due(f"{DueKind.WAIVER_DISCLOSE.value}:{waiver.waiver_id}:{latest.isoformat()}",

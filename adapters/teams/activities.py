@@ -14,6 +14,7 @@ from microsoft_agents.activity import Activity, ActivityTypes
 
 from adapters.teams import cards
 from adapters.teams.sender import card_activity
+from bot import actions
 from bot.messages import Actor, ChoiceClicked, DirectMessage, FormSubmitted, Inbound, Reply, Text
 
 TEAMS = "msteams"  # the Bot Framework channel id of Microsoft Teams
@@ -76,7 +77,7 @@ def event_of(activity: Activity, actor: Actor) -> Inbound | None:
 def wants_status(event: Inbound) -> bool:
     """`status` typed alone, or the menu's *Check a case*: answered with the status dialog."""
     if isinstance(event, ChoiceClicked):
-        return event.value == "menu:status"
+        return event.value == actions.Menu("status").encode()
     if isinstance(event, DirectMessage):
         return " ".join(event.text.lower().split()) in {"status", "ethics status"}
     return False

@@ -4,6 +4,8 @@ report, the thanks) and what the committee reads of one that discloses something
 
 from __future__ import annotations
 
+from bot.wording import case_labels
+
 ATTEST_ONLY_OFFICERS = "The annual attestation is for the Senior Financial Officers on the roster."
 
 
@@ -104,7 +106,6 @@ ATTEST_NOTICE_TEXT = (
     "The attestation opens privately."
 )
 
-ATTEST_OFFICER_LABEL = "Officer"
 
 
 def attest_officer(name: str, role: str) -> str:
@@ -119,7 +120,7 @@ ATTEST_NEEDS_REVIEW_LABEL = "Needs review"
 
 
 def attest_answer(value: object) -> str:
-    return "Yes" if value else "No"
+    return case_labels.YES if value else case_labels.NO
 
 
 ATTEST_DISCLOSED_LABEL = "Disclosed"

@@ -98,9 +98,6 @@ NO_WAIVERS = "No waivers of the Code are recorded."
 OCCURRENCES = {"single": "A single occurrence", "repeated": "Repeated occurrences"}
 INTENTS = {"intentional": "Intentional", "inadvertent": "Inadvertent"}
 
-YES = "Yes"
-
-NO = "No"
 
 
 def found_violation(violation: bool) -> str:

@@ -23,7 +23,8 @@ def due_title(kind: str) -> str:
     return _DUE_TITLES.get(kind, "Reminder from Candor")
 
 
-# The facts a reminder or an escalation lists, by their labels.
+# The facts a reminder or an escalation lists, by their labels (a case's and an officer's are
+# `case_labels`', as on the alert).
 FACT_DUE = "Due"
 FACT_DAYS_OVERDUE = "Days overdue"
 FACT_DAYS_LEFT = "Days left"
@@ -32,10 +33,6 @@ FACT_BUSINESS_DAYS_LEFT = "Business days left"
 FACT_BUSINESS_DAYS_UNACKNOWLEDGED = "Business days unacknowledged"
 FACT_ACKNOWLEDGE_BY = "Acknowledge receipt by"
 FACT_FEEDBACK_BY = "Give feedback by"
-FACT_OFFICER = "Officer"
-FACT_CASE = "Case"
-FACT_CATEGORY = "Category"
-FACT_RECEIVED = "Received"
 FACT_GRANTED = "Granted"
 FACT_DISCLOSE_BY = "Disclose by"
 

@@ -2,7 +2,7 @@
 case or a record they may not open, a form too old or sent twice, something gone wrong.
 
 Each says what happened and what to do, and nothing about a case that the asker could not
-already see (`case_not_found` is one answer for every failure). Callers:
+already see (`CASE_NOT_FOUND` is one answer for every failure). Callers:
 `from bot.wording import refusals`.
 """
 
@@ -39,7 +39,6 @@ CASE_NOT_FOUND = (
     "an anonymous report)."
 )
 
-TOO_MANY_ATTEMPTS = "Too many attempts. Please wait a few minutes and try again."
 
 COMMITTEE_ONLY = "That is for members of the Audit Committee."
 
