@@ -4,14 +4,25 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.db import DEFAULT_DATABASE_URL
+from storage.keyring import Keyring, KeyringError
 
 
 class TeamsModeError(typer.BadParameter):
@@ -56,6 +67,12 @@ class SmtpUrlError(typer.BadParameter):
     a password: it is never echoed)."""
 
 
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_TEAMS_CHANNEL = re.compile(r"19:\S+@thread\.(tacv2|skype|v2)")
+_GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+_EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
                                       populate_by_name=True)
@@ -70,7 +87,7 @@ class Settings(BaseSettings):
     teams_channel: str | None = Field(None, validation_alias="CANDOR_TEAMS_CHANNEL")
     slack_api_url: str = Field("https://slack.com/api/", validation_alias="CANDOR_SLACK_API_URL")
     host: str = Field("0.0.0.0", validation_alias="CANDOR_HOST")
-    port: int = Field(3000, validation_alias=AliasChoices("CANDOR_PORT", "PORT"))
+    port: int = Field(3000, ge=1, le=65535, validation_alias=AliasChoices("CANDOR_PORT", "PORT"))
     log_level: str = Field("INFO", validation_alias="CANDOR_LOG_LEVEL")
     sweep_seconds: int = Field(300, ge=10, validation_alias="CANDOR_SWEEP_SECONDS")
     retention_years: int = Field(7, ge=1, le=100, validation_alias="CANDOR_RETENTION_YEARS")
@@ -110,6 +127,113 @@ class Settings(BaseSettings):
     # Teams without MICROSOFT_APP_ID authenticates nothing (local mode, for the
     # Emulator and tests): it runs only when asked for by name, never because an app id is missing.
     teams_local: bool = Field(False, validation_alias="CANDOR_TEAMS_LOCAL")
+
+    @field_validator("log_level")
+    @classmethod
+    def _a_log_level(cls, value: str) -> str:
+        if value.strip().upper() not in _LOG_LEVELS:
+            raise ValueError(f"one of {', '.join(_LOG_LEVELS)}")
+        return value.strip().upper()
+
+    @field_validator("timezone")
+    @classmethod
+    def _a_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("an IANA time zone such as Europe/Paris or America/New_York") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _a_database_url(cls, value: str) -> str:
+        if not re.match(r"^(sqlite(\+\w+)?:///|postgres(ql)?(\+\w+)?://)", value.strip()):
+            raise ValueError("sqlite:///PATH or postgresql://USER@HOST/DATABASE")
+        return value.strip()
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _a_web_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError("an http(s) URL such as https://slack.com/api/")
+        return value.strip()
+
+    @field_validator("key_file")
+    @classmethod
+    def _a_file_path(cls, value: Path) -> Path:
+        if not str(value).strip() or value.is_dir():
+            raise ValueError("the path of a file (the keyring), not a folder")
+        return value
+
+    @field_validator("roster", "policy_file")
+    @classmethod
+    def _a_file_there(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError("the path of a file that exists")
+        return value
+
+    @field_validator("master_key")
+    @classmethod
+    def _a_keyring(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or _is_blank(value):
+            return value  # blank: refused by name below, as every empty credential
+        try:
+            Keyring.from_json(value.get_secret_value())
+        except (KeyringError, ValueError, KeyError, TypeError):
+            raise ValueError("a keyring's JSON, as a key file holds it") from None
+        return value
+
+    @field_validator("committee_channel")
+    @classmethod
+    def _a_slack_channel(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[CG][A-Z0-9]{2,}", value.strip()):
+            raise ValueError("a Slack channel id such as C0123ABCD (the channel's details show it)")
+        return None if value is None else value.strip()
+
+    @field_validator("teams_channel")
+    @classmethod
+    def _a_teams_channel(cls, value: str | None) -> str | None:
+        if value is not None and not _TEAMS_CHANNEL.fullmatch(value.strip()):
+            raise ValueError("a Teams channel id such as 19:…@thread.tacv2")
+        return None if value is None else value.strip()
+
+    @field_validator("microsoft_app_tenant_id")
+    @classmethod
+    def _a_tenant(cls, value: str | None) -> str | None:
+        if value and not re.fullmatch(r"[A-Za-z0-9.\-]+", value.strip()):
+            raise ValueError("the tenant's id (a GUID) or its domain (contoso.onmicrosoft.com)")
+        return value.strip() if value else value
+
+    @field_validator("host")
+    @classmethod
+    def _a_host(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9.:\-\[\]]+", value.strip()):
+            raise ValueError("an address to listen on, such as 0.0.0.0 or 127.0.0.1")
+        return value.strip()
+
+    @field_validator("slack_bot_token", "slack_app_token")
+    @classmethod
+    def _a_slack_token(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        prefix = "xoxb-" if info.field_name == "slack_bot_token" else "xapp-"
+        token = "" if value is None else value.get_secret_value().strip()
+        if value is not None and token and not token.startswith(prefix):
+            raise ValueError(f"a token that starts with {prefix}")
+        return value
+
+    @field_validator("microsoft_app_id")
+    @classmethod
+    def _a_guid(cls, value: str | None) -> str | None:
+        if value and not _GUID.fullmatch(value.strip()):
+            raise ValueError("the bot's app id, a GUID (8-4-4-4-12 hexadecimal digits)")
+        return value.strip() if value else value
+
+    @field_validator("alert_email")
+    @classmethod
+    def _addresses(cls, value: str | None) -> str | None:
+        if value is not None and not all(_EMAIL.match(a.strip()) for a in value.split(",")):
+            raise ValueError("e-mail addresses separated by commas")
+        return value
 
     @model_validator(mode="after")
     def _no_empty_secret(self) -> Settings:
@@ -177,3 +301,49 @@ class Settings(BaseSettings):
     @property
     def teams_enabled(self) -> bool:
         return bool(self.microsoft_app_id) or self.teams_local
+
+
+# --- a setting refused, in one line ----------------------------------------------------------
+
+# What a constraint allows, in words, by pydantic's error type.
+_ALLOWED = {
+    "greater_than": "a number greater than {gt}",
+    "greater_than_equal": "a number of at least {ge}",
+    "less_than": "a number less than {lt}",
+    "less_than_equal": "a number of at most {le}",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_parsing": "a number",
+    "bool_parsing": "true or false",
+}
+
+
+def _variables() -> dict[str, tuple[str, bool]]:
+    """Each environment variable a setting is read from: (the names it goes by, is it secret)."""
+    names: dict[str, tuple[str, bool]] = {}
+    for field in Settings.model_fields.values():
+        alias = field.validation_alias
+        choices = alias.choices if isinstance(alias, AliasChoices) else [alias]
+        spelled = [str(choice) for choice in choices if choice is not None]
+        secret = field.annotation is not None and "SecretStr" in str(field.annotation)
+        for name in spelled:
+            names[name] = (" (or ".join(spelled) + ")" * (len(spelled) - 1), secret)
+    return names
+
+
+def explain(error: ValidationError) -> str:
+    """A refused setting as one line for each variable: its name, the value given (never a
+    secret's) and what is allowed."""
+    variables = _variables()
+    lines = []
+    for problem in error.errors(include_url=False):
+        name = str(problem["loc"][0]) if problem["loc"] else "a setting"
+        spelled, secret = variables.get(name, (name, True))
+        given = problem.get("input")
+        shown = "set" if secret or not isinstance(given, str) else repr(given)
+        context = {key: f"{value:g}" if isinstance(value, float) else value
+                   for key, value in (problem.get("ctx") or {}).items()}
+        allowed = (_ALLOWED[problem["type"]].format(**context) if problem["type"] in _ALLOWED
+                   else str(context.get("error") or problem["msg"]))
+        lines.append(f"{spelled} is {shown}, but it must be {allowed}.")
+    return "\n".join(lines)

@@ -14,11 +14,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console as RichConsole
 from rich.markup import escape
 
 from adapters.bootstrap import Candor, StartupError, build
-from adapters.settings import Settings
+from adapters.settings import Settings, explain
 from bot.admin import Admin, Refused
 from bot.core import CandorError, FieldError
 from storage import migrate
@@ -29,9 +30,10 @@ out = RichConsole()
 err = RichConsole(stderr=True)
 
 
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print `message` as the command's refusal; raise what this returns."""
-    err.print(f"[bold red]candor:[/] {message}", highlight=False)
+def fail(message: str, code: int = 1, *, soft_wrap: bool = False) -> typer.Exit:
+    """Print `message` as the command's refusal; raise what this returns. `soft_wrap` keeps each
+    line whole (the terminal wraps it, a log keeps it on one line)."""
+    err.print(f"[bold red]candor:[/] {message}", highlight=False, soft_wrap=soft_wrap)
     return typer.Exit(code)
 
 
@@ -40,7 +42,16 @@ def warn(message: str) -> None:
 
 
 def settings() -> Settings:
-    return Settings()
+    """The settings from the environment; a setting refused stops `candor` with one short line
+    for each variable at fault (exit status 2), never a traceback (it would echo every value)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise fail(explain(exc), code=2, soft_wrap=True) from None
+    except typer.BadParameter as exc:
+        hint = str(exc.param_hint or "")
+        raise fail(exc.message if hint in exc.message else f"{hint}: {exc.message}",
+                   code=2, soft_wrap=True) from None
 
 
 @contextmanager
