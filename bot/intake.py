@@ -168,7 +168,7 @@ def review(draft: Draft, members: list[Member]) -> Choices:
         Choice(reporting.INTAKE_BACK, PREFIX + "back"),
         Choice(reporting.INTAKE_CANCEL, PREFIX + "cancel", Style.DANGER),
     )
-    return Choices(reporting.intake_review(summary), options)
+    return Choices(reporting.INTAKE_REVIEW, options, facts=summary)
 
 
 # --- the machine -----------------------------------------------------------------------------

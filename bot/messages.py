@@ -122,6 +122,14 @@ class Text:
 class Choices:
     prompt: str
     choices: tuple[Choice, ...]
+    # (label, value) lines under the prompt (the typed report's review): a Teams FactSet, lines
+    # elsewhere. A card's single line breaks do not break in Teams, so facts are never joined.
+    facts: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The prompt and its facts as lines, for a surface that breaks lines as written."""
+        return "\n".join([self.prompt, *(f"{label}: {value}" for label, value in self.facts)])
 
 
 class FieldKind(StrEnum):

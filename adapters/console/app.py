@@ -90,7 +90,7 @@ class Console:
             if isinstance(reply, Text):
                 self.say(reply.text)
             elif isinstance(reply, Choices):
-                self.say(reply.prompt)
+                self.say(reply.text)
                 self._number(reply.choices)
             elif isinstance(reply, Document):
                 self.say(f"== {reply.title} (private) ==")

@@ -118,8 +118,8 @@ def message(reply: Reply) -> dict[str, Any]:
         return {"text": _escaped_cut(reply.text, SECTION_LIMIT),
                 "blocks": _fit(_sections(reply.text), [], MESSAGE_BLOCKS)}
     if isinstance(reply, Choices):
-        return {"text": _escaped_cut(reply.prompt, SECTION_LIMIT),
-                "blocks": _fit(_sections(reply.prompt), actions(reply.choices), MESSAGE_BLOCKS)}
+        return {"text": _escaped_cut(reply.text, SECTION_LIMIT),
+                "blocks": _fit(_sections(reply.text), actions(reply.choices), MESSAGE_BLOCKS)}
     if isinstance(reply, Document) and reply.reopen is not None:
         # A document asked for in the chat: a button that opens it in a window, nothing of it here.
         title = _escaped_cut(reply.title, SECTION_LIMIT)
@@ -190,7 +190,7 @@ def reply_view(replies: list[Reply], title: str = "Candor") -> dict[str, Any]:
             content += _document_content(reply)
             buttons += actions(reply.choices)
         elif isinstance(reply, Choices):
-            content += _sections(reply.prompt)
+            content += _sections(reply.text)
             buttons += actions(reply.choices)
         elif not isinstance(reply, Form):
             content += message(reply)["blocks"]
@@ -243,7 +243,7 @@ def home_view(replies: list[Reply]) -> dict[str, Any]:
             content += _document_content(reply)
             buttons += actions(reply.choices)
         elif isinstance(reply, Choices):
-            content += _sections(reply.prompt)
+            content += _sections(reply.text)
             buttons += actions(reply.choices)
         else:
             content += message(reply)["blocks"]

@@ -26,6 +26,7 @@ from bot.messages import (
     Text,
     Window,
 )
+from bot.wording import menus
 
 # What Teams is, for the core: a 1:1 chat keeps its history (Purview eDiscovery searches it); the
 # chat takes commands as words alone; forms, documents and the case check open in dialogs.
@@ -37,6 +38,11 @@ _LINK = re.compile(r"\]\(")
 # titles are cut short in a row well before that. Up to this many choices make one row of
 # buttons; a longer list (the report categories) is one button a row, each in its own ActionSet.
 ROW = 5
+# Teams cuts a button's title well before this many characters; a choice longer than it is
+# offered in a list (an expanded ChoiceSet, whole titles) with a Continue button instead.
+BUTTON_TITLE = 30
+PICK = "candor_pick"  # the id of that list: a card submit carries the pick under it
+_LONE_NEWLINE = re.compile(r"(?<!\n)\n(?!\n)")
 DIALOG_VERB = "candor"  # the SDK's task-module routes match a dialog's `data.verb`
 STATUS_DIALOG = "teams:status"  # a button's `candor_dialog`: opens the case check's form
 
@@ -48,8 +54,34 @@ def escape(text: str) -> str:
     return _LINK.sub("]\u200b(", text)
 
 
+def _breaks(text: str) -> str:
+    """A TextBlock's markdown joins lines a single newline separates: each line its own."""
+    return _LONE_NEWLINE.sub("\n\n", text)
+
+
 def _block(text: str, **extra: Any) -> dict[str, Any]:
-    return {"type": "TextBlock", "text": escape(text), "wrap": True, **extra}
+    return {"type": "TextBlock", "text": _breaks(escape(text)), "wrap": True, **extra}
+
+
+def _facts(facts: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    return {"type": "FactSet",
+            "facts": [{"title": escape(a), "value": escape(b)} for a, b in facts]}
+
+
+def _choices(reply: Choices) -> dict[str, Any]:
+    """Choices as a card: buttons; long titles as a list picked with Continue, beside the
+    buttons of the short ones (Back, Cancel), which send no pick."""
+    body = [_block(reply.prompt)] + ([_facts(reply.facts)] if reply.facts else [])
+    listed = tuple(c for c in reply.choices if len(c.label) > BUTTON_TITLE and c.window is None)
+    if not listed:
+        return card(body, _actions(reply.choices))
+    body.append({"type": "Input.ChoiceSet", "id": PICK, "style": "expanded", "isRequired": True,
+                 "errorMessage": menus.PICK_ONE,
+                 "choices": [{"title": escape(c.label), "value": c.value} for c in listed]})
+    pick = {"type": "Action.Submit", "title": menus.CONTINUE_BUTTON, "style": "positive",
+            "data": {}}
+    buttons = _actions(tuple(c for c in reply.choices if c not in listed))
+    return card(body, [pick] + [{**b, "associatedInputs": "none"} for b in buttons])
 
 
 def _actions(choices: tuple[Choice, ...]) -> list[dict[str, Any]]:
@@ -91,7 +123,7 @@ def reply_card(reply: Reply) -> dict[str, Any] | None:
     if isinstance(reply, Text):
         return None
     if isinstance(reply, Choices):
-        return card([_block(reply.prompt)], _actions(reply.choices))
+        return _choices(reply)
     if isinstance(reply, Document):
         body = [_block(reply.title, weight="Bolder", size="Medium")]
         for heading, text in reply.sections:
@@ -144,8 +176,7 @@ def notice_card(notice: Notice) -> dict[str, Any]:
     if notice.text:
         body.append(_block(notice.text))
     if notice.fields:
-        body.append({"type": "FactSet",
-                     "facts": [{"title": escape(a), "value": escape(b)} for a, b in notice.fields]})
+        body.append(_facts(notice.fields))
     return card(body, _actions(notice.choices))
 
 
@@ -157,9 +188,9 @@ def submission(value: Any) -> tuple[str | None, str | None, dict[str, Any]]:
     if isinstance(value.get("action"), dict):  # adaptiveCard/action invoke
         data = value["action"].get("data")
         value = data if isinstance(data, dict) else {}
-    choice = value.get("candor")
+    choice = value.get("candor", value.get(PICK))
     form_id = value.get("candor_form")
-    fields = {k: v for k, v in value.items() if k not in {"candor", "candor_form"}}
+    fields = {k: v for k, v in value.items() if k not in {"candor", "candor_form", PICK}}
     for key, item in list(fields.items()):
         if isinstance(item, str) and "," in item and key == "exclude":
             fields[key] = [part for part in item.split(",") if part]

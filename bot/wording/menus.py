@@ -81,6 +81,12 @@ ANNUAL_ATTESTATION = "Annual attestation"
 
 HELP_BUTTON = "Help"
 
+# A list of long choices (the report categories) where buttons would cut their titles: one pick
+# from the list, then this button.
+CONTINUE_BUTTON = "Continue"
+
+PICK_ONE = "Please pick one."
+
 
 # --- the homes (the App Home, the personal tab) -------------------------------------------------
 

@@ -47,7 +47,8 @@ INTAKE_IDENTITY = (
 
 
 def intake_summary(*, category: str | None, what: bool, who: bool, when: bool, evidence: bool,
-                   known: bool, kept_away: list[str], chat: bool, anonymous: bool) -> str:
+                   known: bool, kept_away: list[str], chat: bool,
+                   anonymous: bool) -> tuple[tuple[str, str], ...]:
     """The review's lines: whether each answer was given, never what was typed. In a chat that
     keeps history the names kept away are not repeated either."""
     def said(given: bool) -> str:
@@ -55,20 +56,19 @@ def intake_summary(*, category: str | None, what: bool, who: bool, when: bool, e
 
     kept = (("given" if kept_away else "no one") if chat
             else (", ".join(kept_away) if kept_away else "no one"))
-    return "\n".join([
-        f"Category: {category or '-'}",
-        f"What happened: {said(what)}",
-        f"People involved: {said(who)}",
-        f"When: {said(when)}",
-        f"Evidence: {said(evidence)}",
-        f"Already known to others: {said(known)}",
-        f"Kept away from: {kept}",
-        f"Reporting: {'anonymously' if anonymous else 'with your name'}",
-    ])
+    return (
+        ("Category", category or "-"),
+        ("What happened", said(what)),
+        ("People involved", said(who)),
+        ("When", said(when)),
+        ("Evidence", said(evidence)),
+        ("Already known to others", said(known)),
+        ("Kept away from", kept),
+        ("Reporting", "anonymously" if anonymous else "with your name"),
+    )
 
 
-def intake_review(summary: str) -> str:
-    return f"Please check your report before it goes to the Audit Committee:\n{summary}"
+INTAKE_REVIEW = "Please check your report before it goes to the Audit Committee:"
 
 
 INTAKE_SKIP = "Skip"

@@ -376,12 +376,44 @@ async def test_an_answer_that_begins_with_a_command_word_is_an_answer(teams):
     assert "When did it happen" in str(teams.connector.posts("a:personal-aad-dana")[-1])
     for text in ["skip", "skip", "skip", "named"]:
         await teams.say("aad-dana", text)
-    review = str(teams.connector.posts("a:personal-aad-dana")[-1])
-    # The review never repeats what was typed (a chat keeps it): "given" or "not given"
-    assert "What happened: given" in review and "People involved: given" in review
-    assert "Status reports were altered" not in review
+    review = teams.connector.posts("a:personal-aad-dana")[-1]
+    # The review never repeats what was typed (a chat keeps it): "given" or "not given", each answer
+    # a fact of its own (a TextBlock's single line breaks run together in Teams)
+    [facts] = [b["facts"] for b in review.body["attachments"][0]["content"]["body"] if b["type"] == "FactSet"]
+    assert {"title": "What happened", "value": "given"} in facts
+    assert {"title": "People involved", "value": "given"} in facts
+    assert "Status reports were altered" not in str(review)
     await teams.say("aad-dana", "submit")
     assert len(await teams.until(teams.reports)) == 1
+
+
+async def test_the_categories_are_a_list_with_whole_titles_picked_with_continue(teams):
+    # Given the typed report started, at its first step
+    await teams.start_chat_report("aad-dana")
+    content = teams.connector.posts("a:personal-aad-dana")[-1].body["attachments"][0]["content"]
+    # Then each category is offered whole, in a list, and Continue and Cancel are buttons
+    [listed] = [b for b in content["body"] if b["type"] == "Input.ChoiceSet"]
+    titles = [c["title"] for c in listed["choices"]]
+    assert any(t.startswith("Fraud involving management or financial-reporting") and len(t) > 45 for t in titles)
+    buttons = {a["title"]: a for a in content["actions"]}
+    assert "Continue" in buttons and buttons["Cancel"]["associatedInputs"] == "none"
+    # When the officer picks the fraud category and presses Continue (the pick rides in the submit)
+    fraud = next(c["value"] for c in listed["choices"] if c["title"].startswith("Fraud"))
+    before = len(teams.connector.posts())
+    response = await teams.post(teams.personal("aad-dana", value={**buttons["Continue"]["data"], "candor_pick": fraud}))
+    assert response.status in (200, 201, 202)
+    await teams.until(lambda: len(teams.connector.posts()) > before)
+    # Then the conversation moves on to what happened
+    assert "What happened" in str(teams.connector.posts("a:personal-aad-dana")[-1])
+
+
+def test_no_card_text_relies_on_a_single_line_break():
+    from adapters.teams.cards import reply_card
+    from bot.messages import Document
+
+    card = reply_card(Document("Case K7", (("Timeline", "2026-12-01 received\n2026-12-02 acknowledged"),)))
+    texts = [b["text"] for b in card["body"] if b["type"] == "TextBlock"]
+    assert "2026-12-01 received\n\n2026-12-02 acknowledged" in texts
 
 
 async def test_acknowledge_updates_the_same_card_in_place(teams):

@@ -118,7 +118,7 @@ def text_of(replies: list[Reply]) -> str:
         if isinstance(reply, Text):
             parts.append(reply.text)
         elif isinstance(reply, Choices):
-            parts.append(reply.prompt)
+            parts.append(reply.text)
             parts += [c.label for c in reply.choices]
         elif isinstance(reply, Document):
             parts.append(reply.title)

@@ -17,7 +17,7 @@ def _texts(outcome: intake.Outcome) -> str:
         if isinstance(reply, Text):
             parts.append(reply.text)
         elif isinstance(reply, Choices):
-            parts.append(reply.prompt + " " + " | ".join(c.label for c in reply.choices))
+            parts.append(reply.text + " " + " | ".join(c.label for c in reply.choices))
     return "\n".join(parts)
 
 
