@@ -51,7 +51,7 @@ import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -193,6 +193,11 @@ class Recorder:
         if recorded:
             log.info("recorded %d anonymous report(s) held for their delay", recorded)
         return recorded
+
+    def next_due(self) -> datetime | None:
+        """When the soonest pending report becomes due; None when none is held."""
+        self._due_by(datetime.min.replace(tzinfo=UTC))
+        return min(self._due.values(), default=None)
 
     def _due_by(self, now: datetime) -> list[str]:
         """The ids of pending rows due by `now`, soonest first. Only rows not seen before are

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import typer
 
@@ -41,21 +41,22 @@ def console() -> None:
 
     with running(frozenset({Platform.CONSOLE}), create_key=True, upgrade=True) as candor:
         note = ensure_people(candor)
-        chat = Console(candor.service, candor.relay, echo=not sys.stdin.isatty())
+        chat = Console(candor.service, candor.relay, echo=not sys.stdin.isatty(),
+                       retention_years=candor.settings.retention_years)
         chat.say("Candor console. Type /help for commands.")
         if note:
             chat.say(note)
         interactive = sys.stdin.isatty()
-        chat.run(_lines(interactive), interactive=False)
+        chat.run(_lines(interactive, chat.prompt), interactive=False)
 
 
-def _lines(interactive: bool) -> Iterator[str]:
+def _lines(interactive: bool, prompt: Callable[[], str]) -> Iterator[str]:
     if not interactive:
         yield from sys.stdin
         return
     while True:
         try:
-            yield input("> ")
+            yield input(prompt())
         except EOFError:
             return
 

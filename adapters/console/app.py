@@ -11,8 +11,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TextIO
 
+from adapters.console.clock import MAX_WAIT, ConsoleClock, parse_duration
 from bot import roster
 from bot.messages import (
     CHANNEL,
@@ -26,6 +28,7 @@ from bot.messages import (
     FieldKind,
     Form,
     FormErrors,
+    FormField,
     FormSubmitted,
     Inbound,
     Notice,
@@ -33,8 +36,10 @@ from bot.messages import (
     Surface,
     Text,
 )
+from bot.pending import Recorder
 from bot.relay import Relay
 from bot.service import Service
+from bot.sweep import Sweeper
 from storage.vocabulary import Platform
 
 # What the console is, for the core: a terminal that keeps no history; commands are typed as
@@ -46,6 +51,8 @@ HELP = """Console commands:
   /ethics ARGS     the /ethics slash command: report | status CODE [SECRET] | help,
                    and for the committee: cases | open CODE | waiver | waivers
   /attest          the annual attestation
+  /wait DURATION   let time pass (45m, 8d, 2w): held anonymous reports due by then reach the
+                   committee, and reminders and escalations due by then are sent
   N                pick choice [N] from the last output
   /cancel          stop filling a form (nothing is sent)
   /quit            leave
@@ -61,9 +68,27 @@ class _FormInProgress:
     only: tuple[str, ...] = ()  # after errors: ask just these fields again
 
 
+_YES_NO = (Choice("Yes", "yes"), Choice("No", "no"))
+
+
+def _options(f: FormField) -> tuple[Choice, ...]:
+    """What a choice field offers, numbered from 1 (a yes/no question: Yes and No)."""
+    return f.options or (_YES_NO if f.kind is FieldKind.BOOLEAN else ())
+
+
+def _pick(options: tuple[Choice, ...], typed: str) -> str | None:
+    """The option typed, by its number, its value or its label; None when it is none of them."""
+    if typed.isdigit():
+        return options[int(typed) - 1].value if 1 <= int(typed) <= len(options) else None
+    for option in options:
+        if typed.lower() in {option.value.lower(), option.label.lower()}:
+            return option.value
+    return None
+
+
 class Console:
     def __init__(self, service: Service, relay: Relay, *, out: TextIO = sys.stdout,
-                 echo: bool = False) -> None:
+                 echo: bool = False, retention_years: int = 7) -> None:
         self._service = service
         self._relay = relay
         self._out = out
@@ -71,6 +96,12 @@ class Console:
         self._who: str | None = None
         self._choices: dict[str, str] = {}
         self._form: _FormInProgress | None = None
+        # The console's own clock, which /wait moves: everything the core dates reads it.
+        self._clock = ConsoleClock()
+        service.core.now = self._clock.now
+        self._retention_years = retention_years
+        self._told_due: set[datetime] = set()
+        self._recorder = Recorder(service.db, service.core)  # as `candor serve`'s notifier has
 
     # --- output -------------------------------------------------------------------------------
 
@@ -100,8 +131,9 @@ class Console:
             elif isinstance(reply, Form):
                 self._start_form(reply)
             elif isinstance(reply, FormErrors) and self._form is not None:
+                labels = {f.name: f.label for f in self._form.form.fields}
                 for name, problem in reply.errors.items():
-                    self.say(f"{name}: {problem}", prefix="bot> ! ")
+                    self.say(f"{labels.get(name, name)}: {problem}", prefix="bot> ! ")
                 self._form.only = tuple(reply.errors)
                 self._form.index = 0
                 self._ask_field()
@@ -150,13 +182,13 @@ class Console:
         self.say(f"{f.label}{suffix}", prefix="bot> ? ")
         if f.hint:
             self.say(f.hint, prefix="       ")
-        if f.kind in {FieldKind.SELECT, FieldKind.MULTISELECT}:
-            for i, option in enumerate(f.options, start=1):
+        if f.initial:
+            self.say(f"an empty line keeps: {f.initial}", prefix="       ")
+        if f.kind in {FieldKind.SELECT, FieldKind.MULTISELECT, FieldKind.BOOLEAN}:
+            for i, option in enumerate(_options(f), start=1):
                 self._out.write(f"       ({i}) {option.label}\n")
             if f.kind is FieldKind.MULTISELECT:
                 self.say("numbers separated by commas", prefix="       ")
-        elif f.kind is FieldKind.BOOLEAN:
-            self.say("yes or no", prefix="       ")
 
     def _form_line(self, line: str) -> bool:
         """One answer to the form in progress; False when the person asked to quit."""
@@ -167,22 +199,24 @@ class Console:
             return True
         if line.strip() in {"/quit", "/exit"}:
             return False
-        if line.strip().startswith(("/as", "/who", "/help", "/ethics", "/attest")):
+        if line.strip().startswith(("/as", "/who", "/help", "/ethics", "/attest", "/wait")):
             self.say("You are filling in a form: answer the question, or type /cancel to stop it "
                      "first.")
             self._ask_field()
             return True
         fields = self._fields()
         f = fields[self._form.index]
-        value: Any = line.strip()
-        if f.kind in {FieldKind.SELECT, FieldKind.MULTISELECT} and value:
-            picked = []
-            for part in value.split(","):
-                part = part.strip()
-                if part.isdigit() and 1 <= int(part) <= len(f.options):
-                    picked.append(f.options[int(part) - 1].value)
-                else:
-                    picked.append(part)
+        value: Any = line.strip() or (f.initial or "")
+        if f.kind in {FieldKind.SELECT, FieldKind.MULTISELECT, FieldKind.BOOLEAN} and value:
+            options = _options(f)
+            picked = [_pick(options, part.strip()) for part in value.split(",")]
+            if None in picked or (f.kind is not FieldKind.MULTISELECT and len(picked) > 1):
+                numbers = ", ".join(str(i) for i in range(1, len(options) + 1))
+                self.say(f"Please type the number of your choice ({numbers})"
+                         + (", several separated by commas." if f.kind is FieldKind.MULTISELECT
+                            else "."), prefix="bot> ! ")
+                self._ask_field()
+                return True
             value = picked if f.kind is FieldKind.MULTISELECT else picked[0]
         self._form.values[f.name] = value if value != "" else None
         self._form.index += 1
@@ -206,7 +240,49 @@ class Console:
     def _send(self, event: Inbound) -> None:
         self._choices = {}
         self._render(self._service.handle(event))
+        self._recorder.run()  # what became due meanwhile is recorded, as the notifier would
         self.deliver()
+        self._tell_when_held_reports_show()
+
+    # --- time ---------------------------------------------------------------------------------
+
+    def _local(self, moment: datetime) -> str:
+        core = self._service.core
+        return moment.astimezone(core.timezone).strftime("%Y-%m-%d %H:%M %Z")
+
+    def _tell_when_held_reports_show(self) -> None:
+        """An anonymous report just held for its random delay: when the committee sees it, and
+        how to let that time pass here."""
+        core = self._service.core
+        due = self._recorder.next_due()
+        if due is None or due <= core.now() or due in self._told_due:
+            return
+        self._told_due.add(due)
+        minutes = max(1, -int(-(due - core.now()).total_seconds() // 60))
+        self.say(f"(console) The committee sees this report at {self._local(due)}, after a random "
+                 f"delay that hides when it was made. Type /wait {minutes}m to let that time pass "
+                 "now.", prefix="")
+
+    def _wait(self, text: str) -> None:
+        waited = parse_duration(text)
+        if waited is None:
+            self.say(f"Use /wait DURATION: minutes, hours, days or weeks, such as /wait 45m, "
+                     f"/wait 8d or /wait 1d12h (at most {MAX_WAIT.days} days).")
+            return
+        self._clock.offset += waited
+        core = self._service.core
+        result = Sweeper(self._service.db, core, core.schedule,
+                         retention_years=self._retention_years).run(core.now())
+        self.say(f"It is now {self._local(core.now())} on the console's clock. "
+                 f"{result.written} reminder(s) or escalation(s) became due.")
+        self.deliver()
+
+    def prompt(self) -> str:
+        """The prompt: the console's date beside it when /wait moved it off today."""
+        core = self._service.core
+        today = datetime.now(core.timezone).date()
+        shown = core.now().astimezone(core.timezone).date()
+        return "> " if shown == today else f"[{shown.isoformat()}] > "
 
     def handle_line(self, line: str) -> bool:
         """One line of input; False when the person asked to quit."""
@@ -225,6 +301,9 @@ class Console:
             return True
         if text == "/who":
             self._who_list()
+            return True
+        if text == "/wait" or text.startswith("/wait "):
+            self._wait(text[len("/wait"):])
             return True
         if text.startswith("/as"):
             email = text[3:].strip().lower()

@@ -154,3 +154,20 @@ def test_a_form_keeps_its_place_and_a_blank_answer_is_asked_again(env, monkeypat
     receipt = console.type(f"Insider sales before the announcement {CANARY}")
     assert "recorded" in receipt
     assert console.console.handle_line("/quit") is False
+
+
+def test_a_yes_no_question_is_picked_by_number_like_every_choice(env, monkeypatch):
+    console = Session(env, monkeypatch)
+    console.type("/as dana@example.com")
+    console.type("/ethics report")
+    console.type("6")  # securities laws
+    console.type(f"Insider sales before the announcement {CANARY}")
+    for _ in range(4):
+        console.type("")  # the optional fields
+    asked = console.type("")  # known: optional
+    assert "(1) Yes" in asked and "(2) No" in asked  # report anonymously? numbered like the rest
+    # An answer that is none of the choices says what to type, and asks again
+    refused = console.type("maybe")
+    assert "Please type the number of your choice (1, 2)." in refused and "(1) Yes" in refused
+    receipt = console.type("2")  # No: with my name
+    assert "recorded" in receipt and "Your secret" not in receipt
