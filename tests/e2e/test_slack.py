@@ -234,12 +234,17 @@ async def test_a_429_storm_delays_but_loses_no_notice(slack):
     await slack.until(lambda: slack.api.called("views.open"))
     await slack.submit("U0CFO", "intake", {"category": choose("fraud"), "what": text_input(f"Bribes paid {CANARY}"),
                                            "anonymous": radio("yes")})
-    posts = await slack.until(lambda: channel_posts(slack), timeout=60)
-    assert len(posts) == 1
-    assert len(slack.api.failed) == 4
-    with slack.candor.db.read() as session:
-        row = session.exec(select(OutboxMessage)).one()
-    assert row.state is OutboxState.DELIVERED and row.attempts == 5 and row.platform_message_id
+    await slack.until(lambda: channel_posts(slack), timeout=60)
+
+    def delivered() -> list[OutboxMessage]:
+        # The post reaching Slack comes before the relay records it: wait for the record itself.
+        with slack.candor.db.read() as session:
+            rows = list(session.exec(select(OutboxMessage)).all())
+        return rows if rows and all(r.state is OutboxState.DELIVERED for r in rows) else []
+
+    (row,) = await slack.until(delivered)
+    assert len(channel_posts(slack)) == 1 and len(slack.api.failed) == 4
+    assert row.attempts == 5 and row.platform_message_id
 
 
 async def test_a_long_report_with_ampersands_opens_whole_in_a_view_slack_accepts(slack):
