@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
+import pytest
 from sqlmodel import select
 
 from adapters.bootstrap import build
@@ -34,6 +35,9 @@ from tests.e2e.slack_harness import COMMITTEE, ROSTER, SlackHarness, radio, slac
 from tests.e2e.slack_harness import option as choose
 from tests.support.slack_stand_in import SlackStandIn
 from tests.support.waiting import eventually
+
+# Minutes of real servers and real load: `make quick` leaves these out, `make test` runs them.
+pytestmark = pytest.mark.slow
 
 KILLS = 20
 CLIENTS = 3

@@ -46,6 +46,9 @@ from tests.e2e.test_crash import Load, Server, free_port
 from tests.support.slack_stand_in import SlackStandIn
 from tests.support.waiting import eventually
 
+# Minutes of real servers and real load: `make quick` leaves these out, `make test` runs them.
+pytestmark = pytest.mark.slow
+
 SLACK = frozenset({Platform.SLACK})
 
 

@@ -37,6 +37,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from adapters.bootstrap import configure_logging
 from storage.db import Database
 from tests.e2e.serve_harness import COMMITTEE, TEAMS_CHANNEL, Served, serve
@@ -44,6 +46,9 @@ from tests.e2e.slack_harness import option as choose
 from tests.e2e.slack_harness import radio, text_input
 from tests.integration.test_storage_canary import postgres_dump
 from tests.support import adversary, forensics, observations
+
+# Minutes of real servers and real load: `make quick` leaves these out, `make test` runs them.
+pytestmark = pytest.mark.slow
 
 SESSION = 2.5  # seconds: how long the adversary's model lets a visit last, at the day's pace
 GAP = 5.0  # seconds between two people's visits
