@@ -20,6 +20,7 @@ from bot.core import CandorError, Core, db_report_by_code, is_committee
 from bot.messages import Actor, Document, Form, Reply, Text
 from bot.views import home
 from bot.wording import following, menus, refusals, reporting
+from bot.wording import typed as words_typed
 from storage.models import Person
 
 
@@ -31,7 +32,7 @@ def db_message(session: Session, core: Core, person: Person, actor: Actor,
     words = text.strip().split()
     first = words[0].lower().lstrip("/") if words else ""
     notes: list[Reply] = [Text(reporting.INTAKE_DRAFT_EXPIRED)] if expired else []
-    if " ".join(w.lower() for w in words) in filing.START_WORDS:
+    if " ".join(w.lower() for w in words) in words_typed.START:
         return notes + filing.db_offer(session, core, person, actor,
                                      history_kept=actor.surface.keeps_history)
     if first in {"ethics", "status", "attest", "help", "cases", "open", "waiver", "waivers"}:

@@ -1,7 +1,7 @@
 """The report use case: a report typed in the chat (a draft advanced turn by turn) or sent in
 a form, then recorded (or held, when anonymous, for `bot.pending` to record later) with a receipt.
 
-Lives here: `START_WORDS`, `db_offer` (what typing "report" gets), `db_start`, `db_advance`,
+Lives here: `db_offer` (what typing "report" gets), `db_start`, `db_advance`,
 `db_submit_form`, `receipt`. The conversation's steps are `bot.intake`'s (pure), the form
 `bot.report_form`'s, a draft's keeping `bot.drafts`', a form's one-time token `bot.once`'s.
 May touch: drafts, one-time tokens, kept receipts and the report's rows through the caller's
@@ -21,12 +21,11 @@ from bot import actions, drafts, intake, once, pending, receipts, report_form
 from bot.core import Core, db_committee
 from bot.messages import Actor, Choice, Choices, Document, FormErrors, Reply, Text
 from bot.reports import db_submit as db_record
-from bot.wording import refusals, reporting
+from bot.wording import refusals, reporting, typed
 from storage.models import Person
 
 log = logging.getLogger("candor.filing")
 
-START_WORDS = {"report", "i have a concern", "concern", "new report", "report a concern"}
 
 
 def db_members(session: Session, person: Person) -> list[intake.Member]:
@@ -57,7 +56,7 @@ def db_start(session: Session, core: Core, person: Person, actor: Actor, *,
 def db_advance(session: Session, core: Core, person: Person, actor: Actor, draft: intake.Draft,
                text: str) -> list[Reply]:
     members = db_members(session, person)
-    if (" ".join(text.lower().split()) in START_WORDS
+    if (" ".join(text.lower().split()) in typed.START
             and draft.step not in {intake.Step.WHAT, intake.Step.WHO}):
         # "report" again, mid-report: the draft is kept and its question asked again.
         return [Text(reporting.INTAKE_IN_PROGRESS), *intake.prompt(draft, members)]

@@ -16,7 +16,7 @@ from typing import Any
 
 from bot import actions
 from bot.messages import Choice, Choices, Reply, Style, Text
-from bot.wording import refusals, reporting
+from bot.wording import refusals, reporting, typed
 from storage.vocabulary import Category
 
 PREFIX = actions.INTAKE_PREFIX
@@ -57,7 +57,6 @@ _TEXT_STEPS: dict[Step, tuple[str, bool]] = {
     Step.EVIDENCE: ("evidence", False),
     Step.KNOWN: ("known", False),
 }
-_SKIP_WORDS = {"skip", "none", "n/a", "na", "-", "no", "nobody", "nothing", "unknown", "don't know"}
 
 
 @dataclass(frozen=True)
@@ -199,12 +198,12 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
     word = raw.lower()
     if raw.startswith(PREFIX):
         word = raw[len(PREFIX) :]
-    if word == "cancel":
+    if word == typed.CANCEL:
         return Outcome(None, [Text(reporting.INTAKE_CANCELLED)])
-    if word == "help":
+    if word == typed.HELP:
         return Outcome(draft, [Text(reporting.intake_help(draft.step.value)),
                                 *prompt(draft, members)])
-    if word == "back":
+    if word == typed.BACK:
         if draft.step is Step.CATEGORY:
             return Outcome(draft, prompt(draft, members))
         moved = replace(draft, step=_previous(draft.step, members))
@@ -219,10 +218,10 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
 
     if step in _TEXT_STEPS:
         name, required = _TEXT_STEPS[step]
-        if name == "known" and word in {"no", "nobody", "no one", "none", "no-one"}:
+        if name == "known" and word in typed.NOBODY_ELSE:
             # an answer, not a skip
             return _moved(_with(draft, name, reporting.NO_ONE_ELSE_KNOWS), members)
-        if word == "skip" or (not required and word in _SKIP_WORDS):
+        if word == typed.SKIP or (not required and word in typed.SKIPPED):
             if required:
                 return Outcome(draft, [Text(refusals.REQUIRED_FIELD), *prompt(draft, members)])
             return _moved(_with(draft, name, None), members)
@@ -234,7 +233,7 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
         return _moved(_with(draft, name, raw), members)
 
     if step is Step.EXCLUDE:
-        if word in {"excl:done", "done", "none", "no", "no one", "skip"}:
+        if word == "excl:done" or word in typed.DONE:
             return _moved(draft, members)
         if word.startswith("excl:"):
             try:
@@ -251,9 +250,9 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
         return Outcome(draft, [Text(refusals.NOT_UNDERSTOOD), *prompt(draft, members)])
 
     if step is Step.IDENTITY:
-        if word in {"id:named", "named", "with my name", "name"}:
+        if word == "id:named" or word in typed.NAMED:
             return _moved(replace(draft, anonymous=False), members)
-        if word in {"id:anonymous", "anonymous", "anonymously", "anon"}:
+        if word == "id:anonymous" or word in typed.ANONYMOUS:
             picked = _moved(replace(draft, anonymous=True), members)
             if draft.chat:
                 return Outcome(picked.draft, [Text(reporting.INTAKE_ANONYMOUS_IN_CHAT),
@@ -262,7 +261,7 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
         return Outcome(draft, [Text(refusals.NOT_UNDERSTOOD), *prompt(draft, members)])
 
     # REVIEW
-    if word in {"submit", "send", "yes"}:
+    if word in typed.SUBMIT:
         return Outcome(None, [], submit=True)
     return Outcome(draft, [Text(refusals.NOT_UNDERSTOOD), *prompt(draft, members)])
 
