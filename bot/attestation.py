@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import actions
+from bot.calendar import shift_years
 from bot.messages import FieldKind, Form, FormField
 from bot.wording import attestations, refusals
 
@@ -127,14 +128,6 @@ class Owed:
 
     def is_open(self, today: date) -> bool:
         return today >= self.opens_on
-
-
-def shift_years(day: date, years: int) -> date:
-    """The same day `years` later (29 February falls back to the 28th)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 def owed(due: date | None, attested: Collection[str], today: date) -> Owed:

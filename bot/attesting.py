@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot import actions, attestation, disclosures, once
+from bot.calendar import shift_years
 from bot.core import Core, actor_id
 from bot.messages import Choice, Choices, FormErrors, Reply, Text
 from bot.wording import attestations, menus, refusals
@@ -73,7 +74,7 @@ def db_attest(session: Session, core: Core, person: Person, form_id: str,
                                  data={"text": checked.disclosure}),
         ))
     if owed.scheduled:
-        person.attestation_due = attestation.shift_years(owed.due, 1)
+        person.attestation_due = shift_years(owed.due, 1)
         session.add(person)
     next_due = attestation.owed(person.attestation_due, {period}, today).due
     core.audit_event(session, actor=actor_id(person), action="attestation.recorded",

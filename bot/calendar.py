@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 _MONDAY, _THURSDAY, _FRIDAY, _SATURDAY, _SUNDAY = 0, 3, 4, 5, 6
@@ -118,14 +119,26 @@ def business_days_between(a: date, b: date) -> int:
     return count
 
 
-def _require_aware(moment: datetime) -> None:
+def require_aware(moment: datetime) -> None:
+    """Refuse a naive time: every time Candor compares is aware."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{moment.isoformat()} has no time zone; Candor's times are aware")
 
 
+_Day = TypeVar("_Day", date, datetime)
+
+
+def shift_years(day: _Day, years: int) -> _Day:
+    """The same day (or moment) `years` later; 29 February falls back to the 28th."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def local_date(moment: datetime, tz: ZoneInfo) -> date:
     """The calendar date at `tz` at that moment."""
-    _require_aware(moment)
+    require_aware(moment)
     return moment.astimezone(tz).date()
 
 
@@ -155,7 +168,7 @@ def add_business_time(moment: datetime, n: int, tz: ZoneInfo) -> datetime:
     """
     if n < 0:
         raise ValueError("business time only runs forward")
-    _require_aware(moment)
+    require_aware(moment)
     local = moment.astimezone(tz)
     day = local.date()
     if is_business_day(day):

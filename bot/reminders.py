@@ -24,6 +24,7 @@ from bot.calendar import (
     business_days_between,
     is_business_day,
     local_date,
+    require_aware,
 )
 from bot.deadlines import (
     ScheduleSettings,
@@ -63,7 +64,7 @@ def attestation_dues(officers: Iterable[OfficerState], now: datetime,
     `attestation_escalate_after_days` have passed since the due date, the committee channel is
     told once, naming the officer and the days overdue.
     """
-    _require_aware(now)
+    require_aware(now)
     tz = settings.tz
     today = local_date(now, tz)
     dues: list[Due] = []
@@ -116,7 +117,7 @@ def unacknowledged_dues(cases: Iterable[OpenCase], members: Sequence[CommitteeMe
     A member named in the report (`excluded_member_ids`) gets no direct message, the chair
     included. The chair is the roster's chair (the lowest id, should there be several).
     """
-    _require_aware(now)
+    require_aware(now)
     tz = settings.tz
     chairs = sorted(m.person_id for m in members if m.chair)
     dues: list[Due] = []
@@ -157,7 +158,7 @@ def deadline_dues(cases: Iterable[OpenCase], now: datetime,
     Steps are N days before each deadline (`receipt_warning_days`, `feedback_warning_days`) at
     `reminder_hour`; only the latest that has come, and none once the deadline day has passed.
     """
-    _require_aware(now)
+    require_aware(now)
     dues: list[Due] = []
     for case in cases:
         received = as_utc(case.received_at)
@@ -219,7 +220,7 @@ def waiver_dues(waivers: Iterable[WaiverState], now: datetime,
     keeps coming, with the business days overdue. The key carries the step's local date; only
     the latest step that has come is returned.
     """
-    _require_aware(now)
+    require_aware(now)
     tz = settings.tz
     today = local_date(now, tz)
     latest = today if is_business_day(today) else add_business_days(today, -1)
@@ -252,7 +253,7 @@ def expired_drafts(drafts: Iterable[DraftState], now: datetime,
     """The keys of drafts untouched for `draft_ttl_hours` or more. A draft's plain time is the
     day of its last change (a finer time would line up with what its writer did next), so a
     draft goes when the lifetime has passed since the end of that day."""
-    _require_aware(now)
+    require_aware(now)
     ttl = timedelta(hours=settings.draft_ttl_hours)
     return [d.key for d in drafts if as_utc(d.updated_at) + timedelta(days=1) + ttl <= now]
 
@@ -279,7 +280,3 @@ def _has_come(day: date, now: datetime, settings: ScheduleSettings) -> bool:
     local = now.astimezone(settings.tz)
     return (local.date(), local.hour) >= (day, settings.reminder_hour)
 
-
-def _require_aware(now: datetime) -> None:
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("`now` must be an aware datetime")

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot import codes, sanitize
-from bot.core import REPORTER, Core, db_report_by_code
+from bot.core import REPORTER, Core, actor_id, db_report_by_code
 from bot.intake import Draft
 from bot.messages import CHANNEL
 from bot.outbox import db_enqueue
@@ -163,7 +163,7 @@ def db_change_status(session: Session, core: Core, report: Report, *, to: CaseSt
     session.add(change)
     session.add(report)
     session.flush()
-    core.audit_event(session, actor=f"person:{by.id}" if by else "system", action="case.status",
+    core.audit_event(session, actor=actor_id(by) if by else "system", action="case.status",
                      record_kind=REPORT, record_id=report.id,
                      detail={"from": change.from_status.value, "to": to.value})
     db_alert(session, core, report, change=change)

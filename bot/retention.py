@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from bot import actions
 from bot.access import db_chair_case
+from bot.calendar import shift_years
 from bot.committee import REASON_LIMIT
 from bot.core import CandorError, Core, actor_id, required_text
 from bot.messages import FieldKind, Form, FormField, Reply, Text
@@ -37,19 +38,11 @@ DEFAULT_YEARS = 7
 TOMBSTONE = b""  # the report's body once shredded: nothing sealed remains
 
 
-def add_years(moment: datetime, years: int) -> datetime:
-    """The same moment `years` later (29 February becomes 28 February)."""
-    try:
-        return moment.replace(year=moment.year + years)
-    except ValueError:
-        return moment.replace(year=moment.year + years, day=28)
-
-
 def shred_after(report: Report, years: int = DEFAULT_YEARS) -> datetime | None:
     """When a closed case's retention ends; None while it is open."""
     if report.status is not CaseStatus.CLOSED or report.closed_at is None:
         return None
-    return add_years(report.closed_at, years)
+    return shift_years(report.closed_at, years)
 
 
 def is_due(report: Report, now: datetime, years: int = DEFAULT_YEARS) -> bool:

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from bot import actions
 from bot.access import db_officers
 from bot.board import parse_date
-from bot.core import CandorError, Core, FieldError, is_committee
+from bot.core import CandorError, Core, FieldError, actor_id, is_committee
 from bot.deadlines import waiver_disclosure_deadline
 from bot.messages import Choice, Document, FieldKind, Form, FormErrors, FormField, Reply, Text
 from bot.sanitize import neutralise
@@ -163,7 +163,7 @@ def db_submit(session: Session, core: Core, person: Person, values: dict[str, An
     checked = validate(values, officer_ids=set(officers), today=core.today())
     if isinstance(checked, dict):
         return [FormErrors(actions.WaiverSubmit().encode(), checked)]
-    row = db_record(session, core, actor=f"person:{person.id}", grant=checked, recorded_by=person)
+    row = db_record(session, core, actor=actor_id(person), grant=checked, recorded_by=person)
     return [Text(governance.waiver_recorded(officers[checked.officer_id].name,
                                             row.disclosure_due.isoformat()))]
 
@@ -171,7 +171,7 @@ def db_submit(session: Session, core: Core, person: Person, values: dict[str, An
 def _shown(session: Session, core: Core, person: Person, row: Waiver) -> Waiver:
     """The waiver, unless the member is kept away from its officer (refused and audited)."""
     if not db_kept_away(session, core, person).shows_officer(row.person_id):
-        core.audit_event(session, actor=f"person:{person.id}", action="waiver.refused",
+        core.audit_event(session, actor=actor_id(person), action="waiver.refused",
                          record_kind=KIND, record_id=row.id)
         raise CandorError(refusals.NOT_ALLOWED_RECORD)
     return row
@@ -225,7 +225,7 @@ def db_submit_disclosure(session: Session, core: Core, *, person: Person, waiver
         errors["ref"] = governance.WAIVER_REF_MISSING
     if errors or on is None or not isinstance(ref, str):
         return [FormErrors(actions.DiscloseSubmit(waiver_id).encode(), errors)]
-    row = db_disclose(session, core, actor=f"person:{person.id}", waiver_id=waiver_id, ref=ref,
+    row = db_disclose(session, core, actor=actor_id(person), waiver_id=waiver_id, ref=ref,
                       on=on)
     officer = session.get(Person, row.person_id)
     name = officer.name if officer else governance.THE_OFFICER

@@ -66,14 +66,14 @@ def slack_error(exc: SlackApiError) -> str:
 class SlackBridge:
     """What the listeners share: the way into the core, and the Web API client."""
 
-    core: Bridge
+    bridge: Bridge
     client: AsyncWebClient
     # Each person's DM with the bot, as conversations.open gave it (it does not change).
     dm_channels: dict[str, str] = field(default_factory=dict)
 
     async def actor(self, user_id: str) -> Actor:
         """The Slack user as the core knows them; the first time, matched by e-mail."""
-        return await self.core.actor(user_id, lambda: self._email(user_id))
+        return await self.bridge.actor(user_id, lambda: self._email(user_id))
 
     async def _email(self, user_id: str) -> str | None:
         try:
@@ -145,12 +145,12 @@ def build_app(*, service: Service, token: str, signing_secret: str, api_url: str
     app = AsyncApp(signing_secret=signing_secret, client=client,
                    logger=logging.getLogger("slack_bolt.candor"),
                    raise_error_for_unhandled_request=False)
-    core = Bridge(service, wake, platform=Platform.SLACK, surface=render.SURFACE)
-    add_listeners(app, SlackBridge(core, client))
+    into_core = Bridge(service, wake, platform=Platform.SLACK, surface=render.SURFACE)
+    add_listeners(app, SlackBridge(into_core, client))
     return app
 
 
-def add_listeners(app: AsyncApp, bridge: SlackBridge) -> None:
+def add_listeners(app: AsyncApp, slack: SlackBridge) -> None:
     """Attach every listener. Nothing is registered at import."""
 
     @app.event("message")
@@ -162,32 +162,32 @@ def add_listeners(app: AsyncApp, bridge: SlackBridge) -> None:
         user, text = event.get("user"), event.get("text")
         if not isinstance(user, str) or not isinstance(text, str):
             return
-        actor = await bridge.actor(user)
+        actor = await slack.actor(user)
         event = DirectMessage(actor, text, event_id=body.get("event_id"))
-        replies = await bridge.core.handle(event)
-        await bridge.dm(user, replies)
+        replies = await slack.bridge.handle(event)
+        await slack.dm(user, replies)
 
     @app.event("app_home_opened")
     async def home(event: dict[str, Any]) -> None:
         user = event.get("user")
         if not isinstance(user, str) or event.get("tab", "home") != "home":
             return
-        actor = await bridge.actor(user)
-        replies = await bridge.core.call(bridge.core.service.home, actor)
-        await bridge.client.views_publish(user_id=user, view=render.home_view(replies))
+        actor = await slack.actor(user)
+        replies = await slack.bridge.call(slack.bridge.service.home, actor)
+        await slack.client.views_publish(user_id=user, view=render.home_view(replies))
 
     @app.event("member_joined_channel")
     async def joined(event: dict[str, Any], context: AsyncBoltContext) -> None:
-        await bot_joined_channel(bridge, event, bot_user_id=context.bot_user_id)
+        await bot_joined_channel(slack, event, bot_user_id=context.bot_user_id)
 
     async def command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond,
                       name: str) -> None:
         await ack()
         user = body.get("user_id", "")
-        actor = await bridge.actor(user)
-        replies = await bridge.core.handle(Command(actor, name, body.get("text") or ""))
+        actor = await slack.actor(user)
+        replies = await slack.bridge.handle(Command(actor, name, body.get("text") or ""))
         views = [r for r in replies if isinstance(r, Form | Document)]
-        await bridge.show(user, views, trigger_id=body.get("trigger_id"))
+        await slack.show(user, views, trigger_id=body.get("trigger_id"))
         for reply in replies:
             if not isinstance(reply, Form | Document):
                 await respond(response_type="ephemeral", **render.message(reply))
@@ -207,23 +207,23 @@ def add_listeners(app: AsyncApp, bridge: SlackBridge) -> None:
         value = action.get("value")
         if not isinstance(value, str):
             return
-        actor = await bridge.actor(user)
-        replies = await bridge.core.handle(ChoiceClicked(actor, value))
+        actor = await slack.actor(user)
+        replies = await slack.bridge.handle(ChoiceClicked(actor, value))
         channel = (body.get("channel") or {}).get("id")
         in_channel = bool(channel) and not str(channel).startswith("D")
         # Only a click inside an open modal may push a view onto it; App Home clicks open one.
         view = body.get("view") or {}
         in_modal = view.get("type") == "modal"
-        await bridge.show(user, replies, trigger_id=body.get("trigger_id"), channel=channel,
+        await slack.show(user, replies, trigger_id=body.get("trigger_id"), channel=channel,
                           in_channel=in_channel, view_id=view.get("id") if in_modal else None)
 
     @app.view(re.compile(".*"))
     async def submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         user = (body.get("user") or {}).get("id", "")
-        actor = await bridge.actor(user)
+        actor = await slack.actor(user)
         values = render.form_values((view.get("state") or {}).get("values") or {})
         event = FormSubmitted(actor, view.get("callback_id", ""), values)
-        replies = await bridge.core.handle(event)
+        replies = await slack.bridge.handle(event)
         errors = next((r for r in replies if isinstance(r, FormErrors)), None)
         if errors is not None:
             await ack(**render.form_errors(errors))
@@ -245,18 +245,18 @@ def add_listeners(app: AsyncApp, bridge: SlackBridge) -> None:
                 or (body.get("event") or {}).get("user"))
         if isinstance(user, str):
             try:
-                await bridge.dm(user, [Text(refusals.INTERNAL_ERROR)])
+                await slack.dm(user, [Text(refusals.INTERNAL_ERROR)])
             except SlackApiError:
                 log.error("could not tell the user about the failure")
 
 
-async def bot_joined_channel(bridge: SlackBridge, event: dict[str, Any], *,
+async def bot_joined_channel(slack: SlackBridge, event: dict[str, Any], *,
                              bot_user_id: str | None) -> None:
     """Someone joined a channel: when it is the bot (invited back into the committee channel),
     the notices Slack refused are due now. Anyone else joining changes nothing."""
     if not bot_user_id or event.get("user") != bot_user_id:
         return
-    count = await bridge.core.bot_is_back()
+    count = await slack.bridge.bot_is_back()
     log.info("bot joined channel %s; %d blocked notices due now", event.get("channel"), count)
 
 

@@ -96,7 +96,7 @@ class CandorTeamsBot:
 
     def __init__(self, service: Service, refs: References, wake: Callable[[], None], *,
                  tenant_id: str | None = None, local: bool = False) -> None:
-        self._core = Bridge(service, wake, platform=Platform.TEAMS, surface=cards.SURFACE)
+        self._bridge = Bridge(service, wake, platform=Platform.TEAMS, surface=cards.SURFACE)
         self._service = service
         self._refs = refs
         self._tenant = tenant_id or None
@@ -107,7 +107,7 @@ class CandorTeamsBot:
         def keep(reply: Keepable) -> str:
             return self._service.keep_view(actor, [reply])
 
-        return await self._core.call(dialogs.in_chat, replies, keep=keep)
+        return await self._bridge.call(dialogs.in_chat, replies, keep=keep)
 
     async def admit(self, context: TurnContext, state: TurnState) -> bool:
         """Before any route: False ends the turn with nothing done. (No ids in these logs: they
@@ -129,7 +129,7 @@ class CandorTeamsBot:
         in Teams (GET .../members/{id}: their e-mail and UPN), so that the core can match them by
         e-mail once and store the match (only with a tenant pinned: see the class)."""
         lookup = None if self._tenant is None else (lambda: _directory_address(context))
-        return await self._core.actor(user_of(context.activity), lookup)
+        return await self._bridge.actor(user_of(context.activity), lookup)
 
     async def on_message(self, context: TurnContext, state: TurnState) -> None:
         activity = context.activity
@@ -142,7 +142,7 @@ class CandorTeamsBot:
         # Teams' e-mail as this message is handled): a stranger's chat never becomes where
         # questions and reminders for a member go.
         stored = not in_channel(activity) and await self._remember(activity, actor)
-        replies = await self._core.handle(event) if event is not None else []
+        replies = await self._bridge.handle(event) if event is not None else []
         if not in_channel(activity) and not stored:
             await self._remember(activity, actor)
         if event is None:
@@ -163,10 +163,10 @@ class CandorTeamsBot:
                     lambda reply=reply: context.send_activity(reply))  # type: ignore[misc]
 
     async def _remember(self, activity: Activity, actor: Actor) -> bool:
-        if not await self._core.call(self._service.knows, actor):
+        if not await self._bridge.call(self._service.knows, actor):
             return False
         reference = activity.get_conversation_reference()
-        await self._core.call(self._refs.save, USER, actor.user_id, reference)
+        await self._bridge.call(self._refs.save, USER, actor.user_id, reference)
         return True
 
     async def _send_privately(self, context: TurnContext, replies: list[Reply],
@@ -184,7 +184,7 @@ class CandorTeamsBot:
         if event is None:
             await _answer_invoke(context, None, status=400)
             return
-        replies = await self._core.handle(event)
+        replies = await self._bridge.handle(event)
         await self._send_privately(context, replies, event.actor)
         await _answer_invoke(context, {"statusCode": 200,
                                        "type": "application/vnd.microsoft.activity.message",
@@ -200,12 +200,12 @@ class CandorTeamsBot:
             return dialogs.show([dialogs.status_form()])
         key = data.get(dialogs.VIEW)
         if isinstance(key, str):
-            kept = await self._core.call(self._service.take_view, actor, key)
+            kept = await self._bridge.call(self._service.take_view, actor, key)
             return dialogs.show(kept) if kept is not None else dialogs.message(windows.VIEW_GONE)
         choice, _, _ = cards.submission(data)
         if choice is None:
             return dialogs.message(refusals.INTERNAL_ERROR)
-        return dialogs.show(await self._core.handle(ChoiceClicked(actor, choice)))
+        return dialogs.show(await self._bridge.handle(ChoiceClicked(actor, choice)))
 
     async def on_task_submit(self, context: TurnContext, state: TurnState,
                              request: TaskModuleRequest) -> TaskModuleResponse:
@@ -224,7 +224,7 @@ class CandorTeamsBot:
             event = ChoiceClicked(actor, choice)
         else:
             return dialogs.message(refusals.INTERNAL_ERROR)
-        return dialogs.show(await self._core.handle(event))
+        return dialogs.show(await self._bridge.handle(event))
 
     async def on_members_added(self, context: TurnContext, state: TurnState) -> None:
         """Added to a team: its reference is stored, under the team and under the channel it was
@@ -238,14 +238,14 @@ class CandorTeamsBot:
         reference = activity.get_conversation_reference()
         reference.activity_id = None  # new posts, not replies in this event's thread
         channel_id = activity.conversation.id if activity.conversation else ""
-        await self._core.call(self._refs.save, TEAM, team_id, reference)
+        await self._bridge.call(self._refs.save, TEAM, team_id, reference)
         if channel_id:
-            await self._core.call(self._refs.save, CHANNEL, channel_id, reference)
+            await self._bridge.call(self._refs.save, CHANNEL, channel_id, reference)
         # Ids only (not confidential): the operator finds the team here, and CANDOR_TEAMS_CHANNEL
         # may name this channel or any other channel of the team.
         log.info("added to team %s in channel %s; references stored", team_id, channel_id)
         # Added (again): the notices Teams refused while the bot was not there are due now.
-        if count := await self._core.bot_is_back():
+        if count := await self._bridge.bot_is_back():
             log.info("%d blocked Teams notices due now", count)
 
 
