@@ -35,6 +35,10 @@ class Surface:
     slash_commands: bool = True  # commands are typed `/ethics WORDS`; otherwise the words alone
     window: Window | None = None
     history_searched: bool = False  # the organisation searches the history; otherwise exports it
+    strong: str = "*"  # the markup around bold text (Slack's mrkdwn `*`; Teams' markdown `**`)
+
+    def bold(self, text: str) -> str:
+        return f"{self.strong}{text}{self.strong}"
 
 
 @dataclass(frozen=True)

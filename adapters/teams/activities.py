@@ -38,7 +38,7 @@ def outgoing(replies: list[Reply | dict[str, Any]]) -> list[Activity]:
         content = cards.reply_card(reply)
         if content is None:
             assert isinstance(reply, Text)
-            activities.append(Activity(type=ActivityTypes.message, text=reply.text))
+            activities.append(Activity(type=ActivityTypes.message, text=cards.breaks(reply.text)))
         else:
             activities.append(card_activity(content))
     return activities

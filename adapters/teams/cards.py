@@ -31,7 +31,7 @@ from bot.wording import menus
 # What Teams is, for the core: a 1:1 chat keeps its history (Purview eDiscovery searches it); the
 # chat takes commands as words alone; forms, documents and the case check open in dialogs.
 SURFACE = Surface(keeps_history=True, slash_commands=False, window=Window.DIALOG,
-                  history_searched=True)
+                  history_searched=True, strong="**")
 CARD = "application/vnd.microsoft.card.adaptive"
 _LINK = re.compile(r"\]\(")
 # Teams shows at most six actions side by side and drops the rest without a word; long button
@@ -54,13 +54,13 @@ def escape(text: str) -> str:
     return _LINK.sub("]\u200b(", text)
 
 
-def _breaks(text: str) -> str:
+def breaks(text: str) -> str:
     """A TextBlock's markdown joins lines a single newline separates: each line its own."""
     return _LONE_NEWLINE.sub("\n\n", text)
 
 
 def _block(text: str, **extra: Any) -> dict[str, Any]:
-    return {"type": "TextBlock", "text": _breaks(escape(text)), "wrap": True, **extra}
+    return {"type": "TextBlock", "text": breaks(escape(text)), "wrap": True, **extra}
 
 
 def _facts(facts: tuple[tuple[str, str], ...]) -> dict[str, Any]:

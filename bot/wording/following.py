@@ -22,8 +22,8 @@ STATUS_TOO_MANY_GUESSES = (
 
 def _private_status(surface: Surface) -> str:
     if surface.window is Window.DIALOG:
-        return ("type `status` and use the *Check a case* button: what you type in its window is "
-                "not kept in the chat.")
+        return (f"type `status` and use the {surface.bold('Check a case')} button: what you type "
+                "in its window is not kept in the chat.")
     return (f"{menus.ethics('status CODE SECRET', surface)}: a command's text is not kept in "
             "the chat.")
 
@@ -56,9 +56,11 @@ NEW_SECRET_TITLE = "Your new secret"
 
 
 def new_secret(code: str, secret: str, surface: Surface) -> str:
-    return (f"Case *{code}*. Your new secret: *{secret}*\nIt is shown this once and only to you; "
+    return (f"Case {surface.bold(code)}. Your new secret: {surface.bold(secret)}\nIt is shown "
+            "this once and only to you; "
             "the old one no longer works. Keep it somewhere safe, outside this chat, and use it "
-            + ("in the *Check a case* window (type `status`)." if surface.window is Window.DIALOG
+            + (f"in the {surface.bold('Check a case')} window (type `status`)."
+               if surface.window is Window.DIALOG
                else f"with {menus.ethics('status CODE SECRET', surface)}."))
 
 

@@ -38,11 +38,11 @@ def attest_command(surface: Surface) -> str:
 
 def help_text(*, committee: bool, surface: Surface) -> str:
     lines = [
-        "*Candor* brings concerns to the Audit Committee, in confidence.",
+        f"{surface.bold('Candor')} brings concerns to the Audit Committee, in confidence.",
         f"• `report` (or {form_command(surface)} for a form): report a concern, with your name or "
         "anonymously.",
-        ("• `status`: the *Check a case* window, for your case's code (and secret), its status and "
-         "the committee's questions. Never type your secret into this chat."
+        (f"• `status`: the {surface.bold('Check a case')} window, for your case's code (and "
+         "secret), its status and the committee's questions. Never type your secret into this chat."
          if surface.window is Window.DIALOG else
          f"• {ethics('status CODE [SECRET]', surface)}: see your case's status and answer the "
          "committee."),

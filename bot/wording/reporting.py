@@ -188,22 +188,24 @@ def _receipt_kept(surface: Surface) -> str:
 
 def receipt_named(code: str, surface: Surface) -> str:
     return (
-        f"Your report is recorded, encrypted, as case *{code}*. The Audit Committee has been "
-        "alerted. When they acknowledge it or have a question, I'll send you a note without "
-        f"details. You can check it any time with {menus.ethics(f'status {code}', surface)}."
+        f"Your report is recorded, encrypted, as case {surface.bold(code)}. The Audit Committee "
+        "has been alerted. When they acknowledge it or have a question, I'll send you a note "
+        "without details. You can check it any time with "
+        f"{menus.ethics(f'status {code}', surface)}."
         + _receipt_kept(surface)
     )
 
 
 def receipt_anonymous(code: str, secret: str, surface: Surface, *, delay_minutes: int = 0) -> str:
     return (
-        f"Your report is recorded, encrypted, as case *{code}*, and Candor kept nothing that "
-        "identifies you."
+        f"Your report is recorded, encrypted, as case {surface.bold(code)}, and Candor kept "
+        "nothing that identifies you."
         + (f" The committee is told of it after a random delay of up to {delay_minutes} minutes, "
            "so the time you made it does not point at you." if delay_minutes else "")
-        + f"\nYour secret: *{secret}*\nIt is shown this once: write it down or keep "
+        + f"\nYour secret: {surface.bold(secret)}\nIt is shown this once: write it down or keep "
         "it somewhere safe, outside any chat. "
-        + ("Type `status` and use the *Check a case* window with your code and secret: there you"
+        + (f"Type `status` and use the {surface.bold('Check a case')} window with your code and "
+           "secret: there you"
            if surface.window is Window.DIALOG
            else f"With {menus.ethics(f'status {code} {secret}', surface)} you")
         + " can see the committee's questions and answer them. Without the secret, nobody "

@@ -71,7 +71,7 @@ async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
                                                     "what": text_input(f"Kickbacks {c['anon']}"),
                                                     "anonymous": radio("yes")})
     receipt = await answer.text()
-    secret = re.search(r"Your secret: \*([^*]+)\*", receipt).group(1)
+    secret = re.search(r"Your secret: \*{1,2}([^*]+)\*{1,2}", receipt).group(1)
     named, anonymous = sorted(slack.reports(), key=lambda r: r.anonymous)
     # The committee: acknowledge, open privately, ask the named reporter, move with a reason.
     await slack.acknowledge("U0LEE", named.id)
@@ -98,7 +98,7 @@ async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
     held = await slack.submit(ANON_ID, "intake", {"category": choose("fraud"),
                                                   "what": text_input(f"Cash held offshore {c['held']}"),
                                                   "anonymous": radio("yes")})
-    held_secret = re.search(r"Your secret: \*([^*]+)\*", await held.text()).group(1)
+    held_secret = re.search(r"Your secret: \*{1,2}([^*]+)\*{1,2}", await held.text()).group(1)
 
     # Where canaries may be: only the private views (modals); no message posted or edited.
     allowed, searched = [], []

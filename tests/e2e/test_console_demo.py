@@ -52,8 +52,8 @@ def test_the_readme_demo_tells_the_whole_story(env):
         console.handle_line(typed)
         shown = screen.getvalue()[start:]
         said.append((line, shown))
-        code = code or (re.search(r"case \*([0-9A-Z]{4}-[0-9A-Z]{4})\*", shown) or [None, ""])[1]
-        secret = secret or (re.search(r"Your secret: \*([0-9A-Z-]+)\*", shown) or [None, ""])[1]
+        code = code or (re.search(r"case \*{1,2}([0-9A-Z]{4}-[0-9A-Z]{4})\*{1,2}", shown) or [None, ""])[1]
+        secret = secret or (re.search(r"Your secret: \*{1,2}([0-9A-Z-]+)\*{1,2}", shown) or [None, ""])[1]
     steps = iter(said)
 
     def until(line: str) -> str:

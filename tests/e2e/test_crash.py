@@ -42,7 +42,7 @@ pytestmark = pytest.mark.slow
 KILLS = 20
 CLIENTS = 3
 SEED = 20261125
-RECEIPT = re.compile(r"recorded, encrypted, as case \*([0-9A-Z-]+)\*")
+RECEIPT = re.compile(r"recorded, encrypted, as case \*{1,2}([0-9A-Z-]+)\*{1,2}")
 
 
 def free_port() -> int:

@@ -103,7 +103,7 @@ async def slack_report(day: Served, name: str, *, anonymous: bool, typed: bool =
     await asyncio.sleep(1.0)  # filling it in
     receipt = await day.slack_submit(name, form, {"category": choose("fraud"), "what": text_input(NARRATIVE),
                                                   "anonymous": radio("yes" if anonymous else "no")})
-    return re.search(r"as case \*([0-9A-Z]{4}-[0-9A-Z]{4})\*", receipt).group(1)  # type: ignore[union-attr]
+    return re.search(r"as case \*{1,2}([0-9A-Z]{4}-[0-9A-Z]{4})\*{1,2}", receipt).group(1)  # type: ignore[union-attr]
 
 
 async def teams_menu(day: Served, name: str) -> Any:
@@ -124,7 +124,7 @@ async def teams_report(day: Served, name: str, menu: Any, *, submit: bool) -> st
     await asyncio.sleep(1.0)
     receipt = json.dumps(await day.teams_invoke(name, "task/submit", {
         **form["actions"][0]["data"], "category": "fraud", "what": NARRATIVE, "anonymous": "yes"}))
-    return re.search(r"as case \*([0-9A-Z]{4}-[0-9A-Z]{4})\*", receipt).group(1)  # type: ignore[union-attr]
+    return re.search(r"as case \*{1,2}([0-9A-Z]{4}-[0-9A-Z]{4})\*{1,2}", receipt).group(1)  # type: ignore[union-attr]
 
 
 async def the_day(day: Served, *, typed_report: bool = False, pair: str = "slack") -> str:

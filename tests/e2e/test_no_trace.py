@@ -43,8 +43,8 @@ async def anonymous_report_by_the_form(slack, user: str = "U0CFO") -> tuple[str,
         "evidence": text_input(f"CRM exports {c['evidence']}"), "known": text_input(f"No one {c['known']}"),
         "anonymous": radio("yes")})
     receipt = json.dumps(await answer.json())
-    code = re.search(r"as case \*([0-9A-Z]{4}-[0-9A-Z]{4})\*", receipt).group(1)
-    secret = re.search(r"Your secret: \*([^*]+)\*", receipt).group(1)
+    code = re.search(r"as case \*{1,2}([0-9A-Z]{4}-[0-9A-Z]{4})\*{1,2}", receipt).group(1)
+    secret = re.search(r"Your secret: \*{1,2}([^*]+)\*{1,2}", receipt).group(1)
     return code, secret
 
 
@@ -120,7 +120,7 @@ async def test_a_secret_typed_into_the_chat_is_replaced_and_the_case_not_shown(s
     told = await slack.until(lambda: [m for m in slack.api.called("chat.postMessage") if "typed your secret" in str(m)])
     assert code not in str(told[0]) and slack.api.called("views.open")[1:] == []
     private = await slack.until(lambda: [e for e in slack.api.called("chat.postEphemeral") if "new secret" in str(e)])
-    new_secret = re.search(r"Your new secret: \*([^*]+)\*", json.dumps(private[0].args)).group(1)
+    new_secret = re.search(r"Your new secret: \*{1,2}([^*]+)\*{1,2}", json.dumps(private[0].args)).group(1)
     assert new_secret != secret and private[0].args["user"] == "U0CFO"
     assert not any(new_secret in m for m in posted(slack))
 

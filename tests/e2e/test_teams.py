@@ -323,7 +323,8 @@ async def report_by_dialog(teams: Teams, user: str = "aad-dana", *, what: str = 
 
 
 def secret_in(text: str) -> str:
-    return text.split("secret: *")[1].split("*")[0]
+    # Teams' markdown makes bold with two asterisks (one would be italics)
+    return text.split("secret: **")[1].split("**")[0]
 
 
 async def check_in_dialog(teams: Teams, user: str, code: str, secret: str) -> str:
@@ -362,7 +363,7 @@ async def test_the_typed_commands_status_attest_and_help(teams):
 
     await teams.say("aad-dana", "help")
     help_text = teams.connector.posts("a:personal-aad-dana")[-1].body["text"]
-    assert "*Check a case* window" in help_text and "`attest`" in help_text and "/ethics" not in help_text
+    assert "**Check a case** window" in help_text and "`attest`" in help_text and "/ethics" not in help_text
     assert "[SECRET]" not in help_text and "search and export" in help_text  # where things are kept
     assert "`ethics report` for a form" in help_text  # `report` alone starts the conversation
 

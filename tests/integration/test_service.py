@@ -65,13 +65,13 @@ def deliveries(world: World):
 
 
 def code_in(text: str) -> str:
-    match = re.search(r"case \*([0-9A-Z]{4}-[0-9A-Z]{4})\*", text)
+    match = re.search(r"case \*{1,2}([0-9A-Z]{4}-[0-9A-Z]{4})\*{1,2}", text)
     assert match, text
     return match.group(1)
 
 
 def secret_in(text: str) -> str:
-    match = re.search(r"Your secret: \*([0-9A-Z-]+)\*", text)
+    match = re.search(r"Your secret: \*{1,2}([0-9A-Z-]+)\*{1,2}", text)
     assert match, text
     return match.group(1)
 
@@ -511,7 +511,7 @@ def test_teams_people_are_told_the_words_to_type_slack_people_the_slash_commands
     teams = Actor(Platform.TEAMS, "aad-dana", email="dana@example.com",
                   surface=SURFACES[Platform.TEAMS])
     teams_help = text_of(world.service.handle(DirectMessage(teams, "help")))
-    assert "`status`: the *Check a case* window" in teams_help and "SECRET" not in teams_help
+    assert "`status`: the **Check a case** window" in teams_help and "SECRET" not in teams_help
     assert "/ethics" not in teams_help and "/attest" not in teams_help
     slack_help = text_of(world.service.handle(DirectMessage(world.actor("cfo", Platform.SLACK), "help")))
     assert "`/ethics status CODE [SECRET]`" in slack_help and "`/attest`" in slack_help

@@ -63,7 +63,7 @@ class Conversations(RuleBasedStateMachine):
 
     def _check(self, who: str, replies) -> None:
         shown = text_of(replies)
-        for match in re.finditer(r"as case \*([0-9A-Z-]{9})\*", shown):
+        for match in re.finditer(r"as case \*{1,2}([0-9A-Z-]{9})\*{1,2}", shown):
             self.authors[match.group(1)] = who
         for author in set(CANARY.findall(shown)) - {who}:
             assert who in COMMITTEE, f"{who} read {author}'s confidential text"

@@ -22,8 +22,8 @@ def anonymous_case(world: World) -> tuple[str, str]:
     form = world.command("cfo", "ethics", "report")[0]
     receipt = text_of(world.submit("cfo", form.form_id, {  # type: ignore[attr-defined]
         "category": "fraud", "what": f"Kickbacks {CANARY}", "anonymous": "yes"}))
-    code = re.search(r"case \*([0-9A-Z]{4}-[0-9A-Z]{4})\*", receipt)
-    secret = re.search(r"Your secret: \*([0-9A-Z-]+)\*", receipt)
+    code = re.search(r"case \*{1,2}([0-9A-Z]{4}-[0-9A-Z]{4})\*{1,2}", receipt)
+    secret = re.search(r"Your secret: \*{1,2}([0-9A-Z-]+)\*{1,2}", receipt)
     assert code and secret, receipt
     return code.group(1), secret.group(1)
 
@@ -90,7 +90,7 @@ def test_every_refusal_costs_one_slow_hash_whether_the_code_exists_or_not(world,
     named = world.command("controller", "ethics", "report")[0]
     receipt = text_of(world.submit("controller", named.form_id, {  # type: ignore[attr-defined]
         "category": "fraud", "what": "Named concern", "anonymous": "no"}))
-    named_code = re.search(r"case \*([0-9A-Z]{4}-[0-9A-Z]{4})\*", receipt).group(1)  # type: ignore[union-attr]
+    named_code = re.search(r"case \*{1,2}([0-9A-Z]{4}-[0-9A-Z]{4})\*{1,2}", receipt).group(1)  # type: ignore[union-attr]
     real = hashes[:]
     hashes.clear()
     # When Dana tries an unknown code, a wrong secret, no secret, and someone else's named case
