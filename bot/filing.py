@@ -83,6 +83,10 @@ def db_submit_form(session: Session, core: Core, person: Person, actor: Actor, *
         return [FormErrors(form_id, checked)]
     if token and once.form_expired(token, core.now()):
         return [FormErrors(form_id, {"what": refusals.FORM_EXPIRED})]
+    if (checked.anonymous and not (token and once.db_used(session, core, f"form:{token}"))
+            and _db_at_daily_limit(session, core, person)):
+        # Refused before the token is spent: the same form, sent again with the name, files.
+        return [FormErrors(form_id, {"anonymous": reporting.ANONYMOUS_DAILY_LIMIT})]
     if token and not once.db_first_use(session, core, f"form:{token}"):
         # The same form sent again (a Teams card stays on screen, and can be clicked twice;
         # a modal whose acknowledgement was lost is submitted again): its receipt, while
@@ -91,8 +95,6 @@ def db_submit_form(session: Session, core: Core, person: Person, actor: Actor, *
         if kept is None:
             return [Text(refusals.FORM_ALREADY_SUBMITTED)]
         return [receipt(kept.code, kept.secret, actor, core.schedule.anonymous_delay_minutes)]
-    if checked.anonymous and _db_at_daily_limit(session, core, person):
-        return [FormErrors(form_id, {"anonymous": reporting.ANONYMOUS_DAILY_LIMIT})]
     return _db_submit(session, core, person, actor, checked, token=token or None)
 
 
