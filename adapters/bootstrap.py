@@ -135,7 +135,8 @@ def build(settings: Settings, *, platforms: frozenset[Platform], create_key: boo
         raise
     try:
         schedule = ScheduleSettings(timezone=settings.timezone,
-                                    anonymous_delay_minutes=settings.anonymous_delay_minutes)
+                                    anonymous_delay_minutes=settings.anonymous_delay_minutes,
+                                    anonymous_daily_limit=settings.anonymous_daily_limit)
     except ValueError as exc:
         db.dispose()
         raise StartupError(f"CANDOR_TIMEZONE: {exc}") from None

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -29,6 +30,10 @@ class TeamsModeError(typer.BadParameter):
     """Teams configured without an app id and without CANDOR_TEAMS_LOCAL=true. A typer error, so
     that `candor` prints the message alone and stops; not a ValueError, which pydantic would turn
     into an error that echoes every setting's value, secrets included."""
+
+
+# The lowest scrypt cost (2**N) a deployment may hash reporters' secrets with.
+SCRYPT_LOG2_N_FLOOR = 15
 
 
 class SettingsError(typer.BadParameter):
@@ -108,13 +113,17 @@ class Settings(BaseSettings):
     # An anonymous report's channel alert waits a random delay, uniform in 0..N minutes (0: none).
     anonymous_delay_minutes: int = Field(60, ge=0, le=1440,
                                          validation_alias="CANDOR_ANONYMOUS_DELAY_MINUTES")
+    # How many anonymous reports one person may file in a day.
+    anonymous_daily_limit: int = Field(5, ge=1, le=100,
+                                       validation_alias="CANDOR_ANONYMOUS_DAILY_LIMIT")
     # Operators are alerted (/healthz 503, the e-mail) when a committee notice has waited this long.
     alert_stale_minutes: float = Field(15.0, gt=0, validation_alias="CANDOR_ALERT_STALE_MINUTES")
     # Optional e-mail to the chair (and CANDOR_ALERT_EMAIL) when the committee channel is blocked:
     # smtp://[user:password@]host[:port][?from=ADDRESS], smtp+starttls://..., smtps://...
     smtp_url: SecretStr | None = Field(None, validation_alias="CANDOR_SMTP_URL")
     alert_email: str | None = Field(None, validation_alias="CANDOR_ALERT_EMAIL")
-    # The scrypt cost for reporters' secrets (2**N). Lower only in tests.
+    # The scrypt cost for reporters' secrets (2**N): never below SCRYPT_LOG2_N_FLOOR, except
+    # inside the test suite (`_scrypt_floor`).
     scrypt_log2_n: int = Field(15, ge=4, le=20, validation_alias="CANDOR_SCRYPT_LOG2_N")
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
@@ -234,6 +243,19 @@ class Settings(BaseSettings):
         if value is not None and not all(_EMAIL.match(a.strip()) for a in value.split(",")):
             raise ValueError("e-mail addresses separated by commas")
         return value
+
+    @model_validator(mode="after")
+    def _scrypt_floor(self) -> Settings:
+        # A lower cost makes every stored secret's hash cheaper to attack, so no deployment may
+        # set one. The suite lowers it to stay fast: pytest marks each test's process (and the
+        # `candor` processes it starts) with PYTEST_CURRENT_TEST, which no deployment sets.
+        if self.scrypt_log2_n < SCRYPT_LOG2_N_FLOOR and "PYTEST_CURRENT_TEST" not in os.environ:
+            raise SettingsError(
+                f"CANDOR_SCRYPT_LOG2_N={self.scrypt_log2_n} is below {SCRYPT_LOG2_N_FLOOR}, the "
+                "lowest cost a reporter's secret is hashed with (a lower one is for the test "
+                "suite only): remove the line, or set a value from "
+                f"{SCRYPT_LOG2_N_FLOOR} to 20.", param_hint="CANDOR_SCRYPT_LOG2_N")
+        return self
 
     @model_validator(mode="after")
     def _no_empty_secret(self) -> Settings:

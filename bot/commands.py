@@ -73,7 +73,10 @@ def db_command(session: Session, core: Core, person: Person, actor: Actor, name:
             raise CandorError(following.status_usage(actor.surface))
         report = db_report_by_code(session, format_code(rest[0]))
         if report is None:
-            raise CandorError(refusals.CASE_NOT_FOUND)
+            # Someone outside the committee gets the answer a case would give them (and that
+            # refusal is audited): whether a code exists is not theirs to learn.
+            raise CandorError(refusals.CASE_NOT_FOUND if is_committee(person)
+                              else refusals.COMMITTEE_ONLY)
         return committee.db_view(session, core, person, report.id)
     return [Text(menus.help_text(committee=is_committee(person), surface=actor.surface))]
 

@@ -40,6 +40,9 @@ class ScheduleSettings:
     # An anonymous report's channel alert waits a random delay, uniform between 0 and this many
     # minutes (0: none), so its time does not point at the person who was using Candor then.
     anonymous_delay_minutes: int = 0
+    # How many anonymous reports one person may file in a day (bot.filing counts them under a
+    # keyed tag of the person and the day).
+    anonymous_daily_limit: int = 5
 
     def __post_init__(self) -> None:
         try:

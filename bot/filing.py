@@ -2,10 +2,12 @@
 a form, then recorded (or held, when anonymous, for `bot.pending` to record later) with a receipt.
 
 Lives here: `db_offer` (what typing "report" gets), `db_start`, `db_advance`,
-`db_submit_form`, `receipt`. The conversation's steps are `bot.intake`'s (pure), the form
+`db_submit_form`, `receipt`, and the daily limit on one person's anonymous reports
+(`db_forget_counts` for the sweep). The conversation's steps are `bot.intake`'s (pure), the form
 `bot.report_form`'s, a draft's keeping `bot.drafts`', a form's one-time token `bot.once`'s.
-May touch: drafts, one-time tokens, kept receipts and the report's rows through the caller's
-session (`bot.reports.db_submit`, `bot.pending.db_hold`); it never commits (`bot.service` does).
+May touch: drafts, one-time tokens, kept receipts, the daily counters and the report's rows
+through the caller's session (`bot.reports.db_submit`, `bot.pending.db_hold`); it never
+commits (`bot.service` does).
 """
 
 from __future__ import annotations
@@ -13,16 +15,18 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot import actions, drafts, intake, once, pending, receipts, report_form
+from bot.calendar import local_date
 from bot.core import Core, db_committee
 from bot.messages import Actor, Choice, Choices, Document, FormErrors, Reply, Text
 from bot.reports import db_submit as db_record
 from bot.wording import refusals, reporting, typed
-from storage.models import Person
+from storage.models import Person, ReportCount
 
 log = logging.getLogger("candor.filing")
 
@@ -61,6 +65,8 @@ def db_advance(session: Session, core: Core, person: Person, actor: Actor, draft
         # "report" again, mid-report: the draft is kept and its question asked again.
         return [Text(reporting.INTAKE_IN_PROGRESS), *intake.prompt(draft, members)]
     outcome = intake.advance(draft, text, members)
+    if outcome.submit and draft.anonymous and _db_at_daily_limit(session, core, person):
+        return [Text(reporting.ANONYMOUS_DAILY_LIMIT)]  # the draft is kept, nothing is filed
     if outcome.submit:
         drafts.db_save(session, core, actor, None)
         return _db_submit(session, core, person, actor, draft)
@@ -76,6 +82,10 @@ def db_submit_form(session: Session, core: Core, person: Person, actor: Actor, *
         return [FormErrors(form_id, checked)]
     if token and once.form_expired(token, core.now()):
         return [FormErrors(form_id, {"what": refusals.FORM_EXPIRED})]
+    if (checked.anonymous and not (token and once.db_used(session, core, f"form:{token}"))
+            and _db_at_daily_limit(session, core, person)):
+        # Refused before the token is spent: the same form, sent again with the name, files.
+        return [FormErrors(form_id, {"anonymous": reporting.ANONYMOUS_DAILY_LIMIT})]
     if token and not once.db_first_use(session, core, f"form:{token}"):
         # The same form sent again (a Teams card stays on screen, and can be clicked twice;
         # a modal whose acknowledgement was lost is submitted again): its receipt, while
@@ -89,6 +99,8 @@ def db_submit_form(session: Session, core: Core, person: Person, actor: Actor, *
 
 def _db_submit(session: Session, core: Core, person: Person, actor: Actor, draft: intake.Draft,
                *, token: str | None = None) -> list[Reply]:
+    if draft.anonymous:
+        _db_count_anonymous(session, core, person)
     if draft.anonymous and core.schedule.anonymous_delay_minutes > 0:
         # Held sealed and recorded later by the recorder: this transaction writes nothing keyed
         # to the person (a typed draft was deleted by `db_advance`; a form's leaves any other
@@ -103,6 +115,37 @@ def _db_submit(session: Session, core: Core, person: Person, actor: Actor, draft
     if token:  # a form's one-time token: the receipt can be shown again on a repeat submit
         receipts.db_keep(session, core, token=token, code=held.code, secret=held.secret)
     return [receipt(held.code, held.secret, actor, core.schedule.anonymous_delay_minutes)]
+
+
+# --- the daily limit on anonymous reports --------------------------------------------------------
+# Counted per person and day under a keyed tag of both, in a row that holds no report id and no
+# time but the day: without the key it names no one; with it, it tells how many anonymous reports
+# someone filed that day, never which. A new day is a new tag, so days are not linked.
+
+
+def _count_subject(core: Core, person: Person) -> str:
+    return core.vault.tag("anonymous-daily", str(person.id), core.today().isoformat())
+
+
+def _db_at_daily_limit(session: Session, core: Core, person: Person) -> bool:
+    row = session.get(ReportCount, _count_subject(core, person))
+    return row is not None and row.reports >= core.schedule.anonymous_daily_limit
+
+
+def _db_count_anonymous(session: Session, core: Core, person: Person) -> None:
+    subject = _count_subject(core, person)
+    row = session.get(ReportCount, subject) or ReportCount(subject=subject, day=core.today())
+    row.reports += 1
+    session.add(row)
+
+
+def db_forget_counts(session: Session, core: Core, *, now: datetime) -> int:
+    """Delete the daily counters of days before `now`'s."""
+    today = local_date(now, core.timezone)
+    rows = session.exec(select(ReportCount).where(col(ReportCount.day) < today)).all()
+    for row in rows:
+        session.delete(row)
+    return len(rows)
 
 
 def receipt(code: str, secret: str | None, actor: Actor, delay_minutes: int) -> Document:

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot import actions, codes, pending, sanitize
+from bot.calendar import local_date
 from bot.core import (
     REPORTER,
     CandorError,
@@ -100,7 +101,7 @@ def db_reporter_case(session: Session, core: Core, person: Person, actor: Actor,
     """The case a reporter may see: theirs by name, or by code and secret (an anonymous report
     accepted but not recorded yet is `pending.Held`).
 
-    Guessing is limited per person and per code typed (`GUESS_LIMITS`); every answer but a named
+    Guessing is limited per person and day (`PERSON_GUESSES`); every answer but a named
     reporter's own case costs one slow hash, against a stand-in when the code has none, so the
     time taken does not tell which codes exist; the hash is checked outside the unit of work
     (`db_secret_matches`)."""
@@ -113,8 +114,8 @@ def db_reporter_case(session: Session, core: Core, person: Person, actor: Actor,
     if (report is not None and not report.anonymous and person.id is not None
             and report.reporter_tag == reporter_tag(core, person.id)):
         return report  # a named reporter's own case: nothing to guess, never paused
-    subjects = _guess_subjects(core, person, code)
-    if _limited(session, core, subjects):
+    subject = _guess_subject(core, person)
+    if _limited(session, core, subject):
         raise CandorError(following.STATUS_TOO_MANY_GUESSES)
     held = pending.db_held(session, core, code) if report is None else None
     stored = report.secret_hash if report is not None and report.anonymous else None
@@ -125,7 +126,7 @@ def db_reporter_case(session: Session, core: Core, person: Person, actor: Actor,
             return held
         assert report is not None
         return report
-    _count_failure(session, core, person=person, subjects=subjects, report=report)
+    _count_failure(session, core, person=person, subject=subject)
     raise CandorError(refusals.CASE_NOT_FOUND)
 
 
@@ -174,63 +175,53 @@ def _stand_in_hash(log2_n: int) -> str:
 
 # --- limits on guessing --------------------------------------------------------------------------
 
-GUESS_WINDOW_SECONDS = 3600
-# Failed checks allowed in the current and the previous window (so one to two hours): per person,
-# across every code they try, and per code typed, across everyone (a code is counted whether or
-# not a case has it, so a refusal for too many guesses does not tell that it exists either). A
-# person alone cannot lock a case's code: their own limit comes first.
+# Failed checks allowed per person per day (the company's day), across every code they try. Only
+# people on the roster get this far (anyone else is refused before any check), so the whole
+# company guesses at most PERSON_GUESSES times its head count a day; against a secret of 100
+# random bits (bot.codes) that is no chance at all, so no code is ever paused. A pause per code
+# would let a few people who know a code (it is shown in the committee's channel) lock its
+# anonymous reporter out, and a code counter written beside the person's would tell anyone with
+# the key which code a person who mistyped was after. So nothing is counted per code, the
+# person's counter is keyed and knows no time finer than the day, and the pause names nobody's
+# case.
 PERSON_GUESSES = 10
-CODE_GUESSES = 25
 
 
-def _guess_subjects(core: Core, person: Person, code: str) -> tuple[str, str]:
-    # Keyed hashes, in separate rows: no row says who tried which code.
-    return core.vault.tag("guess", "person", str(person.id)), core.vault.tag("guess", "code", code)
+def _guess_subject(core: Core, person: Person) -> str:
+    return core.vault.tag("guess", "person", str(person.id))
 
 
 def _slot(core: Core) -> int:
-    return int(core.now().timestamp()) // GUESS_WINDOW_SECONDS
+    return core.today().toordinal()  # the day: no finer time of a failed check is kept
 
 
 def _failures(session: Session, core: Core, subject: str) -> int:
-    slot = _slot(core)
     counts = session.exec(select(GuessCount.failures).where(
-        GuessCount.subject == subject, col(GuessCount.slot) >= slot - 1)).all()
+        GuessCount.subject == subject, GuessCount.slot == _slot(core))).all()
     return sum(counts)
 
 
-def _limited(session: Session, core: Core, subjects: tuple[str, str]) -> bool:
-    person, code = subjects
-    return (_failures(session, core, person) >= PERSON_GUESSES
-            or _failures(session, core, code) >= CODE_GUESSES)
+def _limited(session: Session, core: Core, subject: str) -> bool:
+    return _failures(session, core, subject) >= PERSON_GUESSES
 
 
-def _count_failure(session: Session, core: Core, *, person: Person, subjects: tuple[str, str],
-                   report: Report | None) -> None:
-    """Count a failed check; reaching a limit is audited (the person, or the case: never the
-    secret or the code typed, and never both in one event)."""
-    slot = _slot(core)
+def _count_failure(session: Session, core: Core, *, person: Person, subject: str) -> None:
+    """Count a failed check against the person; reaching the limit is audited (the person and
+    the day: never the secret, the code typed or the moment)."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    for subject in subjects:
-        statement = insert(GuessCount).values(subject=subject, slot=slot, failures=1)
-        session.execute(statement.on_conflict_do_update(
-            index_elements=["subject", "slot"], set_={"failures": GuessCount.failures + 1}))
-    person_tag, code_tag = subjects
-    if _failures(session, core, person_tag) == PERSON_GUESSES:
+    statement = insert(GuessCount).values(subject=subject, slot=_slot(core), failures=1)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["subject", "slot"], set_={"failures": GuessCount.failures + 1}))
+    if _failures(session, core, subject) == PERSON_GUESSES:
         core.audit_event(session, actor=actor_id(person), action="status.guesses_limited",
                          record_kind="person", record_id=str(person.id),
-                         detail={"failures": PERSON_GUESSES,
-                                 "window_minutes": GUESS_WINDOW_SECONDS // 60})
-    if report is not None and _failures(session, core, code_tag) == CODE_GUESSES:
-        core.audit_event(session, actor="system", action="case.status_guesses_limited",
-                         record_kind=REPORT, record_id=report.id,
-                         detail={"failures": CODE_GUESSES,
-                                 "window_minutes": GUESS_WINDOW_SECONDS // 60})
+                         detail={"failures": PERSON_GUESSES, "window": "day"},
+                         at=core.today_start())
 
 
 def db_forget_guesses(session: Session, core: Core, *, now: datetime) -> int:
-    """Delete counters of windows no limit looks at any more."""
-    oldest = int(now.timestamp()) // GUESS_WINDOW_SECONDS - 1
+    """Delete counters of days no limit looks at any more."""
+    oldest = local_date(now, core.timezone).toordinal()
     rows = session.exec(select(GuessCount).where(col(GuessCount.slot) < oldest)).all()
     for row in rows:
         session.delete(row)
@@ -268,13 +259,14 @@ def db_status(session: Session, core: Core, person: Person, actor: Actor,
     report = db_reporter_case(session, core, person, actor, args)
     if isinstance(report, pending.Held):  # accepted, not recorded yet: no audit row may name it
         return [pending.status_view(report)]
-    # An anonymous reporter's visit is dated by its day: its moment could line up with a visit
-    # the platform shows.
-    core.audit_event(session, actor=REPORTER, action="case.status_viewed", record_kind=REPORT,
-                     record_id=report.id, at=core.today_start() if report.anonymous else None)
     if report.anonymous:
+        # An anonymous reporter's visit writes nothing: a row written in their request, whatever
+        # its time says, sits in the write order between rows with exact times (and next to the
+        # traffic the platform shows of them). The visit is not audited.
         choice = answer_choice(core, report, actor=actor)
     else:
+        core.audit_event(session, actor=REPORTER, action="case.status_viewed",
+                         record_kind=REPORT, record_id=report.id)
         choice = answer_choice(core, report, person_id=person.id)
     view = case_view.db_case_view(session, core, report, viewer=case_view.Viewer.REPORTER)
     return [case_view.reporter_view(view, choices=(choice,))]
@@ -295,11 +287,14 @@ def db_answer(session: Session, core: Core, *, person: Person, actor: Actor, tok
     if report is None or report.shredded_at is not None:
         raise CandorError(refusals.CASE_NOT_FOUND)
     answer = required_text("answer", answer, limit=ANSWER_LIMIT)
+    if report.anonymous and core.schedule.anonymous_delay_minutes > 0:
+        # Held sealed and recorded later, like the report itself: this request writes nothing
+        # of the case (its place in the write order would date the answer). See bot.pending.
+        pending.db_hold_answer(session, core, report=report, answer=answer)
+        return [Text(following.answer_held(report.code, core.schedule.anonymous_delay_minutes))]
     message_id = new_id()
-    # An anonymous reporter's answer is covered like their report: dated by its day in every plain
-    # row, and its notice to the committee held back by the same random delay.
+    # With the delay off, an anonymous reporter's answer is still dated by its day.
     moment = core.today_start() if report.anonymous else core.now()
-    not_before = pending.delayed(core) if report.anonymous else None
     session.add(CaseMessage(
         id=message_id, report_id=report.id, direction=MessageDirection.ANSWER, author_id=None,
         created_at=moment,
@@ -308,7 +303,7 @@ def db_answer(session: Session, core: Core, *, person: Person, actor: Actor, tok
     ))
     core.audit_event(session, actor=REPORTER, action="case.answer", record_kind=REPORT,
                      record_id=report.id, detail={"message": message_id}, at=moment)
-    db_enqueue(session, core.vault, now=moment, not_before=not_before, key=f"answer:{message_id}",
+    db_enqueue(session, core.vault, now=moment, key=f"answer:{message_id}",
                target=CHANNEL,
                notice=sanitize.reminder(casework.answer_for_committee(report.code),
                                         ((case_labels.CASE, report.code),), report_id=report.id),

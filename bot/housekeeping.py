@@ -1,7 +1,8 @@
 """What the sweep deletes because it has served its purpose: handled event ids and used forms'
-one-time tokens (`InboundEvent`), kept receipts and views (`bot.receipts`) and old guess counters
-(`bot.followup`). How long an event id is kept is `bot.once.EVENT_MEMORY`. Functions named
-`db_*` take the caller's session and never commit.
+one-time tokens (`InboundEvent`), kept receipts and views (`bot.receipts`), old guess counters
+(`bot.followup`) and past days' counts of anonymous reports (`bot.filing`). How long an event id
+is kept is `bot.once.EVENT_MEMORY`. Functions named `db_*` take the caller's session and never
+commit.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
-from bot import followup, receipts
+from bot import filing, followup, receipts
 from bot.core import Core
 from bot.once import EVENT_MEMORY
 from storage.models import InboundEvent
@@ -31,4 +32,5 @@ def db_sweep(session: Session, core: Core, *, now: datetime) -> dict[str, int]:
     """Everything above, at `now`; how many rows of each kind went."""
     return {"events_forgotten": db_forget_events(session, now=now),
             "receipts_shredded": receipts.db_purge(session, core, now=now),
-            "guess_counters_deleted": followup.db_forget_guesses(session, core, now=now)}
+            "guess_counters_deleted": followup.db_forget_guesses(session, core, now=now),
+            "report_counts_deleted": filing.db_forget_counts(session, core, now=now)}

@@ -53,6 +53,11 @@ def db_first_use(session: Session, core: Core, key: str) -> bool:
     return True
 
 
+def db_used(session: Session, core: Core, key: str) -> bool:
+    """Whether `key` was recorded as seen; records nothing."""
+    return session.get(InboundEvent, core.vault.tag("inbound", key)) is not None
+
+
 def form_token(core: Core) -> str:
     """A form's one-time token: submitting the same form twice files once."""
     return f"{_base36(int(core.now().timestamp()))}.{secrets.token_urlsafe(12)}"

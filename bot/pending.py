@@ -29,6 +29,13 @@ written later, by the recorder, beside nothing of that person. A form's submit w
 its person at all; a typed draft the person left unfinished is not touched then (it expires on its
 own, or the next typed message continues it).
 
+Answers. An anonymous reporter's answer to the committee is held the same way (`db_hold_answer`):
+the request writes only a `PendingAnswer` (a random id, its day, sealed: the case, the answer, the
+moment it becomes due); the recorder turns it into the `CaseMessage`, its `case.answer` audit event
+(both dated by the day) and the committee's notice (due at once: the recording moment is the cover),
+and shreds the row, in a transaction of its own that touches nothing of any person. Until then the
+reporter's status view does not list the answer. A status check writes nothing at all.
+
 While pending (`db_held`, called from `bot.followup`): a status check with the code and the right
 secret shows the case as received, dated by its day, with no questions yet; a wrong secret is
 refused and counted like any other; a secret typed into a chat is replaced inside the sealed row,
@@ -52,27 +59,30 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from bot import codes
+from bot import codes, sanitize
 from bot.core import REPORTER, Core
 from bot.intake import Draft
-from bot.messages import Document
+from bot.messages import CHANNEL, Document
+from bot.outbox import db_enqueue
 from bot.reports import REPORT, Receipt, code_tag, db_record, db_unused_code, report_content
-from bot.wording import case_labels, following
+from bot.wording import case_labels, casework, following
 from storage.clock import as_utc
 from storage.crypto import Vault
 from storage.db import Database
 from storage.keyring import CryptoError
-from storage.models import PendingReport, Person, new_id
-from storage.vocabulary import CaseStatus, Category, Platform
+from storage.models import CaseMessage, PendingAnswer, PendingReport, Person, Report, new_id
+from storage.vocabulary import CaseStatus, Category, MessageDirection, Platform
 
 log = logging.getLogger("candor.pending")
 
 KIND = "pending_report"
+ANSWER_KIND = "pending_answer"
+MESSAGE_KIND = "case_message"  # a recorded answer's record kind (as bot.followup seals one)
 # A pending row this long past its due time means no recorder is running (or it fails on it).
 OVERDUE_AFTER = timedelta(minutes=5)
 HEALTH_REASON = "anonymous_reports_unrecorded"  # how /healthz and `candor status` name the count
@@ -108,8 +118,28 @@ def db_hold(session: Session, core: Core, *, draft: Draft, person: Person,
     return Receipt(report_id, code, secret)
 
 
-def _open(session: Session, vault: Vault, row: PendingReport) -> dict[str, Any]:
-    return vault.unseal(session, kind=KIND, record_id=row.id, blob=row.body)
+def db_hold_answer(session: Session, core: Core, *, report: Report, answer: str) -> None:
+    """Accept an anonymous reporter's answer: seal it in a pending row, due after a random delay.
+    Writes nothing else (no message, audit event, notice or data key of the case)."""
+    pending_id = new_id()
+    data = {"report_id": report.id, "message_id": new_id(), "text": answer,
+            "due": delayed(core).isoformat()}
+    session.add(PendingAnswer(
+        id=pending_id, received_at=core.today_start(),
+        body=core.vault.seal(session, kind=ANSWER_KIND, record_id=pending_id, data=data, new=True),
+    ))
+
+
+_Row = PendingReport | PendingAnswer
+_T = TypeVar("_T", PendingReport, PendingAnswer)
+
+
+def _kind(row: _Row) -> str:
+    return KIND if isinstance(row, PendingReport) else ANSWER_KIND
+
+
+def _open(session: Session, vault: Vault, row: _Row) -> dict[str, Any]:
+    return vault.unseal(session, kind=_kind(row), record_id=row.id, blob=row.body)
 
 
 def _due(data: dict[str, Any]) -> datetime:
@@ -195,19 +225,22 @@ class Recorder:
         return recorded
 
     def next_due(self) -> datetime | None:
-        """When the soonest pending report becomes due; None when none is held."""
+        """When the soonest pending report or answer becomes due; None when none is held."""
         self._due_by(datetime.min.replace(tzinfo=UTC))
         return min(self._due.values(), default=None)
 
     def _due_by(self, now: datetime) -> list[str]:
-        """The ids of pending rows due by `now`, soonest first. Only rows not seen before are
-        opened (to read their due time); rows gone (recorded, here or elsewhere) are forgotten."""
+        """The ids of pending rows (reports and answers) due by `now`, soonest first. Only rows
+        not seen before are opened (to read their due time); rows gone (recorded, here or
+        elsewhere) are forgotten."""
         with self.db.read() as session:
-            ids = set(session.exec(select(PendingReport.id)).all())
+            reports = set(session.exec(select(PendingReport.id)).all())
+            ids = reports | set(session.exec(select(PendingAnswer.id)).all())
             for gone in set(self._due) - ids:
                 del self._due[gone]
             for pending_id in sorted(ids - set(self._due)):
-                row = session.get(PendingReport, pending_id)
+                row: _Row | None = (session.get(PendingReport, pending_id) if pending_id in reports
+                                    else session.get(PendingAnswer, pending_id))
                 if row is None:
                     continue
                 try:
@@ -219,22 +252,31 @@ class Recorder:
         return sorted((i for i, due in self._due.items() if due <= now), key=lambda i: self._due[i])
 
     def record(self, pending_id: str, *, now: datetime) -> int:
-        """Claim the pending row, record its report and shred the row, in one transaction.
-        Returns 0 when another recorder holds or has recorded it, or it is not due."""
+        """Claim the pending row, record its report (or answer) and shred the row, in one
+        transaction. Returns 0 when another recorder holds or has recorded it, or it is not due."""
         with self.db.write() as session:
-            query = select(PendingReport).where(PendingReport.id == pending_id)
-            if self.db.is_postgres:
-                query = query.with_for_update(skip_locked=True)
-            row = session.exec(query).first()
+            row: _Row | None = self._claim(session, PendingReport, pending_id)
+            if row is None:
+                row = self._claim(session, PendingAnswer, pending_id)
             if row is None:
                 self._due.pop(pending_id, None)
                 return 0
             data = _open(session, self.core.vault, row)
             if _due(data) > now:
                 return 0
-            _db_record(session, self.core, row, data)
+            if isinstance(row, PendingReport):
+                _db_record(session, self.core, row, data)
+            else:
+                _db_record_answer(session, self.core, row, data)
         self._due.pop(pending_id, None)
         return 1
+
+    def _claim(self, session: Session, table: type[_T], pending_id: str) -> _T | None:
+        """The pending row, locked for this recorder (PostgreSQL: skipped when another holds it)."""
+        query = select(table).where(table.id == pending_id)
+        if self.db.is_postgres:
+            query = query.with_for_update(skip_locked=True)
+        return session.exec(query).first()
 
 
 def _db_record(session: Session, core: Core, row: PendingReport, data: dict[str, Any]) -> None:
@@ -251,6 +293,32 @@ def _db_record(session: Session, core: Core, row: PendingReport, data: dict[str,
     session.delete(row)
 
 
+def _db_record_answer(session: Session, core: Core, row: PendingAnswer,
+                      data: dict[str, Any]) -> None:
+    """The held answer as `bot.followup` records a named reporter's, dated by its day; the
+    committee's notice is due now (the recording moment, itself random, is the cover)."""
+    moment = as_utc(row.received_at)
+    report = session.get(Report, str(data["report_id"]))
+    if report is not None and report.shredded_at is None:  # a case shredded meanwhile: dropped
+        message_id = str(data["message_id"])
+        session.add(CaseMessage(
+            id=message_id, report_id=report.id, direction=MessageDirection.ANSWER,
+            author_id=None, created_at=moment,
+            body=core.vault.seal(session, kind=MESSAGE_KIND, record_id=message_id,
+                                 data={"text": str(data["text"])}),
+        ))
+        core.audit_event(session, actor=REPORTER, action="case.answer", record_kind=REPORT,
+                         record_id=report.id, detail={"message": message_id}, at=moment)
+        db_enqueue(session, core.vault, now=moment, not_before=core.now(),
+                   key=f"answer:{message_id}", target=CHANNEL,
+                   notice=sanitize.reminder(casework.answer_for_committee(report.code),
+                                            ((case_labels.CASE, report.code),),
+                                            report_id=report.id),
+                   platforms=core.platforms)
+    core.vault.shred(session, kind=ANSWER_KIND, record_id=row.id)
+    session.delete(row)
+
+
 # --- health ----------------------------------------------------------------------------------
 
 
@@ -259,7 +327,9 @@ def db_overdue(session: Session, vault: Vault, *, now: datetime,
     """How many pending reports are past their due time by more than `after`: no recorder has
     taken them. A row that does not open counts too (no recorder can record it)."""
     count = 0
-    for row in session.exec(select(PendingReport)).all():
+    rows: list[_Row] = [*session.exec(select(PendingReport)).all(),
+                        *session.exec(select(PendingAnswer)).all()]
+    for row in rows:
         try:
             due = _due(_open(session, vault, row))
         except CryptoError:

@@ -295,6 +295,30 @@ class PendingReport(SQLModel, table=True):
     body: bytes = _sealed()
 
 
+class PendingAnswer(SQLModel, table=True):
+    """An anonymous reporter's answer to the committee accepted but not recorded yet
+    (bot.pending): the recorder makes it a `CaseMessage`, its audit event and the committee's
+    notice at a random later moment, and shreds this row.
+
+    Sealed: everything (the case it answers, the answer, the moment it becomes due)."""
+
+    id: str = Field(primary_key=True)  # random (storage.models.new_id), never the message's id
+    received_at: datetime  # the day only (its start in the company's zone): nothing finer
+    body: bytes = _sealed()
+
+
+class ReportCount(SQLModel, table=True):
+    """How many anonymous reports one person filed on one day (bot.filing's daily limit).
+
+    The subject is a keyed hash of the person and the day: without the key it names no one, and
+    a new day is a new subject, so days are not linked to each other. No report id, no time finer
+    than the day."""
+
+    subject: str = Field(primary_key=True)  # keyed hash of ("anonymous-daily", person id, day)
+    day: date = Field(index=True)  # kept so the sweep can forget past days; a day, nothing finer
+    reports: int = 0
+
+
 class GuessCount(SQLModel, table=True):
     """Failed case-status checks in one window, per person or per case code typed (never both in
     one row, and no time finer than the window), so guessing is limited (bot.followup)."""

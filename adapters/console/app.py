@@ -251,17 +251,17 @@ class Console:
         return moment.astimezone(core.timezone).strftime("%Y-%m-%d %H:%M %Z")
 
     def _tell_when_held_reports_show(self) -> None:
-        """An anonymous report just held for its random delay: when the committee sees it, and
-        how to let that time pass here."""
+        """An anonymous report (or answer) just held for its random delay: when the committee
+        sees it, and how to let that time pass here."""
         core = self._service.core
         due = self._recorder.next_due()
         if due is None or due <= core.now() or due in self._told_due:
             return
         self._told_due.add(due)
         minutes = max(1, -int(-(due - core.now()).total_seconds() // 60))
-        self.say(f"(console) The committee sees this report at {self._local(due)}, after a random "
-                 f"delay that hides when it was made. Type /wait {minutes}m to let that time pass "
-                 "now.", prefix="")
+        self.say(f"(console) The committee sees this at {self._local(due)}, after a random delay "
+                 f"that hides when it was sent. Type /wait {minutes}m to let that time pass now.",
+                 prefix="")
 
     def _wait(self, text: str) -> None:
         waited = parse_duration(text)

@@ -15,8 +15,8 @@ def status_usage(surface: Surface) -> str:
 
 
 STATUS_TOO_MANY_GUESSES = (
-    "Too many case checks have failed lately, so checking is paused for now. Try again in "
-    "an hour or two, with the code and secret exactly as they were shown to you."
+    "Too many of your case checks have failed today, so checking is paused until tomorrow. "
+    "Then try again, with the code and secret exactly as they were shown to you."
 )
 
 
@@ -72,6 +72,12 @@ def answer_window_closed(surface: Surface) -> str:
 
 def answer_recorded(code: str) -> str:
     return f"Your answer on case {code} is recorded and the committee has been told."
+
+
+def answer_held(code: str, delay_minutes: int) -> str:
+    return (f"Your answer on case {code} is received. To keep its time from pointing to you, it "
+            f"is recorded and the committee is told after a random delay of up to "
+            f"{delay_minutes} minutes; until then your case does not list it.")
 
 
 ANSWER_PROMPT = "Your answer to the committee"

@@ -211,3 +211,9 @@ def receipt_anonymous(code: str, secret: str, surface: Surface, *, delay_minutes
         + " can see the committee's questions and answer them. Without the secret, nobody "
         "(not even you) can reach the case as its reporter." + _receipt_kept(surface)
     )
+
+
+ANONYMOUS_DAILY_LIMIT = (
+    "You have filed as many anonymous reports today as Candor accepts from one person in a day, "
+    "so this one was not filed. You can send it tomorrow, or today with your name."
+)

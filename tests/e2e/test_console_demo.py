@@ -65,7 +65,7 @@ def test_the_readme_demo_tells_the_whole_story(env):
     # The receipt: a code, a secret, and when the committee will see the report; no alert yet
     receipt = until("submit")
     assert code and secret and "[#committee]" not in receipt
-    assert re.search(r"The committee sees this report at .*Type /wait \d+m", receipt)
+    assert re.search(r"The committee sees this at .*Type /wait \d+m", receipt)
     # /wait 60m: the delay passes and the alert reaches the channel, sanitized
     waited = until("/wait 60m")
     assert f"[#committee] New report {code}" in waited and "inventory" not in waited

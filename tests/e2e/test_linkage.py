@@ -14,6 +14,13 @@ GAP seconds (a day compressed into a minute):
     Sam    Teams  `attest` typed, the card's dialog, submitted           (attests)
     Priya  Slack  the chair acknowledges her case; she opens it from the note Candor sends her
 
+Its follow-ups (on the main day): the chair acknowledges the anonymous case and asks a question;
+Omar and Lena each attest on Slack (seen: their attestations name them), and right after, Omar
+opens the report form again and closes it, while Lena checks her case (`/ethics status CODE
+SECRET`, a slash command, kept nowhere) and reads the question; a while later, seen by nobody, she
+checks it again and answers. The adversary is given the write order of all of it: it must still
+rank Lena no higher than Omar, who only opened the form.
+
 The adversary (tests/support/adversary.py, reading the store with tests/support/forensics.py) is
 given every table, SQLite's WAL frames (or a pg_dump, each row's xmin and pg_waldump's records),
 the log, both committee channels' posts and every person's chat history on both platforms with
@@ -86,9 +93,10 @@ def channel_posts(day: Served, code: str) -> list[Any]:
     return [c for c in day.api.called("chat.postMessage") if c.args.get("channel") == COMMITTEE and code in str(c)]
 
 
-async def slack_report(day: Served, name: str, *, anonymous: bool, typed: bool = False) -> str:
-    """A report made on Slack; its case code. The way the README recommends: /ethics report and
-    the form. With `typed`: `report` typed in the Messages tab, then its Open the form button."""
+async def slack_report(day: Served, name: str, *, anonymous: bool, typed: bool = False) -> tuple[str, str]:
+    """A report made on Slack; its case code and secret ("" when named). The way the README
+    recommends: /ethics report and the form. With `typed`: `report` typed in the Messages tab,
+    then its Open the form button."""
     if typed:
         user = day.slack_ids[name]
         before = len(day.api.called("chat.postMessage"))
@@ -103,7 +111,9 @@ async def slack_report(day: Served, name: str, *, anonymous: bool, typed: bool =
     await asyncio.sleep(1.0)  # filling it in
     receipt = await day.slack_submit(name, form, {"category": choose("fraud"), "what": text_input(NARRATIVE),
                                                   "anonymous": radio("yes" if anonymous else "no")})
-    return re.search(r"as case \*{1,2}([0-9A-Z]{4}-[0-9A-Z]{4})\*{1,2}", receipt).group(1)  # type: ignore[union-attr]
+    secret = re.search(r"Your secret: \*{1,2}([0-9A-Z-]+)\*{1,2}", receipt)
+    code = re.search(r"as case \*{1,2}([0-9A-Z]{4}-[0-9A-Z]{4})\*{1,2}", receipt).group(1)  # type: ignore[union-attr]
+    return code, secret.group(1) if secret else ""
 
 
 async def teams_menu(day: Served, name: str) -> Any:
@@ -127,15 +137,16 @@ async def teams_report(day: Served, name: str, menu: Any, *, submit: bool) -> st
     return re.search(r"as case \*{1,2}([0-9A-Z]{4}-[0-9A-Z]{4})\*{1,2}", receipt).group(1)  # type: ignore[union-attr]
 
 
-async def the_day(day: Served, *, typed_report: bool = False, pair: str = "slack") -> str:
+async def the_day(day: Served, *, typed_report: bool = False, pair: str = "slack", follow_ups: bool = False) -> str:
     """The five officers' day; the anonymous report's case code, once its alert is out. `pair`:
-    the platform Omar and Lena open the report form on."""
+    the platform Omar and Lena open the report form on; `follow_ups`: the reporter's later
+    visits (Slack only)."""
     await day.add_to_team()
     # Earlier visits: on Teams, Omar and Lena were answered with the menu card.
     menus = {name: await teams_menu(day, name) for name in (CANCELLER, REPORTER)} if pair == "teams" else {}
     await asyncio.sleep(GAP)
     # Earlier: Priya's named report, and its alert in the channel.
-    named = await slack_report(day, "Priya Shah", anonymous=False)
+    named, _ = await slack_report(day, "Priya Shah", anonymous=False)
     await day.until(lambda: channel_posts(day, named))
     await asyncio.sleep(GAP)
 
@@ -147,11 +158,12 @@ async def the_day(day: Served, *, typed_report: bool = False, pair: str = "slack
     await asyncio.sleep(GAP)
 
     # Lena reports anonymously.
+    secret = ""
     if pair == "teams":
         code = await teams_report(day, REPORTER, menus[REPORTER], submit=True)
         assert code is not None
     else:
-        code = await slack_report(day, REPORTER, anonymous=True, typed=typed_report)
+        code, secret = await slack_report(day, REPORTER, anonymous=True, typed=typed_report)
     await asyncio.sleep(GAP)
 
     # Dana attests on Slack: /attest, the form, submitted.
@@ -183,11 +195,44 @@ async def the_day(day: Served, *, typed_report: bool = False, pair: str = "slack
     # The anonymous report's alert, after its delay, in both committee channels.
     await day.until(lambda: channel_posts(day, code) and [p for p in day.connector.posts(TEAMS_CHANNEL)
                                                           if code in str(p)], timeout=120)
+    if follow_ups:
+        await the_reporters_follow_ups(day, code, secret)
     return code
 
 
+async def the_reporters_follow_ups(day: Served, code: str, secret: str) -> None:
+    """The chair asks about the anonymous case; Omar and Lena each attest, then Omar opens the
+    report form and closes it while Lena reads the question; later, unseen, she answers it."""
+    [ack] = [b["value"] for b in buttons(channel_posts(day, code)[0]) if b["value"].startswith("case:ack:")]
+    report_id = ack.removeprefix("case:ack:")
+    assert (await day.slack.click("U0LEE", ack)).status == 200
+    asked = await day.slack.submit("U0LEE", f"ask:{report_id}", {"question": text_input("Which deals, since when?")})
+    assert asked.status == 200
+    await asyncio.sleep(GAP)
+    for name in (CANCELLER, REPORTER):
+        form = await day.slash(name, "/attest", "")
+        await asyncio.sleep(1.0)
+        assert "recorded" in await day.slack_submit(name, form, {k: radio(v) for k, v in ATTESTED.items()})
+        if name == REPORTER:
+            assert "Which deals" in json.dumps(await day.slash(name, "/ethics", f"status {code} {secret}"))
+        else:
+            await day.slash(name, "/ethics", "report")
+        await asyncio.sleep(GAP)
+    await asyncio.sleep(2 * GAP)  # a while later (two key heartbeats), unseen
+    status = await day.slash(REPORTER, "/ethics", f"status {code} {secret}")
+    [answer] = [e["value"] for b in status["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    pushed = len(day.api.called("views.push"))
+    assert (await day.slack.click(day.slack_ids[REPORTER], answer, view="modal")).status == 200
+    form = (await day.until(lambda: day.api.called("views.push")[pushed:]))[0].args["view"]
+    await asyncio.sleep(1.0)
+    assert code in await day.slack_submit(REPORTER, form, {"answer": text_input("The Q3 deals, since July")})
+    await asyncio.sleep(GAP)
+    # The committee is told of the answer (after its own delay, once it is recorded)
+    await day.until(lambda: [c for c in channel_posts(day, code) if "answered" in str(c)], timeout=120)
+
+
 async def attack_a_day(tmp: Path, database_url: str, *, delay: int, typed_report: bool = False,
-                       pair: str = "slack") -> tuple[adversary.Ranking, adversary.Given]:
+                       pair: str = "slack", follow_ups: bool = False) -> tuple[adversary.Ranking, adversary.Given]:
     """Run the day, give the adversary everything outside the key, and let it rank the officers."""
     postgres = not database_url.startswith("sqlite")
     since = forensics.postgres_lsn(database_url) if postgres else ""
@@ -195,7 +240,7 @@ async def attack_a_day(tmp: Path, database_url: str, *, delay: int, typed_report
                       slack_ids=SLACK_IDS, teams_ids=TEAMS_IDS,
                       env={"CANDOR_LOG_LEVEL": "DEBUG", "CANDOR_ANONYMOUS_DELAY_MINUTES": str(delay)})
     try:
-        await the_day(day, typed_report=typed_report, pair=pair)
+        await the_day(day, typed_report=typed_report, pair=pair, follow_ups=follow_ups)
         if not postgres:  # copied while the server runs: its last connection would checkpoint the WAL away
             (tmp / "copy.db").write_bytes((tmp / "candor.db").read_bytes())
             wal = (tmp / "candor.db-wal").read_bytes()
@@ -240,16 +285,22 @@ def check_the_debug_log(lines: list[observations.LogLine]) -> None:
 
 
 async def test_the_adversary_does_not_pick_out_the_anonymous_reporter(database_url, tmp_path):
-    ranking, given = await attack_a_day(tmp_path, database_url, delay=1)
+    ranking, given = await attack_a_day(tmp_path, database_url, delay=1, follow_ups=True)
 
     check_the_debug_log(given.log)
-    # The attack ran on real evidence: the write order was read, and it found the others' visits.
+    # The attack ran on real evidence: the write order was read, it found the others' visits and
+    # the reporter's answer.
     assert given.store.txns and not given.store.notes, given.store.notes
     seen = {s.officer for s in ranking.scores if s.actions}
-    assert {"Dana Reyes", "Sam Ortiz", "Priya Shah"} <= seen
+    assert {"Dana Reyes", "Sam Ortiz", "Priya Shah", CANCELLER, REPORTER} <= seen
+    assert [f for f in ranking.findings if f.startswith("follow-up written in")], ranking.table()
     higher, level = ranking.rank_of(REPORTER)
     if level == 0:
         raise PickedOut(f"{REPORTER} is ranked first, alone:\n{ranking.table()}")
+    # With her follow-ups in the write order, no higher than Omar, who only opened the form
+    posterior = {s.officer: s.posterior for s in ranking.scores}
+    if posterior[REPORTER] > posterior[CANCELLER] * (1 + 1e-6):
+        raise PickedOut(f"{REPORTER} is ranked above {CANCELLER}:\n{ranking.table()}")
 
 
 async def test_on_teams_the_adversary_does_not_pick_out_the_anonymous_reporter(tmp_path):

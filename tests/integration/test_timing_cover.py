@@ -31,8 +31,10 @@ from storage.models import (
     GuessCount,
     InboundEvent,
     OutboxMessage,
+    PendingAnswer,
     PendingReport,
     Report,
+    ReportCount,
 )
 from storage.vocabulary import MessageDirection, Platform
 from tests.integration.test_storage_canary import postgres_dump, sqlite_checkpoint, sqlite_files
@@ -41,7 +43,8 @@ from tests.support.world import World, build_world, choice_values, text_of
 MOMENT = datetime(2026, 11, 2, 10, 17, 43, tzinfo=UTC)
 DAY = datetime(2026, 11, 2, tzinfo=UTC)
 # What a recording transaction may touch: the case's own rows, its data keys, the pending row.
-CASE_TABLES = {"pendingreport", "datakey", "report", "exclusion", "auditevent", "outboxmessage"}
+CASE_TABLES = {"pendingreport", "pendinganswer", "datakey", "report", "exclusion", "auditevent",
+               "outboxmessage", "casemessage"}
 CANARY = "CANARY-held-7q"
 
 
@@ -138,8 +141,11 @@ def test_an_anonymous_report_is_held_sealed_and_its_request_writes_nothing_else(
     # Then he has his receipt at once, which says the committee is told after a delay
     assert "random delay of up to 60 minutes" in receipt
     # And the request wrote no report, exclusion, audit event or alert: only the pending row, its
-    # data key, the form's spent token and its kept receipt; nothing of any person
-    assert written(seen) == {"pendingreport", "datakey", "inboundevent", "formreceipt"}
+    # data key, the form's spent token and its kept receipt, and the day's count of the person's
+    # anonymous reports (under a keyed tag of person and day: it names no one without the key)
+    assert written(seen) == {"pendingreport", "datakey", "inboundevent", "formreceipt", "reportcount"}
+    [count] = rows(world, ReportCount)
+    assert (count.reports, count.day) == (1, DAY.date()) and str(world.people["controller"].id) != count.subject
     assert rows(world, Report) == [] and rows(world, Exclusion) == [] and rows(world, OutboxMessage) == []
     assert rows(world, AuditEvent) == []
     [held] = rows(world, PendingReport)
@@ -184,6 +190,7 @@ def test_the_recorder_records_it_when_due_and_its_alert_goes_out(world, database
 
 
 def test_the_moments_recorded_vary_within_the_delay_and_zero_records_at_once(world):
+    world.core.schedule = replace(world.core.schedule, anonymous_daily_limit=10)  # one person, 7 reports
     for n in range(6):
         form_report(world, "controller", anonymous=True, form=str(n))
     recorded_at: list[int] = []
@@ -317,12 +324,12 @@ def test_a_pending_case_shows_as_received_with_its_secret_and_is_refused_without
     # and no audit row names it before it is recorded
     assert rows(world, AuditEvent) == []
 
-    # A wrong secret is refused like any other, and counted against the guesser and the code
+    # A wrong secret is refused like any other, and counted against the guesser
     assert "couldn't open that case" in status(world, "cfo", f"{code} WRONG-SECRET")
-    assert sum(g.failures for g in rows(world, GuessCount)) == 2
+    assert sum(g.failures for g in rows(world, GuessCount)) == 1
     for n in range(followup.PERSON_GUESSES - 1):
         status(world, "cfo", f"{code} WRONG{n}")
-    assert "Too many case checks" in status(world, "cfo", f"{code} {secret}")
+    assert "Too many of your case checks" in status(world, "cfo", f"{code} {secret}")
 
     # Once recorded, the same code and secret open the recorded case
     record(world, at=MOMENT + timedelta(minutes=61))
@@ -489,30 +496,91 @@ def test_the_report_offered_after_an_attestation_first_says_it_can_be_linked_to_
     assert "Waiting a day or more hides that link" in said
 
 
+# --- later visits: the status check and the answer ----------------------------------------------
 
-def test_an_anonymous_reporters_status_check_and_answer_are_dated_by_the_day_and_held_back(world):
-    # Given an anonymous report, recorded, and the chair's question on it
+
+def asked_case(world: World) -> tuple[str, str, Report]:
+    """An anonymous report, recorded, acknowledged, and the chair's question on it."""
     code, secret = code_and_secret(form_report(world, "controller", anonymous=True))
     assert record(world, at=MOMENT + timedelta(minutes=61)) == 1
     [report] = rows(world, Report)
     world.click("chair", f"case:ack:{report.id}")
     world.submit("chair", f"ask:{report.id}", {"question": "Which quarter first?"})
+    return code, secret, report
 
-    # When the reporter checks the case and answers, at a moment of the day
+
+def test_an_anonymous_reporters_status_check_writes_nothing(world):
+    code, secret, report = asked_case(world)
+    audited = len(rows(world, AuditEvent))
+
+    # When the reporter checks the case, at a moment of the day
+    world.clock.moment = MOMENT + timedelta(hours=3, minutes=17, seconds=41)
+    with statements(world.db) as seen:
+        shown = world.command("controller", "ethics", f"status {code} {secret}")
+
+    # Then they see the case and the committee's question
+    assert "Which quarter first?" in text_of(shown) and "Answer the committee" in text_of(shown)
+    # And their request wrote nothing at all: no audit row, no counter, no key
+    assert written(seen) == set()
+    assert len(rows(world, AuditEvent)) == audited
+    assert not [a for a in rows(world, AuditEvent) if a.action == "case.status_viewed"]
+
+
+def test_an_anonymous_reporters_answer_is_held_sealed_and_recorded_later_by_nobody(world, vault):
+    code, secret, report = asked_case(world)
     world.clock.moment = asked_at = MOMENT + timedelta(hours=3, minutes=17, seconds=41)
     seen = world.command("controller", "ethics", f"status {code} {secret}")
     [token] = [v for v in choice_values(seen) if v.startswith("answer:")]
-    world.submit("controller", token, {"answer": f"Q3, from the Lisbon office {CANARY}"})
+    before = {(m.id, a) for m in rows(world, CaseMessage) for a in [m.direction]}
+    audited = len(rows(world, AuditEvent))
 
-    # Then no plain row dates the visit finer than its day
-    mine = [a for a in rows(world, AuditEvent) if a.actor == "reporter"
-            and a.action in {"case.status_viewed", "case.answer"}]
-    assert {a.action for a in mine} == {"case.status_viewed", "case.answer"}
-    assert all(a.at.replace(tzinfo=UTC) == DAY for a in mine)
+    # When the reporter answers
+    with statements(world.db) as request:
+        said = text_of(world.submit("controller", token, {"answer": f"Q3, from the Lisbon office {CANARY}"}))
+
+    # Then they are told it reaches the committee after a random delay
+    assert "random delay of up to 60 minutes" in said
+    # And their request wrote only a sealed pending row (and its data key): no message, audit
+    # event or notice of the case
+    assert written(request) == {"pendinganswer", "datakey"}
+    assert {(m.id, m.direction) for m in rows(world, CaseMessage)} == before
+    assert len(rows(world, AuditEvent)) == audited
+    assert not [r for r in rows(world, OutboxMessage) if r.key.startswith("answer:")]
+    [held] = rows(world, PendingAnswer)
+    assert held.received_at.replace(tzinfo=UTC) == DAY and CANARY.encode() not in held.body
+
+    # When the recorder runs after the delay
+    world.clock.moment = recorded_at = asked_at + timedelta(minutes=61)
+    with statements(world.db) as recording:
+        assert Recorder(world.db, world.core).run() == 1
+
+    # Then it touched the case's rows only, and wrote the answer, its audit event (both dated by
+    # the day) and the committee's notice, due at the recording moment
+    assert tables(recording) <= CASE_TABLES, tables(recording) - CASE_TABLES
     [answer] = [m for m in rows(world, CaseMessage) if m.direction is MessageDirection.ANSWER]
-    assert answer.created_at.replace(tzinfo=UTC) == DAY
-    # And the committee's notice of the answer waits a random delay, like the report's alert
+    assert answer.created_at.replace(tzinfo=UTC) == DAY and answer.report_id == report.id
+    with world.db.read() as session:
+        assert CANARY in vault.unseal(session, kind="case_message", record_id=answer.id, blob=answer.body)["text"]
+    [audit] = [a for a in rows(world, AuditEvent) if a.action == "case.answer"]
+    assert audit.at.replace(tzinfo=UTC) == DAY and audit.actor == "reporter"
     [notice] = [r for r in rows(world, OutboxMessage) if r.key.startswith("answer:")]
     assert notice.created_at.replace(tzinfo=UTC) == DAY
-    assert asked_at < notice.due_at.replace(tzinfo=UTC) <= asked_at + timedelta(minutes=60)
-    assert notice.next_attempt_at == notice.due_at
+    assert notice.due_at.replace(tzinfo=UTC) == recorded_at
+    # and the pending row is shredded
+    assert rows(world, PendingAnswer) == []
+    assert [k for k in rows(world, DataKey) if k.record_kind == "pending_answer"] == []
+    # The committee sees the answer in the case
+    assert "Lisbon office" in text_of(world.click("chair", f"case:view:{report.id}"))
+
+
+def test_a_held_answer_is_recorded_at_a_random_moment_and_counted_overdue_without_a_recorder(world, vault):
+    code, secret, _report = asked_case(world)
+    seen = world.command("controller", "ethics", f"status {code} {secret}")
+    [token] = [v for v in choice_values(seen) if v.startswith("answer:")]
+    world.submit("controller", token, {"answer": "Q3"})
+    now = world.clock.moment
+    with world.db.read() as session:
+        assert db_overdue(session, vault, now=now + timedelta(minutes=60) + OVERDUE_AFTER
+                          + timedelta(seconds=1)) == 1
+    assert record(world, at=now - timedelta(seconds=1)) == 0
+    assert record(world, at=now + timedelta(minutes=60, seconds=1)) == 1

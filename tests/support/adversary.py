@@ -31,6 +31,11 @@ The attack, in steps:
    identity rows' write order), times LINK for one named in the submission transaction itself.
    Officers start equal.
 
+5. Follow-ups: every later visit of the reporter the store shows (a `case.status_viewed` or
+   `case.answer` audit row of the report, an answer `casemessage`) is an event of its own, dated
+   the same way as the submission (the transaction that wrote it, or the held row it consumed) and
+   scored the same way; the officers' likelihoods multiply across the submission and the visits.
+
 `attack` returns the five officers, best first, with the score at each stage of evidence (so a
 reader sees which signal moved whom) and the actions it found."""
 
@@ -230,6 +235,7 @@ def attack(given: Given) -> Ranking:
         stages["+" + name if stages else name] = known
         findings.append(f"T (the submission) after {name}: "
                         + ", ".join(f"{p[0] - day[0]:.1f}..{p[1] - day[0]:.1f}" for p in known))
+    visits = _follow_ups(given, people, str(report.values["id"]), findings, day)
     scores = []
     for officer in given.officers:
         mine = [a for a in actions if a.officer == officer]
@@ -238,6 +244,9 @@ def attack(given: Given) -> Ranking:
         by_stage["+identity order"] = final
         final *= LINK if links[officer] else 1.0
         by_stage["+same transaction"] = final
+        for n, (pieces, named) in enumerate(visits, 1):
+            final *= _mean_density(mine, pieces, day, given.session_seconds) * (LINK if officer in named else 1.0)
+            by_stage[f"+follow-up {n}"] = final
         scores.append(Score(officer, final, by_stage, mine, links[officer]))
     total = sum(s.posterior for s in scores) or 1.0
     for score in scores:
@@ -311,6 +320,41 @@ def _write_order(given: Given, people: _People, report_id: str, findings: list[s
         findings.append(f"submission transaction #{txn.order} (the report recorded in #{recorded.order}) of "
                         f"{len(store.txns)}; around it: {'; '.join(context)}")
     return pieces, links, submissions[0].order, bool(origins)
+
+
+FOLLOW_UPS = ("case.status_viewed", "case.answer")
+
+
+def _follow_ups(given: Given, people: _People, report_id: str, findings: list[str],
+                day: tuple[float, float]) -> list[tuple[Pieces, set[str]]]:
+    """The reporter's later visits the write order shows: for each transaction that wrote a
+    follow-up row of the report (or, when it consumed a held row written earlier, the transaction
+    that wrote that), where it lies in time and which officers it names."""
+    store = given.store
+    writers: set[int] = set()
+    for txn in store.txns:
+        for row in txn.inserted:
+            follow_up = ((row.table == "auditevent" and row.values.get("record_id") == report_id
+                          and row.values.get("action") in FOLLOW_UPS)
+                         or (row.table == "casemessage" and row.values.get("report_id") == report_id
+                             and str(row.values.get("direction")).upper().endswith("ANSWER")))
+            if follow_up:
+                writers.add(txn.order)
+    times = {t.order: tt for t in store.txns if (tt := _txn_time(t, day)) is not None}
+    visits: list[tuple[Pieces, set[str]]] = []
+    for order in sorted(writers):
+        txn = store.txns[order]
+        origins = sorted({r.origin for r in txn.deleted + txn.updated if r.origin is not None and r.origin < order})
+        for source in [store.txns[o] for o in origins] or [txn]:
+            low, high = times.get(source.order) or _bounds(source.order, times)
+            span = (max(low, day[0]), min(high, day[1]))  # within the day the adversary watched
+            named = {o for r in source.rows() for o in people.in_row(r)} & set(given.officers)
+            visits.append(([span], named))
+            findings.append(f"follow-up written in #{order}, made in #{source.order}: "
+                            f"{span[0] - day[0]:.1f}..{span[1] - day[0]:.1f}; naming {sorted(named)}")
+    if not writers:
+        findings.append("no follow-up of the report in the write order")
+    return visits
 
 
 def _not_yet_matched(given: Given, people: _People, submission: int | None) -> set[str]:
