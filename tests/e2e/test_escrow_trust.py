@@ -12,13 +12,15 @@ shown one share at a time on the terminal, writing nothing.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from bot import admin
+from bot import admin, keys
+from storage.clock import utcnow
 from storage.crypto import Vault
 from storage.escrow import EscrowError, RecoveryPair, open_keyring, recovery_fingerprint
 from storage.keyring import Keyring, KeyringError, load_keyring
@@ -132,6 +134,30 @@ def test_a_second_escrow_in_force_or_a_binding_copied_is_refused(world, run, tmp
     assert run("keys", "check").exit_code == 1
 
 
+def test_a_recovery_checks_the_escrow_it_opens(world, run, tmp_path, database_url):
+    company(world, run)
+    shares = split(run, tmp_path / "shares")
+    key_file = tmp_path / "candor.key"
+    keyring = load_keyring(key_file=key_file, env_value=None)
+    key_file.unlink()
+    # A public key swapped in the database: the committee's shares are not its key, nothing is written
+    with world.db.read() as session:
+        committee_key = session.exec(select(RecoveryKey.public_key)).one()
+    the_dba_swaps_the_public_key(world)
+    swapped = run("keys", "recover", *map(str, shares[:3]))
+    assert swapped.exit_code == 1 and "nothing was written" in swapped.output and not key_file.exists()
+    # The committee's key put back but its binding lost: the keyring opens the data, so it is
+    # written (a lost key file must come back), with a warning that rotations will refuse
+    with world.db.write() as session:
+        session.execute(text("UPDATE recoverykey SET public_key = :key, binding = NULL"), {"key": committee_key})
+    recovered = run("keys", "recover", *map(str, shares[:3]))
+    said = flat(recovered.output)
+    assert recovered.exit_code == 0, said
+    assert "Warning: the escrow's row is not bound to the keyring recovered" in said
+    assert load_keyring(key_file=key_file, env_value=None).to_json() == keyring.to_json()
+    assert run("keys", "rotate").exit_code == 1
+
+
 def test_each_share_and_the_drill_show_the_same_recovery_key_fingerprint(world, run, tmp_path):
     company(world, run)
     shares = split(run, tmp_path / "shares")
@@ -193,6 +219,35 @@ def test_old_shares_with_a_backup_open_nothing_written_after_a_new_split(world, 
     # And the escrow of B holds exactly today's keyring; the old version retires cleanly
     assert run("keys", "check").exit_code == 0
     assert run("keys", "retire", "1").exit_code == 0
+    assert run("keys", "check").exit_code == 0
+
+
+def test_a_new_split_waits_for_running_servers_like_a_rotation_and_says_how_to_finish(
+        world, run, tmp_path, database_url):
+    company(world, run)
+    split(run, tmp_path / "a")
+    key_file = tmp_path / "candor.key"
+    # Given a running server that holds the keyring of today and does not reload the key file
+    keys.report_holder(world.db, server="s1", process="host-b pid 42", source="file",
+                       keyring=load_keyring(key_file=key_file, env_value=None), started_at=utcnow(),
+                       now=utcnow(), live_for=timedelta(minutes=10))
+
+    # When split B is made, its rotation waits for that server, then stops
+    result = run("keys", "split", "--shares", "3", "--threshold", "2", "--out", str(tmp_path / "b"), "--wait", "0")
+    said = flat(result.output)
+    assert result.exit_code == 1, said
+    assert "the new split is in force, but the master key rotation that cuts the split of" in said
+    assert "host-b pid 42" in said and "run `candor keys rotate` to finish it" in said
+    # Then split B is in force and nothing is wrapped under a version the server cannot open
+    staged = load_keyring(key_file=key_file, env_value=None)
+    assert staged.current == 1 and staged.newest == 2
+    with world.db.read() as session:
+        in_force = session.exec(select(RecoveryKey).where(col(RecoveryKey.replaced_at).is_(None))).one()
+    assert in_force.shares == 3
+    # And once the server is gone, `keys rotate` finishes the cut
+    keys.forget_holder(world.db, server="s1")
+    finished = run("keys", "rotate")
+    assert finished.exit_code == 0 and "Master key v2 is current" in finished.output, finished.output
     assert run("keys", "check").exit_code == 0
 
 
