@@ -29,7 +29,7 @@ from storage import migrate
 from storage.audit import VerifyResult
 from storage.crypto import Vault
 from storage.db import Database
-from storage.escrow import db_current
+from storage.escrow import EscrowUnbound, db_bound, db_current
 from storage.identities import PlatformAccount
 from storage.models import DeliveryOutage, Person, RecoveryKey, Report, Waiver
 
@@ -242,6 +242,10 @@ class Status:
     outages: list[DeliveryOutage] = field(default_factory=list)
     escrow: RecoveryKey | None = None
     unrecorded: int | None = None
+    # Why the escrow does not verify under the keyring ("unbound", "several"); None when it does,
+    # when there is none, or when the key is not at hand to tell (`escrow_checked`).
+    escrow_fault: str | None = None
+    escrow_checked: bool = False
 
     @property
     def current(self) -> bool:
@@ -268,8 +272,21 @@ def status(db: Database, *, now: datetime, vault: Vault | None) -> Status:
         return Status(schema, head)
     with db.read() as session:
         unrecorded = pending.db_overdue(session, vault, now=now) if vault is not None else None
+        fault = _db_escrow_fault(session, vault) if vault is not None else None
         return Status(schema, head, outage.db_waiting(session, now=now), outage.db_outages(session),
-                      db_current(session), unrecorded)
+                      db_current(session), unrecorded, fault, vault is not None)
+
+
+ESCROW_HEALTH_REASON = "recovery_escrow"  # how /healthz names an escrow that does not verify
+
+
+def _db_escrow_fault(session: Session, vault: Vault) -> str | None:
+    """Why the escrow in force does not verify under the vault's keyring, or None."""
+    try:
+        db_bound(session, vault.keyring)
+    except EscrowUnbound as exc:
+        return exc.reason
+    return None
 
 
 def retry_blocked(db: Database, *, now: datetime) -> int:
@@ -280,13 +297,20 @@ def retry_blocked(db: Database, *, now: datetime) -> int:
 
 def health(db: Database, vault: Vault, *, now: datetime, stale_minutes: float) -> dict[str, Any]:
     """What `GET /healthz` finds keeping the committee's notices from getting through, as
-    `Status.problems` (empty: nothing). The connection is probed first (SELECT 1); a database
-    that does not answer raises."""
+    `Status.problems` (empty: nothing), and a recovery escrow that does not verify under the
+    server's keyring (`ESCROW_HEALTH_REASON`: "unbound" or "several"). The connection is probed
+    first (SELECT 1); a database that does not answer raises."""
     with db.read() as session:
         session.execute(text("SELECT 1"))
         waiting = outage.db_waiting(session, now=now)
         unrecorded = pending.db_overdue(session, vault, now=now)
-    return _problems(waiting, unrecorded, now=now, stale_minutes=stale_minutes)
+        escrow_fault = _db_escrow_fault(session, vault)
+    problems = _problems(waiting, unrecorded, now=now, stale_minutes=stale_minutes)
+    if escrow_fault:
+        # Not a notice that fails to get through, but a keyring that the next rotation would
+        # refuse to seal: an operator must hear of it before then.
+        problems[ESCROW_HEALTH_REASON] = escrow_fault
+    return problems
 
 
 def waiting(db: Database, *, now: datetime) -> list[outage.Waiting]:

@@ -47,6 +47,13 @@ def escrows(db: Database) -> tuple[RecoveryKey | None, list[RecoveryKey]]:
         return escrow.db_current(session), escrow.db_replaced(session)
 
 
+def bound_escrow(db: Database, keyring: Keyring) -> RecoveryKey | None:
+    """The escrow in force, verified under `keyring` (None: no split was made). `EscrowUnbound`
+    when the database alone may have chosen its public key: nothing may be sealed to it."""
+    with db.read() as session:
+        return escrow.db_bound(session, keyring)
+
+
 def install_escrow(db: Database, core: Core, *, keyring: Keyring, public_key: bytes, shares: int,
                    threshold: int, passphrase: bool) -> datetime | None:
     """Seal `keyring` to a new recovery key, replacing an earlier split, and audit the split (its
@@ -148,10 +155,12 @@ def forget_holder(db: Database, *, server: str) -> None:
         keyholders.db_forget(session, server=server)
 
 
-def reseal(db: Database, keyring: Keyring) -> None:
-    """Seal the committee's escrow to `keyring` (a version added or retired); the shares stay."""
+def reseal(db: Database, keyring: Keyring, *, previous: Keyring | None = None) -> None:
+    """Seal the committee's escrow to `keyring` (a version added or retired); the shares stay.
+    `EscrowUnbound`, and nothing sealed, unless the escrow verifies under `previous` (the keyring
+    it was bound under, when the index key changes) or `keyring`; it is re-bound under `keyring`."""
     with db.write() as session:
-        escrow.db_reseal(session, keyring)
+        escrow.db_reseal(session, keyring, previous=previous)
 
 
 def rewrap(db: Database, keyring: Keyring, *, batch: int) -> Iterator[int]:

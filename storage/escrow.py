@@ -6,6 +6,12 @@ private half exists only as the committee's SLIP-39 shares (`storage.shares`). S
 the public half, so `candor keys rotate` and `retire` re-seal the keyring without anyone typing a
 secret, and a database backup carries everything needed to recover, and nothing that opens
 without a threshold of the shares.
+
+The database alone must never choose where the keyring is sealed: each row carries a binding (an
+HMAC under a key derived from the keyring's index key, `binding`) over its id, public key, split
+date and counts, and nothing is sealed to a row that does not verify (`db_bound`). The recovery
+public key's short fingerprint (`recovery_fingerprint`) is on every share and in `keys check`,
+for the committee to compare out of band.
 """
 
 from __future__ import annotations
@@ -23,12 +29,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlmodel import Session, col, select
 
-from storage.clock import utcnow
+from storage.clock import as_utc, utcnow
 from storage.keyring import CryptoError, Keyring, KeyringError
 from storage.models import RecoveryKey
 
 _FORMAT = b"\x01"  # leading byte of a sealed keyring
 _INFO = b"candor-escrow-v1"
+_BINDING = b"candor-escrow-binding-v1"  # the binding key's label: no other use of the index key
 _POINT = 32
 _NONCE = 12
 
@@ -36,6 +43,15 @@ _NONCE = 12
 class EscrowError(CryptoError):
     """The escrow is missing, damaged, or the recovery key given is not the one it was sealed to.
     Messages never carry key material or share words."""
+
+
+class EscrowUnbound(EscrowError):
+    """The escrow in force cannot be trusted with the keyring: its row does not verify under the
+    keyring at hand (`reason` "unbound"), or more than one row is in force ("several")."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 # --- the recovery key pair ------------------------------------------------------------------
@@ -110,6 +126,30 @@ def fingerprint(keyring: Keyring) -> str:
                     hashlib.sha256).hexdigest()
 
 
+def recovery_fingerprint(public_key: bytes) -> str:
+    """The recovery public key's short fingerprint ("3f2a-91c0-..."), shown on each share and by
+    `keys check` so that the committee can compare them: equal keys, equal fingerprints. Hex
+    digits joined by dashes, so a share's word parser never mistakes a group for a word."""
+    digest = hashlib.sha256(b"candor-recovery-key-v1\x1f" + public_key).hexdigest()[:20]
+    return "-".join(digest[i : i + 4] for i in range(0, len(digest), 4))
+
+
+def binding(keyring: Keyring, row: RecoveryKey) -> str:
+    """The row's binding under `keyring`: an HMAC, under a key derived from the index key, over
+    what a split fixes (id, public key, split date to the second, counts, passphrase). The one
+    function that computes it: an index key that rotates re-binds through it."""
+    key = hmac.new(keyring.index_key, _BINDING, hashlib.sha256).digest()
+    split = as_utc(row.split_at).replace(microsecond=0).isoformat()
+    message = "\x1f".join((str(row.id), row.public_key.hex(), split, str(row.shares),
+                           str(row.threshold), str(bool(row.passphrase))))
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+
+
+def bound(row: RecoveryKey, keyring: Keyring) -> bool:
+    """Whether `row` was bound under `keyring` (a split made with it, or a reseal re-bound it)."""
+    return row.binding is not None and hmac.compare_digest(row.binding, binding(keyring, row))
+
+
 def versions_of(keyring: Keyring) -> str:
     return ",".join(str(v) for v in sorted(keyring.versions))
 
@@ -131,6 +171,31 @@ def db_replaced(session: Session) -> list[RecoveryKey]:
     ).all())
 
 
+def db_in_force(session: Session) -> list[RecoveryKey]:
+    """Every row not replaced, newest first: a split leaves exactly one."""
+    return list(session.exec(
+        select(RecoveryKey).where(col(RecoveryKey.replaced_at).is_(None)).order_by(col(RecoveryKey.id).desc())
+    ).all())
+
+
+def db_bound(session: Session, keyring: Keyring) -> RecoveryKey | None:
+    """The escrow in force, verified under `keyring`; None when there is none. `EscrowUnbound`
+    when its binding does not verify or several rows are in force: nothing may be sealed then."""
+    rows = db_in_force(session)
+    if not rows:
+        return None
+    if len(rows) > 1:
+        raise EscrowUnbound(
+            f"the database holds {len(rows)} recovery escrows in force where a split leaves one: "
+            "rows were added or changed outside Candor", reason="several")
+    if not bound(rows[0], keyring):
+        raise EscrowUnbound(
+            "the recovery escrow's public key is not bound to this keyring: its row was changed "
+            "outside Candor (or split before escrows were bound, or with another key file)",
+            reason="unbound")
+    return rows[0]
+
+
 def db_install(session: Session, *, keyring: Keyring, public_key: bytes, shares: int,
                threshold: int, passphrase: bool, now: datetime | None = None) -> RecoveryKey:
     """Make `public_key` the escrow in force, with the keyring sealed to it. An earlier escrow is
@@ -146,14 +211,20 @@ def db_install(session: Session, *, keyring: Keyring, public_key: bytes, shares:
                       shares=shares, threshold=threshold, passphrase=passphrase, split_at=moment,
                       sealed_at=moment)
     session.add(row)
-    session.flush()
+    session.flush()  # its id is bound in
+    row.binding = binding(keyring, row)
+    session.add(row)
     return row
 
 
-def db_reseal(session: Session, keyring: Keyring, *, now: datetime | None = None) -> bool:
+def db_reseal(session: Session, keyring: Keyring, *, previous: Keyring | None = None,
+              now: datetime | None = None) -> bool:
     """Seal `keyring` into the escrow in force, in the caller's transaction (the one that changes
-    the keyring's use: `keys rotate`, `keys retire`). False when there is no escrow yet."""
-    row = db_current(session)
+    the keyring's use: `keys rotate`, `keys retire`). False when there is no escrow yet.
+    The escrow must verify under `previous` (the keyring it was bound under, when its index key
+    differs from `keyring`'s) or else `keyring`: `EscrowUnbound` otherwise, and nothing is sealed.
+    It is then re-bound under `keyring`."""
+    row = db_bound(session, previous or keyring)
     if row is None:
         return False
     # A rotation seals twice (its new version staged, then made current): one change of versions.
@@ -161,6 +232,7 @@ def db_reseal(session: Session, keyring: Keyring, *, now: datetime | None = None
     row.sealed_keyring = seal_keyring(keyring, public_key=row.public_key)
     row.fingerprint, row.versions = fingerprint(keyring), versions_of(keyring)
     row.sealed_at, row.reseals = now or utcnow(), row.reseals + changed
+    row.binding = binding(keyring, row)
     session.add(row)
     return True
 

@@ -105,6 +105,11 @@ class RecoveryKey(SQLModel, table=True):
     sealed_at: datetime = Field(default_factory=utcnow)  # the last (re)seal
     reseals: int = 0  # how many rotations or retirements the escrow followed since the split
     replaced_at: datetime | None = None
+    # An HMAC, under a key derived from the keyring's index key, over the row's id, public key,
+    # split date and counts (`storage.escrow.binding`): whoever writes the database without the
+    # key file cannot make a public key of theirs the one the keyring is sealed to. Plain: it
+    # opens nothing. None on a row split before escrows were bound: it binds nothing.
+    binding: str | None = None
 
 
 class KeyHolder(SQLModel, table=True):

@@ -55,9 +55,12 @@ def check_passphrase(passphrase: str) -> None:
                          "punctuation; no accents)")
 
 
-def share_file(mnemonic: str, *, threshold: int, day: date) -> str:
-    """What `share-N.txt` holds: the threshold, the date and the word list; nothing else."""
-    return f"threshold: {threshold}\ndate: {day.isoformat()}\nwords: {mnemonic}\n"
+def share_file(mnemonic: str, *, threshold: int, day: date, recovery_key: str) -> str:
+    """What `share-N.txt` holds: the threshold, the date, the recovery public key's fingerprint
+    (`storage.escrow.recovery_fingerprint`, for the committee to compare) and the word list;
+    nothing else."""
+    return (f"threshold: {threshold}\ndate: {day.isoformat()}\nrecovery key: {recovery_key}\n"
+            f"words: {mnemonic}\n")
 
 
 def words_of_file(text: str) -> tuple[str, ...]:
@@ -66,7 +69,7 @@ def words_of_file(text: str) -> tuple[str, ...]:
     words: list[str] = []
     for line in text.splitlines():
         label, colon, rest = line.partition(":")
-        if colon and label.strip().lower() in {"threshold", "date"}:
+        if colon and label.strip().lower() in {"threshold", "date", "recovery key"}:
             continue
         if colon and label.strip().lower() == "words":
             line = rest

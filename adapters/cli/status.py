@@ -20,8 +20,8 @@ from bot.wording import notices
 from storage.clock import as_utc, utcnow
 from storage.crypto import Vault
 from storage.db import Database
+from storage.escrow import recovery_fingerprint
 from storage.keyring import KeyringError, load_keyring
-from storage.models import RecoveryKey
 
 
 def _minutes(now: datetime, since: datetime) -> str:
@@ -43,13 +43,21 @@ def _key_line(configured: Settings) -> str:
     return f"{path}, mode {mode:04o}{warning}"
 
 
-def _escrow_line(escrow: RecoveryKey | None, now: datetime) -> str:
-    """The committee's recovery escrow: its age, and whether rotations followed the split."""
+def _escrow_line(seen: admin.Status, now: datetime) -> str:
+    """The committee's recovery escrow: whether it is bound to the key file, its age, and whether
+    rotations followed the split."""
+    escrow = seen.escrow
     if escrow is None:
         return "none: run `candor keys split` (without it, a lost key file loses everything)"
     split = as_utc(escrow.split_at)
     line = (f"split {split:%Y-%m-%d} ({(now - split).days} days ago), {escrow.threshold} of "
-            f"{escrow.shares} shares")
+            f"{escrow.shares} shares, recovery key {recovery_fingerprint(escrow.public_key)}")
+    if seen.escrow_fault:
+        line = (f"[bold red]NOT BOUND to the key file[/] ({seen.escrow_fault}): its public key "
+                "may not be the committee's; rotations will refuse to seal to it. Run `candor "
+                "keys check`, then `candor keys split`. " + line)
+    elif not seen.escrow_checked:
+        line += "; cannot tell without the master key whether it is bound to it"
     if escrow.reseals:
         line += (f"; re-sealed {escrow.reseals} time(s) since, last "
                  f"{as_utc(escrow.sealed_at):%Y-%m-%d}")
@@ -99,7 +107,7 @@ def status() -> None:
     out.print(f"  Schema            {schema}", highlight=False)
     out.print(f"  Key file          {_key_line(configured)}", highlight=False)
     if seen.current:
-        out.print(f"  Key escrow        {_escrow_line(seen.escrow, now)}", highlight=False)
+        out.print(f"  Key escrow        {_escrow_line(seen, now)}", highlight=False)
         out.print(f"  Anonymous reports {_unrecorded_line(seen.unrecorded)}", highlight=False)
     for outage in seen.outages:
         told = (f"operators e-mailed {as_utc(outage.emailed_at):%H:%M} UTC" if outage.emailed_at

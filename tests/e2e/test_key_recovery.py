@@ -270,6 +270,7 @@ def test_recovery_refuses_what_cannot_be_right_and_says_why(world, run, lost, tm
     earlier = shares
     key_file.write_text(keyring.to_json())
     latest = split(run, tmp_path / "latest")
+    keyring = load_keyring(key_file=key_file, env_value=None)  # the new split rotated it
     key_file.unlink()
 
     # Two shares: too few
@@ -332,8 +333,9 @@ def test_split_writes_private_share_files_tells_the_operator_and_audits_counts_o
     for n in range(1, 6):
         path = tmp_path / "shares" / f"share-{n}.txt"
         assert path.stat().st_mode & 0o777 == 0o600
-        threshold, day, words = path.read_text().splitlines()
+        threshold, day, recovery_key, words = path.read_text().splitlines()
         assert threshold == "threshold: 3" and day.startswith("date: 20")
+        assert recovery_key.startswith("recovery key: ")
         assert words.startswith("words: ") and len(words.split()) == 1 + 33
         mnemonics.append(words.removeprefix("words: "))
     assert (tmp_path / "shares").stat().st_mode & 0o777 == 0o700
@@ -366,7 +368,9 @@ def test_a_new_split_replaces_the_old_one_and_reseals(world, run, tmp_path):
     company(world, run)
     split(run, tmp_path / "first")
     result = run("keys", "split", "--shares", "4", "--threshold", "2", "--out", str(tmp_path / "second"))
-    assert result.exit_code == 0 and "is replaced: its shares open nothing any more" in " ".join(result.output.split())
+    flat = " ".join(result.output.split())
+    assert result.exit_code == 0 and "the shares of the split of" in flat
+    assert "open nothing written after this split" in flat
     with world.db.read() as session:
         rows = session.exec(select(RecoveryKey).order_by(col(RecoveryKey.id))).all()
     assert rows[0].replaced_at is not None and rows[0].sealed_keyring is None

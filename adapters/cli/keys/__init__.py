@@ -12,6 +12,7 @@ from adapters.cli.common import fail, out, running, settings
 from adapters.cli.keys import escrow
 from adapters.cli.keys.rotation import Lagging, Rotation, describe, retire
 from storage.clock import utcnow
+from storage.escrow import EscrowUnbound
 from storage.keyring import KeyringError
 
 app = typer.Typer(help="The master keys that wrap every record's data key, and the committee's "
@@ -45,6 +46,8 @@ def keys_rotate(
                                         advance=lambda n: progress.advance(task, n))
         except Lagging as late:
             raise fail(_lagging(late, key_file)) from None
+        except EscrowUnbound as exc:
+            raise fail(escrow.unbound(exc)) from None
     out.print(f"Master key v{keyring.current} is current; {total} data keys re-wrapped. "
               f"Back up {key_file}, then retire old versions with `candor keys retire`.")
 
@@ -79,6 +82,8 @@ def keys_retire(version: int = typer.Argument(..., help="The master key version 
     with running() as candor:
         try:
             retire(candor.db, key_file, candor.keyring, version)
+        except EscrowUnbound as exc:
+            raise fail(escrow.unbound(exc)) from None
         except KeyringError as exc:
             raise fail(str(exc)) from None
     out.print(f"Master key v{version} retired.")

@@ -11,7 +11,9 @@ A step that times out stops the command with nothing re-wrapped; running it agai
 
 Retiring refuses a version a live server still wraps under, and a version a data key is wrapped
 under, checked again after the key file is written (and the file put back if one appeared).
-Each step re-seals the committee's recovery escrow (`storage.escrow`) to the keyring it writes.
+Each step re-seals the committee's recovery escrow (`storage.escrow`) to the keyring it writes;
+an escrow whose row does not verify (`storage.escrow.EscrowUnbound`) stops both before anything
+changes: the database alone must never choose where the keyring is sealed.
 The key file and the waiting are here; what the database holds is read and written through
 `bot.keys`.
 """
@@ -55,7 +57,9 @@ class Rotation:
     def prepare(self, keyring: Keyring) -> Keyring:
         """The keyring with the version to rotate to: a staged one already in the key file (an
         earlier rotation stopped while waiting), the current one when data keys are still under
-        older versions (an earlier rotation stopped before it finished), or a new staged one."""
+        older versions (an earlier rotation stopped before it finished), or a new staged one.
+        `EscrowUnbound` first, with nothing changed, when the escrow does not verify."""
+        keys.bound_escrow(self.db, keyring)
         if keyring.newest != keyring.current:
             self.say(f"Master key v{keyring.newest} is already in the key file, not yet current "
                      "(an earlier rotation stopped while waiting): continuing it.")
@@ -131,7 +135,9 @@ def describe(holder: Holder, now: datetime) -> str:
 
 def retire(db: Database, key_file: Path, keyring: Keyring, version: int, *,
            now: Callable[[], datetime] = utcnow) -> Keyring:
-    """Remove `version` from the key file, or raise `KeyringError` saying why not."""
+    """Remove `version` from the key file, or raise `KeyringError` (or `EscrowUnbound`, before
+    anything changes) saying why not."""
+    keys.bound_escrow(db, keyring)
     if version == keyring.current:
         raise KeyringError(f"master key v{version} is the current one: rotate first, then "
                            "retire it")

@@ -4,12 +4,22 @@ and SLIP-39 shares that rebuild the key or say exactly why they cannot."""
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
-from storage.escrow import EscrowError, RecoveryPair, fingerprint, open_keyring, seal_keyring
+from storage.escrow import (
+    EscrowError,
+    RecoveryPair,
+    binding,
+    bound,
+    fingerprint,
+    open_keyring,
+    recovery_fingerprint,
+    seal_keyring,
+)
 from storage.keyring import Keyring
+from storage.models import RecoveryKey
 from storage.shares import GivenShare, ShareError, combine, share_file, split, words_of_file
 
 
@@ -52,6 +62,30 @@ def test_the_fingerprint_tells_keyrings_apart():
     assert fingerprint(keyring) != fingerprint(keyring.rotated())
 
 
+def test_the_binding_covers_what_a_split_fixes_and_needs_the_key_file_to_make():
+    keyring, pair = Keyring.generate(), RecoveryPair.generate()
+    row = RecoveryKey(id=1, public_key=pair.public, fingerprint="", versions="1", shares=5, threshold=3,
+                      split_at=datetime(2026, 12, 1, 9, 30, 5, 123456, tzinfo=UTC))
+    row.binding = binding(keyring, row)
+    assert bound(row, keyring)
+    # The same keyring read back from its file binds the same; another keyring (the DBA's) does not
+    assert bound(row, Keyring.from_json(keyring.to_json()))
+    assert not bound(row, Keyring.generate())
+    # Any field a split fixes, changed in the database, breaks it: the key, the id, the counts, the date
+    for changed in ({"public_key": RecoveryPair.generate().public}, {"id": 2}, {"threshold": 2}, {"shares": 4},
+                    {"passphrase": True}, {"split_at": datetime(2026, 12, 2, tzinfo=UTC)}):
+        other = RecoveryKey(**{**row.model_dump(), **changed})
+        assert not bound(other, keyring), changed
+    assert not bound(RecoveryKey(**{**row.model_dump(), "binding": None}), keyring)
+
+
+def test_the_recovery_key_fingerprint_is_short_stable_and_tells_keys_apart():
+    pair = RecoveryPair.generate()
+    assert recovery_fingerprint(pair.public) == recovery_fingerprint(RecoveryPair.from_private(pair.private).public)
+    assert recovery_fingerprint(pair.public) != recovery_fingerprint(RecoveryPair.generate().public)
+    assert len(recovery_fingerprint(pair.public)) == 24
+
+
 # --- shares -----------------------------------------------------------------------------------
 
 
@@ -64,8 +98,8 @@ def test_any_threshold_of_the_shares_rebuild_the_key_and_more_are_fine():
 
 def test_a_share_file_holds_the_threshold_the_date_and_the_words_and_reads_back_as_typed():
     mnemonic = split(secrets.token_bytes(32), shares=2, threshold=2)[0]
-    text = share_file(mnemonic, threshold=2, day=date(2026, 12, 1))
-    assert text == f"threshold: 2\ndate: 2026-12-01\nwords: {mnemonic}\n"
+    text = share_file(mnemonic, threshold=2, day=date(2026, 12, 1), recovery_key="3f2a-91c0-ab12-cd34-ef56")
+    assert text == f"threshold: 2\ndate: 2026-12-01\nrecovery key: 3f2a-91c0-ab12-cd34-ef56\nwords: {mnemonic}\n"
     assert words_of_file(text) == tuple(mnemonic.split())
     # Typed back from paper: numbered, over several lines, in capitals
     words = mnemonic.split()
