@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision = '0013'
-down_revision = '0009'
+down_revision = '0010'
 
 
 def upgrade() -> None:
