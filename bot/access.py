@@ -32,11 +32,11 @@ def db_case_for(session: Session, core: Core, member: Person, report_id: str, *,
     if report is None or report.shredded_at is not None:
         raise CandorError(refusals.CASE_NOT_FOUND)
     if not is_committee(member) or member.id in db_excluded(session, core, report):
-        core.audit_event(session, actor=actor_id(member), action="case.refused",
-                         record_kind=REPORT, record_id=report.id,
-                         detail={"attempt": action, **({"operator": operator} if operator else {})})
-        raise CandorError(refusals.NOT_ALLOWED_CASE if is_committee(member)
-                          else refusals.COMMITTEE_ONLY)
+        detail = {"attempt": action, **({"operator": operator} if operator else {})}
+        raise core.refused(refusals.NOT_ALLOWED_CASE if is_committee(member)
+                           else refusals.COMMITTEE_ONLY, actor=actor_id(member),
+                           action="case.refused", record_kind=REPORT, record_id=report.id,
+                           detail=detail)
     return report
 
 
@@ -45,9 +45,8 @@ def db_chair_case(session: Session, core: Core, member: Person, report_id: str, 
     """The case, if the member passes the case gate and is the chair (a refusal is audited)."""
     report = db_case_for(session, core, member, report_id, action=action)
     if not member.chair:
-        core.audit_event(session, actor=actor_id(member), action="case.refused",
-                         record_kind=REPORT, record_id=report.id, detail={"attempt": action})
-        raise CandorError(refusals.CHAIR_ONLY)
+        raise core.refused(refusals.CHAIR_ONLY, actor=actor_id(member), action="case.refused",
+                           record_kind=REPORT, record_id=report.id, detail={"attempt": action})
     return report
 
 

@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from bot import access, outage, pending, records, retention, roster, waivers
 from bot.codes import format_code
-from bot.core import CandorError, Core, db_report_by_code
+from bot.core import CandorError, Core, db_report_by_code, keep_refusal
 from bot.relay import db_due_now
 from bot.roster_file import RosterEntry
 from bot.views.case import CaseFile
@@ -196,6 +196,13 @@ class Admin:
     def case_file(self, code: str, *, member: str, operator: str) -> CaseFile:
         """The whole case file for the committee member whose e-mail is `member`, asked for by
         `operator` (the OS user and host). A refusal by the core is audited before it is raised."""
+        try:
+            return self._case_file(code, member=member, operator=operator)
+        except CandorError as exc:
+            keep_refusal(self.db, exc)  # its audit row, once the rest is rolled back
+            raise
+
+    def _case_file(self, code: str, *, member: str, operator: str) -> CaseFile:
         refusal: Exception | None = None
         with self.db.write() as session:
             person = _db_active_person(session, member)
@@ -208,11 +215,8 @@ class Admin:
                 refusal = CaseShredded(report.code, report.shredded_at, report.closed_at,
                                        records.quarter_of(report.received_at, self.core.timezone))
             else:
-                try:
-                    return records.db_case_file(session, self.core, person, report.code,
-                                                operator=operator)
-                except CandorError as exc:
-                    refusal = exc  # raised once the refusal's audit row is committed
+                return records.db_case_file(session, self.core, person, report.code,
+                                            operator=operator)
         assert refusal is not None
         raise refusal
 

@@ -24,26 +24,40 @@ from storage import identities
 from storage.audit import AuditLog, Detail
 from storage.clock import start_of_day, utcnow
 from storage.crypto import Vault
+from storage.db import Database
 from storage.identities import PlatformAccount
 from storage.models import Exclusion, Person, Report
 from storage.vocabulary import PersonKind, Platform
 
+Keep = Callable[[Session], None]  # what a refusal itself writes, in a transaction of its own
+
 
 class CandorError(Exception):
-    """A request the core refuses; `reply` is the polite sentence for the person."""
+    """A request the core refuses; `reply` is the polite sentence for the person. Everything the
+    use case wrote before it refused is rolled back; `keep` is what the refusal itself leaves
+    (its audit entry, a failed guess counted), written afterwards in a unit of work of its own
+    (`keep_refusal`)."""
 
-    def __init__(self, reply: str) -> None:
+    def __init__(self, reply: str, *, keep: Keep | None = None) -> None:
         super().__init__(reply)
         self.reply = reply
+        self.keep = keep
 
 
 class FieldError(CandorError):
     """A form field the core refuses: adapters show `reply` beside the field `name` (a Slack
     field error, a line under the card's input), and nothing is recorded."""
 
-    def __init__(self, name: str, reply: str) -> None:
-        super().__init__(reply)
+    def __init__(self, name: str, reply: str, *, keep: Keep | None = None) -> None:
+        super().__init__(reply, keep=keep)
         self.name = name
+
+
+def keep_refusal(db: Database, refusal: CandorError) -> None:
+    """Write what a refusal keeps, once the use case's own unit of work was rolled back."""
+    if refusal.keep is not None:
+        with db.write() as session:
+            refusal.keep(session)
 
 
 def required_text(name: str, value: str, *, limit: int) -> str:
@@ -79,6 +93,15 @@ class Core:
                     at: datetime | None = None) -> None:
         self.audit.db_append(session, actor=actor, action=action, record_kind=record_kind,
                              record_id=record_id, detail=detail, at=at or self.now())
+
+    def refused(self, reply: str, *, actor: str, action: str, record_kind: str, record_id: str,
+                detail: Detail | None = None) -> CandorError:
+        """A refusal whose audit entry outlives the rollback of everything else the use case
+        wrote: raise what this returns."""
+        def keep(session: Session) -> None:
+            self.audit_event(session, actor=actor, action=action, record_kind=record_kind,
+                             record_id=record_id, detail=detail)
+        return CandorError(reply, keep=keep)
 
     def today(self) -> date:
         """Today in the company's zone: the one "today" every rule, form and view counts from

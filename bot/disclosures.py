@@ -56,10 +56,9 @@ def db_view(session: Session, core: Core, member: Person, attestation_id: str) -
         raise CandorError(refusals.NOT_UNDERSTOOD)
     if (not is_committee(member)
             or not db_kept_away(session, core, member).shows_officer(attestation.person_id)):
-        core.audit_event(session, actor=actor_id(member), action="attestation.refused",
-                         record_kind=KIND, record_id=attestation.id)
-        raise CandorError(refusals.NOT_ALLOWED_RECORD if is_committee(member)
-                          else refusals.COMMITTEE_ONLY)
+        raise core.refused(refusals.NOT_ALLOWED_RECORD if is_committee(member)
+                           else refusals.COMMITTEE_ONLY, actor=actor_id(member),
+                           action="attestation.refused", record_kind=KIND, record_id=attestation.id)
     officer = session.get(Person, attestation.person_id)
     answers = core.vault.unseal(session, kind=KIND, record_id=attestation.id, blob=attestation.body)
     sections: list[tuple[str, str]] = [

@@ -126,8 +126,10 @@ def db_reporter_case(session: Session, core: Core, person: Person, actor: Actor,
             return held
         assert report is not None
         return report
-    _count_failure(session, core, person=person, subject=subject)
-    raise CandorError(refusals.CASE_NOT_FOUND)
+    # The failed guess is counted even though the request is refused (and rolled back).
+    person_id = person.id
+    raise CandorError(refusals.CASE_NOT_FOUND, keep=lambda kept: _count_failure(
+        kept, core, person_id=person_id, subject=subject))
 
 
 # --- the slow hash, outside the unit of work ----------------------------------------------------
@@ -205,7 +207,7 @@ def _limited(session: Session, core: Core, subject: str) -> bool:
     return _failures(session, core, subject) >= PERSON_GUESSES
 
 
-def _count_failure(session: Session, core: Core, *, person: Person, subject: str) -> None:
+def _count_failure(session: Session, core: Core, *, person_id: int | None, subject: str) -> None:
     """Count a failed check against the person; reaching the limit is audited (the person and
     the day: never the secret, the code typed or the moment)."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -213,8 +215,10 @@ def _count_failure(session: Session, core: Core, *, person: Person, subject: str
     session.execute(statement.on_conflict_do_update(
         index_elements=["subject", "slot"], set_={"failures": GuessCount.failures + 1}))
     if _failures(session, core, subject) == PERSON_GUESSES:
+        person = session.get(Person, person_id)
+        assert person is not None
         core.audit_event(session, actor=actor_id(person), action="status.guesses_limited",
-                         record_kind="person", record_id=str(person.id),
+                         record_kind="person", record_id=str(person_id),
                          detail={"failures": PERSON_GUESSES, "window": "day"},
                          at=core.today_start())
 
@@ -236,7 +240,9 @@ def db_replace_typed_secret(session: Session, core: Core, person: Person, actor:
     records the replacement, never a secret."""
     try:
         report = db_reporter_case(session, core, person, actor, args)
-    except CandorError:
+    except CandorError as refusal:
+        if refusal.keep is not None:  # answered, not refused: what the refusal keeps, kept here
+            refusal.keep(session)
         return [Text(following.secret_typed_not_shown(actor.surface))]
     if not report.anonymous:  # a named case needs no secret: what was typed opens nothing
         return [Text(following.secret_typed_not_shown(actor.surface))]

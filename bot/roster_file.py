@@ -21,7 +21,7 @@ _KEYS = {
     PersonKind.OFFICER: ("name", "email", "role", "slack_id", "teams_id", "attestation_due"),
     PersonKind.COMMITTEE: ("name", "email", "chair", "slack_id", "teams_id"),
 }
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
+EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")  # Slack user ids: U… (or W… on Enterprise Grid)
 _TEAMS_ID = re.compile(r"^\S{1,128}$")  # the AAD object id; no stricter check, it varies by tenant
 _NULL = "tag:yaml.org,2002:null"
@@ -126,7 +126,7 @@ def _entry(node: yaml.Node, kind: PersonKind) -> RosterEntry:
     if not email:
         raise fail("email", f"{name} has no email")
     email = email.lower()
-    if not _EMAIL.match(email):
+    if not EMAIL.match(email):
         raise fail("email", f"{email!r} is not an e-mail address")
     role = None
     if kind is PersonKind.OFFICER:

@@ -33,13 +33,14 @@ from bot import (
     retention,
     waivers,
 )
-from bot.core import CandorError, Core, FieldError, db_resolve
+from bot.core import CandorError, Core, FieldError, db_resolve, keep_refusal
 from bot.messages import (
     Actor,
     ChoiceClicked,
     Command,
     DirectMessage,
     FormErrors,
+    FormSubmitted,
     Inbound,
     Keepable,
     Reply,
@@ -101,13 +102,16 @@ class Service:
                     # the attempt goes to the audit log like any other refusal.
                     access.db_refuse_outsider(session, self.core, event.actor, event.value)
                     return [Text(refusals.NOT_ON_ROSTER)]
-                try:
-                    return self._dispatch(session, person, event)
-                except CandorError as refusal:
-                    # Refusals may have audited themselves (a member kept away): keep that.
-                    return [Text(refusal.reply)]
+                return self._dispatch(session, person, event)
         except _Refused as refused:
             return refused.replies
+        except CandorError as refusal:
+            # Everything the use case wrote was rolled back with its unit of work; what the
+            # refusal itself keeps (its audit entry, a failed guess) commits on its own.
+            keep_refusal(self.db, refusal)
+            if isinstance(refusal, FieldError) and isinstance(event, FormSubmitted):
+                return [FormErrors(event.form_id, {refusal.name: refusal.reply})]
+            return [Text(refusal.reply)]
         except once.Duplicate:
             log.info("duplicate event ignored: %s", event.event_id)
             return []
@@ -162,11 +166,8 @@ class Service:
         asked = _Asked(session, core, person, event.actor)
         if isinstance(event, ChoiceClicked):
             return _route(asked, actions.parse(event.value))
-        try:
-            return _route(replace(asked, form_id=event.form_id, values=event.values),
-                          actions.parse_form(event.form_id))
-        except FieldError as refusal:
-            return [FormErrors(event.form_id, {refusal.name: refusal.reply})]
+        return _route(replace(asked, form_id=event.form_id, values=event.values),
+                      actions.parse_form(event.form_id))
 
 
 # --- the route table ---------------------------------------------------------------------------

@@ -171,9 +171,8 @@ def db_submit(session: Session, core: Core, person: Person, values: dict[str, An
 def _shown(session: Session, core: Core, person: Person, row: Waiver) -> Waiver:
     """The waiver, unless the member is kept away from its officer (refused and audited)."""
     if not db_kept_away(session, core, person).shows_officer(row.person_id):
-        core.audit_event(session, actor=actor_id(person), action="waiver.refused",
-                         record_kind=KIND, record_id=row.id)
-        raise CandorError(refusals.NOT_ALLOWED_RECORD)
+        raise core.refused(refusals.NOT_ALLOWED_RECORD, actor=actor_id(person),
+                           action="waiver.refused", record_kind=KIND, record_id=row.id)
     return row
 
 

@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from bot.core import Core, db_committee, db_excluded
 from bot.messages import Choice, Document
 from bot.reports import db_unseal
+from bot.roster_file import EMAIL as _EMAIL
 from bot.sanitize import neutralise
 from bot.wording import case_labels, following, governance
 from storage.models import CaseMessage, Determination, Person, Report, StatusChange
@@ -132,7 +133,9 @@ class CaseView:
     legal_hold: bool
     acknowledged_at: datetime | None
     acknowledged_by: str | None
-    reporter: str  # "Name <e-mail>" or "Anonymous"; empty on the reporter's own view
+    reporter: str  # "Name (e-mail)" or "Anonymous"; empty on the reporter's own view
+    # A named reporter's roster entry, as filed: the e-mail stays an e-mail a member can use
+    reporter_entry: tuple[str, str] | None
     report: tuple[tuple[str, str], ...]  # (label, text) of each field; empty on the reporter's view
     kept_away: tuple[str, ...] | None  # the members kept away; None unless the viewer is the chair
     messages: tuple[Message, ...]
@@ -156,12 +159,15 @@ def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer
     """The case as `viewer` may read it. The caller has checked that they may."""
     committee = viewer is not Viewer.REPORTER
     reporter = ""
+    entry: tuple[str, str] | None = None
     fields: tuple[tuple[str, str], ...] = ()
     if committee:  # the reporter's view never opens the narrative
         content = db_unseal(session, core, report)
         who = content.get("reporter")
-        reporter = (case_labels.named_reporter(who.get("name"), who.get("email"))
-                    if isinstance(who, dict) else case_labels.ANONYMOUS)
+        if isinstance(who, dict):
+            entry = (str(who.get("name")), str(who.get("email")))
+        reporter = (case_labels.named_reporter(*entry) if entry is not None
+                    else case_labels.ANONYMOUS)
         fields = tuple((label, str(content.get(key) or case_labels.NOT_GIVEN))
                        for key, label in case_labels.REPORT_FIELDS)
     kept_away = None
@@ -201,12 +207,22 @@ def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer
         viewer=viewer, code=report.code, status=report.status.label, category=report.category.label,
         received=received, legal_hold=report.legal_hold, acknowledged_at=report.acknowledged_at,
         acknowledged_by=_name(session, report.acknowledged_by) if committee else None,
-        reporter=reporter, report=fields, kept_away=kept_away, messages=messages,
-        history=tuple(history), determinations=tuple(determinations),
+        reporter=reporter, reporter_entry=entry, report=fields, kept_away=kept_away,
+        messages=messages, history=tuple(history), determinations=tuple(determinations),
     )
 
 
 # --- the committee's details ------------------------------------------------------------------
+
+
+def _reporter(view: CaseView) -> str:
+    """Who reported, for the details: the roster's name made inert like any text, its e-mail
+    left an e-mail (the roster import checked it is one), so a member can write to them."""
+    if view.reporter_entry is None:
+        return neutralise(view.reporter)
+    name, email = view.reporter_entry
+    return case_labels.named_reporter(neutralise(name),
+                                      email if _EMAIL.fullmatch(email) else neutralise(email))
 
 
 def details(view: CaseView, *, choices: tuple[Choice, ...]) -> Document:
@@ -215,7 +231,7 @@ def details(view: CaseView, *, choices: tuple[Choice, ...]) -> Document:
     sections: list[tuple[str, str]] = [(case_labels.STATUS, view.status),
                                        (case_labels.CATEGORY, view.category),
                                        (case_labels.RECEIVED, view.received),
-                                       (case_labels.REPORTER, neutralise(view.reporter))]
+                                       (case_labels.REPORTER, _reporter(view))]
     sections += [(label, neutralise(text)) for label, text in view.report]
     if view.kept_away is not None:
         sections.append((case_labels.KEPT_AWAY, ", ".join(view.kept_away) or case_labels.NO_ONE))

@@ -49,7 +49,7 @@ def case_file_title(code: str) -> str:
 
 
 def named_reporter(name: object, email: object) -> str:
-    return f"{name} <{email}>"
+    return f"{name} ({email})"
 
 
 def message_heading(what: str, at: datetime) -> str:

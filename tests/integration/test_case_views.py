@@ -13,7 +13,6 @@ from sqlmodel import col, select
 
 from bot import board, records
 from bot.messages import Document
-from bot.sanitize import neutralise
 from storage.models import Person, Report
 from storage.vocabulary import BoardAction
 from tests.support.world import World, choice_values
@@ -86,8 +85,8 @@ def test_details_case_file_and_reporters_view_word_a_case_alike(world):
         assert shown[label] == facts[label] == reporter[label], label
     for label in ("Category", *REPORT_FIELDS):
         assert shown[label] == facts[label], label
-    # (a chat disarms the e-mail address, which would be a link there; the file keeps it as typed)
-    assert shown["Reporter"] == neutralise(facts["Reporter"]) != facts["Reporter"]
+    # the roster's own e-mail stays an e-mail a member can click or copy, in both
+    assert shown["Reporter"] == facts["Reporter"] == "Dana Reyes (dana@example.com)"
 
     # the member kept away, under one heading (the chair's views only; never the reporter's)
     [kept_away] = [h for h in shown if h.startswith("Kept away")]

@@ -537,3 +537,32 @@ def test_an_attestation_due_today_in_the_companys_zone_is_not_overdue_though_utc
     # And the next local morning it is overdue
     world.clock.moment = datetime(2026, 11, 3, 14, 0, tzinfo=UTC)
     assert "overdue" in text_of(world.service.home(world.actor("cfo")))
+
+
+def test_a_use_case_that_writes_then_refuses_leaves_nothing_but_its_audit_entry(world, monkeypatch):
+    from bot import actions, service
+    from storage.models import Person
+    from storage.vocabulary import PersonKind
+
+    class WriteThenRefuse:
+        """A use case that records something, then finds it must refuse."""
+
+    def write_then_refuse(asked, _action):
+        asked.session.add(Person(name="Half Done", email="half@example.com", kind=PersonKind.OFFICER))
+        asked.session.flush()
+        raise asked.core.refused("Not like this.", actor="person:1", action="case.refused",
+                                 record_kind="report", record_id="r-test")
+
+    monkeypatch.setitem(service._ROUTES, WriteThenRefuse, write_then_refuse)
+    real_parse = actions.parse
+    monkeypatch.setattr(actions, "parse", lambda value: WriteThenRefuse() if value == "test:half" else real_parse(value))
+
+    # When the use case writes a row and then refuses
+    replies = world.click("chair", "test:half")
+
+    # Then the person is told, the row it wrote is gone, and the refusal's audit entry stays
+    assert text_of(replies) == "Not like this."
+    with world.db.read() as session:
+        assert session.exec(select(Person).where(Person.email == "half@example.com")).first() is None
+        refused = session.exec(select(AuditEvent).where(AuditEvent.record_id == "r-test")).one()
+    assert refused.action == "case.refused"
