@@ -42,10 +42,10 @@ PLAIN = Table("bench_plain", _plain, Column("id", String(32), primary_key=True),
 SUBMISSION_TABLES = [("report", "body"), ("datakey", "wrapped"), ("auditevent", "detail"),
                      ("outboxmessage", "body")]
 
-DRAFT = Draft(step=Step.REVIEW, category=Category.FRAUD,
-              what="Quarter-end revenue is recognised before delivery at the northern plant. " * 8,
-              who="The plant controller and the regional sales director", when="Since Q3",
-              evidence="Journal entries in the ledger", known=None, anonymous=False)
+DRAFT = Draft(step=Step.REVIEW, category=Category.FRAUD, texts={
+    "what": "Quarter-end revenue is recognised before delivery at the northern plant. " * 8,
+    "who": "The plant controller and the regional sales director", "when": "Since Q3",
+    "evidence": "Journal entries in the ledger", "known": None}, anonymous=False)
 
 
 def submission(backend: str, count: int) -> list[str]:

@@ -33,7 +33,7 @@ from bot.messages import (
     Text,
 )
 from bot.outbox import REPORTER_PREFIX, db_enqueue, person_target
-from bot.reports import REPORT, db_change_status, db_unseal
+from bot.reports import REPORT, db_change_status, db_content
 from bot.views import case as case_view
 from bot.wording import casework, following, refusals
 from storage.models import CaseMessage, Person, Report, new_id
@@ -178,10 +178,10 @@ def _tell_reporter(session: Session, core: Core, report: Report, *, key: str) ->
     """A direct message to a named reporter (an anonymous one reads it with code and secret)."""
     if report.anonymous:
         return
-    reporter = db_unseal(session, core, report).get("reporter")
-    if not isinstance(reporter, dict) or reporter.get("person_id") is None:
+    reporter = db_content(session, core, report).reporter
+    if reporter is None or reporter.person_id is None:
         return
-    person_id = int(reporter["person_id"])
+    person_id = reporter.person_id
     # The message stays in the reporter's chat: it says only that there is news, and its button
     # lists their cases in a window, where the case (and any question, with its answer button)
     # is read. No case code, status or question text in the chat.

@@ -24,6 +24,7 @@ from bot import actions, drafts, intake, once, pending, receipts, report_form
 from bot.calendar import local_date
 from bot.core import Core, db_committee
 from bot.messages import Actor, Choice, Choices, Document, FormErrors, Reply, Text
+from bot.report_content import BY_NAME
 from bot.reports import db_submit as db_record
 from bot.wording import refusals, reporting, typed
 from storage.models import Person, ReportCount
@@ -61,7 +62,7 @@ def db_advance(session: Session, core: Core, person: Person, actor: Actor, draft
                text: str) -> list[Reply]:
     members = db_members(session, person)
     if (" ".join(text.lower().split()) in typed.START
-            and draft.step not in {intake.Step.WHAT, intake.Step.WHO}):
+            and draft.step not in BY_NAME):  # in a text step, "report" is an answer
         # "report" again, mid-report: the draft is kept and its question asked again.
         return [Text(reporting.INTAKE_IN_PROGRESS), *intake.prompt(draft, members)]
     outcome = intake.advance(draft, text, members)

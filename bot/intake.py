@@ -3,60 +3,44 @@
 Steps: category, what happened, who is involved, committee members to keep away, when, evidence,
 who already knows, named or anonymous, review, submit. Every step takes "back", "cancel" and
 "help". The draft is a plain dict-able dataclass so the service can seal it in the database
-between messages. The same fields arrive at once from the report form (bot/report_form.py), which
-imports the draft, its limits and `check_text` from here, so both paths keep the same rules.
-Pure: touches bot.actions, bot.messages and bot.wording, nothing else.
+between messages. The text steps, their order, limits and checks are the table of
+bot/report_content.py, which the report form (bot/report_form.py) reads too, so both paths keep
+the same rules. Pure: touches bot.actions, bot.messages, bot.report_content and bot.wording.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
-from enum import StrEnum
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot import actions
 from bot.messages import Choice, Choices, Reply, Style, Text
+from bot.report_content import BY_NAME, FIELDS, KEEP_AWAY_AFTER, check_text
 from bot.wording import refusals, reporting, typed
 from storage.vocabulary import Category
 
 PREFIX = actions.INTAKE_PREFIX
 
 
-class Step(StrEnum):
+class Step:
+    """The steps that are not one of the report's text fields; a text field's step is its name
+    (`bot.report_content.FIELDS`)."""
+
     CATEGORY = "category"
-    WHAT = "what"
-    WHO = "who"
     EXCLUDE = "exclude"
-    WHEN = "when"
-    EVIDENCE = "evidence"
-    KNOWN = "known"
     IDENTITY = "identity"
     REVIEW = "review"
 
 
-ORDER = list(Step)
+def _order() -> tuple[str, ...]:
+    names = [f.name for f in FIELDS]
+    after = names.index(KEEP_AWAY_AFTER) + 1
+    return (Step.CATEGORY, *names[:after], Step.EXCLUDE, *names[after:], Step.IDENTITY,
+            Step.REVIEW)
 
 
-@dataclass(frozen=True)
-class Limits:
-    what: int = 4000
-    who: int = 1000
-    when: int = 500
-    evidence: int = 2000
-    known: int = 1000
-    min_what: int = 10
-
-
-LIMITS = Limits()
-
-# The free-text steps: (field, limit attribute, required?)
-_TEXT_STEPS: dict[Step, tuple[str, bool]] = {
-    Step.WHAT: ("what", True),
-    Step.WHO: ("who", False),
-    Step.WHEN: ("when", False),
-    Step.EVIDENCE: ("evidence", False),
-    Step.KNOWN: ("known", False),
-}
+ORDER = _order()
 
 
 @dataclass(frozen=True)
@@ -69,36 +53,39 @@ class Member:
 
 @dataclass(frozen=True)
 class Draft:
-    step: Step = Step.CATEGORY
+    step: str = Step.CATEGORY
     category: Category | None = None
-    what: str | None = None
-    who: str | None = None
+    texts: Mapping[str, str | None] = field(default_factory=dict)  # by field name
     exclude: tuple[int, ...] = ()
-    when: str | None = None
-    evidence: str | None = None
-    known: str | None = None
     anonymous: bool | None = None
     # Typed in a chat that keeps history (the officer chose that over the form): the bot's
     # messages then show no choice it could not take back (who is kept away), and choosing
     # "anonymously" says the chat itself links the messages to the account.
     chat: bool = False
 
+    def __post_init__(self) -> None:
+        # every field of the table, None when not given (so two drafts compare by their answers)
+        object.__setattr__(self, "texts", {f.name: self.texts.get(f.name) for f in FIELDS})
+
+    def text(self, name: str) -> str | None:
+        return self.texts.get(name)
+
+    def with_text(self, name: str, value: str | None) -> Draft:
+        return replace(self, texts={**self.texts, name: value})
+
     def to_json(self) -> dict[str, Any]:
-        doc = asdict(self)
-        doc["exclude"] = list(self.exclude)
-        return doc
+        return {"step": self.step, "category": self.category.value if self.category else None,
+                **{f.name: self.texts.get(f.name) for f in FIELDS},
+                "exclude": list(self.exclude), "anonymous": self.anonymous, "chat": self.chat}
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> Draft:
+        step = str(doc.get("step"))
         return cls(
-            step=Step(doc["step"]),
+            step=step if step in ORDER else Step.CATEGORY,
             category=Category(doc["category"]) if doc.get("category") else None,
-            what=doc.get("what"),
-            who=doc.get("who"),
+            texts={f.name: doc[f.name] for f in FIELDS if isinstance(doc.get(f.name), str)},
             exclude=tuple(int(x) for x in doc.get("exclude", ())),
-            when=doc.get("when"),
-            evidence=doc.get("evidence"),
-            known=doc.get("known"),
             anonymous=doc.get("anonymous"),
             chat=bool(doc.get("chat", False)),
         )
@@ -129,14 +116,14 @@ def _nav(*, back: bool = True, skip: bool = False) -> list[Choice]:
 def prompt(draft: Draft, members: list[Member]) -> list[Reply]:
     """The question for the draft's current step."""
     step = draft.step
-    if step is Step.CATEGORY:
+    if step == Step.CATEGORY:
         options = [Choice(c.label, PREFIX + "cat:" + c.value) for c in Category]
         return [Choices(reporting.INTAKE_CATEGORY, tuple(options + _nav(back=False)))]
-    if step in _TEXT_STEPS:
-        name, required = _TEXT_STEPS[step]
-        limit = getattr(LIMITS, name)
-        return [Choices(reporting.intake_question(name, limit), tuple(_nav(skip=not required)))]
-    if step is Step.EXCLUDE:
+    if step in BY_NAME:
+        spec = BY_NAME[step]
+        question = reporting.intake_question(spec.words, limit=spec.limit, required=spec.required)
+        return [Choices(question, tuple(_nav(skip=not spec.required)))]
+    if step == Step.EXCLUDE:
         # In a chat that keeps history a tick beside a name would stay there: the count only.
         marked = set() if draft.chat else set(draft.exclude)
         options = [
@@ -145,7 +132,7 @@ def prompt(draft: Draft, members: list[Member]) -> list[Reply]:
         ]
         options.append(Choice(reporting.INTAKE_DONE, PREFIX + "excl:done", Style.PRIMARY))
         return [Choices(reporting.intake_exclude(len(draft.exclude)), tuple(options + _nav()))]
-    if step is Step.IDENTITY:
+    if step == Step.IDENTITY:
         options = [
             Choice(reporting.INTAKE_NAMED, PREFIX + "id:named"),
             Choice(reporting.INTAKE_ANONYMOUS, PREFIX + "id:anonymous"),
@@ -158,9 +145,9 @@ def review(draft: Draft, members: list[Member]) -> Choices:
     # Never what was typed: the review is a message, and a chat keeps its messages.
     names = [m.name for m in members if m.person_id in draft.exclude]
     summary = reporting.intake_summary(
-        category=draft.category.label if draft.category else None, what=bool(draft.what),
-        who=bool(draft.who), when=bool(draft.when), evidence=bool(draft.evidence),
-        known=bool(draft.known), kept_away=names, chat=draft.chat, anonymous=bool(draft.anonymous),
+        category=draft.category.label if draft.category else None,
+        given=[(f.words, bool(draft.text(f.name))) for f in FIELDS],
+        kept_away=names, chat=draft.chat, anonymous=bool(draft.anonymous),
     )
     options = (
         Choice(reporting.INTAKE_SUBMIT, PREFIX + "submit", Style.PRIMARY),
@@ -178,17 +165,17 @@ def start(members: list[Member], *, chat: bool = False) -> Outcome:
     return Outcome(draft, [Text(reporting.INTAKE_WELCOME), *prompt(draft, members)])
 
 
-def _next(step: Step, members: list[Member]) -> Step:
+def _next(step: str, members: list[Member]) -> str:
     nxt = ORDER[ORDER.index(step) + 1]
-    if nxt is Step.EXCLUDE and not members:
-        nxt = Step.WHEN
+    if nxt == Step.EXCLUDE and not members:  # nobody to keep away: the step is passed by
+        nxt = ORDER[ORDER.index(nxt) + 1]
     return nxt
 
 
-def _previous(step: Step, members: list[Member]) -> Step:
+def _previous(step: str, members: list[Member]) -> str:
     prev = ORDER[max(ORDER.index(step) - 1, 0)]
-    if prev is Step.EXCLUDE and not members:
-        prev = Step.WHO
+    if prev == Step.EXCLUDE and not members:
+        prev = ORDER[ORDER.index(prev) - 1]
     return prev
 
 
@@ -201,23 +188,25 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
     if word == typed.CANCEL:
         return Outcome(None, [Text(reporting.INTAKE_CANCELLED)])
     if word == typed.HELP:
-        return Outcome(draft, [Text(reporting.intake_help(draft.step.value)),
+        required = draft.step == Step.CATEGORY or (draft.step in BY_NAME
+                                                   and BY_NAME[draft.step].required)
+        return Outcome(draft, [Text(reporting.intake_help(skippable=not required)),
                                 *prompt(draft, members)])
     if word == typed.BACK:
-        if draft.step is Step.CATEGORY:
+        if draft.step == Step.CATEGORY:
             return Outcome(draft, prompt(draft, members))
         moved = replace(draft, step=_previous(draft.step, members))
         return Outcome(moved, prompt(moved, members))
 
     step = draft.step
-    if step is Step.CATEGORY:
+    if step == Step.CATEGORY:
         category = category_of(word)
         if category is None:
             return Outcome(draft, [Text(refusals.NOT_UNDERSTOOD), *prompt(draft, members)])
         return _moved(replace(draft, category=category), members)
 
-    if step in _TEXT_STEPS:
-        name, required = _TEXT_STEPS[step]
+    if step in BY_NAME:
+        name, required = step, BY_NAME[step].required
         if name == "known" and word in typed.NOBODY_ELSE:
             # an answer, not a skip
             return _moved(_with(draft, name, reporting.NO_ONE_ELSE_KNOWS), members)
@@ -232,7 +221,7 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
             return Outcome(draft, [Text(problem), *prompt(draft, members)])
         return _moved(_with(draft, name, raw), members)
 
-    if step is Step.EXCLUDE:
+    if step == Step.EXCLUDE:
         if word == "excl:done" or word in typed.DONE:
             return _moved(draft, members)
         if word.startswith("excl:"):
@@ -249,7 +238,7 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
                 return Outcome(updated, prompt(updated, members))
         return Outcome(draft, [Text(refusals.NOT_UNDERSTOOD), *prompt(draft, members)])
 
-    if step is Step.IDENTITY:
+    if step == Step.IDENTITY:
         if word == "id:named" or word in typed.NAMED:
             return _moved(replace(draft, anonymous=False), members)
         if word == "id:anonymous" or word in typed.ANONYMOUS:
@@ -267,8 +256,7 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
 
 
 def _with(draft: Draft, name: str, value: str | None) -> Draft:
-    changes: dict[str, Any] = {name: value}
-    return replace(draft, **changes)
+    return draft.with_text(name, value)
 
 
 def _moved(draft: Draft, members: list[Member]) -> Outcome:
@@ -277,18 +265,6 @@ def _moved(draft: Draft, members: list[Member]) -> Outcome:
 
 
 # --- shared with the form path (bot/report_form.py) ------------------------------------------
-
-
-def check_text(name: str, text: str) -> str | None:
-    """The problem with a field's text, or None. Shared by the chat and the form paths."""
-    limit = getattr(LIMITS, name)
-    if len(text) > limit:
-        return refusals.too_long(limit, len(text))
-    if name == "what" and len(text.strip()) < LIMITS.min_what:
-        return reporting.TOO_SHORT_WHAT
-    if "\x00" in text:
-        return refusals.UNREADABLE_TEXT
-    return None
 
 
 def category_of(word: str) -> Category | None:

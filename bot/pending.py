@@ -100,7 +100,7 @@ def db_hold(session: Session, core: Core, *, draft: Draft, person: Person,
             platform: Platform) -> Receipt:
     """Accept an anonymous report: seal it in a pending row, due after a random delay, and
     return its receipt. Writes nothing else."""
-    assert draft.category is not None and draft.what is not None and draft.anonymous
+    assert draft.category is not None and draft.anonymous
     pending_id, report_id = new_id(), new_id()
     code = db_unused_code(session, core)
     secret = codes.new_secret()
@@ -108,7 +108,8 @@ def db_hold(session: Session, core: Core, *, draft: Draft, person: Person,
     data = {
         "report_id": report_id, "code": code, "category": draft.category.value,
         "secret_hash": core.vault.hash_secret(codes.normalise(secret)),
-        "content": report_content(draft, person, platform), "exclude": list(draft.exclude),
+        "content": report_content(draft, person, platform).to_json(),
+        "exclude": list(draft.exclude),
         "due": due.isoformat(), "platform": platform.value, "secrets_replaced": 0,
     }
     session.add(PendingReport(

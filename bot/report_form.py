@@ -1,10 +1,10 @@
 """The report form: the whole report at once (a Slack modal, a Teams card), and its check.
 
 `form` builds it; `validate_form` turns a submission into a complete draft at the review step, or
-names each field's problem (nothing is recorded). The draft, its limits, the text check and the
-category's names are the conversation's (bot/intake.py), so a report typed in a chat and one sent
-through the form are held to the same rules. Pure: touches bot.intake, bot.actions, bot.messages
-and bot.wording, nothing else.
+names each field's problem (nothing is recorded). The text fields, their limits and check are
+bot/report_content.py's table, the draft and the category's names the conversation's
+(bot/intake.py), so a report typed in a chat and one sent through the form are held to the same
+rules. Pure: touches bot.intake, bot.report_content, bot.actions, bot.messages and bot.wording.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot import actions
-from bot.intake import LIMITS, Draft, Member, Step, category_of, check_text
+from bot.intake import Draft, Member, Step, category_of
 from bot.messages import Choice, FieldKind, Form, FormField
+from bot.report_content import FIELDS, KEEP_AWAY_AFTER, TextField, check_text
 from bot.wording import refusals, reporting
 from storage.vocabulary import Category
 
@@ -21,35 +22,26 @@ from storage.vocabulary import Category
 def form(members: list[Member], *, once: str | None = None) -> Form:
     """The whole report as one form (a Slack modal, a Teams card); `once` is a one-time token in
     its id, so the same form submitted twice files one report."""
-    fields = [
-        FormField(
-            "category", reporting.form_label("category"), FieldKind.SELECT,
-            options=tuple(Choice(c.label, c.value) for c in Category),
-        ),
-        FormField("what", reporting.form_label("what"), FieldKind.MULTILINE, max_length=LIMITS.what,
-                  hint=reporting.hint("what")),
-        FormField("who", reporting.form_label("who"), FieldKind.MULTILINE, required=False,
-                  max_length=LIMITS.who, hint=reporting.hint("who")),
-    ]
-    if members:
-        fields.append(FormField(
-            "exclude", reporting.form_label("exclude"), FieldKind.MULTISELECT,
-            required=False, options=tuple(Choice(m.name, str(m.person_id)) for m in members),
-            hint=reporting.hint("exclude"),
-        ))
-    fields += [
-        FormField("when", reporting.form_label("when"), FieldKind.TEXT, required=False,
-                  max_length=LIMITS.when),
-        FormField("evidence", reporting.form_label("evidence"), FieldKind.MULTILINE,
-                  required=False, max_length=LIMITS.evidence),
-        FormField("known", reporting.form_label("known"), FieldKind.MULTILINE, required=False,
-                  max_length=LIMITS.known),
-        FormField("anonymous", reporting.form_label("anonymous"), FieldKind.BOOLEAN,
-                  hint=reporting.hint("anonymous")),
-    ]
+    fields = [FormField("category", reporting.CATEGORY_LABEL, FieldKind.SELECT,
+                        options=tuple(Choice(c.label, c.value) for c in Category))]
+    for spec in FIELDS:
+        fields.append(_text_field(spec))
+        if spec.name == KEEP_AWAY_AFTER and members:
+            fields.append(FormField(
+                "exclude", reporting.EXCLUDE_LABEL, FieldKind.MULTISELECT, required=False,
+                options=tuple(Choice(m.name, str(m.person_id)) for m in members),
+                hint=reporting.EXCLUDE_HINT))
+    fields.append(FormField("anonymous", reporting.ANONYMOUS_LABEL, FieldKind.BOOLEAN,
+                            hint=reporting.ANONYMOUS_HINT))
     return Form(actions.ReportForm(once or "").encode(), reporting.FORM_TITLE, tuple(fields),
                 submit_label=reporting.FORM_SUBMIT,
                 intro=reporting.INTAKE_FORM_INTRO)
+
+
+def _text_field(spec: TextField) -> FormField:
+    return FormField(spec.name, spec.words.label,
+                     FieldKind.MULTILINE if spec.multiline else FieldKind.TEXT,
+                     required=spec.required, max_length=spec.limit, hint=spec.words.hint or None)
 
 
 def validate_form(values: dict[str, Any], members: list[Member]) -> Draft | dict[str, str]:
@@ -71,9 +63,10 @@ def validate_form(values: dict[str, Any], members: list[Member]) -> Draft | dict
     category = category_of(str(values.get("category") or "").lower())
     if category is None:
         errors["category"] = reporting.CHOOSE_CATEGORY
-    what = text("what")
-    if what is None and "what" not in errors:
-        errors["what"] = refusals.REQUIRED_FIELD
+    texts = {spec.name: text(spec.name) for spec in FIELDS}
+    for spec in FIELDS:
+        if spec.required and texts[spec.name] is None and spec.name not in errors:
+            errors[spec.name] = refusals.REQUIRED_FIELD
     raw_exclude = values.get("exclude") or []
     if isinstance(raw_exclude, str):
         raw_exclude = [raw_exclude]
@@ -96,8 +89,7 @@ def validate_form(values: dict[str, Any], members: list[Member]) -> Draft | dict
     if not isinstance(anonymous, bool):
         errors["anonymous"] = reporting.CHOOSE_IDENTITY
     draft = Draft(
-        step=Step.REVIEW, category=category, what=what, who=text("who"),
-        exclude=tuple(sorted(set(exclude))), when=text("when"), evidence=text("evidence"),
-        known=text("known"), anonymous=anonymous if isinstance(anonymous, bool) else None,
+        step=Step.REVIEW, category=category, texts=texts, exclude=tuple(sorted(set(exclude))),
+        anonymous=anonymous if isinstance(anonymous, bool) else None,
     )
     return errors or draft

@@ -22,6 +22,7 @@ from bot.core import REPORTER, Core, actor_id, db_report_by_code
 from bot.intake import Draft
 from bot.messages import CHANNEL
 from bot.outbox import db_enqueue
+from bot.report_content import FIELDS, NamedReporter, ReportContent
 from storage.models import Exclusion, PendingReport, Person, Report, StatusChange, new_id
 from storage.vocabulary import CaseStatus, Category, Platform
 
@@ -39,23 +40,19 @@ def reporter_tag(core: Core, person_id: int) -> str:
     return core.vault.tag("reporter", str(person_id))
 
 
-def report_content(draft: Draft, person: Person, platform: Platform) -> dict[str, Any]:
+def report_content(draft: Draft, person: Person, platform: Platform) -> ReportContent:
     """What a report seals: the draft's fields and, for a named report, who reported."""
-    return {
-        "what": draft.what, "who": draft.who, "when": draft.when,
-        "evidence": draft.evidence, "known": draft.known,
-        "reporter": None if draft.anonymous else {
-            "person_id": person.id, "name": person.name, "email": person.email,
-            "platform": platform.value,
-        },
-    }
+    return ReportContent(
+        texts={f.name: draft.text(f.name) for f in FIELDS},
+        reporter=None if draft.anonymous else NamedReporter(
+            person_id=person.id, name=person.name, email=person.email, platform=platform.value))
 
 
 def db_submit(session: Session, core: Core, *, draft: Draft, person: Person,
               platform: Platform) -> Receipt:
     """Seal and record the report now, with its exclusions, the audit event and the channel alert.
     (An anonymous report under a delay is held sealed instead, and recorded later: bot.pending.)"""
-    assert draft.category is not None and draft.what is not None and draft.anonymous is not None
+    assert draft.category is not None and draft.anonymous is not None
     report_id = new_id()
     code = db_unused_code(session, core)
     # An anonymous report is dated by its day in every plain row (report, exclusion, audit,
@@ -67,7 +64,8 @@ def db_submit(session: Session, core: Core, *, draft: Draft, person: Person,
               reporter_tag=(None if draft.anonymous or person.id is None
                             else reporter_tag(core, person.id)),
               secret_hash=core.vault.hash_secret(codes.normalise(secret)) if secret else None,
-              content=report_content(draft, person, platform), exclude=draft.exclude, moment=moment)
+              content=report_content(draft, person, platform).to_json(), exclude=draft.exclude,
+              moment=moment)
     return Receipt(report_id, code, secret)
 
 
@@ -120,6 +118,11 @@ def db_unused_code(session: Session, core: Core) -> str:
 
 def db_unseal(session: Session, core: Core, report: Report) -> dict[str, Any]:
     return core.vault.unseal(session, kind=REPORT, record_id=report.id, blob=report.body)
+
+
+def db_content(session: Session, core: Core, report: Report) -> ReportContent:
+    """The report's content, typed (a shredded report opens as nothing given)."""
+    return ReportContent.from_json(db_unseal(session, core, report))
 
 
 def db_alert(session: Session, core: Core, report: Report, *, change: StatusChange | None = None,

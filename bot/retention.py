@@ -9,7 +9,7 @@ hold's reason is sealed inside the report itself, and every hold, release and sh
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
@@ -21,7 +21,7 @@ from bot.committee import REASON_LIMIT
 from bot.core import CandorError, Core, actor_id, required_text
 from bot.messages import FieldKind, Form, FormField, Reply, Text
 from bot.outbox import key_ids
-from bot.reports import REPORT, db_unseal
+from bot.reports import REPORT, db_content
 from bot.wording import casework, refusals
 from storage.models import (
     CaseMessage,
@@ -120,11 +120,11 @@ def db_set_hold(session: Session, core: Core, report: Report, *, hold: bool, rea
     if report.shredded_at is not None:
         raise CandorError(refusals.CASE_NOT_FOUND)
     reason = required_text("reason", reason, limit=REASON_LIMIT)
-    content = db_unseal(session, core, report)
-    holds = list(content.get("holds", []))
-    holds.append({"hold": hold, "reason": reason, "by": actor, "at": core.now().isoformat()})
-    content["holds"] = holds
-    report.body = core.vault.seal(session, kind=REPORT, record_id=report.id, data=content)
+    content = db_content(session, core, report)
+    placed = {"hold": hold, "reason": reason, "by": actor, "at": core.now().isoformat()}
+    content = replace(content, holds=(*content.holds, placed))
+    report.body = core.vault.seal(session, kind=REPORT, record_id=report.id,
+                                  data=content.to_json())
     report.legal_hold = hold
     session.add(report)
     core.audit_event(session, actor=actor, action="case.hold" if hold else "case.hold_released",

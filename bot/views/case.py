@@ -26,7 +26,8 @@ from sqlmodel import Session, col, select
 
 from bot.core import Core, db_committee, db_excluded
 from bot.messages import Choice, Document
-from bot.reports import db_unseal
+from bot.report_content import FIELDS
+from bot.reports import db_content
 from bot.roster_file import EMAIL as _EMAIL
 from bot.sanitize import neutralise
 from bot.wording import case_labels, following, governance
@@ -162,14 +163,13 @@ def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer
     entry: tuple[str, str] | None = None
     fields: tuple[tuple[str, str], ...] = ()
     if committee:  # the reporter's view never opens the narrative
-        content = db_unseal(session, core, report)
-        who = content.get("reporter")
-        if isinstance(who, dict):
-            entry = (str(who.get("name")), str(who.get("email")))
+        content = db_content(session, core, report)
+        if content.reporter is not None:
+            entry = (content.reporter.name, content.reporter.email)
         reporter = (case_labels.named_reporter(*entry) if entry is not None
                     else case_labels.ANONYMOUS)
-        fields = tuple((label, str(content.get(key) or case_labels.NOT_GIVEN))
-                       for key, label in case_labels.REPORT_FIELDS)
+        fields = tuple((f.words.heading, content.text(f.name) or case_labels.NOT_GIVEN)
+                       for f in FIELDS if f.committee_reads)
     kept_away = None
     if viewer is Viewer.CHAIR:
         excluded = db_excluded(session, core, report)

@@ -9,8 +9,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 CASE, STATUS, CATEGORY, RECEIVED, REPORTER = "Case", "Status", "Category", "Received", "Reporter"
-REPORT_FIELDS = (("what", "What happened"), ("who", "People involved"), ("when", "When"),
-                 ("evidence", "Evidence"), ("known", "Already known to"))
 NOT_GIVEN = "Not given"
 ANONYMOUS = "Anonymous"
 KEPT_AWAY = "Kept away from this case (visible to the chair only)"

@@ -6,8 +6,33 @@ and the service.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.messages import Surface, Window
 from bot.wording import menus
+
+
+@dataclass(frozen=True)
+class FieldWords:
+    """What a reporter and the committee read of one field of a report."""
+
+    label: str  # the form's label
+    question: str  # the typed conversation's question
+    heading: str  # what the review, the case view and the case file show it under
+    hint: str = ""  # a line under the form's field
+
+
+# The report's free-text fields, in the order `bot.report_content.FIELDS` asks them.
+WHAT = FieldWords("What happened?", "What happened? Please describe it in your own words.",
+                  "What happened", "Facts are most helpful: what, where, how much.")
+WHO = FieldWords("Who is involved?", "Who is involved? Names and roles help the committee.",
+                 "People involved", "Names and roles, if you know them.")
+WHEN = FieldWords("When did it happen?", "When did it happen, or over what period?", "When")
+EVIDENCE = FieldWords("What evidence exists, and where?",
+                      "What evidence exists, and where can the committee find it?", "Evidence")
+KNOWN = FieldWords("Does anyone else already know?",
+                   "Does anyone else already know about this (a manager, the auditors, a "
+                   "regulator)?", "Already known to others")
 
 INTAKE_WELCOME = (
     "Thank you for speaking up. I'll ask a few short questions; you can type \"back\", "
@@ -17,18 +42,9 @@ INTAKE_WELCOME = (
 
 INTAKE_CATEGORY = "What is your concern about?"
 
-_QUESTIONS = {
-    "what": "What happened? Please describe it in your own words.",
-    "who": "Who is involved? Names and roles help the committee.",
-    "when": "When did it happen, or over what period?",
-    "evidence": "What evidence exists, and where can the committee find it?",
-    "known": "Does anyone else already know about this (a manager, the auditors, a regulator)?",
-}
-
-
-def intake_question(name: str, limit: int) -> str:
-    optional = "" if name == "what" else " You can skip this."
-    return f"{_QUESTIONS[name]} (up to {limit} characters.){optional}"
+def intake_question(words: FieldWords, *, limit: int, required: bool) -> str:
+    optional = "" if required else " You can skip this."
+    return f"{words.question} (up to {limit} characters.){optional}"
 
 
 def intake_exclude(chosen: int) -> str:
@@ -46,23 +62,16 @@ INTAKE_IDENTITY = (
 )
 
 
-def intake_summary(*, category: str | None, what: bool, who: bool, when: bool, evidence: bool,
-                   known: bool, kept_away: list[str], chat: bool,
+def intake_summary(*, category: str | None, given: list[tuple[FieldWords, bool]],
+                   kept_away: list[str], chat: bool,
                    anonymous: bool) -> tuple[tuple[str, str], ...]:
     """The review's lines: whether each answer was given, never what was typed. In a chat that
     keeps history the names kept away are not repeated either."""
-    def said(given: bool) -> str:
-        return "given" if given else "not given"
-
     kept = (("given" if kept_away else "no one") if chat
             else (", ".join(kept_away) if kept_away else "no one"))
     return (
         ("Category", category or "-"),
-        ("What happened", said(what)),
-        ("People involved", said(who)),
-        ("When", said(when)),
-        ("Evidence", said(evidence)),
-        ("Already known to others", said(known)),
+        *((words.heading, "given" if said else "not given") for words, said in given),
         ("Kept away from", kept),
         ("Reporting", "anonymously" if anonymous else "with your name"),
     )
@@ -91,11 +100,11 @@ NO_ONE_ELSE_KNOWS = "No one else knows"
 INTAKE_CANCELLED = "Cancelled. Nothing was sent and your draft is deleted."
 
 
-def intake_help(step: str) -> str:
+def intake_help(*, skippable: bool) -> str:
     return (
         "Your answers are encrypted and go only to the Audit Committee. Answer the question "
         "below, or type \"back\" to change the previous answer, or \"cancel\" to stop."
-        + (" You can also type \"skip\"." if step not in {"what", "category"} else "")
+        + (" You can also type \"skip\"." if skippable else "")
     )
 
 
@@ -104,17 +113,16 @@ FORM_TITLE = "Report a concern"
 FORM_SUBMIT = "Submit report"
 
 
-def form_label(name: str) -> str:
-    return {
-        "category": "What is it about?",
-        "what": "What happened?",
-        "who": "Who is involved?",
-        "exclude": "Committee members who must not see this report",
-        "when": "When did it happen?",
-        "evidence": "What evidence exists, and where?",
-        "known": "Does anyone else already know?",
-        "anonymous": "Report anonymously?",
-    }[name]
+CATEGORY_LABEL = "What is it about?"
+
+EXCLUDE_LABEL = "Committee members who must not see this report"
+
+EXCLUDE_HINT = ("They will not see this report or get any message about it; the committee's "
+                "channel shows every member only its code and category.")
+
+ANONYMOUS_LABEL = "Report anonymously?"
+
+ANONYMOUS_HINT = "If yes, Candor keeps nothing that identifies you."
 
 
 INTAKE_FORM_INTRO = (
@@ -130,16 +138,6 @@ INTAKE_IN_PROGRESS = (
     "You have a report in progress, and it is kept. Here is where we were; type \"cancel\" "
     "if you would rather start over."
 )
-
-
-def hint(name: str) -> str:
-    return {
-        "what": "Facts are most helpful: what, where, how much.",
-        "who": "Names and roles, if you know them.",
-        "exclude": "They will not see this report or get any message about it; the committee's "
-                   "channel shows every member only its code and category.",
-        "anonymous": "If yes, Candor keeps nothing that identifies you.",
-    }.get(name, "")
 
 
 TOO_SHORT_WHAT = (

@@ -17,7 +17,7 @@ from storage.models import Person, Report
 from storage.vocabulary import BoardAction
 from tests.support.world import World, choice_values
 
-REPORT_FIELDS = ("What happened", "People involved", "When", "Evidence", "Already known to")
+REPORT_FIELDS = ("What happened", "People involved", "When", "Evidence", "Already known to others")
 MESSAGES = ("Question", "Answer")  # how a message's heading starts
 
 

@@ -45,12 +45,12 @@ FULL = [
 def test_full_conversation_reaches_review_with_every_answer():
     outcome = drive(FULL)
     draft = outcome.draft
-    assert draft is not None and draft.step is Step.REVIEW
+    assert draft is not None and draft.step == Step.REVIEW
     assert draft.category is Category.FRAUD
-    assert draft.what and draft.what.startswith("The regional controller")
-    assert draft.who == "R. Controller, Northern region"
+    assert draft.text("what") and draft.text("what").startswith("The regional controller")
+    assert draft.text("who") == "R. Controller, Northern region"
     assert draft.exclude == (10,)
-    assert draft.known is None
+    assert draft.text("known") is None
     assert draft.anonymous is True
     assert "Kept away from: Lee Park" in _texts(outcome)
 
@@ -72,13 +72,13 @@ def test_review_shows_a_short_summary_not_an_echo():
 
 def test_back_returns_to_the_previous_question_and_keeps_answers():
     outcome = drive(["intake:cat:disclosure", "Our segment disclosure omits a loss.", "back"])
-    assert outcome.draft is not None and outcome.draft.step is Step.WHAT
-    assert outcome.draft.what == "Our segment disclosure omits a loss."
+    assert outcome.draft is not None and outcome.draft.step == "what"
+    assert outcome.draft.text("what") == "Our segment disclosure omits a loss."
 
 
 def test_back_at_the_first_step_stays_there():
     outcome = drive(["back"])
-    assert outcome.draft is not None and outcome.draft.step is Step.CATEGORY
+    assert outcome.draft is not None and outcome.draft.step == Step.CATEGORY
 
 
 def test_cancel_at_any_step_discards_the_draft():
@@ -90,31 +90,31 @@ def test_cancel_at_any_step_discards_the_draft():
 
 def test_help_explains_and_repeats_the_question():
     outcome = drive(["intake:cat:other", "help"])
-    assert outcome.draft is not None and outcome.draft.step is Step.WHAT
+    assert outcome.draft is not None and outcome.draft.step == "what"
     assert "encrypted" in _texts(outcome)
 
 
 def test_oversize_text_is_refused_with_the_limit_and_the_step_repeats():
     outcome = drive(["intake:cat:fraud", "x" * 4001])
-    assert outcome.draft is not None and outcome.draft.step is Step.WHAT
+    assert outcome.draft is not None and outcome.draft.step == "what"
     assert "4001 characters; the limit here is 4000" in _texts(outcome)
 
 
 def test_what_happened_cannot_be_skipped():
     outcome = drive(["intake:cat:fraud", "skip"])
-    assert outcome.draft is not None and outcome.draft.step is Step.WHAT
+    assert outcome.draft is not None and outcome.draft.step == "what"
     assert "needed" in _texts(outcome)
 
 
 def test_unknown_input_at_a_choice_step_is_answered_and_the_step_repeats():
     outcome = drive(["what is this?"])
-    assert outcome.draft is not None and outcome.draft.step is Step.CATEGORY
+    assert outcome.draft is not None and outcome.draft.step == Step.CATEGORY
     assert "didn't understand" in _texts(outcome)
 
 
 def test_a_stale_button_from_another_step_changes_nothing():
     outcome = drive(["intake:cat:fraud", "intake:id:anonymous"])
-    assert outcome.draft is not None and outcome.draft.step is Step.WHAT
+    assert outcome.draft is not None and outcome.draft.step == "what"
     assert outcome.draft.anonymous is None
 
 
@@ -125,9 +125,9 @@ def test_excluding_toggles_a_member_on_and_off():
 
 def test_no_to_who_already_knows_is_an_answer_not_a_skip():
     outcome = drive([*FULL[:7], "no"])
-    assert outcome.draft is not None and outcome.draft.known == "No one else knows"
+    assert outcome.draft is not None and outcome.draft.text("known") == "No one else knows"
     skipped = drive([*FULL[:7], "skip"])
-    assert skipped.draft is not None and skipped.draft.known is None
+    assert skipped.draft is not None and skipped.draft.text("known") is None
 
 
 def test_the_whole_committee_cannot_be_kept_away():
@@ -147,7 +147,7 @@ def test_an_unknown_member_cannot_be_excluded():
 
 def test_without_committee_members_the_exclusion_step_is_skipped():
     outcome = drive(["2", "Controls over cash are missing.", "skip"], members=[])
-    assert outcome.draft is not None and outcome.draft.step is Step.WHEN
+    assert outcome.draft is not None and outcome.draft.step == "when"
 
 
 def test_draft_survives_a_json_round_trip():
