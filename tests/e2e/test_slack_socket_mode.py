@@ -62,7 +62,7 @@ async def test_a_wrong_app_token_leaves_the_server_up_but_unhealthy(tmp_path, mo
     wrong = {**SOCKET_MODE, "SLACK_APP_TOKEN": "xapp-revoked"}
     async with SlackStandIn() as api, running(tmp_path, api, monkeypatch, env=wrong) as slack:
         await slack.until(lambda: [c for c in api.called("apps.connections.open")])
-        health = await slack.http.get(slack.url.replace("/slack/events", "/healthz"))
+        health = await slack.http.get(slack.admin + "/healthz")
         assert health.status == 503 and (await health.json()) == {"ok": False, "slack_socket_mode": "disconnected"}
         assert api.sockets == []
 

@@ -26,7 +26,7 @@ from aiohttp import web
 from sqlmodel import select
 
 from adapters.bootstrap import Candor, build
-from adapters.server import build_web
+from adapters.server import ADMIN_KEY, build_web
 from adapters.settings import Settings
 from bot.relay import RetryPolicy
 from bot.roster import db_import_roster
@@ -62,6 +62,7 @@ class Teams:
     http: aiohttp.ClientSession
     keys: ChannelKeys | None = None  # with an app id: every post carries a token signed by these
     asked_for: list[str] = field(default_factory=list)  # the app ids outbound tokens were fetched for
+    admin: str = ""  # the operators' listener (/metrics, the detailed /healthz): http://host:port
 
     def activity(self, user: str, *, conversation: dict[str, Any], **fields: Any) -> dict[str, Any]:
         return {"type": "message", "id": f"act-in-{next(_ids)}", "timestamp": "2026-11-25T10:00:00Z",
@@ -155,7 +156,7 @@ async def _start(tmp_path, monkeypatch, connector: ConnectorStandIn | None = Non
     local = {} if "MICROSOFT_APP_ID" in env else {"CANDOR_TEAMS_LOCAL": "true"}
     settings = {"CANDOR_DATABASE_URL": f"sqlite:///{tmp_path / 'candor.db'}",
                 "CANDOR_KEY_FILE": str(tmp_path / "candor.key"), "CANDOR_SCRYPT_LOG2_N": "4",
-                "CANDOR_ANONYMOUS_DELAY_MINUTES": "0",
+                "CANDOR_ANONYMOUS_DELAY_MINUTES": "0", "CANDOR_ADMIN_PORT": "0",
                 "CANDOR_TEAMS_CHANNEL": CHANNEL, "MICROSOFT_APP_TENANT_ID": TENANT, **local, **env}
     for key in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", *TEAMS_ENV):
         monkeypatch.delenv(key, raising=False)
@@ -166,12 +167,14 @@ async def _start(tmp_path, monkeypatch, connector: ConnectorStandIn | None = Non
     with candor.db.write() as session:
         db_import_roster(session, parse_roster(ROSTER), prune=False, vault=candor.core.vault,
                          audit=candor.core.audit, actor="test")
-    runner = web.AppRunner(build_web(candor, with_scheduler=False))
+    app = build_web(candor, with_scheduler=False)
+    runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return Teams(f"http://127.0.0.1:{port}/api/messages", connector, candor, aiohttp.ClientSession()), runner
+    return Teams(f"http://127.0.0.1:{port}/api/messages", connector, candor, aiohttp.ClientSession(),
+                 admin=app[ADMIN_KEY].url), runner
 
 
 async def stop(teams: Teams, runner: web.AppRunner) -> None:
@@ -802,7 +805,8 @@ def test_without_an_app_id_candor_serve_refuses_to_start_unless_local_mode_is_as
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in TEAMS_ENV and not k.startswith("SLACK_")}
     env.update(CANDOR_DATABASE_URL=f"sqlite:///{tmp_path / 'candor.db'}", CANDOR_KEY_FILE=str(tmp_path / "k"),
-               CANDOR_TEAMS_CHANNEL=CHANNEL, CANDOR_HOST="127.0.0.1", CANDOR_PORT=str(port))
+               CANDOR_TEAMS_CHANNEL=CHANNEL, CANDOR_HOST="127.0.0.1", CANDOR_PORT=str(port),
+               CANDOR_ADMIN_PORT="0")
     try:
         result = subprocess.run([sys.executable, "-m", "adapters.cli", "serve"], env=env, capture_output=True,
                                 text=True, timeout=60, cwd=tmp_path)
