@@ -8,11 +8,11 @@ nothing: its /healthz is 200 or 503 with no reason. The reasons, and /metrics, a
 operators alone: `candor_deliveries_total` moves within a second of a named report, and a blocked
 channel's error says what the committee's set-up is.
 
-The detailed /healthz answers 503 with the reasons when the database is unreachable, a connection the process
-needs is down, a committee channel refuses Candor's posts (`committee_channel_blocked`), a
-committee notice has been due longer than CANDOR_ALERT_STALE_MINUTES (`oldest_notice_minutes`), or
-anonymous reports held for their delay are past it unrecorded (`anonymous_reports_unrecorded`: how
-many; the notifier's loop records them, so none of them has reached the committee yet)."""
+The detailed /healthz answers 503 with the reasons when the database is unreachable, a connection
+the process needs is down, a committee channel refuses Candor's posts (`committee_channel_blocked`),
+a committee notice has been due longer than CANDOR_ALERT_STALE_MINUTES (`oldest_notice_minutes`),
+or anonymous reports held for their delay are past it unrecorded (`anonymous_reports_unrecorded`:
+how many; the notifier's loop records them, so none of them has reached the committee yet)."""
 
 from __future__ import annotations
 
@@ -162,8 +162,8 @@ def make_app(candor: Candor, senders: dict[Platform, Sender], *,
             with suppress(asyncio.CancelledError):
                 await task
 
+    app.cleanup_ctx.append(admin_listener)  # listening before the jobs start, stopped after them
     app.cleanup_ctx.append(lifecycle)
-    app.cleanup_ctx.append(admin_listener)
     return app
 
 
