@@ -112,7 +112,7 @@ class Service:
             # A Teams event id holds the conversation's id, which names a person's chat: only a
             # keyed hash, of its own kind (it matches no column), reaches the log.
             log.info("duplicate %s event ignored: %s", event.actor.platform.value,
-                     self.core.vault.tag("log-event", event.event_id)[:16])
+                     self.core.vault.tag("log-event", event.event_id or "")[:16])
             return []
         except CryptoError as exc:
             log.error("sealed data did not open: %s", type(exc).__name__)
