@@ -231,10 +231,12 @@ def build_web(candor: Candor, *, with_scheduler: bool = True,
                     if settings.microsoft_app_password else None)
         adapter, authenticator = build_adapter(app_id=settings.microsoft_app_id, password=password,
                                                tenant_id=settings.microsoft_app_tenant_id)
-        refs = References(candor.db, candor.core.vault)
+        refs = References(candor.db, candor.core.vault,
+                          tenant=settings.microsoft_app_tenant_id or None)
         teams_app = build_app(CandorTeamsBot(candor.service, refs, wake,
                                              tenant_id=settings.microsoft_app_tenant_id,
-                                             local=not settings.microsoft_app_id), adapter)
+                                             local=not settings.microsoft_app_id,
+                                             committee=settings.teams_channel), adapter)
         senders[Platform.TEAMS] = TeamsSender(adapter, refs, channel=settings.teams_channel)
         mounts.append(lambda app: mount_teams(app, adapter, teams_app, authenticator))
     if settings.smtp_url is not None:

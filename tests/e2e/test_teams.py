@@ -630,6 +630,41 @@ async def test_without_a_pinned_tenant_nobody_is_matched_by_e_mail(tmp_path, mon
         await stop(teams, runner)
 
 
+async def test_without_a_pinned_tenant_another_tenants_team_lends_nothing_to_the_committee_channel(
+        tmp_path, monkeypatch):
+    # Given a multi-tenant bot whose committee channel is a private channel of the committee's team
+    private = "19:committee-private@thread.tacv2"
+    teams, runner = await _start(tmp_path, monkeypatch, MICROSOFT_APP_TENANT_ID="", CANDOR_TEAMS_CHANNEL=private)
+    async with ConnectorStandIn() as elsewhere:
+        try:
+            # added to the committee's team, then installed by another organisation in its own team
+            await teams.add_to_team()
+            theirs = teams.in_channel("aad-stranger", type="conversationUpdate", membersAdded=[{"id": BOT}],
+                                      channel="19:theirs@thread.tacv2", team="19:theirs@thread.tacv2")
+            theirs["serviceUrl"] = elsewhere.service_url
+            theirs["conversation"]["tenantId"] = theirs["channelData"]["tenant"]["id"] = "tenant-other"
+            theirs["channelData"]["eventType"] = "teamMemberAdded"
+            assert (await teams.post(theirs)).status in (200, 201, 202)
+
+            # When a named report is filed
+            response = await teams.post(teams.personal("aad-dana", value={
+                "candor_form": "intake", "category": "fraud", "what": f"Revenue booked early {CANARY}",
+                "anonymous": "no"}))
+            assert response.status in (200, 201, 202)
+            (report,) = await teams.until(teams.reports)
+            await asyncio.sleep(1.5)  # a few of the notifier's retries
+            # Then nothing goes to the other organisation's service, and the alert waits
+            assert elsewhere.sent == [] and not teams.connector.posts(private)
+
+            # When a member acts in the committee channel (Teams tells the bot where it is)
+            await teams.post(teams.in_channel("aad-lee", channel=private, team=CHANNEL, text="@Candor"))
+            # Then the alert is posted there, through the committee's own tenant, and only there
+            await teams.until(lambda: [p for p in teams.connector.posts(private) if report.code in str(p)])
+            assert elsewhere.sent == []
+        finally:
+            await stop(teams, runner)
+
+
 async def test_an_e_mail_the_activity_claims_for_itself_is_not_believed(teams):
     # Given someone Teams knows as mal@example.com, whose activity claims to be the committee chair
     teams.connector.add_member("29:aad-mallory", aad_id="aad-mallory", name="Mal Lory", email="mal@example.com")
