@@ -125,7 +125,8 @@ def init() -> None:
 
 def serve() -> None:
     """Run the configured platforms (Slack at POST /slack/events or Socket Mode, Teams at
-    POST /api/messages), the scheduler and the notifier, with GET /healthz and GET /metrics."""
+    POST /api/messages), the scheduler and the notifier, with a bare GET /healthz; GET /metrics and
+    the detailed GET /healthz on the admin listener (CANDOR_ADMIN_HOST:CANDOR_ADMIN_PORT)."""
     from adapters.server import run_server
 
     configured = settings()
