@@ -1,12 +1,18 @@
-"""One aiohttp application: the Slack endpoint, the Teams endpoint, /healthz and /metrics, with
-the notifier, the keyring's watcher (the scheduler, and the operators' outage e-mail) on the same
-event loop.
+"""Two aiohttp applications on one event loop: the public one (the Slack endpoint, the Teams
+endpoint and a bare /healthz), with the notifier, the keyring's watcher, the scheduler and the
+operators' outage e-mail; and the admin listener (CANDOR_ADMIN_HOST:CANDOR_ADMIN_PORT, loopback by
+default) with /metrics and the detailed /healthz.
 
-/healthz answers 503 with the reasons when the database is unreachable, a connection the process
-needs is down, a committee channel refuses Candor's posts (`committee_channel_blocked`), a
-committee notice has been due longer than CANDOR_ALERT_STALE_MINUTES (`oldest_notice_minutes`), or
-anonymous reports held for their delay are past it unrecorded (`anonymous_reports_unrecorded`: how
-many; the notifier's loop records them, so none of them has reached the committee yet)."""
+The public port must be reachable from the internet (Slack and Teams post to it), so it tells
+nothing: its /healthz is 200 or 503 with no reason. The reasons, and /metrics, are for the
+operators alone: `candor_deliveries_total` moves within a second of a named report, and a blocked
+channel's error says what the committee's set-up is.
+
+The detailed /healthz answers 503 with the reasons when the database is unreachable, a connection
+the process needs is down, a committee channel refuses Candor's posts (`committee_channel_blocked`),
+a committee notice has been due longer than CANDOR_ALERT_STALE_MINUTES (`oldest_notice_minutes`),
+or anonymous reports held for their delay are past it unrecorded (`anonymous_reports_unrecorded`:
+how many; the notifier's loop records them, so none of them has reached the committee yet)."""
 
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import timedelta
 
 from aiohttp import web
@@ -39,8 +46,28 @@ METRICS_KEY = web.AppKey("metrics", Metrics)
 PROBES_KEY = web.AppKey("probes", dict[str, Callable[[], Awaitable[bool]]])
 
 
-async def healthz(request: web.Request) -> web.Response:
-    candor = request.app[CANDOR_KEY]
+@dataclass
+class AdminListener:
+    """The operators' listener: its application, where it is asked to listen, and (once started)
+    the port it listens on (port 0 takes a free one)."""
+
+    app: web.Application
+    host: str
+    port: int
+    bound: int | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.bound if self.bound is not None else self.port}"
+
+
+ADMIN_KEY = web.AppKey("admin", AdminListener)
+
+
+async def _problems(app: web.Application) -> dict[str, object]:
+    """What is wrong, by name (empty when healthy): the committee's notices, the connections."""
+    candor = app[CANDOR_KEY]
 
     def committee() -> dict[str, object]:
         return admin.health(candor.db, candor.core.vault, now=candor.core.now(),
@@ -50,11 +77,24 @@ async def healthz(request: web.Request) -> web.Response:
         problems = await asyncio.to_thread(committee)
     except Exception as exc:  # noqa: BLE001  any database failure means "not healthy"
         log.error("health check failed: %s", type(exc).__name__)
-        return web.json_response({"ok": False, "database": "unreachable"}, status=503)
-    down = [name for name, probe in request.app[PROBES_KEY].items() if not await probe()]
+        return {"database": "unreachable"}
+    down = [name for name, probe in app[PROBES_KEY].items() if not await probe()]
     problems.update({name: "disconnected" for name in down})
-    if problems:
+    return problems
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """The admin listener's /healthz: 503 with the reasons."""
+    if problems := await _problems(request.app):
         return web.json_response({"ok": False, **problems}, status=503)
+    return web.json_response({"ok": True})
+
+
+async def public_healthz(request: web.Request) -> web.Response:
+    """The public port's /healthz, for a load balancer: up or not, and nothing of why (the
+    reasons are on the admin listener)."""
+    if await _problems(request.app):
+        return web.json_response({"ok": False}, status=503)
     return web.json_response({"ok": True})
 
 
@@ -80,10 +120,32 @@ def make_app(candor: Candor, senders: dict[Platform, Sender], *,
     notifier = Notifier(candor.relay, senders, metrics=app[METRICS_KEY],
                         recorder=Recorder(candor.db, candor.core))
     app[NOTIFIER_KEY] = notifier
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/healthz", public_healthz)
     for mount in mounts or []:
         mount(app)
+    operators = web.Application()
+    for key in (CANDOR_KEY, PROBES_KEY, METRICS_KEY):
+        operators[key] = app[key]  # type: ignore[index]
+    operators.router.add_get("/healthz", healthz)
+    operators.router.add_get("/metrics", metrics)
+    app[ADMIN_KEY] = AdminListener(operators, candor.settings.admin_host,
+                                   candor.settings.admin_port)
+
+    async def admin_listener(app: web.Application) -> AsyncIterator[None]:
+        # Started and stopped with the public app, so every way of running it (`candor serve`,
+        # a test's runner) has both listeners; a port already taken stops the start.
+        listener = app[ADMIN_KEY]
+        runner = web.AppRunner(listener.app, access_log=None)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, listener.host, listener.port)
+            await site.start()
+            listener.bound = int(runner.addresses[0][1])
+            log.info("Candor's admin listener (/metrics, detailed /healthz) on %s:%s",
+                     listener.host, listener.bound)
+            yield
+        finally:
+            await runner.cleanup()
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()
@@ -100,6 +162,7 @@ def make_app(candor: Candor, senders: dict[Platform, Sender], *,
             with suppress(asyncio.CancelledError):
                 await task
 
+    app.cleanup_ctx.append(admin_listener)  # listening before the jobs start, stopped after them
     app.cleanup_ctx.append(lifecycle)
     return app
 
@@ -168,10 +231,12 @@ def build_web(candor: Candor, *, with_scheduler: bool = True,
                     if settings.microsoft_app_password else None)
         adapter, authenticator = build_adapter(app_id=settings.microsoft_app_id, password=password,
                                                tenant_id=settings.microsoft_app_tenant_id)
-        refs = References(candor.db, candor.core.vault)
+        refs = References(candor.db, candor.core.vault,
+                          tenant=settings.microsoft_app_tenant_id or None)
         teams_app = build_app(CandorTeamsBot(candor.service, refs, wake,
                                              tenant_id=settings.microsoft_app_tenant_id,
-                                             local=not settings.microsoft_app_id), adapter)
+                                             local=not settings.microsoft_app_id,
+                                             committee=settings.teams_channel), adapter)
         senders[Platform.TEAMS] = TeamsSender(adapter, refs, channel=settings.teams_channel)
         mounts.append(lambda app: mount_teams(app, adapter, teams_app, authenticator))
     if settings.smtp_url is not None:

@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     slack_api_url: str = Field("https://slack.com/api/", validation_alias="CANDOR_SLACK_API_URL")
     host: str = Field("0.0.0.0", validation_alias="CANDOR_HOST")
     port: int = Field(3000, ge=1, le=65535, validation_alias=AliasChoices("CANDOR_PORT", "PORT"))
+    # The operators' listener (/metrics, the detailed /healthz): never the internet's port, whose
+    # visitors must learn nothing from delivery counters or a blocked channel's error.
+    admin_host: str = Field("127.0.0.1", validation_alias="CANDOR_ADMIN_HOST")
+    admin_port: int = Field(9300, ge=0, le=65535, validation_alias="CANDOR_ADMIN_PORT")
     log_level: str = Field("INFO", validation_alias="CANDOR_LOG_LEVEL")
     sweep_seconds: int = Field(300, ge=10, validation_alias="CANDOR_SWEEP_SECONDS")
     retention_years: int = Field(7, ge=1, le=100, validation_alias="CANDOR_RETENTION_YEARS")
@@ -214,7 +218,7 @@ class Settings(BaseSettings):
             raise ValueError("the tenant's id (a GUID) or its domain (contoso.onmicrosoft.com)")
         return value.strip() if value else value
 
-    @field_validator("host")
+    @field_validator("host", "admin_host")
     @classmethod
     def _a_host(cls, value: str) -> str:
         if not re.fullmatch(r"[A-Za-z0-9.:\-\[\]]+", value.strip()):
@@ -312,6 +316,24 @@ class Settings(BaseSettings):
                                    "smtps://host:465 (with user:password@ and ?from=ADDRESS if "
                                    "needed)",
                                    param_hint="CANDOR_SMTP_URL")
+            # Plain smtp:// sends AUTH in clear: anyone on the path reads the password. On this
+            # machine (a local relay) there is no path; elsewhere it needs TLS.
+            if (parts.scheme == "smtp" and (parts.username or parts.password)
+                    and not _is_loopback(parts.hostname)):
+                raise SmtpUrlError("holds a user and password for plain smtp:// to another "
+                                   "machine, which would send the password in clear: use "
+                                   "smtp+starttls://...:587 or smtps://...:465 (or a relay on "
+                                   "this machine, smtp://127.0.0.1:25, with no credentials)",
+                                   param_hint="CANDOR_SMTP_URL")
+        return self
+
+    @model_validator(mode="after")
+    def _admin_port_is_its_own(self) -> Settings:
+        if self.admin_port and self.admin_port == self.port:
+            raise SettingsError(
+                f"CANDOR_ADMIN_PORT is {self.admin_port}, the same as CANDOR_PORT: /metrics and "
+                "the detailed /healthz need a port of their own, off the internet. Pick another.",
+                param_hint="CANDOR_ADMIN_PORT")
         return self
 
     @property

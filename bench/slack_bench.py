@@ -161,6 +161,7 @@ async def _measure(quick: bool) -> list[Table]:
                    "CANDOR_KEY_FILE": str(home / "candor.key"), "SLACK_BOT_TOKEN": "xoxb-bench",
                    "SLACK_SIGNING_SECRET": SECRET, "CANDOR_SLACK_API_URL": api.base_url,
                    "CANDOR_COMMITTEE_CHANNEL": "G0COMMITTEE", "CANDOR_PORT": str(port),
+                   "CANDOR_ADMIN_PORT": "0",
                    "CANDOR_HOST": "127.0.0.1", "CANDOR_LOG_LEVEL": "WARNING",
                    "CANDOR_ROSTER": str(home / "roster.yml")}
             cli = [sys.executable, "-m", "adapters.cli"]

@@ -178,6 +178,8 @@ class Admin:
                     continue
                 retention.db_shred(session, self.core, report, actor=ACTOR)
                 shredded += 1
+        if shredded:
+            self.db.checkpoint()  # the shredded keys are still in SQLite's WAL until this
         return shredded
 
     def set_hold(self, code: str, *, hold: bool, reason: str) -> str:

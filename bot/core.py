@@ -79,6 +79,10 @@ class Core:
     platforms: frozenset[Platform]
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     now: Callable[[], datetime] = utcnow
+    # Who runs this process when a person at a terminal acts as others on a database that was
+    # not made for it (`candor console --allow-production`): "console:<os user>@<host>", written
+    # beside the actor of every event audited through `audit_event`, so the log blames them.
+    operator: str | None = None
 
     @property
     def timezone(self) -> ZoneInfo:
@@ -91,6 +95,8 @@ class Core:
     def audit_event(self, session: Session, *, actor: str, action: str, record_kind: str,
                     record_id: str, detail: Detail | None = None,
                     at: datetime | None = None) -> None:
+        if self.operator is not None:
+            detail = {**(detail or {}), "operator": self.operator}
         self.audit.db_append(session, actor=actor, action=action, record_kind=record_kind,
                              record_id=record_id, detail=detail, at=at or self.now())
 

@@ -91,7 +91,7 @@ def db_submit_form(session: Session, core: Core, person: Person, actor: Actor, *
         # The same form sent again (a Teams card stays on screen, and can be clicked twice;
         # a modal whose acknowledgement was lost is submitted again): its receipt, while
         # kept, else a plain "already submitted". Never a second report.
-        kept = receipts.db_again(session, core, token=token)
+        kept = receipts.db_again(session, core, token=token, actor=actor)
         if kept is None:
             return [Text(refusals.FORM_ALREADY_SUBMITTED)]
         return [receipt(kept.code, kept.secret, actor, core.schedule.anonymous_delay_minutes)]
@@ -114,7 +114,8 @@ def _db_submit(session: Session, core: Core, person: Person, actor: Actor, draft
     if not held.secret:  # a log line's time would date an anonymous report to the second
         log.info("report recorded", extra={"report": held.report_id})
     if token:  # a form's one-time token: the receipt can be shown again on a repeat submit
-        receipts.db_keep(session, core, token=token, code=held.code, secret=held.secret)
+        receipts.db_keep(session, core, token=token, actor=actor, code=held.code,
+                         secret=held.secret)
     return [receipt(held.code, held.secret, actor, core.schedule.anonymous_delay_minutes)]
 
 

@@ -4,12 +4,14 @@ Two things are kept, in the same table (`FormReceipt`), each row under a keyed h
 value, sealed like any record, its plain time the day only (a row may be written beside an
 anonymous report) and the moment it stops being shown sealed inside it:
 
-- **A form's receipt**, under the form's one-time token. A modal's acknowledgement carries the
-  receipt (the case code, and an anonymous reporter's secret, shown once). When it reaches Slack
-  late or not at all, the report exists but its reporter never saw the secret; they submit the same
-  form again. That repeat is recognised by the token, and the receipt is shown again instead of
-  "already submitted". The row names no person: the token is a random value only the reporter's
-  own form carries, so it is what proves them. Kept `KEEP`.
+- **A form's receipt**, under a keyed hash of the form's one-time token and the person who
+  submitted it. A modal's acknowledgement carries the receipt (the case code, and an anonymous
+  reporter's secret, shown once). When it reaches Slack late or not at all, the report exists but
+  its reporter never saw the secret; they submit the same form again. That repeat is recognised by
+  the token, and the receipt is shown again instead of "already submitted", to the same person
+  only: a token can leave its form (a Teams card's data, a shared screen), and someone else holding
+  it must not get the code and the secret. The row names no person (the hash binds them in, as a
+  kept view's does). Kept `KEEP`.
 - **A kept view**: a form or a document an adapter shows later, in a window its chat's button
   opens (a Teams dialog), because its chat keeps history: a receipt, a new secret, a case's
   details. `db_keep_view` returns a one-time key for the button; the row's id is a keyed hash of
@@ -53,8 +55,8 @@ class Kept:
     secret: str | None
 
 
-def _key(core: Core, token: str) -> str:
-    return core.vault.tag("form-receipt", token)
+def _key(core: Core, token: str, actor: Actor) -> str:
+    return core.vault.tag("form-receipt", token, actor.platform.value, actor.user_id)
 
 
 def _seal(session: Session, core: Core, key: str, data: dict[str, object]) -> FormReceipt:
@@ -62,10 +64,11 @@ def _seal(session: Session, core: Core, key: str, data: dict[str, object]) -> Fo
                        body=core.vault.seal(session, kind=KIND, record_id=key, data=data))
 
 
-def db_keep(session: Session, core: Core, *, token: str, code: str, secret: str | None) -> None:
-    """Keep the receipt of the report this form just filed."""
+def db_keep(session: Session, core: Core, *, token: str, actor: Actor, code: str,
+            secret: str | None) -> None:
+    """Keep the receipt of the report this form just filed, for `actor` who filed it."""
     until = (core.now() + KEEP).isoformat()
-    session.add(_seal(session, core, _key(core, token),
+    session.add(_seal(session, core, _key(core, token, actor),
                       {"code": code, "secret": secret, "until": until}))
 
 
@@ -73,9 +76,10 @@ def _until(data: dict[str, object]) -> datetime:
     return as_utc(datetime.fromisoformat(str(data["until"])))
 
 
-def db_again(session: Session, core: Core, *, token: str) -> Kept | None:
-    """The receipt of the report this form filed, while it is kept."""
-    key = _key(core, token)
+def db_again(session: Session, core: Core, *, token: str, actor: Actor) -> Kept | None:
+    """The receipt of the report this form filed, while it is kept, when `actor` filed it
+    (anyone else finds nothing)."""
+    key = _key(core, token, actor)
     row = session.get(FormReceipt, key)
     if row is None:
         return None

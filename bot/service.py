@@ -113,7 +113,10 @@ class Service:
                 return [FormErrors(event.form_id, {refusal.name: refusal.reply})]
             return [Text(refusal.reply)]
         except once.Duplicate:
-            log.info("duplicate event ignored: %s", event.event_id)
+            # A Teams event id holds the conversation's id, which names a person's chat: only a
+            # keyed hash, of its own kind (it matches no column), reaches the log.
+            log.info("duplicate %s event ignored: %s", event.actor.platform.value,
+                     self.core.vault.tag("log-event", event.event_id or "")[:16])
             return []
         except CryptoError as exc:
             log.error("sealed data did not open: %s", type(exc).__name__)

@@ -85,6 +85,9 @@ class Sweeper:
                                           record_id=now.isoformat(timespec="minutes"),
                                           detail={"notices": written,
                                                   "drafts_deleted": len(expired)}, at=now)
+        if shredded or any(forgotten.values()):
+            # Shredded keys (a case's, a kept receipt's) are still in SQLite's WAL until this.
+            self.db.checkpoint()
         log.info("sweep at %s wrote %d notices; housekeeping %s", now.isoformat(timespec="minutes"),
                  written, forgotten)
         return SweepResult(written, len(dues), len(expired), len(shredded), dict(kinds))

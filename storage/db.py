@@ -2,7 +2,8 @@
 
 SQLite (the embedded default) runs in WAL mode with foreign keys, `secure_delete` (shredded keys
 and deleted drafts leave no trace in free pages) and `BEGIN IMMEDIATE` for writes, so concurrent
-writers queue instead of failing half-way. PostgreSQL is the same code with the psycopg driver,
+writers queue instead of failing half-way; after a shred, `checkpoint` empties the WAL, which still
+holds the pages as they were before it. PostgreSQL is the same code with the psycopg driver,
 over connections that notice a dead peer within about half a minute (see `postgres_connect_args`).
 """
 
@@ -153,6 +154,25 @@ class Database:
         with Session(self.engine.execution_options(candor_readonly=True),
                      expire_on_commit=False) as session:
             yield session
+
+    def checkpoint(self) -> bool:
+        """After a shred, on SQLite: copy the WAL into the database file and truncate it
+        (`wal_checkpoint(TRUNCATE)`). `secure_delete` zeroes a deleted data key in its page, but
+        the `-wal` file keeps every page as it was written before, the key in it, until then.
+        False when a reader kept it from finishing (the next shred's checkpoint takes it all).
+        Nothing on PostgreSQL: its WAL and archives are the server's (see the README)."""
+        if not self.is_sqlite:
+            return True
+        # On the driver's own connection, outside any transaction (a checkpoint cannot run inside
+        # one, and the "begin" hook would open one).
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            busy = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            cursor.close()
+        finally:
+            raw.close()
+        return busy is None or busy[0] == 0
 
     def dispose(self) -> None:
         self.engine.dispose()

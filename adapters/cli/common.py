@@ -8,6 +8,9 @@ A refusal is printed as a sentence, never a traceback: a traceback may show a re
 
 from __future__ import annotations
 
+import getpass
+import os
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -52,6 +55,17 @@ def settings() -> Settings:
         hint = str(exc.param_hint or "")
         raise fail(exc.message if hint in exc.message else f"{hint}: {exc.message}",
                    code=2, soft_wrap=True) from None
+
+
+def operator() -> str:
+    """Who runs this command: the OS user and the host, as the audit log records them beside the
+    person acted for (`export case --as` names a member, `console` acts as anyone: anyone at the
+    shell can type a name)."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no name for this uid (a bare container)
+        user = f"uid {os.getuid()}"
+    return f"{user}@{socket.gethostname()}"[:200]
 
 
 @contextmanager

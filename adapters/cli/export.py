@@ -7,30 +7,17 @@ a refusal included; its refusals are worded here (`_words`) and printed, never a
 
 from __future__ import annotations
 
-import getpass
-import os
-import socket
 from pathlib import Path
 
 import typer
 from rich.markup import escape
 
-from adapters.cli.common import administration, fail, out, unwritable
+from adapters.cli.common import administration, fail, operator, out, unwritable
 from bot.admin import CaseShredded, NotFound, Refused
 from bot.records import parse_period
 
 app = typer.Typer(help="The committee's records: case files and the quarterly register.",
                   no_args_is_help=True)
-
-
-def _operator() -> str:
-    """Who runs this command: the OS user and the host, as the audit log records them beside
-    the member an export is made for (`--as` names the member; anyone at the shell can type it)."""
-    try:
-        user = getpass.getuser()
-    except (OSError, KeyError):  # no name for this uid (a bare container)
-        user = f"uid {os.getuid()}"
-    return f"{user}@{socket.gethostname()}"[:200]
 
 
 @app.command("case")
@@ -49,7 +36,7 @@ def export_case(
     if fmt not in {"md", "pdf"}:
         raise fail("--format is md or pdf")
     with administration(_words, lead="no export: ") as admin:
-        case = admin.case_file(code, member=as_email, operator=_operator())
+        case = admin.case_file(code, member=as_email, operator=operator())
     path = destination or Path(f"case-{case.code}.{fmt}")
     try:
         write_case(case, path, fmt)

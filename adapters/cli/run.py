@@ -14,12 +14,14 @@ from adapters.cli import roster
 from adapters.cli.common import (
     configured_platforms,
     fail,
+    operator,
     out,
     running,
     settings,
     warn,
 )
 from adapters.cli.keys.escrow import escrow_warning
+from adapters.settings import Settings
 from storage import migrate
 from storage.db import Database
 from storage.keyring import KeyringError
@@ -32,14 +34,26 @@ def add_commands(app: typer.Typer) -> None:
     app.command()(serve)
 
 
-def console() -> None:
+def console(
+    allow_production: bool = typer.Option(
+        False, "--allow-production",
+        help="Use a database the console did not create (or a PostgreSQL one): every event it "
+             "audits then names your OS user and host beside the person you act as."),
+) -> None:
     """A local chat with Candor in the terminal (SQLite and a development key by default).
 
-    Act as any roster person with /as EMAIL; with no roster, a demo roster is loaded."""
+    Act as any roster person with /as EMAIL; with no roster, a demo roster is loaded. It works on
+    a database it created; any other needs --allow-production."""
     from adapters.console.app import Console
     from adapters.console.demo import ensure_people
+    from bot import console_use
 
+    fresh = _console_may_use(settings(), allow_production=allow_production)
     with running(frozenset({Platform.CONSOLE}), create_key=True, upgrade=True) as candor:
+        if fresh:
+            console_use.mark_created(candor.db, candor.core)
+        if allow_production:
+            candor.core.operator = f"console:{operator()}"
         note = ensure_people(candor)
         chat = Console(candor.service, candor.relay, echo=not sys.stdin.isatty(),
                        retention_years=candor.settings.retention_years)
@@ -48,6 +62,29 @@ def console() -> None:
             chat.say(note)
         interactive = sys.stdin.isatty()
         chat.run(_lines(interactive, chat.prompt), interactive=False)
+
+
+def _console_may_use(configured: Settings, *, allow_production: bool) -> bool:
+    """Refuse, before anything is created or upgraded, a database the console did not make (or
+    any PostgreSQL one) unless allowed; True when there is no schema yet (the console makes it)."""
+    from bot import console_use
+
+    db = Database.from_url(configured.database_url)
+    try:
+        fresh = migrate.current_revision(db) is None
+        if allow_production:
+            return fresh
+        why = ("is PostgreSQL, a production database" if db.engine.dialect.name == "postgresql"
+               else None if fresh or console_use.created_by_console(db)
+               else "was not created by the console")
+    finally:
+        db.dispose()
+    if why is not None:
+        raise fail(f"CANDOR_DATABASE_URL {why}. The console acts as anyone you name, and the "
+                   "audit log would record them as having acted. Nothing was changed. To use it "
+                   "anyway: `candor console --allow-production` (every event it audits then "
+                   "names your OS user and host beside them).")
+    return fresh
 
 
 def _lines(interactive: bool, prompt: Callable[[], str]) -> Iterator[str]:
@@ -89,7 +126,8 @@ def init() -> None:
 
 def serve() -> None:
     """Run the configured platforms (Slack at POST /slack/events or Socket Mode, Teams at
-    POST /api/messages), the scheduler and the notifier, with GET /healthz and GET /metrics."""
+    POST /api/messages), the scheduler and the notifier, with a bare GET /healthz; GET /metrics and
+    the detailed GET /healthz on the admin listener (CANDOR_ADMIN_HOST:CANDOR_ADMIN_PORT)."""
     from adapters.server import run_server
 
     configured = settings()

@@ -31,7 +31,7 @@ def ensure_people(candor: Candor) -> str | None:
         entries = parse_roster(DEMO_ROSTER)
         source = None
     import_roster(candor.db, entries, prune=False, vault=candor.core.vault,
-                  audit=candor.core.audit, actor="console")
+                  audit=candor.core.audit, actor=candor.core.operator or "console")
     if source:
         return f"Roster loaded from {source}. Type /who to see it."
     return ("No roster yet, so a demo roster was loaded: officers dana@, sam@, ana@example.com; "

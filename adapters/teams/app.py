@@ -95,12 +95,14 @@ class CandorTeamsBot:
     teams_id) only. A person's 1:1 reference is stored only once the roster knows them."""
 
     def __init__(self, service: Service, refs: References, wake: Callable[[], None], *,
-                 tenant_id: str | None = None, local: bool = False) -> None:
+                 tenant_id: str | None = None, local: bool = False,
+                 committee: str | None = None) -> None:
         self._bridge = Bridge(service, wake, platform=Platform.TEAMS, surface=cards.SURFACE)
         self._service = service
         self._refs = refs
         self._tenant = tenant_id or None
         self._local = local
+        self._committee = committee or None  # CANDOR_TEAMS_CHANNEL
 
     async def _private(self, replies: list[Reply], actor: Actor) -> list[Reply | dict[str, Any]]:
         """The replies for a chat: what only a dialog may show is kept by the core for it."""
@@ -133,6 +135,7 @@ class CandorTeamsBot:
 
     async def on_message(self, context: TurnContext, state: TurnState) -> None:
         activity = context.activity
+        await self._remember_committee(activity)
         if in_channel(activity) and not activity.value:
             # in a channel only card buttons act (a committee member's click); chatter is ignored
             return
@@ -161,6 +164,18 @@ class CandorTeamsBot:
             for reply in outgoing(shown + await self._private(replies, actor)):
                 await patiently(
                     lambda reply=reply: context.send_activity(reply))  # type: ignore[misc]
+
+    async def _remember_committee(self, activity: Activity) -> None:
+        """An activity in the committee's channel (a click, a mention): its reference, under the
+        channel's own name, is where alerts go and whose tenant new conversations take."""
+        conversation = activity.conversation.id if activity.conversation else ""
+        if (self._committee is None or not in_channel(activity)
+                or (conversation or "").split(";")[0] != self._committee):
+            return
+        reference = activity.get_conversation_reference()
+        reference.activity_id = None
+        reference.conversation.id = self._committee  # the channel, not a message's thread
+        await self._bridge.call(self._refs.save, CHANNEL, self._committee, reference)
 
     async def _remember(self, activity: Activity, actor: Actor) -> bool:
         if not await self._bridge.call(self._service.knows, actor):
@@ -241,6 +256,12 @@ class CandorTeamsBot:
         await self._bridge.call(self._refs.save, TEAM, team_id, reference)
         if channel_id:
             await self._bridge.call(self._refs.save, CHANNEL, channel_id, reference)
+        if self._committee is not None and self._committee in (team_id, channel_id):
+            # The committee's team (its General channel's id is the team's): stored under the
+            # committee channel's name, so it never depends on which team was added last.
+            committee = reference.model_copy(deep=True)
+            committee.conversation.id = self._committee
+            await self._bridge.call(self._refs.save, CHANNEL, self._committee, committee)
         # Ids only (not confidential): the operator finds the team here, and CANDOR_TEAMS_CHANNEL
         # may name this channel or any other channel of the team.
         log.info("added to team %s in channel %s; references stored", team_id, channel_id)

@@ -177,7 +177,7 @@ class TeamsSender:
         reference = await asyncio.to_thread(self._refs.load, USER, user_id)
         if reference is not None:
             return await self._send(reference, notice)
-        template = await asyncio.to_thread(self._refs.latest)
+        template = await asyncio.to_thread(self._refs.home, self._channel)
         if template is None:
             raise RetryLater("no_service_url_yet")
         posted: list[Posted] = []
@@ -199,7 +199,7 @@ class TeamsSender:
     async def update(self, posted: Posted, notice: Notice) -> None:
         reference = await asyncio.to_thread(self._refs.channel, posted.channel)
         if reference is None:
-            reference = await asyncio.to_thread(self._refs.latest)
+            reference = await asyncio.to_thread(self._refs.home, self._channel)
             if reference is None:
                 raise Undeliverable("no_reference")
         reference.conversation.id = posted.channel

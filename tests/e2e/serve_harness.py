@@ -56,6 +56,7 @@ class Served:
     process: asyncio.subprocess.Process | None = None
     typed: list[ChatMessage] = field(default_factory=list)
     counter: int = 0
+    admin: str = ""  # the operators' listener (/metrics, the detailed /healthz): http://host:port
 
     # --- Slack -----------------------------------------------------------------------------
 
@@ -168,11 +169,11 @@ async def serve(tmp: Path, database_url: str, *, roster: str, emails: dict[str, 
     await connector.__aenter__()
     for name, email in emails.items():
         connector.add_member(f"29:{teams_ids[name]}", aad_id=teams_ids[name], name=name, email=email)
-    port = free_port()
+    port, admin = free_port(), free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("CANDOR_", "SLACK_", "MICROSOFT_"))}
     environment.update({
         "CANDOR_DATABASE_URL": database_url, "CANDOR_KEY_FILE": str(tmp / "candor.key"), "CANDOR_SCRYPT_LOG2_N": "4",
-        "CANDOR_HOST": "127.0.0.1", "CANDOR_PORT": str(port),
+        "CANDOR_HOST": "127.0.0.1", "CANDOR_PORT": str(port), "CANDOR_ADMIN_PORT": str(admin),
         "CANDOR_RETRY_BASE_SECONDS": "0.2", "CANDOR_RETRY_MAX_SECONDS": "2",
         "SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "CANDOR_SLACK_API_URL": api.base_url, "CANDOR_COMMITTEE_CHANNEL": COMMITTEE,
@@ -191,7 +192,7 @@ async def serve(tmp: Path, database_url: str, *, roster: str, emails: dict[str, 
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
     slack = SlackHarness(f"http://127.0.0.1:{port}/slack/events", api, None, http)  # type: ignore[arg-type]
     served = Served(tmp, environment, slack, api, connector, f"http://127.0.0.1:{port}/api/messages",
-                    tmp / "candor.log", slack_ids, teams_ids)
+                    tmp / "candor.log", slack_ids, teams_ids, admin=f"http://127.0.0.1:{admin}")
     try:
         await served.start()
     except BaseException:

@@ -18,7 +18,7 @@ from slack_sdk.signature import SignatureVerifier
 from sqlmodel import select
 
 from adapters.bootstrap import Candor, build
-from adapters.server import build_web
+from adapters.server import ADMIN_KEY, build_web
 from adapters.settings import Settings
 from bot.relay import RetryPolicy
 from bot.roster import db_import_roster
@@ -50,6 +50,7 @@ def slack_env(tmp: Path, api: SlackStandIn) -> dict[str, str]:
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "CANDOR_SLACK_API_URL": api.base_url,
         "CANDOR_COMMITTEE_CHANNEL": COMMITTEE,
+        "CANDOR_ADMIN_PORT": "0",  # the operators' listener on a free port (SlackHarness.admin)
     }
 
 
@@ -60,6 +61,7 @@ class SlackHarness:
     candor: Candor
     http: aiohttp.ClientSession
     counter: int = 0
+    admin: str = ""  # the operators' listener (/metrics, the detailed /healthz): http://host:port
 
     async def post(self, body: str, content_type: str, *, timestamp: int | None = None,
                    secret: str = SIGNING_SECRET, headers: dict[str, str] | None = None) -> aiohttp.ClientResponse:
@@ -192,4 +194,5 @@ async def start(tmp: Path, api: SlackStandIn, monkeypatch: Any, *, database_url:
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     http = aiohttp.ClientSession()
-    return SlackHarness(f"http://127.0.0.1:{port}/slack/events", api, candor, http), runner
+    return SlackHarness(f"http://127.0.0.1:{port}/slack/events", api, candor, http,
+                        admin=app[ADMIN_KEY].url), runner

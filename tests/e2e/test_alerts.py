@@ -70,7 +70,8 @@ def nothing_failed(candor: Any) -> None:
 
 
 def health_url(slack: SlackHarness) -> str:
-    return slack.url.replace("/slack/events", "/healthz")
+    """The detailed /healthz, on the operators' listener."""
+    return slack.admin + "/healthz"
 
 
 async def slack_outage(slack: SlackHarness, mailbox: Mailbox) -> str:
@@ -83,7 +84,9 @@ async def slack_outage(slack: SlackHarness, mailbox: Mailbox) -> str:
     assert not report.anonymous  # named: its alert is due at once (an anonymous one waits out a delay)
     status, body = await slack.until(lambda: _blocked(slack))
     assert status == 503 and '"committee_channel_blocked": "not_in_channel"' in body
-    status, metrics = await get(slack.http, slack.url.replace("/slack/events", "/metrics"))
+    # the port Slack reaches (and anyone on the internet) says only that something is wrong
+    assert await get(slack.http, slack.url.replace("/slack/events", "/healthz")) == (503, '{"ok": false}')
+    status, metrics = await get(slack.http, slack.admin + "/metrics")
     assert 'candor_notices_blocked{code="not_in_channel",platform="slack"} 1.0' in metrics
     assert 'candor_delivery_failures_total{code="not_in_channel",platform="slack"}' in metrics
     await slack.until(lambda: mailbox.messages)
@@ -170,7 +173,7 @@ async def test_candor_status_says_what_waits_and_what_to_do(slack_out):
 
 async def test_a_delayed_anonymous_alert_changes_neither_metrics_nor_health_before_its_time(tmp_path, monkeypatch):
     async with SlackStandIn() as api, running(tmp_path, api, monkeypatch, env=ALERTING) as slack:
-        metrics_url = slack.url.replace("/slack/events", "/metrics")
+        metrics_url = slack.admin + "/metrics"
         before = await get(slack.http, metrics_url)
         assert before[0] == 200 and 'candor_notices_waiting{kind="channel",platform="slack"} 0.0' in before[1]
         # An anonymous report's alert, due (by its random delay) an hour from now
@@ -219,7 +222,7 @@ async def test_teams_alert_waits_out_a_403_and_goes_when_the_bot_is_added_back(t
         cards = await teams.until(lambda: [c for c in teams.connector.posts(CHANNEL) if report.code in str(c)])
         await teams.until(lambda: all(r.state is OutboxState.DELIVERED for r in alerts(outbox(teams.candor))))
         assert len(cards) == 1 and len([c for c in teams.connector.posts(CHANNEL) if report.code in str(c)]) == 1
-        assert (await get(teams.http, teams.url.replace("/api/messages", "/healthz")))[0] == 200
+        assert (await get(teams.http, teams.admin + "/healthz"))[0] == 200
         nothing_failed(teams.candor)
         assert len(mailbox.messages) == 1
 
@@ -236,7 +239,7 @@ async def card_report(teams: Teams) -> Any:
 
 
 async def _teams_blocked(teams: Teams) -> tuple[int, str] | None:
-    status, body = await get(teams.http, teams.url.replace("/api/messages", "/healthz"))
+    status, body = await get(teams.http, teams.admin + "/healthz")
     return (status, body) if "committee_channel_blocked" in body else None
 
 

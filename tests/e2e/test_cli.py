@@ -3,7 +3,10 @@ the server refusing to start without the right key."""
 
 from __future__ import annotations
 
+import getpass
+import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +16,7 @@ import pytest
 from storage import migrate
 from storage.db import Database
 from storage.keyring import Keyring, save_keyring
+from tests.conftest import drop_postgres_schema, fresh_postgres_url, require_postgres
 from tests.integration.test_migrations import AAD_ID, CANARIES, SLACK_ID, plain_rows_at_0007
 
 ROSTER = """\
@@ -62,16 +66,84 @@ def test_init_creates_a_private_key_once_and_the_schema(home):
     assert key.read_bytes() == before
 
 
+REPORT_SCRIPT = "\n".join(["/as dana@example.com", "report", "3", "Revenue is recognised early at the plant.",
+                           "skip", "done", "skip", "skip", "skip", "named", "submit", "/quit"]) + "\n"
+
+
 def seed_a_report(home: Path) -> None:
-    """One real report, through the console, so the database holds sealed data."""
+    """One real report, through the console (which makes the database, with CANDOR_ROSTER's
+    people), so the database holds sealed data."""
+    roster = home / "roster.yml"
+    roster.write_text(ROSTER)
+    result = candor(home, "console", stdin=REPORT_SCRIPT, extra={"CANDOR_ROSTER": str(roster)})
+    assert "recorded, encrypted" in result.stdout, result.stdout + result.stderr
+
+
+def audit_rows(home: Path) -> list[tuple[str, str, str]]:
+    """(actor, action, detail) of every audit event, as anyone reading the table sees them."""
+    db = Database.from_url(f"sqlite:///{home / 'candor.db'}")
+    try:
+        with db.engine.connect() as connection:
+            return [tuple(row) for row in connection.exec_driver_sql(
+                "SELECT actor, action, detail FROM auditevent ORDER BY seq")]
+    finally:
+        db.dispose()
+
+
+def test_the_console_refuses_a_database_it_did_not_create_and_changes_nothing(home):
+    # Given a database set up as production is: `candor init`, then the roster
     roster = home / "roster.yml"
     roster.write_text(ROSTER)
     assert candor(home, "init").returncode == 0
     assert candor(home, "roster", "import", str(roster)).returncode == 0
-    script = "\n".join(["/as dana@example.com", "report", "3", "Revenue is recognised early at the plant.",
-                        "skip", "done", "skip", "skip", "skip", "named", "submit", "/quit"]) + "\n"
-    result = candor(home, "console", stdin=script)
+    before = audit_rows(home)
+    # When someone runs the console on it to act as the CFO
+    result = candor(home, "console", stdin=REPORT_SCRIPT)
+    # Then it refuses, says how to override and what that records, and nothing was written
+    assert result.returncode == 1
+    message = " ".join(result.stderr.split())
+    assert "was not created by the console" in message and "--allow-production" in message
+    assert "Traceback" not in result.stderr and "recorded, encrypted" not in result.stdout
+    assert audit_rows(home) == before
+
+
+def test_the_console_on_a_production_database_names_its_operator_beside_every_actor(home):
+    roster = home / "roster.yml"
+    roster.write_text(ROSTER)
+    assert candor(home, "init").returncode == 0
+    assert candor(home, "roster", "import", str(roster)).returncode == 0
+    before = len(audit_rows(home))
+    # When the override is given and a report is filed acting as the CFO
+    result = candor(home, "console", "--allow-production", stdin=REPORT_SCRIPT)
     assert "recorded, encrypted" in result.stdout, result.stdout + result.stderr
+    # Then every event the console audited names the OS user and host beside the actor
+    written = audit_rows(home)[before:]
+    operator = f"console:{getpass.getuser()}@{socket.gethostname()}"
+    assert any(action == "report.submitted" for _actor, action, _detail in written), written
+    assert written and all(json.loads(detail).get("operator") == operator for _a, _b, detail in written)
+
+
+def test_the_console_refuses_any_postgresql_database_without_the_override(home):
+    require_postgres()
+    url, schema = fresh_postgres_url()
+    try:
+        result = candor(home, "console", stdin="/quit\n", extra={"CANDOR_DATABASE_URL": url})
+        assert result.returncode == 1
+        assert "is PostgreSQL" in " ".join(result.stderr.split()) and "--allow-production" in result.stderr
+        db = Database.from_url(url)
+        try:
+            assert migrate.current_revision(db) is None  # refused before anything was laid
+        finally:
+            db.dispose()
+    finally:
+        drop_postgres_schema(schema)
+
+
+def test_the_console_opens_again_a_database_it_created(home):
+    seed_a_report(home)
+    again = candor(home, "console", stdin="/as lee@example.com\n/quit\n")
+    assert again.returncode == 0, again.stderr
+    assert [action for _a, action, _d in audit_rows(home)].count("console.created") == 1
 
 
 def test_serve_without_a_key_stops_with_a_clear_message_and_creates_none(home):

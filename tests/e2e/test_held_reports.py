@@ -37,7 +37,8 @@ def held(slack) -> list[PendingReport]:
 
 
 async def get(slack, path: str) -> tuple[int, str]:
-    async with slack.http.get(slack.url.replace("/slack/events", path)) as response:
+    """`path` on the operators' listener (/metrics, the detailed /healthz)."""
+    async with slack.http.get(slack.admin + path) as response:
         return response.status, await response.text()
 
 

@@ -108,11 +108,12 @@ def every_record_opens(url: str, keyring: Keyring) -> dict[str, str]:
 def serve_starts(home: Path, env: dict[str, str]) -> str:
     """`candor serve` (Teams in local mode, on loopback) answers /healthz; returns its log up to
     then (a sweep cut short by the stop may log its cancellation after)."""
-    port = free_port()
+    port, admin = free_port(), free_port()
     log = home / f"serve-{port}.log"
     full = {k: v for k, v in os.environ.items() if not k.startswith(("CANDOR_", "SLACK_", "MICROSOFT_"))}
     full.update(env)
-    full.update({"CANDOR_TEAMS_LOCAL": "true", "CANDOR_HOST": "127.0.0.1", "CANDOR_PORT": str(port)})
+    full.update({"CANDOR_TEAMS_LOCAL": "true", "CANDOR_HOST": "127.0.0.1", "CANDOR_PORT": str(port),
+                 "CANDOR_ADMIN_PORT": str(admin)})
     with log.open("wb") as err:
         server = subprocess.Popen([sys.executable, "-m", "adapters.cli", "serve"], env=full, cwd=home,
                                   stdout=subprocess.DEVNULL, stderr=err)
@@ -121,7 +122,8 @@ def serve_starts(home: Path, env: dict[str, str]) -> str:
         while True:
             assert server.poll() is None, f"candor serve stopped: {log.read_text()[-2000:]}"
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+                # the detailed /healthz, on the operators' listener
+                with urllib.request.urlopen(f"http://127.0.0.1:{admin}/healthz", timeout=5) as answer:
                     assert json.loads(answer.read()) == {"ok": True}
                     return log.read_text()
             except urllib.error.HTTPError as answer:

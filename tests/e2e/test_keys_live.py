@@ -380,7 +380,7 @@ async def test_a_notice_the_server_cannot_open_is_counted_in_metrics_and_the_res
         notice_under(slack.candor.db, slack.candor.keyring, "ours")
         # Then the one that opens is posted, the other waits, and /metrics counts it
         await slack.until(lambda: posted(api, "ours"))
-        async with slack.http.get(slack.url.replace("/slack/events", "/metrics")) as response:
+        async with slack.http.get(slack.admin + "/metrics") as response:
             assert response.status == 200
             exposition = await response.text()
         counted = [line for line in exposition.splitlines() if line.startswith("candor_outbox_unopened_total ")]

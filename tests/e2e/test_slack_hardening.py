@@ -61,6 +61,27 @@ async def test_an_anonymous_receipt_whose_acknowledgement_was_lost_is_shown_agai
     assert status
 
 
+async def test_someone_else_holding_the_forms_token_gets_no_receipt(slack):
+    # Given Dana's anonymous report, filed through her /ethics report form
+    await slack.command("U0CFO", "/ethics", "report")
+    opened = await slack.until(lambda: slack.api.called("views.open"))
+    callback_id = opened[0].args["view"]["callback_id"]  # carries the form's one-time token
+    values = {"category": choose("fraud"), "what": text_input("Invoices split to stay under approval limits"),
+              "anonymous": radio("yes")}
+    await slack.submit("U0CFO", callback_id, values)
+    (report,) = slack.reports()
+    # When Sam, who saw the token within the fifteen minutes, submits a form with it
+    slack.api.emails["U0SAM"] = "sam@example.com"
+    theirs = _receipt(await (await slack.submit("U0SAM", callback_id, values)).json())
+    # Then he is told it was submitted, and sees neither Dana's case code nor her secret
+    assert "already submitted" in theirs
+    assert report.code not in theirs and "Your secret" not in theirs
+    assert len(slack.reports()) == 1
+    # while Dana, submitting again, still gets her receipt
+    again = _receipt(await (await slack.submit("U0CFO", callback_id, values)).json())
+    assert "Your secret" in again and report.code in again
+
+
 async def test_a_receipt_is_no_longer_shown_once_the_sweep_has_shredded_it(slack):
     await slack.command("U0CFO", "/ethics", "report")
     opened = await slack.until(lambda: slack.api.called("views.open"))

@@ -18,12 +18,13 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from adapters.settings import Settings, SettingsError
+from adapters.settings import Settings, SettingsError, SmtpUrlError
 from tests.support.slack_stand_in import SlackStandIn
 
 PLATFORM_ENV = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "MICROSOFT_APP_ID",
                 "MICROSOFT_APP_PASSWORD", "MICROSOFT_APP_TENANT_ID", "CANDOR_TEAMS_LOCAL",
-                "CANDOR_TEAMS_CHANNEL", "CANDOR_MASTER_KEY", "CANDOR_HOST", "CANDOR_PORT")
+                "CANDOR_TEAMS_CHANNEL", "CANDOR_MASTER_KEY", "CANDOR_HOST", "CANDOR_PORT",
+                "CANDOR_ADMIN_PORT")
 
 
 def _free_port() -> int:
@@ -35,7 +36,7 @@ def _free_port() -> int:
 def _env(tmp_path: Path, **more: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in PLATFORM_ENV}
     env.update(CANDOR_DATABASE_URL=f"sqlite:///{tmp_path / 'candor.db'}", CANDOR_KEY_FILE=str(tmp_path / "k"),
-               CANDOR_SCRYPT_LOG2_N="4", **more)
+               CANDOR_SCRYPT_LOG2_N="4", CANDOR_ADMIN_PORT="0", **more)
     return env
 
 
@@ -120,3 +121,27 @@ def test_teams_local_mode_listens_on_loopback_by_default_and_accepts_any_loopbac
         assert Settings(_env_file=None, CANDOR_TEAMS_LOCAL="true", CANDOR_HOST=host).host == host
     # With an app id every activity's token is checked: any host will do, and the default stays.
     assert Settings(_env_file=None, MICROSOFT_APP_ID="00000000-0000-0000-0000-000000000001").host == "0.0.0.0"
+
+
+def test_smtp_credentials_over_plain_smtp_to_another_machine_stop_candor_serve(tmp_path):
+    # Given a password in a plain smtp:// URL to a mail server across the network
+    url = "smtp://candor:hunter2-CANARY@mail.example.com:25?from=candor@example.com"
+    env = _env(tmp_path, SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="s", CANDOR_SMTP_URL=url,
+               CANDOR_HOST="127.0.0.1", CANDOR_PORT=str(_free_port()))
+    # When candor serve starts, Then it refuses, naming the variable, and never echoes the password
+    result = subprocess.run([sys.executable, "-m", "adapters.cli", "serve"], env=env, capture_output=True,
+                            text=True, timeout=120, cwd=tmp_path)
+    assert result.returncode != 0
+    message = " ".join(result.stderr.split())
+    assert "CANDOR_SMTP_URL" in message and "in clear" in message and "Traceback" not in message
+    assert "hunter2" not in result.stderr + result.stdout
+    assert not (tmp_path / "candor.db").exists()  # refused before anything was opened
+
+
+def test_smtp_credentials_are_accepted_over_tls_or_to_a_relay_on_this_machine():
+    for url in ("smtp+starttls://candor:pw@mail.example.com:587", "smtps://candor:pw@mail.example.com:465",
+                "smtp://candor:pw@127.0.0.1:25", "smtp://candor:pw@localhost:2525", "smtp://mail.example.com:25"):
+        assert Settings(_env_file=None, CANDOR_SMTP_URL=url).smtp_url is not None
+    for url in ("smtp://candor:pw@mail.example.com:25", "smtp://candor@10.0.0.5", "smtp://:pw@mail.example.com"):
+        with pytest.raises(SmtpUrlError, match="in clear"):
+            Settings(_env_file=None, CANDOR_SMTP_URL=url)

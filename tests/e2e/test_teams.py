@@ -26,7 +26,7 @@ from aiohttp import web
 from sqlmodel import select
 
 from adapters.bootstrap import Candor, build
-from adapters.server import build_web
+from adapters.server import ADMIN_KEY, build_web
 from adapters.settings import Settings
 from bot.relay import RetryPolicy
 from bot.roster import db_import_roster
@@ -62,6 +62,7 @@ class Teams:
     http: aiohttp.ClientSession
     keys: ChannelKeys | None = None  # with an app id: every post carries a token signed by these
     asked_for: list[str] = field(default_factory=list)  # the app ids outbound tokens were fetched for
+    admin: str = ""  # the operators' listener (/metrics, the detailed /healthz): http://host:port
 
     def activity(self, user: str, *, conversation: dict[str, Any], **fields: Any) -> dict[str, Any]:
         return {"type": "message", "id": f"act-in-{next(_ids)}", "timestamp": "2026-11-25T10:00:00Z",
@@ -155,7 +156,7 @@ async def _start(tmp_path, monkeypatch, connector: ConnectorStandIn | None = Non
     local = {} if "MICROSOFT_APP_ID" in env else {"CANDOR_TEAMS_LOCAL": "true"}
     settings = {"CANDOR_DATABASE_URL": f"sqlite:///{tmp_path / 'candor.db'}",
                 "CANDOR_KEY_FILE": str(tmp_path / "candor.key"), "CANDOR_SCRYPT_LOG2_N": "4",
-                "CANDOR_ANONYMOUS_DELAY_MINUTES": "0",
+                "CANDOR_ANONYMOUS_DELAY_MINUTES": "0", "CANDOR_ADMIN_PORT": "0",
                 "CANDOR_TEAMS_CHANNEL": CHANNEL, "MICROSOFT_APP_TENANT_ID": TENANT, **local, **env}
     for key in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", *TEAMS_ENV):
         monkeypatch.delenv(key, raising=False)
@@ -166,12 +167,14 @@ async def _start(tmp_path, monkeypatch, connector: ConnectorStandIn | None = Non
     with candor.db.write() as session:
         db_import_roster(session, parse_roster(ROSTER), prune=False, vault=candor.core.vault,
                          audit=candor.core.audit, actor="test")
-    runner = web.AppRunner(build_web(candor, with_scheduler=False))
+    app = build_web(candor, with_scheduler=False)
+    runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return Teams(f"http://127.0.0.1:{port}/api/messages", connector, candor, aiohttp.ClientSession()), runner
+    return Teams(f"http://127.0.0.1:{port}/api/messages", connector, candor, aiohttp.ClientSession(),
+                 admin=app[ADMIN_KEY].url), runner
 
 
 async def stop(teams: Teams, runner: web.AppRunner) -> None:
@@ -660,6 +663,41 @@ async def test_without_a_pinned_tenant_nobody_is_matched_by_e_mail(tmp_path, mon
         await stop(teams, runner)
 
 
+async def test_without_a_pinned_tenant_another_tenants_team_lends_nothing_to_the_committee_channel(
+        tmp_path, monkeypatch):
+    # Given a multi-tenant bot whose committee channel is a private channel of the committee's team
+    private = "19:committee-private@thread.tacv2"
+    teams, runner = await _start(tmp_path, monkeypatch, MICROSOFT_APP_TENANT_ID="", CANDOR_TEAMS_CHANNEL=private)
+    async with ConnectorStandIn() as elsewhere:
+        try:
+            # added to the committee's team, then installed by another organisation in its own team
+            await teams.add_to_team()
+            theirs = teams.in_channel("aad-stranger", type="conversationUpdate", membersAdded=[{"id": BOT}],
+                                      channel="19:theirs@thread.tacv2", team="19:theirs@thread.tacv2")
+            theirs["serviceUrl"] = elsewhere.service_url
+            theirs["conversation"]["tenantId"] = theirs["channelData"]["tenant"]["id"] = "tenant-other"
+            theirs["channelData"]["eventType"] = "teamMemberAdded"
+            assert (await teams.post(theirs)).status in (200, 201, 202)
+
+            # When a named report is filed
+            response = await teams.post(teams.personal("aad-dana", value={
+                "candor_form": "intake", "category": "fraud", "what": f"Revenue booked early {CANARY}",
+                "anonymous": "no"}))
+            assert response.status in (200, 201, 202)
+            (report,) = await teams.until(teams.reports)
+            await asyncio.sleep(1.5)  # a few of the notifier's retries
+            # Then nothing goes to the other organisation's service, and the alert waits
+            assert elsewhere.sent == [] and not teams.connector.posts(private)
+
+            # When a member acts in the committee channel (Teams tells the bot where it is)
+            await teams.post(teams.in_channel("aad-lee", channel=private, team=CHANNEL, text="@Candor"))
+            # Then the alert is posted there, through the committee's own tenant, and only there
+            await teams.until(lambda: [p for p in teams.connector.posts(private) if report.code in str(p)])
+            assert elsewhere.sent == []
+        finally:
+            await stop(teams, runner)
+
+
 async def test_an_e_mail_the_activity_claims_for_itself_is_not_believed(teams):
     # Given someone Teams knows as mal@example.com, whose activity claims to be the committee chair
     teams.connector.add_member("29:aad-mallory", aad_id="aad-mallory", name="Mal Lory", email="mal@example.com")
@@ -838,7 +876,8 @@ def test_without_an_app_id_candor_serve_refuses_to_start_unless_local_mode_is_as
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in TEAMS_ENV and not k.startswith("SLACK_")}
     env.update(CANDOR_DATABASE_URL=f"sqlite:///{tmp_path / 'candor.db'}", CANDOR_KEY_FILE=str(tmp_path / "k"),
-               CANDOR_TEAMS_CHANNEL=CHANNEL, CANDOR_HOST="127.0.0.1", CANDOR_PORT=str(port))
+               CANDOR_TEAMS_CHANNEL=CHANNEL, CANDOR_HOST="127.0.0.1", CANDOR_PORT=str(port),
+               CANDOR_ADMIN_PORT="0")
     try:
         result = subprocess.run([sys.executable, "-m", "adapters.cli", "serve"], env=env, capture_output=True,
                                 text=True, timeout=60, cwd=tmp_path)

@@ -218,7 +218,7 @@ class Serve:
 
     async def start(self, http: aiohttp.ClientSession) -> str:
         self.port = _free_port()
-        env = {**self.env, "CANDOR_PORT": str(self.port)}
+        env = {**self.env, "CANDOR_PORT": str(self.port), "CANDOR_ADMIN_PORT": "0"}
         with self.log.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "adapters.cli", "serve", env=env, cwd=self.log.parent,

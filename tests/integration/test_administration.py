@@ -9,6 +9,7 @@ import io
 import json
 import logging
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -16,6 +17,7 @@ from sqlmodel import SQLModel, col, func, select
 
 from adapters.export import case_markdown, case_pdf, register_pdf, write_register
 from bot import board, records, retention
+from bot.admin import Admin
 from bot.calendar import shift_years
 from bot.core import CandorError, keep_refusal
 from bot.deadlines import ScheduleSettings, waiver_disclosure_deadline
@@ -36,7 +38,7 @@ from storage.models import (
     Waiver,
 )
 from storage.vocabulary import CaseStatus
-from tests.support.world import World, choice_values, text_of
+from tests.support.world import World, build_world, choice_values, text_of
 
 CANARY = "CANARY-b0a4d"
 
@@ -379,6 +381,28 @@ def test_a_closed_case_is_shredded_after_seven_years_leaving_a_tombstone(world):
     with world.db.write() as session:
         register = records.db_register(session, world.core, "2026Q4", actor="cli")
     assert [c.code for c in register.cases] == [report.code] and register.cases[0].shredded
+
+
+@pytest.mark.parametrize("by", ["retention run", "sweep"])
+def test_a_shredded_cases_keys_are_left_neither_in_the_sqlite_file_nor_its_wal(sqlite_database, vault, by):
+    # Given a closed case on SQLite, its wrapped data keys written to the WAL as it went
+    world = build_world(sqlite_database, vault)
+    report = closed_case_with_history(world)
+    with world.db.read() as session:
+        wrapped = [k.wrapped for k in session.exec(select(DataKey).where(DataKey.record_id == report.id))]
+    assert wrapped
+    database = Path(str(world.db.engine.url.database))
+    wal = database.with_name(database.name + "-wal")
+    # When it is shredded, seven years on: by `candor retention run`'s use case, or by the sweep
+    world.clock.moment = datetime(2033, 11, 3, tzinfo=UTC)
+    if by == "sweep":
+        assert Sweeper(world.db, world.core, world.core.schedule).run(world.clock()).cases_shredded == 1
+    else:
+        admin = Admin(world.db, world.core, retention_years=7)
+        assert admin.shred(admin.due_for_shredding(at=world.clock())) == 1
+    # Then none of its keys is anywhere in the files a copy of the disk would hold
+    on_disk = database.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    assert not [key for key in wrapped if key in on_disk]
 
 
 def test_a_legal_hold_stops_shredding_until_released(world):

@@ -75,7 +75,7 @@ def test_a_views_key_does_not_open_a_form_receipt_nor_the_other_way_round(world)
     assert world.service.take_view(world.actor("cfo"), token) is None
     key = world.service.keep_view(world.actor("cfo"), [RECEIPT])
     with world.db.read() as session:
-        assert receipts.db_again(session, world.core, token=key) is None
+        assert receipts.db_again(session, world.core, token=key, actor=world.actor("cfo")) is None
     assert kept(world) == 2
 
 

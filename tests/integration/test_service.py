@@ -3,27 +3,34 @@ and what is (and is not) stored."""
 
 from __future__ import annotations
 
+import logging
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import insert
 from sqlmodel import col, func, select
 
 from bot import followup
 from bot.messages import CHANNEL, Actor, DirectMessage, Document, Form, FormErrors, Reply
 from bot.sweep import Sweeper
+from storage import migrate
 from storage.models import (
     Attestation,
     AuditEvent,
     CaseMessage,
     Conversation,
     Disclosure,
+    InboundEvent,
     OutboxMessage,
     Person,
     Report,
 )
 from storage.vocabulary import CaseStatus, Platform
-from tests.support.world import SURFACES, World, choice_values, text_of
+from tests.conftest import drop_postgres_schema, fresh_postgres_url
+from tests.support.world import SURFACES, World, build_world, choice_values, text_of
 
 CANARY = "CANARY-7f3a9c"
 
@@ -566,3 +573,36 @@ def test_a_use_case_that_writes_then_refuses_leaves_nothing_but_its_audit_entry(
         assert session.exec(select(Person).where(Person.email == "half@example.com")).first() is None
         refused = session.exec(select(AuditEvent).where(AuditEvent.record_id == "r-test")).one()
     assert refused.action == "case.refused"
+
+
+def test_a_duplicate_teams_event_is_logged_without_its_chat_id(vault, caplog):
+    # On PostgreSQL two servers can take one activity at the same moment (SQLite queues writers)
+    url, schema = fresh_postgres_url()
+    try:
+        with migrate.migrated(url) as database:
+            _duplicate_delivered_concurrently(database, vault, caplog)
+    finally:
+        drop_postgres_schema(schema)
+
+
+def _duplicate_delivered_concurrently(database, vault, caplog) -> None:
+    world = build_world(database, vault)
+    chat = "a:1CANARYchat-of-dana"
+    event = DirectMessage(Actor(Platform.TEAMS, "aad-dana"), "hello", event_id=f"{chat}/1700000000001")
+    # Given another server's transaction holding the same activity, not yet committed
+    other = database.engine.connect()
+    other.begin()
+    other.execute(insert(InboundEvent).values(id=vault.tag("inbound", f"teams:{event.event_id}"),
+                                              received_at=world.clock()))
+    # When this server handles it meanwhile (its insert waits on the other's), then the other commits
+    caplog.set_level(logging.INFO, logger="candor")
+    with ThreadPoolExecutor(1) as pool:
+        handled = pool.submit(world.service.handle, event)
+        time.sleep(1.0)
+        other.commit()
+        other.close()
+        replies = handled.result(timeout=30)
+    # Then it is ignored as a duplicate, and the log line names no chat
+    assert replies == []
+    logged = [r.getMessage() for r in caplog.records if "duplicate" in r.getMessage()]
+    assert logged and not [line for line in logged if "CANARY" in line or chat in line]

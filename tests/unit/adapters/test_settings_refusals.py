@@ -27,6 +27,8 @@ BAD = {
     "CANDOR_SLACK_API_URL": "ftp://slack.example/api",
     "CANDOR_HOST": "every interface",
     "CANDOR_PORT": "70000",
+    "CANDOR_ADMIN_HOST": "the back office",
+    "CANDOR_ADMIN_PORT": "70000",
     "CANDOR_LOG_LEVEL": "LOUD",
     "CANDOR_SWEEP_SECONDS": "1",
     "CANDOR_RETENTION_YEARS": "0",
