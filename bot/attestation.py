@@ -13,13 +13,14 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import actions
+from bot import actions, fields
 from bot.calendar import shift_years
+from bot.fields import FormReader
 from bot.messages import FieldKind, Form, FormField
-from bot.wording import attestations, refusals
+from bot.wording import attestations
 
 DEFAULT_POLICY = Path(__file__).parent / "policy" / "supplemental-code.md"
-DISCLOSURE_LIMIT = 4000
+DISCLOSURE_LIMIT = fields.STATEMENT
 
 
 @dataclass(frozen=True)
@@ -76,36 +77,22 @@ def form(policy: Policy, period: str, *, once: str | None = None) -> Form:
                 tuple(fields), submit_label=attestations.ATTEST_SUBMIT, intro=policy.text)
 
 
-def _yes_no(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        return {"yes": True, "y": True, "true": True, "no": False, "n": False, "false": False}.get(
-            value.strip().lower()
-        )
-    return None
-
 
 def validate(values: dict[str, Any]) -> Answers | dict[str, str]:
-    errors: dict[str, str] = {}
+    form = FormReader(values)
     answers: dict[str, bool] = {}
     for name, _label in QUESTIONS:
-        answer = _yes_no(values.get(name))
-        if answer is None:
-            errors[name] = refusals.ANSWER_YES_NO
-        else:
+        answer = form.yes_no(name)
+        if answer is not None:
             answers[name] = answer
-    raw = values.get("disclosure")
-    disclosure = raw.strip() if isinstance(raw, str) and raw.strip() else None
-    if disclosure and len(disclosure) > DISCLOSURE_LIMIT:
-        errors["disclosure"] = refusals.too_long(DISCLOSURE_LIMIT, len(disclosure))
+    disclosure = form.optional_text("disclosure", limit=DISCLOSURE_LIMIT)
     if answers.get("read_understood") is False:
-        errors["read_understood"] = attestations.ATTEST_MUST_READ
+        form.refuse("read_understood", attestations.ATTEST_MUST_READ)
     for name in ("complied", "no_conflict"):
         if answers.get(name) is False and not disclosure:
-            errors["disclosure"] = attestations.ATTEST_EXPLAIN
-    if errors:
-        return errors
+            form.refuse("disclosure", attestations.ATTEST_EXPLAIN)
+    if form.errors:
+        return form.errors
     return Answers(disclosure=disclosure, **answers)
 
 

@@ -16,21 +16,21 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot import actions
+from bot import actions, fields
 from bot.access import db_case_for, db_officers
-from bot.committee import REASON_LIMIT
 from bot.core import Core, actor_id
+from bot.fields import FormReader
 from bot.messages import Choice, FieldKind, Form, FormErrors, FormField, Reply, Text
 from bot.reports import REPORT
 from bot.visibility import KeptAway, db_kept_away
-from bot.wording import case_labels, governance, refusals
+from bot.wording import case_labels, governance
 from storage.models import Determination, Person, Report, new_id
 from storage.vocabulary import BoardAction
 
 KIND = "determination"
-FACTOR_LIMIT = 2000
-DECIDER_LIMIT = 300
-EARLIEST = date(2002, 1, 1)  # before the Sarbanes-Oxley codes of ethics, a date is a typo
+FACTOR_LIMIT = fields.NOTE
+DECIDER_LIMIT = fields.LINE
+REASONING_LIMIT = fields.NOTE
 
 OCCURRENCES = tuple(Choice(label, value) for value, label in governance.OCCURRENCES.items())
 INTENTS = tuple(Choice(label, value) for value, label in governance.INTENTS.items())
@@ -103,7 +103,7 @@ def db_form(session: Session, core: Core, member: Person, report_id: str) -> lis
         FormField("decided_on", LABELS["decided_on"], FieldKind.DATE,
                   initial=core.today().isoformat()),
         FormField("reasoning", LABELS["reasoning"], FieldKind.MULTILINE,
-                  max_length=REASON_LIMIT),
+                  max_length=REASONING_LIMIT),
     ), submit_label=governance.DETERMINATION_SUBMIT,
         intro=governance.determination_intro(
             _prior_lines(session, officers, db_kept_away(session, core, member))))]
@@ -112,76 +112,39 @@ def db_form(session: Session, core: Core, member: Person, report_id: str) -> lis
 def validate(values: dict[str, Any], *, officer_ids: set[int],
              today: date) -> Decision | dict[str, str]:
     """A `Decision`, or field name -> what to fix (nothing is recorded then)."""
-    errors: dict[str, str] = {}
+    form = FormReader(values)
 
-    def text(name: str, limit: int = FACTOR_LIMIT) -> str:
-        value = values.get(name)
-        value = value.strip() if isinstance(value, str) else ""
-        if not value:
-            errors[name] = (governance.factor_missing(FACTORS[name]) if name in FACTORS
-                            else refusals.REQUIRED_FIELD)
-        elif len(value) > limit:
-            errors[name] = refusals.too_long(limit, len(value))
-        return value
+    def missing(name: str) -> str:
+        return governance.factor_missing(FACTORS[name])
 
-    def yes_no(name: str) -> bool | None:
-        value = values.get(name)
-        if value in ("yes", "no"):
-            return bool(value == "yes")
-        errors[name] = (governance.factor_missing(FACTORS[name]) if name in FACTORS
-                        else refusals.ANSWER_YES_NO)
-        return None
-
-    subject_text = values.get("subject")
-    subject = (int(subject_text) if isinstance(subject_text, str) and subject_text.isdigit()
-               else None)
-    if subject is None or subject not in officer_ids:
-        errors["subject"] = refusals.CHOOSE_OFFICER
-    violation = yes_no("violation")
+    subject = form.person("subject", officer_ids)
+    violation = form.yes_no("violation")
     action: BoardAction | None = None
     try:
         action = BoardAction(str(values.get("action", "")))
     except ValueError:
-        errors["action"] = governance.action_not_in_code(", ".join(a.label for a in BoardAction))
+        listed = ", ".join(a.label for a in BoardAction)
+        form.refuse("action", governance.action_not_in_code(listed))
     if action is not None and violation is True and action is BoardAction.NONE:
-        errors["action"] = governance.ACTION_NEEDS_VIOLATION
+        form.refuse("action", governance.ACTION_NEEDS_VIOLATION)
     if action is not None and violation is False and action is not BoardAction.NONE:
-        errors["action"] = governance.ACTION_WITHOUT_VIOLATION
-    nature = text("nature")
-    occurrence = str(values.get("occurrence", ""))
-    if occurrence not in {c.value for c in OCCURRENCES}:
-        errors["occurrence"] = governance.factor_missing(FACTORS["occurrence"])
-    intent = str(values.get("intent", ""))
-    if intent not in {c.value for c in INTENTS}:
-        errors["intent"] = governance.factor_missing(FACTORS["intent"])
-    advised = yes_no("advised")
-    prior = text("prior")
-    decider = " ".join(text("decider", DECIDER_LIMIT).split())
-    decided_on = parse_date(values.get("decided_on"), errors, "decided_on", today=today)
-    reasoning = text("reasoning", REASON_LIMIT)
-    if errors:
-        return errors
+        form.refuse("action", governance.ACTION_WITHOUT_VIOLATION)
+    nature = form.text("nature", limit=FACTOR_LIMIT, missing=missing("nature"))
+    occurrence = form.one_of("occurrence", {c.value for c in OCCURRENCES},
+                             missing=missing("occurrence"))
+    intent = form.one_of("intent", {c.value for c in INTENTS}, missing=missing("intent"))
+    advised = form.yes_no("advised", missing=missing("advised"))
+    prior = form.text("prior", limit=FACTOR_LIMIT, missing=missing("prior"))
+    decider = form.text("decider", limit=DECIDER_LIMIT, one_line=True)
+    decided_on = form.date("decided_on", today=today)
+    reasoning = form.text("reasoning", limit=REASONING_LIMIT)
+    if form.errors:
+        return form.errors
     assert subject is not None and violation is not None and action is not None
     assert advised is not None and decided_on is not None
+    assert occurrence is not None and intent is not None
     return Decision(subject, violation, action, decided_on, nature, occurrence, intent, advised,
                     prior, reasoning, decider)
-
-
-def parse_date(value: object, errors: dict[str, str], name: str, *, today: date) -> date | None:
-    """An ISO date not after today; a refusal goes into `errors`."""
-    try:
-        day = date.fromisoformat(value.strip()) if isinstance(value, str) else None
-    except ValueError:
-        day = None
-    if day is None:
-        errors[name] = refusals.DATE_INVALID
-    elif day > today:
-        errors[name] = refusals.DATE_IN_FUTURE
-        return None
-    elif day < EARLIEST:
-        errors[name] = refusals.date_too_early(EARLIEST.isoformat())
-        return None
-    return day
 
 
 def db_submit(session: Session, core: Core, *, member: Person, report_id: str,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot import actions
+from bot import actions, fields
 from bot.access import db_case_for, db_open_cases
 from bot.core import (
     CandorError,
@@ -39,8 +39,8 @@ from bot.wording import casework, following, refusals
 from storage.models import CaseMessage, Person, Report, new_id
 from storage.vocabulary import CaseStatus, MessageDirection
 
-QUESTION_LIMIT = 2000
-REASON_LIMIT = 2000
+QUESTION_LIMIT = fields.NOTE
+REASON_LIMIT = fields.NOTE  # why a case moved, or a legal hold was placed
 
 MOVES: dict[CaseStatus, tuple[CaseStatus, ...]] = {
     CaseStatus.RECEIVED: (),  # acknowledge first

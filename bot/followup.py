@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from bot import actions, codes, pending, sanitize
+from bot import actions, codes, fields, pending, sanitize
 from bot.calendar import local_date
 from bot.core import (
     REPORTER,
@@ -50,7 +50,7 @@ from storage.crypto import Vault
 from storage.models import CaseMessage, GuessCount, Person, Report, new_id
 from storage.vocabulary import MessageDirection
 
-ANSWER_LIMIT = 4000
+ANSWER_LIMIT = fields.STATEMENT
 # An anonymous reporter's answer button works for a few hours (time to write with care); past
 # that, they open the case again with code and secret. A named reporter's lasts two months.
 ANONYMOUS_TOKEN_SECONDS = 4 * 3600

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot import actions
+from bot.fields import FormReader
 from bot.intake import Draft, Member, Step, category_of
 from bot.messages import Choice, FieldKind, Form, FormField
 from bot.report_content import FIELDS, KEEP_AWAY_AFTER, TextField, check_text
@@ -46,27 +47,19 @@ def _text_field(spec: TextField) -> FormField:
 
 def validate_form(values: dict[str, Any], members: list[Member]) -> Draft | dict[str, str]:
     """A complete draft from a form submission, or field -> problem (nothing recorded)."""
-    errors: dict[str, str] = {}
-
-    def text(name: str) -> str | None:
-        value = values.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        if not isinstance(value, str):
-            errors[name] = refusals.UNREADABLE_TEXT
-            return None
-        problem = check_text(name, value.strip())
-        if problem:
-            errors[name] = problem
-        return value.strip()
-
+    form = FormReader(values)
+    errors = form.errors
     category = category_of(str(values.get("category") or "").lower())
     if category is None:
-        errors["category"] = reporting.CHOOSE_CATEGORY
-    texts = {spec.name: text(spec.name) for spec in FIELDS}
+        form.refuse("category", reporting.CHOOSE_CATEGORY)
+    texts: dict[str, str | None] = {}
     for spec in FIELDS:
-        if spec.required and texts[spec.name] is None and spec.name not in errors:
-            errors[spec.name] = refusals.REQUIRED_FIELD
+        value = form.text(spec.name, limit=spec.limit,
+                          missing=refusals.REQUIRED_FIELD if spec.required else None)
+        problem = check_text(spec.name, value) if value and spec.name not in errors else None
+        if problem:
+            form.refuse(spec.name, problem)
+        texts[spec.name] = value or None
     raw_exclude = values.get("exclude") or []
     if isinstance(raw_exclude, str):
         raw_exclude = [raw_exclude]
@@ -83,13 +76,7 @@ def validate_form(values: dict[str, Any], members: list[Member]) -> Draft | dict
             exclude.append(pid)
     if members and set(exclude) >= allowed:
         errors["exclude"] = reporting.EXCLUDE_NOT_EVERYONE
-    anonymous = values.get("anonymous")
-    if isinstance(anonymous, str):
-        anonymous = {"yes": True, "true": True, "no": False, "false": False}.get(anonymous.lower())
-    if not isinstance(anonymous, bool):
-        errors["anonymous"] = reporting.CHOOSE_IDENTITY
-    draft = Draft(
-        step=Step.REVIEW, category=category, texts=texts, exclude=tuple(sorted(set(exclude))),
-        anonymous=anonymous if isinstance(anonymous, bool) else None,
-    )
+    anonymous = form.yes_no("anonymous", missing=reporting.CHOOSE_IDENTITY)
+    draft = Draft(step=Step.REVIEW, category=category, texts=texts,
+                  exclude=tuple(sorted(set(exclude))), anonymous=anonymous)
     return errors or draft

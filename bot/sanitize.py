@@ -41,12 +41,12 @@ def without_direction_controls(text: str) -> str:
 def neutralise(text: str) -> str:
     """User text made inert: no mention (<!channel>, @here, <@U…>, <at>…</at>), link, bare
     domain or direction override survives."""
-    text = without_direction_controls(text)
+    # NUL first: dropped last, it could join two halves into a domain the steps below did not see
+    text = without_direction_controls(text).replace("\x00", "")
     text = text.replace("<", "\u2039").replace(">", "\u203a")  # ‹ › : no <!here>, <@U1>, <at>
     text = text.replace("@", "@" + ZWSP)  # no @here / @channel / @name
     text = _LINKY.sub(lambda m: m.group(1)[0] + ZWSP + m.group(1)[1:], text)
-    text = _DOMAIN_DOT.sub(DEFANGED_DOT, text)
-    return text.replace("\x00", "")
+    return _DOMAIN_DOT.sub(DEFANGED_DOT, text)
 
 
 def preview(text: str, limit: int = 80) -> str:

@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot import actions
+from bot import actions, fields
 from bot.access import db_officers
-from bot.board import parse_date
 from bot.core import CandorError, Core, FieldError, actor_id, is_committee
 from bot.deadlines import waiver_disclosure_deadline
+from bot.fields import FormReader
 from bot.messages import Choice, Document, FieldKind, Form, FormErrors, FormField, Reply, Text
 from bot.sanitize import neutralise
 from bot.visibility import db_kept_away
@@ -26,8 +26,8 @@ from bot.wording import governance, refusals
 from storage.models import Person, Waiver, new_id
 
 KIND = "waiver"
-TEXT_LIMIT = 300
-REASON_LIMIT = 4000
+TEXT_LIMIT = fields.LINE
+GROUNDS_LIMIT = fields.STATEMENT  # why the waiver was granted
 
 
 @dataclass(frozen=True)
@@ -43,30 +43,17 @@ class Grant:
 
 def validate(values: dict[str, Any], *, officer_ids: set[int],
              today: date) -> Grant | dict[str, str]:
-    errors: dict[str, str] = {}
-    officer_text = values.get("officer")
-    officer = (int(officer_text) if isinstance(officer_text, str) and officer_text.isdigit()
-               else None)
-    if officer is None or officer not in officer_ids:
-        errors["officer"] = refusals.CHOOSE_OFFICER
-
-    def text(name: str, missing: str, limit: int = TEXT_LIMIT) -> str:
-        raw = values.get(name)
-        # One-line register facts are tidied; the reason keeps its paragraphs.
-        value = ("" if not isinstance(raw, str)
-                 else raw.strip() if name == "reason" else " ".join(raw.split()))
-        if not value:
-            errors[name] = missing
-        elif len(value) > limit:
-            errors[name] = refusals.too_long(limit, len(value))
-        return value
-
-    granted_by = text("granted_by", governance.WAIVER_GRANTED_BY_MISSING)
-    provision = text("provision", governance.WAIVER_PROVISION_MISSING)
-    reason = text("reason", governance.WAIVER_REASON_MISSING, REASON_LIMIT)
-    granted_on = parse_date(values.get("granted_on"), errors, "granted_on", today=today)
-    if errors:
-        return errors
+    form = FormReader(values)
+    officer = form.person("officer", officer_ids)
+    # One-line register facts are tidied; the grounds keep their paragraphs.
+    granted_by = form.text("granted_by", limit=TEXT_LIMIT, one_line=True,
+                           missing=governance.WAIVER_GRANTED_BY_MISSING)
+    provision = form.text("provision", limit=TEXT_LIMIT, one_line=True,
+                          missing=governance.WAIVER_PROVISION_MISSING)
+    reason = form.text("reason", limit=GROUNDS_LIMIT, missing=governance.WAIVER_REASON_MISSING)
+    granted_on = form.date("granted_on", today=today)
+    if form.errors:
+        return form.errors
     assert officer is not None and granted_on is not None
     return Grant(officer, granted_by, granted_on, provision, reason)
 
@@ -153,7 +140,7 @@ def db_form(session: Session, core: Core, person: Person) -> list[Reply]:
         FormField("granted_on", labels["granted_on"], FieldKind.DATE,
                   initial=core.today().isoformat()),
         FormField("provision", labels["provision"], max_length=TEXT_LIMIT),
-        FormField("reason", labels["reason"], FieldKind.MULTILINE, max_length=REASON_LIMIT),
+        FormField("reason", labels["reason"], FieldKind.MULTILINE, max_length=GROUNDS_LIMIT),
     ), submit_label=governance.WAIVER_SUBMIT)]
 
 
@@ -217,13 +204,11 @@ def db_submit_disclosure(session: Session, core: Core, *, person: Person, waiver
     existing = session.get(Waiver, waiver_id)
     if existing is not None:
         _shown(session, core, person, existing)
-    errors: dict[str, str] = {}
-    on = parse_date(values.get("on"), errors, "on", today=core.today())
-    ref = values.get("ref")
-    if not isinstance(ref, str) or not ref.strip():
-        errors["ref"] = governance.WAIVER_REF_MISSING
-    if errors or on is None or not isinstance(ref, str):
-        return [FormErrors(actions.DiscloseSubmit(waiver_id).encode(), errors)]
+    form = FormReader(values)
+    on = form.date("on", today=core.today())
+    ref = form.text("ref", limit=TEXT_LIMIT, one_line=True, missing=governance.WAIVER_REF_MISSING)
+    if form.errors or on is None:
+        return [FormErrors(actions.DiscloseSubmit(waiver_id).encode(), form.errors)]
     row = db_disclose(session, core, actor=actor_id(person), waiver_id=waiver_id, ref=ref,
                       on=on)
     officer = session.get(Person, row.person_id)

@@ -27,7 +27,7 @@ from storage.models import OutboxMessage
 from storage.vocabulary import OutboxState, Platform
 from tests.e2e.slack_harness import COMMITTEE, SlackHarness, radio, running, text_input
 from tests.e2e.slack_harness import option as choose
-from tests.e2e.test_teams import CHANNEL, Teams, _start, stop
+from tests.e2e.teams_harness import CHANNEL, Teams, start, stop
 from tests.support.slack_stand_in import SlackStandIn
 from tests.support.smtp_server import Mailbox, smtp_server
 
@@ -197,7 +197,7 @@ async def teams_refusing_the_channel(tmp_path, monkeypatch) -> AsyncIterator[tup
     """Candor on Teams, in the committee's team, whose channel the Connector then refuses with
     403 (the app removed from the team); operators reachable by e-mail."""
     with smtp_server() as (smtp_url, mailbox):
-        teams, runner = await _start(tmp_path, monkeypatch, CANDOR_SMTP_URL=smtp_url, **ALERTING)
+        teams, runner = await start(tmp_path, monkeypatch, CANDOR_SMTP_URL=smtp_url, **ALERTING)
         try:
             teams.candor.relay.policy = PATIENT
             await teams.add_to_team()

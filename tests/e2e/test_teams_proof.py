@@ -23,15 +23,15 @@ from sqlmodel import select
 from adapters.bootstrap import configure_logging
 from storage.models import FormReceipt, OutboxMessage
 from storage.vocabulary import OutboxState
-from tests.e2e.test_teams import (
+from tests.e2e.teams_harness import (
     CHANNEL,
     TENANT,
     Teams,
-    _free_port,
-    _start,
     check_in_dialog,
+    free_port,
     report_by_dialog,
     secret_in,
+    start,
     stop,
 )
 from tests.integration.test_storage_canary import (
@@ -61,7 +61,7 @@ async def anonymous_card_report(teams: Teams, what: str) -> None:
 async def teams_at_debug(tmp_path, monkeypatch, caplog, database_url):
     caplog.set_level(logging.DEBUG)
     configure_logging("DEBUG")
-    teams, runner = await _start(tmp_path, monkeypatch, CANDOR_DATABASE_URL=database_url)
+    teams, runner = await start(tmp_path, monkeypatch, CANDOR_DATABASE_URL=database_url)
     try:
         yield teams
     finally:
@@ -114,7 +114,7 @@ async def test_no_canary_leaves_where_it_belongs_in_teams(teams_at_debug, caplog
 
 
 async def test_with_30_percent_connector_failures_no_card_is_lost_or_doubled(tmp_path, monkeypatch):
-    teams, runner = await _start(tmp_path, monkeypatch, ConnectorStandIn(failure_rate=0.3, seed=5))
+    teams, runner = await start(tmp_path, monkeypatch, ConnectorStandIn(failure_rate=0.3, seed=5))
     try:
         await teams.add_to_team()
         for n in range(8):
@@ -217,7 +217,7 @@ class Serve:
     process: asyncio.subprocess.Process | None = None
 
     async def start(self, http: aiohttp.ClientSession) -> str:
-        self.port = _free_port()
+        self.port = free_port()
         env = {**self.env, "CANDOR_PORT": str(self.port), "CANDOR_ADMIN_PORT": "0"}
         with self.log.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
@@ -248,7 +248,7 @@ class Serve:
 async def two_servers(tmp_path, monkeypatch, database_url):
     """Two `candor serve` processes on one database and key (replicas behind a load balancer),
     and a Teams harness for each (the same Connector stand-in, the same people)."""
-    teams, runner = await _start(tmp_path, monkeypatch, CANDOR_DATABASE_URL=database_url)
+    teams, runner = await start(tmp_path, monkeypatch, CANDOR_DATABASE_URL=database_url)
     await runner.cleanup()  # only the database, the key and the roster it made are kept
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CANDOR_", "SLACK_", "MICROSOFT_"))}
     env.update({"CANDOR_DATABASE_URL": database_url, "CANDOR_KEY_FILE": str(tmp_path / "candor.key"),
