@@ -16,7 +16,7 @@ from adapters.notify import Notifier
 from adapters.senders import Posted, Ref, RetryLater
 from bot import sanitize
 from bot.messages import CHANNEL, Notice
-from bot.outbox import db_enqueue, person_target
+from bot.outbox import db_enqueue, person_target, private_key
 from bot.relay import Relay, RetryPolicy
 from bot.sweep import Sweeper
 from storage import db as storage_db
@@ -186,7 +186,8 @@ async def test_a_reminder_for_someone_with_no_slack_id_is_kept_and_the_committee
 
     # Then Robin's reminder is on record, failed for want of a route, not silently dropped
     by_key = {row.key: row for row in rows(world)}
-    (robins,) = [row for key, row in by_key.items() if key.startswith("attest-remind:") and f":{robin.id}:" in key]
+    robin_key = private_key(world.core.vault, f"attest-remind:{robin.id}:2027-03-31:d-30")
+    (robins,) = [row for key, row in by_key.items() if key == f"{robin_key}@slack"]
     assert (robins.state, robins.last_error) == (OutboxState.FAILED, "no_route")
     # And the committee channel gets one sanitized notice naming Robin and the reminder
     failure_keys = [key for key in by_key if key.startswith("delivery-failed:")]
@@ -198,7 +199,8 @@ async def test_a_reminder_for_someone_with_no_slack_id_is_kept_and_the_committee
     assert dict(notice.fields) == {"Person": "Robin Vale", "Notice": robins.key.rsplit("@", 1)[0]}
     # And the officers who have a Slack id got theirs
     delivered = [row.key for row in rows(world) if row.state is OutboxState.DELIVERED]
-    assert any(f":{world.people['controller'].id}:" in key for key in delivered)
+    controller = world.people["controller"].id
+    assert private_key(world.core.vault, f"attest-remind:{controller}:2027-03-31:d-30") + "@slack" in delivered
 
 
 def test_a_reporter_with_no_route_is_not_named_beside_the_case(world):
