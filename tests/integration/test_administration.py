@@ -98,7 +98,9 @@ def test_a_member_records_a_determination_from_the_details_with_every_factor_sea
         row = session.exec(select(Determination)).one()
         sealed = board.db_unseal(session, world.core, row)
     assert row.action.value == "censure" and row.violation is True
-    assert row.subject_id == world.people["controller"].id and row.decided_by == world.people["member"].id
+    # the officer is sealed: in a dump, the action stands beside no one
+    assert sealed["subject_id"] == world.people["controller"].id and row.decided_by == world.people["member"].id
+    assert "subject_id" not in row.model_dump()
     assert row.decided_on == date(2026, 11, 2)
     assert CANARY.encode() not in row.body
     assert sealed["reasoning"].startswith(f"{CANARY}-reasoning") and sealed["advised"] is True

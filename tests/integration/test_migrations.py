@@ -21,8 +21,8 @@ from bot.outbox import db_enqueue, people_target, private_key
 from storage import identities, migrate, references
 from storage.db import Database
 from storage.keyring import Keyring, KeyringError
-from storage.models import AuditEvent, ConversationRef
-from storage.vocabulary import Platform
+from storage.models import AuditEvent, ConversationRef, Determination, Person, Report
+from storage.vocabulary import Category, PersonKind, Platform, Role
 from tests.integration.test_storage_canary import postgres_dump, postgres_rows, sqlite_files
 
 
@@ -233,5 +233,46 @@ def test_upgrading_from_0009_leaves_no_person_in_an_outbox_key_or_chat(database_
         with db.read() as session:
             (event,) = session.exec(select(AuditEvent)).all()
             assert (event.action, event.detail) == ("schema.rows_sealed", '{"outbox_keys":4}')
+    finally:
+        db.dispose()
+
+
+def test_upgrading_from_0009_seals_each_determinations_officer_and_going_back_restores_it(
+        database_url, keyring, vault):
+    db = Database.from_url(database_url)
+    try:
+        # Given a determination at 0009 with its officer in plain beside the Board's action
+        migrate.upgrade(db, "0009")
+        with db.write() as session:
+            officer = Person(email="sam@example.com", name="Sam Ortiz", kind=PersonKind.OFFICER, role=Role.CONTROLLER)
+            session.add(officer)
+            session.flush()
+            session.add(Report(id="r1", code="K7-4Q2M", category=Category.FRAUD, anonymous=False, body=b"x"))
+            session.flush()
+            body = vault.seal(session, kind="determination", record_id="d1", data={"reasoning": "weighed"}, new=True)
+            session.execute(sa.text(
+                "INSERT INTO determination (id, report_id, subject_id, violation, action, decided_on, created_at, body) "
+                "VALUES ('d1', 'r1', :officer, :yes, 'TERMINATION', '2026-11-02', '2026-11-02 10:00:00', :body)"),
+                {"officer": officer.id, "yes": True, "body": body})
+            officer_id = officer.id
+
+        # When it is upgraded with the key
+        migrate.upgrade(db, keyring=lambda: keyring)
+
+        # Then the table has no officer column; the action stays plain (the register counts it)
+        with db.engine.connect() as connection:
+            columns = {c["name"] for c in sa.inspect(connection).get_columns("determination")}
+            action = connection.execute(sa.text("SELECT action FROM determination")).scalar_one()
+        assert "subject_id" not in columns and action == "TERMINATION"
+        # And the officer is in the sealed body, beside what was there
+        with db.read() as session:
+            row = session.exec(select(Determination)).one()
+            assert vault.unseal(session, kind="determination", record_id="d1", blob=row.body) == {
+                "reasoning": "weighed", "subject_id": officer_id}
+
+        # And going back brings the column back, filled
+        migrate.downgrade(db, "0009", keyring=lambda: keyring)
+        with db.engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT subject_id FROM determination")).scalar_one() == officer_id
     finally:
         db.dispose()
