@@ -4,6 +4,7 @@ one scheduler leads and another takes over when it dies."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -131,9 +132,13 @@ def test_a_waiver_reminder_carries_the_button_that_records_its_disclosure(databa
     sweep(world, datetime(2026, 11, 27, 15, tzinfo=UTC))
     reminders = [body for key, body in notices(world) if key.startswith("waiver-disclose")]
     assert reminders
+    # The channel's reminder names no officer: members kept away from Dana read the channel too
+    assert "Dana Reyes" not in json.dumps(reminders)
     value = reminders[0]["notice"]["choices"][0]["value"]
     form = world.click("chair", value)
     assert form[0].form_id.startswith("disclose:")
+    # Its form, for a member who may see the waiver, says whose it is
+    assert form[0].intro is not None and "Dana Reyes: Obligation 3" in form[0].intro
 
 
 def test_abandoned_drafts_are_deleted_by_a_sweep(database, vault):
