@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
+from functools import partial
 
 from adapters.metrics import Metrics
 from adapters.senders import Blocked, Posted, Ref, RetryLater, Sender, Undeliverable
@@ -85,14 +86,51 @@ class Notifier:
 
     async def _deliver(self, platform: Platform, sender: Sender, item: Item) -> None:
         notice = item.delivery.notice
+        if item.addressees is not None:
+            await self._deliver_to_each(platform, sender, item)
+            return
+        if item.edits is not None:
+            edits = Posted(*item.edits)
+
+            async def edit() -> Posted:
+                await sender.update(edits, notice)
+                return edits
+            posted = await self._attempt(platform, item, edit)
+        elif item.delivery.target == CHANNEL:
+            posted = await self._attempt(platform, item,
+                                         lambda: sender.post_to_channel(notice, _ref(item)))
+        else:
+            posted = await self._attempt(platform, item, lambda: sender.post_to_user(
+                item.user_id or "", notice, _ref(item)))
+        if posted is not None:
+            await self._delivered(platform, item, posted)
+
+    async def _deliver_to_each(self, platform: Platform, sender: Sender, item: Item) -> None:
+        """A row to several people: each in turn, each recorded as reached before the next, so a
+        failure or a crash midway leaves the rest for the next try and resends to no one."""
+        notice = item.delivery.notice
+        for addressee in item.addressees or ():
+            ref = Ref(id=addressee.ref, since=item.created_at, maybe_sent=item.maybe_sent)
+            failed: list[str] = []
+            post = partial(sender.post_to_user, addressee.user_id, notice, ref)
+            posted = await self._attempt(platform, item, post, undeliverable=failed)
+            if posted is None and not failed:
+                return  # retried later, or blocked: the row says so
+            held = await asyncio.to_thread(self._relay.reached, item, addressee,
+                                           failed=failed[0] if failed else None)
+            if held is None:
+                return  # another relay has the row now
+            item = held
+        await self._delivered(platform, item, Posted("", ""))
+
+    async def _attempt(self, platform: Platform, item: Item,
+                       send: Callable[[], Awaitable[Posted]],
+                       undeliverable: list[str] | None = None) -> Posted | None:
+        """One post or edit; what the platform answered, recorded on the row unless it got
+        through (the post) or, when `undeliverable` is given, refused for good (its code is put
+        there: one of several people cannot be reached, the row goes on to the others)."""
         try:
-            if item.edits is not None:
-                posted = Posted(*item.edits)
-                await sender.update(posted, notice)
-            elif item.delivery.target == CHANNEL:
-                posted = await sender.post_to_channel(notice, _ref(item))
-            else:
-                posted = await sender.post_to_user(item.user_id or "", notice, _ref(item))
+            return await send()
         except RetryLater as exc:
             self._count_failure(platform, exc.code)
             if exc.retry_after:
@@ -104,18 +142,23 @@ class Notifier:
             await asyncio.to_thread(self._relay.blocked, item, code=exc.code)
         except Undeliverable as exc:
             self._count_failure(platform, exc.code)
-            await asyncio.to_thread(self._relay.failed, item, code=exc.code)
+            if undeliverable is not None:
+                undeliverable.append(exc.code)
+            else:
+                await asyncio.to_thread(self._relay.failed, item, code=exc.code)
         # a sender bug must not stop the relay; the row is retried
         except Exception as exc:  # noqa: BLE001
             log.error("sender raised %s for outbox %s", type(exc).__name__, item.id)
             self._count_failure(platform, type(exc).__name__)
             await asyncio.to_thread(self._relay.retry, item, code=type(exc).__name__,
                                     retry_after=None, in_doubt=True)
-        else:
-            await asyncio.to_thread(self._relay.delivered, item, channel=posted.channel,
-                                    message_id=posted.message_id)
-            if self._metrics is not None:
-                self._metrics.delivered(platform, recovered=item.maybe_sent)
+        return None
+
+    async def _delivered(self, platform: Platform, item: Item, posted: Posted) -> None:
+        await asyncio.to_thread(self._relay.delivered, item, channel=posted.channel or None,
+                                message_id=posted.message_id or None)
+        if self._metrics is not None:
+            self._metrics.delivered(platform, recovered=item.maybe_sent)
 
     def _count_failure(self, platform: Platform, code: str) -> None:
         if self._metrics is not None:
@@ -138,4 +181,4 @@ class Notifier:
 
 
 def _ref(item: Item) -> Ref:
-    return Ref(id=item.id, since=item.created_at, maybe_sent=item.maybe_sent)
+    return Ref(id=item.ref or item.id, since=item.created_at, maybe_sent=item.maybe_sent)

@@ -3,9 +3,9 @@
 A committee member allowed on the case records whether a material violation occurred, the action
 (one of the Code's list, "none" only without a violation), each factor the Code names, the
 officer concerned, who decided (the Board, or the committee or person it designated) and when, who
-recorded it, and the reasoning. The action, the violation and the
-officer are plain (the register counts them); the factors and the reasoning are sealed. How a
-recorded determination reads, in the details and the case file alike, is `bot/views/case.py`'s.
+recorded it, and the reasoning. The action and the violation are plain (the register counts
+them); the officer, the factors and the reasoning are sealed. How a recorded determination reads,
+in the details and the case file alike, is `bot/views/case.py`'s.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from bot.core import Core, actor_id
 from bot.fields import FormReader
 from bot.messages import Choice, FieldKind, Form, FormErrors, FormField, Reply, Text
 from bot.reports import REPORT
-from bot.visibility import KeptAway, db_kept_away
+from bot.visibility import KeptAway, db_kept_away, db_subject
 from bot.wording import case_labels, governance
 from storage.models import Determination, Person, Report, new_id
 from storage.vocabulary import BoardAction
@@ -56,25 +56,28 @@ class Decision:
     decider: str = governance.DEFAULT_DECIDER
 
     def sealed(self, prior_ids: list[str]) -> dict[str, Any]:
-        """What goes into the sealed body: every factor, the earlier determinations shown, the
-        reasoning."""
-        return {"nature": self.nature, "occurrence": self.occurrence, "intent": self.intent,
+        """What goes into the sealed body: the officer, every factor, the earlier determinations
+        shown, the reasoning."""
+        return {"subject_id": self.subject_id, "nature": self.nature,
+                "occurrence": self.occurrence, "intent": self.intent,
                 "advised": self.advised, "prior": self.prior, "prior_determinations": prior_ids,
                 "reasoning": self.reasoning, "decider": self.decider}
 
 
-def db_prior(session: Session, subject_id: int) -> list[Determination]:
-    """The determinations already recorded against an officer, oldest first."""
-    return list(session.exec(select(Determination).where(Determination.subject_id == subject_id)
-                             .order_by(col(Determination.decided_on))).all())
+def db_prior(session: Session, core: Core, subject_id: int) -> list[Determination]:
+    """The determinations already recorded against an officer, oldest first. The officer is
+    sealed in each, so each is opened: the Board decides a handful a year."""
+    return [row for row in session.exec(select(Determination)
+                                        .order_by(col(Determination.decided_on))).all()
+            if db_subject(session, core, row) == subject_id]
 
 
-def _prior_lines(session: Session, officers: list[Person], kept: KeptAway) -> str:
+def _prior_lines(session: Session, core: Core, officers: list[Person], kept: KeptAway) -> str:
     # Plain facts only (date, action), and none from a case the member is kept away from.
     lines = []
     for officer in officers:
         assert officer.id is not None
-        for earlier in filter(kept.shows_determination, db_prior(session, officer.id)):
+        for earlier in filter(kept.shows_determination, db_prior(session, core, officer.id)):
             lines.append(governance.prior_line(officer.name, earlier.decided_on,
                                                governance.found_violation(earlier.violation),
                                                earlier.action.label))
@@ -106,7 +109,7 @@ def db_form(session: Session, core: Core, member: Person, report_id: str) -> lis
                   max_length=REASONING_LIMIT),
     ), submit_label=governance.DETERMINATION_SUBMIT,
         intro=governance.determination_intro(
-            _prior_lines(session, officers, db_kept_away(session, core, member))))]
+            _prior_lines(session, core, officers, db_kept_away(session, core, member))))]
 
 
 def validate(values: dict[str, Any], *, officer_ids: set[int],
@@ -163,12 +166,12 @@ def db_record(session: Session, core: Core, *, member: Person, report: Report,
               decision: Decision) -> Determination:
     """Record the determination (factors and reasoning sealed) and audit it."""
     kept = db_kept_away(session, core, member)  # the earlier determinations the form showed
-    prior_ids = [d.id for d in db_prior(session, decision.subject_id)
+    prior_ids = [d.id for d in db_prior(session, core, decision.subject_id)
                  if kept.shows_determination(d)]
     determination_id = new_id()
     row = Determination(
-        id=determination_id, report_id=report.id, subject_id=decision.subject_id,
-        violation=decision.violation, action=decision.action, decided_by=member.id,
+        id=determination_id, report_id=report.id, violation=decision.violation,
+        action=decision.action, decided_by=member.id,
         decided_on=decision.decided_on, created_at=core.now(),
         body=core.vault.seal(session, kind=KIND, record_id=determination_id,
                              data=decision.sealed(prior_ids), new=True),

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from bot import actions, sanitize
+from bot import actions, pending, sanitize
 from bot.attestation import QUESTIONS, Answers
+from bot.calendar import local_date
 from bot.core import CandorError, Core, actor_id, is_committee
 from bot.messages import CHANNEL, Choice, Document, Reply
-from bot.outbox import db_enqueue
+from bot.outbox import db_enqueue, private_key
 from bot.visibility import NOTHING, KeptAway, db_kept_away
 from bot.wording import attestations, case_labels, refusals
 from storage.models import Attestation, Disclosure, Person
@@ -37,15 +38,22 @@ def needs(answers: Answers) -> tuple[str, ...]:
 
 
 def db_notify(session: Session, core: Core, attestation: Attestation, answers: Answers) -> None:
-    """Tell the committee's channel, sanitized, when an attestation needs it."""
+    """Tell the committee's channel, sanitized, when an attestation needs it.
+
+    An officer who tells of an unreported matter is a reporter too: the notice says the day, not
+    the moment, waits the random delay an anonymous alert waits (`bot.pending.delayed`), and its
+    row's plain key and time name neither the attestation nor the minute, so that the channel's
+    post cannot be lined up with the officer who attested just before it."""
     found = needs(answers)
     if not found:
         return
     view = Choice(attestations.VIEW_DISCLOSURE, actions.ViewDisclosure(attestation.id).encode())
     notice = sanitize.attestation_notice(period=attestation.period,
-                                         attested_at=attestation.attested_at,
+                                         attested_on=local_date(attestation.attested_at,
+                                                                core.timezone),
                                          needs=found, choice=view)
-    db_enqueue(session, core.vault, now=core.now(), key=f"attest-disclosure:{attestation.id}",
+    db_enqueue(session, core.vault, now=core.today_start(), not_before=pending.delayed(core),
+               key=private_key(core.vault, f"attest-disclosure:{attestation.id}"),
                target=CHANNEL, notice=notice, platforms=core.platforms, fresh=True)
 
 

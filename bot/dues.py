@@ -8,6 +8,7 @@ the database and writes each `Due` to the outbox under its key.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -73,19 +74,27 @@ class Recipient(StrEnum):
     CHANNEL = "channel"  # the private committee channel
     CHAIR = "chair"  # the committee chair, by direct message
     MEMBER = "member"  # one committee member, by direct message
+    # Committee members by direct message, one notice for them all: whom it reaches is sealed in
+    # it, so which members a case keeps away cannot be read from which notices exist.
+    MEMBERS = "members"
     OFFICER = "officer"  # one Senior Financial Officer, by direct message
 
 
 @dataclass(frozen=True)
 class Audience:
-    """Who reads a notice: the committee channel, or one person (with their roster id)."""
+    """Who reads a notice: the committee channel, one person (with their roster id), or some
+    committee members (their roster ids, perhaps none)."""
 
     recipient: Recipient
     person_id: int | None = None
+    person_ids: tuple[int, ...] = ()  # MEMBERS only
 
     def __post_init__(self) -> None:
-        if (self.recipient is Recipient.CHANNEL) != (self.person_id is None):
-            raise ValueError("the channel has no person id; every other audience has one")
+        one = self.recipient not in (Recipient.CHANNEL, Recipient.MEMBERS)
+        if one != (self.person_id is not None):
+            raise ValueError("a direct message to one person has their id; no other audience has")
+        if self.person_ids and self.recipient is not Recipient.MEMBERS:
+            raise ValueError("only a notice to several members lists them")
 
     @property
     def channel(self) -> bool:
@@ -102,6 +111,10 @@ class Audience:
     @classmethod
     def member(cls, person_id: int) -> Audience:
         return cls(Recipient.MEMBER, person_id)
+
+    @classmethod
+    def members(cls, person_ids: Iterable[int]) -> Audience:
+        return cls(Recipient.MEMBERS, person_ids=tuple(sorted(set(person_ids))))
 
     @classmethod
     def officer(cls, person_id: int) -> Audience:

@@ -4,6 +4,12 @@ One row per enabled platform, with a unique key (`<kind>:<subject>:<period>:<ste
 so the same notice written twice (a retried event, a sweep run twice or on two replicas) is
 written once. The delivery (target and notice) is sealed: a direct message may carry a question.
 
+A plain key never names a person: a notice for one person whose key would name them is written
+under `private_key` (its kind, then a keyed tag of the rest); a notice to several committee members
+(an escalation) is one row per platform whatever whom it reaches (`people_target`, sealed, perhaps
+none), so that which rows exist cannot say whom a case keeps away. Its relay delivers to each in
+turn and keeps, sealed in the row, whom it has reached (`DONE`).
+
 A notice that cannot be delivered is never dropped without trace: its row is kept, failed, with a
 reason code, and the committee's channel is told (`db_undeliverable`), whether the relay gave up
 after its horizon or the person has no id on any enabled platform (`no_route`).
@@ -30,13 +36,37 @@ from storage.vocabulary import OutboxState, Platform
 log = logging.getLogger("candor.outbox")
 
 KIND = "outbox"
+DM = "dm"  # a row's kind when it goes to people: where it landed is not kept (bot.relay)
 FAILURE_PREFIX = "delivery-failed:"  # the committee's notice that another notice will not arrive
 REPORTER_PREFIX = "reporter:"  # a direct message to a named reporter (see bot.committee)
 NO_ROUTE = "no_route"  # the recipient has no id on the row's platform
+PEOPLE_PREFIX = "people:"
+DONE = "done"  # in a sealed row to several people: whom the relay has delivered it to
+_KEY_TAG = "outbox-key"
 
 
 def person_target(person_id: int) -> str:
     return f"person:{person_id}"
+
+
+def people_target(person_ids: Iterable[int]) -> str:
+    """A direct message to each of several people (perhaps none), delivered from one row."""
+    return PEOPLE_PREFIX + ",".join(str(p) for p in sorted(set(person_ids)))
+
+
+def people_of(target: str) -> tuple[int, ...] | None:
+    """The people a `people_target` names; None for any other target."""
+    if not target.startswith(PEOPLE_PREFIX):
+        return None
+    return tuple(int(p) for p in target[len(PEOPLE_PREFIX):].split(",") if p)
+
+
+def private_key(vault: Vault, key: str) -> str:
+    """The key a notice is written under when its key names a person (`attest-remind:<person
+    id>:...`): its kind, then a keyed tag of the whole key. The same notice gets the same key (so
+    it is written once) and, without the keyring, the key names no one."""
+    kind = key.partition(":")[0]
+    return f"{kind}:{vault.tag(_KEY_TAG, key)}"
 
 
 def key_ids(row_key: str) -> frozenset[str]:
@@ -73,7 +103,15 @@ def db_enqueue(
     wanted = list(platforms)
     failed: list[Platform] = []
     person_id = None
-    if target != CHANNEL:
+    people = people_of(target)
+    unrouted = False
+    if people is not None:
+        # One row on each platform, whoever it reaches there; someone with an id on none of them
+        # is reported to the committee, unnamed (a name would say they were not kept away).
+        unrouted = any(not any(p in reachable or p is Platform.CONSOLE for p in wanted)
+                       for reachable in (identities.db_platforms(session, vault, person, wanted)
+                                         for person in people))
+    elif target != CHANNEL:
         person_id = int(target.split(":", 1)[1])
         reachable = identities.db_platforms(session, vault, person_id, wanted)
         routed = [p for p in wanted if p in reachable or p is Platform.CONSOLE]
@@ -93,20 +131,25 @@ def db_enqueue(
     if recorded and person_id is not None:
         written += db_no_route(session, vault, now=now, about=key, key=f"{FAILURE_PREFIX}{key}",
                                person_id=person_id, missing=failed, platforms=failed)
+    if unrouted and written:
+        written += db_no_route(session, vault, now=now, about=key, key=f"{FAILURE_PREFIX}{key}",
+                               person_id=None, missing=wanted, platforms=wanted)
     return written
 
 
 def db_no_route(session: Session, vault: Vault, *, now: datetime, about: str, key: str,
-                person_id: int, missing: Sequence[Platform], platforms: Iterable[Platform]) -> int:
+                person_id: int | None, missing: Sequence[Platform],
+                platforms: Iterable[Platform]) -> int:
     """Tell the committee that the notice `about` will not reach its person, who has no id on
     the `missing` platforms. The person is named by their roster name, except the reporter of a
-    case: a name beside a case would say who reported it, so the notice names the case only."""
-    reporter = about.startswith(REPORTER_PREFIX)
+    case: a name beside a case would say who reported it, so the notice names the case only; and
+    except one of several people (None): a name would say they were not kept away from it."""
+    reporter = about.startswith(REPORTER_PREFIX) or person_id is None
     # The log names the person only when the notice is not about a case they reported.
     log.warning("notice has no route", extra={"outbox_key": about[:100]} if reporter
                 else {"outbox_key": about[:100], "person": person_id})
     facts: tuple[tuple[str, str], ...] = ((notices.NOTICE_LABEL, about),)
-    if not reporter:
+    if not reporter and person_id is not None:
         person = session.get(Person, person_id)
         facts = ((notices.PERSON_LABEL, person.name if person else notices.roster_id(person_id)),
                  *facts)
@@ -163,7 +206,7 @@ def _row(session: Session, vault: Vault, *, row_id: str, row_key: str, platform:
     row = OutboxMessage(
         id=row_id, key=row_key, platform=platform, created_at=now,
         next_attempt_at=not_before or now,
-        kind="update" if updates_key else ("channel" if target == CHANNEL else "dm"),
+        kind="update" if updates_key else ("channel" if target == CHANNEL else DM),
         updates_key=f"{updates_key}@{platform.value}" if updates_key else None,
         body=vault.seal(session, kind=KIND, record_id=row_id, data=delivery, new=True),
     )

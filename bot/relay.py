@@ -18,6 +18,14 @@ A batch is claimed at once but sent one by one, so a slow relay can outlive its 
 still wait: just before each send the relay `hold`s the row, renewing its lease only if no other
 relay has claimed it since, and skips it otherwise. The lease a claim sets is its fencing token.
 
+A direct message keeps no trace of where it landed: its person's chat and the post's id are not
+written back to the row (the committee channel's are: an edit needs them, and the channel is not a
+person), and the post carries a keyed tag of the row's id (`Item.ref`), not the id itself, so a
+chat's history cannot be matched to a row. A row to several people (`bot.outbox.people_target`)
+goes to each in turn; who has it is sealed into the row after each post (`reached`), so a relay
+that dies midway, or a retry, sends only to those left, each once (a post left in doubt is
+looked for before it is sent again, as for any row).
+
 A row this relay cannot open (its data key is wrapped under a master key version the server does
 not hold yet, during a rotation; or it is damaged) is skipped, logged by id and counted in
 `unopened`, and tried again later, when the keyring may have been reloaded; the rest of the batch
@@ -28,6 +36,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -38,7 +47,16 @@ from sqlmodel import Session, col, select
 from bot.core import Core
 from bot.messages import CHANNEL, Delivery
 from bot.outage import COMMITTEE_KINDS, db_outage_begin, db_outage_end
-from bot.outbox import FAILURE_PREFIX, KIND, NO_ROUTE, db_no_route, db_undeliverable
+from bot.outbox import (
+    DM,
+    DONE,
+    FAILURE_PREFIX,
+    KIND,
+    NO_ROUTE,
+    db_no_route,
+    db_undeliverable,
+    people_of,
+)
 from bot.wording import notices
 from storage import identities
 from storage.clock import as_utc
@@ -48,6 +66,7 @@ from storage.models import OutboxMessage, Report
 from storage.vocabulary import CaseStatus, OutboxState, Platform
 
 log = logging.getLogger("candor.relay")
+_POST_REF = "outbox-post"
 
 
 @dataclass(frozen=True)
@@ -67,6 +86,15 @@ class RetryPolicy:
 
 
 @dataclass(frozen=True)
+class Addressee:
+    """One of the people a row to several goes to, not reached yet."""
+
+    person_id: int
+    user_id: str  # their id on the row's platform ("" on the console, which needs none)
+    ref: str  # what the post is tagged with, to be found again (a keyed tag: names no row)
+
+
+@dataclass(frozen=True)
 class Item:
     """A claimed row, opened: what to deliver and, for an edit, where the original landed."""
 
@@ -81,6 +109,9 @@ class Item:
     maybe_sent: bool = False  # an earlier claim ended with no outcome: its relay may have posted it
     # the `claimed_until` this relay set: proof the row is still its own
     lease: datetime | None = None
+    ref: str = ""  # what the post is tagged with to be found again; the row's id when empty
+    # For a row to several people: those it is still to reach, in turn (None: any other row).
+    addressees: tuple[Addressee, ...] | None = None
 
 
 @dataclass
@@ -189,8 +220,13 @@ class Relay:
                                       record_kind="outbox", record_id=row.id,
                                       detail={"reason": "case_handled"}, at=now)
             return None
-        delivery = Delivery.from_json(self.core.vault.unseal(session, kind=KIND, record_id=row.id,
-                                                           blob=row.body))
+        document = self.core.vault.unseal(session, kind=KIND, record_id=row.id, blob=row.body)
+        delivery = Delivery.from_json(document)
+        people = people_of(delivery.target)
+        if people is not None:
+            return Item(row.id, row.key, row.platform, delivery, None, None, row.attempts,
+                        row.created_at, addressees=self._addressees(session, row, people,
+                                                                    document.get(DONE) or ()))
         edits = None
         if row.updates_key:
             original = session.exec(select(OutboxMessage)
@@ -220,7 +256,55 @@ class Relay:
                             missing=[row.platform], platforms=self.core.platforms)
                 return None
         return Item(row.id, row.key, row.platform, delivery, user_id, edits, row.attempts,
-                    row.created_at)
+                    row.created_at, ref=self._ref(row.id) if user_id is not None else "")
+
+    def _ref(self, row_id: str, person_id: int | None = None) -> str:
+        parts = (row_id,) if person_id is None else (row_id, str(person_id))
+        return self.core.vault.tag(_POST_REF, *parts)
+
+    def _addressees(self, session: Session, row: OutboxMessage, people: tuple[int, ...],
+                    done: Sequence[int]) -> tuple[Addressee, ...]:
+        """Those of `people` not reached yet who have an id on the row's platform. One without is
+        reached on another platform, or was reported to the committee when the row was written."""
+        found = []
+        for person_id in people:
+            if person_id in done:
+                continue
+            account = identities.db_account(session, self.core.vault, person_id, row.platform)
+            if account is None and row.platform is not Platform.CONSOLE:
+                continue
+            found.append(Addressee(person_id, account.platform_user_id if account else "",
+                                   self._ref(row.id, person_id)))
+        return tuple(found)
+
+    def reached(self, item: Item, addressee: Addressee, *,
+                failed: str | None = None) -> Item | None:
+        """One of a row's people has the notice (or, `failed`, never will): sealed into the row,
+        so no later try sends it to them again, and this relay's lease renewed. None when the row
+        is no longer this relay's (the caller stops). A failure is reported to the committee,
+        without a name (it would say who was not kept away from the case)."""
+        now = self.core.now()
+        vault = self.core.vault
+        with self.db.write() as session:
+            row = session.get(OutboxMessage, item.id)
+            if row is None or row.state is not OutboxState.PENDING or self._taken_over(row, item):
+                return None
+            document = vault.unseal(session, kind=KIND, record_id=row.id, blob=row.body)
+            document[DONE] = sorted({*(document.get(DONE) or ()), addressee.person_id})
+            row.body = vault.seal(session, kind=KIND, record_id=row.id, data=document)
+            row.claimed_until = max(now + self.policy.lease, item.lease or now)
+            session.add(row)
+            if failed is not None:
+                log.warning("notice undeliverable to one of its people",
+                            extra={"outbox": row.id, "code": failed[:100]})
+                db_undeliverable(session, vault, now=now, about=row.key,
+                                 key=f"{FAILURE_PREFIX}{addressee.ref}",
+                                 title=notices.delivery_failed(row.kind, failed[:100]),
+                                 facts=((notices.NOTICE_LABEL, row.key),),
+                                 platforms=self.core.platforms)
+            lease = row.claimed_until
+        return replace(item, lease=lease,
+                       addressees=tuple(a for a in item.addressees or () if a != addressee))
 
     def delivered(self, item: Item, *, channel: str | None, message_id: str | None) -> None:
         with self.db.write() as session:
@@ -230,7 +314,10 @@ class Relay:
             row.state, row.delivered_at = OutboxState.DELIVERED, self.core.now()
             row.in_doubt = False
             row.attempts += 1
-            row.platform_channel, row.platform_message_id = channel, message_id
+            # Only a post in the committee channel is edited later; a person's chat and the id of
+            # a post in it would say, beside the row's key, whom the notice went to.
+            if row.kind != DM:
+                row.platform_channel, row.platform_message_id = channel, message_id
             row.claimed_until, row.blocked = None, False
             session.add(row)
             # The platform works again: what it refused goes now, not at the end of its backoff.

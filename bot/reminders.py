@@ -115,7 +115,9 @@ def unacknowledged_dues(cases: Iterable[OpenCase], members: Sequence[CommitteeMe
 
     Each is a different audience told once, so after an outage all that have come are returned.
     A member named in the report (`excluded_member_ids`) gets no direct message, the chair
-    included. The chair is the roster's chair (the lowest id, should there be several).
+    included. The chair is the roster's chair (the lowest id, should there be several). The
+    chair's step and the members' are one notice each, whoever they reach (none, when the chair is
+    kept away): which notices exist must not say whom a report keeps away.
     """
     require_aware(now)
     tz = settings.tz
@@ -127,12 +129,11 @@ def unacknowledged_dues(cases: Iterable[OpenCase], members: Sequence[CommitteeMe
         received = as_utc(case.received_at)
         steps: list[tuple[int, str, Audience]] = [
             (settings.unacked_channel_after_business_days, "channel", Audience.committee_channel())]
-        if chairs and chairs[0] not in case.excluded_member_ids:
-            steps.append((settings.unacked_chair_after_business_days, "chair",
-                          Audience.chair(chairs[0])))
-        steps += [(settings.unacked_members_after_business_days, f"member:{m.person_id}",
-                   Audience.member(m.person_id))
-                  for m in members if m.person_id not in case.excluded_member_ids]
+        if chairs:
+            steps.append((settings.unacked_chair_after_business_days, "chair", Audience.members(
+                c for c in chairs[:1] if c not in case.excluded_member_ids)))
+        steps.append((settings.unacked_members_after_business_days, "members", Audience.members(
+            m.person_id for m in members if m.person_id not in case.excluded_member_ids)))
         waiting: str | None = None
         for days, label, audience in steps:
             if add_business_time(received, days, tz) > now:
@@ -215,10 +216,10 @@ def _business_days_elapsed(received: datetime, now: datetime, tz: ZoneInfo) -> i
 
 def waiver_dues(waivers: Iterable[WaiverState], now: datetime,
                 settings: ScheduleSettings = _DEFAULTS) -> list[Due]:
-    """A reminder in the committee channel every business day, from the grant (or the next
-    business day) at `reminder_hour`, until the disclosure is recorded; past the deadline it
-    keeps coming, with the business days overdue. The key carries the step's local date; only
-    the latest step that has come is returned.
+    """A reminder in the committee channel, naming no officer, every business day, from the grant
+    (or the next business day) at `reminder_hour`, until the disclosure is recorded; past the
+    deadline it keeps coming, with the business days overdue. The key carries the step's local
+    date; only the latest step that has come is returned.
     """
     require_aware(now)
     tz = settings.tz
@@ -236,8 +237,9 @@ def waiver_dues(waivers: Iterable[WaiverState], now: datetime,
         when = ((notices.FACT_BUSINESS_DAYS_OVERDUE, str(business_days_between(deadline, today)))
                 if today > deadline
                 else (notices.FACT_BUSINESS_DAYS_LEFT, str(business_days_between(today, deadline))))
-        facts = ((case_labels.OFFICER, waiver.person_name),
-                 (notices.FACT_GRANTED, waiver.granted_on.isoformat()),
+        # No officer: members kept away from them read the channel too. Whose waiver it is shows
+        # in the form its button opens, to a member who may see it.
+        facts = ((notices.FACT_GRANTED, waiver.granted_on.isoformat()),
                  (notices.FACT_DISCLOSE_BY, deadline.isoformat()), when)
         dues.append(Due(f"{DueKind.WAIVER_DISCLOSE.value}:{waiver.waiver_id}:{latest.isoformat()}",
                         Audience.committee_channel(), waiver.waiver_id, DueKind.WAIVER_DISCLOSE,

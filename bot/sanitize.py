@@ -120,15 +120,16 @@ def reminder(title: str, facts: tuple[tuple[str, str], ...], *, report_id: str |
     return Notice(title=title, fields=tuple((a, neutralise(b)) for a, b in facts), choices=choices)
 
 
-def attestation_notice(*, period: str, attested_at: datetime, needs: tuple[str, ...],
+def attestation_notice(*, period: str, attested_on: date, needs: tuple[str, ...],
                        choice: Choice) -> Notice:
-    """An attestation that needs the committee: the period, when, and what kind of answer, never
-    the officer's words (they open privately)."""
+    """An attestation that needs the committee: the period, the day (never the moment: it would
+    line up with the officer seen attesting then), and what kind of answer, never the officer's
+    words (they open privately)."""
     return Notice(
         title=attestations.attest_notice_title(period),
         text=attestations.ATTEST_NOTICE_TEXT,
         fields=((attestations.ATTEST_PERIOD_LABEL, period),
-                (attestations.ATTEST_ATTESTED_LABEL, _when(attested_at)),
+                (attestations.ATTEST_ATTESTED_LABEL, attested_on.isoformat()),
                 (attestations.ATTEST_NEEDS_REVIEW_LABEL, "; ".join(needs))),
         choices=(choice,),
     )

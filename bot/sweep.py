@@ -21,9 +21,18 @@ from bot.attesting import db_attested_periods
 from bot.calendar import local_date
 from bot.core import Core, db_committee, db_exclusions
 from bot.deadlines import ScheduleSettings
-from bot.dues import CommitteeMember, DraftState, Due, DueKind, OfficerState, OpenCase, WaiverState
+from bot.dues import (
+    CommitteeMember,
+    DraftState,
+    Due,
+    DueKind,
+    OfficerState,
+    OpenCase,
+    Recipient,
+    WaiverState,
+)
 from bot.messages import CHANNEL
-from bot.outbox import db_enqueue, person_target
+from bot.outbox import db_enqueue, people_target, person_target, private_key
 from bot.reminders import all_dues
 from bot.wording import notices
 from storage.db import Database
@@ -131,8 +140,15 @@ class Sweeper:
         notice = sanitize.reminder(notices.due_title(due.kind.value), due.facts,
                                    report_id=report_id,
                                    waiver_id=waiver_id)
-        target = CHANNEL if due.audience.channel else person_target(due.audience.person_id or 0)
-        return db_enqueue(session, self.core.vault, now=now, key=due.key, target=target,
+        key = due.key
+        if due.audience.channel:
+            target = CHANNEL
+        elif due.audience.recipient is Recipient.MEMBERS:
+            target = people_target(due.audience.person_ids)
+        else:  # one person, whom the rule's key names: the key written is a keyed tag of it
+            target = person_target(due.audience.person_id or 0)
+            key = private_key(self.core.vault, due.key)
+        return db_enqueue(session, self.core.vault, now=now, key=key, target=target,
                           notice=notice, platforms=self.core.platforms)
 
 

@@ -2,9 +2,9 @@
 recorded on the cases that exclude them, and the disclosures and waivers of the officers those
 cases concern.
 
-A case's officer is known to Candor once the Board's determination names them (`subject_id`);
-before that, only the sealed narrative says who is concerned, and only the case itself is kept
-from the member. Functions named `db_*` take the caller's session and never commit.
+A case's officer is known to Candor once the Board's determination names them (sealed in it:
+`db_subject`); before that, only the sealed narrative says who is concerned, and only the case
+itself is kept from the member. Functions named `db_*` take the caller's session and never commit.
 """
 
 from __future__ import annotations
@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from bot.core import Core, db_exclusions
+from storage.crypto import ShreddedError
 from storage.models import Determination, Exclusion, Person
+
+DETERMINATION = "determination"  # a determination's sealed record kind
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,16 @@ def db_kept_away(session: Session, core: Core, member: Person) -> KeptAway:
                         if member.id in members)
     if not reports:
         return NOTHING
-    subjects = session.exec(select(Determination.subject_id)
-                            .where(col(Determination.report_id).in_(reports))).all()
+    subjects = (db_subject(session, core, row) for row in session.exec(
+        select(Determination).where(col(Determination.report_id).in_(reports))).all())
     return KeptAway(reports, frozenset(s for s in subjects if s is not None))
+
+
+def db_subject(session: Session, core: Core, row: Determination) -> int | None:
+    """The officer a determination concerns (sealed in it); None once its case is shredded."""
+    try:
+        sealed = core.vault.unseal(session, kind=DETERMINATION, record_id=row.id, blob=row.body)
+    except ShreddedError:
+        return None
+    subject = sealed.get("subject_id")
+    return int(subject) if subject is not None else None

@@ -192,10 +192,16 @@ def db_disclose_form(session: Session, core: Core, person: Person, waiver_id: st
         raise CandorError(governance.WAIVER_NOT_FOUND)
     _shown(session, core, person, row)
     labels = governance.DISCLOSURE_LABELS
+    # The channel's reminder names no officer (members kept away from them read it too): the
+    # form, shown only to a member who may see the waiver, says whose it is.
+    officer = session.get(Person, row.person_id)
+    details = neutralise(governance.waiver_details(
+        officer.name if officer else governance.THE_OFFICER, row.provision, row.granted_by,
+        row.granted_on))
     return [Form(actions.DiscloseSubmit(row.id).encode(), governance.DISCLOSURE_TITLE, (
         FormField("ref", labels["ref"], max_length=TEXT_LIMIT),
         FormField("on", labels["on"], FieldKind.DATE, initial=core.today().isoformat()),
-    ), submit_label=governance.RECORD_DISCLOSURE)]
+    ), submit_label=governance.RECORD_DISCLOSURE, intro=details)]
 
 
 def db_submit_disclosure(session: Session, core: Core, *, person: Person, waiver_id: str,

@@ -236,12 +236,12 @@ class Waiver(SQLModel, table=True):
 
 
 class Determination(SQLModel, table=True):
-    """The Board's determination on a case. The action is plain (the register counts it); the
-    factors weighed and the reasoning are sealed."""
+    """The Board's determination on a case. The violation and the action are plain (the register
+    counts them); the officer it concerns, the factors weighed and the reasoning are sealed: beside
+    the action, a plain officer would say in a dump whom the Board found against."""
 
     id: str = Field(default_factory=new_id, primary_key=True)
     report_id: str = Field(foreign_key="report.id", index=True)
-    subject_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     violation: bool
     action: BoardAction
     decided_by: int | None = Field(default=None, foreign_key="person.id")

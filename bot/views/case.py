@@ -156,6 +156,11 @@ def _name(session: Session, person_id: int | None) -> str | None:
     return person.name if person else case_labels.UNKNOWN
 
 
+def _officer(value: Any) -> int | None:
+    """The officer a determination names (a roster id, sealed in it)."""
+    return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
+
+
 def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer) -> CaseView:
     """The case as `viewer` may read it. The caller has checked that they may."""
     committee = viewer is not Viewer.REPORTER
@@ -195,7 +200,8 @@ def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer
             sealed = _opened(session, core, DETERMINATION_KIND, row)
             recorded_by = _name(session, row.decided_by) or case_labels.UNKNOWN
             determinations.append(BoardDetermination(
-                row.decided_on, _name(session, row.subject_id) or case_labels.UNKNOWN,
+                row.decided_on, _name(session, _officer(sealed.get("subject_id")))
+                or case_labels.UNKNOWN,
                 row.violation, row.action.label,
                 str(sealed["decider"]) if sealed.get("decider") else None,
                 recorded_by, sealed))

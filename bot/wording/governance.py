@@ -168,6 +168,12 @@ def waiver_line(granted_by: str, granted_on: date, state: str) -> str:
     return f"Granted by {granted_by} on {granted_on.isoformat()}; {state}"
 
 
+def waiver_details(officer: str, provision: str, granted_by: str, granted_on: date) -> str:
+    """Whose waiver the disclosure form records: shown in the form, never in the channel."""
+    granted = granted_on.isoformat()
+    return f"{waiver_heading(officer, provision)}. Granted by {granted_by} on {granted}."
+
+
 # The button on a waiver's reminder, and the disclosure form's submit label.
 RECORD_DISCLOSURE = "Record disclosure"
 

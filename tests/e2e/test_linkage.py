@@ -284,10 +284,29 @@ def check_the_debug_log(lines: list[observations.LogLine]) -> None:
     assert NARRATIVE not in text
 
 
+def check_the_store_names_no_one(store: forensics.Store) -> None:
+    """No plain column of any table holds anyone's platform id or personal chat (a Slack DM is
+    "D" + the user id; a Teams 1:1 chat "a:..."), and no outbox key names a person beside a case:
+    the chair's acknowledgement sent Priya a direct message about her case."""
+    people = {str(r.values["id"]) for r in store.tables["person"]}
+    cases = {str(r.values["id"]) for r in store.tables["report"]}
+    ids = [*SLACK_IDS.values(), *TEAMS_IDS.values(), "a:1on1-", "a:personal-"]
+    plain = [(row.table, column, value) for rows in store.tables.values() for row in rows
+             for column, value in row.values.items() if isinstance(value, str)]
+    assert [(t, c, v) for t, c, v in plain if any(i in v for i in ids)] == []
+    for row in store.tables["outboxmessage"]:
+        parts = set(re.split(r"[:@]", str(row.values["key"])))
+        assert not (parts & cases and parts & people), row.values["key"]
+        if row.values["kind"] == "dm":
+            assert not parts & people and row.values["platform_channel"] is None, row.values["key"]
+    assert [r for r in store.tables["outboxmessage"] if r.values["kind"] == "dm"], "Priya was told"
+
+
 async def test_the_adversary_does_not_pick_out_the_anonymous_reporter(database_url, tmp_path):
     ranking, given = await attack_a_day(tmp_path, database_url, delay=1, follow_ups=True)
 
     check_the_debug_log(given.log)
+    check_the_store_names_no_one(given.store)
     # The attack ran on real evidence: the write order was read, it found the others' visits and
     # the reporter's answer.
     assert given.store.txns and not given.store.notes, given.store.notes

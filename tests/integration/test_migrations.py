@@ -5,6 +5,7 @@ none in clear."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -15,11 +16,13 @@ from sqlmodel import SQLModel, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 import storage.models  # noqa: F401  the tables register themselves on SQLModel.metadata
+from bot.messages import Notice
+from bot.outbox import db_enqueue, people_target, private_key
 from storage import identities, migrate, references
 from storage.db import Database
 from storage.keyring import Keyring, KeyringError
-from storage.models import AuditEvent, ConversationRef
-from storage.vocabulary import Platform
+from storage.models import AuditEvent, ConversationRef, Determination, Person, Report
+from storage.vocabulary import Category, PersonKind, Platform, Role
 from tests.integration.test_storage_canary import postgres_dump, postgres_rows, sqlite_files
 
 
@@ -160,5 +163,116 @@ def test_going_back_to_0007_and_up_again_keeps_every_id(database_url, keyring, v
         migrate.upgrade(db, keyring=lambda: keyring)
         with db.read() as session:
             assert identities.db_person_id(session, vault, Platform.TEAMS, AAD_ID) == 1
+    finally:
+        db.dispose()
+
+
+# --- 0012: outbox keys name no one, a delivered direct message keeps no chat ---------------
+
+
+def outbox_rows_at_0009(db: Database) -> None:
+    """The outbox as 0009 kept it: Dana's attestation reminder under a key naming her, delivered
+    to her Slack chat; a case's escalation as one row per member not kept away (2 and 3, not 4);
+    a failure notice about a reminder of Dana's; and the case's channel alert."""
+    migrate.upgrade(db, "0009")
+    outbox = sa.table("outboxmessage", *(sa.column(c) for c in (
+        "id", "key", "platform", "kind", "state", "attempts", "next_attempt_at", "due_at", "in_doubt",
+        "created_at", "delivered_at", "platform_channel", "platform_message_id", "blocked", "body")),
+        sa.column("created_at", UTCDateTime))
+    now = datetime(2026, 11, 30, 14, 3, 27, tzinfo=UTC)
+
+    def row(n: int, key: str, kind: str, channel: str | None, ts: str | None) -> dict[str, object]:
+        return {"id": f"row{n}", "key": key, "platform": "SLACK", "kind": kind, "state": "DELIVERED",
+                "attempts": 1, "next_attempt_at": now, "due_at": now, "in_doubt": False,
+                "created_at": now.replace(second=n), "delivered_at": now, "platform_channel": channel,
+                "platform_message_id": ts, "blocked": False, "body": b"sealed"}
+
+    with db.engine.begin() as connection:
+        connection.execute(outbox.insert(), [
+            row(1, "attest-remind:1:2027-03-31:d-30@slack", "dm", "DU0CFO", "1700000000.000001"),
+            row(2, "unacked:r1:member:2@slack", "dm", "DU0LEE", "1700000000.000002"),
+            row(3, "unacked:r1:member:3@slack", "dm", "DU0ALEX", "1700000000.000003"),
+            row(4, "delivery-failed:attest-overdue:1:2027-03-31:w1@slack", "channel", "C0COMMITTEE",
+                "1700000000.000004"),
+            row(5, "alert:r1@slack", "channel", "C0COMMITTEE", "1700000000.000005"),
+        ])
+
+
+def test_upgrading_from_0009_leaves_no_person_in_an_outbox_key_or_chat(database_url, keyring, vault):
+    db = Database.from_url(database_url)
+    try:
+        # Given an outbox at 0009 whose keys and delivered messages name people
+        outbox_rows_at_0009(db)
+        # When it is upgraded: without the key it stops; with it, it goes through
+        with pytest.raises(KeyringError, match="needs the master key"):
+            migrate.upgrade(db)
+        assert migrate.current_revision(db) == "0009"
+        migrate.upgrade(db, keyring=lambda: keyring)
+
+        with db.engine.connect() as connection:
+            rows = {r.id: r for r in connection.execute(sa.text(
+                "SELECT id, key, platform_channel, platform_message_id FROM outboxmessage"))}
+        # Then a key that named a person is its kind and a keyed tag, as the sweep writes it now
+        assert rows["row1"].key == private_key(vault, "attest-remind:1:2027-03-31:d-30") + "@slack"
+        assert rows["row4"].key == "delivery-failed:" + private_key(vault, "attest-overdue:1:2027-03-31:w1") + "@slack"
+        # And the case's escalation is the one row the sweep writes now (so it is not sent again);
+        # the other member's row names no one
+        assert rows["row2"].key == "unacked:r1:members@slack"
+        assert rows["row3"].key.startswith("unacked:r1:") and "member:" not in rows["row3"].key
+        assert not [r.key for r in rows.values() if re.search(r":[1-4](:|@|$)", r.key)]
+        # And a direct message keeps no chat or post id; the channel's notices keep theirs
+        assert {(r.platform_channel, r.platform_message_id) for i, r in rows.items() if i in ("row1", "row2", "row3")} == {
+            (None, None)}
+        assert rows["row5"].platform_channel == "C0COMMITTEE" and rows["row5"].platform_message_id
+        # And a sweep writing the escalation again writes nothing: it was sent
+        with db.write() as session:
+            assert db_enqueue(session, vault, now=datetime(2026, 12, 1, tzinfo=UTC), key="unacked:r1:members",
+                              target=people_target([2, 3]), notice=Notice(title="Waiting"),
+                              platforms=[Platform.SLACK]) == 0
+        # And the count is on the audit log
+        with db.read() as session:
+            (event,) = session.exec(select(AuditEvent)).all()
+            assert (event.action, event.detail) == ("schema.rows_sealed", '{"outbox_keys":4}')
+    finally:
+        db.dispose()
+
+
+def test_upgrading_from_0009_seals_each_determinations_officer_and_going_back_restores_it(
+        database_url, keyring, vault):
+    db = Database.from_url(database_url)
+    try:
+        # Given a determination at 0009 with its officer in plain beside the Board's action
+        migrate.upgrade(db, "0009")
+        with db.write() as session:
+            officer = Person(email="sam@example.com", name="Sam Ortiz", kind=PersonKind.OFFICER, role=Role.CONTROLLER)
+            session.add(officer)
+            session.flush()
+            session.add(Report(id="r1", code="K7-4Q2M", category=Category.FRAUD, anonymous=False, body=b"x"))
+            session.flush()
+            body = vault.seal(session, kind="determination", record_id="d1", data={"reasoning": "weighed"}, new=True)
+            session.execute(sa.text(
+                "INSERT INTO determination (id, report_id, subject_id, violation, action, decided_on, created_at, body) "
+                "VALUES ('d1', 'r1', :officer, :yes, 'TERMINATION', '2026-11-02', '2026-11-02 10:00:00', :body)"),
+                {"officer": officer.id, "yes": True, "body": body})
+            officer_id = officer.id
+
+        # When it is upgraded with the key
+        migrate.upgrade(db, keyring=lambda: keyring)
+
+        # Then the table has no officer column; the action stays plain (the register counts it)
+        with db.engine.connect() as connection:
+            columns = {c["name"] for c in sa.inspect(connection).get_columns("determination")}
+            action = connection.execute(sa.text("SELECT action FROM determination")).scalar_one()
+        assert "subject_id" not in columns and action == "TERMINATION"
+        # And the officer is in the sealed body, beside what was there
+        with db.read() as session:
+            row = session.exec(select(Determination)).one()
+            assert vault.unseal(session, kind="determination", record_id="d1", blob=row.body) == {
+                "reasoning": "weighed", "subject_id": officer_id}
+
+        # And going back brings the column back, filled
+        migrate.downgrade(db, "0009", keyring=lambda: keyring)
+        with db.engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT subject_id FROM determination")).scalar_one() == officer_id
     finally:
         db.dispose()

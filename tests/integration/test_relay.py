@@ -16,7 +16,7 @@ from adapters.notify import Notifier
 from adapters.senders import Posted, Ref, RetryLater
 from bot import sanitize
 from bot.messages import CHANNEL, Notice
-from bot.outbox import db_enqueue, person_target
+from bot.outbox import db_enqueue, people_target, person_target, private_key
 from bot.relay import Relay, RetryPolicy
 from bot.sweep import Sweeper
 from storage import db as storage_db
@@ -186,7 +186,8 @@ async def test_a_reminder_for_someone_with_no_slack_id_is_kept_and_the_committee
 
     # Then Robin's reminder is on record, failed for want of a route, not silently dropped
     by_key = {row.key: row for row in rows(world)}
-    (robins,) = [row for key, row in by_key.items() if key.startswith("attest-remind:") and f":{robin.id}:" in key]
+    robin_key = private_key(world.core.vault, f"attest-remind:{robin.id}:2027-03-31:d-30")
+    (robins,) = [row for key, row in by_key.items() if key == f"{robin_key}@slack"]
     assert (robins.state, robins.last_error) == (OutboxState.FAILED, "no_route")
     # And the committee channel gets one sanitized notice naming Robin and the reminder
     failure_keys = [key for key in by_key if key.startswith("delivery-failed:")]
@@ -198,7 +199,8 @@ async def test_a_reminder_for_someone_with_no_slack_id_is_kept_and_the_committee
     assert dict(notice.fields) == {"Person": "Robin Vale", "Notice": robins.key.rsplit("@", 1)[0]}
     # And the officers who have a Slack id got theirs
     delivered = [row.key for row in rows(world) if row.state is OutboxState.DELIVERED]
-    assert any(f":{world.people['controller'].id}:" in key for key in delivered)
+    controller = world.people["controller"].id
+    assert private_key(world.core.vault, f"attest-remind:{controller}:2027-03-31:d-30") + "@slack" in delivered
 
 
 def test_a_reporter_with_no_route_is_not_named_beside_the_case(world):
@@ -236,6 +238,72 @@ def test_a_direct_message_whose_id_left_the_roster_is_failed_and_reported(world)
     with world.db.read() as session:
         notice = world.core.vault.unseal(session, kind="outbox", record_id=told.id, blob=told.body)["notice"]
     assert dict(notice["fields"])["Person"] == "Dana Reyes"
+
+
+# --- one escalation to several members -----------------------------------------------------------
+
+
+class ChatsSender:
+    """A platform that, like Slack, finds a post tagged with a ref when asked to look
+    (`maybe_sent`), and can lose its answer to one post: the post lands, the relay hears an error."""
+
+    def __init__(self, *, lose_answer_to: int | None = None) -> None:
+        self.posts: list[tuple[str, str]] = []  # (user id, ref id)
+        self.lose_answer_to = lose_answer_to
+
+    async def post_to_channel(self, notice: Notice, ref: Ref) -> Posted:
+        raise AssertionError("direct messages only in this story")
+
+    async def post_to_user(self, user_id: str, notice: Notice, ref: Ref) -> Posted:
+        if ref.maybe_sent and (user_id, ref.id) in self.posts:
+            return Posted(f"D{user_id}", "found")
+        self.posts.append((user_id, ref.id))
+        if len(self.posts) == self.lose_answer_to:
+            raise ConnectionResetError("the answer never came")
+        return Posted(f"D{user_id}", f"ts-{len(self.posts)}")
+
+    async def update(self, posted: Posted, notice: Notice) -> None:
+        raise AssertionError("no edits in this story")
+
+
+async def test_an_escalation_to_several_members_reaches_each_once_across_a_lost_answer(world):
+    # Given one escalation row for three members, and Slack losing its answer to the second post
+    members = [world.people[k].id for k in ("chair", "member", "member2")]
+    with world.db.write() as session:
+        db_enqueue(session, world.core.vault, now=world.core.now(), key="unacked:r1:members",
+                   target=people_target(m for m in members if m is not None),
+                   notice=Notice(title="Waiting for acknowledgement"), platforms=SLACK)
+    (row,) = rows(world)
+    sender = ChatsSender(lose_answer_to=2)
+    notifier = Notifier(world.relay, {Platform.SLACK: sender})
+
+    # When the relay tries, and tries again once the row is due
+    await notifier.run_once()
+    (row,) = rows(world)
+    assert row.state is OutboxState.PENDING and row.in_doubt
+    world.clock.advance(seconds=10)
+    await notifier.run_once()
+
+    # Then each member has it once: the first was not sent again, the second was found, not resent
+    assert sorted(user for user, _ref in sender.posts) == ["U0ALEX", "U0JORD", "U0LEE"]
+    (row,) = rows(world)
+    assert row.state is OutboxState.DELIVERED
+    # And the row keeps no chat or post id, and no post carries the row's id
+    assert (row.platform_channel, row.platform_message_id) == (None, None)
+    assert len({ref for _user, ref in sender.posts}) == 3 and row.id not in {ref for _u, ref in sender.posts}
+
+
+async def test_an_escalation_that_reaches_no_one_is_written_and_delivered_all_the_same(world):
+    # Given the chair's escalation for a case that keeps the chair away: no one to reach
+    with world.db.write() as session:
+        written = db_enqueue(session, world.core.vault, now=world.core.now(), key="unacked:r1:chair",
+                             target=people_target([]), notice=Notice(title="Waiting"), platforms=SLACK)
+    sender = ChatsSender()
+    await Notifier(world.relay, {Platform.SLACK: sender}).run_once()
+
+    # Then its row is there as for any case, delivered to no one, and no failure is reported
+    assert written == 1 and sender.posts == []
+    assert [(r.key, r.state) for r in rows(world)] == [("unacked:r1:chair@slack", OutboxState.DELIVERED)]
 
 
 # --- Retry-After pauses the platform ------------------------------------------------------------

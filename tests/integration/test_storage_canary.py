@@ -27,7 +27,11 @@ import pytest
 from sqlalchemy import MetaData, text
 from sqlmodel import select
 
-from bot.messages import Actor, Document
+from adapters.notify import Notifier
+from adapters.senders import Posted, Ref
+from bot.messages import Actor, Document, Notice
+from bot.outbox import key_ids
+from bot.sweep import Sweeper
 from storage import identities, references
 from storage.audit import AuditLog
 from storage.clock import utcnow
@@ -43,6 +47,7 @@ from storage.models import (
     DataKey,
     FormReceipt,
     Identity,
+    OutboxMessage,
     PendingReport,
     Person,
     RecoveryKey,
@@ -50,7 +55,8 @@ from storage.models import (
     new_id,
 )
 from storage.shares import GivenShare, combine, split
-from storage.vocabulary import Category, MessageDirection, PersonKind, Platform, Role
+from storage.vocabulary import Category, MessageDirection, OutboxState, PersonKind, Platform, Role
+from tests.support.world import PEOPLE as WORLD_PEOPLE
 from tests.support.world import build_world
 
 # --- where to look ----------------------------------------------------------------------------
@@ -387,3 +393,93 @@ def test_a_kept_view_leaves_no_secret_code_or_person_at_rest_or_in_logs(
     assert world.service.take_view(Actor(Platform.TEAMS, "someone-else"), key) is None
     assert world.service.take_view(Actor(Platform.TEAMS, person), key) == [receipt]
     assert canary not in logged(logs_at_debug)
+
+
+# --- the outbox: whom notices went to ------------------------------------------------------
+
+
+class ChatPlatform:
+    """A platform answering as Slack does: a direct message lands in the person's own chat with
+    the bot ("D" + their user id), each post with its id; the refs posts carry are kept."""
+
+    def __init__(self) -> None:
+        self.posts: list[tuple[str, str, Notice]] = []  # (channel or chat, ref id, notice)
+
+    async def post_to_channel(self, notice: Notice, ref: Ref) -> Posted:
+        self.posts.append(("C0COMMITTEE", ref.id, notice))
+        return Posted("C0COMMITTEE", f"1700000000.{len(self.posts):06d}")
+
+    async def post_to_user(self, user_id: str, notice: Notice, ref: Ref) -> Posted:
+        self.posts.append((f"D{user_id}", ref.id, notice))
+        return Posted(f"D{user_id}", f"1700000000.{len(self.posts):06d}")
+
+    async def update(self, posted: Posted, notice: Notice) -> None:
+        return None
+
+    def chats_with(self, code: str) -> list[str]:
+        return [chat for chat, _ref, notice in self.posts
+                if chat.startswith("D") and code in json.dumps(notice.to_json())]
+
+
+async def test_no_plain_column_links_a_person_to_a_case_or_to_whom_a_case_keeps_away(database, vault):
+    # Given, on Slack: Dana's named report; Sam's anonymous one, which keeps Alex away
+    world = build_world(database, vault, platforms=frozenset({Platform.SLACK}))
+    slack = ChatPlatform()
+    notifier = Notifier(world.relay, {Platform.SLACK: slack})
+    people = world.people
+    world.clock.moment = datetime(2026, 11, 2, 10, tzinfo=UTC)  # a Monday
+    world.submit("cfo", "intake", {"category": "fraud", "what": "Revenue booked early in every quarter",
+                                   "anonymous": "no"})
+    world.submit("controller", "intake", {"category": "fraud", "what": "Kickbacks from a supplier on every order",
+                                          "anonymous": "yes",
+                                          "exclude": [str(people["member"].id)]})
+    world.clock.moment = datetime(2026, 11, 2, 13, tzinfo=UTC)  # past the anonymous report's delay
+    Sweeper(world.db, world.core, world.core.schedule).run(world.clock.moment)
+    with world.db.read() as session:
+        named, anonymous = sorted(session.exec(select(Report)).all(), key=lambda r: r.anonymous)
+    assert anonymous.anonymous and not named.anonymous
+    # When neither is acknowledged for three business days (the channel, the chair, the members
+    # are told), then the named one is (Dana is told there is news), and the officers are reminded
+    # to attest; and every notice is delivered
+    for moment in (datetime(2026, 11, 3, 15, tzinfo=UTC), datetime(2026, 11, 5, 15, tzinfo=UTC)):
+        world.clock.moment = moment
+        Sweeper(world.db, world.core, world.core.schedule).run(moment)
+        await notifier.run_once()
+    world.click("chair", f"case:ack:{named.id}")
+    world.clock.moment = datetime(2027, 3, 1, 15, tzinfo=UTC)
+    Sweeper(world.db, world.core, world.core.schedule).run(world.clock.moment)
+    while await notifier.run_once():
+        pass
+
+    # Then the notices did reach their people: Dana's news, each escalation to those it was for
+    # and never to Alex for the case that keeps him away, each once
+    assert "DU0CFO" in {chat for chat, _ref, _notice in slack.posts}
+    assert sorted(slack.chats_with(anonymous.code)) == ["DU0JORD", "DU0LEE", "DU0LEE"]
+    assert sorted(slack.chats_with(named.code)) == ["DU0ALEX", "DU0JORD", "DU0LEE", "DU0LEE"]
+    assert {"DU0CFO", "DU0CTL"} <= {chat for chat, _ref, n in slack.posts if "attest" in n.title.lower()}
+
+    # And no plain column of any table holds a platform id or a person's chat
+    tables = table_texts(database)
+    ids = [p[6] for p in WORLD_PEOPLE]
+    assert [(t, i) for t, text in tables.items() for i in ids if i in text] == []
+    # And no outbox row's plain columns name a person beside a case, nor whom a message went to
+    with world.db.read() as session:
+        rows = session.exec(select(OutboxMessage)).all()
+        person_ids = {str(p.id) for p in people.values()}
+        case_ids = {named.id, anonymous.id} | {str(m) for m in session.exec(select(CaseMessage.id)).all()}
+    assert all(r.state is OutboxState.DELIVERED for r in rows)
+    for row in rows:
+        named_ids = key_ids(row.key)
+        assert not (named_ids & case_ids and named_ids & person_ids), row.key
+        if row.kind == "dm":
+            assert not named_ids & person_ids, row.key
+            assert (row.platform_channel, row.platform_message_id) == (None, None), row.key
+    # And the posts in people's chats carry no row's id, to be matched back to it
+    row_ids = {r.id for r in rows}
+    assert not [ref for chat, ref, _n in slack.posts if chat.startswith("D") and ref in row_ids]
+    # And the escalations of the case that keeps a member away are the same rows, by their plain
+    # keys, as those of the case that keeps no one away
+    def escalations(case: Report) -> list[str]:
+        return sorted(r.key.replace(case.id, "<case>") for r in rows if r.key.startswith(f"unacked:{case.id}:"))
+    assert escalations(anonymous) == escalations(named) == [
+        "unacked:<case>:chair@slack", "unacked:<case>:channel@slack", "unacked:<case>:members@slack"]

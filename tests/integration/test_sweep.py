@@ -4,6 +4,7 @@ one scheduler leads and another takes over when it dies."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from sqlmodel import col, select
 
 from adapters.sweep_timer import Leadership
 from bot.messages import CHANNEL
+from bot.outbox import people_target, private_key
 from bot.sweep import Sweeper
 from storage.db import Database
 from storage.models import Conversation, OutboxMessage, Report
@@ -46,8 +48,9 @@ def test_attestation_reminders_go_once_and_not_to_who_attested(database, vault):
     keys = [k for k, _ in notices(world)]
     controller, cfo = world.people["controller"].id, world.people["cfo"].id
     assert first == 1 and again == 0
-    assert keys == [f"attest-remind:{controller}:2027-03-31:d-30@console"]
-    assert not any(f":{cfo}:" in k for k in keys)
+    # keyed by a tag of (officer, due date, step): the plain key names no one
+    assert keys == [private_key(world.core.vault, f"attest-remind:{controller}:2027-03-31:d-30") + "@console"]
+    assert not any(f":{controller}:" in k or f":{cfo}:" in k for k in keys)
 
 
 def test_a_due_date_set_back_after_attesting_does_not_silence_next_years_reminders(database, vault):
@@ -66,10 +69,11 @@ def test_a_due_date_set_back_after_attesting_does_not_silence_next_years_reminde
     sweep(world, datetime(2028, 4, 15, 15, tzinfo=UTC))
 
     # Then she is reminded for 2028 (30 days before, then overdue) and the committee is told
-    keys = [k.split("@")[0] for k, _ in notices(world) if f":{cfo}:" in k]
-    assert f"attest-remind:{cfo}:2028-03-31:d-30" in keys
-    assert f"attest-escalate:{cfo}:2028-03-31" in keys
-    assert not any(":2027-03-31:" in k for k in keys)
+    keys = [k.split("@")[0] for k, _ in notices(world)]
+    assert private_key(world.core.vault, f"attest-remind:{cfo}:2028-03-31:d-30") in keys
+    assert f"attest-escalate:{cfo}:2028-03-31" in keys  # the channel's, which names the officer
+    assert not any(f":{cfo}:2027-03-31" in k for k in keys)
+    assert private_key(world.core.vault, f"attest-remind:{cfo}:2027-03-31:d-30") not in keys
 
 
 def test_an_unacknowledged_report_escalates_and_stops_once_acknowledged(database, vault):
@@ -84,9 +88,13 @@ def test_an_unacknowledged_report_escalates_and_stops_once_acknowledged(database
     assert {k.split("@")[0] for k, _ in notices(world)} >= {f"unacked:{report.id}:channel"}
     sweep(world, datetime(2026, 11, 5, 11, tzinfo=UTC))  # three business days
     keys = {k.split("@")[0] for k, _ in notices(world)}
-    assert f"unacked:{report.id}:chair" in keys
-    assert f"unacked:{report.id}:member:{world.people['member2'].id}" in keys
-    assert f"unacked:{report.id}:member:{member}" not in keys  # the excluded member
+    # One notice for the chair, one for the members, whom they reach sealed in them: the member
+    # kept away is not among the recipients, and no key says so
+    assert {f"unacked:{report.id}:chair", f"unacked:{report.id}:members"} <= keys
+    assert not [k for k in keys if k.startswith("unacked") and "member:" in k]
+    targets = {k.split("@")[0]: body["target"] for k, body in notices(world)}
+    assert targets[f"unacked:{report.id}:members"] == people_target(
+        p.id for k, p in world.people.items() if k in ("chair", "member2"))
     assert all(CANARY not in str(body) for _, body in notices(world))
     world.click("chair", f"case:ack:{report.id}")
     before = len(notices(world))
@@ -124,9 +132,13 @@ def test_a_waiver_reminder_carries_the_button_that_records_its_disclosure(databa
     sweep(world, datetime(2026, 11, 27, 15, tzinfo=UTC))
     reminders = [body for key, body in notices(world) if key.startswith("waiver-disclose")]
     assert reminders
+    # The channel's reminder names no officer: members kept away from Dana read the channel too
+    assert "Dana Reyes" not in json.dumps(reminders)
     value = reminders[0]["notice"]["choices"][0]["value"]
     form = world.click("chair", value)
     assert form[0].form_id.startswith("disclose:")
+    # Its form, for a member who may see the waiver, says whose it is
+    assert form[0].intro is not None and "Dana Reyes: Obligation 3" in form[0].intro
 
 
 def test_abandoned_drafts_are_deleted_by_a_sweep(database, vault):

@@ -23,6 +23,7 @@ from bot.relay import Relay
 from bot.sweep import Sweeper
 from storage.db import Database
 from storage.models import (
+    Attestation,
     AuditEvent,
     CaseMessage,
     Conversation,
@@ -497,6 +498,26 @@ def test_the_report_offered_after_an_attestation_first_says_it_can_be_linked_to_
 
 
 # --- later visits: the status check and the answer ----------------------------------------------
+
+
+def test_an_attestation_telling_of_an_unreported_matter_reaches_the_channel_by_its_day_after_a_delay(world):
+    # Given an officer who attests, at a moment of the day, that they know of an unreported matter
+    world.clock.moment = attested_at = MOMENT + timedelta(hours=2, minutes=9, seconds=5)
+    world.submit("cfo", "attest", {"read_understood": "yes", "complied": "yes", "no_conflict": "yes",
+                                   "no_unreported": "no"})
+
+    # Then the channel's notice gives the day of the attestation, never its minute
+    [row] = [r for r in rows(world, OutboxMessage) if r.kind == "channel"]
+    with world.db.read() as session:
+        notice = world.core.vault.unseal(session, kind="outbox", record_id=row.id, blob=row.body)["notice"]
+    assert dict(notice["fields"])["Attested"] == "2026-11-02"
+    # And it waits a random delay, like an anonymous report's alert, its row dated by the day
+    assert row.created_at.replace(tzinfo=UTC) == DAY
+    assert attested_at < row.due_at.replace(tzinfo=UTC) <= attested_at + timedelta(minutes=60)
+    assert row.next_attempt_at == row.due_at
+    # And its plain key does not name the attestation (whose row names the officer)
+    [attestation] = rows(world, Attestation)
+    assert attestation.id not in row.key and str(world.people["cfo"].id) not in row.key.split(":")
 
 
 def asked_case(world: World) -> tuple[str, str, Report]:
