@@ -192,7 +192,9 @@ class Vault:
         master version in use is tried), so a wrong key stops a server at start."""
         for version in sorted(db_versions_in_use(session)):
             row = session.exec(select(DataKey).where(DataKey.master_version == version)
-                               .limit(1)).one()
+                               .limit(1)).first()
+            if row is None:  # re-wrapped meanwhile by a running rotation (read committed)
+                continue
             self.unwrap(row.master_version, row.wrapped, kind=row.record_kind,
                         record_id=row.record_id)
 

@@ -16,7 +16,7 @@ from storage import keyholders
 from storage.clock import utcnow
 from storage.crypto import Vault
 from storage.db import Database
-from storage.keyring import Keyring, save_keyring
+from storage.keyring import Keyring, b64, save_keyring
 from storage.models import DataKey
 from tests.conftest import TEST_SCRYPT_LOG2_N
 from tests.support.threads import at_once
@@ -83,6 +83,59 @@ def test_a_key_file_lacking_a_version_still_in_use_is_refused(database, keyring,
     save_keyring(key_file, keyring.rotated().retired(1))  # v1 removed too early
     assert watching.check() is False
     assert watching.vault.keyring == keyring
+
+
+def test_a_staging_copy_with_its_own_v2_is_refused_and_the_versions_that_differ_are_logged(database, keyring, key_file, caplog):
+    # Given a server holding v1 and v2, with a record wrapped under v2
+    held = keyring.rotated()
+    save_keyring(key_file, held)
+    watching = watcher(database, held, key_file)
+    watching.check()
+    blob, _ = seal(database, watching.vault, "r-v2")
+    # When the key file is replaced by a staging copy: the same index key and v1, its own v2
+    staging = Keyring({1: keyring.versions[1], 2: Keyring.generate().versions[1]}, 2,
+                      keyring.index_key)
+    save_keyring(key_file, staging)
+    with caplog.at_level(logging.ERROR, logger="candor.keys"):
+        assert watching.check() is False
+    # Then the server keeps its keyring, still opens the record, and the log names v2, no key
+    assert watching.vault.keyring == held
+    with database.read() as session:
+        assert watching.vault.unseal(session, kind="report", record_id="r-v2", blob=blob) == {"what": "r-v2"}
+    assert "its master key versions v2 hold other keys" in caplog.text  # v2 alone: v1 is the same
+    for raw in (*held.versions.values(), *staging.versions.values(), held.index_key):
+        assert b64(raw) not in caplog.text and raw.hex() not in caplog.text
+
+
+def test_a_key_file_that_moves_current_back_is_refused(database, keyring, key_file, caplog):
+    # Given a server wrapping under v2, and the key file put back to a state where v1 was current
+    held = keyring.rotated()
+    watching = watcher(database, held, key_file)
+    save_keyring(key_file, Keyring(dict(held.versions), 1, held.index_key))
+    with caplog.at_level(logging.ERROR, logger="candor.keys"):
+        assert watching.check() is False
+    assert watching.vault.keyring == held
+    assert "older than the v2" in caplog.text
+    assert seal(database, watching.vault, "r-after")[1] == 2
+
+
+def test_a_version_the_server_never_held_must_open_the_data_keys_wrapped_under_it(database, keyring, key_file, caplog):
+    # Given a server holding only v1, and records another server wrapped under the real v2
+    watching = watcher(database, keyring, key_file)
+    real = keyring.rotated()
+    seal(database, Vault(real, scrypt_log2_n=TEST_SCRYPT_LOG2_N), "r-real-v2")
+    # When the key file offers a v2 with other bytes (nothing to compare it with on this server)
+    staging = Keyring({1: keyring.versions[1], 2: Keyring.generate().versions[1]}, 2,
+                      keyring.index_key)
+    save_keyring(key_file, staging)
+    with caplog.at_level(logging.ERROR, logger="candor.keys"):
+        assert watching.check() is False
+    # Then it is refused: nothing gets wrapped under a v2 that is not the one in use
+    assert watching.vault.keyring == keyring
+    assert "v2 does not open" in caplog.text
+    # And the real keyring, once in the file, is loaded
+    save_keyring(key_file, real)
+    assert watching.check() is True
 
 
 def test_a_data_key_under_a_version_the_server_lacks_makes_it_read_the_key_file(database, keyring, key_file):
