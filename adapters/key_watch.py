@@ -30,6 +30,7 @@ from pathlib import Path
 
 from bot import keys
 from storage import keyholders
+from storage.audit import audit_key
 from storage.clock import utcnow
 from storage.crypto import Vault
 from storage.db import Database
@@ -131,8 +132,14 @@ class KeyringWatcher:
         staging copy with its own v2 is another keyring), `current` not moved back, and every
         version data keys are wrapped under opening one of them."""
         held = self.vault.keyring
-        if keyring.index_key != held.index_key:
+        # An index-key rotation moves tagging to the key the held keyring has staged, or (a server
+        # that missed a step) to one whose chain segment follows the held key's; any other index
+        # key is another keyring.
+        if (keyring.index_key not in (held.index_key, held.next_index_key)
+                and audit_key(held.index_key) not in keyring.earlier_audit_keys):
             raise KeyringError("it is another keyring, not a rotation of this one")
+        if keyring.earlier_audit_keys[:len(held.earlier_audit_keys)] != held.earlier_audit_keys:
+            raise KeyringError("it lacks audit keys of the chain's earlier segments")
         differ = sorted(v for v in set(held.versions) & set(keyring.versions)
                         if not hmac.compare_digest(held.versions[v], keyring.versions[v]))
         if differ:

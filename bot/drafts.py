@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot import intake, reminders
 from bot.core import Core
@@ -26,9 +26,18 @@ def _key(core: Core, actor: Actor) -> str:
     return core.vault.tag("conversation", actor.platform.value, actor.user_id)
 
 
+def _row(session: Session, core: Core, actor: Actor) -> Conversation | None:
+    # Under any index key the keyring holds. Its account is not in the sealed body, so an
+    # index-key rotation cannot re-tag a draft: one tagged under the old key is found until the
+    # rotation ends, and moves to the new key when it is saved again.
+    tags = core.vault.tags("conversation", actor.platform.value, actor.user_id)
+    rows = session.exec(select(Conversation).where(col(Conversation.key).in_(tags))).all()
+    return min(rows, key=lambda r: tags.index(r.key), default=None)
+
+
 def db_load(session: Session, core: Core, actor: Actor) -> tuple[intake.Draft | None, bool]:
     """`actor`'s draft, or None; True beside None when it had expired (and was dropped now)."""
-    row = session.get(Conversation, _key(core, actor))
+    row = _row(session, core, actor)
     if row is None:
         return None, False
     if reminders.expired_drafts([DraftState(row.key, row.updated_at)], core.now(),
@@ -42,10 +51,12 @@ def db_load(session: Session, core: Core, actor: Actor) -> tuple[intake.Draft | 
 def db_save(session: Session, core: Core, actor: Actor, draft: intake.Draft | None) -> None:
     """Keep `draft` as `actor`'s; None drops theirs."""
     key = _key(core, actor)
-    row = session.get(Conversation, key)
+    row = _row(session, core, actor)
+    if row is not None and (draft is None or row.key != key):
+        _drop(session, core, row)
+        session.flush()
+        row = None
     if draft is None:
-        if row is not None:
-            _drop(session, core, row)
         return
     body = core.vault.seal(session, kind="conversation", record_id=key,
                            data={"draft": draft.to_json()})

@@ -42,7 +42,7 @@ from bot.messages import (
     Text,
 )
 from bot.outbox import db_enqueue
-from bot.reports import REPORT, reporter_tag
+from bot.reports import REPORT, reporter_tags
 from bot.views import case as case_view
 from bot.wording import case_labels, casework, following, refusals, reporting
 from storage.crypto import Vault
@@ -111,7 +111,7 @@ def db_reporter_case(session: Session, core: Core, person: Person, actor: Actor,
     if report is not None and report.shredded_at is not None:
         report = None
     if (report is not None and not report.anonymous and person.id is not None
-            and report.reporter_tag == reporter_tag(core, person.id)):
+            and report.reporter_tag in reporter_tags(core, person.id)):
         return report  # a named reporter's own case: nothing to guess, never paused
     subjects = _guess_subjects(core, person, code)
     if _limited(session, core, subjects):
