@@ -3,6 +3,7 @@ the server refusing to start without the right key."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -123,6 +124,27 @@ def test_rotation_keeps_every_record_readable_and_the_old_key_can_be_retired(hom
     shown = candor(home, "console", stdin="/as lee@example.com\n/ethics cases\n1\n/quit\n").stdout
     assert "Revenue is recognised early at the plant." in shown
     assert candor(home, "audit", "verify").returncode == 0
+
+
+def test_rotating_the_index_key_keeps_reporters_found_and_the_audit_chain_verifying(home):
+    # Given a named report filed in the console (the reporter found by their keyed identity)
+    seed_a_report(home)
+    before = json.loads((home / "candor.key").read_text())
+    # When the index key is rotated from the command line
+    rotated = candor(home, "keys", "rotate", "--index-key")
+    assert rotated.returncode == 0, rotated.stderr
+    assert "The index key is replaced" in rotated.stdout
+    # Then the key file has a new index key, the old chain segment's audit key, the same master keys
+    after = json.loads((home / "candor.key").read_text())
+    assert after["index_key"] != before["index_key"] and after["keys"] == before["keys"]
+    assert len(after["earlier_audit_keys"]) == 1 and "previous_index_key" not in after
+    # and the audit chain verifies across the link; the committee still opens the report
+    verified = candor(home, "audit", "verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    shown = candor(home, "console", stdin="/as lee@example.com\n/ethics cases\n1\n/quit\n").stdout
+    assert "Revenue is recognised early at the plant." in shown
+    # and the help says what the option does
+    assert "--index-key" in candor(home, "keys", "rotate", "--help").stdout
 
 
 def test_the_current_key_cannot_be_retired(home):

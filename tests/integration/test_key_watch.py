@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from adapters.key_watch import KeyringWatcher
 from storage import keyholders
+from storage.audit import audit_key
 from storage.clock import utcnow
 from storage.crypto import Vault
 from storage.db import Database
@@ -180,3 +181,23 @@ def test_the_start_up_report_and_the_first_heartbeat_at_once_write_one_row(datab
     assert failures == []
     with database.read() as session:
         assert len(keyholders.db_live(session, now=utcnow())) == 1
+
+
+def test_an_index_key_rotation_is_loaded_step_by_step_and_a_server_a_step_behind_catches_up(database, keyring, key_file):
+    # Given a server on the keyring, and the key file moving through an index-key rotation
+    watching = watcher(database, keyring, key_file)
+    staged = keyring.index_staged()
+    promoted = staged.index_promoted(audit_key(staged.index_key))
+    # When the new index key is staged, then promoted, then the old one dropped, it loads each
+    for step in (staged, promoted, promoted.index_finished()):
+        save_keyring(key_file, step)
+        assert watching.check() is True
+        assert watching.vault.keyring == step
+    # And a server that missed the staged step (it was paused) takes the promoted keyring too
+    behind = watcher(database, keyring, key_file)
+    save_keyring(key_file, promoted)
+    assert behind.check() is True and behind.vault.keyring == promoted
+    # But a keyring whose index key is neither held, staged, nor after the held one is refused
+    stranger = Keyring(dict(keyring.versions), keyring.current, Keyring.generate().index_key)
+    save_keyring(key_file, stranger.index_staged())
+    assert behind.check() is False and behind.vault.keyring == promoted
