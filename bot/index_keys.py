@@ -3,12 +3,13 @@ chain handed over to the new index key's audit key, and every keyed column re-ta
 new index key, one short unit of work per batch, resumable (a row already under it is left).
 
 Re-tagged, since what they are tagged from is in their sealed bodies: identities (both tags),
-conversation references, named reports' reporter tags, pending reports' case-code tags. Not
-re-tagged, since what they are tagged from is stored nowhere: drafts (a draft moves to the new
-key when it is next saved), inbound event ids, form receipts and kept views, guess counters.
-Lookups try both index keys while the rotation lasts; these rows live minutes (a draft, until it
-expires) and are dropped by the sweeps as before. The key file and the waiting for servers are the
-command line's (`adapters/cli/keys/rotation.py`). No key byte reaches an audit row: counts only.
+conversation references, named reports' reporter tags, pending reports' case-code tags; and
+drafts, through the platform ids on record (a draft is only ever kept for a known one). Not
+re-tagged, since what they are tagged from is stored nowhere: inbound event ids (looked up under
+both index keys while the rotation lasts), form receipts and kept views, guess counters (looked
+up under the current key only: they live minutes to hours, and are dropped by the sweeps).
+The key file and the waiting for servers are the command line's (`adapters/cli/keys/
+rotation.py`). No key byte reaches an audit row: counts only.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Callable, Iterator
 
 from sqlmodel import Session, col, select
 
+from bot import drafts
 from bot.admin import ACTOR
 from bot.pending import KIND as PENDING
 from bot.reports import REPORT
@@ -51,6 +53,8 @@ def retag(db: Database, keyring: Keyring, *, batch: int) -> Iterator[tuple[str, 
             s, v, last, limit=batch),
         "reports": lambda s, v, last: _db_retag_reporters_after(s, v, last, limit=batch),
         "pending reports": lambda s, v, last: _db_retag_codes_after(s, v, last, limit=batch),
+        # after the identities: a draft is found through its person's platform id
+        "drafts": lambda s, v, last: _db_retag_drafts_after(s, v, last, limit=batch),
     }
     for what, step in steps.items():
         last: str | None = ""
@@ -66,6 +70,12 @@ def record_retagged(db: Database, keyring: Keyring, *, rows: int) -> None:
         AuditLog(lambda: keyring).db_append(session, actor=ACTOR, action="keys.index_retagged",
                                             record_kind="keyring", record_id="index",
                                             detail={"rows": rows})
+
+
+def _db_retag_drafts_after(session: Session, vault: Vault, last_key: str, *,
+                           limit: int) -> tuple[int, str | None]:
+    accounts, last = identities.db_accounts_after(session, vault, last_key, limit=limit)
+    return drafts.db_retag(session, vault, accounts), last
 
 
 def _db_retag_reporters_after(session: Session, vault: Vault, last_id: str, *,

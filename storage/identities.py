@@ -152,3 +152,12 @@ def db_retag_after(session: Session, vault: Vault, last_key: str, *,
         db_add(session, vault, account)
         done += 1
     return done, rows[-1].key if rows else None
+
+
+def db_accounts_after(session: Session, vault: Vault, last_key: str, *,
+                      limit: int) -> tuple[list[PlatformAccount], str | None]:
+    """The next `limit` platform ids after `last_key` (in key order), opened, and the key to
+    continue after (None: none is left): to walk them all in batches."""
+    rows = session.exec(select(Identity).where(col(Identity.key) > last_key)
+                        .order_by(col(Identity.key)).limit(limit)).all()
+    return [_open(session, vault, row) for row in rows], rows[-1].key if rows else None

@@ -14,13 +14,20 @@ from sqlmodel import col, select
 
 from adapters.cli.keys.rotation import Rotation
 from adapters.key_watch import KeyringWatcher
-from bot import index_keys
+from bot import drafts, index_keys
 from bot.deadlines import ScheduleSettings
 from storage import identities, references
 from storage.audit import LINK, LINKED, AuditLog, audit_key
 from storage.crypto import tag_under
 from storage.keyring import Keyring, load_keyring, save_keyring
-from storage.models import AuditEvent, ConversationRef, Identity, PendingReport, Report
+from storage.models import (
+    AuditEvent,
+    Conversation,
+    ConversationRef,
+    Identity,
+    PendingReport,
+    Report,
+)
 from storage.vocabulary import Platform
 from tests.integration.test_administration import file_report
 from tests.integration.test_status_checks import anonymous_case, status
@@ -69,6 +76,9 @@ def given_keyed_rows(world: World) -> tuple[Report, str, str]:
         references.db_save(session, world.core.vault, name="teams:user:aad-1", kind="teams:user",
                            reference=REFERENCE, day=world.clock())
     named = file_report(world, "cfo")
+    # A draft half written in a chat, under a keyed tag of its platform id (bot.drafts)
+    world.say("controller", "report")
+    world.say("controller", "3")
     # An anonymous report waits, sealed, under a keyed tag of its code (bot.pending)
     world.core.schedule = ScheduleSettings(anonymous_delay_minutes=60)
     code, secret = anonymous_case(world)
@@ -84,6 +94,8 @@ def then_every_lookup_finds_its_row(world: World, named: Report, code: str, secr
         account = identities.db_account(session, vault, world.people["chair"].id, Platform.SLACK)
         assert account is not None and account.platform_user_id == "U0LEE"
         assert references.db_load(session, vault, "teams:user:aad-1") == REFERENCE
+        draft, _expired = drafts.db_load(session, world.core, world.actor("controller"))
+        assert draft is not None and draft.category is not None
     # The named reporter sees their own case by its code; the anonymous one by code and secret.
     assert "couldn't open" not in status(world, "cfo", named.code)
     assert code in status(world, "controller", f"{code} {secret}")
@@ -94,6 +106,7 @@ def tags_in_database(world: World) -> set[str]:
         return (set(session.exec(select(Identity.key)).all())
                 | set(session.exec(select(Identity.person_key)).all())
                 | set(session.exec(select(ConversationRef.key)).all())
+                | set(session.exec(select(Conversation.key)).all())
                 | {t for t in session.exec(select(Report.reporter_tag)).all() if t}
                 | set(session.exec(select(PendingReport.code_tag)).all()))
 
@@ -103,6 +116,7 @@ def old_tags(old_index_key: bytes, world: World, named: Report, code: str) -> se
     return {tag_under(old_index_key, "identity-account", "slack", "U0CFO"),
             tag_under(old_index_key, "identity-person", str(cfo.id), "slack"),
             tag_under(old_index_key, "conversationref", "teams:user:aad-1"),
+            tag_under(old_index_key, "conversation", "console", world.people["controller"].email),
             tag_under(old_index_key, "reporter", str(cfo.id)),
             tag_under(old_index_key, "pending-code", code)}
 
