@@ -185,6 +185,12 @@ class AuditLog:
                 key = keys[named]
             prev, expected, checked = row.hash, expected + 1, checked + 1
         head = f"{expected - 1}:{prev}" if checked else ""
+        if checked and key not in self._final_keys():
+            # Rows under the new key were cut off, and the old key (which may be why it was
+            # rotated) could have rewritten the rest: the chain must reach the key in use.
+            return VerifyResult(False, checked, checked + 1,
+                                f"the chain ends at row {checked} under the audit key of an "
+                                "earlier index key (its rows after a link were deleted)", head)
         if not anchor_seen:
             assert anchor is not None
             return VerifyResult(False, checked, checked + 1,
@@ -192,6 +198,13 @@ class AuditLog:
                                 f"row {anchor[0]} (its newest rows were deleted)", head)
         return VerifyResult(True, checked, head=head)
 
+
+    def _final_keys(self) -> tuple[bytes, ...]:
+        """The audit keys the chain may end under: the one in use, or the one before the link
+        of a rotation under way."""
+        if self._keyring is None:
+            return (self._key,)
+        return _segment_keys(self._keyring())
 
     def _verifying_keys(self) -> dict[str, bytes]:
         """The audit keys the chain may be MACed under, by fingerprint, the oldest first."""

@@ -167,6 +167,24 @@ def test_an_edited_row_after_the_link_is_still_named_by_verify(world, key_file, 
     assert not result.ok and result.broken_seq == last.seq
 
 
+def test_a_chain_cut_off_at_the_link_is_refused_though_its_rows_under_the_old_key_hold(world, key_file, server):
+    # Given a rotated index key, and rows appended under the new chain key after the link
+    old = world.core.vault.keyring
+    file_report(world, "cfo")
+    finished, _ = rotation(world, key_file).rotate_index(old, batch=50, advance=lambda _n: None)
+    file_report(world, "controller")
+    # When someone deletes the link and everything after it (the old part still verifies alone)
+    with world.db.write() as session:
+        link = session.exec(select(AuditEvent).where(AuditEvent.action == LINK)).one()
+        for row in session.exec(select(AuditEvent).where(col(AuditEvent.seq) >= link.seq)).all():
+            session.delete(row)
+    with world.db.read() as session:
+        assert AuditLog(audit_key(old.index_key)).verify(session).ok
+        result = AuditLog(lambda: finished).verify(session)
+    # Then verify with the keyring in use says the chain stops short of the key in use
+    assert not result.ok and "earlier index key" in result.reason
+
+
 def test_a_rotation_stopped_after_staging_or_part_way_through_re_tagging_resumes(world, key_file, server):
     old = world.core.vault.keyring
     named, code, secret = given_keyed_rows(world)
