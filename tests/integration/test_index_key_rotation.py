@@ -14,7 +14,8 @@ from sqlmodel import col, select
 
 from adapters.cli.keys.rotation import Rotation
 from adapters.key_watch import KeyringWatcher
-from bot import drafts, index_keys
+from bot import drafts, followup, index_keys
+from bot.core import CandorError
 from bot.deadlines import ScheduleSettings
 from storage import identities, references
 from storage.audit import LINK, LINKED, AuditLog, audit_key
@@ -188,6 +189,16 @@ def test_a_chain_cut_off_at_the_link_is_refused_though_its_rows_under_the_old_ke
 def test_a_rotation_stopped_after_staging_or_part_way_through_re_tagging_resumes(world, key_file, server):
     old = world.core.vault.keyring
     named, code, secret = given_keyed_rows(world)
+    # (and the named reporter holds an "Answer the committee" button issued under the old key)
+    dana = world.people["cfo"]
+    token = followup.answer_choice(world.core, named, person_id=dana.id).value.removeprefix("answer:")
+
+    def answer_opens() -> bool:
+        try:
+            return followup.check_token(world.core, token, person=dana, actor=world.actor("cfo")) == named.id
+        except CandorError:
+            return False
+
     # Given a rotation that stopped once the new key was staged: lookups work meanwhile
     staged = old.index_staged()
     save_keyring(key_file, staged)
@@ -201,8 +212,9 @@ def test_a_rotation_stopped_after_staging_or_part_way_through_re_tagging_resumes
     batches = index_keys.retag(world.db, promoted, batch=1)
     assert next(batches) == ("identities", 1)
     batches.close()  # the crash
-    # Meanwhile every row is found, under either key, and the chain verifies
+    # Meanwhile every row is found, under either key, the button still opens, the chain verifies
     then_every_lookup_finds_its_row(world, named, code, secret)
+    assert answer_opens()
     with world.db.read() as session:
         assert world.core.audit.verify(session).ok
     # When the rotation is run again from the key file
@@ -213,6 +225,7 @@ def test_a_rotation_stopped_after_staging_or_part_way_through_re_tagging_resumes
     server.check(force=True)
     then_every_lookup_finds_its_row(world, named, code, secret)
     assert not old_tags(old.index_key, world, named, code) & tags_in_database(world)
+    assert not answer_opens()  # the old key is gone: the reporter opens the case for a new one
     with world.db.read() as session:
         assert len(session.exec(select(AuditEvent).where(AuditEvent.action == LINK)).all()) == 1
         assert world.core.audit.verify(session).ok
