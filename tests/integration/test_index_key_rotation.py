@@ -17,9 +17,10 @@ from adapters.key_watch import KeyringWatcher
 from bot import drafts, followup, index_keys
 from bot.core import CandorError
 from bot.deadlines import ScheduleSettings
-from storage import identities, references
+from storage import escrow, identities, references
 from storage.audit import LINK, LINKED, AuditLog, audit_key
 from storage.crypto import tag_under
+from storage.escrow import RecoveryPair
 from storage.keyring import Keyring, load_keyring, save_keyring
 from storage.models import (
     AuditEvent,
@@ -127,6 +128,11 @@ def test_rotating_the_index_key_under_a_running_server_keeps_every_row_found_and
     old = world.core.vault.keyring
     named, code, secret = given_keyed_rows(world)
     assert old_tags(old.index_key, world, named, code) <= tags_in_database(world)
+    # and the committee's recovery escrow, sealed to a recovery key
+    pair = RecoveryPair.generate()
+    with world.db.write() as session:
+        escrow.db_install(session, keyring=old, public_key=pair.public, shares=3, threshold=2,
+                          passphrase=False)
     # When the index key is rotated while the server runs
     finished, retagged = rotation(world, key_file).rotate_index(old, batch=2, advance=lambda _n: None)
     # Then the key file holds only the new index key, and the audit key of the chain's first part
@@ -134,6 +140,12 @@ def test_rotating_the_index_key_under_a_running_server_keeps_every_row_found_and
     assert on_disk == finished and not on_disk.index_rotating
     assert on_disk.index_key != old.index_key and on_disk.earlier_audit_keys == (audit_key(old.index_key),)
     assert on_disk.versions == old.versions  # the master keys are untouched
+    # and the escrow was resealed to it (its fingerprint keyed by the new index key): the shares
+    # would rebuild exactly the key file
+    with world.db.read() as session:
+        held = escrow.db_current(session)
+    assert held is not None and escrow.holds(held, on_disk)
+    assert escrow.open_keyring(held.sealed_keyring, pair=pair) == on_disk
     # and the server reloaded it, still finds every row, and no row keeps a tag under the old key
     server.check(force=True)
     assert world.core.vault.keyring == finished
