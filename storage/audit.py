@@ -91,7 +91,7 @@ class AuditLog:
         before, after = _segment_keys(keyring)
         if before == after:
             return after
-        return after if _linked_to(session, after) else before
+        return after if _head_under(session, after) else before
 
     def db_link(self, session: Session, *, actor: str) -> bool:
         """Hand the chain over to the staged index key's audit key (once: False when it already
@@ -103,7 +103,7 @@ class AuditLog:
         if before == after:
             raise ValueError("no index-key rotation is under way")
         _lock(session)
-        if _linked_to(session, after):
+        if _head_under(session, after):
             return False
         for key, action, detail in ((before, LINK, {"next": fingerprint(after)}),
                                     (after, LINKED, {"previous": fingerprint(before)})):
@@ -229,8 +229,12 @@ def _lock(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
 
 
-def _linked_to(session: Session, key: bytes) -> bool:
-    """Whether the chain's latest link hands it to `key`."""
-    detail = session.exec(select(AuditEvent.detail).where(AuditEvent.action == LINK)
-                          .order_by(col(AuditEvent.seq).desc()).limit(1)).first()
-    return detail is not None and json.loads(detail).get("next") == fingerprint(key)
+def _head_under(session: Session, key: bytes) -> bool:
+    """Whether the chain's newest row is MACed under `key` (so the link to it was written): one
+    row and one MAC, while an index-key rotation is under way."""
+    head = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(1)).first()
+    if head is None:
+        return False
+    mac = _mac(key, head.prev_hash, head.seq, head.at, head.actor, head.action, head.record_kind,
+               head.record_id, head.detail)
+    return hmac.compare_digest(mac, head.hash)

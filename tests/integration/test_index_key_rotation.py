@@ -273,3 +273,26 @@ def test_the_keyring_file_keeps_a_rotation_in_progress_and_names_no_key_in_its_r
     assert Keyring.from_json(promoted.to_json()) == promoted
     assert promoted.index_keys == (promoted.index_key, keyring.index_key)
     assert keyring.index_key.hex() not in repr(promoted)
+
+
+def test_servers_a_step_apart_append_to_one_chain_under_the_key_the_chain_is_at(database, keyring):
+    # Given servers holding the keyring before, during (staged, promoted) and after the rotation
+    staged = keyring.index_staged()
+    promoted = staged.index_promoted(audit_key(keyring.index_key))
+    logs = [AuditLog(lambda k=k: k) for k in (keyring, staged, promoted, promoted.index_finished())]
+
+    def append_from(servers: list[AuditLog], action: str) -> None:
+        with database.write() as session:
+            for log in servers:
+                log.db_append(session, actor="system", action=action, record_kind="test", record_id="-")
+
+    # When the first two append before the link, the link is written, and the last three after it
+    append_from(logs[:2], "before")
+    with database.write() as session:
+        assert AuditLog(lambda: staged).db_link(session, actor="cli") is True
+        assert AuditLog(lambda: promoted).db_link(session, actor="cli") is False  # once only
+    append_from(logs[1:], "after")
+    # Then the chain holds under every keyring that knows both segments
+    with database.read() as session:
+        for log in logs[1:]:
+            assert log.verify(session).ok
