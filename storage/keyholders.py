@@ -7,6 +7,8 @@ before it wraps anything again (see `storage.crypto.Vault.refresh`).
 
 `candor keys rotate` waits until every live server holds a new version before anything is
 wrapped under it; `candor keys retire` refuses a version a live server still wraps under.
+`candor keys rotate --index-key` waits the same way on the index keys a report names (by
+fingerprint).
 """
 
 from __future__ import annotations

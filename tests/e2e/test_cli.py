@@ -13,7 +13,7 @@ import pytest
 
 from storage import migrate
 from storage.db import Database
-from storage.keyring import Keyring, save_keyring
+from storage.keyring import Keyring, load_keyring, save_keyring
 from tests.integration.test_migrations import AAD_ID, CANARIES, SLACK_ID, plain_rows_at_0007
 
 ROSTER = """\
@@ -145,6 +145,20 @@ def test_rotating_the_index_key_keeps_reporters_found_and_the_audit_chain_verify
     assert "Revenue is recognised early at the plant." in shown
     # and the help says what the option does
     assert "--index-key" in candor(home, "keys", "rotate", "--help").stdout
+
+
+def test_a_master_key_rotation_waits_for_an_index_key_rotation_under_way_to_finish(home):
+    # Given an index-key rotation that stopped with the new index key staged
+    seed_a_report(home)
+    key = home / "candor.key"
+    save_keyring(key, load_keyring(key_file=key, env_value=None).index_staged())
+    # When a master key rotation is asked for, Then it is refused, saying what to run
+    refused = candor(home, "keys", "rotate")
+    assert refused.returncode != 0 and "--index-key" in refused.stderr
+    assert sorted(load_keyring(key_file=key, env_value=None).versions) == [1]
+    # and the index-key rotation, run again, finishes it
+    assert candor(home, "keys", "rotate", "--index-key").returncode == 0
+    assert not load_keyring(key_file=key, env_value=None).index_rotating
 
 
 def test_the_current_key_cannot_be_retired(home):

@@ -1,5 +1,6 @@
-"""`candor keys`: the master keys (`rotate`, `retire`; the steps are in `rotation.py`) and the
-committee's recovery escrow (`split`, `recover`, `check`, in `escrow.py`)."""
+"""`candor keys`: the master keys (`rotate`, `retire`; the steps are in `rotation.py`; `rotate
+--index-key` replaces the index key) and the committee's recovery escrow (`split`, `recover`,
+`check`, in `escrow.py`)."""
 
 from __future__ import annotations
 

@@ -12,6 +12,11 @@ A step that times out stops the command with nothing re-wrapped; running it agai
 Retiring refuses a version a live server still wraps under, and a version a data key is wrapped
 under, checked again after the key file is written (and the file put back if one appeared).
 Each step re-seals the committee's recovery escrow (`storage.escrow`) to the keyring it writes.
+
+The index key (`rotate --index-key`, `Rotation.rotate_index`) follows the same order: staged
+(lookups try it) until every live server holds it; then the audit chain is linked to it and it
+tags new rows; once every live server tags under it, every keyed row is re-tagged
+(`bot.index_keys`) and the old key dropped. Stopped at any step, running it again resumes.
 The key file and the waiting are here; what the database holds is read and written through
 `bot.keys`.
 """
