@@ -18,7 +18,7 @@ from bot.deadlines import ScheduleSettings
 from bot.relay import Relay, RetryPolicy
 from bot.service import Service
 from storage import migrate
-from storage.audit import AuditLog, audit_key
+from storage.audit import AuditLog
 from storage.crypto import Vault
 from storage.db import Database
 from storage.keyring import Keyring, KeyringError, load_keyring, save_keyring
@@ -141,7 +141,7 @@ def build(settings: Settings, *, platforms: frozenset[Platform], create_key: boo
         db.dispose()
         raise StartupError(f"CANDOR_TIMEZONE: {exc}") from None
     core = Core(
-        vault=vault, audit=AuditLog(audit_key(keyring.index_key)),
+        vault=vault, audit=AuditLog(lambda: vault.keyring),
         policy=load_policy(settings.policy_file), platforms=platforms,
         schedule=schedule,
     )

@@ -7,13 +7,16 @@ modification time) and reads it only when that changed; SIGHUP reads it at once.
 too (`refresh`): before it wraps a data key when the last look is older than the poll interval (a
 server paused past its report's lifetime has been forgotten by `rotate` and `retire`, so it
 looks before it writes), and before it gives up on a data key wrapped under a version it does
-not hold. A key file that cannot be read, or is another keyring, or lacks a version data is still
-wrapped under, is refused with a log line and the keyring the server holds stays in use.
+not hold. A key file that cannot be read, or is another keyring (another index key, or a version
+this server holds with other bytes), or moves `current` back, or lacks a version data is still
+wrapped under, or whose version does not open a data key wrapped under it, is refused with a log
+line naming the versions (never key bytes) and the keyring the server holds stays in use.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import os
 import secrets
@@ -21,11 +24,13 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 
 from bot import keys
 from storage import keyholders
+from storage.audit import audit_key
 from storage.clock import utcnow
 from storage.crypto import Vault
 from storage.db import Database
@@ -122,16 +127,36 @@ class KeyringWatcher:
         return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
     def _admit(self, keyring: Keyring) -> None:
+        """Raise `KeyringError` (naming versions, never key bytes) unless `keyring` is a later
+        state of the one held: the same index key, every version both hold the same bytes (a
+        staging copy with its own v2 is another keyring), `current` not moved back, and every
+        version data keys are wrapped under opening one of them."""
         held = self.vault.keyring
-        if keyring.index_key != held.index_key:
+        # An index-key rotation moves tagging to the key the held keyring has staged, or (a server
+        # that missed a step) to one whose chain segment follows the held key's; any other index
+        # key is another keyring.
+        if (keyring.index_key not in (held.index_key, held.next_index_key)
+                and audit_key(held.index_key) not in keyring.earlier_audit_keys):
             raise KeyringError("it is another keyring, not a rotation of this one")
+        if keyring.earlier_audit_keys[:len(held.earlier_audit_keys)] != held.earlier_audit_keys:
+            raise KeyringError("it lacks audit keys of the chain's earlier segments")
+        differ = sorted(v for v in set(held.versions) & set(keyring.versions)
+                        if not hmac.compare_digest(held.versions[v], keyring.versions[v]))
+        if differ:
+            raise KeyringError(f"its master key versions {_names(differ)} hold other keys than "
+                               "the ones this server holds (a copy of another keyring?)")
+        if keyring.current < held.current:
+            raise KeyringError(f"it would wrap new data keys under v{keyring.current}, older than "
+                               f"the v{held.current} this server wraps under")
         gone = set(held.versions) - set(keyring.versions)
         if gone:  # retired: only once no data key is wrapped under it
             in_use = keys.versions_in_use(self.db)
             if gone & in_use:
-                raise KeyringError("it lacks master key versions "
-                                   f"{', '.join(f'v{v}' for v in sorted(gone & in_use))}, "
+                raise KeyringError(f"it lacks master key versions {_names(gone & in_use)}, "
                                    "which still wrap data keys")
+        # A version this server never held (so had no bytes to compare) must open what is
+        # wrapped under it: one data key per version in use is tried.
+        keys.check_opens(self.db, keyring)
 
     # --- the report ------------------------------------------------------------------------
 
@@ -185,4 +210,8 @@ class KeyringWatcher:
 
 
 def _versions(keyring: Keyring) -> str:
-    return ", ".join(f"v{v}" for v in sorted(keyring.versions))
+    return _names(keyring.versions)
+
+
+def _names(versions: Iterable[int]) -> str:
+    return ", ".join(f"v{v}" for v in sorted(versions))

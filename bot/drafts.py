@@ -13,22 +13,34 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot import intake, reminders
 from bot.core import Core
 from bot.dues import DraftState
 from bot.messages import Actor
+from storage.crypto import Vault
+from storage.identities import PlatformAccount
 from storage.models import Conversation
+
+KIND = "conversation"  # the record kind its data keys are filed under
 
 
 def _key(core: Core, actor: Actor) -> str:
     return core.vault.tag("conversation", actor.platform.value, actor.user_id)
 
 
+def _row(session: Session, core: Core, actor: Actor) -> Conversation | None:
+    # Under any index key the keyring holds: an index-key rotation re-tags drafts meanwhile
+    # (`db_retag`), and one saved under the old key moves to the new one when saved again.
+    tags = core.vault.tags("conversation", actor.platform.value, actor.user_id)
+    rows = session.exec(select(Conversation).where(col(Conversation.key).in_(tags))).all()
+    return min(rows, key=lambda r: tags.index(r.key), default=None)
+
+
 def db_load(session: Session, core: Core, actor: Actor) -> tuple[intake.Draft | None, bool]:
     """`actor`'s draft, or None; True beside None when it had expired (and was dropped now)."""
-    row = session.get(Conversation, _key(core, actor))
+    row = _row(session, core, actor)
     if row is None:
         return None, False
     if reminders.expired_drafts([DraftState(row.key, row.updated_at)], core.now(),
@@ -42,10 +54,12 @@ def db_load(session: Session, core: Core, actor: Actor) -> tuple[intake.Draft | 
 def db_save(session: Session, core: Core, actor: Actor, draft: intake.Draft | None) -> None:
     """Keep `draft` as `actor`'s; None drops theirs."""
     key = _key(core, actor)
-    row = session.get(Conversation, key)
+    row = _row(session, core, actor)
+    if row is not None and (draft is None or row.key != key):
+        _drop(session, core, row)
+        session.flush()
+        row = None
     if draft is None:
-        if row is not None:
-            _drop(session, core, row)
         return
     body = core.vault.seal(session, kind="conversation", record_id=key,
                            data={"draft": draft.to_json()})
@@ -71,3 +85,26 @@ def db_drop(session: Session, core: Core, keys: Iterable[str]) -> int:
 def _drop(session: Session, core: Core, row: Conversation) -> None:
     core.vault.shred(session, kind="conversation", record_id=row.key)
     session.delete(row)
+
+
+def db_retag(session: Session, vault: Vault, accounts: Iterable[PlatformAccount]) -> int:
+    """Move these accounts' drafts tagged under another index key than the vault's to their tag
+    under it (an index-key rotation; the account is not in the draft's body, so its identity
+    names it). The tag is the body's record id: a draft is opened, shredded and sealed again;
+    one already under the new tag wins. Returns how many moved."""
+    moved = 0
+    for account in accounts:
+        key, *others = vault.tags("conversation", account.platform.value, account.platform_user_id)
+        rows = session.exec(select(Conversation).where(col(Conversation.key).in_(others))).all()
+        for row in rows:
+            data = vault.unseal(session, kind=KIND, record_id=row.key, blob=row.body)
+            day = row.updated_at
+            vault.shred(session, kind=KIND, record_id=row.key)
+            session.delete(row)
+            session.flush()
+            if session.get(Conversation, key) is None:
+                session.add(Conversation(key=key, updated_at=day,
+                                         body=vault.seal(session, kind=KIND, record_id=key,
+                                                         data=data)))
+                moved += 1
+    return moved

@@ -43,7 +43,7 @@ from bot.messages import (
     Text,
 )
 from bot.outbox import db_enqueue
-from bot.reports import REPORT, reporter_tag
+from bot.reports import REPORT, reporter_tags
 from bot.views import case as case_view
 from bot.wording import case_labels, casework, following, refusals, reporting
 from storage.crypto import Vault
@@ -59,6 +59,11 @@ NAMED_TOKEN_SECONDS = 60 * 24 * 3600
 
 def _mac(core: Core, report_id: str, expiry: int, who: tuple[str, ...]) -> str:
     return core.vault.tag("answer", report_id, str(expiry), *who)[:32]
+
+
+def _macs(core: Core, report_id: str, expiry: int, who: tuple[str, ...]) -> list[str]:
+    """`_mac` under every index key the keyring holds (the one tokens are issued under first)."""
+    return [tag[:32] for tag in core.vault.tags("answer", report_id, str(expiry), *who)]
 
 
 def answer_choice(core: Core, report: Report, *, person_id: int | None = None,
@@ -91,7 +96,10 @@ def check_token(core: Core, token: str, *, person: Person, actor: Actor,
     candidates: list[tuple[str, ...]] = [("actor", actor.platform.value, actor.user_id)]
     if person.id is not None:
         candidates.append(("person", str(person.id)))
-    if not any(hmac.compare_digest(_mac(core, report_id, expiry, who), mac) for who in candidates):
+    # Under every index key the keyring holds: a button issued before an index-key rotation
+    # works until it ends (then the reporter opens the case again for a new one).
+    macs = [mac for who in candidates for mac in _macs(core, report_id, expiry, who)]
+    if not any(hmac.compare_digest(expected, mac) for expected in macs):
         raise CandorError(refusals.CASE_NOT_FOUND)
     return report_id
 
@@ -112,7 +120,7 @@ def db_reporter_case(session: Session, core: Core, person: Person, actor: Actor,
     if report is not None and report.shredded_at is not None:
         report = None
     if (report is not None and not report.anonymous and person.id is not None
-            and report.reporter_tag == reporter_tag(core, person.id)):
+            and report.reporter_tag in reporter_tags(core, person.id)):
         return report  # a named reporter's own case: nothing to guess, never paused
     subject = _guess_subject(core, person)
     if _limited(session, core, subject):

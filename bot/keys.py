@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from bot.admin import ACTOR
 from bot.core import Core
 from storage import escrow, keyholders
-from storage.audit import AuditLog, audit_key
+from storage.audit import AuditLog
 from storage.crypto import (
     Vault,
     db_any_under,
@@ -78,7 +78,7 @@ def check_opens(db: Database, keyring: Keyring) -> None:
 def record_recovery(db: Database, keyring: Keyring, recovered: RecoveryKey) -> None:
     """Audit a recovery from the escrow (the audit key comes from the keyring recovered)."""
     with db.write() as session:
-        AuditLog(audit_key(keyring.index_key)).db_append(
+        AuditLog(lambda: keyring).db_append(
             session, actor=ACTOR, action="keys.recovered", record_kind="recoverykey",
             record_id=str(recovered.id), detail={"shares_used": recovered.threshold})
 

@@ -15,7 +15,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.core import Core
 from bot.messages import Inbound
@@ -41,8 +41,9 @@ def db_first_time(session: Session, core: Core, event: Inbound) -> bool:
 def db_first_use(session: Session, core: Core, key: str) -> bool:
     """Record `key` as seen; False when it was (a platform's retry, a form sent twice). Only a
     keyed hash of the key is stored: a platform's id may name a person's conversation."""
-    key = core.vault.tag("inbound", key)
-    if session.get(InboundEvent, key) is not None:
+    tags = core.vault.tags("inbound", key)  # an index-key rotation: seen under either key
+    key = tags[0]
+    if session.exec(select(InboundEvent.id).where(col(InboundEvent.id).in_(tags))).first():
         return False
     # The day only: a form's token is spent in the very transaction that records a report.
     session.add(InboundEvent(id=key, received_at=core.today_start()))

@@ -62,14 +62,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import codes, sanitize
 from bot.core import REPORTER, Core
 from bot.intake import Draft
 from bot.messages import CHANNEL, Document
 from bot.outbox import db_enqueue
-from bot.reports import REPORT, Receipt, code_tag, db_record, db_unused_code, report_content
+from bot.reports import (
+    REPORT,
+    Receipt,
+    code_tag,
+    code_tags,
+    db_record,
+    db_unused_code,
+    report_content,
+)
 from bot.wording import case_labels, casework, following
 from storage.clock import as_utc
 from storage.crypto import Vault
@@ -164,7 +172,7 @@ class Held:
 def db_held(session: Session, core: Core, code: str) -> Held | None:
     """The pending report holding this case code, if one does."""
     row = session.exec(select(PendingReport)
-                       .where(PendingReport.code_tag == code_tag(core, code))).first()
+                       .where(col(PendingReport.code_tag).in_(code_tags(core, code)))).first()
     if row is None:
         return None
     data = _open(session, core.vault, row)

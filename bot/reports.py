@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import codes, sanitize
 from bot.core import REPORTER, Core, actor_id, db_report_by_code
@@ -38,6 +38,12 @@ class Receipt:
 
 def reporter_tag(core: Core, person_id: int) -> str:
     return core.vault.tag("reporter", str(person_id))
+
+
+def reporter_tags(core: Core, person_id: int) -> list[str]:
+    """A named reporter's tags under every index key the keyring holds (an index-key rotation
+    re-tags reports while servers run)."""
+    return core.vault.tags("reporter", str(person_id))
 
 
 def report_content(draft: Draft, person: Person, platform: Platform) -> ReportContent:
@@ -105,13 +111,18 @@ def code_tag(core: Core, code: str) -> str:
     return core.vault.tag("pending-code", code)
 
 
+def code_tags(core: Core, code: str) -> list[str]:
+    """`code_tag` under every index key the keyring holds (an index-key rotation)."""
+    return core.vault.tags("pending-code", code)
+
+
 def db_unused_code(session: Session, core: Core) -> str:
     """A case code no report has and no pending report holds."""
     for _ in range(20):
         code = codes.new_case_code()
         if db_report_by_code(session, code) is None and session.exec(
                 select(PendingReport.id)
-                .where(PendingReport.code_tag == code_tag(core, code))).first() is None:
+                .where(col(PendingReport.code_tag).in_(code_tags(core, code)))).first() is None:
             return code
     raise IntegrityError("case code space exhausted", None, ValueError())
 

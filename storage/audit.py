@@ -4,6 +4,8 @@ Each event records who (a person id, "reporter", or "system"), did what, to whic
 when, with a detail of non-confidential facts. Each link's MAC covers its content and the previous
 link's MAC under a key derived from the keyring, so an edit, deletion, insertion or reordering of
 rows, even by someone who can write to the database, breaks the chain at a row `verify` names.
+When the index key rotates, the chain moves to the new key's audit key through a pair of rows
+(`LINK`, `LINKED`) that both keys attest; `verify` walks across it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,15 +21,33 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from storage.clock import utcnow
+from storage.keyring import Keyring
 from storage.models import AuditEvent
 
 GENESIS = "0" * 64
 _LOCK_ID = 0x43414E44  # "CAND": serializes appends on PostgreSQL
 Detail = Mapping[str, str | int | bool | None]
+# The link an index-key rotation writes: a row under the old audit key naming the new key's
+# fingerprint, and its successor under the new key naming the old one's; from there on the chain
+# is MACed under the new key.
+LINK, LINKED = "keys.index_rotated", "keys.index_rotated.continued"
 
 
 def audit_key(index_key: bytes) -> bytes:
     return hmac.new(index_key, b"candor-audit-chain-v1", hashlib.sha256).digest()
+
+
+def fingerprint(key: bytes) -> str:
+    """What names an audit key in a link row: reveals nothing of the key."""
+    return hmac.new(key, b"candor-audit-key-id", hashlib.sha256).hexdigest()[:32]
+
+
+def _segment_keys(keyring: Keyring) -> tuple[bytes, bytes]:
+    """The audit keys before and after the link of the index-key rotation under way (the same
+    key twice when none is)."""
+    before = keyring.previous_index_key or keyring.index_key
+    after = keyring.next_index_key or keyring.index_key
+    return audit_key(before), audit_key(after)
 
 
 def _canonical(detail: Detail) -> str:
@@ -54,15 +74,42 @@ def parse_anchor(text: str) -> tuple[int, str]:
 
 
 class AuditLog:
-    def __init__(self, key: bytes) -> None:
-        self._key = key
+    """The chain, MACed under a fixed key, or under the one a keyring (read at each use: a
+    running server's changes under it) says the chain is at."""
 
-    def _mac(self, prev_hash: str, seq: int, at: datetime, actor: str, action: str,
-             record_kind: str, record_id: str, detail: str) -> str:
-        message = "\x1f".join(
-            [prev_hash, str(seq), at.isoformat(), actor, action, record_kind, record_id, detail]
-        ).encode()
-        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
+    def __init__(self, key: bytes | Callable[[], Keyring]) -> None:
+        # Never a key kept between calls but the fixed one: one log serves many threads.
+        self._key = key if isinstance(key, bytes) else b""
+        self._keyring = None if isinstance(key, bytes) else key
+
+    def _appending_key(self, session: Session) -> bytes:
+        # Called with the chain's lock held: the link cannot be written between this read and the
+        # append, so two servers never append under two keys.
+        if self._keyring is None:
+            return self._key
+        keyring = self._keyring()
+        before, after = _segment_keys(keyring)
+        if before == after:
+            return after
+        return after if _head_under(session, after) else before
+
+    def db_link(self, session: Session, *, actor: str) -> bool:
+        """Hand the chain over to the staged index key's audit key (once: False when it already
+        is): a row under the old key naming the new key, then one under the new key naming the
+        old. Needs a keyring with an index key staged or just promoted."""
+        if self._keyring is None:
+            raise ValueError("a fixed-key audit log cannot be handed over")
+        before, after = _segment_keys(self._keyring())
+        if before == after:
+            raise ValueError("no index-key rotation is under way")
+        _lock(session)
+        if _head_under(session, after):
+            return False
+        for key, action, detail in ((before, LINK, {"next": fingerprint(after)}),
+                                    (after, LINKED, {"previous": fingerprint(before)})):
+            self._append(session, key, actor=actor, action=action, record_kind="keyring",
+                         record_id="index", detail=detail, at=None)
+        return True
 
     def db_append(
         self,
@@ -76,8 +123,13 @@ class AuditLog:
         at: datetime | None = None,
     ) -> AuditEvent:
         """Append one event inside the caller's transaction (the caller commits)."""
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
+        _lock(session)
+        return self._append(session, self._appending_key(session), actor=actor, action=action,
+                            record_kind=record_kind, record_id=record_id, detail=detail, at=at)
+
+    def _append(self, session: Session, key: bytes, *, actor: str, action: str,
+                record_kind: str, record_id: str, detail: Detail | None,
+                at: datetime | None) -> AuditEvent:
         # The head's two columns, not the whole row: this runs in every audited transaction.
         last = session.exec(
             select(AuditEvent.seq, AuditEvent.hash).order_by(col(AuditEvent.seq).desc()).limit(1)
@@ -89,7 +141,7 @@ class AuditLog:
         event = AuditEvent(
             seq=seq, at=moment, actor=actor, action=action, record_kind=record_kind,
             record_id=record_id, detail=detail_text, prev_hash=prev,
-            hash=self._mac(prev, seq, moment, actor, action, record_kind, record_id, detail_text),
+            hash=_mac(key, prev, seq, moment, actor, action, record_kind, record_id, detail_text),
         )
         session.add(event)
         session.flush()
@@ -103,6 +155,8 @@ class AuditLog:
         can: that link must still be there, unchanged."""
         prev, expected, checked = GENESIS, 1, 0
         anchor_seen = anchor is None
+        keys = self._verifying_keys()
+        key = next(iter(keys.values()))  # the oldest segment's key first
         rows = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq))
                             .execution_options(yield_per=1000))
         for row in rows:
@@ -113,7 +167,7 @@ class AuditLog:
                 return VerifyResult(False, checked, row.seq,
                                     f"row {row.seq} does not follow row {row.seq - 1} "
                                     "(inserted or reordered)")
-            mac = self._mac(row.prev_hash, row.seq, row.at, row.actor, row.action,
+            mac = _mac(key, row.prev_hash, row.seq, row.at, row.actor, row.action,
                             row.record_kind, row.record_id, row.detail)
             if not hmac.compare_digest(mac, row.hash):
                 return VerifyResult(False, checked, row.seq, f"row {row.seq} was altered")
@@ -122,11 +176,65 @@ class AuditLog:
                     return VerifyResult(False, checked, row.seq,
                                         f"row {row.seq} is not the recorded anchor")
                 anchor_seen = True
+            if row.action == LINK:  # the next row on is MACed under the key this one names
+                named = str(json.loads(row.detail).get("next", ""))
+                if named not in keys:
+                    return VerifyResult(False, checked, row.seq,
+                                        f"row {row.seq} hands the chain to an audit key this "
+                                        "keyring does not hold")
+                key = keys[named]
             prev, expected, checked = row.hash, expected + 1, checked + 1
         head = f"{expected - 1}:{prev}" if checked else ""
+        if checked and key not in self._final_keys():
+            # Rows under the new key were cut off, and the old key (which may be why it was
+            # rotated) could have rewritten the rest: the chain must reach the key in use.
+            return VerifyResult(False, checked, checked + 1,
+                                f"the chain ends at row {checked} under the audit key of an "
+                                "earlier index key (its rows after a link were deleted)", head)
         if not anchor_seen:
             assert anchor is not None
             return VerifyResult(False, checked, checked + 1,
                                 f"the chain ends at row {checked}, before the recorded anchor "
                                 f"row {anchor[0]} (its newest rows were deleted)", head)
         return VerifyResult(True, checked, head=head)
+
+
+    def _final_keys(self) -> tuple[bytes, ...]:
+        """The audit keys the chain may end under: the one in use, or the one before the link
+        of a rotation under way."""
+        if self._keyring is None:
+            return (self._key,)
+        return _segment_keys(self._keyring())
+
+    def _verifying_keys(self) -> dict[str, bytes]:
+        """The audit keys the chain may be MACed under, by fingerprint, the oldest first."""
+        if self._keyring is None:
+            return {fingerprint(self._key): self._key}
+        keyring = self._keyring()
+        before, after = _segment_keys(keyring)
+        ordered = (*keyring.earlier_audit_keys, before, after)
+        return {fingerprint(k): k for k in ordered}
+
+
+def _mac(key: bytes, prev_hash: str, seq: int, at: datetime, actor: str, action: str,
+         record_kind: str, record_id: str, detail: str) -> str:
+    message = "\x1f".join(
+        [prev_hash, str(seq), at.isoformat(), actor, action, record_kind, record_id, detail]
+    ).encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _lock(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
+
+
+def _head_under(session: Session, key: bytes) -> bool:
+    """Whether the chain's newest row is MACed under `key` (so the link to it was written): one
+    row and one MAC, while an index-key rotation is under way."""
+    head = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(1)).first()
+    if head is None:
+        return False
+    mac = _mac(key, head.prev_hash, head.seq, head.at, head.actor, head.action, head.record_kind,
+               head.record_id, head.detail)
+    return hmac.compare_digest(mac, head.hash)

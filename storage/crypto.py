@@ -192,7 +192,9 @@ class Vault:
         master version in use is tried), so a wrong key stops a server at start."""
         for version in sorted(db_versions_in_use(session)):
             row = session.exec(select(DataKey).where(DataKey.master_version == version)
-                               .limit(1)).one()
+                               .limit(1)).first()
+            if row is None:  # re-wrapped meanwhile by a running rotation (read committed)
+                continue
             self.unwrap(row.master_version, row.wrapped, kind=row.record_kind,
                         record_id=row.record_id)
 
@@ -226,8 +228,19 @@ class Vault:
 
     def tag(self, *parts: str) -> str:
         """A keyed hash of identifying values: equal inputs match, the inputs stay unknown."""
-        message = "\x1f".join(parts).encode()
-        return hmac.new(self.keyring.index_key, message, hashlib.sha256).hexdigest()
+        # A server paused past its report may have missed an index-key rotation: it looks at the
+        # key file (a stat, when its last look is stale) before it tags, as before it wraps.
+        if self.refresh is not None:
+            self.refresh()
+        return tag_under(self.keyring.index_key, *parts)
+
+    def tags(self, *parts: str) -> list[str]:
+        """The tags a lookup tries: under the index key rows are tagged under first, then under
+        the other one an index-key rotation holds (a row not re-tagged yet, or tagged by a server
+        that tags under the staged key already)."""
+        if self.refresh is not None:
+            self.refresh()
+        return [tag_under(key, *parts) for key in self.keyring.index_keys]
 
     def hash_secret(self, secret: str) -> str:
         """A slow, salted scrypt hash of a reporter's secret: the only form it is stored in."""
@@ -254,6 +267,12 @@ class Vault:
             return True
         except (ValueError, TypeError, InvalidKey):
             return False
+
+
+def tag_under(index_key: bytes, *parts: str) -> str:
+    """`Vault.tag` under a given index key (re-tagging computes a row's tag under both)."""
+    message = "\x1f".join(parts).encode()
+    return hmac.new(index_key, message, hashlib.sha256).hexdigest()
 
 
 # --- data keys by master version: what rotation, retirement and the restore drill count ------

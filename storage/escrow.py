@@ -134,11 +134,12 @@ def recovery_fingerprint(public_key: bytes) -> str:
     return "-".join(digest[i : i + 4] for i in range(0, len(digest), 4))
 
 
-def binding(keyring: Keyring, row: RecoveryKey) -> str:
-    """The row's binding under `keyring`: an HMAC, under a key derived from the index key, over
-    what a split fixes (id, public key, split date to the second, counts, passphrase). The one
-    function that computes it: an index key that rotates re-binds through it."""
-    key = hmac.new(keyring.index_key, _BINDING, hashlib.sha256).digest()
+def binding(keyring: Keyring, row: RecoveryKey, *, index_key: bytes | None = None) -> str:
+    """The row's binding under `keyring`: an HMAC, under a key derived from the index key (the
+    current one, or `index_key`), over what a split fixes (id, public key, split date to the
+    second, counts, passphrase). The one function that computes it: an index key that rotates
+    re-binds through it."""
+    key = hmac.new(index_key or keyring.index_key, _BINDING, hashlib.sha256).digest()
     split = as_utc(row.split_at).replace(microsecond=0).isoformat()
     message = "\x1f".join((str(row.id), row.public_key.hex(), split, str(row.shares),
                            str(row.threshold), str(bool(row.passphrase))))
@@ -146,8 +147,11 @@ def binding(keyring: Keyring, row: RecoveryKey) -> str:
 
 
 def bound(row: RecoveryKey, keyring: Keyring) -> bool:
-    """Whether `row` was bound under `keyring` (a split made with it, or a reseal re-bound it)."""
-    return row.binding is not None and hmac.compare_digest(row.binding, binding(keyring, row))
+    """Whether `row` was bound under `keyring` (a split made with it, or a reseal re-bound it):
+    under any index key it holds, as an index-key rotation moves from one to the next."""
+    return row.binding is not None and any(
+        hmac.compare_digest(row.binding, binding(keyring, row, index_key=key))
+        for key in keyring.index_keys)
 
 
 def versions_of(keyring: Keyring) -> str:

@@ -7,6 +7,8 @@ before it wraps anything again (see `storage.crypto.Vault.refresh`).
 
 `candor keys rotate` waits until every live server holds a new version before anything is
 wrapped under it; `candor keys retire` refuses a version a live server still wraps under.
+`candor keys rotate --index-key` waits the same way on the index keys a report names (by
+fingerprint).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class Holder:
     versions: frozenset[int]
     wrapping: int
     seen_at: datetime
+    index_keys: tuple[str, ...] = ()  # fingerprints, the one it tags under first
 
     @property
     def versions_text(self) -> str:
@@ -47,6 +50,7 @@ def db_report(session: Session, *, server: str, process: str, source: str, keyri
                         started_at=started_at, seen_at=now, live_until=now)
     row.versions = ",".join(str(v) for v in sorted(keyring.versions))
     row.wrapping = keyring.current
+    row.index_keys = ",".join(keyring.index_fingerprints)
     row.source = source
     row.seen_at, row.live_until = now, now + live_for
     session.add(row)
@@ -63,7 +67,8 @@ def db_live(session: Session, *, now: datetime) -> list[Holder]:
                         .order_by(col(KeyHolder.started_at))).all()
     return [Holder(r.server, r.process, r.source,
                    frozenset(int(v) for v in r.versions.split(",") if v), r.wrapping,
-                   as_utc(r.seen_at)) for r in rows]
+                   as_utc(r.seen_at), tuple(f for f in r.index_keys.split(",") if f))
+            for r in rows]
 
 
 def not_holding(holders: list[Holder], version: int) -> list[Holder]:
@@ -74,3 +79,13 @@ def not_holding(holders: list[Holder], version: int) -> list[Holder]:
 def not_wrapping(holders: list[Holder], version: int) -> list[Holder]:
     """The live servers that still wrap new data keys under another version than `version`."""
     return [h for h in holders if h.wrapping != version]
+
+
+def not_holding_index(holders: list[Holder], fingerprint: str) -> list[Holder]:
+    """The live servers whose lookups would not try the index key `fingerprint` names."""
+    return [h for h in holders if fingerprint not in h.index_keys]
+
+
+def not_tagging(holders: list[Holder], fingerprint: str) -> list[Holder]:
+    """The live servers that still tag new rows under another index key."""
+    return [h for h in holders if h.index_keys[:1] != (fingerprint,)]

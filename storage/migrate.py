@@ -21,7 +21,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlmodel import Session
 
-from storage.audit import AuditLog, audit_key
+from storage.audit import AuditLog
 from storage.db import Database
 from storage.keyring import Keyring
 
@@ -87,7 +87,7 @@ def downgrade(db: Database, revision: str, *, keyring: Callable[[], Keyring] | N
 def _audit(connection: Connection, keyring: Keyring, action: str, counts: dict[str, Any]) -> None:
     # In the migration's own transaction: the rows moved and their record commit together.
     with Session(bind=connection) as session:
-        AuditLog(audit_key(keyring.index_key)).db_append(
+        AuditLog(lambda: keyring).db_append(
             session, actor="system", action=action, record_kind="schema", record_id="-",
             detail={name: int(count) for name, count in sorted(counts.items())})
 

@@ -125,6 +125,10 @@ class KeyHolder(SQLModel, table=True):
     source: str  # "file" or "environment": where its keyring comes from
     versions: str  # the versions it holds, comma-separated ("1,2")
     wrapping: int  # the version it wraps new data keys under (the keyring's current one)
+    # Fingerprints of the index keys it holds (`Keyring.index_fingerprints`), the one it tags
+    # under first: an index-key rotation waits on them. A fingerprint is an HMAC under the key,
+    # which says nothing of it.
+    index_keys: str = ""
     started_at: datetime
     seen_at: datetime
     live_until: datetime = Field(index=True)  # past this, the server is taken for gone

@@ -26,6 +26,12 @@ def name_tag(vault: Vault, name: str) -> str:
     return vault.tag("conversationref", name)
 
 
+def name_tags(vault: Vault, name: str) -> list[str]:
+    """The name's tags under every index key the keyring holds, the one rows are written under
+    first."""
+    return vault.tags("conversationref", name)
+
+
 def document(name: str, reference: dict[str, Any]) -> dict[str, Any]:
     """The sealed body's content (the 0009 migration writes the same)."""
     return {"name": name, "reference": reference}
@@ -36,9 +42,14 @@ def db_save(session: Session, vault: Vault, *, name: str, kind: str, reference: 
     """Store a reference under its name, unless the one stored is the same; `day` is the start
     of today, the only time kept. Returns whether anything was written."""
     key = name_tag(vault, name)
-    row = session.get(ConversationRef, key)
+    row = _row(session, vault, name)
     if row is not None and _open(session, vault, row) == reference:
         return False
+    if row is not None and row.key != key:  # tagged under the index key being rotated away
+        vault.shred(session, kind=KIND, record_id=row.key)
+        session.delete(row)
+        session.flush()
+        row = None
     body = vault.seal(session, kind=KIND, record_id=key, data=document(name, reference))
     if row is None:
         session.add(ConversationRef(key=key, kind=kind, updated_at=day, body=body))
@@ -49,8 +60,15 @@ def db_save(session: Session, vault: Vault, *, name: str, kind: str, reference: 
 
 
 def db_load(session: Session, vault: Vault, name: str) -> dict[str, Any] | None:
-    row = session.get(ConversationRef, name_tag(vault, name))
+    row = _row(session, vault, name)
     return None if row is None else _open(session, vault, row)
+
+
+def _row(session: Session, vault: Vault, name: str) -> ConversationRef | None:
+    # Under any index key the keyring holds: an index-key rotation re-tags rows meanwhile.
+    tags = name_tags(vault, name)
+    rows = session.exec(select(ConversationRef).where(col(ConversationRef.key).in_(tags))).all()
+    return min(rows, key=lambda r: tags.index(r.key), default=None)
 
 
 def db_latest(session: Session, vault: Vault, kind: str | None = None) -> dict[str, Any] | None:
@@ -68,3 +86,28 @@ def _open(session: Session, vault: Vault, row: ConversationRef) -> dict[str, Any
     if not isinstance(reference, dict):
         raise SealedOpenError(f"{KIND} {row.key}: sealed content is not a reference")
     return reference
+
+
+def db_retag_after(session: Session, vault: Vault, last_key: str, *,
+                   limit: int) -> tuple[int, str | None]:
+    """Re-tag the next `limit` rows after `last_key` (in key order) under the vault's index key
+    (an index-key rotation): the name is in the sealed body, and the tag is the body's record
+    id, so a row is opened, shredded and written again; its kind and day stay. Returns how many
+    were re-tagged and the key to continue after (None: none is left)."""
+    rows = session.exec(select(ConversationRef).where(col(ConversationRef.key) > last_key)
+                        .order_by(col(ConversationRef.key)).limit(limit)).all()
+    done = 0
+    for row in rows:
+        data = vault.unseal(session, kind=KIND, record_id=row.key, blob=row.body)
+        name, key = str(data["name"]), name_tag(vault, str(data["name"]))
+        if row.key == key:
+            continue
+        kind, day = row.kind, row.updated_at
+        vault.shred(session, kind=KIND, record_id=row.key)
+        session.delete(row)
+        session.flush()
+        session.add(ConversationRef(key=key, kind=kind, updated_at=day,
+                                    body=vault.seal(session, kind=KIND, record_id=key,
+                                                    data=document(name, data["reference"]))))
+        done += 1
+    return done, rows[-1].key if rows else None

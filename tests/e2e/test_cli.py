@@ -15,7 +15,7 @@ import pytest
 
 from storage import migrate
 from storage.db import Database
-from storage.keyring import Keyring, save_keyring
+from storage.keyring import Keyring, load_keyring, save_keyring
 from tests.conftest import drop_postgres_schema, fresh_postgres_url, require_postgres
 from tests.integration.test_migrations import AAD_ID, CANARIES, SLACK_ID, plain_rows_at_0007
 
@@ -195,6 +195,41 @@ def test_rotation_keeps_every_record_readable_and_the_old_key_can_be_retired(hom
     shown = candor(home, "console", stdin="/as lee@example.com\n/ethics cases\n1\n/quit\n").stdout
     assert "Revenue is recognised early at the plant." in shown
     assert candor(home, "audit", "verify").returncode == 0
+
+
+def test_rotating_the_index_key_keeps_reporters_found_and_the_audit_chain_verifying(home):
+    # Given a named report filed in the console (the reporter found by their keyed identity)
+    seed_a_report(home)
+    before = json.loads((home / "candor.key").read_text())
+    # When the index key is rotated from the command line
+    rotated = candor(home, "keys", "rotate", "--index-key")
+    assert rotated.returncode == 0, rotated.stderr
+    assert "The index key is replaced" in rotated.stdout
+    # Then the key file has a new index key, the old chain segment's audit key, the same master keys
+    after = json.loads((home / "candor.key").read_text())
+    assert after["index_key"] != before["index_key"] and after["keys"] == before["keys"]
+    assert len(after["earlier_audit_keys"]) == 1 and "previous_index_key" not in after
+    # and the audit chain verifies across the link; the committee still opens the report
+    verified = candor(home, "audit", "verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    shown = candor(home, "console", stdin="/as lee@example.com\n/ethics cases\n1\n/quit\n").stdout
+    assert "Revenue is recognised early at the plant." in shown
+    # and the help says what the option does
+    assert "--index-key" in candor(home, "keys", "rotate", "--help").stdout
+
+
+def test_a_master_key_rotation_waits_for_an_index_key_rotation_under_way_to_finish(home):
+    # Given an index-key rotation that stopped with the new index key staged
+    seed_a_report(home)
+    key = home / "candor.key"
+    save_keyring(key, load_keyring(key_file=key, env_value=None).index_staged())
+    # When a master key rotation is asked for, Then it is refused, saying what to run
+    refused = candor(home, "keys", "rotate")
+    assert refused.returncode != 0 and "--index-key" in refused.stderr
+    assert sorted(load_keyring(key_file=key, env_value=None).versions) == [1]
+    # and the index-key rotation, run again, finishes it
+    assert candor(home, "keys", "rotate", "--index-key").returncode == 0
+    assert not load_keyring(key_file=key, env_value=None).index_rotating
 
 
 def test_the_current_key_cannot_be_retired(home):

@@ -236,7 +236,7 @@ def test_a_new_split_waits_for_running_servers_like_a_rotation_and_says_how_to_f
     result = run("keys", "split", "--shares", "3", "--threshold", "2", "--out", str(tmp_path / "b"), "--wait", "0")
     said = flat(result.output)
     assert result.exit_code == 1, said
-    assert "the new split is in force, but the master key rotation that cuts the split of" in said
+    assert "the new split is in force, but the master key rotation that cuts the split of" in said, said
     assert "host-b pid 42" in said and "run `candor keys rotate` to finish it" in said
     # Then split B is in force and nothing is wrapped under a version the server cannot open
     staged = load_keyring(key_file=key_file, env_value=None)

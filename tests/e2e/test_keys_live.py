@@ -30,7 +30,15 @@ from storage.clock import utcnow
 from storage.crypto import Vault
 from storage.db import Database
 from storage.keyring import Keyring, load_keyring, save_keyring
-from storage.models import Conversation, DataKey, KeyHolder, OutboxMessage, Report
+from storage.models import (
+    AuditEvent,
+    Conversation,
+    DataKey,
+    Identity,
+    KeyHolder,
+    OutboxMessage,
+    Report,
+)
 from storage.vocabulary import OutboxState, Platform
 from tests.e2e.slack_harness import (
     COMMITTEE,
@@ -220,6 +228,58 @@ async def test_rotate_waits_for_every_live_server_and_stops_naming_the_one_that_
             assert "continuing it" in out and "Master key v2 is current" in out
             assert wrapped_under(db) == {2}
             assert sorted(load_keyring(key_file=key_file(env), env_value=None).versions) == [1, 2]
+        finally:
+            await server.stop()
+            db.dispose()
+
+
+def identity_rows(db: Database) -> list[str]:
+    with db.read() as session:
+        return sorted(session.exec(select(Identity.key)).all())
+
+
+def matched_events(db: Database) -> int:
+    with db.read() as session:
+        return len(session.exec(select(AuditEvent).where(AuditEvent.action == "identity.matched")).all())
+
+
+async def test_an_index_key_rotation_under_a_running_server_keeps_finding_who_writes(tmp_path, monkeypatch):
+    async with SlackStandIn() as api, aiohttp.ClientSession() as http:
+        env, server, db = await prepared(tmp_path, api, monkeypatch)
+        await server.start(http)
+        try:
+            # Given a running server, and a named report whose officer it matched by e-mail
+            harness = SlackHarness(f"{server.url}/slack/events", api, build(Settings(), platforms=SLACK), http)
+            assert (await harness.submit("U0CFO", "intake", {
+                "category": option("fraud"), "what": text_input("Invoices split"), "anonymous": radio("no")})).status == 200
+            harness.candor.close()
+            await eventually(lambda: posted(api, "New report"), timeout=30, explain=lambda: str(api.calls[-3:]))
+            before, matched = identity_rows(db), matched_events(db)
+            old = load_keyring(key_file=key_file(env), env_value=None)
+
+            # When the administrator rotates the index key while it runs
+            code, out, err = await candor(env, "keys", "rotate", "--index-key", "--wait", "60")
+
+            # Then it waited for the server (which loaded each step), re-tagged every identity,
+            assert code == 0, f"{out}{err}\n{server.log.read_text()[-3000:]}"
+            new = load_keyring(key_file=key_file(env), env_value=None)
+            assert new.index_key != old.index_key and not new.index_rotating
+            await eventually(lambda: [r.index_keys for r in reports_held(db)] == [new.index_fingerprints[0]],
+                             timeout=30, explain=lambda: f"reports: {reports_held(db)}")
+            assert len(identity_rows(db)) == len(before) and not set(identity_rows(db)) & set(before)
+            assert "not loaded" not in server.log.read_text()
+            # and the server still knows the officer by their keyed platform id (no new match)
+            harness = SlackHarness(f"{server.url}/slack/events", api, build(Settings(), platforms=SLACK), http)
+            assert (await harness.submit("U0CFO", "intake", {
+                "category": option("fraud"), "what": text_input("Second concern"), "anonymous": radio("no")})).status == 200
+            harness.candor.close()
+            await eventually(lambda: len([c for c in api.called("chat.postMessage")
+                                          if "New report" in str(c)]) >= 2, timeout=30,
+                             explain=lambda: f"{server.log.read_text()[-2000:]}")
+            assert matched_events(db) == matched
+            # and the audit chain verifies across the link
+            code, out, err = await candor(env, "audit", "verify")
+            assert code == 0, out + err
         finally:
             await server.stop()
             db.dispose()

@@ -26,7 +26,7 @@ from bot.messages import (
 from bot.relay import Relay
 from bot.service import Service
 from storage import identities
-from storage.audit import AuditLog, audit_key
+from storage.audit import AuditLog
 from storage.crypto import Vault
 from storage.db import Database
 from storage.identities import PlatformAccount
@@ -105,7 +105,7 @@ SURFACES = {Platform.CONSOLE: CONSOLE_SURFACE, Platform.SLACK: SLACK_SURFACE,
 
 def build_world(db: Database, vault: Vault, *, platforms: frozenset[Platform] = frozenset({Platform.CONSOLE})) -> World:
     clock = Clock()
-    core = Core(vault=vault, audit=AuditLog(audit_key(vault.keyring.index_key)), policy=load_policy(),
+    core = Core(vault=vault, audit=AuditLog(lambda: vault.keyring), policy=load_policy(),
                 platforms=platforms, now=clock)
     people = add_people(db, vault)
     return World(db, core, Service(db, core), Relay(db, core), clock, people)

@@ -179,7 +179,7 @@ def _cut_off(candor: Candor, key_file: Path, *, replaced: str, wait: float) -> N
         servers = "; ".join(describe(h, utcnow()) for h in late.holders)
         raise fail(f"the new split is in force, but the master key rotation that cuts the split "
                    f"of {replaced} off stopped: {len(late.holders)} running server(s) did not "
-                   f"{late.wanted} master key v{late.version} in time: {servers}. Until it "
+                   f"{late.wanted} {late.label} in time: {servers}. Until it "
                    "finishes, the old shares with a backup still open what is written. Let each "
                    f"server read {escape(str(key_file))} (SIGHUP), then run `candor keys rotate` "
                    "to finish it") from None

@@ -14,6 +14,11 @@ under, checked again after the key file is written (and the file put back if one
 Each step re-seals the committee's recovery escrow (`storage.escrow`) to the keyring it writes;
 an escrow whose row does not verify (`storage.escrow.EscrowUnbound`) stops both before anything
 changes: the database alone must never choose where the keyring is sealed.
+
+The index key (`rotate --index-key`, `Rotation.rotate_index`) follows the same order: staged
+(lookups try it) until every live server holds it; then the audit chain is linked to it and it
+tags new rows; once every live server tags under it, every keyed row is re-tagged
+(`bot.index_keys`) and the old key dropped. Stopped at any step, running it again resumes.
 The key file and the waiting are here; what the database holds is read and written through
 `bot.keys`.
 """
@@ -26,8 +31,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bot import keys
+from bot import index_keys, keys
 from storage import keyholders
+from storage.audit import audit_key
 from storage.clock import utcnow
 from storage.db import Database
 from storage.keyholders import Holder
@@ -41,9 +47,9 @@ REWRAP_PASSES = 3  # a server that wrapped under an old version just before it r
 class Lagging(Exception):
     """Live servers did not reach the keyring asked for in time; `holders` names them."""
 
-    def __init__(self, holders: list[Holder], version: int, wanted: str) -> None:
-        super().__init__(f"{len(holders)} servers do not {wanted} v{version}")
-        self.holders, self.version, self.wanted = holders, version, wanted
+    def __init__(self, holders: list[Holder], label: str, wanted: str) -> None:
+        super().__init__(f"{len(holders)} servers do not {wanted} {label}")
+        self.holders, self.label, self.wanted = holders, label, wanted
 
 
 @dataclass
@@ -103,27 +109,80 @@ class Rotation:
     def wait(self, version: int, lagging: Callable[[list[Holder], int], list[Holder]],
              wanted: str) -> None:
         """Until no live server lags, or raise `Lagging` after `wait_seconds`."""
+        self.wait_for(lambda holders: lagging(holders, version), wanted,
+                      label=f"master key v{version}")
+
+    def wait_for(self, lagging: Callable[[list[Holder]], list[Holder]], wanted: str, *,
+                 label: str) -> None:
+        """`wait`, for what `lagging` picks out (`label` names it in what is said)."""
         deadline = time.monotonic() + self.wait_seconds
         shown: tuple[str, ...] | None = None
         shown_at = float("-inf")
         while True:
-            late = lagging(keys.live_holders(self.db, now=self.now()), version)
+            late = lagging(keys.live_holders(self.db, now=self.now()))
             if not late:
                 if shown is not None:
-                    self.say(f"Every running server now {_present(wanted)} v{version}.")
+                    self.say(f"Every running server now {_present(wanted)} {label}.")
                 return
             if time.monotonic() >= deadline:
-                raise Lagging(late, version, wanted)
+                raise Lagging(late, label, wanted)
             names = tuple(h.process for h in late)
             if names != shown or time.monotonic() - shown_at >= PROGRESS_SECONDS:
-                self.say(f"Waiting for {len(late)} running server(s) to {wanted} v{version}: "
+                self.say(f"Waiting for {len(late)} running server(s) to {wanted} {label}: "
                          + "; ".join(describe(h, self.now()) for h in late))
                 shown, shown_at = names, time.monotonic()
             time.sleep(POLL_SECONDS)
 
 
+    # --- the index key (`candor keys rotate --index-key`) ----------------------------------
+
+    def rotate_index(self, keyring: Keyring, *, batch: int,
+                     advance: Callable[[int], None]) -> tuple[Keyring, int]:
+        """Replace the index key, resuming where an earlier run stopped: stage the new key (lookups
+        try it), hand the audit chain over to it and make it the one rows are tagged under once
+        every live server holds it, re-tag every keyed row once every live server tags under it,
+        then drop the old key. Returns the keyring written and how many rows were re-tagged."""
+        if not keyring.index_rotating:
+            keyring = keyring.index_staged()
+            _escrow_then_save(self.db, self.key_file, keyring)
+            self.say(f"A new index key was added to {self.key_file}: lookups try it, nothing is "
+                     "tagged under it yet.")
+        elif keyring.next_index_key is not None:
+            self.say("A new index key is already in the key file (an earlier rotation stopped "
+                     "while waiting): continuing it.")
+        else:
+            self.say("Rows are still tagged under the previous index key (an earlier rotation "
+                     "stopped): finishing it.")
+        if keyring.next_index_key is not None:
+            staged = keyring.index_fingerprints[1]
+            self.wait_for(lambda hs: keyholders.not_holding_index(hs, staged), "hold",
+                          label="the new index key")
+            index_keys.link_audit(self.db, keyring)  # under the old chain key, naming the new
+            keyring = keyring.index_promoted(audit_key(keyring.index_key))
+            # The escrow is resealed to (and bound under) the keyring with the new index key.
+            _escrow_then_save(self.db, self.key_file, keyring)
+            self.say(f"The new index key is the one rows are tagged under in {self.key_file}.")
+        tagging = keyring.index_fingerprints[0]
+        self.wait_for(lambda hs: keyholders.not_tagging(hs, tagging), "tag new rows under",
+                      label="the new index key")
+        total = 0
+        for _pass in range(REWRAP_PASSES):
+            done = 0
+            for _what, count in index_keys.retag(self.db, keyring, batch=batch):
+                done += count
+                advance(count)
+            total += done
+            if not done:
+                break
+        finished = keyring.index_finished()
+        _escrow_then_save(self.db, self.key_file, finished)
+        index_keys.record_retagged(self.db, finished, rows=total)
+        return finished, total
+
+
 def _present(wanted: str) -> str:
-    return {"hold": "holds"}.get(wanted, "wraps new data keys under")
+    return {"hold": "holds", "tag new rows under": "tags new rows under"}.get(
+        wanted, "wraps new data keys under")
 
 
 def describe(holder: Holder, now: datetime) -> str:

@@ -32,7 +32,7 @@ from storage.crypto import Vault, open_bytes, seal_record
 from storage.keyring import Keyring, KeyringError
 
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 
 _OUTBOX = sa.table('outboxmessage', sa.column('id', sa.String), sa.column('key', sa.String),
                    sa.column('kind', sa.String), sa.column('created_at', sa.DateTime),
