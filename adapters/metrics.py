@@ -21,9 +21,9 @@ from prometheus_client.registry import Collector
 
 from bot import admin
 from storage.db import Database
-from storage.vocabulary import Platform
+from storage.vocabulary import OutboxKind, Platform
 
-KINDS = ("channel", "dm", "update")
+KINDS = tuple(OutboxKind)
 
 
 class _Outbox(Collector):

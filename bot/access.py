@@ -20,7 +20,7 @@ from bot.messages import Actor
 from bot.reports import REPORT
 from bot.wording import refusals
 from storage.models import Person, Report
-from storage.vocabulary import CaseStatus, PersonKind
+from storage.vocabulary import AuditAction, CaseStatus, PersonKind
 
 
 def db_case_for(session: Session, core: Core, member: Person, report_id: str, *, action: str,
@@ -35,7 +35,7 @@ def db_case_for(session: Session, core: Core, member: Person, report_id: str, *,
         detail = {"attempt": action, **({"operator": operator} if operator else {})}
         raise core.refused(refusals.NOT_ALLOWED_CASE if is_committee(member)
                            else refusals.COMMITTEE_ONLY, actor=actor_id(member),
-                           action="case.refused", record_kind=REPORT, record_id=report.id,
+                           action=AuditAction.CASE_REFUSED, record_kind=REPORT, record_id=report.id,
                            detail=detail)
     return report
 
@@ -45,7 +45,8 @@ def db_chair_case(session: Session, core: Core, member: Person, report_id: str, 
     """The case, if the member passes the case gate and is the chair (a refusal is audited)."""
     report = db_case_for(session, core, member, report_id, action=action)
     if not member.chair:
-        raise core.refused(refusals.CHAIR_ONLY, actor=actor_id(member), action="case.refused",
+        raise core.refused(refusals.CHAIR_ONLY, actor=actor_id(member),
+                           action=AuditAction.CASE_REFUSED,
                            record_kind=REPORT, record_id=report.id, detail={"attempt": action})
     return report
 
@@ -58,7 +59,7 @@ def db_refuse_outsider(session: Session, core: Core, actor: Actor, value: str) -
     if target is None or report is None:
         return
     core.audit_event(session, actor=f"outsider:{actor.platform.value}:{actor.user_id[:64]}",
-                     action="case.refused", record_kind=REPORT, record_id=report.id,
+                     action=AuditAction.CASE_REFUSED, record_kind=REPORT, record_id=report.id,
                      detail={"attempt": target[0][:32]})
 
 

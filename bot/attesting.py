@@ -21,7 +21,7 @@ from bot.core import Core, actor_id
 from bot.messages import Choice, Choices, FormErrors, Reply, Text
 from bot.wording import attestations, menus, refusals
 from storage.models import Attestation, Disclosure, Person, new_id
-from storage.vocabulary import PersonKind
+from storage.vocabulary import AuditAction, PersonKind, RecordKind
 
 
 def db_form(session: Session, core: Core, person: Person) -> list[Reply]:
@@ -60,7 +60,7 @@ def db_attest(session: Session, core: Core, person: Person, form_id: str,
     record = Attestation(
         id=attestation_id, person_id=person.id,  # type: ignore[arg-type]
         period=period, attested_at=core.now(), policy_hash=core.policy.version_hash,
-        body=core.vault.seal(session, kind="attestation", record_id=attestation_id,
+        body=core.vault.seal(session, kind=RecordKind.ATTESTATION, record_id=attestation_id,
                              data=checked.to_json()),
     )
     session.add(record)
@@ -70,15 +70,15 @@ def db_attest(session: Session, core: Core, person: Person, form_id: str,
         session.add(Disclosure(
             id=disclosure_id, person_id=person.id,  # type: ignore[arg-type]
             attestation_id=attestation_id, created_at=core.now(),
-            body=core.vault.seal(session, kind="disclosure", record_id=disclosure_id,
+            body=core.vault.seal(session, kind=RecordKind.DISCLOSURE, record_id=disclosure_id,
                                  data={"text": checked.disclosure}),
         ))
     if owed.scheduled:
         person.attestation_due = shift_years(owed.due, 1)
         session.add(person)
     next_due = attestation.owed(person.attestation_due, {period}, today).due
-    core.audit_event(session, actor=actor_id(person), action="attestation.recorded",
-                     record_kind="attestation", record_id=attestation_id,
+    core.audit_event(session, actor=actor_id(person), action=AuditAction.ATTESTATION_RECORDED,
+                     record_kind=RecordKind.ATTESTATION, record_id=attestation_id,
                      detail={"period": period, "disclosure": bool(checked.disclosure)})
     disclosures.db_notify(session, core, record, checked)
     replies: list[Reply] = [Text(attestations.attest_recorded(period, next_due.isoformat()))]

@@ -25,9 +25,9 @@ from bot.reports import REPORT
 from bot.visibility import KeptAway, db_kept_away, db_subject
 from bot.wording import case_labels, governance
 from storage.models import Determination, Person, Report, new_id
-from storage.vocabulary import BoardAction
+from storage.vocabulary import AuditAction, BoardAction, RecordKind
 
-KIND = "determination"
+KIND = RecordKind.DETERMINATION
 FACTOR_LIMIT = fields.NOTE
 DECIDER_LIMIT = fields.LINE
 REASONING_LIMIT = fields.NOTE
@@ -178,7 +178,7 @@ def db_record(session: Session, core: Core, *, member: Person, report: Report,
     )
     session.add(row)
     session.flush()
-    core.audit_event(session, actor=actor_id(member), action="determination.recorded",
+    core.audit_event(session, actor=actor_id(member), action=AuditAction.DETERMINATION_RECORDED,
                      record_kind=REPORT, record_id=report.id,
                      detail={"determination": determination_id, "action": decision.action.value,
                              "violation": decision.violation})

@@ -37,7 +37,7 @@ from bot.reports import REPORT, db_change_status, db_content
 from bot.views import case as case_view
 from bot.wording import casework, following, refusals
 from storage.models import CaseMessage, Person, Report, new_id
-from storage.vocabulary import CaseStatus, MessageDirection
+from storage.vocabulary import AuditAction, CaseStatus, MessageDirection, RecordKind
 
 QUESTION_LIMIT = fields.NOTE
 REASON_LIMIT = fields.NOTE  # why a case moved, or a legal hold was placed
@@ -67,7 +67,7 @@ def db_acknowledge(session: Session, core: Core, member: Person, report_id: str)
 def db_view(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
     report = db_case_for(session, core, member, report_id, action="open")
     view = case_view.db_case_view(session, core, report, viewer=case_view.Viewer.of(member))
-    core.audit_event(session, actor=actor_id(member), action="case.opened",
+    core.audit_event(session, actor=actor_id(member), action=AuditAction.CASE_OPENED,
                      record_kind=REPORT, record_id=report.id)
     choices = case_choices(report) + (chair_choices(report) if member.chair else ())
     return [case_view.details(view, choices=choices)]
@@ -112,12 +112,12 @@ def db_ask(session: Session, core: Core, *, member: Person, report_id: str,
     session.add(CaseMessage(
         id=message_id, report_id=report.id, direction=MessageDirection.QUESTION,
         author_id=member.id, created_at=core.now(),
-        body=core.vault.seal(session, kind="case_message", record_id=message_id,
+        body=core.vault.seal(session, kind=RecordKind.CASE_MESSAGE, record_id=message_id,
                              data={"text": question}),
     ))
     # A question is not feedback: the reporter is owed word of what is being done (a status
     # move tells them), so the three-month feedback clock keeps running.
-    core.audit_event(session, actor=actor_id(member), action="case.question",
+    core.audit_event(session, actor=actor_id(member), action=AuditAction.CASE_QUESTION,
                      record_kind=REPORT, record_id=report.id, detail={"message": message_id})
     _tell_reporter(session, core, report, key=f"question:{message_id}")
     return [Text(casework.question_sent(report.code, report.anonymous))]

@@ -17,6 +17,7 @@ from bot.messages import Choice, FieldKind, Form, FormErrors, FormField, Reply, 
 from bot.reports import REPORT
 from bot.wording import casework, refusals
 from storage.models import Exclusion, Person, Report, new_id
+from storage.vocabulary import AuditAction, RecordKind
 
 
 def _candidates(session: Session, core: Core, member: Person, report: Report) -> list[Person]:
@@ -52,10 +53,10 @@ def db_add(session: Session, core: Core, *, by: Person, report: Report,
     """Seal and record the exclusion; the audit event names the exclusion row, not the member."""
     exclusion_id = new_id()
     row = Exclusion(id=exclusion_id, report_id=report.id, created_at=core.now(),
-                    body=core.vault.seal(session, kind="exclusion", record_id=exclusion_id,
+                    body=core.vault.seal(session, kind=RecordKind.EXCLUSION, record_id=exclusion_id,
                                          data={"members": [member_id], "by": "chair"}, new=True))
     session.add(row)
     session.flush()
-    core.audit_event(session, actor=actor_id(by), action="case.exclusion_added",
+    core.audit_event(session, actor=actor_id(by), action=AuditAction.CASE_EXCLUSION_ADDED,
                      record_kind=REPORT, record_id=report.id, detail={"exclusion": exclusion_id})
     return row

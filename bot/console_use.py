@@ -19,14 +19,15 @@ from sqlmodel import select
 from bot.core import Core
 from storage.db import Database
 from storage.models import AuditEvent
+from storage.vocabulary import AuditAction, RecordKind
 
-CREATED = "console.created"
+CREATED = AuditAction.CONSOLE_CREATED
 
 
 def mark_created(db: Database, core: Core) -> None:
     """Record that the console made this database (it found no schema and laid it)."""
     with db.write() as session:
-        core.audit_event(session, actor="console", action=CREATED, record_kind="database",
+        core.audit_event(session, actor="console", action=CREATED, record_kind=RecordKind.DATABASE,
                          record_id="console")
 
 

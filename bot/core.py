@@ -27,7 +27,7 @@ from storage.crypto import Vault
 from storage.db import Database
 from storage.identities import PlatformAccount
 from storage.models import Exclusion, Person, Report
-from storage.vocabulary import PersonKind, Platform
+from storage.vocabulary import AuditAction, PersonKind, Platform, RecordKind
 
 Keep = Callable[[Session], None]  # what a refusal itself writes, in a transaction of its own
 
@@ -92,7 +92,8 @@ class Core:
     def draft_ttl(self) -> timedelta:
         return timedelta(hours=self.schedule.draft_ttl_hours)
 
-    def audit_event(self, session: Session, *, actor: str, action: str, record_kind: str,
+    def audit_event(self, session: Session, *, actor: str, action: AuditAction,
+                    record_kind: RecordKind,
                     record_id: str, detail: Detail | None = None,
                     at: datetime | None = None) -> None:
         if self.operator is not None:
@@ -100,8 +101,8 @@ class Core:
         self.audit.db_append(session, actor=actor, action=action, record_kind=record_kind,
                              record_id=record_id, detail=detail, at=at or self.now())
 
-    def refused(self, reply: str, *, actor: str, action: str, record_kind: str, record_id: str,
-                detail: Detail | None = None) -> CandorError:
+    def refused(self, reply: str, *, actor: str, action: AuditAction, record_kind: RecordKind,
+                record_id: str, detail: Detail | None = None) -> CandorError:
         """A refusal whose audit entry outlives the rollback of everything else the use case
         wrote: raise what this returns."""
         def keep(session: Session) -> None:
@@ -157,8 +158,8 @@ def db_resolve(session: Session, core: Core, actor: Actor) -> Person | None:
                 # person: a match is made as its person first writes, so a plain person id here
                 # would mark the moment of their first visit, which may be an anonymous report.
                 # With the key, an auditor opens the row to see whose account was matched.
-                core.audit_event(session, actor="system", action="identity.matched",
-                                 record_kind="identity",
+                core.audit_event(session, actor="system", action=AuditAction.IDENTITY_MATCHED,
+                                 record_kind=RecordKind.IDENTITY,
                                  record_id=identities.account_tag(vault, actor.platform,
                                                                   actor.user_id),
                                  detail={"platform": actor.platform.value}, at=core.today_start())
@@ -181,7 +182,8 @@ def db_excluded(session: Session, core: Core, report: Report) -> set[int]:
     """The committee members kept away from a report (sealed; opened only to route)."""
     excluded: set[int] = set()
     for row in session.exec(select(Exclusion).where(Exclusion.report_id == report.id)).all():
-        data = core.vault.unseal(session, kind="exclusion", record_id=row.id, blob=row.body)
+        data = core.vault.unseal(session, kind=RecordKind.EXCLUSION, record_id=row.id,
+                                 blob=row.body)
         excluded.update(int(x) for x in data.get("members", []))
     return excluded
 
@@ -196,7 +198,8 @@ def db_exclusions(session: Session, core: Core, report_ids: list[str]) -> dict[s
     for row in session.exec(select(Exclusion)).all():
         if row.report_id not in wanted:
             continue
-        data = core.vault.unseal(session, kind="exclusion", record_id=row.id, blob=row.body)
+        data = core.vault.unseal(session, kind=RecordKind.EXCLUSION, record_id=row.id,
+                                 blob=row.body)
         excluded.setdefault(row.report_id, set()).update(int(x) for x in data.get("members", []))
     return excluded
 

@@ -19,8 +19,9 @@ from bot.outbox import db_enqueue, private_key
 from bot.visibility import NOTHING, KeptAway, db_kept_away
 from bot.wording import attestations, case_labels, refusals
 from storage.models import Attestation, Disclosure, Person
+from storage.vocabulary import AuditAction, RecordKind
 
-KIND = "attestation"
+KIND = RecordKind.ATTESTATION
 
 
 def needs(answers: Answers) -> tuple[str, ...]:
@@ -66,7 +67,8 @@ def db_view(session: Session, core: Core, member: Person, attestation_id: str) -
             or not db_kept_away(session, core, member).shows_officer(attestation.person_id)):
         raise core.refused(refusals.NOT_ALLOWED_RECORD if is_committee(member)
                            else refusals.COMMITTEE_ONLY, actor=actor_id(member),
-                           action="attestation.refused", record_kind=KIND, record_id=attestation.id)
+                           action=AuditAction.ATTESTATION_REFUSED, record_kind=KIND,
+                           record_id=attestation.id)
     officer = session.get(Person, attestation.person_id)
     answers = core.vault.unseal(session, kind=KIND, record_id=attestation.id, blob=attestation.body)
     sections: list[tuple[str, str]] = [
@@ -81,11 +83,11 @@ def db_view(session: Session, core: Core, member: Person, attestation_id: str) -
     for disclosure in session.exec(select(Disclosure)
                                    .where(Disclosure.attestation_id == attestation.id)
                                    .order_by(col(Disclosure.created_at))).all():
-        text = core.vault.unseal(session, kind="disclosure", record_id=disclosure.id,
+        text = core.vault.unseal(session, kind=RecordKind.DISCLOSURE, record_id=disclosure.id,
                                blob=disclosure.body)
         sections.append((attestations.ATTEST_DISCLOSED_LABEL,
                          sanitize.neutralise(str(text.get("text", "")))))
-    core.audit_event(session, actor=actor_id(member), action="attestation.viewed",
+    core.audit_event(session, actor=actor_id(member), action=AuditAction.ATTESTATION_VIEWED,
                      record_kind=KIND, record_id=attestation.id)
     return [Document(attestations.attest_title(attestation.period), tuple(sections))]
 

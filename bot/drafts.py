@@ -22,8 +22,9 @@ from bot.messages import Actor
 from storage.crypto import Vault
 from storage.identities import PlatformAccount
 from storage.models import Conversation
+from storage.vocabulary import RecordKind
 
-KIND = "conversation"  # the record kind its data keys are filed under
+KIND = RecordKind.DRAFT  # the record kind its data keys are filed under
 
 
 def _key(core: Core, actor: Actor) -> str:
@@ -47,7 +48,7 @@ def db_load(session: Session, core: Core, actor: Actor) -> tuple[intake.Draft | 
                                 core.schedule):
         _drop(session, core, row)
         return None, True
-    data = core.vault.unseal(session, kind="conversation", record_id=row.key, blob=row.body)
+    data = core.vault.unseal(session, kind=RecordKind.DRAFT, record_id=row.key, blob=row.body)
     return intake.Draft.from_json(data["draft"]), False
 
 
@@ -61,7 +62,7 @@ def db_save(session: Session, core: Core, actor: Actor, draft: intake.Draft | No
         row = None
     if draft is None:
         return
-    body = core.vault.seal(session, kind="conversation", record_id=key,
+    body = core.vault.seal(session, kind=RecordKind.DRAFT, record_id=key,
                            data={"draft": draft.to_json()})
     # The plain time is the day only: a finer one would line up with the person's next steps.
     if row is None:
@@ -83,7 +84,7 @@ def db_drop(session: Session, core: Core, keys: Iterable[str]) -> int:
 
 
 def _drop(session: Session, core: Core, row: Conversation) -> None:
-    core.vault.shred(session, kind="conversation", record_id=row.key)
+    core.vault.shred(session, kind=RecordKind.DRAFT, record_id=row.key)
     session.delete(row)
 
 

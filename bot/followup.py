@@ -48,7 +48,7 @@ from bot.views import case as case_view
 from bot.wording import case_labels, casework, following, refusals, reporting
 from storage.crypto import Vault
 from storage.models import CaseMessage, GuessCount, Person, Report, new_id
-from storage.vocabulary import MessageDirection
+from storage.vocabulary import AuditAction, MessageDirection, RecordKind
 
 ANSWER_LIMIT = fields.STATEMENT
 # An anonymous reporter's answer button works for a few hours (time to write with care); past
@@ -225,8 +225,8 @@ def _count_failure(session: Session, core: Core, *, person_id: int | None, subje
     if _failures(session, core, subject) == PERSON_GUESSES:
         person = session.get(Person, person_id)
         assert person is not None
-        core.audit_event(session, actor=actor_id(person), action="status.guesses_limited",
-                         record_kind="person", record_id=str(person_id),
+        core.audit_event(session, actor=actor_id(person), action=AuditAction.STATUS_GUESSES_LIMITED,
+                         record_kind=RecordKind.PERSON, record_id=str(person_id),
                          detail={"failures": PERSON_GUESSES, "window": "day"},
                          at=core.today_start())
 
@@ -261,7 +261,8 @@ def db_replace_typed_secret(session: Session, core: Core, person: Person, actor:
     else:
         report.secret_hash = core.vault.hash_secret(codes.normalise(secret))
         session.add(report)
-        core.audit_event(session, actor=REPORTER, action="case.secret_replaced", record_kind=REPORT,
+        core.audit_event(session, actor=REPORTER, action=AuditAction.CASE_SECRET_REPLACED,
+                         record_kind=REPORT,
                          record_id=report.id, detail={"reason": "typed_in_chat"})
     shown = following.new_secret(report.code, secret, actor.surface)
     return [Text(following.secret_exposed(actor.surface)),
@@ -279,7 +280,7 @@ def db_status(session: Session, core: Core, person: Person, actor: Actor,
         # traffic the platform shows of them). The visit is not audited.
         choice = answer_choice(core, report, actor=actor)
     else:
-        core.audit_event(session, actor=REPORTER, action="case.status_viewed",
+        core.audit_event(session, actor=REPORTER, action=AuditAction.CASE_STATUS_VIEWED,
                          record_kind=REPORT, record_id=report.id)
         choice = answer_choice(core, report, person_id=person.id)
     view = case_view.db_case_view(session, core, report, viewer=case_view.Viewer.REPORTER)
@@ -312,10 +313,10 @@ def db_answer(session: Session, core: Core, *, person: Person, actor: Actor, tok
     session.add(CaseMessage(
         id=message_id, report_id=report.id, direction=MessageDirection.ANSWER, author_id=None,
         created_at=moment,
-        body=core.vault.seal(session, kind="case_message", record_id=message_id,
+        body=core.vault.seal(session, kind=RecordKind.CASE_MESSAGE, record_id=message_id,
                              data={"text": answer}),
     ))
-    core.audit_event(session, actor=REPORTER, action="case.answer", record_kind=REPORT,
+    core.audit_event(session, actor=REPORTER, action=AuditAction.CASE_ANSWER, record_kind=REPORT,
                      record_id=report.id, detail={"message": message_id}, at=moment)
     db_enqueue(session, core.vault, now=moment, key=f"answer:{message_id}",
                target=CHANNEL,

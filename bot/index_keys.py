@@ -28,6 +28,7 @@ from storage.crypto import ShreddedError, Vault
 from storage.db import Database
 from storage.keyring import Keyring
 from storage.models import PendingReport, Report
+from storage.vocabulary import AuditAction, RecordKind
 
 # The labels bot.reports tags them with (`reporter_tag`, `code_tag`).
 REPORTER, PENDING_CODE = "reporter", "pending-code"
@@ -67,8 +68,9 @@ def retag(db: Database, keyring: Keyring, *, batch: int) -> Iterator[tuple[str, 
 def record_retagged(db: Database, keyring: Keyring, *, rows: int) -> None:
     """The rotation's end is on record, under the new chain key: how many rows it re-tagged."""
     with db.write() as session:
-        AuditLog(lambda: keyring).db_append(session, actor=ACTOR, action="keys.index_retagged",
-                                            record_kind="keyring", record_id="index",
+        AuditLog(lambda: keyring).db_append(session, actor=ACTOR,
+                                            action=AuditAction.KEYS_INDEX_RETAGGED,
+                                            record_kind=RecordKind.KEYRING, record_id="index",
                                             detail={"rows": rows})
 
 

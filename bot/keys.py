@@ -29,6 +29,7 @@ from storage.crypto import (
 from storage.db import Database
 from storage.keyring import Keyring, KeyringError
 from storage.models import RecoveryKey
+from storage.vocabulary import AuditAction, RecordKind
 
 DRILL_BATCH = 1000  # data keys read per unit of work by the restore drill
 
@@ -62,7 +63,8 @@ def install_escrow(db: Database, core: Core, *, keyring: Keyring, public_key: by
         earlier = escrow.db_current(session)
         row = escrow.db_install(session, keyring=keyring, public_key=public_key, shares=shares,
                                 threshold=threshold, passphrase=passphrase)
-        core.audit.db_append(session, actor=ACTOR, action="keys.split", record_kind="recoverykey",
+        core.audit.db_append(session, actor=ACTOR, action=AuditAction.KEYS_SPLIT,
+                             record_kind=RecordKind.RECOVERY_KEY,
                              record_id=str(row.id),
                              detail={"shares": shares, "threshold": threshold,
                                      "passphrase": passphrase, "replaced": earlier is not None})
@@ -79,7 +81,8 @@ def record_recovery(db: Database, keyring: Keyring, recovered: RecoveryKey) -> N
     """Audit a recovery from the escrow (the audit key comes from the keyring recovered)."""
     with db.write() as session:
         AuditLog(lambda: keyring).db_append(
-            session, actor=ACTOR, action="keys.recovered", record_kind="recoverykey",
+            session, actor=ACTOR, action=AuditAction.KEYS_RECOVERED,
+            record_kind=RecordKind.RECOVERY_KEY,
             record_id=str(recovered.id), detail={"shares_used": recovered.threshold})
 
 
@@ -107,7 +110,8 @@ def open_every_data_key(db: Database, vault: Vault) -> tuple[Counter[str], Count
 def record_drill(db: Database, core: Core, *, opened: int, failed: int, escrow_holds: bool) -> None:
     """The drill itself is on record: when, and what it found."""
     with db.write() as session:
-        core.audit.db_append(session, actor=ACTOR, action="keys.checked", record_kind="datakey",
+        core.audit.db_append(session, actor=ACTOR, action=AuditAction.KEYS_CHECKED,
+                             record_kind=RecordKind.DATA_KEY,
                              record_id="*", detail={"opened": opened, "failed": failed,
                                                     "escrow": escrow_holds})
 

@@ -25,9 +25,10 @@ from storage.audit import AuditLog
 from storage.clock import as_utc
 from storage.db import Database
 from storage.models import DeliveryOutage, OutboxMessage, Person
-from storage.vocabulary import OutboxState, Platform
+from storage.vocabulary import AuditAction, OutboxKind, OutboxState, Platform, RecordKind
 
-COMMITTEE_KINDS = ("channel", "update")  # notices to the committee's channel, and edits of them
+# notices to the committee's channel, and edits of them
+COMMITTEE_KINDS = (OutboxKind.CHANNEL, OutboxKind.UPDATE)
 
 
 def due_by(now: datetime) -> ColumnElement[bool]:
@@ -171,8 +172,8 @@ def mark_told(db: Database, outage: Outage, *, at: datetime | None) -> bool:
 def audit_told(db: Database, audit: AuditLog, outage: Outage, *, recipients: int) -> None:
     """The e-mail went: on record with its counts and cause (never an address)."""
     with db.write() as session:
-        audit.db_append(session, actor="system", action="outage.emailed",
-                        record_kind="outage",
+        audit.db_append(session, actor="system", action=AuditAction.OUTAGE_EMAILED,
+                        record_kind=RecordKind.OUTAGE,
                         record_id=outage.platform.value,
                         detail={"notices": outage.notices, "cause": outage.cause,
                                 "recipients": recipients})

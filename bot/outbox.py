@@ -31,12 +31,12 @@ from bot.wording import notices
 from storage import identities
 from storage.crypto import Vault
 from storage.models import OutboxMessage, Person, new_id
-from storage.vocabulary import OutboxState, Platform
+from storage.vocabulary import OutboxKind, OutboxState, Platform, RecordKind
 
 log = logging.getLogger("candor.outbox")
 
-KIND = "outbox"
-DM = "dm"  # a row's kind when it goes to people: where it landed is not kept (bot.relay)
+KIND = RecordKind.OUTBOX
+DM = OutboxKind.DM  # a row that goes to people: where it landed is not kept (bot.relay)
 FAILURE_PREFIX = "delivery-failed:"  # the committee's notice that another notice will not arrive
 REPORTER_PREFIX = "reporter:"  # a direct message to a named reporter (see bot.committee)
 NO_ROUTE = "no_route"  # the recipient has no id on the row's platform
@@ -206,7 +206,8 @@ def _row(session: Session, vault: Vault, *, row_id: str, row_key: str, platform:
     row = OutboxMessage(
         id=row_id, key=row_key, platform=platform, created_at=now,
         next_attempt_at=not_before or now,
-        kind="update" if updates_key else ("channel" if target == CHANNEL else DM),
+        kind=(OutboxKind.UPDATE if updates_key
+              else OutboxKind.CHANNEL if target == CHANNEL else DM),
         updates_key=f"{updates_key}@{platform.value}" if updates_key else None,
         body=vault.seal(session, kind=KIND, record_id=row_id, data=delivery, new=True),
     )

@@ -84,13 +84,20 @@ from storage.crypto import Vault
 from storage.db import Database
 from storage.keyring import CryptoError
 from storage.models import CaseMessage, PendingAnswer, PendingReport, Person, Report, new_id
-from storage.vocabulary import CaseStatus, Category, MessageDirection, Platform
+from storage.vocabulary import (
+    AuditAction,
+    CaseStatus,
+    Category,
+    MessageDirection,
+    Platform,
+    RecordKind,
+)
 
 log = logging.getLogger("candor.pending")
 
-KIND = "pending_report"
-ANSWER_KIND = "pending_answer"
-MESSAGE_KIND = "case_message"  # a recorded answer's record kind (as bot.followup seals one)
+KIND = RecordKind.PENDING_REPORT
+ANSWER_KIND = RecordKind.PENDING_ANSWER
+MESSAGE_KIND = RecordKind.CASE_MESSAGE  # a recorded answer (as bot.followup seals one)
 # A pending row this long past its due time means no recorder is running (or it fails on it).
 OVERDUE_AFTER = timedelta(minutes=5)
 HEALTH_REASON = "anonymous_reports_unrecorded"  # how /healthz and `candor status` name the count
@@ -143,7 +150,7 @@ _Row = PendingReport | PendingAnswer
 _T = TypeVar("_T", PendingReport, PendingAnswer)
 
 
-def _kind(row: _Row) -> str:
+def _kind(row: _Row) -> RecordKind:
     return KIND if isinstance(row, PendingReport) else ANSWER_KIND
 
 
@@ -296,7 +303,8 @@ def _db_record(session: Session, core: Core, row: PendingReport, data: dict[str,
                        secret_hash=str(data["secret_hash"]), content=dict(data["content"]),
                        exclude=exclude, moment=moment)
     for _ in range(int(data.get("secrets_replaced", 0))):
-        core.audit_event(session, actor=REPORTER, action="case.secret_replaced", record_kind=REPORT,
+        core.audit_event(session, actor=REPORTER, action=AuditAction.CASE_SECRET_REPLACED,
+                         record_kind=REPORT,
                          record_id=report.id, detail={"reason": "typed_in_chat"}, at=moment)
     core.vault.shred(session, kind=KIND, record_id=row.id)
     session.delete(row)
@@ -316,7 +324,8 @@ def _db_record_answer(session: Session, core: Core, row: PendingAnswer,
             body=core.vault.seal(session, kind=MESSAGE_KIND, record_id=message_id,
                                  data={"text": str(data["text"])}),
         ))
-        core.audit_event(session, actor=REPORTER, action="case.answer", record_kind=REPORT,
+        core.audit_event(session, actor=REPORTER, action=AuditAction.CASE_ANSWER,
+                         record_kind=REPORT,
                          record_id=report.id, detail={"message": message_id}, at=moment)
         db_enqueue(session, core.vault, now=moment, not_before=core.now(),
                    key=f"answer:{message_id}", target=CHANNEL,

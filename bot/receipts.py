@@ -39,8 +39,9 @@ from bot.core import Core
 from bot.messages import Actor, Keepable, keepable_from_json, keepable_to_json
 from storage.clock import as_utc
 from storage.models import FormReceipt
+from storage.vocabulary import RecordKind
 
-KIND = "form_receipt"
+KIND = RecordKind.FORM_RECEIPT
 # Long enough for a reporter to see a failed submit and press it again; short enough that a
 # secret does not wait in the database (even sealed) for anyone else.
 KEEP = timedelta(minutes=15)

@@ -26,7 +26,7 @@ from bot.views.case import CaseFile, Viewer, case_file, db_case_view
 from bot.wording import refusals
 from storage.clock import as_utc
 from storage.models import Attestation, Determination, Person, Report, Waiver
-from storage.vocabulary import CaseStatus, Category, PersonKind
+from storage.vocabulary import AuditAction, CaseStatus, Category, PersonKind, RecordKind
 
 # --- the case file ----------------------------------------------------------------------------
 
@@ -41,7 +41,8 @@ def db_case_file(session: Session, core: Core, member: Person, code: str, *,
         raise CandorError(refusals.CASE_NOT_FOUND)
     report = db_case_for(session, core, member, report.id, action="export", operator=operator)
     view = db_case_view(session, core, report, viewer=Viewer.of(member))
-    core.audit_event(session, actor=actor_id(member), action="case.exported", record_kind=REPORT,
+    core.audit_event(session, actor=actor_id(member), action=AuditAction.CASE_EXPORTED,
+                     record_kind=REPORT,
                      record_id=report.id, detail={"operator": operator} if operator else None)
     return case_file(view, prepared_for=member.name, at=core.now())
 
@@ -163,7 +164,8 @@ def db_register(session: Session, core: Core, period: str, *, actor: str) -> Reg
                                                 col(Waiver.granted_on) < end)).all()
     on_time = sum(1 for w in waivers
                   if w.disclosed_on is not None and w.disclosed_on <= w.disclosure_due)
-    core.audit_event(session, actor=actor, action="register.exported", record_kind="register",
+    core.audit_event(session, actor=actor, action=AuditAction.REGISTER_EXPORTED,
+                     record_kind=RecordKind.REGISTER,
                      record_id=name, detail={"cases": len(cases)})
     return Register(name, start, end, cases, len(officers), attested,
                     ", ".join(sorted(set(periods.values()))) or str(last_day.year),

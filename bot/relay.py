@@ -63,7 +63,7 @@ from storage.clock import as_utc
 from storage.db import Database
 from storage.keyring import CryptoError
 from storage.models import OutboxMessage, Report
-from storage.vocabulary import CaseStatus, OutboxState, Platform
+from storage.vocabulary import AuditAction, CaseStatus, OutboxState, Platform, RecordKind
 
 log = logging.getLogger("candor.relay")
 _POST_REF = "outbox-post"
@@ -216,8 +216,8 @@ class Relay:
             # would only mislead. Kept as a record; audited.
             row.state, row.last_error, row.blocked = OutboxState.FAILED, DROPPED, False
             session.add(row)
-            self.core.audit.db_append(session, actor="system", action="notice.dropped",
-                                      record_kind="outbox", record_id=row.id,
+            self.core.audit.db_append(session, actor="system", action=AuditAction.NOTICE_DROPPED,
+                                      record_kind=RecordKind.OUTBOX, record_id=row.id,
                                       detail={"reason": "case_handled"}, at=now)
             return None
         document = self.core.vault.unseal(session, kind=KIND, record_id=row.id, blob=row.body)

@@ -24,9 +24,9 @@ from bot.messages import CHANNEL
 from bot.outbox import db_enqueue
 from bot.report_content import FIELDS, NamedReporter, ReportContent
 from storage.models import Exclusion, PendingReport, Person, Report, StatusChange, new_id
-from storage.vocabulary import CaseStatus, Category, Platform
+from storage.vocabulary import AuditAction, CaseStatus, Category, Platform, RecordKind
 
-REPORT = "report"
+REPORT = RecordKind.REPORT
 
 
 @dataclass(frozen=True)
@@ -91,14 +91,16 @@ def db_record(session: Session, core: Core, *, report_id: str, code: str, catego
         session.flush()  # the unit of work orders inserts by relationship, and there is none
         session.add(Exclusion(
             id=exclusion_id, report_id=report_id, created_at=moment,
-            body=core.vault.seal(session, kind="exclusion", record_id=exclusion_id,
+            body=core.vault.seal(session, kind=RecordKind.EXCLUSION, record_id=exclusion_id,
                                  data={"members": list(exclude), "by": "reporter"}, new=True),
         ))
-    core.audit_event(session, actor=REPORTER, action="report.submitted", record_kind=REPORT,
+    core.audit_event(session, actor=REPORTER, action=AuditAction.REPORT_SUBMITTED,
+                     record_kind=REPORT,
                      record_id=report_id,
                      detail={"category": category.value, "anonymous": anonymous}, at=moment)
     if exclusion_id is not None:  # audited like the chair's: the exclusion row, never the member
-        core.audit_event(session, actor=REPORTER, action="case.exclusion_added", record_kind=REPORT,
+        core.audit_event(session, actor=REPORTER, action=AuditAction.CASE_EXCLUSION_ADDED,
+                         record_kind=REPORT,
                          record_id=report_id, detail={"exclusion": exclusion_id}, at=moment)
     # The alert is due now, never at `moment` (a day's start): a notice dated back to midnight
     # would count as waiting since then.
@@ -168,7 +170,7 @@ def db_change_status(session: Session, core: Core, report: Report, *, to: CaseSt
     change = StatusChange(
         id=change_id, report_id=report.id, from_status=report.status, to_status=to,
         by_id=by.id if by else None, at=core.now(),
-        body=core.vault.seal(session, kind="status_change", record_id=change_id,
+        body=core.vault.seal(session, kind=RecordKind.STATUS_CHANGE, record_id=change_id,
                              data={"reason": reason}),
     )
     report.status = to
@@ -177,7 +179,8 @@ def db_change_status(session: Session, core: Core, report: Report, *, to: CaseSt
     session.add(change)
     session.add(report)
     session.flush()
-    core.audit_event(session, actor=actor_id(by) if by else "system", action="case.status",
+    core.audit_event(session, actor=actor_id(by) if by else "system",
+                     action=AuditAction.CASE_STATUS,
                      record_kind=REPORT, record_id=report.id,
                      detail={"from": change.from_status.value, "to": to.value})
     db_alert(session, core, report, change=change)

@@ -32,7 +32,7 @@ from storage.models import (
     Report,
     StatusChange,
 )
-from storage.vocabulary import CaseStatus
+from storage.vocabulary import AuditAction, CaseStatus, RecordKind
 
 DEFAULT_YEARS = 7
 TOMBSTONE = b""  # the report's body once shredded: nothing sealed remains
@@ -88,16 +88,18 @@ def db_shred(session: Session, core: Core, report: Report, *, actor: str = "syst
     if report.legal_hold:
         raise CandorError(casework.hold_set(report.code))
     keys = 0
-    related: list[tuple[str, str]] = [(REPORT, report.id)]
-    for kind, model in (("case_message", CaseMessage), ("status_change", StatusChange),
-                        ("exclusion", Exclusion), ("determination", Determination)):
+    related: list[tuple[RecordKind, str]] = [(REPORT, report.id)]
+    for kind, model in ((RecordKind.CASE_MESSAGE, CaseMessage),
+                        (RecordKind.STATUS_CHANGE, StatusChange),
+                        (RecordKind.EXCLUSION, Exclusion), (RecordKind.DETERMINATION,
+                                                            Determination)):
         ids = session.exec(select(model.id).where(model.report_id == report.id)).all()
         related += [(kind, str(i)) for i in ids]
     # Notices that named the case (alerts, questions, answers) carry its id or a related id.
     names = {report.id} | {i for _k, i in related}
     for row in session.exec(select(OutboxMessage)).all():
         if names & key_ids(row.key):
-            related.append(("outbox", row.id))
+            related.append((RecordKind.OUTBOX, row.id))
             session.delete(row)
     for kind, record_id in related:
         keys += core.vault.shred(session, kind=kind, record_id=record_id)
@@ -106,7 +108,7 @@ def db_shred(session: Session, core: Core, report: Report, *, actor: str = "syst
     report.reporter_tag = None
     report.shredded_at = at or core.now()
     session.add(report)
-    core.audit_event(session, actor=actor, action="case.shredded", record_kind=REPORT,
+    core.audit_event(session, actor=actor, action=AuditAction.CASE_SHREDDED, record_kind=REPORT,
                      record_id=report.id, detail={"keys": keys})
     return Shredded(report.code, keys)
 
@@ -127,7 +129,8 @@ def db_set_hold(session: Session, core: Core, report: Report, *, hold: bool, rea
                                   data=content.to_json())
     report.legal_hold = hold
     session.add(report)
-    core.audit_event(session, actor=actor, action="case.hold" if hold else "case.hold_released",
+    core.audit_event(session, actor=actor,
+                     action=AuditAction.CASE_HOLD if hold else AuditAction.CASE_HOLD_RELEASED,
                      record_kind=REPORT, record_id=report.id)
 
 

@@ -20,7 +20,7 @@ from storage.crypto import Vault
 from storage.db import Database
 from storage.identities import PlatformAccount
 from storage.models import Person
-from storage.vocabulary import PersonKind, Platform
+from storage.vocabulary import AuditAction, PersonKind, Platform, RecordKind
 
 
 @dataclass
@@ -124,7 +124,8 @@ def db_import_roster(
     session.flush()
 
     audit.db_append(
-        session, actor=actor, action="roster.imported", record_kind="roster", record_id="-",
+        session, actor=actor, action=AuditAction.ROSTER_IMPORTED, record_kind=RecordKind.ROSTER,
+        record_id="-",
         detail={"added": len(result.added), "updated": len(result.updated),
                 "unchanged": len(result.unchanged), "missing": len(result.missing),
                 "deactivated": len(result.deactivated), "prune": prune},

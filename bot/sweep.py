@@ -37,7 +37,7 @@ from bot.reminders import all_dues
 from bot.wording import notices
 from storage.db import Database
 from storage.models import Conversation, Person, Report, Waiver
-from storage.vocabulary import CaseStatus, PersonKind
+from storage.vocabulary import AuditAction, CaseStatus, PersonKind, RecordKind
 
 log = logging.getLogger("candor.sweep")
 
@@ -89,8 +89,8 @@ class Sweeper:
             # clock too: a rehearsal in the future must not let a platform's retry in twice.
             forgotten = housekeeping.db_sweep(session, self.core, now=shred_at)
             if written or expired:
-                self.core.audit.db_append(session, actor="system", action="sweep.ran",
-                                          record_kind="sweep",
+                self.core.audit.db_append(session, actor="system", action=AuditAction.SWEEP_RAN,
+                                          record_kind=RecordKind.SWEEP,
                                           record_id=now.isoformat(timespec="minutes"),
                                           detail={"notices": written,
                                                   "drafts_deleted": len(expired)}, at=now)

@@ -16,8 +16,9 @@ from sqlmodel import Session, col, select
 from bot.core import Core, db_exclusions
 from storage.crypto import ShreddedError
 from storage.models import Determination, Exclusion, Person
+from storage.vocabulary import RecordKind
 
-DETERMINATION = "determination"  # a determination's sealed record kind
+DETERMINATION = RecordKind.DETERMINATION  # a determination's sealed record kind
 
 
 @dataclass(frozen=True)

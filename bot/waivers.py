@@ -24,8 +24,9 @@ from bot.sanitize import neutralise
 from bot.visibility import db_kept_away
 from bot.wording import governance, refusals
 from storage.models import Person, Waiver, new_id
+from storage.vocabulary import AuditAction, RecordKind
 
-KIND = "waiver"
+KIND = RecordKind.WAIVER
 TEXT_LIMIT = fields.LINE
 GROUNDS_LIMIT = fields.STATEMENT  # why the waiver was granted
 
@@ -72,7 +73,7 @@ def db_record(session: Session, core: Core, *, actor: str, grant: Grant,
     )
     session.add(row)
     session.flush()
-    core.audit_event(session, actor=actor, action="waiver.recorded", record_kind=KIND,
+    core.audit_event(session, actor=actor, action=AuditAction.WAIVER_RECORDED, record_kind=KIND,
                      record_id=waiver_id,
                      detail={"officer": grant.officer_id, "due": row.disclosure_due.isoformat()})
     return row
@@ -97,7 +98,7 @@ def db_disclose(session: Session, core: Core, *, actor: str, waiver_id: str, ref
         raise FieldError("on", refusals.DATE_IN_FUTURE)
     row.disclosed_on, row.disclosure_ref = on, ref
     session.add(row)
-    core.audit_event(session, actor=actor, action="waiver.disclosed", record_kind=KIND,
+    core.audit_event(session, actor=actor, action=AuditAction.WAIVER_DISCLOSED, record_kind=KIND,
                      record_id=row.id,
                      detail={"on": on.isoformat(), "late": on > row.disclosure_due})
     return row
@@ -159,7 +160,7 @@ def _shown(session: Session, core: Core, person: Person, row: Waiver) -> Waiver:
     """The waiver, unless the member is kept away from its officer (refused and audited)."""
     if not db_kept_away(session, core, person).shows_officer(row.person_id):
         raise core.refused(refusals.NOT_ALLOWED_RECORD, actor=actor_id(person),
-                           action="waiver.refused", record_kind=KIND, record_id=row.id)
+                           action=AuditAction.WAIVER_REFUSED, record_kind=KIND, record_id=row.id)
     return row
 
 

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from storage.clock import utcnow
 from storage.keyring import Keyring
 from storage.models import AuditEvent
+from storage.vocabulary import AuditAction, RecordKind
 
 GENESIS = "0" * 64
 _LOCK_ID = 0x43414E44  # "CAND": serializes appends on PostgreSQL
@@ -30,7 +31,7 @@ Detail = Mapping[str, str | int | bool | None]
 # The link an index-key rotation writes: a row under the old audit key naming the new key's
 # fingerprint, and its successor under the new key naming the old one's; from there on the chain
 # is MACed under the new key.
-LINK, LINKED = "keys.index_rotated", "keys.index_rotated.continued"
+LINK, LINKED = AuditAction.KEYS_INDEX_ROTATED, AuditAction.KEYS_INDEX_ROTATED_CONTINUED
 
 
 def audit_key(index_key: bytes) -> bytes:
@@ -107,7 +108,7 @@ class AuditLog:
             return False
         for key, action, detail in ((before, LINK, {"next": fingerprint(after)}),
                                     (after, LINKED, {"previous": fingerprint(before)})):
-            self._append(session, key, actor=actor, action=action, record_kind="keyring",
+            self._append(session, key, actor=actor, action=action, record_kind=RecordKind.KEYRING,
                          record_id="index", detail=detail, at=None)
         return True
 
@@ -116,8 +117,8 @@ class AuditLog:
         session: Session,
         *,
         actor: str,
-        action: str,
-        record_kind: str,
+        action: AuditAction,
+        record_kind: RecordKind,
         record_id: str,
         detail: Detail | None = None,
         at: datetime | None = None,

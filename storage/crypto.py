@@ -32,6 +32,7 @@ from sqlmodel import Session, col, func, select
 
 from storage.keyring import CryptoError, Keyring, KeyringError, b64
 from storage.models import DataKey
+from storage.vocabulary import RecordKind
 
 _FORMAT = b"\x01"  # leading byte of every ciphertext: lets the format change later
 _NONCE = 12
@@ -148,20 +149,21 @@ class Vault:
 
     # records
 
-    def seal(self, session: Session, *, kind: str, record_id: str, data: dict[str, Any],
+    def seal(self, session: Session, *, kind: RecordKind, record_id: str, data: dict[str, Any],
              new: bool = False) -> bytes:
         """Seal a record's confidential fields (a JSON object) under its data key. `new` says
         the record id was just drawn (`storage.models.new_id`), so no key can exist yet."""
         data_key = self._data_key(session, kind=kind, record_id=record_id, create=True, new=new)
         return seal_record(data_key, data, kind=kind, record_id=record_id)
 
-    def unseal(self, session: Session, *, kind: str, record_id: str, blob: bytes) -> dict[str, Any]:
+    def unseal(self, session: Session, *, kind: RecordKind, record_id: str,
+               blob: bytes) -> dict[str, Any]:
         """Decrypt a record sealed by `seal` (to *unseal* is to decrypt; to *open* a case is to
         view it, which `bot.committee.db_view` audits)."""
         data_key = self._data_key(session, kind=kind, record_id=record_id, create=False)
         return self._record(data_key, blob, kind=kind, record_id=record_id)
 
-    def unseal_with(self, key: DataKey | None, *, kind: str, record_id: str,
+    def unseal_with(self, key: DataKey | None, *, kind: RecordKind, record_id: str,
                     blob: bytes) -> dict[str, Any]:
         """`unseal`, given the record's `DataKey` row already read with the record (a join: one
         query less on a path every event takes); None is a shredded record."""
@@ -177,7 +179,7 @@ class Vault:
             raise SealedOpenError(f"{kind} {record_id}: sealed content is not a record")
         return value
 
-    def shred(self, session: Session, *, kind: str, record_id: str) -> bool:
+    def shred(self, session: Session, *, kind: RecordKind, record_id: str) -> bool:
         """Delete the record's data key; its ciphertexts can never be opened again."""
         row = session.exec(
             select(DataKey).where(DataKey.record_kind == kind, DataKey.record_id == record_id)

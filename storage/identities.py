@@ -18,9 +18,9 @@ from sqlmodel import Session, col, select
 
 from storage.crypto import Vault
 from storage.models import DataKey, Identity
-from storage.vocabulary import Platform
+from storage.vocabulary import Platform, RecordKind
 
-KIND = "identity"  # the record kind its data keys are filed under
+KIND = RecordKind.IDENTITY  # the record kind its data keys are filed under
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from sqlmodel import Session
 from storage.audit import AuditLog
 from storage.db import Database
 from storage.keyring import Keyring
+from storage.vocabulary import AuditAction, RecordKind
 
 _SCRIPTS = Path(__file__).parent / "migrations"
 
@@ -48,7 +49,7 @@ class _Once:
 
 
 def _run(db: Database, step: Callable[[Config], None], keyring: Callable[[], Keyring] | None,
-         audit_action: str) -> None:
+         audit_action: AuditAction) -> None:
     once = _Once(keyring) if keyring is not None else None
     sealed: dict[str, Any] = {}
     with db.engine.begin() as connection:
@@ -63,7 +64,8 @@ def _run(db: Database, step: Callable[[Config], None], keyring: Callable[[], Key
 
 def upgrade(db: Database, revision: str = "head", *,
             keyring: Callable[[], Keyring] | None = None) -> None:
-    _run(db, lambda config: command.upgrade(config, revision), keyring, "schema.rows_sealed")
+    _run(db, lambda config: command.upgrade(config, revision), keyring,
+         AuditAction.SCHEMA_ROWS_SEALED)
 
 
 @contextmanager
@@ -81,14 +83,16 @@ def migrated(url: str) -> Iterator[Database]:
 def downgrade(db: Database, revision: str, *, keyring: Callable[[], Keyring] | None = None) -> None:
     """For developers and tests: back to an earlier revision (sealed rows are opened with the
     key)."""
-    _run(db, lambda config: command.downgrade(config, revision), keyring, "schema.rows_opened")
+    _run(db, lambda config: command.downgrade(config, revision), keyring,
+         AuditAction.SCHEMA_ROWS_OPENED)
 
 
-def _audit(connection: Connection, keyring: Keyring, action: str, counts: dict[str, Any]) -> None:
+def _audit(connection: Connection, keyring: Keyring, action: AuditAction,
+           counts: dict[str, Any]) -> None:
     # In the migration's own transaction: the rows moved and their record commit together.
     with Session(bind=connection) as session:
         AuditLog(lambda: keyring).db_append(
-            session, actor="system", action=action, record_kind="schema", record_id="-",
+            session, actor="system", action=action, record_kind=RecordKind.SCHEMA, record_id="-",
             detail={name: int(count) for name, count in sorted(counts.items())})
 
 

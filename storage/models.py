@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Column, LargeBinary, UniqueConstraint
 from sqlalchemy import false as sa_false
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
 
 from storage.clock import utcnow
 from storage.vocabulary import (
@@ -20,6 +20,7 @@ from storage.vocabulary import (
     CaseStatus,
     Category,
     MessageDirection,
+    OutboxKind,
     OutboxState,
     PersonKind,
     Platform,
@@ -346,7 +347,8 @@ class OutboxMessage(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True)
     key: str = Field(unique=True)  # kind:subject:period:step; ids and dates only
     platform: Platform
-    kind: str  # "channel", "dm", "update"; no content
+    # stored as its value ("channel", "dm", "update"), a plain string column as ever; no content
+    kind: OutboxKind = Field(sa_type=AutoString)
     state: OutboxState = Field(default=OutboxState.PENDING, index=True)
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, index=True)

@@ -18,8 +18,9 @@ from sqlmodel import Session, col, select
 
 from storage.crypto import SealedOpenError, Vault
 from storage.models import ConversationRef
+from storage.vocabulary import RecordKind
 
-KIND = "conversationref"  # the record kind its data keys are filed under
+KIND = RecordKind.REFERENCE  # the record kind its data keys are filed under
 
 
 def name_tag(vault: Vault, name: str) -> str:

@@ -151,3 +151,85 @@ _ROLE_ALIASES: dict[str, Role] = {
     "other senior financial officer": Role.OTHER,
     "senior financial officer": Role.OTHER,
 }
+
+
+class RecordKind(StrEnum):
+    """What a sealed record is (bound into its encryption beside its id, and the `record_kind` of
+    its data key), and what an audit event is about. Stored as these strings."""
+
+    # sealed records
+    REPORT = "report"
+    EXCLUSION = "exclusion"
+    CASE_MESSAGE = "case_message"
+    STATUS_CHANGE = "status_change"
+    DETERMINATION = "determination"
+    ATTESTATION = "attestation"
+    DISCLOSURE = "disclosure"
+    WAIVER = "waiver"
+    DRAFT = "conversation"  # a typed report's draft, by the conversation it is kept for
+    REFERENCE = "conversationref"  # where a platform's conversation with someone is reached
+    IDENTITY = "identity"  # who a person is on a platform
+    OUTBOX = "outbox"
+    PENDING_REPORT = "pending_report"
+    PENDING_ANSWER = "pending_answer"
+    FORM_RECEIPT = "form_receipt"
+    # what audit events are about besides those
+    PERSON = "person"
+    KEYRING = "keyring"
+    RECOVERY_KEY = "recoverykey"
+    DATA_KEY = "datakey"
+    SCHEMA = "schema"
+    DATABASE = "database"
+    ROSTER = "roster"
+    REGISTER = "register"
+    SWEEP = "sweep"
+    OUTAGE = "outage"
+
+
+class AuditAction(StrEnum):
+    """Every action the audit log records. Stored as these strings."""
+
+    REPORT_SUBMITTED = "report.submitted"
+    CASE_EXCLUSION_ADDED = "case.exclusion_added"
+    CASE_OPENED = "case.opened"
+    CASE_REFUSED = "case.refused"
+    CASE_STATUS = "case.status"
+    CASE_STATUS_VIEWED = "case.status_viewed"  # a named reporter's status check
+    CASE_QUESTION = "case.question"
+    CASE_ANSWER = "case.answer"
+    CASE_SECRET_REPLACED = "case.secret_replaced"
+    CASE_EXPORTED = "case.exported"
+    CASE_HOLD = "case.hold"
+    CASE_HOLD_RELEASED = "case.hold_released"
+    CASE_SHREDDED = "case.shredded"
+    DETERMINATION_RECORDED = "determination.recorded"
+    ATTESTATION_RECORDED = "attestation.recorded"
+    ATTESTATION_VIEWED = "attestation.viewed"
+    ATTESTATION_REFUSED = "attestation.refused"
+    WAIVER_RECORDED = "waiver.recorded"
+    WAIVER_DISCLOSED = "waiver.disclosed"
+    WAIVER_REFUSED = "waiver.refused"
+    REGISTER_EXPORTED = "register.exported"
+    STATUS_GUESSES_LIMITED = "status.guesses_limited"
+    IDENTITY_MATCHED = "identity.matched"
+    ROSTER_IMPORTED = "roster.imported"
+    NOTICE_DROPPED = "notice.dropped"
+    OUTAGE_EMAILED = "outage.emailed"
+    SWEEP_RAN = "sweep.ran"
+    KEYS_SPLIT = "keys.split"
+    KEYS_RECOVERED = "keys.recovered"
+    KEYS_CHECKED = "keys.checked"
+    KEYS_INDEX_RETAGGED = "keys.index_retagged"
+    KEYS_INDEX_ROTATED = "keys.index_rotated"  # the audit chain's link to a new index key
+    KEYS_INDEX_ROTATED_CONTINUED = "keys.index_rotated.continued"
+    SCHEMA_ROWS_SEALED = "schema.rows_sealed"
+    SCHEMA_ROWS_OPENED = "schema.rows_opened"
+    CONSOLE_CREATED = "console.created"
+
+
+class OutboxKind(StrEnum):
+    """What an outbox row delivers. Stored as these strings."""
+
+    CHANNEL = "channel"  # a notice to the committee's channel
+    DM = "dm"  # a direct message to a person (or to several, sealed)
+    UPDATE = "update"  # an edit of a channel notice delivered earlier

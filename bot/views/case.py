@@ -32,10 +32,7 @@ from bot.roster_file import EMAIL as _EMAIL
 from bot.sanitize import neutralise
 from bot.wording import case_labels, following, governance
 from storage.models import CaseMessage, Determination, Person, Report, StatusChange
-from storage.vocabulary import MessageDirection
-
-# Sealed kinds, as the modules that seal them name them (bot/board.py's KIND for a determination).
-MESSAGE_KIND, CHANGE_KIND, DETERMINATION_KIND = "case_message", "status_change", "determination"
+from storage.vocabulary import MessageDirection, RecordKind
 
 
 class Viewer(Enum):
@@ -144,7 +141,7 @@ class CaseView:
     determinations: tuple[BoardDetermination, ...]  # empty on the reporter's view
 
 
-def _opened(session: Session, core: Core, kind: str,
+def _opened(session: Session, core: Core, kind: RecordKind,
             row: CaseMessage | StatusChange | Determination) -> dict[str, Any]:
     return core.vault.unseal(session, kind=kind, record_id=row.id, blob=row.body)
 
@@ -181,7 +178,7 @@ def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer
         kept_away = tuple(p.name for p in db_committee(session) if p.id in excluded)
     messages = tuple(
         Message(row.direction, row.created_at,
-                str(_opened(session, core, MESSAGE_KIND, row).get("text", "")),
+                str(_opened(session, core, RecordKind.CASE_MESSAGE, row).get("text", "")),
                 _name(session, row.author_id) if committee else None)
         for row in session.exec(select(CaseMessage).where(CaseMessage.report_id == report.id)
                                 .order_by(col(CaseMessage.created_at))).all())
@@ -190,14 +187,14 @@ def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer
     if committee:
         for change in session.exec(select(StatusChange).where(StatusChange.report_id == report.id)
                                    .order_by(col(StatusChange.at))).all():
-            reason = _opened(session, core, CHANGE_KIND, change).get("reason")
+            reason = _opened(session, core, RecordKind.STATUS_CHANGE, change).get("reason")
             history.append(Step(change.at, _name(session, change.by_id),
                                 case_labels.status_step(change.from_status.label,
                                                         change.to_status.label),
                                 str(reason) if reason else None))
         for row in session.exec(select(Determination).where(Determination.report_id == report.id)
                                 .order_by(col(Determination.created_at))).all():
-            sealed = _opened(session, core, DETERMINATION_KIND, row)
+            sealed = _opened(session, core, RecordKind.DETERMINATION, row)
             recorded_by = _name(session, row.decided_by) or case_labels.UNKNOWN
             determinations.append(BoardDetermination(
                 row.decided_on, _name(session, _officer(sealed.get("subject_id")))
