@@ -14,8 +14,8 @@ from sqlmodel import select
 from adapters.settings import Settings
 from bot.attestation import load_policy
 from bot.core import Core
-from bot.deadlines import ScheduleSettings
-from bot.relay import Relay, RetryPolicy
+from bot.delivery.relay import Relay, RetryPolicy
+from bot.schedule.deadlines import ScheduleSettings
 from bot.service import Service
 from storage import migrate
 from storage.audit import AuditLog

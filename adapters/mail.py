@@ -1,11 +1,11 @@
 """A way around the platform: an e-mail to the committee chair (and `CANDOR_ALERT_EMAIL`) when
 the committee's channel has refused Candor's notices for longer than `CANDOR_ALERT_STALE_MINUTES`.
 
-Once per outage (bot.outage: the row is marked told before the e-mail goes, so two replicas send
-one), audited, and content-free: how many notices, since when, the platform's error code and its
-fix. Never a case code, a category or anything about a report. SMTP from `CANDOR_SMTP_URL`:
-`smtp://` (plain, for a local relay), `smtp+starttls://` or `smtps://`, with an optional
-`user:password@` and `?from=ADDRESS`.
+Once per outage (bot.delivery.outage: the row is marked told before the e-mail goes, so two
+replicas send one), audited, and content-free: how many notices, since when, the platform's error
+code and its fix. Never a case code, a category or anything about a report. SMTP from
+`CANDOR_SMTP_URL`: `smtp://` (plain, for a local relay), `smtp+starttls://` or `smtps://`, with an
+optional `user:password@` and `?from=ADDRESS`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from bot.core import Core
-from bot.outage import Outage, addresses, audit_told, mark_told, outages_to_tell
+from bot.delivery.outage import Outage, addresses, audit_told, mark_told, outages_to_tell
 from bot.wording import notices
 from storage.db import Database
 

@@ -20,9 +20,9 @@ from functools import partial
 
 from adapters.metrics import Metrics
 from adapters.senders import Blocked, Posted, Ref, RetryLater, Sender, Undeliverable
+from bot.delivery.relay import Item, Relay
 from bot.messages import CHANNEL
 from bot.pending import Recorder
-from bot.relay import Item, Relay
 from storage.vocabulary import Platform
 
 log = logging.getLogger("candor.notify")

@@ -19,10 +19,11 @@ from typing import Any, Literal
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from bot import access, outage, pending, records, retention, roster, waivers
+from bot import access, pending, records, retention, roster, waivers
 from bot.codes import format_code
 from bot.core import CandorError, Core, db_report_by_code, keep_refusal
-from bot.relay import db_due_now
+from bot.delivery import outage
+from bot.delivery.relay import db_due_now
 from bot.roster_file import RosterEntry
 from bot.views.case import CaseFile
 from storage import migrate

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from bot import actions, fields
-from bot.calendar import shift_years
 from bot.fields import FormReader
 from bot.messages import FieldKind, Form, FormField
+from bot.schedule.calendar import shift_years
 from bot.wording import attestations
 
 DEFAULT_POLICY = Path(__file__).parent / "policy" / "supplemental-code.md"

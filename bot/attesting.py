@@ -16,9 +16,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot import actions, attestation, disclosures, once
-from bot.calendar import shift_years
 from bot.core import Core, actor_id
 from bot.messages import Choice, Choices, FormErrors, Reply, Text
+from bot.schedule.calendar import shift_years
 from bot.wording import attestations, menus, refusals
 from storage.models import Attestation, Disclosure, Person, new_id
 from storage.vocabulary import AuditAction, PersonKind, RecordKind

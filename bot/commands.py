@@ -14,11 +14,21 @@ from dataclasses import replace
 
 from sqlmodel import Session
 
-from bot import actions, attesting, committee, drafts, filing, followup, once, report_form, waivers
+from bot import (
+    actions,
+    attesting,
+    committee,
+    drafts,
+    filing,
+    followup,
+    home,
+    once,
+    report_form,
+    waivers,
+)
 from bot.codes import format_code
 from bot.core import CandorError, Core, db_report_by_code, is_committee
 from bot.messages import Actor, Document, Form, Reply, Text
-from bot.views import home
 from bot.wording import following, menus, refusals, reporting
 from bot.wording import typed as words_typed
 from storage.models import Person

@@ -21,6 +21,7 @@ from bot.core import (
     is_committee,
     required_text,
 )
+from bot.delivery.outbox import REPORTER_PREFIX, db_enqueue, person_target
 from bot.messages import (
     Choice,
     Document,
@@ -32,7 +33,6 @@ from bot.messages import (
     Style,
     Text,
 )
-from bot.outbox import REPORTER_PREFIX, db_enqueue, person_target
 from bot.reports import REPORT, db_change_status, db_content
 from bot.views import case as case_view
 from bot.wording import casework, following, refusals

@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from bot import deadlines
 from bot.attestation import Policy
-from bot.calendar import local_date
-from bot.deadlines import ScheduleSettings
 from bot.messages import Actor
+from bot.schedule import deadlines
+from bot.schedule.calendar import local_date
+from bot.schedule.deadlines import ScheduleSettings
 from bot.wording import refusals
 from storage import identities
 from storage.audit import AuditLog, Detail

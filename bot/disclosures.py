@@ -12,10 +12,10 @@ from sqlmodel import Session, col, select
 
 from bot import actions, pending, sanitize
 from bot.attestation import QUESTIONS, Answers
-from bot.calendar import local_date
 from bot.core import CandorError, Core, actor_id, is_committee
+from bot.delivery.outbox import db_enqueue, private_key
 from bot.messages import CHANNEL, Choice, Document, Reply
-from bot.outbox import db_enqueue, private_key
+from bot.schedule.calendar import local_date
 from bot.visibility import NOTHING, KeptAway, db_kept_away
 from bot.wording import attestations, case_labels, refusals
 from storage.models import Attestation, Disclosure, Person

@@ -3,7 +3,7 @@ own, one per platform account (the row's key is a keyed hash of it, never the ac
 
 Lives here: `db_load` (a draft, or None and whether it had expired), `db_save` (None drops it),
 `db_drop` (by row keys: the sweep's expired drafts). The draft's steps are `bot.intake`'s; the
-lifetime rule is `bot.reminders.expired_drafts`. Used by `bot.commands`, `bot.filing`
+lifetime rule is `bot.schedule.reminders.expired_drafts`. Used by `bot.commands`, `bot.filing`
 and `bot.sweep`.
 May touch: the `Conversation` table and the vault (seal, open, shred) through the caller's
 session; it never commits and writes no audit row (a draft is nobody's record yet).
@@ -15,10 +15,11 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, col, select
 
-from bot import intake, reminders
+from bot import intake
 from bot.core import Core
-from bot.dues import DraftState
 from bot.messages import Actor
+from bot.schedule import reminders
+from bot.schedule.dues import DraftState
 from storage.crypto import Vault
 from storage.identities import PlatformAccount
 from storage.models import Conversation

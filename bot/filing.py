@@ -21,11 +21,11 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot import actions, drafts, intake, once, pending, receipts, report_form
-from bot.calendar import local_date
 from bot.core import Core, db_committee
 from bot.messages import Actor, Choice, Choices, Document, FormErrors, Reply, Text
 from bot.report_content import BY_NAME
 from bot.reports import db_submit as db_record
+from bot.schedule.calendar import local_date
 from bot.wording import refusals, reporting, typed
 from storage.models import Person, ReportCount
 

@@ -20,7 +20,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot import actions, codes, fields, pending, sanitize
-from bot.calendar import local_date
 from bot.core import (
     REPORTER,
     CandorError,
@@ -30,6 +29,7 @@ from bot.core import (
     db_report_by_code,
     required_text,
 )
+from bot.delivery.outbox import db_enqueue
 from bot.messages import (
     CHANNEL,
     Actor,
@@ -42,8 +42,8 @@ from bot.messages import (
     Style,
     Text,
 )
-from bot.outbox import db_enqueue
 from bot.reports import REPORT, reporter_tags
+from bot.schedule.calendar import local_date
 from bot.views import case as case_view
 from bot.wording import case_labels, casework, following, refusals, reporting
 from storage.crypto import Vault

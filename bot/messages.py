@@ -289,7 +289,8 @@ class Delivery:
     (a person id, resolved to their platform user id at delivery), or an edit of an earlier
     delivered notice."""
 
-    target: str  # CHANNEL, "person:<id>", or "people:<id>,<id>..." (bot.outbox.people_target)
+    # CHANNEL, "person:<id>", or "people:<id>,<id>..." (bot.delivery.outbox.people_target)
+    target: str
     notice: Notice
 
     def to_json(self) -> dict[str, Any]:

@@ -66,9 +66,9 @@ from sqlmodel import Session, col, select
 
 from bot import codes, sanitize
 from bot.core import REPORTER, Core
+from bot.delivery.outbox import db_enqueue
 from bot.intake import Draft
 from bot.messages import CHANNEL, Document
-from bot.outbox import db_enqueue
 from bot.reports import (
     REPORT,
     Receipt,

@@ -19,9 +19,9 @@ from sqlmodel import Session, col, select
 
 from bot import codes, sanitize
 from bot.core import REPORTER, Core, actor_id, db_report_by_code
+from bot.delivery.outbox import db_enqueue
 from bot.intake import Draft
 from bot.messages import CHANNEL
-from bot.outbox import db_enqueue
 from bot.report_content import FIELDS, NamedReporter, ReportContent
 from storage.models import Exclusion, PendingReport, Person, Report, StatusChange, new_id
 from storage.vocabulary import AuditAction, CaseStatus, Category, Platform, RecordKind

@@ -16,12 +16,12 @@ from sqlmodel import Session, col, select
 
 from bot import actions
 from bot.access import db_chair_case
-from bot.calendar import shift_years
 from bot.committee import REASON_LIMIT
 from bot.core import CandorError, Core, actor_id, required_text
+from bot.delivery.outbox import key_ids
 from bot.messages import FieldKind, Form, FormField, Reply, Text
-from bot.outbox import key_ids
 from bot.reports import REPORT, db_content
+from bot.schedule.calendar import shift_years
 from bot.wording import casework, refusals
 from storage.models import (
     CaseMessage,

@@ -28,12 +28,14 @@ from bot import (
     disclosures,
     filing,
     followup,
+    home,
     once,
     receipts,
     retention,
     waivers,
 )
 from bot.core import CandorError, Core, FieldError, db_resolve, keep_refusal
+from bot.delivery.relay import db_due_now
 from bot.messages import (
     Actor,
     ChoiceClicked,
@@ -46,8 +48,6 @@ from bot.messages import (
     Reply,
     Text,
 )
-from bot.relay import db_due_now
-from bot.views import home
 from bot.wording import refusals
 from storage import identities
 from storage.db import Database

@@ -1,10 +1,11 @@
 """One sweep: read the state of the world at `now`, write what is due to the outbox.
 
-The rules (`bot.reminders`) are pure; this module gathers their inputs from the database and turns
-their `Due`s into notices. Each `Due` has a unique key, so a sweep run twice, or on two replicas
-at once, writes each notice once. Abandoned drafts are deleted here too, and what has served
-its purpose (`bot.housekeeping`: handled event ids, kept receipts and views, guess counters);
-anonymous reports held for their delay (`bot.pending`) are recorded when due, before the rest.
+The rules (`bot.schedule.reminders`) are pure; this module gathers their inputs from the database
+and turns their `Due`s into notices. Each `Due` has a unique key, so a sweep run twice, or on two
+replicas at once, writes each notice once. Abandoned drafts are deleted here too, and what has
+served its purpose (`bot.housekeeping`: handled event ids, kept receipts and views, guess
+counters); anonymous reports held for their delay (`bot.pending`) are recorded when due, before the
+rest.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from sqlmodel import Session, col, select
 
 from bot import attestation, drafts, housekeeping, pending, retention, sanitize
 from bot.attesting import db_attested_periods
-from bot.calendar import local_date
 from bot.core import Core, db_committee, db_exclusions
-from bot.deadlines import ScheduleSettings
-from bot.dues import (
+from bot.delivery.outbox import db_enqueue, people_target, person_target, private_key
+from bot.messages import CHANNEL
+from bot.schedule.calendar import local_date
+from bot.schedule.deadlines import ScheduleSettings
+from bot.schedule.dues import (
     CommitteeMember,
     DraftState,
     Due,
@@ -31,9 +34,7 @@ from bot.dues import (
     Recipient,
     WaiverState,
 )
-from bot.messages import CHANNEL
-from bot.outbox import db_enqueue, people_target, person_target, private_key
-from bot.reminders import all_dues
+from bot.schedule.reminders import all_dues
 from bot.wording import notices
 from storage.db import Database
 from storage.models import Conversation, Person, Report, Waiver

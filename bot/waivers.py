@@ -17,10 +17,10 @@ from sqlmodel import Session, col, select
 from bot import actions, fields
 from bot.access import db_officers
 from bot.core import CandorError, Core, FieldError, actor_id, is_committee
-from bot.deadlines import waiver_disclosure_deadline
 from bot.fields import FormReader
 from bot.messages import Choice, Document, FieldKind, Form, FormErrors, FormField, Reply, Text
 from bot.sanitize import neutralise
+from bot.schedule.deadlines import waiver_disclosure_deadline
 from bot.visibility import db_kept_away
 from bot.wording import governance, refusals
 from storage.models import Person, Waiver, new_id

@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from adapters.console.clock import MAX_WAIT, ConsoleClock, parse_duration
 from bot import roster
+from bot.delivery.relay import Relay
 from bot.messages import (
     CHANNEL,
     Actor,
@@ -37,7 +38,6 @@ from bot.messages import (
     Text,
 )
 from bot.pending import Recorder
-from bot.relay import Relay
 from bot.service import Service
 from bot.sweep import Sweeper
 from storage.vocabulary import Platform

@@ -1,7 +1,7 @@
 """Stored Teams conversation references: the teams the bot was added to, the channels it was
 added in (the committee's channel under its own name), people's 1:1 chats; and the reference that
 posts to a given channel. They are sealed and found by keyed tags (`storage.references`, through
-`bot.references`): a 1:1 chat's reference names its person.
+`bot.delivery.references`): a 1:1 chat's reference names its person.
 
 A reference lends its service URL and tenant to a conversation that has none stored (another
 channel of a team, a person's first 1:1 chat) only within one tenant: the committee channel's own
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from microsoft_agents.activity import ConversationReference
 
-from bot import references
+from bot.delivery import references
 from storage.crypto import Vault
 from storage.db import Database
 

@@ -18,7 +18,7 @@ from sqlmodel import select
 from adapters.bootstrap import Candor, build
 from adapters.server import ADMIN_KEY, build_web
 from adapters.settings import Settings
-from bot.relay import RetryPolicy
+from bot.delivery.relay import RetryPolicy
 from bot.roster import db_import_roster
 from bot.roster_file import parse_roster
 from storage import identities

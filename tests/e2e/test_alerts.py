@@ -19,9 +19,9 @@ from typer.testing import CliRunner
 
 from adapters.cli import app as cli
 from bot import sanitize
+from bot.delivery.outbox import FAILURE_PREFIX, db_enqueue
+from bot.delivery.relay import RetryPolicy
 from bot.messages import CHANNEL as TO_CHANNEL
-from bot.outbox import FAILURE_PREFIX, db_enqueue
-from bot.relay import RetryPolicy
 from storage import migrate
 from storage.models import OutboxMessage
 from storage.vocabulary import OutboxState, Platform

@@ -24,8 +24,8 @@ from sqlmodel import delete, select
 from adapters.bootstrap import build
 from adapters.settings import Settings
 from bot import sanitize
+from bot.delivery.outbox import db_enqueue
 from bot.messages import CHANNEL
-from bot.outbox import db_enqueue
 from storage.clock import utcnow
 from storage.crypto import Vault
 from storage.db import Database

@@ -18,11 +18,11 @@ from sqlmodel import SQLModel, col, func, select
 from adapters.export import case_markdown, case_pdf, register_pdf, write_register
 from bot import board, records, retention
 from bot.admin import Admin
-from bot.calendar import shift_years
 from bot.core import CandorError, keep_refusal
-from bot.deadlines import ScheduleSettings, waiver_disclosure_deadline
+from bot.delivery.outbox import people_of
 from bot.messages import Document, Form, FormErrors, Text
-from bot.outbox import people_of
+from bot.schedule.calendar import shift_years
+from bot.schedule.deadlines import ScheduleSettings, waiver_disclosure_deadline
 from bot.sweep import Sweeper
 from storage.crypto import ShreddedError
 from storage.models import (

@@ -14,10 +14,10 @@ from adapters.mail import Mailer, OutageMail
 from adapters.notify import Notifier
 from adapters.senders import Blocked, Posted, Ref
 from bot import sanitize
+from bot.delivery.outage import committee_health, db_waiting
+from bot.delivery.outbox import FAILURE_PREFIX, db_enqueue
+from bot.delivery.relay import DROPPED, RetryPolicy
 from bot.messages import CHANNEL, Notice
-from bot.outage import committee_health, db_waiting
-from bot.outbox import FAILURE_PREFIX, db_enqueue
-from bot.relay import DROPPED, RetryPolicy
 from storage.models import AuditEvent, DeliveryOutage, OutboxMessage, Report
 from storage.vocabulary import OutboxState, Platform
 from tests.integration.test_service import CANARY, dm_report

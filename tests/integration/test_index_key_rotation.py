@@ -16,7 +16,7 @@ from adapters.cli.keys.rotation import Rotation
 from adapters.key_watch import KeyringWatcher
 from bot import drafts, followup, index_keys
 from bot.core import CandorError
-from bot.deadlines import ScheduleSettings
+from bot.schedule.deadlines import ScheduleSettings
 from storage import escrow, identities, references
 from storage.audit import LINK, LINKED, AuditLog, audit_key
 from storage.crypto import tag_under

@@ -16,8 +16,8 @@ from sqlmodel import SQLModel, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 import storage.models  # noqa: F401  the tables register themselves on SQLModel.metadata
+from bot.delivery.outbox import db_enqueue, people_target, private_key
 from bot.messages import Notice
-from bot.outbox import db_enqueue, people_target, private_key
 from storage import identities, migrate, references
 from storage.db import Database
 from storage.keyring import Keyring, KeyringError

@@ -15,9 +15,9 @@ from sqlmodel import col, select
 from adapters.notify import Notifier
 from adapters.senders import Posted, Ref, RetryLater
 from bot import sanitize
+from bot.delivery.outbox import db_enqueue, people_target, person_target, private_key
+from bot.delivery.relay import Relay, RetryPolicy
 from bot.messages import CHANNEL, Notice
-from bot.outbox import db_enqueue, people_target, person_target, private_key
-from bot.relay import Relay, RetryPolicy
 from bot.sweep import Sweeper
 from storage import db as storage_db
 from storage import identities

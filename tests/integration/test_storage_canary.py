@@ -29,8 +29,8 @@ from sqlmodel import select
 
 from adapters.notify import Notifier
 from adapters.senders import Posted, Ref
+from bot.delivery.outbox import key_ids
 from bot.messages import Actor, Document, Notice
-from bot.outbox import key_ids
 from bot.sweep import Sweeper
 from storage import identities, references
 from storage.audit import AuditLog

@@ -16,8 +16,8 @@ from sqlalchemy import text
 from sqlmodel import col, select
 
 from adapters.sweep_timer import Leadership
+from bot.delivery.outbox import people_target, private_key
 from bot.messages import CHANNEL
-from bot.outbox import people_target, private_key
 from bot.sweep import Sweeper
 from storage.db import Database
 from storage.models import Conversation, OutboxMessage, Report

@@ -17,9 +17,9 @@ from sqlalchemy import MetaData, event, text
 from sqlmodel import col, select
 
 from bot import codes, followup
+from bot.delivery.relay import Relay
 from bot.messages import CHANNEL, DirectMessage
 from bot.pending import OVERDUE_AFTER, Recorder, db_overdue
-from bot.relay import Relay
 from bot.sweep import Sweeper
 from storage.db import Database
 from storage.models import (

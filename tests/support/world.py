@@ -12,6 +12,7 @@ from adapters.slack.render import SURFACE as SLACK_SURFACE
 from adapters.teams.cards import SURFACE as TEAMS_SURFACE
 from bot.attestation import load_policy
 from bot.core import Core
+from bot.delivery.relay import Relay
 from bot.messages import (
     Actor,
     ChoiceClicked,
@@ -23,7 +24,6 @@ from bot.messages import (
     Reply,
     Text,
 )
-from bot.relay import Relay
 from bot.service import Service
 from storage import identities
 from storage.audit import AuditLog

@@ -387,3 +387,25 @@ NAMING_A_PLATFORM = {
 def test_the_checker_finds_a_platform_named_in_bot_and_nothing_else(source: str,
                                                                     names_one: bool) -> None:
     assert bool(platform_names(source)) is names_one, source
+
+
+# Two folders of the core each hold one layer of its import graph: what they may import from bot/.
+FOLDER_LAYERS = {
+    "bot.schedule": ("bot.schedule", "bot.wording", "bot.messages"),
+    "bot.delivery": ("bot.delivery", "bot.schedule", "bot.wording", "bot.messages", "bot.sanitize",
+                     "bot.core"),
+}
+
+
+@pytest.mark.parametrize("folder", sorted(FOLDER_LAYERS))
+def test_the_schedule_and_delivery_folders_import_nothing_above_them(folder: str) -> None:
+    allowed = FOLDER_LAYERS[folder]
+    upward = []
+    for module, path in project_modules():
+        if not _under(module, folder):
+            continue
+        imported = imports_of(path.read_text(), module=module, is_package=path.name == "__init__.py")
+        upward += [f"{module} imports {name}" for name in sorted(imported)
+                   if _under(name, "bot") and name != "bot"
+                   and not any(_under(name, ok) for ok in allowed)]
+    assert upward == [], "\n".join(upward)

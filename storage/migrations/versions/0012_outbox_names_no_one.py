@@ -6,7 +6,7 @@ Before this revision an outbox row's plain `key` named people (`attest-remind:<p
 row missing named who was), and a delivered direct message kept the person's chat (a Slack DM id,
 a Teams chat id) and the post's id in `platform_channel` and `platform_message_id`. Here:
 
-- a key naming a person is rewritten as `bot.outbox.private_key` writes it now (its kind, then a
+- a key naming a person is rewritten as `bot.delivery.outbox.private_key` writes it now (its kind, then a
   keyed tag of the rest, under the keyring's index key), and so is a failure notice's key about it;
 - an escalation's rows to members become one row per case and platform, `unacked:<case>:members`
   (what the sweep writes now, so the escalation is not sent again); the other members' rows of
@@ -44,7 +44,7 @@ _DATAKEY = sa.table('datakey', sa.column('record_kind', sa.String), sa.column('r
                     sa.column('master_version', sa.Integer), sa.column('wrapped', sa.LargeBinary))
 _DETERMINATION_KIND = 'determination'
 _FAILURE = 'delivery-failed:'
-_KEY_TAG = 'outbox-key'  # as bot.outbox.private_key tags a key
+_KEY_TAG = 'outbox-key'  # as bot.delivery.outbox.private_key tags a key
 # The keys that named a person, without their platform (`@slack`) or failure prefix.
 _PERSONAL = re.compile(r'^(attest-remind|attest-overdue):\d+:')
 _MEMBER = re.compile(r'^unacked:([^:]+):member:\d+$')

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.calendar import (
+from bot.schedule.calendar import (
     add_business_days,
     add_business_time,
     business_days_between,

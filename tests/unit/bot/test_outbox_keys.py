@@ -1,9 +1,9 @@
-"""Shredding a case deletes the notices that named it: `bot.outbox.key_ids` reads which ids a
+"""Shredding a case deletes the notices that named it: `bot.delivery.outbox.key_ids` reads which ids a
 notice's key names, by its parts, not by looking for the id anywhere in the text."""
 
 from __future__ import annotations
 
-from bot.outbox import FAILURE_PREFIX, REPORTER_PREFIX, key_ids
+from bot.delivery.outbox import FAILURE_PREFIX, REPORTER_PREFIX, key_ids
 
 
 def test_a_key_names_the_ids_between_its_colons_whatever_its_prefix_and_platform() -> None:

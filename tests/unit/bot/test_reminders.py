@@ -21,9 +21,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.calendar import local_moment
-from bot.deadlines import ScheduleSettings, receipt_deadline, waiver_disclosure_deadline
-from bot.dues import (
+from bot.schedule.calendar import local_moment
+from bot.schedule.deadlines import ScheduleSettings, receipt_deadline, waiver_disclosure_deadline
+from bot.schedule.dues import (
     Audience,
     CommitteeMember,
     DraftState,
@@ -35,7 +35,7 @@ from bot.dues import (
     Recipient,
     WaiverState,
 )
-from bot.reminders import (
+from bot.schedule.reminders import (
     all_dues,
     attestation_dues,
     deadline_dues,

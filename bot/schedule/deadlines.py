@@ -4,8 +4,8 @@ a report (`acknowledge_by`), when the reporter is due word of receipt and feedba
 `waiver_disclosure_deadline`), and `ScheduleSettings`, every clock with its default.
 
 Pure: dates are local to `ScheduleSettings.timezone`; business days and local dates are
-`bot.calendar`'s. The reminders (`bot.reminders`) count down to these dates, `bot.core` shows
-them on a case and `bot.waivers` records a waiver's.
+`bot.schedule.calendar`'s. The reminders (`bot.schedule.reminders`) count down to these dates,
+`bot.core` shows them on a case and `bot.waivers` records a waiver's.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.calendar import add_business_days, add_business_time, local_date
+from bot.schedule.calendar import add_business_days, add_business_time, local_date
 from storage.clock import as_utc
 
 

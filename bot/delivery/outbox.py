@@ -36,7 +36,7 @@ from storage.vocabulary import OutboxKind, OutboxState, Platform, RecordKind
 log = logging.getLogger("candor.outbox")
 
 KIND = RecordKind.OUTBOX
-DM = OutboxKind.DM  # a row that goes to people: where it landed is not kept (bot.relay)
+DM = OutboxKind.DM  # a row that goes to people: where it landed is not kept (bot.delivery.relay)
 FAILURE_PREFIX = "delivery-failed:"  # the committee's notice that another notice will not arrive
 REPORTER_PREFIX = "reporter:"  # a direct message to a named reporter (see bot.committee)
 NO_ROUTE = "no_route"  # the recipient has no id on the row's platform

@@ -2,8 +2,8 @@
 read (`OfficerState`, `OpenCase`, `WaiverState`, `CommitteeMember`, `DraftState`) and the notices
 they find due (`Due`, its `DueKind` and `Audience`; `Plan`, a whole sweep's).
 
-Plain frozen values, no rules: the rules are `bot.reminders`'; `bot.sweep` fills the states from
-the database and writes each `Due` to the outbox under its key.
+Plain frozen values, no rules: the rules are `bot.schedule.reminders`'; `bot.sweep` fills the
+states from the database and writes each `Due` to the outbox under its key.
 """
 
 from __future__ import annotations

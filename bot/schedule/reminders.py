@@ -8,8 +8,8 @@ overdue, daily for a waiver) returns only its latest step, so an outage never en
 
 Times of day are local to `ScheduleSettings.timezone`: day-based reminders fall due at
 `reminder_hour` on their local date; business days skip weekends and US federal holidays.
-The states read and the `Due`s returned are `bot.dues`'; the deadlines counted down to are
-`bot.deadlines`'; `bot.sweep` runs the rules. Reads no clock and touches nothing.
+The states read and the `Due`s returned are `bot.schedule.dues`'; the deadlines counted down to are
+`bot.schedule.deadlines`'; `bot.sweep` runs the rules. Reads no clock and touches nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.calendar import (
+from bot.schedule.calendar import (
     add_business_days,
     add_business_time,
     business_days_between,
@@ -26,13 +26,13 @@ from bot.calendar import (
     local_date,
     require_aware,
 )
-from bot.deadlines import (
+from bot.schedule.deadlines import (
     ScheduleSettings,
     feedback_deadline,
     receipt_deadline,
     waiver_disclosure_deadline,
 )
-from bot.dues import (
+from bot.schedule.dues import (
     Audience,
     CommitteeMember,
     DraftState,

@@ -11,8 +11,8 @@ A notice the platform refuses until a person fixes something (`blocked`: the bot
 channel, a revoked token) is retried on the backoff, and at once when a post on that platform gets
 through or the platform says the bot is back (`retry_blocked`); a committee notice blocked so is
 never given up, a direct message is after the horizon (the committee is told). The
-platform's outage (bot.outage) lasts until a committee notice gets through. A blocked notice for
-a case acknowledged or closed meanwhile is dropped rather than sent late.
+platform's outage (bot.delivery.outage) lasts until a committee notice gets through. A blocked
+notice for a case acknowledged or closed meanwhile is dropped rather than sent late.
 
 A batch is claimed at once but sent one by one, so a slow relay can outlive its lease while rows
 still wait: just before each send the relay `hold`s the row, renewing its lease only if no other
@@ -21,10 +21,10 @@ relay has claimed it since, and skips it otherwise. The lease a claim sets is it
 A direct message keeps no trace of where it landed: its person's chat and the post's id are not
 written back to the row (the committee channel's are: an edit needs them, and the channel is not a
 person), and the post carries a keyed tag of the row's id (`Item.ref`), not the id itself, so a
-chat's history cannot be matched to a row. A row to several people (`bot.outbox.people_target`)
-goes to each in turn; who has it is sealed into the row after each post (`reached`), so a relay
-that dies midway, or a retry, sends only to those left, each once (a post left in doubt is
-looked for before it is sent again, as for any row).
+chat's history cannot be matched to a row. A row to several people
+(`bot.delivery.outbox.people_target`) goes to each in turn; who has it is sealed into the row after
+each post (`reached`), so a relay that dies midway, or a retry, sends only to those left, each once
+(a post left in doubt is looked for before it is sent again, as for any row).
 
 A row this relay cannot open (its data key is wrapped under a master key version the server does
 not hold yet, during a rotation; or it is damaged) is skipped, logged by id and counted in
@@ -45,9 +45,8 @@ from sqlalchemy import CursorResult, or_, update
 from sqlmodel import Session, col, select
 
 from bot.core import Core
-from bot.messages import CHANNEL, Delivery
-from bot.outage import COMMITTEE_KINDS, db_outage_begin, db_outage_end
-from bot.outbox import (
+from bot.delivery.outage import COMMITTEE_KINDS, db_outage_begin, db_outage_end
+from bot.delivery.outbox import (
     DM,
     DONE,
     FAILURE_PREFIX,
@@ -57,6 +56,7 @@ from bot.outbox import (
     db_undeliverable,
     people_of,
 )
+from bot.messages import CHANNEL, Delivery
 from bot.wording import notices
 from storage import identities
 from storage.clock import as_utc
