@@ -120,6 +120,13 @@ def reminder(title: str, facts: tuple[tuple[str, str], ...], *, report_id: str |
     return Notice(title=title, fields=tuple((a, neutralise(b)) for a, b in facts), choices=choices)
 
 
+def unacked_nudge() -> Notice:
+    """The escalation's direct message to members: content-free, the same for everyone, and a
+    button that lists the cases the member may open."""
+    return Notice(title=notices.UNACKED_NUDGE_TITLE, text=notices.UNACKED_NUDGE_TEXT,
+                  choices=(Choice(notices.OPEN_CASES, actions.Cmd("ethics", "cases").encode()),))
+
+
 def attestation_notice(*, period: str, attested_on: date, needs: tuple[str, ...],
                        choice: Choice) -> Notice:
     """An attestation that needs the committee: the period, the day (never the moment: it would

@@ -141,6 +141,9 @@ class Sweeper:
         notice = sanitize.reminder(notices.due_title(due.kind.value), due.facts,
                                    report_id=report_id,
                                    waiver_id=waiver_id)
+        if due.kind is DueKind.UNACKED and not due.audience.channel:
+            # A direct message stays in the member's chat: no case in it (sanitize.nudge).
+            notice = sanitize.unacked_nudge()
         key = due.key
         if due.audience.channel:
             target = CHANNEL

@@ -114,10 +114,10 @@ def unacknowledged_dues(cases: Iterable[OpenCase], members: Sequence[CommitteeMe
     reminder in the channel, then a direct message to the chair, then one to every member.
 
     Each is a different audience told once, so after an outage all that have come are returned.
-    A member named in the report (`excluded_member_ids`) gets no direct message, the chair
-    included. The chair is the roster's chair (the lowest id, should there be several). The
-    chair's step and the members' are one notice each, whoever they reach (none, when the chair is
-    kept away): which notices exist must not say whom a report keeps away.
+    The chair is the roster's chair (the lowest id, should there be several). The chair's step and
+    the members' are one notice each, and they reach every member, those a report keeps away
+    included: their direct message names no case (bot.sanitize.unacked_nudge), and one missing
+    from a member's chat would tell its readers whom the report keeps away.
     """
     require_aware(now)
     tz = settings.tz
@@ -130,10 +130,10 @@ def unacknowledged_dues(cases: Iterable[OpenCase], members: Sequence[CommitteeMe
         steps: list[tuple[int, str, Audience]] = [
             (settings.unacked_channel_after_business_days, "channel", Audience.committee_channel())]
         if chairs:
-            steps.append((settings.unacked_chair_after_business_days, "chair", Audience.members(
-                c for c in chairs[:1] if c not in case.excluded_member_ids)))
-        steps.append((settings.unacked_members_after_business_days, "members", Audience.members(
-            m.person_id for m in members if m.person_id not in case.excluded_member_ids)))
+            steps.append((settings.unacked_chair_after_business_days, "chair",
+                          Audience.members(chairs[:1])))
+        steps.append((settings.unacked_members_after_business_days, "members",
+                      Audience.members(m.person_id for m in members)))
         waiting: str | None = None
         for days, label, audience in steps:
             if add_business_time(received, days, tz) > now:

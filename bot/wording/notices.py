@@ -114,6 +114,18 @@ ALERT_FEEDBACK_DUE = "Feedback to reporter by"
 # The button on an alert or a reminder that opens the case privately.
 VIEW_DETAILS = "View details"
 
+# The direct message of the escalation of a report not acknowledged in time: it stays in each
+# member's chat, so it names no case, and every member gets it, those kept away from the case too
+# (a member missing from it would show the chat's readers whom a report keeps away).
+UNACKED_NUDGE_TITLE = "A report waits for the committee's acknowledgement"
+
+UNACKED_NUDGE_TEXT = (
+    "A report made to the Audit Committee has not been acknowledged in time. Members who may "
+    "open it find it in their open cases."
+)
+
+OPEN_CASES = "Open cases"
+
 
 # --- a notice that could not be delivered: its facts ------------------------------------------
 

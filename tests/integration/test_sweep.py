@@ -88,13 +88,15 @@ def test_an_unacknowledged_report_escalates_and_stops_once_acknowledged(database
     assert {k.split("@")[0] for k, _ in notices(world)} >= {f"unacked:{report.id}:channel"}
     sweep(world, datetime(2026, 11, 5, 11, tzinfo=UTC))  # three business days
     keys = {k.split("@")[0] for k, _ in notices(world)}
-    # One notice for the chair, one for the members, whom they reach sealed in them: the member
-    # kept away is not among the recipients, and no key says so
+    # One notice for the chair, one for the members, whom they reach sealed in them: every member,
+    # the one kept away too, gets the same message, which names no case (it stays in their chat)
     assert {f"unacked:{report.id}:chair", f"unacked:{report.id}:members"} <= keys
     assert not [k for k in keys if k.startswith("unacked") and "member:" in k]
     targets = {k.split("@")[0]: body["target"] for k, body in notices(world)}
     assert targets[f"unacked:{report.id}:members"] == people_target(
-        p.id for k, p in world.people.items() if k in ("chair", "member2"))
+        p.id for k, p in world.people.items() if k in ("chair", "member", "member2"))
+    told = next(body for k, body in notices(world) if k.split("@")[0] == f"unacked:{report.id}:members")
+    assert report.code not in str(told) and report.id not in str(told["notice"])
     assert all(CANARY not in str(body) for _, body in notices(world))
     world.click("chair", f"case:ack:{report.id}")
     before = len(notices(world))

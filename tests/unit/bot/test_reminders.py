@@ -162,7 +162,7 @@ def assert_still_relevant(due: Due, now: datetime) -> None:
         assert case.last_feedback_at is None, due.key
     else:
         assert case.acknowledged_at is None, due.key
-    if due.audience.person_id is not None:
+    if due.audience.person_id is not None and kind is not DueKind.UNACKED:
         assert due.audience.person_id not in case.excluded_member_ids, due.key
 
 
@@ -249,18 +249,19 @@ def _expected() -> dict[str, tuple[datetime, Audience]]:
         # r2, Friday 21 November 15:00, never acknowledged, Ben excluded.
         "unacked:r2:channel": (datetime(2025, 11, 24, 15), CHANNEL),
         "unacked:r2:chair": (datetime(2025, 11, 25, 15), Audience.members([CHAIR])),
-        "unacked:r2:members": (datetime(2025, 11, 26, 15), Audience.members([CHAIR, ANA, CHO])),
+        # every member gets the escalation's content-free message, Ben too: one missing would show
+        "unacked:r2:members": (datetime(2025, 11, 26, 15), Audience.members([CHAIR, ANA, BEN, CHO])),
         "receipt-deadline:r2:d-2": (datetime(2025, 11, 26, at9), CHANNEL),
         # r3, Saturday 8 March: business time starts Monday, acknowledged Wednesday 11:00;
         # the chair is excluded; no feedback ever.
         "unacked:r3:channel": (datetime(2025, 3, 11, 0), CHANNEL),
-        "unacked:r3:chair": (datetime(2025, 3, 12, 0), Audience.members([])),  # written, to no one
+        "unacked:r3:chair": (datetime(2025, 3, 12, 0), Audience.members([CHAIR])),  # content-free
         "feedback-deadline:r3:d-14": (datetime(2025, 5, 25, at9), CHANNEL),
         "feedback-deadline:r3:d-3": (datetime(2025, 6, 5, at9), CHANNEL),
         # r4, Christmas Eve 17:00, chair excluded, never acknowledged.
         "unacked:r4:channel": (datetime(2025, 12, 26, 17), CHANNEL),
-        "unacked:r4:chair": (datetime(2025, 12, 29, 17), Audience.members([])),
-        "unacked:r4:members": (datetime(2025, 12, 30, 17), Audience.members([ANA, BEN, CHO])),
+        "unacked:r4:chair": (datetime(2025, 12, 29, 17), Audience.members([CHAIR])),
+        "unacked:r4:members": (datetime(2025, 12, 30, 17), Audience.members([CHAIR, ANA, BEN, CHO])),
         "receipt-deadline:r4:d-2": (datetime(2025, 12, 29, at9), CHANNEL),
         # r5, Tuesday 1 July 09:30, acknowledged Thursday 10:30 (the chair's DM came at 09:30);
         # feedback on 20 September, after the 14-day reminder and before the 3-day one.
@@ -464,17 +465,17 @@ def test_reminder_days_count_in_local_dates() -> None:
     assert attestation_dues([grace], moment, in_tokyo)[0].key.endswith(":d-7")
 
 
-def test_an_excluded_chair_gets_neither_the_chair_nor_the_members_message() -> None:
+def test_an_excluded_chair_gets_the_same_content_free_messages_as_for_any_case() -> None:
     case = OpenCase("r9", "CASE-R9", "fraud", ny(2025, 2, 3, 9), None, None, frozenset({CHAIR}))
 
     dues = unacknowledged_dues([case], MEMBERS, ny(2025, 2, 6, 10), SETTINGS)
 
-    # The same notices as for a case that keeps no one away: only whom they reach differs
+    # The same notices, to the same people, as for a case that keeps no one away
     assert [d.key for d in dues] == ["unacked:r9:channel", "unacked:r9:chair", "unacked:r9:members"]
-    assert [d.audience.person_ids for d in dues] == [(), (), (ANA, BEN, CHO)]
+    assert [d.audience.person_ids for d in dues] == [(), (CHAIR,), (CHAIR, ANA, BEN, CHO)]
 
 
-def test_a_member_kept_away_is_missing_from_the_recipients_not_from_the_keys() -> None:
+def test_a_member_kept_away_is_told_like_everyone_so_no_chat_shows_whom_a_case_keeps_away() -> None:
     kept_away = OpenCase("r9", "CASE-R9", "fraud", ny(2025, 2, 3, 9), None, None, frozenset({BEN}))
     open_to_all = OpenCase("r8", "CASE-R8", "fraud", ny(2025, 2, 3, 9), None, None, frozenset())
 
@@ -482,7 +483,7 @@ def test_a_member_kept_away_is_missing_from_the_recipients_not_from_the_keys() -
 
     keys = [d.key.replace("r9", "r*").replace("r8", "r*") for d in dues]
     assert keys[:3] == keys[3:]
-    assert BEN not in dues[2].audience.person_ids and BEN in dues[5].audience.person_ids
+    assert [d.audience for d in dues[:3]] == [d.audience for d in dues[3:]]
 
 
 def test_without_a_chair_on_the_roster_there_is_no_chair_message() -> None:
