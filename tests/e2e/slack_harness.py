@@ -17,14 +17,10 @@ from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 from sqlmodel import select
 
-from adapters.bootstrap import Candor, build
-from adapters.server import ADMIN_KEY, build_web
-from adapters.settings import Settings
-from bot.delivery.relay import RetryPolicy
-from bot.roster import db_import_roster
-from bot.roster_file import parse_roster
+from adapters.bootstrap import Candor
 from storage.models import Report
 from storage.vocabulary import Platform
+from tests.support.serving import serve
 from tests.support.slack_stand_in import SlackStandIn
 from tests.support.waiting import eventually
 
@@ -182,17 +178,6 @@ async def start(tmp: Path, api: SlackStandIn, monkeypatch: Any, *, database_url:
             monkeypatch.setenv(key, value)
     if database_url is not None:
         monkeypatch.setenv("CANDOR_DATABASE_URL", database_url)
-    candor = build(Settings(), platforms=frozenset({Platform.SLACK}), create_key=True, upgrade=True)
-    candor.relay.policy = RetryPolicy(base_seconds=0.2, max_seconds=2.0)
-    with candor.db.write() as session:
-        db_import_roster(session, parse_roster(ROSTER), prune=False, vault=candor.core.vault,
-                         audit=candor.core.audit, actor="test")
-    app = build_web(candor, with_scheduler=False)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    http = aiohttp.ClientSession()
-    return SlackHarness(f"http://127.0.0.1:{port}/slack/events", api, candor, http,
-                        admin=app[ADMIN_KEY].url), runner
+    served = await serve(Platform.SLACK, ROSTER)
+    return SlackHarness(f"{served.base}/slack/events", api, served.candor, aiohttp.ClientSession(),
+                        admin=served.admin), served.runner

@@ -15,16 +15,12 @@ import aiohttp
 from aiohttp import web
 from sqlmodel import select
 
-from adapters.bootstrap import Candor, build
-from adapters.server import ADMIN_KEY, build_web
-from adapters.settings import Settings
-from bot.delivery.relay import RetryPolicy
-from bot.roster import db_import_roster
-from bot.roster_file import parse_roster
+from adapters.bootstrap import Candor
 from storage import identities
 from storage.models import Person, Report
 from storage.vocabulary import Platform
 from tests.support.connector_stand_in import ChannelKeys, ConnectorStandIn
+from tests.support.serving import serve
 from tests.support.waiting import eventually
 
 TENANT = "tenant-0001"
@@ -151,19 +147,9 @@ async def start(tmp_path, monkeypatch, connector: ConnectorStandIn | None = None
         monkeypatch.delenv(key, raising=False)
     for key, value in settings.items():
         monkeypatch.setenv(key, value)
-    candor = build(Settings(), platforms=frozenset({Platform.TEAMS}), create_key=True, upgrade=True)
-    candor.relay.policy = RetryPolicy(base_seconds=0.2, max_seconds=2.0)
-    with candor.db.write() as session:
-        db_import_roster(session, parse_roster(ROSTER), prune=False, vault=candor.core.vault,
-                         audit=candor.core.audit, actor="test")
-    app = build_web(candor, with_scheduler=False)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return Teams(f"http://127.0.0.1:{port}/api/messages", connector, candor, aiohttp.ClientSession(),
-                 admin=app[ADMIN_KEY].url), runner
+    served = await serve(Platform.TEAMS, ROSTER)
+    return Teams(f"{served.base}/api/messages", connector, served.candor, aiohttp.ClientSession(),
+                 admin=served.admin), served.runner
 
 
 async def stop(teams: Teams, runner: web.AppRunner) -> None:
