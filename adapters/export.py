@@ -24,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from fpdf import FPDF
+from fpdf.fonts import TTFFont
 
 from bot.records import Register
 from bot.sanitize import without_direction_controls
@@ -120,7 +121,9 @@ class _UnicodePDF(FPDF):
     def drawable(self, text: str) -> str:
         """`text` with each character the current font lacks replaced by U+FFFD (and counted);
         fpdf2 would otherwise leave a gap and log the missing characters, report text included."""
-        cmap = self.current_font.cmap
+        font = self.current_font
+        assert isinstance(font, TTFFont), "set_font(FONT) first: only an embedded font has a cmap"
+        cmap = font.cmap
         out: list[str] = []
         for line in _plain_lines(text):
             for ch in line:

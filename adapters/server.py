@@ -106,7 +106,7 @@ async def metrics(request: web.Request) -> web.Response:
 
 def make_app(candor: Candor, senders: dict[Platform, Sender], *,
              mounts: list[Callable[[web.Application], None]] | None = None,
-             background: list[Callable[[asyncio.Event], object]] | None = None,
+             background: list[Callable[[asyncio.Event], Awaitable[None]]] | None = None,
              probes: dict[str, Callable[[], Awaitable[bool]]] | None = None) -> web.Application:
     """The web application. `mounts` add platform routes; `background` are coroutines started
     with the app and stopped with it (the scheduler, Socket Mode)."""
@@ -124,8 +124,9 @@ def make_app(candor: Candor, senders: dict[Platform, Sender], *,
     for mount in mounts or []:
         mount(app)
     operators = web.Application()
-    for key in (CANDOR_KEY, PROBES_KEY, METRICS_KEY):
-        operators[key] = app[key]  # type: ignore[index]
+    operators[CANDOR_KEY] = app[CANDOR_KEY]
+    operators[PROBES_KEY] = app[PROBES_KEY]
+    operators[METRICS_KEY] = app[METRICS_KEY]
     operators.router.add_get("/healthz", healthz)
     operators.router.add_get("/metrics", metrics)
     app[ADMIN_KEY] = AdminListener(operators, candor.settings.admin_host,
@@ -150,8 +151,7 @@ def make_app(candor: Candor, senders: dict[Platform, Sender], *,
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()
         tasks = [asyncio.create_task(notifier.run_forever(stop))]
-        tasks += [asyncio.ensure_future(job(stop))  # type: ignore[arg-type]
-                  for job in background or []]
+        tasks += [asyncio.ensure_future(job(stop)) for job in background or []]
         yield
         # Shutdown: each job is asked to stop and given a moment to close what it holds (the
         # Socket Mode WebSocket, a send in flight); only a job that does not is cancelled.
@@ -174,7 +174,7 @@ def build_web(candor: Candor, *, with_scheduler: bool = True,
     settings = candor.settings
     senders: dict[Platform, Sender] = {}
     mounts: list[Callable[[web.Application], None]] = []
-    background: list[Callable[[asyncio.Event], object]] = []
+    background: list[Callable[[asyncio.Event], Awaitable[None]]] = []
     probes: dict[str, Callable[[], Awaitable[bool]]] = {}
     wake_box: list[Callable[[], None]] = []
 
@@ -210,11 +210,12 @@ def build_web(candor: Candor, *, with_scheduler: bool = True,
                 # slack_sdk); meanwhile /healthz answers 503 and the rest of Candor runs.
                 handler = AsyncSocketModeHandler(bolt, app_token)
                 sockets.append(handler)
+                # slack_bolt leaves connect_async and close_async unannotated.
                 try:
-                    await handler.connect_async()
+                    await handler.connect_async()  # type: ignore[no-untyped-call]
                     await stop.wait()
                 finally:  # also when the server's shutdown cancels this task
-                    await handler.close_async()
+                    await handler.close_async()  # type: ignore[no-untyped-call]
 
             async def socket_up() -> bool:
                 return bool(sockets) and await sockets[0].client.is_connected()
@@ -222,7 +223,8 @@ def build_web(candor: Candor, *, with_scheduler: bool = True,
             background.append(socket_mode)
             probes["slack_socket_mode"] = socket_up
     if Platform.TEAMS in candor.core.platforms:
-        from adapters.teams.app import CandorTeamsBot, build_adapter, build_app
+        from adapters.teams.app import CandorTeamsBot, build_adapter
+        from adapters.teams.app import build_app as build_teams_app
         from adapters.teams.app import mount as mount_teams
         from adapters.teams.refs import References
         from adapters.teams.sender import TeamsSender
@@ -233,10 +235,10 @@ def build_web(candor: Candor, *, with_scheduler: bool = True,
                                                tenant_id=settings.microsoft_app_tenant_id)
         refs = References(candor.db, candor.core.vault,
                           tenant=settings.microsoft_app_tenant_id or None)
-        teams_app = build_app(CandorTeamsBot(candor.service, refs, wake,
-                                             tenant_id=settings.microsoft_app_tenant_id,
-                                             local=not settings.microsoft_app_id,
-                                             committee=settings.teams_channel), adapter)
+        teams_app = build_teams_app(CandorTeamsBot(candor.service, refs, wake,
+                                                   tenant_id=settings.microsoft_app_tenant_id,
+                                                   local=not settings.microsoft_app_id,
+                                                   committee=settings.teams_channel), adapter)
         senders[Platform.TEAMS] = TeamsSender(adapter, refs, channel=settings.teams_channel)
         mounts.append(lambda app: mount_teams(app, adapter, teams_app, authenticator))
     if settings.smtp_url is not None:

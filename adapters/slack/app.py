@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,7 +104,7 @@ class SlackBridge:
             else:
                 await self.client.chat_postMessage(channel=channel, **render.message(reply))
 
-    async def show(self, user_id: str, replies: list[Reply], *, trigger_id: str | None,
+    async def show(self, user_id: str, replies: Sequence[Reply], *, trigger_id: str | None,
                    channel: str | None = None, in_channel: bool = False,
                    view_id: str | None = None) -> None:
         """Forms and documents open as modals; text goes to the DM, or privately (ephemeral)
@@ -163,8 +163,8 @@ def add_listeners(app: AsyncApp, slack: SlackBridge) -> None:
         if not isinstance(user, str) or not isinstance(text, str):
             return
         actor = await slack.actor(user)
-        event = DirectMessage(actor, text, event_id=body.get("event_id"))
-        replies = await slack.bridge.handle(event)
+        message = DirectMessage(actor, text, event_id=body.get("event_id"))
+        replies = await slack.bridge.handle(message)
         await slack.dm(user, replies)
 
     @app.event("app_home_opened")

@@ -14,11 +14,13 @@ history since the row was written (`conversations.history`, scopes `groups:histo
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.senders import Blocked, Posted, Ref, RetryLater, Undeliverable
 from adapters.slack import render
@@ -110,7 +112,7 @@ class SlackSender:
                 return None
         return None
 
-    async def _history_page(self, args: dict[str, Any]) -> Any:
+    async def _history_page(self, args: dict[str, Any]) -> AsyncSlackResponse:
         """One page of history. Reading changes nothing, so a 5xx is retried here at once (a
         read-back of many pages would otherwise rarely get through a flaky API); a rate limit
         goes back to the notifier, which pauses the platform."""
@@ -123,7 +125,8 @@ class SlackSender:
                 await asyncio.sleep(0.1 * 2**attempt)
         raise AssertionError("unreachable")
 
-    async def _call(self, method, **kwargs):  # type: ignore[no-untyped-def]
+    async def _call(self, method: Callable[..., Awaitable[AsyncSlackResponse]],
+                    **kwargs: Any) -> AsyncSlackResponse:
         try:
             return await method(**kwargs)
         except SlackApiError as exc:

@@ -19,11 +19,11 @@ from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import (
     AgentAuthConfiguration,
-    AuthTypes,
     ClaimsIdentity,
     JwtTokenValidator,
     TurnContext,
 )
+from microsoft_agents.hosting.core.authorization import AuthTypes
 
 from bot.wording import refusals
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -162,8 +163,7 @@ class CandorTeamsBot:
             await self._send_privately(context, replies, actor)
         else:
             for reply in outgoing(shown + await self._private(replies, actor)):
-                await patiently(
-                    lambda reply=reply: context.send_activity(reply))  # type: ignore[misc]
+                await patiently(partial(context.send_activity, reply))
 
     async def _remember_committee(self, activity: Activity) -> None:
         """An activity in the committee's channel (a click, a mention): its reference, under the
@@ -274,7 +274,9 @@ async def _directory_address(context: TurnContext) -> str | None:
     """The sender's e-mail (or UPN) from Teams' member lookup; None when Teams does not say."""
     activity = context.activity
     user = activity.from_property
-    connector = context.services.get(ConnectorClientBase)
+    # The SDK keys the turn's connector by its abstract base (as its own adapter does);
+    # `_ServiceSet.get(key: type[T])` admits only concrete classes to mypy (python/mypy#4717).
+    connector = context.services.get(ConnectorClientBase)  # type: ignore[type-abstract]
     if (user is None or not user.id or activity.conversation is None
             or not isinstance(connector, TeamsConnectorClient)):
         return None

@@ -52,7 +52,7 @@ def _error(exc: Exception) -> Exception:
     if isinstance(exc, ClientResponseError):
         status = exc.status or 0
         if status == 429 or status >= 500:
-            after = (exc.headers or {}).get("Retry-After")
+            after = exc.headers.get("Retry-After") if exc.headers is not None else None
             try:
                 retry_after = float(after) if after is not None else None
             except ValueError:
