@@ -38,7 +38,8 @@ class _Outbox(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         now = self._now()
         waiting = admin.waiting(self._db, now=now)
-        counts = {(p.value, k): 0 for p in self._platforms for k in KINDS}
+        counts: dict[tuple[str, str], int] = {(p.value, k.value): 0 for p in self._platforms
+                                             for k in KINDS}
         oldest = {p.value: 0.0 for p in self._platforms}
         blocked: dict[tuple[str, str], int] = {}
         for w in waiting:
