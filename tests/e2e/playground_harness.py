@@ -5,10 +5,11 @@ headless Chromium (Debian's, driven by Playwright) to use it as a person would.
 One Playground is one person's Teams: its config's `currentUser` is who types, and its UI cannot
 switch to anyone else. People who both use Candor (an officer, a committee member) each get their
 own Playground, both pointed at the same `candor serve`. Nothing leaves loopback: telemetry is
-off (--dt), the Playground's connector is given a 127.0.0.1 service URL, its Node process gets a
-proxy that goes nowhere for anything not on loopback, and the browser aborts every request that
-is not for 127.0.0.1 (the client is served by the Playground itself; only its web fonts would
-come from a CDN, and the page works without them).
+off (--dt), the Playground's connector is given a 127.0.0.1 service URL, its Node process is
+given proxy variables that lead nowhere for anything off loopback (for whatever in it heeds them),
+and the browser aborts every request that is not for 127.0.0.1 (the client is served by the
+Playground itself; only web fonts and an animation script would come from Microsoft's CDN, and the
+page works without them).
 """
 
 from __future__ import annotations

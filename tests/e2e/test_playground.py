@@ -13,6 +13,7 @@ check open in dialogs on Teams, and keep their stand-in tests (tests/e2e/test_te
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -148,3 +149,6 @@ async def test_a_report_typed_in_the_playground_alerts_the_committee_channel_whe
             await expect(said).to_be_visible(timeout=WAIT)
     finally:
         await served.close()
+    # The pages worked offline: all they asked of anywhere but loopback (refused) was Microsoft's
+    # CDN, for web fonts and an animation script; no telemetry
+    assert {urlsplit(url).hostname for url in blocked} <= {"res-1.cdn.office.net"}, blocked
