@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+PLAYGROUND := tests/e2e/playground
 
-.PHONY: console test quick lint typecheck unit bench clean
+.PHONY: console test quick lint typecheck unit bench clean playground
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +14,16 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+# The Microsoft 365 Agents Playground for tests/e2e/test_playground.py, as its lock file pins it.
+# Without npm the test skips and says why (with CI=true it fails instead).
+$(PLAYGROUND)/node_modules/.installed: $(PLAYGROUND)/package.json $(PLAYGROUND)/package-lock.json
+	npm ci --prefix $(PLAYGROUND) --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+playground:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(PLAYGROUND)/node_modules/.installed; \
+	else echo "npm not found: the Playground test (tests/e2e/test_playground.py) will skip"; fi
 
 console: $(STAMP)
 	$(BIN)/candor console
@@ -23,7 +34,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) playground
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck unit
@@ -36,4 +47,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(PLAYGROUND)/node_modules
