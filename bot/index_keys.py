@@ -14,7 +14,8 @@ rotation.py`). No key byte reaches an audit row: counts only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -85,33 +86,44 @@ def _db_retag_reporters_after(session: Session, vault: Vault, last_id: str, *,
     rows = session.exec(select(Report).where(col(Report.reporter_tag).is_not(None),
                                              col(Report.id) > last_id)
                         .order_by(col(Report.id)).limit(limit)).all()
-    done = 0
-    for row in rows:
+
+    def tag_of(row: Report) -> str | None:
         try:
             content = vault.unseal(session, kind=REPORT, record_id=row.id, blob=row.body)
         except ShreddedError:
-            continue  # retention clears a shredded report's tag itself
+            return None  # retention clears a shredded report's tag itself
         reporter = content.get("reporter")
         if not isinstance(reporter, dict):
-            continue
-        tag = vault.tag(REPORTER, str(reporter["person_id"]))
-        if row.reporter_tag != tag:
-            row.reporter_tag = tag
-            session.add(row)
-            done += 1
-    return done, rows[-1].id if rows else None
+            return None
+        return vault.tag(REPORTER, str(reporter["person_id"]))
+
+    return _retagged(session, rows, "reporter_tag", tag_of)
 
 
 def _db_retag_codes_after(session: Session, vault: Vault, last_id: str, *,
                           limit: int) -> tuple[int, str | None]:
     rows = session.exec(select(PendingReport).where(col(PendingReport.id) > last_id)
                         .order_by(col(PendingReport.id)).limit(limit)).all()
+
+    def tag_of(row: PendingReport) -> str:
+        data = vault.unseal(session, kind=PENDING, record_id=row.id, blob=row.body)
+        return vault.tag(PENDING_CODE, str(data["code"]))
+
+    return _retagged(session, rows, "code_tag", tag_of)
+
+
+_Tagged = TypeVar("_Tagged", Report, PendingReport)
+
+
+def _retagged(session: Session, rows: Sequence[_Tagged], column: str,
+              tag_of: Callable[[_Tagged], str | None]) -> tuple[int, str | None]:
+    """Each row's `column` set to the tag `tag_of` gives it under the current index key (None:
+    left as it is); how many changed, and the last row's id (where the next batch starts)."""
     done = 0
     for row in rows:
-        data = vault.unseal(session, kind=PENDING, record_id=row.id, blob=row.body)
-        tag = vault.tag(PENDING_CODE, str(data["code"]))
-        if row.code_tag != tag:
-            row.code_tag = tag
+        tag = tag_of(row)
+        if tag is not None and getattr(row, column) != tag:
+            setattr(row, column, tag)
             session.add(row)
             done += 1
     return done, rows[-1].id if rows else None

@@ -177,6 +177,15 @@ def lagging_server(db: Database, *, versions: str, wrapping: int) -> None:
                               live_until=now + timedelta(hours=1)))
 
 
+async def a_named_report(server: Server, api: SlackStandIn, http: aiohttp.ClientSession) -> None:
+    """The CFO's named report through the running server, its alert posted."""
+    harness = SlackHarness(f"{server.url}/slack/events", api, build(Settings(), platforms=SLACK), http)
+    assert (await harness.submit("U0CFO", "intake", {
+        "category": option("fraud"), "what": text_input("Invoices split"), "anonymous": radio("no")})).status == 200
+    harness.candor.close()
+    await eventually(lambda: posted(api, "New report"), timeout=30, explain=lambda: str(api.calls[-3:]))
+
+
 def wrapped_under(db: Database) -> set[int]:
     with db.read() as session:
         return set(session.exec(select(DataKey.master_version)).all())
@@ -187,11 +196,7 @@ async def test_rotate_waits_for_every_live_server_and_stops_naming_the_one_that_
         env, server, db = await prepared(tmp_path, api, monkeypatch)
         await server.start(http)
         try:
-            harness = SlackHarness(f"{server.url}/slack/events", api, build(Settings(), platforms=SLACK), http)
-            assert (await harness.submit("U0CFO", "intake", {
-                "category": option("fraud"), "what": text_input("Invoices split"), "anonymous": radio("no")})).status == 200
-            harness.candor.close()
-            await eventually(lambda: posted(api, "New report"), timeout=30, explain=lambda: str(api.calls[-3:]))
+            await a_named_report(server, api, http)
             # Given a live server elsewhere that holds only v1
             lagging_server(db, versions="1", wrapping=1)
 
@@ -249,11 +254,7 @@ async def test_an_index_key_rotation_under_a_running_server_keeps_finding_who_wr
         await server.start(http)
         try:
             # Given a running server, and a named report whose officer it matched by e-mail
-            harness = SlackHarness(f"{server.url}/slack/events", api, build(Settings(), platforms=SLACK), http)
-            assert (await harness.submit("U0CFO", "intake", {
-                "category": option("fraud"), "what": text_input("Invoices split"), "anonymous": radio("no")})).status == 200
-            harness.candor.close()
-            await eventually(lambda: posted(api, "New report"), timeout=30, explain=lambda: str(api.calls[-3:]))
+            await a_named_report(server, api, http)
             before, matched = identity_rows(db), matched_events(db)
             old = load_keyring(key_file=key_file(env), env_value=None)
 
