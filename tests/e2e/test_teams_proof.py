@@ -114,7 +114,9 @@ async def test_no_canary_leaves_where_it_belongs_in_teams(teams_at_debug, caplog
 
 
 async def test_with_30_percent_connector_failures_no_card_is_lost_or_doubled(tmp_path, monkeypatch):
-    teams, runner = await start(tmp_path, monkeypatch, ConnectorStandIn(failure_rate=0.3, seed=5))
+    # Eight anonymous reports from one officer: more than a day's limit, which has its own tests
+    teams, runner = await start(tmp_path, monkeypatch, ConnectorStandIn(failure_rate=0.3, seed=5),
+                                CANDOR_ANONYMOUS_DAILY_LIMIT="10")
     try:
         await teams.add_to_team()
         for n in range(8):
