@@ -42,8 +42,10 @@ def console(
 ) -> None:
     """A local chat with Candor in the terminal (SQLite and a development key by default).
 
-    Act as any roster person with /as EMAIL; with no roster, a demo roster is loaded. It works on
-    a database it created; any other needs --allow-production."""
+    Act as any roster person with /as EMAIL; with no roster, a demo roster is loaded. /wait 60m
+    (or 8d) lets the console's own clock move on: anonymous reports held for their delay reach the
+    committee, and reminders and escalations due by then are sent. It works on a database it
+    created; any other needs --allow-production."""
     from adapters.console.app import Console
     from adapters.console.demo import ensure_people
     from bot import console_use
