@@ -375,6 +375,14 @@ def _variables() -> dict[str, tuple[str, bool]]:
     return names
 
 
+def _without_password(value: str) -> str:
+    """A URL's password masked (a database URL may carry one); any other text as given."""
+    parts = urlsplit(value)
+    if not parts.password:
+        return value
+    return value.replace(f":{parts.password}@", ":***@", 1)
+
+
 def explain(error: ValidationError) -> str:
     """A refused setting as one line for each variable: its name, the value given (never a
     secret's) and what is allowed."""
@@ -384,7 +392,7 @@ def explain(error: ValidationError) -> str:
         name = str(problem["loc"][0]) if problem["loc"] else "a setting"
         spelled, secret = variables.get(name, (name, True))
         given = problem.get("input")
-        shown = "set" if secret or not isinstance(given, str) else repr(given)
+        shown = "set" if secret or not isinstance(given, str) else repr(_without_password(given))
         context = {key: f"{value:g}" if isinstance(value, float) else value
                    for key, value in (problem.get("ctx") or {}).items()}
         allowed = (_ALLOWED[problem["type"]].format(**context) if problem["type"] in _ALLOWED

@@ -114,3 +114,11 @@ def test_good_values_still_pass(clean_env, monkeypatch):
         monkeypatch.setenv(variable, value)
     loaded = common.settings()
     assert loaded.log_level == "DEBUG" and loaded.committee_channel == "G0COMMITTEE"
+
+
+def test_a_password_in_a_refused_url_is_never_echoed(clean_env, monkeypatch, capsys):
+    monkeypatch.setenv("CANDOR_DATABASE_URL", "mysql://root:canary-db-pw-19@db.internal/candor")
+    with pytest.raises(typer.Exit):
+        common.settings()
+    message = capsys.readouterr().err
+    assert "canary-db-pw-19" not in message and "mysql://root:***@db.internal/candor" in message
