@@ -58,7 +58,8 @@ def console(
             candor.core.operator = f"console:{operator()}"
         note = ensure_people(candor)
         chat = Console(candor.service, candor.relay, echo=not sys.stdin.isatty(),
-                       retention_years=candor.settings.retention_years)
+                       retention_years=candor.settings.retention_years,
+                       clock_may_move=not allow_production)
         chat.say("Candor console. Type /help for commands.")
         if note:
             chat.say(note)

@@ -88,7 +88,8 @@ def _pick(options: tuple[Choice, ...], typed: str) -> str | None:
 
 class Console:
     def __init__(self, service: Service, relay: Relay, *, out: TextIO = sys.stdout,
-                 echo: bool = False, retention_years: int = 7) -> None:
+                 echo: bool = False, retention_years: int = 7,
+                 clock_may_move: bool = True) -> None:
         self._service = service
         self._relay = relay
         self._out = out
@@ -100,6 +101,9 @@ class Console:
         self._clock = ConsoleClock()
         service.core.now = self._clock.now
         self._retention_years = retention_years
+        # Only on the console's own database: elsewhere a sweep in the future would send real
+        # people reminders and could shred cases past retention, which cannot be undone.
+        self._clock_may_move = clock_may_move
         self._told_due: set[datetime] = set()
         self._recorder = Recorder(service.db, service.core)  # as `candor serve`'s notifier has
 
@@ -264,6 +268,10 @@ class Console:
                  prefix="")
 
     def _wait(self, text: str) -> None:
+        if not self._clock_may_move:
+            self.say("/wait works only on a database the console created: here it would send real "
+                     "reminders and could shred cases past retention. The clock stays real.")
+            return
         waited = parse_duration(text)
         if waited is None:
             self.say(f"Use /wait DURATION: minutes, hours, days or weeks, such as /wait 45m, "

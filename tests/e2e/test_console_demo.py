@@ -122,3 +122,17 @@ def test_the_prompt_shows_the_consoles_date_once_it_is_not_today(env):
     console.handle_line("/wait 8d")
     assert console.prompt() == f"[{candor.core.now().date().isoformat()}] > "
     candor.close()
+
+
+def test_wait_leaves_the_clock_real_on_a_database_the_console_did_not_create(env):
+    # Given the console on someone else's database (candor console --allow-production)
+    candor = build(Settings(), platforms=frozenset({Platform.CONSOLE}), create_key=True, upgrade=True)
+    screen = io.StringIO()
+    console = Console(candor.service, candor.relay, out=screen, clock_may_move=False)
+    before = candor.core.now()
+    # When someone types /wait, Then it is refused and the clock does not move
+    console.handle_line("/wait 400d")
+    console.handle_line("/wait 8d")
+    assert "works only on a database the console created" in screen.getvalue()
+    assert abs((candor.core.now() - before).total_seconds()) < 60 and console.prompt() == "> "
+    candor.close()
