@@ -230,7 +230,8 @@ class Settings(BaseSettings):
     def _a_slack_token(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
         prefix = "xoxb-" if info.field_name == "slack_bot_token" else "xapp-"
         token = "" if value is None else value.get_secret_value().strip()
-        if value is not None and token and not token.startswith(prefix):
+        # With token rotation on, Slack's bot tokens start "xoxe.xoxb-".
+        if value is not None and token and not token.removeprefix("xoxe.").startswith(prefix):
             raise ValueError(f"a token that starts with {prefix}")
         return value
 

@@ -110,7 +110,8 @@ def test_good_values_still_pass(clean_env, monkeypatch):
     for variable, value in (("CANDOR_COMMITTEE_CHANNEL", "G0COMMITTEE"), ("CANDOR_TIMEZONE", "Europe/Paris"),
                             ("CANDOR_TEAMS_CHANNEL", "19:abc@thread.tacv2"), ("CANDOR_LOG_LEVEL", "debug"),
                             ("MICROSOFT_APP_ID", "5a2f1c3e-1111-4a4a-9b9b-0123456789ab"),
-                            ("CANDOR_ALERT_EMAIL", "a@example.com, b@example.org")):
+                            ("CANDOR_ALERT_EMAIL", "a@example.com, b@example.org"),
+                            ("SLACK_BOT_TOKEN", "xoxe.xoxb-1-rotating"), ("SLACK_SIGNING_SECRET", "s")):
         monkeypatch.setenv(variable, value)
     loaded = common.settings()
     assert loaded.log_level == "DEBUG" and loaded.committee_channel == "G0COMMITTEE"
