@@ -250,7 +250,7 @@ class Vault:
             raise ValueError("a secret never holds a NUL character")
         salt = secrets.token_bytes(16)
         n = 2**self.scrypt_log2_n
-        digest = Scrypt(salt=salt, length=32, n=n, r=8, p=1).derive(secret.encode())
+        digest = Scrypt(salt=salt, length=32, n=n, r=8, p=1).derive(_utf8(secret))
         return f"scrypt${self.scrypt_log2_n}$8$1${b64(salt)}${b64(digest)}"
 
     @staticmethod
@@ -265,15 +265,21 @@ class Vault:
                 return False
             kdf = Scrypt(salt=base64.b64decode(salt), length=32, n=2 ** int(log2_n), r=int(r),
                          p=int(p))
-            kdf.verify(secret.encode(), base64.b64decode(digest))
+            kdf.verify(_utf8(secret), base64.b64decode(digest))
             return True
         except (ValueError, TypeError, InvalidKey):
             return False
 
 
+def _utf8(text: str) -> bytes:
+    """Text as UTF-8 bytes; a lone surrogate (JSON may carry one, `"\\ud800"`) is kept as its
+    code point's bytes rather than raising, so typed text never turns a hash into an error."""
+    return text.encode("utf-8", "surrogatepass")
+
+
 def tag_under(index_key: bytes, *parts: str) -> str:
     """`Vault.tag` under a given index key (re-tagging computes a row's tag under both)."""
-    message = "\x1f".join(parts).encode()
+    message = _utf8("\x1f".join(parts))
     return hmac.new(index_key, message, hashlib.sha256).hexdigest()
 
 
