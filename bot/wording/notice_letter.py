@@ -64,6 +64,12 @@ SIGNATURE_LINE = "_______________________________"
 
 
 def signed_for(decider: str) -> str:
+    """"For the Board of Directors", "For the Audit Committee, designated by the Board": the
+    decider as the form recorded it, with an article where it starts a name."""
+    if decider.startswith("The "):
+        decider = "the " + decider.removeprefix("The ")
+    elif decider.startswith(("Board ", "Audit Committee")):
+        decider = "the " + decider
     return f"For {decider}"
 
 
