@@ -92,3 +92,19 @@ def test_the_case_file_export_carries_the_letter_and_its_delivery(world, run, tm
 def test_the_help_tells_of_the_notice_command(run):
     result = run("export", "--help")
     assert result.exit_code == 0 and "notice" in result.output
+
+
+def test_two_written_notices_on_a_case_are_written_as_two_letters(world, run, tmp_path):
+    # Given a case on which the Board gave both officers a written notice
+    report = file_report(world)
+    world.click("chair", f"case:ack:{report.id}")
+    notice_determination(world, report)
+    notice_determination(world, report, subject=str(world.people["cfo"].id))
+
+    result = run("export", "notice", report.code, "--as", "alex@example.com",
+                 "--out", str(tmp_path / "notice.pdf"))
+
+    assert result.exit_code == 0, result.output
+    assert "Sam Ortiz, Controller" in pdf_text(tmp_path / "notice.pdf")
+    assert "Dana Reyes, Chief Financial Officer" in pdf_text(tmp_path / "notice-2.pdf")
+    assert sum(e.action == "notice_letter.exported" for e in audit(world)) == 2

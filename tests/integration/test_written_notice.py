@@ -15,9 +15,10 @@ from sqlmodel import col, func, select
 
 from adapters.export import case_markdown, notice_pdf
 from bot import records, retention
+from bot.attestation import Policy
 from bot.core import CandorError
 from bot.messages import Form, FormErrors, Text
-from bot.notice_letter import db_written_notices, includes_written_notice
+from bot.notice_letter import company_of, db_written_notices, includes_written_notice
 from bot.written_notice import db_letters
 from storage.crypto import ShreddedError
 from storage.models import AuditEvent, Determination, NoticeDelivery, Person, Report
@@ -268,3 +269,11 @@ def test_retention_shreds_the_delivery_with_the_case(world):
     (row,) = deliveries(world)
     with world.db.read() as session, pytest.raises(ShreddedError):
         world.core.vault.unseal(session, kind="notice_delivery", record_id=row.id, blob=row.body)
+
+
+def test_the_company_is_the_one_the_code_names_unless_the_setting_names_another(world):
+    assert company_of(world.core) == "Allient Inc."  # the shipped Code's first paragraph
+    world.core.company_name = "Northwind Traders plc"
+    assert company_of(world.core) == "Northwind Traders plc"
+    world.core.company_name, world.core.policy = None, Policy("# A Code\nBe honest.", "x")
+    assert company_of(world.core) == "The Company"
