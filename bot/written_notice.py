@@ -31,16 +31,19 @@ HOW_LIMIT = fields.LINE
 
 
 def db_letters(session: Session, core: Core, member: Person, code: str, *,
-               operator: str | None = None) -> tuple[Report, tuple[WrittenNotice, ...]]:
-    """The case's written notices with their letters, for `member` (refused, and audited, unless
-    they may open the case); each letter handed out is audited. `operator` is who asked in the
-    member's name at the command line (audited beside them)."""
+               operator: str | None = None,
+               determination_id: str | None = None) -> tuple[Report, tuple[WrittenNotice, ...]]:
+    """The case's written notices with their letters (only that determination's, if given: what a
+    download link for one letter asks), for `member` (refused, and audited, unless they may open
+    the case); each letter handed out is audited. `operator` is who asked in the member's name at
+    the command line (audited beside them)."""
     report = session.exec(select(Report).where(Report.code == code)).first()
     if report is None:
         raise CandorError(refusals.CASE_NOT_FOUND)
     report = db_case_for(session, core, member, report.id, action="notice_letter",
                          operator=operator)
-    notices = db_written_notices(session, core, report)
+    notices = tuple(n for n in db_written_notices(session, core, report)
+                    if determination_id in (None, n.determination_id))
     if not notices:
         raise CandorError(words.no_written_notice(report.code))
     for notice in notices:

@@ -277,3 +277,19 @@ def test_the_company_is_the_one_the_code_names_unless_the_setting_names_another(
     assert company_of(world.core) == "Northwind Traders plc"
     world.core.company_name, world.core.policy = None, Policy("# A Code\nBe honest.", "x")
     assert company_of(world.core) == "The Company"
+
+
+def test_one_letter_is_taken_by_its_determination_and_only_it_is_audited(world):
+    # What a download link for one letter asks (issue 23 serves it with adapters.export.notice_pdf)
+    report = acknowledged_report(world)
+    first = notice_determination(world, report)
+    notice_determination(world, report, subject=str(world.people["cfo"].id))
+
+    with world.db.write() as session:
+        member = session.get(Person, world.people["member"].id)
+        _found, notices = db_letters(session, world.core, member, report.code,
+                                     determination_id=first.id)
+
+    assert [n.letter.officer for n in notices] == ["Sam Ortiz"]
+    exported = [d for _, a, d in audit_actions(world) if a == "notice_letter.exported"]
+    assert len(exported) == 1 and first.id in exported[0]
