@@ -143,7 +143,7 @@ def build(settings: Settings, *, platforms: frozenset[Platform], create_key: boo
     core = Core(
         vault=vault, audit=AuditLog(lambda: vault.keyring),
         policy=load_policy(settings.policy_file), platforms=platforms,
-        schedule=schedule,
+        schedule=schedule, company_name=settings.company_name,
     )
     policy = RetryPolicy(base_seconds=settings.retry_base_seconds,
                          max_seconds=settings.retry_max_seconds,

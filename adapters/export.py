@@ -26,6 +26,7 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.fonts import TTFFont
 
+from bot.notice_letter import NoticeLetter
 from bot.records import Register
 from bot.sanitize import without_direction_controls
 from bot.views.case import CaseFile
@@ -325,3 +326,55 @@ def write_register(register: Register, directory: Path) -> list[Path]:
                        register_cases_csv(register).encode("utf-8")),
         _write_private(directory / f"{stem}.pdf", register_pdf(register)),
     ]
+
+
+# --- the written notice (issue 22) -----------------------------------------------------------
+
+
+def notice_pdf(letter: NoticeLetter) -> bytes:
+    """A notice letter, on one A4 page as a rule, ready for the chair's signature: the company,
+    the date, the officer, the subject, the Board's finding and action, a signature block for
+    the chair and one for the officer's receipt. The one function that makes its bytes: the
+    command line writes them to a file, a download page may serve them."""
+    with _unicode_pdf() as pdf:
+        pdf.set_auto_page_break(auto=True, margin=20)
+        pdf.set_margins(25, 20, 25)
+        pdf.add_page()
+        pdf.block(9, letter.heading, style="B", size=16)
+        pdf.set_text_color(90, 90, 90)
+        pdf.block(5, letter.confidential, size=9)
+        pdf.set_text_color(0, 0, 0)
+        pdf.ln(6)
+        pdf.block(5, letter.dateline)
+        pdf.ln(4)
+        pdf.block(5, letter.addressee)
+        pdf.ln(6)
+        pdf.block(6, letter.subject, style="B", size=11)
+        pdf.ln(4)
+        pdf.block(5, letter.salutation)
+        pdf.ln(2)
+        pdf.block(5, letter.opening)
+        for label, text in letter.facts():
+            pdf.ln(2)
+            pdf.block(5, label, style="B")
+            pdf.block(5, text.strip() or "-")
+        pdf.ln(4)
+        pdf.block(5, letter.closing)
+        for lines in (letter.signature(), letter.receipt()):
+            pdf.ln(8)
+            for line in lines:
+                if line:
+                    pdf.block(5, line)
+                else:
+                    pdf.ln(6)  # room for the signature
+        if pdf.undrawable:
+            pdf.ln(4)
+            pdf.set_text_color(150, 30, 30)
+            pdf.block(5, f"{pdf.undrawable} characters of this letter are in a script this PDF's "
+                         f"font does not cover and are shown as {UNDRAWABLE}. The case file "
+                         "(--format md) keeps the letter's text as written.", size=9)
+        return bytes(pdf.output())
+
+
+def write_notice(letter: NoticeLetter, path: Path) -> Path:
+    return _write_private(path, notice_pdf(letter))

@@ -129,6 +129,9 @@ class Settings(BaseSettings):
     # The scrypt cost for reporters' secrets (2**N): never below SCRYPT_LOG2_N_FLOOR, except
     # inside the test suite (`_scrypt_floor`).
     scrypt_log2_n: int = Field(15, ge=4, le=20, validation_alias="CANDOR_SCRYPT_LOG2_N")
+    # The written notice (issue 22): the company a notice letter is headed with; unset, the one
+    # the Code's text names ("Allient Inc. (the "Company") ..."), else "The Company".
+    company_name: str | None = Field(None, validation_alias="CANDOR_COMPANY_NAME")
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
@@ -241,6 +244,17 @@ class Settings(BaseSettings):
         if value and not _GUID.fullmatch(value.strip()):
             raise ValueError("the bot's app id, a GUID (8-4-4-4-12 hexadecimal digits)")
         return value.strip() if value else value
+
+    @field_validator("company_name")
+    @classmethod
+    def _a_company_name(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        name = value.strip()
+        if not name or len(name) > 120 or any(not ch.isprintable() for ch in name):
+            raise ValueError("the company's name, 1 to 120 characters on one line, such as "
+                             "Allient Inc.")
+        return name
 
     @field_validator("alert_email")
     @classmethod

@@ -146,9 +146,20 @@ class IntakeStep:
         return self.value
 
 
+# The written notice (issue 22): record the delivery of a determination's notice letter.
+@dataclass(frozen=True)
+class NoticeDeliveryForm:
+    report_id: str
+    determination_id: str  # checked by the use case: a written notice's, on this case
+
+    def encode(self) -> str:
+        return f"case:notice:{self.report_id}:{self.determination_id}"
+
+
 Click = (Menu | Acknowledge | ViewCase | AskForm | DetermineForm | ExcludeForm | HoldForm
          | MoveForm | DiscloseForm | AnswerForm | ViewDisclosure | ReportAfterAttesting
-         | ChatReport | MyReports | Cmd | IntakeStep)
+         | ChatReport | MyReports | Cmd | IntakeStep
+         | NoticeDeliveryForm)
 
 _CASE_CLICKS: dict[str, Callable[[str], Click]] = {
     c.prefix.removeprefix("case:"): c
@@ -173,6 +184,10 @@ def parse(value: str) -> Click | None:
         if action == "move":
             report_id, colon, to = arg.partition(":")
             return MoveForm(report_id, to) if report_id and colon and to else None
+        if action == "notice":  # the written notice (issue 22)
+            report_id, colon, determination_id = arg.partition(":")
+            return (NoticeDeliveryForm(report_id, determination_id)
+                    if report_id and colon and determination_id else None)
         click = _CASE_CLICKS.get(action)
         return None if click is None else _some(arg, click)
     if verb == "waiver" and rest.startswith("disclose:"):
@@ -256,8 +271,19 @@ class MoveSubmit:
         return f"move:{self.report_id}:{self.to}"
 
 
+# The written notice (issue 22): the delivery form of a determination's notice letter.
+@dataclass(frozen=True)
+class NoticeDeliverySubmit:
+    report_id: str
+    determination_id: str
+
+    def encode(self) -> str:
+        return f"notice:{self.report_id}:{self.determination_id}"
+
+
 FormAction = (ReportForm | AttestForm | WaiverSubmit | AskSubmit | DetermineSubmit | ExcludeSubmit
-              | HoldSubmit | DiscloseSubmit | AnswerSubmit | MoveSubmit)
+              | HoldSubmit | DiscloseSubmit | AnswerSubmit | MoveSubmit
+              | NoticeDeliverySubmit)
 
 _ON_ONE: dict[str, Callable[[str], FormAction]] = {
     c.prefix: c for c in (AskSubmit, DetermineSubmit, ExcludeSubmit, HoldSubmit, DiscloseSubmit,
@@ -276,6 +302,10 @@ def parse_form(form_id: str) -> FormAction | None:
     if verb == "move":
         report_id, colon, to = rest.partition(":")
         return MoveSubmit(report_id, to) if report_id and colon and to else None
+    if verb == "notice":  # the written notice (issue 22)
+        report_id, colon, determination_id = rest.partition(":")
+        return (NoticeDeliverySubmit(report_id, determination_id)
+                if report_id and colon and determination_id else None)
     form = _ON_ONE.get(verb)
     return None if form is None else _some(rest, form)
 

@@ -19,11 +19,12 @@ from typing import Any, Literal
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from bot import access, pending, records, retention, roster, waivers
+from bot import access, pending, records, retention, roster, waivers, written_notice
 from bot.codes import format_code
 from bot.core import CandorError, Core, db_report_by_code, keep_refusal
 from bot.delivery import outage
 from bot.delivery.relay import db_due_now
+from bot.notice_letter import WrittenNotice
 from bot.roster_file import RosterEntry
 from bot.views.case import CaseFile
 from storage import migrate
@@ -220,6 +221,39 @@ class Admin:
             else:
                 return records.db_case_file(session, self.core, person, report.code,
                                             operator=operator)
+        assert refusal is not None
+        raise refusal
+
+    # the written notice (issue 22)
+
+    def notice_letters(self, code: str, *, member: str,
+                       operator: str) -> tuple[str, tuple[WrittenNotice, ...]]:
+        """The case's code and its written notices, each with its letter, for the committee member
+        whose e-mail is `member`, asked for by `operator`; each letter handed out is audited, and a
+        refusal by the core too, as for a case file."""
+        try:
+            return self._notice_letters(code, member=member, operator=operator)
+        except CandorError as exc:
+            keep_refusal(self.db, exc)
+            raise
+
+    def _notice_letters(self, code: str, *, member: str,
+                        operator: str) -> tuple[str, tuple[WrittenNotice, ...]]:
+        refusal: Exception | None = None
+        with self.db.write() as session:
+            person = _db_active_person(session, member)
+            report = db_report_by_code(session, format_code(code))
+            if person is None:
+                refusal = NotFound("person", member)
+            elif report is None:
+                refusal = NotFound("case", code)
+            elif report.shredded_at is not None:
+                refusal = CaseShredded(report.code, report.shredded_at, report.closed_at,
+                                       records.quarter_of(report.received_at, self.core.timezone))
+            else:
+                found, notices = written_notice.db_letters(session, self.core, person,
+                                                           report.code, operator=operator)
+                return found.code, notices
         assert refusal is not None
         raise refusal
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot import actions, fields
+from bot import actions, fields, written_notice
 from bot.access import db_case_for, db_open_cases
 from bot.core import (
     CandorError,
@@ -69,7 +69,8 @@ def db_view(session: Session, core: Core, member: Person, report_id: str) -> lis
     view = case_view.db_case_view(session, core, report, viewer=case_view.Viewer.of(member))
     core.audit_event(session, actor=actor_id(member), action=AuditAction.CASE_OPENED,
                      record_kind=REPORT, record_id=report.id)
-    choices = case_choices(report) + (chair_choices(report) if member.chair else ())
+    choices = (case_choices(report) + written_notice.delivery_choices(report, view.notices)
+               + (chair_choices(report) if member.chair else ()))
     return [case_view.details(view, choices=choices)]
 
 

@@ -83,6 +83,9 @@ class Core:
     # not made for it (`candor console --allow-production`): "console:<os user>@<host>", written
     # beside the actor of every event audited through `audit_event`, so the log blames them.
     operator: str | None = None
+    # The written notice (issue 22): the company a notice letter names (CANDOR_COMPANY_NAME);
+    # None: the one the Code names (`bot.notice_letter.company_of`).
+    company_name: str | None = None
 
     @property
     def timezone(self) -> ZoneInfo:

@@ -33,6 +33,7 @@ from bot import (
     receipts,
     retention,
     waivers,
+    written_notice,
 )
 from bot.core import CandorError, Core, FieldError, db_resolve, keep_refusal
 from bot.delivery.relay import db_due_now
@@ -249,6 +250,12 @@ _ROUTES: dict[type[Any], _Route] = dict((
     _on(actions.AnswerSubmit, lambda r, a: followup.db_answer(
         r.session, r.core, person=r.person, actor=r.actor, token=a.record_id,
         answer=r.text("answer"))),
+    # the written notice (issue 22)
+    _on(actions.NoticeDeliveryForm, lambda r, a: written_notice.db_delivery_form(
+        *r.usual, a.report_id, a.determination_id)),
+    _on(actions.NoticeDeliverySubmit, lambda r, a: written_notice.db_record_delivery(
+        r.session, r.core, member=r.person, report_id=a.report_id,
+        determination_id=a.determination_id, values=r.values)),
 ))
 
 

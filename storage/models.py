@@ -255,6 +255,23 @@ class Determination(SQLModel, table=True):
     body: bytes = _sealed()
 
 
+# The written notice (issue 22): a determination whose action is a written notice is delivered to
+# its officer as a letter, and a member records the day.
+class NoticeDelivery(SQLModel, table=True):
+    """A written notice's letter delivered to its officer. One per determination (two members
+    recording it at once make one row). How it was delivered is sealed."""
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    report_id: str = Field(foreign_key="report.id", index=True)
+    # Plain: which determination, as a determination's own report_id is plain.
+    determination_id: str = Field(foreign_key="determination.id", unique=True)
+    # Plain: a day, as the determination's decided_on is; it says nothing of what was found.
+    delivered_on: date
+    recorded_by: int | None = Field(default=None, foreign_key="person.id")
+    recorded_at: datetime = Field(default_factory=utcnow)
+    body: bytes = _sealed()
+
+
 # --- plumbing: conversations, inbound dedup, outbox, audit ---------------------------------
 
 

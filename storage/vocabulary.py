@@ -173,6 +173,8 @@ class RecordKind(StrEnum):
     PENDING_REPORT = "pending_report"
     PENDING_ANSWER = "pending_answer"
     FORM_RECEIPT = "form_receipt"
+    # the written notice (issue 22): how a notice letter was delivered
+    NOTICE_DELIVERY = "notice_delivery"
     # what audit events are about besides those
     PERSON = "person"
     KEYRING = "keyring"
@@ -225,6 +227,9 @@ class AuditAction(StrEnum):
     SCHEMA_ROWS_SEALED = "schema.rows_sealed"
     SCHEMA_ROWS_OPENED = "schema.rows_opened"
     CONSOLE_CREATED = "console.created"
+    # the written notice (issue 22): its letter written out, its delivery recorded
+    NOTICE_LETTER_EXPORTED = "notice_letter.exported"
+    NOTICE_LETTER_DELIVERED = "notice_letter.delivered"
 
 
 class OutboxKind(StrEnum):

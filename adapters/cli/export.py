@@ -1,5 +1,5 @@
-"""`candor export`: a case's whole file for an allowed committee member, and a quarter's
-sanitized register (`adapters.export` lays them out as Markdown, PDF and CSV).
+"""`candor export`: a case's whole file or its notice letters for an allowed committee member,
+and a quarter's sanitized register (`adapters.export` lays them out as Markdown, PDF and CSV).
 
 Each command calls one of the administrator's use cases (`bot.admin`), which audits what it does,
 a refusal included; its refusals are worded here (`_words`) and printed, never a traceback.
@@ -16,7 +16,8 @@ from adapters.cli.common import administration, fail, operator, out, unwritable
 from bot.admin import CaseShredded, NotFound, Refused
 from bot.records import parse_period
 
-app = typer.Typer(help="The committee's records: case files and the quarterly register.",
+app = typer.Typer(help="The committee's records: case files, notice letters and the quarterly "
+                       "register.",
                   no_args_is_help=True)
 
 
@@ -64,6 +65,34 @@ def _words(refused: Refused) -> str:
                     "tombstone (code, category and dates) remains, in the register: "
                     f"`candor export register --period {quarter}`.")
     raise refused
+
+
+@app.command("notice")
+def export_notice(
+    code: str = typer.Argument(..., help="The case code."),
+    as_email: str = typer.Option(..., "--as",
+                                 help="The committee member the letter is for (e-mail)."),
+    destination: Path | None = typer.Option(
+        None, "--out", help="The PDF to write (default notice-CODE.pdf). With several written "
+                            "notices on the case, the second is written as NAME-2.pdf, and so on."),
+) -> None:
+    """Write the letter of written notice a case's determination produced, as a PDF ready for the
+    chair's signature, for an allowed committee member (audited, with the OS user and host beside
+    the member; refused, and the refusal audited, for anyone else). Never posted in a channel."""
+    from adapters.export import write_notice
+
+    with administration(_words, lead="no notice letter: ") as admin:
+        case_code, notices = admin.notice_letters(code, member=as_email, operator=operator())
+    first = destination or Path(f"notice-{case_code}.pdf")
+    for number, notice in enumerate(notices, start=1):
+        path = first if number == 1 else first.with_name(f"{first.stem}-{number}{first.suffix}")
+        try:
+            write_notice(notice.letter, path)
+        except OSError as exc:
+            raise unwritable(path, exc) from None
+        out.print(f"Wrote {path} (mode 0600): the written notice to "
+                  f"{escape(notice.letter.officer)}, determination of "
+                  f"{notice.letter.decided_on.isoformat()}. Never post it in a channel.")
 
 
 @app.command("register")

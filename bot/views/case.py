@@ -26,11 +26,12 @@ from sqlmodel import Session, col, select
 
 from bot.core import Core, db_committee, db_excluded
 from bot.messages import Choice, Document
+from bot.notice_letter import WrittenNotice, db_written_notices
 from bot.report_content import FIELDS
 from bot.reports import db_content
 from bot.roster_file import EMAIL as _EMAIL
 from bot.sanitize import neutralise
-from bot.wording import case_labels, following, governance
+from bot.wording import case_labels, following, governance, notice_letter
 from storage.models import CaseMessage, Determination, Person, Report, StatusChange
 from storage.vocabulary import MessageDirection, RecordKind
 
@@ -139,6 +140,9 @@ class CaseView:
     messages: tuple[Message, ...]
     history: tuple[Step, ...]  # empty on the reporter's view
     determinations: tuple[BoardDetermination, ...]  # empty on the reporter's view
+    # The written notice (issue 22): each determination's notice letter and its delivery; empty
+    # on the reporter's view.
+    notices: tuple[WrittenNotice, ...] = ()
 
 
 def _opened(session: Session, core: Core, kind: RecordKind,
@@ -184,6 +188,7 @@ def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer
                                 .order_by(col(CaseMessage.created_at))).all())
     history: list[Step] = []
     determinations: list[BoardDetermination] = []
+    notices: tuple[WrittenNotice, ...] = ()
     if committee:
         for change in session.exec(select(StatusChange).where(StatusChange.report_id == report.id)
                                    .order_by(col(StatusChange.at))).all():
@@ -203,6 +208,11 @@ def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer
                 str(sealed["decider"]) if sealed.get("decider") else None,
                 recorded_by, sealed))
             history.append(Step(row.created_at, recorded_by, case_labels.DETERMINATION_RECORDED))
+        notices = db_written_notices(session, core, report)
+        history += [Step(n.recorded_at, n.recorded_by,
+                         notice_letter.delivered_step(n.letter.officer, n.delivered_on),
+                         n.delivered_how)
+                    for n in notices if n.recorded_at is not None and n.delivered_on is not None]
         history.sort(key=lambda step: step.at)  # stable: steps at one moment keep their order
     # An anonymous report is dated by its day only (its moment could point at its reporter).
     received = report.received_at.strftime("%Y-%m-%d" if report.anonymous else "%Y-%m-%d %H:%M UTC")
@@ -212,6 +222,7 @@ def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer
         acknowledged_by=_name(session, report.acknowledged_by) if committee else None,
         reporter=reporter, reporter_entry=entry, report=fields, kept_away=kept_away,
         messages=messages, history=tuple(history), determinations=tuple(determinations),
+        notices=notices,
     )
 
 
@@ -244,8 +255,24 @@ def details(view: CaseView, *, choices: tuple[Choice, ...]) -> Document:
         sections.append((case_labels.HISTORY, steps))
     sections += [(d.heading, "\n".join(line(label, neutralise(text)) for label, text in d.lines()))
                  for d in view.determinations]
+    sections += [(notice_letter.notice_heading(neutralise(n.letter.officer), n.letter.decided_on),
+                  _notice_entry(view.code, n, neutralise)) for n in view.notices]
     return Document(title=case_labels.case_title(view.code), sections=tuple(sections),
                     choices=choices)
+
+
+def _delivery(notice: WrittenNotice, typed: Callable[[str], str]) -> str:
+    """A written notice's delivery, or that it is not recorded yet; `typed` is applied to the
+    names and text people typed (a chat disarms them)."""
+    if notice.delivered_on is None:
+        return notice_letter.NOT_DELIVERED
+    how = typed(notice.delivered_how) if notice.delivered_how else None
+    return notice_letter.delivered(notice.delivered_on, typed(notice.recorded_by or ""), how)
+
+
+def _notice_entry(code: str, notice: WrittenNotice, typed: Callable[[str], str]) -> str:
+    """The details' "Notice letter" entry: how to get the letter, and its delivery."""
+    return f"{notice_letter.how_to_get(code)}\n{_delivery(notice, typed)}"
 
 
 # --- the case file ----------------------------------------------------------------------------
@@ -287,6 +314,9 @@ def case_file(view: CaseView, *, prepared_for: str, at: datetime) -> CaseFile:
     steps = tuple((s.label, s.text()) for s in view.history)
     sections.append((case_labels.HISTORY, steps or ((case_labels.CHANGES, case_labels.NONE),)))
     sections += [(d.heading, d.lines()) for d in view.determinations]
+    sections += [(notice_letter.notice_heading(n.letter.officer, n.letter.decided_on),
+                  ((notice_letter.DELIVERY, _delivery(n, str)), *n.letter.lines()))
+                 for n in view.notices]
     return CaseFile(view.code, case_labels.case_file_title(view.code), prepared_for, at,
                     tuple(sections))
 

@@ -14,6 +14,7 @@ import json
 import logging
 import re
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import MetaData, text
@@ -24,14 +25,15 @@ from adapters.bootstrap import configure_logging
 from adapters.cli import app
 from storage.escrow import RecoveryPair
 from storage.keyring import load_keyring
-from storage.models import Report
+from storage.models import Determination, NoticeDelivery, Person, Report
 from storage.shares import GivenShare, combine
 from tests.e2e.slack_harness import option as choose
 from tests.e2e.slack_harness import radio, running, text_input
 from tests.integration.test_storage_canary import key_material, leaks, postgres_dump, table_texts
 from tests.support.slack_stand_in import SlackStandIn
 
-FIELDS = ["what", "who", "when", "evidence", "known", "question", "reason", "disclosure", "anon", "held"]
+FIELDS = ["what", "who", "when", "evidence", "known", "question", "reason", "disclosure", "anon", "held",
+          "finding", "how"]  # the written notice (issue 22): its finding, how it was delivered
 CANARY = {name: f"CANARY{name.upper()}x7" for name in FIELDS}
 ANON_ID = "U0CANARYX"
 
@@ -80,6 +82,27 @@ async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
     await slack.submit("U0LEE", f"ask:{named.id}", {"question": text_input(f"Who approved? {c['question']}")})
     await slack.submit("U0LEE", f"move:{named.id}:under_review", {"reason": text_input(f"Forensics {c['reason']}")})
     await slack.acknowledge("U0LEE", anonymous.id)
+    # The written notice (issue 22): a determination of written notice whose finding is a canary,
+    # its delivery recorded with how (a canary), and its letter written at the command line.
+    with slack.candor.db.read() as session:
+        sam = session.exec(select(Person).where(Person.email == "sam@example.com")).one()
+    today = datetime.now(UTC).date().isoformat()
+    await slack.submit("U0LEE", f"determine:{named.id}", {
+        "subject": choose(str(sam.id)), "violation": radio("yes"), "action": choose("written_notice"),
+        "nature": text_input(f"Side letters {c['finding']}"), "occurrence": choose("single"),
+        "intent": choose("inadvertent"), "advised": radio("no"), "prior": text_input("None"),
+        "decider": text_input("Board of Directors"),
+        "decided_on": {"value": {"type": "datepicker", "selected_date": today}},
+        "reasoning": text_input("A first lapse")})
+    with slack.candor.db.read() as session:
+        determination = session.exec(select(Determination)).one()
+    await slack.submit("U0LEE", f"notice:{named.id}:{determination.id}", {
+        "delivered_on": {"value": {"type": "datepicker", "selected_date": today}},
+        "how": text_input(f"By hand {c['how']}")})
+    letter = CliRunner().invoke(app, ["export", "notice", named.code, "--as", "lee@example.com",
+                                      "--out", str(tmp_path / "letter.pdf")])
+    assert letter.exit_code == 0 and c["finding"] not in letter.output, letter.output
+    assert (tmp_path / "letter.pdf").stat().st_mode & 0o777 == 0o600  # the letter: a private file
     # An attestation with a disclosure.
     await slack.submit("U0CFO", "attest", {"read_understood": radio("yes"), "complied": radio("yes"),
                                            "no_conflict": radio("no"), "no_unreported": radio("yes"),
@@ -135,6 +158,8 @@ async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
         assert ANON_ID not in dump, table  # the identity table included: it is sealed
         if table == "pendingreport":  # positive control: the held report is there, sealed
             assert len(json.loads(dump)) == 1
+        if table == "noticedelivery":  # positive control: the delivery is there, sealed
+            assert len(json.loads(dump)) == 1
     with slack.candor.db.engine.connect() as connection:
         audit = connection.execute(text("SELECT actor, action, record_kind, record_id, detail FROM auditevent")).all()
     assert "U0CANARYX" not in str(audit) and all("CANARY" not in str(row) for row in audit)
@@ -143,6 +168,11 @@ async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
         report = session.exec(select(Report).where(Report.id == anonymous.id)).one()
         content = slack.candor.core.vault.unseal(session, kind="report", record_id=report.id, blob=report.body)
     assert c["anon"] in content["what"] and content["reporter"] is None
+    with slack.candor.db.read() as session:
+        delivery = session.exec(select(NoticeDelivery)).one()
+        how = slack.candor.core.vault.unseal(session, kind="notice_delivery", record_id=delivery.id,
+                                             blob=delivery.body)
+    assert c["how"] in how["how"]
 
 
 async def test_no_share_word_private_key_or_keyring_byte_leaves_the_key_ceremony(slack, caplog, tmp_path):

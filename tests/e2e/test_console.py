@@ -171,3 +171,47 @@ def test_a_yes_no_question_is_picked_by_number_like_every_choice(env, monkeypatc
     assert "Please type the number of your choice (1, 2)." in refused and "(1) Yes" in refused
     receipt = console.type("2")  # No: with my name
     assert "recorded" in receipt and "Your secret" not in receipt
+
+
+def test_a_written_notice_is_determined_and_its_delivery_recorded_in_the_console(env, monkeypatch):
+    # The written notice (issue 22). Given a named report, acknowledged by the chair
+    s = Session(env, monkeypatch)
+    s.type("/as dana@example.com")
+    s.type("/ethics report")
+    s.type("6")  # securities laws
+    s.type(f"Insider sales before the announcement {CANARY}")
+    for _ in range(5):
+        s.type("")  # the optional fields
+    receipt = s.type("2")  # with my name
+    code = re.search(r"case \*{1,2}([0-9A-Z-]{9})\*{1,2}", receipt).group(1)
+    s.type("/as lee@example.com")
+    s.pick(s.type(f"/ethics open {code}"), "Acknowledge")
+
+    # When a member records a determination of written notice against Sam Ortiz
+    s.type("/as alex@example.com")
+    shown = s.pick(s.type(f"/ethics open {code}"), "Record Board determination")
+    for line in ["3", "1", "2", f"Sold shares in the quiet period {CANARY}-finding", "1", "2", "2",
+                 "None", "", "", "A first lapse"]:
+        shown = s.type(line)  # officer, violation, action, nature, single, inadvertent, not
+        # advised, prior, decider and date as offered, reasoning
+    assert "determination on case" in shown, shown
+
+    # Then the case's details say how to get the letter, with a Notice delivered button
+    shown = s.type(f"/ethics open {code}")
+    assert "Notice letter to Sam Ortiz" in shown and f"candor export notice {code}" in shown
+
+    # When the chair records its delivery: a day in the future is refused, today is recorded
+    s.type("/as lee@example.com")
+    shown = s.pick(s.type(f"/ethics open {code}"), "Notice delivered: Sam Ortiz")
+    assert "Delivered on" in shown
+    shown = s.type("2999-01-01")
+    shown = s.type("By hand")
+    assert "That date is in the future" in shown and "? Delivered on" in shown, shown
+    shown = s.type("")  # only the field at fault is asked again: an empty line keeps today
+    assert f"written notice on case {code} was delivered to Sam Ortiz" in shown
+
+    # Then the history shows it, and the button is gone
+    shown = s.type(f"/ethics open {code}")
+    assert "Notice letter delivered to Sam Ortiz on" in shown
+    assert "Notice delivered: Sam Ortiz" not in shown
+    s.candor.close()

@@ -1,6 +1,7 @@
 """A report's confidential fields, written through storage, leave no readable trace.
 
-A canary string goes into every confidential field of a report, of a follow-up message and of an
+A canary string goes into every confidential field of a report, of a follow-up message, of a
+determination of written notice and its delivery (issue 22), and of an
 anonymous report held for its delay, into the reporter's Slack and Teams ids and their 1:1 chat's
 reference (and the keyring, the recovery key and its shares are the canaries of the escrow); then
 the bytes at rest (the SQLite file and its WAL, before and after a checkpoint; a dump of the
@@ -20,7 +21,7 @@ import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -46,8 +47,10 @@ from storage.models import (
     CaseMessage,
     ConversationRef,
     DataKey,
+    Determination,
     FormReceipt,
     Identity,
+    NoticeDelivery,
     OutboxMessage,
     PendingReport,
     Person,
@@ -56,7 +59,15 @@ from storage.models import (
     new_id,
 )
 from storage.shares import GivenShare, combine, split
-from storage.vocabulary import Category, MessageDirection, OutboxState, PersonKind, Platform, Role
+from storage.vocabulary import (
+    BoardAction,
+    Category,
+    MessageDirection,
+    OutboxState,
+    PersonKind,
+    Platform,
+    Role,
+)
 from tests.support.world import PEOPLE as WORLD_PEOPLE
 from tests.support.world import build_world
 
@@ -173,6 +184,22 @@ def write_report(database: Database, vault: Vault, audit: AuditLog, canary: str)
         ))
         audit.db_append(session, actor="reporter", action="report.submitted", record_kind="report",
                         record_id=report_id, detail={"category": "fraud", "message": message_id})
+        # The written notice (issue 22): a determination of written notice and its delivery
+        determination_id, delivery_id = new_id(), new_id()
+        session.add(Determination(
+            id=determination_id, report_id=report_id, violation=True,
+            action=BoardAction.WRITTEN_NOTICE, decided_on=date(2026, 11, 2),
+            body=vault.seal(session, kind="determination", record_id=determination_id, data={
+                "subject_id": officer.id, "nature": f"{canary}-finding",
+                "reasoning": f"{canary}-reasoning"}),
+        ))
+        session.flush()
+        session.add(NoticeDelivery(
+            id=delivery_id, report_id=report_id, determination_id=determination_id,
+            delivered_on=date(2026, 11, 3),
+            body=vault.seal(session, kind="notice_delivery", record_id=delivery_id,
+                            data={"how": f"{canary}-how"}),
+        ))
         # An anonymous report held for its delay (bot.pending): all of it sealed
         pending_id = new_id()
         session.add(PendingReport(
@@ -202,16 +229,22 @@ def open_back(database: Database, vault: Vault, report_id: str, message_id: str)
         held = [vault.unseal(session, kind="pending_report", record_id=row.id, blob=row.body)
                 for row in session.exec(select(PendingReport)).all()]
         ids = identities.db_all(session, vault)
+        notice = [vault.unseal(session, kind=kind, record_id=row.id, blob=row.body)
+                  for kind, model in (("determination", Determination),
+                                      ("notice_delivery", NoticeDelivery))
+                  for row in session.exec(select(model)).all()]
         (chat,) = [references.db_load(session, vault, f"teams:user:{a.platform_user_id}")
                    for a in ids if a.platform is Platform.TEAMS]
-    return str(content) + str(answer) + str(held) + str(ids) + str(chat)
+    return str(content) + str(answer) + str(held) + str(ids) + str(chat) + str(notice)
 
 
 def sealed_bodies(database: Database) -> list[bytes]:
     with database.read() as session:
         return [*session.exec(select(Report.body)).all(), *session.exec(select(CaseMessage.body)).all(),
                 *session.exec(select(PendingReport.body)).all(),
-                *session.exec(select(Identity.body)).all(), *session.exec(select(ConversationRef.body)).all()]
+                *session.exec(select(Identity.body)).all(), *session.exec(select(ConversationRef.body)).all(),
+                *session.exec(select(Determination.body)).all(),
+                *session.exec(select(NoticeDelivery.body)).all()]
 
 
 # --- the tests --------------------------------------------------------------------------------
@@ -231,12 +264,13 @@ def test_confidential_fields_leave_no_trace_at_rest_or_in_logs(
     assert "INSERT INTO report" in log_text and "INSERT INTO casemessage" in log_text
     assert "INSERT INTO pendingreport" in log_text
     assert "INSERT INTO identity" in log_text and "INSERT INTO conversationref" in log_text
+    assert "INSERT INTO noticedelivery" in log_text
     assert canary not in log_text
 
     # And the bytes at rest hold the ciphertexts (the report, the answer, two platform ids, a
     # chat's reference) but never the canary
     bodies = sealed_bodies(database)
-    assert len(bodies) == 6
+    assert len(bodies) == 8
     if database.is_sqlite:
         before = sqlite_files(database)
         assert before.get("candor.db-wal"), "the write should still be in the WAL"
@@ -257,7 +291,7 @@ def test_confidential_fields_leave_no_trace_at_rest_or_in_logs(
     # And the content opens back, whole, for someone holding the key
     opened = open_back(database, vault, report_id, message_id)
     for field in ("what", "who", "when", "evidence", "known", "name", "answer", "held", "code", "due",
-                  "slack-id", "aad-id", "chat"):
+                  "slack-id", "aad-id", "chat", "finding", "how"):
         assert f"{canary}-{field}" in opened
     assert canary not in logged(logs_at_debug)
 

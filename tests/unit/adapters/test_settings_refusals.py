@@ -51,6 +51,7 @@ BAD = {
     "MICROSOFT_APP_PASSWORD": "",
     "MICROSOFT_APP_TENANT_ID": "contoso tenant",
     "CANDOR_TEAMS_LOCAL": "maybe",
+    "CANDOR_COMPANY_NAME": "Allient Inc.\nBoard of Directors",
 }
 
 
