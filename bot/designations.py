@@ -191,9 +191,12 @@ def db_submit(session: Session, core: Core, *, member: Person, report_id: str,
 
 
 def _refusal_kept(core: Core, member: Person, report: Report, reason: str) -> Any:
+    """The audit row a refused designation keeps (ids taken now: the rollback expires rows)."""
+    actor, report_id = actor_id(member), report.id
+
     def keep(session: Session) -> None:
-        core.audit_event(session, actor=actor_id(member), action=AuditAction.DESIGNATION_REFUSED,
-                         record_kind=REPORT, record_id=report.id, detail={"reason": reason})
+        core.audit_event(session, actor=actor, action=AuditAction.DESIGNATION_REFUSED,
+                         record_kind=REPORT, record_id=report_id, detail={"reason": reason})
     return keep
 
 
@@ -396,7 +399,7 @@ def _to_designee(session: Session, core: Core, row: Designation, *, key: str, ti
     news, never what; an Open button while the case opens for them."""
     choices = ((Choice(words.OPEN_BUTTON, actions.ViewCase(report.id).encode()),)
                if report is not None else ())
-    db_enqueue(session, core.vault, now=core.now(), key=key,
+    db_enqueue(session, core.vault, now=core.now(), key=f"{key}:dm",
                target=person_target(row.person_id),
                notice=Notice(title=title, text=text, choices=choices), platforms=core.platforms)
 

@@ -21,8 +21,8 @@ from bot.messages import Notice
 from storage import identities, migrate, references
 from storage.db import Database
 from storage.keyring import Keyring, KeyringError
-from storage.models import AuditEvent, ConversationRef, Determination, Person, Report
-from storage.vocabulary import Category, PersonKind, Platform, Role
+from storage.models import AuditEvent, ConversationRef, Determination, Report
+from storage.vocabulary import Category, Platform
 from tests.integration.test_storage_canary import postgres_dump, postgres_rows, sqlite_files
 
 
