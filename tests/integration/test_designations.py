@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import select
 
 from bot import retention
+from bot.core import CandorError
 from bot.messages import Form, FormErrors, Notice
 from bot.sweep import Sweeper
 from storage.crypto import ShreddedError
@@ -287,7 +288,7 @@ def test_retention_shreds_the_designation_with_the_case_and_a_hold_keeps_it(worl
     with world.db.write() as session:
         case = session.get(Report, report.id)
         retention.db_set_hold(session, world.core, case, hold=True, reason="litigation", actor="cli")
-    with world.db.write() as session, pytest.raises(Exception):
+    with world.db.write() as session, pytest.raises(CandorError):
         retention.db_shred(session, world.core, session.get(Report, report.id))
     with world.db.read() as session:
         assert world.core.vault.unseal(session, kind="designation", record_id=row.id, blob=row.body)
