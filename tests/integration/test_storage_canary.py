@@ -20,7 +20,7 @@ import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -46,6 +46,7 @@ from storage.models import (
     CaseMessage,
     ConversationRef,
     DataKey,
+    Designation,
     FormReceipt,
     Identity,
     OutboxMessage,
@@ -56,7 +57,15 @@ from storage.models import (
     new_id,
 )
 from storage.shares import GivenShare, combine, split
-from storage.vocabulary import Category, MessageDirection, OutboxState, PersonKind, Platform, Role
+from storage.vocabulary import (
+    Category,
+    DesignationScope,
+    MessageDirection,
+    OutboxState,
+    PersonKind,
+    Platform,
+    Role,
+)
 from tests.support.world import PEOPLE as WORLD_PEOPLE
 from tests.support.world import build_world
 
@@ -171,6 +180,20 @@ def write_report(database: Database, vault: Vault, audit: AuditLog, canary: str)
             body=vault.seal(session, kind="case_message", record_id=message_id,
                             data={"text": f"{canary}-answer"}),
         ))
+        # A person the committee designated on the case, and why (issue 22): sealed
+        adviser = Person(email="robin@counsel.example", name="Robin Vale",
+                         kind=PersonKind.DESIGNEE, affiliation="outside counsel")
+        session.add(adviser)
+        session.flush()
+        assert adviser.id is not None
+        designation_id = new_id()
+        session.add(Designation(
+            id=designation_id, report_id=report_id, person_id=adviser.id,
+            scope=DesignationScope.INVESTIGATE, until=date(2027, 1, 31),
+            live=f"{report_id}:{adviser.id}",
+            body=vault.seal(session, kind="designation", record_id=designation_id,
+                            data={"why": f"{canary}-why", "renewals": []}),
+        ))
         audit.db_append(session, actor="reporter", action="report.submitted", record_kind="report",
                         record_id=report_id, detail={"category": "fraud", "message": message_id})
         # An anonymous report held for its delay (bot.pending): all of it sealed
@@ -201,6 +224,8 @@ def open_back(database: Database, vault: Vault, report_id: str, message_id: str)
         answer = vault.unseal(session, kind="case_message", record_id=message_id, blob=message.body)
         held = [vault.unseal(session, kind="pending_report", record_id=row.id, blob=row.body)
                 for row in session.exec(select(PendingReport)).all()]
+        held += [vault.unseal(session, kind="designation", record_id=row.id, blob=row.body)
+                 for row in session.exec(select(Designation)).all()]
         ids = identities.db_all(session, vault)
         (chat,) = [references.db_load(session, vault, f"teams:user:{a.platform_user_id}")
                    for a in ids if a.platform is Platform.TEAMS]
@@ -211,6 +236,7 @@ def sealed_bodies(database: Database) -> list[bytes]:
     with database.read() as session:
         return [*session.exec(select(Report.body)).all(), *session.exec(select(CaseMessage.body)).all(),
                 *session.exec(select(PendingReport.body)).all(),
+                *session.exec(select(Designation.body)).all(),
                 *session.exec(select(Identity.body)).all(), *session.exec(select(ConversationRef.body)).all()]
 
 
@@ -229,14 +255,14 @@ def test_confidential_fields_leave_no_trace_at_rest_or_in_logs(
     # Then the logs show the statements ran, with their parameters, but never the canary
     log_text = logged(logs_at_debug)
     assert "INSERT INTO report" in log_text and "INSERT INTO casemessage" in log_text
-    assert "INSERT INTO pendingreport" in log_text
+    assert "INSERT INTO pendingreport" in log_text and "INSERT INTO designation" in log_text
     assert "INSERT INTO identity" in log_text and "INSERT INTO conversationref" in log_text
     assert canary not in log_text
 
     # And the bytes at rest hold the ciphertexts (the report, the answer, two platform ids, a
     # chat's reference) but never the canary
     bodies = sealed_bodies(database)
-    assert len(bodies) == 6
+    assert len(bodies) == 7
     if database.is_sqlite:
         before = sqlite_files(database)
         assert before.get("candor.db-wal"), "the write should still be in the WAL"
@@ -256,7 +282,7 @@ def test_confidential_fields_leave_no_trace_at_rest_or_in_logs(
 
     # And the content opens back, whole, for someone holding the key
     opened = open_back(database, vault, report_id, message_id)
-    for field in ("what", "who", "when", "evidence", "known", "name", "answer", "held", "code", "due",
+    for field in ("what", "who", "when", "evidence", "known", "name", "answer", "held", "code", "due", "why",
                   "slack-id", "aad-id", "chat"):
         assert f"{canary}-{field}" in opened
     assert canary not in logged(logs_at_debug)
