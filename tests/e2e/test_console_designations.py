@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.test_console import CANARY, Session, env  # noqa: F401 (the fixture)
+import pytest
+
+from tests.e2e.test_console import CANARY, Session
+from tests.e2e.test_console import env as console_env
+
+
+@pytest.fixture
+def env(tmp_path):
+    return console_env.__wrapped__(tmp_path)
 
 
 def report(s: Session, *, keep_away: str | None = None) -> tuple[str, str]:
