@@ -19,18 +19,26 @@ from bot.core import CandorError, Core, actor_id, db_excluded, is_committee
 from bot.messages import Actor
 from bot.reports import REPORT
 from bot.wording import refusals
-from storage.models import Person, Report
-from storage.vocabulary import AuditAction, CaseStatus, PersonKind
+from storage.models import Designation, Person, Report
+from storage.vocabulary import AuditAction, CaseStatus, DesignationScope, PersonKind
 
 
 def db_case_for(session: Session, core: Core, member: Person, report_id: str, *, action: str,
-                operator: str | None = None) -> Report:
+                operator: str | None = None,
+                designee_may: DesignationScope | None = None) -> Report:
     """The case, if this member may act on it; otherwise a refusal (audited when it is a
     committee member kept away from the case, or someone outside the committee). `operator` is
-    who acted at the command line in the member's name (audited beside them)."""
+    who acted at the command line in the member's name (audited beside them).
+
+    `designee_may` lets a designated person through too, on a case they hold a designation on
+    that is still in force, when its scope covers this one: INVESTIGATE (open, ask, add a note:
+    any designation) or DETERMINE (record the determination). Anyone else is an outsider."""
     report = session.get(Report, report_id)
     if report is None or report.shredded_at is not None:
         raise CandorError(refusals.CASE_NOT_FOUND)
+    if (member.kind is PersonKind.DESIGNEE and designee_may is not None
+            and db_designation_for(session, core, member, report, scope=designee_may) is not None):
+        return report
     if not is_committee(member) or member.id in db_excluded(session, core, report):
         detail = {"attempt": action, **({"operator": operator} if operator else {})}
         raise core.refused(refusals.NOT_ALLOWED_CASE if is_committee(member)
@@ -38,6 +46,37 @@ def db_case_for(session: Session, core: Core, member: Person, report_id: str, *,
                            action=AuditAction.CASE_REFUSED, record_kind=REPORT, record_id=report.id,
                            detail=detail)
     return report
+
+
+def db_designation_for(
+        session: Session, core: Core, person: Person, report: Report, *,
+        scope: DesignationScope = DesignationScope.INVESTIGATE) -> Designation | None:
+    """The designation in force that lets `person` act on `report` within `scope`: not ended, its
+    last day not past, the case open and not keeping them away."""
+    if person.id is None or report.status is CaseStatus.CLOSED or report.shredded_at is not None:
+        return None
+    row = session.exec(select(Designation).where(
+        Designation.report_id == report.id, Designation.person_id == person.id,
+        col(Designation.ended_at).is_(None))).first()
+    if row is None or row.until < core.today():
+        return None
+    if scope is DesignationScope.DETERMINE and row.scope != DesignationScope.DETERMINE:
+        return None
+    if person.id in db_excluded(session, core, report):
+        return None
+    return row
+
+
+def db_designated_cases(session: Session, core: Core, person: Person) -> list[Report]:
+    """The open cases `person` holds a designation in force on, oldest first."""
+    if person.id is None:
+        return []
+    rows = session.exec(select(Designation).where(Designation.person_id == person.id,
+                                                  col(Designation.ended_at).is_(None))).all()
+    cases = [session.get(Report, row.report_id) for row in rows]
+    return sorted((r for r in cases if r is not None
+                   and db_designation_for(session, core, person, r) is not None),
+                  key=lambda r: r.received_at)
 
 
 def db_chair_case(session: Session, core: Core, member: Person, report_id: str, *,
@@ -73,5 +112,12 @@ def db_open_cases(session: Session) -> list[Report]:
 def db_officers(session: Session) -> list[Person]:
     """The active officers, by name."""
     return list(session.exec(select(Person).where(Person.kind == PersonKind.OFFICER,
+                                                  Person.active == True)  # noqa: E712
+                             .order_by(col(Person.name))).all())
+
+
+def db_designees(session: Session) -> list[Person]:
+    """The active people the committee may designate (issue 22), by name."""
+    return list(session.exec(select(Person).where(Person.kind == PersonKind.DESIGNEE,
                                                   Person.active == True)  # noqa: E712
                              .order_by(col(Person.name))).all())

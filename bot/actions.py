@@ -156,14 +156,32 @@ class NoticeDeliveryForm:
         return f"case:notice:{self.report_id}:{self.determination_id}"
 
 
+# --- issue 22's designations: a member's Designate, Renew and End on a case -------------------
+
+@dataclass(frozen=True)
+class DesignateForm(_OnOne):
+    prefix = "case:designate"  # the record is the case
+
+
+@dataclass(frozen=True)
+class RenewForm(_OnOne):
+    prefix = "designation:renew"  # the record is the designation
+
+
+@dataclass(frozen=True)
+class EndForm(_OnOne):
+    prefix = "designation:end"  # the record is the designation
+
+
 Click = (Menu | Acknowledge | ViewCase | AskForm | DetermineForm | ExcludeForm | HoldForm
          | MoveForm | DiscloseForm | AnswerForm | ViewDisclosure | ReportAfterAttesting
          | ChatReport | MyReports | Cmd | IntakeStep
-         | NoticeDeliveryForm)
+         | NoticeDeliveryForm | DesignateForm | RenewForm | EndForm)
 
 _CASE_CLICKS: dict[str, Callable[[str], Click]] = {
     c.prefix.removeprefix("case:"): c
-    for c in (Acknowledge, ViewCase, AskForm, DetermineForm, ExcludeForm, HoldForm)}
+    for c in (Acknowledge, ViewCase, AskForm, DetermineForm, ExcludeForm, HoldForm,
+              DesignateForm)}
 _PLAIN_CLICKS: dict[str, Click] = {
     c.encode(): c for c in (ReportAfterAttesting(), ChatReport(), MyReports())}
 
@@ -194,6 +212,11 @@ def parse(value: str) -> Click | None:
         return _some(rest.removeprefix("disclose:"), DiscloseForm)
     if verb == "answer":
         return _some(rest, AnswerForm)
+    if verb == "designation":
+        action, _, arg = rest.partition(":")
+        made: dict[str, Callable[[str], Click]] = {"renew": RenewForm, "end": EndForm}
+        maker = made.get(action)
+        return None if maker is None else _some(arg, maker)
     if verb == "cmd":
         name, _, args = rest.partition(":")
         return Cmd(name, args) if name in CMD_NAMES else None
@@ -281,13 +304,29 @@ class NoticeDeliverySubmit:
         return f"notice:{self.report_id}:{self.determination_id}"
 
 
+# issue 22's designations
+@dataclass(frozen=True)
+class DesignateSubmit(_OnOne):
+    prefix = "designate"  # the record is the case
+
+
+@dataclass(frozen=True)
+class RenewSubmit(_OnOne):
+    prefix = "renew"  # the record is the designation
+
+
+@dataclass(frozen=True)
+class EndSubmit(_OnOne):
+    prefix = "enddesignation"  # the record is the designation
+
+
 FormAction = (ReportForm | AttestForm | WaiverSubmit | AskSubmit | DetermineSubmit | ExcludeSubmit
               | HoldSubmit | DiscloseSubmit | AnswerSubmit | MoveSubmit
-              | NoticeDeliverySubmit)
+              | NoticeDeliverySubmit | DesignateSubmit | RenewSubmit | EndSubmit)
 
 _ON_ONE: dict[str, Callable[[str], FormAction]] = {
     c.prefix: c for c in (AskSubmit, DetermineSubmit, ExcludeSubmit, HoldSubmit, DiscloseSubmit,
-                          AnswerSubmit)}
+                          AnswerSubmit, DesignateSubmit, RenewSubmit, EndSubmit)}
 
 
 def parse_form(form_id: str) -> FormAction | None:

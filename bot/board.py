@@ -16,16 +16,19 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot import actions, fields
-from bot.access import db_case_for, db_officers
+from bot import actions, designations, fields
+from bot.access import db_case_for, db_designation_for, db_officers
 from bot.core import Core, actor_id
 from bot.fields import FormReader
 from bot.messages import Choice, FieldKind, Form, FormErrors, FormField, Reply, Text
 from bot.reports import REPORT
 from bot.visibility import KeptAway, db_kept_away, db_subject
 from bot.wording import case_labels, governance
+from bot.wording import designations as designation_words
 from storage.models import Determination, Person, Report, new_id
-from storage.vocabulary import AuditAction, BoardAction, RecordKind
+from storage.vocabulary import AuditAction, BoardAction, DesignationScope, PersonKind, RecordKind
+
+_DETERMINE = DesignationScope.DETERMINE  # a designee designated to determine may (issue 22)
 
 KIND = RecordKind.DETERMINATION
 FACTOR_LIMIT = fields.NOTE
@@ -86,7 +89,8 @@ def _prior_lines(session: Session, core: Core, officers: list[Person], kept: Kep
 
 def db_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
     """The determination form, with the earlier determinations against each officer above it."""
-    report = db_case_for(session, core, member, report_id, action="determine")
+    report = db_case_for(session, core, member, report_id, action="determine",
+                         designee_may=_DETERMINE)
     officers = db_officers(session)
     yes_no = (Choice(case_labels.YES, "yes"), Choice(case_labels.NO, "no"))
     return [Form(actions.DetermineSubmit(report.id).encode(),
@@ -153,7 +157,8 @@ def validate(values: dict[str, Any], *, officer_ids: set[int],
 def db_submit(session: Session, core: Core, *, member: Person, report_id: str,
               values: dict[str, Any]) -> list[Reply]:
     """Validate and record a determination from the form."""
-    report = db_case_for(session, core, member, report_id, action="determine")
+    report = db_case_for(session, core, member, report_id, action="determine",
+                         designee_may=_DETERMINE)
     officer_ids = {p.id for p in db_officers(session) if p.id is not None}
     checked = validate(values, officer_ids=officer_ids, today=core.today())
     if isinstance(checked, dict):
@@ -168,13 +173,21 @@ def db_record(session: Session, core: Core, *, member: Person, report: Report,
     kept = db_kept_away(session, core, member)  # the earlier determinations the form showed
     prior_ids = [d.id for d in db_prior(session, core, decision.subject_id)
                  if kept.shows_determination(d)]
+    sealed = decision.sealed(prior_ids)
+    if member.kind is PersonKind.DESIGNEE:  # issue 22: made by a designee, under a designation
+        designation = db_designation_for(session, core, member, report, scope=_DETERMINE)
+        assert designation is not None  # the gate let them in under it
+        sealed["decider"] = designation_words.decided_by_designee(
+            member.name, member.affiliation or "", designation.created_at.date(),
+            DesignationScope(designation.scope).label)
+        sealed["designation"] = designation.id
     determination_id = new_id()
     row = Determination(
         id=determination_id, report_id=report.id, violation=decision.violation,
         action=decision.action, decided_by=member.id,
         decided_on=decision.decided_on, created_at=core.now(),
         body=core.vault.seal(session, kind=KIND, record_id=determination_id,
-                             data=decision.sealed(prior_ids), new=True),
+                             data=sealed, new=True),
     )
     session.add(row)
     session.flush()
@@ -182,6 +195,7 @@ def db_record(session: Session, core: Core, *, member: Person, report: Report,
                      record_kind=REPORT, record_id=report.id,
                      detail={"determination": determination_id, "action": decision.action.value,
                              "violation": decision.violation})
+    designations.db_end_kept_away(session, core, report, by=member)  # issue 22: those it names
     return row
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot import actions, fields, written_notice
+from bot import actions, designations, fields, written_notice
 from bot.access import db_case_for, db_open_cases
 from bot.core import (
     CandorError,
@@ -37,7 +37,16 @@ from bot.reports import REPORT, db_change_status, db_content
 from bot.views import case as case_view
 from bot.wording import casework, following, refusals
 from storage.models import CaseMessage, Person, Report, new_id
-from storage.vocabulary import AuditAction, CaseStatus, MessageDirection, RecordKind
+from storage.vocabulary import (
+    AuditAction,
+    CaseStatus,
+    DesignationScope,
+    MessageDirection,
+    PersonKind,
+    RecordKind,
+)
+
+_INVESTIGATE = DesignationScope.INVESTIGATE  # a designee may open a case and ask (issue 22)
 
 QUESTION_LIMIT = fields.NOTE
 REASON_LIMIT = fields.NOTE  # why a case moved, or a legal hold was placed
@@ -65,12 +74,17 @@ def db_acknowledge(session: Session, core: Core, member: Person, report_id: str)
 
 
 def db_view(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
-    report = db_case_for(session, core, member, report_id, action="open")
+    report = db_case_for(session, core, member, report_id, action="open",
+                         designee_may=_INVESTIGATE)
     view = case_view.db_case_view(session, core, report, viewer=case_view.Viewer.of(member))
     core.audit_event(session, actor=actor_id(member), action=AuditAction.CASE_OPENED,
                      record_kind=REPORT, record_id=report.id)
-    choices = (case_choices(report) + written_notice.delivery_choices(report, view.notices)
-               + (chair_choices(report) if member.chair else ()))
+    if member.kind is PersonKind.DESIGNEE:
+        choices = designations.db_designee_choices(session, core, member, report)
+    else:
+        choices = (case_choices(report) + designations.db_member_choices(session, report)
+                   + written_notice.delivery_choices(report, view.notices)
+                   + (chair_choices(report) if member.chair else ()))
     return [case_view.details(view, choices=choices)]
 
 
@@ -98,7 +112,8 @@ def chair_choices(report: Report) -> tuple[Choice, ...]:
 
 
 def db_ask_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
-    report = db_case_for(session, core, member, report_id, action="ask")
+    report = db_case_for(session, core, member, report_id, action="ask",
+                         designee_may=_INVESTIGATE)
     return [Form(actions.AskSubmit(report.id).encode(), casework.question_title(report.code), (
         FormField("question", casework.QUESTION_PROMPT, FieldKind.MULTILINE,
                   max_length=QUESTION_LIMIT),
@@ -107,7 +122,8 @@ def db_ask_form(session: Session, core: Core, member: Person, report_id: str) ->
 
 def db_ask(session: Session, core: Core, *, member: Person, report_id: str,
            question: str) -> list[Reply]:
-    report = db_case_for(session, core, member, report_id, action="ask")
+    report = db_case_for(session, core, member, report_id, action="ask",
+                         designee_may=_INVESTIGATE)
     question = required_text("question", question, limit=QUESTION_LIMIT)
     message_id = new_id()
     session.add(CaseMessage(
@@ -141,6 +157,8 @@ def db_move(session: Session, core: Core, *, member: Person, report_id: str, to:
     target = _target(report, to)
     reason = required_text("reason", reason, limit=REASON_LIMIT)
     db_change_status(session, core, report, to=target, by=member, reason=reason)
+    if target is CaseStatus.CLOSED:  # issue 22: a closed case opens for no designee any more
+        designations.db_end_for_case(session, core, report, by=member)
     report.last_feedback_at = core.now()
     session.add(report)
     _tell_reporter(session, core, report,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot import actions
-from bot.access import db_chair_case
+from bot import actions, designations
+from bot.access import db_chair_case, db_designees
 from bot.core import Core, actor_id, db_committee, db_excluded
 from bot.messages import Choice, FieldKind, Form, FormErrors, FormField, Reply, Text
 from bot.reports import REPORT
@@ -22,7 +22,9 @@ from storage.vocabulary import AuditAction, RecordKind
 
 def _candidates(session: Session, core: Core, member: Person, report: Report) -> list[Person]:
     excluded = db_excluded(session, core, report)
-    return [p for p in db_committee(session) if p.id != member.id and p.id not in excluded]
+    # issue 22: the people the committee may designate can be kept away too
+    people = db_committee(session) + db_designees(session)
+    return [p for p in people if p.id != member.id and p.id not in excluded]
 
 
 def db_form(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
@@ -59,4 +61,5 @@ def db_add(session: Session, core: Core, *, by: Person, report: Report,
     session.flush()
     core.audit_event(session, actor=actor_id(by), action=AuditAction.CASE_EXCLUSION_ADDED,
                      record_kind=REPORT, record_id=report.id, detail={"exclusion": exclusion_id})
+    designations.db_end_kept_away(session, core, report, by=by)  # issue 22
     return row

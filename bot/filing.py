@@ -21,6 +21,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot import actions, drafts, intake, once, pending, receipts, report_form
+from bot.access import db_designees
 from bot.core import Core, db_committee
 from bot.messages import Actor, Choice, Choices, Document, FormErrors, Reply, Text
 from bot.report_content import BY_NAME
@@ -34,9 +35,13 @@ log = logging.getLogger("candor.filing")
 
 
 def db_members(session: Session, person: Person) -> list[intake.Member]:
-    """Whom `person` may name as kept away from their report: the committee, less themselves."""
-    return [intake.Member(p.id, p.name) for p in db_committee(session)
-            if p.id is not None and p.id != person.id]
+    """Whom `person` may name as kept away from their report: the committee, less themselves,
+    and the people the committee may designate (issue 22), their organisation beside their name."""
+    members = [intake.Member(p.id, p.name) for p in db_committee(session)
+               if p.id is not None and p.id != person.id]
+    return members + [intake.Member(p.id, reporting.designee_name(p.name, p.affiliation or ""),
+                                    designee=True)
+                      for p in db_designees(session) if p.id is not None and p.id != person.id]
 
 
 def db_offer(session: Session, core: Core, person: Person, actor: Actor, *,

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from bot import actions, codes, fields, pending, sanitize
+from bot import actions, codes, designations, fields, pending, sanitize
 from bot.core import (
     REPORTER,
     CandorError,
@@ -323,4 +323,6 @@ def db_answer(session: Session, core: Core, *, person: Person, actor: Actor, tok
                notice=sanitize.reminder(casework.answer_for_committee(report.code),
                                         ((case_labels.CASE, report.code),), report_id=report.id),
                platforms=core.platforms)
+    designations.db_tell_designees(session, core, report, key=f"answer:{message_id}",
+                                   moment=moment)  # issue 22
     return [Text(following.answer_recorded(report.code))]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot import actions, attestation, disclosures, visibility, waivers
+from bot import actions, attestation, designee_desk, disclosures, visibility, waivers
 from bot.access import db_officers, db_open_cases
 from bot.attesting import db_attested_periods, db_last_attestation, db_owed
 from bot.core import Core, db_exclusions, is_committee
@@ -47,7 +47,9 @@ def menu(person: Person) -> Choices:
 
 
 def db_home(session: Session, core: Core, person: Person) -> Document:
-    """The home `person` gets: the committee's, or an officer's."""
+    """The home `person` gets: the committee's, a designee's (issue 22), or an officer's."""
+    if person.kind is PersonKind.DESIGNEE:
+        return designee_desk.db_home(session, core, person)
     if is_committee(person):
         return db_committee_home(session, core, person)
     return db_officer_home(session, core, person)

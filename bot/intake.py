@@ -45,10 +45,12 @@ ORDER = _order()
 
 @dataclass(frozen=True)
 class Member:
-    """A committee member the reporter may keep away from the report."""
+    """A committee member (or a person the committee may designate) the reporter may keep away
+    from the report."""
 
     person_id: int
     name: str
+    designee: bool = False  # issue 22: not a member; keeping every one of them away is allowed
 
 
 @dataclass(frozen=True)
@@ -231,7 +233,7 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
                 pid = -1
             if pid in {m.person_id for m in members}:
                 chosen = set(draft.exclude) ^ {pid}
-                if chosen >= {m.person_id for m in members}:
+                if chosen >= {m.person_id for m in members if not m.designee}:
                     return Outcome(draft, [Text(reporting.EXCLUDE_NOT_EVERYONE),
                                            *prompt(draft, members)])
                 updated = replace(draft, exclude=tuple(sorted(chosen)))

@@ -64,7 +64,7 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot import codes, sanitize
+from bot import codes, designations, sanitize
 from bot.core import REPORTER, Core
 from bot.delivery.outbox import db_enqueue
 from bot.intake import Draft
@@ -333,6 +333,8 @@ def _db_record_answer(session: Session, core: Core, row: PendingAnswer,
                                             ((case_labels.CASE, report.code),),
                                             report_id=report.id),
                    platforms=core.platforms)
+        designations.db_tell_designees(session, core, report, key=f"answer:{message_id}",
+                                       moment=moment)  # issue 22
     core.vault.shred(session, kind=ANSWER_KIND, record_id=row.id)
     session.delete(row)
 

@@ -74,7 +74,8 @@ def validate_form(values: dict[str, Any], members: list[Member]) -> Draft | dict
             errors["exclude"] = refusals.NOT_UNDERSTOOD
         else:
             exclude.append(pid)
-    if members and set(exclude) >= allowed:
+    committee = {m.person_id for m in members if not m.designee}
+    if committee and set(exclude) >= committee:
         errors["exclude"] = reporting.EXCLUDE_NOT_EVERYONE
     anonymous = form.yes_no("anonymous", missing=reporting.CHOOSE_IDENTITY)
     draft = Draft(step=Step.REVIEW, category=category, texts=texts,

@@ -25,6 +25,7 @@ from bot.schedule.calendar import shift_years
 from bot.wording import casework, refusals
 from storage.models import (
     CaseMessage,
+    Designation,
     Determination,
     Exclusion,
     NoticeDelivery,
@@ -94,7 +95,8 @@ def db_shred(session: Session, core: Core, report: Report, *, actor: str = "syst
                         (RecordKind.STATUS_CHANGE, StatusChange),
                         (RecordKind.EXCLUSION, Exclusion), (RecordKind.DETERMINATION,
                                                             Determination),
-                        (RecordKind.NOTICE_DELIVERY, NoticeDelivery)):  # the written notice
+                        (RecordKind.NOTICE_DELIVERY, NoticeDelivery),  # the written notice
+                        (RecordKind.DESIGNATION, Designation)):  # issue 22
         ids = session.exec(select(model.id).where(model.report_id == report.id)).all()
         related += [(kind, str(i)) for i in ids]
     # Notices that named the case (alerts, questions, answers) carry its id or a related id.

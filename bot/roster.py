@@ -136,23 +136,26 @@ def db_import_roster(
 def _apply(person: Person, entry: RosterEntry) -> bool:
     """Set a person's roster fields from the file's entry; say whether anything changed."""
     committee = entry.kind is PersonKind.COMMITTEE
+    officer = entry.kind is PersonKind.OFFICER
     # An officer's omitted date keeps the one on record (attesting moves it on a year).
-    due = None if committee else (entry.attestation_due or person.attestation_due)
-    wanted = (entry.name, entry.kind, entry.role, entry.chair and committee, True, due)
+    due = (entry.attestation_due or person.attestation_due) if officer else None
+    wanted = (entry.name, entry.kind, entry.role, entry.chair and committee, True, due,
+              entry.affiliation)
     before = (person.name, person.kind, person.role, person.chair, person.active,
-              person.attestation_due)
+              person.attestation_due, person.affiliation)
     (person.name, person.kind, person.role, person.chair, person.active,
-     person.attestation_due) = wanted
+     person.attestation_due, person.affiliation) = wanted
     return before != wanted
 
 
 def db_list_roster(session: Session, vault: Vault) -> list[tuple[Person, list[PlatformAccount]]]:
-    """Everyone on the roster, active or not: the committee first, then officers, by name."""
+    """Everyone on the roster, active or not: the committee first, then officers, then designees,
+    by name."""
     people = session.exec(select(Person)).all()
     accounts: dict[int | None, list[PlatformAccount]] = {}
     for account in identities.db_all(session, vault):
         accounts.setdefault(account.person_id, []).append(account)
-    order = {PersonKind.COMMITTEE: 0, PersonKind.OFFICER: 1}
+    order = {PersonKind.COMMITTEE: 0, PersonKind.OFFICER: 1, PersonKind.DESIGNEE: 2}
     ranked = sorted(people, key=lambda p: (order[p.kind], p.name.casefold(), p.email))
     return [(p, sorted(accounts.get(p.id, []), key=lambda a: a.platform.value)) for p in ranked]
 

@@ -1,4 +1,5 @@
-"""The roster file: who the officers and the Audit Committee members are, as the YAML file says.
+"""The roster file: who the officers, the Audit Committee members and the people the committee may
+designate (`designees:`) are, as the YAML file says.
 
 `parse_roster` reads the file and refuses a malformed one with the line and the reason, before
 anything is written; what it gives back (`RosterEntry`) is what `bot.roster` imports. Pure: no
@@ -16,11 +17,16 @@ import yaml
 
 from storage.vocabulary import PersonKind, Platform, Role
 
-SECTIONS = {"officers": PersonKind.OFFICER, "committee": PersonKind.COMMITTEE}
+SECTIONS = {"officers": PersonKind.OFFICER, "committee": PersonKind.COMMITTEE,
+            "designees": PersonKind.DESIGNEE}
 _KEYS = {
     PersonKind.OFFICER: ("name", "email", "role", "slack_id", "teams_id", "attestation_due"),
     PersonKind.COMMITTEE: ("name", "email", "chair", "slack_id", "teams_id"),
+    PersonKind.DESIGNEE: ("name", "email", "organisation", "slack_id", "teams_id"),
 }
+_WHO = {PersonKind.OFFICER: "an officer", PersonKind.COMMITTEE: "a committee member",
+        PersonKind.DESIGNEE: "a designee"}
+AFFILIATION_LIMIT = 120  # "outside counsel, Example LLP": a line of the company directory
 EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")  # Slack user ids: U… (or W… on Enterprise Grid)
 _TEAMS_ID = re.compile(r"^\S{1,128}$")  # the AAD object id; no stricter check, it varies by tenant
@@ -49,6 +55,7 @@ class RosterEntry:
     teams_id: str | None
     attestation_due: date | None  # officers only
     line: int = field(default=0, compare=False)  # where the entry starts in the file; 0 if none
+    affiliation: str | None = None  # designees only: their organisation or role
 
     def platform_id(self, platform: Platform) -> str | None:
         return {Platform.SLACK: self.slack_id, Platform.TEAMS: self.teams_id}.get(platform)
@@ -79,8 +86,8 @@ def parse_roster(text: str) -> list[RosterEntry]:
     for key_node, value_node in root.value:
         section = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
         if section not in SECTIONS:
-            raise RosterError(_line(key_node), f"unknown section {section!r}; expected 'officers' "
-                                               "or 'committee'")
+            raise RosterError(_line(key_node), f"unknown section {section!r}; expected 'officers', "
+                                               "'committee' or 'designees'")
         if section in seen_sections:
             raise RosterError(_line(key_node), f"the '{section}' section appears twice")
         seen_sections.add(section)
@@ -102,7 +109,7 @@ def _entry(node: yaml.Node, kind: PersonKind) -> RosterEntry:
     for key_node, value_node in node.value:
         key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
         if key not in allowed:
-            where = "an officer" if kind is PersonKind.OFFICER else "a committee member"
+            where = _WHO[kind]
             raise RosterError(_line(key_node), f"unknown key {key!r} for {where}; expected one of: "
                                                f"{', '.join(allowed)}")
         if key in values:
@@ -153,8 +160,18 @@ def _entry(node: yaml.Node, kind: PersonKind) -> RosterEntry:
             due = date.fromisoformat(due_text)
         except ValueError:
             raise fail("attestation_due", f"{due_text!r} is not a date like 2027-03-31") from None
+    affiliation = None
+    if kind is PersonKind.DESIGNEE:
+        affiliation = " ".join((text("organisation") or "").split()) or None
+        if affiliation is None:
+            raise fail("organisation", f"designee {email} has no organisation or role "
+                                       "(like 'outside counsel')")
+        if len(affiliation) > AFFILIATION_LIMIT:
+            raise fail("organisation", f"the organisation of {email} is longer than "
+                                       f"{AFFILIATION_LIMIT} characters")
     return RosterEntry(name=name, email=email, kind=kind, role=role, chair=chair, slack_id=slack_id,
-                       teams_id=teams_id, attestation_due=due, line=_line(node))
+                       teams_id=teams_id, attestation_due=due, line=_line(node),
+                       affiliation=affiliation)
 
 
 def check_unique(entries: Sequence[RosterEntry]) -> None:

@@ -25,6 +25,8 @@ from bot import (
     commands,
     committee,
     conflicts,
+    designations,
+    designee_desk,
     disclosures,
     filing,
     followup,
@@ -54,7 +56,7 @@ from storage import identities
 from storage.db import Database
 from storage.keyring import CryptoError
 from storage.models import Person
-from storage.vocabulary import Platform
+from storage.vocabulary import PersonKind, Platform
 
 log = logging.getLogger("candor.service")
 
@@ -159,6 +161,10 @@ class Service:
 
     def _dispatch(self, session: Session, person: Person, event: Inbound) -> list[Reply]:
         core = self.core
+        if person.kind is PersonKind.DESIGNEE:  # issue 22: a designee has a few doors only
+            return designee_desk.db_handle(session, core, person, event,
+                                           lambda parsed: self._routed(session, person, event,
+                                                                       parsed))
         if isinstance(event, DirectMessage):
             if len(event.text) > MAX_INBOUND_TEXT:
                 return [Text(refusals.TEXT_TOO_LARGE)]
@@ -167,11 +173,16 @@ class Service:
             if len(event.args) > MAX_INBOUND_TEXT:
                 return [Text(refusals.TEXT_TOO_LARGE)]
             return commands.db_command(session, core, person, event.actor, event.name, event.args)
-        asked = _Asked(session, core, person, event.actor)
-        if isinstance(event, ChoiceClicked):
-            return _route(asked, actions.parse(event.value))
-        return _route(replace(asked, form_id=event.form_id, values=event.values),
-                      actions.parse_form(event.form_id))
+        parsed = (actions.parse(event.value) if isinstance(event, ChoiceClicked)
+                  else actions.parse_form(event.form_id))
+        return self._routed(session, person, event, parsed)
+
+    def _routed(self, session: Session, person: Person, event: Inbound,
+                parsed: object) -> list[Reply]:
+        asked = _Asked(session, self.core, person, event.actor)
+        if isinstance(event, FormSubmitted):
+            asked = replace(asked, form_id=event.form_id, values=event.values)
+        return _route(asked, parsed)
 
 
 # --- the route table ---------------------------------------------------------------------------
@@ -256,6 +267,16 @@ _ROUTES: dict[type[Any], _Route] = dict((
     _on(actions.NoticeDeliverySubmit, lambda r, a: written_notice.db_record_delivery(
         r.session, r.core, member=r.person, report_id=a.report_id,
         determination_id=a.determination_id, values=r.values)),
+    # issue 22's designations
+    _on(actions.DesignateForm, lambda r, a: designations.db_form(*r.usual, a.record_id)),
+    _on(actions.RenewForm, lambda r, a: designations.db_renew_form(*r.usual, a.record_id)),
+    _on(actions.EndForm, lambda r, a: designations.db_end_form(*r.usual, a.record_id)),
+    _on(actions.DesignateSubmit, lambda r, a: designations.db_submit(
+        r.session, r.core, member=r.person, report_id=a.record_id, values=r.values)),
+    _on(actions.RenewSubmit, lambda r, a: designations.db_renew_submit(
+        r.session, r.core, member=r.person, designation_id=a.record_id, values=r.values)),
+    _on(actions.EndSubmit, lambda r, a: designations.db_end_submit(
+        r.session, r.core, member=r.person, designation_id=a.record_id, values=r.values)),
 ))
 
 

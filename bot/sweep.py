@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from bot import attestation, drafts, housekeeping, pending, retention, sanitize
+from bot import attestation, designations, drafts, housekeeping, pending, retention, sanitize
 from bot.attesting import db_attested_periods
 from bot.core import Core, db_committee, db_exclusions
 from bot.delivery.outbox import db_enqueue, people_target, person_target, private_key
@@ -84,6 +84,9 @@ class Sweeper:
             drafts.db_drop(session, self.core, expired)
             # Never a future --now: shredding cannot be undone (`retention.judged_at`).
             shred_at = retention.judged_at(now, now=self.core.now())
+            # issue 22: a designation past its last day ends; judged, like shredding, never by a
+            # time the real clock has not reached (ending it cannot be undone either)
+            designations.db_expire(session, replace(self.core, now=lambda: shred_at))
             shredded = [retention.db_shred(session, self.core, r, at=shred_at).code
                         for r in retention.db_due(session, shred_at, self.retention_years)]
             # Forgetting (handled event ids, kept receipts, guess counters) is judged by the real

@@ -19,6 +19,7 @@ from storage.vocabulary import (
     BoardAction,
     CaseStatus,
     Category,
+    DesignationScope,
     MessageDirection,
     OutboxKind,
     OutboxState,
@@ -41,7 +42,8 @@ def _sealed() -> bytes:
 
 
 class Person(SQLModel, table=True):
-    """An officer or an Audit Committee member. Roster data is the company directory: plain."""
+    """An officer, an Audit Committee member or a person the committee may designate. Roster data
+    is the company directory: plain."""
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(index=True, unique=True)
@@ -52,6 +54,8 @@ class Person(SQLModel, table=True):
     active: bool = True
     attestation_due: date | None = None  # next annual attestation, officers only
     created_at: datetime = Field(default_factory=utcnow)
+    # A designee's organisation or role ("outside counsel"): the company directory, plain.
+    affiliation: str | None = None
 
 
 class Identity(SQLModel, table=True):
@@ -272,6 +276,33 @@ class NoticeDelivery(SQLModel, table=True):
     body: bytes = _sealed()
 
 
+# --- issue 22's designations ---------------------------------------------------------------
+
+
+class Designation(SQLModel, table=True):
+    """A person the committee designated on a case, what they may do and until when.
+
+    Plain: the case, the person, the scope, the dates, who designated and who ended it and why (a
+    reason code): ids and dates the channel notice states anyway ("Lee designated an investigator
+    until ..."), and the gate reads them on every request. Sealed: why the committee designated
+    them, and why each renewal."""
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    report_id: str = Field(foreign_key="report.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    scope: DesignationScope = Field(sa_type=AutoString)
+    until: date  # the last day (the company's) it holds
+    by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime | None = None
+    ended_by: int | None = Field(default=None, foreign_key="person.id")
+    end_reason: str | None = None  # a `DesignationEnd` value: a code, never text
+    # "<report id>:<person id>" while the designation holds, null once it ended: unique, so two
+    # members designating the same person at once make one designation (on both databases).
+    live: str | None = Field(default=None, unique=True)
+    body: bytes = _sealed()
+
+
 # --- plumbing: conversations, inbound dedup, outbox, audit ---------------------------------
 
 
@@ -443,6 +474,7 @@ __all__ = [
     "ConversationRef",
     "DataKey",
     "DeliveryOutage",
+    "Designation",
     "FormReceipt",
     "GuessCount",
     "Determination",

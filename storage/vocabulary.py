@@ -40,6 +40,8 @@ class Role(Labelled):
 class PersonKind(Labelled):
     OFFICER = "officer"
     COMMITTEE = "committee"
+    # issue 22's designations: outside counsel, forensic accountants, the head of internal audit
+    DESIGNEE = "designee"
 
 
 class Platform(Labelled):
@@ -82,6 +84,23 @@ class BoardAction(Labelled):
     SUSPENSION_WITH_PAY = "suspension_with_pay"
     SUSPENSION_WITHOUT_PAY = "suspension_without_pay"
     TERMINATION = "termination"
+
+
+class DesignationScope(Labelled):
+    """What a designated person may do on a case (issue 22's designations)."""
+
+    INVESTIGATE = "investigate"  # read, ask the reporter, add notes, recommend
+    DETERMINE = "determine"  # all that, and record the Board's determination
+
+
+class DesignationEnd(Labelled):
+    """Why a designation ended (issue 22's designations). Stored as these strings."""
+
+    EXPIRED = "expired"  # its date passed (the sweep)
+    ENDED = "ended"  # a member allowed on the case ended it
+    CASE_CLOSED = "case_closed"
+    EXCLUDED = "excluded"  # the person was kept away from the case afterwards
+    OPERATOR = "operator"  # `candor designations end`
 
 
 class MessageDirection(Labelled):
@@ -127,6 +146,14 @@ _LABELS: dict[Labelled, str] = {
     BoardAction.SUSPENSION_WITH_PAY: "Suspension with pay",
     BoardAction.SUSPENSION_WITHOUT_PAY: "Suspension without pay",
     BoardAction.TERMINATION: "Termination of employment",
+    PersonKind.DESIGNEE: "Designated person",
+    DesignationScope.INVESTIGATE: "investigate",
+    DesignationScope.DETERMINE: "investigate and determine",
+    DesignationEnd.EXPIRED: "its date passed",
+    DesignationEnd.ENDED: "ended by a member",
+    DesignationEnd.CASE_CLOSED: "the case closed",
+    DesignationEnd.EXCLUDED: "kept away from the case",
+    DesignationEnd.OPERATOR: "ended by an operator",
     MessageDirection.QUESTION: "Question from the committee",
     MessageDirection.ANSWER: "Answer from the reporter",
     OutboxState.PENDING: "Pending",
@@ -175,6 +202,7 @@ class RecordKind(StrEnum):
     FORM_RECEIPT = "form_receipt"
     # the written notice (issue 22): how a notice letter was delivered
     NOTICE_DELIVERY = "notice_delivery"
+    DESIGNATION = "designation"  # issue 22's designations: why a person was designated
     # what audit events are about besides those
     PERSON = "person"
     KEYRING = "keyring"
@@ -230,6 +258,11 @@ class AuditAction(StrEnum):
     # the written notice (issue 22): its letter written out, its delivery recorded
     NOTICE_LETTER_EXPORTED = "notice_letter.exported"
     NOTICE_LETTER_DELIVERED = "notice_letter.delivered"
+    # issue 22's designations
+    DESIGNATION_ADDED = "designation.added"
+    DESIGNATION_RENEWED = "designation.renewed"
+    DESIGNATION_ENDED = "designation.ended"
+    DESIGNATION_REFUSED = "designation.refused"
 
 
 class OutboxKind(StrEnum):

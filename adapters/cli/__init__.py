@@ -2,7 +2,8 @@
 
 run.py (console, init, serve), sweep.py, status.py and notify.py (the operator's view of delivery),
 roster.py, keys/ (rotate, retire; the escrow's split, recover, check), audit.py, db.py, teams.py,
-waivers.py, retention.py, export.py; common.py holds what they share. A command translates: it reads
+waivers.py, retention.py, export.py,
+designations.py; common.py holds what they share. A command translates: it reads
 its options, calls the administrator's use cases (`bot.admin`, `bot.keys`) or the service, and
 prints; it opens no unit of work of its own.
 """
@@ -14,6 +15,7 @@ import typer
 from adapters.cli import (
     audit,
     db,
+    designations,
     export,
     keys,
     notify,
@@ -36,7 +38,8 @@ run.add_commands(app)
 app.command("sweep")(sweep.sweep)
 for group, name in ((roster.app, "roster"), (keys.app, "keys"), (audit.app, "audit"),
                     (db.app, "db"), (teams.app, "teams"), (waivers.app, "waivers"),
-                    (retention.app, "retention"), (export.app, "export"), (notify.app, "notify")):
+                    (retention.app, "retention"), (export.app, "export"), (notify.app, "notify"),
+                    (designations.app, "designations")):  # issue 22
     app.add_typer(group, name=name)
 
 

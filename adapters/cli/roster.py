@@ -48,7 +48,8 @@ def roster_list() -> None:
     for person, identities in rows:
         ids = {i.platform: i.platform_user_id for i in identities}
         kind = "Committee (chair)" if person.chair else person.kind.label
-        table.add_row(person.name, person.email, kind, person.role.label if person.role else "",
+        role = person.role.label if person.role else (person.affiliation or "")
+        table.add_row(person.name, person.email, kind, role,
                       ids.get(Platform.SLACK, ""), ids.get(Platform.TEAMS, ""),
                       str(person.attestation_due or ""), "yes" if person.active else "no")
     out.print(table)

@@ -335,6 +335,7 @@ class Console:
         for person in roster.active_people(self._service.db):
             what = "committee chair" if person.chair else person.kind.label
             role = f", {person.role.label}" if person.role else ""
+            role += f", {person.affiliation}" if person.affiliation else ""
             self.say(f"{person.email}: {person.name} ({what}{role})", prefix="  ")
 
     def run(self, lines: Iterable[str], *, interactive: bool = False) -> None:

@@ -15,6 +15,8 @@ committee:
   - {name: Lee Park, email: lee@example.com, chair: true}
   - {name: Alex Kim, email: alex@example.com}
   - {name: Jordan Blake, email: jordan@example.com}
+designees:
+  - {name: Robin Vale, email: robin@counsel.example, organisation: outside counsel}
 """
 
 
@@ -35,5 +37,6 @@ def ensure_people(candor: Candor) -> str | None:
     if source:
         return f"Roster loaded from {source}. Type /who to see it."
     return ("No roster yet, so a demo roster was loaded: officers dana@, sam@, ana@example.com; "
-            "committee lee@ (chair), alex@, jordan@example.com. Type /as dana@example.com to "
+            "committee lee@ (chair), alex@, jordan@example.com; robin@counsel.example, outside "
+            "counsel the committee may designate. Type /as dana@example.com to "
             "begin.")

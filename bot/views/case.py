@@ -32,17 +32,21 @@ from bot.reports import db_content
 from bot.roster_file import EMAIL as _EMAIL
 from bot.sanitize import neutralise
 from bot.wording import case_labels, following, governance, notice_letter
+from bot.wording import designations as designation_words
 from storage.models import CaseMessage, Determination, Person, Report, StatusChange
-from storage.vocabulary import MessageDirection, RecordKind
+from storage.vocabulary import MessageDirection, PersonKind, RecordKind
 
 
 class Viewer(Enum):
     MEMBER = "member"  # a committee member allowed on the case
     CHAIR = "chair"  # the chair, who also sees who is kept away
     REPORTER = "reporter"  # the case's reporter: its status, dates and messages, nothing else
+    DESIGNEE = "designee"  # issue 22: a person designated on the case reads it as a member does
 
     @classmethod
     def of(cls, member: Person) -> Viewer:
+        if member.kind is PersonKind.DESIGNEE:
+            return cls.DESIGNEE
         return cls.CHAIR if member.chair else cls.MEMBER
 
 
@@ -57,11 +61,14 @@ class Message:
     at: datetime
     text: str
     asked_by: str | None  # the member who asked; None for an answer, and on the reporter's view
+    investigator: bool = False  # asked by a person the committee designated (issue 22)
 
     @property
     def heading(self) -> str:
         """How every view heads the message: what it is and when."""
-        return case_labels.message_heading(self.direction.label, self.at)
+        what = (designation_words.INVESTIGATOR_ASKS if self.investigator
+                else self.direction.label)
+        return case_labels.message_heading(what, self.at)
 
     @property
     def committee_heading(self) -> str:
@@ -157,6 +164,11 @@ def _name(session: Session, person_id: int | None) -> str | None:
     return person.name if person else case_labels.UNKNOWN
 
 
+def _designee(session: Session, person_id: int | None) -> bool:
+    person = session.get(Person, person_id) if person_id is not None else None
+    return person is not None and person.kind is PersonKind.DESIGNEE
+
+
 def _officer(value: Any) -> int | None:
     """The officer a determination names (a roster id, sealed in it)."""
     return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
@@ -183,7 +195,8 @@ def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer
     messages = tuple(
         Message(row.direction, row.created_at,
                 str(_opened(session, core, RecordKind.CASE_MESSAGE, row).get("text", "")),
-                _name(session, row.author_id) if committee else None)
+                _name(session, row.author_id) if committee else None,
+                _designee(session, row.author_id))
         for row in session.exec(select(CaseMessage).where(CaseMessage.report_id == report.id)
                                 .order_by(col(CaseMessage.created_at))).all())
     history: list[Step] = []

@@ -49,9 +49,10 @@ def intake_question(words: FieldWords, *, limit: int, required: bool) -> str:
 
 def intake_exclude(chosen: int) -> str:
     base = (
-        "If this concern involves a member of the Audit Committee, choose them here: they will "
-        "not see the report or get any message about it (the committee's channel shows every "
-        "member a case's code and category only). Choose \"Done\" when finished."
+        "If this concern involves a member of the Audit Committee, or one of the advisers it may "
+        "bring in, choose them here: they will not see the report or get any message about it "
+        "(the committee's channel shows every member a case's code and category only). Choose "
+        "\"Done\" when finished."
     )
     return base if not chosen else f"{base} ({chosen} chosen.)"
 
@@ -115,7 +116,13 @@ FORM_SUBMIT = "Submit report"
 
 CATEGORY_LABEL = "What is it about?"
 
-EXCLUDE_LABEL = "Committee members who must not see this report"
+EXCLUDE_LABEL = ("People who must not see this report (committee members, and the advisers it "
+                 "may bring in)")
+
+
+def designee_name(name: str, affiliation: str) -> str:
+    """A person the committee may designate, as the keep-away list shows them (issue 22)."""
+    return f"{name} ({affiliation}, may be designated)" if affiliation else name
 
 EXCLUDE_HINT = ("They will not see this report or get any message about it; the committee's "
                 "channel shows every member only its code and category.")

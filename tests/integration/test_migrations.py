@@ -21,8 +21,8 @@ from bot.messages import Notice
 from storage import identities, migrate, references
 from storage.db import Database
 from storage.keyring import Keyring, KeyringError
-from storage.models import AuditEvent, ConversationRef, Determination, Person, Report
-from storage.vocabulary import Category, PersonKind, Platform, Role
+from storage.models import AuditEvent, ConversationRef, Determination, Report
+from storage.vocabulary import Category, Platform
 from tests.integration.test_storage_canary import postgres_dump, postgres_rows, sqlite_files
 
 
@@ -244,17 +244,18 @@ def test_upgrading_from_0009_seals_each_determinations_officer_and_going_back_re
         # Given a determination at 0009 with its officer in plain beside the Board's action
         migrate.upgrade(db, "0009")
         with db.write() as session:
-            officer = Person(email="sam@example.com", name="Sam Ortiz", kind=PersonKind.OFFICER, role=Role.CONTROLLER)
-            session.add(officer)
-            session.flush()
+            # The person as 0009's table holds them (today's model has columns added since)
+            officer_id = session.execute(sa.text(
+                "INSERT INTO person (email, name, kind, role, chair, active, created_at) "
+                "VALUES ('sam@example.com', 'Sam Ortiz', 'OFFICER', 'CONTROLLER', :no, :yes, "
+                "'2026-11-02 09:00:00') RETURNING id"), {"no": False, "yes": True}).scalar_one()
             session.add(Report(id="r1", code="K7-4Q2M", category=Category.FRAUD, anonymous=False, body=b"x"))
             session.flush()
             body = vault.seal(session, kind="determination", record_id="d1", data={"reasoning": "weighed"}, new=True)
             session.execute(sa.text(
                 "INSERT INTO determination (id, report_id, subject_id, violation, action, decided_on, created_at, body) "
                 "VALUES ('d1', 'r1', :officer, :yes, 'TERMINATION', '2026-11-02', '2026-11-02 10:00:00', :body)"),
-                {"officer": officer.id, "yes": True, "body": body})
-            officer_id = officer.id
+                {"officer": officer_id, "yes": True, "body": body})
 
         # When it is upgraded with the key
         migrate.upgrade(db, keyring=lambda: keyring)

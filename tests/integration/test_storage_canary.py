@@ -47,6 +47,7 @@ from storage.models import (
     CaseMessage,
     ConversationRef,
     DataKey,
+    Designation,
     Determination,
     FormReceipt,
     Identity,
@@ -62,6 +63,7 @@ from storage.shares import GivenShare, combine, split
 from storage.vocabulary import (
     BoardAction,
     Category,
+    DesignationScope,
     MessageDirection,
     OutboxState,
     PersonKind,
@@ -182,6 +184,20 @@ def write_report(database: Database, vault: Vault, audit: AuditLog, canary: str)
             body=vault.seal(session, kind="case_message", record_id=message_id,
                             data={"text": f"{canary}-answer"}),
         ))
+        # A person the committee designated on the case, and why (issue 22): sealed
+        adviser = Person(email="robin@counsel.example", name="Robin Vale",
+                         kind=PersonKind.DESIGNEE, affiliation="outside counsel")
+        session.add(adviser)
+        session.flush()
+        assert adviser.id is not None
+        designation_id = new_id()
+        session.add(Designation(
+            id=designation_id, report_id=report_id, person_id=adviser.id,
+            scope=DesignationScope.INVESTIGATE, until=date(2027, 1, 31),
+            live=f"{report_id}:{adviser.id}",
+            body=vault.seal(session, kind="designation", record_id=designation_id,
+                            data={"why": f"{canary}-why", "renewals": []}),
+        ))
         audit.db_append(session, actor="reporter", action="report.submitted", record_kind="report",
                         record_id=report_id, detail={"category": "fraud", "message": message_id})
         # The written notice (issue 22): a determination of written notice and its delivery
@@ -228,6 +244,8 @@ def open_back(database: Database, vault: Vault, report_id: str, message_id: str)
         answer = vault.unseal(session, kind="case_message", record_id=message_id, blob=message.body)
         held = [vault.unseal(session, kind="pending_report", record_id=row.id, blob=row.body)
                 for row in session.exec(select(PendingReport)).all()]
+        held += [vault.unseal(session, kind="designation", record_id=row.id, blob=row.body)
+                 for row in session.exec(select(Designation)).all()]
         ids = identities.db_all(session, vault)
         notice = [vault.unseal(session, kind=kind, record_id=row.id, blob=row.body)
                   for kind, model in (("determination", Determination),
@@ -244,7 +262,8 @@ def sealed_bodies(database: Database) -> list[bytes]:
                 *session.exec(select(PendingReport.body)).all(),
                 *session.exec(select(Identity.body)).all(), *session.exec(select(ConversationRef.body)).all(),
                 *session.exec(select(Determination.body)).all(),
-                *session.exec(select(NoticeDelivery.body)).all()]
+                *session.exec(select(NoticeDelivery.body)).all(),
+                *session.exec(select(Designation.body)).all()]
 
 
 # --- the tests --------------------------------------------------------------------------------
@@ -262,7 +281,7 @@ def test_confidential_fields_leave_no_trace_at_rest_or_in_logs(
     # Then the logs show the statements ran, with their parameters, but never the canary
     log_text = logged(logs_at_debug)
     assert "INSERT INTO report" in log_text and "INSERT INTO casemessage" in log_text
-    assert "INSERT INTO pendingreport" in log_text
+    assert "INSERT INTO pendingreport" in log_text and "INSERT INTO designation" in log_text
     assert "INSERT INTO identity" in log_text and "INSERT INTO conversationref" in log_text
     assert "INSERT INTO noticedelivery" in log_text
     assert canary not in log_text
@@ -270,7 +289,7 @@ def test_confidential_fields_leave_no_trace_at_rest_or_in_logs(
     # And the bytes at rest hold the ciphertexts (the report, the answer, two platform ids, a
     # chat's reference) but never the canary
     bodies = sealed_bodies(database)
-    assert len(bodies) == 8
+    assert len(bodies) == 9
     if database.is_sqlite:
         before = sqlite_files(database)
         assert before.get("candor.db-wal"), "the write should still be in the WAL"
@@ -291,7 +310,7 @@ def test_confidential_fields_leave_no_trace_at_rest_or_in_logs(
     # And the content opens back, whole, for someone holding the key
     opened = open_back(database, vault, report_id, message_id)
     for field in ("what", "who", "when", "evidence", "known", "name", "answer", "held", "code", "due",
-                  "slack-id", "aad-id", "chat", "finding", "how"):
+                  "slack-id", "aad-id", "chat", "finding", "how", "why"):
         assert f"{canary}-{field}" in opened
     assert canary not in logged(logs_at_debug)
 

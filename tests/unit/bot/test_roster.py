@@ -313,3 +313,40 @@ def test_entries_built_in_code_are_checked_for_duplicates_too(database: Database
     with pytest.raises(RosterError, match="appears twice"), database.write() as session:
         db_import_roster(session, [entry, entry], prune=False, vault=vault, audit=audit, actor="cli")
     assert snapshot(database, vault) == ([], [], 0)
+
+
+# --- issue 22: the designees ----------------------------------------------------------------------
+
+DESIGNEES = ROSTER + """\
+designees:
+  - {name: Robin Vale, email: robin@counsel.example, organisation: outside counsel, slack_id: U0ROBIN}
+"""
+
+
+def test_designees_are_a_group_of_their_own_with_their_organisation() -> None:
+    *_, robin = parse_roster(DESIGNEES)
+    assert (robin.kind, robin.affiliation, robin.slack_id, robin.line) == (
+        PersonKind.DESIGNEE, "outside counsel", "U0ROBIN", 9)
+
+
+@pytest.mark.parametrize(("text", "line", "reason"), [
+    (ROSTER + "designees:\n  - {name: Robin Vale, email: robin@counsel.example}\n", 9, "no organisation"),
+    (ROSTER + "designees:\n  - {name: Robin Vale, email: robin@x.example, organisation: counsel, role: CFO}\n",
+     9, "unknown key 'role' for a designee"),
+    (ROSTER + "designees:\n  - {name: Lee Again, email: lee@example.com, organisation: counsel}\n",
+     9, "email 'lee@example.com' appears twice"),
+])
+def test_a_malformed_designee_is_refused_with_its_line(text: str, line: int, reason: str) -> None:
+    with pytest.raises(RosterError) as refused:
+        parse_roster(text)
+    assert refused.value.line == line and reason in refused.value.reason
+
+
+def test_designees_are_imported_and_listed_after_the_officers(database: Database, vault: Vault,
+                                                              audit: AuditLog) -> None:
+    import_text(database, vault, audit, DESIGNEES)
+    with database.read() as session:
+        rows = db_list_roster(session, vault)
+    robin = rows[-1][0]
+    assert (robin.email, robin.kind, robin.affiliation) == ("robin@counsel.example", PersonKind.DESIGNEE,
+                                                           "outside counsel")
