@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from bot.attestation import Policy
+from bot.evidence.limits import EvidenceSettings
 from bot.messages import Actor
 from bot.schedule import deadlines
 from bot.schedule.calendar import local_date
@@ -83,6 +84,8 @@ class Core:
     # not made for it (`candor console --allow-production`): "console:<os user>@<host>", written
     # beside the actor of every event audited through `audit_event`, so the log blames them.
     operator: str | None = None
+    # Evidence files: where the upload and download pages are reached, and their limits.
+    evidence: EvidenceSettings = field(default_factory=EvidenceSettings)
 
     @property
     def timezone(self) -> ZoneInfo:

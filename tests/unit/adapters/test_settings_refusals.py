@@ -51,6 +51,10 @@ BAD = {
     "MICROSOFT_APP_PASSWORD": "",
     "MICROSOFT_APP_TENANT_ID": "contoso tenant",
     "CANDOR_TEAMS_LOCAL": "maybe",
+    # evidence files
+    "CANDOR_PUBLIC_URL": "http://candor.example.com",
+    "CANDOR_FILE_MAX_MB": "0",
+    "CANDOR_CASE_FILES_MAX_MB": "lots",
 }
 
 
