@@ -13,9 +13,9 @@ from sqlmodel import select
 
 from adapters.settings import Settings
 from bot.attestation import load_policy
-from bot.evidence.limits import MB, EvidenceSettings
 from bot.core import Core
 from bot.delivery.relay import Relay, RetryPolicy
+from bot.evidence.limits import MB, EvidenceSettings
 from bot.schedule.deadlines import ScheduleSettings
 from bot.service import Service
 from storage import migrate

@@ -9,6 +9,8 @@ audit log. What the opened details say is
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlmodel import Session
 
 from bot import actions, fields
@@ -22,6 +24,7 @@ from bot.core import (
     required_text,
 )
 from bot.delivery.outbox import REPORTER_PREFIX, db_enqueue, person_target
+from bot.evidence import offers
 from bot.messages import (
     Choice,
     Document,
@@ -70,7 +73,11 @@ def db_view(session: Session, core: Core, member: Person, report_id: str) -> lis
     core.audit_event(session, actor=actor_id(member), action=AuditAction.CASE_OPENED,
                      record_kind=REPORT, record_id=report.id)
     choices = case_choices(report) + (chair_choices(report) if member.chair else ())
-    return [case_view.details(view, choices=choices)]
+    details = case_view.details(view, choices=choices)
+    # evidence files (issue 23): the list of files and their buttons
+    documents, file_choices = offers.db_member_part(session, core, report)
+    return [replace(details, sections=(*details.sections, documents),
+                    choices=(*details.choices, *file_choices))]
 
 
 def case_choices(report: Report) -> tuple[Choice, ...]:

@@ -36,6 +36,7 @@ from bot import (
 )
 from bot.core import CandorError, Core, FieldError, db_resolve, keep_refusal
 from bot.delivery.relay import db_due_now
+from bot.evidence import offers
 from bot.messages import (
     Actor,
     ChoiceClicked,
@@ -249,6 +250,11 @@ _ROUTES: dict[type[Any], _Route] = dict((
     _on(actions.AnswerSubmit, lambda r, a: followup.db_answer(
         r.session, r.core, person=r.person, actor=r.actor, token=a.record_id,
         answer=r.text("answer"))),
+    # evidence files (issue 23)
+    _on(actions.AddFiles, lambda r, a: offers.db_member_upload(*r.usual, a.record_id)),
+    _on(actions.GetFile, lambda r, a: offers.db_member_download(*r.usual, a.record_id)),
+    _on(actions.ReporterFiles, lambda r, a: offers.db_reporter_upload(
+        *r.usual, r.actor, a.record_id)),
 ))
 
 

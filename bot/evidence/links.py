@@ -78,7 +78,8 @@ class Grant:
     def from_json(cls, doc: dict[str, Any], link: str) -> Grant:
         person = doc.get("person_id")
         return cls(Purpose(doc["purpose"]), str(doc["report_id"]), str(doc["code"]),
-                   bool(doc["anonymous"]), str(doc["role"]), None if person is None else int(person),
+                   bool(doc["anonymous"]), str(doc["role"]),
+                   None if person is None else int(person),
                    None if doc.get("name") is None else str(doc["name"]), bool(doc["scrub"]),
                    as_utc(datetime.fromisoformat(str(doc["expires"]))),
                    doc.get("pending_id"), doc.get("file_id"), bool(doc.get("audited", True)), link)

@@ -18,7 +18,6 @@ Functions named `db_*` take the caller's session and never commit.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -239,3 +238,16 @@ def db_forget_stale(session: Session, core: Core, *, now: datetime) -> int:
                                      col(EvidenceFile.added_at) < now - timedelta(days=1))).all())
     return sum(db_shred_owner(session, core, owner) for owner in owners)
 
+
+
+def db_export(session: Session, core: Core, *, report_id: str,
+              actor: str) -> list[tuple[StoredFile, bytes]]:
+    """Every file of a case, opened and checked against its hash, for the case file an allowed
+    member exports (the caller passed the case gate); each one's reading is audited."""
+    exported = []
+    for stored in db_files(session, core, report_id):
+        exported.append((stored, db_read_all(session, core, stored)))
+        core.audit_event(session, actor=actor, action=AuditAction.FILE_DOWNLOADED,
+                         record_kind=REPORT_KIND, record_id=report_id,
+                         detail={"file": stored.id, "sha256": stored.sha256, "export": True})
+    return exported
