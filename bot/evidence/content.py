@@ -115,7 +115,7 @@ def examine(data: bytes, *, filename: str, scrub: bool,
     try:
         if not data:
             raise Refusal(wording.EMPTY)
-        kind = _sniff(data)
+        kind = _sniff(data, limits)
         return _examine_as(kind, data, scrub=scrub, limits=limits)
     except Refusal as refusal:
         return Refused(refusal.reason)
@@ -158,15 +158,15 @@ _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Compound File: .doc/.xls/.ppt, and
 _PNG = b"\x89PNG\r\n\x1a\n"
 _JPEG = b"\xff\xd8\xff"
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
-_PROGRAMS = (b"MZ", b"\x7fELF", b"#!", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe",
-             b"\xfe\xed\xfa", b"\x00asm", b"dex\n")
+_PROGRAMS = (b"MZ", b"\x7fELF", b"#!", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe",
+             b"\xce\xfa\xed\xfe", b"\xfe\xed\xfa", b"\x00asm", b"dex\n")
 _OTHER_IMAGES = (b"GIF8", b"BM", b"II*\x00", b"MM\x00*", b"RIFF", b"\x00\x00\x01\x00",
                  b"8BPS", b"\x00\x00\x00\x0cjP  ")
 _ARCHIVES = (b"Rar!", b"7z\xbc\xaf\x27\x1c", b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"MSCF")
 _MARKUP = re.compile(rb"^\s*<(!doctype\s+html|html|head|body|script|svg|\?xml|!--)", re.I)
 
 
-def _sniff(data: bytes) -> FileType:
+def _sniff(data: bytes, limits: Limits) -> FileType:
     head = data[:1024]
     if b"%PDF-" in head:
         return FileType.PDF
@@ -177,7 +177,7 @@ def _sniff(data: bytes) -> FileType:
     if data.startswith(_ZIP):
         from bot.evidence import office
 
-        return office.kind_of(data)
+        return office.kind_of(data, limits)
     if data.startswith(_OLE):
         raise Refusal(wording.not_allowed(wording.SEEMS_OLD_OFFICE))
     if data.startswith(_PROGRAMS):
@@ -305,7 +305,8 @@ def safe_name(filename: str, *, kind: FileType | None = None) -> str:
     type gets the type's own added ("notes.html" holding plain text becomes "notes.html.txt"),
     so a download never opens as something it is not."""
     name = unicodedata.normalize("NFC", filename)
-    name = "".join(" " if char.isspace() else char for char in name if not _drop(char))
+    name = "".join(" " if char.isspace() else char for char in name
+                   if char.isspace() or not _drop(char))
     name = re.split(r"[/\\]", name)[-1]
     name = re.sub(r"^[A-Za-z]:", "", name)
     name = re.sub(r" +", " ", name.translate(_WINDOWS_FORBIDDEN)).strip(" .")

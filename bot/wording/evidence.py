@@ -18,6 +18,7 @@ LABELS = {
     "png": "PNG image",
     "jpeg": "JPEG image",
     "eml": "e-mail (.eml)",
+    "office": "Office file",  # a zip not yet known to be Word, Excel or PowerPoint
 }
 
 # FileType value -> the application, in brackets after what was removed: "the author (Word)".
@@ -65,6 +66,10 @@ def damaged(kind: str) -> str:
             "as PDF.")
 
 
+OFFICE_DAMAGED = (
+    "This Office file could not be read: it seems damaged or incomplete, so Candor could not "
+    "check it and did not keep it. Please try saving it again, or export it as PDF."
+)
 PDF_DAMAGED = (
     "This PDF could not be read: it seems damaged or incomplete, so Candor could not check it "
     "for names in its details and did not keep it (a PDF that cannot be read is refused, never "
