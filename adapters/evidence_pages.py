@@ -25,6 +25,7 @@ from typing import TypeVar
 from urllib.parse import quote
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from bot.evidence.desk import MAX_FILES, Desk, StopUpload, Upload, UploadPage
 from bot.evidence.limits import MB
@@ -177,7 +178,7 @@ async def _upload(request: web.Request, pages: Pages) -> web.Response:
     except TimeoutError:
         await _abandon(desk, upload)
         return _plain(wording.TOO_SLOW, 408)
-    except (ValueError, AssertionError, KeyError, LookupError, UnicodeError) as exc:
+    except (ValueError, AssertionError, LookupError, UnicodeError, HttpProcessingError) as exc:
         # aiohttp's reader says a malformed body so (no boundary, a bad header, a cut part)
         log.info("an upload's body was malformed: %s", type(exc).__name__)
         await _abandon(desk, upload)

@@ -87,25 +87,46 @@ async def test_the_page_is_private_plain_html(served):
     assert 'enctype="multipart/form-data"' in page and "1 MB" in page
 
 
+def raw_multipart(boundary: str, parts: list[tuple[str, bytes]]) -> bytes:
+    """A multipart body written by hand: `parts` are (Content-Disposition's parameters, content),
+    so a name may hold what a well-behaved client would never send."""
+    body = b""
+    for disposition, content in parts:
+        body += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; ".encode()
+                 + disposition.encode() + b"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                 + content + b"\r\n")
+    return body + f"--{boundary}--\r\n".encode()
+
+
 async def test_names_with_paths_control_and_bidi_characters_are_made_safe(served):
     world, server = served
-    names = ["../../etc/passwd.docx", "C:\\Users\\dana\\ledger.docx", "a\x00b\x1b[31m.docx",
-             "invoice\u202egpj.exe.docx"]
+    word = word_file("x")
+    parts = [('filename="../../etc/passwd.docx"', word),
+             ('filename="C:\\Users\\dana\\ledger.docx"', word),
+             ("filename*=UTF-8''a%00b%1B%5B31m%07.docx", word),
+             ("filename*=UTF-8''invoice%E2%80%AEgpj.exe.docx", word)]
     async with aiohttp.ClientSession() as http:
-        async with http.post(server.make_url(upload_path(world)),
-                             data=form(*((n, word_file("x")) for n in names))) as response:
+        async with http.post(server.make_url(upload_path(world)), data=raw_multipart("nb", parts),
+                             headers={"Content-Type": "multipart/form-data; boundary=nb"}) as response:
             assert response.status == 200
             page = await response.text()
     with world.db.read() as session:
         from bot.evidence import store
 
-        stored = [f.name for f in store.db_files(session, world.core,
-                                                 session.exec(select(EvidenceFile)).first().owner)]
+        owner = session.exec(select(EvidenceFile)).first().owner
+        stored = [f.name for f in store.db_files(session, world.core, owner)]
     assert len(stored) == 4
     for name in stored:
-        assert "/" not in name and "\\" not in name and not re.search(r"[\x00-\x1f\u202a-\u202e\u2066-\u2069]", name)
+        assert "/" not in name and "\\" not in name
+        assert not re.search(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]", name)
         assert name.endswith(".docx")
-    assert "passwd.docx" in page and "\u202e" not in page
+    assert "passwd.docx" in page and "\u202e" not in page and "\x1b" not in page
+    # a raw control character in the part's header is not a header: the body is malformed
+    async with aiohttp.ClientSession() as http:
+        async with http.post(server.make_url(upload_path(world)),
+                             data=raw_multipart("nb", [('filename="bell\x1b\x7f.docx"', word)]),
+                             headers={"Content-Type": "multipart/form-data; boundary=nb"}) as response:
+            assert response.status == 400
 
 
 async def test_malformed_multipart_is_a_400_and_keeps_nothing(served):

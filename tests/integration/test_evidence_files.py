@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -216,6 +217,7 @@ def test_pieces_are_bound_to_their_file_and_place(w: World):
 
 def test_a_held_anonymous_report_keeps_its_files_until_recorded(w: World):
     # Given an anonymous report held for its random delay
+    w.core.schedule = replace(w.core.schedule, anonymous_delay_minutes=60)
     replies = w.submit("controller", "intake", {
         "category": "fraud", "what": f"Counts overridden {CANARY}", "who": "the plant manager",
         "anonymous": "yes"})
