@@ -291,7 +291,7 @@ async def test_teams_links_come_in_dialogs(tmp_path, database_url):
         receipt = await day.teams_invoke("Dana Reyes", "task/submit", {
             **form["actions"][0]["data"], "category": "fraud", "what": "Invoices split", "anonymous": "no"})
         url = link_in(receipt)
-        assert not LINK.findall(json.dumps(day.connector.posts()))  # never in a chat message
+        assert not LINK.findall(json.dumps([p.body for p in day.connector.posts()]))  # never in a chat message
         status, page = await post_files(day, url, ("invoices.docx", word_file(f"Split {CANARY}")))
         assert status == 200 and "invoices.docx" in page
         with db.read() as session:
@@ -307,7 +307,7 @@ async def test_teams_links_come_in_dialogs(tmp_path, database_url):
         [added] = audit_rows(db, "file.added")
         assert json.loads(added.detail)["sha256"] == hashlib.sha256(body).hexdigest()
         assert report.code in json.dumps(receipt)
-        assert not LINK.findall(json.dumps(day.connector.posts()))
+        assert not LINK.findall(json.dumps([p.body for p in day.connector.posts()]))
     finally:
         db.dispose()
         await day.close()
