@@ -95,7 +95,8 @@ def db_submit_form(session: Session, core: Core, person: Person, actor: Actor, *
         kept = receipts.db_again(session, core, token=token, actor=actor)
         if kept is None:
             return [Text(refusals.FORM_ALREADY_SUBMITTED)]
-        return [receipt(kept.code, kept.secret, actor, core.schedule.anonymous_delay_minutes)]
+        shown = receipt(kept.code, kept.secret, actor, core.schedule.anonymous_delay_minutes)
+        return [replace(shown, sections=(*shown.sections, offers.receipt_again(core)))]
     return _db_submit(session, core, person, actor, checked, token=token or None)
 
 

@@ -60,6 +60,12 @@ def db_receipt_section(session: Session, core: Core, *, report_id: str, code: st
                                                       anonymous=anonymous))
 
 
+def receipt_again(core: Core) -> tuple[str, str]:
+    """The receipt shown again (the same form sent twice): its link was in the first one."""
+    return (wording.DOCUMENTS, wording.RECEIPT_AGAIN if core.evidence.enabled
+            else wording.NOT_AVAILABLE)
+
+
 def reporter_choice(answer: Choice) -> Choice:
     """"Add documents" on the reporter's case view, bound like its answer button (to the case and
     to this reporter, for a while)."""

@@ -21,6 +21,8 @@ NOT_AVAILABLE = (
     "operator sets CANDOR_PUBLIC_URL; `candor status` says how). Describe the evidence and where "
     "it is kept instead."
 )
+RECEIPT_AGAIN = ("The link to add documents was in the first receipt; for a new one, check your "
+                 "case's status and choose Add documents.")
 FILE_NOT_FOUND = "That document is not on this case any more."
 
 
