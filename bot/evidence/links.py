@@ -57,7 +57,7 @@ class Grant:
     purpose: Purpose
     report_id: str  # the case (drawn at submission for a held report: the same id)
     code: str
-    anonymous: bool
+    anonymous: bool  # the user is the case's anonymous reporter (never a member on such a case)
     role: str  # who may use it: "reporter", "member" or "designee"
     person_id: int | None  # the member or designee; None for a reporter
     name: str | None  # the member's or designee's name, for "added by"

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from bot import actions, followup
 from bot.access import db_case_for
-from bot.core import CandorError, Core
+from bot.core import CandorError, Core, is_committee
 from bot.evidence import links, store
 from bot.evidence.links import Grant, Purpose
 from bot.messages import Actor, Choice, Document, Reply, Text
@@ -32,10 +32,16 @@ _LATER = datetime.max.replace(tzinfo=UTC)  # set by links.db_issue
 
 def _grant(report: Report, purpose: Purpose, *, person: Person | None,
            file_id: str | None = None, pending_id: str | None = None) -> Grant:
-    role = "reporter" if person is None else "member"
-    return Grant(purpose, report.id, report.code, report.anonymous, role,
+    # `anonymous` is the user's: an anonymous reporter (their files' names always removed, their
+    # audit rows dated by the day, the page's warning). A member on an anonymous case is not one.
+    # Whoever passed the case gate and is not on the committee is a designated person.
+    if person is None:
+        role, anonymous = "reporter", report.anonymous
+    else:
+        role, anonymous = ("member" if is_committee(person) else "designee"), False
+    return Grant(purpose, report.id, report.code, anonymous, role,
                  None if person is None else person.id, None if person is None else person.name,
-                 scrub=report.anonymous, expires=_LATER, pending_id=pending_id, file_id=file_id)
+                 scrub=anonymous, expires=_LATER, pending_id=pending_id, file_id=file_id)
 
 
 def added_by(stored: store.StoredFile) -> str:

@@ -327,3 +327,14 @@ def test_export_writes_the_files_with_their_hashes(w: World, tmp_path):
     assert f"{hashlib.sha256(data).hexdigest()}  ledger.docx" in sums
     assert hashlib.sha256(data).hexdigest() in path.read_text()
     assert (folder / "ledger.docx").stat().st_mode & 0o077 == 0
+
+
+def test_a_member_on_an_anonymous_case_is_not_warned_as_a_reporter(w: World):
+    replies = w.submit("controller", "intake", {
+        "category": "fraud", "what": "Counts overridden", "who": "x", "anonymous": "yes"})
+    with w.db.read() as session:
+        report = session.exec(select(Report)).one()
+    [(_, secret)] = links_in(w.click("member", f"case:addfiles:{report.id}"))
+    page = Desk(w.db, w.core).page(secret)
+    assert page is not None and not page.anonymous and not page.scrub_always
+    assert links_in(replies)  # and the reporter had theirs, in the receipt
