@@ -248,3 +248,25 @@ async def test_a_download_is_an_attachment_with_a_safe_name_and_single_use(serve
         assert data.startswith(b"PK")
         async with http.get(server.make_url(path)) as again:
             assert again.status == 410 and "does not work any more" in await again.text()
+
+
+def test_candor_status_says_whether_the_pages_are_on(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CANDOR_", "SLACK_", "MICROSOFT_"))}
+    env.update({"CANDOR_DATABASE_URL": f"sqlite:///{tmp_path / 'candor.db'}", "COLUMNS": "200",
+                "CANDOR_KEY_FILE": str(tmp_path / "candor.key"), "CANDOR_SCRYPT_LOG2_N": "4"})
+
+    def status(**extra: str) -> str:
+        run = subprocess.run([sys.executable, "-m", "adapters.cli", "status"], env={**env, **extra},
+                             cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        return run.stdout + run.stderr
+
+    assert subprocess.run([sys.executable, "-m", "adapters.cli", "init"], env=env, cwd=tmp_path,
+                          capture_output=True, timeout=120).returncode == 0
+    assert "Set CANDOR_PUBLIC_URL" in status()
+    assert "on at https://candor.example.com/files/" in status(CANDOR_PUBLIC_URL="https://candor.example.com/")
+    refused = status(CANDOR_PUBLIC_URL="http://candor.example.com")
+    assert "CANDOR_PUBLIC_URL" in refused and "https://" in refused
