@@ -13,6 +13,7 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from typing import TYPE_CHECKING
 
 from bot.evidence.content import FileType, Limits, Refusal
@@ -86,7 +87,8 @@ def _read(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bytes:
     try:
         with archive.open(entry) as stream:
             data = stream.read(entry.file_size + 1)
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, RuntimeError) as error:
+    except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError,
+            RuntimeError) as error:
         raise _damaged() from error
     if len(data) != entry.file_size:
         raise _damaged()

@@ -313,6 +313,27 @@ def test_png_loses_exif_and_text_notes() -> None:
     assert wording.GPS in result.removed and wording.PNG_TEXT in result.removed
 
 
+def _png_claiming(width: int, height: int) -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body)))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+
+
+def test_a_picture_too_large_in_pixels_is_refused_before_decoding() -> None:
+    for scrub in (True, False):
+        assert examine(_png_claiming(60_000, 60_000), filename="a.png", scrub=scrub) == Refused(
+            wording.too_many_pixels("png"))
+    assert examine(_png_claiming(4_000, 3_000), filename="a.png", scrub=True,
+                   limits=Limits(image_pixels=1_000_000)) == Refused(wording.too_many_pixels("png"))
+
+
 def test_a_photo_pasted_into_a_word_document_loses_its_gps_too() -> None:
     import docx
 
