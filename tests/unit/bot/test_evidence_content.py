@@ -152,6 +152,19 @@ def test_tracked_changes_keep_their_text_under_a_neutral_author() -> None:
     assert set(re.findall(r'w:author="([^"]*)"', body)) == {"Author"}
 
 
+def test_a_strict_ooxml_document_loses_its_authors_too() -> None:
+    # ISO 29500 Strict names Word's elements in another namespace; the names are as easy to find.
+    original = _word_document()
+    strict = {}
+    with zipfile.ZipFile(io.BytesIO(original)) as archive:
+        for name in ("word/document.xml", "word/comments.xml"):
+            strict[name] = archive.read(name).replace(
+                b"http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+                b"http://purl.oclc.org/ooxml/wordprocessingml/main")
+    result = _scrubbed(_rezip(original, change=strict), "strict.docx")
+    _assert_no_canary(result.data)
+
+
 def test_unscrubbed_word_document_is_stored_as_given_and_says_so() -> None:
     original = _word_document()
     result = examine(original, filename="notes.docx", scrub=False)
