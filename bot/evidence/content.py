@@ -120,9 +120,11 @@ def examine(data: bytes, *, filename: str, scrub: bool,
     except Refusal as refusal:
         return Refused(refusal.reason)
     except (MemoryError, RecursionError):
-        return Refused(wording.not_allowed(None))
+        return Refused(wording.UNREADABLE)
     except Exception:  # noqa: BLE001 - a parser's surprise on hostile bytes is a refusal, not a crash
-        return Refused(wording.not_allowed(None))
+        # Nothing is logged: the exception may quote the file. The checkers catch what their
+        # libraries document; this is the last line (a fuzz of every kind never reaches it).
+        return Refused(wording.UNREADABLE)
 
 
 def _examine_as(kind: FileType, data: bytes, *, scrub: bool, limits: Limits) -> Examined:

@@ -52,6 +52,7 @@ def _decoded(kind: FileType, data: bytes, limits: Limits) -> Image:
     formats = ("PNG",) if kind is FileType.PNG else ("JPEG", "MPO")
     try:
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # Pillow's notes on a damaged EXIF
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=formats) as probe:
                 width, height = probe.size
@@ -74,7 +75,8 @@ def clean(kind: FileType, data: bytes, *, limits: Limits) -> tuple[bytes, tuple[
 
     picture = _decoded(kind, data, limits)
     try:
-        with picture:
+        with picture, warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
             removed = _what_is_there(kind, picture, data)
             frames = getattr(picture, "n_frames", 1)
             if frames > 1 and kind is FileType.JPEG:

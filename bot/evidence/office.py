@@ -13,6 +13,7 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from typing import TYPE_CHECKING
 
 from bot.evidence.content import FileType, Limits, Refusal
@@ -38,20 +39,23 @@ _MAIN_TYPES = {
 }
 _MACRO_TYPE = re.compile(r"(?i)^application/vnd\.ms-(word|excel|powerpoint)\..*macroenabled")
 _CONTENT_TYPES = "[Content_Types].xml"
-_CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+# Each namespace as Transitional OOXML (what Office writes) and as Strict (ISO 29500 Strict).
+_CUSTOM_NS = ("http://schemas.openxmlformats.org/officeDocument/2006/custom-properties",
+              "http://purl.oclc.org/ooxml/officeDocument/customProperties")
 
 _CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 _REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _DC = "{http://purl.org/dc/elements/1.1/}"
 _CP = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
-_EP = "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}"
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_EP = ("{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}",
+       "{http://purl.oclc.org/ooxml/officeDocument/extendedProperties}")
+_W = ("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}",
+      "{http://purl.oclc.org/ooxml/wordprocessingml/main}")
 _W15 = "{http://schemas.microsoft.com/office/word/2012/wordml}"
-_SML = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_SML = ("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}",
+        "{http://purl.oclc.org/ooxml/spreadsheetml/main}")
 _X15AC = "{http://schemas.microsoft.com/office/spreadsheetml/2010/11/ac}"
-_ATTACHED_TEMPLATE = (
-    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/attachedTemplate"
-)
+_ATTACHED_TEMPLATE = "/attachedTemplate"  # the end of the relationship's type, either flavour
 NEUTRAL_AUTHOR = "Author"
 NEUTRAL_INITIALS = "A"
 
@@ -86,7 +90,8 @@ def _read(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bytes:
     try:
         with archive.open(entry) as stream:
             data = stream.read(entry.file_size + 1)
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, RuntimeError) as error:
+    except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError,
+            RuntimeError) as error:
         raise _damaged() from error
     if len(data) != entry.file_size:
         raise _damaged()
@@ -170,7 +175,7 @@ class _Scrub:
             changed = self._relationships(name, root)
         elif root.tag == f"{_CP}coreProperties":
             changed = self._core(root)
-        elif root.tag == f"{_EP}Properties":
+        elif root.tag in _tags(_EP, "Properties"):
             changed = self._app(root)
         else:
             changed = self._names(root)
@@ -195,7 +200,8 @@ class _Scrub:
                 if resolved in self.dropped:
                     _remove(relationship)
                     changed = True
-            elif relationship.get("Type") == _ATTACHED_TEMPLATE and re.search(r"[/\\]", target):
+            elif (relationship.get("Type", "").endswith(_ATTACHED_TEMPLATE)
+                  and re.search(r"[/\\]", target)):
                 # The template's full path names the login (C:/Users/<login>/...): keep its name.
                 relationship.set("Target", re.split(r"[/\\]", target)[-1] or "Normal.dotm")
                 self.note(wording.template_location(self.kind))
@@ -215,13 +221,13 @@ class _Scrub:
 
     def _app(self, root: _Element) -> bool:
         changed = False
-        for tag, what in ((f"{_EP}Company", wording.company), (f"{_EP}Manager", wording.manager)):
-            for element in list(root.iter(tag)):
+        for local, what in (("Company", wording.company), ("Manager", wording.manager)):
+            for element in list(root.iter(*_tags(_EP, local))):
                 if (element.text or "").strip():
                     self.note(what(self.kind))
                 _remove(element)
                 changed = True
-        for element in root.iter(f"{_EP}Template", f"{_EP}HyperlinkBase"):
+        for element in root.iter(*_tags(_EP, "Template"), *_tags(_EP, "HyperlinkBase")):
             if re.search(r"[/\\]", element.text or ""):
                 element.text = re.split(r"[/\\]", element.text or "")[-1]
                 self.note(wording.template_location(self.kind))
@@ -238,10 +244,12 @@ class _Scrub:
         for element in list(root.iter()):
             if not isinstance(element.tag, str):
                 continue  # a comment or processing instruction
-            comment = element.tag in (f"{_W}comment", f"{_W15}person")
-            for attribute, neutral in ((f"{_W}author", NEUTRAL_AUTHOR),
+            comment = element.tag in (*_tags(_W, "comment"), f"{_W15}person")
+            for attribute, neutral in ((f"{_W[0]}author", NEUTRAL_AUTHOR),
+                                       (f"{_W[1]}author", NEUTRAL_AUTHOR),
                                        (f"{_W15}author", NEUTRAL_AUTHOR),
-                                       (f"{_W}initials", NEUTRAL_INITIALS)):
+                                       (f"{_W[0]}initials", NEUTRAL_INITIALS),
+                                       (f"{_W[1]}initials", NEUTRAL_INITIALS)):
                 value = element.get(attribute)
                 if value is not None and value != neutral:
                     element.set(attribute, neutral)
@@ -251,7 +259,7 @@ class _Scrub:
             if element.tag == f"{_W15}presenceInfo":
                 _remove(element)  # the author's account (an e-mail address) in people.xml
                 changed = True
-            elif element.tag == f"{_SML}author" and element.text != NEUTRAL_AUTHOR:
+            elif element.tag in _tags(_SML, "author") and element.text != NEUTRAL_AUTHOR:
                 element.text = NEUTRAL_AUTHOR  # xl/comments*.xml: <authors><author>Name
                 self.note(wording.comment_authors(self.kind))
                 changed = True
@@ -305,12 +313,16 @@ def _is_xml(name: str, data: bytes) -> bool:
 
 
 def _is_custom_properties(name: str, data: bytes) -> bool:
-    if not _is_xml(name, data) or _CUSTOM_NS.encode() not in data[:4096]:
+    if not _is_xml(name, data) or not any(ns.encode() in data[:4096] for ns in _CUSTOM_NS):
         return False
     try:
-        return _parse(data).tag == f"{{{_CUSTOM_NS}}}Properties"
+        return _parse(data).tag in _tags(tuple(f"{{{ns}}}" for ns in _CUSTOM_NS), "Properties")
     except Refusal:
         return False
+
+
+def _tags(namespaces: tuple[str, ...], local: str) -> tuple[str, ...]:
+    return tuple(f"{namespace}{local}" for namespace in namespaces)
 
 
 def _remove(element: _Element) -> None:

@@ -39,6 +39,11 @@ def label(kind: str) -> str:
 
 EMPTY = "The file is empty. Please choose the file again."
 
+UNREADABLE = (
+    "Candor could not read this file to check it, so it did not keep it. Please try saving it "
+    "again (as PDF if you can), or describe it in your report instead."
+)
+
 
 def not_allowed(seems: str | None) -> str:
     what = f"This looks like {seems}, which" if seems else "This kind of file"
