@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PLAYGROUND := tests/e2e/playground
 
-.PHONY: console test quick lint typecheck unit bench clean playground
+.PHONY: console test quick lint typecheck unit bench clean playground screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ test: lint typecheck unit
 # Everything but the tests marked slow (crashes under load, the linkage days, live key rotations).
 quick: lint typecheck
 	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+
+# The README's screenshots of the evidence pages, taken by the browser test.
+screenshots: $(STAMP)
+	CANDOR_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest -q tests/e2e/test_evidence_browser.py -k slack
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -15,6 +15,7 @@ from adapters.settings import Settings
 from bot.attestation import load_policy
 from bot.core import Core
 from bot.delivery.relay import Relay, RetryPolicy
+from bot.evidence.limits import MB, EvidenceSettings
 from bot.schedule.deadlines import ScheduleSettings
 from bot.service import Service
 from storage import migrate
@@ -144,6 +145,9 @@ def build(settings: Settings, *, platforms: frozenset[Platform], create_key: boo
         vault=vault, audit=AuditLog(lambda: vault.keyring),
         policy=load_policy(settings.policy_file), platforms=platforms,
         schedule=schedule, company_name=settings.company_name,
+        evidence=EvidenceSettings(public_url=settings.public_url,
+                                  file_max_bytes=settings.file_max_mb * MB,
+                                  case_max_bytes=settings.case_files_max_mb * MB),
     )
     policy = RetryPolicy(base_seconds=settings.retry_base_seconds,
                          max_seconds=settings.retry_max_seconds,

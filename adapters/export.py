@@ -26,6 +26,7 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.fonts import TTFFont
 
+from bot.evidence.store import StoredFile
 from bot.notice_letter import NoticeLetter
 from bot.records import Register
 from bot.sanitize import without_direction_controls
@@ -188,6 +189,24 @@ def write_case(case: CaseFile, path: Path, fmt: str) -> Path:
 
 
 # --- the register -----------------------------------------------------------------------------
+
+
+def write_documents(documents: list[tuple[StoredFile, bytes]], case_path: Path) -> Path:
+    """A case's evidence files in a folder beside its file (`case-CODE.md` ->
+    `case-CODE-documents/`), each mode 0600 under its safe name, and `SHA256SUMS` listing them
+    (`sha256sum -c SHA256SUMS` checks them)."""
+    folder = case_path.with_name(f"{case_path.stem}-documents")
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    lines, used = [], set()
+    for stored, data in documents:
+        name = stored.name
+        if name in used:  # two files of one name: the second keeps its id beside it
+            name = f"{stored.id[:8]}-{name}"
+        used.add(name)
+        _write_private(folder / name, data)
+        lines.append(f"{stored.sha256}  {name}\n")
+    _write_private(folder / "SHA256SUMS", "".join(lines).encode())
+    return folder
 
 
 def register_rows(register: Register) -> list[tuple[str, str, str]]:

@@ -241,6 +241,11 @@ def build_web(candor: Candor, *, with_scheduler: bool = True,
                                                    committee=settings.teams_channel), adapter)
         senders[Platform.TEAMS] = TeamsSender(adapter, refs, channel=settings.teams_channel)
         mounts.append(lambda app: mount_teams(app, adapter, teams_app, authenticator))
+    if settings.public_url is not None:  # evidence files (issue 23): the upload and download pages
+        from adapters import evidence_pages
+        from bot.evidence.desk import Desk
+
+        mounts.append(lambda app: evidence_pages.mount(app, Desk(candor.db, candor.core)))
     if settings.smtp_url is not None:
         background.append(_outage_mail(candor).run)
     metrics_box: list[Metrics] = []

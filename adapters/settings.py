@@ -132,6 +132,12 @@ class Settings(BaseSettings):
     # The written notice (issue 22): the company a notice letter is headed with; unset, the one
     # the Code's text names ("Allient Inc. (the "Company") ..."), else "The Company".
     company_name: str | None = Field(None, validation_alias="CANDOR_COMPANY_NAME")
+    # Evidence files (issue 23): the base URL browsers reach for the upload and download pages
+    # (unset: no upload or download is offered), and the limits of one file and of one case.
+    public_url: str | None = Field(None, validation_alias="CANDOR_PUBLIC_URL")
+    file_max_mb: int = Field(25, ge=1, le=200, validation_alias="CANDOR_FILE_MAX_MB")
+    case_files_max_mb: int = Field(200, ge=1, le=10_000,
+                                   validation_alias="CANDOR_CASE_FILES_MAX_MB")
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
@@ -174,6 +180,24 @@ class Settings(BaseSettings):
         if parts.scheme not in ("https", "http") or not parts.hostname:
             raise ValueError("an http(s) URL such as https://slack.com/api/")
         return value.strip()
+
+    @field_validator("public_url")
+    @classmethod
+    def _a_public_url(cls, value: str | None) -> str | None:
+        # The evidence pages' links are built from this, never from a request's Host header. A
+        # plain http:// URL would carry every capability link in clear across the network: only
+        # a loopback host (this machine: a demo, the tests) may have one.
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if (parts.scheme not in ("https", "http") or not parts.hostname or parts.query
+                or parts.fragment or parts.username or parts.password):
+            raise ValueError("an https:// base URL that browsers reach, such as "
+                             "https://candor.example.com")
+        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+            raise ValueError("an https:// URL: a plain http:// one would send every upload and "
+                             "download link in clear (http:// only for 127.0.0.1 or localhost)")
+        return value.strip().rstrip("/")
 
     @field_validator("key_file")
     @classmethod

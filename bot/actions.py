@@ -173,15 +173,32 @@ class EndForm(_OnOne):
     prefix = "designation:end"  # the record is the designation
 
 
+# evidence files (issue 23)
+@dataclass(frozen=True)
+class AddFiles(_OnOne):
+    prefix = "case:addfiles"  # a member's "Add documents" on a case
+
+
+@dataclass(frozen=True)
+class GetFile(_OnOne):
+    prefix = "file:get"  # a member's "Download" of one file (the record is the file)
+
+
+@dataclass(frozen=True)
+class ReporterFiles(_OnOne):
+    prefix = "files:mine"  # the reporter's "Add documents" (the record is their answer token)
+
+
 Click = (Menu | Acknowledge | ViewCase | AskForm | DetermineForm | ExcludeForm | HoldForm
          | MoveForm | DiscloseForm | AnswerForm | ViewDisclosure | ReportAfterAttesting
          | ChatReport | MyReports | Cmd | IntakeStep
-         | NoticeDeliveryForm | DesignateForm | RenewForm | EndForm)
+         | NoticeDeliveryForm | DesignateForm | RenewForm | EndForm
+         | AddFiles | GetFile | ReporterFiles)
 
 _CASE_CLICKS: dict[str, Callable[[str], Click]] = {
     c.prefix.removeprefix("case:"): c
     for c in (Acknowledge, ViewCase, AskForm, DetermineForm, ExcludeForm, HoldForm,
-              DesignateForm)}
+              DesignateForm, AddFiles)}
 _PLAIN_CLICKS: dict[str, Click] = {
     c.encode(): c for c in (ReportAfterAttesting(), ChatReport(), MyReports())}
 
@@ -217,6 +234,10 @@ def parse(value: str) -> Click | None:
         made: dict[str, Callable[[str], Click]] = {"renew": RenewForm, "end": EndForm}
         maker = made.get(action)
         return None if maker is None else _some(arg, maker)
+    if verb == "file" and rest.startswith("get:"):
+        return _some(rest.removeprefix("get:"), GetFile)
+    if verb == "files" and rest.startswith("mine:"):
+        return _some(rest.removeprefix("mine:"), ReporterFiles)
     if verb == "cmd":
         name, _, args = rest.partition(":")
         return Cmd(name, args) if name in CMD_NAMES else None

@@ -12,7 +12,7 @@ here prints, and no refusal carries confidential text. The master keys' use case
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -24,9 +24,11 @@ from bot.codes import format_code
 from bot.core import CandorError, Core, db_report_by_code, keep_refusal
 from bot.delivery import outage
 from bot.delivery.relay import db_due_now
+from bot.evidence import store
 from bot.notice_letter import WrittenNotice
 from bot.roster_file import RosterEntry
 from bot.views.case import CaseFile
+from bot.wording import files as files_wording
 from storage import migrate
 from storage.audit import VerifyResult
 from storage.crypto import Vault
@@ -197,7 +199,8 @@ class Admin:
 
     # the committee's records
 
-    def case_file(self, code: str, *, member: str, operator: str) -> CaseFile:
+    def case_file(self, code: str, *, member: str,
+                  operator: str) -> tuple[CaseFile, list[tuple[store.StoredFile, bytes]]]:
         """The whole case file for the committee member whose e-mail is `member`, asked for by
         `operator` (the OS user and host). A refusal by the core is audited before it is raised."""
         try:
@@ -206,7 +209,8 @@ class Admin:
             keep_refusal(self.db, exc)  # its audit row, once the rest is rolled back
             raise
 
-    def _case_file(self, code: str, *, member: str, operator: str) -> CaseFile:
+    def _case_file(self, code: str, *, member: str,
+                   operator: str) -> tuple[CaseFile, list[tuple[store.StoredFile, bytes]]]:
         refusal: Exception | None = None
         with self.db.write() as session:
             person = _db_active_person(session, member)
@@ -219,8 +223,14 @@ class Admin:
                 refusal = CaseShredded(report.code, report.shredded_at, report.closed_at,
                                        records.quarter_of(report.received_at, self.core.timezone))
             else:
-                return records.db_case_file(session, self.core, person, report.code,
+                case = records.db_case_file(session, self.core, person, report.code,
                                             operator=operator)
+                # evidence files (issue 23): written beside the case file, with their hashes
+                documents = store.db_export(session, self.core, report_id=report.id,
+                                            actor=f"person:{person.id}")
+                return replace(case, sections=(*case.sections, (files_wording.DOCUMENTS, tuple(
+                    (f.name, f"{f.size} bytes, SHA-256 {f.sha256}") for f, _ in documents)
+                    or ((files_wording.DOCUMENTS, files_wording.NO_DOCUMENTS),)))), documents
         assert refusal is not None
         raise refusal
 

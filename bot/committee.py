@@ -9,6 +9,8 @@ audit log. What the opened details say is
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlmodel import Session
 
 from bot import actions, designations, fields, written_notice
@@ -22,6 +24,7 @@ from bot.core import (
     required_text,
 )
 from bot.delivery.outbox import REPORTER_PREFIX, db_enqueue, person_target
+from bot.evidence import offers
 from bot.messages import (
     Choice,
     Document,
@@ -85,7 +88,11 @@ def db_view(session: Session, core: Core, member: Person, report_id: str) -> lis
         choices = (case_choices(report) + designations.db_member_choices(session, report)
                    + written_notice.delivery_choices(report, view.notices)
                    + (chair_choices(report) if member.chair else ()))
-    return [case_view.details(view, choices=choices)]
+    details = case_view.details(view, choices=choices)
+    # evidence files (issue 23): the list of files and their buttons, for designees too
+    documents, file_choices = offers.db_member_part(session, core, report)
+    return [replace(details, sections=(*details.sections, documents),
+                    choices=(*details.choices, *file_choices))]
 
 
 def case_choices(report: Report) -> tuple[Choice, ...]:

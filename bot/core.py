@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from bot.attestation import Policy
+from bot.evidence.limits import EvidenceSettings
 from bot.messages import Actor
 from bot.schedule import deadlines
 from bot.schedule.calendar import local_date
@@ -86,6 +87,8 @@ class Core:
     # The written notice (issue 22): the company a notice letter names (CANDOR_COMPANY_NAME);
     # None: the one the Code names (`bot.notice_letter.company_of`).
     company_name: str | None = None
+    # Evidence files: where the upload and download pages are reached, and their limits.
+    evidence: EvidenceSettings = field(default_factory=EvidenceSettings)
 
     @property
     def timezone(self) -> ZoneInfo:

@@ -49,6 +49,7 @@ PASS_THROUGH: tuple[type, ...] = (
     actions.DesignateForm, actions.DesignateSubmit, actions.RenewForm, actions.RenewSubmit,
     actions.EndForm, actions.EndSubmit, actions.DiscloseForm, actions.DiscloseSubmit,
     actions.ViewDisclosure, actions.WaiverSubmit,
+    actions.AddFiles, actions.GetFile,  # evidence files: the case gate lets an investigator in
 )
 
 _MY_CASES = Choice(words.MY_CASES, actions.Menu("cases").encode())

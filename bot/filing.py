@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from bot import actions, drafts, intake, once, pending, receipts, report_form
 from bot.access import db_designees
 from bot.core import Core, db_committee
+from bot.evidence import offers
 from bot.messages import Actor, Choice, Choices, Document, FormErrors, Reply, Text
 from bot.report_content import BY_NAME
 from bot.reports import db_submit as db_record
@@ -99,7 +100,8 @@ def db_submit_form(session: Session, core: Core, person: Person, actor: Actor, *
         kept = receipts.db_again(session, core, token=token, actor=actor)
         if kept is None:
             return [Text(refusals.FORM_ALREADY_SUBMITTED)]
-        return [receipt(kept.code, kept.secret, actor, core.schedule.anonymous_delay_minutes)]
+        shown = receipt(kept.code, kept.secret, actor, core.schedule.anonymous_delay_minutes)
+        return [replace(shown, sections=(*shown.sections, offers.receipt_again(core)))]
     return _db_submit(session, core, person, actor, checked, token=token or None)
 
 
@@ -121,7 +123,13 @@ def _db_submit(session: Session, core: Core, person: Person, actor: Actor, draft
     if token:  # a form's one-time token: the receipt can be shown again on a repeat submit
         receipts.db_keep(session, core, token=token, actor=actor, code=held.code,
                          secret=held.secret)
-    return [receipt(held.code, held.secret, actor, core.schedule.anonymous_delay_minutes)]
+    shown = receipt(held.code, held.secret, actor, core.schedule.anonymous_delay_minutes)
+    # evidence files (issue 23): an upload link for this report, in the private receipt
+    waiting = pending.db_held(session, core, held.code) if draft.anonymous else None
+    documents = offers.db_receipt_section(
+        session, core, report_id=held.report_id, code=held.code, anonymous=bool(draft.anonymous),
+        pending_id=waiting.pending_id if waiting is not None else None)
+    return [replace(shown, sections=(*shown.sections, documents))]
 
 
 # --- the daily limit on anonymous reports --------------------------------------------------------

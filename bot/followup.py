@@ -284,7 +284,9 @@ def db_status(session: Session, core: Core, person: Person, actor: Actor,
                          record_kind=REPORT, record_id=report.id)
         choice = answer_choice(core, report, person_id=person.id)
     view = case_view.db_case_view(session, core, report, viewer=case_view.Viewer.REPORTER)
-    return [case_view.reporter_view(view, choices=(choice,))]
+    # evidence files (issue 23): "Add documents", bound like the answer button
+    from bot.evidence.offers import reporter_choice
+    return [case_view.reporter_view(view, choices=(choice, reporter_choice(choice)))]
 
 
 def answer_form(core: Core, person: Person, actor: Actor, token: str) -> list[Reply]:

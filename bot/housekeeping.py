@@ -14,6 +14,7 @@ from sqlmodel import Session, col, delete, select
 
 from bot import filing, followup, receipts
 from bot.core import Core
+from bot.evidence import links, store
 from bot.once import EVENT_MEMORY
 from storage.models import InboundEvent
 
@@ -33,4 +34,7 @@ def db_sweep(session: Session, core: Core, *, now: datetime) -> dict[str, int]:
     return {"events_forgotten": db_forget_events(session, now=now),
             "receipts_shredded": receipts.db_purge(session, core, now=now),
             "guess_counters_deleted": followup.db_forget_guesses(session, core, now=now),
-            "report_counts_deleted": filing.db_forget_counts(session, core, now=now)}
+            "report_counts_deleted": filing.db_forget_counts(session, core, now=now),
+            # evidence files (issue 23): links from past days (all expired), crashed uploads
+            "file_links_deleted": links.db_forget(session, core, before=now - timedelta(days=1)),
+            "staged_files_shredded": store.db_forget_stale(session, core, now=now)}

@@ -67,6 +67,7 @@ from sqlmodel import Session, col, select
 from bot import codes, designations, sanitize
 from bot.core import REPORTER, Core
 from bot.delivery.outbox import db_enqueue
+from bot.evidence.store import db_move_held
 from bot.intake import Draft
 from bot.messages import CHANNEL, Document
 from bot.reports import (
@@ -306,6 +307,8 @@ def _db_record(session: Session, core: Core, row: PendingReport, data: dict[str,
         core.audit_event(session, actor=REPORTER, action=AuditAction.CASE_SECRET_REPLACED,
                          record_kind=REPORT,
                          record_id=report.id, detail={"reason": "typed_in_chat"}, at=moment)
+    # evidence files (issue 23): files added while it was held move to the case, audited by its day
+    db_move_held(session, core, pending_id=row.id, report_id=report.id, moment=moment)
     core.vault.shred(session, kind=KIND, record_id=row.id)
     session.delete(row)
 

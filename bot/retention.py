@@ -19,6 +19,7 @@ from bot.access import db_chair_case
 from bot.committee import REASON_LIMIT
 from bot.core import CandorError, Core, actor_id, required_text
 from bot.delivery.outbox import key_ids
+from bot.evidence.store import db_shred_owner as db_shred_files
 from bot.messages import FieldKind, Form, FormField, Reply, Text
 from bot.reports import REPORT, db_content
 from bot.schedule.calendar import shift_years
@@ -107,6 +108,7 @@ def db_shred(session: Session, core: Core, report: Report, *, actor: str = "syst
             session.delete(row)
     for kind, record_id in related:
         keys += core.vault.shred(session, kind=kind, record_id=record_id)
+    keys += db_shred_files(session, core, report.id)  # evidence files (issue 23)
     report.body = TOMBSTONE
     report.secret_hash = None
     report.reporter_tag = None

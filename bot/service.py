@@ -39,6 +39,7 @@ from bot import (
 )
 from bot.core import CandorError, Core, FieldError, db_resolve, keep_refusal
 from bot.delivery.relay import db_due_now
+from bot.evidence import offers
 from bot.messages import (
     Actor,
     ChoiceClicked,
@@ -277,6 +278,11 @@ _ROUTES: dict[type[Any], _Route] = dict((
         r.session, r.core, member=r.person, designation_id=a.record_id, values=r.values)),
     _on(actions.EndSubmit, lambda r, a: designations.db_end_submit(
         r.session, r.core, member=r.person, designation_id=a.record_id, values=r.values)),
+    # evidence files (issue 23)
+    _on(actions.AddFiles, lambda r, a: offers.db_member_upload(*r.usual, a.record_id)),
+    _on(actions.GetFile, lambda r, a: offers.db_member_download(*r.usual, a.record_id)),
+    _on(actions.ReporterFiles, lambda r, a: offers.db_reporter_upload(
+        *r.usual, r.actor, a.record_id)),
 ))
 
 

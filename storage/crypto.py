@@ -156,6 +156,13 @@ class Vault:
         data_key = self._data_key(session, kind=kind, record_id=record_id, create=True, new=new)
         return seal_record(data_key, data, kind=kind, record_id=record_id)
 
+    def piece_key(self, session: Session, *, kind: RecordKind, record_id: str,
+                  new: bool = False) -> bytes:
+        """The data key of a record sealed in pieces (an evidence file's chunks, each sealed with
+        `seal_bytes` and its own associated data): a new one with `new`, else the stored one
+        (`ShreddedError` when it is gone). Wrapped, rotated and shredded like any other."""
+        return self._data_key(session, kind=kind, record_id=record_id, create=new, new=new)
+
     def unseal(self, session: Session, *, kind: RecordKind, record_id: str,
                blob: bytes) -> dict[str, Any]:
         """Decrypt a record sealed by `seal` (to *unseal* is to decrypt; to *open* a case is to

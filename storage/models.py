@@ -463,6 +463,44 @@ class AuditEvent(SQLModel, table=True):
     hash: str = Field(unique=True)
 
 
+# --- evidence files (issue 23) ---------------------------------------------------------------
+
+
+class EvidenceFile(SQLModel, table=True):
+    """A file added to a case (or to an anonymous report still held for its delay): its
+    metadata, sealed under the file's own data key (record kind `evidence_file`), which also
+    seals its chunks. Deleting that key shreds the file and its name together (bot.evidence)."""
+
+    id: str = Field(primary_key=True)  # random (storage.models.new_id)
+    # The case's id, or a held anonymous report's random pending id until the recorder moves the
+    # file to its case: which case holds files is what a member's listing shows; it names no one.
+    owner: str = Field(index=True)
+    # The day only (its start in the company's zone): a finer time would date an anonymous
+    # reporter's visit to the upload page.
+    added_at: datetime
+    body: bytes = _sealed()  # name, type, size, sha256, who added it, what was removed
+
+
+class EvidenceChunk(SQLModel, table=True):
+    """One piece (256 KiB before sealing) of a file, sealed under the file's data key with the
+    file's id, the piece's index and whether it is the last bound in: pieces cannot be reordered,
+    moved to another file, or cut off at the end."""
+
+    file_id: str = Field(primary_key=True)  # the file (random id); names nothing
+    seq: int = Field(primary_key=True)  # the piece's index, from 0
+    body: bytes = _sealed()
+
+
+class FileLink(SQLModel, table=True):
+    """A capability link to the upload page or a download, single-use and short-lived. The link's
+    secret is never stored: only a keyed hash of it (the row's id). Sealed: what it is for (the
+    case, a held report, the file), for whom, and when it expires. Deleted when used."""
+
+    id: str = Field(primary_key=True)  # keyed hash (Vault.tag) of the link's secret
+    created_at: datetime = Field(index=True)  # the day only; the sweep forgets old rows by it
+    body: bytes = _sealed()
+
+
 __all__ = [
     "AuditEvent",
     "Attestation",
@@ -479,7 +517,10 @@ __all__ = [
     "GuessCount",
     "Determination",
     "Disclosure",
+    "EvidenceChunk",
+    "EvidenceFile",
     "Exclusion",
+    "FileLink",
     "Identity",
     "InboundEvent",
     "KeyHolder",

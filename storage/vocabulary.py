@@ -214,6 +214,10 @@ class RecordKind(StrEnum):
     REGISTER = "register"
     SWEEP = "sweep"
     OUTAGE = "outage"
+    # evidence files (issue 23)
+    EVIDENCE_FILE = "evidence_file"  # a file's metadata and the data key its chunks are sealed by
+    EVIDENCE_CHUNK = "evidence_chunk"  # bound into each chunk's seal (with its index), never a key
+    FILE_LINK = "file_link"  # a capability link to the upload or download page
 
 
 class AuditAction(StrEnum):
@@ -263,6 +267,13 @@ class AuditAction(StrEnum):
     DESIGNATION_RENEWED = "designation.renewed"
     DESIGNATION_ENDED = "designation.ended"
     DESIGNATION_REFUSED = "designation.refused"
+    # evidence files (issue 23)
+    FILE_ADDED = "file.added"  # chain of custody: sha256, size, type, who added it
+    FILE_REFUSED = "file.refused"  # an upload refused (the reason's code, never the file's name)
+    FILE_DOWNLOADED = "file.downloaded"
+    FILE_LINK_ISSUED = "file.link_issued"
+    FILE_LINK_USED = "file.link_used"
+    FILE_LINK_REFUSED = "file.link_refused"  # used twice, expired, or presented for another case
 
 
 class OutboxKind(StrEnum):

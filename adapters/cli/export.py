@@ -32,19 +32,23 @@ def export_case(
     """Write a case's whole file for an allowed committee member (audited, with the OS user and
     host running the command beside the member; refused, and the refusal audited, for anyone
     else, a member the report keeps away included)."""
-    from adapters.export import write_case
+    from adapters.export import write_case, write_documents
 
     if fmt not in {"md", "pdf"}:
         raise fail("--format is md or pdf")
     with administration(_words, lead="no export: ") as admin:
-        case = admin.case_file(code, member=as_email, operator=operator())
+        case, documents = admin.case_file(code, member=as_email, operator=operator())
     path = destination or Path(f"case-{case.code}.{fmt}")
     try:
         write_case(case, path, fmt)
+        folder = write_documents(documents, path) if documents else None
     except OSError as exc:
         raise unwritable(path, exc) from None
     out.print(f"Wrote {path} (mode 0600). It is confidential: keep it with the committee's "
               "records.")
+    if folder is not None:
+        out.print(f"Wrote its {len(documents)} document(s) in {folder}, with their SHA-256 in "
+                  f"{folder / 'SHA256SUMS'}.")
 
 
 # What the administrator reads when there is no case file to write. The chat's sentence for a

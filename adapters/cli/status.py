@@ -43,6 +43,15 @@ def _key_line(configured: Settings) -> str:
     return f"{path}, mode {mode:04o}{warning}"
 
 
+def _files_line(configured: Settings) -> str:
+    """Whether the evidence upload and download pages are offered (issue 23)."""
+    if configured.public_url is None:
+        return ("off: no upload or download is offered. Set CANDOR_PUBLIC_URL to the https:// "
+                "address browsers reach `candor serve` at to turn them on")
+    return (f"on at {configured.public_url}/files/ (a file up to {configured.file_max_mb} MB, a "
+            f"case up to {configured.case_files_max_mb} MB)")
+
+
 def _escrow_line(seen: admin.Status, now: datetime) -> str:
     """The committee's recovery escrow: whether it is bound to the key file, its age, and whether
     rotations followed the split."""
@@ -106,6 +115,7 @@ def status() -> None:
         out.print(f"                    {name}: {value}", highlight=False)
     out.print(f"  Schema            {schema}", highlight=False)
     out.print(f"  Key file          {_key_line(configured)}", highlight=False)
+    out.print(f"  Evidence files    {_files_line(configured)}", highlight=False)
     if seen.current:
         out.print(f"  Key escrow        {_escrow_line(seen, now)}", highlight=False)
         out.print(f"  Anonymous reports {_unrecorded_line(seen.unrecorded)}", highlight=False)

@@ -178,7 +178,8 @@ async def serve(tmp: Path, database_url: str, *, roster: str, emails: dict[str, 
         "SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "CANDOR_SLACK_API_URL": api.base_url, "CANDOR_COMMITTEE_CHANNEL": COMMITTEE,
         "CANDOR_TEAMS_LOCAL": "true", "MICROSOFT_APP_TENANT_ID": TENANT, "CANDOR_TEAMS_CHANNEL": TEAMS_CHANNEL,
-        **env,
+        # "{port}" in a value is the public port (CANDOR_PUBLIC_URL=http://127.0.0.1:{port})
+        **{name: value.replace("{port}", str(port)) for name, value in env.items()},
     })
     # `candor init` and `candor roster import`, in this process (two fewer interpreters to start).
     settings = Settings(database_url=database_url, key_file=tmp / "candor.key", scrypt_log2_n=4)

@@ -31,13 +31,14 @@ from sqlmodel import select
 from adapters.notify import Notifier
 from adapters.senders import Posted, Ref
 from bot.delivery.outbox import key_ids
+from bot.evidence.store import CHUNK
 from bot.messages import Actor, Document, Notice
 from bot.sweep import Sweeper
 from bot.wording import notices
 from storage import identities, references
 from storage.audit import AuditLog
 from storage.clock import utcnow
-from storage.crypto import Vault
+from storage.crypto import Vault, open_bytes, seal_bytes, seal_record
 from storage.db import Database
 from storage.escrow import RecoveryPair, db_install, db_reseal, open_keyring
 from storage.identities import PlatformAccount
@@ -49,6 +50,9 @@ from storage.models import (
     DataKey,
     Designation,
     Determination,
+    EvidenceChunk,
+    EvidenceFile,
+    FileLink,
     FormReceipt,
     Identity,
     NoticeDelivery,
@@ -68,6 +72,7 @@ from storage.vocabulary import (
     OutboxState,
     PersonKind,
     Platform,
+    RecordKind,
     Role,
 )
 from tests.support.world import PEOPLE as WORLD_PEOPLE
@@ -224,6 +229,22 @@ def write_report(database: Database, vault: Vault, audit: AuditLog, canary: str)
                 "code": f"{canary}-code", "secret_hash": vault.hash_secret(f"{canary}-secret"),
                 "content": {"what": f"{canary}-held", "reporter": None}, "due": f"{canary}-due"}),
         ))
+    # An evidence file of the report (its name, and its content in two pieces) and a link to it
+    with database.write() as session:
+        file_id = new_id()
+        key = vault.piece_key(session, kind=RecordKind.EVIDENCE_FILE, record_id=file_id, new=True)
+        content = f"{canary}-file-content ".encode() * 20_000  # more than one piece
+        for seq, start in enumerate(range(0, len(content), CHUNK)):
+            session.add(EvidenceChunk(file_id=file_id, seq=seq, body=seal_bytes(
+                key, content[start:start + CHUNK], kind="evidence_chunk",
+                record_id=f"{file_id}:{seq}:{int(start + CHUNK >= len(content))}")))
+        session.add(EvidenceFile(id=file_id, owner=report_id, added_at=utcnow(), body=seal_record(
+            key, {"name": f"{canary}-file-name.docx", "sha256": "0" * 64}, kind="evidence_file",
+            record_id=file_id)))
+        link = vault.tag("file-link", f"{canary}-link-secret")
+        session.add(FileLink(id=link, created_at=utcnow(), body=vault.seal(
+            session, kind=RecordKind.FILE_LINK, record_id=link, new=True,
+            data={"report_id": report_id, "name": f"{canary}-link-for"})))
     # And who the reporter is on each platform, and their Teams 1:1 chat's reference
     with database.write() as session:
         assert officer.id is not None
@@ -246,6 +267,15 @@ def open_back(database: Database, vault: Vault, report_id: str, message_id: str)
                 for row in session.exec(select(PendingReport)).all()]
         held += [vault.unseal(session, kind="designation", record_id=row.id, blob=row.body)
                  for row in session.exec(select(Designation)).all()]
+        evidence = [
+            open_bytes(vault.piece_key(session, kind=RecordKind.EVIDENCE_FILE, record_id=c.file_id),
+                       c.body, kind="evidence_chunk", record_id=f"{c.file_id}:{c.seq}:{int(last)}")
+            for chunks in [session.exec(select(EvidenceChunk).order_by(EvidenceChunk.seq)).all()]
+            for c, last in zip(chunks, [False] * (len(chunks) - 1) + [True], strict=True)]
+        names = [vault.unseal(session, kind=RecordKind.EVIDENCE_FILE, record_id=f.id, blob=f.body)
+                 for f in session.exec(select(EvidenceFile)).all()]
+        links = [vault.unseal(session, kind=RecordKind.FILE_LINK, record_id=f.id, blob=f.body)
+                 for f in session.exec(select(FileLink)).all()]
         ids = identities.db_all(session, vault)
         notice = [vault.unseal(session, kind=kind, record_id=row.id, blob=row.body)
                   for kind, model in (("determination", Determination),
@@ -253,7 +283,8 @@ def open_back(database: Database, vault: Vault, report_id: str, message_id: str)
                   for row in session.exec(select(model)).all()]
         (chat,) = [references.db_load(session, vault, f"teams:user:{a.platform_user_id}")
                    for a in ids if a.platform is Platform.TEAMS]
-    return str(content) + str(answer) + str(held) + str(ids) + str(chat) + str(notice)
+    return (str(content) + str(answer) + str(held) + str(ids) + str(chat) + str(notice)
+            + b"".join(evidence).decode() + str(names) + str(links))
 
 
 def sealed_bodies(database: Database) -> list[bytes]:
@@ -263,7 +294,9 @@ def sealed_bodies(database: Database) -> list[bytes]:
                 *session.exec(select(Identity.body)).all(), *session.exec(select(ConversationRef.body)).all(),
                 *session.exec(select(Determination.body)).all(),
                 *session.exec(select(NoticeDelivery.body)).all(),
-                *session.exec(select(Designation.body)).all()]
+                *session.exec(select(Designation.body)).all(),
+                *session.exec(select(EvidenceFile.body)).all(), *session.exec(select(EvidenceChunk.body)).all(),
+                *session.exec(select(FileLink.body)).all()]
 
 
 # --- the tests --------------------------------------------------------------------------------
@@ -284,20 +317,24 @@ def test_confidential_fields_leave_no_trace_at_rest_or_in_logs(
     assert "INSERT INTO pendingreport" in log_text and "INSERT INTO designation" in log_text
     assert "INSERT INTO identity" in log_text and "INSERT INTO conversationref" in log_text
     assert "INSERT INTO noticedelivery" in log_text
+    assert "INSERT INTO evidencefile" in log_text and "INSERT INTO evidencechunk" in log_text
+    assert "INSERT INTO filelink" in log_text
     assert canary not in log_text
 
     # And the bytes at rest hold the ciphertexts (the report, the answer, two platform ids, a
     # chat's reference) but never the canary
     bodies = sealed_bodies(database)
-    assert len(bodies) == 9
+    assert len(bodies) == 14  # ... and an evidence file's name, its pieces, a link to it
     if database.is_sqlite:
         before = sqlite_files(database)
         assert before.get("candor.db-wal"), "the write should still be in the WAL"
-        assert all(any(body in data for data in before.values()) for body in bodies)
+        # (a piece of a file spans SQLite's overflow pages: its bytes are not in one run)
+        small = [body for body in bodies if len(body) < 2000]
+        assert all(any(body in data for data in before.values()) for body in small)
         assert [name for name, data in before.items() if needle in data] == []
         sqlite_checkpoint(database)
         after = sqlite_files(database)
-        assert all(body in after["candor.db"] for body in bodies)  # now in the main file
+        assert all(body in after["candor.db"] for body in small)  # now in the main file
         assert [name for name, data in after.items() if needle in data] == []
     else:
         dump = postgres_dump(database)
@@ -310,7 +347,8 @@ def test_confidential_fields_leave_no_trace_at_rest_or_in_logs(
     # And the content opens back, whole, for someone holding the key
     opened = open_back(database, vault, report_id, message_id)
     for field in ("what", "who", "when", "evidence", "known", "name", "answer", "held", "code", "due",
-                  "slack-id", "aad-id", "chat", "finding", "how", "why"):
+                  "slack-id", "aad-id", "chat", "finding", "how", "why",
+                  "file-content", "file-name", "link-for"):
         assert f"{canary}-{field}" in opened
     assert canary not in logged(logs_at_debug)
 

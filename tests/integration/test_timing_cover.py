@@ -43,9 +43,10 @@ from tests.support.world import World, build_world, choice_values, text_of
 
 MOMENT = datetime(2026, 11, 2, 10, 17, 43, tzinfo=UTC)
 DAY = datetime(2026, 11, 2, tzinfo=UTC)
-# What a recording transaction may touch: the case's own rows, its data keys, the pending row.
+# What a recording transaction may touch: the case's own rows, its data keys, the pending row
+# (and the held report's evidence files, which move to its case).
 CASE_TABLES = {"pendingreport", "pendinganswer", "datakey", "report", "exclusion", "auditevent",
-               "outboxmessage", "casemessage"}
+               "outboxmessage", "casemessage", "evidencefile"}
 CANARY = "CANARY-held-7q"
 
 

@@ -52,6 +52,10 @@ BAD = {
     "MICROSOFT_APP_TENANT_ID": "contoso tenant",
     "CANDOR_TEAMS_LOCAL": "maybe",
     "CANDOR_COMPANY_NAME": "Allient Inc.\nBoard of Directors",
+    # evidence files
+    "CANDOR_PUBLIC_URL": "http://candor.example.com",
+    "CANDOR_FILE_MAX_MB": "0",
+    "CANDOR_CASE_FILES_MAX_MB": "lots",
 }
 
 
