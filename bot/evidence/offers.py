@@ -25,6 +25,7 @@ from bot.messages import Actor, Choice, Document, Reply, Text
 from bot.wording import evidence as kinds
 from bot.wording import files as wording
 from storage.models import Person, Report
+from storage.vocabulary import DesignationScope
 
 MAX_DOWNLOAD_BUTTONS = 10
 _LATER = datetime.max.replace(tzinfo=UTC)  # set by links.db_issue
