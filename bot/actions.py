@@ -146,13 +146,35 @@ class IntakeStep:
         return self.value
 
 
+# --- notes on a case and its lead (issue 22) ---
+
+@dataclass(frozen=True)
+class NoteForm(_OnOne):
+    prefix = "case:note"
+
+
+@dataclass(frozen=True)
+class TakeLead(_OnOne):
+    """Take the lead on a case, or take it over from another member."""
+
+    prefix = "case:lead"
+
+
+@dataclass(frozen=True)
+class HandBackLead(_OnOne):
+    prefix = "case:unlead"
+
+
 Click = (Menu | Acknowledge | ViewCase | AskForm | DetermineForm | ExcludeForm | HoldForm
          | MoveForm | DiscloseForm | AnswerForm | ViewDisclosure | ReportAfterAttesting
-         | ChatReport | MyReports | Cmd | IntakeStep)
+         | ChatReport | MyReports | Cmd | IntakeStep
+         | NoteForm | TakeLead | HandBackLead)  # notes and the lead
 
 _CASE_CLICKS: dict[str, Callable[[str], Click]] = {
     c.prefix.removeprefix("case:"): c
     for c in (Acknowledge, ViewCase, AskForm, DetermineForm, ExcludeForm, HoldForm)}
+# notes and the lead
+_CASE_CLICKS.update({c.prefix.removeprefix("case:"): c for c in (NoteForm, TakeLead, HandBackLead)})
 _PLAIN_CLICKS: dict[str, Click] = {
     c.encode(): c for c in (ReportAfterAttesting(), ChatReport(), MyReports())}
 
@@ -256,12 +278,19 @@ class MoveSubmit:
         return f"move:{self.report_id}:{self.to}"
 
 
+@dataclass(frozen=True)
+class NoteSubmit(_OnOne):  # notes on a case
+    prefix = "note"
+
+
 FormAction = (ReportForm | AttestForm | WaiverSubmit | AskSubmit | DetermineSubmit | ExcludeSubmit
-              | HoldSubmit | DiscloseSubmit | AnswerSubmit | MoveSubmit)
+              | HoldSubmit | DiscloseSubmit | AnswerSubmit | MoveSubmit
+              | NoteSubmit)  # notes on a case
 
 _ON_ONE: dict[str, Callable[[str], FormAction]] = {
     c.prefix: c for c in (AskSubmit, DetermineSubmit, ExcludeSubmit, HoldSubmit, DiscloseSubmit,
                           AnswerSubmit)}
+_ON_ONE[NoteSubmit.prefix] = NoteSubmit  # notes on a case
 
 
 def parse_form(form_id: str) -> FormAction | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot import actions, fields
+from bot import actions, fields, lead, notes
 from bot.access import db_case_for, db_open_cases
 from bot.core import (
     CandorError,
@@ -36,6 +36,7 @@ from bot.messages import (
 from bot.reports import REPORT, db_change_status, db_content
 from bot.views import case as case_view
 from bot.wording import casework, following, refusals
+from bot.wording import notes as notes_wording
 from storage.models import CaseMessage, Person, Report, new_id
 from storage.vocabulary import AuditAction, CaseStatus, MessageDirection, RecordKind
 
@@ -70,6 +71,7 @@ def db_view(session: Session, core: Core, member: Person, report_id: str) -> lis
     core.audit_event(session, actor=actor_id(member), action=AuditAction.CASE_OPENED,
                      record_kind=REPORT, record_id=report.id)
     choices = case_choices(report) + (chair_choices(report) if member.chair else ())
+    choices += notes.choices(report) + lead.db_choices(session, core, report, member)  # issue 22
     return [case_view.details(view, choices=choices)]
 
 
@@ -164,9 +166,11 @@ def db_cases(session: Session, core: Core, member: Person) -> list[Reply]:
                if member.id not in db_excluded(session, core, r)]
     if not visible:
         return [Text(casework.NO_OPEN_CASES)]
+    leads = lead.db_lead_names(session, core, visible)  # issue 22: the list shows the lead
     sections = tuple(
         (casework.case_and_status(r.code, r.status.label),
-         casework.category_received(r.category.label, r.received_at))
+         notes_wording.with_lead(casework.category_received(r.category.label, r.received_at),
+                                 leads.get(r.id)))
         for r in visible
     )
     choices = tuple(Choice(casework.open_case(r.code), actions.ViewCase(r.id).encode())

@@ -25,6 +25,7 @@ from bot.schedule.calendar import shift_years
 from bot.wording import casework, refusals
 from storage.models import (
     CaseMessage,
+    CaseNote,
     Determination,
     Exclusion,
     OutboxMessage,
@@ -92,7 +93,8 @@ def db_shred(session: Session, core: Core, report: Report, *, actor: str = "syst
     for kind, model in ((RecordKind.CASE_MESSAGE, CaseMessage),
                         (RecordKind.STATUS_CHANGE, StatusChange),
                         (RecordKind.EXCLUSION, Exclusion), (RecordKind.DETERMINATION,
-                                                            Determination)):
+                                                            Determination),
+                        (RecordKind.CASE_NOTE, CaseNote)):  # notes (issue 22)
         ids = session.exec(select(model.id).where(model.report_id == report.id)).all()
         related += [(kind, str(i)) for i in ids]
     # Notices that named the case (alerts, questions, answers) carry its id or a related id.
@@ -106,6 +108,7 @@ def db_shred(session: Session, core: Core, report: Report, *, actor: str = "syst
     report.body = TOMBSTONE
     report.secret_hash = None
     report.reporter_tag = None
+    report.lead_id = None  # the tombstone names no member beside the case (issue 22)
     report.shredded_at = at or core.now()
     session.add(report)
     core.audit_event(session, actor=actor, action=AuditAction.CASE_SHREDDED, record_kind=REPORT,

@@ -29,6 +29,8 @@ from bot import (
     filing,
     followup,
     home,
+    lead,
+    notes,
     once,
     receipts,
     retention,
@@ -249,6 +251,12 @@ _ROUTES: dict[type[Any], _Route] = dict((
     _on(actions.AnswerSubmit, lambda r, a: followup.db_answer(
         r.session, r.core, person=r.person, actor=r.actor, token=a.record_id,
         answer=r.text("answer"))),
+    # notes on a case and its lead (issue 22)
+    _on(actions.NoteForm, lambda r, a: notes.db_form(*r.usual, a.record_id)),
+    _on(actions.NoteSubmit, lambda r, a: notes.db_submit(
+        r.session, r.core, person=r.person, report_id=a.record_id, values=r.values)),
+    _on(actions.TakeLead, lambda r, a: lead.db_take(*r.usual, a.record_id)),
+    _on(actions.HandBackLead, lambda r, a: lead.db_hand_back(*r.usual, a.record_id)),
 ))
 
 

@@ -163,6 +163,10 @@ class Report(SQLModel, table=True):
     legal_hold: bool = False
     shredded_at: datetime | None = None  # set when retention deleted the data key
     body: bytes = _sealed()
+    # The case's lead (bot.lead), plain as `acknowledged_by` is: it names a committee member who
+    # works the case, never its reporter (an officer) nor a person it names (a member kept away
+    # from the case cannot lead it, and stops leading when kept away; bot.lead reads it so).
+    lead_id: int | None = Field(default=None, foreign_key="person.id")
 
 
 class CaseMessage(SQLModel, table=True):
@@ -194,6 +198,22 @@ class Exclusion(SQLModel, table=True):
 
     id: str = Field(default_factory=new_id, primary_key=True)
     report_id: str = Field(foreign_key="report.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    body: bytes = _sealed()
+
+
+# --- notes on a case (issue 22) -------------------------------------------------------------
+
+
+class CaseNote(SQLModel, table=True):
+    """A note on a case by a member allowed on it (or a designee): an interview summary, a
+    finding, a next step, or a recommendation. The text and whether it recommends are sealed."""
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    report_id: str = Field(foreign_key="report.id", index=True)
+    # Who wrote it: a committee member or a person the committee designated, never the reporter
+    # (plain as `CaseMessage.author_id`: the case view and the export name the author anyway).
+    author_id: int = Field(foreign_key="person.id")
     created_at: datetime = Field(default_factory=utcnow)
     body: bytes = _sealed()
 
@@ -420,6 +440,7 @@ __all__ = [
     "Attestation",
     "BoardAction",
     "CaseMessage",
+    "CaseNote",
     "CaseStatus",
     "Category",
     "Conversation",

@@ -184,6 +184,8 @@ class RecordKind(StrEnum):
     REGISTER = "register"
     SWEEP = "sweep"
     OUTAGE = "outage"
+    # notes on a case (issue 22)
+    CASE_NOTE = "case_note"
 
 
 class AuditAction(StrEnum):
@@ -225,6 +227,10 @@ class AuditAction(StrEnum):
     SCHEMA_ROWS_SEALED = "schema.rows_sealed"
     SCHEMA_ROWS_OPENED = "schema.rows_opened"
     CONSOLE_CREATED = "console.created"
+    # notes on a case and its lead (issue 22)
+    CASE_NOTE_ADDED = "case.note_added"
+    CASE_LEAD_TAKEN = "case.lead_taken"
+    CASE_LEAD_RELEASED = "case.lead_released"
 
 
 class OutboxKind(StrEnum):

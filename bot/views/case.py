@@ -30,7 +30,9 @@ from bot.report_content import FIELDS
 from bot.reports import db_content
 from bot.roster_file import EMAIL as _EMAIL
 from bot.sanitize import neutralise
+from bot.views import working
 from bot.wording import case_labels, following, governance
+from bot.wording import notes as notes_wording
 from storage.models import CaseMessage, Determination, Person, Report, StatusChange
 from storage.vocabulary import MessageDirection, RecordKind
 
@@ -139,6 +141,9 @@ class CaseView:
     messages: tuple[Message, ...]
     history: tuple[Step, ...]  # empty on the reporter's view
     determinations: tuple[BoardDetermination, ...]  # empty on the reporter's view
+    # notes and the lead (issue 22): empty and None on the reporter's view
+    notes: tuple[working.Note, ...] = ()
+    lead: str | None = None
 
 
 def _opened(session: Session, core: Core, kind: RecordKind,
@@ -203,6 +208,13 @@ def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer
                 str(sealed["decider"]) if sealed.get("decider") else None,
                 recorded_by, sealed))
             history.append(Step(row.created_at, recorded_by, case_labels.DETERMINATION_RECORDED))
+    notes: tuple[working.Note, ...] = ()
+    lead = None
+    if committee:  # notes and the lead: the committee's own working record
+        notes = working.db_notes(session, core, report)
+        history += [Step(n.at, n.author, n.step) for n in notes]
+        leader = working.db_lead(session, core, report)
+        lead = leader.name if leader else None
         history.sort(key=lambda step: step.at)  # stable: steps at one moment keep their order
     # An anonymous report is dated by its day only (its moment could point at its reporter).
     received = report.received_at.strftime("%Y-%m-%d" if report.anonymous else "%Y-%m-%d %H:%M UTC")
@@ -212,6 +224,7 @@ def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer
         acknowledged_by=_name(session, report.acknowledged_by) if committee else None,
         reporter=reporter, reporter_entry=entry, report=fields, kept_away=kept_away,
         messages=messages, history=tuple(history), determinations=tuple(determinations),
+        notes=notes, lead=lead,
     )
 
 
@@ -234,8 +247,14 @@ def details(view: CaseView, *, choices: tuple[Choice, ...]) -> Document:
     sections: list[tuple[str, str]] = [(case_labels.STATUS, view.status),
                                        (case_labels.CATEGORY, view.category),
                                        (case_labels.RECEIVED, view.received),
-                                       (case_labels.REPORTER, _reporter(view))]
+                                       (case_labels.REPORTER, _reporter(view)),
+                                       (notes_wording.LEAD, neutralise(view.lead or
+                                                                       notes_wording.NO_LEAD))]
     sections += [(label, neutralise(text)) for label, text in view.report]
+    latest = working.latest_recommendation(view.notes)
+    if latest is not None:
+        sections.append((notes_wording.LATEST_RECOMMENDATION, neutralise(
+            notes_wording.latest_recommendation(latest.author, latest.day, latest.text))))
     if view.kept_away is not None:
         sections.append((case_labels.KEPT_AWAY, ", ".join(view.kept_away) or case_labels.NO_ONE))
     sections += [(m.committee_heading, neutralise(m.text)) for m in view.messages]
@@ -244,6 +263,7 @@ def details(view: CaseView, *, choices: tuple[Choice, ...]) -> Document:
         sections.append((case_labels.HISTORY, steps))
     sections += [(d.heading, "\n".join(line(label, neutralise(text)) for label, text in d.lines()))
                  for d in view.determinations]
+    sections += [(neutralise(n.heading), neutralise(n.text)) for n in view.notes]
     return Document(title=case_labels.case_title(view.code), sections=tuple(sections),
                     choices=choices)
 
@@ -268,7 +288,8 @@ def case_file(view: CaseView, *, prepared_for: str, at: datetime) -> CaseFile:
     assert view.viewer is not Viewer.REPORTER
     summary = [(case_labels.CASE, view.code), (case_labels.CATEGORY, view.category),
                (case_labels.STATUS, view.status),
-               (case_labels.RECEIVED, view.received), (case_labels.REPORTER, view.reporter)]
+               (case_labels.RECEIVED, view.received), (case_labels.REPORTER, view.reporter),
+               (notes_wording.LEAD, view.lead or notes_wording.NO_LEAD)]
     if view.legal_hold:
         summary.append((case_labels.LEGAL_HOLD, case_labels.YES))
     sections: list[tuple[str, tuple[tuple[str, str], ...]]] = [
@@ -287,6 +308,13 @@ def case_file(view: CaseView, *, prepared_for: str, at: datetime) -> CaseFile:
     steps = tuple((s.label, s.text()) for s in view.history)
     sections.append((case_labels.HISTORY, steps or ((case_labels.CHANGES, case_labels.NONE),)))
     sections += [(d.heading, d.lines()) for d in view.determinations]
+    latest = working.latest_recommendation(view.notes)
+    notes = tuple((n.heading, n.text) for n in view.notes)
+    if latest is not None:
+        notes = ((notes_wording.LATEST_RECOMMENDATION, notes_wording.latest_recommendation(
+            latest.author, latest.day, latest.text)), *notes)
+    sections.append((notes_wording.NOTES,
+                     notes or ((notes_wording.NOTES, notes_wording.NO_NOTES),)))
     return CaseFile(view.code, case_labels.case_file_title(view.code), prepared_for, at,
                     tuple(sections))
 
