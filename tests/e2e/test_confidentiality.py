@@ -31,7 +31,8 @@ from tests.e2e.slack_harness import radio, running, text_input
 from tests.integration.test_storage_canary import key_material, leaks, postgres_dump, table_texts
 from tests.support.slack_stand_in import SlackStandIn
 
-FIELDS = ["what", "who", "when", "evidence", "known", "question", "reason", "disclosure", "anon", "held"]
+FIELDS = ["what", "who", "when", "evidence", "known", "question", "reason", "disclosure", "anon", "held",
+          "note"]
 CANARY = {name: f"CANARY{name.upper()}x7" for name in FIELDS}
 ANON_ID = "U0CANARYX"
 
@@ -79,6 +80,13 @@ async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
     await slack.until(lambda: slack.api.called("views.open"))
     await slack.submit("U0LEE", f"ask:{named.id}", {"question": text_input(f"Who approved? {c['question']}")})
     await slack.submit("U0LEE", f"move:{named.id}:under_review", {"reason": text_input(f"Forensics {c['reason']}")})
+    # A note (a recommendation) and the lead (issue 22); the note is read back in the details.
+    await slack.submit("U0LEE", f"note:{named.id}", {"note": text_input(f"Interviewed the controller {c['note']}"),
+                                                     "recommendation": radio("yes")})
+    await slack.click("U0LEE", f"case:lead:{named.id}")
+    await slack.until(lambda: slack.reports()[0].lead_id is not None or slack.reports()[1].lead_id is not None)
+    await slack.click("U0LEE", f"case:view:{named.id}")
+    await slack.until(lambda: c["note"] in str(slack.api.called("views.open")))
     await slack.acknowledge("U0LEE", anonymous.id)
     # An attestation with a disclosure.
     await slack.submit("U0CFO", "attest", {"read_understood": radio("yes"), "complied": radio("yes"),
@@ -107,6 +115,7 @@ async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
         (allowed if private_view else searched).append(str(call))
     where = [(call.method, call.args.get("channel")) for call in slack.api.calls if "CANARY" in str(call)]
     assert c["what"] in "\n".join(allowed) and c["question"] in "\n".join(allowed), where
+    assert c["note"] in "\n".join(allowed), where
     assert not [w for w in where if w[0] in {"chat.postMessage", "chat.update"}], where
     outside = "\n".join(searched)
     for canary in CANARY.values():
@@ -129,11 +138,15 @@ async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
     for name, raw in stored.items():
         for canary in [*CANARY.values(), ANON_ID]:
             assert canary.encode() not in raw and canary.encode().hex().encode() not in raw, name
-    for table, dump in table_texts(slack.candor.db).items():
+    tables = table_texts(slack.candor.db)
+    assert "casenote" in tables  # every table, the notes' too (issue 22)
+    for table, dump in tables.items():
         for canary in CANARY.values():
             assert canary not in dump, table
         assert ANON_ID not in dump, table  # the identity table included: it is sealed
         if table == "pendingreport":  # positive control: the held report is there, sealed
+            assert len(json.loads(dump)) == 1
+        if table == "casenote":  # positive control: the note is there, sealed
             assert len(json.loads(dump)) == 1
     with slack.candor.db.engine.connect() as connection:
         audit = connection.execute(text("SELECT actor, action, record_kind, record_id, detail FROM auditevent")).all()

@@ -44,6 +44,7 @@ from storage.keyring import Keyring
 from storage.models import (
     AuditEvent,
     CaseMessage,
+    CaseNote,
     ConversationRef,
     DataKey,
     FormReceipt,
@@ -173,6 +174,11 @@ def write_report(database: Database, vault: Vault, audit: AuditLog, canary: str)
         ))
         audit.db_append(session, actor="reporter", action="report.submitted", record_kind="report",
                         record_id=report_id, detail={"category": "fraud", "message": message_id})
+        # A note on the case (issue 22): its text and whether it recommends, sealed
+        note_id = new_id()
+        session.add(CaseNote(id=note_id, report_id=report_id, author_id=officer.id,
+                             body=vault.seal(session, kind="case_note", record_id=note_id,
+                                             data={"text": f"{canary}-note", "recommendation": True})))
         # An anonymous report held for its delay (bot.pending): all of it sealed
         pending_id = new_id()
         session.add(PendingReport(
@@ -199,17 +205,20 @@ def open_back(database: Database, vault: Vault, report_id: str, message_id: str)
         message = session.exec(select(CaseMessage).where(CaseMessage.id == message_id)).one()
         content = vault.unseal(session, kind="report", record_id=report_id, blob=report.body)
         answer = vault.unseal(session, kind="case_message", record_id=message_id, blob=message.body)
+        notes = [vault.unseal(session, kind="case_note", record_id=row.id, blob=row.body)
+                 for row in session.exec(select(CaseNote)).all()]
         held = [vault.unseal(session, kind="pending_report", record_id=row.id, blob=row.body)
                 for row in session.exec(select(PendingReport)).all()]
         ids = identities.db_all(session, vault)
         (chat,) = [references.db_load(session, vault, f"teams:user:{a.platform_user_id}")
                    for a in ids if a.platform is Platform.TEAMS]
-    return str(content) + str(answer) + str(held) + str(ids) + str(chat)
+    return str(content) + str(answer) + str(notes) + str(held) + str(ids) + str(chat)
 
 
 def sealed_bodies(database: Database) -> list[bytes]:
     with database.read() as session:
         return [*session.exec(select(Report.body)).all(), *session.exec(select(CaseMessage.body)).all(),
+                *session.exec(select(CaseNote.body)).all(),
                 *session.exec(select(PendingReport.body)).all(),
                 *session.exec(select(Identity.body)).all(), *session.exec(select(ConversationRef.body)).all()]
 
@@ -229,14 +238,14 @@ def test_confidential_fields_leave_no_trace_at_rest_or_in_logs(
     # Then the logs show the statements ran, with their parameters, but never the canary
     log_text = logged(logs_at_debug)
     assert "INSERT INTO report" in log_text and "INSERT INTO casemessage" in log_text
-    assert "INSERT INTO pendingreport" in log_text
+    assert "INSERT INTO pendingreport" in log_text and "INSERT INTO casenote" in log_text
     assert "INSERT INTO identity" in log_text and "INSERT INTO conversationref" in log_text
     assert canary not in log_text
 
-    # And the bytes at rest hold the ciphertexts (the report, the answer, two platform ids, a
-    # chat's reference) but never the canary
+    # And the bytes at rest hold the ciphertexts (the report, the answer, a note, the held report,
+    # two platform ids, a chat's reference) but never the canary
     bodies = sealed_bodies(database)
-    assert len(bodies) == 6
+    assert len(bodies) == 7
     if database.is_sqlite:
         before = sqlite_files(database)
         assert before.get("candor.db-wal"), "the write should still be in the WAL"
@@ -256,7 +265,7 @@ def test_confidential_fields_leave_no_trace_at_rest_or_in_logs(
 
     # And the content opens back, whole, for someone holding the key
     opened = open_back(database, vault, report_id, message_id)
-    for field in ("what", "who", "when", "evidence", "known", "name", "answer", "held", "code", "due",
+    for field in ("what", "who", "when", "evidence", "known", "name", "answer", "note", "held", "code", "due",
                   "slack-id", "aad-id", "chat"):
         assert f"{canary}-{field}" in opened
     assert canary not in logged(logs_at_debug)
