@@ -1,8 +1,8 @@
 """Retention and legal hold: closed cases are kept for a period, then shredded.
 
 Shredding deletes the data keys of the report and of everything sealed about it (follow-up
-messages, status changes, exclusions, determinations, the outbox notices that named it), so no
-backup of the database can open them again. The `Report` row stays as the tombstone the register
+messages, status changes, exclusions, determinations, notes, the outbox notices that named it),
+so no backup of the database can open them again. The `Report` row stays as the tombstone the register
 lists: code, category, status and dates. A legal hold stops all of it until it is released; the
 hold's reason is sealed inside the report itself, and every hold, release and shred is audited.
 """
