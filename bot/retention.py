@@ -2,9 +2,10 @@
 
 Shredding deletes the data keys of the report and of everything sealed about it (follow-up
 messages, status changes, exclusions, determinations, notes, the outbox notices that named it),
-so no backup of the database can open them again. The `Report` row stays as the tombstone the register
-lists: code, category, status and dates. A legal hold stops all of it until it is released; the
-hold's reason is sealed inside the report itself, and every hold, release and shred is audited.
+so no backup of the database can open them again. The `Report` row stays as the tombstone the
+register lists: code, category, status and dates (not who led it). A legal hold stops all of it
+until it is released; the hold's reason is sealed inside the report itself, and every hold,
+release and shred is audited.
 """
 
 from __future__ import annotations
