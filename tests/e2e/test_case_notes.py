@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
-from storage.models import CaseNote
+from bot.sweep import Sweeper
+from storage.clock import utcnow
+from storage.models import CaseNote, Report
 from tests.e2e.slack_harness import COMMITTEE, radio, text_input
 from tests.e2e.teams_harness import CHANNEL, report_by_dialog, start, stop
 from tests.e2e.test_console import Session as ConsoleSession
@@ -166,3 +169,35 @@ def test_the_case_file_pdf_holds_the_notes_and_the_lead(world, run, tmp_path):
     for phrase in ("Notes", f"Interview summary {NOTE}", "Recommend a written notice", "(Alex Kim)",
                    "Latest recommendation", "Lead", "Alex Kim"):
         assert phrase in text, phrase
+
+
+# --- the lead's deadline reminder, delivered ------------------------------------------------------
+
+
+async def test_on_slack_the_lead_gets_the_deadline_reminder_in_a_dm_that_names_no_case(slack):
+    # Given an acknowledged case that Alex leads, received 80 days ago (its reporter is due
+    # feedback within three months of receipt)
+    await anonymous_report_by_the_form(slack)
+    report = slack.reports()[0]
+    await slack.acknowledge("U0LEE", report.id)
+    await slack.click("U0ALEX", f"case:lead:{report.id}")
+    await slack.until(lambda: slack.reports()[0].lead_id is not None)
+    now = utcnow()
+    with slack.candor.db.write() as session:
+        row = session.get(Report, report.id)
+        row.received_at = now - timedelta(days=80)
+        session.add(row)
+
+    # When the scheduler's sweep runs, and the notifier delivers what it wrote
+    Sweeper(slack.candor.db, slack.candor.core, slack.candor.core.schedule).run(now)
+
+    # Then the channel gets its reminder, with the case, and Alex a direct message without it
+    def to_alex():
+        return [c for c in slack.api.called("chat.postMessage") if "ALEX" in str(c.args.get("channel"))
+                and "you lead" in str(c)]
+    [dm] = await slack.until(to_alex, timeout=30)
+    channel = await slack.until(lambda: [c for c in slack.api.called("chat.postMessage")
+                                         if c.args.get("channel") == COMMITTEE and "feedback" in str(c).lower()])
+    assert report.code in str(channel[-1])
+    assert report.code not in str(dm) and "Fraud" not in str(dm)
+    assert f"case:view:{report.id}" in str(dm)  # its Open button opens the case, through the gate
