@@ -22,6 +22,7 @@ from bot.messages import Choice, Notice, Reply, Text
 from bot.reports import REPORT
 from bot.views import working
 from bot.wording import notes as wording
+from storage.crypto import Vault
 from storage.models import Person, Report
 from storage.vocabulary import AuditAction
 
@@ -92,6 +93,19 @@ def db_lead_names(session: Session, core: Core, reports: Sequence[Report]) -> di
     leads = db_leads(session, core, reports)
     names = {p.id: p.name for p in db_committee(session)}
     return {report_id: names[lead] for report_id, lead in leads.items()}
+
+
+def reminder_key(vault: Vault, key: str) -> str:
+    """The outbox key of the lead's copy of a deadline reminder (`<kind>:<case>:<step>:lead:<id>`
+    from the rule): the case stays in it, so retention drops the row with the case's other
+    notices, and the lead becomes a keyed tag of the whole key, which names no one without the
+    keyring and differs from case to case (no plain key says that one member leads two cases)."""
+    head, marker, _lead = key.rpartition(":lead:")
+    assert marker, key
+    return f"{head}:lead:{vault.tag(_REMINDER_TAG, key)[:32]}"
+
+
+_REMINDER_TAG = "lead-reminder"
 
 
 def deadline_nudge(kind: str, report_id: str) -> Notice:

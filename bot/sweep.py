@@ -157,6 +157,8 @@ class Sweeper:
         else:  # one person, whom the rule's key names: the key written is a keyed tag of it
             target = person_target(due.audience.person_id or 0)
             key = private_key(self.core.vault, due.key)
+            if due.kind in _DEADLINE_KINDS:  # the lead's copy names its case, for retention
+                key = lead.reminder_key(self.core.vault, due.key)
         return db_enqueue(session, self.core.vault, now=now, key=key, target=target,
                           notice=notice, platforms=self.core.platforms)
 

@@ -231,8 +231,8 @@ def test_the_lead_gets_the_deadline_reminders_by_a_direct_message_naming_no_case
     # naming no case, no category, no date: only that there is a deadline, and an Open button
     assert report.code not in json_of(body) and "Fraud" not in json_of(body) and "2027" not in json_of(body)
     assert [c["value"] for c in body["notice"]["choices"]] == [f"case:view:{report.id}"]
-    # its plain key names neither the case nor the lead: a keyed tag of both
-    assert re.fullmatch(r"feedback-deadline:[0-9a-f]{64}@console", key), key
+    # its plain key names the case (retention drops it with the case), the lead only as a keyed tag
+    assert re.fullmatch(rf"feedback-deadline:{report.id}:d-14:lead:[0-9a-f]{{32}}@console", key), key
     # And the button opens the case for the lead
     assert f"Case {report.code}" in text_of(world.click("member", f"case:view:{report.id}"))
 
