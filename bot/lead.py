@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot import actions
 from bot.access import db_case_for
@@ -23,7 +23,7 @@ from bot.reports import REPORT
 from bot.views import working
 from bot.wording import notes as wording
 from storage.crypto import Vault
-from storage.models import Person, Report
+from storage.models import CaseLead, Person, Report
 from storage.vocabulary import AuditAction
 
 
@@ -57,8 +57,10 @@ def db_take(session: Session, core: Core, member: Person, report_id: str) -> lis
     current = working.db_lead(session, core, report)
     if current is not None and current.id == member.id:
         return [Text(wording.already_lead(report.code))]
-    report.lead_id = member.id
-    session.add(report)
+    assert member.id is not None
+    row = session.get(CaseLead, report.id) or CaseLead(report_id=report.id, person_id=member.id)
+    row.person_id, row.since = member.id, core.now()
+    session.add(row)
     detail = {"from": f"person:{current.id}"} if current is not None else None
     core.audit_event(session, actor=actor_id(member), action=AuditAction.CASE_LEAD_TAKEN,
                      record_kind=REPORT, record_id=report.id, detail=detail)
@@ -70,8 +72,9 @@ def db_hand_back(session: Session, core: Core, member: Person, report_id: str) -
     current = working.db_lead(session, core, report)
     if current is None or current.id != member.id:
         return [Text(wording.not_the_lead(report.code))]
-    report.lead_id = None
-    session.add(report)
+    row = session.get(CaseLead, report.id)
+    if row is not None:
+        session.delete(row)
     core.audit_event(session, actor=actor_id(member), action=AuditAction.CASE_LEAD_RELEASED,
                      record_kind=REPORT, record_id=report.id)
     return [Text(wording.lead_handed_back(report.code))]
@@ -81,10 +84,12 @@ def db_leads(session: Session, core: Core, reports: Sequence[Report]) -> dict[st
     """Who leads each of these cases (those no one leads are left out), in one pass over the
     exclusions: what a list of cases and the sweep need."""
     members = {p.id for p in db_committee(session) if p.id is not None}
-    led = [r for r in reports if r.lead_id is not None]
-    excluded = db_exclusions(session, core, [r.id for r in led])
-    leads = {r.id: working.lead_of(r, excluded=excluded.get(r.id, set()), members=members)
-             for r in led}
+    wanted = {r.id for r in reports}
+    rows = [row for row in session.exec(select(CaseLead)).all() if row.report_id in wanted]
+    excluded = db_exclusions(session, core, [row.report_id for row in rows])
+    leads = {row.report_id: working.lead_of(row, excluded=excluded.get(row.report_id, set()),
+                                            members=members)
+             for row in rows}
     return {report_id: lead for report_id, lead in leads.items() if lead is not None}
 
 

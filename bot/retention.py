@@ -25,6 +25,7 @@ from bot.reports import REPORT, db_content
 from bot.schedule.calendar import shift_years
 from bot.wording import casework, refusals
 from storage.models import (
+    CaseLead,
     CaseMessage,
     CaseNote,
     Determination,
@@ -109,7 +110,9 @@ def db_shred(session: Session, core: Core, report: Report, *, actor: str = "syst
     report.body = TOMBSTONE
     report.secret_hash = None
     report.reporter_tag = None
-    report.lead_id = None  # the tombstone names no member beside the case (issue 22)
+    lead = session.get(CaseLead, report.id)  # the tombstone names no member beside it (issue 22)
+    if lead is not None:
+        session.delete(lead)
     report.shredded_at = at or core.now()
     session.add(report)
     core.audit_event(session, actor=actor, action=AuditAction.CASE_SHREDDED, record_kind=REPORT,

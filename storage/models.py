@@ -163,10 +163,6 @@ class Report(SQLModel, table=True):
     legal_hold: bool = False
     shredded_at: datetime | None = None  # set when retention deleted the data key
     body: bytes = _sealed()
-    # The case's lead (bot.lead), plain as `acknowledged_by` is: it names a committee member who
-    # works the case, never its reporter (an officer) nor a person it names (a member kept away
-    # from the case cannot lead it, and stops leading when kept away; bot.lead reads it so).
-    lead_id: int | None = Field(default=None, foreign_key="person.id")
 
 
 class CaseMessage(SQLModel, table=True):
@@ -216,6 +212,18 @@ class CaseNote(SQLModel, table=True):
     author_id: int = Field(foreign_key="person.id")
     created_at: datetime = Field(default_factory=utcnow)
     body: bytes = _sealed()
+
+
+class CaseLead(SQLModel, table=True):
+    """The committee member who leads a case (bot.lead); no row while no one does.
+
+    Plain, as `Report.acknowledged_by` is: it names a committee member who works the case, never
+    its reporter (an officer) nor a person the report names (a member kept away from the case
+    cannot lead it, and stops leading it when kept away: `bot.views.working` reads it so)."""
+
+    report_id: str = Field(foreign_key="report.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    since: datetime = Field(default_factory=utcnow)
 
 
 # --- attestations, disclosures, waivers, determinations -----------------------------------
@@ -440,6 +448,7 @@ __all__ = [
     "Attestation",
     "BoardAction",
     "CaseMessage",
+    "CaseLead",
     "CaseNote",
     "CaseStatus",
     "Category",

@@ -2,7 +2,7 @@
 (`db_notes`, each opened from its sealed row, oldest first; `latest_recommendation`) and who
 leads it (`lead_of`, `db_lead`).
 
-Who leads is one rule, here: the member in `Report.lead_id`, while they are an active committee
+Who leads is one rule, here: the member in the case's `CaseLead`, while they are an active committee
 member and not kept away from the case. A lead the chair (or a determination) later keeps away
 stops leading at once, wherever the lead is read (the details, the lists, the sweep), whichever
 path added the exclusion; the plain column is not rewritten then, so no write lines up with the
@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from bot.core import Core, db_excluded, is_committee
 from bot.wording import case_labels
 from bot.wording import notes as wording
-from storage.models import CaseNote, Person, Report
+from storage.models import CaseLead, CaseNote, Person, Report
 from storage.vocabulary import RecordKind
 
 KIND = RecordKind.CASE_NOTE
@@ -70,17 +70,19 @@ def latest_recommendation(notes: tuple[Note, ...]) -> Note | None:
     return next((n for n in reversed(notes) if n.recommendation), None)
 
 
-def lead_of(report: Report, *, excluded: Collection[int], members: Collection[int]) -> int | None:
-    """Who leads the case: its `lead_id`, while an active member (`members`) not kept away."""
-    lead = report.lead_id
+def lead_of(row: CaseLead | None, *, excluded: Collection[int],
+            members: Collection[int]) -> int | None:
+    """Who leads the case: its `CaseLead`'s member, while active (`members`) and not kept away."""
+    lead = row.person_id if row is not None else None
     return lead if lead is not None and lead in members and lead not in excluded else None
 
 
 def db_lead(session: Session, core: Core, report: Report) -> Person | None:
     """The member who leads the case, if anyone does (see the module's docstring)."""
-    if report.lead_id is None:
+    row = session.get(CaseLead, report.id)
+    if row is None:
         return None
-    person = session.get(Person, report.lead_id)
+    person = session.get(Person, row.person_id)
     if person is None or not person.active or not is_committee(person):
         return None
     return person if person.id not in db_excluded(session, core, report) else None

@@ -54,6 +54,11 @@ async def slack(tmp_path, monkeypatch, caplog, database_url):
             logging.getLogger(name).setLevel(logging.NOTSET)
 
 
+def audit_actions(slack) -> list[str]:
+    with slack.candor.db.engine.connect() as connection:
+        return list(connection.execute(text("SELECT action FROM auditevent")).scalars())
+
+
 async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
     c = CANARY
     # A named report typed in the Messages tab (after the warning), every field filled.
@@ -84,7 +89,7 @@ async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
     await slack.submit("U0LEE", f"note:{named.id}", {"note": text_input(f"Interviewed the controller {c['note']}"),
                                                      "recommendation": radio("yes")})
     await slack.click("U0LEE", f"case:lead:{named.id}")
-    await slack.until(lambda: slack.reports()[0].lead_id is not None or slack.reports()[1].lead_id is not None)
+    await slack.until(lambda: "case.lead_taken" in str(audit_actions(slack)))
     await slack.click("U0LEE", f"case:view:{named.id}")
     await slack.until(lambda: c["note"] in str(slack.api.called("views.open")))
     await slack.acknowledge("U0LEE", anonymous.id)

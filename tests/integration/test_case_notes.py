@@ -19,7 +19,7 @@ from bot.messages import Document, Form, FormErrors, Text
 from bot.sweep import Sweeper
 from bot.wording import notes as wording
 from bot.wording import refusals
-from storage.models import AuditEvent, CaseNote, DataKey, OutboxMessage, Person, Report
+from storage.models import AuditEvent, CaseLead, CaseNote, DataKey, OutboxMessage, Person, Report
 from tests.support.world import World, choice_values, text_of
 
 CANARY = "CANARY-n0tes"
@@ -166,9 +166,10 @@ def test_retention_shreds_notes_with_the_case_and_a_legal_hold_keeps_them(world)
         notes = {n.report_id: n for n in session.exec(select(CaseNote)).all()}
         keys = {(k.record_kind, k.record_id) for k in session.exec(select(DataKey)).all()}
         gone = session.get(Report, shredded.id)
+        leads = {row.report_id for row in session.exec(select(CaseLead)).all()}
     assert ("case_note", notes[shredded.id].id) not in keys  # the note can never be opened again
     assert ("case_note", notes[held.id].id) in keys  # the held case's note still opens
-    assert gone.shredded_at is not None and gone.lead_id is None  # the tombstone names no lead
+    assert gone.shredded_at is not None and leads == {held.id}  # the tombstone names no lead
     shown = dict(details(world, "chair", held).sections)
     assert f"Working note {CANARY}" in shown.values()
 
@@ -201,7 +202,7 @@ def test_take_hand_back_and_take_over_the_lead_audited_and_shown_in_the_lists(wo
     # An officer cannot lead, and the attempt is audited as any outsider's
     assert "Audit Committee" in text_of(world.click("cfo", f"case:lead:{report.id}"))
     with world.db.read() as session:
-        assert session.get(Report, report.id).lead_id is None
+        assert session.get(CaseLead, report.id) is None
 
 
 def deadline_notices(world: World) -> list[tuple[str, dict]]:
