@@ -187,18 +187,36 @@ class GetFile(_OnOne):
 @dataclass(frozen=True)
 class ReporterFiles(_OnOne):
     prefix = "files:mine"  # the reporter's "Add documents" (the record is their answer token)
+# --- notes on a case and its lead (issue 22) ---
+
+@dataclass(frozen=True)
+class NoteForm(_OnOne):
+    prefix = "case:note"
+
+
+@dataclass(frozen=True)
+class TakeLead(_OnOne):
+    """Take the lead on a case, or take it over from another member."""
+
+    prefix = "case:lead"
+
+
+@dataclass(frozen=True)
+class HandBackLead(_OnOne):
+    prefix = "case:unlead"
 
 
 Click = (Menu | Acknowledge | ViewCase | AskForm | DetermineForm | ExcludeForm | HoldForm
          | MoveForm | DiscloseForm | AnswerForm | ViewDisclosure | ReportAfterAttesting
          | ChatReport | MyReports | Cmd | IntakeStep
          | NoticeDeliveryForm | DesignateForm | RenewForm | EndForm
-         | AddFiles | GetFile | ReporterFiles)
+         | AddFiles | GetFile | ReporterFiles
+         | NoteForm | TakeLead | HandBackLead)
 
 _CASE_CLICKS: dict[str, Callable[[str], Click]] = {
     c.prefix.removeprefix("case:"): c
     for c in (Acknowledge, ViewCase, AskForm, DetermineForm, ExcludeForm, HoldForm,
-              DesignateForm, AddFiles)}
+              DesignateForm, AddFiles, NoteForm, TakeLead, HandBackLead)}
 _PLAIN_CLICKS: dict[str, Click] = {
     c.encode(): c for c in (ReportAfterAttesting(), ChatReport(), MyReports())}
 
@@ -341,13 +359,19 @@ class EndSubmit(_OnOne):
     prefix = "enddesignation"  # the record is the designation
 
 
+@dataclass(frozen=True)
+class NoteSubmit(_OnOne):  # notes on a case
+    prefix = "note"
+
+
 FormAction = (ReportForm | AttestForm | WaiverSubmit | AskSubmit | DetermineSubmit | ExcludeSubmit
               | HoldSubmit | DiscloseSubmit | AnswerSubmit | MoveSubmit
-              | NoticeDeliverySubmit | DesignateSubmit | RenewSubmit | EndSubmit)
+              | NoticeDeliverySubmit | DesignateSubmit | RenewSubmit | EndSubmit
+              | NoteSubmit)
 
 _ON_ONE: dict[str, Callable[[str], FormAction]] = {
     c.prefix: c for c in (AskSubmit, DetermineSubmit, ExcludeSubmit, HoldSubmit, DiscloseSubmit,
-                          AnswerSubmit, DesignateSubmit, RenewSubmit, EndSubmit)}
+                          AnswerSubmit, DesignateSubmit, RenewSubmit, EndSubmit, NoteSubmit)}
 
 
 def parse_form(form_id: str) -> FormAction | None:

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from sqlmodel import Session
 
-from bot import actions, designations, fields, written_notice
+from bot import actions, designations, fields, lead, notes, written_notice
 from bot.access import db_case_for, db_open_cases
 from bot.core import (
     CandorError,
@@ -39,6 +39,7 @@ from bot.messages import (
 from bot.reports import REPORT, db_change_status, db_content
 from bot.views import case as case_view
 from bot.wording import casework, following, refusals
+from bot.wording import notes as notes_wording
 from storage.models import CaseMessage, Person, Report, new_id
 from storage.vocabulary import (
     AuditAction,
@@ -83,11 +84,13 @@ def db_view(session: Session, core: Core, member: Person, report_id: str) -> lis
     core.audit_event(session, actor=actor_id(member), action=AuditAction.CASE_OPENED,
                      record_kind=REPORT, record_id=report.id)
     if member.kind is PersonKind.DESIGNEE:
-        choices = designations.db_designee_choices(session, core, member, report)
+        choices = (designations.db_designee_choices(session, core, member, report)
+                   + notes.choices(report))
     else:
         choices = (case_choices(report) + designations.db_member_choices(session, report)
                    + written_notice.delivery_choices(report, view.notices)
-                   + (chair_choices(report) if member.chair else ()))
+                   + (chair_choices(report) if member.chair else ())
+                   + notes.choices(report) + lead.db_choices(session, core, report, member))
     details = case_view.details(view, choices=choices)
     # evidence files (issue 23): the list of files and their buttons, for designees too
     documents, file_choices = offers.db_member_part(session, core, report)
@@ -190,9 +193,11 @@ def db_cases(session: Session, core: Core, member: Person) -> list[Reply]:
                if member.id not in db_excluded(session, core, r)]
     if not visible:
         return [Text(casework.NO_OPEN_CASES)]
+    leads = lead.db_lead_names(session, core, visible)  # issue 22: the list shows the lead
     sections = tuple(
         (casework.case_and_status(r.code, r.status.label),
-         casework.category_received(r.category.label, r.received_at))
+         notes_wording.with_lead(casework.category_received(r.category.label, r.received_at),
+                                 leads.get(r.id)))
         for r in visible
     )
     choices = tuple(Choice(casework.open_case(r.code), actions.ViewCase(r.id).encode())

@@ -50,6 +50,7 @@ PASS_THROUGH: tuple[type, ...] = (
     actions.EndForm, actions.EndSubmit, actions.DiscloseForm, actions.DiscloseSubmit,
     actions.ViewDisclosure, actions.WaiverSubmit,
     actions.AddFiles, actions.GetFile,  # evidence files: the case gate lets an investigator in
+    actions.NoteForm, actions.NoteSubmit,  # notes: likewise
 )
 
 _MY_CASES = Choice(words.MY_CASES, actions.Menu("cases").encode())

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot import actions, attestation, designee_desk, disclosures, visibility, waivers
+from bot import actions, attestation, designee_desk, disclosures, lead, visibility, waivers
 from bot.access import db_officers, db_open_cases
 from bot.attesting import db_attested_periods, db_last_attestation, db_owed
 from bot.core import Core, db_exclusions, is_committee
 from bot.messages import CASE_CHECK, Choice, Choices, Document
 from bot.reports import db_reports_of
 from bot.wording import attestations, casework, following, menus
+from bot.wording import notes as notes_wording
 from storage.models import Person
 from storage.vocabulary import CaseStatus, PersonKind
 
@@ -80,7 +81,10 @@ def db_committee_home(session: Session, core: Core, person: Person) -> Document:
     reports = db_open_cases(session)
     excluded = db_exclusions(session, core, [r.id for r in reports])
     visible = [r for r in reports if person.id not in excluded.get(r.id, set())]
-    open_lines = [menus.open_case_line(r.code, r.status.label, r.category.label) for r in visible]
+    leads = lead.db_lead_names(session, core, visible)  # issue 22: the list shows the lead
+    open_lines = [notes_wording.with_lead(menus.open_case_line(r.code, r.status.label,
+                                                               r.category.label), leads.get(r.id))
+                  for r in visible]
     overdue = [menus.overdue_acknowledgement(r.code, core.acknowledge_by(r))
                for r in visible
                if r.status is CaseStatus.RECEIVED and core.acknowledge_by(r) < today]

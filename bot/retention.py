@@ -1,10 +1,11 @@
 """Retention and legal hold: closed cases are kept for a period, then shredded.
 
 Shredding deletes the data keys of the report and of everything sealed about it (follow-up
-messages, status changes, exclusions, determinations, the outbox notices that named it), so no
-backup of the database can open them again. The `Report` row stays as the tombstone the register
-lists: code, category, status and dates. A legal hold stops all of it until it is released; the
-hold's reason is sealed inside the report itself, and every hold, release and shred is audited.
+messages, status changes, exclusions, determinations, notes, the outbox notices that named it),
+so no backup of the database can open them again. The `Report` row stays as the tombstone the
+register lists: code, category, status and dates (not who led it). A legal hold stops all of it
+until it is released; the hold's reason is sealed inside the report itself, and every hold,
+release and shred is audited.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from bot.reports import REPORT, db_content
 from bot.schedule.calendar import shift_years
 from bot.wording import casework, refusals
 from storage.models import (
+    CaseLead,
     CaseMessage,
+    CaseNote,
     Designation,
     Determination,
     Exclusion,
@@ -97,7 +100,8 @@ def db_shred(session: Session, core: Core, report: Report, *, actor: str = "syst
                         (RecordKind.EXCLUSION, Exclusion), (RecordKind.DETERMINATION,
                                                             Determination),
                         (RecordKind.NOTICE_DELIVERY, NoticeDelivery),  # the written notice
-                        (RecordKind.DESIGNATION, Designation)):  # issue 22
+                        (RecordKind.DESIGNATION, Designation),  # issue 22
+                        (RecordKind.CASE_NOTE, CaseNote)):  # notes (issue 22)
         ids = session.exec(select(model.id).where(model.report_id == report.id)).all()
         related += [(kind, str(i)) for i in ids]
     # Notices that named the case (alerts, questions, answers) carry its id or a related id.
@@ -112,6 +116,9 @@ def db_shred(session: Session, core: Core, report: Report, *, actor: str = "syst
     report.body = TOMBSTONE
     report.secret_hash = None
     report.reporter_tag = None
+    lead = session.get(CaseLead, report.id)  # the tombstone names no member beside it (issue 22)
+    if lead is not None:
+        session.delete(lead)
     report.shredded_at = at or core.now()
     session.add(report)
     core.audit_event(session, actor=actor, action=AuditAction.CASE_SHREDDED, record_kind=REPORT,

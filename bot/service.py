@@ -31,6 +31,8 @@ from bot import (
     filing,
     followup,
     home,
+    lead,
+    notes,
     once,
     receipts,
     retention,
@@ -283,6 +285,12 @@ _ROUTES: dict[type[Any], _Route] = dict((
     _on(actions.GetFile, lambda r, a: offers.db_member_download(*r.usual, a.record_id)),
     _on(actions.ReporterFiles, lambda r, a: offers.db_reporter_upload(
         *r.usual, r.actor, a.record_id)),
+    # notes on a case and its lead (issue 22)
+    _on(actions.NoteForm, lambda r, a: notes.db_form(*r.usual, a.record_id)),
+    _on(actions.NoteSubmit, lambda r, a: notes.db_submit(
+        r.session, r.core, person=r.person, report_id=a.record_id, values=r.values)),
+    _on(actions.TakeLead, lambda r, a: lead.db_take(*r.usual, a.record_id)),
+    _on(actions.HandBackLead, lambda r, a: lead.db_hand_back(*r.usual, a.record_id)),
 ))
 
 

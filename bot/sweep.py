@@ -17,7 +17,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from bot import attestation, designations, drafts, housekeeping, pending, retention, sanitize
+from bot import attestation, designations, drafts, housekeeping, lead, pending, retention, sanitize
 from bot.attesting import db_attested_periods
 from bot.core import Core, db_committee, db_exclusions
 from bot.delivery.outbox import db_enqueue, people_target, person_target, private_key
@@ -126,8 +126,10 @@ class Sweeper:
         reports = session.exec(select(Report).where(Report.status != CaseStatus.CLOSED,
                                                     col(Report.shredded_at).is_(None))).all()
         excluded = db_exclusions(session, self.core, [r.id for r in reports])
+        leads = lead.db_leads(session, self.core, reports)  # issue 22
         return [OpenCase(r.id, r.code, r.category.value, r.received_at, r.acknowledged_at,
-                         r.last_feedback_at, frozenset(excluded.get(r.id, set())))
+                         r.last_feedback_at, frozenset(excluded.get(r.id, set())),
+                         leads.get(r.id))
                 for r in reports]
 
     def _waivers(self, session: Session) -> list[WaiverState]:
@@ -147,6 +149,9 @@ class Sweeper:
         if due.kind is DueKind.UNACKED and not due.audience.channel:
             # A direct message stays in the member's chat: no case in it (sanitize.nudge).
             notice = sanitize.unacked_nudge()
+        if due.kind in _DEADLINE_KINDS and not due.audience.channel:
+            # The lead's copy stays in their chat: no case in it, an Open button (issue 22).
+            notice = lead.deadline_nudge(due.kind.value, due.subject_id)
         key = due.key
         if due.audience.channel:
             target = CHANNEL
@@ -155,9 +160,12 @@ class Sweeper:
         else:  # one person, whom the rule's key names: the key written is a keyed tag of it
             target = person_target(due.audience.person_id or 0)
             key = private_key(self.core.vault, due.key)
+            if due.kind in _DEADLINE_KINDS:  # the lead's copy names its case, for retention
+                key = lead.reminder_key(self.core.vault, due.key)
         return db_enqueue(session, self.core.vault, now=now, key=key, target=target,
                           notice=notice, platforms=self.core.platforms)
 
 
 
 _CASE_KINDS = {DueKind.UNACKED, DueKind.RECEIPT_DEADLINE, DueKind.FEEDBACK_DEADLINE}
+_DEADLINE_KINDS = {DueKind.RECEIPT_DEADLINE, DueKind.FEEDBACK_DEADLINE}

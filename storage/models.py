@@ -202,6 +202,34 @@ class Exclusion(SQLModel, table=True):
     body: bytes = _sealed()
 
 
+# --- notes on a case (issue 22) -------------------------------------------------------------
+
+
+class CaseNote(SQLModel, table=True):
+    """A note on a case by a member allowed on it (or a designee): an interview summary, a
+    finding, a next step, or a recommendation. The text and whether it recommends are sealed."""
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    report_id: str = Field(foreign_key="report.id", index=True)
+    # Who wrote it: a committee member or a person the committee designated, never the reporter
+    # (plain as `CaseMessage.author_id`: the case view and the export name the author anyway).
+    author_id: int = Field(foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    body: bytes = _sealed()
+
+
+class CaseLead(SQLModel, table=True):
+    """The committee member who leads a case (bot.lead); no row while no one does.
+
+    Plain, as `Report.acknowledged_by` is: it names a committee member who works the case, never
+    its reporter (an officer) nor a person the report names (a member kept away from the case
+    cannot lead it, and stops leading it when kept away: `bot.views.working` reads it so)."""
+
+    report_id: str = Field(foreign_key="report.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    since: datetime = Field(default_factory=utcnow)
+
+
 # --- attestations, disclosures, waivers, determinations -----------------------------------
 
 
@@ -506,6 +534,8 @@ __all__ = [
     "Attestation",
     "BoardAction",
     "CaseMessage",
+    "CaseLead",
+    "CaseNote",
     "CaseStatus",
     "Category",
     "Conversation",

@@ -218,6 +218,8 @@ class RecordKind(StrEnum):
     EVIDENCE_FILE = "evidence_file"  # a file's metadata and the data key its chunks are sealed by
     EVIDENCE_CHUNK = "evidence_chunk"  # bound into each chunk's seal (with its index), never a key
     FILE_LINK = "file_link"  # a capability link to the upload or download page
+    # notes on a case (issue 22)
+    CASE_NOTE = "case_note"
 
 
 class AuditAction(StrEnum):
@@ -274,6 +276,10 @@ class AuditAction(StrEnum):
     FILE_LINK_ISSUED = "file.link_issued"
     FILE_LINK_USED = "file.link_used"
     FILE_LINK_REFUSED = "file.link_refused"  # used twice, expired, or presented for another case
+    # notes on a case and its lead (issue 22)
+    CASE_NOTE_ADDED = "case.note_added"
+    CASE_LEAD_TAKEN = "case.lead_taken"
+    CASE_LEAD_RELEASED = "case.lead_released"
 
 
 class OutboxKind(StrEnum):

@@ -33,6 +33,7 @@ class OpenCase:
     acknowledged_at: datetime | None  # the committee's acknowledgement, sent on to the reporter
     last_feedback_at: datetime | None
     excluded_member_ids: frozenset[int] = frozenset()
+    lead_id: int | None = None  # the member who leads it (bot.lead), never one kept away
 
 
 @dataclass(frozen=True)

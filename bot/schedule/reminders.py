@@ -158,6 +158,8 @@ def deadline_dues(cases: Iterable[OpenCase], now: datetime,
 
     Steps are N days before each deadline (`receipt_warning_days`, `feedback_warning_days`) at
     `reminder_hour`; only the latest that has come, and none once the deadline day has passed.
+    Each goes to the committee channel and, when a member leads the case, to the lead by direct
+    message too (the sweep words that one without the case); a new lead gets the step again.
     """
     require_aware(now)
     dues: list[Due] = []
@@ -188,8 +190,12 @@ def _deadline_due(case: OpenCase, kind: DueKind, deadline: date, warnings: tuple
         if step >= received_on and _has_come(step, now, settings):
             facts = _case_facts(case, tz) + ((label, deadline.isoformat()),
                                              (notices.FACT_DAYS_LEFT, str((deadline - today).days)))
-            return [Due(f"{kind.value}:{case.report_id}:d-{days}", Audience.committee_channel(),
-                        case.report_id, kind, facts)]
+            key = f"{kind.value}:{case.report_id}:d-{days}"
+            dues = [Due(key, Audience.committee_channel(), case.report_id, kind, facts)]
+            if case.lead_id is not None:  # the lead, by direct message (issue 22)
+                dues.append(Due(f"{key}:lead:{case.lead_id}", Audience.member(case.lead_id),
+                                case.report_id, kind, facts))
+            return dues
     return []
 
 

@@ -31,8 +31,10 @@ from bot.report_content import FIELDS
 from bot.reports import db_content
 from bot.roster_file import EMAIL as _EMAIL
 from bot.sanitize import neutralise
+from bot.views import working
 from bot.wording import case_labels, following, governance, notice_letter
 from bot.wording import designations as designation_words
+from bot.wording import notes as notes_wording
 from storage.models import CaseMessage, Determination, Person, Report, StatusChange
 from storage.vocabulary import MessageDirection, PersonKind, RecordKind
 
@@ -150,6 +152,9 @@ class CaseView:
     # The written notice (issue 22): each determination's notice letter and its delivery; empty
     # on the reporter's view.
     notices: tuple[WrittenNotice, ...] = ()
+    # notes and the lead (issue 22): empty and None on the reporter's view
+    notes: tuple[working.Note, ...] = ()
+    lead: str | None = None
 
 
 def _opened(session: Session, core: Core, kind: RecordKind,
@@ -226,6 +231,13 @@ def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer
                          notice_letter.delivered_step(n.letter.officer, n.delivered_on),
                          n.delivered_how)
                     for n in notices if n.recorded_at is not None and n.delivered_on is not None]
+    notes: tuple[working.Note, ...] = ()
+    lead = None
+    if committee:  # notes and the lead: the committee's own working record
+        notes = working.db_notes(session, core, report)
+        history += [Step(n.at, n.author, n.step) for n in notes]
+        leader = working.db_lead(session, core, report)
+        lead = leader.name if leader else None
         history.sort(key=lambda step: step.at)  # stable: steps at one moment keep their order
     # An anonymous report is dated by its day only (its moment could point at its reporter).
     received = report.received_at.strftime("%Y-%m-%d" if report.anonymous else "%Y-%m-%d %H:%M UTC")
@@ -236,6 +248,7 @@ def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer
         reporter=reporter, reporter_entry=entry, report=fields, kept_away=kept_away,
         messages=messages, history=tuple(history), determinations=tuple(determinations),
         notices=notices,
+        notes=notes, lead=lead,
     )
 
 
@@ -258,8 +271,14 @@ def details(view: CaseView, *, choices: tuple[Choice, ...]) -> Document:
     sections: list[tuple[str, str]] = [(case_labels.STATUS, view.status),
                                        (case_labels.CATEGORY, view.category),
                                        (case_labels.RECEIVED, view.received),
-                                       (case_labels.REPORTER, _reporter(view))]
+                                       (case_labels.REPORTER, _reporter(view)),
+                                       (notes_wording.LEAD, neutralise(view.lead or
+                                                                       notes_wording.NO_LEAD))]
     sections += [(label, neutralise(text)) for label, text in view.report]
+    latest = working.latest_recommendation(view.notes)
+    if latest is not None:
+        sections.append((notes_wording.LATEST_RECOMMENDATION, neutralise(
+            notes_wording.latest_recommendation(latest.author, latest.day, latest.text))))
     if view.kept_away is not None:
         sections.append((case_labels.KEPT_AWAY, ", ".join(view.kept_away) or case_labels.NO_ONE))
     sections += [(m.committee_heading, neutralise(m.text)) for m in view.messages]
@@ -270,6 +289,7 @@ def details(view: CaseView, *, choices: tuple[Choice, ...]) -> Document:
                  for d in view.determinations]
     sections += [(notice_letter.notice_heading(neutralise(n.letter.officer), n.letter.decided_on),
                   _notice_entry(view.code, n, neutralise)) for n in view.notices]
+    sections += [(neutralise(n.heading), neutralise(n.text)) for n in view.notes]
     return Document(title=case_labels.case_title(view.code), sections=tuple(sections),
                     choices=choices)
 
@@ -308,7 +328,8 @@ def case_file(view: CaseView, *, prepared_for: str, at: datetime) -> CaseFile:
     assert view.viewer is not Viewer.REPORTER
     summary = [(case_labels.CASE, view.code), (case_labels.CATEGORY, view.category),
                (case_labels.STATUS, view.status),
-               (case_labels.RECEIVED, view.received), (case_labels.REPORTER, view.reporter)]
+               (case_labels.RECEIVED, view.received), (case_labels.REPORTER, view.reporter),
+               (notes_wording.LEAD, view.lead or notes_wording.NO_LEAD)]
     if view.legal_hold:
         summary.append((case_labels.LEGAL_HOLD, case_labels.YES))
     sections: list[tuple[str, tuple[tuple[str, str], ...]]] = [
@@ -330,6 +351,13 @@ def case_file(view: CaseView, *, prepared_for: str, at: datetime) -> CaseFile:
     sections += [(notice_letter.notice_heading(n.letter.officer, n.letter.decided_on),
                   ((notice_letter.DELIVERY, _delivery(n, str)), *n.letter.lines()))
                  for n in view.notices]
+    latest = working.latest_recommendation(view.notes)
+    notes = tuple((n.heading, n.text) for n in view.notes)
+    if latest is not None:
+        notes = ((notes_wording.LATEST_RECOMMENDATION, notes_wording.latest_recommendation(
+            latest.author, latest.day, latest.text)), *notes)
+    sections.append((notes_wording.NOTES,
+                     notes or ((notes_wording.NOTES, notes_wording.NO_NOTES),)))
     return CaseFile(view.code, case_labels.case_file_title(view.code), prepared_for, at,
                     tuple(sections))
 

@@ -16,4 +16,5 @@ qualified (`from bot.wording import refusals` ... `refusals.CASE_NOT_FOUND`):
   governance  the Board's determinations and waivers of the Code
   notices     reminders, notices that cannot be delivered, the operators' outage e-mail
   windows     the words around a private window (a Slack modal, a Teams dialog)
+  notes       a case's notes and its lead: the form, the headings, the lead's buttons and message
 """

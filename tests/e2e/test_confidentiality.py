@@ -33,7 +33,8 @@ from tests.integration.test_storage_canary import key_material, leaks, postgres_
 from tests.support.slack_stand_in import SlackStandIn
 
 FIELDS = ["what", "who", "when", "evidence", "known", "question", "reason", "disclosure", "anon", "held",
-          "finding", "how"]  # the written notice (issue 22): its finding, how it was delivered
+          "finding", "how",  # the written notice (issue 22): its finding, how it was delivered
+          "note"]
 CANARY = {name: f"CANARY{name.upper()}x7" for name in FIELDS}
 ANON_ID = "U0CANARYX"
 
@@ -53,6 +54,11 @@ async def slack(tmp_path, monkeypatch, caplog, database_url):
         logging.getLogger("sqlalchemy").setLevel(logging.WARNING)  # as SQLAlchemy sets it at import
         for name in ("sqlalchemy.engine", "slack_sdk", "slack_bolt"):
             logging.getLogger(name).setLevel(logging.NOTSET)
+
+
+def audit_actions(slack) -> list[str]:
+    with slack.candor.db.engine.connect() as connection:
+        return list(connection.execute(text("SELECT action FROM auditevent")).scalars())
 
 
 async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
@@ -81,6 +87,13 @@ async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
     await slack.until(lambda: slack.api.called("views.open"))
     await slack.submit("U0LEE", f"ask:{named.id}", {"question": text_input(f"Who approved? {c['question']}")})
     await slack.submit("U0LEE", f"move:{named.id}:under_review", {"reason": text_input(f"Forensics {c['reason']}")})
+    # A note (a recommendation) and the lead (issue 22); the note is read back in the details.
+    await slack.submit("U0LEE", f"note:{named.id}", {"note": text_input(f"Interviewed the controller {c['note']}"),
+                                                     "recommendation": radio("yes")})
+    await slack.click("U0LEE", f"case:lead:{named.id}")
+    await slack.until(lambda: "case.lead_taken" in str(audit_actions(slack)))
+    await slack.click("U0LEE", f"case:view:{named.id}")
+    await slack.until(lambda: c["note"] in str(slack.api.called("views.open")))
     await slack.acknowledge("U0LEE", anonymous.id)
     # The written notice (issue 22): a determination of written notice whose finding is a canary,
     # its delivery recorded with how (a canary), and its letter written at the command line.
@@ -130,6 +143,7 @@ async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
         (allowed if private_view else searched).append(str(call))
     where = [(call.method, call.args.get("channel")) for call in slack.api.calls if "CANARY" in str(call)]
     assert c["what"] in "\n".join(allowed) and c["question"] in "\n".join(allowed), where
+    assert c["note"] in "\n".join(allowed), where
     assert not [w for w in where if w[0] in {"chat.postMessage", "chat.update"}], where
     outside = "\n".join(searched)
     for canary in CANARY.values():
@@ -152,13 +166,15 @@ async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
     for name, raw in stored.items():
         for canary in [*CANARY.values(), ANON_ID]:
             assert canary.encode() not in raw and canary.encode().hex().encode() not in raw, name
-    for table, dump in table_texts(slack.candor.db).items():
+    tables = table_texts(slack.candor.db)
+    assert "casenote" in tables  # every table, the notes' too (issue 22)
+    for table, dump in tables.items():
         for canary in CANARY.values():
             assert canary not in dump, table
         assert ANON_ID not in dump, table  # the identity table included: it is sealed
         if table == "pendingreport":  # positive control: the held report is there, sealed
             assert len(json.loads(dump)) == 1
-        if table == "noticedelivery":  # positive control: the delivery is there, sealed
+        if table in ("noticedelivery", "casenote"):  # positive controls: there, sealed
             assert len(json.loads(dump)) == 1
     with slack.candor.db.engine.connect() as connection:
         audit = connection.execute(text("SELECT actor, action, record_kind, record_id, detail FROM auditevent")).all()

@@ -168,7 +168,7 @@ def test_a_narrative_cannot_forge_a_heading_or_a_determination_in_the_markdown(w
     headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
     assert headings == [f"Case file {case.code}", "Summary", "The report",
                         "Kept away from this case (visible to the chair only)", "Acknowledgement",
-                        "Follow-up", "History", "Documents"]
+                        "Follow-up", "History", "Notes", "Documents"]
     items = [t for t in tokens if t.type == "list_item_open"]
     inline = [t for t in tokens if t.type == "inline"]
     children = [c for t in inline for c in t.children or []]

@@ -13,7 +13,7 @@ from storage.models import AuditEvent
 from tests.e2e.slack_harness import COMMITTEE, radio, text_input
 from tests.e2e.slack_harness import option as choose
 
-FIELDS = ["what", "who", "when", "evidence", "known", "question", "answer"]
+FIELDS = ["what", "who", "when", "evidence", "known", "question", "answer", "note"]
 CANARY = {name: f"TRACE{name.upper()}q9" for name in FIELDS}
 
 
@@ -58,6 +58,10 @@ async def test_an_anonymous_report_followed_and_answered_leaves_nothing_in_any_c
     # When the committee acknowledges it and asks a question
     await slack.acknowledge("U0LEE", report.id)
     await slack.submit("U0LEE", f"ask:{report.id}", {"question": text_input(f"Which deals? {c['question']}")})
+    # And a member notes a finding and takes the lead (issue 22)
+    await slack.submit("U0ALEX", f"note:{report.id}", {"note": text_input(f"Side letters seen {c['note']}"),
+                                                       "recommendation": radio("no")})
+    await slack.click("U0ALEX", f"case:lead:{report.id}")
 
     # And the reporter checks the case with /ethics status (slash text is not kept) and answers
     await slack.command("U0CFO", "/ethics", f"status {code} {secret}")
@@ -82,6 +86,8 @@ async def test_an_anonymous_report_followed_and_answered_leaves_nothing_in_any_c
     # ... while the private views did carry them (the test looked in the right place)
     views = json.dumps([c.args for c in slack.api.calls if c.method in {"views.open", "views.push"}])
     assert c["question"] in views
+    await slack.click("U0LEE", f"case:view:{report.id}")
+    await slack.until(lambda: c["note"] in str(slack.api.called("views.open")))
 
 
 async def test_report_typed_in_the_chat_offers_the_form_and_warns_before_the_typed_path(slack):

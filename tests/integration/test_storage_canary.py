@@ -46,6 +46,7 @@ from storage.keyring import Keyring
 from storage.models import (
     AuditEvent,
     CaseMessage,
+    CaseNote,
     ConversationRef,
     DataKey,
     Designation,
@@ -221,6 +222,11 @@ def write_report(database: Database, vault: Vault, audit: AuditLog, canary: str)
             body=vault.seal(session, kind="notice_delivery", record_id=delivery_id,
                             data={"how": f"{canary}-how"}),
         ))
+        # A note on the case (issue 22): its text and whether it recommends, sealed
+        note_id = new_id()
+        session.add(CaseNote(id=note_id, report_id=report_id, author_id=officer.id,
+                             body=vault.seal(session, kind="case_note", record_id=note_id,
+                                             data={"text": f"{canary}-note", "recommendation": True})))
         # An anonymous report held for its delay (bot.pending): all of it sealed
         pending_id = new_id()
         session.add(PendingReport(
@@ -263,6 +269,8 @@ def open_back(database: Database, vault: Vault, report_id: str, message_id: str)
         message = session.exec(select(CaseMessage).where(CaseMessage.id == message_id)).one()
         content = vault.unseal(session, kind="report", record_id=report_id, blob=report.body)
         answer = vault.unseal(session, kind="case_message", record_id=message_id, blob=message.body)
+        notes = [vault.unseal(session, kind="case_note", record_id=row.id, blob=row.body)
+                 for row in session.exec(select(CaseNote)).all()]
         held = [vault.unseal(session, kind="pending_report", record_id=row.id, blob=row.body)
                 for row in session.exec(select(PendingReport)).all()]
         held += [vault.unseal(session, kind="designation", record_id=row.id, blob=row.body)
@@ -283,13 +291,14 @@ def open_back(database: Database, vault: Vault, report_id: str, message_id: str)
                   for row in session.exec(select(model)).all()]
         (chat,) = [references.db_load(session, vault, f"teams:user:{a.platform_user_id}")
                    for a in ids if a.platform is Platform.TEAMS]
-    return (str(content) + str(answer) + str(held) + str(ids) + str(chat) + str(notice)
+    return (str(content) + str(answer) + str(notes) + str(held) + str(ids) + str(chat) + str(notice)
             + b"".join(evidence).decode() + str(names) + str(links))
 
 
 def sealed_bodies(database: Database) -> list[bytes]:
     with database.read() as session:
         return [*session.exec(select(Report.body)).all(), *session.exec(select(CaseMessage.body)).all(),
+                *session.exec(select(CaseNote.body)).all(),
                 *session.exec(select(PendingReport.body)).all(),
                 *session.exec(select(Identity.body)).all(), *session.exec(select(ConversationRef.body)).all(),
                 *session.exec(select(Determination.body)).all(),
@@ -315,16 +324,17 @@ def test_confidential_fields_leave_no_trace_at_rest_or_in_logs(
     log_text = logged(logs_at_debug)
     assert "INSERT INTO report" in log_text and "INSERT INTO casemessage" in log_text
     assert "INSERT INTO pendingreport" in log_text and "INSERT INTO designation" in log_text
+    assert "INSERT INTO casenote" in log_text
     assert "INSERT INTO identity" in log_text and "INSERT INTO conversationref" in log_text
     assert "INSERT INTO noticedelivery" in log_text
     assert "INSERT INTO evidencefile" in log_text and "INSERT INTO evidencechunk" in log_text
     assert "INSERT INTO filelink" in log_text
     assert canary not in log_text
 
-    # And the bytes at rest hold the ciphertexts (the report, the answer, two platform ids, a
-    # chat's reference) but never the canary
+    # And the bytes at rest hold the ciphertexts (the report, the answer, a note, the held report,
+    # two platform ids, a chat's reference) but never the canary
     bodies = sealed_bodies(database)
-    assert len(bodies) == 14  # ... and an evidence file's name, its pieces, a link to it
+    assert len(bodies) == 15  # ... and an evidence file's name, its pieces, a link to it
     if database.is_sqlite:
         before = sqlite_files(database)
         assert before.get("candor.db-wal"), "the write should still be in the WAL"
@@ -348,7 +358,7 @@ def test_confidential_fields_leave_no_trace_at_rest_or_in_logs(
     opened = open_back(database, vault, report_id, message_id)
     for field in ("what", "who", "when", "evidence", "known", "name", "answer", "held", "code", "due",
                   "slack-id", "aad-id", "chat", "finding", "how", "why",
-                  "file-content", "file-name", "link-for"):
+                  "file-content", "file-name", "link-for", "note"):
         assert f"{canary}-{field}" in opened
     assert canary not in logged(logs_at_debug)
 

@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = '0016'
-down_revision = '0014'
+down_revision = '0015'
 
 
 def upgrade() -> None:
