@@ -17,19 +17,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.roster import db_import_roster
-from bot.roster_file import parse_roster
 from bot.sweep import Sweeper
 from storage.models import AuditEvent, Designation, Person, Report
 from storage.vocabulary import CaseStatus
 from tests.e2e.slack_harness import COMMITTEE, ROSTER, option, radio, text_input
+from tests.support.designees import import_designees
 
 CANARY = "CANARYd3sig"
-DESIGNEES = """\
-designees:
-  - {name: Robin Vale, email: robin@counsel.example, organisation: outside counsel, slack_id: U0ROBIN}
-  - {name: Casey Moss, email: casey@audit.example, organisation: forensic accountant, slack_id: U0CASEY}
-"""
 OUTSIDER = "That is for members of the Audit Committee."
 NOT_FOR_DESIGNEES = "That is for the company's officers and the Audit Committee."
 
@@ -37,10 +31,7 @@ NOT_FOR_DESIGNEES = "That is for the company's officers and the Audit Committee.
 @pytest.fixture
 async def slack(slack):
     """The harness's company, with the roster's designees imported as an operator imports them."""
-    candor = slack.candor
-    with candor.db.write() as session:
-        db_import_roster(session, parse_roster(ROSTER + DESIGNEES), prune=False,
-                         vault=candor.core.vault, audit=candor.core.audit, actor="test")
+    import_designees(slack.candor, ROSTER)
     return slack
 
 

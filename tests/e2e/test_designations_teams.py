@@ -15,8 +15,6 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.roster import db_import_roster
-from bot.roster_file import parse_roster
 from storage.models import AuditEvent, Designation, Person, Report
 from storage.vocabulary import CaseStatus
 from tests.e2e.teams_harness import (
@@ -29,13 +27,9 @@ from tests.e2e.teams_harness import (
     start,
     stop,
 )
+from tests.support.designees import import_designees
 
 CANARY = "CANARYt3ams-d"
-DESIGNEES = """\
-designees:
-  - {name: Robin Vale, email: robin@counsel.example, organisation: outside counsel, teams_id: aad-robin}
-  - {name: Casey Moss, email: casey@audit.example, organisation: forensic accountant, teams_id: aad-casey}
-"""
 OUTSIDER = "That is for members of the Audit Committee."
 NOT_FOR_DESIGNEES = "That is for the company's officers and the Audit Committee."
 
@@ -43,10 +37,7 @@ NOT_FOR_DESIGNEES = "That is for the company's officers and the Audit Committee.
 @pytest.fixture
 async def teams(tmp_path, monkeypatch):
     harness, runner = await start(tmp_path, monkeypatch)
-    candor = harness.candor
-    with candor.db.write() as session:
-        db_import_roster(session, parse_roster(ROSTER + DESIGNEES), prune=False,
-                         vault=candor.core.vault, audit=candor.core.audit, actor="test")
+    import_designees(harness.candor, ROSTER)
     await harness.add_to_team()
     try:
         yield harness
