@@ -221,6 +221,8 @@ def form_view(form: Form) -> dict[str, Any]:
                        "options": [_option(Choice("Yes", "yes")), _option(Choice("No", "no"))]}
         else:
             element = {"type": "datepicker", "action_id": "value"}
+            if f.initial:  # a date the form proposes (a designation's 90 days): YYYY-MM-DD
+                element["initial_date"] = f.initial
         block: dict[str, Any] = {"type": "input", "block_id": f.name,
                                  "label": _plain(f.label, 2000),
                                  "element": element, "optional": not f.required}

@@ -154,6 +154,8 @@ def form_card(form: Form) -> dict[str, Any]:
                          choices=[{"title": "Yes", "value": "yes"}, {"title": "No", "value": "no"}])
         else:
             field.update(type="Input.Date")
+        if f.initial and f.kind in {FieldKind.TEXT, FieldKind.MULTILINE, FieldKind.DATE}:
+            field["value"] = f.initial  # what the form proposes (a designation's 90 days)
         if f.hint:
             field["placeholder"] = f.hint
         body.append({k: v for k, v in field.items() if v is not None})

@@ -25,16 +25,18 @@ from adapters.bootstrap import configure_logging
 from adapters.cli import app
 from storage.escrow import RecoveryPair
 from storage.keyring import load_keyring
-from storage.models import Determination, NoticeDelivery, Person, Report
+from storage.models import Designation, Determination, NoticeDelivery, Person, Report
 from storage.shares import GivenShare, combine
+from tests.e2e.slack_harness import ROSTER, radio, running, text_input
 from tests.e2e.slack_harness import option as choose
-from tests.e2e.slack_harness import radio, running, text_input
 from tests.integration.test_storage_canary import key_material, leaks, postgres_dump, table_texts
+from tests.support.designees import import_designees
 from tests.support.slack_stand_in import SlackStandIn
 
 FIELDS = ["what", "who", "when", "evidence", "known", "question", "reason", "disclosure", "anon", "held",
           "finding", "how",  # the written notice (issue 22): its finding, how it was delivered
-          "note"]
+          "note",
+          "why", "dq", "ended"]  # designations (issue 22): why made, the designee's question, why ended
 CANARY = {name: f"CANARY{name.upper()}x7" for name in FIELDS}
 ANON_ID = "U0CANARYX"
 
@@ -95,6 +97,24 @@ async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
     await slack.click("U0LEE", f"case:view:{named.id}")
     await slack.until(lambda: c["note"] in str(slack.api.called("views.open")))
     await slack.acknowledge("U0LEE", anonymous.id)
+    # A designation (issue 22): outside counsel designated on the anonymous case (why: a canary),
+    # who asks the reporter a question (a canary); a second one, ended with a reason (a canary).
+    import_designees(slack.candor, ROSTER)
+    with slack.candor.db.read() as session:
+        designees = {p.email: p.id for p in session.exec(select(Person).where(Person.kind == "designee"))}
+    until = {"value": {"type": "datepicker", "selected_date": datetime.now(UTC).date().isoformat()}}
+    for email in ("robin@counsel.example", "casey@audit.example"):
+        await slack.submit("U0LEE", f"designate:{anonymous.id}", {
+            "person": choose(str(designees[email])), "scope": choose("investigate"), "until": until,
+            "why": text_input(f"Interview the VP {c['why']}")})
+    asked = await slack.submit("U0ROBIN", f"ask:{anonymous.id}", {"question": text_input(f"Who signed? {c['dq']}")})
+    assert "errors" not in await asked.text() and "Audit Committee." not in await asked.text()
+    with slack.candor.db.read() as session:
+        casey = session.exec(select(Designation).where(
+            Designation.person_id == designees["casey@audit.example"])).one()
+    await slack.submit("U0LEE", f"enddesignation:{casey.id}", {"why": text_input(f"Done {c['ended']}")})
+    await slack.until(lambda: len([m for m in slack.api.called("chat.postMessage")
+                                   if m.args.get("channel") in {"DU0ROBIN", "DU0CASEY"}]) >= 3)
     # The written notice (issue 22): a determination of written notice whose finding is a canary,
     # its delivery recorded with how (a canary), and its letter written at the command line.
     with slack.candor.db.read() as session:
@@ -144,6 +164,7 @@ async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
     where = [(call.method, call.args.get("channel")) for call in slack.api.calls if "CANARY" in str(call)]
     assert c["what"] in "\n".join(allowed) and c["question"] in "\n".join(allowed), where
     assert c["note"] in "\n".join(allowed), where
+    assert "designated you on case" in outside_of(slack)  # the designees were told (no content)
     assert not [w for w in where if w[0] in {"chat.postMessage", "chat.update"}], where
     outside = "\n".join(searched)
     for canary in CANARY.values():
@@ -176,9 +197,13 @@ async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
             assert len(json.loads(dump)) == 1
         if table in ("noticedelivery", "casenote"):  # positive controls: there, sealed
             assert len(json.loads(dump)) == 1
+        if table == "designation":  # positive control: both designations are there, sealed
+            assert len(json.loads(dump)) == 2
     with slack.candor.db.engine.connect() as connection:
         audit = connection.execute(text("SELECT actor, action, record_kind, record_id, detail FROM auditevent")).all()
     assert "U0CANARYX" not in str(audit) and all("CANARY" not in str(row) for row in audit)
+    assert [row for row in audit if row.action == "case.question" and row.actor.startswith("person:")
+            and row.record_id == anonymous.id]  # the designee's question was recorded
     # Positive control: the anonymous report is there, and opens with the key.
     with slack.candor.db.read() as session:
         report = session.exec(select(Report).where(Report.id == anonymous.id)).one()
@@ -189,6 +214,14 @@ async def test_no_canary_leaves_where_it_belongs(slack, caplog, tmp_path):
         how = slack.candor.core.vault.unseal(session, kind="notice_delivery", record_id=delivery.id,
                                              blob=delivery.body)
     assert c["how"] in how["how"]
+    with slack.candor.db.read() as session:
+        sealed = [slack.candor.core.vault.unseal(session, kind="designation", record_id=d.id, blob=d.body)
+                  for d in session.exec(select(Designation)).all()]
+    assert all(c["why"] in d["why"] for d in sealed) and [d for d in sealed if c["ended"] in d.get("ended_why", "")]
+
+
+def outside_of(slack) -> str:
+    return "\n".join(str(call) for call in slack.api.calls if call.method == "chat.postMessage")
 
 
 async def test_no_share_word_private_key_or_keyring_byte_leaves_the_key_ceremony(slack, caplog, tmp_path):

@@ -1,19 +1,23 @@
 """Slack's chat keeps what is posted in it (exports, the Discovery API): an anonymous report made
-the recommended way, followed and answered, leaves no canary, no secret and no case code beside
-a secret in any message the bot posts or edits; a secret typed into the chat is spent."""
+the recommended way, followed and answered (by the committee and by the adviser it designated,
+issue 22), leaves no canary, no secret and no case code beside a secret in any message the bot
+posts or edits; a secret typed into the chat is spent."""
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 from sqlmodel import select
 
-from storage.models import AuditEvent
-from tests.e2e.slack_harness import COMMITTEE, radio, text_input
+from storage.models import AuditEvent, Person
+from tests.e2e.slack_harness import COMMITTEE, ROSTER, radio, text_input
 from tests.e2e.slack_harness import option as choose
+from tests.support.designees import import_designees
 
-FIELDS = ["what", "who", "when", "evidence", "known", "question", "answer", "note"]
+FIELDS = ["what", "who", "when", "evidence", "known", "question", "answer", "note",
+          "why", "dq"]  # issue 22: why a designation was made, the designee's question
 CANARY = {name: f"TRACE{name.upper()}q9" for name in FIELDS}
 
 
@@ -63,6 +67,19 @@ async def test_an_anonymous_report_followed_and_answered_leaves_nothing_in_any_c
                                                        "recommendation": radio("no")})
     await slack.click("U0ALEX", f"case:lead:{report.id}")
 
+    # And designates outside counsel (why: a canary), who asks a question of their own
+    import_designees(slack.candor, ROSTER)
+    with slack.candor.db.read() as session:
+        robin = session.exec(select(Person).where(Person.email == "robin@counsel.example")).one()
+    until = (slack.candor.core.today() + timedelta(days=60)).isoformat()
+    done = await slack.submit("U0LEE", f"designate:{report.id}", {
+        "person": choose(str(robin.id)), "scope": choose("investigate"),
+        "until": {"value": {"type": "datepicker", "selected_date": until}},
+        "why": text_input(f"Interview the VP {c['why']}")})
+    assert "is designated" in json.dumps(await done.json())
+    await slack.until(lambda: [m for m in slack.api.called("chat.postMessage") if m.args.get("channel") == "DU0ROBIN"])
+    await slack.submit("U0ROBIN", f"ask:{report.id}", {"question": text_input(f"Who signed? {c['dq']}")})
+
     # And the reporter checks the case with /ethics status (slash text is not kept) and answers
     await slack.command("U0CFO", "/ethics", f"status {code} {secret}")
     status = await slack.until(lambda: [v for v in slack.api.called("views.open") if c["question"] in str(v)])
@@ -85,7 +102,9 @@ async def test_an_anonymous_report_followed_and_answered_leaves_nothing_in_any_c
         assert not (code in message and secret.replace("-", "") in message.replace("-", ""))
     # ... while the private views did carry them (the test looked in the right place)
     views = json.dumps([c.args for c in slack.api.calls if c.method in {"views.open", "views.push"}])
-    assert c["question"] in views
+    assert c["question"] in views and c["dq"] in views
+    # The adviser was told, with an Open button, and nothing more
+    assert [m for m in messages if "designated you on case" in m]
     await slack.click("U0LEE", f"case:view:{report.id}")
     await slack.until(lambda: c["note"] in str(slack.api.called("views.open")))
 

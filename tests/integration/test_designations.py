@@ -109,7 +109,8 @@ def test_the_adviser_opens_the_case_asks_the_anonymous_reporter_and_reads_the_an
 
     opened = world.command("adviser", "ethics", f"open {code}")
     assert f"{CANARY}-what" in text_of(opened)  # the narrative, in the private view
-    assert set(choice_values(opened)) == {f"case:ask:{report.id}"}
+    # an investigator asks and adds notes (no file buttons: CANDOR_PUBLIC_URL is unset here)
+    assert set(choice_values(opened)) == {f"case:ask:{report.id}", f"case:note:{report.id}"}
     assert [e.actor for e in audited(world, "case.opened")][-1] == f"person:{world.people['adviser'].id}"
 
     form = world.click("adviser", f"case:ask:{report.id}")[0]
