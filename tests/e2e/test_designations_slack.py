@@ -152,10 +152,10 @@ async def test_an_adviser_designated_in_slack_investigates_and_opens_nothing_els
     assert CANARY not in json.dumps(dm.args) and "Alex" not in json.dumps(dm.args)
     assert [b["value"] for b in buttons(dm.args)] == [f"case:view:{report.id}"]
 
-    # When Robin opens it from that message: the case, privately, audited; Ask is all he may do
+    # When Robin opens it from that message: the case, privately, audited; he may ask and add notes, nothing more
     window = await open_case(slack, "U0ROBIN", report, channel="DU0ROBIN")
     assert f"{CANARY}-what" in json.dumps(window)
-    assert [b["text"]["text"] for b in buttons(window)] == ["Ask the reporter"]
+    assert [b["text"]["text"] for b in buttons(window)] == ["Ask the reporter", "Add note"]
     robin = person_id(slack, "robin@counsel.example")
     assert audited(slack, "case.opened")[-1].actor == f"person:{robin}"
     # and asks the anonymous reporter a question

@@ -147,7 +147,7 @@ async def test_an_adviser_designated_in_teams_investigates_and_opens_nothing_els
     assert CANARY not in json.dumps(opener.body)
     window = await teams.open_dialog("aad-robin", opener)
     assert f"{CANARY}-what" in json.dumps(window)
-    assert list(actions(content(window))) == ["Ask the reporter"]
+    assert list(actions(content(window))) == ["Ask the reporter", "Add note"]
     ask = await in_dialog(teams, "aad-robin", window, "Ask the reporter")
     await in_dialog(teams, "aad-robin", ask, list(actions(content(ask)))[0],
                     question=f"Who signed off the counts? {CANARY}-q")
