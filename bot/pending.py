@@ -64,9 +64,10 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot import codes, sanitize
+from bot import sanitize
 from bot.core import REPORTER, Core
 from bot.delivery.outbox import db_enqueue
+from bot.fresh_secret import db_fresh_secret
 from bot.intake import Draft
 from bot.messages import CHANNEL, Document
 from bot.reports import (
@@ -118,11 +119,11 @@ def db_hold(session: Session, core: Core, *, draft: Draft, person: Person,
     assert draft.category is not None and draft.anonymous
     pending_id, report_id = new_id(), new_id()
     code = db_unused_code(session, core)
-    secret = codes.new_secret()
+    secret, secret_hash = db_fresh_secret(session)
     due = delayed(core)
     data = {
         "report_id": report_id, "code": code, "category": draft.category.value,
-        "secret_hash": core.vault.hash_secret(codes.normalise(secret)),
+        "secret_hash": secret_hash,
         "content": report_content(draft, person, platform).to_json(),
         "exclude": list(draft.exclude),
         "due": due.isoformat(), "platform": platform.value, "secrets_replaced": 0,

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from bot import codes, sanitize
 from bot.core import REPORTER, Core, actor_id, db_report_by_code
 from bot.delivery.outbox import db_enqueue
+from bot.fresh_secret import db_fresh_secret
 from bot.intake import Draft
 from bot.messages import CHANNEL
 from bot.report_content import FIELDS, NamedReporter, ReportContent
@@ -64,12 +65,12 @@ def db_submit(session: Session, core: Core, *, draft: Draft, person: Person,
     # An anonymous report is dated by its day in every plain row (report, exclusion, audit,
     # outbox): its moment must not point at its reporter.
     moment = core.today_start() if draft.anonymous else core.now()
-    secret = codes.new_secret() if draft.anonymous else None
+    secret, secret_hash = db_fresh_secret(session) if draft.anonymous else (None, None)
     db_record(session, core, report_id=report_id, code=code, category=draft.category,
               anonymous=draft.anonymous,
               reporter_tag=(None if draft.anonymous or person.id is None
                             else reporter_tag(core, person.id)),
-              secret_hash=core.vault.hash_secret(codes.normalise(secret)) if secret else None,
+              secret_hash=secret_hash,
               content=report_content(draft, person, platform).to_json(), exclude=draft.exclude,
               moment=moment)
     return Receipt(report_id, code, secret)
