@@ -16,8 +16,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
     args = parser.parse_args(argv)
     backends = ["sqlite"] + (["postgres"] if postgres_available() else [])
-    count = 100 if args.quick else 500
-    sizes = [100, 1000] if args.quick else [10_000, 100_000]
+    count = 20 if args.quick else 500
+    sizes = [50, 100] if args.quick else [10_000, 100_000]
     print(f"# Candor benchmarks\n\nPython {platform.python_version()} on {platform.machine()}, "
           f"{os.cpu_count()} cores, backends: {', '.join(backends)}\n")
     sys.stdout.flush()

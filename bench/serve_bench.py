@@ -273,7 +273,7 @@ def ms(seconds: float) -> str:
 
 async def form_tables(backends: list[str], quick: bool) -> list[list[str]]:
     rows: list[list[str]] = []
-    levels = {1: 10 if quick else 200, 20: 2 if quick else 15, 50: 1 if quick else 6}
+    levels = {1: 5 if quick else 200, 20: 1 if quick else 15, 50: 1 if quick else 6}
     for backend in backends:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
@@ -361,7 +361,7 @@ async def sqlite_tables(quick: bool) -> dict[str, list[list[str]]]:
                         "anonymous report, 20 at once: p50", ms(ours.p(50)), ms(bare.p(50)),
                         f"{ours.p(50) / bare.p(50):.1f}x", "—", None))
                     # DM turns, 10 officers at once.
-                    each = 4 if quick else 40
+                    each = 2 if quick else 40
                     ours = await dms(http, candor.url, api, 10, each, first=240, floor=False)
                     bare = await dms(http, floor.url, api, 10, each, first=260, floor=True)
                     ratio = ours.rate / bare.rate
@@ -382,7 +382,7 @@ async def soak(http: aiohttp.ClientSession, candor: Served, api: CountingStandIn
                quick: bool) -> list[list[str]]:
     """Mixed requests from 10 officers at once: a named report, a DM turn and /healthz in turn;
     resident memory sampled every tenth of the way, settled at the first fifth."""
-    total = 500 if quick else 10_000
+    total = 150 if quick else 10_000
     clients = 10
     per_client = total // clients
     samples: list[int] = []

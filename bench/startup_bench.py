@@ -37,7 +37,7 @@ def measure(argv: list[str], env: dict[str, str], repeat: int) -> tuple[float, i
 
 
 def run(*, quick: bool) -> list[Table]:
-    repeat = 3 if quick else 7
+    repeat = 1 if quick else 7
     candor = _candor()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
