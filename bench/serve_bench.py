@@ -271,9 +271,11 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:,.0f} ms" if seconds >= 0.01 else f"{seconds * 1000:.1f} ms"
 
 
-async def form_tables(backends: list[str], quick: bool) -> list[list[str]]:
+async def form_tables(backends: list[str], quick: bool,
+                      levels: dict[int, int] | None = None) -> list[list[str]]:
+    """Rows for each backend and level; `levels`: clients at once -> forms each."""
     rows: list[list[str]] = []
-    levels = {1: 5 if quick else 200, 20: 1 if quick else 15, 50: 1 if quick else 6}
+    levels = levels or {1: 5 if quick else 200, 20: 1 if quick else 15, 50: 1 if quick else 6}
     for backend in backends:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
