@@ -19,6 +19,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from storage import audit
+
 DEFAULT_DATABASE_URL = "sqlite:///candor.db"
 
 # TCP keepalive on every PostgreSQL connection: first probe after 10 s of silence, then every
@@ -147,6 +149,8 @@ class Database:
         """A unit of work: everything in the block commits together, or nothing does."""
         with (self._writer if self.is_sqlite else nullcontext()), \
                 Session(self.engine, expire_on_commit=False) as session:
+            # The audit events it appends are written as it commits (storage.audit).
+            session.info[audit.DEFER] = True
             try:
                 yield session
                 session.commit()
