@@ -14,6 +14,7 @@ written here (tests/unit/adapters/test_cli_lazy.py checks it is the command's ow
 
 from __future__ import annotations
 
+import difflib
 import importlib
 from typing import Any, NamedTuple
 
@@ -103,7 +104,15 @@ class _LazyGroup(TyperGroup):
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         if args and args[0] in _LAZY and args[0] not in self.commands:
             self.commands[args[0]] = load(args[0])
-        return super().resolve_command(ctx, args)
+        try:
+            return super().resolve_command(ctx, args)
+        except typer._click.exceptions.UsageError as exc:
+            # A typo: suggest among every command, not only those loaded.
+            close = difflib.get_close_matches(args[0], list(_LAZY)) if args else []
+            if close and "Did you mean" not in exc.message:
+                exc.message = (exc.message.rstrip(".") + ". Did you mean "
+                               + ", ".join(repr(name) for name in close) + "?")
+            raise
 
 
 app = typer.Typer(cls=_LazyGroup,
