@@ -117,9 +117,10 @@ def db_hold(session: Session, core: Core, *, draft: Draft, person: Person,
     """Accept an anonymous report: seal it in a pending row, due after a random delay, and
     return its receipt. Writes nothing else."""
     assert draft.category is not None and draft.anonymous
+    # First: it may send the event back to have a secret made outside the transaction.
+    secret, secret_hash = db_fresh_secret(session)
     pending_id, report_id = new_id(), new_id()
     code = db_unused_code(session, core)
-    secret, secret_hash = db_fresh_secret(session)
     due = delayed(core)
     data = {
         "report_id": report_id, "code": code, "category": draft.category.value,

@@ -60,12 +60,13 @@ def db_submit(session: Session, core: Core, *, draft: Draft, person: Person,
     """Seal and record the report now, with its exclusions, the audit event and the channel alert.
     (An anonymous report under a delay is held sealed instead, and recorded later: bot.pending.)"""
     assert draft.category is not None and draft.anonymous is not None
+    # First: it may send the event back to have a secret made outside the transaction.
+    secret, secret_hash = db_fresh_secret(session) if draft.anonymous else (None, None)
     report_id = new_id()
     code = db_unused_code(session, core)
     # An anonymous report is dated by its day in every plain row (report, exclusion, audit,
     # outbox): its moment must not point at its reporter.
     moment = core.today_start() if draft.anonymous else core.now()
-    secret, secret_hash = db_fresh_secret(session) if draft.anonymous else (None, None)
     db_record(session, core, report_id=report_id, code=code, category=draft.category,
               anonymous=draft.anonymous,
               reporter_tag=(None if draft.anonymous or person.id is None
