@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import ParamSpec, TypeVar
 
@@ -23,6 +24,10 @@ log = logging.getLogger("candor.bridge")
 
 P = ParamSpec("P")
 T = TypeVar("T")
+# How long a platform id the roster knows is taken as known without asking the database again
+# (each event then resolves it once, in its own unit of work, not twice), and how many are kept.
+KNOWN_SECONDS = 60.0
+KNOWN_MOST = 10_000
 
 
 class Bridge:
@@ -34,6 +39,7 @@ class Bridge:
         self.wake = wake
         self.platform = platform
         self.surface = surface
+        self._known: dict[str, float] = {}  # platform id -> when the database last said known
 
     async def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """A blocking call (the core, the database), in a thread."""
@@ -52,9 +58,20 @@ class Bridge:
         with `email` (the platform's directory), so that the core can match them by e-mail once
         and store the match; without a lookup, or without an id, they stay as they are."""
         actor = Actor(self.platform, user_id, surface=self.surface)
-        if email is None or not user_id or await self.call(self.service.knows, actor):
+        if email is None or not user_id or self._recently_known(user_id):
+            return actor
+        if await self.call(self.service.knows, actor):
+            if len(self._known) >= KNOWN_MOST:
+                self._known.clear()
+            self._known[user_id] = time.monotonic()
             return actor
         return Actor(self.platform, user_id, email=await email(), surface=self.surface)
+
+    def _recently_known(self, user_id: str) -> bool:
+        # Only a "known" is remembered, and for a minute: someone taken off the roster and back
+        # on under a new id is looked up by e-mail again within a minute.
+        since = self._known.get(user_id)
+        return since is not None and time.monotonic() - since < KNOWN_SECONDS
 
     async def bot_is_back(self) -> int:
         """The bot is back where the committee's notices go: those the platform refused while it

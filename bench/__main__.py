@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sys
 
-from bench import storage_bench
+from bench import serve_bench, startup_bench, storage_bench
 from bench.common import postgres_available
 
 
@@ -15,20 +16,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
     args = parser.parse_args(argv)
     backends = ["sqlite"] + (["postgres"] if postgres_available() else [])
-    count = 100 if args.quick else 500
-    sizes = [100, 1000] if args.quick else [1_000, 10_000, 100_000]
+    count = 20 if args.quick else 500
+    sizes = [50, 100] if args.quick else [10_000, 100_000]
     print(f"# Candor benchmarks\n\nPython {platform.python_version()} on {platform.machine()}, "
-          f"backends: {', '.join(backends)}\n")
-    tables = storage_bench.run(backends, count=count, sizes=sizes)
-    try:
-        from bench import slack_bench
-    except ImportError:
-        slack_bench = None  # type: ignore[assignment]
-    if slack_bench is not None:
-        tables += slack_bench.run(quick=args.quick)
-    for table in tables:
-        print(table.render())
-        sys.stdout.flush()
+          f"{os.cpu_count()} cores, backends: {', '.join(backends)}\n")
+    sys.stdout.flush()
+    # Each table is printed as soon as it is measured.
+    for measure in (lambda: startup_bench.run(quick=args.quick),
+                    lambda: serve_bench.run(backends, quick=args.quick),
+                    lambda: storage_bench.run(backends, count=count, sizes=sizes)):
+        for table in measure():
+            print(table.render())
+            sys.stdout.flush()
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 import statistics
 import tempfile
 import time
@@ -92,3 +93,23 @@ class Table:
         body = ["| " + " | ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) + " |"
                 for r in self.rows]
         return "\n".join([f"### {self.title}", "", line, rule, *body, ""])
+
+
+def check(what: str, figure: str, floor: str, ratio: str, target: str,
+          ok: bool | None) -> list[str]:
+    """One row of a table against a target: pass, FAIL, or — (a figure shown, no target)."""
+    return [what, figure, floor, ratio, target, "—" if ok is None else "pass" if ok else "FAIL"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def rss_kb(pid: int) -> int:
+    """A live process's resident set, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0

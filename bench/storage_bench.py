@@ -20,6 +20,7 @@ from sqlalchemy import (
     insert,
     text,
 )
+from sqlalchemy import select as core_select
 from sqlmodel import select
 
 from bench.common import Table as Out
@@ -88,7 +89,8 @@ def submission(backend: str, count: int) -> list[str]:
     rate_sealed, rate_plain, rate_orm = count / t_sealed, count / t_plain, count / t_orm
     return [backend, str(count), f"{rate_sealed:,.0f}/s", f"{rate_plain:,.0f}/s",
             f"{rate_orm:,.0f}/s", f"{rate_sealed / rate_plain:.2f}",
-            f"{rate_sealed / rate_orm:.2f}", "≥ 0.5"]
+            f"{rate_sealed / rate_orm:.2f}", "≥ 0.5",
+            "pass" if rate_sealed / rate_plain >= 0.5 else "FAIL"]
 
 
 def _rows_per_submission(db, count: int) -> list[tuple[str, bytes]]:  # type: ignore[no-untyped-def]
@@ -126,6 +128,12 @@ def _populate(db, size: int, now: datetime) -> None:  # type: ignore[no-untyped-
         connection.execute(insert(Report.__table__), reports)  # type: ignore[attr-defined]
 
 
+# What the sweep reads of each officer and each open case (bot/sweep.py).
+PERSON_COLUMNS = (Person.id, Person.name, Person.attestation_due)
+REPORT_COLUMNS = (Report.id, Report.code, Report.category, Report.received_at,
+                  Report.acknowledged_at, Report.last_feedback_at)
+
+
 def sweep_cost(backend: str, sizes: list[int]) -> list[list[str]]:
     now = datetime(2026, 11, 10, 14, 0, tzinfo=UTC)
     rows = []
@@ -137,16 +145,22 @@ def sweep_cost(backend: str, sizes: list[int]) -> list[list[str]]:
             sweeper = Sweeper(db, core, core.schedule)
 
             def scan() -> None:
-                with db.read() as session:
-                    session.exec(select(Person).where(Person.kind == PersonKind.OFFICER)).all()
-                    session.exec(select(Report).where(Report.status != CaseStatus.CLOSED)).all()
+                # One Core SELECT of the columns the sweep judges by (tuples, not ORM objects).
+                with db.engine.connect() as connection:
+                    connection.execute(core_select(*PERSON_COLUMNS)
+                                       .where(Person.kind == PersonKind.OFFICER,
+                                              Person.active == True)).all()  # noqa: E712
+                    connection.execute(core_select(*REPORT_COLUMNS)
+                                       .where(Report.status != CaseStatus.CLOSED,
+                                              Report.shredded_at.is_(None))).all()  # type: ignore[union-attr]
 
             t_sweep = timed(lambda: sweeper.run(now), repeat=2)  # noqa: B023
             t_scan = timed(scan, repeat=2)
         per_row.append(t_sweep / size)
         growth = f"{per_row[-1] / per_row[0]:.2f}x" if len(per_row) > 1 else "1.00x"
+        ok = t_sweep / t_scan <= 3 and (len(per_row) == 1 or per_row[-1] / per_row[0] <= 1.5)
         rows.append([backend, f"{size:,}", f"{t_sweep * 1000:,.0f} ms", f"{t_scan * 1000:,.0f} ms",
-                     f"{t_sweep / t_scan:.2f}", growth])
+                     f"{t_sweep / t_scan:.2f}", growth, "pass" if ok else "FAIL"])
     return rows
 
 
@@ -200,11 +214,12 @@ def run(backends: list[str], *, count: int, sizes: list[int]) -> list[Out]:
     return [
         Out("Report submission: sealed report + audit + outbox per transaction vs plain insert",
             ["backend", "reports", "sealed", "plain (same rows, Core)", "plain (report row, ORM)",
-             "ratio vs Core", "ratio vs ORM", "target"],
+             "ratio vs Core", "ratio vs ORM", "target (vs Core)", "result"],
             [submission(b, count) for b in backends]),
-        Out("Sweep cost (officers + open cases, nothing due) vs one read of the same rows",
-            ["backend", "rows each", "sweep", "read", "sweep/read (≤ 3)",
-             "cost per row vs smallest"],
+        Out("Sweep cost (officers + open cases, nothing due) vs one Core SELECT of the same "
+            "columns",
+            ["backend", "rows each", "sweep", "Core SELECT", "sweep/SELECT (≤ 3)",
+             "cost per row vs smallest (linear)", "result"],
             [row for b in backends for row in sweep_cost(b, sizes)]),
         Out("Resolving a platform id to its person (every event): sealed identity vs plain join",
             ["backend", "people", "sealed (keyed tag, open)", "plain join (before 0008)", "ratio"],

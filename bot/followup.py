@@ -30,6 +30,7 @@ from bot.core import (
     required_text,
 )
 from bot.delivery.outbox import db_enqueue
+from bot.fresh_secret import db_fresh_secret
 from bot.messages import (
     CHANNEL,
     Actor,
@@ -254,12 +255,11 @@ def db_replace_typed_secret(session: Session, core: Core, person: Person, actor:
         return [Text(following.secret_typed_not_shown(actor.surface))]
     if not report.anonymous:  # a named case needs no secret: what was typed opens nothing
         return [Text(following.secret_typed_not_shown(actor.surface))]
-    secret = codes.new_secret()
+    secret, secret_hash = db_fresh_secret(session)
     if isinstance(report, pending.Held):  # not recorded yet: audited when it is
-        pending.db_replace_secret(session, core, report,
-                                  secret_hash=core.vault.hash_secret(codes.normalise(secret)))
+        pending.db_replace_secret(session, core, report, secret_hash=secret_hash)
     else:
-        report.secret_hash = core.vault.hash_secret(codes.normalise(secret))
+        report.secret_hash = secret_hash
         session.add(report)
         core.audit_event(session, actor=REPORTER, action=AuditAction.CASE_SECRET_REPLACED,
                          record_kind=REPORT,

@@ -82,9 +82,14 @@ def db_hand_back(session: Session, core: Core, member: Person, report_id: str) -
 
 def db_leads(session: Session, core: Core, reports: Sequence[Report]) -> dict[str, int]:
     """Who leads each of these cases (those no one leads are left out), in one pass over the
-    exclusions: what a list of cases and the sweep need."""
+    exclusions: what a list of cases needs."""
+    return db_leads_of(session, core, [r.id for r in reports])
+
+
+def db_leads_of(session: Session, core: Core, report_ids: Sequence[str]) -> dict[str, int]:
+    """`db_leads` by the cases' ids: what the sweep, which reads no whole rows, needs."""
     members = {p.id for p in db_committee(session) if p.id is not None}
-    wanted = {r.id for r in reports}
+    wanted = set(report_ids)
     rows = [row for row in session.exec(select(CaseLead)).all() if row.report_id in wanted]
     excluded = db_exclusions(session, core, [row.report_id for row in rows])
     leads = {row.report_id: working.lead_of(row, excluded=excluded.get(row.report_id, set()),

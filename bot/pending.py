@@ -64,10 +64,11 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot import codes, designations, sanitize
+from bot import designations, sanitize
 from bot.core import REPORTER, Core
 from bot.delivery.outbox import db_enqueue
 from bot.evidence.store import db_move_held
+from bot.fresh_secret import db_fresh_secret
 from bot.intake import Draft
 from bot.messages import CHANNEL, Document
 from bot.reports import (
@@ -117,13 +118,14 @@ def db_hold(session: Session, core: Core, *, draft: Draft, person: Person,
     """Accept an anonymous report: seal it in a pending row, due after a random delay, and
     return its receipt. Writes nothing else."""
     assert draft.category is not None and draft.anonymous
+    # First: it may send the event back to have a secret made outside the transaction.
+    secret, secret_hash = db_fresh_secret(session)
     pending_id, report_id = new_id(), new_id()
     code = db_unused_code(session, core)
-    secret = codes.new_secret()
     due = delayed(core)
     data = {
         "report_id": report_id, "code": code, "category": draft.category.value,
-        "secret_hash": core.vault.hash_secret(codes.normalise(secret)),
+        "secret_hash": secret_hash,
         "content": report_content(draft, person, platform).to_json(),
         "exclude": list(draft.exclude),
         "due": due.isoformat(), "platform": platform.value, "secrets_replaced": 0,

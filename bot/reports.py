@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from bot import codes, sanitize
 from bot.core import REPORTER, Core, actor_id, db_report_by_code
 from bot.delivery.outbox import db_enqueue
+from bot.fresh_secret import db_fresh_secret
 from bot.intake import Draft
 from bot.messages import CHANNEL
 from bot.report_content import FIELDS, NamedReporter, ReportContent
@@ -59,17 +60,18 @@ def db_submit(session: Session, core: Core, *, draft: Draft, person: Person,
     """Seal and record the report now, with its exclusions, the audit event and the channel alert.
     (An anonymous report under a delay is held sealed instead, and recorded later: bot.pending.)"""
     assert draft.category is not None and draft.anonymous is not None
+    # First: it may send the event back to have a secret made outside the transaction.
+    secret, secret_hash = db_fresh_secret(session) if draft.anonymous else (None, None)
     report_id = new_id()
     code = db_unused_code(session, core)
     # An anonymous report is dated by its day in every plain row (report, exclusion, audit,
     # outbox): its moment must not point at its reporter.
     moment = core.today_start() if draft.anonymous else core.now()
-    secret = codes.new_secret() if draft.anonymous else None
     db_record(session, core, report_id=report_id, code=code, category=draft.category,
               anonymous=draft.anonymous,
               reporter_tag=(None if draft.anonymous or person.id is None
                             else reporter_tag(core, person.id)),
-              secret_hash=core.vault.hash_secret(codes.normalise(secret)) if secret else None,
+              secret_hash=secret_hash,
               content=report_content(draft, person, platform).to_json(), exclude=draft.exclude,
               moment=moment)
     return Receipt(report_id, code, secret)

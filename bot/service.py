@@ -30,6 +30,7 @@ from bot import (
     disclosures,
     filing,
     followup,
+    fresh_secret,
     home,
     lead,
     notes,
@@ -84,20 +85,26 @@ class Service:
     def handle(self, event: Inbound) -> list[Reply]:
         """Handle one inbound event; a platform's retry of the same event id changes nothing."""
         verdicts: dict[tuple[str | None, str], bool] = {}
-        for _ in range(3):
+        made: list[tuple[str, str]] = []
+        for _ in range(4):
             try:
-                return self._handle(event, verdicts)
+                return self._handle(event, verdicts, made)
             except followup.SecretCheck as check:
                 # A reporter's secret: the unit of work was rolled back, the slow hash runs here,
                 # holding no transaction (no SQLite write lock), and the event is handled again.
                 verdicts[check.key] = check.verify(self.core.vault)
-        log.error("a status check needed more secret checks than it can ask for")
+            except fresh_secret.SecretNeeded:
+                # A new secret for a reporter: made and hashed here alike (bot.fresh_secret).
+                made.append(fresh_secret.make(self.core.vault))
+        log.error("an event needed more slow secret hashes than it can ask for")
         return [Text(refusals.INTERNAL_ERROR)]
 
-    def _handle(self, event: Inbound, verdicts: dict[tuple[str | None, str], bool]) -> list[Reply]:
+    def _handle(self, event: Inbound, verdicts: dict[tuple[str | None, str], bool],
+                made: list[tuple[str, str]]) -> list[Reply]:
         try:
             with self.db.write() as session:
                 session.info[followup.VERDICTS] = verdicts
+                session.info[fresh_secret.FRESH] = made
                 if event.event_id and not once.db_first_time(session, self.core, event):
                     return []
                 person = db_resolve(session, self.core, event.actor)

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from sqlalchemy import select as columns
 from sqlmodel import Session, col, select
 
 from bot import attestation, designations, drafts, housekeeping, lead, pending, retention, sanitize
@@ -69,8 +70,8 @@ class Sweeper:
                        if p.id is not None]
             cases = self._cases(session)
             waivers = self._waivers(session)
-            draft_states = [DraftState(c.key, c.updated_at)
-                            for c in session.exec(select(Conversation)).all()]
+            draft_states = [DraftState(key, updated_at) for key, updated_at in
+                            session.exec(select(Conversation.key, Conversation.updated_at)).all()]
             dues, expired = all_dues(officers=officers, cases=cases, members=members,
                                      waivers=waivers, drafts=draft_states, now=now,
                                      settings=self.settings)
@@ -108,29 +109,37 @@ class Sweeper:
     # --- inputs -------------------------------------------------------------------------------
 
     def _officers(self, session: Session, now: datetime) -> list[OfficerState]:
-        people = session.exec(select(Person).where(Person.kind == PersonKind.OFFICER,
-                                                   Person.active == True)).all()  # noqa: E712
+        # The columns judged by, not whole rows: the sweep reads every officer (make bench).
+        people = session.execute(columns(col(Person.id), col(Person.name),
+                                         col(Person.attestation_due))
+                                 .where(col(Person.kind) == PersonKind.OFFICER,
+                                        col(Person.active) == True)).all()  # noqa: E712
         periods = db_attested_periods(session)
         states = []
-        for person in people:
-            assert person.id is not None
+        today = local_date(now, self.settings.tz)
+        for person_id, name, attestation_due in people:
+            assert person_id is not None
             # The period owed, never one already met: a due date set back by a re-import or
             # an edit does not silence the officer's reminders.
-            owed = attestation.owed(person.attestation_due, periods.get(person.id, set()),
-                                   local_date(now, self.settings.tz))
-            states.append(OfficerState(person.id, person.name,
-                                       owed.due if owed.scheduled else None))
+            owed = attestation.owed(attestation_due, periods.get(person_id, set()), today)
+            states.append(OfficerState(person_id, name, owed.due if owed.scheduled else None))
         return states
 
     def _cases(self, session: Session) -> list[OpenCase]:
-        reports = session.exec(select(Report).where(Report.status != CaseStatus.CLOSED,
-                                                    col(Report.shredded_at).is_(None))).all()
-        excluded = db_exclusions(session, self.core, [r.id for r in reports])
-        leads = lead.db_leads(session, self.core, reports)  # issue 22
-        return [OpenCase(r.id, r.code, r.category.value, r.received_at, r.acknowledged_at,
-                         r.last_feedback_at, frozenset(excluded.get(r.id, set())),
-                         leads.get(r.id))
-                for r in reports]
+        # The columns judged by: never the sealed body (every open case is read, each sweep).
+        reports = session.execute(
+            columns(col(Report.id), col(Report.code), col(Report.category),
+                    col(Report.received_at), col(Report.acknowledged_at),
+                    col(Report.last_feedback_at))
+            .where(col(Report.status) != CaseStatus.CLOSED,
+                   col(Report.shredded_at).is_(None))).all()
+        excluded = db_exclusions(session, self.core, [r[0] for r in reports])
+        leads = lead.db_leads_of(session, self.core, [r[0] for r in reports])  # issue 22
+        return [OpenCase(report_id, code, category.value, received_at, acknowledged_at,
+                         last_feedback_at, frozenset(excluded.get(report_id, set())),
+                         leads.get(report_id))
+                for report_id, code, category, received_at, acknowledged_at, last_feedback_at
+                in reports]
 
     def _waivers(self, session: Session) -> list[WaiverState]:
         rows = session.exec(select(Waiver, Person.name)

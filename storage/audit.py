@@ -16,8 +16,10 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from storage.clock import utcnow
@@ -103,6 +105,7 @@ class AuditLog:
         before, after = _segment_keys(self._keyring())
         if before == after:
             raise ValueError("no index-key rotation is under way")
+        _write_pending(session)  # what this transaction appended before comes before the link
         _lock(session)
         if _head_under(session, after):
             return False
@@ -122,11 +125,21 @@ class AuditLog:
         record_id: str,
         detail: Detail | None = None,
         at: datetime | None = None,
-    ) -> AuditEvent:
-        """Append one event inside the caller's transaction (the caller commits)."""
-        _lock(session)
-        return self._append(session, self._appending_key(session), actor=actor, action=action,
-                            record_kind=record_kind, record_id=record_id, detail=detail, at=at)
+    ) -> None:
+        """Append one event inside the caller's transaction (the caller commits).
+
+        In a unit of work (`Database.write`, which sets `DEFER`), the row is written as the
+        transaction commits (`_write_pending`, in the order appended):
+        taking the chain's lock (on PostgreSQL an advisory lock every audited transaction waits
+        for) and reading its head last, the lock is held for the append and the commit only,
+        not for the rest of the transaction's statements."""
+        args: dict[str, Any] = {"actor": actor, "action": action, "record_kind": record_kind,
+                                "record_id": record_id, "detail": detail, "at": at or utcnow()}
+        if not session.info.get(DEFER):  # a session committed by other means: written now
+            _lock(session)
+            self._append(session, self._appending_key(session), **args)
+            return
+        session.info.setdefault(_PENDING, []).append((self, args))
 
     def _append(self, session: Session, key: bytes, *, actor: str, action: str,
                 record_kind: str, record_id: str, detail: Detail | None,
@@ -225,7 +238,27 @@ def _mac(key: bytes, prev_hash: str, seq: int, at: datetime, actor: str, action:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def _lock(session: Session) -> None:
+_PENDING = "candor_audit_pending"  # session.info: the events appended, not yet written
+DEFER = "candor_audit_at_commit"  # session.info: this session commits itself (Database.write)
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _write_pending(session: OrmSession) -> None:
+    """Write the events this transaction appended, in order, under the chain's lock."""
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    _lock(session)
+    for log, args in pending:
+        log._append(session, log._appending_key(session), **args)
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _drop_pending(session: OrmSession) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def _lock(session: OrmSession) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
 

@@ -9,14 +9,17 @@ over connections that notice a dead peer within about half a minute (see `postgr
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
+
+from storage import audit
 
 DEFAULT_DATABASE_URL = "sqlite:///candor.db"
 
@@ -123,6 +126,11 @@ class Database:
     """The engine, and the two ways to use it: `write()` and `read()`."""
 
     engine: Engine
+    # SQLite has one writer at a time. Threads of this process queue for it here, each woken the
+    # moment the one before commits; left to SQLite's busy handler they would poll it, sleeping
+    # up to 100 ms between tries, and under twenty writers at once the unlucky ones wait seconds.
+    # (Other processes, a `candor` command beside the server, still meet `busy_timeout`.)
+    _writer: threading.RLock = field(default_factory=threading.RLock, compare=False, repr=False)
 
     @classmethod
     def from_url(cls, url: str = DEFAULT_DATABASE_URL) -> Database:
@@ -139,7 +147,10 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A unit of work: everything in the block commits together, or nothing does."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with (self._writer if self.is_sqlite else nullcontext()), \
+                Session(self.engine, expire_on_commit=False) as session:
+            # The audit events it appends are written as it commits (storage.audit).
+            session.info[audit.DEFER] = True
             try:
                 yield session
                 session.commit()

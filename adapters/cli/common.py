@@ -15,19 +15,22 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console as RichConsole
 from rich.markup import escape
 
-from adapters.bootstrap import Candor, StartupError, build
 from adapters.settings import Settings, explain
 from bot.admin import Admin, Refused
 from bot.core import CandorError, FieldError
 from storage import migrate
 from storage.db import Database
 from storage.vocabulary import Platform
+
+if TYPE_CHECKING:  # the service and all of bot/: imported by the commands that build Candor
+    from adapters.bootstrap import Candor
 
 out = RichConsole()
 err = RichConsole(stderr=True)
@@ -73,6 +76,8 @@ def running(platforms: frozenset[Platform] = frozenset(), *, create_key: bool = 
             upgrade: bool = False, log_warnings: bool = False) -> Iterator[Candor]:
     """Candor built for one command, closed when the command ends; or a refusal saying what to
     fix (a missing key, an old schema)."""
+    from adapters.bootstrap import StartupError, build
+
     # A command shows a warning (a key file others may read) on the terminal; the server logs it.
     try:
         candor = build(settings(), platforms=platforms, create_key=create_key, upgrade=upgrade,

@@ -28,12 +28,6 @@ from storage.keyring import KeyringError
 from storage.vocabulary import Platform
 
 
-def add_commands(app: typer.Typer) -> None:
-    app.command()(console)
-    app.command()(init)
-    app.command()(serve)
-
-
 def console(
     allow_production: bool = typer.Option(
         False, "--allow-production",
