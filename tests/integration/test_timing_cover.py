@@ -46,7 +46,8 @@ DAY = datetime(2026, 11, 2, tzinfo=UTC)
 # What a recording transaction may touch: the case's own rows, its data keys, the pending row
 # (and the held report's evidence files, which move to its case).
 CASE_TABLES = {"pendingreport", "pendinganswer", "datakey", "report", "exclusion", "auditevent",
-               "outboxmessage", "casemessage", "evidencefile"}
+               "outboxmessage", "casemessage", "evidencefile",
+               "designation"}  # the case's investigators, told of news (issue 22)
 CANARY = "CANARY-held-7q"
 
 
