@@ -146,9 +146,22 @@ class IntakeStep:
         return self.value
 
 
+# confidential reporting (issue 24): the reporter's own choices about their name
+
+
+@dataclass(frozen=True)
+class ShowNameForm(_OnOne):
+    prefix = "myname:show"  # the record is the report
+
+
+@dataclass(frozen=True)
+class LinkNameForm(_OnOne):
+    prefix = "myname:link"  # the record is a token bound to the case and the reporter's account
+
+
 Click = (Menu | Acknowledge | ViewCase | AskForm | DetermineForm | ExcludeForm | HoldForm
          | MoveForm | DiscloseForm | AnswerForm | ViewDisclosure | ReportAfterAttesting
-         | ChatReport | MyReports | Cmd | IntakeStep)
+         | ChatReport | MyReports | Cmd | IntakeStep | ShowNameForm | LinkNameForm)
 
 _CASE_CLICKS: dict[str, Callable[[str], Click]] = {
     c.prefix.removeprefix("case:"): c
@@ -182,6 +195,11 @@ def parse(value: str) -> Click | None:
     if verb == "cmd":
         name, _, args = rest.partition(":")
         return Cmd(name, args) if name in CMD_NAMES else None
+    if verb == "myname":  # issue 24
+        which, _, arg = rest.partition(":")
+        if which == "show":
+            return _some(arg, ShowNameForm)
+        return _some(arg, LinkNameForm) if which == "link" else None
     return None
 
 
@@ -256,12 +274,23 @@ class MoveSubmit:
         return f"move:{self.report_id}:{self.to}"
 
 
+@dataclass(frozen=True)
+class ShowNameSubmit(_OnOne):
+    prefix = "myname-show"  # issue 24; the record is the report
+
+
+@dataclass(frozen=True)
+class LinkNameSubmit(_OnOne):
+    prefix = "myname-link"  # issue 24; the record is the token
+
+
 FormAction = (ReportForm | AttestForm | WaiverSubmit | AskSubmit | DetermineSubmit | ExcludeSubmit
-              | HoldSubmit | DiscloseSubmit | AnswerSubmit | MoveSubmit)
+              | HoldSubmit | DiscloseSubmit | AnswerSubmit | MoveSubmit | ShowNameSubmit
+              | LinkNameSubmit)
 
 _ON_ONE: dict[str, Callable[[str], FormAction]] = {
     c.prefix: c for c in (AskSubmit, DetermineSubmit, ExcludeSubmit, HoldSubmit, DiscloseSubmit,
-                          AnswerSubmit)}
+                          AnswerSubmit, ShowNameSubmit, LinkNameSubmit)}
 
 
 def parse_form(form_id: str) -> FormAction | None:
