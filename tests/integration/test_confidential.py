@@ -4,6 +4,9 @@ reporter is reached."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from sqlmodel import select
 
 from bot import confidential
@@ -136,3 +139,106 @@ def test_retention_shreds_the_identity_with_the_case(database, vault):
         assert report is not None
         assert confidential.db_reporter(session, world.core, report) is None
     assert isinstance(Document, type)
+
+
+def test_the_reporter_shows_their_name_and_an_excluded_member_never_sees_it(database, vault):
+    world = build_world(database, vault)
+    # Given a confidential report that keeps Jordan away
+    world.say("cfo", "report")
+    world.click("cfo", "intake:cat:fraud")
+    world.say("cfo", f"Quarter-end revenue is booked early {CANARY}-what")
+    world.say("cfo", "skip")
+    world.click("cfo", f"intake:excl:{world.people['member2'].id}")
+    world.click("cfo", "intake:excl:done")
+    for _ in range(3):
+        world.say("cfo", "skip")
+    world.click("cfo", "intake:id:confidential")
+    world.click("cfo", "intake:submit")
+    report = the_report(world)
+    # When the reporter opens the case and shows their name, confirming it
+    status = world.command("cfo", "ethics", f"status {report.code}")
+    assert f"myname:show:{report.id}" in choice_values(status)
+    form = world.click("cfo", f"myname:show:{report.id}")
+    assert "cannot be taken back" in repr(form)
+    refused = world.submit("cfo", f"myname-show:{report.id}", {"confirm": "no"})
+    assert "Please answer yes" in repr(refused)
+    assert "Confidential reporter" in text_of(world.click("member", f"case:view:{report.id}"))
+    done = world.submit("cfo", f"myname-show:{report.id}", {"confirm": "yes"})
+    assert "now shown" in text_of(done)
+    # Then a member allowed on the case sees the name, the excluded member nothing of the case
+    assert "Dana Reyes" in text_of(world.click("member", f"case:view:{report.id}"))
+    assert "Dana Reyes" not in text_of(world.click("member2", f"case:view:{report.id}"))
+    # And the reporter's view says when; the button is gone
+    own = world.command("cfo", "ethics", f"status {report.code}")
+    assert "Shown to the committee on" in text_of(own)
+    assert f"myname:show:{report.id}" not in choice_values(own)
+    # And another officer cannot show it (refused and audited)
+    other = world.submit("controller", f"myname-show:{report.id}", {"confirm": "yes"})
+    assert "not one of your confidential reports" in text_of(other)
+    with world.db.read() as session:
+        assert session.exec(select(AuditEvent).where(
+            AuditEvent.action == AuditAction.CASE_REFUSED,
+            AuditEvent.record_id == report.id)).first() is not None
+
+
+def test_the_form_files_a_confidential_report_and_the_three_ways_are_offered(database, vault):
+    world = build_world(database, vault)
+    form = world.command("cfo", "ethics", "report")
+    assert "confidential" in repr(form)
+    done = world.submit("cfo", "intake", {"category": "fraud",
+                                         "what": f"Revenue booked early {CANARY}-what",
+                                         "anonymous": "confidential"})
+    assert "confidentially" in text_of(done)
+    report = the_report(world)
+    assert report.confidential and not report.anonymous and report.reporter_tag is None
+    bad = world.submit("cfo", "intake", {"category": "fraud", "what": "Revenue booked early",
+                                        "anonymous": "perhaps"})
+    assert "confidential or anonymous" in repr(bad)
+
+
+def test_a_confidential_report_waits_its_delay_like_an_anonymous_one(database, vault):
+    from bot.pending import Recorder
+    from storage.models import PendingReport
+
+    world = build_world(database, vault)
+    world.core.schedule = replace(world.core.schedule, anonymous_delay_minutes=30)
+    world.submit("cfo", "intake", {"category": "fraud", "what": f"Revenue booked early {CANARY}",
+                                   "anonymous": "confidential"})
+    with world.db.read() as session:
+        assert session.exec(select(Report)).first() is None
+        assert session.exec(select(PendingReport)).one()
+    world.clock.advance(minutes=31)
+    assert Recorder(world.db, world.core).run() == 1
+    report = the_report(world)
+    assert report.confidential and report.received_at == world.core.today_start()
+    assert report.code in text_of(world.click("cfo", "reporter:cases"))
+
+
+def test_an_anonymous_report_becomes_confidential_with_code_and_secret(database, vault):
+    world = build_world(database, vault)
+    receipt = world.submit("cfo", "intake", {"category": "fraud",
+                                             "what": f"Revenue booked early {CANARY}",
+                                             "anonymous": "yes"})
+    text = text_of(receipt)
+    code = re.search(r"([0-9A-Z]{4}-[0-9A-Z]{4})", text).group(1)
+    secret = re.search(r"Your secret: \*{1,2}([0-9A-Z-]+)\*{1,2}", text).group(1)
+    status = world.command("cfo", "ethics", f"status {code} {secret}")
+    link = next(v for v in choice_values(status) if v.startswith("myname:link:"))
+    form = world.click("cfo", link)
+    assert "links your account to this case from then on" in repr(form)
+    # a forged token, or another person's click, opens nothing
+    assert "couldn't open" in text_of(world.click("cfo", link[:-3] + "abc"))
+    assert "couldn't open" in text_of(world.click("controller", link))
+    token = link.removeprefix("myname:link:")
+    done = world.submit("cfo", f"myname-link:{token}", {"identity": "confidential"})
+    assert "linked" in text_of(done)
+    report = the_report(world)
+    assert report.confidential and not report.anonymous and report.secret_hash is None
+    assert "Confidential reporter" in text_of(world.click("member", f"case:view:{report.id}"))
+    assert report.code in text_of(world.click("cfo", "reporter:cases"))
+    with world.db.read() as session:
+        assert session.exec(select(AuditEvent).where(
+            AuditEvent.action == AuditAction.REPORTER_NAMED)).one().actor == "reporter"
+    # the same button again changes nothing
+    again = world.submit("cfo", f"myname-link:{token}", {"identity": "named"})
+    assert "couldn't open" in text_of(again)
