@@ -7,6 +7,7 @@ and then the members allowed on the case see it."""
 from __future__ import annotations
 
 import json
+import re
 
 from tests.e2e.slack_harness import COMMITTEE, radio, text_input
 from tests.e2e.slack_harness import option as choose
@@ -89,3 +90,37 @@ async def test_a_confidential_report_shows_no_trace_of_its_reporter_until_she_sh
     await slack.click("U0ALEX", f"case:view:{report.id}")
     after = await slack.until(lambda: slack.api.called("views.open")[before:])
     assert "Dana Reyes" in json.dumps(after[-1].args)
+
+
+def test_on_the_console_an_anonymous_report_becomes_confidential_with_code_and_secret(tmp_path, monkeypatch):
+    from tests.e2e.test_console import Session
+
+    env = {"CANDOR_DATABASE_URL": f"sqlite:///{tmp_path / 'candor.db'}",
+           "CANDOR_KEY_FILE": str(tmp_path / "candor.key"), "CANDOR_SCRYPT_LOG2_N": "4",
+           "CANDOR_ANONYMOUS_DELAY_MINUTES": "0"}
+    s = Session(env, monkeypatch)
+    s.type("/as sam@example.com")
+    shown = s.type("I have a concern")
+    shown = s.pick(shown, "Fraud involving management")
+    shown = s.type(f"Management overrides inventory counts at the plant {CANARY}")
+    shown = s.type("skip")
+    shown = s.pick(shown, "Done")
+    for _ in range(3):
+        shown = s.type("skip")
+    assert "Report confidentially" in shown and "at least 2 of its members" in shown
+    shown = s.pick(shown, "Report anonymously")
+    receipt = s.pick(shown, "Submit")
+    code = re.search(r"case \*{1,2}([0-9A-Z-]{9})\*{1,2}", receipt).group(1)
+    secret = re.search(r"Your secret: \*{1,2}([0-9A-Z-]+)\*{1,2}", receipt).group(1)
+
+    shown = s.type(f"/ethics status {code} {secret}")
+    shown = s.pick(shown, "Put my name on this report")
+    assert "links your account to this case from then on" in shown
+    assert "(1) Confidential" in shown
+    shown = s.type("1")
+    assert "linked" in shown
+
+    s.type("/as lee@example.com")
+    shown = s.type(f"/ethics open {code}")
+    assert "Confidential reporter" in shown and "Sam Ortiz" not in shown and "sam@example.com" not in shown
+    s.candor.close()
