@@ -2,12 +2,16 @@
 Web API stand-in): Dana reports confidentially through the modal; nothing the committee reads
 (the channel alert, the case view, the case list) names her; the committee's question reaches
 her by a content-free direct message; she answers without code or secret; she shows her name,
-and then the members allowed on the case see it."""
+and then the members allowed on the case see it. The same in Teams (the real Agents SDK adapter,
+the Bot Connector stand-in), with a canary name, e-mail, Teams id and title in her roster entry;
+and on the console."""
 
 from __future__ import annotations
 
 import json
 import re
+
+import pytest
 
 from tests.e2e.slack_harness import COMMITTEE, radio, text_input
 from tests.e2e.slack_harness import option as choose
@@ -124,3 +128,134 @@ def test_on_the_console_an_anonymous_report_becomes_confidential_with_code_and_s
     shown = s.type(f"/ethics open {code}")
     assert "Confidential reporter" in shown and "Sam Ortiz" not in shown and "sam@example.com" not in shown
     s.candor.close()
+
+
+# --- Teams: the real Agents SDK adapter against the Bot Connector stand-in --------------------
+
+# Dana as the roster and Teams know her, each part a canary: none of it may reach the committee
+TEAMS_TRACES = ("Qzandra", "Vellacott", "qzandra.v@example.com", "aad-dana", "General Manager")
+TEAMS_ROSTER = """\
+officers:
+  - {name: Qzandra Vellacott, email: qzandra.v@example.com, role: General Manager, teams_id: aad-dana}
+committee:
+  - {name: Lee Park, email: lee@example.com, chair: true, teams_id: aad-lee}
+  - {name: Alex Kim, email: alex@example.com, teams_id: aad-alex}
+"""
+NEWS = "There is news on a report you made"
+
+
+@pytest.fixture
+async def teams(tmp_path, monkeypatch):
+    from tests.e2e.teams_harness import start, stop
+
+    harness, runner = await start(tmp_path, monkeypatch, roster=TEAMS_ROSTER)
+    try:
+        yield harness
+    finally:
+        await stop(harness, runner)
+
+
+def reporters_own(sent, dana_chats: set[str]) -> bool:
+    """What went to Dana alone: her personal chat, the chats Candor opened with her, and the
+    content-free news it posted there (the committee never sees these)."""
+    return ("a:personal-aad-dana" in sent.path or any(f"/{c}/" in sent.path for c in dana_chats)
+            or (sent.path.rstrip("/").endswith("/v3/conversations")
+                and "aad-dana" in json.dumps(sent.body.get("members"))))
+
+
+async def member_dialog(teams, member: str, value: str) -> dict:
+    """A member's click on a channel card's button: the answer arrives in their 1:1 chat as a card
+    whose button opens it in a dialog; what the dialog shows."""
+    before = len(teams.connector.posts())
+    await teams.post(teams.in_channel(member, value={"candor": value}))
+    opener = (await teams.until(lambda: [s for s in teams.connector.posts()[before:]
+                                         if "a:1on1-" in s.path and "candor_view" in str(s)]))[-1]
+    return await teams.open_dialog(member, opener)
+
+
+def card(dialog: dict) -> dict:
+    return dialog["task"]["value"]["card"]["content"]
+
+
+async def test_in_teams_a_confidential_report_shows_no_trace_of_its_reporter_until_she_shows_her_name(teams):
+    from tests.e2e.teams_harness import CHANNEL
+
+    await teams.add_to_team()
+    # Given Dana's confidential report, made in the Teams dialog
+    form = card(await teams.invoke("aad-dana", "task/fetch", {
+        "msteams": {"type": "task/fetch"}, "verb": "candor", "candor": "cmd:ethics:report"}))
+    choices = next(i for i in form["body"] if i.get("id") == "anonymous")["choices"]
+    assert {"title": "Confidential", "value": "confidential"} in choices
+    assert "at least 2 of its members" in json.dumps(form)
+    [submit] = form["actions"]
+    receipt = json.dumps(await teams.invoke("aad-dana", "task/submit", {
+        **submit["data"], "category": "fraud", "what": f"Side letters on the Q3 deals {CANARY}",
+        "anonymous": "confidential"}))
+    assert "You reported confidentially" in receipt and "Your secret" not in receipt
+    (report,) = await teams.until(teams.reports)
+    assert report.confidential and not report.anonymous and report.reporter_tag is None
+    seen: list[str] = []  # what the members' dialogs showed them
+
+    # When the committee reads the channel's card, lists the cases, opens the case in a dialog,
+    # acknowledges it and asks the reporter a question
+    (alert,) = await teams.until(lambda: teams.connector.posts(CHANNEL))
+    assert report.code in str(alert)
+    await teams.say("aad-lee", "cases")
+    lister = (await teams.until(lambda: [s for s in teams.connector.posts("a:personal-aad-lee")
+                                         if "cmd:ethics:cases" in str(s)]))[-1]
+    listed = json.dumps(await teams.open_dialog("aad-lee", lister))
+    assert report.code in listed
+    view = json.dumps(await member_dialog(teams, "aad-lee", f"case:view:{report.id}"))
+    assert CANARY in view and "Confidential reporter" in view
+    await teams.post(teams.in_channel("aad-lee", value={"candor": f"case:ack:{report.id}"}))
+    ask = card(await member_dialog(teams, "aad-lee", f"case:ask:{report.id}"))
+    [send] = ask["actions"]
+    asked = json.dumps(await teams.invoke("aad-lee", "task/submit",
+                                          {**send["data"], "question": "Which deals exactly?"}))
+    seen += [listed, view, asked]
+
+    # Then Dana is told there is news by a message in a chat of her own that says nothing more
+    news = await teams.until(lambda: [s for s in teams.connector.posts() if NEWS in str(s)])
+    dana_chats = {s.path.split("/")[3] for s in news}
+    for message in news:
+        assert "a:1on1-" in message.path or "a:personal-aad-dana" in message.path
+        assert report.code not in str(message) and "Which deals" not in str(message)
+        assert CANARY not in str(message)
+
+    # And she opens her reports from it, her case in a dialog, and answers, without code or secret
+    before = len(teams.connector.posts("a:personal-aad-dana"))
+    await teams.click("aad-dana", news[-1].body["attachments"][0]["content"]["actions"][0]["data"]["candor"])
+    mine = (await teams.until(lambda: [s for s in teams.connector.posts("a:personal-aad-dana")[before:]
+                                       if "candor_view" in str(s)]))[-1]
+    assert report.code not in str(mine)  # the list opens in a dialog, not in the chat
+    [open_case] = card(await teams.open_dialog("aad-dana", mine))["actions"]
+    status = card(await teams.invoke("aad-dana", "task/submit", open_case["data"]))
+    assert "Which deals exactly?" in json.dumps(status) and "Sealed" in json.dumps(status)
+    buttons = {a["data"]["candor"].split(":")[0]: a["data"] for a in status["actions"]}
+    [reply] = card(await teams.invoke("aad-dana", "task/submit", buttons["answer"]))["actions"]
+    answered = json.dumps(await teams.invoke("aad-dana", "task/submit",
+                                             {**reply["data"], "answer": "The Q3 ones with Northwind"}))
+    assert "is recorded" in answered
+
+    # And nothing the committee was shown (the channel, the members' chats, their dialogs) names her
+    committee = [str(s) for s in teams.connector.sent + teams.connector.failed
+                 if not reporters_own(s, dana_chats)]
+    assert any("Lee Park" in s for s in committee)  # the ack's update is there to be searched
+    for trace in TEAMS_TRACES:  # in any case, and so in an address the cards defang too
+        for shown in [*committee, *seen]:
+            assert trace.lower() not in shown.lower(), trace
+
+    # When she shows her name to the committee, confirming it in the dialog
+    show = card(await teams.invoke("aad-dana", "task/submit", buttons["myname"]))
+    assert "cannot be taken back" in json.dumps(show)
+    [confirm] = show["actions"]
+    shown = json.dumps(await teams.invoke("aad-dana", "task/submit", {**confirm["data"], "confirm": "yes"}))
+    assert "now shown" in shown
+
+    # Then a member allowed on the case sees her name, and she is told, content-free, once more
+    after = json.dumps(await member_dialog(teams, "aad-alex", f"case:view:{report.id}"))
+    assert "Qzandra Vellacott" in after and "qzandra.v@" in after  # the card defangs the address
+    await teams.until(lambda: len([s for s in teams.connector.posts() if NEWS in str(s)]) > len(news))
+    # and the channel still names nobody
+    assert all(t.lower() not in str(s).lower()
+               for s in teams.connector.posts(CHANNEL) + teams.connector.updates() for t in TEAMS_TRACES)
