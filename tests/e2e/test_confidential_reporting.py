@@ -259,3 +259,104 @@ async def test_in_teams_a_confidential_report_shows_no_trace_of_its_reporter_unt
     # and the channel still names nobody
     assert all(t.lower() not in str(s).lower()
                for s in teams.connector.posts(CHANNEL) + teams.connector.updates() for t in TEAMS_TRACES)
+
+
+# --- the case file export (`candor export case`) -----------------------------------------------
+
+# Dana as the world's roster (and the console's demo roster) has her: her name, e-mail (views may
+# defang an address), Slack id and title
+WORLD_TRACES = ("Dana", "Reyes", "dana@", "U0CFO", "Chief Financial Officer", "CFO")
+
+
+def test_the_case_file_of_a_confidential_report_names_its_reporter_only_once_she_shows_her_name(
+        world, run, tmp_path):
+    from tests.e2e.test_exports import pdf_text
+
+    # Given Dana's confidential report, acknowledged and asked about
+    world.submit("cfo", "intake", {"category": "fraud", "what": f"Side letters on the Q3 deals {CANARY}",
+                                   "anonymous": "confidential"})
+    (report,) = world_reports(world)
+    world.click("chair", f"case:ack:{report.id}")
+    world.submit("member", f"ask:{report.id}", {"question": "Which deals exactly?"})
+
+    # When a member exports its case file, in Markdown and as a PDF
+    before_md, before_pdf = tmp_path / "before.md", tmp_path / "before.pdf"
+    assert run("export", "case", report.code, "--as", "alex@example.com", "--out",
+               str(before_md)).exit_code == 0
+    assert run("export", "case", report.code, "--as", "alex@example.com", "--format", "pdf",
+               "--out", str(before_pdf)).exit_code == 0
+
+    # Then the file says "Confidential reporter" and nothing that names her
+    for text in (before_md.read_text(encoding="utf-8"), pdf_text(before_pdf)):
+        assert CANARY in text and "Confidential reporter" in text
+        for trace in WORLD_TRACES:
+            assert trace not in text, trace
+
+    # When she shows her name to the committee
+    world.submit("cfo", f"myname-show:{report.id}", {"confirm": "yes"})
+
+    # Then the case file names her, and says how and when her name was shown
+    after = tmp_path / "after.md"
+    result = run("export", "case", report.code, "--as", "alex@example.com", "--out", str(after))
+    assert result.exit_code == 0, result.output
+    text = after.read_text(encoding="utf-8")
+    assert "Dana Reyes" in text and "dana@example.com" in text and "shown by the reporter" in text
+
+
+def world_reports(world):
+    from sqlmodel import select
+
+    from storage.models import Report
+
+    with world.db.read() as session:
+        return list(session.exec(select(Report)).all())
+
+
+# --- the console -------------------------------------------------------------------------------
+
+
+def test_on_the_console_a_confidential_reporter_shows_her_name_and_the_committee_then_sees_it(
+        tmp_path, monkeypatch):
+    from tests.e2e.test_console import Session
+
+    env = {"CANDOR_DATABASE_URL": f"sqlite:///{tmp_path / 'candor.db'}",
+           "CANDOR_KEY_FILE": str(tmp_path / "candor.key"), "CANDOR_SCRYPT_LOG2_N": "4",
+           "CANDOR_ANONYMOUS_DELAY_MINUTES": "0"}
+    s = Session(env, monkeypatch)
+    # Given Dana's confidential report, typed on the console
+    s.type("/as dana@example.com")
+    shown = s.type("I have a concern")
+    shown = s.pick(shown, "Fraud involving management")
+    shown = s.type(f"Side letters on the Q3 deals {CANARY}")
+    shown = s.type("skip")
+    shown = s.pick(shown, "Done")
+    for _ in range(3):
+        shown = s.type("skip")
+    shown = s.pick(shown, "Report confidentially")
+    receipt = s.pick(shown, "Submit")
+    code = re.search(r"case code is ([0-9A-Z-]{9})", receipt).group(1)
+    assert "You reported confidentially" in receipt and "Your secret" not in receipt
+
+    # The committee sees a confidential reporter
+    s.type("/as lee@example.com")
+    shown = s.type(f"/ethics open {code}")
+    assert CANARY in shown and "Confidential reporter" in shown
+    for trace in WORLD_TRACES:
+        assert trace not in shown, trace
+
+    # When Dana opens her case and shows her name, confirming it
+    s.type("/as dana@example.com")
+    shown = s.type(f"/ethics status {code}")
+    assert "Sealed" in shown
+    shown = s.pick(shown, "Show my name to the committee")
+    assert "cannot be taken back" in shown
+    shown = s.type("yes")
+    assert "now shown" in shown
+    shown = s.type(f"/ethics status {code}")
+    assert "Shown to the committee on" in shown and "Show my name to the committee" not in shown
+
+    # Then a member of the committee sees her name
+    s.type("/as alex@example.com")
+    shown = s.type(f"/ethics open {code}")
+    assert "Dana Reyes" in shown and "dana@" in shown and "shown by the reporter" in shown
+    s.candor.close()
