@@ -16,9 +16,10 @@ Functions named `db_*` take the caller's session and never commit.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -36,6 +37,7 @@ from storage.vocabulary import AuditAction, RecordKind, ReporterMode, RevealHow
 
 KIND = RecordKind.REPORTER_IDENTITY
 COMMITTEE = "committee"  # `shown_to` for the members allowed on the case
+_random = random.SystemRandom()  # the news's delay: unpredictable, so it cannot be subtracted
 
 
 @dataclass(frozen=True)
@@ -190,11 +192,16 @@ def db_own_line(session: Session, core: Core, report: Report) -> tuple[str, str]
 
 def db_tell(session: Session, core: Core, report: Report, *, key: str) -> None:
     """The content-free direct message "There is news on a report you made", with the button
-    that lists their reports in a window, to a confidential reporter."""
+    that lists their reports in a window, to a confidential reporter. It waits a random delay of
+    up to CANDOR_ANONYMOUS_DELAY_MINUTES, as the report's alert did: sent at once, its time in
+    the reporter's chat would line up with the committee's act on the case in the channel (an
+    acknowledgement edits the alert), and name the reporter of that case to whoever reads both."""
     sealed = db_sealed(session, core, report)
     if sealed is None or sealed.reporter.person_id is None:
         return
+    delay = timedelta(seconds=_random.uniform(0, core.schedule.anonymous_delay_minutes * 60))
     db_enqueue(session, core.vault, now=core.now(), key=f"{REPORTER_PREFIX}{key}",
+               not_before=core.now() + delay,
                target=person_target(sealed.reporter.person_id),
                notice=Notice(title=following.NEWS_FOR_REPORTER,
                              text=following.NEWS_FOR_REPORTER_DETAIL,
