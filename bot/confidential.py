@@ -31,7 +31,7 @@ from bot.messages import Choice, Notice
 from bot.report_content import NamedReporter
 from bot.wording import confidential as words
 from bot.wording import following
-from storage.clock import as_utc
+from storage.clock import as_utc, start_of_day
 from storage.models import Person, Report, ReporterIdentity
 from storage.vocabulary import AuditAction, RecordKind, ReporterMode, RevealHow
 
@@ -93,6 +93,16 @@ def mode(report: Report) -> ReporterMode:
     if report.anonymous:
         return ReporterMode.ANONYMOUS
     return ReporterMode.CONFIDENTIAL if report.confidential else ReporterMode.NAMED
+
+
+def dated_by_day(core: Core, report: Report) -> bool:
+    """Whether the committee's views show the day only of the report's receipt: an anonymous or
+    confidential one, and one that came in anonymous and was named since (`bot.reporter_name`),
+    whose plain row keeps only the start of its day (its moment could point at its reporter; a
+    time of "00:00 UTC" would be a false one)."""
+    received = as_utc(report.received_at)
+    return (report.anonymous or report.confidential
+            or received == start_of_day(received, core.timezone))
 
 
 # --- writing ---------------------------------------------------------------------------------

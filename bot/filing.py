@@ -29,6 +29,7 @@ from bot.schedule.calendar import local_date
 from bot.wording import confidential as confidential_words
 from bot.wording import refusals, reporting, typed
 from storage.models import Person, ReportCount
+from storage.vocabulary import ReporterMode
 
 log = logging.getLogger("candor.filing")
 
@@ -97,6 +98,8 @@ def db_submit_form(session: Session, core: Core, person: Person, actor: Actor, *
         kept = receipts.db_again(session, core, token=token, actor=actor)
         if kept is None:
             return [Text(refusals.FORM_ALREADY_SUBMITTED)]
+        if kept.way is ReporterMode.CONFIDENTIAL:
+            return [confidential_receipt(kept.code, core)]
         return [receipt(kept.code, kept.secret, actor, core.schedule.anonymous_delay_minutes)]
     return _db_submit(session, core, person, actor, checked, token=token or None)
 
@@ -118,7 +121,10 @@ def _db_submit(session: Session, core: Core, person: Person, actor: Actor, draft
         log.info("report recorded", extra={"report": held.report_id})
     if token:  # a form's one-time token: the receipt can be shown again on a repeat submit
         receipts.db_keep(session, core, token=token, actor=actor, code=held.code,
-                         secret=held.secret)
+                         secret=held.secret,
+                         way=(ReporterMode.CONFIDENTIAL if draft.confidential
+                              else ReporterMode.ANONYMOUS if draft.anonymous
+                              else ReporterMode.NAMED))
     if draft.confidential:
         return [confidential_receipt(held.code, core)]
     return [receipt(held.code, held.secret, actor, core.schedule.anonymous_delay_minutes)]

@@ -141,7 +141,10 @@ def db_link(session: Session, core: Core, person: Person, *, actor: Actor, token
                                       data=named.to_json())
         report.reporter_tag = reporter_tag(core, person.id)
     session.add(report)
+    # Still confidential, the case is dated by its day in every plain row, this one too: its
+    # moment would line up with the reporter's visit, seen on the platform.
     core.audit_event(session, actor=REPORTER, action=AuditAction.REPORTER_NAMED,
-                     record_kind=REPORT, record_id=report.id, detail={"to": mode.value})
+                     record_kind=REPORT, record_id=report.id, detail={"to": mode.value},
+                     at=core.today_start() if mode is ReporterMode.CONFIDENTIAL else None)
     return [Text(words.ADD_MY_NAME_DONE_CONFIDENTIAL if mode is ReporterMode.CONFIDENTIAL
                  else words.ADD_MY_NAME_DONE_NAMED)]

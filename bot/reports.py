@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot import codes, sanitize
+from bot.confidential import dated_by_day
 from bot.confidential import db_reports_of as reporters_own
 from bot.confidential import db_seal as seal_reporter
 from bot.core import REPORTER, Core, actor_id, db_report_by_code
@@ -166,7 +167,7 @@ def db_alert(session: Session, core: Core, report: Report, *, change: StatusChan
         by_name = member.name if member else None
     notice = sanitize.alert(sanitize.AlertFacts(
         report_id=report.id, code=report.code, category=report.category, status=report.status,
-        received_at=report.received_at, anonymous=report.anonymous or report.confidential,
+        received_at=report.received_at, anonymous=dated_by_day(core, report),
         acknowledge_by=core.acknowledge_by(report),
         receipt_due=core.receipt_due(report), feedback_due=core.feedback_due(report),
         acknowledged_by=by_name, acknowledged_at=report.acknowledged_at,

@@ -209,7 +209,7 @@ def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer
         history.sort(key=lambda step: step.at)  # stable: steps at one moment keep their order
     # An anonymous report is dated by its day only (its moment could point at its reporter).
     received = report.received_at.strftime(
-        "%Y-%m-%d" if report.anonymous or report.confidential else "%Y-%m-%d %H:%M UTC")
+        "%Y-%m-%d" if confidential.dated_by_day(core, report) else "%Y-%m-%d %H:%M UTC")
     return CaseView(
         viewer=viewer, code=report.code, status=report.status.label, category=report.category.label,
         received=received, legal_hold=report.legal_hold, acknowledged_at=report.acknowledged_at,

@@ -237,8 +237,57 @@ def test_an_anonymous_report_becomes_confidential_with_code_and_secret(database,
     assert "Confidential reporter" in text_of(world.click("member", f"case:view:{report.id}"))
     assert report.code in text_of(world.click("cfo", "reporter:cases"))
     with world.db.read() as session:
-        assert session.exec(select(AuditEvent).where(
-            AuditEvent.action == AuditAction.REPORTER_NAMED)).one().actor == "reporter"
+        named = session.exec(select(AuditEvent).where(AuditEvent.action == AuditAction.REPORTER_NAMED)).one()
+        assert named.actor == "reporter"
+        # dated by its day, as every plain row of a confidential case: its moment is her visit's
+        assert named.at.replace(tzinfo=None) == world.core.today_start().replace(tzinfo=None)
     # the same button again changes nothing
     again = world.submit("cfo", f"myname-link:{token}", {"identity": "named"})
     assert "couldn't open" in text_of(again)
+
+
+def test_the_same_confidential_form_submitted_twice_shows_the_confidential_receipt_again(
+        database, vault):
+    from bot.messages import Form
+
+    world = build_world(database, vault)
+    # Given the form as the core hands it out, submitted confidentially, then again (its first
+    # answer lost on the way)
+    form = world.command("cfo", "ethics", "report")[0]
+    assert isinstance(form, Form)
+    values = {"category": "fraud", "what": f"Revenue booked early {CANARY}", "anonymous": "confidential"}
+    first = text_of(world.submit("cfo", form.form_id, values))
+    again = text_of(world.submit("cfo", form.form_id, values))
+    # Then the repeat shows the same receipt, which says the report is confidential, not named
+    report = the_report(world)
+    assert "You reported confidentially" in first and report.code in first
+    assert again == first and "recorded with your name" not in again.lower()
+    # and an anonymous form's repeat still shows its secret
+    other = world.command("cfo", "ethics", "report")[0]
+    anonymous = {**values, "anonymous": "yes"}
+    assert "Your secret" in text_of(world.submit("cfo", other.form_id, anonymous))
+    assert "Your secret" in text_of(world.submit("cfo", other.form_id, anonymous))
+
+
+def test_an_anonymous_report_named_afterwards_is_dated_by_its_day_not_at_midnight(database, vault):
+    world = build_world(database, vault)
+    # Given an anonymous report (dated by its day), whose reporter then puts their name on it
+    receipt = text_of(world.submit("cfo", "intake", {"category": "fraud", "what": f"Revenue {CANARY}",
+                                                     "anonymous": "yes"}))
+    code = re.search(r"([0-9A-Z]{4}-[0-9A-Z]{4})", receipt).group(1)
+    secret = re.search(r"Your secret: \*{1,2}([0-9A-Z-]+)\*{1,2}", receipt).group(1)
+    status = world.command("cfo", "ethics", f"status {code} {secret}")
+    token = next(v for v in choice_values(status) if v.startswith("myname:link:")).removeprefix("myname:link:")
+    assert "linked" in text_of(world.submit("cfo", f"myname-link:{token}", {"identity": "named"}))
+    report = the_report(world)
+    assert not report.anonymous and not report.confidential
+    # When a member opens it, and the chair acknowledges it (its channel alert edited)
+    opened = text_of(world.click("member", f"case:view:{report.id}"))
+    world.click("chair", f"case:ack:{report.id}")
+    # Then it shows its day, not a made-up time of midnight, in the view and the channel
+    day = report.received_at.strftime("%Y-%m-%d")
+    assert f"Received: {day}" in opened and "00:00 UTC" not in opened and "Dana Reyes" in opened
+    from tests.integration.test_service import deliveries
+
+    edits = [str(data) for row, data in deliveries(world) if row.key.startswith("alert-update:")]
+    assert edits and all(day in edit and "00:00 UTC" not in edit for edit in edits)
