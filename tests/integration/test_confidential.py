@@ -291,3 +291,29 @@ def test_an_anonymous_report_named_afterwards_is_dated_by_its_day_not_at_midnigh
 
     edits = [str(data) for row, data in deliveries(world) if row.key.startswith("alert-update:")]
     assert edits and all(day in edit and "00:00 UTC" not in edit for edit in edits)
+
+
+def test_the_channel_is_not_told_when_a_name_is_shown_or_put_on_a_report(database, vault):
+    # A line in the channel would date the reporter's own act on the case (README: Confidential
+    # reporting); only the reporter is told, by the content-free news message.
+    def outbox_keys() -> set[str]:
+        with world.db.read() as session:
+            return {m.key for m in session.exec(select(OutboxMessage)).all()}
+
+    world = build_world(database, vault)
+    world.submit("cfo", "intake", {"category": "fraud", "what": f"Revenue {CANARY}", "anonymous": "confidential"})
+    report = the_report(world)
+    before = outbox_keys()
+    assert "now shown" in text_of(world.submit("cfo", f"myname-show:{report.id}", {"confirm": "yes"}))
+    added = outbox_keys() - before
+    assert added and all(key.startswith("reporter:") for key in added), added
+
+    receipt = text_of(world.submit("controller", "intake", {"category": "fraud", "what": "Invoices split",
+                                                            "anonymous": "yes"}))
+    code = re.search(r"([0-9A-Z]{4}-[0-9A-Z]{4})", receipt).group(1)
+    secret = re.search(r"Your secret: \*{1,2}([0-9A-Z-]+)\*{1,2}", receipt).group(1)
+    status = world.command("controller", "ethics", f"status {code} {secret}")
+    token = next(v for v in choice_values(status) if v.startswith("myname:link:")).removeprefix("myname:link:")
+    before = outbox_keys()
+    assert "linked" in text_of(world.submit("controller", f"myname-link:{token}", {"identity": "confidential"}))
+    assert outbox_keys() == before
