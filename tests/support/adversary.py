@@ -284,7 +284,7 @@ def _after_the_alert(given: Given, report: Row, findings: list[str], day: tuple[
         if received is not None and posted and not named.values.get("anonymous"):
             latencies.append(min(posted) - received)
     latency = max(latencies) + 2.0 if latencies else DEFAULT_LATENCY
-    findings.append(f"anonymous report {code}: alert posted at {alert - day[0]:.1f}; delay "
+    findings.append(f"report {code}: alert posted at {alert - day[0]:.1f}; delay "
                     f"{given.delay_seconds:.0f} s, relay latency up to {latency:.1f} s")
     return [(alert - given.delay_seconds - latency, alert)]
 
