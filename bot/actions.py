@@ -187,6 +187,8 @@ class GetFile(_OnOne):
 @dataclass(frozen=True)
 class ReporterFiles(_OnOne):
     prefix = "files:mine"  # the reporter's "Add documents" (the record is their answer token)
+
+
 # --- notes on a case and its lead (issue 22) ---
 
 @dataclass(frozen=True)
@@ -206,12 +208,26 @@ class HandBackLead(_OnOne):
     prefix = "case:unlead"
 
 
+# confidential reporting (issue 24): the reporter's own choices about their name
+
+
+@dataclass(frozen=True)
+class ShowNameForm(_OnOne):
+    prefix = "myname:show"  # the record is the report
+
+
+@dataclass(frozen=True)
+class LinkNameForm(_OnOne):
+    prefix = "myname:link"  # the record is a token bound to the case and the reporter's account
+
+
 Click = (Menu | Acknowledge | ViewCase | AskForm | DetermineForm | ExcludeForm | HoldForm
          | MoveForm | DiscloseForm | AnswerForm | ViewDisclosure | ReportAfterAttesting
          | ChatReport | MyReports | Cmd | IntakeStep
          | NoticeDeliveryForm | DesignateForm | RenewForm | EndForm
          | AddFiles | GetFile | ReporterFiles
-         | NoteForm | TakeLead | HandBackLead)
+         | NoteForm | TakeLead | HandBackLead
+         | ShowNameForm | LinkNameForm)
 
 _CASE_CLICKS: dict[str, Callable[[str], Click]] = {
     c.prefix.removeprefix("case:"): c
@@ -259,6 +275,11 @@ def parse(value: str) -> Click | None:
     if verb == "cmd":
         name, _, args = rest.partition(":")
         return Cmd(name, args) if name in CMD_NAMES else None
+    if verb == "myname":  # issue 24
+        which, _, arg = rest.partition(":")
+        if which == "show":
+            return _some(arg, ShowNameForm)
+        return _some(arg, LinkNameForm) if which == "link" else None
     return None
 
 
@@ -364,14 +385,25 @@ class NoteSubmit(_OnOne):  # notes on a case
     prefix = "note"
 
 
+@dataclass(frozen=True)
+class ShowNameSubmit(_OnOne):
+    prefix = "myname-show"  # issue 24; the record is the report
+
+
+@dataclass(frozen=True)
+class LinkNameSubmit(_OnOne):
+    prefix = "myname-link"  # issue 24; the record is the token
+
+
 FormAction = (ReportForm | AttestForm | WaiverSubmit | AskSubmit | DetermineSubmit | ExcludeSubmit
               | HoldSubmit | DiscloseSubmit | AnswerSubmit | MoveSubmit
               | NoticeDeliverySubmit | DesignateSubmit | RenewSubmit | EndSubmit
-              | NoteSubmit)
+              | NoteSubmit | ShowNameSubmit | LinkNameSubmit)
 
 _ON_ONE: dict[str, Callable[[str], FormAction]] = {
     c.prefix: c for c in (AskSubmit, DetermineSubmit, ExcludeSubmit, HoldSubmit, DiscloseSubmit,
-                          AnswerSubmit, DesignateSubmit, RenewSubmit, EndSubmit, NoteSubmit)}
+                          AnswerSubmit, DesignateSubmit, RenewSubmit, EndSubmit, NoteSubmit,
+                          ShowNameSubmit, LinkNameSubmit)}
 
 
 def parse_form(form_id: str) -> FormAction | None:

@@ -28,8 +28,10 @@ from bot.messages import Actor, Choice, Choices, Document, FormErrors, Reply, Te
 from bot.report_content import BY_NAME
 from bot.reports import db_submit as db_record
 from bot.schedule.calendar import local_date
+from bot.wording import confidential as confidential_words
 from bot.wording import refusals, reporting, typed
 from storage.models import Person, ReportCount
+from storage.vocabulary import ReporterMode
 
 log = logging.getLogger("candor.filing")
 
@@ -51,7 +53,8 @@ def db_offer(session: Session, core: Core, person: Person, actor: Actor, *,
     window) is the way; typing here instead only after a plain sentence and a choice."""
     if not history_kept:
         return db_start(session, core, person, actor)
-    form = replace(report_form.form(db_members(session, person), once=secrets.token_urlsafe(12)),
+    form = replace(report_form.form(db_members(session, person), once=secrets.token_urlsafe(12),
+                                    quorum=core.schedule.reveal_quorum),
                    reopen=actions.Cmd("ethics", "report").encode())
     return [form, Choices(reporting.CHAT_REPORT_WARNING,
                           (Choice(reporting.CHAT_REPORT_CHOICE, actions.ChatReport().encode()),))]
@@ -59,7 +62,8 @@ def db_offer(session: Session, core: Core, person: Person, actor: Actor, *,
 
 def db_start(session: Session, core: Core, person: Person, actor: Actor, *,
              chat: bool = False) -> list[Reply]:
-    outcome = intake.start(db_members(session, person), chat=chat)
+    outcome = intake.start(db_members(session, person), chat=chat,
+                           quorum=core.schedule.reveal_quorum)
     drafts.db_save(session, core, actor, outcome.draft)
     return outcome.replies
 
@@ -100,7 +104,10 @@ def db_submit_form(session: Session, core: Core, person: Person, actor: Actor, *
         kept = receipts.db_again(session, core, token=token, actor=actor)
         if kept is None:
             return [Text(refusals.FORM_ALREADY_SUBMITTED)]
-        shown = receipt(kept.code, kept.secret, actor, core.schedule.anonymous_delay_minutes)
+        if kept.way is ReporterMode.CONFIDENTIAL:
+            shown = confidential_receipt(kept.code, core)
+        else:
+            shown = receipt(kept.code, kept.secret, actor, core.schedule.anonymous_delay_minutes)
         return [replace(shown, sections=(*shown.sections, offers.receipt_again(core)))]
     return _db_submit(session, core, person, actor, checked, token=token or None)
 
@@ -109,7 +116,7 @@ def _db_submit(session: Session, core: Core, person: Person, actor: Actor, draft
                *, token: str | None = None) -> list[Reply]:
     if draft.anonymous:
         _db_count_anonymous(session, core, person)
-    if draft.anonymous and core.schedule.anonymous_delay_minutes > 0:
+    if (draft.anonymous or draft.confidential) and core.schedule.anonymous_delay_minutes > 0:
         # Held sealed and recorded later by the recorder: this transaction writes nothing keyed
         # to the person (a typed draft was deleted by `db_advance`; a form's leaves any other
         # draft of theirs alone). See bot.pending.
@@ -122,14 +129,27 @@ def _db_submit(session: Session, core: Core, person: Person, actor: Actor, draft
         log.info("report recorded", extra={"report": held.report_id})
     if token:  # a form's one-time token: the receipt can be shown again on a repeat submit
         receipts.db_keep(session, core, token=token, actor=actor, code=held.code,
-                         secret=held.secret)
-    shown = receipt(held.code, held.secret, actor, core.schedule.anonymous_delay_minutes)
-    # evidence files (issue 23): an upload link for this report, in the private receipt
-    waiting = pending.db_held(session, core, held.code) if draft.anonymous else None
+                         secret=held.secret,
+                         way=(ReporterMode.CONFIDENTIAL if draft.confidential
+                              else ReporterMode.ANONYMOUS if draft.anonymous
+                              else ReporterMode.NAMED))
+    shown = (confidential_receipt(held.code, core) if draft.confidential
+             else receipt(held.code, held.secret, actor, core.schedule.anonymous_delay_minutes))
+    # evidence files (issue 23): an upload link for this report, in the private receipt; an
+    # anonymous or confidential reporter's files are scrubbed of the names in their details
+    hidden = bool(draft.anonymous or draft.confidential)
+    waiting = pending.db_held(session, core, held.code) if hidden else None
     documents = offers.db_receipt_section(
-        session, core, report_id=held.report_id, code=held.code, anonymous=bool(draft.anonymous),
+        session, core, report_id=held.report_id, code=held.code, anonymous=hidden,
         pending_id=waiting.pending_id if waiting is not None else None)
     return [replace(shown, sections=(*shown.sections, documents))]
+
+
+def confidential_receipt(code: str, core: Core) -> Document:
+    """A confidential report's receipt (issue 24): its code, and what confidential means."""
+    return Document(reporting.RECEIPT_TITLE, (
+        (reporting.RECEIPT_HEADING,
+         confidential_words.receipt_confidential(code, core.schedule.reveal_quorum)),))
 
 
 # --- the daily limit on anonymous reports --------------------------------------------------------

@@ -39,7 +39,7 @@ from bot.core import Core
 from bot.messages import Actor, Keepable, keepable_from_json, keepable_to_json
 from storage.clock import as_utc
 from storage.models import FormReceipt
-from storage.vocabulary import RecordKind
+from storage.vocabulary import RecordKind, ReporterMode
 
 KIND = RecordKind.FORM_RECEIPT
 # Long enough for a reporter to see a failed submit and press it again; short enough that a
@@ -54,6 +54,7 @@ _KEY_CHARS = 64  # a view's key is 24 characters; anything much longer is not on
 class Kept:
     code: str
     secret: str | None
+    way: ReporterMode = ReporterMode.NAMED  # how the reporter chose to report (issue 24)
 
 
 def _key(core: Core, token: str, actor: Actor) -> str:
@@ -66,11 +67,13 @@ def _seal(session: Session, core: Core, key: str, data: dict[str, object]) -> Fo
 
 
 def db_keep(session: Session, core: Core, *, token: str, actor: Actor, code: str,
-            secret: str | None) -> None:
-    """Keep the receipt of the report this form just filed, for `actor` who filed it."""
+            secret: str | None, way: ReporterMode | None = None) -> None:
+    """Keep the receipt of the report this form just filed, for `actor` who filed it, with the
+    way they chose (a repeat shows the receipt of that way)."""
     until = (core.now() + KEEP).isoformat()
+    way = way or (ReporterMode.ANONYMOUS if secret else ReporterMode.NAMED)
     session.add(_seal(session, core, _key(core, token, actor),
-                      {"code": code, "secret": secret, "until": until}))
+                      {"code": code, "secret": secret, "until": until, "way": way.value}))
 
 
 def _until(data: dict[str, object]) -> datetime:
@@ -88,7 +91,12 @@ def db_again(session: Session, core: Core, *, token: str, actor: Actor) -> Kept 
     if _until(data) < core.now() or "code" not in data:
         return None
     secret = data.get("secret")
-    return Kept(str(data["code"]), secret if isinstance(secret, str) else None)
+    secret = secret if isinstance(secret, str) else None
+    try:
+        way = ReporterMode(str(data["way"]))
+    except (KeyError, ValueError):  # kept before the way was: a secret says anonymous
+        way = ReporterMode.ANONYMOUS if secret else ReporterMode.NAMED
+    return Kept(str(data["code"]), secret, way)
 
 
 # --- kept views -------------------------------------------------------------------------------

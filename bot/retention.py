@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from bot import actions
+from bot import actions, confidential
 from bot.access import db_chair_case
 from bot.committee import REASON_LIMIT
 from bot.core import CandorError, Core, actor_id, required_text
@@ -113,6 +113,7 @@ def db_shred(session: Session, core: Core, report: Report, *, actor: str = "syst
     for kind, record_id in related:
         keys += core.vault.shred(session, kind=kind, record_id=record_id)
     keys += db_shred_files(session, core, report.id)  # evidence files (issue 23)
+    keys += confidential.db_shred(session, core, report)  # issue 24: the sealed reporter too
     report.body = TOMBSTONE
     report.secret_hash = None
     report.reporter_tag = None

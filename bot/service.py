@@ -36,6 +36,7 @@ from bot import (
     notes,
     once,
     receipts,
+    reporter_name,
     retention,
     waivers,
     written_notice,
@@ -298,6 +299,14 @@ _ROUTES: dict[type[Any], _Route] = dict((
         r.session, r.core, person=r.person, report_id=a.record_id, values=r.values)),
     _on(actions.TakeLead, lambda r, a: lead.db_take(*r.usual, a.record_id)),
     _on(actions.HandBackLead, lambda r, a: lead.db_hand_back(*r.usual, a.record_id)),
+    # confidential reporting (issue 24): the reporter shows their name, or names an anonymous report
+    _on(actions.ShowNameForm, lambda r, a: reporter_name.db_show_form(*r.usual, a.record_id)),
+    _on(actions.ShowNameSubmit, lambda r, a: reporter_name.db_show(
+        *r.usual, report_id=a.record_id, values=r.values)),
+    _on(actions.LinkNameForm, lambda r, a: reporter_name.link_form(
+        r.core, r.person, r.actor, a.record_id)),
+    _on(actions.LinkNameSubmit, lambda r, a: reporter_name.db_link(
+        *r.usual, actor=r.actor, token=a.record_id, values=r.values)),
 ))
 
 

@@ -203,6 +203,7 @@ class RecordKind(StrEnum):
     # the written notice (issue 22): how a notice letter was delivered
     NOTICE_DELIVERY = "notice_delivery"
     DESIGNATION = "designation"  # issue 22's designations: why a person was designated
+    REPORTER_IDENTITY = "reporter_identity"  # a confidential report's reporter (issue 24)
     # what audit events are about besides those
     PERSON = "person"
     KEYRING = "keyring"
@@ -280,6 +281,9 @@ class AuditAction(StrEnum):
     CASE_NOTE_ADDED = "case.note_added"
     CASE_LEAD_TAKEN = "case.lead_taken"
     CASE_LEAD_RELEASED = "case.lead_released"
+    # confidential reporting (issue 24)
+    REPORTER_REVEALED = "reporter.revealed"  # a confidential reporter's name shown (how, to whom)
+    REPORTER_NAMED = "reporter.named"  # an anonymous report given its reporter's name or seal
 
 
 class OutboxKind(StrEnum):
@@ -288,3 +292,33 @@ class OutboxKind(StrEnum):
     CHANNEL = "channel"  # a notice to the committee's channel
     DM = "dm"  # a direct message to a person (or to several, sealed)
     UPDATE = "update"  # an edit of a channel notice delivered earlier
+
+
+# --- confidential reporting (issue 24) -----------------------------------------------------------
+
+
+class ReporterMode(Labelled):
+    """How a report keeps its reporter: named (the committee sees who), confidential (sealed from
+    the committee until a quorum of it, or the reporter, reveals it), anonymous (nobody knows)."""
+
+    NAMED = "named"
+    CONFIDENTIAL = "confidential"
+    ANONYMOUS = "anonymous"
+
+
+class RevealHow(Labelled):
+    """How a confidential reporter's name came to be shown."""
+
+    QUORUM = "quorum"  # enough members allowed on the case agreed
+    CONSENT = "consent"  # the reporter said yes to a member's request
+    REPORTER = "reporter"  # the reporter chose to show it
+
+
+_LABELS.update({
+    ReporterMode.NAMED: "With my name",
+    ReporterMode.CONFIDENTIAL: "Confidential",
+    ReporterMode.ANONYMOUS: "Anonymous",
+    RevealHow.QUORUM: "Agreed by a quorum of the committee",
+    RevealHow.CONSENT: "With the reporter's consent",
+    RevealHow.REPORTER: "Shown by the reporter",
+})

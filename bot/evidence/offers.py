@@ -37,7 +37,8 @@ def _grant(report: Report, purpose: Purpose, *, person: Person | None,
     # audit rows dated by the day, the page's warning). A member on an anonymous case is not one.
     # Whoever passed the case gate and is not on the committee is a designated person.
     if person is None:
-        role, anonymous = "reporter", report.anonymous
+        # a confidential reporter's too (issue 24): the committee must not learn who from a file
+        role, anonymous = "reporter", report.anonymous or report.confidential
     else:
         role, anonymous = ("member" if is_committee(person) else "designee"), False
     return Grant(purpose, report.id, report.code, anonymous, role,

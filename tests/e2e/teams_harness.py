@@ -134,8 +134,10 @@ TEAMS_ENV = ("MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD", "MICROSOFT_APP_TENANT
              "CANDOR_TEAMS_CHANNEL")
 
 
-async def start(tmp_path, monkeypatch, connector: ConnectorStandIn | None = None, **env: str):
-    """Candor with Teams on a free port. Without MICROSOFT_APP_ID in `env`, in local mode."""
+async def start(tmp_path, monkeypatch, connector: ConnectorStandIn | None = None, *, roster: str = ROSTER,
+                **env: str):
+    """Candor with Teams on a free port, for `roster`'s people. Without MICROSOFT_APP_ID in `env`,
+    in local mode."""
     connector = connector or ConnectorStandIn()
     await connector.__aenter__()
     local = {} if "MICROSOFT_APP_ID" in env else {"CANDOR_TEAMS_LOCAL": "true"}
@@ -147,7 +149,7 @@ async def start(tmp_path, monkeypatch, connector: ConnectorStandIn | None = None
         monkeypatch.delenv(key, raising=False)
     for key, value in settings.items():
         monkeypatch.setenv(key, value)
-    served = await serve(Platform.TEAMS, ROSTER)
+    served = await serve(Platform.TEAMS, roster)
     return Teams(f"{served.base}/api/messages", connector, served.candor, aiohttp.ClientSession(),
                  admin=served.admin), served.runner
 

@@ -165,11 +165,12 @@ def test_a_yes_no_question_is_picked_by_number_like_every_choice(env, monkeypatc
     for _ in range(4):
         console.type("")  # the optional fields
     asked = console.type("")  # known: optional
-    assert "(1) Yes" in asked and "(2) No" in asked  # report anonymously? numbered like the rest
+    # how should the committee know you? numbered like the rest (issue 24: three ways)
+    assert "(1) With my name" in asked and "(2) Confidential" in asked and "(3) Anonymous" in asked
     # An answer that is none of the choices says what to type, and asks again
     refused = console.type("maybe")
-    assert "Please type the number of your choice (1, 2)." in refused and "(1) Yes" in refused
-    receipt = console.type("2")  # No: with my name
+    assert "Please type the number of your choice (1, 2, 3)." in refused and "(1) With my name" in refused
+    receipt = console.type("1")  # with my name
     assert "recorded" in receipt and "Your secret" not in receipt
 
 

@@ -8,11 +8,13 @@ allows: each is matched to their account the first time they use Candor. The day
 GAP seconds (a day compressed into a minute):
 
     Priya  Slack  earlier: a named report, /ethics report and the form   (follows a named case)
+    Kofi   Slack  /ethics report, the form, sent confidentially          (reports confidentially)
     Omar   Slack  /ethics report, the form, closed unsent                (starts and cancels a report)
     Lena   Slack  /ethics report, the form, sent anonymously             (reports anonymously)
     Dana   Slack  /attest, the form, submitted                           (attests)
     Sam    Teams  `attest` typed, the card's dialog, submitted           (attests)
-    Priya  Slack  the chair acknowledges her case; she opens it from the note Candor sends her
+    Priya  Slack  the chair acknowledges Kofi's case, then hers; she opens it from the note Candor
+                  sends her (Kofi is sent the same note, after its random delay)
 
 Its follow-ups (on the main day): the chair acknowledges the anonymous case and asks a question;
 Omar and Lena each attest on Slack (seen: their attestations name them), and right after, Omar
@@ -20,6 +22,13 @@ opens the report form again and closes it, while Lena checks her case (`/ethics 
 SECRET`, a slash command, kept nowhere) and reads the question; a while later, seen by nobody, she
 checks it again and answers. The adversary is given the write order of all of it: it must still
 rank Lena no higher than Omar, who only opened the form.
+
+The same adversary, asked who made the confidential report (issue 24), is also given the times at
+which the channel shows the committee acting on that case, each followed by the content-free news
+Candor sends its reporter: it must not rank Kofi first, alone. The news to a confidential reporter
+waits the same random delay as the alert; the chair acknowledging the day's cases in one sitting
+puts Priya's news (a named reporter's, sent at once) in the same window. Without other news in
+that window, the news would single him out: the README says so.
 
 The adversary (tests/support/adversary.py, reading the store with tests/support/forensics.py) is
 given every table, SQLite's WAL frames (or a pg_dump, each row's xmin and pg_waldump's records),
@@ -66,12 +75,14 @@ officers:
   - {name: Priya Shah, email: priya@example.com, role: CEO, attestation_due: 2027-03-31}
   - {name: Omar Haddad, email: omar@example.com, role: President, attestation_due: 2027-03-31}
   - {name: Lena Novak, email: lena@example.com, role: General Manager, attestation_due: 2027-03-31}
+  - {name: Kofi Mensah, email: kofi@example.com, role: Controller, attestation_due: 2027-03-31}
 committee:
   - {name: Lee Park, email: lee@example.com, chair: true, slack_id: U0LEE, teams_id: aad-lee}
   - {name: Alex Kim, email: alex@example.com, slack_id: U0ALEX, teams_id: aad-alex}
 """
-OFFICERS = ["Dana Reyes", "Sam Ortiz", "Priya Shah", "Omar Haddad", "Lena Novak"]
+OFFICERS = ["Dana Reyes", "Sam Ortiz", "Priya Shah", "Omar Haddad", "Lena Novak", "Kofi Mensah"]
 REPORTER, CANCELLER = "Lena Novak", "Omar Haddad"
+CONFIDENTIAL = "Kofi Mensah"  # reports confidentially (issue 24)
 PEOPLE = [*OFFICERS, "Lee Park", "Alex Kim"]
 # The platforms' directories: which account is whose (a workspace or tenant administrator knows).
 SLACK_IDS = {name: "U0" + name.split()[0].upper()[:6] for name in PEOPLE}
@@ -93,10 +104,11 @@ def channel_posts(day: Served, code: str) -> list[Any]:
     return [c for c in day.api.called("chat.postMessage") if c.args.get("channel") == COMMITTEE and code in str(c)]
 
 
-async def slack_report(day: Served, name: str, *, anonymous: bool, typed: bool = False) -> tuple[str, str]:
-    """A report made on Slack; its case code and secret ("" when named). The way the README
-    recommends: /ethics report and the form. With `typed`: `report` typed in the Messages tab,
-    then its Open the form button."""
+async def slack_report(day: Served, name: str, *, anonymous: bool, typed: bool = False,
+                       confidential: bool = False) -> tuple[str, str]:
+    """A report made on Slack; its case code and secret ("" when named or confidential). The way
+    the README recommends: /ethics report and the form. With `typed`: `report` typed in the
+    Messages tab, then its Open the form button."""
     if typed:
         user = day.slack_ids[name]
         before = len(day.api.called("chat.postMessage"))
@@ -109,10 +121,11 @@ async def slack_report(day: Served, name: str, *, anonymous: bool, typed: bool =
     else:
         form = await day.slash(name, "/ethics", "report")
     await asyncio.sleep(1.0)  # filling it in
+    way = "confidential" if confidential else "yes" if anonymous else "no"
     receipt = await day.slack_submit(name, form, {"category": choose("fraud"), "what": text_input(NARRATIVE),
-                                                  "anonymous": radio("yes" if anonymous else "no")})
+                                                  "anonymous": radio(way)})
     secret = re.search(r"Your secret: \*{1,2}([0-9A-Z-]+)\*{1,2}", receipt)
-    code = re.search(r"as case \*{1,2}([0-9A-Z]{4}-[0-9A-Z]{4})\*{1,2}", receipt).group(1)  # type: ignore[union-attr]
+    code = re.search(r"(?:as case \*{1,2}|case code is )([0-9A-Z]{4}-[0-9A-Z]{4})", receipt).group(1)  # type: ignore[union-attr]
     return code, secret.group(1) if secret else ""
 
 
@@ -150,6 +163,10 @@ async def the_day(day: Served, *, typed_report: bool = False, pair: str = "slack
     await day.until(lambda: channel_posts(day, named))
     await asyncio.sleep(GAP)
 
+    # Kofi reports confidentially (issue 24): his name sealed apart, the alert after its delay.
+    sealed, _ = await slack_report(day, CONFIDENTIAL, anonymous=False, confidential=True)
+    await asyncio.sleep(GAP)
+
     # Omar opens the report form as Lena will, and closes it (the platform tells Candor nothing of that).
     if pair == "teams":
         await teams_report(day, CANCELLER, menus[CANCELLER], submit=False)
@@ -180,7 +197,13 @@ async def the_day(day: Served, *, typed_report: bool = False, pair: str = "slack
     assert "recorded" in json.dumps(answer)
     await asyncio.sleep(GAP)
 
-    # The chair acknowledges Priya's case; Candor tells her there is news; she opens her case.
+    # The chair acknowledges the day's cases in one sitting: Kofi's (once its alert is out; Kofi is
+    # told there is news after a random delay), then Priya's; Candor tells Priya there is news;
+    # she opens her case.
+    await day.until(lambda: channel_posts(day, sealed), timeout=120)
+    [ack] = [b["value"] for b in buttons(channel_posts(day, sealed)[0]) if b["value"].startswith("case:ack:")]
+    assert (await day.slack.click("U0LEE", ack)).status == 200
+    await asyncio.sleep(1.0)
     [ack] = [b["value"] for b in buttons(channel_posts(day, named)[0]) if b["value"].startswith("case:ack:")]
     assert (await day.slack.click("U0LEE", ack)).status == 200
     note = await day.until(lambda: [c for c in day.api.called("chat.postMessage") if c.args.get("channel") == "DU0PRIYA"])
@@ -195,6 +218,9 @@ async def the_day(day: Served, *, typed_report: bool = False, pair: str = "slack
     # The anonymous report's alert, after its delay, in both committee channels.
     await day.until(lambda: channel_posts(day, code) and [p for p in day.connector.posts(TEAMS_CHANNEL)
                                                           if code in str(p)], timeout=120)
+    # Kofi's news, after its delay, in his chat.
+    await day.until(lambda: [c for c in day.api.called("chat.postMessage") if c.args.get("channel") == "DU0KOFI"],
+                    timeout=120)
     if follow_ups:
         await the_reporters_follow_ups(day, code, secret)
     return code
@@ -220,7 +246,8 @@ async def the_reporters_follow_ups(day: Served, code: str, secret: str) -> None:
         await asyncio.sleep(GAP)
     await asyncio.sleep(2 * GAP)  # a while later (two key heartbeats), unseen
     status = await day.slash(REPORTER, "/ethics", f"status {code} {secret}")
-    [answer] = [e["value"] for b in status["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    [answer] = [e["value"] for b in status["blocks"] if b["type"] == "actions" for e in b["elements"]
+                if e["value"].startswith("answer:")]  # beside it: Put my name on this report
     pushed = len(day.api.called("views.push"))
     assert (await day.slack.click(day.slack_ids[REPORTER], answer, view="modal")).status == 200
     form = (await day.until(lambda: day.api.called("views.push")[pushed:]))[0].args["view"]
@@ -232,8 +259,10 @@ async def the_reporters_follow_ups(day: Served, code: str, secret: str) -> None:
 
 
 async def attack_a_day(tmp: Path, database_url: str, *, delay: int, typed_report: bool = False,
-                       pair: str = "slack", follow_ups: bool = False) -> tuple[adversary.Ranking, adversary.Given]:
-    """Run the day, give the adversary everything outside the key, and let it rank the officers."""
+                       pair: str = "slack", follow_ups: bool = False,
+                       target: str = "anonymous") -> tuple[adversary.Ranking, adversary.Given]:
+    """Run the day, give the adversary everything outside the key, and let it rank the officers
+    as the maker of the `target` report; the other ranking is printed too."""
     postgres = not database_url.startswith("sqlite")
     since = forensics.postgres_lsn(database_url) if postgres else ""
     day = await serve(tmp, database_url, roster=ROSTER, emails={n: EMAILS[n] for n in OFFICERS},
@@ -262,11 +291,13 @@ async def attack_a_day(tmp: Path, database_url: str, *, delay: int, typed_report
     given = adversary.Given(store=store, log=observations.read_log(day.log), chats=slack_chats + teams_chats,
                             posts=slack_posts + teams_posts, directory=directory, officers=OFFICERS,
                             delay_seconds=delay * 60, session_seconds=SESSION)
-    ranking = adversary.attack(given)
     path = "the Teams menu's Report a concern" if pair == "teams" else "`report` typed" if typed_report else "/ethics report"
-    print(f"\n--- {store.backend}: delay {delay} min, the form opened by {path} ---\n"
-          f"{ranking.table()}")
-    return ranking, given
+    rankings = {}
+    for report in ("anonymous", "confidential"):
+        rankings[report] = adversary.attack(given, target=report)
+        print(f"\n--- {store.backend}: the {report} report; delay {delay} min, the form opened by {path} ---\n"
+              f"{rankings[report].table()}")
+    return rankings[target], given
 
 
 def check_the_debug_log(lines: list[observations.LogLine]) -> None:
@@ -320,6 +351,12 @@ async def test_the_adversary_does_not_pick_out_the_anonymous_reporter(database_u
     posterior = {s.officer: s.posterior for s in ranking.scores}
     if posterior[REPORTER] > posterior[CANCELLER] * (1 + 1e-6):
         raise PickedOut(f"{REPORTER} is ranked above {CANCELLER}:\n{ranking.table()}")
+    # Nor the confidential reporter, given the committee's acts on his case and the news after them
+    sealed = adversary.attack(given, target="confidential")
+    assert [f for f in sealed.findings if f.startswith("committee acts on")
+            and "none" not in f], sealed.table()
+    if sealed.rank_of(CONFIDENTIAL)[1] == 0:
+        raise PickedOut(f"{CONFIDENTIAL} is ranked first, alone:\n{sealed.table()}")
 
 
 async def test_on_teams_the_adversary_does_not_pick_out_the_anonymous_reporter(tmp_path):

@@ -21,8 +21,8 @@ from bot.messages import Notice
 from storage import identities, migrate, references
 from storage.db import Database
 from storage.keyring import Keyring, KeyringError
-from storage.models import AuditEvent, ConversationRef, Determination, Report
-from storage.vocabulary import Category, Platform
+from storage.models import AuditEvent, ConversationRef, Determination
+from storage.vocabulary import Platform
 from tests.integration.test_storage_canary import postgres_dump, postgres_rows, sqlite_files
 
 
@@ -249,8 +249,11 @@ def test_upgrading_from_0009_seals_each_determinations_officer_and_going_back_re
                 "INSERT INTO person (email, name, kind, role, chair, active, created_at) "
                 "VALUES ('sam@example.com', 'Sam Ortiz', 'OFFICER', 'CONTROLLER', :no, :yes, "
                 "'2026-11-02 09:00:00') RETURNING id"), {"no": False, "yes": True}).scalar_one()
-            session.add(Report(id="r1", code="K7-4Q2M", category=Category.FRAUD, anonymous=False, body=b"x"))
-            session.flush()
+            # the report as 0009 has it (the model's later columns are not there yet)
+            session.execute(sa.text(
+                "INSERT INTO report (id, code, category, status, anonymous, received_at, legal_hold, body) "
+                "VALUES ('r1', 'K7-4Q2M', 'FRAUD', 'RECEIVED', :no, '2026-11-02 09:00:00', :no, :x)"),
+                {"no": False, "x": b"x"})
             body = vault.seal(session, kind="determination", record_id="d1", data={"reasoning": "weighed"}, new=True)
             session.execute(sa.text(
                 "INSERT INTO determination (id, report_id, subject_id, violation, action, decided_on, created_at, body) "

@@ -36,6 +36,13 @@ The attack, in steps:
    the same way as the submission (the transaction that wrote it, or the held row it consumed) and
    scored the same way; the officers' likelihoods multiply across the submission and the visits.
 
+6. A confidential report (`attack(..., target="confidential")`): the same steps for the `report`
+   row marked confidential, and one more: Candor tells a confidential reporter "There is news on
+   a report you made" when the committee acts on the case, and the channel shows those acts (an
+   acknowledgement edits the alert). For each of them, at moment a, the reporter was sent such a
+   message within [a, a + delay + latency]; an officer who was sent none there keeps MISSED of
+   their likelihood (the message lost), one who was keeps it all.
+
 `attack` returns the five officers, best first, with the score at each stage of evidence (so a
 reader sees which signal moved whom) and the actions it found."""
 
@@ -53,6 +60,8 @@ from tests.support.observations import ChannelPost, ChatMessage, LogLine
 Q = 0.5  # the chance a report is made in a visit the adversary sees
 LINK = 50.0  # likelihood ratio of being named in the submission transaction itself
 UNKNOWN_YET = 0.01  # likelihood ratio of an officer Candor had not matched to any account by then
+MISSED = 0.01  # likelihood ratio of a confidential reporter sent no news after a committee act
+NEWS = "There is news on a report you made"
 DEFAULT_LATENCY = 5.0
 # Columns that hold the moment their row was written (or last changed); an update's unchanged
 # columns say nothing, so for a changed row only those it changed count (where the store tells).
@@ -199,10 +208,12 @@ class _People:
         return found
 
 
-def attack(given: Given) -> Ranking:
+def attack(given: Given, target: str = "anonymous") -> Ranking:
+    """Rank the officers as the maker of the anonymous report, or (`target="confidential"`) of
+    the confidential one."""
     store, findings = given.store, list(given.store.notes)
     people = _People(given)
-    [report] = [r for r in store.tables["report"] if r.values.get("anonymous") in (1, True)]
+    [report] = [r for r in store.tables["report"] if r.values.get(target) in (1, True)]
     times_seen = [m.at for m in given.chats] + [p.at for p in given.posts] + [line.at for line in given.log]
     day = (min(times_seen), max(times_seen))
     evidence: dict[str, Pieces] = {}
@@ -236,6 +247,7 @@ def attack(given: Given) -> Ranking:
         findings.append(f"T (the submission) after {name}: "
                         + ", ".join(f"{p[0] - day[0]:.1f}..{p[1] - day[0]:.1f}" for p in known))
     visits = _follow_ups(given, people, str(report.values["id"]), findings, day)
+    news = _committee_acts(given, report, findings, day) if target == "confidential" else []
     scores = []
     for officer in given.officers:
         mine = [a for a in actions if a.officer == officer]
@@ -247,6 +259,11 @@ def attack(given: Given) -> Ranking:
         for n, (pieces, named) in enumerate(visits, 1):
             final *= _mean_density(mine, pieces, day, given.session_seconds) * (LINK if officer in named else 1.0)
             by_stage[f"+follow-up {n}"] = final
+        for n, window in enumerate(news, 1):
+            told = any(NEWS in m.text and m.direction == "to" and given.directory.get(m.user) == officer
+                       and window[0] <= m.at <= window[1] for m in given.chats)
+            final *= 1.0 if told else MISSED
+            by_stage[f"+news {n}"] = final
         scores.append(Score(officer, final, by_stage, mine, links[officer]))
     total = sum(s.posterior for s in scores) or 1.0
     for score in scores:
@@ -267,9 +284,23 @@ def _after_the_alert(given: Given, report: Row, findings: list[str], day: tuple[
         if received is not None and posted and not named.values.get("anonymous"):
             latencies.append(min(posted) - received)
     latency = max(latencies) + 2.0 if latencies else DEFAULT_LATENCY
-    findings.append(f"anonymous report {code}: alert posted at {alert - day[0]:.1f}; delay "
+    findings.append(f"report {code}: alert posted at {alert - day[0]:.1f}; delay "
                     f"{given.delay_seconds:.0f} s, relay latency up to {latency:.1f} s")
     return [(alert - given.delay_seconds - latency, alert)]
+
+
+def _committee_acts(given: Given, report: Row, findings: list[str],
+                    day: tuple[float, float]) -> Pieces:
+    """The committee's acts on the case the channel shows (its posts after the alert, edits
+    included), each with the window in which its news reached the reporter."""
+    code = str(report.values["code"])
+    acts = []
+    for platform in sorted({p.platform for p in given.posts}):  # each channel's first post: the alert
+        acts += sorted(p.at for p in given.posts if code in p.text and p.platform == platform)[1:]
+    windows = [(at, at + given.delay_seconds + DEFAULT_LATENCY) for at in sorted(acts)]
+    findings.append(f"committee acts on {code} in the channel at: "
+                    + (", ".join(f"{w[0] - day[0]:.1f}" for w in windows) or "none"))
+    return windows
 
 
 def _audit_order(store: Store, report_id: str, findings: list[str]) -> Pieces:
