@@ -173,6 +173,9 @@ class RecordKind(StrEnum):
     PENDING_REPORT = "pending_report"
     PENDING_ANSWER = "pending_answer"
     FORM_RECEIPT = "form_receipt"
+    # the quorum and consent reveal (issue 24)
+    REVEAL_REQUEST = "reveal_request"  # a request to show a confidential reporter's name
+    REVEAL_VOTE = "reveal_vote"  # a member's agreement or refusal of one
     # what audit events are about besides those
     PERSON = "person"
     KEYRING = "keyring"
@@ -225,6 +228,15 @@ class AuditAction(StrEnum):
     SCHEMA_ROWS_SEALED = "schema.rows_sealed"
     SCHEMA_ROWS_OPENED = "schema.rows_opened"
     CONSOLE_CREATED = "console.created"
+    # the quorum and consent reveal (issue 24): ids, counts and outcomes; reasons stay sealed
+    REVEAL_REQUESTED = "reveal.requested"  # a member asked (the quorum or the reporter)
+    REVEAL_AGREED = "reveal.agreed"  # a member allowed on the case agreed
+    REVEAL_DECLINED = "reveal.declined"  # a member allowed on the case declined
+    REVEAL_CLOSED = "reveal.closed"  # a request decided: revealed, declined beyond reach, moot
+    REVEAL_LAPSED = "reveal.lapsed"  # seven days without a quorum or an answer
+    REVEAL_CONSENTED = "reveal.consented"  # the reporter said yes
+    REVEAL_CONSENT_REFUSED = "reveal.consent_refused"  # the reporter said no
+    REVEAL_REFUSED = "reveal.refused"  # an attempt refused (a second vote, not the reporter)
 
 
 class OutboxKind(StrEnum):
@@ -233,3 +245,32 @@ class OutboxKind(StrEnum):
     CHANNEL = "channel"  # a notice to the committee's channel
     DM = "dm"  # a direct message to a person (or to several, sealed)
     UPDATE = "update"  # an edit of a channel notice delivered earlier
+
+
+# --- the quorum and consent reveal (issue 24) ------------------------------------------------
+
+
+class RevealPath(Labelled):
+    """How a member asks for a confidential reporter's name."""
+
+    QUORUM = "quorum"  # the other members allowed on the case are asked to agree
+    CONSENT = "consent"  # the reporter is asked
+
+
+class RevealState(Labelled):
+    OPEN = "open"
+    REVEALED = "revealed"  # a quorum agreed, or the reporter said yes
+    DECLINED = "declined"  # too many members declined, or the reporter said no
+    LAPSED = "lapsed"  # seven days passed
+    MOOT = "moot"  # the name was shown another way meanwhile
+
+
+_LABELS.update({
+    RevealPath.QUORUM: "Asked the committee",
+    RevealPath.CONSENT: "Asked the reporter",
+    RevealState.OPEN: "Open",
+    RevealState.REVEALED: "Name shown",
+    RevealState.DECLINED: "Declined",
+    RevealState.LAPSED: "Lapsed after seven days",
+    RevealState.MOOT: "Closed: the name was shown another way",
+})
