@@ -146,13 +146,53 @@ class IntakeStep:
         return self.value
 
 
+# the quorum and consent reveal (issue 24)
+@dataclass(frozen=True)
+class RevealAskForm(_OnOne):
+    prefix = "case:reveal"  # ask the other members allowed on the case
+
+
+@dataclass(frozen=True)
+class ConsentAskForm(_OnOne):
+    prefix = "case:consent"  # ask the reporter
+
+
+@dataclass(frozen=True)
+class RevealOpen(_OnOne):
+    prefix = "reveal:open"  # the record is a reveal request
+
+
+@dataclass(frozen=True)
+class ConsentAnswer:
+    """The confidential reporter's yes or no to a member's request for their name."""
+
+    request_id: str
+    yes: bool
+
+    def encode(self) -> str:
+        return f"reveal:consent:{self.request_id}:{'yes' if self.yes else 'no'}"
+
+
+def _reveal_click(rest: str) -> RevealOpen | ConsentAnswer | None:
+    action, _, arg = rest.partition(":")
+    if action == "open":
+        return _some(arg, RevealOpen)
+    if action == "consent":
+        request_id, _, answer = arg.rpartition(":")
+        return ConsentAnswer(request_id, answer == "yes") if request_id and answer in (
+            "yes", "no") else None
+    return None
+
+
 Click = (Menu | Acknowledge | ViewCase | AskForm | DetermineForm | ExcludeForm | HoldForm
          | MoveForm | DiscloseForm | AnswerForm | ViewDisclosure | ReportAfterAttesting
-         | ChatReport | MyReports | Cmd | IntakeStep)
+         | ChatReport | MyReports | Cmd | IntakeStep
+         | RevealAskForm | ConsentAskForm | RevealOpen | ConsentAnswer)
 
 _CASE_CLICKS: dict[str, Callable[[str], Click]] = {
     c.prefix.removeprefix("case:"): c
     for c in (Acknowledge, ViewCase, AskForm, DetermineForm, ExcludeForm, HoldForm)}
+_CASE_CLICKS.update({c.prefix.removeprefix("case:"): c for c in (RevealAskForm, ConsentAskForm)})
 _PLAIN_CLICKS: dict[str, Click] = {
     c.encode(): c for c in (ReportAfterAttesting(), ChatReport(), MyReports())}
 
@@ -182,6 +222,8 @@ def parse(value: str) -> Click | None:
     if verb == "cmd":
         name, _, args = rest.partition(":")
         return Cmd(name, args) if name in CMD_NAMES else None
+    if verb == "reveal":
+        return _reveal_click(rest)
     return None
 
 
@@ -256,12 +298,30 @@ class MoveSubmit:
         return f"move:{self.report_id}:{self.to}"
 
 
+# the quorum and consent reveal (issue 24)
+@dataclass(frozen=True)
+class RevealAskSubmit(_OnOne):
+    prefix = "reveal-ask"  # the record is the case
+
+
+@dataclass(frozen=True)
+class ConsentAskSubmit(_OnOne):
+    prefix = "consent-ask"  # the record is the case
+
+
+@dataclass(frozen=True)
+class RevealVoteSubmit(_OnOne):
+    prefix = "reveal-vote"  # the record is the reveal request
+
+
 FormAction = (ReportForm | AttestForm | WaiverSubmit | AskSubmit | DetermineSubmit | ExcludeSubmit
-              | HoldSubmit | DiscloseSubmit | AnswerSubmit | MoveSubmit)
+              | HoldSubmit | DiscloseSubmit | AnswerSubmit | MoveSubmit
+              | RevealAskSubmit | ConsentAskSubmit | RevealVoteSubmit)
 
 _ON_ONE: dict[str, Callable[[str], FormAction]] = {
     c.prefix: c for c in (AskSubmit, DetermineSubmit, ExcludeSubmit, HoldSubmit, DiscloseSubmit,
                           AnswerSubmit)}
+_ON_ONE.update({c.prefix: c for c in (RevealAskSubmit, ConsentAskSubmit, RevealVoteSubmit)})
 
 
 def parse_form(form_id: str) -> FormAction | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot import actions, fields
+from bot import actions, fields, reveal
 from bot.access import db_case_for, db_open_cases
 from bot.core import (
     CandorError,
@@ -70,7 +70,9 @@ def db_view(session: Session, core: Core, member: Person, report_id: str) -> lis
     core.audit_event(session, actor=actor_id(member), action=AuditAction.CASE_OPENED,
                      record_kind=REPORT, record_id=report.id)
     choices = case_choices(report) + (chair_choices(report) if member.chair else ())
-    return [case_view.details(view, choices=choices)]
+    choices += reveal.db_choices(session, core, report)  # issue 24: the quorum and consent reveal
+    return [reveal.db_with_requests(session, core, report,
+                                    case_view.details(view, choices=choices))]
 
 
 def case_choices(report: Report) -> tuple[Choice, ...]:
