@@ -136,7 +136,8 @@ def build(settings: Settings, *, platforms: frozenset[Platform], create_key: boo
     try:
         schedule = ScheduleSettings(timezone=settings.timezone,
                                     anonymous_delay_minutes=settings.anonymous_delay_minutes,
-                                    anonymous_daily_limit=settings.anonymous_daily_limit)
+                                    anonymous_daily_limit=settings.anonymous_daily_limit,
+                                    reveal_quorum=settings.reveal_quorum)
     except ValueError as exc:
         db.dispose()
         raise StartupError(f"CANDOR_TIMEZONE: {exc}") from None

@@ -120,6 +120,9 @@ class Settings(BaseSettings):
     # How many anonymous reports one person may file in a day.
     anonymous_daily_limit: int = Field(5, ge=1, le=100,
                                        validation_alias="CANDOR_ANONYMOUS_DAILY_LIMIT")
+    # Confidential reporting (issue 24): how many members allowed on a case must agree to show a
+    # confidential reporter's name; never fewer than 2 (one member alone must never be enough).
+    reveal_quorum: int = Field(2, ge=2, le=50, validation_alias="CANDOR_REVEAL_QUORUM")
     # Operators are alerted (/healthz 503, the e-mail) when a committee notice has waited this long.
     alert_stale_minutes: float = Field(15.0, gt=0, validation_alias="CANDOR_ALERT_STALE_MINUTES")
     # Optional e-mail to the chair (and CANDOR_ALERT_EMAIL) when the committee channel is blocked:

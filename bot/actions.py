@@ -146,6 +146,19 @@ class IntakeStep:
         return self.value
 
 
+# confidential reporting (issue 24): the reporter's own choices about their name
+
+
+@dataclass(frozen=True)
+class ShowNameForm(_OnOne):
+    prefix = "myname:show"  # the record is the report
+
+
+@dataclass(frozen=True)
+class LinkNameForm(_OnOne):
+    prefix = "myname:link"  # the record is a token bound to the case and the reporter's account
+
+
 # the quorum and consent reveal (issue 24)
 @dataclass(frozen=True)
 class RevealAskForm(_OnOne):
@@ -186,7 +199,7 @@ def _reveal_click(rest: str) -> RevealOpen | ConsentAnswer | None:
 
 Click = (Menu | Acknowledge | ViewCase | AskForm | DetermineForm | ExcludeForm | HoldForm
          | MoveForm | DiscloseForm | AnswerForm | ViewDisclosure | ReportAfterAttesting
-         | ChatReport | MyReports | Cmd | IntakeStep
+         | ChatReport | MyReports | Cmd | IntakeStep | ShowNameForm | LinkNameForm
          | RevealAskForm | ConsentAskForm | RevealOpen | ConsentAnswer)
 
 _CASE_CLICKS: dict[str, Callable[[str], Click]] = {
@@ -222,6 +235,11 @@ def parse(value: str) -> Click | None:
     if verb == "cmd":
         name, _, args = rest.partition(":")
         return Cmd(name, args) if name in CMD_NAMES else None
+    if verb == "myname":  # issue 24
+        which, _, arg = rest.partition(":")
+        if which == "show":
+            return _some(arg, ShowNameForm)
+        return _some(arg, LinkNameForm) if which == "link" else None
     if verb == "reveal":
         return _reveal_click(rest)
     return None
@@ -298,6 +316,17 @@ class MoveSubmit:
         return f"move:{self.report_id}:{self.to}"
 
 
+@dataclass(frozen=True)
+class ShowNameSubmit(_OnOne):
+    prefix = "myname-show"  # issue 24; the record is the report
+
+
+@dataclass(frozen=True)
+class LinkNameSubmit(_OnOne):
+    prefix = "myname-link"  # issue 24; the record is the token
+
+
+
 # the quorum and consent reveal (issue 24)
 @dataclass(frozen=True)
 class RevealAskSubmit(_OnOne):
@@ -315,12 +344,12 @@ class RevealVoteSubmit(_OnOne):
 
 
 FormAction = (ReportForm | AttestForm | WaiverSubmit | AskSubmit | DetermineSubmit | ExcludeSubmit
-              | HoldSubmit | DiscloseSubmit | AnswerSubmit | MoveSubmit
-              | RevealAskSubmit | ConsentAskSubmit | RevealVoteSubmit)
+              | HoldSubmit | DiscloseSubmit | AnswerSubmit | MoveSubmit | ShowNameSubmit
+              | LinkNameSubmit | RevealAskSubmit | ConsentAskSubmit | RevealVoteSubmit)
 
 _ON_ONE: dict[str, Callable[[str], FormAction]] = {
     c.prefix: c for c in (AskSubmit, DetermineSubmit, ExcludeSubmit, HoldSubmit, DiscloseSubmit,
-                          AnswerSubmit)}
+                          AnswerSubmit, ShowNameSubmit, LinkNameSubmit)}
 _ON_ONE.update({c.prefix: c for c in (RevealAskSubmit, ConsentAskSubmit, RevealVoteSubmit)})
 
 

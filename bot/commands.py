@@ -69,7 +69,8 @@ def db_command(session: Session, core: Core, person: Person, actor: Actor, name:
     if sub == "report":
         # Each form carries a one-time token: submitting the same form twice files one report.
         members = filing.db_members(session, person)
-        return [report_form.form(members, once=once.form_token(core))]
+        return [report_form.form(members, once=once.form_token(core),
+                                 quorum=core.schedule.reveal_quorum)]
     if sub == "status":
         return followup.db_status(session, core, person, actor, rest)
     if sub == "cases":

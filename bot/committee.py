@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot import actions, fields, reveal
+from bot import actions, confidential, fields, reveal
 from bot.access import db_case_for, db_open_cases
 from bot.core import (
     CandorError,
@@ -179,6 +179,9 @@ def db_cases(session: Session, core: Core, member: Person) -> list[Reply]:
 def _tell_reporter(session: Session, core: Core, report: Report, *, key: str) -> None:
     """A direct message to a named reporter (an anonymous one reads it with code and secret)."""
     if report.anonymous:
+        return
+    if report.confidential:  # issue 24: reached through their sealed identity record
+        confidential.db_tell(session, core, report, key=key)
         return
     reporter = db_content(session, core, report).reporter
     if reporter is None or reporter.person_id is None:

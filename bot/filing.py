@@ -26,6 +26,7 @@ from bot.messages import Actor, Choice, Choices, Document, FormErrors, Reply, Te
 from bot.report_content import BY_NAME
 from bot.reports import db_submit as db_record
 from bot.schedule.calendar import local_date
+from bot.wording import confidential as confidential_words
 from bot.wording import refusals, reporting, typed
 from storage.models import Person, ReportCount
 
@@ -45,7 +46,8 @@ def db_offer(session: Session, core: Core, person: Person, actor: Actor, *,
     window) is the way; typing here instead only after a plain sentence and a choice."""
     if not history_kept:
         return db_start(session, core, person, actor)
-    form = replace(report_form.form(db_members(session, person), once=secrets.token_urlsafe(12)),
+    form = replace(report_form.form(db_members(session, person), once=secrets.token_urlsafe(12),
+                                    quorum=core.schedule.reveal_quorum),
                    reopen=actions.Cmd("ethics", "report").encode())
     return [form, Choices(reporting.CHAT_REPORT_WARNING,
                           (Choice(reporting.CHAT_REPORT_CHOICE, actions.ChatReport().encode()),))]
@@ -53,7 +55,8 @@ def db_offer(session: Session, core: Core, person: Person, actor: Actor, *,
 
 def db_start(session: Session, core: Core, person: Person, actor: Actor, *,
              chat: bool = False) -> list[Reply]:
-    outcome = intake.start(db_members(session, person), chat=chat)
+    outcome = intake.start(db_members(session, person), chat=chat,
+                           quorum=core.schedule.reveal_quorum)
     drafts.db_save(session, core, actor, outcome.draft)
     return outcome.replies
 
@@ -102,7 +105,7 @@ def _db_submit(session: Session, core: Core, person: Person, actor: Actor, draft
                *, token: str | None = None) -> list[Reply]:
     if draft.anonymous:
         _db_count_anonymous(session, core, person)
-    if draft.anonymous and core.schedule.anonymous_delay_minutes > 0:
+    if (draft.anonymous or draft.confidential) and core.schedule.anonymous_delay_minutes > 0:
         # Held sealed and recorded later by the recorder: this transaction writes nothing keyed
         # to the person (a typed draft was deleted by `db_advance`; a form's leaves any other
         # draft of theirs alone). See bot.pending.
@@ -116,7 +119,16 @@ def _db_submit(session: Session, core: Core, person: Person, actor: Actor, draft
     if token:  # a form's one-time token: the receipt can be shown again on a repeat submit
         receipts.db_keep(session, core, token=token, actor=actor, code=held.code,
                          secret=held.secret)
+    if draft.confidential:
+        return [confidential_receipt(held.code, core)]
     return [receipt(held.code, held.secret, actor, core.schedule.anonymous_delay_minutes)]
+
+
+def confidential_receipt(code: str, core: Core) -> Document:
+    """A confidential report's receipt (issue 24): its code, and what confidential means."""
+    return Document(reporting.RECEIPT_TITLE, (
+        (reporting.RECEIPT_HEADING,
+         confidential_words.receipt_confidential(code, core.schedule.reveal_quorum)),))
 
 
 # --- the daily limit on anonymous reports --------------------------------------------------------

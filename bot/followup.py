@@ -13,13 +13,14 @@ from __future__ import annotations
 import base64
 import hmac
 import secrets
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from bot import actions, codes, fields, pending, sanitize
+from bot import actions, codes, confidential, fields, pending, reporter_name, sanitize
 from bot.core import (
     REPORTER,
     CandorError,
@@ -122,13 +123,15 @@ def db_reporter_case(session: Session, core: Core, person: Person, actor: Actor,
     if (report is not None and not report.anonymous and person.id is not None
             and report.reporter_tag in reporter_tags(core, person.id)):
         return report  # a named reporter's own case: nothing to guess, never paused
+    if report is not None and confidential.db_is_own(session, core, report, person):
+        return report  # a confidential reporter's own case (issue 24), found in its sealed record
     subject = _guess_subject(core, person)
     if _limited(session, core, subject):
         raise CandorError(following.STATUS_TOO_MANY_GUESSES)
     held = pending.db_held(session, core, code) if report is None else None
     stored = report.secret_hash if report is not None and report.anonymous else None
     if held is not None:
-        stored = held.secret_hash
+        stored = held.secret_hash or None
     if db_secret_matches(session, secret=codes.normalise("".join(args[1:])), stored=stored):
         if held is not None:
             return held
@@ -274,11 +277,25 @@ def db_status(session: Session, core: Core, person: Person, actor: Actor,
     report = db_reporter_case(session, core, person, actor, args)
     if isinstance(report, pending.Held):  # accepted, not recorded yet: no audit row may name it
         return [pending.status_view(report)]
+    if report.confidential:
+        # A confidential reporter's visit writes nothing either (issue 24): an audit row at its
+        # moment, beside the case, would date their visit for whoever reads the log.
+        choices = [answer_choice(core, report, person_id=person.id)]
+        if not confidential.db_is_revealed(session, core, report):
+            choices.append(reporter_name.show_choice(report))
+        view = case_view.db_case_view(session, core, report, viewer=case_view.Viewer.REPORTER)
+        shown = case_view.reporter_view(view, choices=tuple(choices))
+        own = confidential.db_own_line(session, core, report)
+        return [replace(shown, sections=(*shown.sections, *((own,) if own else ())))]
     if report.anonymous:
         # An anonymous reporter's visit writes nothing: a row written in their request, whatever
         # its time says, sits in the write order between rows with exact times (and next to the
         # traffic the platform shows of them). The visit is not audited.
         choice = answer_choice(core, report, actor=actor)
+        view = case_view.db_case_view(session, core, report, viewer=case_view.Viewer.REPORTER)
+        # issue 24: an anonymous reporter may put their name (sealed, or shown) on the report
+        return [case_view.reporter_view(view, choices=(
+            choice, reporter_name.link_choice(core, report, actor=actor)))]
     else:
         core.audit_event(session, actor=REPORTER, action=AuditAction.CASE_STATUS_VIEWED,
                          record_kind=REPORT, record_id=report.id)
@@ -302,14 +319,15 @@ def db_answer(session: Session, core: Core, *, person: Person, actor: Actor, tok
     if report is None or report.shredded_at is not None:
         raise CandorError(refusals.CASE_NOT_FOUND)
     answer = required_text("answer", answer, limit=ANSWER_LIMIT)
-    if report.anonymous and core.schedule.anonymous_delay_minutes > 0:
+    hidden = report.anonymous or report.confidential  # dated by the day, held like the report
+    if hidden and core.schedule.anonymous_delay_minutes > 0:
         # Held sealed and recorded later, like the report itself: this request writes nothing
         # of the case (its place in the write order would date the answer). See bot.pending.
         pending.db_hold_answer(session, core, report=report, answer=answer)
         return [Text(following.answer_held(report.code, core.schedule.anonymous_delay_minutes))]
     message_id = new_id()
     # With the delay off, an anonymous reporter's answer is still dated by its day.
-    moment = core.today_start() if report.anonymous else core.now()
+    moment = core.today_start() if hidden else core.now()
     session.add(CaseMessage(
         id=message_id, report_id=report.id, direction=MessageDirection.ANSWER, author_id=None,
         created_at=moment,

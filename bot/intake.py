@@ -17,7 +17,7 @@ from typing import Any
 from bot import actions
 from bot.messages import Choice, Choices, Reply, Style, Text
 from bot.report_content import BY_NAME, FIELDS, KEEP_AWAY_AFTER, check_text
-from bot.wording import refusals, reporting, typed
+from bot.wording import confidential, refusals, reporting, typed
 from storage.vocabulary import Category
 
 PREFIX = actions.INTAKE_PREFIX
@@ -62,6 +62,11 @@ class Draft:
     # messages then show no choice it could not take back (who is kept away), and choosing
     # "anonymously" says the chat itself links the messages to the account.
     chat: bool = False
+    # Confidential (issue 24): named to Candor, sealed from the committee; `anonymous` is False.
+    confidential: bool = False
+    # How many members must agree to show a confidential reporter's name (CANDOR_REVEAL_QUORUM),
+    # for the identity question's words; set when the conversation starts.
+    quorum: int = 2
 
     def __post_init__(self) -> None:
         # every field of the table, None when not given (so two drafts compare by their answers)
@@ -76,7 +81,8 @@ class Draft:
     def to_json(self) -> dict[str, Any]:
         return {"step": self.step, "category": self.category.value if self.category else None,
                 **{f.name: self.texts.get(f.name) for f in FIELDS},
-                "exclude": list(self.exclude), "anonymous": self.anonymous, "chat": self.chat}
+                "exclude": list(self.exclude), "anonymous": self.anonymous, "chat": self.chat,
+                "confidential": self.confidential, "quorum": self.quorum}
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> Draft:
@@ -88,6 +94,8 @@ class Draft:
             exclude=tuple(int(x) for x in doc.get("exclude", ())),
             anonymous=doc.get("anonymous"),
             chat=bool(doc.get("chat", False)),
+            confidential=bool(doc.get("confidential", False)),
+            quorum=int(doc.get("quorum", 2)),
         )
 
 
@@ -135,9 +143,10 @@ def prompt(draft: Draft, members: list[Member]) -> list[Reply]:
     if step == Step.IDENTITY:
         options = [
             Choice(reporting.INTAKE_NAMED, PREFIX + "id:named"),
+            Choice(confidential.INTAKE_CONFIDENTIAL, PREFIX + "id:confidential"),
             Choice(reporting.INTAKE_ANONYMOUS, PREFIX + "id:anonymous"),
         ]
-        return [Choices(reporting.INTAKE_IDENTITY, tuple(options + _nav()))]
+        return [Choices(confidential.identity_question(draft.quorum), tuple(options + _nav()))]
     return [review(draft, members)]
 
 
@@ -148,6 +157,7 @@ def review(draft: Draft, members: list[Member]) -> Choices:
         category=draft.category.label if draft.category else None,
         given=[(f.words, bool(draft.text(f.name))) for f in FIELDS],
         kept_away=names, chat=draft.chat, anonymous=bool(draft.anonymous),
+        confidential=draft.confidential,
     )
     options = (
         Choice(reporting.INTAKE_SUBMIT, PREFIX + "submit", Style.PRIMARY),
@@ -160,8 +170,8 @@ def review(draft: Draft, members: list[Member]) -> Choices:
 # --- the machine -----------------------------------------------------------------------------
 
 
-def start(members: list[Member], *, chat: bool = False) -> Outcome:
-    draft = Draft(chat=chat)
+def start(members: list[Member], *, chat: bool = False, quorum: int = 2) -> Outcome:
+    draft = Draft(chat=chat, quorum=quorum)
     return Outcome(draft, [Text(reporting.INTAKE_WELCOME), *prompt(draft, members)])
 
 
@@ -240,9 +250,11 @@ def advance(draft: Draft, text: str, members: list[Member]) -> Outcome:
 
     if step == Step.IDENTITY:
         if word == "id:named" or word in typed.NAMED:
-            return _moved(replace(draft, anonymous=False), members)
+            return _moved(replace(draft, anonymous=False, confidential=False), members)
+        if word == "id:confidential" or word in confidential.TYPED_CONFIDENTIAL:
+            return _moved(replace(draft, anonymous=False, confidential=True), members)
         if word == "id:anonymous" or word in typed.ANONYMOUS:
-            picked = _moved(replace(draft, anonymous=True), members)
+            picked = _moved(replace(draft, anonymous=True, confidential=False), members)
             if draft.chat:
                 return Outcome(picked.draft, [Text(reporting.INTAKE_ANONYMOUS_IN_CHAT),
                                               *picked.replies])

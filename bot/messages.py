@@ -141,7 +141,7 @@ class FieldKind(StrEnum):
     MULTILINE = "multiline"
     SELECT = "select"  # one of `options`
     MULTISELECT = "multiselect"  # any of `options`
-    BOOLEAN = "boolean"  # a yes/no question; value "yes" or "no"
+    BOOLEAN = "boolean"  # a yes/no question; value "yes" or "no" (or one of its few `options`)
     DATE = "date"  # ISO date
 
 

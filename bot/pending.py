@@ -69,6 +69,7 @@ from bot.core import REPORTER, Core
 from bot.delivery.outbox import db_enqueue
 from bot.intake import Draft
 from bot.messages import CHANNEL, Document
+from bot.report_content import NamedReporter
 from bot.reports import (
     REPORT,
     Receipt,
@@ -76,6 +77,7 @@ from bot.reports import (
     code_tags,
     db_record,
     db_unused_code,
+    named_reporter,
     report_content,
 )
 from bot.wording import case_labels, casework, following
@@ -115,17 +117,20 @@ def db_hold(session: Session, core: Core, *, draft: Draft, person: Person,
             platform: Platform) -> Receipt:
     """Accept an anonymous report: seal it in a pending row, due after a random delay, and
     return its receipt. Writes nothing else."""
-    assert draft.category is not None and draft.anonymous
+    assert draft.category is not None and (draft.anonymous or draft.confidential)
     pending_id, report_id = new_id(), new_id()
     code = db_unused_code(session, core)
-    secret = codes.new_secret()
+    # A confidential report is held too (issue 24): its reporter sealed in the row, no secret.
+    secret = None if draft.confidential else codes.new_secret()
     due = delayed(core)
     data = {
         "report_id": report_id, "code": code, "category": draft.category.value,
-        "secret_hash": core.vault.hash_secret(codes.normalise(secret)),
+        "secret_hash": core.vault.hash_secret(codes.normalise(secret)) if secret else None,
         "content": report_content(draft, person, platform).to_json(),
         "exclude": list(draft.exclude),
         "due": due.isoformat(), "platform": platform.value, "secrets_replaced": 0,
+        "confidential": (named_reporter(person, platform).to_json() if draft.confidential
+                         else None),
     }
     session.add(PendingReport(
         id=pending_id, code_tag=code_tag(core, code), received_at=core.today_start(),
@@ -183,7 +188,10 @@ def db_held(session: Session, core: Core, code: str) -> Held | None:
     if row is None:
         return None
     data = _open(session, core.vault, row)
-    return Held(row.id, str(data["code"]), str(data["secret_hash"]), as_utc(row.received_at))
+    # A held confidential report has no secret: nothing opens it by code (its reporter sees it
+    # under My reports once it is recorded).
+    return Held(row.id, str(data["code"]), str(data.get("secret_hash") or ""),
+                as_utc(row.received_at), anonymous=data.get("confidential") is None)
 
 
 def db_replace_secret(session: Session, core: Core, held: Held, *, secret_hash: str) -> None:
@@ -298,10 +306,14 @@ class Recorder:
 def _db_record(session: Session, core: Core, row: PendingReport, data: dict[str, Any]) -> None:
     moment = as_utc(row.received_at)  # the day it was made, even when recorded the next
     exclude: Sequence[int] = [int(x) for x in data.get("exclude", [])]
+    who = data.get("confidential")
     report = db_record(session, core, report_id=str(data["report_id"]), code=str(data["code"]),
-                       category=Category(data["category"]), anonymous=True, reporter_tag=None,
-                       secret_hash=str(data["secret_hash"]), content=dict(data["content"]),
-                       exclude=exclude, moment=moment)
+                       category=Category(data["category"]), anonymous=who is None,
+                       reporter_tag=None,
+                       secret_hash=str(data["secret_hash"]) if data.get("secret_hash") else None,
+                       content=dict(data["content"]), exclude=exclude, moment=moment,
+                       confidential=NamedReporter.from_json(who) if isinstance(who, dict)
+                       else None)
     for _ in range(int(data.get("secrets_replaced", 0))):
         core.audit_event(session, actor=REPORTER, action=AuditAction.CASE_SECRET_REPLACED,
                          record_kind=REPORT,

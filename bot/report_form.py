@@ -16,11 +16,13 @@ from bot.fields import FormReader
 from bot.intake import Draft, Member, Step, category_of
 from bot.messages import Choice, FieldKind, Form, FormField
 from bot.report_content import FIELDS, KEEP_AWAY_AFTER, TextField, check_text
-from bot.wording import refusals, reporting
-from storage.vocabulary import Category
+from bot.wording import confidential, refusals, reporting
+from storage.vocabulary import Category, ReporterMode
+
+CONFIDENTIAL = ReporterMode.CONFIDENTIAL.value  # the identity field's third value
 
 
-def form(members: list[Member], *, once: str | None = None) -> Form:
+def form(members: list[Member], *, once: str | None = None, quorum: int = 2) -> Form:
     """The whole report as one form (a Slack modal, a Teams card); `once` is a one-time token in
     its id, so the same form submitted twice files one report."""
     fields = [FormField("category", reporting.CATEGORY_LABEL, FieldKind.SELECT,
@@ -32,11 +34,18 @@ def form(members: list[Member], *, once: str | None = None) -> Form:
                 "exclude", reporting.EXCLUDE_LABEL, FieldKind.MULTISELECT, required=False,
                 options=tuple(Choice(m.name, str(m.person_id)) for m in members),
                 hint=reporting.EXCLUDE_HINT))
-    fields.append(FormField("anonymous", reporting.ANONYMOUS_LABEL, FieldKind.BOOLEAN,
-                            hint=reporting.ANONYMOUS_HINT))
+    # How the committee knows the reporter (issue 24): "no" is with the name and "yes" anonymous
+    # (as this yes/no field has always sent), "confidential" the third way.
+    fields.append(FormField("anonymous", confidential.IDENTITY_LABEL, FieldKind.BOOLEAN,
+                            hint=confidential.identity_hint(quorum), options=IDENTITY_OPTIONS))
     return Form(actions.ReportForm(once or "").encode(), reporting.FORM_TITLE, tuple(fields),
                 submit_label=reporting.FORM_SUBMIT,
                 intro=reporting.INTAKE_FORM_INTRO)
+
+
+IDENTITY_OPTIONS = (Choice(confidential.NAMED_CHOICE, "no"),
+                    Choice(confidential.CONFIDENTIAL_CHOICE, CONFIDENTIAL),
+                    Choice(confidential.ANONYMOUS_CHOICE, "yes"))
 
 
 def _text_field(spec: TextField) -> FormField:
@@ -76,7 +85,10 @@ def validate_form(values: dict[str, Any], members: list[Member]) -> Draft | dict
             exclude.append(pid)
     if members and set(exclude) >= allowed:
         errors["exclude"] = reporting.EXCLUDE_NOT_EVERYONE
-    anonymous = form.yes_no("anonymous", missing=reporting.CHOOSE_IDENTITY)
+    chosen = values.get("anonymous")
+    sealed = isinstance(chosen, str) and chosen.strip().lower() == CONFIDENTIAL
+    anonymous = False if sealed else form.yes_no("anonymous",
+                                                 missing=confidential.CHOOSE_IDENTITY)
     draft = Draft(step=Step.REVIEW, category=category, texts=texts,
-                  exclude=tuple(sorted(set(exclude))), anonymous=anonymous)
+                  exclude=tuple(sorted(set(exclude))), anonymous=anonymous, confidential=sealed)
     return errors or draft

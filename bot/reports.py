@@ -18,6 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot import codes, sanitize
+from bot.confidential import db_reports_of as reporters_own
+from bot.confidential import db_seal as seal_reporter
 from bot.core import REPORTER, Core, actor_id, db_report_by_code
 from bot.delivery.outbox import db_enqueue
 from bot.intake import Draft
@@ -50,8 +52,14 @@ def report_content(draft: Draft, person: Person, platform: Platform) -> ReportCo
     """What a report seals: the draft's fields and, for a named report, who reported."""
     return ReportContent(
         texts={f.name: draft.text(f.name) for f in FIELDS},
-        reporter=None if draft.anonymous else NamedReporter(
-            person_id=person.id, name=person.name, email=person.email, platform=platform.value))
+        reporter=None if draft.anonymous or draft.confidential
+        else named_reporter(person, platform))
+
+
+def named_reporter(person: Person, platform: Platform) -> NamedReporter:
+    """Who reported, as the roster has them now."""
+    return NamedReporter(person_id=person.id, name=person.name, email=person.email,
+                         platform=platform.value)
 
 
 def db_submit(session: Session, core: Core, *, draft: Draft, person: Person,
@@ -61,31 +69,39 @@ def db_submit(session: Session, core: Core, *, draft: Draft, person: Person,
     assert draft.category is not None and draft.anonymous is not None
     report_id = new_id()
     code = db_unused_code(session, core)
-    # An anonymous report is dated by its day in every plain row (report, exclusion, audit,
-    # outbox): its moment must not point at its reporter.
-    moment = core.today_start() if draft.anonymous else core.now()
+    # An anonymous or confidential report is dated by its day in every plain row (report,
+    # exclusion, audit, outbox): its moment must not point at its reporter.
+    hidden = draft.anonymous or draft.confidential
+    moment = core.today_start() if hidden else core.now()
     secret = codes.new_secret() if draft.anonymous else None
     db_record(session, core, report_id=report_id, code=code, category=draft.category,
               anonymous=draft.anonymous,
-              reporter_tag=(None if draft.anonymous or person.id is None
+              reporter_tag=(None if hidden or person.id is None
                             else reporter_tag(core, person.id)),
               secret_hash=core.vault.hash_secret(codes.normalise(secret)) if secret else None,
               content=report_content(draft, person, platform).to_json(), exclude=draft.exclude,
-              moment=moment)
+              moment=moment,
+              confidential=named_reporter(person, platform) if draft.confidential else None)
     return Receipt(report_id, code, secret)
 
 
 def db_record(session: Session, core: Core, *, report_id: str, code: str, category: Category,
               anonymous: bool, reporter_tag: str | None, secret_hash: str | None,
-              content: dict[str, Any], exclude: Sequence[int], moment: datetime) -> Report:
+              content: dict[str, Any], exclude: Sequence[int], moment: datetime,
+              confidential: NamedReporter | None = None) -> Report:
     """Write the report, its exclusions, their audit events (dated `moment`) and its channel
-    alert, due now: everything that makes a case exist, in the caller's transaction."""
+    alert, due now: everything that makes a case exist, in the caller's transaction. A
+    confidential report's reporter (`confidential`) is sealed in a record of its own
+    (`bot.confidential`)."""
     report = Report(
         id=report_id, code=code, category=category, anonymous=anonymous, reporter_tag=reporter_tag,
-        secret_hash=secret_hash, received_at=moment,
+        secret_hash=secret_hash, received_at=moment, confidential=confidential is not None,
         body=core.vault.seal(session, kind=REPORT, record_id=report_id, data=content, new=True),
     )
     session.add(report)
+    if confidential is not None:
+        session.flush()  # the identity row refers to the report
+        seal_reporter(session, core, report_id=report_id, reporter=confidential)
     exclusion_id = new_id() if exclude else None
     if exclusion_id is not None:
         session.flush()  # the unit of work orders inserts by relationship, and there is none
@@ -97,7 +113,9 @@ def db_record(session: Session, core: Core, *, report_id: str, code: str, catego
     core.audit_event(session, actor=REPORTER, action=AuditAction.REPORT_SUBMITTED,
                      record_kind=REPORT,
                      record_id=report_id,
-                     detail={"category": category.value, "anonymous": anonymous}, at=moment)
+                     detail={"category": category.value, "anonymous": anonymous,
+                             **({"confidential": True} if confidential is not None else {})},
+                     at=moment)
     if exclusion_id is not None:  # audited like the chair's: the exclusion row, never the member
         core.audit_event(session, actor=REPORTER, action=AuditAction.CASE_EXCLUSION_ADDED,
                          record_kind=REPORT,
@@ -148,7 +166,7 @@ def db_alert(session: Session, core: Core, report: Report, *, change: StatusChan
         by_name = member.name if member else None
     notice = sanitize.alert(sanitize.AlertFacts(
         report_id=report.id, code=report.code, category=report.category, status=report.status,
-        received_at=report.received_at, anonymous=report.anonymous,
+        received_at=report.received_at, anonymous=report.anonymous or report.confidential,
         acknowledge_by=core.acknowledge_by(report),
         receipt_due=core.receipt_due(report), feedback_due=core.feedback_due(report),
         acknowledged_by=by_name, acknowledged_at=report.acknowledged_at,
@@ -192,5 +210,7 @@ def db_reports_of(session: Session, core: Core, person: Person) -> list[Report]:
     if person.id is None:
         return []
     tag = reporter_tag(core, person.id)
-    return list(session.exec(select(Report).where(Report.reporter_tag == tag)
-                             .order_by(Report.received_at)).all())  # type: ignore[arg-type]
+    named = list(session.exec(select(Report).where(Report.reporter_tag == tag)
+                              .order_by(Report.received_at)).all())  # type: ignore[arg-type]
+    # and their confidential ones (issue 24), found by opening each confidential case's record
+    return sorted(named + reporters_own(session, core, person), key=lambda r: r.received_at)

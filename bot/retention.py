@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from bot import actions, reveal
+from bot import actions, confidential, reveal
 from bot.access import db_chair_case
 from bot.committee import REASON_LIMIT
 from bot.core import CandorError, Core, actor_id, required_text
@@ -104,6 +104,7 @@ def db_shred(session: Session, core: Core, report: Report, *, actor: str = "syst
             session.delete(row)
     for kind, record_id in related:
         keys += core.vault.shred(session, kind=kind, record_id=record_id)
+    keys += confidential.db_shred(session, core, report)  # issue 24: the sealed reporter too
     report.body = TOMBSTONE
     report.secret_hash = None
     report.reporter_tag = None

@@ -31,6 +31,7 @@ from bot import (
     home,
     once,
     receipts,
+    reporter_name,
     retention,
     reveal,
     waivers,
@@ -250,6 +251,14 @@ _ROUTES: dict[type[Any], _Route] = dict((
     _on(actions.AnswerSubmit, lambda r, a: followup.db_answer(
         r.session, r.core, person=r.person, actor=r.actor, token=a.record_id,
         answer=r.text("answer"))),
+    # confidential reporting (issue 24): the reporter shows their name, or names an anonymous report
+    _on(actions.ShowNameForm, lambda r, a: reporter_name.db_show_form(*r.usual, a.record_id)),
+    _on(actions.ShowNameSubmit, lambda r, a: reporter_name.db_show(
+        *r.usual, report_id=a.record_id, values=r.values)),
+    _on(actions.LinkNameForm, lambda r, a: reporter_name.link_form(
+        r.core, r.person, r.actor, a.record_id)),
+    _on(actions.LinkNameSubmit, lambda r, a: reporter_name.db_link(
+        *r.usual, actor=r.actor, token=a.record_id, values=r.values)),
     # the quorum and consent reveal (issue 24)
     _on(actions.RevealAskForm, lambda r, a: reveal.db_ask_form(
         *r.usual, a.record_id, path=RevealPath.QUORUM)),

@@ -165,6 +165,9 @@ class Report(SQLModel, table=True):
     legal_hold: bool = False
     shredded_at: datetime | None = None  # set when retention deleted the data key
     body: bytes = _sealed()
+    # Confidential reporting (issue 24): the reporter's identity is sealed in a `ReporterIdentity`
+    # row of its own. Plain: says only that, as "Confidential reporter" on every view says.
+    confidential: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
 
 
 class CaseMessage(SQLModel, table=True):
@@ -417,6 +420,21 @@ class AuditEvent(SQLModel, table=True):
     hash: str = Field(unique=True)
 
 
+# --- confidential reporting (issue 24) ------------------------------------------------------
+
+
+class ReporterIdentity(SQLModel, table=True):
+    """Who made a confidential report, sealed in a record of its own (bot.confidential): the
+    person, as the roster had them, and every time their name was shown (how, why, to whom).
+    Opened only by the reveal path, the reporter's own views and the notifier that reaches them.
+    No keyed tag of the person: their own cases are found by opening these rows, so no column
+    says that two confidential reports came from one person."""
+
+    # The case it belongs to: plain, as an exclusion's is; `Report.confidential` says as much.
+    report_id: str = Field(foreign_key="report.id", primary_key=True)
+    body: bytes = _sealed()
+
+
 # --- the quorum and consent reveal (issue 24) ------------------------------------------------
 
 
@@ -481,6 +499,7 @@ __all__ = [
     "Platform",
     "RecoveryKey",
     "Report",
+    "ReporterIdentity",
     "RevealRequest",
     "RevealVote",
     "Role",

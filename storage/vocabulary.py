@@ -173,6 +173,7 @@ class RecordKind(StrEnum):
     PENDING_REPORT = "pending_report"
     PENDING_ANSWER = "pending_answer"
     FORM_RECEIPT = "form_receipt"
+    REPORTER_IDENTITY = "reporter_identity"  # a confidential report's reporter (issue 24)
     # the quorum and consent reveal (issue 24)
     REVEAL_REQUEST = "reveal_request"  # a request to show a confidential reporter's name
     REVEAL_VOTE = "reveal_vote"  # a member's agreement or refusal of one
@@ -228,6 +229,9 @@ class AuditAction(StrEnum):
     SCHEMA_ROWS_SEALED = "schema.rows_sealed"
     SCHEMA_ROWS_OPENED = "schema.rows_opened"
     CONSOLE_CREATED = "console.created"
+    # confidential reporting (issue 24)
+    REPORTER_REVEALED = "reporter.revealed"  # a confidential reporter's name shown (how, to whom)
+    REPORTER_NAMED = "reporter.named"  # an anonymous report given its reporter's name or seal
     # the quorum and consent reveal (issue 24): ids, counts and outcomes; reasons stay sealed
     REVEAL_REQUESTED = "reveal.requested"  # a member asked (the quorum or the reporter)
     REVEAL_AGREED = "reveal.agreed"  # a member allowed on the case agreed
@@ -245,6 +249,36 @@ class OutboxKind(StrEnum):
     CHANNEL = "channel"  # a notice to the committee's channel
     DM = "dm"  # a direct message to a person (or to several, sealed)
     UPDATE = "update"  # an edit of a channel notice delivered earlier
+
+
+# --- confidential reporting (issue 24) -----------------------------------------------------------
+
+
+class ReporterMode(Labelled):
+    """How a report keeps its reporter: named (the committee sees who), confidential (sealed from
+    the committee until a quorum of it, or the reporter, reveals it), anonymous (nobody knows)."""
+
+    NAMED = "named"
+    CONFIDENTIAL = "confidential"
+    ANONYMOUS = "anonymous"
+
+
+class RevealHow(Labelled):
+    """How a confidential reporter's name came to be shown."""
+
+    QUORUM = "quorum"  # enough members allowed on the case agreed
+    CONSENT = "consent"  # the reporter said yes to a member's request
+    REPORTER = "reporter"  # the reporter chose to show it
+
+
+_LABELS.update({
+    ReporterMode.NAMED: "With my name",
+    ReporterMode.CONFIDENTIAL: "Confidential",
+    ReporterMode.ANONYMOUS: "Anonymous",
+    RevealHow.QUORUM: "Agreed by a quorum of the committee",
+    RevealHow.CONSENT: "With the reporter's consent",
+    RevealHow.REPORTER: "Shown by the reporter",
+})
 
 
 # --- the quorum and consent reveal (issue 24) ------------------------------------------------

@@ -218,7 +218,8 @@ def form_view(form: Form) -> dict[str, Any]:
                        "options": [_option(o) for o in f.options[:100]]}
         elif f.kind is FieldKind.BOOLEAN:
             element = {"type": "radio_buttons", "action_id": "value",
-                       "options": [_option(Choice("Yes", "yes")), _option(Choice("No", "no"))]}
+                       "options": [_option(o) for o in f.options]
+                       or [_option(Choice("Yes", "yes")), _option(Choice("No", "no"))]}
         else:
             element = {"type": "datepicker", "action_id": "value"}
         block: dict[str, Any] = {"type": "input", "block_id": f.name,

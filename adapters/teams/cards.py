@@ -151,7 +151,8 @@ def form_card(form: Form) -> dict[str, Any]:
                          choices=[{"title": o.label, "value": o.value} for o in f.options])
         elif f.kind is FieldKind.BOOLEAN:
             field.update(type="Input.ChoiceSet", style="expanded",
-                         choices=[{"title": "Yes", "value": "yes"}, {"title": "No", "value": "no"}])
+                         choices=[{"title": o.label, "value": o.value} for o in f.options]
+                         or [{"title": "Yes", "value": "yes"}, {"title": "No", "value": "no"}])
         else:
             field.update(type="Input.Date")
         if f.hint:

@@ -43,6 +43,9 @@ class ScheduleSettings:
     # How many anonymous reports one person may file in a day (bot.filing counts them under a
     # keyed tag of the person and the day).
     anonymous_daily_limit: int = 5
+    # How many members allowed on a case must agree to show a confidential reporter's name
+    # (issue 24; never fewer than 2). Read here for the wording; the reveal rule counts to it.
+    reveal_quorum: int = 2
 
     def __post_init__(self) -> None:
         try:

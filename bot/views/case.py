@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from bot import confidential
 from bot.core import Core, db_committee, db_excluded
 from bot.messages import Choice, Document
 from bot.report_content import FIELDS
@@ -170,6 +171,8 @@ def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer
             entry = (content.reporter.name, content.reporter.email)
         reporter = (case_labels.named_reporter(*entry) if entry is not None
                     else case_labels.ANONYMOUS)
+        if report.confidential:  # issue 24: the name only once shown to the committee
+            reporter = confidential.db_shown_name(session, core, report)
         fields = tuple((f.words.heading, content.text(f.name) or case_labels.NOT_GIVEN)
                        for f in FIELDS if f.committee_reads)
     kept_away = None
@@ -205,7 +208,8 @@ def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer
             history.append(Step(row.created_at, recorded_by, case_labels.DETERMINATION_RECORDED))
         history.sort(key=lambda step: step.at)  # stable: steps at one moment keep their order
     # An anonymous report is dated by its day only (its moment could point at its reporter).
-    received = report.received_at.strftime("%Y-%m-%d" if report.anonymous else "%Y-%m-%d %H:%M UTC")
+    received = report.received_at.strftime(
+        "%Y-%m-%d" if report.anonymous or report.confidential else "%Y-%m-%d %H:%M UTC")
     return CaseView(
         viewer=viewer, code=report.code, status=report.status.label, category=report.category.label,
         received=received, legal_hold=report.legal_hold, acknowledged_at=report.acknowledged_at,

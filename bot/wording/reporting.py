@@ -64,7 +64,7 @@ INTAKE_IDENTITY = (
 
 def intake_summary(*, category: str | None, given: list[tuple[FieldWords, bool]],
                    kept_away: list[str], chat: bool,
-                   anonymous: bool) -> tuple[tuple[str, str], ...]:
+                   anonymous: bool, confidential: bool = False) -> tuple[tuple[str, str], ...]:
     """The review's lines: whether each answer was given, never what was typed. In a chat that
     keeps history the names kept away are not repeated either."""
     kept = (("given" if kept_away else "no one") if chat
@@ -73,7 +73,8 @@ def intake_summary(*, category: str | None, given: list[tuple[FieldWords, bool]]
         ("Category", category or "-"),
         *((words.heading, "given" if said else "not given") for words, said in given),
         ("Kept away from", kept),
-        ("Reporting", "anonymously" if anonymous else "with your name"),
+        ("Reporting", "anonymously" if anonymous
+         else "confidentially" if confidential else "with your name"),
     )
 
 

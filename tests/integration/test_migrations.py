@@ -21,8 +21,8 @@ from bot.messages import Notice
 from storage import identities, migrate, references
 from storage.db import Database
 from storage.keyring import Keyring, KeyringError
-from storage.models import AuditEvent, ConversationRef, Determination, Person, Report
-from storage.vocabulary import Category, PersonKind, Platform, Role
+from storage.models import AuditEvent, ConversationRef, Determination, Person
+from storage.vocabulary import PersonKind, Platform, Role
 from tests.integration.test_storage_canary import postgres_dump, postgres_rows, sqlite_files
 
 
@@ -247,8 +247,11 @@ def test_upgrading_from_0009_seals_each_determinations_officer_and_going_back_re
             officer = Person(email="sam@example.com", name="Sam Ortiz", kind=PersonKind.OFFICER, role=Role.CONTROLLER)
             session.add(officer)
             session.flush()
-            session.add(Report(id="r1", code="K7-4Q2M", category=Category.FRAUD, anonymous=False, body=b"x"))
-            session.flush()
+            # the report as 0009 has it (the model's later columns are not there yet)
+            session.execute(sa.text(
+                "INSERT INTO report (id, code, category, status, anonymous, received_at, legal_hold, body) "
+                "VALUES ('r1', 'K7-4Q2M', 'FRAUD', 'RECEIVED', :no, '2026-11-02 09:00:00', :no, :x)"),
+                {"no": False, "x": b"x"})
             body = vault.seal(session, kind="determination", record_id="d1", data={"reasoning": "weighed"}, new=True)
             session.execute(sa.text(
                 "INSERT INTO determination (id, report_id, subject_id, violation, action, decided_on, created_at, body) "

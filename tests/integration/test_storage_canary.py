@@ -53,6 +53,7 @@ from storage.models import (
     Person,
     RecoveryKey,
     Report,
+    ReporterIdentity,
     new_id,
 )
 from storage.shares import GivenShare, combine, split
@@ -181,6 +182,15 @@ def write_report(database: Database, vault: Vault, audit: AuditLog, canary: str)
                 "code": f"{canary}-code", "secret_hash": vault.hash_secret(f"{canary}-secret"),
                 "content": {"what": f"{canary}-held", "reporter": None}, "due": f"{canary}-due"}),
         ))
+        # A confidential reporter, sealed in a record of its own (issue 24), with a reveal's reason
+        session.add(ReporterIdentity(
+            report_id=report_id,
+            body=vault.seal(session, kind="reporter_identity", record_id=report_id, new=True, data={
+                "reporter": {"person_id": officer.id, "name": f"{canary}-sealed-name",
+                             "email": f"{canary}-sealed@x", "platform": "slack"},
+                "reveals": [{"how": "quorum", "reason": f"{canary}-reveal-reason", "by": "person:1",
+                             "shown_to": "committee", "at": "2026-11-02T10:00:00+00:00"}]}),
+        ))
     # And who the reporter is on each platform, and their Teams 1:1 chat's reference
     with database.write() as session:
         assert officer.id is not None
@@ -201,16 +211,20 @@ def open_back(database: Database, vault: Vault, report_id: str, message_id: str)
         answer = vault.unseal(session, kind="case_message", record_id=message_id, blob=message.body)
         held = [vault.unseal(session, kind="pending_report", record_id=row.id, blob=row.body)
                 for row in session.exec(select(PendingReport)).all()]
+        sealed = session.exec(select(ReporterIdentity)).one()
+        reporter = vault.unseal(session, kind="reporter_identity", record_id=sealed.report_id,
+                                blob=sealed.body)
         ids = identities.db_all(session, vault)
         (chat,) = [references.db_load(session, vault, f"teams:user:{a.platform_user_id}")
                    for a in ids if a.platform is Platform.TEAMS]
-    return str(content) + str(answer) + str(held) + str(ids) + str(chat)
+    return str(content) + str(answer) + str(held) + str(ids) + str(chat) + str(reporter)
 
 
 def sealed_bodies(database: Database) -> list[bytes]:
     with database.read() as session:
         return [*session.exec(select(Report.body)).all(), *session.exec(select(CaseMessage.body)).all(),
                 *session.exec(select(PendingReport.body)).all(),
+                *session.exec(select(ReporterIdentity.body)).all(),
                 *session.exec(select(Identity.body)).all(), *session.exec(select(ConversationRef.body)).all()]
 
 
@@ -229,14 +243,14 @@ def test_confidential_fields_leave_no_trace_at_rest_or_in_logs(
     # Then the logs show the statements ran, with their parameters, but never the canary
     log_text = logged(logs_at_debug)
     assert "INSERT INTO report" in log_text and "INSERT INTO casemessage" in log_text
-    assert "INSERT INTO pendingreport" in log_text
+    assert "INSERT INTO pendingreport" in log_text and "INSERT INTO reporteridentity" in log_text
     assert "INSERT INTO identity" in log_text and "INSERT INTO conversationref" in log_text
     assert canary not in log_text
 
     # And the bytes at rest hold the ciphertexts (the report, the answer, two platform ids, a
     # chat's reference) but never the canary
     bodies = sealed_bodies(database)
-    assert len(bodies) == 6
+    assert len(bodies) == 7
     if database.is_sqlite:
         before = sqlite_files(database)
         assert before.get("candor.db-wal"), "the write should still be in the WAL"
@@ -257,7 +271,7 @@ def test_confidential_fields_leave_no_trace_at_rest_or_in_logs(
     # And the content opens back, whole, for someone holding the key
     opened = open_back(database, vault, report_id, message_id)
     for field in ("what", "who", "when", "evidence", "known", "name", "answer", "held", "code", "due",
-                  "slack-id", "aad-id", "chat"):
+                  "slack-id", "aad-id", "chat", "sealed-name", "sealed", "reveal-reason"):
         assert f"{canary}-{field}" in opened
     assert canary not in logged(logs_at_debug)
 
@@ -434,10 +448,19 @@ async def test_no_plain_column_links_a_person_to_a_case_or_to_whom_a_case_keeps_
     world.submit("controller", "intake", {"category": "fraud", "what": "Kickbacks from a supplier on every order",
                                           "anonymous": "yes",
                                           "exclude": [str(people["member"].id)]})
+    # and Dana's confidential one (issue 24): her name sealed apart from the case
+    world.submit("cfo", "intake", {"category": "code_violation", "what": "Gifts from a vendor, every month",
+                                   "anonymous": "confidential"})
     world.clock.moment = datetime(2026, 11, 2, 13, tzinfo=UTC)  # past the anonymous report's delay
     Sweeper(world.db, world.core, world.core.schedule).run(world.clock.moment)
     with world.db.read() as session:
-        named, anonymous = sorted(session.exec(select(Report)).all(), key=lambda r: r.anonymous)
+        reports = session.exec(select(Report)).all()
+        (confidential,) = [r for r in reports if r.confidential]
+        named, anonymous = sorted((r for r in reports if not r.confidential), key=lambda r: r.anonymous)
+        # the confidential report's row keeps no reporter, not even a blind index, and its sealed
+        # record's only plain column is the case
+        assert confidential.reporter_tag is None and confidential.secret_hash is None
+        assert [c.name for c in ReporterIdentity.__table__.columns] == ["report_id", "body"]
     assert anonymous.anonymous and not named.anonymous
     # When neither is acknowledged for three business days (the channel, the chair, the members
     # are told), then the named one is (Dana is told there is news), and the officers are reminded
@@ -459,18 +482,23 @@ async def test_no_plain_column_links_a_person_to_a_case_or_to_whom_a_case_keeps_
     assert slack.chats_with(anonymous.code) == slack.chats_with(named.code) == []
     nudges = sorted(chat for chat, _ref, n in slack.posts if n.title == notices.UNACKED_NUDGE_TITLE)
     members = ["DU0ALEX", "DU0JORD", "DU0LEE", "DU0LEE"]
-    assert nudges == sorted(members + members)  # two cases, each escalated the same way
+    assert nudges == sorted(members * 3)  # three cases, each escalated the same way
+    assert slack.chats_with(confidential.code) == []
     assert {"DU0CFO", "DU0CTL"} <= {chat for chat, _ref, n in slack.posts if "attest" in n.title.lower()}
 
     # And no plain column of any table holds a platform id or a person's chat
     tables = table_texts(database)
     ids = [p[6] for p in WORLD_PEOPLE]
     assert [(t, i) for t, text in tables.items() for i in ids if i in text] == []
+    # And no plain column but the roster's names the confidential reporter
+    assert "reporteridentity" in tables
+    dana = [WORLD_PEOPLE[0][1], WORLD_PEOPLE[0][2]]
+    assert [(t, i) for t, text in tables.items() for i in dana if i in text and t != "person"] == []
     # And no outbox row's plain columns name a person beside a case, nor whom a message went to
     with world.db.read() as session:
         rows = session.exec(select(OutboxMessage)).all()
         person_ids = {str(p.id) for p in people.values()}
-        case_ids = {named.id, anonymous.id} | {str(m) for m in session.exec(select(CaseMessage.id)).all()}
+        case_ids = {named.id, anonymous.id, confidential.id} | {str(m) for m in session.exec(select(CaseMessage.id)).all()}
     assert all(r.state is OutboxState.DELIVERED for r in rows)
     for row in rows:
         named_ids = key_ids(row.key)

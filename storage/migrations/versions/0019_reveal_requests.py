@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = '0019'
-down_revision = '0013'
+down_revision = '0018'
 
 
 def upgrade() -> None:

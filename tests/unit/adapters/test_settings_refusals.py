@@ -40,6 +40,7 @@ BAD = {
     "CANDOR_KEY_HEARTBEAT_SECONDS": "-1",
     "CANDOR_ANONYMOUS_DELAY_MINUTES": "-5",
     "CANDOR_ANONYMOUS_DAILY_LIMIT": "-1",
+    "CANDOR_REVEAL_QUORUM": "1",
     "CANDOR_ALERT_STALE_MINUTES": "0",
     "CANDOR_SMTP_URL": "ftp://user:canary-pw-77@mail.example",
     "CANDOR_ALERT_EMAIL": "the chair",
