@@ -70,7 +70,7 @@ def db_view(session: Session, core: Core, member: Person, report_id: str) -> lis
     core.audit_event(session, actor=actor_id(member), action=AuditAction.CASE_OPENED,
                      record_kind=REPORT, record_id=report.id)
     choices = case_choices(report) + (chair_choices(report) if member.chair else ())
-    choices += reveal.db_choices(session, core, report)  # issue 24: the quorum and consent reveal
+    choices += reveal.db_choices(session, core, member, report)  # issue 24: the reveal
     return [reveal.db_with_requests(session, core, report,
                                     case_view.details(view, choices=choices))]
 

@@ -67,7 +67,8 @@ AGREE, DECLINE = "agree", "decline"
 def db_allowed(session: Session, core: Core, report: Report) -> frozenset[int]:
     """The active committee members allowed on the case: everyone a case does not keep away."""
     excluded = db_excluded(session, core, report)
-    return frozenset(p.id for p in db_committee(session) if p.id is not None and p.id not in excluded)
+    return frozenset(p.id for p in db_committee(session)
+                     if p.id is not None and p.id not in excluded)
 
 
 def _reason(session: Session, core: Core, request: RevealRequest) -> str:
@@ -109,14 +110,22 @@ def _name(session: Session, person_id: int | None) -> str:
 # --- the case view: its buttons and its lines -------------------------------------------------
 
 
-def db_choices(session: Session, core: Core, report: Report) -> tuple[Choice, ...]:
-    """The case's buttons for a member allowed on it: ask the quorum or the reporter, while the
-    case has a confidential reporter whose name is not shown and no such request is open."""
+def db_choices(session: Session, core: Core, member: Person,
+               report: Report) -> tuple[Choice, ...]:
+    """The case's buttons for a member allowed on it: answer the open quorum request (when they
+    have not), and ask the quorum or the reporter, while the case has a confidential reporter
+    whose name is not shown and no such request is open."""
     if not _may_ask(session, core, report):
         return ()
     choices: list[Choice] = []
-    if _open(session, report, RevealPath.QUORUM) is None:
+    asking = _open(session, report, RevealPath.QUORUM)
+    if asking is not None:
+        db_settle(session, core, asking, report)
+    if asking is None or _state(asking) is not RevealState.OPEN:
         choices.append(Choice(words.ASK_QUORUM_BUTTON, actions.RevealAskForm(report.id).encode()))
+    elif asking.requested_by != member.id and _vote_of(session, asking, member) is None:
+        choices.append(Choice(words.ANSWER_REQUEST_BUTTON,
+                              actions.RevealOpen(asking.id).encode(), Style.PRIMARY))
     if _open(session, report, RevealPath.CONSENT) is None:
         choices.append(Choice(words.ASK_CONSENT_BUTTON,
                               actions.ConsentAskForm(report.id).encode()))
@@ -138,10 +147,10 @@ def db_lines(session: Session, core: Core, report: Report) -> list[str]:
     for request in _requests(session, report):
         db_settle(session, core, request, report)
         lines.append(words.request_line(
-            path=request.path.label, asked_by=_name(session, request.requested_by),
-            asked_at=request.created_at, state=request.state.label,
+            path=_path(request).label, asked_by=_name(session, request.requested_by),
+            asked_at=request.created_at, state=_state(request).label,
             reason=neutralise(_reason(session, core, request))))
-        if request.path is RevealPath.QUORUM and request.state is RevealState.OPEN:
+        if _path(request) is RevealPath.QUORUM and _state(request) is RevealState.OPEN:
             result = _tally(session, core, request, report)
             votes = _votes(session, request)
             lines.append(words.tally_line(
@@ -149,12 +158,12 @@ def db_lines(session: Session, core: Core, report: Report) -> list[str]:
                 declined=tuple(_name(session, v.member_id) for v in votes
                                if v.member_id in result.declined),
                 quorum=result.quorum or quorum.MINIMUM, lapses_at=result.lapses_at))
-        elif request.path is RevealPath.CONSENT and request.state is not RevealState.OPEN:
-            lines.append(words.reporter_answer(request.state.label, request.decided_at))
-        elif request.state is not RevealState.OPEN:
+        elif _path(request) is RevealPath.CONSENT and _state(request) is not RevealState.OPEN:
+            lines.append(words.reporter_answer(_state(request).label, request.decided_at))
+        elif _state(request) is not RevealState.OPEN:
             votes = _votes(session, request)
             lines.append(words.decided_line(
-                request.state.label, request.decided_at,
+                _state(request).label, request.decided_at,
                 agreed=(_name(session, request.requested_by),
                         *(_name(session, v.member_id) for v in votes if v.agree)),
                 declined=tuple(_name(session, v.member_id) for v in votes if not v.agree)))
@@ -197,7 +206,7 @@ def _check_ask(session: Session, core: Core, report: Report, path: RevealPath) -
     existing = _open(session, report, path)
     if existing is not None:
         db_settle(session, core, existing, report)
-        if existing.state is RevealState.OPEN:
+        if _state(existing) is RevealState.OPEN:
             raise CandorError(words.request_open(path.label))
     allowed = db_allowed(session, core, report)
     if path is RevealPath.QUORUM and quorum.effective_quorum(
@@ -253,7 +262,7 @@ def _member_request(session: Session, core: Core, member: Person, request_id: st
                     action: str) -> tuple[RevealRequest, Report]:
     request = session.get(RevealRequest, request_id)
     if request is None:
-        raise CandorError(refusals.CASE_NOT_FOUND)
+        raise CandorError(words.REQUEST_NOT_FOUND)
     report = db_case_for(session, core, member, request.report_id, action=action)
     return request, report
 
@@ -262,7 +271,7 @@ def db_open(session: Session, core: Core, member: Person, request_id: str) -> li
     """The request as a member allowed on the case opens it: to answer, or to read how it ended."""
     request, report = _member_request(session, core, member, request_id, "reveal-open")
     db_settle(session, core, request, report)
-    if (request.path is RevealPath.QUORUM and request.state is RevealState.OPEN
+    if (_path(request) is RevealPath.QUORUM and _state(request) is RevealState.OPEN
             and request.requested_by != member.id and _vote_of(session, request, member) is None):
         return [_vote_form(session, core, request, report)]
     return [_request_view(session, core, member, request, report)]
@@ -293,7 +302,7 @@ def _request_view(session: Session, core: Core, member: Person, request: RevealR
     lines = db_lines(session, core, report)
     sections: list[tuple[str, str]] = [(case_labels.CASE, report.code),
                                        (words.REQUESTS_HEADING, "\n".join(lines))]
-    if request.requested_by == member.id and request.state is RevealState.OPEN:
+    if request.requested_by == member.id and _state(request) is RevealState.OPEN:
         sections.append(("", words.YOU_ASKED))
     vote = _vote_of(session, request, member)
     if vote is not None:
@@ -313,10 +322,10 @@ def db_vote(session: Session, core: Core, *, member: Person, request_id: str,
     if reader.errors:
         return [FormErrors(form_id, reader.errors)]
     db_settle(session, core, request, report)
-    if request.path is not RevealPath.QUORUM:
+    if _path(request) is not RevealPath.QUORUM:
         raise CandorError(refusals.NOT_UNDERSTOOD)
-    if request.state is not RevealState.OPEN:
-        return [Text(words.request_closed(request.state.label))]
+    if _state(request) is not RevealState.OPEN:
+        return [Text(words.request_closed(_state(request).label))]
     earlier = _vote_of(session, request, member)
     if request.requested_by == member.id or earlier is not None:
         raise core.refused(words.YOU_ASKED if earlier is None
@@ -339,7 +348,7 @@ def db_vote(session: Session, core: Core, *, member: Person, request_id: str,
                      detail={"request": request.id, "vote": vote_id,
                              "reason_given": bool(reason) and not agree})
     db_settle(session, core, request, report, by=actor_id(member))
-    if request.state is RevealState.REVEALED:
+    if _state(request) is RevealState.REVEALED:
         return [Text(words.revealed_now(report.code))]
     return [Text(words.vote_recorded(report.code, agree=agree))]
 
@@ -352,33 +361,34 @@ def db_settle(session: Session, core: Core, request: RevealRequest, report: Repo
     """Close an open request that is decided at `core.now()`: revealed (the name is shown),
     declined beyond reach, lapsed, or moot (the name was shown another way). Audited; the member
     who asked is told, content-free."""
-    if request.state is not RevealState.OPEN:
+    if _state(request) is not RevealState.OPEN:
         return
     if report.shredded_at is not None or confidential.db_is_revealed(session, core, report):
         _close(session, core, request, report, RevealState.MOOT, outcome="moot")
         return
-    if request.path is RevealPath.CONSENT:
+    if _path(request) is RevealPath.CONSENT:
         if core.now() >= quorum.lapses_at(request.created_at):
             _close(session, core, request, report, RevealState.LAPSED, outcome="lapsed")
         return
     result = _tally(session, core, request, report)
-    detail = {"agreed": len(result.agreed), "declined": len(result.declined),
+    detail: dict[str, int | None] = {"agreed": len(result.agreed), "declined": len(result.declined),
               "quorum": result.quorum}
     if result.outcome is quorum.Outcome.REVEALED:
         _close(session, core, request, report, RevealState.REVEALED, outcome="revealed",
-               **detail)
+               counts=detail)
         confidential.db_reveal(session, core, report, how=RevealHow.QUORUM,
                                reason=_reason(session, core, request), by=by)
     elif result.outcome in (quorum.Outcome.DECLINED, quorum.Outcome.IMPOSSIBLE):
         _close(session, core, request, report, RevealState.DECLINED,
-               outcome=result.outcome.value, **detail)
+               outcome=result.outcome.value, counts=detail)
     elif result.outcome is quorum.Outcome.LAPSED:
-        _close(session, core, request, report, RevealState.LAPSED, outcome="lapsed", **detail)
+        _close(session, core, request, report, RevealState.LAPSED, outcome="lapsed",
+               counts=detail)
 
 
 def _close(session: Session, core: Core, request: RevealRequest, report: Report,
            state: RevealState, *, outcome: str, at: datetime | None = None, tell: bool = True,
-           **counts: int | None) -> None:
+           counts: dict[str, int | None] | None = None) -> None:
     """Close the request (`at`: when, by default now), audit it, and tell the member who asked
     unless `tell` is False."""
     request.state = state
@@ -389,8 +399,8 @@ def _close(session: Session, core: Core, request: RevealRequest, report: Report,
     action = AuditAction.REVEAL_LAPSED if state is RevealState.LAPSED else AuditAction.REVEAL_CLOSED
     core.audit_event(session, actor="system", action=action, record_kind=REPORT,
                      record_id=report.id,
-                     detail={"request": request.id, "path": request.path.value,
-                             "outcome": outcome, **counts}, at=request.decided_at)
+                     detail={"request": request.id, "path": _path(request).value,
+                             "outcome": outcome, **(counts or {})}, at=request.decided_at)
     if tell:
         _tell_requester(session, core, request, state)
 
@@ -420,19 +430,35 @@ def db_lapse_due(session: Session, core: Core, *, now: datetime) -> int:
         if report is None:
             continue
         db_settle(session, core, request, report)
-        closed += request.state is not RevealState.OPEN
+        closed += _closed(request)
     return closed
+
+
+def _closed(request: RevealRequest) -> bool:
+    return _state(request) is not RevealState.OPEN
+
+
+def _state(request: RevealRequest) -> RevealState:
+    """The request's state (stored as its plain value), read again after a call that may have
+    closed it."""
+    return RevealState(request.state)
+
+
+def _path(request: RevealRequest) -> RevealPath:
+    return RevealPath(request.path)
 
 
 # --- the reporter answers a consent request ---------------------------------------------------
 
 
 def db_open_consent(session: Session, core: Core, report: Report) -> RevealRequest | None:
-    """The consent request the reporter has to answer on their case, if one is open."""
+    """The consent request the reporter has to answer on their case, if one is open and in
+    time. Writes nothing (a confidential reporter's visit leaves no row: `bot.followup`); a
+    lapsed request is closed by the sweep."""
     request = _open(session, report, RevealPath.CONSENT)
-    if request is not None:
-        db_settle(session, core, request, report)
-    return request if request is not None and request.state is RevealState.OPEN else None
+    if request is None or core.now() >= quorum.lapses_at(request.created_at):
+        return None
+    return request
 
 
 def db_reporter_part(session: Session, core: Core,
@@ -458,16 +484,19 @@ def db_consent_answer(session: Session, core: Core, person: Person, request_id: 
     request = session.get(RevealRequest, request_id)
     report = session.get(Report, request.report_id) if request is not None else None
     if request is None or report is None or report.shredded_at is not None:
-        raise CandorError(refusals.CASE_NOT_FOUND)
-    if request.path is not RevealPath.CONSENT or not confidential.db_is_own(
+        raise CandorError(words.REQUEST_NOT_FOUND)
+    if _path(request) is not RevealPath.CONSENT or not confidential.db_is_own(
             session, core, report, person):
         raise core.refused(words.NOT_YOUR_REQUEST, actor=actor_id(person),
                            action=AuditAction.REVEAL_REFUSED, record_kind=REPORT,
                            record_id=report.id,
                            detail={"request": request.id, "attempt": "consent-answer"})
-    db_settle(session, core, request, report)
-    if request.state is not RevealState.OPEN:
-        return [Text(words.request_closed(request.state.label))]
+    if _state(request) is not RevealState.OPEN:
+        return [Text(words.request_closed(_state(request).label))]
+    if core.now() >= quorum.lapses_at(request.created_at):  # the sweep closes it, not this visit
+        return [Text(words.request_closed(RevealState.LAPSED.label))]
+    if confidential.db_is_revealed(session, core, report):
+        return [Text(words.ALREADY_SHOWN)]
     if yes:
         core.audit_event(session, actor=REPORTER, action=AuditAction.REVEAL_CONSENTED,
                          record_kind=REPORT, record_id=report.id, detail={"request": request.id})

@@ -12,7 +12,9 @@ from datetime import datetime
 
 ASK_QUORUM_BUTTON = "Ask to reveal the reporter"
 ASK_CONSENT_BUTTON = "Ask the reporter for their name"
-REASON_PROMPT = "Why the committee needs the reporter's name (kept encrypted; the reporter reads it)"
+ANSWER_REQUEST_BUTTON = "Answer the request to reveal the reporter"
+REASON_PROMPT = ("Why the committee needs the reporter's name (kept encrypted; the reporter "
+                 "reads it)")
 ASK_QUORUM_SUBMIT = "Ask the other members"
 ASK_CONSENT_SUBMIT = "Ask the reporter"
 
@@ -39,9 +41,10 @@ CONSENT_INTRO = (
 
 
 def quorum_asked(code: str, others: int, quorum: int) -> str:
-    return (f"Your request on case {code} is recorded. The {others} other members allowed on the "
-            f"case are asked privately; the name is shown once {quorum} of you agree within seven "
-            "days.")
+    asked = ("The other member allowed on the case is" if others == 1
+             else f"The {others} other members allowed on the case are")
+    return (f"Your request on case {code} is recorded. {asked} asked privately; the name is "
+            f"shown once {quorum} of you agree within seven days.")
 
 
 def consent_asked(code: str) -> str:
@@ -62,7 +65,7 @@ DECIDED_TEXT = "Open it here; it is shown only to you."
 DECISION_PROMPT = "Your answer"
 AGREE = "Agree: show the reporter's name to the members allowed on this case"
 DECLINE = "Decline"
-DECLINE_REASON_PROMPT = "If you decline, why (optional; kept encrypted)"
+DECLINE_REASON_PROMPT = "If you decline, why (kept encrypted)"
 VOTE_SUBMIT = "Send my answer"
 
 
@@ -174,3 +177,4 @@ def request_closed(state: str) -> str:
 
 NOT_YOUR_REQUEST = "That request is not one you can answer. The attempt was logged."
 CHOOSE_AGREE_OR_DECLINE = "Please choose agree or decline."
+REQUEST_NOT_FOUND = "I couldn't find that request. Its case may have been closed and shredded."
