@@ -221,18 +221,58 @@ class LinkNameForm(_OnOne):
     prefix = "myname:link"  # the record is a token bound to the case and the reporter's account
 
 
+# the quorum and consent reveal (issue 24)
+@dataclass(frozen=True)
+class RevealAskForm(_OnOne):
+    prefix = "case:reveal"  # ask the other members allowed on the case
+
+
+@dataclass(frozen=True)
+class ConsentAskForm(_OnOne):
+    prefix = "case:consent"  # ask the reporter
+
+
+@dataclass(frozen=True)
+class RevealOpen(_OnOne):
+    prefix = "reveal:open"  # the record is a reveal request
+
+
+@dataclass(frozen=True)
+class ConsentAnswer:
+    """The confidential reporter's yes or no to a member's request for their name."""
+
+    request_id: str
+    yes: bool
+
+    def encode(self) -> str:
+        return f"reveal:consent:{self.request_id}:{'yes' if self.yes else 'no'}"
+
+
+def _reveal_click(rest: str) -> RevealOpen | ConsentAnswer | None:
+    action, _, arg = rest.partition(":")
+    if action == "open":
+        return _some(arg, RevealOpen)
+    if action == "consent":
+        request_id, _, answer = arg.rpartition(":")
+        return ConsentAnswer(request_id, answer == "yes") if request_id and answer in (
+            "yes", "no") else None
+    return None
+
+
 Click = (Menu | Acknowledge | ViewCase | AskForm | DetermineForm | ExcludeForm | HoldForm
          | MoveForm | DiscloseForm | AnswerForm | ViewDisclosure | ReportAfterAttesting
          | ChatReport | MyReports | Cmd | IntakeStep
          | NoticeDeliveryForm | DesignateForm | RenewForm | EndForm
          | AddFiles | GetFile | ReporterFiles
          | NoteForm | TakeLead | HandBackLead
-         | ShowNameForm | LinkNameForm)
+         | ShowNameForm | LinkNameForm
+         | RevealAskForm | ConsentAskForm | RevealOpen | ConsentAnswer)
 
 _CASE_CLICKS: dict[str, Callable[[str], Click]] = {
     c.prefix.removeprefix("case:"): c
     for c in (Acknowledge, ViewCase, AskForm, DetermineForm, ExcludeForm, HoldForm,
-              DesignateForm, AddFiles, NoteForm, TakeLead, HandBackLead)}
+              DesignateForm, AddFiles, NoteForm, TakeLead, HandBackLead,
+              RevealAskForm, ConsentAskForm)}
 _PLAIN_CLICKS: dict[str, Click] = {
     c.encode(): c for c in (ReportAfterAttesting(), ChatReport(), MyReports())}
 
@@ -280,6 +320,8 @@ def parse(value: str) -> Click | None:
         if which == "show":
             return _some(arg, ShowNameForm)
         return _some(arg, LinkNameForm) if which == "link" else None
+    if verb == "reveal":
+        return _reveal_click(rest)
     return None
 
 
@@ -395,15 +437,34 @@ class LinkNameSubmit(_OnOne):
     prefix = "myname-link"  # issue 24; the record is the token
 
 
+
+# the quorum and consent reveal (issue 24)
+@dataclass(frozen=True)
+class RevealAskSubmit(_OnOne):
+    prefix = "reveal-ask"  # the record is the case
+
+
+@dataclass(frozen=True)
+class ConsentAskSubmit(_OnOne):
+    prefix = "consent-ask"  # the record is the case
+
+
+@dataclass(frozen=True)
+class RevealVoteSubmit(_OnOne):
+    prefix = "reveal-vote"  # the record is the reveal request
+
+
 FormAction = (ReportForm | AttestForm | WaiverSubmit | AskSubmit | DetermineSubmit | ExcludeSubmit
               | HoldSubmit | DiscloseSubmit | AnswerSubmit | MoveSubmit
               | NoticeDeliverySubmit | DesignateSubmit | RenewSubmit | EndSubmit
-              | NoteSubmit | ShowNameSubmit | LinkNameSubmit)
+              | NoteSubmit | ShowNameSubmit | LinkNameSubmit
+              | RevealAskSubmit | ConsentAskSubmit | RevealVoteSubmit)
 
 _ON_ONE: dict[str, Callable[[str], FormAction]] = {
     c.prefix: c for c in (AskSubmit, DetermineSubmit, ExcludeSubmit, HoldSubmit, DiscloseSubmit,
                           AnswerSubmit, DesignateSubmit, RenewSubmit, EndSubmit, NoteSubmit,
-                          ShowNameSubmit, LinkNameSubmit)}
+                          ShowNameSubmit, LinkNameSubmit,
+                          RevealAskSubmit, ConsentAskSubmit, RevealVoteSubmit)}
 
 
 def parse_form(form_id: str) -> FormAction | None:

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from sqlmodel import Session
 
-from bot import actions, confidential, designations, fields, lead, notes, written_notice
+from bot import actions, confidential, designations, fields, lead, notes, reveal, written_notice
 from bot.access import db_case_for, db_open_cases
 from bot.core import (
     CandorError,
@@ -90,8 +90,11 @@ def db_view(session: Session, core: Core, member: Person, report_id: str) -> lis
         choices = (case_choices(report) + designations.db_member_choices(session, report)
                    + written_notice.delivery_choices(report, view.notices)
                    + (chair_choices(report) if member.chair else ())
-                   + notes.choices(report) + lead.db_choices(session, core, report, member))
+                   + notes.choices(report) + lead.db_choices(session, core, report, member)
+                   + reveal.db_choices(session, core, member, report))  # issue 24: the reveal
     details = case_view.details(view, choices=choices)
+    if member.kind is not PersonKind.DESIGNEE:  # the reveal's requests are the members' own
+        details = reveal.db_with_requests(session, core, report, details)
     # evidence files (issue 23): the list of files and their buttons, for designees too
     documents, file_choices = offers.db_member_part(session, core, report)
     return [replace(details, sections=(*details.sections, documents),

@@ -20,7 +20,17 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from bot import actions, codes, confidential, designations, fields, pending, reporter_name, sanitize
+from bot import (
+    actions,
+    codes,
+    confidential,
+    designations,
+    fields,
+    pending,
+    reporter_name,
+    reveal,
+    sanitize,
+)
 from bot.core import (
     REPORTER,
     CandorError,
@@ -286,7 +296,9 @@ def db_status(session: Session, core: Core, person: Person, actor: Actor,
         view = case_view.db_case_view(session, core, report, viewer=case_view.Viewer.REPORTER)
         shown = case_view.reporter_view(view, choices=tuple(choices))
         own = confidential.db_own_line(session, core, report)
-        return [replace(shown, sections=(*shown.sections, *((own,) if own else ())))]
+        asked, answers = reveal.db_reporter_part(session, core, report)  # a consent request
+        return [replace(shown, sections=(*shown.sections, *((own,) if own else ()), *asked),
+                        choices=(*answers, *shown.choices))]
     if report.anonymous:
         # An anonymous reporter's visit writes nothing: a row written in their request, whatever
         # its time says, sits in the write order between rows with exact times (and next to the

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from bot import actions, confidential
+from bot import actions, confidential, reveal
 from bot.access import db_chair_case
 from bot.committee import REASON_LIMIT
 from bot.core import CandorError, Core, actor_id, required_text
@@ -104,6 +104,7 @@ def db_shred(session: Session, core: Core, report: Report, *, actor: str = "syst
                         (RecordKind.CASE_NOTE, CaseNote)):  # notes (issue 22)
         ids = session.exec(select(model.id).where(model.report_id == report.id)).all()
         related += [(kind, str(i)) for i in ids]
+    related += reveal.db_related(session, report)  # issue 24: requests to reveal, their votes
     # Notices that named the case (alerts, questions, answers) carry its id or a related id.
     names = {report.id} | {i for _k, i in related}
     for row in session.exec(select(OutboxMessage)).all():

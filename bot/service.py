@@ -38,6 +38,7 @@ from bot import (
     receipts,
     reporter_name,
     retention,
+    reveal,
     waivers,
     written_notice,
 )
@@ -61,7 +62,7 @@ from storage import identities
 from storage.db import Database
 from storage.keyring import CryptoError
 from storage.models import Person
-from storage.vocabulary import PersonKind, Platform
+from storage.vocabulary import PersonKind, Platform, RevealPath
 
 log = logging.getLogger("candor.service")
 
@@ -307,6 +308,22 @@ _ROUTES: dict[type[Any], _Route] = dict((
         r.core, r.person, r.actor, a.record_id)),
     _on(actions.LinkNameSubmit, lambda r, a: reporter_name.db_link(
         *r.usual, actor=r.actor, token=a.record_id, values=r.values)),
+    # the quorum and consent reveal (issue 24)
+    _on(actions.RevealAskForm, lambda r, a: reveal.db_ask_form(
+        *r.usual, a.record_id, path=RevealPath.QUORUM)),
+    _on(actions.ConsentAskForm, lambda r, a: reveal.db_ask_form(
+        *r.usual, a.record_id, path=RevealPath.CONSENT)),
+    _on(actions.RevealAskSubmit, lambda r, a: reveal.db_ask(
+        r.session, r.core, member=r.person, report_id=a.record_id, reason=r.text("reason"),
+        path=RevealPath.QUORUM)),
+    _on(actions.ConsentAskSubmit, lambda r, a: reveal.db_ask(
+        r.session, r.core, member=r.person, report_id=a.record_id, reason=r.text("reason"),
+        path=RevealPath.CONSENT)),
+    _on(actions.RevealOpen, lambda r, a: reveal.db_open(*r.usual, a.record_id)),
+    _on(actions.RevealVoteSubmit, lambda r, a: reveal.db_vote(
+        r.session, r.core, member=r.person, request_id=a.record_id, values=r.values)),
+    _on(actions.ConsentAnswer, lambda r, a: reveal.db_consent_answer(
+        *r.usual, a.request_id, yes=a.yes)),
 ))
 
 

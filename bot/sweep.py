@@ -18,7 +18,17 @@ from datetime import datetime
 from sqlalchemy import select as columns
 from sqlmodel import Session, col, select
 
-from bot import attestation, designations, drafts, housekeeping, lead, pending, retention, sanitize
+from bot import (
+    attestation,
+    designations,
+    drafts,
+    housekeeping,
+    lead,
+    pending,
+    retention,
+    reveal,
+    sanitize,
+)
 from bot.attesting import db_attested_periods
 from bot.core import Core, db_committee, db_exclusions
 from bot.delivery.outbox import db_enqueue, people_target, person_target, private_key
@@ -93,6 +103,9 @@ class Sweeper:
             # Forgetting (handled event ids, kept receipts, guess counters) is judged by the real
             # clock too: a rehearsal in the future must not let a platform's retry in twice.
             forgotten = housekeeping.db_sweep(session, self.core, now=shred_at)
+            # Requests to reveal a reporter lapse after seven days, by the real clock too: a
+            # rehearsal in the future must not close a request its members may still answer.
+            reveal.db_lapse_due(session, self.core, now=shred_at)
             if written or expired:
                 self.core.audit.db_append(session, actor="system", action=AuditAction.SWEEP_RAN,
                                           record_kind=RecordKind.SWEEP,

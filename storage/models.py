@@ -25,6 +25,8 @@ from storage.vocabulary import (
     OutboxState,
     PersonKind,
     Platform,
+    RevealPath,
+    RevealState,
     Role,
 )
 
@@ -547,6 +549,42 @@ class ReporterIdentity(SQLModel, table=True):
     body: bytes = _sealed()
 
 
+# --- the quorum and consent reveal (issue 24) ------------------------------------------------
+
+
+class RevealRequest(SQLModel, table=True):
+    """A member's request to show a confidential reporter's name (bot.reveal): to the other
+    members allowed on the case (a quorum must agree) or to the reporter (who says yes or no).
+
+    Plain: the case, the path, who asked, the state and its dates: the governance of the case,
+    which the audit log records anyway (who asked, when, the outcome). Sealed: the reason."""
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    report_id: str = Field(foreign_key="report.id", index=True)
+    path: RevealPath = Field(sa_type=AutoString)
+    requested_by: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    state: RevealState = Field(default=RevealState.OPEN, sa_type=AutoString, index=True)
+    decided_at: datetime | None = None
+    # "<report id>:<path>" while the request is open, null after: one open request of a path per
+    # case, held by the database (null repeats). Ids only.
+    open_slot: str | None = Field(default=None, unique=True)
+    body: bytes = _sealed()  # the reason given
+
+
+class RevealVote(SQLModel, table=True):
+    """A member's answer to a quorum request: agree or decline, once. Plain: who and what, as
+    the audit log records it; sealed: the reason a member gave for declining, if any."""
+
+    __table_args__ = (UniqueConstraint("request_id", "member_id"),)
+    id: str = Field(default_factory=new_id, primary_key=True)
+    request_id: str = Field(foreign_key="revealrequest.id", index=True)
+    member_id: int = Field(foreign_key="person.id")
+    agree: bool
+    at: datetime = Field(default_factory=utcnow)
+    body: bytes = _sealed()
+
+
 __all__ = [
     "AuditEvent",
     "Attestation",
@@ -582,6 +620,8 @@ __all__ = [
     "RecoveryKey",
     "Report",
     "ReporterIdentity",
+    "RevealRequest",
+    "RevealVote",
     "Role",
     "StatusChange",
     "Waiver",

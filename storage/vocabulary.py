@@ -204,6 +204,9 @@ class RecordKind(StrEnum):
     NOTICE_DELIVERY = "notice_delivery"
     DESIGNATION = "designation"  # issue 22's designations: why a person was designated
     REPORTER_IDENTITY = "reporter_identity"  # a confidential report's reporter (issue 24)
+    # the quorum and consent reveal (issue 24)
+    REVEAL_REQUEST = "reveal_request"  # a request to show a confidential reporter's name
+    REVEAL_VOTE = "reveal_vote"  # a member's agreement or refusal of one
     # what audit events are about besides those
     PERSON = "person"
     KEYRING = "keyring"
@@ -284,6 +287,15 @@ class AuditAction(StrEnum):
     # confidential reporting (issue 24)
     REPORTER_REVEALED = "reporter.revealed"  # a confidential reporter's name shown (how, to whom)
     REPORTER_NAMED = "reporter.named"  # an anonymous report given its reporter's name or seal
+    # the quorum and consent reveal (issue 24): ids, counts and outcomes; reasons stay sealed
+    REVEAL_REQUESTED = "reveal.requested"  # a member asked (the quorum or the reporter)
+    REVEAL_AGREED = "reveal.agreed"  # a member allowed on the case agreed
+    REVEAL_DECLINED = "reveal.declined"  # a member allowed on the case declined
+    REVEAL_CLOSED = "reveal.closed"  # a request decided: revealed, declined beyond reach, moot
+    REVEAL_LAPSED = "reveal.lapsed"  # seven days without a quorum or an answer
+    REVEAL_CONSENTED = "reveal.consented"  # the reporter said yes
+    REVEAL_CONSENT_REFUSED = "reveal.consent_refused"  # the reporter said no
+    REVEAL_REFUSED = "reveal.refused"  # an attempt refused (a second vote, not the reporter)
 
 
 class OutboxKind(StrEnum):
@@ -321,4 +333,33 @@ _LABELS.update({
     RevealHow.QUORUM: "Agreed by a quorum of the committee",
     RevealHow.CONSENT: "With the reporter's consent",
     RevealHow.REPORTER: "Shown by the reporter",
+})
+
+
+# --- the quorum and consent reveal (issue 24) ------------------------------------------------
+
+
+class RevealPath(Labelled):
+    """How a member asks for a confidential reporter's name."""
+
+    QUORUM = "quorum"  # the other members allowed on the case are asked to agree
+    CONSENT = "consent"  # the reporter is asked
+
+
+class RevealState(Labelled):
+    OPEN = "open"
+    REVEALED = "revealed"  # a quorum agreed, or the reporter said yes
+    DECLINED = "declined"  # too many members declined, or the reporter said no
+    LAPSED = "lapsed"  # seven days passed
+    MOOT = "moot"  # the name was shown another way meanwhile
+
+
+_LABELS.update({
+    RevealPath.QUORUM: "Asked the committee",
+    RevealPath.CONSENT: "Asked the reporter",
+    RevealState.OPEN: "Open",
+    RevealState.REVEALED: "Name shown",
+    RevealState.DECLINED: "Declined",
+    RevealState.LAPSED: "Lapsed after seven days",
+    RevealState.MOOT: "Closed: the name was shown another way",
 })

@@ -618,3 +618,51 @@ async def test_no_plain_column_links_a_person_to_a_case_or_to_whom_a_case_keeps_
         return sorted(r.key.replace(case.id, "<case>") for r in rows if r.key.startswith(f"unacked:{case.id}:"))
     assert escalations(anonymous) == escalations(named) == [
         "unacked:<case>:chair@slack", "unacked:<case>:channel@slack", "unacked:<case>:members@slack"]
+
+
+# --- the quorum and consent reveal (issue 24): requests and votes ---------------------------
+
+
+def test_a_reveal_requests_reason_and_a_votes_reason_leave_no_trace(
+    database: Database, vault: Vault, logs_at_debug: pytest.LogCaptureFixture
+) -> None:
+    from bot import reveal
+    from storage.models import RevealRequest, RevealVote
+    from storage.vocabulary import RevealPath
+
+    canary = "CANARY-" + secrets.token_hex(8)
+    world = build_world(database, vault)
+    world.submit("cfo", "intake", {"category": "fraud", "what": "Revenue early",
+                                   "anonymous": "confidential"})
+    with database.read() as session:
+        report = session.exec(select(Report)).one()
+    # Given a request with a canary reason, and a member's refusal with a canary reason
+    world.submit("member", f"reveal-ask:{report.id}", {"reason": f"{canary}-reason"})
+    with database.read() as session:
+        request = session.exec(select(RevealRequest)).one()
+    world.submit("chair", f"reveal-vote:{request.id}",
+                 {"decision": "decline", "reason": f"{canary}-decline"})
+    with database.read() as session:
+        [vote] = session.exec(select(RevealVote)).all()
+    assert request.path == RevealPath.QUORUM
+
+    # Then neither the logs nor any table as text nor the bytes at rest hold the canary
+    assert "INSERT INTO revealrequest" in logged(logs_at_debug)
+    assert "INSERT INTO revealvote" in logged(logs_at_debug)
+    assert canary not in logged(logs_at_debug)
+    for table, dump in table_texts(database).items():
+        assert canary not in dump, table
+    if database.is_sqlite:
+        sqlite_checkpoint(database)
+        assert request.body in sqlite_files(database)["candor.db"]
+        assert [n for n, data in sqlite_files(database).items() if canary.encode() in data] == []
+    else:
+        dump = postgres_dump(database)
+        assert request.body.hex() in dump and vote.body.hex() in dump
+        assert canary not in dump
+    # And both open, whole, with the key
+    with database.read() as session:
+        assert vault.unseal(session, kind=reveal.REQUEST, record_id=request.id,
+                            blob=request.body)["reason"] == f"{canary}-reason"
+        assert vault.unseal(session, kind=reveal.VOTE, record_id=vote.id,
+                            blob=vote.body)["reason"] == f"{canary}-decline"

@@ -17,7 +17,9 @@ clicks = st.one_of(
     st.builds(a.Menu, anything),
     *(st.builds(kind, anything.filter(bool)) for kind in (
         a.Acknowledge, a.ViewCase, a.AskForm, a.DetermineForm, a.ExcludeForm, a.HoldForm,
-        a.DiscloseForm, a.AnswerForm, a.ViewDisclosure)),
+        a.DiscloseForm, a.AnswerForm, a.ViewDisclosure, a.RevealAskForm, a.ConsentAskForm,
+        a.RevealOpen)),
+    st.builds(a.ConsentAnswer, anything.filter(bool), st.booleans()),
     st.builds(a.MoveForm, ids, statuses),
     st.just(a.ReportAfterAttesting()), st.just(a.ChatReport()), st.just(a.MyReports()),
     st.builds(a.Cmd, st.sampled_from(sorted(a.CMD_NAMES)), anything),
@@ -28,7 +30,7 @@ forms = st.one_of(
     st.just(a.WaiverSubmit()),
     *(st.builds(kind, anything.filter(bool)) for kind in (
         a.AskSubmit, a.DetermineSubmit, a.ExcludeSubmit, a.HoldSubmit, a.DiscloseSubmit,
-        a.AnswerSubmit)),
+        a.AnswerSubmit, a.RevealAskSubmit, a.ConsentAskSubmit, a.RevealVoteSubmit)),
     st.builds(a.MoveSubmit, ids, statuses),
 )
 
@@ -94,3 +96,17 @@ def test_an_outsiders_click_on_any_case_button_names_its_case_for_the_audit() ->
     assert a.case_target("case:shred:R1") == ("shred", "R1")
     assert a.case_target("case:move:R1:closed") == ("move", "R1")
     assert a.case_target("case:ack:") is None and a.case_target("menu:cases") is None
+
+
+def test_the_reveal_buttons_and_forms_read_as_themselves() -> None:
+    # issue 24: the quorum and consent reveal
+    assert a.parse("case:reveal:R1") == a.RevealAskForm("R1")
+    assert a.parse("case:consent:R1") == a.ConsentAskForm("R1")
+    assert a.parse("reveal:open:Q1") == a.RevealOpen("Q1")
+    assert a.parse("reveal:consent:Q1:yes") == a.ConsentAnswer("Q1", True)
+    assert a.parse("reveal:consent:Q1:no") == a.ConsentAnswer("Q1", False)
+    for value in ("reveal:consent:Q1:maybe", "reveal:consent::yes", "reveal:open:", "reveal:x:Q1"):
+        assert a.parse(value) is None, value
+    assert a.parse_form("reveal-vote:Q1") == a.RevealVoteSubmit("Q1")
+    assert a.parse_form("reveal-ask:R1") == a.RevealAskSubmit("R1")
+    assert a.parse_form("consent-ask:R1") == a.ConsentAskSubmit("R1")
