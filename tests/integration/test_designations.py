@@ -302,3 +302,28 @@ def test_retention_shreds_the_designation_with_the_case_and_a_hold_keeps_it(worl
     with world.db.read() as session:
         assert not session.exec(select(OutboxMessage).where(
             OutboxMessage.key.startswith(f"designation:{row.id}"))).all()
+
+
+def test_the_adviser_adds_a_recommendation_the_members_read_and_loses_it_when_the_designation_ends(world):
+    report, _, _ = a_case(world)
+    designate(world, report)
+
+    # The adviser adds a note marked a recommendation, from their own case view
+    form = world.click("adviser", f"case:note:{report.id}")[0]
+    assert isinstance(form, Form), text_of([form])
+    world.submit("adviser", form.form_id, {"note": f"{CANARY}-rec Refer the side letters to the Board",
+                                           "recommendation": "yes"})
+
+    # The members read it with its author, and as the latest recommendation
+    member_view = text_of(world.click("member", f"case:view:{report.id}"))
+    assert f"{CANARY}-rec Refer the side letters" in member_view
+    assert "Robin" in member_view and "recommendation" in member_view.lower()
+    assert [e.actor for e in audited(world, "case.note_added")] == [f"person:{world.people['adviser'].id}"]
+
+    # When a member ends the designation, the adviser can add no note any more (audited refusal)
+    [row] = designations(world)
+    end = world.click("member", f"designation:end:{row.id}")[0]
+    world.submit("member", end.form_id, {"why": "done"})
+    refused = len(audited(world, "case.refused"))
+    assert "members of the Audit Committee" in text_of(world.click("adviser", f"case:note:{report.id}"))
+    assert len(audited(world, "case.refused")) == refused + 1
