@@ -260,21 +260,31 @@ def _eml_attachments(data: bytes) -> tuple[str, ...]:
 
 
 _CSV_DELIMITERS = (",", ";", "\t", "|")
+_CSV_SAMPLE = 1_000_000  # characters
 
 
 def _is_csv(text: str) -> bool:
-    """CSV: two or more rows, each with the same number (two or more) of columns."""
+    """CSV: two or more rows, each with the same number (two or more) of columns, judged on the
+    first megabyte's whole lines (both kinds are allowed: this picks the label, not whether it is
+    taken), read row by row: a large file is never held as rows, nor read through to type it."""
+    if len(text) > _CSV_SAMPLE:
+        text = text[:_CSV_SAMPLE].rpartition("\n")[0] or text[:_CSV_SAMPLE]
     for delimiter in _CSV_DELIMITERS:
         if delimiter not in text:
             continue
+        width, rows = 0, 0
         try:
-            rows = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-                    if row]
+            for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+                if not row:
+                    continue
+                if rows and len(row) != width:
+                    break
+                width, rows = len(row), rows + 1
+            else:
+                if rows >= 2 and width >= 2:
+                    return True
         except csv.Error:
             continue
-        widths = {len(row) for row in rows}
-        if len(rows) >= 2 and len(widths) == 1 and widths.pop() >= 2:
-            return True
     return False
 
 

@@ -617,3 +617,14 @@ def test_examine_never_raises_on_a_damaged_office_file(data: st.DataObject) -> N
     assert isinstance(result, Examined | Refused)
     if isinstance(result, Examined) and result.kind is FileType.DOCX:
         _assert_no_canary(result.data)  # a damaged part that still reads is still cleaned
+
+
+def test_a_large_csv_is_typed_by_its_first_megabyte_of_whole_lines():
+    # Rows past the first megabyte are not read to type the file (a 25 MB export would take seconds
+    # and hold every row); a ragged row there does not make it text, and the formula check still
+    # reads the whole file.
+    rows = b"".join(b"2026-11-%02d,ACME Ltd,%d.00\n" % (i % 28 + 1, i) for i in range(120_000))
+    data = rows + b"a ragged,row,with,more,cells\n=HYPERLINK(\"x\"),b,c\n"
+    result = examine(data, filename="ledger.csv", scrub=False)
+    assert isinstance(result, Examined) and result.kind is FileType.CSV
+    assert any("formula" in line for line in result.unchecked)
