@@ -183,7 +183,7 @@ def test_a_written_notice_is_determined_and_its_delivery_recorded_in_the_console
     s.type(f"Insider sales before the announcement {CANARY}")
     for _ in range(5):
         s.type("")  # the optional fields
-    receipt = s.type("2")  # with my name
+    receipt = s.type("1")  # with my name
     code = re.search(r"case \*{1,2}([0-9A-Z-]{9})\*{1,2}", receipt).group(1)
     s.type("/as lee@example.com")
     s.pick(s.type(f"/ethics open {code}"), "Acknowledge")
