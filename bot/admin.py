@@ -211,28 +211,16 @@ class Admin:
 
     def _case_file(self, code: str, *, member: str,
                    operator: str) -> tuple[CaseFile, list[tuple[store.StoredFile, bytes]]]:
-        refusal: Exception | None = None
         with self.db.write() as session:
-            person = _db_active_person(session, member)
-            report = db_report_by_code(session, format_code(code))
-            if person is None:
-                refusal = NotFound("person", member)
-            elif report is None:
-                refusal = NotFound("case", code)
-            elif report.shredded_at is not None:
-                refusal = CaseShredded(report.code, report.shredded_at, report.closed_at,
-                                       records.quarter_of(report.received_at, self.core.timezone))
-            else:
-                case = records.db_case_file(session, self.core, person, report.code,
-                                            operator=operator)
-                # evidence files (issue 23): written beside the case file, with their hashes
-                documents = store.db_export(session, self.core, report_id=report.id,
-                                            actor=f"person:{person.id}")
-                return replace(case, sections=(*case.sections, (files_wording.DOCUMENTS, tuple(
-                    (f.name, f"{f.size} bytes, SHA-256 {f.sha256}") for f, _ in documents)
-                    or ((files_wording.DOCUMENTS, files_wording.NO_DOCUMENTS),)))), documents
-        assert refusal is not None
-        raise refusal
+            person, report = self._db_member_and_case(session, member, code)
+            case = records.db_case_file(session, self.core, person, report.code,
+                                        operator=operator)
+            # evidence files (issue 23): written beside the case file, with their hashes
+            documents = store.db_export(session, self.core, report_id=report.id,
+                                        actor=f"person:{person.id}")
+            return replace(case, sections=(*case.sections, (files_wording.DOCUMENTS, tuple(
+                (f.name, f"{f.size} bytes, SHA-256 {f.sha256}") for f, _ in documents)
+                or ((files_wording.DOCUMENTS, files_wording.NO_DOCUMENTS),)))), documents
 
     # the written notice (issue 22)
 
@@ -249,23 +237,27 @@ class Admin:
 
     def _notice_letters(self, code: str, *, member: str,
                         operator: str) -> tuple[str, tuple[WrittenNotice, ...]]:
-        refusal: Exception | None = None
         with self.db.write() as session:
-            person = _db_active_person(session, member)
-            report = db_report_by_code(session, format_code(code))
-            if person is None:
-                refusal = NotFound("person", member)
-            elif report is None:
-                refusal = NotFound("case", code)
-            elif report.shredded_at is not None:
-                refusal = CaseShredded(report.code, report.shredded_at, report.closed_at,
-                                       records.quarter_of(report.received_at, self.core.timezone))
-            else:
-                found, notices = written_notice.db_letters(session, self.core, person,
-                                                           report.code, operator=operator)
-                return found.code, notices
-        assert refusal is not None
-        raise refusal
+            person, report = self._db_member_and_case(session, member, code)
+            found, notices = written_notice.db_letters(session, self.core, person, report.code,
+                                                       operator=operator)
+            return found.code, notices
+
+    def _db_member_and_case(self, session: Session, member: str,
+                            code: str) -> tuple[Person, Report]:
+        """The active person `member` names and the case `code` names, for an export at the
+        command line; the refusal's facts when either is unknown or the case was shredded (the
+        case gate, who may have it, is the use case's)."""
+        person = _db_active_person(session, member)
+        report = db_report_by_code(session, format_code(code))
+        if person is None:
+            raise NotFound("person", member)
+        if report is None:
+            raise NotFound("case", code)
+        if report.shredded_at is not None:
+            raise CaseShredded(report.code, report.shredded_at, report.closed_at,
+                               records.quarter_of(report.received_at, self.core.timezone))
+        return person, report
 
     def register(self, period: str) -> records.Register:
         """The sanitized register of a quarter ("2026Q4"), audited as an export."""

@@ -112,6 +112,19 @@ def _audit(session: Session, core: Core, grant: Grant, action: AuditAction, link
                      at=core.today_start() if grant.anonymous else None)
 
 
+def _db_found(session: Session, core: Core, secret: str) -> tuple[FileLink, Grant] | None:
+    """The link's row and what it grants; None for a secret no row has (or one that no longer
+    opens: its data key shredded)."""
+    row = _row(session, core, secret)
+    if row is None:
+        return None
+    try:
+        return row, Grant.from_json(core.vault.unseal(session, kind=KIND, record_id=row.id,
+                                                      blob=row.body), row.id)
+    except CryptoError:
+        return None
+
+
 def _row(session: Session, core: Core, secret: str) -> FileLink | None:
     if not secret or len(secret) > 128:
         return None
@@ -122,14 +135,10 @@ def _row(session: Session, core: Core, secret: str) -> FileLink | None:
 def db_peek(session: Session, core: Core, secret: str, purpose: Purpose) -> Grant | None:
     """What a link allows, without using it (the upload page's GET); None when it is unknown,
     used, expired or for another page."""
-    row = _row(session, core, secret)
-    if row is None:
+    found = _db_found(session, core, secret)
+    if found is None:
         return None
-    try:
-        grant = Grant.from_json(core.vault.unseal(session, kind=KIND, record_id=row.id,
-                                                  blob=row.body), row.id)
-    except CryptoError:
-        return None
+    grant = found[1]
     if grant.purpose is not purpose or grant.expires <= core.now():
         return None
     return grant
@@ -139,14 +148,10 @@ def db_claim(session: Session, core: Core, secret: str, purpose: Purpose) -> Gra
     """Use the link: its row and data key are deleted (a second use finds nothing) and the use is
     audited. None when it is unknown, used, expired (then deleted, and the refusal audited) or
     for another page (left as it is)."""
-    row = _row(session, core, secret)
-    if row is None:
+    found = _db_found(session, core, secret)
+    if found is None:
         return None
-    try:
-        grant = Grant.from_json(core.vault.unseal(session, kind=KIND, record_id=row.id,
-                                                  blob=row.body), row.id)
-    except CryptoError:
-        return None
+    row, grant = found
     if grant.purpose is not purpose:
         return None
     taken = session.execute(delete(FileLink).where(col(FileLink.id) == row.id))
