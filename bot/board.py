@@ -75,12 +75,17 @@ def db_prior(session: Session, core: Core, subject_id: int) -> list[Determinatio
             if db_subject(session, core, row) == subject_id]
 
 
-def _prior_lines(session: Session, core: Core, officers: list[Person], kept: KeptAway) -> str:
-    # Plain facts only (date, action), and none from a case the member is kept away from.
+def _prior_lines(session: Session, core: Core, officers: list[Person], kept: KeptAway, *,
+                 only_case: str | None = None) -> str:
+    # Plain facts only (date, action), and none from a case the member is kept away from; a
+    # designee (`only_case`) sees those of the case they were designated on, and no other's.
     lines = []
     for officer in officers:
         assert officer.id is not None
-        for earlier in filter(kept.shows_determination, db_prior(session, core, officer.id)):
+        for earlier in db_prior(session, core, officer.id):
+            if not kept.shows_determination(earlier) or only_case not in (None,
+                                                                           earlier.report_id):
+                continue
             lines.append(governance.prior_line(officer.name, earlier.decided_on,
                                                governance.found_violation(earlier.violation),
                                                earlier.action.label))
@@ -113,7 +118,8 @@ def db_form(session: Session, core: Core, member: Person, report_id: str) -> lis
                   max_length=REASONING_LIMIT),
     ), submit_label=governance.DETERMINATION_SUBMIT,
         intro=governance.determination_intro(
-            _prior_lines(session, core, officers, db_kept_away(session, core, member))))]
+            _prior_lines(session, core, officers, db_kept_away(session, core, member),
+                         only_case=report.id if member.kind is PersonKind.DESIGNEE else None)))]
 
 
 def validate(values: dict[str, Any], *, officer_ids: set[int],

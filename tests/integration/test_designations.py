@@ -247,15 +247,22 @@ def test_renewal_moves_the_date_within_a_year(world):
 
 def test_a_designee_to_determine_records_the_determination_under_the_designation(world):
     report, _code, _ = a_case(world)
+    # An earlier determination, on another case, that the adviser is not designated on
+    earlier, _, _ = a_case(world)
+    earlier_form = world.click("member", f"case:determine:{earlier.id}")[0]
+    world.submit("member", earlier_form.form_id, valid_determination(world, decided_on="2026-10-01"))
+    assert "2026-10-01" in str(world.click("member", f"case:determine:{report.id}")[0])
     designate(world, report, who="other", scope="investigate")
     designate(world, report, who="adviser", scope="determine")
     # Only the designee to determine is offered (and let through to) the determination
     assert "members of the Audit Committee" in text_of(world.click("other", f"case:determine:{report.id}"))
     form = world.click("adviser", f"case:determine:{report.id}")[0]
     assert isinstance(form, Form)
+    # The form lists no determination of a case the adviser is not designated on
+    assert "2026-10-01" not in str(form)
     world.submit("adviser", form.form_id, valid_determination(world))
     with world.db.read() as session:
-        [row] = session.exec(select(Determination)).all()
+        [row] = session.exec(select(Determination).where(Determination.report_id == report.id)).all()
         assert row.decided_by == world.people["adviser"].id
     details = text_of(world.click("member", f"case:view:{report.id}"))
     assert "by Robin Vale (outside counsel), designated by the Audit Committee on" in details
