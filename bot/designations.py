@@ -320,19 +320,22 @@ def db_end_submit(session: Session, core: Core, *, member: Person, designation_i
 
 def db_end(session: Session, core: Core, row: Designation, *, report: Report,
            reason: DesignationEnd, by: Person | None, why: str | None = None,
-           actor: str | None = None) -> None:
+           actor: str | None = None, kept_away: bool = False) -> None:
     """End a designation: from now on nothing of the case opens for its person. Audited; the
-    channel and the designee are told, without content."""
+    channel and the designee are told, without content. `kept_away`: it ended because the person
+    was kept away from the case, which is sealed (as the exclusion itself is): the plain row, the
+    audit and the channel say only that it ended."""
     if row.ended_at is not None:
         return
     row.ended_at = core.now()
     row.ended_by = by.id if by else None
     row.end_reason = reason.value
     row.live = None
-    if why:
+    if why or kept_away:
         sealed = core.vault.unseal(session, kind=KIND, record_id=row.id, blob=row.body)
-        row.body = core.vault.seal(session, kind=KIND, record_id=row.id,
-                                   data={**sealed, "ended_why": why})
+        row.body = core.vault.seal(session, kind=KIND, record_id=row.id, data={
+            **sealed, **({"ended_why": why} if why else {}),
+            **({"kept_away": True} if kept_away else {})})
     session.add(row)
     session.flush()
     core.audit_event(session, actor=actor or (actor_id(by) if by else "system"),
@@ -361,7 +364,8 @@ def db_end_kept_away(session: Session, core: Core, report: Report, *, by: Person
     ended = 0
     for row in db_active(session, report):
         if row.person_id in kept:
-            db_end(session, core, row, report=report, reason=DesignationEnd.EXCLUDED, by=by)
+            db_end(session, core, row, report=report, reason=DesignationEnd.ENDED, by=by,
+                   kept_away=True)
             ended += 1
     return ended
 

@@ -99,7 +99,9 @@ class DesignationEnd(Labelled):
     EXPIRED = "expired"  # its date passed (the sweep)
     ENDED = "ended"  # a member allowed on the case ended it
     CASE_CLOSED = "case_closed"
-    EXCLUDED = "excluded"  # the person was kept away from the case afterwards
+    # No longer written: a designation ended because its person was kept away says "ended" in
+    # plain and keeps why sealed (an exclusion is sealed). Read for rows written before.
+    EXCLUDED = "excluded"
     OPERATOR = "operator"  # `candor designations end`
 
 

@@ -200,7 +200,15 @@ def test_the_chair_keeping_a_designee_away_ends_the_designation(world):
     option = next(o for o in form.fields[0].options if o.label == "Robin Vale")
     world.submit("chair", form.form_id, {"member": option.value})
     [row] = designations(world)
-    assert row.ended_at is not None and row.end_reason == "excluded" and row.live is None
+    assert row.ended_at is not None and row.live is None
+    # Why it ended is sealed, as the exclusion is: the plain row, the audit and the channel say
+    # only that it ended, never that the person was kept away
+    assert row.end_reason == "ended"
+    with world.db.read() as session:
+        assert world.core.vault.unseal(session, kind="designation", record_id=row.id, blob=row.body)["kept_away"]
+    assert not [e for e in audited(world, "designation.ended") if "excluded" in str(e.detail)]
+    channel = [Notice.from_json(d["notice"]) for r, d in notices(world) if d["target"] == "channel"]
+    assert channel and not [n for n in channel if "kept away" in repr(n).lower()]
     assert "members of the Audit Committee" in text_of(world.click("adviser", f"case:view:{report.id}"))
     ended = [Notice.from_json(d["notice"]) for r, d in notices(world) if r.key.endswith(":ended:dm@console")
              and d["target"] != "channel"]
