@@ -151,11 +151,14 @@ def db_is_revealed(session: Session, core: Core, report: Report) -> bool:
 
 
 def db_reveal(session: Session, core: Core, report: Report, *, how: RevealHow,
-              reason: str | None, by: str, shown_to: str = COMMITTEE) -> None:
+              reason: str | None, by: str, shown_to: str = COMMITTEE,
+              at: datetime | None = None) -> None:
     """Show the confidential reporter's name to `shown_to` (the members allowed on the case, or
     a designee's "person:<id>"), audit it (who, how, to whom; the reason is sealed in the record,
     the audit event counts it) and tell the reporter by a content-free direct message; their
-    private view says when, how and why. Showing it again to the same readers changes nothing."""
+    private view says when, how and why. Showing it again to the same readers changes nothing.
+    `at` dates the audit event (the day, when the reporter's own act caused it: its minute would
+    line up with their visit's trace on the platform)."""
     row = _db_row(session, report)
     sealed = db_sealed(session, core, report)
     if row is None or sealed is None or sealed.shown(shown_to) is not None:
@@ -169,7 +172,7 @@ def db_reveal(session: Session, core: Core, report: Report, *, how: RevealHow,
     core.audit_event(session, actor=by, action=AuditAction.REPORTER_REVEALED,
                      record_kind=RecordKind.REPORT, record_id=report.id,
                      detail={"how": how.value, "shown_to": shown_to, "reveal": number,
-                             "reason_given": bool(reason)})
+                             "reason_given": bool(reason)}, at=at)
     db_tell(session, core, report, key=f"revealed:{report.id}:{number}")
 
 

@@ -68,8 +68,9 @@ def db_show(session: Session, core: Core, person: Person, *, report_id: str,
         raise FieldError("confirm", words.CONFIRM_REQUIRED)
     if confidential.db_is_revealed(session, core, report):
         return [Text(words.ALREADY_SHOWN)]
+    # dated by the day: the minute of the reporter's own act would line up with their visit
     confidential.db_reveal(session, core, report, how=RevealHow.REPORTER, reason=None,
-                           by=REPORTER)
+                           by=REPORTER, at=core.today_start())
     return [Text(words.NAME_NOW_SHOWN)]
 
 

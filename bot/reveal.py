@@ -497,18 +497,19 @@ def db_consent_answer(session: Session, core: Core, person: Person, request_id: 
         return [Text(words.request_closed(RevealState.LAPSED.label))]
     if confidential.db_is_revealed(session, core, report):
         return [Text(words.ALREADY_SHOWN)]
+    # Yes or no, the answer is dated by its day, and no message goes out at its moment: the time
+    # a confidential reporter acted would line up with what the platform shows of their
+    # activity. The members read the answer on the case.
+    day = core.today_start()
     if yes:
         core.audit_event(session, actor=REPORTER, action=AuditAction.REVEAL_CONSENTED,
-                         record_kind=REPORT, record_id=report.id, detail={"request": request.id})
+                         record_kind=REPORT, record_id=report.id, detail={"request": request.id},
+                         at=day)
         _close(session, core, request, report, RevealState.REVEALED, outcome="consented",
-               tell=False)
+               at=day, tell=False)
         confidential.db_reveal(session, core, report, how=RevealHow.CONSENT,
-                               reason=_reason(session, core, request), by=REPORTER)
+                               reason=_reason(session, core, request), by=REPORTER, at=day)
         return [Text(words.consent_given(report.code))]
-    # A no is dated by its day, and no message goes out at its moment: the time a confidential
-    # reporter acted would line up with what the platform shows of their activity. The members
-    # read the answer on the case.
-    day = core.today_start()
     core.audit_event(session, actor=REPORTER, action=AuditAction.REVEAL_CONSENT_REFUSED,
                      record_kind=REPORT, record_id=report.id, detail={"request": request.id},
                      at=day)

@@ -108,7 +108,7 @@ class SlackBridge:
                    channel: str | None = None, in_channel: bool = False,
                    view_id: str | None = None) -> None:
         """Forms and documents open as modals; text goes to the DM, or privately (ephemeral)
-        when the person clicked in a channel."""
+        when the person clicked in a channel, or into a window when they clicked in one."""
         rest: list[Reply] = []
         for reply in replies:
             if isinstance(reply, Form | Document) and trigger_id:
@@ -122,6 +122,16 @@ class SlackBridge:
             else:
                 rest.append(reply)
         if not rest:
+            return
+        if view_id:
+            # Clicked in a window (a modal): the answer stays in a window. Posted to the DM, a
+            # reporter's "your name is now shown on case X" would stay in their chat's history,
+            # beside the case code.
+            view = render.reply_view(rest)
+            if trigger_id:
+                await self.client.views_push(trigger_id=trigger_id, view=view)
+            else:
+                await self.client.views_update(view_id=view_id, view=view)
             return
         if in_channel and channel:
             for reply in rest:
