@@ -311,3 +311,16 @@ async def test_a_blank_question_comes_back_as_a_field_error(slack):
     assert answer["response_action"] == "errors" and "question" in answer["errors"]
     with slack.candor.db.read() as session:
         assert session.exec(select(AuditEvent).where(AuditEvent.action == "case.question")).all() == []
+
+
+async def test_an_answer_to_a_click_in_a_window_opens_in_a_window_not_in_the_dm(slack):
+    # A button clicked inside a modal (a case's details, a reporter's status view) is answered in
+    # a window on top of it: a DM would keep the answer (a case code, "your name is now shown")
+    # in the chat's history.
+    await dm_report(slack)
+    [report] = await slack.until(slack.reports)
+    dms = len([c for c in slack.api.called("chat.postMessage") if c.args.get("channel") == "DU0LEE"])
+    assert (await slack.click("U0LEE", f"case:ack:{report.id}", view="modal")).status == 200
+    pushed = await slack.until(lambda: [c for c in slack.api.called("views.push") if report.code in str(c.args)])
+    assert "acknowledged" in str(pushed[0].args["view"]).lower()
+    assert len([c for c in slack.api.called("chat.postMessage") if c.args.get("channel") == "DU0LEE"]) == dms
