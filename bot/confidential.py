@@ -30,6 +30,7 @@ from bot.delivery.outbox import REPORTER_PREFIX, db_enqueue, person_target
 from bot.messages import Choice, Notice
 from bot.report_content import NamedReporter
 from bot.wording import confidential as words
+from bot.wording import designee_reveal as designee_words
 from bot.wording import following
 from storage.clock import as_utc, start_of_day
 from storage.models import Person, Report, ReporterIdentity
@@ -37,6 +38,12 @@ from storage.vocabulary import AuditAction, RecordKind, ReporterMode, RevealHow
 
 KIND = RecordKind.REPORTER_IDENTITY
 COMMITTEE = "committee"  # `shown_to` for the members allowed on the case
+PERSON = "person:"  # `shown_to` for one designee ("person:<id>"), as the audit names people
+
+
+def person_audience(person_id: int) -> str:
+    """`shown_to` for one person the committee designated on the case."""
+    return f"{PERSON}{person_id}"
 _random = random.SystemRandom()  # the news's delay: unpredictable, so it cannot be subtracted
 
 
@@ -197,7 +204,15 @@ def db_own_line(session: Session, core: Core, report: Report) -> tuple[str, str]
     shown = sealed.shown()
     if shown is None:
         return (words.YOUR_NAME, words.NAME_SEALED)
-    return (words.YOUR_NAME, words.name_shown(shown.at, shown.how.label, shown.reason))
+    lines = [words.name_shown(shown.at, shown.how.label, shown.reason)]
+    for other in sealed.reveals:  # the designated persons a member showed it to, by name
+        person_id = other.shown_to.removeprefix(PERSON)
+        person = (session.get(Person, int(person_id))
+                  if other.shown_to.startswith(PERSON) and person_id.isdigit() else None)
+        if person is not None:
+            lines.append(designee_words.reporter_line(person.name, person.affiliation or "",
+                                                      other.at, other.reason))
+    return (words.YOUR_NAME, "\n".join(lines))
 
 
 def db_tell(session: Session, core: Core, report: Report, *, key: str) -> None:
