@@ -91,7 +91,9 @@ def db_view(session: Session, core: Core, member: Person, report_id: str) -> lis
     report = db_case_for(session, core, member, report_id, action="open",
                          designee_may=_INVESTIGATE)
     view = case_view.db_case_view(session, core, report, viewer=case_view.Viewer.of(member),
-                                  reader_id=member.id)
+                                  reader_id=member.id,
+                                  designated_since=designee_reveal.db_since(session, core,
+                                                                            member, report))
     core.audit_event(session, actor=actor_id(member), action=AuditAction.CASE_OPENED,
                      record_kind=REPORT, record_id=report.id)
     if member.kind is PersonKind.DESIGNEE:

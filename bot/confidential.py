@@ -90,9 +90,11 @@ class Sealed:
                    tuple(Reveal.from_json(r) for r in reveals if isinstance(r, Mapping))
                    if isinstance(reveals, list) else ())
 
-    def shown(self, to: str = COMMITTEE) -> Reveal | None:
-        """The first showing of the name to `to`, if any."""
-        return next((r for r in self.reveals if r.shown_to == to), None)
+    def shown(self, to: str = COMMITTEE, *, since: datetime | None = None) -> Reveal | None:
+        """The first showing of the name to `to` (at or after `since`: a designee's showing
+        counts only under the designation in force), if any."""
+        return next((r for r in self.reveals if r.shown_to == to
+                     and (since is None or r.at >= as_utc(since))), None)
 
 
 def mode(report: Report) -> ReporterMode:
@@ -158,14 +160,15 @@ def db_is_revealed(session: Session, core: Core, report: Report) -> bool:
 
 
 def db_reveal(session: Session, core: Core, report: Report, *, how: RevealHow,
-              reason: str | None, by: str, shown_to: str = COMMITTEE) -> None:
+              reason: str | None, by: str, shown_to: str = COMMITTEE,
+              since: datetime | None = None) -> None:
     """Show the confidential reporter's name to `shown_to` (the members allowed on the case, or
     a designee's "person:<id>"), audit it (who, how, to whom; the reason is sealed in the record,
     the audit event counts it) and tell the reporter by a content-free direct message; their
     private view says when, how and why. Showing it again to the same readers changes nothing."""
     row = _db_row(session, report)
     sealed = db_sealed(session, core, report)
-    if row is None or sealed is None or sealed.shown(shown_to) is not None:
+    if row is None or sealed is None or sealed.shown(shown_to, since=since) is not None:
         return
     reveal = Reveal(how, reason, by, shown_to, core.now())
     updated = Sealed(sealed.reporter, (*sealed.reveals, reveal))
@@ -184,11 +187,11 @@ def db_reveal(session: Session, core: Core, report: Report, *, how: RevealHow,
 
 
 def db_shown_name(session: Session, core: Core, report: Report, *,
-                  to: str = COMMITTEE) -> str:
+                  to: str = COMMITTEE, since: datetime | None = None) -> str:
     """How the committee's views name a confidential reporter: "Confidential reporter", or,
-    once their name is shown to `to`, the name and e-mail with how and when it was shown."""
+    once their name is shown to `to` (since `since`), the name and e-mail with how and when."""
     sealed = db_sealed(session, core, report)
-    shown = sealed.shown(to) if sealed is not None else None
+    shown = sealed.shown(to, since=since) if sealed is not None else None
     if sealed is None or shown is None:
         return words.CONFIDENTIAL_REPORTER
     return words.revealed_reporter(sealed.reporter.name, sealed.reporter.email, shown.how.label,

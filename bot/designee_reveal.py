@@ -8,7 +8,9 @@ the case, a form with the reason (required), then `confidential.db_reveal(how=DE
 shown_to="person:<id>")`, which seals the showing (how, why, by whom, to whom, when) in the
 reporter's identity record, audits it and tells the reporter, content-free; their private view
 names the person who learned their name, and why. A designation that ends stops the case opening
-for its person at all (`bot.access.db_case_for`), so the name goes with it.
+for its person at all (`bot.access.db_case_for`), so the name goes with it; a showing counts only
+under the designation it was made under (`db_since`): designated again later, the person starts
+sealed, and a member may show it to them again.
 
 Refused, audited: the name not shown to the committee, a person not designated in force on this
 case, a forged value (a designation of another case); members kept away, designees and outsiders
@@ -17,6 +19,8 @@ Functions named `db_*` take the caller's session and never commit.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -30,7 +34,7 @@ from bot.wording import case_labels
 from bot.wording import designee_reveal as words
 from bot.wording import reveal as reveal_words
 from storage.models import Designation, Person, Report
-from storage.vocabulary import AuditAction, RevealHow
+from storage.vocabulary import AuditAction, PersonKind, RevealHow
 
 REASON_LIMIT = fields.NOTE
 _ACTION = "reveal-designee"
@@ -42,6 +46,16 @@ def _name(session: Session, person_id: int | None) -> str:
 
 
 # --- the case view ----------------------------------------------------------------------------
+
+
+def db_since(session: Session, core: Core, person: Person, report: Report) -> datetime | None:
+    """When the designation in force that lets `person` (a designee) on the case was made: only
+    a showing since then counts (a person designated again after one ended starts sealed)."""
+    if person.kind is not PersonKind.DESIGNEE:
+        return None
+    row = db_designation_for(session, core, person, report)
+    return row.created_at if row is not None else None
+
 
 
 def db_choices(session: Session, core: Core, report: Report) -> tuple[Choice, ...]:
@@ -56,7 +70,8 @@ def db_choices(session: Session, core: Core, report: Report) -> tuple[Choice, ..
         person = session.get(Person, row.person_id)
         if (person is None or person.id is None
                 or db_designation_for(session, core, person, report) is None
-                or sealed.shown(confidential.person_audience(person.id)) is not None):
+                or sealed.shown(confidential.person_audience(person.id),
+                                since=row.created_at) is not None):
             continue
         choices.append(Choice(words.show_button(person.name),
                               actions.RevealToForm(report.id, row.id).encode()))
@@ -108,10 +123,12 @@ def _db_check(session: Session, core: Core, member: Person, report_id: str,
 
 
 def _already(session: Session, core: Core, report: Report, designee: Person) -> bool:
+    """Whether the name is shown to `designee` under their designation in force."""
     sealed = confidential.db_sealed(session, core, report)
     assert designee.id is not None
-    return (sealed is not None
-            and sealed.shown(confidential.person_audience(designee.id)) is not None)
+    return (sealed is not None and sealed.shown(confidential.person_audience(designee.id),
+                                                since=db_since(session, core, designee,
+                                                               report)) is not None)
 
 
 def db_form(session: Session, core: Core, member: Person, report_id: str,
@@ -136,5 +153,6 @@ def db_submit(session: Session, core: Core, *, member: Person, report_id: str,
     assert designee.id is not None
     confidential.db_reveal(session, core, report, how=RevealHow.DESIGNATION, reason=reason,
                            by=actor_id(member),
-                           shown_to=confidential.person_audience(designee.id))
+                           shown_to=confidential.person_audience(designee.id),
+                           since=db_since(session, core, designee, report))
     return [Text(words.shown(report.code, designee.name))]

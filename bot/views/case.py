@@ -189,9 +189,11 @@ def _shown_to(viewer: Viewer, reader_id: int | None) -> str:
 
 
 def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer,
-                 reader_id: int | None = None) -> CaseView:
+                 reader_id: int | None = None,
+                 designated_since: datetime | None = None) -> CaseView:
     """The case as `viewer` may read it. The caller has checked that they may. `reader_id` is
-    the designee reading it (issue 24: a confidential reporter's name only if shown to them)."""
+    the designee reading it, under a designation made at `designated_since` (issue 24: a
+    confidential reporter's name only if shown to them under it)."""
     committee = viewer is not Viewer.REPORTER
     reporter = ""
     entry: tuple[str, str] | None = None
@@ -203,8 +205,9 @@ def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer
         reporter = (case_labels.named_reporter(*entry) if entry is not None
                     else case_labels.ANONYMOUS)
         if report.confidential:  # issue 24: the name only once shown to the committee
-            reporter = confidential.db_shown_name(session, core, report,
-                                                  to=_shown_to(viewer, reader_id))
+            reporter = confidential.db_shown_name(
+                session, core, report, to=_shown_to(viewer, reader_id),
+                since=designated_since if viewer is Viewer.DESIGNEE else None)
         fields = tuple((f.words.heading, content.text(f.name) or case_labels.NOT_GIVEN)
                        for f in FIELDS if f.committee_reads)
     kept_away = None

@@ -20,6 +20,7 @@ from bot.messages import Form, FormErrors
 from storage.models import AuditEvent, Designation, OutboxMessage, Report
 from tests.integration.test_administration import valid_determination
 from tests.integration.test_confidential import confidential_report
+from tests.integration.test_reveal import ask, the_request, vote
 from tests.support.designees import ADVISER, OTHER_ADVISER, add_designee
 from tests.support.world import World, build_world, choice_values, text_of
 
@@ -49,7 +50,8 @@ def designate(world: World, report: Report, who: str, scope: str) -> Designation
         "until": (world.core.today() + timedelta(days=90)).isoformat(), "why": "counsel"})
     with world.db.read() as session:
         return session.exec(select(Designation).where(
-            Designation.person_id == world.people[who].id)).one()
+            Designation.person_id == world.people[who].id,
+            Designation.ended_at == None)).one()  # noqa: E711
 
 
 def audited(world: World, action: str) -> list[AuditEvent]:
@@ -217,6 +219,17 @@ def test_a_designation_that_ends_takes_the_name_with_it(world, case):
     # A designation ended is not one the name may be shown under
     refused = world.submit("member", f"revealto:{report.id}:{adviser.id}", {"reason": REASON})
     assert "not designated on this case" in text_of(refused)
+    # Designated again, Robin starts sealed: the earlier showing was under the ended designation
+    world.clock.advance(days=1)
+    again = designate(world, report, "adviser", "investigate")
+    sealed_again = text_of(world.click("adviser", f"case:view:{report.id}"))
+    assert "Confidential reporter" in sealed_again
+    no_trace(sealed_again)
+    value = f"case:revealto:{report.id}:{again.id}"
+    assert value in choice_values(world.click("member", f"case:view:{report.id}"))
+    world.submit("member", f"revealto:{report.id}:{again.id}", {"reason": REASON})
+    assert "Dana Reyes" in text_of(world.click("adviser", f"case:view:{report.id}"))
+    assert len(reveals(world, report)) == 3
 
 
 def test_a_designee_to_determine_records_it_without_learning_the_name(world, case):
@@ -227,3 +240,14 @@ def test_a_designee_to_determine_records_it_without_learning_the_name(world, cas
     assert "dana@example.com" not in repr(form)
     world.submit("adviser", form.form_id, valid_determination(world))
     no_trace(everything_the_designee_reads(world, "adviser", report))
+
+
+def test_a_quorum_shows_the_name_to_the_members_not_to_the_designees(world, case):
+    report, adviser, _other = case
+    ask(world, "member", report)
+    assert "quorum is reached" in text_of(vote(world, "member2", the_request(world), "agree"))
+    assert "Dana Reyes" in text_of(world.click("chair", f"case:view:{report.id}"))
+    for who in ("adviser", "other"):
+        no_trace(everything_the_designee_reads(world, who, report))
+    assert f"case:revealto:{report.id}:{adviser.id}" in choice_values(
+        world.click("chair", f"case:view:{report.id}"))
