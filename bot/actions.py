@@ -248,6 +248,16 @@ class ConsentAnswer:
         return f"reveal:consent:{self.request_id}:{'yes' if self.yes else 'no'}"
 
 
+# a member shows a confidential reporter's name to one designee (issue 24, designations)
+@dataclass(frozen=True)
+class RevealToForm:
+    report_id: str
+    designation_id: str  # checked by the use case: a designation in force on this case
+
+    def encode(self) -> str:
+        return f"case:revealto:{self.report_id}:{self.designation_id}"
+
+
 def _reveal_click(rest: str) -> RevealOpen | ConsentAnswer | None:
     action, _, arg = rest.partition(":")
     if action == "open":
@@ -266,7 +276,8 @@ Click = (Menu | Acknowledge | ViewCase | AskForm | DetermineForm | ExcludeForm |
          | AddFiles | GetFile | ReporterFiles
          | NoteForm | TakeLead | HandBackLead
          | ShowNameForm | LinkNameForm
-         | RevealAskForm | ConsentAskForm | RevealOpen | ConsentAnswer)
+         | RevealAskForm | ConsentAskForm | RevealOpen | ConsentAnswer
+         | RevealToForm)
 
 _CASE_CLICKS: dict[str, Callable[[str], Click]] = {
     c.prefix.removeprefix("case:"): c
@@ -297,6 +308,10 @@ def parse(value: str) -> Click | None:
             report_id, colon, determination_id = arg.partition(":")
             return (NoticeDeliveryForm(report_id, determination_id)
                     if report_id and colon and determination_id else None)
+        if action == "revealto":  # issue 24: the name shown to a designee
+            report_id, colon, designation_id = arg.partition(":")
+            return (RevealToForm(report_id, designation_id)
+                    if report_id and colon and designation_id else None)
         click = _CASE_CLICKS.get(action)
         return None if click is None else _some(arg, click)
     if verb == "waiver" and rest.startswith("disclose:"):
@@ -454,11 +469,22 @@ class RevealVoteSubmit(_OnOne):
     prefix = "reveal-vote"  # the record is the reveal request
 
 
+# issue 24: the form that shows a confidential reporter's name to a designee, with the reason
+@dataclass(frozen=True)
+class RevealToSubmit:
+    report_id: str
+    designation_id: str
+
+    def encode(self) -> str:
+        return f"revealto:{self.report_id}:{self.designation_id}"
+
+
 FormAction = (ReportForm | AttestForm | WaiverSubmit | AskSubmit | DetermineSubmit | ExcludeSubmit
               | HoldSubmit | DiscloseSubmit | AnswerSubmit | MoveSubmit
               | NoticeDeliverySubmit | DesignateSubmit | RenewSubmit | EndSubmit
               | NoteSubmit | ShowNameSubmit | LinkNameSubmit
-              | RevealAskSubmit | ConsentAskSubmit | RevealVoteSubmit)
+              | RevealAskSubmit | ConsentAskSubmit | RevealVoteSubmit
+              | RevealToSubmit)
 
 _ON_ONE: dict[str, Callable[[str], FormAction]] = {
     c.prefix: c for c in (AskSubmit, DetermineSubmit, ExcludeSubmit, HoldSubmit, DiscloseSubmit,
@@ -483,6 +509,10 @@ def parse_form(form_id: str) -> FormAction | None:
         report_id, colon, determination_id = rest.partition(":")
         return (NoticeDeliverySubmit(report_id, determination_id)
                 if report_id and colon and determination_id else None)
+    if verb == "revealto":  # issue 24: the name shown to a designee
+        report_id, colon, designation_id = rest.partition(":")
+        return (RevealToSubmit(report_id, designation_id)
+                if report_id and colon and designation_id else None)
     form = _ON_ONE.get(verb)
     return None if form is None else _some(rest, form)
 

@@ -13,7 +13,17 @@ from dataclasses import replace
 
 from sqlmodel import Session
 
-from bot import actions, confidential, designations, fields, lead, notes, reveal, written_notice
+from bot import (
+    actions,
+    confidential,
+    designations,
+    designee_reveal,
+    fields,
+    lead,
+    notes,
+    reveal,
+    written_notice,
+)
 from bot.access import db_case_for, db_open_cases
 from bot.core import (
     CandorError,
@@ -80,7 +90,10 @@ def db_acknowledge(session: Session, core: Core, member: Person, report_id: str)
 def db_view(session: Session, core: Core, member: Person, report_id: str) -> list[Reply]:
     report = db_case_for(session, core, member, report_id, action="open",
                          designee_may=_INVESTIGATE)
-    view = case_view.db_case_view(session, core, report, viewer=case_view.Viewer.of(member))
+    view = case_view.db_case_view(session, core, report, viewer=case_view.Viewer.of(member),
+                                  reader_id=member.id,
+                                  designated_since=designee_reveal.db_since(session, core,
+                                                                            member, report))
     core.audit_event(session, actor=actor_id(member), action=AuditAction.CASE_OPENED,
                      record_kind=REPORT, record_id=report.id)
     if member.kind is PersonKind.DESIGNEE:
@@ -91,10 +104,14 @@ def db_view(session: Session, core: Core, member: Person, report_id: str) -> lis
                    + written_notice.delivery_choices(report, view.notices)
                    + (chair_choices(report) if member.chair else ())
                    + notes.choices(report) + lead.db_choices(session, core, report, member)
-                   + reveal.db_choices(session, core, member, report))  # issue 24: the reveal
+                   + reveal.db_choices(session, core, member, report)  # issue 24: the reveal
+                   + designee_reveal.db_choices(session, core, report))  # ...to a designee
     details = case_view.details(view, choices=choices)
     if member.kind is not PersonKind.DESIGNEE:  # the reveal's requests are the members' own
         details = reveal.db_with_requests(session, core, report, details)
+        shown_to = designee_reveal.db_section(session, core, report)
+        if shown_to is not None:
+            details = replace(details, sections=(*details.sections, shown_to))
     # evidence files (issue 23): the list of files and their buttons, for designees too
     documents, file_choices = offers.db_member_part(session, core, report)
     return [replace(details, sections=(*details.sections, documents),

@@ -30,6 +30,7 @@ from bot.delivery.outbox import REPORTER_PREFIX, db_enqueue, person_target
 from bot.messages import Choice, Notice
 from bot.report_content import NamedReporter
 from bot.wording import confidential as words
+from bot.wording import designee_reveal as designee_words
 from bot.wording import following
 from storage.clock import as_utc, start_of_day
 from storage.models import Person, Report, ReporterIdentity
@@ -37,6 +38,12 @@ from storage.vocabulary import AuditAction, RecordKind, ReporterMode, RevealHow
 
 KIND = RecordKind.REPORTER_IDENTITY
 COMMITTEE = "committee"  # `shown_to` for the members allowed on the case
+PERSON = "person:"  # `shown_to` for one designee ("person:<id>"), as the audit names people
+
+
+def person_audience(person_id: int) -> str:
+    """`shown_to` for one person the committee designated on the case."""
+    return f"{PERSON}{person_id}"
 _random = random.SystemRandom()  # the news's delay: unpredictable, so it cannot be subtracted
 
 
@@ -83,9 +90,11 @@ class Sealed:
                    tuple(Reveal.from_json(r) for r in reveals if isinstance(r, Mapping))
                    if isinstance(reveals, list) else ())
 
-    def shown(self, to: str = COMMITTEE) -> Reveal | None:
-        """The first showing of the name to `to`, if any."""
-        return next((r for r in self.reveals if r.shown_to == to), None)
+    def shown(self, to: str = COMMITTEE, *, since: datetime | None = None) -> Reveal | None:
+        """The first showing of the name to `to` (at or after `since`: a designee's showing
+        counts only under the designation in force), if any."""
+        return next((r for r in self.reveals if r.shown_to == to
+                     and (since is None or r.at >= as_utc(since))), None)
 
 
 def mode(report: Report) -> ReporterMode:
@@ -152,7 +161,7 @@ def db_is_revealed(session: Session, core: Core, report: Report) -> bool:
 
 def db_reveal(session: Session, core: Core, report: Report, *, how: RevealHow,
               reason: str | None, by: str, shown_to: str = COMMITTEE,
-              at: datetime | None = None) -> None:
+              since: datetime | None = None, at: datetime | None = None) -> None:
     """Show the confidential reporter's name to `shown_to` (the members allowed on the case, or
     a designee's "person:<id>"), audit it (who, how, to whom; the reason is sealed in the record,
     the audit event counts it) and tell the reporter by a content-free direct message; their
@@ -161,7 +170,7 @@ def db_reveal(session: Session, core: Core, report: Report, *, how: RevealHow,
     line up with their visit's trace on the platform)."""
     row = _db_row(session, report)
     sealed = db_sealed(session, core, report)
-    if row is None or sealed is None or sealed.shown(shown_to) is not None:
+    if row is None or sealed is None or sealed.shown(shown_to, since=since) is not None:
         return
     reveal = Reveal(how, reason, by, shown_to, core.now())
     updated = Sealed(sealed.reporter, (*sealed.reveals, reveal))
@@ -180,11 +189,11 @@ def db_reveal(session: Session, core: Core, report: Report, *, how: RevealHow,
 
 
 def db_shown_name(session: Session, core: Core, report: Report, *,
-                  to: str = COMMITTEE) -> str:
+                  to: str = COMMITTEE, since: datetime | None = None) -> str:
     """How the committee's views name a confidential reporter: "Confidential reporter", or,
-    once their name is shown to `to`, the name and e-mail with how and when it was shown."""
+    once their name is shown to `to` (since `since`), the name and e-mail with how and when."""
     sealed = db_sealed(session, core, report)
-    shown = sealed.shown(to) if sealed is not None else None
+    shown = sealed.shown(to, since=since) if sealed is not None else None
     if sealed is None or shown is None:
         return words.CONFIDENTIAL_REPORTER
     return words.revealed_reporter(sealed.reporter.name, sealed.reporter.email, shown.how.label,
@@ -200,7 +209,15 @@ def db_own_line(session: Session, core: Core, report: Report) -> tuple[str, str]
     shown = sealed.shown()
     if shown is None:
         return (words.YOUR_NAME, words.NAME_SEALED)
-    return (words.YOUR_NAME, words.name_shown(shown.at, shown.how.label, shown.reason))
+    lines = [words.name_shown(shown.at, shown.how.label, shown.reason)]
+    for other in sealed.reveals:  # the designated persons a member showed it to, by name
+        person_id = other.shown_to.removeprefix(PERSON)
+        person = (session.get(Person, int(person_id))
+                  if other.shown_to.startswith(PERSON) and person_id.isdigit() else None)
+        if person is not None:
+            lines.append(designee_words.reporter_line(person.name, person.affiliation or "",
+                                                      other.at, other.reason))
+    return (words.YOUR_NAME, "\n".join(lines))
 
 
 def db_tell(session: Session, core: Core, report: Report, *, key: str) -> None:

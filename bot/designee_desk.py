@@ -51,6 +51,7 @@ PASS_THROUGH: tuple[type, ...] = (
     actions.ViewDisclosure, actions.WaiverSubmit,
     actions.AddFiles, actions.GetFile,  # evidence files: the case gate lets an investigator in
     actions.NoteForm, actions.NoteSubmit,  # notes: likewise
+    actions.RevealToForm, actions.RevealToSubmit,  # issue 24: refused, audited, by the case gate
 )
 
 _MY_CASES = Choice(words.MY_CASES, actions.Menu("cases").encode())

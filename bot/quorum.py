@@ -4,7 +4,9 @@ Given the members allowed on the case (those a case keeps away are not), the vot
 request, the request's time, `now` and the configured quorum (`CANDOR_REVEAL_QUORUM`), `tally`
 says whether the name is to be shown, is still waiting, can no longer be (too many declined), or
 the request lapsed. The quorum is never fewer than 2 (no one member alone can reveal) and never
-more than the members allowed on the case; with fewer than 2 allowed, no quorum is possible.
+more than the members allowed on the case when the request was made, nor lower than the quorum in
+force then (`floor`: members kept away afterwards do not lower it); with fewer than 2 allowed, no
+quorum is possible.
 
 Agreement counts only distinct allowed members (the member who asked counts as agreeing), never
 one kept away, never one twice, only within `WINDOW` of the request. A member who agreed stays
@@ -74,8 +76,12 @@ def in_window(at: datetime, requested_at: datetime) -> bool:
 
 
 def tally(*, allowed: Collection[int], requester: int, votes: Iterable[Vote],
-          requested_at: datetime, now: datetime, setting: int) -> Tally:
-    """Where a request to reveal stands at `now`."""
+          requested_at: datetime, now: datetime, setting: int,
+          floor: int | None = None) -> Tally:
+    """Where a request to reveal stands at `now`. `floor` is the quorum in force when the request
+    was made: the quorum never falls below it (keeping members away after a request cannot lower
+    the bar for the agreements it already has; if too few are left to reach it, the request can
+    no longer succeed, and a new one starts from nothing)."""
     members = frozenset(allowed)
     end = lapses_at(requested_at)
     counted = [v for v in votes
@@ -86,6 +92,7 @@ def tally(*, allowed: Collection[int], requester: int, votes: Iterable[Vote],
     quorum = effective_quorum(setting, len(members))
     if quorum is None:
         return Tally(Outcome.IMPOSSIBLE, None, agreed, declined, end)
+    quorum = max(quorum, floor or 0)
     if len(agreed) >= quorum:
         outcome = Outcome.REVEALED
     elif len(members - declined) < quorum:

@@ -40,7 +40,7 @@ def db_case_file(session: Session, core: Core, member: Person, code: str, *,
     if report is None:
         raise CandorError(refusals.CASE_NOT_FOUND)
     report = db_case_for(session, core, member, report.id, action="export", operator=operator)
-    view = db_case_view(session, core, report, viewer=Viewer.of(member))
+    view = db_case_view(session, core, report, viewer=Viewer.of(member), reader_id=member.id)
     core.audit_event(session, actor=actor_id(member), action=AuditAction.CASE_EXPORTED,
                      record_kind=REPORT,
                      record_id=report.id, detail={"operator": operator} if operator else None)

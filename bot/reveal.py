@@ -95,11 +95,20 @@ def _slot(report: Report, path: RevealPath) -> str:
     return f"{report.id}:{path.value}"
 
 
+def _floor(session: Session, core: Core, request: RevealRequest) -> int | None:
+    """The quorum in force when the request was made (sealed with its reason; None for a
+    request recorded before it was kept)."""
+    value = core.vault.unseal(session, kind=REQUEST, record_id=request.id,
+                              blob=request.body).get("quorum")
+    return value if isinstance(value, int) else None
+
+
 def _tally(session: Session, core: Core, request: RevealRequest, report: Report) -> quorum.Tally:
     return quorum.tally(
         allowed=db_allowed(session, core, report), requester=request.requested_by or -1,
         votes=[quorum.Vote(v.member_id, v.agree, v.at) for v in _votes(session, request)],
-        requested_at=request.created_at, now=core.now(), setting=core.schedule.reveal_quorum)
+        requested_at=request.created_at, now=core.now(), setting=core.schedule.reveal_quorum,
+        floor=_floor(session, core, request))
 
 
 def _name(session: Session, person_id: int | None) -> str:
@@ -222,11 +231,12 @@ def db_ask(session: Session, core: Core, *, member: Person, report_id: str, reas
     allowed = _check_ask(session, core, report, path)
     reason = required_text("reason", reason, limit=REASON_LIMIT)
     request_id = new_id()
+    needed = quorum.effective_quorum(core.schedule.reveal_quorum, len(allowed))
     request = RevealRequest(
         id=request_id, report_id=report.id, path=path, requested_by=member.id,
         created_at=core.now(), state=RevealState.OPEN, open_slot=_slot(report, path),
         body=core.vault.seal(session, kind=REQUEST, record_id=request_id,
-                             data={"reason": reason}, new=True))
+                             data={"reason": reason, "quorum": needed}, new=True))
     try:
         with session.begin_nested():
             session.add(request)
@@ -234,7 +244,6 @@ def db_ask(session: Session, core: Core, *, member: Person, report_id: str, reas
     except IntegrityError:  # another member's request of this path was recorded meanwhile
         raise CandorError(words.request_open(path.label)) from None
     others = sorted(allowed - {member.id})
-    needed = quorum.effective_quorum(core.schedule.reveal_quorum, len(allowed))
     core.audit_event(session, actor=actor_id(member), action=AuditAction.REVEAL_REQUESTED,
                      record_kind=REPORT, record_id=report.id,
                      detail={"request": request.id, "path": path.value,

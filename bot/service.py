@@ -27,6 +27,7 @@ from bot import (
     conflicts,
     designations,
     designee_desk,
+    designee_reveal,
     disclosures,
     filing,
     followup,
@@ -324,6 +325,12 @@ _ROUTES: dict[type[Any], _Route] = dict((
         r.session, r.core, member=r.person, request_id=a.record_id, values=r.values)),
     _on(actions.ConsentAnswer, lambda r, a: reveal.db_consent_answer(
         *r.usual, a.request_id, yes=a.yes)),
+    # issue 24: a member shows a confidential reporter's name to a designee
+    _on(actions.RevealToForm, lambda r, a: designee_reveal.db_form(
+        *r.usual, a.report_id, a.designation_id)),
+    _on(actions.RevealToSubmit, lambda r, a: designee_reveal.db_submit(
+        r.session, r.core, member=r.person, report_id=a.report_id,
+        designation_id=a.designation_id, reason=r.text("reason"))),
 ))
 
 

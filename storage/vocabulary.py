@@ -326,6 +326,8 @@ class RevealHow(Labelled):
     QUORUM = "quorum"  # enough members allowed on the case agreed
     CONSENT = "consent"  # the reporter said yes to a member's request
     REPORTER = "reporter"  # the reporter chose to show it
+    # a member showed it to one person designated on the case (issue 24, designations)
+    DESIGNATION = "designation"
 
 
 _LABELS.update({
@@ -335,6 +337,7 @@ _LABELS.update({
     RevealHow.QUORUM: "Agreed by a quorum of the committee",
     RevealHow.CONSENT: "With the reporter's consent",
     RevealHow.REPORTER: "Shown by the reporter",
+    RevealHow.DESIGNATION: "Shown by a committee member as part of a designation",
 })
 
 

@@ -180,8 +180,20 @@ def _officer(value: Any) -> int | None:
     return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
 
 
-def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer) -> CaseView:
-    """The case as `viewer` may read it. The caller has checked that they may."""
+def _shown_to(viewer: Viewer, reader_id: int | None) -> str:
+    """Whose showing of a confidential reporter's name lets `viewer` read it: the committee's for
+    a member; for a designee, one to them personally (none for an unknown reader: fail closed)."""
+    if viewer is not Viewer.DESIGNEE:
+        return confidential.COMMITTEE
+    return confidential.person_audience(reader_id) if reader_id is not None else ""
+
+
+def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer,
+                 reader_id: int | None = None,
+                 designated_since: datetime | None = None) -> CaseView:
+    """The case as `viewer` may read it. The caller has checked that they may. `reader_id` is
+    the designee reading it, under a designation made at `designated_since` (issue 24: a
+    confidential reporter's name only if shown to them under it)."""
     committee = viewer is not Viewer.REPORTER
     reporter = ""
     entry: tuple[str, str] | None = None
@@ -193,7 +205,9 @@ def db_case_view(session: Session, core: Core, report: Report, *, viewer: Viewer
         reporter = (case_labels.named_reporter(*entry) if entry is not None
                     else case_labels.ANONYMOUS)
         if report.confidential:  # issue 24: the name only once shown to the committee
-            reporter = confidential.db_shown_name(session, core, report)
+            reporter = confidential.db_shown_name(
+                session, core, report, to=_shown_to(viewer, reader_id),
+                since=designated_since if viewer is Viewer.DESIGNEE else None)
         fields = tuple((f.words.heading, content.text(f.name) or case_labels.NOT_GIVEN)
                        for f in FIELDS if f.committee_reads)
     kept_away = None

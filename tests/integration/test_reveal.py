@@ -326,3 +326,21 @@ def test_retention_shreds_requests_and_votes_with_the_case(database, vault):
     assert votes and all(("reveal_vote", v.id) not in keys for v in votes)
     assert asked == []  # the notices that named the request went with it
     assert all(p.name for p in world.people.values() if isinstance(p, Person))
+
+
+def test_keeping_a_member_away_after_a_request_does_not_lower_its_quorum(database, vault):
+    # Given a quorum of 3 of the 3 members, and a request Alex made (he counts as agreeing)
+    world = build_world(database, vault)
+    world.core.schedule = type(world.core.schedule)(reveal_quorum=3)
+    confidential_report(world)
+    report = the_report(world)
+    assert "3 of you agree" in text_of(ask(world, "member", report))
+    request = the_request(world)
+    # When the chair keeps Jordan away, leaving 2 allowed, and then agrees
+    form = world.click("chair", f"case:exclude:{report.id}")
+    world.submit("chair", form[0].form_id, {"member": str(world.people["member2"].id)})
+    agreed = text_of(world.submit("chair", f"reveal-vote:{request.id}", {"decision": "agree"}))
+    # Then two agreements do not reveal what needed three: the request can no longer succeed
+    assert "quorum is reached" not in agreed and "closed" in agreed
+    assert the_request(world).state == RevealState.DECLINED
+    assert "Dana" not in shown_to_committee(world, "member", report)

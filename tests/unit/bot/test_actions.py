@@ -24,6 +24,7 @@ clicks = st.one_of(
     st.just(a.ReportAfterAttesting()), st.just(a.ChatReport()), st.just(a.MyReports()),
     st.builds(a.Cmd, st.sampled_from(sorted(a.CMD_NAMES)), anything),
     st.builds(a.IntakeStep, anything.map(lambda s: a.INTAKE_PREFIX + s)),
+    st.builds(a.RevealToForm, ids, anything.filter(bool)),  # issue 24: the name to a designee
 )
 forms = st.one_of(
     st.builds(a.ReportForm, anything), st.builds(a.AttestForm, anything),
@@ -32,6 +33,7 @@ forms = st.one_of(
         a.AskSubmit, a.DetermineSubmit, a.ExcludeSubmit, a.HoldSubmit, a.DiscloseSubmit,
         a.AnswerSubmit, a.RevealAskSubmit, a.ConsentAskSubmit, a.RevealVoteSubmit)),
     st.builds(a.MoveSubmit, ids, statuses),
+    st.builds(a.RevealToSubmit, ids, anything.filter(bool)),  # issue 24: the name to a designee
 )
 
 

@@ -148,3 +148,34 @@ def test_a_vote_after_seven_days_does_not_count() -> None:
     result = tally(allowed={1, 2}, requester=1, votes=late, requested_at=ASKED,
                    now=ASKED + WINDOW + timedelta(hours=1), setting=2)
     assert result.outcome is Outcome.LAPSED and not result.revealed
+
+
+# --- a request keeps the quorum in force when it was made ---------------------------------------
+
+
+@st.composite
+def kept_away_after(draw: st.DrawFn) -> tuple[dict[str, object], frozenset[int]]:
+    """A request, and the members still allowed after the chair kept some away."""
+    request = draw(requests())
+    allowed = request["allowed"]
+    assert isinstance(allowed, frozenset)
+    still = draw(st.frozensets(st.sampled_from(sorted(allowed)))) if allowed else frozenset()
+    return request, still
+
+
+@given(kept_away_after())
+@settings(max_examples=400)
+def test_keeping_members_away_after_a_request_never_lowers_its_quorum(
+        case: tuple[dict[str, object], frozenset[int]]) -> None:
+    request, still = case
+    allowed, setting = request["allowed"], request["setting"]
+    assert isinstance(allowed, frozenset) and isinstance(setting, int)
+    floor = effective_quorum(setting, len(allowed))
+    later = tally(**{**request, "allowed": still, "floor": floor})  # type: ignore[arg-type]
+    if later.quorum is not None and floor is not None:
+        assert later.quorum >= floor
+    if later.revealed:
+        # revealed only by at least the quorum in force when it was made, every one still allowed
+        assert floor is not None and len(later.agreed) >= floor and later.agreed <= still
+    # nobody kept away: the floor changes nothing
+    assert tally(**{**request, "floor": floor}) == tally(**request)  # type: ignore[arg-type]
