@@ -1,5 +1,7 @@
 """The evidence pages on `candor serve`'s public port: the upload page at a single-use link
-(`GET` shows it, `POST` takes the files), and a download at a single-use link. They translate
+(`GET` shows it, `POST` takes the files), and a download at a single-use link (`GET` shows a
+page naming the file, its Download button `POST`s and gets the file). A `GET` never uses a link
+up: a URL scanner or a TLS-inspecting proxy that fetches it leaves it to its holder. They translate
 only: each step is a call to `bot.evidence.desk.Desk`, off the event loop.
 
 Plain HTML that needs no JavaScript, no external resource, a strict Content Security Policy (the
@@ -27,7 +29,7 @@ from urllib.parse import quote
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from bot.evidence.desk import MAX_FILES, Desk, StopUpload, Upload, UploadPage
+from bot.evidence.desk import MAX_FILES, Desk, DownloadPage, StopUpload, Upload, UploadPage
 from bot.evidence.limits import MB
 from bot.wording import evidence as kinds
 from bot.wording import files as wording
@@ -71,7 +73,8 @@ def mount(app: web.Application, desk: Desk, **limits: float) -> None:
     app[PAGES_KEY] = Pages(desk, **limits)  # type: ignore[arg-type]
     app.router.add_get("/files/add/{secret}", upload_page)
     app.router.add_post("/files/add/{secret}", upload)
-    app.router.add_get("/files/get/{secret}", download)
+    app.router.add_get("/files/get/{secret}", download_page)  # uses nothing up
+    app.router.add_post("/files/get/{secret}", download)
 
 
 # --- pages ---------------------------------------------------------------------------------------
@@ -112,6 +115,17 @@ def _form(facts: UploadPage) -> str:
                  "multiple required></label></p>")
     parts.append(f"<p><button type=\"submit\">{e(wording.SEND)}</button></p></form>")
     return "".join(parts)
+
+
+def _download_form(facts: DownloadPage) -> str:
+    e = html.escape
+    facts_line = wording.download_facts(facts.code, kinds.label(facts.kind),
+                                        wording.size(facts.size))
+    # no action: the form posts to this page's own URL (the link), which only then is used
+    return (f"<h1>{e(wording.download_heading(facts.name))}</h1><p>{e(facts_line)}</p>"
+            f"<p class=\"note\">{e(wording.DOWNLOAD_NOTE)}</p>"
+            f"<form method=\"post\"><p><button type=\"submit\">{e(wording.DOWNLOAD_BUTTON)}"
+            "</button></p></form>")
 
 
 def _result(upload: Upload) -> str:
@@ -228,6 +242,17 @@ async def _read(request: web.Request, pages: Pages, upload: Upload) -> None:
             raise StopUpload(wording.TOO_MANY_FILES, 413)
         await asyncio.to_thread(pages.desk.add, upload, part.filename, bytes(data),
                                 scrub_asked=scrub)
+
+
+async def download_page(request: web.Request) -> web.Response:
+    """The GET of a download link: a page naming the file, with a Download button (a form, no
+    JavaScript) that POSTs to the same URL. Nothing is used up, so a URL scanner or a
+    TLS-inspecting proxy that fetches the link leaves it to its member."""
+    desk = request.app[PAGES_KEY].desk
+    facts = await asyncio.to_thread(desk.download_page, request.match_info["secret"])
+    if facts is None:
+        return _plain(wording.LINK_GONE, 410)
+    return _page(wording.DOWNLOAD_PAGE_TITLE, _download_form(facts))
 
 
 async def download(request: web.Request) -> web.StreamResponse:

@@ -284,13 +284,16 @@ def db_replace_typed_secret(session: Session, core: Core, person: Person, actor:
 
 def db_status(session: Session, core: Core, person: Person, actor: Actor,
               args: list[str]) -> list[Reply]:
+    from bot.evidence.offers import reporter_choice  # evidence files (issue 23); imports us
     report = db_reporter_case(session, core, person, actor, args)
     if isinstance(report, pending.Held):  # accepted, not recorded yet: no audit row may name it
         return [pending.status_view(report)]
     if report.confidential:
         # A confidential reporter's visit writes nothing either (issue 24): an audit row at its
         # moment, beside the case, would date their visit for whoever reads the log.
-        choices = [answer_choice(core, report, person_id=person.id)]
+        answer = answer_choice(core, report, person_id=person.id)
+        # evidence files (issue 23): "Add documents", bound like the answer button
+        choices = [answer, reporter_choice(answer)]
         if not confidential.db_is_revealed(session, core, report):
             choices.append(reporter_name.show_choice(report))
         view = case_view.db_case_view(session, core, report, viewer=case_view.Viewer.REPORTER)
@@ -307,14 +310,12 @@ def db_status(session: Session, core: Core, person: Person, actor: Actor,
         view = case_view.db_case_view(session, core, report, viewer=case_view.Viewer.REPORTER)
         # issue 24: an anonymous reporter may put their name (sealed, or shown) on the report
         return [case_view.reporter_view(view, choices=(
-            choice, reporter_name.link_choice(core, report, actor=actor)))]
+            choice, reporter_choice(choice), reporter_name.link_choice(core, report, actor=actor)))]
     else:
         core.audit_event(session, actor=REPORTER, action=AuditAction.CASE_STATUS_VIEWED,
                          record_kind=REPORT, record_id=report.id)
         choice = answer_choice(core, report, person_id=person.id)
     view = case_view.db_case_view(session, core, report, viewer=case_view.Viewer.REPORTER)
-    # evidence files (issue 23): "Add documents", bound like the answer button
-    from bot.evidence.offers import reporter_choice
     return [case_view.reporter_view(view, choices=(choice, reporter_choice(choice)))]
 
 

@@ -1,7 +1,8 @@
 """What the evidence pages (adapters/evidence_pages.py) ask of the core, each in a unit of work of
 its own: the upload page's facts (`page`), using an upload link (`begin`), one file checked and
 sealed (`add`), the request finished (`finish`: its files move to the case, audited) or stopped
-(`abandon`: nothing kept), and a download (`download`, then `pieces`).
+(`abandon`: nothing kept), and a download (`download_page`, its GET, which uses nothing up; then
+`download`, its POST, which uses the link, and `pieces`).
 
 A link is checked again when used: a member kept away from the case since the link was issued (or
 a case shredded meanwhile) gets nothing. The case gate is `bot.access.db_case_for`, the single
@@ -59,6 +60,16 @@ class Upload:
     file_max: int
     stored: list[StoredFile] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (safe name, reason)
+
+
+@dataclass(frozen=True)
+class DownloadPage:
+    """What the download's confirmation page shows before anything is used up."""
+
+    code: str
+    name: str  # safe to show
+    kind: str  # the file's type (`content.FileType`)
+    size: int
 
 
 @dataclass(frozen=True)
@@ -159,6 +170,22 @@ class Desk:
             store.db_drop_staged(session, self.core, upload.staged)
 
     # --- download ----------------------------------------------------------------------------
+
+    def download_page(self, secret: str) -> DownloadPage | None:
+        """The download's confirmation page (its GET): what the link is for, in a read that
+        writes nothing, so a URL scanner or a proxy fetching the link uses nothing up. None when
+        the link would not work now (the case gate again, not audited: nothing is done)."""
+        with self.db.read() as session:
+            session.info["writes"] = False
+            grant = links.db_peek(session, self.core, secret, Purpose.DOWNLOAD)
+            if grant is None or grant.file_id is None or not self._may_use(session, grant):
+                return None
+            stored = store.db_file(session, self.core, grant.file_id)
+            if stored is None or stored.owner != grant.report_id:
+                return None
+        kind = content.FileType(stored.kind)
+        return DownloadPage(grant.code, content.safe_name(stored.name, kind=kind), kind.value,
+                            stored.size)
 
     def download(self, secret: str) -> Download | None:
         """Use a download link (single use), after the case gate again; None when it does not

@@ -9,9 +9,11 @@ only in a private window (a modal, a dialog, the console's answer), never in a c
 why a download's lasts five minutes.
 
 Issue and use are audited against the case (`file.link_issued`, `file.link_used`); for an
-anonymous reporter both are dated by the day, and the issue of a link to a report still held for
-its delay is audited when it is used on the recorded case, never before (no audit row may name a
-held report). Functions named `db_*` take the caller's session and never commit.
+anonymous or confidential reporter both are dated by the day and written only when the link is
+used (the request that issues it, a status visit's click, writes no audit row: its place in the
+write order would date the visit), and the issue of a link to a report still held for its delay
+is audited when it is used on the recorded case, never before (no audit row may name a held
+report). Functions named `db_*` take the caller's session and never commit.
 """
 
 from __future__ import annotations
@@ -94,13 +96,20 @@ def db_issue(session: Session, core: Core, grant: Grant) -> str:
     secret = secrets.token_urlsafe(32)
     link = core.vault.tag("file-link", secret)
     expires = core.now() + timedelta(minutes=grant.purpose.minutes)
-    held = grant.pending_id is not None
-    grant = replace(grant, expires=expires, audited=not held)
+    later = _audited_on_use(grant)
+    grant = replace(grant, expires=expires, audited=not later)
     session.add(FileLink(id=link, created_at=core.today_start(), body=core.vault.seal(
         session, kind=KIND, record_id=link, data=grant.to_json(), new=True)))
-    if not held:
+    if not later:
         _audit(session, core, grant, AuditAction.FILE_LINK_ISSUED, link)
     return core.evidence.link(f"{grant.purpose.path}{secret}")
+
+
+def _audited_on_use(grant: Grant) -> bool:
+    """Whether the link's issue is audited only when it is used: a held report's (no audit row
+    may name it), and an anonymous or confidential reporter's (an audit row written in their
+    request, whatever its day-only time says, sits in the write order beside their visit)."""
+    return grant.pending_id is not None or (grant.person_id is None and grant.anonymous)
 
 
 def _audit(session: Session, core: Core, grant: Grant, action: AuditAction, link: str) -> None:
@@ -159,7 +168,9 @@ def db_claim(session: Session, core: Core, secret: str, purpose: Purpose) -> Gra
         return None  # used by a request that committed first
     core.vault.shred(session, kind=KIND, record_id=row.id)
     if grant.expires <= core.now():
-        if grant.audited:
+        if grant.pending_id is None:  # a held report's is named by no audit row
+            if not grant.audited:
+                _audit(session, core, grant, AuditAction.FILE_LINK_ISSUED, row.id)
             _audit(session, core, grant, AuditAction.FILE_LINK_REFUSED, row.id)
         return None
     return grant

@@ -49,8 +49,9 @@ def receipt_upload(url: str, minutes: int, *, anonymous: bool) -> str:
 
 
 def download_link(url: str, name: str, minutes: int) -> str:
-    return (f"Open this link to download {name}: {url}\nIt works once, for {minutes} minutes. "
-            "Whoever holds it can use it: do not forward it. Downloading is recorded.")
+    return (f"Open this link and press Download to get {name}: {url}\nIt works once, for "
+            f"{minutes} minutes. Whoever holds it can use it: do not forward it. Downloading is "
+            "recorded.")
 
 
 def file_line(name: str, size: str, kind: str, day: date, added_by: str) -> str:
@@ -147,3 +148,20 @@ NO_FILES = ("No file was chosen: nothing was kept",
             "Ask for a new link in Candor and choose at least one file.")
 CASE_CLOSED = ("This case takes no more documents", "Nothing was kept.")
 NOT_FOUND = ("Not found", "There is nothing here.")
+
+
+# the download's confirmation page (a GET uses nothing up; the button's POST uses the link)
+DOWNLOAD_PAGE_TITLE = "Candor: download a document"
+DOWNLOAD_BUTTON = "Download"
+
+
+def download_heading(name: str) -> str:
+    return f"Download {name}"
+
+
+def download_facts(code: str, kind: str, size_text: str) -> str:
+    return f"A document of case {code}: {kind}, {size_text}."
+
+
+DOWNLOAD_NOTE = ("This link works once: pressing Download uses it and saves the file to this "
+                 "device; it is not shown in the browser. The download is recorded.")

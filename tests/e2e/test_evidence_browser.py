@@ -1,7 +1,8 @@
 """Evidence files end to end on the real `candor serve`, with a real browser (Debian's Chromium,
 driven by Playwright): an anonymous officer's receipt in a Slack modal carries the upload link;
 the browser uploads a Word file whose author is the reporter and a JPEG with a GPS position; a
-committee member downloads both through single-use links taken from their own modal: no author
+committee member downloads both through single-use links taken from their own modal (the link's
+page, which a URL scanner may fetch first, then its Download button): no author
 name, no GPS, the hashes those of the audit; a canary inside a file is in no plain column, log or
 WAL; a link used twice is refused; an excluded member gets no link; an oversized and a wrong-type
 upload keep nothing; after retention's shred the file no longer opens. The same on Teams (the
@@ -122,6 +123,39 @@ async def fetch(day: Served, url: str) -> tuple[int, bytes, Any]:
         return response.status, await response.read(), response.headers
 
 
+async def claim(day: Served, url: str) -> tuple[int, bytes, Any]:
+    """The download page's button, without a browser: a POST to the link."""
+    async with day.slack.http.post(url) as response:
+        return response.status, await response.read(), response.headers
+
+
+async def browser_downloads(urls: list[str]) -> dict[str, bytes]:
+    """Each link opened in the browser: its page names the file; its Download button saves it."""
+    from playwright.async_api import async_playwright
+
+    downloads: dict[str, bytes] = {}
+    async with async_playwright() as driver:
+        browser = await driver.chromium.launch(executable_path=shutil.which("chromium"),
+                                               args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = await browser.new_page(accept_downloads=True)
+            blocked: list[str] = []
+            page.on("console", lambda message: blocked.append(message.text))
+            for url in urls:
+                await page.goto(url)
+                heading = await page.inner_text("h1")
+                async with page.expect_download() as started:
+                    await page.click("button[type=submit]")
+                download = await started.value
+                path = await download.path()
+                assert download.suggested_filename in heading
+                downloads[download.suggested_filename] = Path(path).read_bytes()
+            assert not [m for m in blocked if "Content Security Policy" in m]
+        finally:
+            await browser.close()
+    return downloads
+
+
 async def post_files(day: Served, url: str, *files: tuple[str, bytes]) -> tuple[int, str]:
     form = aiohttp.FormData()
     for name, data in files:
@@ -180,15 +214,17 @@ async def test_slack_a_browser_uploads_and_members_download(tmp_path, database_u
         assert "counts.docx" in window and "the reporter" in window
         values = re.findall(r'"value": "(file:get:[0-9a-f]+)"', window)
         assert len(values) == 3
-        downloads: dict[str, bytes] = {}
-        for value in values:
-            shown = await slack_window_after(day, "Lee Park", value)
-            url = link_in(shown)
+        urls = [link_in(await slack_window_after(day, "Lee Park", value)) for value in values]
+        # (a URL scanner or an inspecting proxy fetches each link first: it gets only the page)
+        for url in urls:
             status, body, headers = await fetch(day, url)
-            assert status == 200 and headers["Content-Disposition"].startswith("attachment;")
-            assert headers["X-Content-Type-Options"] == "nosniff"
-            downloads[re.search(r'filename="([^"]+)"', headers["Content-Disposition"]).group(1)] = body
-            status, body, _ = await fetch(day, url)  # the same link again
+            assert status == 200 and headers["Content-Type"].startswith("text/html")
+            assert b'<form method="post">' in body and "Content-Disposition" not in headers
+        downloads = await browser_downloads(urls)
+        for url in urls:  # each link is used: the same link again, by GET or by the button
+            status, body, _ = await fetch(day, url)
+            assert status == 410 and b"does not work any more" in body
+            status, body, _ = await claim(day, url)
             assert status == 410 and b"does not work any more" in body
         word, jpeg = downloads["counts.docx"], downloads["shelf.jpg"]
         assert AUTHOR not in word_author(word) and CANARY in word_text(word)
@@ -304,9 +340,12 @@ async def test_teams_links_come_in_dialogs(tmp_path, database_url):
         # When the chair asks for the download in a dialog
         get = {"msteams": {"type": "task/fetch"}, "verb": "candor", "candor": f"file:get:{file_id}"}
         dialog = await day.teams_invoke("Lee Park", "task/fetch", get)
-        status, body, headers = await fetch(day, link_in(dialog))
-        assert status == 200 and CANARY in word_text(body)
+        assert (await fetch(day, link_in(dialog)))[0] == 200  # the page: nothing used up
+        status, body, headers = await claim(day, link_in(dialog))
+        assert status == 200 and headers["Content-Disposition"].startswith("attachment;")
+        assert CANARY in word_text(body)
         assert word_author(body)[0] == AUTHOR  # a named reporter's file kept as it was
+        assert (await claim(day, link_in(dialog)))[0] == 410
         assert (await fetch(day, link_in(dialog)))[0] == 410
         [added] = audit_rows(db, "file.added")
         assert json.loads(added.detail)["sha256"] == hashlib.sha256(body).hexdigest()

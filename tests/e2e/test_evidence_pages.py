@@ -14,12 +14,12 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from sqlmodel import select
+from sqlmodel import col, select
 
 from adapters import evidence_pages
 from bot.evidence.desk import Desk
 from bot.evidence.limits import MB, EvidenceSettings
-from storage.models import DataKey, EvidenceChunk, EvidenceFile
+from storage.models import AuditEvent, DataKey, EvidenceChunk, EvidenceFile, FileLink
 from tests.support.evidence_files import program, word_file, zip_bomb
 from tests.support.world import World, text_of
 
@@ -227,6 +227,21 @@ async def test_uploads_beyond_the_servers_limit_wait_and_keep_their_link(served)
             assert response.status == 200  # the link still worked
 
 
+def private_headers(headers) -> None:
+    csp = headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "form-action 'self'" in csp
+    assert headers["Referrer-Policy"] == "no-referrer" and headers["Cache-Control"] == "no-store"
+    assert "noindex" in headers["X-Robots-Tag"] and "Set-Cookie" not in headers
+
+
+def used_up(world: World) -> tuple[int, int]:
+    """The audit rows a link's use writes, and the links still unused."""
+    with world.db.read() as session:
+        used = session.exec(select(AuditEvent).where(col(AuditEvent.action).in_(
+            ["file.link_used", "file.downloaded"]))).all()
+        return len(used), len(session.exec(select(FileLink)).all())
+
+
 async def test_a_download_is_an_attachment_with_a_safe_name_and_single_use(served):
     world, server = served
     async with aiohttp.ClientSession() as http:
@@ -236,18 +251,70 @@ async def test_a_download_is_an_attachment_with_a_safe_name_and_single_use(serve
     with world.db.read() as session:
         file_id = session.exec(select(EvidenceFile.id)).one()
     [path] = LINK.findall(text_of(world.click("member", f"file:get:{file_id}")))
+    before = used_up(world)
     async with aiohttp.ClientSession() as http:
-        async with http.get(server.make_url(path)) as response:
+        # A GET (a member's browser, or a URL scanner or proxy before it) is a page naming the
+        # file with a Download button that posts back to the link; it uses nothing up
+        for _ in range(2):
+            async with http.get(server.make_url(path)) as response:
+                assert response.status == 200 and response.content_type == "text/html"
+                page = await response.text()
+                private_headers(response.headers)
+        assert re.search(r"<h1>Download [^<]*ledger[^<]*\.docx</h1>", page) and "Word document" in page
+        assert "<b>" not in page and "<script" not in page and not re.search(r"(src|href)=", page)
+        assert re.search(r'<form method="post">.*<button type="submit">Download</button>', page)
+        assert "action=" not in page  # posts to the link's own URL
+        assert used_up(world) == before
+        # The button's POST uses the link and serves the file as an attachment
+        async with http.post(server.make_url(path)) as response:
             assert response.status == 200
             data = await response.read()
             disposition = response.headers["Content-Disposition"]
             assert disposition.startswith("attachment;") and "<" not in disposition
             assert response.headers["X-Content-Type-Options"] == "nosniff"
-            assert response.headers["Cache-Control"] == "no-store"
+            private_headers(response.headers)
             assert response.content_type.endswith("wordprocessingml.document")
         assert data.startswith(b"PK")
+        # Then it is used: a second POST, and a GET, say so
+        async with http.post(server.make_url(path)) as again:
+            assert again.status == 410 and "does not work any more" in await again.text()
         async with http.get(server.make_url(path)) as again:
             assert again.status == 410 and "does not work any more" in await again.text()
+
+
+async def test_a_get_of_the_upload_page_uses_nothing_up(served):
+    world, server = served
+    path = upload_path(world)
+    before = used_up(world)
+    async with aiohttp.ClientSession() as http:
+        for _ in range(3):
+            async with http.get(server.make_url(path)) as response:
+                assert response.status == 200
+        assert used_up(world) == before
+        async with http.post(server.make_url(path), data=form(("n.txt", b"a note\n"))) as response:
+            assert response.status == 200  # the link still worked after the GETs
+        async with http.get(server.make_url(path)) as response:
+            assert response.status == 410
+
+
+async def test_a_download_link_is_not_taken_by_the_wrong_method_or_page(served):
+    world, server = served
+    async with aiohttp.ClientSession() as http:
+        async with http.post(server.make_url(upload_path(world)),
+                             data=form(("n.txt", b"a note\n"))) as response:
+            assert response.status == 200
+    with world.db.read() as session:
+        file_id = session.exec(select(EvidenceFile.id)).one()
+    [path] = LINK.findall(text_of(world.click("member", f"file:get:{file_id}")))
+    async with aiohttp.ClientSession() as http:
+        for method in ("HEAD", "PUT", "DELETE"):
+            async with http.request(method, server.make_url(path)) as response:
+                assert response.status in (200, 405), method
+        # an upload page's address with a download's secret opens nothing
+        async with http.get(server.make_url(path.replace("/get/", "/add/"))) as response:
+            assert response.status == 410
+        async with http.post(server.make_url(path)) as response:
+            assert response.status == 200 and await response.read() == b"a note\n"
 
 
 def test_candor_status_says_whether_the_pages_are_on(tmp_path):

@@ -266,6 +266,64 @@ def test_the_reporters_case_view_offers_add_documents(w: World):
     assert not links_in(w.click("controller", value))
 
 
+@pytest.mark.parametrize("mode", ["yes", "confidential"])
+def test_anonymous_and_confidential_reporters_case_views_offer_add_documents(w: World, mode: str):
+    # Given an anonymous (or a confidential) report, recorded
+    receipt = text_of(w.submit("controller", "intake", {
+        "category": "fraud", "what": f"Counts overridden {CANARY}", "who": "x", "anonymous": mode}))
+    with w.db.read() as session:
+        report = session.exec(select(Report)).one()
+    secret = re.search(r"Your secret: \*{1,2}([0-9A-Z-]+)\*{1,2}", receipt)
+    args = f"{report.code} {secret.group(1)}" if secret else report.code
+    issued = len(audits(w, "file.link_issued"))
+    # When the reporter checks the case: "Add documents" is beside "Answer the committee"
+    view = w.command("controller", "ethics", f"status {args}")
+    [value] = [v for v in _choices(view) if v.startswith("files:mine:")]
+    assert any(v.startswith("answer:") for v in _choices(view))
+    # And clicking it gives a private upload link for this case, with the anonymous warning
+    replies = w.click("controller", value)
+    [(purpose, link)] = links_in(replies)
+    assert purpose == "add" and isinstance(replies[0], Document)
+    desk = Desk(w.db, w.core)
+    page = desk.page(link)
+    assert page is not None and page.code == report.code and page.anonymous and page.scrub_always
+    # Then the click wrote no audit row: the link's issue waits for its use
+    assert len(audits(w, "file.link_issued")) == issued
+    # another officer clicking the same button gets nothing
+    assert not links_in(w.click("cfo", value))
+    # When the reporter uploads, issue and use are audited, dated by the day
+    [stored] = upload(desk, link, ("counts.docx", word_file(CANARY))).stored
+    assert stored.removed
+    mine = [a for a in audits(w, "file.link_issued") + audits(w, "file.link_used")
+            if json.loads(a.detail)["link"] not in _receipt_links(w, receipt)]
+    assert sorted(a.action for a in mine) == ["file.link_issued", "file.link_used"]
+    assert all(a.actor == "reporter" and a.record_id == report.id
+               and (a.at.hour, a.at.minute, a.at.second) == (0, 0, 0) for a in mine)
+
+
+def test_an_expired_reporters_link_is_audited_issued_and_refused_when_presented(w: World):
+    receipt = text_of(w.submit("controller", "intake", {
+        "category": "fraud", "what": "Counts overridden", "who": "x", "anonymous": "yes"}))
+    secret = re.search(r"Your secret: \*{1,2}([0-9A-Z-]+)\*{1,2}", receipt)
+    assert secret
+    with w.db.read() as session:
+        report = session.exec(select(Report)).one()
+    view = w.command("controller", "ethics", f"status {report.code} {secret.group(1)}")
+    [value] = [v for v in _choices(view) if v.startswith("files:mine:")]
+    [(_, link)] = links_in(w.click("controller", value))
+    before = len(audits(w, "file.link_issued"))
+    w.clock.moment = w.clock() + timedelta(minutes=31)
+    assert Desk(w.db, w.core).begin(link) is None
+    assert len(audits(w, "file.link_issued")) == before + 1
+    [refused] = audits(w, "file.link_refused")
+    assert refused.actor == "reporter" and (refused.at.hour, refused.at.minute) == (0, 0)
+
+
+def _receipt_links(w: World, receipt: str) -> set[str]:
+    """The audit log's short form of the links a receipt carried."""
+    return {w.core.vault.tag("file-link", s)[:16] for _, s in LINK.findall(receipt)}
+
+
 def _choices(replies: list[Reply]) -> list[str]:
     return [c.value for r in replies if isinstance(r, Document) for c in r.choices]
 

@@ -29,6 +29,7 @@ from storage.models import (
     Conversation,
     DataKey,
     Exclusion,
+    FileLink,
     GuessCount,
     InboundEvent,
     OutboxMessage,
@@ -547,6 +548,44 @@ def test_an_anonymous_reporters_status_check_writes_nothing(world):
     assert written(seen) == set()
     assert len(rows(world, AuditEvent)) == audited
     assert not [a for a in rows(world, AuditEvent) if a.action == "case.status_viewed"]
+
+
+@pytest.mark.parametrize("mode", ["anonymous", "confidential"])
+def test_a_status_visit_and_add_documents_write_no_audit_row(world, mode):
+    from bot.evidence.limits import MB, EvidenceSettings
+
+    world.core.evidence = EvidenceSettings(public_url="https://candor.example.com",
+                                           file_max_bytes=2 * MB, case_max_bytes=4 * MB)
+    if mode == "anonymous":
+        code, secret, report = asked_case(world)
+        args = f"{code} {secret}"
+    else:
+        world.submit("controller", "intake:tok-confidential", {
+            "category": "fraud", "what": f"Invoices are split {CANARY}", "anonymous": "confidential"})
+        assert record(world, at=MOMENT + timedelta(minutes=61)) == 1
+        [report] = rows(world, Report)
+        assert report.confidential
+        args = report.code
+    audited = len(rows(world, AuditEvent))
+    keys = {k.id for k in rows(world, DataKey)}
+    links = {r.id for r in rows(world, FileLink)}  # the receipt's
+
+    # When the reporter checks the case and clicks Add documents, at a moment of the day
+    world.clock.moment = MOMENT + timedelta(hours=3, minutes=17, seconds=41)
+    with statements(world.db) as seen:
+        shown = world.command("controller", "ethics", f"status {args}")
+        [value] = [v for v in choice_values(shown) if v.startswith("files:mine:")]
+        link = text_of(world.click("controller", value))
+
+    # Then they get their upload link
+    assert "https://candor.example.com/files/add/" in link
+    # And their requests wrote no audit row (nor anything else of the case): only the link's
+    # sealed row, dated by its day, and its data key, as a held answer does
+    assert written(seen) == {"filelink", "datakey"}, written(seen)
+    assert len(rows(world, AuditEvent)) == audited
+    [row] = [r for r in rows(world, FileLink) if r.id not in links]
+    assert row.created_at.replace(tzinfo=UTC) == DAY and report.code.encode() not in row.body
+    assert [k.record_kind for k in rows(world, DataKey) if k.id not in keys] == ["file_link"]
 
 
 def test_an_anonymous_reporters_answer_is_held_sealed_and_recorded_later_by_nobody(world, vault):
