@@ -57,12 +57,6 @@ def intake_exclude(chosen: int) -> str:
     return base if not chosen else f"{base} ({chosen} chosen.)"
 
 
-INTAKE_IDENTITY = (
-    "Would you like to give your name? If you report anonymously, I will not keep who you "
-    "are; you'll get a case code and a secret to follow the case instead."
-)
-
-
 def intake_summary(*, category: str | None, given: list[tuple[FieldWords, bool]],
                    kept_away: list[str], chat: bool,
                    anonymous: bool, confidential: bool = False) -> tuple[tuple[str, str], ...]:

@@ -98,7 +98,7 @@ async def test_a_report_typed_in_the_playground_alerts_the_committee_channel_whe
             await say(WHAT)
             await shown("Who is involved?")
             await say(WHO)
-            await shown("If this concern involves a member of the Audit Committee, choose them here")
+            await shown("If this concern involves a member of the Audit Committee, or one of the advisers")
             await choose("Done")  # nobody kept away
             await shown("When did it happen, or over what period?")
             await say("Since July.")
@@ -106,7 +106,7 @@ async def test_a_report_typed_in_the_playground_alerts_the_committee_channel_whe
             await say("The Q3 close workbook.")
             await shown("Does anyone else already know about this")
             await choose("Skip")
-            await shown("Would you like to give your name?")
+            await shown("How should the committee know you?")
             await choose("Report with my name")
 
             # Then the review shows what he chose, and that he answered, not what he typed
