@@ -10,10 +10,14 @@ import sys
 from bench import serve_bench, startup_bench, storage_bench
 from bench.common import postgres_available
 
+PARTS = ("startup", "serve", "storage")
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
+    parser.add_argument("--only", action="append", choices=sorted(PARTS), metavar="PART",
+                        help=f"measure only this part (repeatable): {', '.join(sorted(PARTS))}")
     args = parser.parse_args(argv)
     backends = ["sqlite"] + (["postgres"] if postgres_available() else [])
     count = 20 if args.quick else 500
@@ -22,9 +26,12 @@ def main(argv: list[str] | None = None) -> int:
           f"{os.cpu_count()} cores, backends: {', '.join(backends)}\n")
     sys.stdout.flush()
     # Each table is printed as soon as it is measured.
-    for measure in (lambda: startup_bench.run(quick=args.quick),
-                    lambda: serve_bench.run(backends, quick=args.quick),
-                    lambda: storage_bench.run(backends, count=count, sizes=sizes)):
+    measures = {"startup": lambda: startup_bench.run(quick=args.quick),
+                "serve": lambda: serve_bench.run(backends, quick=args.quick),
+                "storage": lambda: storage_bench.run(backends, count=count, sizes=sizes)}
+    for part, measure in measures.items():
+        if args.only and part not in args.only:
+            continue
         for table in measure():
             print(table.render())
             sys.stdout.flush()
