@@ -1,4 +1,6 @@
-"""Schema migrations (Alembic), applied with `candor db upgrade` and at `candor init`.
+"""Schema migrations (Alembic), applied with `candor db upgrade` and at `candor init`; and the
+check every start makes (`current_revision`, `head_revision`) without importing Alembic: the
+database's `alembic_version` row against the head read from the scripts' `revision = ...` lines.
 
 A migration that moves data into sealed rows (0009: platform ids and conversation references)
 needs the master keyring: the caller passes a way to load it, asked for only when there are rows
@@ -8,17 +10,16 @@ transaction; on SQLite the WAL is then checkpointed, so the plain rows' old page
 
 from __future__ import annotations
 
+import ast
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection
+from sqlalchemy import Connection, inspect, text
 from sqlmodel import Session
 
 from storage.audit import AuditLog
@@ -26,10 +27,16 @@ from storage.db import Database
 from storage.keyring import Keyring
 from storage.vocabulary import AuditAction, RecordKind
 
+if TYPE_CHECKING:  # Alembic (and Mako) only to migrate: a start checks the schema without it
+    from alembic.config import Config
+
 _SCRIPTS = Path(__file__).parent / "migrations"
+_VERSION_TABLE = "alembic_version"  # Alembic's default, which env.py keeps
 
 
 def _config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(_SCRIPTS))
     return config
@@ -64,6 +71,8 @@ def _run(db: Database, step: Callable[[Config], None], keyring: Callable[[], Key
 
 def upgrade(db: Database, revision: str = "head", *,
             keyring: Callable[[], Keyring] | None = None) -> None:
+    from alembic import command
+
     _run(db, lambda config: command.upgrade(config, revision), keyring,
          AuditAction.SCHEMA_ROWS_SEALED)
 
@@ -83,6 +92,8 @@ def migrated(url: str) -> Iterator[Database]:
 def downgrade(db: Database, revision: str, *, keyring: Callable[[], Keyring] | None = None) -> None:
     """For developers and tests: back to an earlier revision (sealed rows are opened with the
     key)."""
+    from alembic import command
+
     _run(db, lambda config: command.downgrade(config, revision), keyring,
          AuditAction.SCHEMA_ROWS_OPENED)
 
@@ -108,18 +119,45 @@ def _checkpoint(db: Database) -> None:
 
 
 def current_revision(db: Database) -> str | None:
+    """The revision the database is at (None: never migrated), as Alembic records it."""
     with db.engine.connect() as connection:
-        rev: str | None = MigrationContext.configure(connection).get_current_revision()
-        return rev
+        if not inspect(connection).has_table(_VERSION_TABLE):
+            return None
+        rows = connection.execute(text(f"SELECT version_num FROM {_VERSION_TABLE}")).all()
+    if len(rows) > 1:  # Alembic refuses a database at two heads; so does every start
+        raise RuntimeError(f"the database is at {len(rows)} schema revisions at once")
+    return str(rows[0][0]) if rows else None
 
 
+# A script's own lines, as Alembic's template writes them: `revision = '0019'` and
+# `down_revision = '0018'` (None for the first).
+_ASSIGNMENT = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
+
+
+@cache
 def head_revision() -> str | None:
-    head: str | None = ScriptDirectory.from_config(_config()).get_current_head()
-    return head
+    """The newest revision of the scripts (None: there are none), read from their
+    `revision`/`down_revision` lines; tests/integration/test_migrations.py checks that it is
+    Alembic's head."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in sorted((_SCRIPTS / "versions").glob("*.py")):
+        found = {match[1]: match[2] for match in _ASSIGNMENT.finditer(script.read_text("utf-8"))}
+        if "revision" not in found:
+            continue
+        revisions.add(str(ast.literal_eval(found["revision"])))
+        parent = ast.literal_eval(found.get("down_revision", "None"))
+        parents.update([parent] if isinstance(parent, str) else parent or ())
+    heads = revisions - parents
+    if len(heads) > 1:
+        raise RuntimeError(f"the migrations have {len(heads)} heads: {sorted(heads)}")
+    return heads.pop() if heads else None
 
 
 def revision(db: Database, message: str) -> None:
     """For developers: autogenerate a new revision from the models."""
+    from alembic import command
+
     with db.engine.begin() as connection:
         config = _config()
         config.attributes["connection"] = connection

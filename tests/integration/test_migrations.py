@@ -33,6 +33,33 @@ def test_the_migrated_schema_matches_the_models(database):
     assert differences == []
 
 
+def test_the_start_up_schema_check_agrees_with_alembic(database):
+    # Given the scripts and a migrated database, read without Alembic at every start
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(migrate._SCRIPTS))
+    scripts = ScriptDirectory.from_config(config)
+    # Then the head read from the scripts' lines is Alembic's, and so is the database's revision
+    assert migrate.head_revision() == scripts.get_current_head()
+    assert {s.revision for s in scripts.walk_revisions()} == {
+        f.name[:4] for f in (migrate._SCRIPTS / "versions").glob("0*.py")}
+    with database.engine.connect() as connection:
+        assert migrate.current_revision(database) == \
+            MigrationContext.configure(connection).get_current_revision()
+
+
+def test_an_empty_database_is_at_no_revision(database_url):
+    db = Database.from_url(database_url)
+    try:
+        assert migrate.current_revision(db) is None
+        migrate.upgrade(db, "0007")
+        assert migrate.current_revision(db) == "0007"
+    finally:
+        db.dispose()
+
+
 # --- 0009: platform ids and conversation references sealed ---------------------------------
 
 SLACK_ID = "UCANARYMIG7"  # a reporter's Slack id
