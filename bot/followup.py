@@ -16,8 +16,6 @@ import secrets
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot import (
@@ -232,7 +230,11 @@ def _limited(session: Session, core: Core, subject: str) -> bool:
 def _count_failure(session: Session, core: Core, *, person_id: int | None, subject: str) -> None:
     """Count a failed check against the person; reaching the limit is audited (the person and
     the day: never the secret, the code typed or the moment)."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # Each dialect's INSERT ... ON CONFLICT, imported here: SQLite never loads PostgreSQL's.
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     statement = insert(GuessCount).values(subject=subject, slot=_slot(core), failures=1)
     session.execute(statement.on_conflict_do_update(
         index_elements=["subject", "slot"], set_={"failures": GuessCount.failures + 1}))
