@@ -11,9 +11,12 @@ hands it its platform, its surface and, where it has one, its own e-mail lookup.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
 from bot.messages import Actor, Inbound, Reply, Surface
@@ -28,6 +31,19 @@ T = TypeVar("T")
 # (each event then resolves it once, in its own unit of work, not twice), and how many are kept.
 KNOWN_SECONDS = 60.0
 KNOWN_MOST = 10_000
+# The core's threads, shared by every platform's bridge: enough that twenty officers at once each
+# have one while a few wait on a slow hash (the service lets one hash per core run at a time), and
+# apart from the default executor, where the notifier's and the health check's calls run.
+CORE_THREADS = 32
+_pool: ThreadPoolExecutor | None = None
+
+
+def core_threads() -> ThreadPoolExecutor:
+    """The core's thread pool, made on first use (nothing happens at import)."""
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=CORE_THREADS, thread_name_prefix="candor-core")
+    return _pool
 
 
 class Bridge:
@@ -42,13 +58,16 @@ class Bridge:
         self._known: dict[str, float] = {}  # platform id -> when the database last said known
 
     async def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """A blocking call (the core, the database), in a thread."""
-        return await asyncio.to_thread(fn, *args, **kwargs)
+        """A blocking call (the core, the database), in one of the core's threads (with the
+        caller's context, as `asyncio.to_thread` would)."""
+        context = contextvars.copy_context()
+        call = functools.partial(context.run, fn, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(core_threads(), call)
 
     async def handle(self, event: Inbound) -> list[Reply]:
         """The core's answer to an event; then the notifier is woken (the core may have written
         notices)."""
-        replies = await asyncio.to_thread(self.service.handle, event)
+        replies = await self.call(self.service.handle, event)
         self.wake()
         return replies
 

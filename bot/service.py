@@ -11,6 +11,8 @@ use-case modules (`bot.filing`, `bot.attesting`, `bot.committee`, ...) and views
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
@@ -78,10 +80,19 @@ class _Refused(Exception):
         self.replies = replies
 
 
+def _hash_slots() -> threading.BoundedSemaphore:
+    return threading.BoundedSemaphore(os.cpu_count() or 1)
+
+
 @dataclass
 class Service:
     db: Database
     core: Core
+    # A secret's slow hash (scrypt, tens of milliseconds of a core each) runs one per core at
+    # most: twenty anonymous reports at once queue here, each thread holding no transaction, and
+    # leave the other cores and threads to everyone else's events.
+    hashing: threading.BoundedSemaphore = field(default_factory=_hash_slots, compare=False,
+                                                repr=False)
 
     # --- entry points -----------------------------------------------------------------------
 
@@ -95,10 +106,12 @@ class Service:
             except followup.SecretCheck as check:
                 # A reporter's secret: the unit of work was rolled back, the slow hash runs here,
                 # holding no transaction (no SQLite write lock), and the event is handled again.
-                verdicts[check.key] = check.verify(self.core.vault)
+                with self.hashing:
+                    verdicts[check.key] = check.verify(self.core.vault)
             except fresh_secret.SecretNeeded:
                 # A new secret for a reporter: made and hashed here alike (bot.fresh_secret).
-                made.append(fresh_secret.make(self.core.vault))
+                with self.hashing:
+                    made.append(fresh_secret.make(self.core.vault))
         log.error("an event needed more slow secret hashes than it can ask for")
         return [Text(refusals.INTERNAL_ERROR)]
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, insert, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
@@ -85,17 +85,6 @@ class AuditLog:
         self._key = key if isinstance(key, bytes) else b""
         self._keyring = None if isinstance(key, bytes) else key
 
-    def _appending_key(self, session: Session) -> bytes:
-        # Called with the chain's lock held: the link cannot be written between this read and the
-        # append, so two servers never append under two keys.
-        if self._keyring is None:
-            return self._key
-        keyring = self._keyring()
-        before, after = _segment_keys(keyring)
-        if before == after:
-            return after
-        return after if _head_under(session, after) else before
-
     def db_link(self, session: Session, *, actor: str) -> bool:
         """Hand the chain over to the staged index key's audit key (once: False when it already
         is): a row under the old key naming the new key, then one under the new key naming the
@@ -107,12 +96,14 @@ class AuditLog:
             raise ValueError("no index-key rotation is under way")
         _write_pending(session)  # what this transaction appended before comes before the link
         _lock(session)
-        if _head_under(session, after):
+        head = _read_head(session)
+        if head is not None and _under(head, after):
             return False
-        for key, action, detail in ((before, LINK, {"next": fingerprint(after)}),
-                                    (after, LINKED, {"previous": fingerprint(before)})):
-            self._append(session, key, actor=actor, action=action, record_kind=RecordKind.KEYRING,
-                         record_id="index", detail=detail, at=None)
+        _write(session, head, [
+            (_fixed(key), {"actor": actor, "action": action, "record_kind": RecordKind.KEYRING,
+                           "record_id": "index", "detail": detail, "at": None})
+            for key, action, detail in ((before, LINK, {"next": fingerprint(after)}),
+                                        (after, LINKED, {"previous": fingerprint(before)}))])
         return True
 
     def db_append(
@@ -136,30 +127,22 @@ class AuditLog:
         args: dict[str, Any] = {"actor": actor, "action": action, "record_kind": record_kind,
                                 "record_id": record_id, "detail": detail, "at": at or utcnow()}
         if not session.info.get(DEFER):  # a session committed by other means: written now
+            session.flush()
             _lock(session)
-            self._append(session, self._appending_key(session), **args)
+            _write(session, _read_head(session), [(self._key_for, args)])
             return
         session.info.setdefault(_PENDING, []).append((self, args))
 
-    def _append(self, session: Session, key: bytes, *, actor: str, action: str,
-                record_kind: str, record_id: str, detail: Detail | None,
-                at: datetime | None) -> AuditEvent:
-        # The head's two columns, not the whole row: this runs in every audited transaction.
-        last = session.exec(
-            select(AuditEvent.seq, AuditEvent.hash).order_by(col(AuditEvent.seq).desc()).limit(1)
-        ).first()
-        seq = 1 if last is None else last[0] + 1
-        prev = GENESIS if last is None else last[1]
-        moment = (at or utcnow()).replace(microsecond=0)
-        detail_text = _canonical(detail or {})
-        event = AuditEvent(
-            seq=seq, at=moment, actor=actor, action=action, record_kind=record_kind,
-            record_id=record_id, detail=detail_text, prev_hash=prev,
-            hash=_mac(key, prev, seq, moment, actor, action, record_kind, record_id, detail_text),
-        )
-        session.add(event)
-        session.flush()
-        return event
+    def _key_for(self, head: _Head | None) -> bytes:
+        """The audit key the link after `head` is MACed under. Called with the chain's lock held:
+        the link cannot be written between the head's read and the append, so two servers never
+        append under two keys."""
+        if self._keyring is None:
+            return self._key
+        before, after = _segment_keys(self._keyring())
+        if before == after:
+            return after
+        return after if head is not None and _under(head, after) else before
 
     def verify(self, session: Session, *, anchor: tuple[int, str] | None = None) -> VerifyResult:
         """Walk the chain from the first link; name the first row that does not hold.
@@ -248,9 +231,9 @@ def _write_pending(session: OrmSession) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
+    session.flush()  # the transaction's own rows first: the lock is held for the append only
     _lock(session)
-    for log, args in pending:
-        log._append(session, log._appending_key(session), **args)
+    _write(session, _read_head(session), [(log._key_for, args) for log, args in pending])
 
 
 @event.listens_for(OrmSession, "after_rollback")
@@ -259,16 +242,57 @@ def _drop_pending(session: OrmSession) -> None:
 
 
 def _lock(session: OrmSession) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_LOCK, {"id": _LOCK_ID})
 
 
-def _head_under(session: Session, key: bytes) -> bool:
-    """Whether the chain's newest row is MACed under `key` (so the link to it was written): one
-    row and one MAC, while an index-key rotation is under way."""
-    head = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(1)).first()
-    if head is None:
-        return False
-    mac = _mac(key, head.prev_hash, head.seq, head.at, head.actor, head.action, head.record_kind,
-               head.record_id, head.detail)
-    return hmac.compare_digest(mac, head.hash)
+# The chain's rows are written with Core statements (compiled once, cached), not ORM objects:
+# every audited transaction appends, so the unit of work's cost here is paid on every request.
+_TABLE = AuditEvent.__table__  # type: ignore[attr-defined]
+_COLUMNS = ("seq", "at", "actor", "action", "record_kind", "record_id", "detail", "prev_hash",
+            "hash")
+_HEAD = select(*(_TABLE.c[name] for name in _COLUMNS)).order_by(_TABLE.c.seq.desc()).limit(1)
+_INSERT = insert(_TABLE)
+_LOCK = text("SELECT pg_advisory_xact_lock(:id)")
+_Head = Mapping[str, Any]  # the newest link's columns
+
+
+def _read_head(session: OrmSession) -> _Head | None:
+    """The chain's newest link (read with the lock held), or None for an empty chain."""
+    row = session.connection().execute(_HEAD).first()
+    return None if row is None else dict(row._mapping)
+
+
+def _write(session: OrmSession, head: _Head | None,
+           entries: list[tuple[Callable[[_Head | None], bytes], dict[str, Any]]]) -> None:
+    """Append the entries after `head`, in order, each MACed under the key its callable picks
+    given the link before it, in one statement."""
+    rows: list[dict[str, Any]] = []
+    for key_for, args in entries:
+        key = key_for(head)
+        seq = 1 if head is None else int(head["seq"]) + 1
+        prev = GENESIS if head is None else str(head["hash"])
+        moment = (args["at"] or utcnow()).replace(microsecond=0)
+        detail_text = _canonical(args["detail"] or {})
+        actor, action = str(args["actor"]), str(args["action"])
+        kind, record_id = str(args["record_kind"]), str(args["record_id"])
+        link = {"seq": seq, "at": moment, "actor": actor, "action": action, "record_kind": kind,
+                "record_id": record_id, "detail": detail_text, "prev_hash": prev,
+                "hash": _mac(key, prev, seq, moment, actor, action, kind, record_id,
+                             detail_text)}
+        rows.append(link)
+        head = link
+    session.connection().execute(_INSERT, rows)
+
+
+def _fixed(key: bytes) -> Callable[[_Head | None], bytes]:
+    return lambda _head: key
+
+
+def _under(head: _Head, key: bytes) -> bool:
+    """Whether the link `head` is MACed under `key` (so the link to it was written): one MAC,
+    while an index-key rotation is under way."""
+    mac = _mac(key, head["prev_hash"], head["seq"], head["at"], head["actor"], head["action"],
+               head["record_kind"], head["record_id"], head["detail"])
+    return hmac.compare_digest(mac, head["hash"])
