@@ -57,18 +57,19 @@ def submission(backend: str, count: int) -> list[str]:
             person = Person(name="Bench Officer", email="bench@example.com",
                             kind=PersonKind.OFFICER, role=Role.CFO)
             session.add(person)
-        size = 0
 
         def sealed() -> None:
-            nonlocal size
             for _ in range(count):
                 with db.write() as session:
-                    receipt = db_submit(session, core, draft=DRAFT, person=person,
-                                        platform=Platform.SLACK)
-                    size = len(session.get(Report, receipt.report_id).body)  # type: ignore[union-attr]
+                    db_submit(session, core, draft=DRAFT, person=person, platform=Platform.SLACK)
 
         t_sealed = timed(sealed)
         rows = _rows_per_submission(db, count)
+        # The sealed report's size, read once afterwards: a read inside the timed transactions
+        # would be counted as part of a submission (it is not one of its statements).
+        with db.engine.connect() as connection:
+            size = int(connection.execute(text("SELECT max(length(body)) FROM report"))
+                       .scalar_one())
 
         def plain() -> None:
             for _ in range(count):

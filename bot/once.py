@@ -2,7 +2,7 @@
 
 Lives here: `db_first_use` (records a key as seen; False the second time), `db_first_time` (an
 inbound event's platform id), `form_token` and `form_expired` (a form's token, stamped with its
-issue time), `EVENT_MEMORY`, `Duplicate` (the same key committed first, concurrently). It sits
+issue time), `EVENT_MEMORY`. It sits
 below every use case: the pipeline (`bot.service`) and the use cases that take forms
 (`bot.attesting`, `bot.filing` with `bot.report_form`) share it, so none of them imports another
 for it. May touch: the `InboundEvent` table (keyed hashes only) through the caller's session; it
@@ -14,7 +14,8 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot.core import Core
@@ -30,7 +31,8 @@ EVENT_MEMORY = timedelta(days=30)
 
 
 class Duplicate(Exception):
-    """A concurrent delivery of the same event id (or form token) committed first."""
+    """A concurrent delivery of the same event id (or form token) committed first. No longer
+    raised: `db_first_use` waits for it and answers False (bot.service still catches it)."""
 
 
 def db_first_time(session: Session, core: Core, event: Inbound) -> bool:
@@ -40,18 +42,28 @@ def db_first_time(session: Session, core: Core, event: Inbound) -> bool:
 
 def db_first_use(session: Session, core: Core, key: str) -> bool:
     """Record `key` as seen; False when it was (a platform's retry, a form sent twice). Only a
-    keyed hash of the key is stored: a platform's id may name a person's conversation."""
+    keyed hash of the key is stored: a platform's id may name a person's conversation.
+
+    One statement records it unless it is there (every event takes this path): an insert that
+    does nothing on the key's conflict. On PostgreSQL a concurrent delivery of the same key waits
+    for the first to commit, then finds it seen."""
     tags = core.vault.tags("inbound", key)  # an index-key rotation: seen under either key
     key = tags[0]
-    if session.exec(select(InboundEvent.id).where(col(InboundEvent.id).in_(tags))).first():
+    if len(tags) > 1 and session.exec(
+            select(InboundEvent.id).where(col(InboundEvent.id).in_(tags[1:]))).first():
         return False
+    connection = session.connection()
     # The day only: a form's token is spent in the very transaction that records a report.
-    session.add(InboundEvent(id=key, received_at=core.today_start()))
-    try:
-        session.flush()
-    except IntegrityError:
-        raise Duplicate from None
-    return True
+    written = connection.execute(_RECORD[connection.dialect.name == "postgresql"],
+                                 {"id": key, "received_at": core.today_start()})
+    return written.first() is not None  # a row back: this insert wrote it
+
+
+_TABLE = InboundEvent.__table__  # type: ignore[attr-defined]
+# The key's row unless it is there, by dialect (PostgreSQL: True); returns the id it wrote.
+_RECORD = {postgres: insert(_TABLE).on_conflict_do_nothing(index_elements=[_TABLE.c.id])
+           .returning(_TABLE.c.id)
+           for postgres, insert in ((True, pg_insert), (False, sqlite_insert))}
 
 
 def db_used(session: Session, core: Core, key: str) -> bool:

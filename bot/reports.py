@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam, exists, insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot import codes, sanitize
 from bot.confidential import dated_by_day
 from bot.confidential import db_reports_of as reporters_own
 from bot.confidential import db_seal as seal_reporter
-from bot.core import REPORTER, Core, actor_id, db_report_by_code
+from bot.core import REPORTER, Core, actor_id
 from bot.delivery.outbox import db_enqueue
 from bot.fresh_secret import db_fresh_secret
 from bot.intake import Draft
@@ -96,23 +97,25 @@ def db_record(session: Session, core: Core, *, report_id: str, code: str, catego
     alert, due now: everything that makes a case exist, in the caller's transaction. A
     confidential report's reporter (`confidential`) is sealed in a record of its own
     (`bot.confidential`)."""
-    report = Report(
-        id=report_id, code=code, category=category, anonymous=anonymous, reporter_tag=reporter_tag,
-        secret_hash=secret_hash, received_at=moment, confidential=confidential is not None,
-        body=core.vault.seal(session, kind=REPORT, record_id=report_id, data=content, new=True),
-    )
-    session.add(report)
-    if confidential is not None:
-        session.flush()  # the identity row refers to the report
+    # The row is written with a Core statement (as its data key and its alert are): a report is
+    # written once, here, and the unit of work's bookkeeping would be most of the transaction's
+    # cost. The `Report` returned is a copy for reading, not in the session.
+    row: dict[str, Any] = {
+        "id": report_id, "code": code, "category": category, "status": CaseStatus.RECEIVED,
+        "anonymous": anonymous, "reporter_tag": reporter_tag, "secret_hash": secret_hash,
+        "received_at": moment, "confidential": confidential is not None,
+        "body": core.vault.seal(session, kind=REPORT, record_id=report_id, data=content,
+                                new=True)}
+    session.connection().execute(_INSERT_REPORT, row)
+    report = Report(**row)
+    if confidential is not None:  # its identity row refers to the report, written already
         seal_reporter(session, core, report_id=report_id, reporter=confidential)
     exclusion_id = new_id() if exclude else None
-    if exclusion_id is not None:
-        session.flush()  # the unit of work orders inserts by relationship, and there is none
-        session.add(Exclusion(
-            id=exclusion_id, report_id=report_id, created_at=moment,
-            body=core.vault.seal(session, kind=RecordKind.EXCLUSION, record_id=exclusion_id,
-                                 data={"members": list(exclude), "by": "reporter"}, new=True),
-        ))
+    if exclusion_id is not None:  # after the report: the row refers to it
+        session.connection().execute(_INSERT_EXCLUSION, {
+            "id": exclusion_id, "report_id": report_id, "created_at": moment,
+            "body": core.vault.seal(session, kind=RecordKind.EXCLUSION, record_id=exclusion_id,
+                                    data={"members": list(exclude), "by": "reporter"}, new=True)})
     core.audit_event(session, actor=REPORTER, action=AuditAction.REPORT_SUBMITTED,
                      record_kind=REPORT,
                      record_id=report_id,
@@ -140,14 +143,21 @@ def code_tags(core: Core, code: str) -> list[str]:
 
 
 def db_unused_code(session: Session, core: Core) -> str:
-    """A case code no report has and no pending report holds."""
+    """A case code no report has and no pending report holds (one statement asks both)."""
     for _ in range(20):
         code = codes.new_case_code()
-        if db_report_by_code(session, code) is None and session.exec(
-                select(PendingReport.id)
-                .where(col(PendingReport.code_tag).in_(code_tags(core, code)))).first() is None:
+        if not session.connection().execute(_CODE_TAKEN, {
+                "code": code, "tags": code_tags(core, code)}).scalar():
             return code
     raise IntegrityError("case code space exhausted", None, ValueError())
+
+
+_INSERT_REPORT = insert(Report.__table__)  # type: ignore[attr-defined]
+_INSERT_EXCLUSION = insert(Exclusion.__table__)  # type: ignore[attr-defined]
+_REPORTS, _PENDING = Report.__table__, PendingReport.__table__  # type: ignore[attr-defined]
+_CODE_TAKEN = select(
+    exists().where(_REPORTS.c.code == bindparam("code"))
+    | exists().where(_PENDING.c.code_tag.in_(bindparam("tags", expanding=True))))
 
 
 def db_unseal(session: Session, core: Core, report: Report) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from sqlalchemy import and_, or_
 from sqlalchemy import select as columns
 from sqlmodel import Session, col, select
 
@@ -29,7 +30,6 @@ from bot import (
     reveal,
     sanitize,
 )
-from bot.attesting import db_attested_periods
 from bot.core import Core, db_committee, db_exclusions
 from bot.delivery.outbox import db_enqueue, people_target, person_target, private_key
 from bot.messages import CHANNEL
@@ -45,10 +45,11 @@ from bot.schedule.dues import (
     Recipient,
     WaiverState,
 )
+from bot.schedule.horizons import Horizons, horizons
 from bot.schedule.reminders import all_dues
 from bot.wording import notices
 from storage.db import Database
-from storage.models import Conversation, Person, Report, Waiver
+from storage.models import Attestation, Conversation, Person, Report, Waiver
 from storage.vocabulary import AuditAction, CaseStatus, PersonKind, RecordKind
 
 log = logging.getLogger("candor.sweep")
@@ -75,10 +76,11 @@ class Sweeper:
         # of its own, by the real clock: a rehearsal in the future must not cut a delay short.
         pending.Recorder(self.db, self.core).run(min(now, self.core.now()))
         with self.db.write() as session:
-            officers = self._officers(session, now)
+            bounds = horizons(now, self.settings)
+            officers = self._officers(session, now, bounds)
             members = [CommitteeMember(p.id, p.chair) for p in db_committee(session)
                        if p.id is not None]
-            cases = self._cases(session)
+            cases = self._cases(session, bounds)
             waivers = self._waivers(session)
             draft_states = [DraftState(key, updated_at) for key, updated_at in
                             session.exec(select(Conversation.key, Conversation.updated_at)).all()]
@@ -121,13 +123,19 @@ class Sweeper:
 
     # --- inputs -------------------------------------------------------------------------------
 
-    def _officers(self, session: Session, now: datetime) -> list[OfficerState]:
-        # The columns judged by, not whole rows: the sweep reads every officer (make bench).
+    def _officers(self, session: Session, now: datetime, bounds: Horizons) -> list[OfficerState]:
+        # Only officers whose due date on record has come near enough for a step to be due
+        # (`bot.schedule.horizons`), and only the columns judged by: not the whole roster.
+        due_soon = (col(Person.kind) == PersonKind.OFFICER, col(Person.active) == True,  # noqa: E712
+                    col(Person.attestation_due).is_not(None),
+                    col(Person.attestation_due) <= bounds.officer_due_by)
         people = session.execute(columns(col(Person.id), col(Person.name),
-                                         col(Person.attestation_due))
-                                 .where(col(Person.kind) == PersonKind.OFFICER,
-                                        col(Person.active) == True)).all()  # noqa: E712
-        periods = db_attested_periods(session)
+                                         col(Person.attestation_due)).where(*due_soon)).all()
+        periods: dict[int | None, set[str]] = {}
+        for person_id, period in session.execute(
+                columns(col(Attestation.person_id), col(Attestation.period))
+                .where(col(Attestation.person_id).in_(columns(col(Person.id)).where(*due_soon)))):
+            periods.setdefault(person_id, set()).add(period)
         states = []
         today = local_date(now, self.settings.tz)
         for person_id, name, attestation_due in people:
@@ -138,14 +146,24 @@ class Sweeper:
             states.append(OfficerState(person_id, name, owed.due if owed.scheduled else None))
         return states
 
-    def _cases(self, session: Session) -> list[OpenCase]:
-        # The columns judged by: never the sealed body (every open case is read, each sweep).
+    def _cases(self, session: Session, bounds: Horizons) -> list[OpenCase]:
+        # Only the open cases a rule can find due (`bot.schedule.horizons`): not yet acknowledged
+        # and received long enough ago, or without feedback and near their feedback deadline.
+        # The columns judged by: never the sealed body.
+        unacked = and_(col(Report.acknowledged_at).is_(None),
+                       col(Report.received_at) < bounds.unacked_received_before)
+        due_soon = [unacked]
+        if (bounds.feedback_received_from is not None
+                and bounds.feedback_received_before is not None):
+            due_soon.append(and_(col(Report.last_feedback_at).is_(None),
+                                 col(Report.received_at) >= bounds.feedback_received_from,
+                                 col(Report.received_at) < bounds.feedback_received_before))
         reports = session.execute(
             columns(col(Report.id), col(Report.code), col(Report.category),
                     col(Report.received_at), col(Report.acknowledged_at),
                     col(Report.last_feedback_at))
-            .where(col(Report.status) != CaseStatus.CLOSED,
-                   col(Report.shredded_at).is_(None))).all()
+            .where(col(Report.status) != CaseStatus.CLOSED, col(Report.shredded_at).is_(None),
+                   or_(*due_soon))).all()
         excluded = db_exclusions(session, self.core, [r[0] for r in reports])
         leads = lead.db_leads_of(session, self.core, [r[0] for r in reports])  # issue 22
         return [OpenCase(report_id, code, category.value, received_at, acknowledged_at,

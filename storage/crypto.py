@@ -28,12 +28,14 @@ from typing import Any
 from cryptography.exceptions import InvalidKey, InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from sqlalchemy import insert
 from sqlmodel import Session, col, func, select
 
 from storage.keyring import CryptoError, Keyring, KeyringError, b64
 from storage.models import DataKey
 from storage.vocabulary import RecordKind
 
+_INSERT_DATA_KEY = insert(DataKey.__table__)  # type: ignore[attr-defined]
 _FORMAT = b"\x01"  # leading byte of every ciphertext: lets the format change later
 _NONCE = 12
 
@@ -143,8 +145,11 @@ class Vault:
     def _new_data_key(self, session: Session, *, kind: str, record_id: str) -> bytes:
         data_key = AESGCM.generate_key(bit_length=256)
         version, wrapped = self.wrap(data_key, kind=kind, record_id=record_id)
-        session.add(DataKey(record_kind=kind, record_id=record_id, master_version=version,
-                            wrapped=wrapped))
+        # Written at once, with a Core statement: no ORM object, no flush, no RETURNING of the
+        # row's id (nothing needs it); it is there for any read later in the transaction.
+        session.connection().execute(_INSERT_DATA_KEY, {
+            "record_kind": str(kind), "record_id": record_id, "master_version": version,
+            "wrapped": wrapped})
         return data_key
 
     # records

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
 from sqlalchemy import false as sa_false
 from sqlmodel import AutoString, Field, SQLModel
 
@@ -47,6 +47,8 @@ class Person(SQLModel, table=True):
     """An officer, an Audit Committee member or a person the committee may designate. Roster data
     is the company directory: plain."""
 
+    # The committee's members by kind; officers by due date, for the sweep (bot.schedule.horizons)
+    __table_args__ = (Index("ix_person_kind_attestation_due", "kind", "attestation_due"),)
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(index=True, unique=True)
     name: str
@@ -152,6 +154,13 @@ class Report(SQLModel, table=True):
     the reporter's identity (for a named report) and the committee members excluded.
     """
 
+    # The sweep reads open cases by what is still owed and since when, and closed ones by when
+    # they closed (bot.schedule.horizons, bot.retention): ranges on these, not the whole table.
+    __table_args__ = (
+        Index("ix_report_acknowledged_at_received_at", "acknowledged_at", "received_at"),
+        Index("ix_report_last_feedback_at_received_at", "last_feedback_at", "received_at"),
+        Index("ix_report_closed_at", "closed_at"),
+    )
     id: str = Field(default_factory=new_id, primary_key=True)
     code: str = Field(index=True, unique=True)
     category: Category

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -174,7 +175,10 @@ def _db_write(session: Session, vault: Vault, *, key: str, platform: Platform, t
               updates_key: str | None, delivery: dict[str, Any], now: datetime, fresh: bool,
               error: str | None = None, not_before: datetime | None = None) -> int:
     """One platform's row, unless its key exists already; returns 1 when written. With an
-    `error`, the row is written failed: a record of a notice that cannot go anywhere."""
+    `error`, the row is written failed: a record of a notice that cannot go anywhere.
+
+    The row and its data key are written with Core statements (every use case that tells
+    someone writes one): no ORM object, no flush."""
     row_key = f"{key}@{platform.value}"
     if not fresh and session.exec(select(OutboxMessage.id)
                                   .where(OutboxMessage.key == row_key)).first():
@@ -185,8 +189,8 @@ def _db_write(session: Session, vault: Vault, *, key: str, platform: Platform, t
                    target=target, updates_key=updates_key, delivery=delivery, now=now,
                    not_before=not_before)
         if error is not None:
-            row.state, row.last_error = OutboxState.FAILED, error
-        session.add(row)
+            row.update(state=OutboxState.FAILED, last_error=error)
+        session.connection().execute(_INSERT, row)
 
     if fresh:
         add()
@@ -194,22 +198,25 @@ def _db_write(session: Session, vault: Vault, *, key: str, platform: Platform, t
     try:
         with session.begin_nested():
             add()
-            session.flush()
     except IntegrityError:  # another replica wrote the same key first
         return 0
     return 1
 
 
+_INSERT = insert(OutboxMessage.__table__)  # type: ignore[attr-defined]
+
+
 def _row(session: Session, vault: Vault, *, row_id: str, row_key: str, platform: Platform,
          target: str, updates_key: str | None, delivery: dict[str, Any], now: datetime,
-         not_before: datetime | None = None) -> OutboxMessage:
-    row = OutboxMessage(
-        id=row_id, key=row_key, platform=platform, created_at=now,
-        next_attempt_at=not_before or now,
-        kind=(OutboxKind.UPDATE if updates_key
-              else OutboxKind.CHANNEL if target == CHANNEL else DM),
-        updates_key=f"{updates_key}@{platform.value}" if updates_key else None,
-        body=vault.seal(session, kind=KIND, record_id=row_id, data=delivery, new=True),
-    )
-    row.due_at = row.next_attempt_at  # its first due time: how long it waits is counted from here
-    return row
+         not_before: datetime | None = None) -> dict[str, Any]:
+    """A new row's columns; the others take their defaults (pending, no attempt yet)."""
+    due = not_before or now
+    return {
+        "id": row_id, "key": row_key, "platform": platform, "created_at": now,
+        "next_attempt_at": due,
+        "due_at": due,  # its first due time: how long it waits is counted from here
+        "kind": (OutboxKind.UPDATE if updates_key
+                 else OutboxKind.CHANNEL if target == CHANNEL else DM),
+        "updates_key": f"{updates_key}@{platform.value}" if updates_key else None,
+        "body": vault.seal(session, kind=KIND, record_id=row_id, data=delivery, new=True),
+    }
