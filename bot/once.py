@@ -2,11 +2,10 @@
 
 Lives here: `db_first_use` (records a key as seen; False the second time), `db_first_time` (an
 inbound event's platform id), `form_token` and `form_expired` (a form's token, stamped with its
-issue time), `EVENT_MEMORY`. It sits
-below every use case: the pipeline (`bot.service`) and the use cases that take forms
-(`bot.attesting`, `bot.filing` with `bot.report_form`) share it, so none of them imports another
-for it. May touch: the `InboundEvent` table (keyed hashes only) through the caller's session; it
-never commits. The sweep forgets old keys (`bot.housekeeping`).
+issue time), `EVENT_MEMORY`. It sits below every use case: the pipeline (`bot.service`) and the
+use cases that take forms (`bot.attesting`, `bot.filing` with `bot.report_form`) share it, so none
+of them imports another for it. May touch: the `InboundEvent` table (keyed hashes only) through
+the caller's session; it never commits. The sweep forgets old keys (`bot.housekeeping`).
 """
 
 from __future__ import annotations
