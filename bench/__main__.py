@@ -7,10 +7,10 @@ import os
 import platform
 import sys
 
-from bench import serve_bench, startup_bench, storage_bench
+from bench import paths_bench, serve_bench, startup_bench, storage_bench
 from bench.common import postgres_available
 
-PARTS = ("startup", "serve", "storage")
+PARTS = ("startup", "serve", "storage", "paths")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,7 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     # Each table is printed as soon as it is measured.
     measures = {"startup": lambda: startup_bench.run(quick=args.quick),
                 "serve": lambda: serve_bench.run(backends, quick=args.quick),
-                "storage": lambda: storage_bench.run(backends, count=count, sizes=sizes)}
+                "storage": lambda: storage_bench.run(backends, count=count, sizes=sizes),
+                "paths": lambda: paths_bench.run(backends, quick=args.quick)}
     for part, measure in measures.items():
         if args.only and part not in args.only:
             continue

@@ -71,12 +71,17 @@ def db_designated_cases(session: Session, core: Core, person: Person) -> list[Re
     """The open cases `person` holds a designation in force on, oldest first."""
     if person.id is None:
         return []
-    rows = session.exec(select(Designation).where(Designation.person_id == person.id,
-                                                  col(Designation.ended_at).is_(None))).all()
-    cases = [session.get(Report, row.report_id) for row in rows]
-    return sorted((r for r in cases if r is not None
-                   and db_designation_for(session, core, person, r) is not None),
-                  key=lambda r: r.received_at)
+    # One read of the designations in force and their open cases (what `db_designation_for`
+    # checks of each), then whom each case keeps away.
+    cases = session.exec(select(Report)
+                         .join(Designation, col(Designation.report_id) == col(Report.id))
+                         .where(Designation.person_id == person.id,
+                                col(Designation.ended_at).is_(None),
+                                col(Designation.until) >= core.today(),
+                                Report.status != CaseStatus.CLOSED,
+                                col(Report.shredded_at).is_(None))
+                         .order_by(col(Report.received_at))).all()
+    return [r for r in cases if person.id not in db_excluded(session, core, r)]
 
 
 def db_chair_case(session: Session, core: Core, member: Person, report_id: str, *,

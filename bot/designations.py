@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -41,7 +42,13 @@ from bot.visibility import db_subject
 from bot.wording import case_labels, casework, refusals
 from bot.wording import designations as words
 from storage.models import Designation, Determination, Person, Report, new_id
-from storage.vocabulary import AuditAction, DesignationEnd, DesignationScope, RecordKind
+from storage.vocabulary import (
+    AuditAction,
+    CaseStatus,
+    DesignationEnd,
+    DesignationScope,
+    RecordKind,
+)
 
 KIND = RecordKind.DESIGNATION
 DEFAULT_DAYS = 90
@@ -374,10 +381,15 @@ def db_expire(session: Session, core: Core) -> int:
     """The sweep: designations whose last day has passed end (and closed cases' ones)."""
     today = core.today()
     ended = 0
-    for row in db_active(session):
-        report = session.get(Report, row.report_id)
-        if report is None:
-            continue
+    # Only those to end, each with its case, in one read (not every designation in force, each
+    # with a read of its case, at every sweep).
+    due = session.exec(select(Designation, Report)
+                       .join(Report, col(Report.id) == col(Designation.report_id))
+                       .where(col(Designation.ended_at).is_(None),
+                              or_(col(Designation.until) < today,
+                                  col(Report.status) == CaseStatus.CLOSED))
+                       .order_by(col(Designation.created_at))).all()
+    for row, report in due:
         if row.until < today:
             db_end(session, core, row, report=report, reason=DesignationEnd.EXPIRED, by=None)
             ended += 1

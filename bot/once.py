@@ -2,15 +2,15 @@
 
 Lives here: `db_first_use` (records a key as seen; False the second time), `db_first_time` (an
 inbound event's platform id), `form_token` and `form_expired` (a form's token, stamped with its
-issue time), `EVENT_MEMORY`. It sits
-below every use case: the pipeline (`bot.service`) and the use cases that take forms
-(`bot.attesting`, `bot.filing` with `bot.report_form`) share it, so none of them imports another
-for it. May touch: the `InboundEvent` table (keyed hashes only) through the caller's session; it
-never commits. The sweep forgets old keys (`bot.housekeeping`).
+issue time), `EVENT_MEMORY`. It sits below every use case: the pipeline (`bot.service`) and the
+use cases that take forms (`bot.attesting`, `bot.filing` with `bot.report_form`) share it, so none
+of them imports another for it. May touch: the `InboundEvent` table (keyed hashes only) through
+the caller's session; it never commits. The sweep forgets old keys (`bot.housekeeping`).
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import datetime, timedelta
 
@@ -22,6 +22,8 @@ from bot.core import Core
 from bot.messages import Inbound
 from storage.models import InboundEvent
 
+log = logging.getLogger("candor.once")
+
 # How long a handled event id (and a used form's one-time token) is remembered. Platforms retry
 # an event within minutes to an hour (Slack: three retries over about an hour; the Bot Framework:
 # a few within a minute), so that alone would need a day. A form's token must outlive the form:
@@ -32,12 +34,21 @@ EVENT_MEMORY = timedelta(days=30)
 
 class Duplicate(Exception):
     """A concurrent delivery of the same event id (or form token) committed first. No longer
-    raised: `db_first_use` waits for it and answers False (bot.service still catches it)."""
+    raised: `db_first_use` waits for it and answers False, and `db_first_time` logs it (the
+    service still catches this, harmlessly)."""
 
 
 def db_first_time(session: Session, core: Core, event: Inbound) -> bool:
-    """True the first time this platform's event id is seen."""
-    return db_first_use(session, core, f"{event.actor.platform.value}:{event.event_id}")
+    """True the first time this platform's event id is seen; a retry (or a delivery that arrived
+    at once with the first, and waited for it) is logged and answered with nothing."""
+    platform = event.actor.platform.value
+    if db_first_use(session, core, f"{platform}:{event.event_id}"):
+        return True
+    # A Teams event id holds the conversation's id, which names a person's chat: only a keyed
+    # hash, of its own kind (it matches no column), reaches the log.
+    log.info("duplicate %s event ignored: %s", platform,
+             core.vault.tag("log-event", event.event_id or "")[:16])
+    return False
 
 
 def db_first_use(session: Session, core: Core, key: str) -> bool:

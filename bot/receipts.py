@@ -62,8 +62,11 @@ def _key(core: Core, token: str, actor: Actor) -> str:
 
 
 def _seal(session: Session, core: Core, key: str, data: dict[str, object]) -> FormReceipt:
+    # A new key each time (a form token spent in this very transaction, or a random view key):
+    # no data key can exist for it yet, so none is looked up.
     return FormReceipt(id=key, created_at=core.today_start(),
-                       body=core.vault.seal(session, kind=KIND, record_id=key, data=data))
+                       body=core.vault.seal(session, kind=KIND, record_id=key, data=data,
+                                            new=True))
 
 
 def db_keep(session: Session, core: Core, *, token: str, actor: Actor, code: str,

@@ -12,8 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-
-import yaml
+from typing import TYPE_CHECKING
 
 from storage.vocabulary import PersonKind, Platform, Role
 
@@ -32,6 +31,9 @@ _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")  # Slack user ids: U… (or W… o
 _TEAMS_ID = re.compile(r"^\S{1,128}$")  # the AAD object id; no stricter check, it varies by tenant
 _NULL = "tag:yaml.org,2002:null"
 _TRUE, _FALSE = {"true", "yes", "on"}, {"false", "no", "off"}
+
+if TYPE_CHECKING:  # PyYAML is imported where a file is read: a server reading none never has it
+    import yaml
 
 
 
@@ -70,6 +72,8 @@ def _line(node: yaml.Node) -> int:
 
 def parse_roster(text: str) -> list[RosterEntry]:
     """Read a roster file; raise `RosterError` naming the first line that is wrong."""
+    import yaml
+
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -102,6 +106,8 @@ def parse_roster(text: str) -> list[RosterEntry]:
 
 
 def _entry(node: yaml.Node, kind: PersonKind) -> RosterEntry:
+    import yaml
+
     if not isinstance(node, yaml.MappingNode):
         raise RosterError(_line(node), "each person must be a mapping like {name: ..., email: ...}")
     allowed = _KEYS[kind]

@@ -1,11 +1,12 @@
 """One sweep: read the state of the world at `now`, write what is due to the outbox.
 
 The rules (`bot.schedule.reminders`) are pure; this module gathers their inputs from the database
-and turns their `Due`s into notices. Each `Due` has a unique key, so a sweep run twice, or on two
-replicas at once, writes each notice once. Abandoned drafts are deleted here too, and what has
-served its purpose (`bot.housekeeping`: handled event ids, kept receipts and views, guess
-counters); anonymous reports held for their delay (`bot.pending`) are recorded when due, before the
-rest.
+(only the rows a rule can find due, by the bounds of `bot.schedule.horizons`: a sweep costs what
+is due, not the size of the roster or of the case history) and turns their `Due`s into notices.
+Each `Due` has a unique key, so a sweep run twice, or on two replicas at once, writes each notice
+once. Abandoned drafts are deleted here too, and what has served its purpose (`bot.housekeeping`:
+handled event ids, kept receipts and views, guess counters); anonymous reports held for their
+delay (`bot.pending`) are recorded when due, before the rest.
 """
 
 from __future__ import annotations

@@ -15,36 +15,55 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console as RichConsole
-from rich.markup import escape
 
 from adapters.settings import Settings, explain
-from bot.admin import Admin, Refused
-from bot.core import CandorError, FieldError
 from storage import migrate
 from storage.db import Database
 from storage.vocabulary import Platform
 
-if TYPE_CHECKING:  # the service and all of bot/: imported by the commands that build Candor
-    from adapters.bootstrap import Candor
+if TYPE_CHECKING:  # the core and rich: imported by the commands that use them, when they do
+    from rich.console import Console as RichConsole
 
-out = RichConsole()
-err = RichConsole(stderr=True)
+    from adapters.bootstrap import Candor
+    from bot.admin import Admin, Refused
+    from bot.core import CandorError
+
+    out: RichConsole  # the terminal, standard output
+    err: RichConsole  # and standard error
+
+
+def __getattr__(name: str) -> Any:
+    """`out` and `err`, each a rich console made when a command first uses it, under the
+    command's own environment (its COLUMNS): `candor serve`, which prints nothing once started,
+    never imports rich."""
+    if name in ("out", "err"):
+        return _terminal(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _terminal(name: str) -> RichConsole:
+    made: RichConsole | None = globals().get(name)
+    if made is None:
+        from rich.console import Console
+
+        made = globals()[name] = Console(stderr=name == "err")
+    return made
 
 
 def fail(message: str, code: int = 1, *, soft_wrap: bool = False) -> typer.Exit:
     """Print `message` as the command's refusal; raise what this returns. `soft_wrap` keeps each
     line whole (the terminal wraps it, a log keeps it on one line)."""
-    err.print(f"[bold red]candor:[/] {message}", highlight=False, soft_wrap=soft_wrap)
+    _terminal("err").print(f"[bold red]candor:[/] {message}", highlight=False,
+                           soft_wrap=soft_wrap)
     return typer.Exit(code)
 
 
 def warn(message: str) -> None:
-    err.print(f"[bold yellow]candor: warning:[/] {message}", highlight=False)
+    _terminal("err").print(f"[bold yellow]candor: warning:[/] {message}", highlight=False)
 
 
 def settings() -> Settings:
@@ -96,6 +115,9 @@ def administration(words: Callable[[Refused], str] | None = None,
     """The administrator's use cases (`bot.admin`) for one command. A refusal ends the command
     (exit 1): the core's, led by the option at fault (`refusal`), or a `Refused`, worded by
     `words`; `lead` goes before either."""
+    from bot.admin import Admin, Refused
+    from bot.core import CandorError
+
     with running() as candor:
         try:
             yield Admin(candor.db, candor.core, retention_years=candor.settings.retention_years)
@@ -140,12 +162,16 @@ def option(field: str) -> str:
 
 def refusal(exc: CandorError) -> str:
     """The core's refusal, led by the option at fault when it names a field."""
+    from bot.core import FieldError
+
     field = exc.name if isinstance(exc, FieldError) else None
     return f"{_OPTIONS[field]}: {exc.reply}" if field in _OPTIONS else exc.reply
 
 
 def unwritable(path: Path, exc: OSError) -> typer.Exit:
     # The error's own text, not a traceback: a traceback may show the case file being written.
+    from rich.markup import escape
+
     return fail(f"could not write {escape(str(exc.filename or path))}: {exc.strerror or exc}")
 
 

@@ -1,5 +1,6 @@
 """Running Candor: `candor console` (a local chat in the terminal), `candor init` (a working set-up)
-and `candor serve` (the platforms, the scheduler and the notifier in one process)."""
+and `candor serve` (the platforms, the scheduler and the notifier in one process; at its start, a
+warning when the committee's recovery escrow is missing or does not hold this server's key)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,9 @@ from collections.abc import Callable, Iterator
 
 import typer
 
-from adapters.bootstrap import configure_logging, open_keyring, upgrade_schema
-from adapters.cli import roster
-from adapters.cli.common import (
-    configured_platforms,
-    fail,
-    operator,
-    out,
-    running,
-    settings,
-    warn,
-)
-from adapters.cli.keys.escrow import escrow_warning
+from adapters.bootstrap import Candor, configure_logging, open_keyring, upgrade_schema
+from adapters.cli import common
+from adapters.cli.common import configured_platforms, fail, operator, running, settings, warn
 from adapters.settings import Settings
 from storage import migrate
 from storage.db import Database
@@ -106,6 +98,7 @@ def init() -> None:
             _keyring, created = open_keyring(configured, db, create=True, warn=warn)
         except KeyringError as exc:
             raise fail(str(exc)) from None
+        out = common.out  # rich, imported by the commands that print (not by `candor serve`)
         out.print(f"Database ready at {configured.database_url} "
                   f"(schema {migrate.current_revision(db)}).")
         if created:
@@ -118,6 +111,8 @@ def init() -> None:
     finally:
         db.dispose()
     if configured.roster:
+        from adapters.cli import roster
+
         roster.roster_import(configured.roster, prune=False)
 
 
@@ -138,3 +133,24 @@ def serve() -> None:
         if warning := escrow_warning(candor):
             logging.getLogger("candor.keys").warning(warning)
         run_server(candor)
+
+
+def escrow_warning(candor: Candor) -> str | None:
+    """What `candor serve` warns of at start: no escrow, one that does not verify under this
+    server's keyring, or one that holds another keyring."""
+    from bot import keys
+    from storage.escrow import EscrowUnbound, holds
+
+    escrow = keys.current_escrow(candor.db)
+    if escrow is None:
+        return ("no recovery escrow: if the key file is lost, nothing in the database can be read. "
+                "Run `candor keys split` and give the shares to the Audit Committee")
+    try:
+        keys.bound_escrow(candor.db, candor.keyring)
+    except EscrowUnbound as exc:
+        return (f"{exc}: its public key may not be the committee's, and no rotation or retirement "
+                "will seal the keyring to it. Run `candor keys check`, then `candor keys split`")
+    if not holds(escrow, candor.keyring):
+        return ("the recovery escrow holds another keyring than this server's: a recovery would "
+                "not give this key. Run `candor keys check`, then `candor keys split`")
+    return None

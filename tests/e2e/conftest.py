@@ -7,13 +7,15 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-# The consoles the commands print through are made once, when their module is first imported: in
-# a real process that is under the command's own environment. The commands are loaded lazily, so
-# import them here, outside any one invocation's COLUMNS, as a process starting afresh would.
-from adapters.cli import app, common  # noqa: F401
+# The consoles the commands print through are made once, when first printed to: in a real process
+# that is under the command's own environment. Make them here, outside any one invocation's
+# COLUMNS, as a process starting afresh would (and import the commands' shared module at once).
+from adapters.cli import app, common
 from storage.keyring import save_keyring
 from tests.e2e.slack_harness import running
 from tests.support.slack_stand_in import SlackStandIn
+
+CONSOLE_WIDTHS = (common.out.width, common.err.width)
 
 
 @pytest.fixture

@@ -21,8 +21,14 @@ TITLES = [
     "Report submission",
     "Sweep cost",
     "Resolving a platform id",
+    "Confidential report submission",
+    "Designations: designating someone",
+    "Evidence files: sealed in pieces",
 ]
-TARGETED = TITLES[:-1]  # every table but the last says pass or FAIL against a target
+# Every table says pass or FAIL against a target, but these (figures beside a yardstick)
+UNTARGETED = {"Resolving a platform id", "Confidential report submission",
+              "Designations: designating someone", "Evidence files: sealed in pieces"}
+TARGETED = [title for title in TITLES if title not in UNTARGETED]
 
 
 def tables(printed: str) -> dict[str, list[list[str]]]:

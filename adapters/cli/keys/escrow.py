@@ -470,20 +470,3 @@ def _report_escrow(escrow: RecoveryKey | None, keyring: Keyring,
         return ["the escrow does not hold the keyring at hand"]
     return []
 
-
-def escrow_warning(candor: Candor) -> str | None:
-    """What `candor serve` warns of at start: no escrow, one that does not verify under this
-    server's keyring, or one that holds another keyring."""
-    escrow = keys.current_escrow(candor.db)
-    if escrow is None:
-        return ("no recovery escrow: if the key file is lost, nothing in the database can be read. "
-                "Run `candor keys split` and give the shares to the Audit Committee")
-    try:
-        keys.bound_escrow(candor.db, candor.keyring)
-    except EscrowUnbound as exc:
-        return (f"{exc}: its public key may not be the committee's, and no rotation or retirement "
-                "will seal the keyring to it. Run `candor keys check`, then `candor keys split`")
-    if not holds(escrow, candor.keyring):
-        return ("the recovery escrow holds another keyring than this server's: a recovery would "
-                "not give this key. Run `candor keys check`, then `candor keys split`")
-    return None
