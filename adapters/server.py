@@ -25,7 +25,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from adapters.bootstrap import Candor
+from adapters.bootstrap import Candor, settle
 from adapters.key_watch import KeyringWatcher
 from adapters.mail import Mailer, OutageMail
 from adapters.metrics import Metrics
@@ -305,5 +305,6 @@ async def _run_scheduler(candor: Candor, wake: Callable[[], None], stop: asyncio
 def run_server(candor: Candor) -> None:
     settings = candor.settings
     app = build_web(candor, sighup=True)
+    settle()  # the start's objects frozen, the collector `candor serve` paused back on
     log.info("Candor listening on %s:%s", settings.host, settings.port)
     web.run_app(app, host=settings.host, port=settings.port, print=None)

@@ -95,12 +95,13 @@ def running(platforms: frozenset[Platform] = frozenset(), *, create_key: bool = 
             upgrade: bool = False, log_warnings: bool = False) -> Iterator[Candor]:
     """Candor built for one command, closed when the command ends; or a refusal saying what to
     fix (a missing key, an old schema)."""
-    from adapters.bootstrap import StartupError, build
+    from adapters.bootstrap import StartupError, build, collector_paused
 
     # A command shows a warning (a key file others may read) on the terminal; the server logs it.
     try:
-        candor = build(settings(), platforms=platforms, create_key=create_key, upgrade=upgrade,
-                       warn=None if log_warnings else warn)
+        with collector_paused():  # building Candor imports most of it
+            candor = build(settings(), platforms=platforms, create_key=create_key,
+                           upgrade=upgrade, warn=None if log_warnings else warn)
     except StartupError as exc:
         raise fail(str(exc)) from None
     try:

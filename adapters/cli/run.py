@@ -4,6 +4,7 @@ warning when the committee's recovery escrow is missing or does not hold this se
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from collections.abc import Callable, Iterator
@@ -120,6 +121,16 @@ def serve() -> None:
     """Run the configured platforms (Slack at POST /slack/events or Socket Mode, Teams at
     POST /api/messages), the scheduler and the notifier, with a bare GET /healthz; GET /metrics and
     the detailed GET /healthz on the admin listener (CANDOR_ADMIN_HOST:CANDOR_ADMIN_PORT)."""
+    # The cyclic collector paused again until the web app is built and the platforms' SDKs are
+    # imported (adapters.server.run_server then settles); back on whichever way this ends.
+    gc.disable()
+    try:
+        _serve()
+    finally:
+        gc.enable()
+
+
+def _serve() -> None:
     from adapters.server import run_server
 
     configured = settings()

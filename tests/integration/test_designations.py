@@ -342,3 +342,17 @@ def test_the_adviser_adds_a_recommendation_the_members_read_and_loses_it_when_th
     refused = len(audited(world, "case.refused"))
     assert "members of the Audit Committee" in text_of(world.click("adviser", f"case:note:{report.id}"))
     assert len(audited(world, "case.refused")) == refused + 1
+
+
+def test_a_designees_cases_are_those_in_force_oldest_first(world):
+    # Given three cases the adviser is designated on, the second only for five days
+    cases = [a_case(world) for _ in range(3)]
+    for i, (report, _code, _) in enumerate(cases):
+        designate(world, report, until=(world.core.today() + timedelta(days=5 if i == 1 else 90)).isoformat())
+    # When six days pass, before any sweep has ended the short designation
+    world.clock.advance(days=6)
+    listed = text_of(world.command("adviser", "ethics", "cases"))
+    # Then the two in force are listed, the oldest first, and not the one past its last day
+    first, second, third = (code for _, code, _ in cases)
+    assert first in listed and third in listed and listed.index(first) < listed.index(third)
+    assert second not in listed

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, text
@@ -494,3 +494,29 @@ def test_a_row_whose_lease_is_half_run_is_held_again_before_it_is_sent(world):
     assert held.lease == world.core.now() + world.relay.policy.lease > item.lease
     (row,) = rows(world)
     assert row.claimed_until == held.lease
+
+
+def test_a_pass_with_nothing_due_takes_no_write(world):
+    # Given a notice that is not due for a minute
+    channel_notices(world, 1)
+    with world.db.write() as session:
+        (row,) = session.exec(select(OutboxMessage)).all()
+        row.next_attempt_at = world.core.now() + timedelta(minutes=1)
+    writes: list[object] = []
+
+    def began(connection) -> None:
+        if not connection.get_execution_options().get("candor_readonly"):
+            writes.append(connection)
+
+    event.listen(world.db.engine, "begin", began)
+    try:
+        # When the notifier looks for what is due
+        claimed = world.relay.claim(Platform.SLACK)
+    finally:
+        event.remove(world.db.engine, "begin", began)
+    # Then it claims nothing, and took no write (the officers' events are queued for the writer)
+    assert claimed == []
+    assert not writes
+    # And once it is due it is claimed as before
+    world.clock.advance(minutes=2)
+    assert [item.id for item in world.relay.claim(Platform.SLACK)] == [row.id]
