@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect
 from sqlmodel import select
@@ -19,7 +21,6 @@ from bot.core import Core
 from bot.delivery.relay import Relay, RetryPolicy
 from bot.evidence.limits import MB, EvidenceSettings
 from bot.schedule.deadlines import ScheduleSettings
-from bot.service import Service
 from storage import migrate
 from storage.audit import AuditLog
 from storage.crypto import Vault
@@ -27,6 +28,9 @@ from storage.db import Database
 from storage.keyring import Keyring, KeyringError, load_keyring, save_keyring
 from storage.models import DataKey
 from storage.vocabulary import Platform
+
+if TYPE_CHECKING:
+    from bot.service import Service
 
 # Libraries that write whole request and response bodies (or, for SQLAlchemy, result rows) at
 # DEBUG: a report's text or a reporter's platform id would reach the log. They never log below
@@ -97,8 +101,15 @@ class Candor:
     db: Database
     keyring: Keyring
     core: Core
-    service: Service
     relay: Relay
+
+    @cached_property
+    def service(self) -> Service:
+        """The use cases the platforms and the console call (most of bot/), built when first
+        asked for: an administrator's command (`candor audit verify`) does without them."""
+        from bot.service import Service
+
+        return Service(self.db, self.core)
 
     def close(self) -> None:
         self.db.dispose()
@@ -182,4 +193,4 @@ def build(settings: Settings, *, platforms: frozenset[Platform], create_key: boo
                          max_seconds=settings.retry_max_seconds,
                          lease=timedelta(seconds=settings.relay_lease_seconds),
                          horizon=timedelta(hours=settings.delivery_horizon_hours))
-    return Candor(settings, db, keyring, core, Service(db, core), Relay(db, core, policy))
+    return Candor(settings, db, keyring, core, Relay(db, core, policy))
