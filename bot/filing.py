@@ -30,6 +30,7 @@ from bot.reports import db_submit as db_record
 from bot.schedule.calendar import local_date
 from bot.wording import confidential as confidential_words
 from bot.wording import refusals, reporting, typed
+from storage.db import upsert_insert
 from storage.models import Person, ReportCount
 from storage.vocabulary import ReporterMode
 
@@ -168,10 +169,13 @@ def _db_at_daily_limit(session: Session, core: Core, person: Person) -> bool:
 
 
 def _db_count_anonymous(session: Session, core: Core, person: Person) -> None:
-    subject = _count_subject(core, person)
-    row = session.get(ReportCount, subject) or ReportCount(subject=subject, day=core.today())
-    row.reports += 1
-    session.add(row)
+    # One statement: two reports of one person at the same moment both count (a read, then an
+    # insert, would let the second fail on the first's new row, on PostgreSQL).
+    table = ReportCount.__table__  # type: ignore[attr-defined]
+    session.execute(upsert_insert(session.get_bind().dialect.name)(table)
+                    .values(subject=_count_subject(core, person), day=core.today(), reports=1)
+                    .on_conflict_do_update(index_elements=[table.c.subject],
+                                           set_={"reports": table.c.reports + 1}))
 
 
 def db_forget_counts(session: Session, core: Core, *, now: datetime) -> int:

@@ -57,6 +57,7 @@ from bot.schedule.calendar import local_date
 from bot.views import case as case_view
 from bot.wording import case_labels, casework, following, refusals, reporting
 from storage.crypto import Vault
+from storage.db import upsert_insert
 from storage.models import CaseMessage, GuessCount, Person, Report, new_id
 from storage.vocabulary import AuditAction, MessageDirection, RecordKind
 
@@ -230,11 +231,7 @@ def _limited(session: Session, core: Core, subject: str) -> bool:
 def _count_failure(session: Session, core: Core, *, person_id: int | None, subject: str) -> None:
     """Count a failed check against the person; reaching the limit is audited (the person and
     the day: never the secret, the code typed or the moment)."""
-    # Each dialect's INSERT ... ON CONFLICT, imported here: SQLite never loads PostgreSQL's.
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    insert = upsert_insert(session.get_bind().dialect.name)
     statement = insert(GuessCount).values(subject=subject, slot=_slot(core), failures=1)
     session.execute(statement.on_conflict_do_update(
         index_elements=["subject", "slot"], set_={"failures": GuessCount.failures + 1}))

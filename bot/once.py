@@ -13,13 +13,14 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot.core import Core
 from bot.messages import Inbound
+from storage.db import upsert_insert
 from storage.models import InboundEvent
 
 log = logging.getLogger("candor.once")
@@ -65,16 +66,19 @@ def db_first_use(session: Session, core: Core, key: str) -> bool:
         return False
     connection = session.connection()
     # The day only: a form's token is spent in the very transaction that records a report.
-    written = connection.execute(_RECORD[connection.dialect.name == "postgresql"],
+    written = connection.execute(_record(connection.dialect.name),
                                  {"id": key, "received_at": core.today_start()})
     return written.first() is not None  # a row back: this insert wrote it
 
 
 _TABLE = InboundEvent.__table__  # type: ignore[attr-defined]
-# The key's row unless it is there, by dialect (PostgreSQL: True); returns the id it wrote.
-_RECORD = {postgres: insert(_TABLE).on_conflict_do_nothing(index_elements=[_TABLE.c.id])
-           .returning(_TABLE.c.id)
-           for postgres, insert in ((True, pg_insert), (False, sqlite_insert))}
+
+
+@cache
+def _record(dialect: str) -> Any:
+    """The key's row unless it is there; returns the id it wrote (made once per dialect)."""
+    return (upsert_insert(dialect)(_TABLE).on_conflict_do_nothing(index_elements=[_TABLE.c.id])
+            .returning(_TABLE.c.id))
 
 
 def db_used(session: Session, core: Core, key: str) -> bool:

@@ -34,6 +34,17 @@ TCP_USER_TIMEOUT_MS = 30_000
 _LIBPQ_TCP_USER_TIMEOUT = 120000  # libpq's version number that introduced `tcp_user_timeout`
 
 
+def upsert_insert(dialect: str) -> Any:
+    """The `insert()` of `dialect` that takes `on_conflict_do_nothing` / `on_conflict_do_update`
+    (SQLite and PostgreSQL spell it alike), imported when first asked for: a SQLite process never
+    loads PostgreSQL's dialect."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+    return sqlite_insert
+
+
 def normalize_url(url: str) -> str:
     """Accept the usual PostgreSQL spellings and use the psycopg 3 driver for them."""
     for prefix in ("postgres://", "postgresql://"):

@@ -5,12 +5,14 @@ report id and no time finer than the day, so it ties no report to anyone."""
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
 
+from bot import filing
 from bot.messages import FormErrors
 from bot.sweep import Sweeper
 from storage.models import PendingReport, Report, ReportCount
@@ -77,3 +79,26 @@ def test_the_count_is_keyed_by_person_and_day_and_holds_nothing_else(world):
     Sweeper(world.db, world.core, world.core.schedule).run(world.clock())
     with world.db.read() as session:
         assert session.exec(select(ReportCount)).all() == []
+
+
+def test_two_anonymous_reports_of_one_person_at_the_same_moment_both_count(world):
+    # Given one anonymous report of Sam's counted in a transaction not yet committed
+    person = world.people["controller"]
+
+    def count_another() -> None:
+        with world.db.write() as session:
+            filing._db_count_anonymous(session, world.core, person)
+
+    with world.db.write() as session:
+        filing._db_count_anonymous(session, world.core, person)
+        # When a second one of his is counted meanwhile (on PostgreSQL it waits for the first's
+        # row; on SQLite for the writer)
+        other = threading.Thread(target=count_another)
+        other.start()
+        other.join(timeout=0.5)
+    other.join(timeout=30)
+    # Then both count, and neither failed
+    assert not other.is_alive()
+    with world.db.read() as session:
+        [count] = session.exec(select(ReportCount)).all()
+    assert count.reports == 2
