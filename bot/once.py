@@ -33,12 +33,6 @@ log = logging.getLogger("candor.once")
 EVENT_MEMORY = timedelta(days=30)
 
 
-class Duplicate(Exception):
-    """A concurrent delivery of the same event id (or form token) committed first. No longer
-    raised: `db_first_use` waits for it and answers False, and `db_first_time` logs it (the
-    service still catches this, harmlessly)."""
-
-
 def db_first_time(session: Session, core: Core, event: Inbound) -> bool:
     """True the first time this platform's event id is seen; a retry (or a delivery that arrived
     at once with the first, and waited for it) is logged and answered with nothing."""

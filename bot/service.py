@@ -141,12 +141,6 @@ class Service:
             if isinstance(refusal, FieldError) and isinstance(event, FormSubmitted):
                 return [FormErrors(event.form_id, {refusal.name: refusal.reply})]
             return [Text(refusal.reply)]
-        except once.Duplicate:
-            # A Teams event id holds the conversation's id, which names a person's chat: only a
-            # keyed hash, of its own kind (it matches no column), reaches the log.
-            log.info("duplicate %s event ignored: %s", event.actor.platform.value,
-                     self.core.vault.tag("log-event", event.event_id or "")[:16])
-            return []
         except CryptoError as exc:
             log.error("sealed data did not open: %s", type(exc).__name__)
             return [Text(refusals.INTERNAL_ERROR)]
