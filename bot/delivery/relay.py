@@ -15,9 +15,8 @@ platform's outage (bot.delivery.outage) lasts until a committee notice gets thro
 notice for a case acknowledged or closed meanwhile is dropped rather than sent late.
 
 A batch is claimed at once but sent one by one, so a slow relay can outlive its lease while rows
-still wait: just before each send the relay `hold`s the row, renewing its lease (once half of it
-has run) only if no other relay has claimed it since, and skips it otherwise. The lease a claim
-sets is its fencing token.
+still wait: just before each send the relay `hold`s the row, renewing its lease only if no other
+relay has claimed it since, and skips it otherwise. The lease a claim sets is its fencing token.
 
 A direct message keeps no trace of where it landed: its person's chat and the post's id are not
 written back to the row (the committee channel's are: an edit needs them, and the channel is not a
@@ -182,17 +181,10 @@ class Relay:
         A claim takes only a row whose lease has ended and sets a later one, so `claimed_until`
         still equal to the value this relay set means no one has claimed the row since, even if
         the lease has run out meanwhile. The check and the renewal are one UPDATE: a concurrent
-        claim either sees the renewed lease or has already changed the value this one checks.
-
-        A row whose lease still has half its length to run is sent on it as it is, with no
-        transaction: no one can claim it before the lease ends, and a post takes far less than
-        half a lease (so a batch sent at once costs one write for its claim, not one per row)."""
+        claim either sees the renewed lease or has already changed the value this one checks."""
         if item.lease is None:
             return item
-        now = self.core.now()
-        if item.lease - now >= self.policy.lease / 2:
-            return item
-        until = max(now + self.policy.lease, item.lease)
+        until = max(self.core.now() + self.policy.lease, item.lease)
         with self.db.write() as session:
             result = cast(CursorResult[Any], session.exec(
                 update(OutboxMessage)

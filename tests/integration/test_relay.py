@@ -456,33 +456,10 @@ def test_a_notice_that_never_opens_fails_past_the_horizon_and_the_committee_is_t
     assert [i.key for i in world.relay.claim(Platform.SLACK)] == [f"delivery-failed:{lost.id}@slack"]
 
 
-# --- a batch sent on its claim's lease -----------------------------------------------------------
+# --- a lease held before each send ---------------------------------------------------------------
 
 
-def test_a_row_sent_just_after_its_claim_goes_on_the_claims_lease_with_no_write(world):
-    # Given a notice just claimed (lease: 60 s)
-    channel_notices(world, 1)
-    (item,) = world.relay.claim(Platform.SLACK)
-    writes: list[object] = []
-
-    def began(connection: object) -> None:
-        writes.append(connection)
-
-    event.listen(world.db.engine, "begin", began)
-    try:
-        # When the relay holds it to send it, ten seconds later
-        world.clock.advance(seconds=10)
-        held = world.relay.hold(item)
-    finally:
-        event.remove(world.db.engine, "begin", began)
-    # Then it is still this relay's, on the same lease, and nothing was written for it
-    assert held == item
-    assert not writes
-    (row,) = rows(world)
-    assert row.claimed_until == item.lease
-
-
-def test_a_row_whose_lease_is_half_run_is_held_again_before_it_is_sent(world):
+def test_a_row_is_held_for_a_full_lease_again_just_before_it_is_sent(world):
     # Given a notice claimed 31 s ago (lease: 60 s)
     channel_notices(world, 1)
     (item,) = world.relay.claim(Platform.SLACK)
