@@ -126,7 +126,9 @@ def _db_submit(session: Session, core: Core, person: Person, actor: Actor, draft
     else:
         held = db_record(session, core, draft=draft, person=person, platform=actor.platform)
         drafts.db_save(session, core, actor, None)
-    if not held.secret:  # a log line's time would date an anonymous report to the second
+    if not (draft.anonymous or draft.confidential):
+        # Named only: a log line's time would date an anonymous or confidential report (each
+        # dated by its day) to the second.
         log.info("report recorded", extra={"report": held.report_id})
     if token:  # a form's one-time token: the receipt can be shown again on a repeat submit
         receipts.db_keep(session, core, token=token, actor=actor, code=held.code,
