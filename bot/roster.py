@@ -166,7 +166,7 @@ def db_list_roster(session: Session, vault: Vault) -> list[tuple[Person, list[Pl
 def import_roster(db: Database, entries: Sequence[RosterEntry], *, prune: bool, vault: Vault,
                   audit: AuditLog, actor: str) -> ImportResult:
     """`db_import_roster`, committed."""
-    with db.write() as session:
+    with db.write(alone=True) as session:
         return db_import_roster(session, entries, prune=prune, vault=vault, audit=audit,
                                 actor=actor)
 

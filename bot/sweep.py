@@ -76,7 +76,7 @@ class Sweeper:
         # Anonymous reports held for their delay and due are recorded first, each in a transaction
         # of its own, by the real clock: a rehearsal in the future must not cut a delay short.
         pending.Recorder(self.db, self.core).run(min(now, self.core.now()))
-        with self.db.write() as session:
+        with self.db.write(alone=True) as session:  # long: the officers' events do not wait on it
             bounds = horizons(now, self.settings)
             officers = self._officers(session, now, bounds)
             members = [CommitteeMember(p.id, p.chair) for p in db_committee(session)

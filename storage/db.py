@@ -161,14 +161,15 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self, *, alone: bool = False) -> Iterator[Session]:
         """A unit of work: everything in the block commits together, or nothing does; it has
-        committed (durably) when the block returns."""
+        committed (durably) when the block returns. `alone`: a long one (the sweep, a file's
+        upload), which on SQLite does not keep the units before it waiting for their commit."""
         if self.group is None:
             with Session(self.engine, expire_on_commit=False) as session:
                 yield from _unit(session)
             return
-        with self.group.unit() as connection, \
+        with self.group.unit(alone=alone) as connection, \
                 Session(connection, expire_on_commit=False,
                         join_transaction_mode="create_savepoint") as session:
             yield from _unit(session)

@@ -21,6 +21,7 @@ notifier) only once `unit()` has returned. Used by `storage.db.Database.write` o
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,6 +31,9 @@ from sqlalchemy import Connection, Engine, RootTransaction
 # A batch commits after this many units at the most, so the first caller in it is not kept
 # waiting behind an endless queue.
 MOST_UNITS = 32
+# ... and once its first unit has waited this long (seconds) for the units after it, so a long
+# unit that joins late (or a slow one) adds at most about this to the others' answers.
+BUDGET = 0.05
 
 
 class BatchNotCommitted(Exception):
@@ -41,6 +45,8 @@ class _Batch:
     connection: Connection
     transaction: RootTransaction
     units: int = 0  # units that succeeded, waiting for the commit
+    first_done: float | None = None  # when its first unit finished (time.monotonic)
+    alone: bool = False  # a long unit's own batch: committed as soon as it ends
     broken: bool = False  # a unit's failure left the transaction unusable: roll it all back
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
@@ -49,9 +55,11 @@ class _Batch:
 class GroupCommit:
     """The writer's queue for one SQLite engine; `unit()` is one unit of work's turn."""
 
-    def __init__(self, engine: Engine, *, most_units: int = MOST_UNITS) -> None:
+    def __init__(self, engine: Engine, *, most_units: int = MOST_UNITS,
+                 budget: float = BUDGET) -> None:
         self._engine = engine
         self._most = most_units
+        self.budget = budget
         self._turn = threading.Lock()  # whose unit runs on the batch's connection
         self._count = threading.Lock()  # guards `_waiting`
         self._waiting = 0  # threads queued for their turn: the batch commits when none is
@@ -65,58 +73,77 @@ class GroupCommit:
         return self._waiting
 
     @contextmanager
-    def unit(self) -> Iterator[Connection]:
+    def unit(self, *, alone: bool = False) -> Iterator[Connection]:
         """A connection inside the batch's transaction, for one unit of work; the caller runs it
         in a SAVEPOINT of its own (`Session(join_transaction_mode="create_savepoint")`) and lets
         any failure propagate. Returns once the batch is committed (durable); raises
-        `BatchNotCommitted` when it was not."""
+        `BatchNotCommitted` when it was not.
+
+        `alone`: a long unit (the sweep, a file's upload) commits the batch it finds open first,
+        so the units that finished before it are not kept waiting for it, and runs in a batch of
+        its own."""
         if getattr(self._inside, "batch", None) is not None:
             # SQLite would deadlock on it as well: one writer, already this thread.
             raise RuntimeError("a unit of work opened inside another")
         with self._count:
             self._waiting += 1
-        self._turn.acquire()
-        with self._count:
-            self._waiting -= 1
+        try:
+            self._turn.acquire()
+        finally:
+            with self._count:
+                self._waiting -= 1
         batch: _Batch | None = None
         failed = True
         try:
-            batch = self._batch if self._batch is not None else self._begin()
+            if alone and self._batch is not None:
+                self._commit(self._batch)
+            batch = self._batch if self._batch is not None else self._begin(alone=alone)
             self._inside.batch = batch
             yield batch.connection
             failed = False
         finally:
             self._inside.batch = None
-            if batch is not None:
-                if failed and not batch.broken and not _usable(batch):
-                    batch.broken = True
-                if not failed:
-                    batch.units += 1
-                self._maybe_commit(batch)
-            self._turn.release()
+            try:
+                if batch is not None:
+                    if failed and not batch.broken and not _usable(batch):
+                        batch.broken = True
+                    if not failed:
+                        batch.units += 1
+                    if batch.first_done is None:
+                        batch.first_done = time.monotonic()
+                    self._maybe_commit(batch)
+            finally:
+                self._turn.release()
         if batch is not None:
             batch.done.wait()
             if batch.error is not None:
                 raise BatchNotCommitted("the batch this unit of work was in did not commit") \
                     from batch.error
 
-    def _begin(self) -> _Batch:
+    def _begin(self, *, alone: bool = False) -> _Batch:
         connection = self._engine.connect()
         try:
             transaction = connection.begin()  # BEGIN IMMEDIATE (storage.db's "begin" hook)
         except BaseException:
             connection.close()
             raise
-        self._batch = _Batch(connection, transaction)
+        self._batch = _Batch(connection, transaction, alone=alone)
         return self._batch
 
     def _maybe_commit(self, batch: _Batch) -> None:
-        """Commit the batch when no one else is queued to join it (or it is full, or broken).
-        Called holding the turn: while the disk syncs, the next units queue for the next batch."""
+        """Commit the batch when no one else is queued to join it (or it is full, broken, a long
+        unit's own, or its first unit has waited its budget). Called holding the turn: while the
+        disk syncs, the next units queue for the next batch."""
         with self._count:
             others = self._waiting
-        if others and batch.units < self._most and not batch.broken:
+        waited = time.monotonic() - (batch.first_done or time.monotonic())
+        if (others and batch.units < self._most and not batch.broken and not batch.alone
+                and waited < self.budget):
             return
+        self._commit(batch)
+
+    def _commit(self, batch: _Batch) -> None:
+        """End the batch: COMMIT (or roll back a broken one), then answer its units."""
         self._batch = None
         try:
             if batch.broken:
@@ -140,5 +167,10 @@ class GroupCommit:
 
 
 def _usable(batch: _Batch) -> bool:
-    """Whether the batch's transaction survived a unit's failure (its SAVEPOINT rolled back)."""
-    return batch.transaction.is_active and not batch.connection.invalidated
+    """Whether the batch's transaction survived a unit's failure (its SAVEPOINT rolled back).
+    SQLite rolls the whole transaction back on some errors (a full disk, an I/O error) while
+    SQLAlchemy still thinks it active: the driver's own `in_transaction` tells."""
+    if not batch.transaction.is_active or batch.connection.invalidated:
+        return False
+    driver = batch.connection.connection.dbapi_connection
+    return bool(getattr(driver, "in_transaction", True))

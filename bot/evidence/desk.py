@@ -130,7 +130,7 @@ class Desk:
         name = content.safe_name(filename, kind=examined.kind)
         grant = upload.grant
         adder = Adder(grant.role, grant.person_id, grant.name)
-        with self.db.write() as session:
+        with self.db.write(alone=True) as session:  # a file's pieces: long; no one waits on it
             stored = store.db_add(session, self.core, owner=upload.staged, name=name,
                                   kind=examined.kind.value, data=examined.data, added_by=adder,
                                   removed=examined.removed, unchecked=examined.unchecked)

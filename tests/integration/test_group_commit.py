@@ -44,6 +44,7 @@ def in_one_batch(db: Database, bodies: list[Callable[[Session], None]]) -> list[
     batch; returns what each raised (None: it returned)."""
     group = db.group
     assert group is not None
+    group.budget = 60.0  # these stories are about one batch: no budget cuts it short
     first_in = threading.Event()
 
     def unit(index: int) -> BaseException | None:
@@ -159,6 +160,87 @@ def test_a_unit_of_work_inside_another_is_refused(sqlite_database):
     with db.write() as session:  # the writer is free again
         session.add(InboundEvent(id="after"))
     assert row_ids(db) == {"after"}
+
+
+def test_a_long_unit_does_not_keep_the_units_before_it_waiting(sqlite_database):
+    # Given a unit of work that finishes while a long one (the sweep, a file's upload) is queued
+    db = sqlite_database
+    group = db.group
+    assert group is not None
+    group.budget = 60.0  # only `alone` may close the batch here
+    long_running, release = threading.Event(), threading.Event()
+
+    def long_unit() -> None:
+        with db.write(alone=True) as session:
+            session.add(InboundEvent(id="long"))
+            long_running.set()
+            assert release.wait(30)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        with db.write() as session:
+            session.add(InboundEvent(id="short"))
+            queued = pool.submit(long_unit)
+            deadline = time.monotonic() + 30
+            while group.waiting < 1 and time.monotonic() < deadline:
+                time.sleep(0.001)
+        # When the short one's block returns, the long one is still running
+        assert long_running.wait(30) and not release.is_set()
+        # Then the short one is already committed, the long one not yet
+        assert row_ids(db) == {"short"}
+        release.set()
+        queued.result(30)
+    assert row_ids(db) == {"short", "long"}
+
+
+def test_a_finished_unit_waits_no_longer_than_the_budget_for_the_units_after_it(sqlite_database):
+    # Given a short budget, and a unit that finishes while another is queued behind it
+    db = sqlite_database
+    group = db.group
+    assert group is not None
+    group.budget = 0.0
+    seen = commits(db)
+    outcomes: list[str] = []
+
+    def second() -> None:
+        with db.write() as session:
+            session.add(InboundEvent(id="second"))
+        outcomes.append("second")
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        with db.write() as session:
+            session.add(InboundEvent(id="first"))
+            queued = pool.submit(second)
+            deadline = time.monotonic() + 30
+            while group.waiting < 1 and time.monotonic() < deadline:
+                time.sleep(0.001)
+        # Then the first committed on its own, without waiting for the second to run
+        assert row_ids(db) >= {"first"}
+        queued.result(30)
+    assert row_ids(db) == {"first", "second"} and len(seen) == 2
+
+
+def test_a_failure_that_ends_the_whole_transaction_fails_the_batch_not_a_later_unit(
+        sqlite_database):
+    # Given a unit whose error made SQLite roll back the whole transaction (a full disk does)
+    db = sqlite_database
+
+    def rolled_back_whole(session: Session) -> None:
+        session.add(InboundEvent(id="lost"))
+        session.flush()
+        session.connection().connection.dbapi_connection.rollback()  # type: ignore[union-attr]
+
+    rolled_back_whole.fails = True  # type: ignore[attr-defined]
+    # When it shares a batch with units before and after it
+    outcomes = in_one_batch(db, [nothing, rolled_back_whole, nothing])
+    # Then no one is told a success that was not kept
+    kept = row_ids(db)
+    for index, outcome in enumerate(outcomes):
+        if outcome is None:
+            assert f"unit-{index}" in kept
+    # And the writer is free again
+    with db.write() as session:
+        session.add(InboundEvent(id="after"))
+    assert "after" in row_ids(db)
 
 
 @pytest.fixture
