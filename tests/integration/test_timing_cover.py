@@ -113,13 +113,13 @@ def statements(db: Database) -> Iterator[list[str]]:
 
 
 def tables(seen: list[str]) -> set[str]:
-    return {m.lower() for s in seen for m in re.findall(r'(?:FROM|INTO|(?<!FOR )UPDATE|JOIN)\s+"?(\w+)"?', s, re.I)}
+    return {m.lower() for s in seen for m in re.findall(r'(?:FROM|INTO|(?<!FOR )(?<!DO )UPDATE|JOIN)\s+"?(\w+)"?', s, re.I)}
 
 
 def written(seen: list[str]) -> set[str]:
     """The tables the statements inserted into, updated or deleted from."""
     return {m.lower() for s in seen
-            for m in re.findall(r'(?:INSERT INTO|(?<!FOR )UPDATE|DELETE FROM)\s+"?(\w+)"?', s, re.I)}
+            for m in re.findall(r'(?:INSERT INTO|(?<!FOR )(?<!DO )UPDATE|DELETE FROM)\s+"?(\w+)"?', s, re.I)}
 
 
 def record(world: World, *, at: datetime | None = None) -> int:
