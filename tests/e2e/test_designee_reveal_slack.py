@@ -56,6 +56,10 @@ async def test_a_member_shows_the_reporters_name_to_the_adviser_in_slack(slack):
     refused_before = len(audited(slack, "case.refused"))
     await slack.click("U0ROBIN", value, view="modal")
     await slack.until(lambda: len(audited(slack, "case.refused")) > refused_before)
+    # (his refusal's window is pushed after the refusal is audited: wait for it too, so it is not
+    # taken for Alex's form below)
+    await slack.until(lambda: [c for c in slack.api.called("views.push")
+                               if "That is for members" in json.dumps(c.args)])
 
     # When Alex picks "Show the reporter's name to Robin Vale" and gives the reason
     pushed = len(slack.api.called("views.push"))
