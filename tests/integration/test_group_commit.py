@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from bot import once
 from bot.messages import DirectMessage
 from storage.db import Database
-from storage.group_commit import BatchNotCommitted
+from storage.group_commit import BatchNotCommitted, GroupCommit
 from storage.models import InboundEvent, Report
 from tests.support.world import World, build_world, text_of
 
@@ -73,6 +73,13 @@ def in_one_batch(db: Database, bodies: list[Callable[[Session], None]]) -> list[
         assert first_in.wait(30)
         rest = [pool.submit(unit, i) for i in range(1, len(bodies))]
         return [first.result(60), *(f.result(60) for f in rest)]
+
+
+def until_queued(group: GroupCommit, units: int) -> None:
+    """Wait until `units` units of work are queued for the writer."""
+    deadline = time.monotonic() + 30
+    while group.waiting < units and time.monotonic() < deadline:
+        time.sleep(0.001)
 
 
 def nothing(session: Session) -> None:
@@ -180,9 +187,7 @@ def test_a_long_unit_does_not_keep_the_units_before_it_waiting(sqlite_database):
         with db.write() as session:
             session.add(InboundEvent(id="short"))
             queued = pool.submit(long_unit)
-            deadline = time.monotonic() + 30
-            while group.waiting < 1 and time.monotonic() < deadline:
-                time.sleep(0.001)
+            until_queued(group, 1)
         # When the short one's block returns, the long one is still running
         assert long_running.wait(30) and not release.is_set()
         # Then the short one is already committed, the long one not yet
@@ -210,9 +215,7 @@ def test_a_finished_unit_waits_no_longer_than_the_budget_for_the_units_after_it(
         with db.write() as session:
             session.add(InboundEvent(id="first"))
             queued = pool.submit(second)
-            deadline = time.monotonic() + 30
-            while group.waiting < 1 and time.monotonic() < deadline:
-                time.sleep(0.001)
+            until_queued(group, 1)
         # Then the first committed on its own, without waiting for the second to run
         assert row_ids(db) >= {"first"}
         queued.result(30)
