@@ -12,6 +12,8 @@ use cases (committee, board, conflicts, retention, records) and imports none of 
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session, col, select
 
 from bot import actions
@@ -48,17 +50,25 @@ def db_case_for(session: Session, core: Core, member: Person, report_id: str, *,
     return report
 
 
+def _in_force(core: Core, person: Person) -> tuple[Any, ...]:
+    """`person`'s designations in force, joined to their cases: not ended, the last day not
+    past, the case neither closed nor shredded (the one place this rule is written)."""
+    return (Designation.person_id == person.id, col(Designation.ended_at).is_(None),
+            col(Designation.until) >= core.today(), Report.status != CaseStatus.CLOSED,
+            col(Report.shredded_at).is_(None))
+
+
 def db_designation_for(
         session: Session, core: Core, person: Person, report: Report, *,
         scope: DesignationScope = DesignationScope.INVESTIGATE) -> Designation | None:
     """The designation in force that lets `person` act on `report` within `scope`: not ended, its
     last day not past, the case open and not keeping them away."""
-    if person.id is None or report.status is CaseStatus.CLOSED or report.shredded_at is not None:
+    if person.id is None:
         return None
-    row = session.exec(select(Designation).where(
-        Designation.report_id == report.id, Designation.person_id == person.id,
-        col(Designation.ended_at).is_(None))).first()
-    if row is None or row.until < core.today():
+    row = session.exec(select(Designation)
+                       .join(Report, col(Designation.report_id) == col(Report.id))
+                       .where(Designation.report_id == report.id, *_in_force(core, person))).first()
+    if row is None:
         return None
     if scope is DesignationScope.DETERMINE and row.scope != DesignationScope.DETERMINE:
         return None
@@ -71,15 +81,10 @@ def db_designated_cases(session: Session, core: Core, person: Person) -> list[Re
     """The open cases `person` holds a designation in force on, oldest first."""
     if person.id is None:
         return []
-    # One read of the designations in force and their open cases (what `db_designation_for`
-    # checks of each), then whom each case keeps away.
+    # One read of the designations in force and their cases, then whom each case keeps away.
     cases = session.exec(select(Report)
                          .join(Designation, col(Designation.report_id) == col(Report.id))
-                         .where(Designation.person_id == person.id,
-                                col(Designation.ended_at).is_(None),
-                                col(Designation.until) >= core.today(),
-                                Report.status != CaseStatus.CLOSED,
-                                col(Report.shredded_at).is_(None))
+                         .where(*_in_force(core, person))
                          .order_by(col(Report.received_at))).all()
     return [r for r in cases if person.id not in db_excluded(session, core, r)]
 
