@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import Select
 from sqlmodel import Session, col, select
 
 from bot import actions, attestation, disclosures, once
@@ -102,10 +103,14 @@ def db_last_attestation(session: Session, person: Person) -> Attestation | None:
                         .order_by(col(Attestation.attested_at).desc())).first()
 
 
-def db_attested_periods(session: Session) -> dict[int | None, set[str]]:
-    """Every officer's attested periods, by person id (one read for the roll and the sweep)."""
+def db_attested_periods(session: Session, *,
+                        of: Select[Any] | None = None) -> dict[int | None, set[str]]:
+    """Every officer's attested periods, by person id, in one read (the roll); or only those of
+    the people `of` selects the ids of (the sweep's officers near their due date)."""
+    query = select(Attestation.person_id, Attestation.period)
+    if of is not None:
+        query = query.where(col(Attestation.person_id).in_(of))
     periods: dict[int | None, set[str]] = {}
-    for person_id, period in session.exec(select(Attestation.person_id,
-                                                 Attestation.period)).all():
+    for person_id, period in session.exec(query).all():
         periods.setdefault(person_id, set()).add(period)
     return periods

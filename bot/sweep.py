@@ -31,6 +31,7 @@ from bot import (
     reveal,
     sanitize,
 )
+from bot.attesting import db_attested_periods
 from bot.core import Core, db_committee, db_exclusions
 from bot.delivery.outbox import db_enqueue, people_target, person_target, private_key
 from bot.messages import CHANNEL
@@ -50,7 +51,7 @@ from bot.schedule.horizons import Horizons, horizons
 from bot.schedule.reminders import all_dues
 from bot.wording import notices
 from storage.db import Database
-from storage.models import Attestation, Conversation, Person, Report, Waiver
+from storage.models import Conversation, Person, Report, Waiver
 from storage.vocabulary import AuditAction, CaseStatus, PersonKind, RecordKind
 
 log = logging.getLogger("candor.sweep")
@@ -132,11 +133,7 @@ class Sweeper:
                     col(Person.attestation_due) <= bounds.officer_due_by)
         people = session.execute(columns(col(Person.id), col(Person.name),
                                          col(Person.attestation_due)).where(*due_soon)).all()
-        periods: dict[int | None, set[str]] = {}
-        for person_id, period in session.execute(
-                columns(col(Attestation.person_id), col(Attestation.period))
-                .where(col(Attestation.person_id).in_(columns(col(Person.id)).where(*due_soon)))):
-            periods.setdefault(person_id, set()).add(period)
+        periods = db_attested_periods(session, of=columns(col(Person.id)).where(*due_soon))
         states = []
         today = local_date(now, self.settings.tz)
         for person_id, name, attestation_due in people:
