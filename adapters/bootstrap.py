@@ -3,10 +3,8 @@ process; nothing here runs at import."""
 
 from __future__ import annotations
 
-import gc
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
@@ -63,32 +61,6 @@ def guard_payload_loggers() -> None:
         logger = logging.getLogger(name)
         if logger.getEffectiveLevel() < logging.WARNING:
             logger.setLevel(logging.WARNING)
-
-
-def settle() -> None:
-    """A start is over: what it built is frozen (gc.freeze: left out of every later collection,
-    which would walk it for nothing) and the cyclic collector, paused while it started, runs
-    again. For a process of Candor's own (`candor`, whose `main` pauses the collector); never in
-    a test's, whose garbage would then never be collected."""
-    gc.freeze()
-    gc.enable()
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cyclic collector paused while a start imports modules and builds Candor (tens of
-    thousands of objects that live as long as the process, and next to no garbage: a collection
-    would walk them all for nothing); back on after, if it was on before. In a process that
-    settled its first start (`candor`'s own, not a test's), what the block built is frozen too."""
-    running = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if gc.get_freeze_count():
-            gc.freeze()
-        if running:
-            gc.enable()
 
 
 class StartupError(Exception):

@@ -25,7 +25,8 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from adapters.bootstrap import Candor, settle
+from adapters.bootstrap import Candor
+from adapters.collector import settle
 from adapters.key_watch import KeyringWatcher
 from adapters.mail import Mailer, OutageMail
 from adapters.metrics import Metrics

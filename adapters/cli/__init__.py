@@ -23,6 +23,8 @@ from typing import Any, NamedTuple
 import typer
 from typer.core import TyperGroup
 
+from adapters.collector import settle
+
 
 class _Lazy(NamedTuple):
     module: str
@@ -129,13 +131,11 @@ app = typer.Typer(cls=_LazyGroup,
 @app.callback()
 def _candor() -> None:
     # The command's module is imported (resolve_command), its options not yet read: the start
-    # `main` paused the collector for is over. As adapters.bootstrap.settle (not imported here:
-    # this module stays light), what it made is frozen and the collector runs again; only in
-    # `candor`'s own process (a test's runs the app with its collector on). A command that builds
-    # Candor pauses it again meanwhile (collector_paused); `candor serve` until its app is built.
+    # `main` paused the collector for is over, so it settles; only in `candor`'s own process (a
+    # test's runs the app with its collector on). A command that builds Candor pauses it again
+    # meanwhile (collector_paused); `candor serve` until its app is built.
     if not gc.isenabled():
-        gc.freeze()
-        gc.enable()
+        settle()
 
 
 def main() -> None:

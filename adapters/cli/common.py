@@ -95,7 +95,8 @@ def running(platforms: frozenset[Platform] = frozenset(), *, create_key: bool = 
             upgrade: bool = False, log_warnings: bool = False) -> Iterator[Candor]:
     """Candor built for one command, closed when the command ends; or a refusal saying what to
     fix (a missing key, an old schema)."""
-    from adapters.bootstrap import StartupError, build, collector_paused
+    from adapters.bootstrap import StartupError, build
+    from adapters.collector import collector_paused
 
     # A command shows a warning (a key file others may read) on the terminal; the server logs it.
     try:
