@@ -71,10 +71,12 @@ class Bridge:
         return await asyncio.get_running_loop().run_in_executor(pool, call)
 
     async def handle(self, event: Inbound) -> list[Reply]:
-        """The core's answer to an event; then the notifier is woken (the core may have written
-        notices)."""
+        """The core's answer to an event; then the notifier is woken if the event wrote a notice
+        (its tick finds the rest: a held report come due, a notice's next try)."""
+        before = self.service.notices_written
         replies = await self.call(self.service.handle, event)
-        self.wake()
+        if self.service.notices_written != before:
+            self.wake()
         return replies
 
     async def actor(self, user_id: str,

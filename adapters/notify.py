@@ -6,8 +6,8 @@ relay never posts a row another has taken over. When a platform asks to wait (`R
 the whole platform waits: the rest of the batch is handed back unsent, attempts untouched, and
 nothing more is claimed for it until the time has passed. A refusal a person must fix (`Blocked`)
 keeps the notice and retries it on the backoff; the next post that gets through on that platform
-makes the rest due at once. Each pass first records the anonymous reports held for their delay that
-are due (`bot.pending`), so their alerts go in the same pass.
+makes the rest due at once. A pass first records the anonymous reports held for their delay that
+are due (`bot.pending`), so their alerts go in the same pass; it looks for them once a tick.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ class Notifier:
         self._idle = idle_seconds
         self._wake = asyncio.Event()
         self._paused_until: dict[Platform, datetime] = {}  # on the relay's clock
+        self._recorded_at: datetime | None = None  # the recorder's last turn, on the same clock
 
     def wake(self) -> None:
         """Deliver now rather than at the next tick (called after the core wrote notices)."""
@@ -47,7 +48,7 @@ class Notifier:
     async def run_once(self) -> int:
         """Record the anonymous reports whose delay is over (their alerts are due at once), then
         claim and deliver what is due on every platform; returns how many were attempted."""
-        if self._recorder is not None:
+        if self._recorder is not None and self._recorder_due():
             try:
                 await asyncio.to_thread(self._recorder.run)
             # the database may be briefly unreachable; notices still go
@@ -69,6 +70,18 @@ class Notifier:
                 await self._deliver(platform, sender, held)
                 attempted += 1
         return attempted
+
+    def _recorder_due(self) -> bool:
+        """Whether the recorder's turn has come: once a tick (`idle_seconds`) at most. A held
+        report is due minutes or hours after it was made, at a random time, so looking for one
+        once a second is soon enough, and the passes that an event's notices wake read nothing
+        more than those notices."""
+        now = self._relay.core.now()
+        if self._recorded_at is not None and now - self._recorded_at < timedelta(
+                seconds=self._idle):
+            return False
+        self._recorded_at = now
+        return True
 
     def _paused(self, platform: Platform) -> bool:
         until = self._paused_until.get(platform)

@@ -46,6 +46,7 @@ from bot import (
     written_notice,
 )
 from bot.core import CandorError, Core, FieldError, db_resolve, keep_refusal
+from bot.delivery import outbox
 from bot.delivery.relay import db_due_now
 from bot.evidence import offers
 from bot.messages import (
@@ -93,6 +94,11 @@ class Service:
     # leave the other cores and threads to everyone else's events.
     hashing: threading.BoundedSemaphore = field(default_factory=_hash_slots, compare=False,
                                                 repr=False)
+    # How many events have written a notice (`bot.delivery.outbox.WROTE`) in a unit of work
+    # that has ended: an adapter wakes the notifier after an event that moved this, and only
+    # then (most events, a DM turn among them, give it nothing to send).
+    notices_written: int = field(default=0, compare=False)
+    _counting: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     # --- entry points -----------------------------------------------------------------------
 
@@ -117,6 +123,7 @@ class Service:
 
     def _handle(self, event: Inbound, verdicts: dict[tuple[str | None, str], bool],
                 made: list[tuple[str, str]]) -> list[Reply]:
+        session: Session | None = None
         try:
             with self.db.write() as session:
                 session.info[followup.VERDICTS] = verdicts
@@ -137,13 +144,23 @@ class Service:
         except CandorError as refusal:
             # Everything the use case wrote was rolled back with its unit of work; what the
             # refusal itself keeps (its audit entry, a failed guess) commits on its own.
-            keep_refusal(self.db, refusal)
+            if refusal.keep is not None:
+                keep_refusal(self.db, refusal)
+                self._count_notices()  # what a refusal keeps may tell the committee
             if isinstance(refusal, FieldError) and isinstance(event, FormSubmitted):
                 return [FormErrors(event.form_id, {refusal.name: refusal.reply})]
             return [Text(refusal.reply)]
         except CryptoError as exc:
             log.error("sealed data did not open: %s", type(exc).__name__)
             return [Text(refusals.INTERNAL_ERROR)]
+        finally:
+            # Counted whether or not the unit committed: a wake too many costs one read.
+            if session is not None and session.info.get(outbox.WROTE):
+                self._count_notices()
+
+    def _count_notices(self) -> None:
+        with self._counting:
+            self.notices_written += 1
 
     def retry_blocked(self, platform: Platform | None = None) -> int:
         """The platform says the bot is back (added to the channel or the team again), or an

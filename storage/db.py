@@ -4,11 +4,13 @@ SQLite (the embedded default) runs in WAL mode with foreign keys, `secure_delete
 and deleted drafts leave no trace in free pages) and `BEGIN IMMEDIATE` for writes, so concurrent
 writers queue instead of failing half-way; after a shred, `checkpoint` empties the WAL, which still
 holds the pages as they were before it. PostgreSQL is the same code with the psycopg driver,
-over connections that notice a dead peer within about half a minute (see `postgres_connect_args`).
+over connections that notice a dead peer within about half a minute (see `postgres_connect_args`)
+and are pinged before use when they have lain idle (`_ping_when_idle`).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session
 
 from storage import audit
@@ -32,6 +35,14 @@ KEEPALIVE_COUNT = 3
 # How long sent data may go unacknowledged before the client drops the connection (libpq >= 12).
 TCP_USER_TIMEOUT_MS = 30_000
 _LIBPQ_TCP_USER_TIMEOUT = 120000  # libpq's version number that introduced `tcp_user_timeout`
+# A PostgreSQL connection back from the pool after lying idle this long is pinged first.
+PING_AFTER_IDLE_SECONDS = 2.0
+_IDLE_SINCE = "candor_idle_since"
+# Each SQLite connection's own page cache, in KiB (SQLite's default is 2 MiB). The pool holds up to
+# fifteen connections; the operating system caches the file for all of them, so a small cache
+# each keeps the server's memory from creeping up as the database grows (the soak in `make
+# bench`) at no cost measured to the forms.
+SQLITE_CACHE_KIB = 256
 
 
 def upsert_insert(dialect: str) -> Any:
@@ -65,7 +76,34 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: Any) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     connect_args = {**postgres_connect_args(url), **kwargs.pop("connect_args", {})}
-    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Before a PostgreSQL connection that has lain idle in the pool (`PING_AFTER_IDLE_SECONDS`)
+    is used again, ask it `SELECT 1`; one that does not answer (the server restarted, a firewall
+    dropped it) is thrown away and a new one made, so the unit of work never meets it. A
+    connection back in use sooner is not asked: under load that round trip would come before
+    every unit of work and every relay pass, and a server restart then fails the units already
+    under way, pinged or not."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return  # a new connection, or one in use a moment ago
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # noqa: BLE001  any failure means: not this connection
+            raise DisconnectionError("an idle connection did not answer") from exc
+        if not alive:
+            raise DisconnectionError("an idle connection did not answer")
 
 
 def unreachable(url: str, *, timeout: int = 3) -> str | None:
@@ -120,6 +158,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
         "secure_delete=ON",
         "synchronous=FULL",
         "busy_timeout=30000",
+        f"cache_size=-{SQLITE_CACHE_KIB}",
     ):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()

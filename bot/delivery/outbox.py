@@ -44,6 +44,9 @@ NO_ROUTE = "no_route"  # the recipient has no id on the row's platform
 PEOPLE_PREFIX = "people:"
 DONE = "done"  # in a sealed row to several people: whom the relay has delivered it to
 _KEY_TAG = "outbox-key"
+# In a unit of work's `session.info`: it wrote a notice, so the notifier is woken once it has
+# committed (bot.service counts such units; an event that wrote none wakes no one).
+WROTE = "candor_wrote_notices"
 
 
 def person_target(person_id: int) -> str:
@@ -191,6 +194,7 @@ def _db_write(session: Session, vault: Vault, *, key: str, platform: Platform, t
         if error is not None:
             row.update(state=OutboxState.FAILED, last_error=error)
         session.connection().execute(_INSERT, row)
+        session.info[WROTE] = True
 
     if fresh:
         add()

@@ -1,0 +1,79 @@
+"""The database's connections: on PostgreSQL one that lay idle is pinged before use (and replaced
+when the server dropped it), one back in use at once is not; on SQLite each keeps a small page
+cache of its own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, event, text
+
+from storage import db as db_module
+from storage.db import SQLITE_CACHE_KIB, Database, normalize_url
+from storage.migrate import migrated
+from tests.conftest import POSTGRES_URL, drop_postgres_schema, fresh_postgres_url
+
+
+@pytest.fixture
+def postgres() -> Iterator[Database]:
+    url, schema = fresh_postgres_url()
+    try:
+        with migrated(url) as database:
+            yield database
+    finally:
+        drop_postgres_schema(schema)
+
+
+def _statements(database: Database) -> list[str]:
+    seen: list[str] = []
+    event.listen(database.engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_rest: seen.append(statement))
+    return seen
+
+
+def _backend_pid(database: Database) -> int:
+    with database.read() as session:
+        return int(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def test_a_connection_dropped_while_idle_is_replaced_before_use(
+        postgres: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = _backend_pid(postgres)
+    # The server drops the pooled connection (a restart, an administrator, a firewall).
+    admin = create_engine(normalize_url(POSTGRES_URL))
+    with admin.begin() as connection:
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+    admin.dispose()
+    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 0.0)
+    # The next unit of work runs, on a new connection: it never meets the dead one.
+    with postgres.write() as session:
+        session.execute(text("CREATE TABLE idle_probe (n integer)"))
+        session.execute(text("INSERT INTO idle_probe VALUES (1)"))
+    assert _backend_pid(postgres) != first
+    with postgres.read() as session:
+        assert session.execute(text("SELECT n FROM idle_probe")).scalar_one() == 1
+
+
+def test_a_connection_back_in_use_at_once_is_not_pinged(
+        postgres: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    _backend_pid(postgres)  # one connection in the pool, just used
+    seen = _statements(postgres)
+    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 3600.0)
+    _backend_pid(postgres)
+    assert seen == ["SELECT pg_backend_pid()"]  # no round trip before it
+    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 0.0)
+    seen.clear()
+    pinged: list[bool] = []
+    real_ping = postgres.engine.dialect.do_ping
+    monkeypatch.setattr(postgres.engine.dialect, "do_ping",
+                        lambda connection: pinged.append(True) or real_ping(connection))
+    _backend_pid(postgres)
+    assert pinged == [True]
+    assert seen == ["SELECT pg_backend_pid()"]
+
+
+def test_each_sqlite_connection_keeps_a_small_page_cache(sqlite_database: Database) -> None:
+    with sqlite_database.read() as session:
+        pages = int(session.execute(text("PRAGMA cache_size")).scalar_one())
+    assert pages == -SQLITE_CACHE_KIB  # negative: a size in KiB, not in pages
