@@ -17,7 +17,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot import actions
-from bot.core import CandorError, Core, actor_id, db_excluded, is_committee
+from bot.core import CandorError, Core, actor_id, db_active, db_excluded, is_committee
 from bot.messages import Actor
 from bot.reports import REPORT
 from bot.wording import refusals
@@ -128,6 +128,4 @@ def db_officers(session: Session) -> list[Person]:
 
 def db_designees(session: Session) -> list[Person]:
     """The active people the committee may designate (issue 22), by name."""
-    return list(session.exec(select(Person).where(Person.kind == PersonKind.DESIGNEE,
-                                                  Person.active == True)  # noqa: E712
-                             .order_by(col(Person.name))).all())
+    return db_active(session, PersonKind.DESIGNEE)

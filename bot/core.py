@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.attestation import Policy
 from bot.evidence.limits import EvidenceSettings
@@ -176,12 +176,17 @@ def db_resolve(session: Session, core: Core, actor: Actor) -> Person | None:
     return row
 
 
-def db_committee(session: Session) -> list[Person]:
+def db_active(session: Session, *kinds: PersonKind) -> list[Person]:
+    """The active people of these kinds, by name."""
     return list(session.exec(
-        select(Person).where(Person.kind == PersonKind.COMMITTEE,
+        select(Person).where(col(Person.kind).in_(kinds),
                              Person.active == True)  # noqa: E712
-        .order_by(Person.name)
+        .order_by(col(Person.name))
     ).all())
+
+
+def db_committee(session: Session) -> list[Person]:
+    return db_active(session, PersonKind.COMMITTEE)
 
 
 def db_excluded(session: Session, core: Core, report: Report) -> set[int]:

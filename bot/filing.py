@@ -21,8 +21,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot import actions, drafts, intake, once, pending, receipts, report_form
-from bot.access import db_designees
-from bot.core import Core, db_committee
+from bot.core import Core, db_active
 from bot.evidence import offers
 from bot.messages import Actor, Choice, Choices, Document, FormErrors, Reply, Text
 from bot.report_content import BY_NAME
@@ -32,7 +31,7 @@ from bot.wording import confidential as confidential_words
 from bot.wording import refusals, reporting, typed
 from storage.db import upsert_insert
 from storage.models import Person, ReportCount
-from storage.vocabulary import ReporterMode
+from storage.vocabulary import PersonKind, ReporterMode
 
 log = logging.getLogger("candor.filing")
 
@@ -41,11 +40,13 @@ log = logging.getLogger("candor.filing")
 def db_members(session: Session, person: Person) -> list[intake.Member]:
     """Whom `person` may name as kept away from their report: the committee, less themselves,
     and the people the committee may designate (issue 22), their organisation beside their name."""
-    members = [intake.Member(p.id, p.name) for p in db_committee(session)
-               if p.id is not None and p.id != person.id]
-    return members + [intake.Member(p.id, reporting.designee_name(p.name, p.affiliation or ""),
-                                    designee=True)
-                      for p in db_designees(session) if p.id is not None and p.id != person.id]
+    # One read of both (each by name), split by kind: every report form asks for it.
+    people = [(p.id, p) for p in db_active(session, PersonKind.COMMITTEE, PersonKind.DESIGNEE)
+              if p.id is not None and p.id != person.id]
+    return ([intake.Member(i, p.name) for i, p in people if p.kind is PersonKind.COMMITTEE]
+            + [intake.Member(i, reporting.designee_name(p.name, p.affiliation or ""),
+                             designee=True)
+               for i, p in people if p.kind is PersonKind.DESIGNEE])
 
 
 def db_offer(session: Session, core: Core, person: Person, actor: Actor, *,
