@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.attestation import Policy
 from bot.evidence.limits import EvidenceSettings
@@ -178,11 +180,14 @@ def db_resolve(session: Session, core: Core, actor: Actor) -> Person | None:
 
 def db_active(session: Session, *kinds: PersonKind) -> list[Person]:
     """The active people of these kinds, by name."""
-    return list(session.exec(
-        select(Person).where(col(Person.kind).in_(kinds),
-                             Person.active == True)  # noqa: E712
-        .order_by(col(Person.name))
-    ).all())
+    return list(session.exec(_active(kinds)).all())
+
+
+@cache
+def _active(kinds: tuple[PersonKind, ...]) -> SelectOfScalar[Person]:
+    # Built once for each set of kinds asked for (every report form asks).
+    return (select(Person).where(col(Person.kind).in_(kinds), Person.active == True)  # noqa: E712
+            .order_by(col(Person.name)))
 
 
 def db_committee(session: Session) -> list[Person]:

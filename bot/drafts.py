@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bot import intake
@@ -32,11 +33,15 @@ def _key(core: Core, actor: Actor) -> str:
     return core.vault.tag("conversation", actor.platform.value, actor.user_id)
 
 
+# Built once (every turn of a conversation reads it).
+_BY_TAGS = select(Conversation).where(col(Conversation.key).in_(bindparam("tags", expanding=True)))
+
+
 def _row(session: Session, core: Core, actor: Actor) -> Conversation | None:
     # Under any index key the keyring holds: an index-key rotation re-tags drafts meanwhile
     # (`db_retag`), and one saved under the old key moves to the new one when saved again.
     tags = core.vault.tags("conversation", actor.platform.value, actor.user_id)
-    rows = session.exec(select(Conversation).where(col(Conversation.key).in_(tags))).all()
+    rows = session.exec(_BY_TAGS, params={"tags": tags}).all()
     return min(rows, key=lambda r: tags.index(r.key), default=None)
 
 

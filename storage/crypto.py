@@ -175,13 +175,14 @@ class Vault:
         data_key = self._data_key(session, kind=kind, record_id=record_id, create=False)
         return self._record(data_key, blob, kind=kind, record_id=record_id)
 
-    def unseal_with(self, key: DataKey | None, *, kind: RecordKind, record_id: str,
-                    blob: bytes) -> dict[str, Any]:
-        """`unseal`, given the record's `DataKey` row already read with the record (a join: one
-        query less on a path every event takes); None is a shredded record."""
-        if key is None:
+    def unseal_wrapped(self, version: int | None, wrapped: bytes | None, *, kind: RecordKind,
+                       record_id: str, blob: bytes) -> dict[str, Any]:
+        """`unseal`, given the record's data key as two columns read with the record (a join:
+        one query less, and no ORM object, on a path every event takes); None for either is a
+        shredded record."""
+        if version is None or wrapped is None:
             raise ShreddedError(f"{kind} {record_id}: its data key is gone (shredded)")
-        data_key = self.unwrap(key.master_version, key.wrapped, kind=kind, record_id=record_id)
+        data_key = self.unwrap(version, wrapped, kind=kind, record_id=record_id)
         return self._record(data_key, blob, kind=kind, record_id=record_id)
 
     @staticmethod
