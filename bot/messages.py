@@ -9,7 +9,7 @@ Adapters render these in their own way (Block Kit, Adaptive Cards, plain text) a
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -262,7 +262,10 @@ class Notice:
     choices: tuple[Choice, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "choices": tuple(_choice_json(c) for c in self.choices)}
+        # By hand, not `asdict` (which deep-copies every field, the choices too, to drop them).
+        return {"title": self.title, "text": self.text,
+                "fields": tuple(tuple(pair) for pair in self.fields),
+                "choices": tuple(_choice_json(c) for c in self.choices)}
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> Notice:
