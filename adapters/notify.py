@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from functools import partial
@@ -39,7 +40,7 @@ class Notifier:
         self._idle = idle_seconds
         self._wake = asyncio.Event()
         self._paused_until: dict[Platform, datetime] = {}  # on the relay's clock
-        self._recorded_at: datetime | None = None  # the recorder's last turn, on the same clock
+        self._recorded_at: float | None = None  # the recorder's last turn (time.monotonic)
 
     def wake(self) -> None:
         """Deliver now rather than at the next tick (called after the core wrote notices)."""
@@ -76,9 +77,8 @@ class Notifier:
         report is due minutes or hours after it was made, at a random time, so looking for one
         once a second is soon enough, and the passes that an event's notices wake read nothing
         more than those notices."""
-        now = self._relay.core.now()
-        if self._recorded_at is not None and now - self._recorded_at < timedelta(
-                seconds=self._idle):
+        now = time.monotonic()  # not the wall clock, which may step back
+        if self._recorded_at is not None and now - self._recorded_at < self._idle:
             return False
         self._recorded_at = now
         return True

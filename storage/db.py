@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import InvalidatePoolError
 from sqlmodel import Session
 
 from storage import audit
@@ -84,7 +84,8 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: Any) -> Engine:
 def _ping_when_idle(engine: Engine) -> None:
     """Before a PostgreSQL connection that has lain idle in the pool (`PING_AFTER_IDLE_SECONDS`)
     is used again, ask it `SELECT 1`; one that does not answer (the server restarted, a firewall
-    dropped it) is thrown away and a new one made, so the unit of work never meets it. A
+    dropped it) is thrown away, with every connection older than it, and a new one made, so the
+    unit of work never meets it. A
     connection back in use sooner is not asked: under load that round trip would come before
     every unit of work and every relay pass, and a server restart then fails the units already
     under way, pinged or not."""
@@ -98,12 +99,15 @@ def _ping_when_idle(engine: Engine) -> None:
         since = record.info.get(_IDLE_SINCE)
         if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
             return  # a new connection, or one in use a moment ago
+        # A connection that does not answer takes every connection made before it out of the
+        # pool with it (a restarted server dropped them all), so that none that was in use a
+        # moment ago, and so not pinged, is handed to a unit of work.
         try:
             alive = engine.dialect.do_ping(dbapi_connection)
         except Exception as exc:  # noqa: BLE001  any failure means: not this connection
-            raise DisconnectionError("an idle connection did not answer") from exc
+            raise InvalidatePoolError("an idle connection did not answer") from exc
         if not alive:
-            raise DisconnectionError("an idle connection did not answer")
+            raise InvalidatePoolError("an idle connection did not answer")
 
 
 def unreachable(url: str, *, timeout: int = 3) -> str | None:

@@ -75,7 +75,9 @@ def db_known(session: Session, vault: Vault, platform: Platform, platform_user_i
 def db_person_id(session: Session, vault: Vault, platform: Platform,
                  platform_user_id: str) -> int | None:
     """The person a platform id belongs to (every event asks): one keyed hash, one query (the row
-    by its primary key, with its data key; columns, no ORM objects), one open."""
+    by its primary key, with its data key; columns, no ORM objects), one open. It reads on the
+    unit of work's connection without a flush first: an identity added in the same unit is found
+    once the session has flushed it."""
     tags = _account_tags(vault, platform, platform_user_id)
     found = session.connection().execute(_PERSON_ID, {"tags": tags}).first()
     if found is None:

@@ -77,3 +77,23 @@ def test_each_sqlite_connection_keeps_a_small_page_cache(sqlite_database: Databa
     with sqlite_database.read() as session:
         pages = int(session.execute(text("PRAGMA cache_size")).scalar_one())
     assert pages == -SQLITE_CACHE_KIB  # negative: a size in KiB, not in pages
+
+
+def test_a_dead_idle_connection_takes_the_pool_s_older_ones_with_it(
+        postgres: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given two connections in the pool, both dropped by the server (it restarted)
+    with postgres.engine.connect() as one, postgres.engine.connect() as two:
+        pids = [int(c.execute(text("SELECT pg_backend_pid()")).scalar_one()) for c in (one, two)]
+    admin = create_engine(normalize_url(POSTGRES_URL))
+    with admin.begin() as connection:
+        for pid in pids:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    admin.dispose()
+    # When one that lay idle is pinged and found dead
+    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 0.0)
+    _backend_pid(postgres)
+    # Then the other, which no ping will look at now, went with it: two units at once both work
+    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 3600.0)
+    with postgres.engine.connect() as one, postgres.engine.connect() as two:
+        now = {int(c.execute(text("SELECT pg_backend_pid()")).scalar_one()) for c in (one, two)}
+    assert not now & set(pids)
