@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -56,11 +57,15 @@ class FieldError(CandorError):
         self.name = name
 
 
-def keep_refusal(db: Database, refusal: CandorError) -> None:
-    """Write what a refusal keeps, once the use case's own unit of work was rolled back."""
-    if refusal.keep is not None:
-        with db.write() as session:
-            refusal.keep(session)
+def keep_refusal(db: Database, refusal: CandorError) -> dict[str, Any]:
+    """Write what a refusal keeps, once the use case's own unit of work was rolled back; returns
+    that unit's `session.info` (what it noted of itself: a notice written, say), empty when the
+    refusal keeps nothing."""
+    if refusal.keep is None:
+        return {}
+    with db.write() as session:
+        refusal.keep(session)
+    return session.info
 
 
 def required_text(name: str, value: str, *, limit: int) -> str:

@@ -264,7 +264,7 @@ class Notice:
     def to_json(self) -> dict[str, Any]:
         # By hand, not `asdict` (which deep-copies every field, the choices too, to drop them).
         return {"title": self.title, "text": self.text,
-                "fields": tuple(tuple(pair) for pair in self.fields),
+                "fields": self.fields,
                 "choices": tuple(_choice_json(c) for c in self.choices)}
 
     @classmethod

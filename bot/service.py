@@ -144,9 +144,8 @@ class Service:
         except CandorError as refusal:
             # Everything the use case wrote was rolled back with its unit of work; what the
             # refusal itself keeps (its audit entry, a failed guess) commits on its own.
-            if refusal.keep is not None:
-                keep_refusal(self.db, refusal)
-                self._count_notices()  # what a refusal keeps may tell the committee
+            if keep_refusal(self.db, refusal).get(outbox.WROTE):
+                self._count_notices()
             if isinstance(refusal, FieldError) and isinstance(event, FormSubmitted):
                 return [FormErrors(event.form_id, {refusal.name: refusal.reply})]
             return [Text(refusal.reply)]
@@ -154,7 +153,7 @@ class Service:
             log.error("sealed data did not open: %s", type(exc).__name__)
             return [Text(refusals.INTERNAL_ERROR)]
         finally:
-            # Counted whether or not the unit committed: a wake too many costs one read.
+            # Counted whether or not the unit committed: a wake too many costs one empty pass.
             if session is not None and session.info.get(outbox.WROTE):
                 self._count_notices()
 

@@ -85,10 +85,9 @@ def _ping_when_idle(engine: Engine) -> None:
     """Before a PostgreSQL connection that has lain idle in the pool (`PING_AFTER_IDLE_SECONDS`)
     is used again, ask it `SELECT 1`; one that does not answer (the server restarted, a firewall
     dropped it) is thrown away, with every connection older than it, and a new one made, so the
-    unit of work never meets it. A
-    connection back in use sooner is not asked: under load that round trip would come before
-    every unit of work and every relay pass, and a server restart then fails the units already
-    under way, pinged or not."""
+    unit of work never meets it. A connection back in use sooner is not asked: under load that
+    round trip would come before every unit of work and every relay pass, and a server restart
+    then fails the units already under way, pinged or not."""
 
     @event.listens_for(engine, "checkin")
     def _idle_from(_dbapi_connection: Any, record: Any) -> None:
