@@ -211,9 +211,10 @@ class Database:
             with Session(self.engine, expire_on_commit=False) as session:
                 yield from _unit(session)
             return
-        with self.group.unit(alone=alone) as connection, \
+        with self.group.unit(alone=alone) as (connection, first), \
                 Session(connection, expire_on_commit=False,
-                        join_transaction_mode="create_savepoint") as session:
+                        join_transaction_mode="rollback_only" if first
+                        else "create_savepoint") as session:
             yield from _unit(session)
 
     @contextmanager

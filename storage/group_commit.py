@@ -3,13 +3,16 @@
 SQLite has one writer, and with `synchronous=FULL` each COMMIT waits for the disk (an fsync).
 Twenty officers at once would each wait for their own. Here the units of work that queue for the
 writer run one after the other inside one transaction, each in a SAVEPOINT of its own, and the
-last of them commits the batch: one fsync for all.
+last of them commits the batch: one fsync for all. The batch's first unit needs no SAVEPOINT
+(nothing else is in the transaction yet): when it fails, the whole transaction is rolled back and
+the batch ends, so one unit at a time pays no SAVEPOINT and RELEASE.
 
 The promises hold:
 - durable: a unit's caller is answered only after the batch's COMMIT has returned (the WAL is on
   the disk); when that COMMIT fails, every unit in the batch raises (`BatchNotCommitted`) and
   nothing of the batch is kept;
-- isolated: a unit that fails rolls back its own SAVEPOINT, and only that; the others commit;
+- isolated: a unit that fails rolls back its own SAVEPOINT, and only that; the others commit
+  (the first unit's failure rolls back a transaction that holds nothing else);
 - in order: a unit sees every earlier unit's writes (the same connection), as it would have seen
   them committed; the audit chain's appends read their head from it too.
 
@@ -73,11 +76,13 @@ class GroupCommit:
         return self._waiting
 
     @contextmanager
-    def unit(self, *, alone: bool = False) -> Iterator[Connection]:
-        """A connection inside the batch's transaction, for one unit of work; the caller runs it
-        in a SAVEPOINT of its own (`Session(join_transaction_mode="create_savepoint")`) and lets
-        any failure propagate. Returns once the batch is committed (durable); raises
-        `BatchNotCommitted` when it was not.
+    def unit(self, *, alone: bool = False) -> Iterator[tuple[Connection, bool]]:
+        """A connection inside the batch's transaction, for one unit of work, and whether the
+        unit is the batch's first. The caller lets any failure propagate; it runs a later unit
+        in a SAVEPOINT of its own (`Session(join_transaction_mode="create_savepoint")`), and the
+        first one straight in the transaction, which it rolls back when that unit fails
+        (`"rollback_only"`): the batch then ends, holding nothing. Returns once the batch is
+        committed (durable); raises `BatchNotCommitted` when it was not.
 
         `alone`: a long unit (the sweep, a file's upload) commits the batch it finds open first,
         so the units that finished before it are not kept waiting for it, and runs in a batch of
@@ -97,9 +102,11 @@ class GroupCommit:
         try:
             if alone and self._batch is not None:
                 self._commit(self._batch)
-            batch = self._batch if self._batch is not None else self._begin(alone=alone)
+            first = self._batch is None
+            batch = self._begin(alone=alone) if first else self._batch
+            assert batch is not None
             self._inside.batch = batch
-            yield batch.connection
+            yield batch.connection, first
             failed = False
         finally:
             self._inside.batch = None
@@ -148,7 +155,8 @@ class GroupCommit:
         try:
             if batch.broken:
                 batch.error = RuntimeError("a unit of work left the transaction unusable")
-                batch.transaction.rollback()
+                if batch.transaction.is_active:  # not rolled back by a first unit's failure
+                    batch.transaction.rollback()
             elif batch.units:
                 batch.transaction.commit()
                 self.batches += 1
@@ -167,9 +175,10 @@ class GroupCommit:
 
 
 def _usable(batch: _Batch) -> bool:
-    """Whether the batch's transaction survived a unit's failure (its SAVEPOINT rolled back).
-    SQLite rolls the whole transaction back on some errors (a full disk, an I/O error) while
-    SQLAlchemy still thinks it active: the driver's own `in_transaction` tells."""
+    """Whether the batch's transaction survived a unit's failure (its SAVEPOINT rolled back; a
+    first unit's failure rolled the transaction back). SQLite rolls the whole transaction back
+    on some errors (a full disk, an I/O error) while SQLAlchemy still thinks it active: the
+    driver's own `in_transaction` tells."""
     if not batch.transaction.is_active or batch.connection.invalidated:
         return False
     driver = batch.connection.connection.dbapi_connection

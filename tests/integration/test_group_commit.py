@@ -1,7 +1,7 @@
 """SQLite's group commit (storage.group_commit): units of work that queue for the writer commit
-together, each in its own SAVEPOINT, with one COMMIT for the batch. A unit's caller is answered
-only once the batch is on the disk; a unit that fails rolls back alone; a platform's retry still
-changes nothing."""
+together, each after the first in its own SAVEPOINT, with one COMMIT for the batch. A unit's
+caller is answered only once the batch is on the disk; a unit that fails rolls back alone; a
+platform's retry still changes nothing."""
 
 from __future__ import annotations
 
@@ -281,3 +281,44 @@ def test_twenty_officers_reporting_at_once_are_all_recorded_and_the_chain_holds(
     with world.db.read() as session:
         assert len(session.exec(select(Report)).all()) == 20
         assert world.core.audit.verify(session).ok
+
+
+def statements(db: Database) -> list[str]:
+    """The SQL the engine sends from now on, each statement's first word or two."""
+    seen: list[str] = []
+
+    def sent(conn: object, cursor: object, statement: str, *args: object) -> None:
+        seen.append(" ".join(statement.split()[:2]).upper())
+
+    event.listen(db.engine, "before_cursor_execute", sent)
+    return seen
+
+
+def test_a_unit_alone_in_its_batch_runs_without_a_savepoint(sqlite_database):
+    # Given one unit of work at a time
+    db = sqlite_database
+    sent = statements(db)
+    with db.write() as session:
+        session.add(InboundEvent(id="alone"))
+    # Then it wrote its row straight in the batch's transaction: no SAVEPOINT, no RELEASE
+    assert row_ids(db) == {"alone"}
+    assert not [s for s in sent if "SAVEPOINT" in s]
+    # while units that join a batch after its first still run in one of their own
+    sent.clear()
+    assert in_one_batch(db, [nothing] * 3) == [None] * 3
+    assert sum(s.startswith("SAVEPOINT") for s in sent) == 2
+
+
+def test_a_first_unit_that_fails_keeps_nothing_and_the_units_queued_behind_it_commit(
+        sqlite_database):
+    # Given a batch whose first unit fails after it wrote its row, two more queued behind it
+    db = sqlite_database
+    outcomes = in_one_batch(db, [fails, nothing, nothing])
+    # Then its caller gets its own error, its row is gone, and the others are kept
+    assert isinstance(outcomes[0], ValueError)
+    assert outcomes[1:] == [None, None]
+    assert row_ids(db) == {"unit-1", "unit-2"}
+    # And the writer is free again
+    with db.write() as session:
+        session.add(InboundEvent(id="after"))
+    assert row_ids(db) == {"unit-1", "unit-2", "after"}
