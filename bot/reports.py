@@ -99,7 +99,19 @@ def db_record(session: Session, core: Core, *, report_id: str, code: str, catego
     (`bot.confidential`)."""
     # The row is written with a Core statement (as its data key and its alert are): a report is
     # written once, here, and the unit of work's bookkeeping would be most of the transaction's
-    # cost. The `Report` returned is a copy for reading, not in the session.
+    # cost. The `Report` returned is a copy for reading, not in the session. The new records'
+    # data keys (the report's, its alert's, ...) are written together, at the end.
+    with core.vault.keys_together(session):
+        return _db_record(session, core, report_id=report_id, code=code, category=category,
+                          anonymous=anonymous, reporter_tag=reporter_tag,
+                          secret_hash=secret_hash, content=content, exclude=exclude,
+                          moment=moment, confidential=confidential)
+
+
+def _db_record(session: Session, core: Core, *, report_id: str, code: str, category: Category,
+               anonymous: bool, reporter_tag: str | None, secret_hash: str | None,
+               content: dict[str, Any], exclude: Sequence[int], moment: datetime,
+               confidential: NamedReporter | None) -> Report:
     row: dict[str, Any] = {
         "id": report_id, "code": code, "category": category, "status": CaseStatus.RECEIVED,
         "anonymous": anonymous, "reporter_tag": reporter_tag, "secret_hash": secret_hash,

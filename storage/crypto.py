@@ -22,6 +22,7 @@ import hmac
 import json
 import secrets
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,7 @@ from storage.models import DataKey
 from storage.vocabulary import RecordKind
 
 _INSERT_DATA_KEY = insert(DataKey.__table__)  # type: ignore[attr-defined]
+_GATHERED = "candor_new_data_keys"  # session.info: the new data keys `keys_together` writes
 _FORMAT = b"\x01"  # leading byte of every ciphertext: lets the format change later
 _NONCE = 12
 
@@ -145,12 +147,37 @@ class Vault:
     def _new_data_key(self, session: Session, *, kind: str, record_id: str) -> bytes:
         data_key = AESGCM.generate_key(bit_length=256)
         version, wrapped = self.wrap(data_key, kind=kind, record_id=record_id)
-        # Written at once, with a Core statement: no ORM object, no flush, no RETURNING of the
-        # row's id (nothing needs it); it is there for any read later in the transaction.
-        session.connection().execute(_INSERT_DATA_KEY, {
-            "record_kind": str(kind), "record_id": record_id, "master_version": version,
-            "wrapped": wrapped})
+        # Written with a Core statement: no ORM object, no flush, no RETURNING of the row's id
+        # (nothing needs it). At once, so it is there for any read later in the transaction;
+        # inside `keys_together`, at the block's end, with the block's other new keys.
+        row = {"record_kind": str(kind), "record_id": record_id, "master_version": version,
+               "wrapped": wrapped}
+        gathered = session.info.get(_GATHERED)
+        if gathered is not None:
+            gathered.append(row)
+        else:
+            session.connection().execute(_INSERT_DATA_KEY, row)
         return data_key
+
+    @contextmanager
+    def keys_together(self, session: Session) -> Iterator[None]:
+        """The data keys of the records sealed new in the block are written at its end, in one
+        statement (a statement less per record on a hot path: a report and its alert). For a
+        block that does not read those keys back and does not roll back a SAVEPOINT of its own
+        after sealing (its key would be written for a record that is not). When the block
+        raises, none is written (its transaction is rolled back). A block inside another
+        leaves its keys to the outer one."""
+        if _GATHERED in session.info:
+            yield
+            return
+        gathered: list[dict[str, Any]] = []
+        session.info[_GATHERED] = gathered
+        try:
+            yield
+        finally:
+            del session.info[_GATHERED]
+        if gathered:
+            session.connection().execute(_INSERT_DATA_KEY, gathered)
 
     # records
 

@@ -244,3 +244,33 @@ def test_a_rolled_back_submission_leaves_no_row(database, vault, count):
     assert _written(before, _counts(database)) == {}
     with database.read() as session:
         assert session.execute(text("SELECT count(*) FROM report")).scalar_one() == 0
+
+
+def test_records_sealed_together_open_once_their_keys_are_written_at_the_blocks_end(
+        database, vault):
+    # Given records sealed new inside a block that writes their keys together, one of them in
+    # a block inside it
+    ids = [new_id() for _ in range(3)]
+    sealed: dict[str, bytes] = {}
+    with database.write() as session:
+        with vault.keys_together(session):
+            sealed[ids[0]] = vault.seal(session, kind=RecordKind.REPORT, record_id=ids[0],
+                                        data={"what": CANARY}, new=True)
+            with vault.keys_together(session):
+                sealed[ids[1]] = vault.seal(session, kind=RecordKind.REPORT, record_id=ids[1],
+                                            data={"what": CANARY}, new=True)
+            sealed[ids[2]] = vault.seal(session, kind=RecordKind.REPORT, record_id=ids[2],
+                                        data={"what": CANARY}, new=True)
+    # Then each has its own key, and each opens
+    with database.read() as session:
+        assert sorted(session.exec(select(DataKey.record_id)).scalars()) == sorted(ids)
+        for record_id, blob in sealed.items():
+            assert vault.unseal(session, kind=RecordKind.REPORT, record_id=record_id,
+                                blob=blob) == {"what": CANARY}
+    # And a block that fails writes no key (its unit of work is rolled back)
+    with pytest.raises(ValueError), database.write() as session, \
+            vault.keys_together(session):
+        vault.seal(session, kind=RecordKind.REPORT, record_id=new_id(), data={}, new=True)
+        raise ValueError("refused")
+    with database.read() as session:
+        assert len(session.exec(select(DataKey.id)).all()) == 3
