@@ -95,8 +95,7 @@ class AuditLog:
         if before == after:
             raise ValueError("no index-key rotation is under way")
         _write_pending(session)  # what this transaction appended before comes before the link
-        _lock(session)
-        head = _read_head(session)
+        head = _locked_head(session)
         if head is not None and _under(head, after):
             return False
         _write(session, head, [
@@ -128,8 +127,7 @@ class AuditLog:
                                 "record_id": record_id, "detail": detail, "at": at or utcnow()}
         if not session.info.get(DEFER):  # a session committed by other means: written now
             session.flush()
-            _lock(session)
-            _write(session, _read_head(session), [(self._key_for, args)])
+            _write(session, _locked_head(session), [(self._key_for, args)])
             return
         session.info.setdefault(_PENDING, []).append((self, args))
 
@@ -232,8 +230,7 @@ def _write_pending(session: OrmSession) -> None:
     if not pending:
         return
     session.flush()  # the transaction's own rows first: the lock is held for the append only
-    _lock(session)
-    _write(session, _read_head(session), [(log._key_for, args) for log, args in pending])
+    _write(session, _locked_head(session), [(log._key_for, args) for log, args in pending])
 
 
 @event.listens_for(OrmSession, "after_rollback")
@@ -241,10 +238,6 @@ def _drop_pending(session: OrmSession) -> None:
     session.info.pop(_PENDING, None)
 
 
-def _lock(session: OrmSession) -> None:
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(_LOCK, {"id": _LOCK_ID})
 
 
 # The chain's rows are written with Core statements (compiled once, cached), not ORM objects:
@@ -254,13 +247,20 @@ _COLUMNS = ("seq", "at", "actor", "action", "record_kind", "record_id", "detail"
             "hash")
 _HEAD = select(*(_TABLE.c[name] for name in _COLUMNS)).order_by(_TABLE.c.seq.desc()).limit(1)
 _INSERT = insert(_TABLE)
-_LOCK = text("SELECT pg_advisory_xact_lock(:id)")
+# On PostgreSQL the chain's advisory lock and then its head, in one round trip (migration 0021).
+_LOCKED_HEAD = text(f"SELECT {', '.join(_COLUMNS)} FROM candor_audit_head(:id)").columns(
+    *(_TABLE.c[name] for name in _COLUMNS))
 _Head = Mapping[str, Any]  # the newest link's columns
 
 
-def _read_head(session: OrmSession) -> _Head | None:
-    """The chain's newest link (read with the lock held), or None for an empty chain."""
-    row = session.connection().execute(_HEAD).first()
+def _locked_head(session: OrmSession) -> _Head | None:
+    """Take the chain's lock (every append waits for it until its transaction ends; SQLite's one
+    writer needs none), then read the chain's newest link: None for an empty chain."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        row = connection.execute(_LOCKED_HEAD, {"id": _LOCK_ID}).first()
+    else:
+        row = connection.execute(_HEAD).first()
     return None if row is None else dict(row._mapping)
 
 
