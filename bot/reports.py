@@ -73,30 +73,29 @@ def db_submit(session: Session, core: Core, *, draft: Draft, person: Person,
     # First: it may send the event back to have a secret made outside the transaction.
     secret, secret_hash = db_fresh_secret(session) if draft.anonymous else (None, None)
     report_id = new_id()
-    code = db_unused_code(session, core)
     # An anonymous or confidential report is dated by its day in every plain row (report,
     # exclusion, audit, outbox): its moment must not point at its reporter.
     hidden = draft.anonymous or draft.confidential
     moment = core.today_start() if hidden else core.now()
-    db_record(session, core, report_id=report_id, code=code, category=draft.category,
-              anonymous=draft.anonymous,
-              reporter_tag=(None if hidden or person.id is None
-                            else reporter_tag(core, person.id)),
-              secret_hash=secret_hash,
-              content=report_content(draft, person, platform).to_json(), exclude=draft.exclude,
-              moment=moment,
-              confidential=named_reporter(person, platform) if draft.confidential else None)
-    return Receipt(report_id, code, secret)
+    report = db_record(
+        session, core, report_id=report_id, code=None, category=draft.category,
+        anonymous=draft.anonymous,
+        reporter_tag=None if hidden or person.id is None else reporter_tag(core, person.id),
+        secret_hash=secret_hash, content=report_content(draft, person, platform).to_json(),
+        exclude=draft.exclude, moment=moment,
+        confidential=named_reporter(person, platform) if draft.confidential else None)
+    return Receipt(report_id, report.code, secret)
 
 
-def db_record(session: Session, core: Core, *, report_id: str, code: str, category: Category,
-              anonymous: bool, reporter_tag: str | None, secret_hash: str | None,
-              content: dict[str, Any], exclude: Sequence[int], moment: datetime,
-              confidential: NamedReporter | None = None) -> Report:
+def db_record(session: Session, core: Core, *, report_id: str, code: str | None,
+              category: Category, anonymous: bool, reporter_tag: str | None,
+              secret_hash: str | None, content: dict[str, Any], exclude: Sequence[int],
+              moment: datetime, confidential: NamedReporter | None = None) -> Report:
     """Write the report, its exclusions, their audit events (dated `moment`) and its channel
     alert, due now: everything that makes a case exist, in the caller's transaction. A
     confidential report's reporter (`confidential`) is sealed in a record of its own
-    (`bot.confidential`)."""
+    (`bot.confidential`). `code` None: a new case code is drawn, one that no report has and no
+    held report reserves (a held report being recorded brings the code it reserved)."""
     # The row is written with a Core statement (as its data key and its alert are): a report is
     # written once, here, and the unit of work's bookkeeping would be most of the transaction's
     # cost. The `Report` returned is a copy for reading, not in the session. The new records'
@@ -108,17 +107,20 @@ def db_record(session: Session, core: Core, *, report_id: str, code: str, catego
                           moment=moment, confidential=confidential)
 
 
-def _db_record(session: Session, core: Core, *, report_id: str, code: str, category: Category,
-               anonymous: bool, reporter_tag: str | None, secret_hash: str | None,
-               content: dict[str, Any], exclude: Sequence[int], moment: datetime,
-               confidential: NamedReporter | None) -> Report:
+def _db_record(session: Session, core: Core, *, report_id: str, code: str | None,
+               category: Category, anonymous: bool, reporter_tag: str | None,
+               secret_hash: str | None, content: dict[str, Any], exclude: Sequence[int],
+               moment: datetime, confidential: NamedReporter | None) -> Report:
     row: dict[str, Any] = {
         "id": report_id, "code": code, "category": category, "status": CaseStatus.RECEIVED,
         "anonymous": anonymous, "reporter_tag": reporter_tag, "secret_hash": secret_hash,
         "received_at": moment, "confidential": confidential is not None,
         "body": core.vault.seal(session, kind=REPORT, record_id=report_id, data=content,
                                 new=True)}
-    session.connection().execute(_INSERT_REPORT, row)
+    if code is None:
+        _db_insert_with_new_code(session, core, row)
+    else:
+        session.connection().execute(_INSERT_REPORT, row)
     report = Report(**row)
     if confidential is not None:  # its identity row refers to the report, written already
         seal_reporter(session, core, report_id=report_id, reporter=confidential)
@@ -156,7 +158,7 @@ def code_tags(core: Core, code: str) -> list[str]:
 
 def db_unused_code(session: Session, core: Core) -> str:
     """A case code no report has and no pending report holds (one statement asks both)."""
-    for _ in range(20):
+    for _ in range(_TRIES):
         code = codes.new_case_code()
         if not session.connection().execute(_CODE_TAKEN, {
                 "code": code, "tags": code_tags(core, code)}).scalar():
@@ -164,12 +166,34 @@ def db_unused_code(session: Session, core: Core) -> str:
     raise IntegrityError("case code space exhausted", None, ValueError())
 
 
+def _db_insert_with_new_code(session: Session, core: Core, row: dict[str, Any]) -> None:
+    """Insert the report `row` under a new case code (set in `row`): one statement writes it
+    only where the code drawn is free, as `db_unused_code` would ask, and draws again when it
+    wrote nothing."""
+    for _ in range(_TRIES):
+        row["code"] = codes.new_case_code()
+        if session.connection().execute(
+                _INSERT_REPORT_IF_FREE,
+                {**row, "tags": code_tags(core, row["code"])}).first() is not None:
+            return
+    raise IntegrityError("case code space exhausted", None, ValueError())
+
+
+_TRIES = 20
 _INSERT_REPORT = insert(Report.__table__)  # type: ignore[attr-defined]
 _INSERT_EXCLUSION = insert(Exclusion.__table__)  # type: ignore[attr-defined]
 _REPORTS, _PENDING = Report.__table__, PendingReport.__table__  # type: ignore[attr-defined]
-_CODE_TAKEN = select(
-    exists().where(_REPORTS.c.code == bindparam("code"))
-    | exists().where(_PENDING.c.code_tag.in_(bindparam("tags", expanding=True))))
+_FREE = (~exists().where(_REPORTS.c.code == bindparam("code"))
+         & ~exists().where(_PENDING.c.code_tag.in_(bindparam("tags", expanding=True))))
+_CODE_TAKEN = select(~_FREE)
+_REPORT_COLUMNS = ("id", "code", "category", "status", "anonymous", "reporter_tag", "secret_hash",
+                   "received_at", "confidential", "body")
+# The row's values, typed as its columns, selected where the code is free (one round trip);
+# its id returned when it was written (psycopg does not count the rows of an INSERT ... SELECT).
+_INSERT_REPORT_IF_FREE = _INSERT_REPORT.from_select(
+    list(_REPORT_COLUMNS),
+    select(*(bindparam(name, type_=_REPORTS.c[name].type) for name in _REPORT_COLUMNS))
+    .where(_FREE)).returning(_REPORTS.c.id)
 
 
 def db_unseal(session: Session, core: Core, report: Report) -> dict[str, Any]:

@@ -205,7 +205,8 @@ class Database:
     @contextmanager
     def write(self, *, alone: bool = False) -> Iterator[Session]:
         """A unit of work: everything in the block commits together, or nothing does; it has
-        committed (durably) when the block returns. `alone`: a long one (the sweep, a file's
+        committed (durably) when the block returns. To undo its writes the block raises (it
+        does not roll back and carry on). `alone`: a long one (the sweep, a file's
         upload), which on SQLite does not keep the units before it waiting for their commit."""
         if self.group is None:
             with Session(self.engine, expire_on_commit=False) as session:

@@ -224,6 +224,18 @@ def test_a_new_code_is_neither_a_reports_nor_one_a_held_report_reserves(database
     # Then the new one is taken
     assert code == "FREE-0002"
 
+    # And a report submitted while the codes drawn are taken the same way is recorded under
+    # the free one, the report holding the taken code left as it was
+    drawn = iter([recorded.code, held_code, "FREE-0003"])
+    receipt = _submit(database, core, officer, _draft())
+    assert receipt.code == "FREE-0003"
+    with database.read() as session:
+        codes_kept = sorted(session.exec(select(Report.code)).scalars())
+        assert codes_kept == sorted([recorded.code, "FREE-0003"])
+        assert session.get(Report, recorded.report_id).code == recorded.code
+        assert db_content(session, core, session.get(Report, receipt.report_id)).texts[
+            "what"].endswith(CANARY)
+
 
 @pytest.mark.parametrize("count", [3])
 def test_a_rolled_back_submission_leaves_no_row(database, vault, count):
