@@ -221,6 +221,9 @@ def _mac(key: bytes, prev_hash: str, seq: int, at: datetime, actor: str, action:
 
 _PENDING = "candor_audit_pending"  # session.info: the events appended, not yet written
 DEFER = "candor_audit_at_commit"  # session.info: this session commits itself (Database.write)
+# session.info: the schema may predate `candor_audit_head` (a migration's own step, below 0021):
+# the lock and the head are read apart.
+LOCK_APART = "candor_audit_lock_apart"
 
 
 @event.listens_for(OrmSession, "before_commit")
@@ -247,9 +250,12 @@ _COLUMNS = ("seq", "at", "actor", "action", "record_kind", "record_id", "detail"
             "hash")
 _HEAD = select(*(_TABLE.c[name] for name in _COLUMNS)).order_by(_TABLE.c.seq.desc()).limit(1)
 _INSERT = insert(_TABLE)
-# On PostgreSQL the chain's advisory lock and then its head, in one round trip (migration 0021).
-_LOCKED_HEAD = text(f"SELECT {', '.join(_COLUMNS)} FROM candor_audit_head(:id)").columns(
+# On PostgreSQL the chain's advisory lock and then its head, in one round trip (migration 0021);
+# the id cast to the function's own argument type, so no other overload is picked.
+_LOCKED_HEAD = text(
+    f"SELECT {', '.join(_COLUMNS)} FROM candor_audit_head(CAST(:id AS bigint))").columns(
     *(_TABLE.c[name] for name in _COLUMNS))
+_LOCK = text("SELECT pg_advisory_xact_lock(:id)")
 _Head = Mapping[str, Any]  # the newest link's columns
 
 
@@ -257,10 +263,13 @@ def _locked_head(session: OrmSession) -> _Head | None:
     """Take the chain's lock (every append waits for it until its transaction ends; SQLite's one
     writer needs none), then read the chain's newest link: None for an empty chain."""
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        row = connection.execute(_LOCKED_HEAD, {"id": _LOCK_ID}).first()
-    else:
+    if connection.dialect.name != "postgresql":
         row = connection.execute(_HEAD).first()
+    elif session.info.get(LOCK_APART):
+        connection.execute(_LOCK, {"id": _LOCK_ID})
+        row = connection.execute(_HEAD).first()
+    else:
+        row = connection.execute(_LOCKED_HEAD, {"id": _LOCK_ID}).first()
     return None if row is None else dict(row._mapping)
 
 

@@ -180,10 +180,11 @@ class Database:
 
     engine: Engine
     # SQLite has one writer at a time. Threads of this process queue for it here, and those that
-    # queue together commit together, each in a SAVEPOINT of its own, with one fsync for all
-    # (storage.group_commit). Left to SQLite's busy handler they would poll it, sleeping up to
-    # 100 ms between tries, and each would wait for its own fsync. (Other processes, a `candor`
-    # command beside the server, still meet `busy_timeout`.) None on PostgreSQL.
+    # queue together commit together, each after the first in a SAVEPOINT of its own, with one
+    # fsync for all (storage.group_commit). Left to SQLite's busy handler they would poll it,
+    # sleeping up to 100 ms between tries, and each would wait for its own fsync. (Other
+    # processes, a `candor` command beside the server, still meet `busy_timeout`.) None on
+    # PostgreSQL.
     group: GroupCommit | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:

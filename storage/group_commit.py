@@ -2,8 +2,8 @@
 
 SQLite has one writer, and with `synchronous=FULL` each COMMIT waits for the disk (an fsync).
 Twenty officers at once would each wait for their own. Here the units of work that queue for the
-writer run one after the other inside one transaction, each in a SAVEPOINT of its own, and the
-last of them commits the batch: one fsync for all. The batch's first unit needs no SAVEPOINT
+writer run one after the other inside one transaction, each after the first in a SAVEPOINT of
+its own, and the last of them commits the batch: one fsync for all. The first unit needs none
 (nothing else is in the transaction yet): when it fails, the whole transaction is rolled back and
 the batch ends, so one unit at a time pays no SAVEPOINT and RELEASE.
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, inspect, text
 from sqlmodel import Session
 
-from storage.audit import AuditLog
+from storage.audit import LOCK_APART, AuditLog
 from storage.db import Database
 from storage.keyring import Keyring
 from storage.vocabulary import AuditAction, RecordKind
@@ -101,7 +101,8 @@ def downgrade(db: Database, revision: str, *, keyring: Callable[[], Keyring] | N
 def _audit(connection: Connection, keyring: Keyring, action: AuditAction,
            counts: dict[str, Any]) -> None:
     # In the migration's own transaction: the rows moved and their record commit together.
-    with Session(bind=connection) as session:
+    # A step may stop below 0021, which adds the function reading the chain's head under its lock.
+    with Session(bind=connection, info={LOCK_APART: True}) as session:
         AuditLog(lambda: keyring).db_append(
             session, actor="system", action=action, record_kind=RecordKind.SCHEMA, record_id="-",
             detail={name: int(count) for name, count in sorted(counts.items())})

@@ -143,6 +143,24 @@ def test_upgrading_from_0007_seals_the_plain_ids_and_leaves_none_behind(database
         db.dispose()
 
 
+def test_an_upgrade_that_stops_short_of_the_newest_schema_seals_and_audits(database_url, keyring,
+                                                                           vault, audit):
+    # Given a database at 0007 holding plain ids
+    db = Database.from_url(database_url)
+    try:
+        plain_rows_at_0007(db)
+        # When it is upgraded to 0009 only (before the audit chain's head function, 0021)
+        migrate.upgrade(db, "0009", keyring=lambda: keyring)
+        # Then the ids are sealed, and the upgrade's audit event is on a chain that verifies
+        assert migrate.current_revision(db) == "0009"
+        with db.read() as session:
+            assert identities.db_person_id(session, vault, Platform.SLACK, SLACK_ID) == 1
+            assert audit.verify(session).ok
+            assert session.execute(sa.text("SELECT count(*) FROM auditevent")).scalar_one() == 1
+    finally:
+        db.dispose()
+
+
 def test_without_the_key_the_upgrade_stops_and_changes_nothing(database_url):
     db = Database.from_url(database_url)
     try:

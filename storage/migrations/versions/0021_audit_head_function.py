@@ -5,7 +5,9 @@ head: two round trips, the second only once the first had returned, because the 
 read with a snapshot taken after the lock is held (READ COMMITTED takes one per statement).
 `candor_audit_head(lock_id)` does both in one call: a VOLATILE PL/pgSQL function takes a fresh
 snapshot for each statement it runs, so its read sees every link committed before the lock was
-granted. Nothing sealed is touched; SQLite (one writer) has no lock and no function.
+granted. It reads the schema it was made in (its search path is fixed at creation), and Candor
+calls it with a `bigint`, its own argument type. Nothing sealed is touched; SQLite (one writer)
+has no lock and no function.
 """
 from alembic import op
 
@@ -19,7 +21,9 @@ def upgrade() -> None:
         return
     op.execute("""
         CREATE FUNCTION candor_audit_head(lock_id bigint) RETURNS SETOF auditevent
-        LANGUAGE plpgsql VOLATILE AS $$
+        LANGUAGE plpgsql VOLATILE
+        SET search_path FROM CURRENT  -- the chain's own schema, whatever the caller's path
+        AS $$
         BEGIN
             PERFORM pg_advisory_xact_lock(lock_id);
             -- a statement of its own: its snapshot is taken once the lock is held
