@@ -22,24 +22,41 @@ import hmac
 import json
 import secrets
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.exceptions import InvalidKey, InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-from sqlalchemy import insert
+from sqlalchemy import bindparam, delete, insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, func, select
 
 from storage.keyring import CryptoError, Keyring, KeyringError, b64
 from storage.models import DataKey
 from storage.vocabulary import RecordKind
 
-_INSERT_DATA_KEY = insert(DataKey.__table__)  # type: ignore[attr-defined]
+# A data key's row is written, read and deleted with these Core statements, built once: every
+# record sealed or opened asks for one (an ORM object and a statement built each time cost five
+# times the read itself), and nothing of a key waits in a session's flush.
+_KEYS = DataKey.__table__  # type: ignore[attr-defined]
+_INSERT_DATA_KEY = insert(_KEYS)
+_OF_RECORD = (_KEYS.c.record_kind == bindparam("kind")) & (_KEYS.c.record_id == bindparam("id"))
+_KEY_OF = select(_KEYS.c.master_version, _KEYS.c.wrapped).where(_OF_RECORD)
+_DELETE_KEY = delete(_KEYS).where(_OF_RECORD).returning(_KEYS.c.id)
 _GATHERED = "candor_new_data_keys"  # session.info: the new data keys `keys_together` writes
 _FORMAT = b"\x01"  # leading byte of every ciphertext: lets the format change later
 _NONCE = 12
+
+
+@dataclass
+class _Gathered:
+    """The new data keys a `keys_together` block writes at its end, and the SAVEPOINT (or None)
+    it began in."""
+
+    savepoint: object | None
+    rows: list[dict[str, Any]] = field(default_factory=list)
 
 
 class SealedOpenError(CryptoError):
@@ -135,11 +152,11 @@ class Vault:
                   new: bool = False) -> bytes:
         if new:  # a record id just drawn at random has no key yet: skip the lookup
             return self._new_data_key(session, kind=kind, record_id=record_id)
-        row = session.exec(
-            select(DataKey).where(DataKey.record_kind == kind, DataKey.record_id == record_id)
-        ).first()
+        row = session.connection().execute(
+            _KEY_OF, {"kind": str(kind), "id": record_id}).first()
         if row is not None:
-            return self.unwrap(row.master_version, row.wrapped, kind=kind, record_id=record_id)
+            version, wrapped = row
+            return self.unwrap(version, wrapped, kind=kind, record_id=record_id)
         if not create:
             raise ShreddedError(f"{kind} {record_id}: its data key is gone (shredded)")
         return self._new_data_key(session, kind=kind, record_id=record_id)
@@ -152,10 +169,10 @@ class Vault:
         # inside `keys_together`, at the block's end, with the block's other new keys.
         row = {"record_kind": str(kind), "record_id": record_id, "master_version": version,
                "wrapped": wrapped}
-        gathered = session.info.get(_GATHERED)
-        if gathered is not None:
-            gathered.append(row)
-        else:
+        gathered: _Gathered | None = session.info.get(_GATHERED)
+        if gathered is not None and session.get_nested_transaction() is gathered.savepoint:
+            gathered.rows.append(row)
+        else:  # a SAVEPOINT opened inside the block: the key goes (or stays) with its record
             session.connection().execute(_INSERT_DATA_KEY, row)
         return data_key
 
@@ -163,21 +180,28 @@ class Vault:
     def keys_together(self, session: Session) -> Iterator[None]:
         """The data keys of the records sealed new in the block are written at its end, in one
         statement (a statement less per record on a hot path: a report and its alert). For a
-        block that does not read those keys back and does not roll back a SAVEPOINT of its own
-        after sealing (its key would be written for a record that is not). When the block
-        raises, none is written (its transaction is rolled back). A block inside another
-        leaves its keys to the outer one."""
+        block that does not read those keys back (the key is not there yet). A key sealed
+        inside a SAVEPOINT opened in the block is written at once, so it is rolled back with its
+        record. When the block raises, the keys gathered so far are still written (a caller
+        that catches the error and commits keeps records that open); when its transaction
+        cannot take them any more, the block's own error is what the caller sees. A block
+        inside another leaves its keys to the outer one."""
         if _GATHERED in session.info:
             yield
             return
-        gathered: list[dict[str, Any]] = []
+        gathered = _Gathered(session.get_nested_transaction())
         session.info[_GATHERED] = gathered
         try:
             yield
-        finally:
+        except BaseException:
             del session.info[_GATHERED]
-        if gathered:
-            session.connection().execute(_INSERT_DATA_KEY, gathered)
+            if gathered.rows:
+                with suppress(SQLAlchemyError):  # a failed transaction: it is rolled back
+                    session.connection().execute(_INSERT_DATA_KEY, gathered.rows)
+            raise
+        del session.info[_GATHERED]
+        if gathered.rows:
+            session.connection().execute(_INSERT_DATA_KEY, gathered.rows)
 
     # records
 
@@ -220,14 +244,10 @@ class Vault:
         return value
 
     def shred(self, session: Session, *, kind: RecordKind, record_id: str) -> bool:
-        """Delete the record's data key; its ciphertexts can never be opened again."""
-        row = session.exec(
-            select(DataKey).where(DataKey.record_kind == kind, DataKey.record_id == record_id)
-        ).first()
-        if row is None:
-            return False
-        session.delete(row)
-        return True
+        """Delete the record's data key; its ciphertexts can never be opened again. False when
+        it had none (shredded before)."""
+        return session.connection().execute(
+            _DELETE_KEY, {"kind": str(kind), "id": record_id}).first() is not None
 
     def check(self, session: Session) -> None:
         """Raise `KeyringError` unless this keyring opens the data already stored (one key per

@@ -286,3 +286,30 @@ def test_records_sealed_together_open_once_their_keys_are_written_at_the_blocks_
         raise ValueError("refused")
     with database.read() as session:
         assert len(session.exec(select(DataKey.id)).all()) == 3
+
+
+def test_keys_sealed_together_stay_with_their_records_through_savepoints_and_caught_errors(
+        database, vault):
+    # Given a block that seals a record inside a SAVEPOINT that is rolled back, and one that
+    # seals a record kept, then fails, its error caught and its unit of work committed
+    kept, undone, caught = new_id(), new_id(), new_id()
+    with database.write() as session:
+        with vault.keys_together(session):
+            vault.seal(session, kind=RecordKind.REPORT, record_id=kept, data={}, new=True)
+            nested = session.begin_nested()
+            vault.seal(session, kind=RecordKind.REPORT, record_id=undone, data={}, new=True)
+            nested.rollback()
+        blob = b""
+        try:
+            with vault.keys_together(session):
+                blob = vault.seal(session, kind=RecordKind.REPORT, record_id=caught,
+                                  data={"what": CANARY}, new=True)
+                raise ValueError("a later step refused")
+        except ValueError:
+            pass
+    # Then the record rolled back left no key, and the others each have theirs: the one kept
+    # despite the error opens
+    with database.read() as session:
+        assert sorted(session.exec(select(DataKey.record_id)).scalars()) == sorted([kept, caught])
+        assert vault.unseal(session, kind=RecordKind.REPORT, record_id=caught,
+                            blob=blob) == {"what": CANARY}
