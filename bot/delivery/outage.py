@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, and_, func, or_, update
+from sqlalchemy import ColumnElement, CursorResult, and_, bindparam, func, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, delete, select
 
@@ -108,8 +108,12 @@ def db_outage_begin(session: Session, *, platform: Platform, cause: str, now: da
 
 
 def db_outage_end(session: Session, *, platform: Platform) -> None:
-    """A committee notice got through: the outage, if any, is over."""
-    session.exec(delete(DeliveryOutage).where(col(DeliveryOutage.platform) == platform))
+    """A committee notice got through: the outage, if any, is over (every delivery asks)."""
+    session.connection().execute(_END, {"on": platform})
+
+
+_OUTAGES = DeliveryOutage.__table__  # type: ignore[attr-defined]
+_END = delete(_OUTAGES).where(_OUTAGES.c.platform == bindparam("on"))  # built once
 
 
 def db_outages(session: Session) -> list[DeliveryOutage]:

@@ -39,9 +39,8 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, case, or_, update
+from sqlalchemy import bindparam, case, or_, update
 from sqlmodel import Session, col, select
 
 from bot.core import Core
@@ -196,13 +195,8 @@ class Relay:
             return item
         until = max(self.core.now() + self.policy.lease, item.lease)
         with self.db.write() as session:
-            result = cast(CursorResult[Any], session.exec(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id) == item.id,
-                       col(OutboxMessage.state) == OutboxState.PENDING,
-                       col(OutboxMessage.claimed_until) == item.lease)
-                .values(claimed_until=until)))
-            held = result.rowcount == 1
+            held = session.connection().execute(
+                _HOLD, {"row": item.id, "lease": item.lease, "until": until}).rowcount == 1
         if not held:
             log.info("outbox %s is no longer this relay's; not sent", item.id)
             return None
@@ -324,23 +318,10 @@ class Relay:
 
     def delivered(self, item: Item, *, channel: str | None, message_id: str | None) -> None:
         now = self.core.now()
-        table = OutboxMessage.__table__  # type: ignore[attr-defined]
         with self.db.write() as session:
             # One statement marks the row and says what it was (no ORM object is loaded).
-            marked = session.connection().execute(
-                update(table)
-                .where(table.c.id == item.id, table.c.state != OutboxState.DELIVERED)
-                .values(state=OutboxState.DELIVERED, delivered_at=now, in_doubt=False,
-                        attempts=table.c.attempts + 1, claimed_until=None, blocked=False,
-                        # Only a post in the committee channel is edited later; a person's chat
-                        # and the id of a post in it would say, beside the row's key, whom the
-                        # notice went to.
-                        platform_channel=case((table.c.kind == DM, table.c.platform_channel),
-                                              else_=channel),
-                        platform_message_id=case((table.c.kind == DM,
-                                                  table.c.platform_message_id),
-                                                 else_=message_id))
-                .returning(table.c.kind, table.c.platform)).first()
+            marked = session.connection().execute(_DELIVERED, {
+                "row": item.id, "at": now, "channel": channel, "message": message_id}).first()
             if marked is None:  # gone, or recorded delivered already
                 return
             kind, platform = OutboxKind(marked.kind), marked.platform
@@ -426,15 +407,38 @@ DROPPED = "dropped_case_handled"  # last_error of a blocked notice dropped becau
 
 
 def db_due_now(session: Session, *, platform: Platform | None, now: datetime) -> int:
-    """Blocked notices waiting for their next try are due at once."""
-    query = (update(OutboxMessage)
-             .where(col(OutboxMessage.state) == OutboxState.PENDING,
-                    col(OutboxMessage.blocked).is_(True),
-                    col(OutboxMessage.next_attempt_at) > now)
-             .values(next_attempt_at=now))
-    if platform is not None:
-        query = query.where(col(OutboxMessage.platform) == platform)
-    return cast(CursorResult[Any], session.exec(query)).rowcount
+    """Blocked notices waiting for their next try are due at once (every delivery asks, for its
+    platform). Returns how many."""
+    if platform is None:
+        return session.connection().execute(_DUE_NOW, {"at": now}).rowcount
+    return session.connection().execute(
+        _DUE_NOW_ON, {"at": now, "on": platform}).rowcount
+
+
+# Statements on every delivery, built once (Core: no ORM object of the row is in the session).
+_ROWS = OutboxMessage.__table__  # type: ignore[attr-defined]
+_HOLD = (update(_ROWS)
+         .where(_ROWS.c.id == bindparam("row"), _ROWS.c.state == OutboxState.PENDING,
+                _ROWS.c.claimed_until == bindparam("lease"))
+         .values(claimed_until=bindparam("until")))
+_DUE_NOW = (update(_ROWS)
+            .where(_ROWS.c.state == OutboxState.PENDING, _ROWS.c.blocked.is_(True),
+                   _ROWS.c.next_attempt_at > bindparam("at"))
+            .values(next_attempt_at=bindparam("at")))
+_DUE_NOW_ON = _DUE_NOW.where(_ROWS.c.platform == bindparam("on"))
+_DELIVERED = (
+    update(_ROWS)
+    .where(_ROWS.c.id == bindparam("row"), _ROWS.c.state != OutboxState.DELIVERED)
+    .values(state=OutboxState.DELIVERED, delivered_at=bindparam("at"), in_doubt=False,
+            attempts=_ROWS.c.attempts + 1, claimed_until=None, blocked=False,
+            # Only a post in the committee channel is edited later; a person's chat and the id
+            # of a post in it would say, beside the row's key, whom the notice went to.
+            platform_channel=case((_ROWS.c.kind == DM, _ROWS.c.platform_channel),
+                                  else_=bindparam("channel", type_=_ROWS.c.platform_channel.type)),
+            platform_message_id=case(
+                (_ROWS.c.kind == DM, _ROWS.c.platform_message_id),
+                else_=bindparam("message", type_=_ROWS.c.platform_message_id.type)))
+    .returning(_ROWS.c.kind, _ROWS.c.platform))
 
 
 def _settled(session: Session, key: str) -> bool:
