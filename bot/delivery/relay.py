@@ -39,9 +39,12 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import bindparam, case, or_, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.core import Core
 from bot.delivery.outage import COMMITTEE_KINDS, db_outage_begin, db_outage_end
@@ -130,29 +133,17 @@ class Relay:
     def claim(self, platform: Platform, *, limit: int = 20) -> list[Item]:
         now = self.core.now()
         items: list[Item] = []
-        due = (OutboxMessage.platform == platform,
-               OutboxMessage.state == OutboxState.PENDING,
-               col(OutboxMessage.next_attempt_at) <= now,
-               or_(col(OutboxMessage.claimed_until).is_(None),
-                   col(OutboxMessage.claimed_until) < now))
+        due = {"on": platform, "at": now}
         # On SQLite a pass that finds nothing due (a tick's, most often) says so with a read,
         # without taking the one writer the officers' events queue for. PostgreSQL has no such
         # writer: the claim's own SELECT ... SKIP LOCKED finds it out as cheaply, and a read first
         # would be three more round trips before every notice the notifier was woken for.
         if self.db.is_sqlite:
             with self.db.read() as session:
-                if session.exec(select(OutboxMessage.id).where(*due).limit(1)).first() is None:
+                if session.connection().execute(_ANY_DUE, due).first() is None:
                     return []
         with self.db.write() as session:
-            query = (
-                select(OutboxMessage)
-                .where(*due)
-                .order_by(col(OutboxMessage.created_at))
-                .limit(limit)
-            )
-            if self.db.is_postgres:
-                query = query.with_for_update(skip_locked=True)
-            for row in session.exec(query).all():
+            for row in session.exec(_due_rows(self.db.is_postgres, limit), params=due).all():
                 try:
                     item = self._open(session, row, now)
                 except CryptoError as exc:
@@ -417,6 +408,19 @@ def db_due_now(session: Session, *, platform: Platform | None, now: datetime) ->
 
 # Statements on every delivery, built once (Core: no ORM object of the row is in the session).
 _ROWS = OutboxMessage.__table__  # type: ignore[attr-defined]
+# What a claim takes: a platform's pending rows due at a moment, their lease (if any) over.
+_DUE = (_ROWS.c.platform == bindparam("on"), _ROWS.c.state == OutboxState.PENDING,
+        _ROWS.c.next_attempt_at <= bindparam("at"),
+        or_(_ROWS.c.claimed_until.is_(None), _ROWS.c.claimed_until < bindparam("at")))
+_ANY_DUE = sa_select(_ROWS.c.id).where(*_DUE).limit(1)
+
+
+@cache
+def _due_rows(postgres: bool, limit: int) -> SelectOfScalar[OutboxMessage]:
+    """The claim's rows (ORM objects: the claim changes them), the oldest first; on PostgreSQL
+    locked, skipping those another relay is claiming. Built once per limit."""
+    query = select(OutboxMessage).where(*_DUE).order_by(col(OutboxMessage.created_at)).limit(limit)
+    return query.with_for_update(skip_locked=True) if postgres else query
 _HOLD = (update(_ROWS)
          .where(_ROWS.c.id == bindparam("row"), _ROWS.c.state == OutboxState.PENDING,
                 _ROWS.c.claimed_until == bindparam("lease"))
