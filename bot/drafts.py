@@ -12,8 +12,11 @@ session; it never commits and writes no audit row (a draft is nobody's record ye
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import bindparam
+from sqlalchemy import and_, bindparam, delete, insert, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot import intake
@@ -21,61 +24,84 @@ from bot.core import Core
 from bot.messages import Actor
 from bot.schedule import reminders
 from bot.schedule.dues import DraftState
-from storage.crypto import Vault
+from storage.crypto import Vault, seal_record
 from storage.identities import PlatformAccount
-from storage.models import Conversation
+from storage.models import Conversation, DataKey
 from storage.vocabulary import RecordKind
 
 KIND = RecordKind.DRAFT  # the record kind its data keys are filed under
 
 
-def _key(core: Core, actor: Actor) -> str:
-    return core.vault.tag("conversation", actor.platform.value, actor.user_id)
+class _Found(NamedTuple):
+    """A draft's row as read, with its data key (None for either: shredded)."""
+
+    key: str
+    updated_at: datetime
+    body: bytes
+    version: int | None
+    wrapped: bytes | None
 
 
-# Built once (every turn of a conversation reads it).
-_BY_TAGS = select(Conversation).where(col(Conversation.key).in_(bindparam("tags", expanding=True)))
+# Every turn of a conversation reads and writes its draft: with Core statements built once (no
+# ORM object), the row read with its data key in one query, as a person's id is
+# (storage.identities). Nothing of a draft waits in the session's flush.
+_ROWS = Conversation.__table__  # type: ignore[attr-defined]
+_KEYS = DataKey.__table__  # type: ignore[attr-defined]
+_BY_TAGS = (sa_select(_ROWS.c.key, _ROWS.c.updated_at, _ROWS.c.body, _KEYS.c.master_version,
+                      _KEYS.c.wrapped)
+            .outerjoin(_KEYS, and_(_KEYS.c.record_kind == KIND, _KEYS.c.record_id == _ROWS.c.key))
+            .where(_ROWS.c.key.in_(bindparam("tags", expanding=True))))
+_INSERT = insert(_ROWS)
+_UPDATE = (update(_ROWS).where(_ROWS.c.key == bindparam("row"))
+           .values(body=bindparam("sealed"), updated_at=bindparam("day")))
+_DELETE = delete(_ROWS).where(_ROWS.c.key == bindparam("row"))
 
 
-def _row(session: Session, core: Core, actor: Actor) -> Conversation | None:
+def _found(session: Session, core: Core, actor: Actor) -> _Found | None:
     # Under any index key the keyring holds: an index-key rotation re-tags drafts meanwhile
     # (`db_retag`), and one saved under the old key moves to the new one when saved again.
     tags = core.vault.tags("conversation", actor.platform.value, actor.user_id)
-    rows = session.exec(_BY_TAGS, params={"tags": tags}).all()
+    rows = [_Found(*row) for row in session.connection().execute(_BY_TAGS, {"tags": tags})]
     return min(rows, key=lambda r: tags.index(r.key), default=None)
 
 
 def db_load(session: Session, core: Core, actor: Actor) -> tuple[intake.Draft | None, bool]:
     """`actor`'s draft, or None; True beside None when it had expired (and was dropped now)."""
-    row = _row(session, core, actor)
-    if row is None:
+    found = _found(session, core, actor)
+    if found is None:
         return None, False
-    if reminders.expired_drafts([DraftState(row.key, row.updated_at)], core.now(),
+    if reminders.expired_drafts([DraftState(found.key, found.updated_at)], core.now(),
                                 core.schedule):
-        _drop(session, core, row)
+        _drop_key(session, core, found.key)
         return None, True
-    data = core.vault.unseal(session, kind=RecordKind.DRAFT, record_id=row.key, blob=row.body)
+    data = core.vault.unseal_wrapped(found.version, found.wrapped, kind=KIND,
+                                     record_id=found.key, blob=found.body)
     return intake.Draft.from_json(data["draft"]), False
 
 
 def db_save(session: Session, core: Core, actor: Actor, draft: intake.Draft | None) -> None:
     """Keep `draft` as `actor`'s; None drops theirs."""
-    key = _key(core, actor)
-    row = _row(session, core, actor)
-    if row is not None and (draft is None or row.key != key):
-        _drop(session, core, row)
-        session.flush()
-        row = None
+    key = core.vault.tag("conversation", actor.platform.value, actor.user_id)
+    found = _found(session, core, actor)
+    if found is not None and (draft is None or found.key != key):
+        _drop_key(session, core, found.key)
+        found = None
     if draft is None:
         return
-    body = core.vault.seal(session, kind=RecordKind.DRAFT, record_id=key,
-                           data={"draft": draft.to_json()})
-    # The plain time is the day only: a finer one would line up with the person's next steps.
-    if row is None:
-        session.add(Conversation(key=key, updated_at=core.today_start(), body=body))
+    data = {"draft": draft.to_json()}
+    if found is not None and found.version is not None and found.wrapped is not None:
+        # its data key, read with the row: sealed again under it
+        data_key = core.vault.unwrap(found.version, found.wrapped, kind=KIND, record_id=key)
+        body = seal_record(data_key, data, kind=KIND, record_id=key)
     else:
-        row.body, row.updated_at = body, core.today_start()
-        session.add(row)
+        body = core.vault.seal(session, kind=KIND, record_id=key, data=data)
+    # The plain time is the day only: a finer one would line up with the person's next steps.
+    if found is None:
+        session.connection().execute(_INSERT, {"key": key, "updated_at": core.today_start(),
+                                               "body": body})
+    else:
+        session.connection().execute(_UPDATE, {"row": key, "day": core.today_start(),
+                                               "sealed": body})
 
 
 def db_drop(session: Session, core: Core, keys: Iterable[str]) -> int:
@@ -92,6 +118,12 @@ def db_drop(session: Session, core: Core, keys: Iterable[str]) -> int:
 def _drop(session: Session, core: Core, row: Conversation) -> None:
     core.vault.shred(session, kind=RecordKind.DRAFT, record_id=row.key)
     session.delete(row)
+
+
+def _drop_key(session: Session, core: Core, key: str) -> None:
+    """`_drop`, for a row read with Core (no ORM object of it in the session)."""
+    core.vault.shred(session, kind=KIND, record_id=key)
+    session.connection().execute(_DELETE, {"row": key})
 
 
 def db_retag(session: Session, vault: Vault, accounts: Iterable[PlatformAccount]) -> int:
