@@ -18,10 +18,11 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot import actions, drafts, intake, once, pending, receipts, report_form
-from bot.core import Core, db_active
+from bot.core import Core
 from bot.evidence import offers
 from bot.messages import Actor, Choice, Choices, Document, FormErrors, Reply, Text
 from bot.report_content import BY_NAME
@@ -40,13 +41,19 @@ log = logging.getLogger("candor.filing")
 def db_members(session: Session, person: Person) -> list[intake.Member]:
     """Whom `person` may name as kept away from their report: the committee, less themselves,
     and the people the committee may designate (issue 22), their organisation beside their name."""
-    # One read of both (each by name), split by kind: every report form asks for it.
-    people = [(p.id, p) for p in db_active(session, PersonKind.COMMITTEE, PersonKind.DESIGNEE)
-              if p.id is not None and p.id != person.id]
-    return ([intake.Member(i, p.name) for i, p in people if p.kind is PersonKind.COMMITTEE]
-            + [intake.Member(i, reporting.designee_name(p.name, p.affiliation or ""),
+    # One read of both (each by name, the columns only), split by kind: every report form asks.
+    people = [p for p in session.connection().execute(_MEMBERS) if p.id != person.id]
+    return ([intake.Member(p.id, p.name) for p in people if p.kind is PersonKind.COMMITTEE]
+            + [intake.Member(p.id, reporting.designee_name(p.name, p.affiliation or ""),
                              designee=True)
-               for i, p in people if p.kind is PersonKind.DESIGNEE])
+               for p in people if p.kind is PersonKind.DESIGNEE])
+
+
+_PEOPLE = Person.__table__  # type: ignore[attr-defined]
+_MEMBERS = (sa_select(_PEOPLE.c.id, _PEOPLE.c.name, _PEOPLE.c.kind, _PEOPLE.c.affiliation)
+            .where(_PEOPLE.c.kind.in_([PersonKind.COMMITTEE, PersonKind.DESIGNEE]),
+                   _PEOPLE.c.active == True)  # noqa: E712
+            .order_by(_PEOPLE.c.name))  # built once
 
 
 def db_offer(session: Session, core: Core, person: Person, actor: Actor, *,
