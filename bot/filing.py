@@ -97,7 +97,10 @@ def db_advance(session: Session, core: Core, person: Person, actor: Actor, draft
 def db_submit_form(session: Session, core: Core, person: Person, actor: Actor, *, form_id: str,
                    token: str, values: dict[str, Any]) -> list[Reply]:
     """The report form `form_id` (one-time `token`, if any) sent with `values`."""
-    checked = report_form.validate_form(values, db_members(session, person))
+    # Whom the reporter may keep away is read only when the form keeps someone away (a check of
+    # the names chosen, which nothing else in the form needs).
+    members = db_members(session, person) if values.get("exclude") else []
+    checked = report_form.validate_form(values, members)
     if isinstance(checked, dict):
         return [FormErrors(form_id, checked)]
     if token and once.form_expired(token, core.now()):
