@@ -5,8 +5,9 @@ Lives here: `db_load` (a draft, or None and whether it had expired), `db_save` (
 `db_drop` (by row keys: the sweep's expired drafts). The draft's steps are `bot.intake`'s; the
 lifetime rule is `bot.schedule.reminders.expired_drafts`. Used by `bot.commands`, `bot.filing`
 and `bot.sweep`.
-May touch: the `Conversation` table and the vault (seal, open, shred) through the caller's
-session; it never commits and writes no audit row (a draft is nobody's record yet).
+May touch: the `Conversation` table, the `DataKey` rows of drafts (read with a draft's row) and
+the vault (seal, open, shred) through the caller's session; it never commits and writes no audit
+row (a draft is nobody's record yet).
 """
 
 from __future__ import annotations
@@ -96,12 +97,15 @@ def db_save(session: Session, core: Core, actor: Actor, draft: intake.Draft | No
     else:
         body = core.vault.seal(session, kind=KIND, record_id=key, data=data)
     # The plain time is the day only: a finer one would line up with the person's next steps.
-    if found is None:
-        session.connection().execute(_INSERT, {"key": key, "updated_at": core.today_start(),
-                                               "body": body})
-    else:
-        session.connection().execute(_UPDATE, {"row": key, "day": core.today_start(),
-                                               "sealed": body})
+    day = core.today_start()
+    if found is not None and session.connection().execute(
+            _UPDATE, {"row": key, "day": day, "sealed": body}).rowcount == 1:
+        return
+    if found is not None:
+        # Dropped meanwhile by another unit (the sweep's, an expired draft's), its data key with
+        # it: sealed again under a new key, and written anew.
+        body = core.vault.seal(session, kind=KIND, record_id=key, data=data)
+    session.connection().execute(_INSERT, {"key": key, "updated_at": day, "body": body})
 
 
 def db_drop(session: Session, core: Core, keys: Iterable[str]) -> int:

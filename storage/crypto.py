@@ -50,6 +50,13 @@ _FORMAT = b"\x01"  # leading byte of every ciphertext: lets the format change la
 _NONCE = 12
 
 
+def _in_transaction(session: Session) -> bool:
+    """Whether the driver still holds the session's transaction: SQLite rolls it all back on
+    some errors (a full disk) and would then take a write in autocommit."""
+    driver = session.connection().connection.dbapi_connection
+    return bool(getattr(driver, "in_transaction", True))
+
+
 @dataclass
 class _Gathered:
     """The new data keys a `keys_together` block writes at its end, and the SAVEPOINT (or None)
@@ -195,7 +202,7 @@ class Vault:
             yield
         except BaseException:
             del session.info[_GATHERED]
-            if gathered.rows:
+            if gathered.rows and _in_transaction(session):
                 with suppress(SQLAlchemyError):  # a failed transaction: it is rolled back
                     session.connection().execute(_INSERT_DATA_KEY, gathered.rows)
             raise

@@ -309,6 +309,8 @@ class Relay:
 
     def delivered(self, item: Item, *, channel: str | None, message_id: str | None) -> None:
         now = self.core.now()
+        if item.delivery.target != CHANNEL:  # a person's chat: its place is not kept (below)
+            channel = message_id = None
         with self.db.write() as session:
             # One statement marks the row and says what it was (no ORM object is loaded).
             marked = session.connection().execute(_DELIVERED, {
@@ -406,7 +408,7 @@ def db_due_now(session: Session, *, platform: Platform | None, now: datetime) ->
         _DUE_NOW_ON, {"at": now, "on": platform}).rowcount
 
 
-# Statements on every delivery, built once (Core: no ORM object of the row is in the session).
+# Statements on every delivery, built once.
 _ROWS = OutboxMessage.__table__  # type: ignore[attr-defined]
 # What a claim takes: a platform's pending rows due at a moment, their lease (if any) over.
 _DUE = (_ROWS.c.platform == bindparam("on"), _ROWS.c.state == OutboxState.PENDING,
@@ -421,6 +423,7 @@ def _due_rows(postgres: bool, limit: int) -> SelectOfScalar[OutboxMessage]:
     locked, skipping those another relay is claiming. Built once per limit."""
     query = select(OutboxMessage).where(*_DUE).order_by(col(OutboxMessage.created_at)).limit(limit)
     return query.with_for_update(skip_locked=True) if postgres else query
+# Core updates: no ORM object of the row is in their sessions.
 _HOLD = (update(_ROWS)
          .where(_ROWS.c.id == bindparam("row"), _ROWS.c.state == OutboxState.PENDING,
                 _ROWS.c.claimed_until == bindparam("lease"))

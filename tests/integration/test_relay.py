@@ -510,7 +510,16 @@ def test_a_delivery_keeps_where_a_channel_post_landed_and_not_where_a_direct_mes
         db_enqueue(session, world.core.vault, now=world.core.now(), key=f"attest-remind:{cfo.id}:y",
                    target=person_target(cfo.id), notice=Notice(title="Reminder"), platforms=SLACK)
     sender = FakeSender("a")
-    asyncio.run(Notifier(world.relay, {Platform.SLACK: sender}).run_once())
+    sent: list[object] = []
+
+    def parameters(_conn, _cursor, _statement, params, *_args) -> None:  # type: ignore[no-untyped-def]
+        sent.append(params)
+
+    event.listen(world.db.engine, "before_cursor_execute", parameters)
+    try:
+        asyncio.run(Notifier(world.relay, {Platform.SLACK: sender}).run_once())
+    finally:
+        event.remove(world.db.engine, "before_cursor_execute", parameters)
     assert len(sender.posts) == 2
     # Then each is delivered once, on its first attempt, with no lease left
     delivered = {row.key.partition(":")[0]: row for row in rows(world)}
@@ -523,3 +532,8 @@ def test_a_delivery_keeps_where_a_channel_post_landed_and_not_where_a_direct_mes
     assert delivered["test"].platform_message_id is not None
     dm = delivered["attest-remind"]
     assert (dm.platform_channel, dm.platform_message_id) == (None, None)
+    # nor sent to the database at all (a server logging statements would log it beside the row)
+    dm_post = next(f"a-{n}" for n, (_id, notice) in enumerate(sender.posts, 1)
+                   if notice.title == "Reminder")
+    assert delivered["test"].platform_message_id != dm_post
+    assert not [p for p in sent if dm_post in repr(p)]
