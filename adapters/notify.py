@@ -41,6 +41,8 @@ class Notifier:
         self._wake = asyncio.Event()
         self._paused_until: dict[Platform, datetime] = {}  # on the relay's clock
         self._recorded_at: float | None = None  # the recorder's last turn (time.monotonic)
+        # platforms a channel notice of this pass got through on (Relay.delivered's `recovered`)
+        self._recovered: set[Platform] = set()
 
     def wake(self) -> None:
         """Deliver now rather than at the next tick (called after the core wrote notices)."""
@@ -56,6 +58,7 @@ class Notifier:
             except Exception as exc:  # noqa: BLE001
                 log.error("recording pending reports failed: %s", type(exc).__name__)
         attempted = 0
+        self._recovered.clear()
         for platform, sender in self._senders.items():
             if self._paused(platform):
                 continue
@@ -168,8 +171,13 @@ class Notifier:
         return None
 
     async def _delivered(self, platform: Platform, item: Item, posted: Posted) -> None:
+        # The platform works again: the first channel notice of the pass that gets through says
+        # so (what it refused is due now, its outage over); the rest of the pass need not.
         await asyncio.to_thread(self._relay.delivered, item, channel=posted.channel or None,
-                                message_id=posted.message_id or None)
+                                message_id=posted.message_id or None,
+                                recovered=platform not in self._recovered)
+        if item.delivery.target == CHANNEL:
+            self._recovered.add(platform)
         if self._metrics is not None:
             self._metrics.delivered(platform, recovered=item.maybe_sent)
 

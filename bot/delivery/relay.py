@@ -307,7 +307,11 @@ class Relay:
         return replace(item, lease=lease,
                        addressees=tuple(a for a in item.addressees or () if a != addressee))
 
-    def delivered(self, item: Item, *, channel: str | None, message_id: str | None) -> None:
+    def delivered(self, item: Item, *, channel: str | None, message_id: str | None,
+                  recovered: bool = True) -> None:
+        """Record the notice delivered. `recovered`: also make what the platform refused due now
+        and end its outage (the platform works again); a notifier says so for the first notice
+        of its pass on a platform only, and the rest of the pass skips those two statements."""
         now = self.core.now()
         if item.delivery.target != CHANNEL:  # a person's chat: its place is not kept (below)
             channel = message_id = None
@@ -318,6 +322,8 @@ class Relay:
             if marked is None:  # gone, or recorded delivered already
                 return
             kind, platform = OutboxKind(marked.kind), marked.platform
+            if not recovered:
+                return
             # The platform works again: what it refused goes now, not at the end of its backoff.
             db_due_now(session, platform=platform, now=now)
             if kind in COMMITTEE_KINDS:

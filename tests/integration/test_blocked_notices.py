@@ -15,7 +15,7 @@ from adapters.notify import Notifier
 from adapters.senders import Blocked, Posted, Ref
 from bot import sanitize
 from bot.delivery.outage import committee_health, db_waiting
-from bot.delivery.outbox import FAILURE_PREFIX, db_enqueue
+from bot.delivery.outbox import FAILURE_PREFIX, db_enqueue, person_target
 from bot.delivery.relay import DROPPED, RetryPolicy
 from bot.messages import CHANNEL, Notice
 from storage.models import AuditEvent, DeliveryOutage, OutboxMessage, Report
@@ -132,6 +132,34 @@ async def test_a_post_that_gets_through_makes_the_blocked_notices_due_at_once(wo
     assert alert(world).next_attempt_at <= world.core.now()
     await notifier.run_once()
     assert alert(world).state is OutboxState.DELIVERED and len(alerts_posted(channel, world)) == 1
+
+
+async def test_a_pass_that_sends_a_direct_message_first_still_ends_the_outage(world):
+    # Given a channel that refused the alert (an outage), and works again
+    channel, notifier = refused_with_a_report(world, "not_in_channel")
+    await notifier.run_once()
+    with world.db.read() as session:
+        assert session.exec(select(DeliveryOutage)).all() != []
+    channel.refusing = None
+    world.clock.advance(seconds=300)
+    # When one pass sends a direct message first, then channel notices
+    cfo = world.people["cfo"]
+    with world.db.write() as session:
+        db_enqueue(session, world.core.vault, now=world.core.now() - timedelta(hours=1),
+                   key="test-dm:1", target=person_target(cfo.id), notice=Notice(title="A DM"),
+                   platforms=SLACK)
+        for n in range(3):
+            db_enqueue(session, world.core.vault, now=world.core.now(), key=f"later:{n}",
+                       target=CHANNEL, notice=sanitize.reminder("A later notice", ()),
+                       platforms=SLACK)
+    await notifier.run_once()
+    # Then the outage is over, and every notice went once
+    with world.db.read() as session:
+        assert session.exec(select(DeliveryOutage)).all() == []
+        assert {r.state for r in session.exec(select(OutboxMessage)).all()} == {
+            OutboxState.DELIVERED}
+    assert len(alerts_posted(channel, world)) == 1
+    assert problems(world) == {}
 
 
 async def test_retry_blocked_makes_the_refused_notices_due_now(world):
