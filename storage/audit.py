@@ -241,8 +241,6 @@ def _drop_pending(session: OrmSession) -> None:
     session.info.pop(_PENDING, None)
 
 
-
-
 # The chain's rows are written with Core statements (compiled once, cached), not ORM objects:
 # every audited transaction appends, so the unit of work's cost here is paid on every request.
 _TABLE = AuditEvent.__table__  # type: ignore[attr-defined]

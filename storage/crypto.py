@@ -33,6 +33,7 @@ from sqlalchemy import bindparam, delete, insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, func, select
 
+from storage.group_commit import driver_in_transaction
 from storage.keyring import CryptoError, Keyring, KeyringError, b64
 from storage.models import DataKey
 from storage.vocabulary import RecordKind
@@ -48,13 +49,6 @@ _DELETE_KEY = delete(_KEYS).where(_OF_RECORD).returning(_KEYS.c.id)
 _GATHERED = "candor_new_data_keys"  # session.info: the new data keys `keys_together` writes
 _FORMAT = b"\x01"  # leading byte of every ciphertext: lets the format change later
 _NONCE = 12
-
-
-def _in_transaction(session: Session) -> bool:
-    """Whether the driver still holds the session's transaction: SQLite rolls it all back on
-    some errors (a full disk) and would then take a write in autocommit."""
-    driver = session.connection().connection.dbapi_connection
-    return bool(getattr(driver, "in_transaction", True))
 
 
 @dataclass
@@ -202,7 +196,7 @@ class Vault:
             yield
         except BaseException:
             del session.info[_GATHERED]
-            if gathered.rows and _in_transaction(session):
+            if gathered.rows and driver_in_transaction(session.connection()):
                 with suppress(SQLAlchemyError):  # a failed transaction: it is rolled back
                     session.connection().execute(_INSERT_DATA_KEY, gathered.rows)
             raise

@@ -181,5 +181,11 @@ def _usable(batch: _Batch) -> bool:
     driver's own `in_transaction` tells."""
     if not batch.transaction.is_active or batch.connection.invalidated:
         return False
-    driver = batch.connection.connection.dbapi_connection
-    return bool(getattr(driver, "in_transaction", True))
+    return driver_in_transaction(batch.connection)
+
+
+def driver_in_transaction(connection: Connection) -> bool:
+    """Whether the driver itself still holds a transaction on `connection` (SQLite's says; a
+    driver that does not is taken to). SQLite rolls the whole transaction back on some errors (a
+    full disk) and would then take the next write in autocommit."""
+    return bool(getattr(connection.connection.dbapi_connection, "in_transaction", True))

@@ -429,6 +429,8 @@ def _due_rows(postgres: bool, limit: int) -> SelectOfScalar[OutboxMessage]:
     locked, skipping those another relay is claiming. Built once per limit."""
     query = select(OutboxMessage).where(*_DUE).order_by(col(OutboxMessage.created_at)).limit(limit)
     return query.with_for_update(skip_locked=True) if postgres else query
+
+
 # Core updates: no ORM object of the row is in their sessions.
 _HOLD = (update(_ROWS)
          .where(_ROWS.c.id == bindparam("row"), _ROWS.c.state == OutboxState.PENDING,
