@@ -194,9 +194,10 @@ def build_web(candor: Candor, *, with_scheduler: bool = True,
         senders[Platform.SLACK] = slack_sender
         secret = (settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret
                   else "")
-        bolt = build_app(service=candor.service, token=token, signing_secret=secret,
-                         api_url=settings.slack_api_url, wake=wake)
-        mounts.append(lambda app: keep_alive(app, [bolt.client, slack_sender.client]))
+        bolt, listeners = build_app(service=candor.service, token=token, signing_secret=secret,
+                                    api_url=settings.slack_api_url, wake=wake)
+        mounts.append(lambda app: keep_alive(app, [bolt.client, slack_sender.client],
+                                             settle=listeners.settle))
         if settings.slack_signing_secret is not None:
             mounts.append(lambda app: mount(app, bolt))
         if settings.slack_app_token is not None:

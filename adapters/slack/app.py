@@ -2,17 +2,19 @@
 events and render the core's replies. They decide nothing.
 
 Bolt verifies every request's signature and timestamp (401 otherwise). Listeners acknowledge
-first and work after, except a modal submission, whose acknowledgement must carry the field
-errors or the receipt (the receipt is shown in the modal, so it leaves no message history).
+first and work after (`SlackBridge.later`), except a modal submission, whose acknowledgement must
+carry the field errors or the receipt (the receipt is shown in the modal, so it leaves no message
+history).
 What Slack shares with Teams (the core off the event loop, the notifier's wake, the e-mail
 lookup of someone new) is adapters/bridge.py's.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +52,8 @@ from storage.vocabulary import Platform
 log = logging.getLogger("candor.slack")
 
 COMMANDS = ("/ethics", "/attest")
+# How long a stopping server waits for work it acknowledged to Slack and has not finished.
+SETTLE_SECONDS = 10.0
 # member_joined_channel (scope groups:read for private channels): the bot invited back into the
 # committee channel, so the notices it refused go now.
 EVENTS = ("message.im", "app_home_opened", "member_joined_channel")
@@ -70,6 +74,41 @@ class SlackBridge:
     client: AsyncWebClient
     # Each person's DM with the bot, as conversations.open gave it (it does not change).
     dm_channels: dict[str, str] = field(default_factory=dict)
+    # Work acknowledged to Slack and still running (kept so that it is not collected midway, and
+    # so that a stopping server lets it finish).
+    pending: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def later(self, work: Coroutine[Any, Any, None], body: dict[str, Any]) -> None:
+        """Run `work` after Slack has its answer; a failure is told as a listener's would be."""
+
+        async def guarded() -> None:
+            try:
+                await work
+            except Exception as error:  # noqa: BLE001  told as Bolt tells a listener's
+                await self.failed(error, body)
+
+        task = asyncio.get_running_loop().create_task(guarded())
+        self.pending.add(task)
+        task.add_done_callback(self.pending.discard)
+
+    async def settle(self, timeout: float = SETTLE_SECONDS) -> None:
+        """Let acknowledged work finish (a stopping server), for at most `timeout` seconds."""
+        if self.pending:
+            await asyncio.wait(set(self.pending), timeout=timeout)
+
+    async def failed(self, error: Exception, body: dict[str, Any]) -> None:
+        """A listener failed: logged by its type only (never the payload: it may carry a report,
+        nor the message), and the person is told, in their DM, that it did not work."""
+        if isinstance(error, BoltUnhandledRequestError):
+            return
+        log.error("Slack listener failed: %s", type(error).__name__)
+        user = ((body.get("user") or {}).get("id") or body.get("user_id")
+                or (body.get("event") or {}).get("user"))
+        if isinstance(user, str):
+            try:
+                await self.dm(user, [Text(refusals.INTERNAL_ERROR)])
+            except SlackApiError:
+                log.error("could not tell the user about the failure")
 
     async def actor(self, user_id: str) -> Actor:
         """The Slack user as the core knows them; the first time, matched by e-mail."""
@@ -142,7 +181,8 @@ class SlackBridge:
 
 
 def build_app(*, service: Service, token: str, signing_secret: str, api_url: str,
-              wake: Callable[[], None] = lambda: None) -> AsyncApp:
+              wake: Callable[[], None] = lambda: None) -> tuple[AsyncApp, SlackBridge]:
+    """The Bolt app, and what its listeners share (whose `settle` a stopping server awaits)."""
     # Answers to the person at hand (replies, modals) are not outbox notices: a rate limit or a
     # 5xx is retried here, in place, honouring Retry-After, before the answer is given up.
     client = AsyncWebClient(token=token, base_url=api_url, retry_handlers=[
@@ -152,12 +192,18 @@ def build_app(*, service: Service, token: str, signing_secret: str, api_url: str
     ])
     # Bolt's own logger would take the root's level and, at DEBUG, log every response body (a
     # receipt's secret among them); this one sits under "slack_bolt", which never goes below INFO.
+    # A listener runs before Slack gets its answer (process_before_response): the ones that
+    # acknowledge first hand their work to `SlackBridge.later`. Bolt's default would run every
+    # listener beside the answer and look for the acknowledgement every 10 ms, so a modal's
+    # answer (the receipt) waited up to 10 ms more, and each look was a turn of the event loop
+    # (issue 25: a tenth of the server's time with twenty forms at once).
     app = AsyncApp(signing_secret=signing_secret, client=client,
                    logger=logging.getLogger("slack_bolt.candor"),
-                   raise_error_for_unhandled_request=False)
-    into_core = Bridge(service, wake, platform=Platform.SLACK, surface=render.SURFACE)
-    add_listeners(app, SlackBridge(into_core, client))
-    return app
+                   raise_error_for_unhandled_request=False, process_before_response=True)
+    slack = SlackBridge(Bridge(service, wake, platform=Platform.SLACK, surface=render.SURFACE),
+                        client)
+    add_listeners(app, slack)
+    return app, slack
 
 
 def add_listeners(app: AsyncApp, slack: SlackBridge) -> None:
@@ -172,35 +218,48 @@ def add_listeners(app: AsyncApp, slack: SlackBridge) -> None:
         user, text = event.get("user"), event.get("text")
         if not isinstance(user, str) or not isinstance(text, str):
             return
-        actor = await slack.actor(user)
-        message = DirectMessage(actor, text, event_id=body.get("event_id"))
-        replies = await slack.bridge.handle(message)
-        await slack.dm(user, replies)
+
+        async def answer(user: str, text: str) -> None:
+            actor = await slack.actor(user)
+            message = DirectMessage(actor, text, event_id=body.get("event_id"))
+            replies = await slack.bridge.handle(message)
+            await slack.dm(user, replies)
+
+        slack.later(answer(user, text), body)
 
     @app.event("app_home_opened")
-    async def home(event: dict[str, Any]) -> None:
+    async def home(event: dict[str, Any], body: dict[str, Any]) -> None:
         user = event.get("user")
         if not isinstance(user, str) or event.get("tab", "home") != "home":
             return
-        actor = await slack.actor(user)
-        replies = await slack.bridge.call(slack.bridge.service.home, actor)
-        await slack.client.views_publish(user_id=user, view=render.home_view(replies))
+
+        async def publish(user: str) -> None:
+            actor = await slack.actor(user)
+            replies = await slack.bridge.call(slack.bridge.service.home, actor)
+            await slack.client.views_publish(user_id=user, view=render.home_view(replies))
+
+        slack.later(publish(user), body)
 
     @app.event("member_joined_channel")
-    async def joined(event: dict[str, Any], context: AsyncBoltContext) -> None:
-        await bot_joined_channel(slack, event, bot_user_id=context.bot_user_id)
+    async def joined(event: dict[str, Any], body: dict[str, Any],
+                     context: AsyncBoltContext) -> None:
+        slack.later(bot_joined_channel(slack, event, bot_user_id=context.bot_user_id), body)
 
     async def command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond,
                       name: str) -> None:
         await ack()
-        user = body.get("user_id", "")
-        actor = await slack.actor(user)
-        replies = await slack.bridge.handle(Command(actor, name, body.get("text") or ""))
-        views = [r for r in replies if isinstance(r, Form | Document)]
-        await slack.show(user, views, trigger_id=body.get("trigger_id"))
-        for reply in replies:
-            if not isinstance(reply, Form | Document):
-                await respond(response_type="ephemeral", **render.message(reply))
+
+        async def answer() -> None:
+            user = body.get("user_id", "")
+            actor = await slack.actor(user)
+            replies = await slack.bridge.handle(Command(actor, name, body.get("text") or ""))
+            views = [r for r in replies if isinstance(r, Form | Document)]
+            await slack.show(user, views, trigger_id=body.get("trigger_id"))
+            for reply in replies:
+                if not isinstance(reply, Form | Document):
+                    await respond(response_type="ephemeral", **render.message(reply))
+
+        slack.later(answer(), body)
 
     @app.command("/ethics")
     async def ethics(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
@@ -217,15 +276,20 @@ def add_listeners(app: AsyncApp, slack: SlackBridge) -> None:
         value = action.get("value")
         if not isinstance(value, str):
             return
-        actor = await slack.actor(user)
-        replies = await slack.bridge.handle(ChoiceClicked(actor, value))
-        channel = (body.get("channel") or {}).get("id")
-        in_channel = bool(channel) and not str(channel).startswith("D")
-        # Only a click inside an open modal may push a view onto it; App Home clicks open one.
-        view = body.get("view") or {}
-        in_modal = view.get("type") == "modal"
-        await slack.show(user, replies, trigger_id=body.get("trigger_id"), channel=channel,
-                          in_channel=in_channel, view_id=view.get("id") if in_modal else None)
+
+        async def answer() -> None:
+            actor = await slack.actor(user)
+            replies = await slack.bridge.handle(ChoiceClicked(actor, value))
+            channel = (body.get("channel") or {}).get("id")
+            in_channel = bool(channel) and not str(channel).startswith("D")
+            # Only a click inside an open modal may push a view onto it; App Home clicks open one.
+            view = body.get("view") or {}
+            in_modal = view.get("type") == "modal"
+            await slack.show(user, replies, trigger_id=body.get("trigger_id"), channel=channel,
+                             in_channel=in_channel,
+                             view_id=view.get("id") if in_modal else None)
+
+        slack.later(answer(), body)
 
     @app.view(re.compile(".*"))
     async def submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -247,17 +311,7 @@ def add_listeners(app: AsyncApp, slack: SlackBridge) -> None:
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:
-        # Never the payload: it may carry a report. The type says enough to find the bug.
-        if isinstance(error, BoltUnhandledRequestError):
-            return
-        log.error("Slack listener failed: %s", type(error).__name__)
-        user = ((body.get("user") or {}).get("id") or body.get("user_id")
-                or (body.get("event") or {}).get("user"))
-        if isinstance(user, str):
-            try:
-                await slack.dm(user, [Text(refusals.INTERNAL_ERROR)])
-            except SlackApiError:
-                log.error("could not tell the user about the failure")
+        await slack.failed(error, body)
 
 
 async def bot_joined_channel(slack: SlackBridge, event: dict[str, Any], *,
@@ -281,10 +335,12 @@ def mount(app: web.Application, bolt: AsyncApp, path: str = "/slack/events") -> 
     app.router.add_post(path, endpoint)
 
 
-def keep_alive(app: web.Application, clients: list[AsyncWebClient]) -> None:
+def keep_alive(app: web.Application, clients: list[AsyncWebClient],
+               settle: Callable[[], Awaitable[None]] | None = None) -> None:
     """While the server runs, the Web API clients share one HTTP session, so connections to
     Slack are kept alive: one TLS handshake, not one per call (slack_sdk opens a session for each
-    call of a client that has none). Registered before the server's jobs, it closes after them."""
+    call of a client that has none). Registered before the server's jobs, it closes after them,
+    once `settle` has let the work acknowledged to Slack finish."""
 
     async def session(_app: web.Application) -> AsyncIterator[None]:
         timeout = aiohttp.ClientTimeout(total=max(client.timeout for client in clients))
@@ -292,6 +348,8 @@ def keep_alive(app: web.Application, clients: list[AsyncWebClient]) -> None:
             for client in clients:
                 client.session = shared
             yield
+            if settle is not None:
+                await settle()
             for client in clients:
                 client.session = None
 

@@ -1,15 +1,23 @@
 """Candor in Slack against payloads that try to steer it: a reply goes only to the acting person's
-own DM, and a receipt whose acknowledgement was lost is shown again on a repeat submit."""
+own DM, and a receipt whose acknowledgement was lost is shown again on a repeat submit; work
+acknowledged to Slack that fails is told to the person, and a stopping server finishes it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import threading
 
 import pytest
 from sqlmodel import select
 
-from tests.e2e.slack_harness import COMMITTEE, radio, text_input
+from bot.wording import refusals
+from tests.e2e.slack_harness import COMMITTEE, radio, start, text_input
 from tests.e2e.slack_harness import option as choose
+from tests.support.slack_stand_in import SlackStandIn
+
+CANARY = "CANARY-h4rden"
 
 
 @pytest.mark.parametrize("named", [COMMITTEE, "DU0ALEX"])
@@ -119,3 +127,54 @@ async def test_an_oversized_request_gets_a_clear_answer_and_changes_nothing(slac
     # and it stays up: the next message is answered
     await slack.say("U0CFO", "help")
     assert slack.api.called("chat.postMessage")
+
+
+async def test_work_failing_after_the_acknowledgement_is_told_to_the_person_and_logged_by_type(
+        slack, monkeypatch, caplog):
+    # Given the core failing, with a message that carries what the officer typed
+    def broken(event):
+        raise RuntimeError(f"could not file {CANARY}")
+
+    monkeypatch.setattr(slack.candor.service, "handle", broken)
+    caplog.set_level(logging.DEBUG)
+    # When Dana writes to the bot, and when Lee types a command
+    assert (await slack.dm("U0CFO", f"Revenue is booked early {CANARY}")).status == 200
+    assert (await slack.command("U0LEE", "/ethics", "cases")).status == 200
+    # Then Slack had its answer at once, and each of them is told, in their own DM, that it
+    # went wrong and nothing was recorded
+    posts = await slack.until(lambda: len(slack.api.called("chat.postMessage")) >= 2
+                              and slack.api.called("chat.postMessage"))
+    assert sorted(p.args["channel"] for p in posts) == ["DU0CFO", "DU0LEE"]
+    assert all(p.args["text"] == refusals.INTERNAL_ERROR for p in posts)
+    # and the log names the failure by its type only
+    assert caplog.text.count("Slack listener failed: RuntimeError") == 2
+    assert CANARY not in caplog.text and CANARY not in str(slack.api.history)
+
+
+async def test_a_stopping_server_finishes_the_work_it_acknowledged_to_slack(tmp_path, monkeypatch):
+    async with SlackStandIn() as api:
+        harness, runner = await start(tmp_path, api, monkeypatch)
+        try:
+            # Given Dana's message acknowledged to Slack, its answer still being worked out
+            gate = threading.Event()
+            answer = harness.candor.service.handle
+
+            def slow(event):
+                gate.wait(10)
+                return answer(event)
+
+            monkeypatch.setattr(harness.candor.service, "handle", slow)
+            assert (await harness.dm("U0CFO", "help")).status == 200
+            assert api.called("chat.postMessage") == []
+            # When the server is told to stop meanwhile
+            stopping = asyncio.create_task(runner.cleanup())
+            await asyncio.sleep(0.3)
+            assert not stopping.done()
+            gate.set()
+            await stopping
+            # Then it stopped only after Dana had her answer
+            assert [p.args["channel"] for p in api.called("chat.postMessage")] == ["DU0CFO"]
+        finally:
+            gate.set()
+            await harness.http.close()
+            harness.candor.close()
