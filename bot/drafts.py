@@ -26,6 +26,7 @@ from bot.messages import Actor
 from bot.schedule import reminders
 from bot.schedule.dues import DraftState
 from storage.crypto import Vault, seal_record
+from storage.db import ByTags
 from storage.identities import PlatformAccount
 from storage.models import Conversation, DataKey
 from storage.vocabulary import RecordKind
@@ -48,10 +49,11 @@ class _Found(NamedTuple):
 # (storage.identities). Nothing of a draft waits in the session's flush.
 _ROWS = Conversation.__table__  # type: ignore[attr-defined]
 _KEYS = DataKey.__table__  # type: ignore[attr-defined]
-_BY_TAGS = (sa_select(_ROWS.c.key, _ROWS.c.updated_at, _ROWS.c.body, _KEYS.c.master_version,
-                      _KEYS.c.wrapped)
-            .outerjoin(_KEYS, and_(_KEYS.c.record_kind == KIND, _KEYS.c.record_id == _ROWS.c.key))
-            .where(_ROWS.c.key.in_(bindparam("tags", expanding=True))))
+_BY_TAGS = ByTags(lambda match: (
+    sa_select(_ROWS.c.key, _ROWS.c.updated_at, _ROWS.c.body, _KEYS.c.master_version,
+              _KEYS.c.wrapped)
+    .outerjoin(_KEYS, and_(_KEYS.c.record_kind == KIND, _KEYS.c.record_id == _ROWS.c.key))
+    .where(match(_ROWS.c.key))))
 _INSERT = insert(_ROWS)
 _UPDATE = (update(_ROWS).where(_ROWS.c.key == bindparam("row"))
            .values(body=bindparam("sealed"), updated_at=bindparam("day")))
@@ -62,7 +64,7 @@ def _found(session: Session, core: Core, actor: Actor) -> _Found | None:
     # Under any index key the keyring holds: an index-key rotation re-tags drafts meanwhile
     # (`db_retag`), and one saved under the old key moves to the new one when saved again.
     tags = core.vault.tags("conversation", actor.platform.value, actor.user_id)
-    rows = [_Found(*row) for row in session.connection().execute(_BY_TAGS, {"tags": tags})]
+    rows = [_Found(*row) for row in session.connection().execute(*_BY_TAGS.given(tags))]
     return min(rows, key=lambda r: tags.index(r.key), default=None)
 
 

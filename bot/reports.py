@@ -9,12 +9,12 @@ report under a delay is held sealed and recorded later by `bot.pending`, through
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, exists, insert
+from sqlalchemy import ColumnElement, bindparam, exists, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -28,6 +28,7 @@ from bot.fresh_secret import db_fresh_secret
 from bot.intake import Draft
 from bot.messages import CHANNEL
 from bot.report_content import FIELDS, NamedReporter, ReportContent
+from storage.db import ByTags
 from storage.models import Exclusion, PendingReport, Person, Report, StatusChange, new_id
 from storage.vocabulary import AuditAction, CaseStatus, Category, Platform, RecordKind
 
@@ -160,8 +161,8 @@ def db_unused_code(session: Session, core: Core) -> str:
     """A case code no report has and no pending report holds (one statement asks both)."""
     for _ in range(_TRIES):
         code = codes.new_case_code()
-        if not session.connection().execute(_CODE_TAKEN, {
-                "code": code, "tags": code_tags(core, code)}).scalar():
+        if not session.connection().execute(
+                *_CODE_TAKEN.given(code_tags(core, code), code=code)).scalar():
             return code
     raise IntegrityError("case code space exhausted", None, ValueError())
 
@@ -173,8 +174,8 @@ def _db_insert_with_new_code(session: Session, core: Core, row: dict[str, Any]) 
     for _ in range(_TRIES):
         row["code"] = codes.new_case_code()
         if session.connection().execute(
-                _INSERT_REPORT_IF_FREE,
-                {**row, "tags": code_tags(core, row["code"])}).first() is not None:
+                *_INSERT_REPORT_IF_FREE.given(code_tags(core, row["code"]), **row)
+        ).first() is not None:
             return
     raise IntegrityError("case code space exhausted", None, ValueError())
 
@@ -183,17 +184,23 @@ _TRIES = 20
 _INSERT_REPORT = insert(Report.__table__)  # type: ignore[attr-defined]
 _INSERT_EXCLUSION = insert(Exclusion.__table__)  # type: ignore[attr-defined]
 _REPORTS, _PENDING = Report.__table__, PendingReport.__table__  # type: ignore[attr-defined]
-_FREE = (~exists().where(_REPORTS.c.code == bindparam("code"))
-         & ~exists().where(_PENDING.c.code_tag.in_(bindparam("tags", expanding=True))))
-_CODE_TAKEN = select(~_FREE)
+
+
+def _free(match: Callable[[Any], ColumnElement[bool]]) -> ColumnElement[bool]:
+    """No report has the code, and no held report reserves it (its tags matched by `match`)."""
+    return (~exists().where(_REPORTS.c.code == bindparam("code"))
+            & ~exists().where(match(_PENDING.c.code_tag)))
+
+
+_CODE_TAKEN = ByTags(lambda match: select(~_free(match)))
 _REPORT_COLUMNS = ("id", "code", "category", "status", "anonymous", "reporter_tag", "secret_hash",
                    "received_at", "confidential", "body")
 # The row's values, typed as its columns, selected where the code is free (one round trip);
 # its id returned when it was written (psycopg does not count the rows of an INSERT ... SELECT).
-_INSERT_REPORT_IF_FREE = _INSERT_REPORT.from_select(
+_INSERT_REPORT_IF_FREE = ByTags(lambda match: _INSERT_REPORT.from_select(
     list(_REPORT_COLUMNS),
     select(*(bindparam(name, type_=_REPORTS.c[name].type) for name in _REPORT_COLUMNS))
-    .where(_FREE)).returning(_REPORTS.c.id)
+    .where(_free(match))).returning(_REPORTS.c.id))
 
 
 def db_unseal(session: Session, core: Core, report: Report) -> dict[str, Any]:

@@ -11,12 +11,12 @@ and are pinged before use when they have lain idle (`_ping_when_idle`).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import ColumnElement, Engine, bindparam, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InvalidatePoolError
 from sqlmodel import Session
@@ -43,6 +43,27 @@ _IDLE_SINCE = "candor_idle_since"
 # each keeps the server's memory from creeping up as the database grows (the soak in `make
 # bench`) at no cost measured to the forms.
 SQLITE_CACHE_KIB = 256
+
+
+S = TypeVar("S")
+
+
+class ByTags(Generic[S]):
+    """A statement built once that finds a record by its keyed tags (`Vault.tags`: one under each
+    index key the keyring holds). Nearly always there is one, matched by equality; during an
+    index-key rotation there are two, matched by an IN list, which SQLAlchemy expands anew at each
+    call (about 30 us a statement on SQLite, three statements in every form).
+    `build(match)` makes the statement, `match(column)` being the tag condition."""
+
+    def __init__(self, build: Callable[[Callable[[Any], ColumnElement[bool]]], S]) -> None:
+        self.one = build(lambda column: column == bindparam("tag"))
+        self.many = build(lambda column: column.in_(bindparam("tags", expanding=True)))
+
+    def given(self, tags: Sequence[str], **params: Any) -> tuple[S, dict[str, Any]]:
+        """The statement for `tags`, and its parameters (`params` with the tags)."""
+        if len(tags) == 1:
+            return self.one, {**params, "tag": tags[0]}
+        return self.many, {**params, "tags": list(tags)}
 
 
 def upsert_insert(dialect: str) -> Any:

@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam
+from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
 from storage.crypto import Vault
+from storage.db import ByTags
 from storage.models import DataKey, Identity
 from storage.vocabulary import Platform, RecordKind
 
@@ -79,7 +80,7 @@ def db_person_id(session: Session, vault: Vault, platform: Platform,
     unit of work's connection without a flush first: an identity added in the same unit is found
     once the session has flushed it."""
     tags = _account_tags(vault, platform, platform_user_id)
-    found = session.connection().execute(_PERSON_ID, {"tags": tags}).first()
+    found = session.connection().execute(*_PERSON_ID.given(tags)).first()
     if found is None:
         return None
     key, body, version, wrapped = found
@@ -88,10 +89,11 @@ def db_person_id(session: Session, vault: Vault, platform: Platform,
 
 
 # Built once: putting a statement together costs about as much as running it here.
-_PERSON_ID = (select(Identity.key, Identity.body, DataKey.master_version, DataKey.wrapped)
-              .outerjoin(DataKey, and_(col(DataKey.record_kind) == KIND,
-                                       col(DataKey.record_id) == col(Identity.key)))
-              .where(col(Identity.key).in_(bindparam("tags", expanding=True))))
+_PERSON_ID = ByTags(lambda match: (
+    select(Identity.key, Identity.body, DataKey.master_version, DataKey.wrapped)
+    .outerjoin(DataKey, and_(col(DataKey.record_kind) == KIND,
+                             col(DataKey.record_id) == col(Identity.key)))
+    .where(match(col(Identity.key)))))
 
 
 def db_account(session: Session, vault: Vault, person_id: int,
