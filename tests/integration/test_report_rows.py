@@ -19,7 +19,15 @@ from bot.attestation import load_policy
 from bot.core import Core
 from bot.delivery.outbox import KIND as OUTBOX_KIND
 from bot.intake import Draft, Step
-from bot.reports import Receipt, code_tag, db_content, db_submit, db_unused_code, reporter_tag
+from bot.reports import (
+    Receipt,
+    code_tag,
+    code_tags,
+    db_content,
+    db_submit,
+    db_unused_code,
+    reporter_tag,
+)
 from storage.audit import AuditLog
 from storage.crypto import Vault
 from storage.db import Database
@@ -201,8 +209,9 @@ def test_reports_one_after_another_extend_one_chain_that_verifies(database, vaul
         assert core.audit.verify(session).ok
 
 
+@pytest.mark.parametrize("rotating", [False, True], ids=["one index key", "index key rotating"])
 def test_a_new_code_is_neither_a_reports_nor_one_a_held_report_reserves(database, vault,
-                                                                         monkeypatch):
+                                                                         monkeypatch, rotating):
     # Given a recorded report and a held anonymous one, each with its code
     core = _core(vault)
     officer, _member = _people(database)
@@ -214,6 +223,12 @@ def test_a_new_code_is_neither_a_reports_nor_one_a_held_report_reserves(database
                                   received_at=core.today_start(),
                                   body=core.vault.seal(session, kind=RecordKind.PENDING_REPORT,
                                                        record_id=pending_id, data={}, new=True)))
+    if rotating:
+        # (and an index-key rotation under way: new tags under the new key, the held report's
+        # reservation still under the old one, which lookups try second)
+        reserved = code_tag(core, held_code)
+        vault.keyring = vault.keyring.index_staged().index_promoted(b"\x01" * 32)
+        assert code_tags(core, held_code)[1] == reserved != code_tags(core, held_code)[0]
     # When the code drawn next is the recorded report's, then the held one's, then a new one
     drawn = iter([recorded.code, held_code, "FREE-0002"])
     monkeypatch.setattr(codes, "new_case_code", lambda: next(drawn))
