@@ -207,7 +207,27 @@ def build_app(*, service: Service, token: str, signing_secret: str, api_url: str
 
 
 def add_listeners(app: AsyncApp, slack: SlackBridge) -> None:
-    """Attach every listener. Nothing is registered at import."""
+    """Attach every listener. Nothing is registered at import. Bolt tries them in the order
+    they are registered, each one's matchers asked in turn: a modal's submission (the report
+    form) first, then a direct message, the requests that come most and are waited on."""
+
+    @app.view(re.compile(".*"))
+    async def submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user = (body.get("user") or {}).get("id", "")
+        actor = await slack.actor(user)
+        values = render.form_values((view.get("state") or {}).get("values") or {})
+        event = FormSubmitted(actor, view.get("callback_id", ""), values)
+        replies = await slack.bridge.handle(event)
+        errors = next((r for r in replies if isinstance(r, FormErrors)), None)
+        if errors is not None:
+            await ack(**render.form_errors(errors))
+            return
+        forms = [r for r in replies if isinstance(r, Form)]
+        if forms:
+            await ack(response_action="update", view=render.form_view(forms[0]))
+            return
+        await ack(response_action="update",
+                  view=render.reply_view(replies or [Text(refusals.NOT_UNDERSTOOD)]))
 
     @app.event("message")
     async def direct_message(event: dict[str, Any], body: dict[str, Any]) -> None:
@@ -290,24 +310,6 @@ def add_listeners(app: AsyncApp, slack: SlackBridge) -> None:
                              view_id=view.get("id") if in_modal else None)
 
         slack.later(answer(), body)
-
-    @app.view(re.compile(".*"))
-    async def submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user = (body.get("user") or {}).get("id", "")
-        actor = await slack.actor(user)
-        values = render.form_values((view.get("state") or {}).get("values") or {})
-        event = FormSubmitted(actor, view.get("callback_id", ""), values)
-        replies = await slack.bridge.handle(event)
-        errors = next((r for r in replies if isinstance(r, FormErrors)), None)
-        if errors is not None:
-            await ack(**render.form_errors(errors))
-            return
-        forms = [r for r in replies if isinstance(r, Form)]
-        if forms:
-            await ack(response_action="update", view=render.form_view(forms[0]))
-            return
-        await ack(response_action="update",
-                  view=render.reply_view(replies or [Text(refusals.NOT_UNDERSTOOD)]))
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:
