@@ -92,9 +92,18 @@ class SlackBridge:
         task.add_done_callback(self.pending.discard)
 
     async def settle(self, timeout: float = SETTLE_SECONDS) -> None:
-        """Let acknowledged work finish (a stopping server), for at most `timeout` seconds."""
-        if self.pending:
-            await asyncio.wait(set(self.pending), timeout=timeout)
+        """Let acknowledged work finish (a stopping server), for at most `timeout` seconds; what
+        is still running then is cancelled (and said, by count), before the connections close
+        under it. (A notice it wrote meanwhile waits in the outbox for the next start.)"""
+        if not self.pending:
+            return
+        _done, running = await asyncio.wait(set(self.pending), timeout=timeout)
+        if running:
+            log.warning("stopping: %d Slack answers not finished in %g s, cancelled",
+                        len(running), timeout)
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
 
     async def failed(self, error: Exception, body: dict[str, Any]) -> None:
         """A listener failed: logged by its type only (never the payload: it may carry a report,
@@ -107,8 +116,9 @@ class SlackBridge:
         if isinstance(user, str):
             try:
                 await self.dm(user, [Text(refusals.INTERNAL_ERROR)])
-            except SlackApiError:
-                log.error("could not tell the user about the failure")
+            except Exception as exc:  # noqa: BLE001  by type only: nothing raised here may escape
+                # (asyncio or aiohttp would log its traceback, with the first failure's message)
+                log.error("could not tell the user about the failure: %s", type(exc).__name__)
 
     async def actor(self, user_id: str) -> Actor:
         """The Slack user as the core knows them; the first time, matched by e-mail."""

@@ -12,6 +12,7 @@ import threading
 import pytest
 from sqlmodel import select
 
+from adapters.slack.app import SlackBridge
 from bot.wording import refusals
 from tests.e2e.slack_harness import COMMITTEE, radio, start, text_input
 from tests.e2e.slack_harness import option as choose
@@ -151,12 +152,38 @@ async def test_work_failing_after_the_acknowledgement_is_told_to_the_person_and_
     assert CANARY not in caplog.text and CANARY not in str(slack.api.history)
 
 
-async def test_a_stopping_server_finishes_the_work_it_acknowledged_to_slack(tmp_path, monkeypatch):
+async def test_a_failure_to_tell_the_person_is_logged_by_type_and_nothing_escapes(
+        slack, monkeypatch, caplog):
+    # Given the core failing, and the DM that would say so failing too, each with a message that
+    # quotes what the officer typed
+    def broken(event):
+        raise RuntimeError(f"could not file {CANARY}")
+
+    async def unreachable(self, user, replies):
+        raise ConnectionError(f"no route for {CANARY}")
+
+    monkeypatch.setattr(slack.candor.service, "handle", broken)
+    monkeypatch.setattr(SlackBridge, "dm", unreachable)
+    caplog.set_level(logging.DEBUG)
+    # When Dana writes to the bot
+    assert (await slack.dm("U0CFO", f"Revenue is booked early {CANARY}")).status == 200
+    await slack.until(lambda: "could not tell the user" in caplog.text)
+    await asyncio.sleep(0.1)
+    # Then both failures are logged by their type, and nothing else is (no traceback of an
+    # unhandled task, which would carry the messages)
+    assert "Slack listener failed: RuntimeError" in caplog.text
+    assert "could not tell the user about the failure: ConnectionError" in caplog.text
+    assert CANARY not in caplog.text and "never retrieved" not in caplog.text
+
+
+@pytest.mark.parametrize("kind", ["message", "command"])
+async def test_a_stopping_server_finishes_the_work_it_acknowledged_to_slack(tmp_path, monkeypatch,
+                                                                           kind):
     async with SlackStandIn() as api:
         harness, runner = await start(tmp_path, api, monkeypatch)
+        gate = threading.Event()
+        stopping = None
         try:
-            # Given Dana's message acknowledged to Slack, its answer still being worked out
-            gate = threading.Event()
             answer = harness.candor.service.handle
 
             def slow(event):
@@ -164,17 +191,27 @@ async def test_a_stopping_server_finishes_the_work_it_acknowledged_to_slack(tmp_
                 return answer(event)
 
             monkeypatch.setattr(harness.candor.service, "handle", slow)
-            assert (await harness.dm("U0CFO", "help")).status == 200
-            assert api.called("chat.postMessage") == []
+            # Given Dana's message (or Lee's command), acknowledged to Slack while its answer is
+            # still being worked out
+            if kind == "message":
+                response, answered = await harness.dm("U0CFO", "help"), "chat.postMessage"
+            else:
+                response, answered = (await harness.command("U0LEE", "/ethics", "help"),
+                                      "response_url")
+            assert response.status == 200 and api.called(answered) == []
             # When the server is told to stop meanwhile
             stopping = asyncio.create_task(runner.cleanup())
             await asyncio.sleep(0.3)
             assert not stopping.done()
             gate.set()
             await stopping
-            # Then it stopped only after Dana had her answer
-            assert [p.args["channel"] for p in api.called("chat.postMessage")] == ["DU0CFO"]
+            # Then it stopped only after the answer was given
+            assert len(api.called(answered)) == 1
+            if kind == "message":
+                assert api.called(answered)[0].args["channel"] == "DU0CFO"
         finally:
             gate.set()
+            if stopping is None:
+                await runner.cleanup()
             await harness.http.close()
             harness.candor.close()
