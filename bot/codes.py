@@ -13,9 +13,12 @@ _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
 
 
 def _groups(count: int, size: int) -> str:
-    return "-".join(
-        "".join(secrets.choice(ALPHABET) for _ in range(size)) for _ in range(count)
-    )
+    """`count` groups of `size` symbols, each five random bits (the alphabet has 32, so every
+    symbol is equally likely), all drawn in one read of the system's random source."""
+    symbols = count * size
+    bits = int.from_bytes(secrets.token_bytes((5 * symbols + 7) // 8), "big")
+    drawn = "".join(ALPHABET[(bits >> (5 * i)) & 31] for i in range(symbols))
+    return "-".join(drawn[g * size:(g + 1) * size] for g in range(count))
 
 
 def new_case_code() -> str:
