@@ -28,6 +28,13 @@ from storage.db import Database
 log = logging.getLogger("candor.scheduler")
 
 LEADER_LOCK = 0x43414E45  # "CANE"
+# The lock is Candor's in this schema: an advisory lock is the whole database's, and a second
+# Candor in another schema of it (a staging copy beside production) would otherwise keep this
+# one's scheduler from ever leading. (The two-key form is its own key space: a replica of an
+# older version, taking the one-key lock, would lead beside a newer one until it is replaced;
+# sweeps are idempotent.)
+_TRY_LEAD = text("SELECT pg_try_advisory_lock(:id, hashtext(current_schema()))")
+_UNLOCK = text("SELECT pg_advisory_unlock(:id, hashtext(current_schema()))")
 
 
 @dataclass
@@ -52,8 +59,7 @@ class Leadership:
                 self._drop()
         connection = self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         try:
-            got = connection.execute(text("SELECT pg_try_advisory_lock(:id)"),
-                                     {"id": LEADER_LOCK}).scalar()
+            got = connection.execute(_TRY_LEAD, {"id": LEADER_LOCK}).scalar()
         except DBAPIError:
             connection.close()
             return False
@@ -74,8 +80,7 @@ class Leadership:
     def release(self) -> None:
         if self._connection is not None:
             try:
-                self._connection.execute(text("SELECT pg_advisory_unlock(:id)"),
-                                         {"id": LEADER_LOCK})
+                self._connection.execute(_UNLOCK, {"id": LEADER_LOCK})
                 self._connection.close()
             except DBAPIError:
                 log.info("the lead ends with the connection")

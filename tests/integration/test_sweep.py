@@ -230,6 +230,29 @@ def test_one_scheduler_leads_and_another_takes_over_when_it_dies():
         drop_postgres_schema(schema)
 
 
+def test_a_candor_in_another_schema_of_the_database_leads_its_own_scheduler():
+    # Given two Candors in one PostgreSQL database, each in its own schema, each with a replica
+    # already leading
+    (url, schema), (other_url, other_schema) = fresh_postgres_url(), fresh_postgres_url()
+    first, second = Database.from_url(url), Database.from_url(url)
+    other = Database.from_url(other_url)
+    try:
+        leader, follower, elsewhere = Leadership(first), Leadership(second), Leadership(other)
+        assert leader.try_lead()
+        # Then the other schema's scheduler leads too, and within one schema still only one
+        assert elsewhere.try_lead() and not follower.try_lead()
+        # and a released lead is taken by the follower
+        leader.release()
+        assert follower.try_lead()
+        follower.release()
+        elsewhere.release()
+    finally:
+        for db in (first, second, other):
+            db.dispose()
+        drop_postgres_schema(schema)
+        drop_postgres_schema(other_schema)
+
+
 def test_a_sweep_shreds_closed_cases_past_retention_unless_held(database, vault):
     world = build_world(database, vault)
     world.clock.moment = datetime(2026, 11, 2, 10, tzinfo=UTC)
