@@ -9,7 +9,7 @@ report under a delay is held sealed and recorded later by `bot.pending`, through
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,7 +28,7 @@ from bot.fresh_secret import db_fresh_secret
 from bot.intake import Draft
 from bot.messages import CHANNEL
 from bot.report_content import FIELDS, NamedReporter, ReportContent
-from storage.db import ByTags
+from storage.db import ByTags, TagMatch
 from storage.models import Exclusion, PendingReport, Person, Report, StatusChange, new_id
 from storage.vocabulary import AuditAction, CaseStatus, Category, Platform, RecordKind
 
@@ -188,7 +188,7 @@ _INSERT_EXCLUSION = insert(Exclusion.__table__)  # type: ignore[attr-defined]
 _REPORTS, _PENDING = Report.__table__, PendingReport.__table__  # type: ignore[attr-defined]
 
 
-def _free(match: Callable[[Any], ColumnElement[bool]]) -> ColumnElement[bool]:
+def _free(match: TagMatch) -> ColumnElement[bool]:
     """No report has the code, and no held report reserves it (its tags matched by `match`)."""
     return (~exists().where(_REPORTS.c.code == bindparam("code"))
             & ~exists().where(match(_PENDING.c.code_tag)))

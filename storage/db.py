@@ -5,7 +5,8 @@ and deleted drafts leave no trace in free pages) and `BEGIN IMMEDIATE` for write
 writers queue instead of failing half-way; after a shred, `checkpoint` empties the WAL, which still
 holds the pages as they were before it. PostgreSQL is the same code with the psycopg driver,
 over connections that notice a dead peer within about half a minute (see `postgres_connect_args`)
-and are pinged before use when they have lain idle (`_ping_when_idle`).
+and are pinged before use when they have lain idle (`_ping_when_idle`). `ByTags` builds, once,
+the statements that find a record by its keyed tags.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ SQLITE_CACHE_KIB = 256
 
 
 S = TypeVar("S")
+# A keyed-tag condition on a column (`ByTags`): equality with one tag, or an IN list.
+TagMatch = Callable[[Any], ColumnElement[bool]]
 
 
 class ByTags(Generic[S]):
@@ -55,7 +58,7 @@ class ByTags(Generic[S]):
     call (about 30 us a statement on SQLite, three statements in every form).
     `build(match)` makes the statement, `match(column)` being the tag condition."""
 
-    def __init__(self, build: Callable[[Callable[[Any], ColumnElement[bool]]], S]) -> None:
+    def __init__(self, build: Callable[[TagMatch], S]) -> None:
         self.one = build(lambda column: column == bindparam("tag"))
         self.many = build(lambda column: column.in_(bindparam("tags", expanding=True)))
 
