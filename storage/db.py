@@ -12,12 +12,12 @@ the statements that find a record by its keyed tags.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Engine, bindparam, create_engine, event, text
+from sqlalchemy import ColumnElement, Engine, Executable, Row, bindparam, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InvalidatePoolError
 from sqlmodel import Session
@@ -242,6 +242,19 @@ class Database:
                         join_transaction_mode="rollback_only" if first
                         else "create_savepoint") as session:
             yield from _unit(session)
+
+    def write_one(self, statement: Executable, params: Mapping[str, Any]) -> Sequence[Row[Any]]:
+        """One statement that is a unit of work by itself (it writes no audit event, and what it
+        changes is committed, durably, when this returns), and the rows it returns (it has a
+        RETURNING clause). On PostgreSQL it runs in autocommit: one round trip, where `write()`
+        takes three (BEGIN, the statement, COMMIT); the relay records each notice this way.
+        On SQLite it queues for the one writer as any unit of work does."""
+        if self.group is None:
+            with self.engine.connect().execution_options(
+                    isolation_level="AUTOCOMMIT") as connection:
+                return connection.execute(statement, params).all()
+        with self.write() as session:
+            return session.connection().execute(statement, params).all()
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -185,10 +185,7 @@ class Relay:
         if item.lease is None:
             return item
         until = max(self.core.now() + self.policy.lease, item.lease)
-        with self.db.write() as session:
-            held = session.connection().execute(
-                _HOLD, {"row": item.id, "lease": item.lease, "until": until}).rowcount == 1
-        if not held:
+        if not self.db.write_one(_HOLD, {"row": item.id, "lease": item.lease, "until": until}):
             log.info("outbox %s is no longer this relay's; not sent", item.id)
             return None
         return replace(item, lease=until)
@@ -315,15 +312,16 @@ class Relay:
         now = self.core.now()
         if item.delivery.target != CHANNEL:  # a person's chat: its place is not kept (below)
             channel = message_id = None
+        mark = {"row": item.id, "at": now, "channel": channel, "message": message_id}
+        if not recovered:
+            # One statement marks the row (no ORM object is loaded), committed by itself.
+            self.db.write_one(_DELIVERED, mark)
+            return
         with self.db.write() as session:
-            # One statement marks the row and says what it was (no ORM object is loaded).
-            marked = session.connection().execute(_DELIVERED, {
-                "row": item.id, "at": now, "channel": channel, "message": message_id}).first()
+            marked = session.connection().execute(_DELIVERED, mark).first()
             if marked is None:  # gone, or recorded delivered already
                 return
             kind, platform = OutboxKind(marked.kind), marked.platform
-            if not recovered:
-                return
             # The platform works again: what it refused goes now, not at the end of its backoff.
             db_due_now(session, platform=platform, now=now)
             if kind in COMMITTEE_KINDS:
@@ -435,7 +433,8 @@ def _due_rows(postgres: bool, limit: int) -> SelectOfScalar[OutboxMessage]:
 _HOLD = (update(_ROWS)
          .where(_ROWS.c.id == bindparam("row"), _ROWS.c.state == OutboxState.PENDING,
                 _ROWS.c.claimed_until == bindparam("lease"))
-         .values(claimed_until=bindparam("until")))
+         .values(claimed_until=bindparam("until"))
+         .returning(_ROWS.c.id))
 _DUE_NOW = (update(_ROWS)
             .where(_ROWS.c.state == OutboxState.PENDING, _ROWS.c.blocked.is_(True),
                    _ROWS.c.next_attempt_at > bindparam("at"))

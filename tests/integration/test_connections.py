@@ -97,3 +97,55 @@ def test_a_dead_idle_connection_takes_the_pool_s_older_ones_with_it(
     with postgres.engine.connect() as one, postgres.engine.connect() as two:
         now = {int(c.execute(text("SELECT pg_backend_pid()")).scalar_one()) for c in (one, two)}
     assert not now & set(pids)
+
+
+# --- one statement written alone (`Database.write_one`: the relay's hold and delivery marks) ---
+
+def _counter(database: Database) -> None:
+    with database.write() as session:
+        session.execute(text("CREATE TABLE counter (id integer PRIMARY KEY, n integer NOT NULL)"))
+        session.execute(text("INSERT INTO counter VALUES (1, 0), (2, 0)"))
+
+
+_BUMP = text("UPDATE counter SET n = n + 1 WHERE id = :id RETURNING n")
+
+
+def _count(database: Database) -> int:
+    with database.read() as session:
+        return int(session.execute(text("SELECT n FROM counter WHERE id = 1")).scalar_one())
+
+
+def test_a_statement_written_alone_is_committed_when_it_returns(database: Database) -> None:
+    _counter(database)
+    # It returns the rows it changed, and another connection sees the change at once
+    assert [tuple(row) for row in database.write_one(_BUMP, {"id": 1})] == [(1,)]
+    assert _count(database) == 1
+    # One that matches no row returns none and changes nothing
+    assert list(database.write_one(_BUMP, {"id": 3})) == []
+    assert _count(database) == 1
+    # One that fails raises and changes nothing, and the next one runs
+    with pytest.raises(Exception, match="(?i)unique|duplicate"):
+        database.write_one(text("UPDATE counter SET id = 1, n = 50 WHERE id = 2 RETURNING id"), {})
+    assert [tuple(row) for row in database.write_one(_BUMP, {"id": 1})] == [(2,)]
+    with database.read() as session:
+        assert session.execute(text("SELECT id, n FROM counter ORDER BY id")).all() == [(1, 2), (2, 0)]
+
+
+def test_on_postgres_a_statement_written_alone_is_one_round_trip_and_units_stay_atomic(
+        postgres: Database) -> None:
+    _counter(postgres)
+    pid = _backend_pid(postgres)
+    autocommit: list[bool] = []
+    event.listen(postgres.engine, "before_cursor_execute",
+                 lambda conn, *_rest: autocommit.append(conn.connection.dbapi_connection.autocommit))
+    # The statement runs in autocommit: the server gets no BEGIN or COMMIT around it
+    postgres.write_one(_BUMP, {"id": 1})
+    assert autocommit == [True]
+    # and the connection goes back to the pool as it was: a unit of work on it after is still
+    # all or nothing
+    with pytest.raises(RuntimeError), postgres.write() as session:
+        session.execute(text("UPDATE counter SET n = 100 WHERE id = 1"))
+        raise RuntimeError("the unit fails after its first statement")
+    assert autocommit[-1] is False
+    assert _backend_pid(postgres) == pid  # the same connection throughout
+    assert _count(postgres) == 1
