@@ -405,6 +405,27 @@ def test_a_postgresql_session_runs_with_server_side_keepalive():
 
 # --- a notice wrapped under a master key version this server does not hold yet ------------------
 
+def test_a_claimed_batch_s_data_keys_are_read_in_one_statement(world):
+    # Given five notices due
+    channel_notices(world, 5)
+    seen: list[str] = []
+
+    def sent(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(" ".join(statement.split()).upper())
+
+    event.listen(world.db.engine, "before_cursor_execute", sent)
+    try:
+        # When the relay claims them
+        items = world.relay.claim(Platform.SLACK)
+    finally:
+        event.remove(world.db.engine, "before_cursor_execute", sent)
+    # Then all five open, each with its own data key, and the keys were read in one statement,
+    # not one a notice (a round trip each on PostgreSQL)
+    assert sorted(i.delivery.notice.fields for i in items) == [
+        (("Number", str(n)),) for n in range(5)]
+    assert len([s for s in seen if s.startswith("SELECT") and "FROM DATAKEY" in s]) == 1
+
+
 def test_a_notice_that_does_not_open_is_skipped_and_sent_once_the_keyring_reloads(world, caplog):
     # Given two notices, then one written by a server that already wraps under master key v2
     # (a rotation under way), then one more; this relay still holds only v1
