@@ -1,4 +1,5 @@
-"""The engine factory and the unit of work: the one way Candor writes.
+"""The engine factory and the unit of work, the one way Candor writes (`write_one` is a unit of
+work of one statement).
 
 SQLite (the embedded default) runs in WAL mode with foreign keys, `secure_delete` (shredded keys
 and deleted drafts leave no trace in free pages) and `BEGIN IMMEDIATE` for writes, so concurrent
@@ -17,7 +18,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Engine, Executable, Row, bindparam, create_engine, event, text
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Engine,
+    Executable,
+    Row,
+    bindparam,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InvalidatePoolError
 from sqlmodel import Session
@@ -200,7 +211,8 @@ def _sqlite_begin(connection: Any) -> None:
 
 @dataclass(frozen=True)
 class Database:
-    """The engine, and the two ways to use it: `write()` and `read()`."""
+    """The engine, and the ways to use it: `write()` (a unit of work), `write_one()` (one
+    statement, a unit of work by itself) and `read()`."""
 
     engine: Engine
     # SQLite has one writer at a time. Threads of this process queue for it here, and those that
@@ -210,10 +222,16 @@ class Database:
     # processes, a `candor` command beside the server, still meet `busy_timeout`.) None on
     # PostgreSQL.
     group: GroupCommit | None = field(default=None, compare=False, repr=False)
+    # The same engine and pool, its connections in autocommit while they are out (`write_one`),
+    # on PostgreSQL; None on SQLite.
+    autocommit: Engine | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.group is None and self.engine.dialect.name == "sqlite":
             object.__setattr__(self, "group", GroupCommit(self.engine))
+        if self.group is None and self.autocommit is None:
+            object.__setattr__(self, "autocommit",
+                               self.engine.execution_options(isolation_level="AUTOCOMMIT"))
 
     @classmethod
     def from_url(cls, url: str = DEFAULT_DATABASE_URL) -> Database:
@@ -245,16 +263,17 @@ class Database:
 
     def write_one(self, statement: Executable, params: Mapping[str, Any]) -> Sequence[Row[Any]]:
         """One statement that is a unit of work by itself (it writes no audit event, and what it
-        changes is committed, durably, when this returns), and the rows it returns (it has a
-        RETURNING clause). On PostgreSQL it runs in autocommit: one round trip, where `write()`
+        changes is committed, durably, when this returns), and the rows it returns (none without
+        a RETURNING clause). On PostgreSQL it runs in autocommit: one round trip, where `write()`
         takes three (BEGIN, the statement, COMMIT); the relay records each notice this way.
-        On SQLite it queues for the one writer as any unit of work does."""
-        if self.group is None:
-            with self.engine.connect().execution_options(
-                    isolation_level="AUTOCOMMIT") as connection:
-                return connection.execute(statement, params).all()
+        On SQLite it queues for the one writer as any unit of work does. Never inside `write()`:
+        it is not part of that unit of work (on PostgreSQL it would wait for a row the unit has
+        locked, for ever; on SQLite it raises)."""
+        if self.autocommit is not None:
+            with self.autocommit.connect() as connection:
+                return _rows(connection.execute(statement, params))
         with self.write() as session:
-            return session.connection().execute(statement, params).all()
+            return _rows(session.connection().execute(statement, params))
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -285,6 +304,10 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _rows(result: CursorResult[Any]) -> Sequence[Row[Any]]:
+    return result.all() if result.returns_rows else []
 
 
 def _unit(session: Session) -> Iterator[Session]:

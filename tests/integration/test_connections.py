@@ -131,21 +131,35 @@ def test_a_statement_written_alone_is_committed_when_it_returns(database: Databa
         assert session.execute(text("SELECT id, n FROM counter ORDER BY id")).all() == [(1, 2), (2, 0)]
 
 
+def test_a_statement_written_alone_without_returning_commits_and_returns_nothing(
+        database: Database) -> None:
+    _counter(database)
+    assert list(database.write_one(text("UPDATE counter SET n = 7 WHERE id = 2"), {})) == []
+    with database.read() as session:
+        assert session.execute(text("SELECT n FROM counter WHERE id = 2")).scalar_one() == 7
+
+
 def test_on_postgres_a_statement_written_alone_is_one_round_trip_and_units_stay_atomic(
-        postgres: Database) -> None:
+        postgres: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     _counter(postgres)
     pid = _backend_pid(postgres)
     autocommit: list[bool] = []
     event.listen(postgres.engine, "before_cursor_execute",
                  lambda conn, *_rest: autocommit.append(conn.connection.dbapi_connection.autocommit))
-    # The statement runs in autocommit: the server gets no BEGIN or COMMIT around it
+    # The statement runs in autocommit: the server gets no BEGIN or COMMIT around it (on a
+    # connection pinged first, having lain idle)
+    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 0.0)
     postgres.write_one(_BUMP, {"id": 1})
     assert autocommit == [True]
+    # A failing one leaves its connection as it found it too
+    with pytest.raises(Exception, match="(?i)duplicate"):
+        postgres.write_one(text("UPDATE counter SET id = 1 WHERE id = 2 RETURNING id"), {})
+    autocommit.clear()
     # and the connection goes back to the pool as it was: a unit of work on it after is still
     # all or nothing
     with pytest.raises(RuntimeError), postgres.write() as session:
         session.execute(text("UPDATE counter SET n = 100 WHERE id = 1"))
         raise RuntimeError("the unit fails after its first statement")
-    assert autocommit[-1] is False
+    assert autocommit == [False]
     assert _backend_pid(postgres) == pid  # the same connection throughout
     assert _count(postgres) == 1

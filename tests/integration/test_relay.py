@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlmodel import col, select
 
+from adapters.key_watch import KeyringWatcher
 from adapters.notify import Notifier
 from adapters.senders import Posted, Ref, RetryLater
 from bot import sanitize
@@ -23,8 +24,9 @@ from storage import db as storage_db
 from storage import identities
 from storage.crypto import Vault
 from storage.db import Database, make_engine
+from storage.keyring import save_keyring
 from storage.models import OutboxMessage, Person
-from storage.vocabulary import OutboxState, PersonKind, Platform, Role
+from storage.vocabulary import OutboxState, PersonKind, Platform, RecordKind, Role
 from tests.conftest import POSTGRES_URL, require_postgres
 from tests.support.world import World, build_world
 
@@ -403,7 +405,7 @@ def test_a_postgresql_session_runs_with_server_side_keepalive():
     assert client["keepalives"] == "1" and client["keepalives_idle"] == "10" and client["tcp_user_timeout"] == "30000"
 
 
-# --- a notice wrapped under a master key version this server does not hold yet ------------------
+# --- the claim's data keys -----------------------------------------------------------------------
 
 def test_a_claimed_batch_s_data_keys_are_read_in_one_statement(world):
     # Given five notices due
@@ -425,6 +427,45 @@ def test_a_claimed_batch_s_data_keys_are_read_in_one_statement(world):
         (("Number", str(n)),) for n in range(5)]
     assert len([s for s in seen if s.startswith("SELECT") and "FROM DATAKEY" in s]) == 1
 
+
+def test_a_shredded_notice_in_a_claimed_batch_is_skipped_and_the_others_go(world, caplog):
+    # Given three notices due, the middle one's data key shredded (its content gone for good)
+    ids = channel_notices(world, 3)
+    with world.db.write() as session:
+        assert world.core.vault.shred(session, kind=RecordKind.OUTBOX, record_id=ids[1])
+    # When the relay claims the batch
+    items = world.relay.claim(Platform.SLACK)
+    # Then the two others open and go; the shredded one is skipped, logged by its id only
+    assert sorted(i.id for i in items) == sorted([ids[0], ids[2]])
+    assert world.relay.unopened == 1
+    assert any(ids[1] in r.getMessage() and "ShreddedError" in r.getMessage() for r in caplog.records)
+    assert "A test notice" not in caplog.text
+
+
+def test_a_claim_reads_the_key_file_again_for_a_master_key_version_it_lacks(world, tmp_path):
+    # Given a server watching its key file, and a notice written by another server that already
+    # wraps under master key v2, written to the key file meanwhile
+    vault = world.core.vault
+    key_file = tmp_path / "candor.key"
+    save_keyring(key_file, vault.keyring, create=True)
+    vault.refresh = KeyringWatcher(db=world.db, vault=vault, key_file=key_file,
+                                   from_environment=False, poll_seconds=3600.0,
+                                   heartbeat_seconds=10).refresh
+    newer = vault.keyring.rotated()
+    save_keyring(key_file, newer)
+    channel_notices(world, 1)
+    with world.db.write() as session:
+        db_enqueue(session, Vault(newer, scrypt_log2_n=vault.scrypt_log2_n), now=world.core.now(),
+                   key="test:newer", target=CHANNEL,
+                   notice=sanitize.reminder("A test notice", (("Number", "v2"),)), platforms=SLACK)
+    # When the relay claims the batch
+    items = world.relay.claim(Platform.SLACK)
+    # Then the key file was read again, and both notices open
+    assert sorted(i.key for i in items) == ["test:0@slack", "test:newer@slack"]
+    assert world.relay.unopened == 0 and vault.keyring == newer
+
+
+# --- a notice wrapped under a master key version this server does not hold yet ------------------
 
 def test_a_notice_that_does_not_open_is_skipped_and_sent_once_the_keyring_reloads(world, caplog):
     # Given two notices, then one written by a server that already wraps under master key v2
