@@ -35,7 +35,7 @@ import aiohttp
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import create_engine, text
 
-from bench.common import POSTGRES_URL, Table, check, free_port, percentile, rss_kb
+from bench.common import POSTGRES_URL, Table, check, cpu_seconds, free_port, percentile, rss_kb
 from storage.db import normalize_url
 from tests.support.slack_stand_in import SlackStandIn
 
@@ -115,6 +115,7 @@ class Load:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     elapsed: float = 0.0
+    cpu: float = 0.0  # the server process's CPU seconds during the run (user and system)
 
     @property
     def rate(self) -> float:
@@ -122,6 +123,10 @@ class Load:
 
     def p(self, q: float) -> float:
         return percentile(self.latencies, q)
+
+    @property
+    def cpu_each(self) -> float:
+        return self.cpu / len(self.latencies) if self.latencies else 0.0
 
 
 async def submit(http: aiohttp.ClientSession, url: str, body: str) -> bool:
@@ -132,9 +137,12 @@ async def submit(http: aiohttp.ClientSession, url: str, body: str) -> bool:
 
 
 async def forms(http: aiohttp.ClientSession, url: str, clients: int, each: int, *,
-                first: int = 0, anonymous: bool = False) -> Load:
-    """`clients` officers at once, each submitting `each` forms one after the other."""
+                first: int = 0, anonymous: bool = False, pid: int | None = None) -> Load:
+    """`clients` officers at once, each submitting `each` forms one after the other; with
+    `pid`, the CPU time that server process spent meanwhile (a steadier figure than the rate on
+    a shared machine: the same code's rate moves by a fifth from one run to the next)."""
     load = Load()
+    cpu_before = cpu_seconds(pid) if pid is not None else 0.0
 
     async def client(index: int) -> None:
         for n in range(each):
@@ -147,6 +155,8 @@ async def forms(http: aiohttp.ClientSession, url: str, clients: int, each: int, 
     started = time.perf_counter()
     await asyncio.gather(*(client(i) for i in range(clients)))
     load.elapsed = time.perf_counter() - started
+    if pid is not None:
+        load.cpu = cpu_seconds(pid) - cpu_before
     return load
 
 
@@ -290,8 +300,10 @@ async def form_tables(backends: list[str], quick: bool,
                         await forms(http, floor.url, 5, 2, first=OFFICERS - 5)
                         first = 0
                         for clients, each in levels.items():
-                            ours = await forms(http, candor.url, clients, each, first=first)
-                            bare = await forms(http, floor.url, clients, each, first=first)
+                            ours = await forms(http, candor.url, clients, each, first=first,
+                                               pid=candor.process.pid)
+                            bare = await forms(http, floor.url, clients, each, first=first,
+                                               pid=floor.process.pid)
                             first += clients
                             rows += _form_rows(backend, clients, ours, bare)
     return rows
@@ -316,6 +328,9 @@ def _form_rows(backend: str, clients: int, ours: Load, bare: Load) -> list[list[
                           f"{ours.p(50) / bare.p(50):.2f}x", "—", None))
         rows.append(check(f"{what}: p99", ms(ours.p(99)), ms(bare.p(99)),
                           f"{ours.p(99) / bare.p(99):.2f}x", "≤ 250 ms", ours.p(99) <= 0.25))
+        rows.append(check(f"{what}: the server's CPU a form", ms(ours.cpu_each),
+                          ms(bare.cpu_each), f"{ours.cpu_each / max(bare.cpu_each, 1e-9):.2f}x",
+                          "—", None))
     else:
         top = max(ours.latencies)
         rows.append(check(f"{what}: max{errors}", ms(top), ms(max(bare.latencies)),
