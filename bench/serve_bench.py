@@ -5,8 +5,9 @@ stand-in in this process; every request is signed as Slack signs it. Each client
 in a closed loop (send, wait for the answer, send again):
 
 - forms: a named report's `view_submission` until the modal's answer (the receipt), 1, 20 and
-  50 at once, on SQLite (WAL, `synchronous=FULL`) and PostgreSQL; the floor seals the form under
-  a fresh data key and inserts one row;
+  50 at once, on SQLite (WAL, `synchronous=FULL`) and PostgreSQL, and twenty at once the CPU time
+  each server process spends a form; the floor seals the form under a fresh data key and inserts
+  one row;
 - an anonymous report (scrypt at the production cost) 20 at once;
 - DM turns: a signed message event until the bot's reply reaches the stand-in; the floor posts
   one reply;
