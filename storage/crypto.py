@@ -21,7 +21,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +45,9 @@ _KEYS = DataKey.__table__  # type: ignore[attr-defined]
 _INSERT_DATA_KEY = insert(_KEYS)
 _OF_RECORD = (_KEYS.c.record_kind == bindparam("kind")) & (_KEYS.c.record_id == bindparam("id"))
 _KEY_OF = select(_KEYS.c.master_version, _KEYS.c.wrapped).where(_OF_RECORD)
+_KEYS_OF = (select(_KEYS.c.record_id, _KEYS.c.master_version, _KEYS.c.wrapped)
+            .where(_KEYS.c.record_kind == bindparam("kind"),
+                   _KEYS.c.record_id.in_(bindparam("ids", expanding=True))))
 _DELETE_KEY = delete(_KEYS).where(_OF_RECORD).returning(_KEYS.c.id)
 _GATHERED = "candor_new_data_keys"  # session.info: the new data keys `keys_together` writes
 _FORMAT = b"\x01"  # leading byte of every ciphertext: lets the format change later
@@ -226,6 +229,16 @@ class Vault:
         view it, which `bot.committee.db_view` audits)."""
         data_key = self._data_key(session, kind=kind, record_id=record_id, create=False)
         return self._record(data_key, blob, kind=kind, record_id=record_id)
+
+    def wrapped_keys(self, session: Session, *, kind: RecordKind,
+                     record_ids: Sequence[str]) -> dict[str, tuple[int, bytes]]:
+        """The data keys of several records of one kind, as `unseal_wrapped` takes them, read in
+        one statement (one a record would be a round trip each on PostgreSQL); a shredded
+        record's is missing."""
+        if not record_ids:
+            return {}
+        found = session.connection().execute(_KEYS_OF, {"kind": str(kind), "ids": list(record_ids)})
+        return {record_id: (version, wrapped) for record_id, version, wrapped in found}
 
     def unseal_wrapped(self, version: int | None, wrapped: bytes | None, *, kind: RecordKind,
                        record_id: str, blob: bytes) -> dict[str, Any]:

@@ -64,7 +64,7 @@ from storage import identities
 from storage.clock import as_utc
 from storage.db import Database
 from storage.keyring import CryptoError
-from storage.models import DataKey, OutboxMessage, Report
+from storage.models import OutboxMessage, Report
 from storage.vocabulary import (
     AuditAction,
     CaseStatus,
@@ -144,7 +144,8 @@ class Relay:
                     return []
         with self.db.write() as session:
             rows = session.exec(_due_rows(self.db.is_postgres, limit), params=due).all()
-            keys = _data_keys(session, [row.id for row in rows])
+            keys = self.core.vault.wrapped_keys(session, kind=KIND,
+                                                record_ids=[row.id for row in rows])
             for row in rows:
                 try:
                     item = self._open(session, row, now, key=keys.get(row.id, (None, None)))
@@ -435,18 +436,6 @@ def _due_rows(postgres: bool, limit: int) -> SelectOfScalar[OutboxMessage]:
     return query.with_for_update(skip_locked=True) if postgres else query
 
 
-def _data_keys(session: Session, row_ids: list[str]) -> dict[str, tuple[int, bytes]]:
-    """The data keys of a claimed batch's rows, in one statement (one a row would be a round
-    trip each on PostgreSQL); a shredded row's is missing."""
-    if not row_ids:
-        return {}
-    found = session.connection().execute(_KEYS, {"kind": KIND, "ids": row_ids})
-    return {record_id: (version, wrapped) for record_id, version, wrapped in found}
-
-
-_KEYS = (sa_select(col(DataKey.record_id), col(DataKey.master_version), col(DataKey.wrapped))
-         .where(col(DataKey.record_kind) == bindparam("kind"),
-                col(DataKey.record_id).in_(bindparam("ids", expanding=True))))
 # Core updates: no ORM object of the row is in their sessions.
 _HOLD = (update(_ROWS)
          .where(_ROWS.c.id == bindparam("row"), _ROWS.c.state == OutboxState.PENDING,
