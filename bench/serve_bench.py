@@ -10,8 +10,8 @@ in a closed loop (send, wait for the answer, send again):
   one row;
 - an anonymous report (scrypt at the production cost) 20 at once, beside the least its p99 can
   be here: twenty secrets' hashes alone, one per core;
-- DM turns: a signed message event until the bot's reply reaches the stand-in; the floor posts
-  one reply;
+- DM turns: a signed message event until the bot's reply reaches the stand-in, and the CPU
+  time each server process spends a turn; the floor posts one reply;
 - `candor serve`'s start (until /healthz answers) and idle memory with Slack configured;
 - the soak: mixed requests (forms, DM turns, /healthz), resident memory sampled as it goes.
 """
@@ -182,8 +182,11 @@ async def dm_turn(http: aiohttp.ClientSession, url: str, api: CountingStandIn, o
 
 
 async def dms(http: aiohttp.ClientSession, url: str, api: CountingStandIn, clients: int,
-              each: int, *, first: int, floor: bool) -> Load:
+              each: int, *, first: int, floor: bool, pid: int | None = None) -> Load:
+    """`clients` officers at once, each taking `each` DM turns (`report`, then `cancel`, in
+    turn); with `pid`, the CPU time that server process spent meanwhile (as `forms`)."""
     load = Load()
+    cpu_before = cpu_seconds(pid) if pid is not None else 0.0
 
     async def client(index: int) -> None:
         officer = user(first + index)
@@ -197,6 +200,8 @@ async def dms(http: aiohttp.ClientSession, url: str, api: CountingStandIn, clien
     started = time.perf_counter()
     await asyncio.gather(*(client(i) for i in range(clients)))
     load.elapsed = time.perf_counter() - started
+    if pid is not None:
+        load.cpu = cpu_seconds(pid) - cpu_before
     return load
 
 
@@ -404,8 +409,10 @@ async def sqlite_tables(quick: bool) -> dict[str, list[list[str]]]:
                         f"{ours.p(50) / bare.p(50):.1f}x", "—", None))
                     # DM turns, 10 officers at once.
                     each = 2 if quick else 40
-                    ours = await dms(http, candor.url, api, 10, each, first=240, floor=False)
-                    bare = await dms(http, floor.url, api, 10, each, first=260, floor=True)
+                    ours = await dms(http, candor.url, api, 10, each, first=240, floor=False,
+                                     pid=candor.process.pid)
+                    bare = await dms(http, floor.url, api, 10, each, first=260, floor=True,
+                                     pid=floor.process.pid)
                     ratio = ours.rate / bare.rate
                     errors = f" ({ours.errors} failed)" if ours.errors else ""
                     out["dm"] += [
@@ -415,7 +422,10 @@ async def sqlite_tables(quick: bool) -> dict[str, list[list[str]]]:
                         check("DM turn, 10 at once: p50", ms(ours.p(50)), ms(bare.p(50)),
                               f"{ours.p(50) / bare.p(50):.2f}x", "—", None),
                         check("DM turn, 10 at once: p99", ms(ours.p(99)), ms(bare.p(99)),
-                              f"{ours.p(99) / bare.p(99):.2f}x", "—", None)]
+                              f"{ours.p(99) / bare.p(99):.2f}x", "—", None),
+                        check("DM turn, 10 at once: the server's CPU a turn", ms(ours.cpu_each),
+                              ms(bare.cpu_each),
+                              f"{ours.cpu_each / max(bare.cpu_each, 1e-9):.2f}x", "—", None)]
                     out["soak"] = await soak(http, candor, api, quick)
     return out
 
