@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
 from bot.messages import Actor, Inbound, Reply, Surface
-from bot.service import Service
+from bot.service import Service, SlowHash, Turn
 from storage.vocabulary import Platform
 
 log = logging.getLogger("candor.bridge")
@@ -35,11 +35,17 @@ KNOWN_MOST = 10_000
 # The core's threads, shared by every platform's bridge, apart from the default executor (where
 # the notifier's and the health check's calls run). On SQLite most of them wait, holding no CPU,
 # for the one writer (where units queued together commit together, storage.group_commit): enough
-# that twenty officers at once each have one while a few wait on a slow hash. On PostgreSQL every
-# one of them runs at once, and past a few per core they only take the interpreter's lock from the
-# event loop (measured: 50 forms at once, the slowest answer 3.1 s with 32 threads, 1.5 s with 6).
+# that twenty officers at once each have one. On PostgreSQL every one of them runs at once, and
+# past a few per core they only take the interpreter's lock from the event loop (measured: 50
+# forms at once, the slowest answer 3.1 s with 32 threads, 1.5 s with 6).
 SQLITE_THREADS = 32
 _pool: ThreadPoolExecutor | None = None
+# The threads a secret's slow hash runs in (`Service.attempt`), one a core, apart from the core's:
+# twenty anonymous reports at once wait here, first come first served, holding none of the core's
+# threads. (When the hashes waited in the core's threads, a named report beside twenty anonymous
+# ones on PostgreSQL, six threads, waited up to 1.8 s for them; and a semaphore's waiters are not
+# served in order, so the slowest of twenty anonymous reports took up to twice the others' time.)
+_hash_pool: ThreadPoolExecutor | None = None
 
 
 def core_threads(*, sqlite: bool) -> ThreadPoolExecutor:
@@ -49,6 +55,22 @@ def core_threads(*, sqlite: bool) -> ThreadPoolExecutor:
         threads = SQLITE_THREADS if sqlite else (os.cpu_count() or 1) + 4
         _pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="candor-core")
     return _pool
+
+
+def hash_threads() -> ThreadPoolExecutor:
+    """The threads for secrets' slow hashes, made on first use."""
+    global _hash_pool
+    if _hash_pool is None:
+        _hash_pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1,
+                                        thread_name_prefix="candor-hash")
+    return _hash_pool
+
+
+async def _in(pool: ThreadPoolExecutor, fn: Callable[P, T], *args: P.args,
+              **kwargs: P.kwargs) -> T:
+    """`fn` in one of `pool`'s threads, with the caller's context (as `asyncio.to_thread`)."""
+    call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(pool, call)
 
 
 class Bridge:
@@ -65,16 +87,17 @@ class Bridge:
     async def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """A blocking call (the core, the database), in one of the core's threads (with the
         caller's context, as `asyncio.to_thread` would)."""
-        context = contextvars.copy_context()
-        call = functools.partial(context.run, fn, *args, **kwargs)
-        pool = core_threads(sqlite=self.service.db.is_sqlite)
-        return await asyncio.get_running_loop().run_in_executor(pool, call)
+        return await _in(core_threads(sqlite=self.service.db.is_sqlite), fn, *args, **kwargs)
 
     async def handle(self, event: Inbound) -> list[Reply]:
         """The core's answer to an event; then the notifier is woken if the event wrote a notice
-        (its tick finds the rest: a held report come due, a notice's next try)."""
+        (its tick finds the rest: a held report come due, a notice's next try). A slow hash the
+        event needs runs between its tries, in the hashing threads, not the core's."""
         before = self.service.notices_written
-        replies = await self.call(self.service.handle, event)
+        turn = Turn(event)
+        while isinstance(answer := await self.call(self.service.attempt, turn), SlowHash):
+            await _in(hash_threads(), answer.run)
+        replies = answer
         if self.service.notices_written != before:
             self.wake()
         return replies

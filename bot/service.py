@@ -1,8 +1,9 @@
 """The event pipeline adapters call, and the one route table. Each inbound event is one unit of
 work: de-duplicated by its platform event id (`bot.once`), resolved to a roster person,
 dispatched to its use case (a message or a command to `bot.commands`, a click or a form through
-`_ROUTES`), committed, then answered. Adapters call `handle` (off the event loop: it does
-blocking database work) and render the replies. Nothing here knows a platform's SDK.
+`_ROUTES`), committed, then answered. Adapters call `handle`, or `attempt` to run the slow
+hashes an event needs in threads of their own (off the event loop either way: it does blocking
+database work), and render the replies. Nothing here knows a platform's SDK.
 
 May touch: it opens the unit of work and commits; everything it reads or writes is done by the
 use-case modules (`bot.filing`, `bot.attesting`, `bot.committee`, ...) and views (`bot.views`).
@@ -15,6 +16,7 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlmodel import Session
@@ -81,6 +83,29 @@ class _Refused(Exception):
         self.replies = replies
 
 
+# How many tries an event gets: each one after the first comes after a slow hash it asked for.
+MOST_TRIES = 4
+
+
+@dataclass
+class Turn:
+    """One event on its way through the pipeline, across the slow hashes it asks for: the
+    secrets checked (verdicts by key) and made (secret, hash) so far (`Service.attempt`)."""
+
+    event: Inbound
+    verdicts: dict[tuple[str | None, str], bool] = field(default_factory=dict)
+    made: list[tuple[str, str]] = field(default_factory=list)
+    tries: int = 0
+
+
+@dataclass(frozen=True)
+class SlowHash:
+    """A secret's slow hash (scrypt) an event needs before it can be answered: `run` it outside
+    any unit of work (it waits for one of the service's hashing slots), then try the event again."""
+
+    run: Callable[[], None]
+
+
 def _hash_slots() -> threading.BoundedSemaphore:
     return threading.BoundedSemaphore(os.cpu_count() or 1)
 
@@ -103,23 +128,37 @@ class Service:
     # --- entry points -----------------------------------------------------------------------
 
     def handle(self, event: Inbound) -> list[Reply]:
-        """Handle one inbound event; a platform's retry of the same event id changes nothing."""
-        verdicts: dict[tuple[str | None, str], bool] = {}
-        made: list[tuple[str, str]] = []
-        for _ in range(4):
-            try:
-                return self._handle(event, verdicts, made)
-            except followup.SecretCheck as check:
-                # A reporter's secret: the unit of work was rolled back, the slow hash runs here,
-                # holding no transaction (no SQLite write lock), and the event is handled again.
-                with self.hashing:
-                    verdicts[check.key] = check.verify(self.core.vault)
-            except fresh_secret.SecretNeeded:
-                # A new secret for a reporter: made and hashed here alike (bot.fresh_secret).
-                with self.hashing:
-                    made.append(fresh_secret.make(self.core.vault))
-        log.error("an event needed more slow secret hashes than it can ask for")
-        return [Text(refusals.INTERNAL_ERROR)]
+        """Handle one inbound event; a platform's retry of the same event id changes nothing.
+        The slow hashes it needs run in this thread (a server's bridge runs them elsewhere,
+        through `attempt`)."""
+        turn = Turn(event)
+        while isinstance(answer := self.attempt(turn), SlowHash):
+            answer.run()
+        return answer
+
+    def attempt(self, turn: Turn) -> list[Reply] | SlowHash:
+        """One try at `turn`'s event, in one unit of work: its replies, or the slow hash (a
+        reporter's secret to check, or a new one to make) it needs first. The unit of work was
+        rolled back; the caller runs the hash, holding no transaction (no SQLite write lock),
+        then tries the same `turn` again, which now carries the hash's result."""
+        if turn.tries == MOST_TRIES:
+            log.error("an event needed more slow secret hashes than it can ask for")
+            return [Text(refusals.INTERNAL_ERROR)]
+        turn.tries += 1
+        try:
+            return self._handle(turn.event, turn.verdicts, turn.made)
+        except followup.SecretCheck as check:
+            return SlowHash(partial(self._verify, turn, check))
+        except fresh_secret.SecretNeeded:
+            return SlowHash(partial(self._make, turn))
+
+    def _verify(self, turn: Turn, check: followup.SecretCheck) -> None:
+        with self.hashing:
+            turn.verdicts[check.key] = check.verify(self.core.vault)
+
+    def _make(self, turn: Turn) -> None:
+        with self.hashing:
+            turn.made.append(fresh_secret.make(self.core.vault))
 
     def _handle(self, event: Inbound, verdicts: dict[tuple[str | None, str], bool],
                 made: list[tuple[str, str]]) -> list[Reply]:
