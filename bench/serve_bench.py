@@ -356,7 +356,8 @@ def _form_rows(backend: str, clients: int, ours: Load, bare: Load) -> list[list[
 def hashes_alone(count: int) -> float:
     """Seconds that `count` secrets' scrypt hashes at the production cost take when they arrive
     at once and nothing else runs, as many at a time as `candor serve` runs them (one per core,
-    `bot.service`): the least an anonymous report's p99 can be with `count` at once here."""
+    `adapters.bridge.hash_threads`): the least an anonymous report's p99 can be with `count` at
+    once here."""
     slots = os.cpu_count() or 1
     salt = secrets.token_bytes(16)
 

@@ -161,10 +161,10 @@ VERDICTS = "candor_secret_verdicts"  # the session.info key the service puts ver
 class SecretCheck(Exception):
     """A reporter's secret must be checked against a slow hash before this event is answered.
 
-    Raised inside the unit of work; the service rolls it back, runs `verify` outside any
-    transaction (on SQLite, scrypt would otherwise hold the write lock and stall every writer)
-    and handles the event again with the verdict in `session.info[VERDICTS]`. Never carries the
-    secret in its message."""
+    Raised inside the unit of work; the service rolls it back and hands its caller the slow hash
+    to run (`bot.service.SlowHash`), which runs `verify` outside any transaction (on SQLite,
+    scrypt would otherwise hold the write lock and stall every writer); the event is then tried
+    again with the verdict in `session.info[VERDICTS]`. Never carries the secret in its message."""
 
     def __init__(self, *, secret: str, stored: str | None) -> None:
         super().__init__("a reporter's secret to check")

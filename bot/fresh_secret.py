@@ -4,8 +4,10 @@ scrypt (`Vault.hash_secret`) costs tens of milliseconds by design. Run inside a 
 would hold the transaction (on SQLite, the one write lock) for all that time, and every other
 officer's event would wait behind it. So a use case that gives out a new secret asks for one
 with `db_fresh_secret`: the first time, it raises `SecretNeeded`; the service rolls the unit of
-work back, makes the secret and its hash holding no transaction (in the calling thread, off the
-event loop) and handles the event again, the pair in `session.info[FRESH]`. A secret is random
+work back and hands its caller the slow hash to run (`bot.service.SlowHash`: a server's bridge
+runs it in its hashing threads, the console in its own thread, off the event loop either way),
+which makes the secret and its hash holding no transaction; the event is then tried again, the
+pair in `session.info[FRESH]`. A secret is random
 and its hash salted: neither depends on what the database holds, so making it first changes
 nothing the reporter sees. Never carries the secret in a message.
 """

@@ -90,11 +90,12 @@ MOST_TRIES = 4
 @dataclass
 class Turn:
     """One event on its way through the pipeline, across the slow hashes it asks for: the
-    secrets checked (verdicts by key) and made (secret, hash) so far (`Service.attempt`)."""
+    secrets checked (verdicts by key) and made (secret, hash) so far (`Service.attempt`). Its
+    repr shows the tries only: the rest holds secrets and what the person typed."""
 
-    event: Inbound
-    verdicts: dict[tuple[str | None, str], bool] = field(default_factory=dict)
-    made: list[tuple[str, str]] = field(default_factory=list)
+    event: Inbound = field(repr=False)
+    verdicts: dict[tuple[str | None, str], bool] = field(default_factory=dict, repr=False)
+    made: list[tuple[str, str]] = field(default_factory=list, repr=False)
     tries: int = 0
 
 
@@ -103,7 +104,7 @@ class SlowHash:
     """A secret's slow hash (scrypt) an event needs before it can be answered: `run` it outside
     any unit of work (it waits for one of the service's hashing slots), then try the event again."""
 
-    run: Callable[[], None]
+    run: Callable[[], None] = field(repr=False)  # bound to the secret
 
 
 def _hash_slots() -> threading.BoundedSemaphore:
@@ -141,16 +142,18 @@ class Service:
         reporter's secret to check, or a new one to make) it needs first. The unit of work was
         rolled back; the caller runs the hash, holding no transaction (no SQLite write lock),
         then tries the same `turn` again, which now carries the hash's result."""
-        if turn.tries == MOST_TRIES:
-            log.error("an event needed more slow secret hashes than it can ask for")
-            return [Text(refusals.INTERNAL_ERROR)]
         turn.tries += 1
         try:
             return self._handle(turn.event, turn.verdicts, turn.made)
         except followup.SecretCheck as check:
-            return SlowHash(partial(self._verify, turn, check))
+            # (without its traceback, which holds the rolled-back unit's frames, until it runs)
+            slow = SlowHash(partial(self._verify, turn, check.with_traceback(None)))
         except fresh_secret.SecretNeeded:
-            return SlowHash(partial(self._make, turn))
+            slow = SlowHash(partial(self._make, turn))
+        if turn.tries >= MOST_TRIES:  # no try would follow the hash
+            log.error("an event needed more slow secret hashes than it can ask for")
+            return [Text(refusals.INTERNAL_ERROR)]
+        return slow
 
     def _verify(self, turn: Turn, check: followup.SecretCheck) -> None:
         with self.hashing:

@@ -12,8 +12,9 @@ import pytest
 
 from adapters import bridge as bridges
 from adapters.bridge import Bridge
+from bot import fresh_secret
 from bot.messages import FormSubmitted, Reply
-from bot.service import SlowHash, Turn
+from bot.service import MOST_TRIES, SlowHash, Turn
 from storage.vocabulary import Platform
 from tests.support.world import SURFACES, World, build_world, text_of
 
@@ -86,7 +87,9 @@ def test_through_a_server_bridge_a_named_report_needs_no_core_thread_an_anonymou
         try:
             deadline = time.monotonic() + 30
             while len(asked) < len(anonymous):
-                assert time.monotonic() < deadline, "the anonymous reports never asked for a hash"
+                assert time.monotonic() < deadline, (
+                    f"{len(asked)} of {len(anonymous)} anonymous reports reached their hash: the "
+                    "others wait for a core thread, which those waiting for a hash hold")
                 await asyncio.sleep(0.01)
             # When an officer files a named report meanwhile
             named = await asyncio.wait_for(bridge.handle(form(world, "cfo", anonymous=False)),
@@ -100,8 +103,35 @@ def test_through_a_server_bridge_a_named_report_needs_no_core_thread_an_anonymou
         # And once the slots are free, each anonymous report is recorded too
         return named, await asyncio.wait_for(asyncio.gather(*anonymous), timeout=120)
 
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="test-core") as core:
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="test-core") as core, \
+            ThreadPoolExecutor(max_workers=2, thread_name_prefix="test-hash") as hashes:
         monkeypatch.setattr(bridges, "_pool", core)
+        monkeypatch.setattr(bridges, "_hash_pool", hashes)
         named, anonymous = asyncio.run(scenario())
     assert RECEIVED in text_of(named)
     assert all(RECEIVED in text_of(replies) for replies in anonymous)
+
+
+def test_an_event_that_keeps_asking_for_hashes_is_refused_after_its_last_try(world, monkeypatch):
+    # Given an event whose every try asks for one more new secret
+    tries: list[Turn] = []
+
+    def needs_another(event, verdicts, made):
+        tries.append(event)
+        raise fresh_secret.SecretNeeded
+
+    monkeypatch.setattr(world.service, "_handle", needs_another)
+    turn = Turn(form(world, "controller", anonymous=True))
+    # When it is handled
+    answers = []
+    while isinstance(answer := world.service.attempt(turn), SlowHash):
+        answers.append(answer)
+        answer.run()
+    # Then it is tried four times, with a hash before each try after the first and none wasted
+    # after the last, and the officer is told it did not work
+    assert len(tries) == MOST_TRIES
+    assert len(turn.made) == len(answers) == MOST_TRIES - 1
+    assert "went wrong" in text_of(answer)
+    # And the secrets it made appear in no repr
+    assert all(secret not in repr(turn) and secret not in repr(slow)
+               for secret, _hash in turn.made for slow in answers)
