@@ -133,10 +133,10 @@ async def test_an_oversized_request_gets_a_clear_answer_and_changes_nothing(slac
 async def test_work_failing_after_the_acknowledgement_is_told_to_the_person_and_logged_by_type(
         slack, monkeypatch, caplog):
     # Given the core failing, with a message that carries what the officer typed
-    def broken(event):
+    def broken(turn):
         raise RuntimeError(f"could not file {CANARY}")
 
-    monkeypatch.setattr(slack.candor.service, "handle", broken)
+    monkeypatch.setattr(slack.candor.service, "attempt", broken)
     caplog.set_level(logging.DEBUG)
     # When Dana writes to the bot, and when Lee types a command
     assert (await slack.dm("U0CFO", f"Revenue is booked early {CANARY}")).status == 200
@@ -156,13 +156,13 @@ async def test_a_failure_to_tell_the_person_is_logged_by_type_and_nothing_escape
         slack, monkeypatch, caplog):
     # Given the core failing, and the DM that would say so failing too, each with a message that
     # quotes what the officer typed
-    def broken(event):
+    def broken(turn):
         raise RuntimeError(f"could not file {CANARY}")
 
     async def unreachable(self, user, replies):
         raise ConnectionError(f"no route for {CANARY}")
 
-    monkeypatch.setattr(slack.candor.service, "handle", broken)
+    monkeypatch.setattr(slack.candor.service, "attempt", broken)
     monkeypatch.setattr(SlackBridge, "dm", unreachable)
     caplog.set_level(logging.DEBUG)
     # When Dana writes to the bot
@@ -184,13 +184,13 @@ async def test_a_stopping_server_finishes_the_work_it_acknowledged_to_slack(tmp_
         gate = threading.Event()
         stopping = None
         try:
-            answer = harness.candor.service.handle
+            answer = harness.candor.service.attempt
 
-            def slow(event):
+            def slow(turn):
                 gate.wait(10)
-                return answer(event)
+                return answer(turn)
 
-            monkeypatch.setattr(harness.candor.service, "handle", slow)
+            monkeypatch.setattr(harness.candor.service, "attempt", slow)
             # Given Dana's message (or Lee's command), acknowledged to Slack while its answer is
             # still being worked out
             if kind == "message":
