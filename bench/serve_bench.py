@@ -36,13 +36,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import create_engine, text
 
 from adapters.settings import SCRYPT_LOG2_N_FLOOR
 from bench.common import POSTGRES_URL, Table, check, cpu_seconds, free_port, percentile, rss_kb
+from storage.crypto import Vault
 from storage.db import normalize_url
+from storage.keyring import Keyring
 from tests.support.slack_stand_in import SlackStandIn
 
 SECRET = "bench-signing-secret"
@@ -148,7 +149,6 @@ async def forms(http: aiohttp.ClientSession, url: str, clients: int, each: int, 
     `pid`, the CPU time that server process spent meanwhile (a steadier figure than the rate on
     a shared machine: the same code's rate moves by a fifth from one run to the next)."""
     load = Load()
-    cpu_before = cpu_seconds(pid) if pid is not None else 0.0
 
     async def client(index: int) -> None:
         for n in range(each):
@@ -158,12 +158,21 @@ async def forms(http: aiohttp.ClientSession, url: str, clients: int, each: int, 
             load.latencies.append(time.perf_counter() - start)
             load.errors += not ok
 
+    with spent(load, pid):
+        await asyncio.gather(*(client(i) for i in range(clients)))
+    return load
+
+
+@contextmanager
+def spent(load: Load, pid: int | None) -> Iterator[None]:
+    """Times the block into `load.elapsed` and, with `pid`, that server process's CPU time
+    meanwhile into `load.cpu`."""
+    cpu_before = cpu_seconds(pid) if pid is not None else 0.0
     started = time.perf_counter()
-    await asyncio.gather(*(client(i) for i in range(clients)))
+    yield
     load.elapsed = time.perf_counter() - started
     if pid is not None:
         load.cpu = cpu_seconds(pid) - cpu_before
-    return load
 
 
 async def dm_turn(http: aiohttp.ClientSession, url: str, api: CountingStandIn, officer: str,
@@ -187,7 +196,6 @@ async def dms(http: aiohttp.ClientSession, url: str, api: CountingStandIn, clien
     """`clients` officers at once, each taking `each` DM turns (`report`, then `cancel`, in
     turn); with `pid`, the CPU time that server process spent meanwhile (as `forms`)."""
     load = Load()
-    cpu_before = cpu_seconds(pid) if pid is not None else 0.0
 
     async def client(index: int) -> None:
         officer = user(first + index)
@@ -198,11 +206,8 @@ async def dms(http: aiohttp.ClientSession, url: str, api: CountingStandIn, clien
             load.latencies.append(time.perf_counter() - start)
             load.errors += not ok
 
-    started = time.perf_counter()
-    await asyncio.gather(*(client(i) for i in range(clients)))
-    load.elapsed = time.perf_counter() - started
-    if pid is not None:
-        load.cpu = cpu_seconds(pid) - cpu_before
+    with spent(load, pid):
+        await asyncio.gather(*(client(i) for i in range(clients)))
     return load
 
 
@@ -343,18 +348,20 @@ async def form_tables(backends: list[str], quick: bool,
                         if backend == "postgres":  # SQLite's: sqlite_tables, beside the floor
                             anonymous, named = await beside_anonymous(
                                 http, candor.url, first=100, each=1 if quick else 3)
-                            anonymous_rows += _beside_rows(backend, anonymous, named)
+                            errors = f" ({anonymous.errors} failed)" if anonymous.errors else ""
+                            anonymous_rows += [
+                                check(f"{backend}, anonymous report, 20 at once: p99{errors}",
+                                      ms(anonymous.p(99)), "—", "—", "≤ 0.5 s",
+                                      anonymous.p(99) <= 0.5 and not anonymous.errors),
+                                *_beside_rows(backend, named)]
     return {"named": rows, "anonymous": anonymous_rows}
 
 
-def _beside_rows(backend: str, anonymous: Load, named: Load) -> list[list[str]]:
-    """The anonymous reports' p99 (against the target), and the named report's answers beside
-    them: a hash waits in threads of its own, so a report that needs none is not held up."""
-    errors = f" ({anonymous.errors + named.errors} failed)" if anonymous.errors + named.errors \
-        else ""
-    return [check(f"{backend}, anonymous report, 20 at once: p99{errors}", ms(anonymous.p(99)),
-                  "—", "—", "≤ 0.5 s", anonymous.p(99) <= 0.5 and not errors),
-            check(f"{backend}, a named report beside them, one after another: p50",
+def _beside_rows(backend: str, named: Load) -> list[list[str]]:
+    """The named report's answers beside twenty anonymous ones: a hash waits in threads of its
+    own, so a report that needs none is not held up."""
+    errors = f" ({named.errors} failed)" if named.errors else ""
+    return [check(f"{backend}, a named report beside them, one after another: p50{errors}",
                   ms(named.p(50)), "—", "—", "—", None),
             check(f"{backend}, a named report beside them: the slowest of {len(named.latencies)}",
                   ms(max(named.latencies)), "—", "—", "—", None)]
@@ -399,15 +406,10 @@ def hashes_alone(count: int) -> float:
     at once and nothing else runs, as many at a time as `candor serve` runs them (one per core,
     `adapters.bridge.hash_threads`): the least an anonymous report's p99 can be with `count` at
     once here."""
-    slots = os.cpu_count() or 1
-    salt = secrets.token_bytes(16)
-
-    def one(_: int) -> bytes:
-        return Scrypt(salt=salt, length=32, n=2**SCRYPT_LOG2_N_FLOOR, r=8, p=1).derive(b"secret")
-
-    with ThreadPoolExecutor(max_workers=slots) as pool:
+    vault = Vault(Keyring.generate(), scrypt_log2_n=SCRYPT_LOG2_N_FLOOR)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         started = time.perf_counter()
-        list(pool.map(one, range(count)))
+        list(pool.map(vault.hash_secret, ["secret"] * count))
         return time.perf_counter() - started
 
 
@@ -449,7 +451,7 @@ async def sqlite_tables(quick: bool) -> dict[str, list[list[str]]]:
                         check("twenty secrets' hashes alone, one per core (the least a p99 can "
                               "be)", ms(alone), "—", f"p99 {ours.p(99) / alone:.2f}x it", "—",
                               None),
-                        *_beside_rows("sqlite", ours, named)[1:]]
+                        *_beside_rows("sqlite", named)]
                     # DM turns, 10 officers at once.
                     each = 2 if quick else 40
                     ours = await dms(http, candor.url, api, 10, each, first=240, floor=False,

@@ -7,9 +7,9 @@ with `db_fresh_secret`: the first time, it raises `SecretNeeded`; the service ro
 work back and hands its caller the slow hash to run (`bot.service.SlowHash`: a server's bridge
 runs it in its hashing threads, the console in its own thread, off the event loop either way),
 which makes the secret and its hash holding no transaction; the event is then tried again, the
-pair in `session.info[FRESH]`. A secret is random
-and its hash salted: neither depends on what the database holds, so making it first changes
-nothing the reporter sees. Never carries the secret in a message.
+pair in `session.info[FRESH]`. A secret is random and its hash salted: neither depends on what
+the database holds, so making it first changes nothing the reporter sees. Never carries the
+secret in a message.
 """
 
 from __future__ import annotations
